@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * limits.h - every bound moat applies to untrusted input, in one place.
+ *
+ * Images, registries and peers are hostile: each field caps one resource an
+ * attacker controls. Defaults are generous for real images; operators may
+ * lower them (or raise them up to the hard ceilings) per scan.
+ */
+#ifndef MOAT_LIMITS_H
+#define MOAT_LIMITS_H
+
+#include <stdint.h>
+
+/* Manifests, configs, index.json: real ones are a few KB; 4 MiB covers images
+ * with thousands of history entries. Ceiling 64 MiB. */
+#define MOAT_LIMIT_JSON_BYTES (4u << 20)
+/* Docker caps images at 127 layers; OCI allows more. Ceiling 4096. */
+#define MOAT_LIMIT_LAYERS 1024u
+/* Files per layer: a fat Node image has ~300k. Ceiling 16M. */
+#define MOAT_LIMIT_ENTRIES_PER_LAYER (4u << 20)
+/* PATH_MAX on Linux; tar PAX headers can carry longer names. */
+#define MOAT_LIMIT_PATH_BYTES 4096u
+/* Uncompressed bytes per layer: 64 GiB. */
+#define MOAT_LIMIT_LAYER_BYTES (64ull << 30)
+/* Uncompressed/compressed ratio beyond which a layer is a bomb. Real layers
+ * compress 3-10x; sparse zero files reach ~200x; deflate maxes at ~1032x. */
+#define MOAT_LIMIT_RATIO 250u
+/* A file an analyzer asked to read into memory (dpkg status, rpmdb): 256 MiB. */
+#define MOAT_LIMIT_CAPTURE_BYTES (256ull << 20)
+/* All captured files of one scan together: 1 GiB (spilled ones do not count). */
+#define MOAT_LIMIT_CAPTURE_TOTAL (1ull << 30)
+/* Nesting depth of JSON documents. */
+#define MOAT_LIMIT_JSON_DEPTH 64u
+/* Symlinks followed while resolving one path (Linux uses 40). */
+#define MOAT_LIMIT_SYMLINK_HOPS 40u
+/* Bytes of the per-scan arena (paths, packages, metadata). */
+#define MOAT_LIMIT_ARENA_BYTES (2ull << 30)
+/* Packages in one package database. */
+#define MOAT_LIMIT_PACKAGES 1000000u
+
+struct moat_limits {
+	uint64_t json_bytes;
+	uint32_t layers;
+	uint32_t path_bytes;
+	uint64_t entries_per_layer;
+	uint64_t layer_bytes;
+	uint32_t ratio;
+	uint32_t symlink_hops;
+	uint64_t capture_bytes;
+	uint64_t capture_total;
+	uint32_t json_depth;
+	uint32_t packages;
+	uint64_t arena_bytes;
+};
+
+/* Fill with the defaults above. */
+void moat_limits_default(struct moat_limits *limits);
+/* Replace zero fields with defaults. */
+void moat_limits_fill(struct moat_limits *limits);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli.h - subcommand entry points and exit codes of the moat binary. */
+#ifndef MOAT_CLI_H
+#define MOAT_CLI_H
+
+enum moat_exit {
+	MOAT_EXIT_OK = 0,
+	MOAT_EXIT_POLICY = 1,   /* the scan worked and the policy failed */
+	MOAT_EXIT_USAGE = 2,    /* bad arguments or bad input */
+	MOAT_EXIT_INTERNAL = 3, /* moat failed */
+};
+
+struct moat_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int moat_cmd_scan(int argc, char **argv);
+int moat_cmd_sbom(int argc, char **argv);
+int moat_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* main.c - the one `moat` binary: dispatch git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "moat-config.h"
+
+static const struct moat_cmd commands[] = {
+	{ "scan", "scan an image for packages and findings", moat_cmd_scan },
+	{ "sbom", "write a CycloneDX or SPDX SBOM of an image", moat_cmd_sbom },
+	{ "version", "print the version", moat_cmd_version },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: moat <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'moat <command> --help' for a command's options.\n");
+}
+
+int moat_cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("moat %s\n", MOAT_VERSION);
+	return MOAT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return MOAT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return MOAT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return moat_cmd_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "moat: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return MOAT_EXIT_USAGE;
+}

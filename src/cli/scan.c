@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* scan.c - `moat scan` and `moat sbom`: read an image, catalogue, report. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "moat/error.h"
+#include "report/report.h"
+#include "report/sbom.h"
+#include "sbom/catalog.h"
+#include "cli.h"
+#include "moat-config.h"
+
+enum format { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX };
+
+struct scan_args {
+	const char *target;
+	const char *output;
+	const char *docker_host;
+	enum format format;
+	bool progress;
+	struct moat_limits limits;
+};
+
+struct progress_state {
+	unsigned layer;
+	uint64_t bytes;
+	uint64_t size;   /* blob size when the source knows it, else 0 */
+};
+
+static void pg_begin(void *ctx, unsigned index, unsigned total, uint64_t size)
+{
+	struct progress_state *ps = ctx;
+
+	(void)total;
+	ps->layer = index + 1;
+	ps->bytes = 0;
+	ps->size = size;
+}
+
+static void pg_bytes(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress_state *ps = ctx;
+
+	(void)total;
+	/* Redraw at most every 8 MiB: the terminal is slower than the scan. */
+	if (done - ps->bytes < (8u << 20))
+		return;
+	ps->bytes = done;
+	if (ps->size)
+		fprintf(stderr, "\rmoat: reading layer %u: %llu of %llu MiB ", ps->layer,
+			(unsigned long long)(done >> 20), (unsigned long long)(ps->size >> 20));
+	else
+		fprintf(stderr, "\rmoat: reading layer %u: %llu MiB ", ps->layer,
+			(unsigned long long)(done >> 20));
+}
+
+static void pg_end(void *ctx, unsigned index)
+{
+	(void)ctx;
+	fprintf(stderr, "\rmoat: layer %u read%20s\n", index + 1, "");
+}
+
+static int exit_code(int r)
+{
+	if (moat_error_is_input(r) || r == -ENOENT || r == -EACCES || r == -ENOTDIR ||
+	    r == -EISDIR || r == -ELOOP)
+		return MOAT_EXIT_USAGE;
+	return MOAT_EXIT_INTERNAL;
+}
+
+/* Write the whole buffer to path via a temp file and rename, or to stdout. */
+static int emit(const char *path, const struct moat_buf *buf)
+{
+	char tmp[4096];
+	FILE *f;
+	int ok;
+
+	if (!path || !strcmp(path, "-"))
+		return fwrite(buf->data, 1, buf->len, stdout) == buf->len && fflush(stdout) == 0 ? 0 : -EIO;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "wx");
+	if (!f)
+		return -errno;
+	ok = fwrite(buf->data, 1, buf->len, f) == buf->len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void usage(FILE *out, const char *cmd)
+{
+	fprintf(out,
+		"usage: moat %s [options] TARGET\n\n"
+		"TARGET: docker-archive:PATH | oci:PATH | dir:PATH | docker:NAME | PATH | NAME\n\n"
+		"options:\n"
+		"  -f, --format FMT        %s\n"
+		"  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
+		"      --docker-host SOCK  Docker Engine socket (default /var/run/docker.sock)\n"
+		"      --no-progress       no progress on the terminal\n"
+		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
+		"      --max-ratio N       stop when a layer inflates more than N times\n"
+		"  -h, --help              this help\n",
+		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx" : "table (default) or json");
+}
+
+static int parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "docker-host", required_argument, NULL, 'H' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "max-layer-bytes", required_argument, NULL, 'L' },
+		{ "max-ratio", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = sbom ? "sbom" : "scan";
+	uint64_t v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->format = sbom ? FMT_CYCLONEDX : FMT_TABLE;
+	a->progress = true;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!sbom && !strcmp(optarg, "table"))
+				a->format = FMT_TABLE;
+			else if (!sbom && !strcmp(optarg, "json"))
+				a->format = FMT_JSON;
+			else if (sbom && !strcmp(optarg, "cyclonedx"))
+				a->format = FMT_CYCLONEDX;
+			else if (sbom && !strcmp(optarg, "spdx"))
+				a->format = FMT_SPDX;
+			else
+				return fprintf(stderr, "moat %s: unknown format '%s'\n", cmd, optarg), -EINVAL;
+			break;
+		case 'o': a->output = optarg; break;
+		case 'H': a->docker_host = optarg; break;
+		case 'P': a->progress = false; break;
+		case 'L':
+			if (parse_u64(optarg, &a->limits.layer_bytes) < 0)
+				return fprintf(stderr, "moat %s: bad --max-layer-bytes\n", cmd), -EINVAL;
+			break;
+		case 'R':
+			if (parse_u64(optarg, &v) < 0 || v == 0 || v > 100000)
+				return fprintf(stderr, "moat %s: bad --max-ratio\n", cmd), -EINVAL;
+			a->limits.ratio = (uint32_t)v;
+			break;
+		case 'h':
+			usage(stdout, cmd);
+			return 1;
+		default:
+			fprintf(stderr, "moat %s: unknown or incomplete option '%s'\n", cmd, argv[optind - 1]);
+			usage(stderr, cmd);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "moat %s: %s\n", cmd, optind >= argc ? "no target given" : "one target only");
+		usage(stderr, cmd);
+		return -EINVAL;
+	}
+	a->target = argv[optind];
+	return 0;
+}
+
+static int render(const struct scan_args *a, struct moat_catalog_ctx *cat, struct moat_buf *out,
+		  struct moat_error *err)
+{
+	struct moat_scan_result res = { cat->meta, &cat->os, &cat->pkgs, &cat->removed, cat->fs };
+	struct moat_sbom_input in = {
+		.meta = cat->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
+	};
+
+	switch (a->format) {
+	case FMT_JSON: return moat_report_json(out, &res, true, err);
+	case FMT_CYCLONEDX: return moat_sbom_cyclonedx(out, &in, err);
+	case FMT_SPDX: return moat_sbom_spdx(out, &in, err);
+	default: return moat_report_table(out, &res, err);
+	}
+}
+
+/* Name the input once: most messages already start with it. */
+static void report_error(const char *cmd, const char *target, int r, const struct moat_error *err)
+{
+	const char *colon = strchr(target, ':');
+	const char *path = colon && target[0] != '/' ? colon + 1 : target;
+	const char *msg = err->msg[0] ? err->msg : moat_strerror(r);
+
+	if (!strncmp(msg, target, strlen(target)) || !strncmp(msg, path, strlen(path)))
+		fprintf(stderr, "moat %s: %s\n", cmd, msg);
+	else
+		fprintf(stderr, "moat %s: %s: %s\n", cmd, target, msg);
+}
+
+static int run(int argc, char **argv, bool sbom)
+{
+	struct scan_args a;
+	struct progress_state ps = { 0 };
+	struct moat_progress progress = { pg_begin, pg_bytes, pg_end, &ps };
+	struct moat_image_opts opts = { 0 };
+	struct moat_image *img = NULL;
+	struct moat_catalog_ctx cat = { 0 };
+	struct moat_error err = { 0 };
+	struct moat_buf out;
+	int r;
+
+	r = parse_args(argc, argv, sbom, &a);
+	if (r != 0)
+		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
+	opts.target = a.target;
+	opts.limits = a.limits;
+	opts.docker_host = a.docker_host;
+	opts.want_content = moat_catalog_want;
+	/* Progress only for people: a terminal, and a human format. */
+	if (a.progress && a.format == FMT_TABLE && isatty(STDERR_FILENO))
+		opts.progress = &progress;
+	moat_buf_init(&out, 0);
+	r = moat_image_open(&opts, &img, &err);
+	if (r == 0) {
+		cat.fs = moat_image_fs(img);
+		cat.arena = moat_image_arena(img);
+		cat.meta = moat_image_meta(img);
+		cat.limits = &opts.limits;
+		moat_limits_fill(&opts.limits);
+		r = moat_catalog_run(&cat, &err);
+	}
+	if (r == 0)
+		r = render(&a, &cat, &out, &err);
+	if (r == 0 && (r = emit(a.output, &out)) < 0)
+		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
+	if (r < 0)
+		report_error(sbom ? "sbom" : "scan", a.target, r, &err);
+	moat_buf_release(&out);
+	moat_image_close(img);
+	return r < 0 ? exit_code(r) : MOAT_EXIT_OK;
+}
+
+int moat_cmd_scan(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int moat_cmd_sbom(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}

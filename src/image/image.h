@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * image.h - a resolved container image: metadata, ordered layers, history.
+ *
+ * moat_image_open() reads a target ("docker-archive:PATH", "oci:PATH",
+ * "dir:PATH", "docker:NAME" or a bare path/name), verifies every blob while
+ * streaming it once, and hands each layer's tar entries to the layered
+ * filesystem builder. Everything lives in the image's arena.
+ */
+#ifndef MOAT_IMAGE_H
+#define MOAT_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat/limits.h"
+
+struct moat_arena;
+struct moat_error;
+struct moat_fs;
+struct moat_fs_builder;
+
+struct moat_kv {
+	const char *key;
+	const char *value;
+};
+
+struct moat_history {
+	const char *created;
+	const char *created_by;
+	const char *comment;
+	bool empty_layer;
+	int layer_index;            /* index into layers, -1 for empty entries */
+};
+
+struct moat_layer {
+	unsigned index;
+	const char *digest;         /* blob digest (compressed); for legacy docker-archive = diff_id */
+	const char *diff_id;        /* sha256 of the uncompressed tar, verified */
+	const char *media_type;
+	uint64_t size;              /* blob bytes */
+	uint64_t tar_size;          /* uncompressed bytes */
+	const char *created_by;     /* from the history entry of this layer, NULL if unknown */
+	int history_index;          /* -1 if unknown */
+};
+
+struct moat_image_meta {
+	const char *source;         /* "docker-archive", "oci", "dir", "docker" */
+	const char *ref;            /* name the user gave or the archive's tag */
+	const char *manifest_digest;/* NULL when the source has no manifest blob */
+	const char *config_digest;  /* image id */
+	const char *os;
+	const char *architecture;
+	const char *variant;
+	const char *created;
+	const char *user;
+	const char *working_dir;
+	const char **env; size_t n_env;
+	const char **exposed_ports; size_t n_exposed_ports;
+	const char **entrypoint; size_t n_entrypoint;
+	const char **cmd; size_t n_cmd;
+	struct moat_kv *labels; size_t n_labels;
+	struct moat_history *history; size_t n_history;
+	struct moat_layer *layers; size_t n_layers;
+};
+
+/* Progress of a scan, for a TTY display; may be called often. */
+struct moat_progress {
+	void (*layer_begin)(void *ctx, unsigned index, unsigned total, uint64_t size);
+	void (*bytes)(void *ctx, uint64_t done, uint64_t total);
+	void (*layer_end)(void *ctx, unsigned index);
+	void *ctx;
+};
+
+struct moat_image_opts {
+	const char *target;                     /* borrowed */
+	struct moat_limits limits;              /* zero fields = defaults */
+	const char *docker_host;                /* unix socket path; NULL = /var/run/docker.sock */
+	const char *workdir;                    /* where spill files may go; NULL = $TMPDIR */
+	const struct moat_progress *progress;   /* NULL = silent */
+	/* Decides which file contents to capture while streaming; NULL = none. */
+	bool (*want_content)(void *ctx, const char *path, size_t len);
+	void *want_ctx;
+};
+
+struct moat_image;
+
+/* Read and verify the image. On failure nothing is returned and *err says
+ * which input and where. */
+int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_image,
+		    struct moat_error *err);
+void moat_image_close(struct moat_image *image);
+
+const struct moat_image_meta *moat_image_meta(const struct moat_image *image);
+/* The merged filesystem (owned by the image). */
+struct moat_fs *moat_image_fs(const struct moat_image *image);
+struct moat_arena *moat_image_arena(const struct moat_image *image);
+
+#endif

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* source.c - moat_image_open: pick the source for a target, read, verify. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "base/digest.h"
+#include "moat/error.h"
+#include "runtime/docker.h"
+#include "image-int.h"
+#include "oci.h"
+
+enum source_kind { SRC_ARCHIVE, SRC_OCI, SRC_DIR, SRC_DOCKER };
+
+/* Open path beneath dirfd without following any symlink: a hostile OCI
+ * layout must not lead us to files outside it. */
+int image_open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
+	return (int)fd;
+}
+
+struct oci_dir {
+	struct moat_image *img;
+	int dirfd;
+	const char *what;
+};
+
+static int read_small(struct oci_dir *od, const char *path, uint64_t max, const uint8_t **ret,
+		      size_t *ret_len, struct moat_error *err)
+{
+	int fd = image_open_beneath(od->dirfd, path, O_RDONLY);
+	struct stat st;
+	uint8_t *data;
+	struct moat_fd_reader fr;
+	struct moat_reader rd;
+	int r;
+
+	if (fd < 0)
+		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s: %s",
+				      od->what, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		close(fd);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: not a regular file under %llu bytes",
+				      od->what, path, (unsigned long long)max);
+	}
+	data = moat_arena_alloc(od->img->arena, (size_t)st.st_size + 1);
+	if (!data) {
+		close(fd);
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	}
+	moat_fd_reader_init(&fr, fd, 0, (uint64_t)st.st_size);
+	rd = moat_fd_reader(&fr);
+	r = moat_read_full(&rd, data, (size_t)st.st_size, err);
+	close(fd);
+	if (r < 0)
+		return moat_error_prefix(err, "%s: %s: ", od->what, path);
+	data[st.st_size] = '\0';
+	*ret = data;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+static int dir_blob(void *ctx, const char *digest, uint64_t size, const uint8_t **ret_data,
+		    size_t *ret_len, struct moat_error *err)
+{
+	struct oci_dir *od = ctx;
+	char path[96];
+	char actual[MOAT_DIGEST_STR_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
+	if ((r = read_small(od, path, od->img->limits.json_bytes, ret_data, ret_len, err)) < 0)
+		return r;
+	(void)size;
+	moat_sha256_str(*ret_data, *ret_len, actual);
+	if (strcmp(actual, digest) != 0)
+		return moat_error_set(err, MOAT_E_VERIFY, "%s: blob %s has digest %s", od->what,
+				      digest, actual);
+	return 0;
+}
+
+static int dir_layer(void *ctx, const char *digest, uint64_t size, unsigned index,
+		     struct moat_layer_result **ret_res, struct moat_fs_layer **ret_layer,
+		     struct moat_error *err)
+{
+	struct oci_dir *od = ctx;
+	struct moat_image *img = od->img;
+	const struct moat_progress *pg = img->opts->progress;
+	struct moat_layer_result *res = moat_arena_new0(img->arena, struct moat_layer_result);
+	struct moat_layer_ctx lctx;
+	struct moat_fd_reader fr;
+	struct moat_reader rd;
+	char path[96];
+	int fd, r;
+
+	if (!res)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
+	fd = image_open_beneath(od->dirfd, path, O_RDONLY);
+	if (fd < 0)
+		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno,
+				      "%s: layer blob %s: %s", od->what, digest, strerror(errno));
+	if ((r = moat_fs_layer_new(img->builder, ret_layer, err)) < 0)
+		goto out;
+	image_layer_ctx(img, &lctx, digest);
+	/* Read one byte past the declared size so a longer blob fails verification. */
+	moat_fd_reader_init(&fr, fd, 0, size + 1);
+	rd = moat_fd_reader(&fr);
+	if (pg && pg->layer_begin)
+		pg->layer_begin(pg->ctx, index, 0, size);
+	r = moat_layer_read(&rd, &lctx, *ret_layer, res, err);
+	if (r < 0) {
+		moat_error_prefix(err, "%s: ", od->what);
+		goto out;
+	}
+	if (pg && pg->layer_end)
+		pg->layer_end(pg->ctx, index);
+	*ret_res = res;
+out:
+	close(fd);
+	return r;
+}
+
+static int read_oci_dir(struct moat_image *img, const char *dir, const char *want_ref,
+			struct moat_error *err)
+{
+	struct oci_dir od = { .img = img, .what = dir };
+	struct oci_store store = { dir_blob, dir_layer, &od };
+	const uint8_t *data;
+	size_t len;
+	json_t *index = NULL;
+	int r;
+
+	od.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (od.dirfd < 0)
+		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s", dir,
+				      strerror(errno));
+	r = read_small(&od, "index.json", img->limits.json_bytes, &data, &len, err);
+	if (r == 0)
+		r = image_json(img, data, len, "index.json", &index, err);
+	if (r < 0) {
+		moat_error_prefix(err, "%s: ", dir);
+		goto out;
+	}
+	r = oci_resolve_index(img, index, want_ref, &store, err);
+out:
+	json_decref(index);
+	close(od.dirfd);
+	return r;
+}
+
+static int read_file_archive(struct moat_image *img, const char *path, const char *want_ref,
+			     struct moat_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct moat_fd_reader fr;
+	struct moat_reader rd;
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s", path,
+				      strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: not a regular file", path);
+	}
+	moat_fd_reader_init(&fr, fd, 0, (uint64_t)st.st_size);
+	rd = moat_fd_reader(&fr);
+	r = image_read_archive(img, &rd, path, want_ref, err);
+	close(fd);
+	return r;
+}
+
+static int read_docker(struct moat_image *img, const char *name, struct moat_error *err)
+{
+	struct moat_docker *docker = NULL;
+	struct moat_reader body;
+	int r;
+
+	r = moat_docker_open(img->opts->docker_host, &docker, err);
+	if (r == 0)
+		r = moat_docker_image_export(docker, name, &body, err);
+	if (r == 0)
+		r = image_read_archive(img, &body, name, NULL, err);
+	moat_docker_close(docker);
+	if (r < 0)
+		return moat_error_prefix(err, "docker:%s: ", name);
+	return 0;
+}
+
+/* "kind:rest" with a known kind prefix, else guess from what exists. */
+static int classify(const char *target, enum source_kind *ret_kind, const char **ret_rest,
+		    struct moat_error *err)
+{
+	static const struct { const char *prefix; enum source_kind kind; } prefixes[] = {
+		{ "docker-archive:", SRC_ARCHIVE }, { "oci-archive:", SRC_ARCHIVE },
+		{ "oci:", SRC_OCI }, { "dir:", SRC_DIR }, { "docker:", SRC_DOCKER },
+		{ "docker-daemon:", SRC_DOCKER },
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i].prefix);
+
+		if (!strncmp(target, prefixes[i].prefix, n)) {
+			*ret_kind = prefixes[i].kind;
+			*ret_rest = target + n;
+			if (!**ret_rest)
+				return moat_error_set(err, MOAT_E_USAGE, "%s: empty target", target);
+			return 0;
+		}
+	}
+	*ret_rest = target;
+	if (stat(target, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			char probe[4096];
+
+			snprintf(probe, sizeof(probe), "%s/oci-layout", target);
+			*ret_kind = access(probe, F_OK) == 0 ? SRC_OCI : SRC_DIR;
+		} else {
+			*ret_kind = SRC_ARCHIVE; /* the stream reader tells docker from OCI */
+		}
+		return 0;
+	}
+	if (strchr(target, '/') && (target[0] == '/' || target[0] == '.'))
+		return moat_error_set(err, MOAT_E_NOTFOUND, "%s: no such file", target);
+	*ret_kind = SRC_DOCKER;
+	return 0;
+}
+
+static const char *const kind_names[] = { "docker-archive", "oci", "dir", "docker" };
+
+int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_image,
+		    struct moat_error *err)
+{
+	struct moat_image *img;
+	struct moat_arena *arena;
+	enum source_kind kind;
+	const char *rest;
+	struct stat st;
+	int r;
+
+	if (!opts || !opts->target || !*opts->target)
+		return moat_error_set(err, MOAT_E_USAGE, "no image target given");
+	if ((r = classify(opts->target, &kind, &rest, err)) < 0)
+		return r;
+	arena = moat_arena_open(opts->limits.arena_bytes ? opts->limits.arena_bytes
+							 : MOAT_LIMIT_ARENA_BYTES);
+	img = arena ? moat_arena_new0(arena, struct moat_image) : NULL;
+	if (!img) {
+		moat_arena_close(arena);
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	}
+	img->arena = arena;
+	img->opts = opts;
+	img->limits = opts->limits;
+	moat_limits_fill(&img->limits);
+	img->meta.source = kind_names[kind];
+	img->meta.ref = kind == SRC_DOCKER ? moat_arena_strdup(arena, rest) : NULL;
+	r = moat_fs_builder_open(arena, &img->limits, &img->builder, err);
+	if (r < 0)
+		goto out_fail;
+	switch (kind) {
+	case SRC_ARCHIVE:
+		r = read_file_archive(img, rest, NULL, err);
+		break;
+	case SRC_OCI:
+		if (stat(rest, &st) == 0 && !S_ISDIR(st.st_mode))
+			r = read_file_archive(img, rest, NULL, err);
+		else
+			r = read_oci_dir(img, rest, NULL, err);
+		break;
+	case SRC_DIR:
+		r = image_read_root_dir(img, rest, err);
+		break;
+	case SRC_DOCKER:
+		r = read_docker(img, rest, err);
+		break;
+	}
+	if (r < 0)
+		goto out_fail;
+	if (!img->meta.ref)
+		img->meta.ref = moat_arena_strdup(arena, rest);
+	img->opts = NULL;
+	*ret_image = img;
+	return 0;
+out_fail:
+	moat_arena_close(arena);
+	return r;
+}
+
+void moat_image_close(struct moat_image *image)
+{
+	if (image)
+		moat_arena_close(image->arena);
+}
+
+const struct moat_image_meta *moat_image_meta(const struct moat_image *image)
+{
+	return &image->meta;
+}
+
+struct moat_fs *moat_image_fs(const struct moat_image *image)
+{
+	return image->fs;
+}
+
+struct moat_arena *moat_image_arena(const struct moat_image *image)
+{
+	return image->arena;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pkg.h - one installed package, whatever ecosystem catalogued it.
+ *
+ * All strings live in the scan's arena and are never NULL for name, version
+ * and type; other fields are NULL when unknown.
+ */
+#ifndef MOAT_PKG_H
+#define MOAT_PKG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct moat_arena;
+
+struct moat_pkg {
+	const char *type;           /* purl type: "deb", "apk", "rpm", "npm", "pypi", ... */
+	const char *name;
+	const char *version;        /* as the package manager writes it (rpm: [E:]V-R) */
+	const char *arch;
+	const char *source_name;    /* dpkg Source, apk origin, rpm source rpm name */
+	const char *source_version;
+	const char *license;
+	const char *purl;
+	const char *distro;         /* purl qualifier, e.g. "debian-12" */
+	const char *db_path;        /* the database or file it was found in */
+	const char *layer;          /* diff_id of the layer that added or last changed it */
+	int layer_index;            /* index into the image's layers, -1 unknown */
+	int removed_layer;          /* for removed_packages: the layer that removed it */
+	const char **files;         /* paths it owns, without leading '/' */
+	size_t n_files;
+};
+
+struct moat_pkg_list {
+	struct moat_pkg **items;
+	size_t count;
+	size_t cap;
+};
+
+/* Append (growing in the arena). Returns 0 or MOAT_E_LIMIT. */
+int moat_pkg_list_add(struct moat_arena *arena, struct moat_pkg_list *list, struct moat_pkg *pkg);
+
+/* Build a purl: pkg:TYPE/NAMESPACE/NAME@VERSION?arch=..&distro=.. with
+ * percent-encoding. namespace may be NULL. Returns NULL on arena exhaustion. */
+const char *moat_purl_make(struct moat_arena *arena, const char *type, const char *ns,
+			   const char *name, const char *version, const char *arch,
+			   const char *distro, const char *upstream);
+
+#endif

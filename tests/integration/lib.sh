@@ -1,0 +1,74 @@
+# Shared helpers for the integration tests; sourced, not run.
+#
+# Environment (all optional):
+#   MOAT        the moat binary (default: build/moat or build/src/cli/moat)
+#   MOAT_CACHE  cache for sample images (default /var/cache/moat)
+#   MOAT_WORK   scratch dir (default: a temp dir removed on exit)
+# Exit codes: 0 pass, 1 fail, 77 skip.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOLS=$REPO/tests/tools
+PY=/usr/bin/python3              # stdlib only; never a pyenv shim
+TEST=$(basename "$0" .sh)
+export MOAT_CACHE=${MOAT_CACHE:-/var/cache/moat}
+
+pass() { echo "PASS $TEST${1:+: $*}"; exit 0; }
+fail() { echo "FAIL $TEST: $*" >&2; exit 1; }
+skip() { echo "SKIP $TEST: $*" >&2; exit 77; }
+note() { echo "$TEST: $*" >&2; }
+
+need_moat() {
+    if [ -z "${MOAT:-}" ]; then
+        for c in "$REPO/build/moat" "$REPO/build/src/cli/moat"; do
+            [ -x "$c" ] && MOAT=$c && break
+        done
+        [ -n "${MOAT:-}" ] || skip "MOAT is not set and no built binary found"
+    fi
+    [ -x "$MOAT" ] || fail "MOAT=$MOAT is not an executable file"
+    MOAT=$(cd "$(dirname "$MOAT")" && pwd)/$(basename "$MOAT")
+    export MOAT
+}
+
+# A per-test scratch dir W under MOAT_WORK (fresh each run).
+setup_work() {
+    if [ -z "${MOAT_WORK:-}" ]; then
+        MOAT_WORK=$(mktemp -d /tmp/moat-work.XXXXXX)
+        trap 'rm -rf "$MOAT_WORK"' EXIT
+    fi
+    mkdir -p "$MOAT_WORK"
+    MOAT_WORK=$(cd "$MOAT_WORK" && pwd)
+    export MOAT_WORK
+    W=$MOAT_WORK/$TEST
+    rm -rf "$W"
+    mkdir -p "$W"
+}
+
+# Builds (or reuses) the sample image; sets SAMPLE.
+sample_image() {
+    SAMPLE=$MOAT_CACHE/sample
+    "$REPO/scripts/build-sample-image" "$SAMPLE" >"$W/build-sample.log" 2>&1 || {
+        tail -n 30 "$W/build-sample.log" >&2
+        fail "scripts/build-sample-image failed (log above)"
+    }
+}
+
+# run_moat NAME ARGS...: stdout -> $W/NAME.out, stderr -> $W/NAME.err,
+# exit code -> RC. Bounded by MOAT_TIMEOUT seconds (default 300).
+run_moat() {
+    local name=$1; shift
+    RC=0
+    timeout -k 5 "${MOAT_TIMEOUT:-300}" "$MOAT" "$@" >"$W/$name.out" 2>"$W/$name.err" || RC=$?
+}
+
+# Show the end of a failed run's stderr with the failure.
+moat_err() { tail -c 2000 "$W/$1.err" 2>/dev/null | sed 's/^/    | /' >&2 || true; }
+
+describe_rc() {
+    case $1 in
+        124) echo "timed out" ;;
+        12[5-7]) echo "could not run ($1)" ;;
+        1[3-9][0-9]|2[0-5][0-9]) echo "killed by signal $(( $1 - 128 )) ($(kill -l $(( $1 - 128 )) 2>/dev/null || echo ?))" ;;
+        *) echo "exit $1" ;;
+    esac
+}

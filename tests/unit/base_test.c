@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* base_test.c - arena, buf, slice, hmap, digest, JSON writer. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/digest.h"
+#include "base/hmap.h"
+#include "base/json.h"
+#include "base/jsonw.h"
+#include "base/slice.h"
+#include "harness.h"
+#include "moat/error.h"
+
+static void test_base__arena_cap(void)
+{
+	struct moat_arena *arena = moat_arena_open(1000);
+	void *big;
+
+	CHECK(arena != NULL);
+	CHECK(moat_arena_alloc(arena, 500) != NULL);
+	big = moat_arena_alloc(arena, 600);
+	CHECK(big == NULL); /* cap hit: NULL, not a crash */
+	CHECK(moat_arena_alloc(arena, 100) != NULL);
+	CHECK(moat_arena_calloc(arena, SIZE_MAX / 2, 4) == NULL);
+	moat_arena_close(arena);
+}
+
+static int cleanup_ran;
+static void cleanup(void *arg) { (void)arg; cleanup_ran++; }
+
+static void test_base__arena_big_and_cleanup(void)
+{
+	struct moat_arena *arena = moat_arena_open(0);
+	char *s;
+	uint8_t *big;
+
+	big = moat_arena_alloc(arena, 1 << 20);
+	CHECK(big != NULL);
+	big[(1 << 20) - 1] = 1;
+	s = moat_arena_printf(arena, "%s-%d", "layer", 7);
+	CHECK_STR(s, "layer-7");
+	CHECK(((uintptr_t)moat_arena_alloc(arena, 3) & 15) == 0);
+	CHECK_INT(moat_arena_on_close(arena, cleanup, NULL), 0);
+	moat_arena_close(arena);
+	CHECK_INT(cleanup_ran, 1);
+}
+
+static void test_base__buf_max(void)
+{
+	struct moat_buf buf;
+
+	moat_buf_init(&buf, 8);
+	CHECK_INT(moat_buf_append_str(&buf, "12345678"), 0);
+	CHECK_INT(moat_buf_append_str(&buf, "9"), MOAT_E_LIMIT);
+	CHECK_INT((int)buf.len, 8);
+	CHECK_STR((char *)buf.data, "12345678");
+	moat_buf_release(&buf);
+}
+
+static void test_base__slice_lines(void)
+{
+	struct moat_slice in = MOAT_SLICE_LIT("a: 1\r\nb\n\nlast");
+	struct moat_slice line;
+	uint64_t v = 0;
+
+	CHECK(moat_slice_line(&in, &line) && moat_slice_eq_str(line, "a: 1"));
+	CHECK(moat_slice_line(&in, &line) && moat_slice_eq_str(line, "b"));
+	CHECK(moat_slice_line(&in, &line) && line.len == 0);
+	CHECK(moat_slice_line(&in, &line) && moat_slice_eq_str(line, "last"));
+	CHECK(!moat_slice_line(&in, &line));
+	CHECK(moat_slice_to_u64(MOAT_SLICE_LIT("18446744073709551615"), &v));
+	CHECK(v == UINT64_MAX);
+	CHECK(!moat_slice_to_u64(MOAT_SLICE_LIT("18446744073709551616"), &v));
+	CHECK(!moat_slice_to_u64(MOAT_SLICE_LIT("12a"), &v));
+	CHECK(moat_slice_eq_str(moat_slice_trim(MOAT_SLICE_LIT(" \tx y \n")), "x y"));
+}
+
+static void test_base__hmap(void)
+{
+	struct moat_hmap map;
+	char keys[1000][8];
+
+	moat_hmap_init(&map);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		CHECK_INT(moat_hmap_put(&map, keys[i], strlen(keys[i]), &keys[i]), 0);
+	}
+	CHECK_INT((int)map.count, 1000);
+	CHECK(moat_hmap_get(&map, "k512", 4) == &keys[512]);
+	CHECK(moat_hmap_get(&map, "k1000", 5) == NULL);
+	moat_hmap_release(&map);
+}
+
+static void test_base__sha256(void)
+{
+	char out[MOAT_DIGEST_STR_MAX];
+
+	CHECK_INT(moat_sha256_str("abc", 3, out), 0);
+	CHECK_STR(out, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK(moat_digest_valid(out, strlen(out)));
+	CHECK(!moat_digest_valid("sha256:BA78", 11));
+}
+
+static void test_base__jsonw(void)
+{
+	struct moat_buf buf;
+	struct moat_jw jw;
+	json_t *back = NULL;
+	struct moat_error err = { 0 };
+
+	moat_buf_init(&buf, 0);
+	moat_jw_init(&jw, &buf, false);
+	moat_jw_obj_begin(&jw);
+	moat_jw_kstr(&jw, "s", "q\"\\\n\x01\xff");
+	moat_jw_key(&jw, "a");
+	moat_jw_arr_begin(&jw);
+	moat_jw_int(&jw, -1);
+	moat_jw_bool(&jw, true);
+	moat_jw_str(&jw, NULL);
+	moat_jw_arr_end(&jw);
+	moat_jw_key(&jw, "e");
+	moat_jw_obj_begin(&jw);
+	moat_jw_obj_end(&jw);
+	moat_jw_obj_end(&jw);
+	CHECK_INT(moat_jw_finish(&jw), 0);
+	CHECK_STR((char *)buf.data,
+		  "{\"s\":\"q\\\"\\\\\\n\\u0001\\ufffd\",\"a\":[-1,true,null],\"e\":{}}");
+	CHECK_INT(moat_json_parse(buf.data, buf.len, 1 << 20, "out", &back, &err), 0);
+	CHECK_STR(moat_json_str(back, "s"), "q\"\\\n\x01\xef\xbf\xbd");
+	json_decref(back);
+	CHECK_INT(moat_json_parse("{\"a\":", 5, 1 << 20, "bad.json", &back, &err), MOAT_E_FORMAT);
+	CHECK(strstr(err.msg, "bad.json: line 1") != NULL);
+	moat_buf_release(&buf);
+}
+
+int main(void)
+{
+	MOAT_RUN(test_base__arena_cap);
+	MOAT_RUN(test_base__arena_big_and_cleanup);
+	MOAT_RUN(test_base__buf_max);
+	MOAT_RUN(test_base__slice_lines);
+	MOAT_RUN(test_base__hmap);
+	MOAT_RUN(test_base__sha256);
+	MOAT_RUN(test_base__jsonw);
+	return moat_test_done();
+}

@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http_test.c - the HTTP response parser, body decoders and Docker client.
+ *
+ * Every response in the tables is fed whole, one byte at a time (with a
+ * one-byte read-ahead and one-byte reads, so every state boundary is a read
+ * boundary) and in random splits; all must give the same result. The Docker
+ * client is then run end to end against a fake engine on a unix socket.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "moat/error.h"
+#include "runtime/docker.h"
+#include "runtime/http.h"
+
+static uint32_t rng_next(uint32_t *state)
+{
+	uint32_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+/* A transport that hands out data in pieces: whole, 1 byte, or random sizes. */
+struct split_src {
+	const uint8_t *data;
+	size_t len;
+	size_t pos;
+	int mode;               /* 0 whole, 1 one byte, 2 random, 3 random with skips */
+	uint32_t rng;
+};
+
+static ssize_t split_read(void *ctx, void *buf, size_t len, struct moat_error *err)
+{
+	struct split_src *s = ctx;
+	size_t n = s->len - s->pos;
+
+	(void)err;
+	if (s->mode == 1 && n > 1)
+		n = 1;
+	if (s->mode >= 2 && n > 1)
+		n = 1 + rng_next(&s->rng) % (n < 40 ? n : 40);
+	if (n > len)
+		n = len;
+	memcpy(buf, s->data + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+struct resp_case {
+	const char *name;
+	const char *in;
+	int head_err;           /* expected code of moat_http_rx_head */
+	int status;
+	const char *body;       /* expected body when body_err is 0 */
+	int body_err;           /* expected code while reading the body */
+};
+
+static const struct resp_case resp_cases[] = {
+	{ "length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 200, "hello", 0 },
+	{ "length zero", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 200, "", 0 },
+	{ "length ignores extra", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhello", 0, 200,
+	  "he", 0 },
+	{ "no reason", "HTTP/1.1 404 \r\nContent-Length: 1\r\n\r\nx", 0, 404, "x", 0 },
+	{ "no reason no space", "HTTP/1.1 500\r\ncontent-length: 1\r\n\r\nx", 0, 500, "x", 0 },
+	{ "ows and case", "HTTP/1.1 200 OK\r\ncOnTeNt-LeNgTh:\t 3 \t\r\nX-Empty:\r\n\r\nabc", 0,
+	  200, "abc", 0 },
+	{ "same length twice", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nz",
+	  0, 200, "z", 0 },
+	{ "obs-text value", "HTTP/1.1 200 \xc3\xa9\r\nX: \xff\x80\r\nContent-Length: 0\r\n\r\n", 0,
+	  200, "", 0 },
+	{ "204 ignores length", "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", 0, 204, "",
+	  0 },
+	{ "read to close", "HTTP/1.1 200 OK\r\nServer: x\r\n\r\nuntil the end", 0, 200,
+	  "until the end", 0 },
+	{ "http/1.0", "HTTP/1.0 200 OK\r\n\r\nold", 0, 200, "old", 0 },
+	{ "chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 0, 200, "hello world", 0 },
+	{ "chunked ext trailers",
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n"
+	  "5;name=value\r\nhello\r\n1 ; a=\"q;x\" ;b\r\n!\r\nA\r\n0123456789\r\n"
+	  "0;last\r\nX-Digest: abc\r\nX-Other:\r\n\r\n", 0, 200, "hello!0123456789", 0 },
+	{ "chunked hex case zeros", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "0000a\r\n0123456789\r\nB\r\nabcdefghijk\r\n00\r\n\r\n", 0, 200,
+	  "0123456789abcdefghijk", 0 },
+	{ "chunked trailing bws", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "2 \r\nok\r\n0\r\n\r\n", 0, 200, "ok", 0 },
+
+	{ "empty", "", MOAT_E_TRUNCATED },
+	{ "truncated head", "HTTP/1.1 200 OK\r\nContent-Len", MOAT_E_TRUNCATED },
+	{ "truncated length", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", 0, 200, NULL,
+	  MOAT_E_TRUNCATED },
+	{ "truncated chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "a\r\nhello", 0, 200, NULL, MOAT_E_TRUNCATED },
+	{ "no last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\r\nhello\r\n", 0, 200, NULL, MOAT_E_TRUNCATED },
+	{ "no final crlf", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", 0, 200,
+	  NULL, MOAT_E_TRUNCATED },
+	{ "oversize chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "100000001\r\nx", 0, 200, NULL, MOAT_E_LIMIT },
+	{ "chunk size digits", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "00000000000000001\r\nx\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_LIMIT },
+	{ "chunk size overflow", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "ffffffffffffffffff\r\n", 0, 200, NULL, MOAT_E_LIMIT },
+	{ "bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5g\r\nhello\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "negative chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "-5\r\nhello\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "empty chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "no crlf after chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\r\nhelloX\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "lf only after chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\r\nhello\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "bare lf chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\nhello\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "ctl in extension", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5;a\x01\r\nhello\r\n0\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "bad trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "0\r\nNo Colon\r\n\r\n", 0, 200, NULL, MOAT_E_FORMAT },
+	{ "bare lf trailer end", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "0\r\n\n", 0, 200, NULL, MOAT_E_FORMAT },
+
+	{ "bare lf status", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", MOAT_E_FORMAT },
+	{ "bare lf header", "HTTP/1.1 200 OK\r\nContent-Length: 0\n\r\n", MOAT_E_FORMAT },
+	{ "bare lf end", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\n", MOAT_E_FORMAT },
+	{ "bare cr", "HTTP/1.1 200 OK\rX: y\r\n\r\n", MOAT_E_FORMAT },
+	{ "http/2", "HTTP/2 200 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "http/1.2", "HTTP/1.2 200 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "lowercase proto", "http/1.1 200 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "icy", "ICY 200 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "two digit status", "HTTP/1.1 20 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "four digit status", "HTTP/1.1 2000 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "status 099", "HTTP/1.1 099 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "status 600", "HTTP/1.1 600 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "two spaces", "HTTP/1.1  200 OK\r\n\r\n", MOAT_E_FORMAT },
+	{ "interim 100", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+	  MOAT_E_UNSUPPORTED },
+	{ "nul in reason", "HTTP/1.1 200 O\x00K\r\n\r\n", MOAT_E_FORMAT },
+	{ "nul in value", "HTTP/1.1 200 OK\r\nX: a\x00" "b\r\n\r\n", MOAT_E_FORMAT },
+	{ "space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n", MOAT_E_FORMAT },
+	{ "empty name", "HTTP/1.1 200 OK\r\n: x\r\n\r\n", MOAT_E_FORMAT },
+	{ "obs-fold", "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", MOAT_E_FORMAT },
+	{ "no colon", "HTTP/1.1 200 OK\r\nX\r\n\r\n", MOAT_E_FORMAT },
+	{ "length and chunked", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", MOAT_E_FORMAT },
+	{ "two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	  MOAT_E_FORMAT },
+	{ "length list", "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n", MOAT_E_FORMAT },
+	{ "negative length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", MOAT_E_FORMAT },
+	{ "empty length", "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", MOAT_E_FORMAT },
+	{ "huge length", "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+	  MOAT_E_FORMAT },
+	{ "gzip coding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+	  MOAT_E_UNSUPPORTED },
+	{ "chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n", MOAT_E_FORMAT },
+};
+
+/*
+ * Run one response through rx with the given split; return the failing code.
+ * In mode 3 some pieces are skipped: they show up in body as '#'.
+ */
+static int run_case(const uint8_t *in, size_t in_len, int mode, uint32_t seed, int *ret_status,
+		    struct moat_buf *body, struct moat_error *err)
+{
+	struct split_src src = { in, in_len, 0, mode, seed };
+	struct moat_http_rx rx;
+	struct moat_reader r;
+	uint8_t chunk[64];
+	int ret;
+
+	moat_http_rx_init(&rx, (struct moat_reader){ split_read, &src },
+			  mode == 1 ? 1 : mode >= 2 ? 1 + seed % 9 : 0);
+	ret = moat_http_rx_head(&rx, err);
+	if (ret < 0)
+		goto out;
+	*ret_status = rx.resp.status;
+	r = moat_http_rx_body(&rx);
+	for (;;) {
+		size_t want = mode == 1 ? 1 : mode >= 2 ? 1 + rng_next(&seed) % 64 : 64;
+		bool skip = mode == 3 && rng_next(&seed) % 3 == 0;
+		ssize_t n = skip ? r.skip(r.ctx, want, err) : moat_read(&r, chunk, want, err);
+
+		if (n <= 0) {
+			ret = (int)n;
+			break;
+		}
+		if (skip)
+			memset(chunk, '#', (size_t)n);
+		moat_buf_append(body, chunk, (size_t)n);
+	}
+	/* Errors are sticky, and the end stays the end. */
+	if (moat_read(&r, chunk, sizeof(chunk), NULL) != ret)
+		ret = MOAT_E_INTERNAL;
+out:
+	moat_http_rx_release(&rx);
+	return ret;
+}
+
+static void check_case(const struct resp_case *c, size_t in_len, int mode, uint32_t seed)
+{
+	struct moat_error err = { 0 };
+	struct moat_buf body;
+	int status = 0;
+	int r;
+
+	moat_buf_init(&body, 0);
+	r = run_case((const uint8_t *)c->in, in_len, mode, seed, &status, &body, &err);
+	if (c->head_err || c->body_err) {
+		if (r != (c->head_err ? c->head_err : c->body_err))
+			printf("# case \"%s\" mode %d seed %u: %s\n", c->name, mode, seed, err.msg);
+		CHECK_INT(r, c->head_err ? c->head_err : c->body_err);
+	} else {
+		if (r != 0)
+			printf("# case \"%s\" mode %d seed %u: %s\n", c->name, mode, seed, err.msg);
+		CHECK_INT(r, 0);
+		CHECK_INT(status, c->status);
+		CHECK_INT(body.len, strlen(c->body));
+		for (size_t i = 0; i < body.len && body.len == strlen(c->body); i++)
+			if (body.data[i] != '#' || mode != 3)
+				CHECK_INT(body.data[i], c->body[i]);
+	}
+	if (!c->head_err && c->status)
+		CHECK_INT(status, c->status);
+	moat_buf_release(&body);
+}
+
+static size_t case_len(const struct resp_case *c)
+{
+	/* Cases with one embedded NUL: the row string continues after it. */
+	size_t len = strlen(c->in);
+
+	if (strcmp(c->name, "nul in reason") == 0 || strcmp(c->name, "nul in value") == 0)
+		len += 1 + strlen(c->in + len + 1);
+	return len;
+}
+
+static void test_http__responses(void)
+{
+	for (size_t i = 0; i < sizeof(resp_cases) / sizeof(resp_cases[0]); i++) {
+		const struct resp_case *c = &resp_cases[i];
+
+		check_case(c, case_len(c), 0, 0);
+		check_case(c, case_len(c), 1, 0);
+		for (uint32_t seed = 1; seed <= 25; seed++) {
+			check_case(c, case_len(c), 2, seed * 2654435761u);
+			check_case(c, case_len(c), 3, seed * 2246822519u);
+		}
+	}
+}
+
+/* The parser stops exactly at the body and keeps its place across calls. */
+static void test_http__parse_resumes(void)
+{
+	static const char in[] = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nX-A:  b c \r\n\r\nBODY";
+	struct moat_http_response resp;
+	struct moat_slice v;
+	size_t total = 0;
+	size_t used;
+	int r = 0;
+
+	moat_http_response_init(&resp);
+	for (size_t i = 0; i < sizeof(in) - 1 && r == 0; i++) {
+		r = moat_http_response_parse(&resp, (const uint8_t *)in + i, 1, &used, NULL);
+		total += used;
+	}
+	CHECK_INT(r, 1);
+	CHECK_INT(total, sizeof(in) - 1 - 4);
+	r = moat_http_response_parse(&resp, (const uint8_t *)"BODY", 4, &used, NULL);
+	CHECK_INT(r, 1);
+	CHECK_INT(used, 0);
+	CHECK(moat_http_response_header(&resp, "API-VERSION", &v));
+	CHECK(moat_slice_eq_str(v, "1.41"));
+	CHECK(moat_http_response_header(&resp, "x-a", &v));
+	CHECK(moat_slice_eq_str(v, "b c"));
+	CHECK(!moat_http_response_header(&resp, "content-length", &v));
+	CHECK_INT(resp.nheaders, 2);
+	moat_http_response_release(&resp);
+}
+
+/* Build "HTTP/1.1 200 OK\r\n" + n copies of line + "\r\n" and parse it. */
+static int parse_generated(const char *line, size_t n, struct moat_error *err)
+{
+	struct moat_http_response resp;
+	struct moat_buf in;
+	size_t used;
+	int r;
+
+	moat_buf_init(&in, 0);
+	moat_buf_append_str(&in, "HTTP/1.1 200 OK\r\n");
+	for (size_t i = 0; i < n; i++)
+		moat_buf_append_str(&in, line);
+	moat_buf_append_str(&in, "\r\n");
+	moat_http_response_init(&resp);
+	r = moat_http_response_parse(&resp, in.data, in.len, &used, err);
+	moat_http_response_release(&resp);
+	moat_buf_release(&in);
+	return r;
+}
+
+static void test_http__limits(void)
+{
+	struct moat_error err = { 0 };
+	char long_line[MOAT_HTTP_MAX_LINE + 16];
+	char fit_line[MOAT_HTTP_MAX_LINE];
+
+	CHECK_INT(parse_generated("X-Flood: 1\r\n", MOAT_HTTP_MAX_HEADERS, &err), 1);
+	CHECK_INT(parse_generated("X-Flood: 1\r\n", MOAT_HTTP_MAX_HEADERS + 1, &err), MOAT_E_LIMIT);
+	CHECK_STR(err.msg, "http: more than 100 header fields");
+	/* One line just inside the line limit (CRLF included), one just outside. */
+	memset(fit_line, 'a', sizeof(fit_line));
+	memcpy(fit_line, "X: ", 3);
+	memcpy(fit_line + sizeof(fit_line) - 3, "\r\n", 3);
+	CHECK_INT(parse_generated(fit_line, 1, &err), 1);
+	memset(long_line, 'a', sizeof(long_line));
+	memcpy(long_line, "X: ", 3);
+	memcpy(long_line + sizeof(long_line) - 3, "\r\n", 3);
+	CHECK_INT(parse_generated(long_line, 1, &err), MOAT_E_LIMIT);
+	/* Nine lines of 8 KiB: fine one by one, over the 64 KiB head together. */
+	CHECK_INT(parse_generated(fit_line, 7, &err), 1);
+	CHECK_INT(parse_generated(fit_line, 9, &err), MOAT_E_LIMIT);
+	CHECK_STR(err.msg, "http: response head over 65536 bytes");
+}
+
+/* Trailers are bounded like headers. */
+static void test_http__trailer_flood(void)
+{
+	struct moat_buf in;
+	struct moat_buf body;
+	struct moat_error err = { 0 };
+	int status;
+
+	moat_buf_init(&in, 0);
+	moat_buf_init(&body, 0);
+	moat_buf_append_str(&in, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n");
+	for (unsigned i = 0; i <= MOAT_HTTP_MAX_HEADERS; i++)
+		moat_buf_append_str(&in, "T: x\r\n");
+	moat_buf_append_str(&in, "\r\n");
+	CHECK_INT(run_case(in.data, in.len, 0, 0, &status, &body, &err), MOAT_E_LIMIT);
+	moat_buf_release(&in);
+	moat_buf_release(&body);
+}
+
+static void test_http__escape(void)
+{
+	static const struct {
+		const char *in;
+		const char *keep;
+		const char *out;
+	} cases[] = {
+		{ "moat-test/app:1", "/:@", "moat-test/app:1" },
+		{ "moat-test/app:1", NULL, "moat-test%2Fapp%3A1" },
+		{ "app@sha256:ab", "/:@", "app@sha256:ab" },
+		{ "a b?c#d%e&f+g", "/:@", "a%20b%3Fc%23d%25e%26f%2Bg" },
+		{ "~_.-AZaz09", "", "~_.-AZaz09" },
+		{ "\x01\x7f\xff", "/", "%01%7F%FF" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct moat_buf out;
+
+		moat_buf_init(&out, 0);
+		CHECK_INT(moat_http_escape(&out, moat_slice_str(cases[i].in), cases[i].keep), 0);
+		CHECK_STR((const char *)out.data, cases[i].out);
+		moat_buf_release(&out);
+	}
+}
+
+static void test_http__format_request(void)
+{
+	struct moat_slice body = MOAT_SLICE_LIT("{}");
+	struct moat_buf out;
+
+	moat_buf_init(&out, 0);
+	CHECK_INT(moat_http_format_request(&out, "GET", "/v1.41/_ping", "docker", NULL, NULL, NULL),
+		  0);
+	CHECK(moat_slice_startswith(moat_slice_make(out.data, out.len),
+				    "GET /v1.41/_ping HTTP/1.1\r\nHost: docker\r\n"));
+	CHECK(moat_slice_endswith(moat_slice_make(out.data, out.len),
+				  "Connection: close\r\n\r\n"));
+	moat_buf_reset(&out);
+	CHECK_INT(moat_http_format_request(&out, "POST", "/x", "h", "application/json", &body, NULL),
+		  0);
+	CHECK(moat_slice_endswith(moat_slice_make(out.data, out.len),
+				  "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
+	CHECK_INT(moat_http_format_request(&out, "GET", "/a b", "h", NULL, NULL, NULL), MOAT_E_USAGE);
+	CHECK_INT(moat_http_format_request(&out, "GET", "/a\r\nX: y", "h", NULL, NULL, NULL),
+		  MOAT_E_USAGE);
+	CHECK_INT(moat_http_format_request(&out, "GET", "x", "h", NULL, NULL, NULL), MOAT_E_USAGE);
+	CHECK_INT(moat_http_format_request(&out, "G T", "/", "h", NULL, NULL, NULL), MOAT_E_USAGE);
+	CHECK_INT(moat_http_format_request(&out, "POST", "/", "h", "a\nb", &body, NULL),
+		  MOAT_E_USAGE);
+	moat_buf_release(&out);
+}
+
+static int fail_of(const char *in, struct moat_error *err)
+{
+	struct split_src src = { (const uint8_t *)in, strlen(in), 0, 0, 0 };
+	struct moat_http_rx rx;
+	int r;
+
+	moat_http_rx_init(&rx, (struct moat_reader){ split_read, &src }, 0);
+	r = moat_http_rx_head(&rx, err);
+	if (r == 0)
+		r = moat_http_rx_fail(&rx, "docker: image inspect x", err);
+	moat_http_rx_release(&rx);
+	return r;
+}
+
+static void test_http__fail(void)
+{
+	struct moat_error err = { 0 };
+
+	CHECK_INT(fail_of("HTTP/1.1 404 Not Found\r\nContent-Length: 59\r\n\r\n"
+			  "{\"message\":\"no such image: nope:1: No such image: nope:1\"}\n", &err),
+		  MOAT_E_NOTFOUND);
+	CHECK_STR(err.msg, "docker: image inspect x: HTTP 404: no such image: nope:1: "
+			   "No such image: nope:1");
+	CHECK_INT(fail_of("HTTP/1.1 500 Oops\r\n\r\npanic: boom\nstack\n", &err), MOAT_E_RUNTIME);
+	CHECK_STR(err.msg, "docker: image inspect x: HTTP 500: panic: boom");
+	CHECK_INT(fail_of("HTTP/1.1 400 Bad\r\nContent-Length: 30\r\n\r\n"
+			  "{\"message\":\"a\\u001b[31mb\\nc\"}", &err), MOAT_E_RUNTIME);
+	CHECK_STR(err.msg, "docker: image inspect x: HTTP 400: a?[31mb?c");
+	CHECK_INT(fail_of("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", &err), MOAT_E_RUNTIME);
+	CHECK_STR(err.msg, "docker: image inspect x: HTTP 503");
+	CHECK_INT(fail_of("HTTP/1.1 502 Bad\r\nContent-Length: 100\r\n\r\ncut", &err),
+		  MOAT_E_RUNTIME);
+	CHECK_STR(err.msg, "docker: image inspect x: HTTP 502: cut");
+}
+
+/*
+ * A fake engine: a unix socket in a temp dir, served by a thread that answers
+ * each connection from a route table (exact request-target) and records the
+ * targets it saw. Unknown targets get the engine's 404 shape.
+ */
+struct fake_route {
+	const char *target;
+	const char *resp;
+	size_t len;             /* 0 = strlen(resp) */
+	unsigned delay_ms;      /* think this long before answering */
+};
+
+struct fake_engine {
+	char dir[32];
+	char path[64];
+	int lfd;
+	pthread_t thread;
+	const struct fake_route *routes;
+	size_t nroutes;
+	pthread_mutex_t lock;
+	char targets[8][1200];  /* request-targets seen, in order */
+	unsigned nrequests;
+	unsigned bad_requests;  /* without Host or Connection: close */
+};
+
+static const char fake_404[] = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+			       "Content-Length: 34\r\n\r\n{\"message\":\"No such image: fake\"}\n";
+
+static void fake_send(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return;
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+static void fake_handle(struct fake_engine *e, int fd)
+{
+	char req[4096];
+	size_t len = 0;
+	const char *target;
+	const char *sp;
+	const struct fake_route *route = NULL;
+
+	while (len < sizeof(req) - 1 && !memmem(req, len, "\r\n\r\n", 4)) {
+		ssize_t n = recv(fd, req + len, sizeof(req) - 1 - len, 0);
+
+		if (n <= 0)
+			return;
+		len += (size_t)n;
+	}
+	req[len] = '\0';
+	target = req + 4;
+	sp = strchr(target, ' ');
+	if (strncmp(req, "GET ", 4) != 0 || !sp)
+		return;
+	pthread_mutex_lock(&e->lock);
+	if (!strstr(req, "\r\nHost: docker\r\n") || !strstr(req, "\r\nConnection: close\r\n"))
+		e->bad_requests++;
+	if (e->nrequests < 8)
+		snprintf(e->targets[e->nrequests], sizeof(e->targets[0]), "%.*s",
+			 (int)(sp - target), target);
+	e->nrequests++;
+	pthread_mutex_unlock(&e->lock);
+	for (size_t i = 0; i < e->nroutes; i++)
+		if (strlen(e->routes[i].target) == (size_t)(sp - target) &&
+		    memcmp(e->routes[i].target, target, (size_t)(sp - target)) == 0)
+			route = &e->routes[i];
+	if (route && route->delay_ms)
+		usleep(route->delay_ms * 1000u);
+	if (!route)
+		fake_send(fd, fake_404, sizeof(fake_404) - 1);
+	else
+		fake_send(fd, route->resp, route->len ? route->len : strlen(route->resp));
+}
+
+static void *fake_serve(void *arg)
+{
+	struct fake_engine *e = arg;
+
+	for (;;) {
+		int fd = accept(e->lfd, NULL, NULL);
+
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0)
+			return NULL;
+		fake_handle(e, fd);
+		close(fd);
+	}
+}
+
+static int fake_start(struct fake_engine *e, const struct fake_route *routes, size_t nroutes)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	sigset_t alarm;
+	sigset_t old;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	pthread_mutex_init(&e->lock, NULL);
+	e->routes = routes;
+	e->nroutes = nroutes;
+	snprintf(e->dir, sizeof(e->dir), "/tmp/moat-http-XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	snprintf(e->path, sizeof(e->path), "%s/docker.sock", e->dir);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", e->path);
+	e->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (e->lfd < 0 || bind(e->lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(e->lfd, 8) < 0)
+		return -1;
+	/* SIGALRM (test_http__docker_eintr) is for the client thread only. */
+	sigemptyset(&alarm);
+	sigaddset(&alarm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alarm, &old);
+	r = pthread_create(&e->thread, NULL, fake_serve, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r == 0 ? 0 : -1;
+}
+
+static void fake_stop(struct fake_engine *e)
+{
+	/* A listening socket that is shut down makes accept() fail (EINVAL). */
+	shutdown(e->lfd, SHUT_RDWR);
+	pthread_join(e->thread, NULL);
+	close(e->lfd);
+	unlink(e->path);
+	rmdir(e->dir);
+	pthread_mutex_destroy(&e->lock);
+}
+
+static const char *fake_target(struct fake_engine *e, unsigned i)
+{
+	const char *t;
+
+	pthread_mutex_lock(&e->lock);
+	t = i < e->nrequests && i < 8 ? e->targets[i] : "";
+	pthread_mutex_unlock(&e->lock);
+	return t;
+}
+
+#define JSON_200(len) "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"Content-Length: " #len "\r\n\r\n"
+
+/* Answers of GET /version; the body length is computed. */
+static char *version_resp(const char *json)
+{
+	struct moat_buf b;
+
+	moat_buf_init(&b, 0);
+	moat_buf_appendf(&b, "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n"
+			 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			 strlen(json), json);
+	return (char *)moat_buf_steal(&b, NULL);
+}
+
+/* Open against a fake engine whose /version says json (or answers with a
+ * whole response); return the code, and the version or the message. */
+static int negotiate(const char *json, char *ret_version, size_t size)
+{
+	char *resp = strncmp(json, "HTTP/", 5) ? version_resp(json) : strdup(json);
+	struct fake_route routes[] = { { "/version", resp, 0 } };
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	int r;
+
+	CHECK_INT(fake_start(&e, routes, 1), 0);
+	r = moat_docker_open(e.path, &docker, &err);
+	snprintf(ret_version, size, "%s", r == 0 ? moat_docker_api_version(docker) : err.msg);
+	CHECK(r == 0 || docker == NULL);
+	CHECK_STR(fake_target(&e, 0), "/version");
+	CHECK_INT(e.bad_requests, 0);
+	moat_docker_close(docker);
+	fake_stop(&e);
+	free(resp);
+	return r;
+}
+
+static void test_http__docker_negotiate(void)
+{
+	char v[MOAT_ERRMSG_MAX] = "";
+
+	CHECK_INT(negotiate("{\"ApiVersion\":\"1.40\",\"MinAPIVersion\":\"1.12\"}", v, sizeof(v)),
+		  0);
+	CHECK_STR(v, "1.40");
+	CHECK_INT(negotiate("{\"ApiVersion\":\"1.45\",\"MinAPIVersion\":\"1.12\"}", v, sizeof(v)),
+		  0);
+	CHECK_STR(v, "1.41");
+	CHECK_INT(negotiate("{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.44\"}", v, sizeof(v)),
+		  0);
+	CHECK_STR(v, "1.44");
+	CHECK_INT(negotiate("{}", v, sizeof(v)), 0);
+	CHECK_STR(v, "1.24");
+	CHECK_INT(negotiate("{\"ApiVersion\":\"2.0\"}", v, sizeof(v)), MOAT_E_UNSUPPORTED);
+	CHECK_INT(negotiate("[", v, sizeof(v)), MOAT_E_FORMAT);
+	CHECK_INT(negotiate("HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n"
+			    "\r\n1c\r\n{\"message\":\"engine is down\"}\r\n0\r\n\r\n", v,
+			    sizeof(v)), MOAT_E_RUNTIME);
+	CHECK_STR(v, "docker: GET /version: HTTP 500: engine is down");
+}
+
+static const char version_141[] = JSON_200(44) "{\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\"}";
+
+static void test_http__docker_inspect(void)
+{
+	static const struct fake_route routes[] = {
+		{ "/version", version_141, 0 },
+		{ "/v1.41/images/moat-test/app:1/json", JSON_200(23) "{\"Id\":\"sha256:abcdef\"}\n", 0 },
+		{ "/v1.41/images/list/json", JSON_200(3) "[1]", 0 },
+		{ "/v1.41/images/registry.example:5000/ns/app:1.2/json", JSON_200(2) "{}", 0 },
+		{ "/v1.41/images/app@sha256:0123abc/json", JSON_200(2) "{}", 0 },
+		{ "/v1.41/images/broken/json", JSON_200(5) "{\"Id\"", 0 },
+	};
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	json_t *json = NULL;
+
+	CHECK_INT(fake_start(&e, routes, sizeof(routes) / sizeof(routes[0])), 0);
+	CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
+	CHECK_INT(moat_docker_image_inspect(docker, "moat-test/app:1", &json, &err), 0);
+	CHECK_STR(json_string_value(json_object_get(json, "Id")), "sha256:abcdef");
+	json_decref(json);
+	CHECK_STR(fake_target(&e, 1), "/v1.41/images/moat-test/app:1/json");
+	json = NULL;
+	CHECK_INT(moat_docker_image_inspect(docker, "x?y#z%", &json, &err), MOAT_E_NOTFOUND);
+	CHECK_STR(err.msg, "docker: image inspect x?y#z%: HTTP 404: No such image: fake");
+	CHECK_STR(fake_target(&e, 2), "/v1.41/images/x%3Fy%23z%25/json");
+	CHECK_INT(moat_docker_image_inspect(docker, "registry.example:5000/ns/app:1.2", &json, &err),
+		  0);
+	json_decref(json);
+	CHECK_INT(moat_docker_image_inspect(docker, "app@sha256:0123abc", &json, &err), 0);
+	json_decref(json);
+	json = NULL;
+	CHECK_INT(moat_docker_image_inspect(docker, "list", &json, &err), MOAT_E_FORMAT);
+	CHECK_INT(moat_docker_image_inspect(docker, "broken", &json, &err), MOAT_E_FORMAT);
+	CHECK(json == NULL);
+	CHECK_INT(e.bad_requests, 0);
+	moat_docker_close(docker);
+	fake_stop(&e);
+}
+
+/* A chunked export of size bytes, chunk sizes and extensions from the rng. */
+static char *export_resp(const uint8_t *data, size_t size, size_t *ret_len)
+{
+	struct moat_buf b;
+	uint32_t rng = 12345;
+	size_t pos = 0;
+
+	moat_buf_init(&b, 0);
+	moat_buf_append_str(&b, "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
+			    "Transfer-Encoding: chunked\r\n\r\n");
+	while (pos < size) {
+		size_t n = 1 + rng_next(&rng) % 20000;
+
+		if (n > size - pos)
+			n = size - pos;
+		moat_buf_appendf(&b, "%zx%s\r\n", n, n % 3 ? "" : ";ext=1");
+		moat_buf_append(&b, data + pos, n);
+		moat_buf_append_str(&b, "\r\n");
+		pos += n;
+	}
+	moat_buf_append_str(&b, "0\r\n\r\n");
+	return (char *)moat_buf_steal(&b, ret_len);
+}
+
+static void test_http__docker_export(void)
+{
+	size_t size = 300000;
+	uint8_t *data = malloc(size);
+	uint32_t rng = 777;
+	size_t resp_len;
+	char *resp;
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	struct moat_reader body;
+	struct moat_buf got;
+	uint8_t chunk[70000];
+	ssize_t n;
+	json_t *json = NULL;
+
+	for (size_t i = 0; i < size; i++)
+		data[i] = (uint8_t)rng_next(&rng);
+	resp = export_resp(data, size, &resp_len);
+	{
+		struct fake_route routes[] = {
+			{ "/version", version_141, 0 },
+			{ "/v1.41/images/moat-test/app:1/get", resp, resp_len },
+			{ "/v1.41/images/cut:1/get", "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+			  "chunked\r\n\r\n10\r\nabc", 0 },
+			{ "/v1.41/images/cut:1/json", JSON_200(2) "{}", 0 },
+		};
+
+		CHECK_INT(fake_start(&e, routes, sizeof(routes) / sizeof(routes[0])), 0);
+		CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
+		CHECK_INT(moat_docker_image_export(docker, "moat-test/app:1", &body, &err), 0);
+		/* Reads of random sizes, every third one a skip (as the tar reader
+		 * does over entries it does not need): later reads must still line up. */
+		moat_buf_init(&got, 0);
+		do {
+			size_t want = 1 + rng_next(&rng) % sizeof(chunk);
+
+			if (rng_next(&rng) % 3 == 0 && got.len < size) {
+				want = want < size - got.len ? want : size - got.len;
+				CHECK_INT(moat_read_skip(&body, want, &err), 0);
+				memcpy(chunk, data + got.len, want);
+				n = (ssize_t)want;
+			} else {
+				n = moat_read(&body, chunk, want, &err);
+			}
+			if (n > 0)
+				moat_buf_append(&got, chunk, (size_t)n);
+		} while (n > 0);
+		CHECK_INT(n, 0);
+		CHECK_INT(got.len, size);
+		CHECK(got.len == size && memcmp(got.data, data, size) == 0);
+		CHECK_INT(moat_read_skip(&body, 1, &err), MOAT_E_TRUNCATED);
+		moat_buf_release(&got);
+
+		/* The engine dies mid-stream; the next call replaces the reader. */
+		CHECK_INT(moat_docker_image_export(docker, "cut:1", &body, &err), 0);
+		CHECK_INT(moat_read(&body, chunk, sizeof(chunk), &err), 3);
+		CHECK_INT(moat_read(&body, chunk, sizeof(chunk), &err), MOAT_E_TRUNCATED);
+		CHECK_INT(moat_docker_image_export(docker, "cut:1", &body, &err), 0);
+		CHECK_INT(moat_docker_image_inspect(docker, "cut:1", &json, &err), 0);
+		json_decref(json);
+		CHECK_INT(moat_docker_image_export(docker, "gone:1", &body, &err), MOAT_E_NOTFOUND);
+		moat_docker_close(docker);
+		fake_stop(&e);
+	}
+	free(resp);
+	free(data);
+}
+
+static void test_http__docker_errors(void)
+{
+	static const char *bad_names[] = {
+		"", "../containers/json", "a/../b", "./a", "a//b", "/a", "a/", "a b", "a\tb",
+		"a\x7f", "caf\xc3\xa9",
+	};
+	static const struct fake_route routes[] = {
+		{ "/version", version_141, 0 },
+		{ "/v1.41/images/mute/json", "", 0 },
+		{ "/v1.41/images/lf/json", "HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", 0 },
+	};
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	char long_name[MOAT_DOCKER_NAME_MAX + 2];
+	char long_path[200];
+	json_t *json = NULL;
+
+	CHECK_INT(moat_docker_open("/nonexistent/docker.sock", &docker, &err), -ENOENT);
+	CHECK_STR(err.msg, "docker: GET /version: connect /nonexistent/docker.sock: "
+			   "No such file or directory");
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	CHECK_INT(moat_docker_open(long_path, &docker, &err), -ENAMETOOLONG);
+	CHECK(docker == NULL);
+
+	CHECK_INT(fake_start(&e, routes, sizeof(routes) / sizeof(routes[0])), 0);
+	CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+		CHECK_INT(moat_docker_image_inspect(docker, bad_names[i], &json, &err),
+			  MOAT_E_USAGE);
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	CHECK_INT(moat_docker_image_inspect(docker, long_name, &json, &err), MOAT_E_USAGE);
+	/* Only /version reached the engine. */
+	CHECK_INT(e.nrequests, 1);
+	CHECK_INT(moat_docker_image_inspect(docker, "mute", &json, &err), MOAT_E_TRUNCATED);
+	CHECK_INT(moat_docker_image_inspect(docker, "lf", &json, &err), MOAT_E_FORMAT);
+	CHECK_STR(err.msg, "docker: image inspect lf: http: bare LF in reason phrase");
+	CHECK(json == NULL);
+	moat_docker_close(docker);
+	moat_docker_close(NULL);
+	fake_stop(&e);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* recv() on a socket with SO_RCVTIMEO fails with EINTR even under SA_RESTART
+ * (signal(7)): a storm of signals while the engine thinks must not matter. */
+static void test_http__docker_eintr(void)
+{
+	static const struct fake_route routes[] = {
+		{ "/version", version_141, 0, 0 },
+		{ "/v1.41/images/slow/json", JSON_200(2) "{}", 0, 150 },
+	};
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct sigaction old;
+	struct itimerval every_ms = { { 0, 1000 }, { 0, 1000 } };
+	struct itimerval off = { 0 };
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	json_t *json = NULL;
+
+	CHECK_INT(fake_start(&e, routes, 2), 0);
+	CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
+	sigaction(SIGALRM, &sa, &old);
+	alarms = 0;
+	setitimer(ITIMER_REAL, &every_ms, NULL);
+	CHECK_INT(moat_docker_image_inspect(docker, "slow", &json, &err), 0);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(alarms > 10);
+	json_decref(json);
+	moat_docker_close(docker);
+	fake_stop(&e);
+}
+
+static void test_http__docker_host(void)
+{
+	static const struct fake_route routes[] = { { "/version", version_141, 0 } };
+	struct fake_engine e;
+	struct moat_docker *docker = NULL;
+	struct moat_error err = { 0 };
+	char host[128];
+
+	CHECK_INT(fake_start(&e, routes, 1), 0);
+	snprintf(host, sizeof(host), "unix://%s", e.path);
+	setenv("DOCKER_HOST", host, 1);
+	CHECK_INT(moat_docker_open(NULL, &docker, &err), 0);
+	CHECK_STR(moat_docker_api_version(docker), "1.41");
+	moat_docker_close(docker);
+	docker = NULL;
+	setenv("DOCKER_HOST", "tcp://127.0.0.1:2375", 1);
+	CHECK_INT(moat_docker_open(NULL, &docker, &err), MOAT_E_UNSUPPORTED);
+	CHECK_STR(err.msg, "docker: DOCKER_HOST=tcp://127.0.0.1:2375: only unix:// sockets are "
+			   "supported");
+	/* An explicit path wins over DOCKER_HOST. */
+	CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
+	moat_docker_close(docker);
+	unsetenv("DOCKER_HOST");
+	fake_stop(&e);
+}
+
+int main(void)
+{
+	MOAT_RUN(test_http__responses);
+	MOAT_RUN(test_http__parse_resumes);
+	MOAT_RUN(test_http__limits);
+	MOAT_RUN(test_http__trailer_flood);
+	MOAT_RUN(test_http__escape);
+	MOAT_RUN(test_http__format_request);
+	MOAT_RUN(test_http__fail);
+	MOAT_RUN(test_http__docker_negotiate);
+	MOAT_RUN(test_http__docker_inspect);
+	MOAT_RUN(test_http__docker_export);
+	MOAT_RUN(test_http__docker_errors);
+	MOAT_RUN(test_http__docker_eintr);
+	MOAT_RUN(test_http__docker_host);
+	return moat_test_done();
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* vfs_test.c - merged view, whiteouts, history, and root-confined resolution. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "base/arena.h"
+#include "harness.h"
+#include "image/tar.h"
+#include "moat/error.h"
+#include "vfs/fs.h"
+#include "vfs/layerfs.h"
+
+struct spec {
+	const char *path;
+	char type;
+	const char *link;
+	const char *content;
+};
+
+static struct moat_limits limits;
+
+static struct moat_fs_layer *layer(struct moat_fs_builder *b, const struct spec *specs)
+{
+	struct moat_fs_layer *l = NULL;
+	struct moat_error err = { 0 };
+
+	CHECK_INT(moat_fs_layer_new(b, &l, &err), 0);
+	for (; specs->path; specs++) {
+		struct moat_tar_entry e = { 0 };
+
+		e.path = specs->path;
+		e.path_len = strlen(specs->path);
+		e.type = specs->type;
+		e.link = specs->link;
+		e.link_len = specs->link ? strlen(specs->link) : 0;
+		e.size = specs->content ? strlen(specs->content) : 0;
+		e.mode = 0644;
+		CHECK_INT(moat_fs_layer_add(l, &e, &err), 0);
+		if (specs->content)
+			moat_fs_layer_set_content(l, (const uint8_t *)specs->content, e.size);
+	}
+	return l;
+}
+
+static struct moat_fs *build(struct moat_arena *arena, const struct spec **layers, size_t n,
+			     int expect)
+{
+	struct moat_fs_builder *b = NULL;
+	struct moat_fs_layer *ls[8];
+	struct moat_fs *fs = NULL;
+	struct moat_error err = { 0 };
+
+	moat_limits_default(&limits);
+	CHECK_INT(moat_fs_builder_open(arena, &limits, &b, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		ls[i] = layer(b, layers[i]);
+	CHECK_INT(moat_fs_builder_finish(b, ls, n, &fs, &err), expect);
+	return fs;
+}
+
+static const struct spec base[] = {
+	{ "etc", MOAT_TAR_DIR }, { "etc/motd", MOAT_TAR_FILE, NULL, "hello" },
+	{ "etc/secret.key", MOAT_TAR_FILE, NULL, "KEY" },
+	{ "opt/app/a", MOAT_TAR_FILE, NULL, "a" }, { "opt/app/b", MOAT_TAR_FILE, NULL, "b" },
+	{ "usr/lib/os-release", MOAT_TAR_FILE, NULL, "ID=debian\n" },
+	{ "etc/os-release", MOAT_TAR_SYMLINK, "../usr/lib/os-release" },
+	{ "bin/sh", MOAT_TAR_FILE, NULL, "ELF" }, { "bin/bash", MOAT_TAR_HARDLINK, "bin/sh" },
+	{ "var/run", MOAT_TAR_DIR }, { "var/run/x", MOAT_TAR_FILE, NULL, "x" },
+	{ NULL },
+};
+static const struct spec app[] = {
+	{ "etc/.wh.secret.key", MOAT_TAR_FILE }, { "opt/app/.wh..wh..opq", MOAT_TAR_FILE },
+	{ "opt/app/c", MOAT_TAR_FILE, NULL, "c" }, { "etc/motd", MOAT_TAR_FILE, NULL, "bye" },
+	{ "var/run", MOAT_TAR_SYMLINK, "/run" }, { "abs", MOAT_TAR_SYMLINK, "/usr/lib/os-release" },
+	{ "up", MOAT_TAR_SYMLINK, "../../../../etc/shadow" },
+	{ "loop1", MOAT_TAR_SYMLINK, "loop2" }, { "loop2", MOAT_TAR_SYMLINK, "loop1" },
+	{ NULL },
+};
+
+static int count_events(void *ctx, const char *path, const struct moat_fs_event *ev)
+{
+	int *counts = ctx;
+
+	(void)path;
+	counts[ev->kind]++;
+	if (ev->kind == MOAT_FS_REMOVED)
+		counts[0] = ev->layer;
+	return 0;
+}
+
+static void test_vfs__whiteouts_and_history(void)
+{
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { base, app };
+	struct moat_fs *fs = build(arena, layers, 2, 0);
+	struct moat_fs_stat st;
+	struct moat_slice c;
+	struct moat_error err = { 0 };
+	int counts[4] = { 0 };
+
+	CHECK_INT(moat_fs_lstat(fs, "etc/secret.key", &st, &err), MOAT_E_NOTFOUND);
+	CHECK_INT(moat_fs_lstat(fs, "opt/app/a", &st, &err), MOAT_E_NOTFOUND);
+	CHECK_INT(moat_fs_lstat(fs, "opt/app/c", &st, &err), 0);
+	CHECK_INT(st.layer, 1);
+	CHECK_INT(moat_fs_read(fs, "etc/motd", &c, &err), 0);
+	CHECK(moat_slice_eq_str(c, "bye"));
+	CHECK_INT(moat_fs_lstat(fs, "etc/motd", &st, &err), 0);
+	CHECK_INT(st.layer, 1);
+	/* The deleted secret is still evidence: added in layer 0, removed in layer 1. */
+	CHECK_INT(moat_fs_history(fs, "etc/secret.key", count_events, counts, &err), 0);
+	CHECK_INT(counts[MOAT_FS_ADDED], 1);
+	CHECK_INT(counts[MOAT_FS_REMOVED], 1);
+	CHECK_INT(counts[0], 1);
+	/* A directory replaced by a symlink hides what was below it. */
+	CHECK_INT(moat_fs_lstat(fs, "var/run/x", &st, &err), MOAT_E_NOTFOUND);
+	/* Hardlinks share the target's content. */
+	CHECK_INT(moat_fs_read(fs, "bin/bash", &c, &err), 0);
+	CHECK(moat_slice_eq_str(c, "ELF"));
+	moat_arena_close(arena);
+}
+
+static void test_vfs__resolve_inside_root(void)
+{
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { base, app };
+	struct moat_fs *fs = build(arena, layers, 2, 0);
+	struct moat_slice c;
+	struct moat_error err = { 0 };
+	struct moat_buf out;
+
+	moat_buf_init(&out, 0);
+	CHECK_INT(moat_fs_read(fs, "etc/os-release", &c, &err), 0);
+	CHECK(moat_slice_eq_str(c, "ID=debian\n"));
+	CHECK_INT(moat_fs_read(fs, "abs", &c, &err), 0); /* absolute: from the image root */
+	CHECK_INT(moat_fs_resolve(fs, "up", &out, &err), MOAT_E_UNSAFE_PATH);
+	CHECK(strstr(err.msg, "above the image root") != NULL);
+	CHECK_INT(moat_fs_resolve(fs, "loop1", &out, &err), MOAT_E_LOOP);
+	CHECK_INT(moat_fs_resolve(fs, "etc/motd/x", &out, &err), -ENOTDIR);
+	CHECK_INT(moat_fs_resolve(fs, "/etc/../etc/./os-release", &out, &err), 0);
+	CHECK_STR((char *)out.data, "usr/lib/os-release");
+	moat_buf_release(&out);
+	moat_arena_close(arena);
+}
+
+static void test_vfs__bad_hardlink(void)
+{
+	static const struct spec bad[] = { { "x", MOAT_TAR_HARDLINK, "missing" }, { NULL } };
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { bad };
+
+	build(arena, layers, 1, MOAT_E_FORMAT);
+	moat_arena_close(arena);
+}
+
+static void test_vfs__path_normalize(void)
+{
+	static const struct { const char *in; int r; const char *out; } rows[] = {
+		{ "./etc/passwd", 0, "etc/passwd" }, { "etc//x/./y/", 0, "etc/x/y" },
+		{ "./", 0, "" }, { "/etc/passwd", MOAT_E_UNSAFE_PATH, NULL },
+		{ "a/../../b", MOAT_E_UNSAFE_PATH, NULL }, { "..", MOAT_E_UNSAFE_PATH, NULL },
+		{ "a/..b/c", 0, "a/..b/c" },
+	};
+	struct moat_buf out;
+	struct moat_error err = { 0 };
+
+	moat_buf_init(&out, 4097);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int r = moat_path_normalize(rows[i].in, strlen(rows[i].in), &out, &err);
+
+		CHECK_INT(r, rows[i].r);
+		if (rows[i].out && r == 0)
+			CHECK_STR((char *)out.data, rows[i].out);
+	}
+	moat_buf_release(&out);
+}
+
+int main(void)
+{
+	MOAT_RUN(test_vfs__whiteouts_and_history);
+	MOAT_RUN(test_vfs__resolve_inside_root);
+	MOAT_RUN(test_vfs__bad_hardlink);
+	MOAT_RUN(test_vfs__path_normalize);
+	return moat_test_done();
+}
