@@ -37,6 +37,12 @@
 #define MOAT_LIMIT_ARENA_BYTES (2ull << 30)
 /* Packages in one package database. */
 #define MOAT_LIMIT_PACKAGES 1000000u
+/* Entries in one zip central directory (jar, war, egg): the biggest real jars
+ * hold ~100k. Each costs ~80 bytes while the archive is open. Ceiling 16M. */
+#define MOAT_LIMIT_ZIP_ENTRIES (1u << 20)
+/* Archives read inside archives (a war's WEB-INF/lib/x.jar, a Spring Boot
+ * jar's BOOT-INF/lib): real ones nest 2-3 deep. Ceiling 8. */
+#define MOAT_LIMIT_ZIP_DEPTH 4u
 
 struct moat_limits {
 	uint64_t json_bytes;

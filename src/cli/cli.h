@@ -19,5 +19,7 @@ struct moat_cmd {
 int moat_cmd_scan(int argc, char **argv);
 int moat_cmd_sbom(int argc, char **argv);
 int moat_cmd_version(int argc, char **argv);
+int moat_cmd_defender(int argc, char **argv);
+int moat_cmd_db(int argc, char **argv);
 
 #endif

@@ -9,6 +9,9 @@
 static const struct moat_cmd commands[] = {
 	{ "scan", "scan an image for packages and findings", moat_cmd_scan },
 	{ "sbom", "write a CycloneDX or SPDX SBOM of an image", moat_cmd_sbom },
+	{ "db", "build, inspect and update the vulnerability DB", moat_cmd_db },
+	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
+	  moat_cmd_defender },
 	{ "version", "print the version", moat_cmd_version },
 };
 

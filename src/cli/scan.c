@@ -13,7 +13,9 @@
 #include "report/report.h"
 #include "report/sbom.h"
 #include "sbom/catalog.h"
+#include "sbom/lang.h"
 #include "cli.h"
+#include "scan-vuln.h"
 #include "moat-config.h"
 
 enum format { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX };
@@ -24,7 +26,10 @@ struct scan_args {
 	const char *docker_host;
 	enum format format;
 	bool progress;
+	bool no_lang;          /* --no-lang: OS packages only */
 	struct moat_limits limits;
+	struct vuln_args vuln;
+	char gate_rule[256];
 };
 
 struct progress_state {
@@ -107,10 +112,13 @@ static void usage(FILE *out, const char *cmd)
 		"  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
 		"      --docker-host SOCK  Docker Engine socket (default /var/run/docker.sock)\n"
 		"      --no-progress       no progress on the terminal\n"
+		"      --no-lang           skip language packages (npm, gems, ...): OS packages only\n"
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"  -h, --help              this help\n",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx" : "table (default) or json");
+	if (strcmp(cmd, "sbom"))
+		scan_vuln_usage(out);
 }
 
 static int parse_u64(const char *s, uint64_t *ret)
@@ -126,13 +134,25 @@ static int parse_u64(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* The gate as the user wrote it, for the summary line. */
+static void note_gate(struct scan_args *a, const char *opt, const char *arg)
+{
+	size_t len = strlen(a->gate_rule);
+
+	snprintf(a->gate_rule + len, sizeof(a->gate_rule) - len, "%s%s%s%s", len ? " " : "", opt,
+		 arg ? " " : "", arg ? arg : "");
+	a->vuln.gate_rule = a->gate_rule;
+}
+
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 {
-	static const struct option opts[] = {
+	static struct option opts[32];
+	static const struct option base_opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "docker-host", required_argument, NULL, 'H' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "no-lang", no_argument, NULL, 'N' },
 		{ "max-layer-bytes", required_argument, NULL, 'L' },
 		{ "max-ratio", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -142,7 +162,15 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	uint64_t v;
 	int c;
 
+	size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]) - 1;
+
+	/* One table: the image options, then (for scan) the vulnerability ones. */
+	memset(opts, 0, sizeof(opts));
+	memcpy(opts, base_opts, n_base * sizeof(*opts));
+	if (!sbom)
+		memcpy(opts + n_base, scan_vuln_options, scan_vuln_n_options * sizeof(*opts));
 	memset(a, 0, sizeof(*a));
+	scan_vuln_args_init(&a->vuln);
 	a->format = sbom ? FMT_CYCLONEDX : FMT_TABLE;
 	a->progress = true;
 	optind = 1;
@@ -164,6 +192,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'o': a->output = optarg; break;
 		case 'H': a->docker_host = optarg; break;
 		case 'P': a->progress = false; break;
+		case 'N': a->no_lang = true; break;
 		case 'L':
 			if (parse_u64(optarg, &a->limits.layer_bytes) < 0)
 				return fprintf(stderr, "moat %s: bad --max-layer-bytes\n", cmd), -EINVAL;
@@ -177,6 +206,18 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 			usage(stdout, cmd);
 			return 1;
 		default:
+			if (c >= 0x200 && !sbom) {
+				int r = scan_vuln_option(c, optarg, &a->vuln);
+
+				if (r < 0)
+					return r;
+				if (r > 0) {
+					if (strstr(argv[optind - 1], "--fail-on"))
+						note_gate(a, argv[optind - 1],
+							  strchr(argv[optind - 1], '=') ? NULL : optarg);
+					break;
+				}
+			}
 			fprintf(stderr, "moat %s: unknown or incomplete option '%s'\n", cmd, argv[optind - 1]);
 			usage(stderr, cmd);
 			return -EINVAL;
@@ -191,20 +232,30 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	return 0;
 }
 
-static int render(const struct scan_args *a, struct moat_catalog_ctx *cat, struct moat_buf *out,
-		  struct moat_error *err)
+static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
+		  const struct moat_scan_result *res, struct moat_buf *out, struct moat_error *err)
 {
-	struct moat_scan_result res = { cat->meta, &cat->os, &cat->pkgs, &cat->removed, cat->fs };
 	struct moat_sbom_input in = {
 		.meta = cat->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
 	};
 
 	switch (a->format) {
-	case FMT_JSON: return moat_report_json(out, &res, true, err);
+	case FMT_JSON: return moat_report_json(out, res, true, err);
 	case FMT_CYCLONEDX: return moat_sbom_cyclonedx(out, &in, err);
 	case FMT_SPDX: return moat_sbom_spdx(out, &in, err);
-	default: return moat_report_table(out, &res, err);
+	default: return moat_report_table(out, res, err);
 	}
+}
+
+/* Say exactly which findings broke the gate (the report has them all). */
+static void print_gate(const struct moat_gate *gate)
+{
+	fprintf(stderr, "moat scan: gate %s failed: %zu finding%s break it:", gate->rule,
+		gate->n_breaking, gate->n_breaking == 1 ? "" : "s");
+	for (size_t i = 0; i < gate->n_breaking && i < 20; i++)
+		fprintf(stderr, "%s %s (%s %s)", i ? "," : "", gate->breaking[i]->id,
+			gate->breaking[i]->pkg->name, gate->breaking[i]->severity);
+	fprintf(stderr, "%s\n", gate->n_breaking > 20 ? ", ..." : "");
 }
 
 /* Name the input once: most messages already start with it. */
@@ -228,6 +279,9 @@ static int run(int argc, char **argv, bool sbom)
 	struct moat_image_opts opts = { 0 };
 	struct moat_image *img = NULL;
 	struct moat_catalog_ctx cat = { 0 };
+	struct moat_lang *lang = NULL;
+	struct moat_scan_result res = { 0 };
+	struct vuln_state vs = { 0 };
 	struct moat_error err = { 0 };
 	struct moat_buf out;
 	int r;
@@ -239,27 +293,43 @@ static int run(int argc, char **argv, bool sbom)
 	opts.limits = a.limits;
 	opts.docker_host = a.docker_host;
 	opts.want_content = moat_catalog_want;
+	opts.visit_file = a.no_lang ? NULL : moat_lang_visit;
 	/* Progress only for people: a terminal, and a human format. */
 	if (a.progress && a.format == FMT_TABLE && isatty(STDERR_FILENO))
 		opts.progress = &progress;
 	moat_buf_init(&out, 0);
-	r = moat_image_open(&opts, &img, &err);
+	moat_limits_fill(&opts.limits);
+	r = moat_lang_open(&opts.limits, &lang, &err);
+	opts.visit_ctx = lang;
+	if (r == 0)
+		r = moat_image_open(&opts, &img, &err);
 	if (r == 0) {
 		cat.fs = moat_image_fs(img);
 		cat.arena = moat_image_arena(img);
 		cat.meta = moat_image_meta(img);
 		cat.limits = &opts.limits;
-		moat_limits_fill(&opts.limits);
+		cat.lang = lang;
 		r = moat_catalog_run(&cat, &err);
 	}
+	if (r == 0) {
+		res = (struct moat_scan_result){ cat.meta, &cat.os, &cat.pkgs, &cat.removed, cat.fs };
+		if (!sbom)
+			r = scan_vulns(&a.vuln, &opts, &cat, &vs, &res, &err);
+	}
 	if (r == 0)
-		r = render(&a, &cat, &out, &err);
+		r = render(&a, &cat, &res, &out, &err);
 	if (r == 0 && (r = emit(a.output, &out)) < 0)
 		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
 	if (r < 0)
 		report_error(sbom ? "sbom" : "scan", a.target, r, &err);
 	moat_buf_release(&out);
+	if (r == 0 && vs.gate.failed)
+		print_gate(&vs.gate);
 	moat_image_close(img);
+	moat_lang_close(lang);
+	scan_vulns_release(&vs);
+	if (r == 0 && vs.gate.failed)
+		return MOAT_EXIT_POLICY;
 	return r < 0 ? exit_code(r) : MOAT_EXIT_OK;
 }
 

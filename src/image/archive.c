@@ -137,6 +137,9 @@ void image_layer_ctx(struct moat_image *img, struct moat_layer_ctx *ctx, const c
 	ctx->captured_total = &img->captured_total;
 	ctx->want_content = img->opts->want_content;
 	ctx->want_ctx = img->opts->want_ctx;
+	ctx->visit_file = img->opts->visit_file;
+	ctx->visit_ctx = img->opts->visit_ctx;
+	ctx->read_seq = img->layers_started++;
 	ctx->progress = progress_bytes;
 	ctx->progress_ctx = img;
 	ctx->what = what;

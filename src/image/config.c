@@ -188,6 +188,7 @@ int image_set_layers(struct moat_image *img, const json_t *config,
 		l->size = results[i]->blob_size;
 		l->tar_size = results[i]->tar_size;
 		l->history_index = -1;
+		l->read_seq = results[i]->read_seq;
 	}
 	m->n_layers = n;
 	map_history(m);

@@ -19,6 +19,7 @@ struct moat_image {
 	const struct moat_image_opts *opts;   /* valid during open only */
 	uint64_t captured_total;
 	unsigned layers_read;                 /* for progress */
+	unsigned layers_started;              /* next read_seq */
 };
 
 /* Fill meta from an image config JSON (OCI or Docker). Checks the diff_id count. */

@@ -16,6 +16,8 @@
 
 #include "moat/limits.h"
 
+struct moat_reader;
+
 struct moat_arena;
 struct moat_error;
 struct moat_fs;
@@ -43,6 +45,7 @@ struct moat_layer {
 	uint64_t tar_size;          /* uncompressed bytes */
 	const char *created_by;     /* from the history entry of this layer, NULL if unknown */
 	int history_index;          /* -1 if unknown */
+	unsigned read_seq;          /* order the layer was streamed in (see moat_file_visit) */
 };
 
 struct moat_image_meta {
@@ -73,6 +76,23 @@ struct moat_progress {
 	void *ctx;
 };
 
+/* A regular file as it streams past, for analyzers that read contents they do
+ * not keep (archives, binaries). Layers may stream in any order, so the file
+ * names its layer by read_seq; moat_layer.read_seq maps it to an index once
+ * the image is complete. */
+struct moat_file_visit {
+	unsigned read_seq;
+	const char *path;           /* no leading '/'; valid during the call */
+	size_t path_len;
+	uint32_t mode;
+	uint64_t size;
+};
+
+/* Read the file once through content (it may stop early). A negative return
+ * aborts the scan. */
+typedef int (*moat_visit_fn)(void *ctx, const struct moat_file_visit *file,
+			     struct moat_reader *content, struct moat_error *err);
+
 struct moat_image_opts {
 	const char *target;                     /* borrowed */
 	struct moat_limits limits;              /* zero fields = defaults */
@@ -82,6 +102,8 @@ struct moat_image_opts {
 	/* Decides which file contents to capture while streaming; NULL = none. */
 	bool (*want_content)(void *ctx, const char *path, size_t len);
 	void *want_ctx;
+	moat_visit_fn visit_file;              /* every regular file; NULL = none */
+	void *visit_ctx;
 };
 
 struct moat_image;

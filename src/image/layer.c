@@ -418,11 +418,12 @@ static void pipe_close(struct pipe *p)
 /* Read the current entry into the arena if the analyzers want it. */
 static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 		   const struct moat_layer_ctx *ctx, struct moat_fs_layer *out,
-		   struct moat_error *err)
+		   const uint8_t **ret_data, struct moat_error *err)
 {
 	uint8_t *data;
 	int r;
 
+	*ret_data = NULL;
 	if (e->type != MOAT_TAR_FILE || !ctx->want_content ||
 	    !ctx->want_content(ctx->want_ctx, e->path, e->path_len))
 		return 0;
@@ -441,20 +442,38 @@ static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 	data[e->size] = '\0'; /* text parsers may rely on a terminator; length rules */
 	*ctx->captured_total += e->size;
 	moat_fs_layer_set_content(out, data, e->size);
+	*ret_data = data;
 	return 0;
+}
+
+/* Show a regular file to the visitor: from memory when it was captured. */
+static int visit(struct moat_tar *tar, const struct moat_tar_entry *e,
+		 const struct moat_layer_ctx *ctx, const uint8_t *captured, struct moat_error *err)
+{
+	struct moat_file_visit f = { ctx->read_seq, e->path, e->path_len, e->mode, e->size };
+	struct moat_mem_reader mr;
+	struct moat_reader rd;
+
+	if (e->type != MOAT_TAR_FILE || !ctx->visit_file)
+		return 0;
+	rd = captured ? moat_mem_reader(&mr, captured, (size_t)e->size) : moat_tar_data_reader(tar);
+	return ctx->visit_file(ctx->visit_ctx, &f, &rd, err);
 }
 
 static int read_entries(struct moat_tar *tar, const struct moat_layer_ctx *ctx,
 			struct moat_fs_layer *out, struct moat_error *err)
 {
 	struct moat_tar_entry e;
+	const uint8_t *captured;
 	int r;
 
 	while ((r = moat_tar_next(tar, &e, err)) == 1) {
 		if ((r = moat_fs_layer_add(out, &e, err)) < 0)
 			return r;
-		if ((r = capture(tar, &e, ctx, out, err)) < 0)
+		if ((r = capture(tar, &e, ctx, out, &captured, err)) < 0)
 			return r;
+		if ((r = visit(tar, &e, ctx, captured, err)) < 0)
+			return moat_error_prefix(err, "%s: %s: ", ctx->what, e.path);
 	}
 	return r;
 }
@@ -498,6 +517,7 @@ int moat_layer_read(struct moat_reader *blob, const struct moat_layer_ctx *ctx,
 	res->blob_size = p.blob_bytes;
 	res->tar_size = p.tar_bytes;
 	res->compression = codec_names[p.codec];
+	res->read_seq = ctx->read_seq;
 out:
 	pipe_close(&p);
 	return r;

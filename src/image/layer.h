@@ -11,6 +11,7 @@
 
 #include "base/digest.h"
 #include "base/reader.h"
+#include "image/image.h"
 #include "moat/limits.h"
 
 struct moat_arena;
@@ -23,6 +24,9 @@ struct moat_layer_ctx {
 	uint64_t *captured_total;               /* shared budget across layers */
 	bool (*want_content)(void *ctx, const char *path, size_t len);
 	void *want_ctx;
+	moat_visit_fn visit_file;               /* may be NULL */
+	void *visit_ctx;
+	unsigned read_seq;                      /* this layer's streaming order */
 	void (*progress)(void *ctx, uint64_t bytes);  /* blob bytes consumed; may be NULL */
 	void *progress_ctx;
 	const char *what;                       /* names the layer in errors */
@@ -34,6 +38,7 @@ struct moat_layer_result {
 	uint64_t blob_size;
 	uint64_t tar_size;
 	const char *compression;                /* "gzip", "zstd", "none" */
+	unsigned read_seq;                      /* copied from the ctx */
 };
 
 /* Stream blob to its end. On success fill *res; entries go to out. */

@@ -89,6 +89,28 @@ static int capture(struct walk *w, int dirfd, const char *name, const struct moa
 	return 0;
 }
 
+/* Show a regular file to the visitor (dir: is one layer, read_seq 0). */
+static int visit(struct walk *w, int dirfd, const char *name, const struct moat_tar_entry *e,
+		 struct moat_error *err)
+{
+	const struct moat_image_opts *opts = w->img->opts;
+	struct moat_file_visit f = { 0, e->path, e->path_len, e->mode, e->size };
+	struct moat_fd_reader fr;
+	struct moat_reader rd;
+	int fd, r;
+
+	if (!opts->visit_file)
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* unreadable or vanished: nothing to show */
+	moat_fd_reader_init(&fr, fd, 0, e->size);
+	rd = moat_fd_reader(&fr);
+	r = opts->visit_file(opts->visit_ctx, &f, &rd, err);
+	close(fd);
+	return r < 0 ? moat_error_prefix(err, "%s/%s: ", w->root, e->path) : 0;
+}
+
 static int add_child(struct walk *w, int dirfd, const char *dir, const char *name,
 		     struct moat_error *err)
 {
@@ -129,9 +151,9 @@ static int add_child(struct walk *w, int dirfd, const char *dir, const char *nam
 		return r;
 	if (e.type == MOAT_TAR_DIR)
 		return enqueue(w, path) < 0 ? moat_error_set(err, MOAT_E_LIMIT, "out of scan memory") : 0;
-	if (e.type == MOAT_TAR_FILE)
-		return capture(w, dirfd, name, &e, err);
-	return 0;
+	if (e.type == MOAT_TAR_FILE && (r = capture(w, dirfd, name, &e, err)) == 0)
+		r = visit(w, dirfd, name, &e, err);
+	return r;
 }
 
 static int walk_dir(struct walk *w, const char *dir, struct moat_error *err)

@@ -220,7 +220,11 @@ int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, b
 	write_deleted(&jw, res->fs);
 	moat_jw_key(&jw, "findings");
 	moat_jw_arr_begin(&jw);
+	if (res->vulns)
+		moat_report_json_vulns(&jw, res->vulns);
 	moat_jw_arr_end(&jw);
+	if (res->vulns)
+		moat_report_json_summary(&jw, res);
 	moat_jw_obj_end(&jw);
 	r = moat_jw_finish(&jw);
 	if (r < 0)

@@ -17,8 +17,20 @@
 #include "sbom/pkg.h"
 
 struct moat_error;
-
 struct moat_fs;
+struct moat_jw;
+struct moat_base;
+struct moat_vuln_list;
+struct moat_vulndb_info;
+
+/* The verdict of the CI gate (--fail-on ...): which findings broke it. */
+struct moat_gate {
+	bool enabled;
+	bool failed;
+	const char *rule;                      /* "--fail-on critical,high", "--fail-on-fixable" */
+	size_t n_breaking;
+	const struct moat_vuln_finding **breaking;
+};
 
 /* Files a layer added and a later layer deleted, at most this many in a report. */
 #define MOAT_REPORT_DELETED_MAX 10000
@@ -29,7 +41,20 @@ struct moat_scan_result {
 	const struct moat_pkg_list *pkgs;
 	const struct moat_pkg_list *removed;   /* packages removed by a later layer; may be NULL */
 	struct moat_fs *fs;                    /* for deleted-file evidence; may be NULL */
+	/* Vulnerability matching; all NULL when no DB was used. */
+	const struct moat_vuln_list *vulns;
+	const struct moat_base *base;
+	const struct moat_vulndb_info *db;
+	const struct moat_gate *gate;
+	size_t n_suppressed;
 };
+
+/* The "findings" array members for vulnerabilities (findings.c). */
+void moat_report_json_vulns(struct moat_jw *jw, const struct moat_vuln_list *vulns);
+/* The "vulnerabilities" and "gate" summary members. */
+void moat_report_json_summary(struct moat_jw *jw, const struct moat_scan_result *res);
+/* Findings grouped by layer, with owner, for the table report. */
+void moat_report_table_vulns(struct moat_buf *out, const struct moat_scan_result *res);
 
 int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, bool pretty,
 		     struct moat_error *err);

@@ -3,7 +3,7 @@
  * spdx.c - SPDX 2.3 JSON for one image, and SPDX licence id/expression checks.
  *
  * Shape: the document DESCRIBES the image package (purpose CONTAINER), which
- * CONTAINS the OS package (OPERATING-SYSTEM) and one LIBRARY package per
+ * CONTAINS the OS package (OPERATING_SYSTEM) and one LIBRARY package per
  * moat_pkg. Licence fields are NOASSERTION unless the package's licence is a
  * valid SPDX expression of ids we know; licenseConcluded stays NOASSERTION
  * because moat reads what a package declares and concludes nothing.
@@ -354,7 +354,7 @@ static void spdx_os(struct spdx *s)
 		.spdxid = "SPDXRef-OperatingSystem",
 		.name = os->id,
 		.version = os->version_id,
-		.purpose = "OPERATING-SYSTEM",
+		.purpose = "OPERATING_SYSTEM",
 		.description = os->pretty_name,
 	};
 

@@ -92,6 +92,8 @@ int moat_report_table(struct moat_buf *out, const struct moat_scan_result *res,
 					 p->name, p->version, p->layer_index + 1, p->removed_layer + 1);
 		}
 	}
+	if (res->vulns)
+		moat_report_table_vulns(out, res);
 	if (out->len == 0 || out->data == NULL)
 		return moat_error_set(err, MOAT_E_INTERNAL, "empty report");
 	return 0;

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/slice.h"
+#include "docker-int.h"
 #include "docker.h"
 #include "http.h"
 #include "moat/error.h"
@@ -167,16 +168,16 @@ static void docker_end(struct moat_docker *docker)
 	docker->fd = -1;
 }
 
-/* Send GET target on a new connection and parse the response head. */
-static int docker_get(struct moat_docker *docker, const char *target, int timeout_sec,
-		      struct moat_error *err)
+/* Send METHOD target on a new connection and parse the response head. */
+static int docker_send(struct moat_docker *docker, const char *method, const char *target,
+		       int timeout_sec, struct moat_error *err)
 {
 	struct moat_reader src = { sock_read, docker };
 	int r;
 
 	docker_end(docker);
 	moat_buf_reset(&docker->req);
-	r = moat_http_format_request(&docker->req, "GET", target, "docker", NULL, NULL, err);
+	r = moat_http_format_request(&docker->req, method, target, "docker", NULL, NULL, err);
 	if (r < 0)
 		return r;
 	r = docker_connect(docker, timeout_sec, err);
@@ -197,10 +198,10 @@ static int docker_get(struct moat_docker *docker, const char *target, int timeou
 }
 
 /* Reject non-2xx answers with the engine's message; on success keep rx open. */
-static int docker_call(struct moat_docker *docker, const char *target, int timeout_sec,
-		       const char *what, struct moat_error *err)
+static int docker_call_method(struct moat_docker *docker, const char *method, const char *target,
+			      int timeout_sec, const char *what, struct moat_error *err)
 {
-	int r = docker_get(docker, target, timeout_sec, err);
+	int r = docker_send(docker, method, target, timeout_sec, err);
 	int status;
 
 	if (r < 0) {
@@ -213,6 +214,12 @@ static int docker_call(struct moat_docker *docker, const char *target, int timeo
 	r = moat_http_rx_fail(&docker->rx, what, err);
 	docker_end(docker);
 	return r;
+}
+
+static int docker_call(struct moat_docker *docker, const char *target, int timeout_sec,
+		       const char *what, struct moat_error *err)
+{
+	return docker_call_method(docker, "GET", target, timeout_sec, what, err);
 }
 
 /* "1.<minor>" exactly; other majors are not Engine API versions we know. */
@@ -414,4 +421,18 @@ int moat_docker_image_export(struct moat_docker *docker, const char *name,
 		return r;
 	*ret_body = moat_http_rx_body(&docker->rx);
 	return 0;
+}
+
+int docker_exchange(struct moat_docker *docker, const char *method, const char *target,
+		    struct moat_buf *out, size_t max, const char *what, struct moat_error *err)
+{
+	int r;
+
+	if (!docker || docker->magic != DOCKER_MAGIC)
+		return moat_error_set(err, MOAT_E_USAGE, "docker: bad handle");
+	r = docker_call_method(docker, method, target, DOCKER_TIMEOUT_SEC, what, err);
+	if (r == 0 && out)
+		r = moat_http_rx_read_all(&docker->rx, out, max, err);
+	docker_end(docker);
+	return r;
 }

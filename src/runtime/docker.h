@@ -57,4 +57,16 @@ int moat_docker_image_inspect(struct moat_docker *docker, const char *name, json
 int moat_docker_image_export(struct moat_docker *docker, const char *name,
 			     struct moat_reader *ret_body, struct moat_error *err);
 
+/*
+ * GET /containers/{ref}/json, parsed (caller json_decref's). ref is a
+ * container ID (full or prefix) or name. MOAT_E_NOTFOUND for no such
+ * container, MOAT_E_USAGE for a reference the engine could not have issued.
+ * (docker-containers.c)
+ */
+int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, json_t **ret_json,
+				  struct moat_error *err);
+/* POST /containers/{ref}/stop?t=timeout_sec: SIGTERM, then SIGKILL after the timeout. */
+int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,
+			       struct moat_error *err);
+
 #endif

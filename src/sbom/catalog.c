@@ -8,6 +8,7 @@
 #include "moat/error.h"
 #include "vfs/fs.h"
 #include "catalog.h"
+#include "lang.h"
 
 static const struct moat_cataloger *const catalogers[] = {
 	&moat_cataloger_dpkg,
@@ -50,7 +51,7 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		if (r < 0)
 			return moat_error_prefix(err, "%s: ", catalogers[i]->name);
 	}
-	return 0;
+	return ctx->lang ? moat_lang_finish(ctx->lang, ctx, err) : 0;
 }
 
 const char *catalog_layer_id(const struct moat_catalog_ctx *ctx, int index)

@@ -29,7 +29,11 @@ struct moat_catalog_ctx {
 	/* Packages a layer installed and a later layer removed: evidence that
 	 * the final view no longer shows (layer_index = added, removed_layer). */
 	struct moat_pkg_list removed;
+	/* Language packages found while streaming (lang.h), or NULL. */
+	struct moat_lang *lang;
 };
+
+struct moat_lang;
 
 struct moat_cataloger {
 	const char *name;

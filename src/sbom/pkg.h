@@ -27,6 +27,7 @@ struct moat_pkg {
 	const char *layer;          /* diff_id of the layer that added or last changed it */
 	int layer_index;            /* index into the image's layers, -1 unknown */
 	int removed_layer;          /* for removed_packages: the layer that removed it */
+	const char *evidence;       /* language packages: "installed" or "lockfile" */
 	const char **files;         /* paths it owns, without leading '/' */
 	size_t n_files;
 };

@@ -4,7 +4,7 @@
  *
  * Every parser takes untrusted bytes with their length (not NUL-terminated),
  * an origin naming the input in errors ("osv-go.tar.zst:GO-2024-1.json"),
- * and a sink (advisory.h). A malformed document is MOAT_E_INPUT with the
+ * and a sink (advisory.h). A malformed document is MOAT_E_FORMAT with the
  * origin and the place (JSON path or line); a record that is well formed but
  * unusable (unknown ecosystem, no package) is skipped and counted, never
  * fatal. Parsers are bounded by the limits they are given and fuzzed
@@ -53,5 +53,13 @@ int moat_feed_epss(const uint8_t *data, size_t len, const char *origin,
 /* Which parser suits a document: "osv", "debian-tracker", "alpine-secdb",
  * "nvd", "kev", "epss", or NULL. name is the file name (extension, hints). */
 const char *moat_feed_sniff(const char *name, const uint8_t *data, size_t len);
+
+/* The feed's own date, read without parsing its records: KEV dateReleased
+ * (else catalogVersion), EPSS score_date, NVD timestamp. kind is a name
+ * moat_feed_sniff() returns. Copies at most size-1 bytes into buf, always
+ * NUL-terminated. Returns 0, MOAT_E_NOTFOUND when the document carries no
+ * date (or kind has none), MOAT_E_FORMAT when it is not that kind. */
+int moat_feed_date(const char *kind, const uint8_t *data, size_t len, char *buf, size_t size,
+		   struct moat_error *err);
 
 #endif

@@ -9,6 +9,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOLS=$REPO/tests/tools
+# Real corpora written by others (read-only), beside the checkout.
+SHARED=${MOAT_SHARED:-$REPO/../shared/testdata}
 PY=/usr/bin/python3              # stdlib only; never a pyenv shim
 TEST=$(basename "$0" .sh)
 export MOAT_CACHE=${MOAT_CACHE:-/var/cache/moat}

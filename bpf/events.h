@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * events.h - the one event layout shared by bpf/sensor.bpf.c and src/sensor/.
+ *
+ * Every record starts with struct moat_ev_hdr; `kind` says which payload
+ * follows and `size` is the whole record. Layout rules (so both compilers
+ * agree without packing pragmas): __uNN types only, every field naturally
+ * aligned, no implicit padding, strings are fixed arrays that are always
+ * NUL-terminated by the producer. Kinds are append-only; bump MOAT_EVENT_ABI
+ * on any layout change. User space static-asserts the sizes below.
+ *
+ * Included by the BPF side after vmlinux.h (which defines __u8.. __u64) and
+ * by user space after <linux/types.h>.
+ */
+#ifndef MOAT_BPF_EVENTS_H
+#define MOAT_BPF_EVENTS_H
+
+#define MOAT_EVENT_ABI 1
+
+/* Bounded strings: sizes include the NUL. */
+#define MOAT_EV_COMM_LEN 16
+#define MOAT_EV_PATH_LEN 256
+#define MOAT_EV_ARGS_LEN 512      /* argv joined by NUL bytes, truncated */
+#define MOAT_EV_PREFIX_LEN 64     /* one entry of the sensitive-path table */
+#define MOAT_EV_PREFIX_MAX 32     /* entries in that table */
+#define MOAT_EV_SOCKADDR_LEN 28   /* sizeof(struct sockaddr_in6) */
+
+enum moat_ev_kind {
+	MOAT_EV_EXEC = 1,
+	MOAT_EV_EXIT = 2,
+	MOAT_EV_FORK = 3,
+	MOAT_EV_OPEN = 4,
+	MOAT_EV_UNLINK = 5,
+	MOAT_EV_RENAME = 6,
+	MOAT_EV_CHMOD = 7,
+	MOAT_EV_CHOWN = 8,
+	MOAT_EV_CONNECT = 9,
+	MOAT_EV_ACCEPT = 10,
+	MOAT_EV_LISTEN = 11,
+	MOAT_EV_BIND = 12,
+	MOAT_EV_SETUID = 13,
+	MOAT_EV_SETGID = 14,
+	MOAT_EV_CAPSET = 15,
+	MOAT_EV_PTRACE = 16,
+	MOAT_EV_MOUNT = 17,
+	MOAT_EV_UMOUNT = 18,
+	MOAT_EV_UNSHARE = 19,
+	MOAT_EV_SETNS = 20,
+	MOAT_EV_MODULE = 21,
+	MOAT_EV_BPF = 22,
+	MOAT_EV_MEMFD = 23,
+	MOAT_EV_KIND_MAX = 24,    /* first unused value */
+};
+
+/* struct moat_ev_exec.flags */
+enum moat_ev_exec_flags {
+	MOAT_EXEC_STDIN_SOCK = 1 << 0,   /* fd 0 is a socket at exec */
+	MOAT_EXEC_STDOUT_SOCK = 1 << 1,  /* fd 1 is a socket at exec */
+	MOAT_EXEC_KILLED = 1 << 2,       /* the kernel sent SIGKILL (deny list or drift) */
+	MOAT_EXEC_DRIFT = 1 << 3,        /* exe changed after its container started */
+	MOAT_EXEC_ARGS_TRUNC = 1 << 4,   /* argv did not fit in args[] */
+};
+
+/* struct moat_ev_prefix.mode: which opens of a prefix are reported. */
+enum moat_ev_prefix_mode {
+	MOAT_PREFIX_READ = 1 << 0,
+	MOAT_PREFIX_WRITE = 1 << 1,
+};
+
+struct moat_ev_hdr {
+	__u16 kind;                    /* enum moat_ev_kind */
+	__u16 abi;                     /* MOAT_EVENT_ABI */
+	__u32 size;                    /* whole record, header included */
+	__u64 time_ns;                 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;                     /* thread id */
+	__u32 tgid;                    /* process id */
+	__u32 ppid;                    /* real parent's tgid */
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u64 cgroup_id;               /* cgroup v2 id (0 on a v1-only task) */
+	__u32 mnt_ns;                  /* mount namespace inode */
+	__u32 pid_ns;                  /* pid namespace inode */
+	char comm[MOAT_EV_COMM_LEN];
+};
+
+struct moat_ev_exec {
+	struct moat_ev_hdr hdr;
+	__u64 exe_ino;
+	__u64 exe_ctime_sec;           /* CLOCK_REALTIME seconds of the exe's ctime */
+	__u32 exe_dev;
+	__u32 flags;                   /* enum moat_ev_exec_flags */
+	__u32 argc;                    /* NUL-separated strings in args */
+	__u32 args_len;                /* bytes used in args */
+	char filename[MOAT_EV_PATH_LEN];
+	char args[MOAT_EV_ARGS_LEN];
+};
+
+struct moat_ev_exit {
+	struct moat_ev_hdr hdr;
+	__s32 code;                    /* exit_code as wait(2) encodes it */
+	__u32 pad;
+};
+
+struct moat_ev_fork {
+	struct moat_ev_hdr hdr;
+	__u32 child_tgid;
+	__u32 pad;
+};
+
+/* open, unlink, chmod, chown, mount/umount (path = target), memfd (name),
+ * module (path of finit_module unknown: empty). */
+struct moat_ev_file {
+	struct moat_ev_hdr hdr;
+	__s64 arg0;                    /* dirfd / fd */
+	__u64 flags;                   /* open flags, unlink/mount flags */
+	__u64 mode;                    /* open/chmod mode, chown uid<<32|gid */
+	char path[MOAT_EV_PATH_LEN];
+	char path2[MOAT_EV_PATH_LEN];  /* rename target, mount source */
+};
+
+/* connect, accept, listen, bind */
+struct moat_ev_net {
+	struct moat_ev_hdr hdr;
+	__s32 fd;
+	__s32 ret;                     /* accept's new fd; 0 where unknown */
+	__u16 family;                  /* AF_INET, AF_INET6, AF_UNIX, ... */
+	__u16 port;                    /* host byte order */
+	__u32 backlog;                 /* listen */
+	__u8 addr[16];                 /* v4 in the first 4 bytes */
+	char unix_path[108];           /* AF_UNIX sun_path, NUL-terminated */
+	__u32 pad;
+};
+
+/* setuid/setgid/setresuid/capset/ptrace/unshare/setns/bpf/module */
+struct moat_ev_generic {
+	struct moat_ev_hdr hdr;
+	__u64 arg[4];                  /* raw syscall arguments, per kind */
+};
+
+/* One entry of the sensitive-path prefix table (array map `prefixes`). */
+struct moat_ev_prefix {
+	__u32 len;                     /* bytes of p used; 0 = empty slot */
+	__u32 mode;                    /* enum moat_ev_prefix_mode */
+	char p[MOAT_EV_PREFIX_LEN];
+};
+
+/* Value of the `drift` hash map, keyed by mount namespace inode (__u32):
+ * kill exe's whose ctime is at or after start_sec. */
+struct moat_ev_drift {
+	__u64 start_sec;
+	__u32 kill;                    /* 1 = SIGKILL at exec, 0 = report only */
+	__u32 pad;
+};
+
+/* Value of the `deny` hash map (key: exe path, MOAT_EV_PATH_LEN bytes, zero-padded). */
+struct moat_ev_deny {
+	__u32 action;                  /* 1 = SIGKILL */
+	__u32 pad;
+};
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz-feed-kev.c - moat_feed_kev() on arbitrary bytes, then sniff and feed date. */
+#include "fuzz-feed-sink.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_feed(moat_feed_kev, "kev", data, size);
+	return 0;
+}

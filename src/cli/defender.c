@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * defender.c - `moat defender`: run the runtime sensor and rules in the
+ * foreground, one JSON alert per line on stdout, until SIGTERM/SIGINT.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "defend/defend.h"
+#include "defend/rules.h"
+#include "moat/error.h"
+#include "sensor/container.h"
+#include "sensor/sensor.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
+		     "                     [--docker-host SOCKET]\n\n"
+		     "Watch processes, files and connections of this node and its containers;\n"
+		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n");
+}
+
+static void print_alert(void *ctx, const char *json, size_t len)
+{
+	(void)ctx;
+	fwrite(json, 1, len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* --rules, else $MOAT_RULES, else /etc/moat/rules, else rules/ next to the build tree. */
+static const char *default_rules(char *buf, size_t cap)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("MOAT_RULES"))
+		return getenv("MOAT_RULES");
+	if (access("/etc/moat/rules", R_OK) == 0)
+		return "/etc/moat/rules";
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "rules";
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	snprintf(buf, cap, "%s/../rules", exe);
+	return buf;
+}
+
+static int touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static enum moat_sensor_mode env_mode(void)
+{
+	const char *m = getenv("MOAT_SENSOR");
+
+	if (m && !strcmp(m, "fallback"))
+		return MOAT_SENSOR_FALLBACK;
+	if (m && (!strcmp(m, "ebpf") || !strcmp(m, "bpf")))
+		return MOAT_SENSOR_BPF;
+	return MOAT_SENSOR_AUTO;
+}
+
+/* MOAT_TRACE=1: every record on stderr, one line each, before the rules see it. */
+static int trace_then_handle(void *ctx, const union moat_sensor_rec *rec)
+{
+	const char *path = "";
+
+	if (rec->hdr.kind == MOAT_EV_EXEC)
+		path = rec->exec.filename;
+	else if (rec->hdr.size == sizeof(struct moat_ev_file))
+		path = rec->file.path;
+	else if (rec->hdr.size == sizeof(struct moat_ev_net))
+		path = rec->net.unix_path;
+	fprintf(stderr, "trace: %s pid=%u ppid=%u comm=%s mntns=%u %s\n",
+		moat_sensor_kind_name(rec->hdr.kind), rec->hdr.tgid, rec->hdr.ppid, rec->hdr.comm,
+		rec->hdr.mnt_ns, path);
+	return moat_defender_handle(ctx, rec);
+}
+
+struct run {
+	struct moat_ruleset *rules;
+	struct moat_containers *containers;
+	struct moat_sensor *sensor;
+	struct moat_defender *defender;
+};
+
+static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
+{
+	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
+	struct moat_sensor_opts so = { .mode = env_mode(), .prefixes = prefixes };
+	char node[256] = "";
+	struct moat_defender_opts dopts = { .rules = run->rules, .on_alert = print_alert,
+					    .node = node };
+	unsigned total = 0;
+	unsigned attached;
+	int r;
+
+	gethostname(node, sizeof(node) - 1);
+	so.n_prefixes = moat_rules_prefixes(run->rules, prefixes, MOAT_EV_PREFIX_MAX);
+	r = moat_containers_open(NULL, &run->containers, err);
+	if (r == 0)
+		r = moat_sensor_open(&so, &run->sensor, err);
+	if (r < 0)
+		return r;
+	dopts.containers = run->containers;
+	dopts.sensor = run->sensor;
+	r = moat_defender_open(&dopts, &run->defender, err);
+	if (r < 0)
+		return r;
+	attached = moat_sensor_attached(run->sensor, &total);
+	fprintf(stderr, "moat defender: sensor %s, %u of %u probes attached, %zu rules, "
+			"%zu path prefixes\n", moat_sensor_mode_name(run->sensor), attached, total,
+		moat_rules_count(run->rules), so.n_prefixes);
+	if (ready_file && touch(ready_file) < 0)
+		return moat_error_set(err, -errno, "%s: %s", ready_file, strerror(errno));
+	while (!stop_requested) {
+		r = moat_sensor_poll(run->sensor, 500,
+				     getenv("MOAT_TRACE") ? trace_then_handle : moat_defender_handle,
+				     run->defender, err);
+		if (r < 0 && r != -EINTR)
+			return r;
+	}
+	fprintf(stderr, "moat defender: %llu events, %llu alerts, %llu lost\n",
+		(unsigned long long)moat_defender_events(run->defender),
+		(unsigned long long)moat_defender_alerts(run->defender),
+		(unsigned long long)moat_sensor_lost(run->sensor));
+	return 0;
+}
+
+int moat_cmd_defender(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "ready-file", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct moat_error err = { 0 };
+	struct run run = { 0 };
+	const char *rules_dir = NULL;
+	const char *ready = NULL;
+	char buf[PATH_MAX + 16];
+	int c;
+	int r;
+
+	while ((c = getopt_long(argc, argv, "r:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			rules_dir = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "moat defender: --format json is the only format\n");
+				return MOAT_EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			ready = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return MOAT_EXIT_OK;
+		default:
+			usage(stderr);
+			return MOAT_EXIT_USAGE;
+		}
+	}
+	if (!rules_dir)
+		rules_dir = default_rules(buf, sizeof(buf));
+	/* no SA_RESTART: the poll must return so the loop sees the flag */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = moat_rules_open(&run.rules, &err);
+	if (r == 0)
+		r = moat_rules_load_dir(run.rules, rules_dir, &err);
+	if (r == 0)
+		r = run_loop(&run, ready, &err);
+	moat_defender_close(run.defender);
+	moat_sensor_close(run.sensor);
+	moat_containers_close(run.containers);
+	moat_rules_close(run.rules);
+	if (r < 0) {
+		fprintf(stderr, "moat defender: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
+		return moat_error_is_input(r) ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
+	}
+	return MOAT_EXIT_OK;
+}

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* scan-vuln.c - DB, matching, base image, risk, suppressions and the gate. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/json.h"
+#include "base/yaml.h"
+#include "moat/error.h"
+#include "risk/risk.h"
+#include "sbom/catalog.h"
+#include "vuln/suppress.h"
+#include "vuln/vulndb.h"
+#include "scan-vuln.h"
+
+enum {
+	OPT_DB = 0x200, OPT_NO_VULN, OPT_BASE_IMAGE, OPT_CONTEXT, OPT_IGNORE_FILE, OPT_VEX,
+	OPT_POLICY, OPT_FAIL_ON, OPT_FAIL_ON_FIXABLE, OPT_FAIL_ON_RISK, OPT_SEVERITY,
+	OPT_IGNORE_UNFIXED, OPT_PKG_TYPES, OPT_MAX_DB_AGE,
+};
+
+const struct option scan_vuln_options[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-vuln", no_argument, NULL, OPT_NO_VULN },
+	{ "base-image", required_argument, NULL, OPT_BASE_IMAGE },
+	{ "context", required_argument, NULL, OPT_CONTEXT },
+	{ "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
+	{ "vex", required_argument, NULL, OPT_VEX },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "fail-on-fixable", no_argument, NULL, OPT_FAIL_ON_FIXABLE },
+	{ "fail-on-risk", required_argument, NULL, OPT_FAIL_ON_RISK },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
+	{ "pkg-types", required_argument, NULL, OPT_PKG_TYPES },
+	{ "max-db-age", required_argument, NULL, OPT_MAX_DB_AGE },
+};
+const size_t scan_vuln_n_options = sizeof(scan_vuln_options) / sizeof(scan_vuln_options[0]);
+
+void scan_vuln_usage(FILE *out)
+{
+	fputs("vulnerabilities:\n"
+	      "      --db FILE             vulnerability DB (default: the one `moat db update` keeps)\n"
+	      "      --no-vuln             packages only, no matching\n"
+	      "      --base-image TARGET   the base image (its layers are the bottom of this one)\n"
+	      "      --context FILE        runtime facts for the risk score (JSON)\n"
+	      "      --severity LIST       show only these severities (critical,high,...)\n"
+	      "      --ignore-unfixed      hide findings without a fixed version\n"
+	      "      --pkg-types LIST      os,lang (default both)\n"
+	      "      --ignore-file FILE    suppress ids (lines: ID [PACKAGE] [# reason])\n"
+	      "      --vex FILE            OpenVEX or CycloneDX VEX statements (repeatable)\n"
+	      "      --fail-on LIST        exit 1 when a finding has one of these severities\n"
+	      "      --fail-on-fixable     exit 1 when a finding has a fix (with --fail-on: both)\n"
+	      "      --fail-on-risk N      exit 1 when a finding's risk score is N or more\n"
+	      "      --policy FILE         gate settings from a YAML/JSON policy file\n"
+	      "      --max-db-age DAYS     warn when the DB is older (default 7)\n",
+	      out);
+}
+
+void scan_vuln_args_init(struct vuln_args *va)
+{
+	memset(va, 0, sizeof(*va));
+	va->fail_on_risk = -1;
+	va->max_db_age_days = 7;
+}
+
+/* "critical,high" -> bit (rank + 1) per word; unknown words are errors. */
+static int scan_severity_mask(const char *list, unsigned *ret_mask)
+{
+	char word[32];
+	unsigned mask = 0;
+
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		int rank;
+
+		if (n == 0 || n >= sizeof(word))
+			return -EINVAL;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		rank = strcmp(word, "unknown") ? moat_severity_rank(word) : -1;
+		if (rank < 0 && strcmp(word, "unknown"))
+			return -EINVAL;
+		mask |= 1u << (rank + 1);
+		p += n + (p[n] == ',');
+	}
+	*ret_mask = mask;
+	return 0;
+}
+
+int scan_vuln_option(int code, const char *arg, struct vuln_args *va)
+{
+	long v;
+	char *end;
+
+	switch (code) {
+	case OPT_DB: va->db_path = arg; return 1;
+	case OPT_NO_VULN: va->no_vuln = true; return 1;
+	case OPT_BASE_IMAGE: va->base_image = arg; return 1;
+	case OPT_CONTEXT: va->context = arg; return 1;
+	case OPT_IGNORE_FILE: va->ignore_file = arg; return 1;
+	case OPT_POLICY: va->policy = arg; return 1;
+	case OPT_FAIL_ON_FIXABLE: va->fail_on_fixable = true; return 1;
+	case OPT_IGNORE_UNFIXED: va->ignore_unfixed = true; return 1;
+	case OPT_VEX:
+		if (va->n_vex == sizeof(va->vex) / sizeof(va->vex[0]))
+			return fprintf(stderr, "moat scan: at most 8 --vex files\n"), -EINVAL;
+		va->vex[va->n_vex++] = arg;
+		return 1;
+	case OPT_FAIL_ON:
+		if (scan_severity_mask(arg, &va->fail_on) < 0)
+			return fprintf(stderr, "moat scan: bad --fail-on '%s' (want e.g. "
+				       "critical,high)\n", arg), -EINVAL;
+		return 1;
+	case OPT_SEVERITY:
+		if (scan_severity_mask(arg, &va->severity_mask) < 0)
+			return fprintf(stderr, "moat scan: bad --severity '%s'\n", arg), -EINVAL;
+		return 1;
+	case OPT_FAIL_ON_RISK:
+	case OPT_MAX_DB_AGE:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || v < 0 || (code == OPT_FAIL_ON_RISK && v > 100))
+			return fprintf(stderr, "moat scan: bad number '%s'\n", arg), -EINVAL;
+		if (code == OPT_FAIL_ON_RISK)
+			va->fail_on_risk = (int)v;
+		else
+			va->max_db_age_days = v;
+		return 1;
+	case OPT_PKG_TYPES:
+		va->no_os = !strstr(arg, "os");
+		va->no_lang = !strstr(arg, "lang");
+		if (va->no_os && va->no_lang)
+			return fprintf(stderr, "moat scan: bad --pkg-types '%s' (os,lang)\n", arg),
+			       -EINVAL;
+		return 1;
+	}
+	return 0;
+}
+
+#define POLICY_MAX_BYTES (1u << 20)
+
+/* A JSON array of severity words, or a "critical,high" string. */
+static int policy_severities(const json_t *v, unsigned *ret_mask)
+{
+	char list[256] = "";
+	const json_t *item;
+	size_t i, len = 0;
+
+	if (json_is_string(v))
+		return scan_severity_mask(json_string_value(v), ret_mask);
+	if (!json_is_array(v))
+		return -EINVAL;
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item) || len + json_string_length(item) + 2 >= sizeof(list))
+			return -EINVAL;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? "," : "",
+					json_string_value(item));
+	}
+	return len ? scan_severity_mask(list, ret_mask) : -EINVAL;
+}
+
+/* Policy file (YAML or JSON):
+ *   fail_on: [critical, high]      fail_on_fixable: true     fail_on_risk: 80
+ *   severity: [critical, high, medium]   ignore_unfixed: true
+ *   ignore: [{id: CVE-..., package: openssl, reason: "..."}]
+ * Command-line flags given as well win. */
+static int load_policy(struct vuln_args *va, struct moat_error *err)
+{
+	uint8_t *data = malloc(POLICY_MAX_BYTES + 1);
+	FILE *f = fopen(va->policy, "re");
+	json_t *doc = NULL, *v;
+	size_t n;
+	int r;
+
+	if (!f || !data) {
+		r = moat_error_set(err, f ? -ENOMEM : -errno, "%s: %s", va->policy,
+				   f ? "out of memory" : strerror(errno));
+		goto out;
+	}
+	n = fread(data, 1, POLICY_MAX_BYTES + 1, f);
+	if (n > POLICY_MAX_BYTES) {
+		r = moat_error_set(err, MOAT_E_LIMIT, "%s: over %u bytes", va->policy,
+				   POLICY_MAX_BYTES);
+		goto out;
+	}
+	if ((r = moat_yaml_parse(data, n, va->policy, POLICY_MAX_BYTES, 32, &doc, err)) < 0)
+		goto out;
+	r = -EINVAL;
+	if (!json_is_object(doc))
+		goto bad;
+	if ((v = json_object_get(doc, "fail_on")) && !va->fail_on &&
+	    policy_severities(v, &va->fail_on) < 0)
+		goto bad;
+	if ((v = json_object_get(doc, "severity")) && !va->severity_mask &&
+	    policy_severities(v, &va->severity_mask) < 0)
+		goto bad;
+	if (json_is_true(json_object_get(doc, "fail_on_fixable")))
+		va->fail_on_fixable = true;
+	if (json_is_true(json_object_get(doc, "ignore_unfixed")))
+		va->ignore_unfixed = true;
+	v = json_object_get(doc, "fail_on_risk");
+	if (v && va->fail_on_risk < 0) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+			goto bad;
+		va->fail_on_risk = (int)json_integer_value(v);
+	}
+	va->policy_doc = json_incref(json_object_get(doc, "ignore"));
+	if (va->policy_doc && !json_is_array(va->policy_doc))
+		goto bad;
+	if (!va->gate_rule)
+		va->gate_rule = va->policy;
+	r = 0;
+	goto out;
+bad:
+	r = moat_error_set(err, MOAT_E_FORMAT, "%s: want fail_on/severity as severity lists, "
+			   "fail_on_risk 0-100, ignore as a list of {id, package, reason}",
+			   va->policy);
+out:
+	json_decref(doc);
+	free(data);
+	if (f)
+		fclose(f);
+	return r;
+}
+
+/* The policy's ignore list: [{id, package?, reason?}]. */
+static void policy_ignores(const struct vuln_args *va, struct vuln_state *st)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach(va->policy_doc, i, item) {
+		const char *id = moat_json_str(item, "id");
+		const char *pkg = moat_json_str(item, "package");
+
+		for (size_t k = 0; id && k < st->list.count; k++) {
+			struct moat_vuln_finding *f = st->list.items[k];
+			bool hit = !strcmp(f->id, id);
+
+			for (size_t a = 0; !hit && a < f->n_aliases; a++)
+				hit = f->aliases[a] && !strcmp(f->aliases[a], id);
+			if (hit && !f->suppressed && (!pkg || !strcmp(pkg, f->pkg->name)))
+				f->suppressed = "policy";
+		}
+	}
+}
+
+static bool is_os_pkg(const struct moat_pkg *p)
+{
+	return !strcmp(p->type, "deb") || !strcmp(p->type, "apk") || !strcmp(p->type, "rpm");
+}
+
+static int open_db(const struct vuln_args *va, struct vuln_state *st, struct moat_error *err)
+{
+	char def[4096];
+	const char *path = va->db_path;
+	const struct moat_vulndb_info *info;
+	long age_days;
+
+	if (!path) {
+		path = moat_vulndb_default_path(def, sizeof(def));
+		if (access(path, F_OK) != 0) {
+			fprintf(stderr, "moat scan: no vulnerability DB at %s (run `moat db update` "
+				"or give --db); packages only\n", path);
+			return 0;
+		}
+	}
+	int r = moat_vulndb_open(path, false, &st->db, err);
+
+	if (r < 0)
+		return r;
+	info = moat_vulndb_info(st->db);
+	age_days = (long)((time(NULL) - info->built) / 86400);
+	if (va->max_db_age_days && age_days > va->max_db_age_days)
+		fprintf(stderr, "moat scan: warning: the vulnerability DB %s is %ld days old "
+			"(run `moat db update`)\n", path, age_days);
+	return 0;
+}
+
+static int find_base(const struct vuln_args *va, const struct moat_image_opts *base_opts,
+		     struct moat_catalog_ctx *cat, struct vuln_state *st, struct moat_error *err)
+{
+	struct moat_image_opts opts = *base_opts;
+	struct moat_image *base_img = NULL;
+	struct moat_error ierr = { 0 };
+	int r;
+
+	if (moat_base_index_open(NULL, &st->index, &ierr) < 0)
+		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+	if (va->base_image) {
+		opts.target = va->base_image;
+		opts.want_content = NULL;
+		opts.visit_file = NULL;
+		opts.progress = NULL;
+		if ((r = moat_image_open(&opts, &base_img, err)) < 0)
+			return moat_error_prefix(err, "--base-image %s: ", va->base_image);
+	}
+	r = moat_base_find(st->index, cat->meta, base_img ? moat_image_meta(base_img) : NULL,
+			   va->base_image, cat->arena, &st->base, err);
+	if (r == 0 && base_img && st->index &&
+	    moat_base_index_add(st->index, va->base_image, moat_image_meta(base_img), true,
+				&ierr) < 0)
+		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+	moat_image_close(base_img);
+	/* This image is a candidate base for the images built on it. */
+	if (r == 0 && st->index && moat_base_index_add(st->index, NULL, cat->meta, false, &ierr) < 0)
+		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+	return r;
+}
+
+static bool gate_hit(const struct vuln_args *va, const struct moat_vuln_finding *f)
+{
+	bool sev = va->fail_on && (va->fail_on & (1u << (moat_severity_rank(f->severity) + 1)));
+	bool fixable = f->fixed_version != NULL;
+
+	if (va->fail_on_risk >= 0 && f->risk.score >= va->fail_on_risk)
+		return true;
+	if (va->fail_on && va->fail_on_fixable)
+		return sev && fixable;
+	return sev || (va->fail_on_fixable && fixable);
+}
+
+static int run_gate(const struct vuln_args *va, struct vuln_state *st, struct moat_arena *arena,
+		    struct moat_error *err)
+{
+	struct moat_gate *g = &st->gate;
+
+	g->enabled = va->fail_on || va->fail_on_fixable || va->fail_on_risk >= 0;
+	if (!g->enabled)
+		return 0;
+	g->rule = va->gate_rule;
+	g->breaking = moat_arena_calloc(arena, st->list.count + 1, sizeof(*g->breaking));
+	if (!g->breaking)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	for (size_t i = 0; i < st->list.count; i++) {
+		const struct moat_vuln_finding *f = st->list.items[i];
+
+		if (!f->suppressed && gate_hit(va, f))
+			g->breaking[g->n_breaking++] = f;
+	}
+	g->failed = g->n_breaking > 0;
+	return 0;
+}
+
+static int cmp_findings(const void *pa, const void *pb)
+{
+	const struct moat_vuln_finding *a = *(const struct moat_vuln_finding *const *)pa;
+	const struct moat_vuln_finding *b = *(const struct moat_vuln_finding *const *)pb;
+	int d = b->risk.score - a->risk.score;
+
+	if (d)
+		return d;
+	if ((d = moat_severity_rank(b->severity) - moat_severity_rank(a->severity)))
+		return d;
+	if ((d = strcmp(a->pkg->name, b->pkg->name)))
+		return d;
+	return strcmp(a->id, b->id);
+}
+
+static void apply_filters(const struct vuln_args *va, struct vuln_state *st)
+{
+	for (size_t i = 0; i < st->list.count; i++) {
+		struct moat_vuln_finding *f = st->list.items[i];
+
+		if (f->suppressed)
+			continue;
+		if (va->ignore_unfixed && !f->fixed_version)
+			f->suppressed = "--ignore-unfixed";
+		else if (va->severity_mask &&
+			 !(va->severity_mask & (1u << (moat_severity_rank(f->severity) + 1))))
+			f->suppressed = "--severity";
+	}
+}
+
+static int match_all(const struct vuln_args *va, struct moat_catalog_ctx *cat,
+		     struct vuln_state *st, struct moat_error *err)
+{
+	struct moat_pkg_list pkgs = { 0 };
+	int r;
+
+	for (size_t i = 0; i < cat->pkgs.count; i++) {
+		const struct moat_pkg *p = cat->pkgs.items[i];
+
+		if ((is_os_pkg(p) && va->no_os) || (!is_os_pkg(p) && va->no_lang))
+			continue;
+		if ((r = moat_pkg_list_add(cat->arena, &pkgs, cat->pkgs.items[i])) < 0)
+			return moat_error_set(err, r, "out of scan memory");
+	}
+	return moat_vuln_match(st->db, &cat->os, cat->meta, &pkgs, cat->arena, &st->list, err);
+}
+
+int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
+	       struct moat_catalog_ctx *cat, struct vuln_state *st,
+	       struct moat_scan_result *res, struct moat_error *err)
+{
+	struct moat_risk_context rctx;
+	int r;
+
+	/* The policy fills in what flags did not say. */
+	if (va->policy && (r = load_policy(va, err)) < 0)
+		return r;
+	st->policy_doc_owner = va->policy_doc;
+	if (va->no_vuln || (r = open_db(va, st, err)) < 0 || !st->db)
+		return va->no_vuln ? 0 : r;
+	if ((r = match_all(va, cat, st, err)) < 0)
+		return r;
+	if ((r = find_base(va, base_opts, cat, st, err)) < 0)
+		return r;
+	moat_owner_attribute(&st->base, &st->list);
+	moat_risk_context_init(&rctx);
+	moat_risk_context_from_image(&rctx, cat->meta);
+	if (va->context && (r = moat_risk_context_load(&rctx, va->context, err)) < 0)
+		return r;
+	moat_risk_score_all(&rctx, &st->list);
+	if (va->ignore_file && (r = moat_suppress_ignore_file(va->ignore_file, &st->list, err)) < 0)
+		return r;
+	for (size_t i = 0; i < va->n_vex; i++)
+		if ((r = moat_suppress_vex(va->vex[i], &st->list, err)) < 0)
+			return r;
+	policy_ignores(va, st);
+	apply_filters(va, st);
+	if (st->list.count)
+		qsort(st->list.items, st->list.count, sizeof(*st->list.items), cmp_findings);
+	for (size_t i = 0; i < st->list.count; i++)
+		st->n_suppressed += st->list.items[i]->suppressed != NULL;
+	if ((r = run_gate(va, st, cat->arena, err)) < 0)
+		return r;
+	st->used = true;
+	res->vulns = &st->list;
+	res->base = &st->base;
+	res->db = moat_vulndb_info(st->db);
+	res->gate = &st->gate;
+	res->n_suppressed = st->n_suppressed;
+	return 0;
+}
+
+void scan_vulns_release(struct vuln_state *st)
+{
+	json_decref(st->policy_doc_owner);
+	st->policy_doc_owner = NULL;
+	moat_vulndb_close(st->db);
+	moat_base_index_close(st->index);
+	st->db = NULL;
+	st->index = NULL;
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * defend.c - turn sensor records into rule views, evaluate, act, report.
+ *
+ * Everything per event lives in struct moat_defender (view strings, number
+ * buffers, the JSON output buffer): no allocation per event once warm.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/jsonw.h"
+#include "defend.h"
+#include "moat/error.h"
+#include "proctab.h"
+#include "rules.h"
+#include "sensor/container.h"
+
+#define ALERT_MAX (64u << 10)
+#define O_WRITE_FLAGS 01003u      /* O_WRONLY | O_RDWR | O_TRUNC */
+#define O_CREAT_FLAG 0100u
+
+struct moat_defender {
+	struct moat_defender_opts o;
+	struct moat_proctab procs;
+	struct moat_rule_view view;
+	char num[8][24];                /* number fields of the current view */
+	char daddr[INET6_ADDRSTRLEN];
+	char cmdline[MOAT_PROC_STR];
+	char args[MOAT_PROC_STR];
+	int64_t mono_to_real_ns;        /* add to bpf_ktime_get_ns() for wall time */
+	bool kill_drift;
+	uint64_t events;
+	uint64_t alerts;
+	struct moat_buf out;
+};
+
+int moat_defender_open(const struct moat_defender_opts *opts, struct moat_defender **ret,
+		       struct moat_error *err)
+{
+	struct moat_defender *d;
+	struct timespec mono;
+	struct timespec real;
+
+	if (!opts || !opts->rules)
+		return moat_error_set(err, MOAT_E_USAGE, "defender: no rules");
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return moat_error_set(err, -ENOMEM, "defender: out of memory");
+	d->o = *opts;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	d->mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			     (real.tv_nsec - mono.tv_nsec);
+	d->kill_drift = moat_rules_kill_drift(opts->rules);
+	moat_buf_init(&d->out, ALERT_MAX);
+	*ret = d;
+	return 0;
+}
+
+void moat_defender_close(struct moat_defender *d)
+{
+	if (!d)
+		return;
+	moat_buf_release(&d->out);
+	free(d);
+}
+
+uint64_t moat_defender_events(const struct moat_defender *d)
+{
+	return d->events;
+}
+
+uint64_t moat_defender_alerts(const struct moat_defender *d)
+{
+	return d->alerts;
+}
+
+static const char *num(struct moat_defender *d, unsigned slot, long long v)
+{
+	snprintf(d->num[slot], sizeof(d->num[slot]), "%lld", v);
+	return d->num[slot];
+}
+
+/* Keep the process table in step with exec/fork/exit. */
+static struct moat_proc *track(struct moat_defender *d, const union moat_sensor_rec *rec)
+{
+	const struct moat_ev_hdr *h = &rec->hdr;
+	struct moat_proc *p;
+	struct moat_proc *parent;
+
+	switch (h->kind) {
+	case MOAT_EV_EXEC:
+		p = moat_proctab_put(&d->procs, h->tgid);
+		p->ppid = h->ppid;
+		memcpy(p->comm, h->comm, sizeof(p->comm));
+		snprintf(p->exe, sizeof(p->exe), "%s", rec->exec.filename);
+		moat_proc_join_args(rec->exec.args, rec->exec.args_len, p->cmdline,
+				    sizeof(p->cmdline));
+		return p;
+	case MOAT_EV_FORK:
+		parent = moat_proctab_load(&d->procs, h->tgid);
+		p = moat_proctab_put(&d->procs, rec->fork.child_tgid);
+		if (parent) {
+			*p = *parent;
+			p->tgid = rec->fork.child_tgid;
+		}
+		p->ppid = h->tgid;
+		return moat_proctab_get(&d->procs, h->tgid);
+	default:
+		return moat_proctab_load(&d->procs, h->tgid);
+	}
+}
+
+static void view_net(struct moat_defender *d, const struct moat_ev_net *n)
+{
+	struct moat_rule_view *v = &d->view;
+
+	if (n->family == AF_INET || n->family == AF_INET6) {
+		v->f[MOAT_F_NET_FAMILY] = n->family == AF_INET ? "inet" : "inet6";
+		v->f[MOAT_F_NET_DPORT] = num(d, 4, n->port);
+		if (inet_ntop(n->family, n->addr, d->daddr, sizeof(d->daddr)))
+			v->f[MOAT_F_NET_DADDR] = d->daddr;
+	} else if (n->family == AF_UNIX) {
+		v->f[MOAT_F_NET_FAMILY] = "unix";
+		v->f[MOAT_F_FD_NAME] = n->unix_path;
+	}
+}
+
+static void view_file(struct moat_defender *d, const struct moat_ev_file *f)
+{
+	struct moat_rule_view *v = &d->view;
+	bool write = true;
+
+	if (f->hdr.kind == MOAT_EV_OPEN)
+		write = (f->flags & (O_WRITE_FLAGS | O_CREAT_FLAG)) != 0;
+	if (f->hdr.kind == MOAT_EV_MOUNT || f->hdr.kind == MOAT_EV_UMOUNT ||
+	    f->hdr.kind == MOAT_EV_MEMFD)
+		write = false;
+	v->f[MOAT_F_FD_NAME] = f->path;
+	v->f[MOAT_F_FD_NAME2] = f->path2[0] ? f->path2 : NULL;
+	v->f[MOAT_F_FD_WRITE] = write ? "true" : "false";
+}
+
+static void view_exec(struct moat_defender *d, const struct moat_ev_exec *e,
+		      const struct moat_container *c)
+{
+	struct moat_rule_view *v = &d->view;
+	bool drift = (e->flags & MOAT_EXEC_DRIFT) ||
+		     (c && c->start_sec && e->exe_ctime_sec >= c->start_sec);
+	const char *first_end = memchr(e->args, 0, e->args_len);
+
+	v->f[MOAT_F_PROC_STDIN_SOCK] = (e->flags & MOAT_EXEC_STDIN_SOCK) ? "true" : "false";
+	v->f[MOAT_F_PROC_STDOUT_SOCK] = (e->flags & MOAT_EXEC_STDOUT_SOCK) ? "true" : "false";
+	v->f[MOAT_F_PROC_DRIFT] = drift ? "true" : "false";
+	d->args[0] = 0;
+	if (first_end)
+		moat_proc_join_args(first_end + 1, e->args_len - (size_t)(first_end + 1 - e->args),
+				    d->args, sizeof(d->args));
+	v->f[MOAT_F_PROC_ARGS] = d->args;
+}
+
+static void build_view(struct moat_defender *d, const union moat_sensor_rec *rec,
+		       const struct moat_proc *p, const struct moat_container *c)
+{
+	const struct moat_ev_hdr *h = &rec->hdr;
+	struct moat_rule_view *v = &d->view;
+	struct moat_proc *parent = moat_proctab_load(&d->procs, h->ppid);
+
+	memset(v, 0, sizeof(*v));
+	v->f[MOAT_F_EVT_KIND] = moat_sensor_kind_name(h->kind);
+	v->f[MOAT_F_PROC_PID] = num(d, 0, h->tgid);
+	v->f[MOAT_F_PROC_PPID] = num(d, 1, h->ppid);
+	v->f[MOAT_F_PROC_NAME] = h->comm;
+	v->f[MOAT_F_USER_UID] = num(d, 2, h->uid);
+	v->f[MOAT_F_USER_EUID] = num(d, 3, h->euid);
+	if (p) {
+		v->f[MOAT_F_PROC_EXE] = p->exe;
+		v->f[MOAT_F_PROC_CMDLINE] = p->cmdline;
+	}
+	if (parent) {
+		v->f[MOAT_F_PARENT_NAME] = parent->comm;
+		v->f[MOAT_F_PARENT_EXE] = parent->exe;
+	}
+	if (c) {
+		v->f[MOAT_F_CONTAINER_ID] = c->id;
+		v->f[MOAT_F_CONTAINER_NAME] = c->name;
+		v->f[MOAT_F_CONTAINER_IMAGE] = c->image;
+	}
+	switch (h->kind) {
+	case MOAT_EV_EXEC:
+		view_exec(d, &rec->exec, c);
+		break;
+	case MOAT_EV_CONNECT: case MOAT_EV_ACCEPT: case MOAT_EV_BIND: case MOAT_EV_LISTEN:
+		view_net(d, &rec->net);
+		break;
+	case MOAT_EV_OPEN: case MOAT_EV_UNLINK: case MOAT_EV_RENAME: case MOAT_EV_CHMOD:
+	case MOAT_EV_CHOWN: case MOAT_EV_MOUNT: case MOAT_EV_UMOUNT: case MOAT_EV_MEMFD:
+		view_file(d, &rec->file);
+		break;
+	case MOAT_EV_EXIT: case MOAT_EV_FORK:
+		break;
+	default:
+		v->f[MOAT_F_EVT_ARG0] = num(d, 5, (long long)rec->gen.arg[0]);
+		break;
+	}
+}
+
+static const char *act(struct moat_defender *d, const struct moat_rule *rule,
+		       const union moat_sensor_rec *rec, const struct moat_container *c)
+{
+	struct moat_error err = { 0 };
+
+	switch (rule->action) {
+	case MOAT_ACTION_KILL:
+		if (rec->hdr.kind == MOAT_EV_EXEC && (rec->exec.flags & MOAT_EXEC_KILLED))
+			return "killed-in-kernel";
+		return kill((pid_t)rec->hdr.tgid, SIGKILL) == 0 ? "killed" : "kill-failed";
+	case MOAT_ACTION_STOP:
+		if (!c || !d->o.containers)
+			return "stop-skipped";
+		return moat_containers_stop(d->o.containers, c->id, 0, &err) == 0 ? "stopped"
+										 : "stop-failed";
+	default:
+		return "alert";
+	}
+}
+
+static void iso_time(struct moat_defender *d, uint64_t mono_ns, char *out, size_t cap)
+{
+	int64_t ns = (int64_t)mono_ns + d->mono_to_real_ns;
+	time_t sec = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (long long)(ns % 1000000000LL) / 1000);
+}
+
+static void write_details(struct moat_jw *jw, const struct moat_rule_view *v)
+{
+	moat_jw_key(jw, "details");
+	moat_jw_obj_begin(jw);
+	for (int f = 0; f < MOAT_F_COUNT; f++) {
+		if (!v->f[f] || f == MOAT_F_PROC_PID || f == MOAT_F_PROC_PPID ||
+		    f == MOAT_F_PROC_EXE || f == MOAT_F_PROC_CMDLINE || f == MOAT_F_USER_UID ||
+		    (f >= MOAT_F_CONTAINER_ID && f <= MOAT_F_CONTAINER_IMAGE))
+			continue;
+		moat_jw_kstr(jw, moat_field_name((enum moat_field)f), v->f[f]);
+	}
+	moat_jw_obj_end(jw);
+}
+
+static void emit(struct moat_defender *d, const struct moat_rule *rule, const char *action,
+		 const union moat_sensor_rec *rec, const struct moat_container *c)
+{
+	const struct moat_rule_view *v = &d->view;
+	struct moat_jw jw;
+	char when[40];
+
+	moat_buf_reset(&d->out);
+	moat_jw_init(&jw, &d->out, false);
+	iso_time(d, rec->hdr.time_ns, when, sizeof(when));
+	moat_jw_obj_begin(&jw);
+	moat_jw_kstr(&jw, "schema", "moat.alert/v1");
+	moat_jw_kstr(&jw, "time", when);
+	moat_jw_kstr(&jw, "node", d->o.node ? d->o.node : "");
+	moat_jw_kstr(&jw, "rule", rule->id);
+	moat_jw_kstr(&jw, "description", rule->description);
+	moat_jw_kstr(&jw, "severity", rule->severity);
+	moat_jw_key(&jw, "mitre");
+	moat_jw_arr_begin(&jw);
+	for (size_t i = 0; i < rule->n_mitre; i++)
+		moat_jw_str(&jw, rule->mitre[i]);
+	moat_jw_arr_end(&jw);
+	moat_jw_kstr(&jw, "action", action);
+	moat_jw_key(&jw, "container");
+	if (c) {
+		moat_jw_obj_begin(&jw);
+		moat_jw_kstr(&jw, "id", c->id);
+		moat_jw_kstr(&jw, "name", c->name);
+		moat_jw_kstr(&jw, "image", c->image);
+		moat_jw_kstr(&jw, "image_id", c->image_id);
+		if (c->pod[0]) {
+			moat_jw_kstr(&jw, "pod", c->pod);
+			moat_jw_kstr(&jw, "namespace", c->k8s_ns);
+		}
+		moat_jw_obj_end(&jw);
+	} else {
+		moat_jw_null(&jw);
+	}
+	moat_jw_key(&jw, "process");
+	moat_jw_obj_begin(&jw);
+	moat_jw_kuint(&jw, "pid", rec->hdr.tgid);
+	moat_jw_kuint(&jw, "ppid", rec->hdr.ppid);
+	moat_jw_kuint(&jw, "uid", rec->hdr.uid);
+	moat_jw_kstr(&jw, "exe", v->f[MOAT_F_PROC_EXE] ? v->f[MOAT_F_PROC_EXE] : "");
+	moat_jw_kstr(&jw, "cmdline", v->f[MOAT_F_PROC_CMDLINE] ? v->f[MOAT_F_PROC_CMDLINE] : "");
+	moat_jw_obj_end(&jw);
+	write_details(&jw, v);
+	moat_jw_obj_end(&jw);
+	if (moat_jw_finish(&jw) == 0 && d->o.on_alert)
+		d->o.on_alert(d->o.ctx, (const char *)d->out.data, d->out.len);
+}
+
+/* A container seen for the first time: tell the kernel when it started. */
+static void new_container(struct moat_defender *d, const struct moat_container *c)
+{
+	if (d->o.sensor && c->start_sec)
+		moat_sensor_watch_container(d->o.sensor, c->mnt_ns, c->start_sec, d->kill_drift,
+					    c->init_pid);
+}
+
+int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
+{
+	struct moat_defender *d = ctx;
+	const struct moat_container *c = NULL;
+	struct moat_proc *p;
+	bool fresh = false;
+
+	d->events++;
+	if (rec->hdr.kind == MOAT_EV_EXIT) {
+		moat_proctab_del(&d->procs, rec->hdr.tgid);
+		return 0;
+	}
+	p = track(d, rec);
+	if (d->o.containers)
+		c = moat_containers_lookup(d->o.containers, rec->hdr.mnt_ns, rec->hdr.tgid,
+					   rec->hdr.ppid, rec->hdr.kind == MOAT_EV_EXEC, &fresh);
+	if (c && fresh)
+		new_container(d, c);
+	build_view(d, rec, p, c);
+	for (size_t i = 0; i < moat_rules_count(d->o.rules); i++) {
+		const struct moat_rule *rule = moat_rules_get(d->o.rules, i);
+
+		if (!moat_rule_matches(rule, &d->view))
+			continue;
+		d->alerts++;
+		emit(d, rule, act(d, rule, rec, c), rec, c);
+	}
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * defend.h - the runtime defender: sensor records in, rule matches out.
+ *
+ * For each record: attribute it to a process (a fixed-size process table
+ * fed by exec/fork/exit, /proc on a miss) and a container, build the rule
+ * view, evaluate every rule, run the actions (alert; kill: SIGKILL the
+ * process unless the kernel already did; stop: stop the container through
+ * the engine) and hand one moat.alert/v1 JSON line per match to on_alert.
+ */
+#ifndef MOAT_DEFEND_H
+#define MOAT_DEFEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sensor/sensor.h"
+
+struct moat_error;
+struct moat_ruleset;
+struct moat_containers;
+struct moat_defender;
+
+struct moat_defender_opts {
+	const struct moat_ruleset *rules;       /* borrowed */
+	struct moat_containers *containers;     /* borrowed; NULL = no attribution */
+	struct moat_sensor *sensor;             /* borrowed; NULL = no kernel-side actions */
+	const char *node;                       /* host name for alerts */
+	/* One alert as a JSON object on one line, without the newline. */
+	void (*on_alert)(void *ctx, const char *json, size_t len);
+	void *ctx;
+};
+
+int moat_defender_open(const struct moat_defender_opts *opts, struct moat_defender **ret,
+		       struct moat_error *err);
+void moat_defender_close(struct moat_defender *d);
+
+/* Handle one record (a moat_sensor_cb). Always returns 0. */
+int moat_defender_handle(void *d, const union moat_sensor_rec *rec);
+
+/* Records seen and alerts raised so far. */
+uint64_t moat_defender_events(const struct moat_defender *d);
+uint64_t moat_defender_alerts(const struct moat_defender *d);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * docker-containers.c - container calls of the Docker Engine API: inspect
+ * (for the defender's attribution of events to containers) and stop (its
+ * "stop" response). Container references are IDs or names, which the engine
+ * limits to [a-zA-Z0-9][a-zA-Z0-9_.-]*; nothing else reaches the URL.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "docker-int.h"
+#include "docker.h"
+#include "moat/error.h"
+#include "moat/limits.h"
+
+/* The engine's container name rule (daemon/names.go), with a length cap. */
+static int check_container(const char *ref, struct moat_error *err)
+{
+	size_t len = ref ? strlen(ref) : 0;
+
+	if (len == 0 || len > MOAT_DOCKER_NAME_MAX)
+		return moat_error_set(err, MOAT_E_USAGE, "docker: container reference empty or too long");
+	for (size_t i = 0; i < len; i++) {
+		char c = ref[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  (i > 0 && (c == '_' || c == '.' || c == '-'));
+
+		if (!ok)
+			return moat_error_set(err, MOAT_E_USAGE, "docker: bad container reference");
+	}
+	return 0;
+}
+
+int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, json_t **ret_json,
+				  struct moat_error *err)
+{
+	char target[MOAT_DOCKER_NAME_MAX + 64];
+	struct moat_buf body;
+	json_t *json = NULL;
+	int r = check_container(ref, err);
+
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "/v%s/containers/%s/json", moat_docker_api_version(docker),
+		 ref);
+	moat_buf_init(&body, MOAT_LIMIT_JSON_BYTES + 1);
+	r = docker_exchange(docker, "GET", target, &body, MOAT_LIMIT_JSON_BYTES,
+			    "docker: container inspect", err);
+	if (r == 0)
+		r = moat_json_parse(body.data, body.len, MOAT_LIMIT_JSON_BYTES,
+				    "docker: container inspect", &json, err);
+	moat_buf_release(&body);
+	if (r == 0 && !json_is_object(json))
+		r = moat_error_set(err, MOAT_E_FORMAT, "docker: container inspect: not an object");
+	if (r < 0) {
+		json_decref(json);
+		return r;
+	}
+	*ret_json = json;
+	return 0;
+}
+
+int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,
+			       struct moat_error *err)
+{
+	char target[MOAT_DOCKER_NAME_MAX + 64];
+	int r = check_container(ref, err);
+
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "/v%s/containers/%s/stop?t=%u",
+		 moat_docker_api_version(docker), ref, timeout_sec);
+	return docker_exchange(docker, "POST", target, NULL, 0, "docker: container stop", err);
+}

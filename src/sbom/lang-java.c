@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lang-java.c - Maven packages inside Java archives (.jar .war .ear .par and
+ * Jenkins .jpi/.hpi), including archives nested in them.
+ *
+ * What a jar says about itself, best first: each META-INF/maven/G/A/
+ * pom.properties names one Maven artifact (a shaded jar carries several, and
+ * each becomes a package). Without any, the MANIFEST.MF main section and the
+ * file name ("commons-io-2.11.0.jar") give name and version the way Syft
+ * guesses them, so results line up with the tool users compare against.
+ * Archives inside the archive (WEB-INF/lib, BOOT-INF/lib, an ear's lib/) are
+ * read from memory, up to MOAT_LIMIT_ZIP_DEPTH deep, and their packages are
+ * reported as "outer.jar!/BOOT-INF/lib/x.jar". Entry names are used only if
+ * they are safe (no "..", not absolute); the rest are skipped.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/zip.h"
+#include "moat/error.h"
+#include "moat/limits.h"
+#include "lang.h"
+
+/* pom.properties and MANIFEST.MF are a few hundred bytes; a 1 MiB one is not real. */
+#define META_MAX ((uint64_t)1 << 20)
+/* A nested jar is held in memory with its parents: 4 levels of 128 MiB at most. */
+#define NESTED_MAX ((uint64_t)128 << 20)
+
+static const char *const archive_suffixes[] = { ".jar", ".war", ".ear", ".par", ".jpi", ".hpi" };
+
+static bool is_archive_name(struct moat_slice name)
+{
+	if (name.len < 5)
+		return false;
+	for (size_t i = 0; i < sizeof(archive_suffixes) / sizeof(archive_suffixes[0]); i++)
+		if (strncasecmp((const char *)name.ptr + name.len - 4, archive_suffixes[i], 4) == 0)
+			return true;
+	return false;
+}
+
+static bool java_match(const char *path, size_t len, uint32_t mode, uint64_t size)
+{
+	return size > 0 && is_archive_name(moat_slice_make(path, len));
+}
+
+struct jar_ctx {
+	struct moat_lang *lang;
+	const struct moat_file_visit *file;
+	struct moat_error *err;
+	struct moat_buf meta;      /* one pom.properties or manifest at a time */
+	uint64_t extracted;        /* budget shared by the archive and its nested ones */
+};
+
+/* ---- pom.properties ---- */
+
+struct pom {
+	struct moat_slice group, artifact, version;
+};
+
+/* Java properties as Maven writes them: key=value (or key: value), '#' and
+ * '!' comments. Escapes and continuations do not occur in these keys. */
+static void parse_pom(struct moat_slice in, struct pom *pom)
+{
+	struct moat_slice line;
+
+	memset(pom, 0, sizeof(*pom));
+	while (moat_slice_line(&in, &line)) {
+		struct moat_slice key;
+		long eq;
+		long colon;
+
+		line = moat_slice_trim(line);
+		if (!line.len || line.ptr[0] == '#' || line.ptr[0] == '!')
+			continue;
+		eq = moat_slice_find(line, '=');
+		colon = moat_slice_find(line, ':');
+		if (eq < 0 || (colon >= 0 && colon < eq))
+			eq = colon;
+		if (eq < 0)
+			continue;
+		key = moat_slice_trim(moat_slice_make(line.ptr, (size_t)eq));
+		line = moat_slice_trim(moat_slice_make(line.ptr + eq + 1, line.len - (size_t)eq - 1));
+		if (moat_slice_eq_str(key, "groupId"))
+			pom->group = line;
+		else if (moat_slice_eq_str(key, "artifactId"))
+			pom->artifact = line;
+		else if (moat_slice_eq_str(key, "version"))
+			pom->version = line;
+	}
+}
+
+/* ---- MANIFEST.MF ---- */
+
+enum mf_field {
+	MF_NAME, MF_BUNDLE_NAME, MF_SHORT_NAME, MF_EXTENSION_NAME, MF_IMPL_TITLE, MF_SPEC_TITLE,
+	MF_IMPL_VERSION, MF_SPEC_VERSION, MF_PLUGIN_VERSION, MF_BUNDLE_VERSION,
+	MF_SPEC_VENDOR, MF_IMPL_VENDOR, MF_IMPL_VENDOR_ID, MF_BUNDLE_SYMBOLIC_NAME, MF_GROUP_ID,
+	MF_COUNT
+};
+
+static const char *const mf_keys[MF_COUNT] = {
+	"Name", "Bundle-Name", "Short-Name", "Extension-Name", "Implementation-Title",
+	"Specification-Title", "Implementation-Version", "Specification-Version",
+	"Plugin-Version", "Bundle-Version", "Specification-Vendor", "Implementation-Vendor",
+	"Implementation-Vendor-Id", "Bundle-SymbolicName", "Group-Id",
+};
+
+/* The main section (up to the first empty line) with continuation lines
+ * (72-byte wrapping: a line starting with one space) joined in place. */
+static void parse_manifest(struct moat_buf *mf, struct moat_slice fields[MF_COUNT])
+{
+	uint8_t *p = mf->data;
+	size_t w = 0;
+	struct moat_slice in, line;
+
+	memset(fields, 0, sizeof(*fields) * MF_COUNT);
+	for (size_t r = 0; r < mf->len; r++) {
+		size_t nl = mf->data[r] == '\r' && r + 1 < mf->len && mf->data[r + 1] == '\n' ? 2 :
+			    mf->data[r] == '\n' || mf->data[r] == '\r' ? 1 : 0;
+
+		if (nl && r + nl < mf->len && mf->data[r + nl] == ' ') {
+			r += nl; /* drop the line break and the one leading space */
+			continue;
+		}
+		p[w++] = mf->data[r];
+	}
+	in = moat_slice_make(p, w);
+	while (moat_slice_line(&in, &line)) {
+		struct moat_slice key;
+
+		if (!line.len)
+			break;
+		if (!moat_slice_split(&line, ':', &key))
+			continue;
+		for (size_t i = 0; i < MF_COUNT; i++)
+			if (moat_slice_eq_str(key, mf_keys[i]) && !fields[i].len)
+				fields[i] = moat_slice_trim(line);
+	}
+}
+
+/* Syft's test for a manifest value that can serve as a group id: dotted, one
+ * word; OSGi directives (";singleton:=true") cut off. */
+static struct moat_slice as_group_id(struct moat_slice v)
+{
+	long semi = moat_slice_find(v, ';');
+
+	if (semi >= 0)
+		v = moat_slice_trim(moat_slice_make(v.ptr, (size_t)semi));
+	if (moat_slice_find(v, '.') < 0 || moat_slice_find(v, ' ') >= 0)
+		return moat_slice_make(NULL, 0);
+	return v;
+}
+
+static struct moat_slice first_of(const struct moat_slice *f, const enum mf_field *order, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[order[i]].len)
+			return f[order[i]];
+	return moat_slice_make(NULL, 0);
+}
+
+/* "commons-io-2.11.0" -> "commons-io", "2.11.0": the version starts at the
+ * first '-' followed by a digit. */
+static void split_file_name(struct moat_slice base, struct moat_slice *name,
+			    struct moat_slice *version)
+{
+	*name = base;
+	*version = moat_slice_make(NULL, 0);
+	for (size_t i = 0; i + 1 < base.len; i++) {
+		if (base.ptr[i] == '-' && base.ptr[i + 1] >= '0' && base.ptr[i + 1] <= '9') {
+			*name = moat_slice_make(base.ptr, i);
+			*version = moat_slice_make(base.ptr + i + 1, base.len - i - 1);
+			return;
+		}
+	}
+}
+
+/* ---- packages ---- */
+
+static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice group,
+		     struct moat_slice artifact, struct moat_slice version)
+{
+	struct moat_arena *a = moat_lang_arena(jc->lang);
+	char *g = moat_arena_strndup(a, (const char *)group.ptr, group.len);
+	char *art = moat_arena_strndup(a, (const char *)artifact.ptr, artifact.len);
+	char *v = moat_arena_strndup(a, (const char *)version.ptr, version.len);
+	char *name = group.len ? moat_arena_printf(a, "%s:%s", g ? g : "", art ? art : "") : art;
+	struct moat_pkg *pkg = name && v ? moat_lang_pkg_new(jc->lang, "maven", name, v,
+							   "installed") : NULL;
+
+	if (!pkg)
+		return moat_error_set(jc->err, MOAT_E_LIMIT, "out of scan memory");
+	/* No group known: use the artifact, as Syft does, so the purl stays matchable. */
+	pkg->purl = moat_purl_make(a, "maven", group.len ? g : art, art, v, NULL, NULL, NULL);
+	pkg->db_path = where;
+	return moat_lang_add(jc->lang, jc->file, pkg, jc->err);
+}
+
+static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const char *where,
+		    size_t *found)
+{
+	struct pom pom;
+	int r = moat_zip_extract(zip, i, META_MAX, &jc->meta, jc->err);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg);
+		return 0;
+	}
+	parse_pom(moat_slice_make(jc->meta.data, jc->meta.len), &pom);
+	if (!pom.artifact.len || !pom.version.len)
+		return 0;
+	(*found)++;
+	return add_maven(jc, where, pom.group, pom.artifact, pom.version);
+}
+
+/* No pom.properties: manifest fields and the archive's own file name. */
+static int from_manifest(struct jar_ctx *jc, struct moat_zip *zip, const char *where,
+			 struct moat_slice file_base)
+{
+	static const enum mf_field names[] = { MF_NAME, MF_BUNDLE_NAME, MF_SHORT_NAME,
+					       MF_EXTENSION_NAME, MF_IMPL_TITLE };
+	static const enum mf_field versions[] = { MF_IMPL_VERSION, MF_SPEC_VERSION,
+						  MF_PLUGIN_VERSION, MF_BUNDLE_VERSION };
+	static const enum mf_field groups[] = { MF_GROUP_ID, MF_EXTENSION_NAME, MF_SPEC_VENDOR,
+						MF_IMPL_VENDOR, MF_IMPL_VENDOR_ID, MF_IMPL_TITLE,
+						MF_BUNDLE_SYMBOLIC_NAME };
+	struct moat_slice f[MF_COUNT] = { 0 };
+	struct moat_slice name, version, group = { 0 };
+	long mi = moat_zip_find(zip, MOAT_SLICE_LIT("META-INF/MANIFEST.MF"));
+	int r = mi < 0 ? 0 : moat_zip_extract(zip, (size_t)mi, META_MAX, &jc->meta, jc->err);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg);
+	else if (mi >= 0)
+		parse_manifest(&jc->meta, f);
+	split_file_name(file_base, &name, &version);
+	if (!name.len)
+		name = first_of(f, names, sizeof(names) / sizeof(names[0]));
+	if (!version.len)
+		version = first_of(f, versions, sizeof(versions) / sizeof(versions[0]));
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]) && !group.len; i++)
+		group = as_group_id(f[groups[i]]);
+	if (!name.len || !version.len)
+		return 0;
+	return add_maven(jc, where, group, name, version);
+}
+
+static bool is_pom_properties(const struct moat_zip_entry *e)
+{
+	return e->name_safe && moat_slice_startswith(e->name, "META-INF/maven/") &&
+	       moat_slice_endswith(e->name, "/pom.properties");
+}
+
+/* The file name without directories and archive suffix. */
+static struct moat_slice base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *bang = strrchr(path, '!');
+	struct moat_slice s;
+
+	if (bang && (!slash || bang > slash))
+		slash = bang;
+	s = moat_slice_str(slash ? slash + 1 : path);
+	if (s.len > 4)
+		s.len -= 4;
+	return s;
+}
+
+static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, const char *where,
+			unsigned depth);
+
+static int read_nested(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const char *where,
+		       unsigned depth)
+{
+	const struct moat_zip_entry *e = moat_zip_entry(zip, i);
+	struct moat_arena *a = moat_lang_arena(jc->lang);
+	const char *inner = moat_arena_printf(a, "%s!/%.*s", where, (int)e->name.len,
+					      (const char *)e->name.ptr);
+	struct moat_buf buf;
+	int r;
+
+	if (!inner)
+		return moat_error_set(jc->err, MOAT_E_LIMIT, "out of scan memory");
+	moat_buf_init(&buf, 0);
+	r = moat_zip_extract(zip, i, NESTED_MAX, &buf, jc->err);
+	if (r == 0)
+		r = read_archive(jc, buf.data, buf.len, inner, depth + 1);
+	else if (r != -ENOMEM)
+		r = (moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg), 0);
+	moat_buf_release(&buf);
+	return r;
+}
+
+/* One archive level: its own packages, then the archives inside it. */
+static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, const char *where,
+			unsigned depth)
+{
+	struct moat_zip_limits zl = { .total_used = &jc->extracted,
+				      .max_total = moat_lang_limits(jc->lang)->capture_total };
+	struct moat_zip *zip;
+	size_t found = 0;
+	int r = moat_zip_open(data, len, &zl, where, &zip, jc->err);
+
+	if (r < 0) {
+		if (r != -ENOMEM)
+			moat_lang_warn(jc->lang, jc->file, "%s", jc->err->msg);
+		return r == -ENOMEM ? r : 0;
+	}
+	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++)
+		if (is_pom_properties(moat_zip_entry(zip, i)))
+			r = from_pom(jc, zip, i, where, &found);
+	if (r >= 0 && found == 0)
+		r = from_manifest(jc, zip, where, base_name(where));
+	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++) {
+		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
+
+		if (!e->name_safe || e->is_dir || !is_archive_name(e->name))
+			continue;
+		if (depth + 1 >= MOAT_LIMIT_ZIP_DEPTH) {
+			moat_lang_warn(jc->lang, jc->file, "%s!/%.*s: nested deeper than %u archives",
+				       where, (int)e->name.len, (const char *)e->name.ptr,
+				       MOAT_LIMIT_ZIP_DEPTH);
+			continue;
+		}
+		r = read_nested(jc, zip, i, where, depth);
+	}
+	moat_zip_close(zip);
+	return r;
+}
+
+static int java_read(struct moat_lang *lang, const struct moat_file_visit *file,
+		     struct moat_reader *content, struct moat_error *err)
+{
+	struct jar_ctx jc = { .lang = lang, .file = file, .err = err };
+	struct moat_buf data;
+	const char *where = moat_arena_strndup(moat_lang_arena(lang), file->path, file->path_len);
+	int r;
+
+	if (!where)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	moat_buf_init(&data, 0);
+	moat_buf_init(&jc.meta, 0);
+	r = moat_lang_read_all(lang, file, content, moat_lang_limits(lang)->capture_bytes, &data,
+			       err);
+	if (r == 0)
+		r = read_archive(&jc, data.data, data.len, where, 0);
+	moat_buf_release(&data);
+	moat_buf_release(&jc.meta);
+	if (r == -ENOMEM)
+		return moat_error_set(err, r, "out of memory");
+	return r < 0 ? r : 0;
+}
+
+const struct moat_lang_cataloger moat_lang_java = {
+	.name = "java",
+	.match = java_match,
+	.read = java_read,
+};

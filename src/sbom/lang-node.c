@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lang-node.c - npm packages: installed trees (every node_modules/<name>/ and
+ * node_modules/@scope/<name>/ package.json, and Debian's /usr/share/nodejs,
+ * /usr/lib/nodejs and /usr/lib/<triplet>/nodejs), package-lock.json and
+ * npm-shrinkwrap.json (v1 "dependencies" tree, v2/v3 "packages" map),
+ * yarn.lock (v1 text format and berry YAML) and pnpm-lock.yaml (v5, v6, v9).
+ *
+ * Only package.json files exactly at a package root count: the ones deeper
+ * inside a package (test fixtures, "exports" stubs like lib/package.json)
+ * are not installed packages. Lock files inside node_modules belong to a
+ * dependency's own development and say nothing about this image, so they
+ * are skipped. Entries whose version is not a registry version (git URLs,
+ * file:, link:, workspace:) are skipped: no advisory can match them.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/hmap.h"
+#include "base/json.h"
+#include "base/slice.h"
+#include "base/yaml.h"
+#include "moat/error.h"
+#include "moat/limits.h"
+#include "lang.h"
+
+/* A package.json bigger than this is not a manifest (old npm embedded the
+ * README, which stays far below it). */
+#define NODE_MANIFEST_MAX (4u << 20)
+/* Lock files of the largest monorepos are a few tens of MB. */
+#define NODE_LOCK_MAX (128u << 20)
+
+enum node_kind {
+	NODE_NONE,
+	NODE_INSTALLED,
+	NODE_NPM_LOCK,
+	NODE_YARN_LOCK,
+	NODE_PNPM_LOCK,
+};
+
+/* What one file's parse needs: where to add, and what it already added. */
+struct node_ctx {
+	struct moat_lang *lang;
+	const struct moat_file_visit *file;
+	const char *evidence;
+	struct moat_arena *tmp;  /* scratch for this file: keys of seen */
+	struct moat_hmap seen;   /* name@version already added from this file */
+	bool dedupe;
+	unsigned max_depth;
+	struct moat_error *err;
+};
+
+/* ---- matching ---- */
+
+static bool comp_eq(struct moat_slice s, const char *lit)
+{
+	return moat_slice_eq_str(s, lit);
+}
+
+/* Split the last path component off *dir (which loses it and its slash). */
+static struct moat_slice pop_component(struct moat_slice *dir)
+{
+	size_t i = dir->len;
+	struct moat_slice last;
+
+	while (i > 0 && dir->ptr[i - 1] != '/')
+		i--;
+	last = moat_slice_make(dir->ptr + i, dir->len - i);
+	dir->len = i ? i - 1 : 0;
+	return last;
+}
+
+/* True when the directory holding a package is a place npm or Debian
+ * installs packages into. */
+static bool is_package_root(struct moat_slice base)
+{
+	struct moat_slice rest = base;
+	struct moat_slice last = pop_component(&rest);
+
+	if (comp_eq(last, "node_modules"))
+		return true;
+	if (comp_eq(base, "usr/share/nodejs") || comp_eq(base, "usr/lib/nodejs"))
+		return true;
+	/* usr/lib/<triplet>/nodejs, Debian's home for arch-dependent modules */
+	if (!comp_eq(last, "nodejs"))
+		return false;
+	pop_component(&rest);
+	return comp_eq(rest, "usr/lib");
+}
+
+static bool has_node_modules(const char *path, size_t len)
+{
+	struct moat_slice s = moat_slice_make(path, len);
+	struct moat_slice comp;
+
+	while (moat_slice_split(&s, '/', &comp))
+		if (comp_eq(comp, "node_modules"))
+			return true;
+	return false;
+}
+
+static enum node_kind node_classify(const char *path, size_t len)
+{
+	struct moat_slice dir = moat_slice_make(path, len);
+	struct moat_slice base = pop_component(&dir);
+	struct moat_slice name;
+
+	if (comp_eq(base, "package.json")) {
+		if (dir.len == 0 || dir.len == len)
+			return NODE_NONE;
+		name = pop_component(&dir);
+		if (name.len == 0 || name.ptr[0] == '.' || name.ptr[0] == '@')
+			return NODE_NONE;
+		if (is_package_root(dir))
+			return NODE_INSTALLED;
+		/* @scope/name */
+		name = pop_component(&dir);
+		if (name.len > 1 && name.ptr[0] == '@' && is_package_root(dir))
+			return NODE_INSTALLED;
+		return NODE_NONE;
+	}
+	if (comp_eq(base, "package-lock.json") || comp_eq(base, "npm-shrinkwrap.json"))
+		return has_node_modules(path, len) ? NODE_NONE : NODE_NPM_LOCK;
+	if (comp_eq(base, "yarn.lock"))
+		return has_node_modules(path, len) ? NODE_NONE : NODE_YARN_LOCK;
+	if (comp_eq(base, "pnpm-lock.yaml"))
+		return has_node_modules(path, len) ? NODE_NONE : NODE_PNPM_LOCK;
+	return NODE_NONE;
+}
+
+static bool node_match(const char *path, size_t len, uint32_t mode, uint64_t size)
+{
+	(void)mode;
+	(void)size;
+	/* Cheap reject first: every name we want ends in 'n', 'l' or 'k'. */
+	if (len < 9)
+		return false;
+	return node_classify(path, len) != NODE_NONE;
+}
+
+/* ---- adding packages ---- */
+
+/* Registry versions start with a digit (semver); git URLs, file:, link:,
+ * workspace: and tarball URLs do not. */
+static bool version_ok(struct moat_slice v)
+{
+	return v.len > 0 && v.ptr[0] >= '0' && v.ptr[0] <= '9' &&
+	       memchr(v.ptr, '\0', v.len) == NULL;
+}
+
+/* npm caps names at 214 bytes; legacy names in old lock files run a little
+ * over, so only absurd ones are dropped. */
+#define NODE_NAME_MAX 428u
+
+/* A valid-looking npm name: no NULs, no spaces, at most one '/' that
+ * follows an @scope. */
+static bool name_ok(struct moat_slice n)
+{
+	long slash = moat_slice_find(n, '/');
+
+	if (n.len == 0 || n.len > NODE_NAME_MAX || memchr(n.ptr, '\0', n.len))
+		return false;
+	if (memchr(n.ptr, ' ', n.len) || memchr(n.ptr, '\n', n.len))
+		return false;
+	if (n.ptr[0] == '@')
+		return slash > 1 && (size_t)slash + 1 < n.len &&
+		       memchr(n.ptr + slash + 1, '/', n.len - (size_t)slash - 1) == NULL;
+	return slash < 0;
+}
+
+/* Add name@version (both untrusted slices) once per file. An "npm:real@v"
+ * version is an alias: the package is real@v. */
+static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slice version)
+{
+	struct moat_arena *arena = moat_lang_arena(c->lang);
+	struct moat_pkg *pkg;
+	char *key;
+	const char *n;
+	const char *v;
+	const char *slash;
+	const char *ns = NULL;
+	int r;
+
+	if (moat_slice_startswith(version, "npm:")) {
+		struct moat_slice real = moat_slice_make(version.ptr + 4, version.len - 4);
+		size_t at = real.len;
+
+		while (at > 1 && real.ptr[at - 1] != '@')
+			at--;
+		if (at <= 1)
+			return 0;
+		name = moat_slice_make(real.ptr, at - 1);
+		version = moat_slice_make(real.ptr + at, real.len - at);
+	}
+	if (!name_ok(name) || !version_ok(version))
+		return 0;
+	if (c->dedupe) {
+		key = moat_arena_printf(c->tmp, "%.*s@%.*s", (int)name.len, (const char *)name.ptr,
+					(int)version.len, (const char *)version.ptr);
+		if (!key)
+			return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+		if (moat_hmap_get(&c->seen, key, strlen(key)))
+			return 0;
+		if (moat_hmap_put(&c->seen, key, strlen(key), key) < 0)
+			return moat_error_set(c->err, -ENOMEM, "out of memory");
+	}
+	n = moat_arena_strndup(c->tmp, (const char *)name.ptr, name.len);
+	v = moat_arena_strndup(c->tmp, (const char *)version.ptr, version.len);
+	if (!n || !v)
+		return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+	pkg = moat_lang_pkg_new(c->lang, "npm", n, v, c->evidence);
+	if (!pkg)
+		return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+	/* The purl puts the scope in the namespace: pkg:npm/%40scope/name@v. */
+	slash = n[0] == '@' ? strchr(n, '/') : NULL;
+	if (slash) {
+		ns = moat_arena_strndup(c->tmp, n, (size_t)(slash - n));
+		if (!ns)
+			return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+		pkg->purl = moat_purl_make(arena, "npm", ns, slash + 1, v, NULL, NULL, NULL);
+		if (!pkg->purl)
+			return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+	}
+	r = moat_lang_add(c->lang, c->file, pkg, c->err);
+	return r;
+}
+
+static struct moat_slice json_slice(const json_t *obj, const char *key)
+{
+	size_t len = 0;
+	const char *s = moat_json_strn(obj, key, &len);
+
+	return s ? moat_slice_make(s, len) : moat_slice_make(NULL, 0);
+}
+
+/* ---- installed package.json ---- */
+
+static int read_installed(struct node_ctx *c, const struct moat_buf *data)
+{
+	json_t *root = NULL;
+	struct moat_error jerr = { 0 };
+	int r;
+
+	if (moat_json_parse(data->data, data->len, NODE_MANIFEST_MAX, "package.json", &root,
+			    &jerr) < 0) {
+		moat_lang_warn(c->lang, c->file, "%s", jerr.msg);
+		return 0;
+	}
+	/* Without a name and version it is not a published package (a test
+	 * fixture, a "files" stub): nothing to report, nothing to warn. */
+	r = node_add(c, json_slice(root, "name"), json_slice(root, "version"));
+	json_decref(root);
+	return r;
+}
+
+/* ---- package-lock.json ---- */
+
+/* v1: "dependencies": { name: { version, dependencies: {...} } } nested as
+ * node_modules is. */
+static int lock_v1_walk(struct node_ctx *c, json_t *deps, unsigned depth)
+{
+	const char *key;
+	json_t *dep;
+	int r;
+
+	if (!json_is_object(deps))
+		return 0;
+	if (depth > c->max_depth) {
+		moat_lang_warn(c->lang, c->file, "dependencies nested deeper than %u", c->max_depth);
+		return 0;
+	}
+	json_object_foreach(deps, key, dep) {
+		r = node_add(c, moat_slice_str(key), json_slice(dep, "version"));
+		if (r == 0)
+			r = lock_v1_walk(c, json_object_get(dep, "dependencies"), depth + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* v2/v3: "packages": { "node_modules/a/node_modules/@s/b": { version } }.
+ * Keys outside node_modules are the project and its workspaces; "link"
+ * entries point at them. */
+static int lock_packages(struct node_ctx *c, json_t *pkgs)
+{
+	static const char nm[] = "node_modules/";
+	const char *key;
+	json_t *p;
+	int r;
+
+	json_object_foreach(pkgs, key, p) {
+		const char *last = NULL;
+		struct moat_slice name;
+
+		for (const char *s = strstr(key, nm); s; s = strstr(s + 1, nm))
+			if (s == key || s[-1] == '/')
+				last = s;
+		if (!last || !json_is_object(p) || json_is_true(json_object_get(p, "link")))
+			continue;
+		name = json_slice(p, "name");
+		if (!name.ptr)
+			name = moat_slice_str(last + sizeof(nm) - 1);
+		if ((r = node_add(c, name, json_slice(p, "version"))) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int read_npm_lock(struct node_ctx *c, const struct moat_buf *data)
+{
+	json_t *root = NULL;
+	json_t *pkgs;
+	struct moat_error jerr = { 0 };
+	int r;
+
+	if (moat_json_parse(data->data, data->len, NODE_LOCK_MAX, "package-lock.json", &root,
+			    &jerr) < 0) {
+		moat_lang_warn(c->lang, c->file, "%s", jerr.msg);
+		return 0;
+	}
+	pkgs = json_object_get(root, "packages");
+	if (json_is_object(pkgs))
+		r = lock_packages(c, pkgs);
+	else
+		r = lock_v1_walk(c, json_object_get(root, "dependencies"), 0);
+	json_decref(root);
+	return r;
+}
+
+/* ---- yarn.lock v1 ---- */
+
+/* The name in a yarn v1 entry header: first of `"a@^1", a@~1.2:`. An alias
+ * header `a@npm:b@^1` names b. */
+static struct moat_slice yarn_v1_name(struct moat_slice header)
+{
+	struct moat_slice spec = { 0 };
+	size_t at;
+
+	header.len--; /* the ':' */
+	moat_slice_split(&header, ',', &spec);
+	spec = moat_slice_trim(spec);
+	if (spec.len >= 2 && spec.ptr[0] == '"' && spec.ptr[spec.len - 1] == '"')
+		spec = moat_slice_make(spec.ptr + 1, spec.len - 2);
+	for (at = 1; at < spec.len && spec.ptr[at] != '@'; at++)
+		;
+	if (at >= spec.len)
+		return moat_slice_make(NULL, 0);
+	if (moat_slice_startswith(moat_slice_make(spec.ptr + at + 1, spec.len - at - 1), "npm:")) {
+		struct moat_slice real = moat_slice_make(spec.ptr + at + 5, spec.len - at - 5);
+
+		for (at = 1; at < real.len && real.ptr[at] != '@'; at++)
+			;
+		return moat_slice_make(real.ptr, at);
+	}
+	return moat_slice_make(spec.ptr, at);
+}
+
+static int read_yarn_v1(struct node_ctx *c, struct moat_slice in)
+{
+	struct moat_slice line;
+	struct moat_slice name = { 0 };
+	int r;
+
+	while (moat_slice_line(&in, &line)) {
+		if (line.len == 0 || line.ptr[0] == '#')
+			continue;
+		if (line.ptr[0] != ' ') {
+			name = line.ptr[line.len - 1] == ':' ? yarn_v1_name(line)
+							     : moat_slice_make(NULL, 0);
+			continue;
+		}
+		/* `  version "1.2.3"` (two spaces: the entry's own field) */
+		if (!name.ptr || !moat_slice_startswith(line, "  version "))
+			continue;
+		line = moat_slice_trim(moat_slice_make(line.ptr + 10, line.len - 10));
+		if (line.len >= 2 && line.ptr[0] == '"' && line.ptr[line.len - 1] == '"')
+			line = moat_slice_make(line.ptr + 1, line.len - 2);
+		if ((r = node_add(c, name, line)) < 0)
+			return r;
+		name = moat_slice_make(NULL, 0);
+	}
+	return 0;
+}
+
+/* ---- YAML lock files: yarn berry and pnpm ---- */
+
+static int parse_yaml(struct node_ctx *c, const struct moat_buf *data, json_t **ret)
+{
+	struct moat_error yerr = { 0 };
+	int r = moat_yaml_parse(data->data, data->len, "lock file", NODE_LOCK_MAX, c->max_depth,
+				ret, &yerr);
+
+	if (r == -ENOMEM)
+		return moat_error_set(c->err, r, "out of memory");
+	if (r < 0) {
+		moat_lang_warn(c->lang, c->file, "%s", yerr.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* berry: each entry's "resolution" is "name@npm:1.2.3"; other protocols
+ * (workspace:, patch:, git, file) are not registry packages. */
+static int read_yarn_berry(struct node_ctx *c, const struct moat_buf *data)
+{
+	json_t *root = NULL;
+	const char *key;
+	json_t *e;
+	int r = parse_yaml(c, data, &root);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	json_object_foreach(root, key, e) {
+		struct moat_slice res = json_slice(e, "resolution");
+		struct moat_slice name;
+		size_t at;
+
+		if (!res.ptr || strcmp(key, "__metadata") == 0)
+			continue;
+		for (at = 1; at + 4 < res.len && memcmp(res.ptr + at, "@npm:", 5) != 0; at++)
+			;
+		if (at + 4 >= res.len)
+			continue;
+		name = moat_slice_make(res.ptr, at);
+		res = moat_slice_make(res.ptr + at + 5, res.len - at - 5);
+		if ((r = node_add(c, name, res)) < 0)
+			break;
+	}
+	json_decref(root);
+	return r < 0 ? r : 0;
+}
+
+/* Cut a slice at the first byte c (peer-dependency suffixes). */
+static struct moat_slice cut_at(struct moat_slice s, uint8_t ch)
+{
+	long i = moat_slice_find(s, ch);
+
+	if (i >= 0)
+		s.len = (size_t)i;
+	return s;
+}
+
+/*
+ * pnpm "packages" keys:
+ *   v5  /name/1.2.3, /@scope/name/1.2.3_peer@1.0.0
+ *   v6  /name@1.2.3, /@scope/name@1.2.3(peer@1.0.0)
+ *   v9  name@1.2.3, @scope/name@1.2.3  (peers only in "snapshots")
+ * Explicit name/version fields (tarball and git dependencies) win.
+ */
+static int pnpm_entry(struct node_ctx *c, bool v5, const char *key, const json_t *e)
+{
+	struct moat_slice k = moat_slice_str(key);
+	struct moat_slice name = json_slice(e, "name");
+	struct moat_slice ver = json_slice(e, "version");
+	size_t i;
+
+	if (name.ptr && ver.ptr)
+		return node_add(c, name, ver);
+	if (k.len && k.ptr[0] == '/')
+		k = moat_slice_make(k.ptr + 1, k.len - 1);
+	if (v5) {
+		/* name is one component, or two after an @scope */
+		size_t slashes = k.len && k.ptr[0] == '@' ? 2 : 1;
+
+		for (i = 0; i < k.len && slashes; i++)
+			if (k.ptr[i] == '/')
+				slashes--;
+		if (slashes || i == 0)
+			return 0;
+		name = moat_slice_make(k.ptr, i - 1);
+		ver = cut_at(moat_slice_make(k.ptr + i, k.len - i), '_');
+		return node_add(c, name, ver);
+	}
+	k = cut_at(k, '(');
+	for (i = 1; i < k.len && k.ptr[i] != '@'; i++)
+		;
+	if (i >= k.len)
+		return 0;
+	return node_add(c, moat_slice_make(k.ptr, i), moat_slice_make(k.ptr + i + 1, k.len - i - 1));
+}
+
+static int read_pnpm(struct node_ctx *c, const struct moat_buf *data)
+{
+	json_t *root = NULL;
+	json_t *ver;
+	json_t *pkgs;
+	const char *key;
+	json_t *e;
+	bool v5;
+	int r = parse_yaml(c, data, &root);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* 5.x is written unquoted (a YAML number); 6.0 and 9.0 are strings */
+	ver = json_object_get(root, "lockfileVersion");
+	v5 = (json_is_number(ver) && json_number_value(ver) < 6) ||
+	     (json_is_string(ver) && json_string_value(ver)[0] == '5');
+	pkgs = json_object_get(root, "packages");
+	if (json_is_object(pkgs)) {
+		json_object_foreach(pkgs, key, e) {
+			if ((r = pnpm_entry(c, v5, key, e)) < 0)
+				break;
+		}
+	}
+	json_decref(root);
+	return r < 0 ? r : 0;
+}
+
+/* ---- the cataloger ---- */
+
+static int node_parse(struct node_ctx *c, enum node_kind kind, const struct moat_buf *data)
+{
+	struct moat_slice s = moat_slice_make(data->data, data->len);
+
+	switch (kind) {
+	case NODE_INSTALLED:
+		return read_installed(c, data);
+	case NODE_NPM_LOCK:
+		return read_npm_lock(c, data);
+	case NODE_YARN_LOCK:
+		/* berry's lock is YAML with a __metadata block; v1 is its own text */
+		if (moat_slice_startswith(s, "__metadata:") || memmem(s.ptr, s.len, "\n__metadata:", 12))
+			return read_yarn_berry(c, data);
+		return read_yarn_v1(c, s);
+	case NODE_PNPM_LOCK:
+		return read_pnpm(c, data);
+	default:
+		return 0;
+	}
+}
+
+static int node_read(struct moat_lang *lang, const struct moat_file_visit *file,
+		     struct moat_reader *content, struct moat_error *err)
+{
+	enum node_kind kind = node_classify(file->path, file->path_len);
+	const struct moat_limits *lim = moat_lang_limits(lang);
+	struct node_ctx c = {
+		.lang = lang, .file = file, .err = err, .max_depth = lim->json_depth,
+		.evidence = kind == NODE_INSTALLED ? "installed" : "lockfile",
+		.dedupe = kind != NODE_INSTALLED,
+	};
+	struct moat_buf data;
+	uint64_t max = kind == NODE_INSTALLED ? NODE_MANIFEST_MAX : NODE_LOCK_MAX;
+	int r;
+
+	if (max > lim->capture_bytes)
+		max = lim->capture_bytes;
+	moat_buf_init(&data, 0);
+	r = moat_lang_read_all(lang, file, content, max, &data, err);
+	if (r != 0)
+		goto out;
+	c.tmp = moat_arena_open(0);
+	if (!c.tmp) {
+		r = moat_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	moat_hmap_init(&c.seen);
+	r = node_parse(&c, kind, &data);
+	moat_hmap_release(&c.seen);
+	moat_arena_close(c.tmp);
+out:
+	moat_buf_release(&data);
+	return r < 0 ? r : 0;
+}
+
+const struct moat_lang_cataloger moat_lang_node = {
+	.name = "node",
+	.match = node_match,
+	.read = node_read,
+};

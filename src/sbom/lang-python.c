@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lang-python.c - Python packages: installed distributions (*.dist-info/
+ * METADATA, *.egg-info/PKG-INFO or a *.egg-info file, zipped *.egg files)
+ * and lock files (requirements*.txt, poetry.lock, uv.lock, Pipfile.lock).
+ *
+ * Names are reported as the metadata writes them; the purl carries the PEP 503
+ * normalised form (lowercase, runs of "-_." as one "-"), which is what PyPI
+ * and vulnerability feeds key on. Requirements files only yield pinned
+ * (== or ===) lines: anything else is a range, not a package.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/toml.h"
+#include "base/zip.h"
+#include "moat/error.h"
+#include "moat/limits.h"
+#include "lang.h"
+
+/* METADATA/PKG-INFO carry the long description: 16 MiB is far past real ones. */
+#define METADATA_MAX ((uint64_t)16 << 20)
+/* Lock files of thousands of packages are a few MiB. */
+#define LOCK_MAX ((uint64_t)64 << 20)
+/* A zipped egg is a library, not a data set. */
+#define EGG_MAX ((uint64_t)256 << 20)
+
+enum py_kind {
+	PY_NONE, PY_METADATA, PY_EGG_INFO_FILE, PY_EGG, PY_REQUIREMENTS, PY_POETRY, PY_UV,
+	PY_PIPFILE,
+};
+
+static struct moat_slice base_of(struct moat_slice p)
+{
+	for (size_t i = p.len; i > 0; i--)
+		if (p.ptr[i - 1] == '/')
+			return moat_slice_make(p.ptr + i, p.len - i);
+	return p;
+}
+
+static bool has_sub(struct moat_slice s, const char *sub)
+{
+	size_t n = strlen(sub);
+
+	return s.len >= n && memmem(s.ptr, s.len, sub, n) != NULL;
+}
+
+static enum py_kind classify(const char *path, size_t len)
+{
+	struct moat_slice p = moat_slice_make(path, len);
+	struct moat_slice base = base_of(p);
+
+	if (moat_slice_endswith(p, ".dist-info/METADATA") ||
+	    moat_slice_endswith(p, ".egg-info/PKG-INFO") ||
+	    moat_slice_endswith(p, ".egg/EGG-INFO/PKG-INFO"))
+		return PY_METADATA;
+	if (moat_slice_endswith(base, ".egg-info"))
+		return PY_EGG_INFO_FILE;
+	if (moat_slice_endswith(base, ".egg"))
+		return PY_EGG;
+	if (moat_slice_eq_str(base, "poetry.lock"))
+		return PY_POETRY;
+	if (moat_slice_eq_str(base, "uv.lock"))
+		return PY_UV;
+	if (moat_slice_eq_str(base, "Pipfile.lock"))
+		return PY_PIPFILE;
+	if (moat_slice_endswith(base, ".txt") && has_sub(base, "requirements"))
+		return PY_REQUIREMENTS;
+	return PY_NONE;
+}
+
+static bool python_match(const char *path, size_t len, uint32_t mode, uint64_t size)
+{
+	return size > 0 && classify(path, len) != PY_NONE;
+}
+
+/* PEP 503: lowercase, and every run of '-', '_', '.' becomes one '-'. */
+static char *pep503(struct moat_arena *a, const char *name)
+{
+	size_t n = strlen(name);
+	char *out = moat_arena_alloc(a, n + 1);
+	size_t w = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (c == '-' || c == '_' || c == '.') {
+			if (w == 0 || out[w - 1] != '-')
+				out[w++] = '-';
+			continue;
+		}
+		out[w++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	out[w] = '\0';
+	return out;
+}
+
+static int add_pypi(struct moat_lang *lang, const struct moat_file_visit *file,
+		    struct moat_slice name, struct moat_slice version, const char *evidence,
+		    struct moat_error *err)
+{
+	struct moat_arena *a = moat_lang_arena(lang);
+	char *n = moat_arena_strndup(a, (const char *)name.ptr, name.len);
+	char *v = moat_arena_strndup(a, (const char *)version.ptr, version.len);
+	struct moat_pkg *pkg = n && v ? moat_lang_pkg_new(lang, "pypi", n, v, evidence) : NULL;
+	char *norm = pkg ? pep503(a, n) : NULL;
+
+	if (!norm)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	pkg->purl = moat_purl_make(a, "pypi", NULL, norm, v, NULL, NULL, NULL);
+	return moat_lang_add(lang, file, pkg, err);
+}
+
+/* ---- installed: core metadata (RFC 822 style headers, then the body) ---- */
+
+static int from_metadata(struct moat_lang *lang, const struct moat_file_visit *file,
+			 struct moat_slice in, struct moat_error *err)
+{
+	struct moat_slice line, key, name = { 0 }, version = { 0 };
+
+	while (moat_slice_line(&in, &line) && line.len) {
+		if (line.ptr[0] == ' ' || line.ptr[0] == '\t' || !moat_slice_split(&line, ':', &key))
+			continue;
+		if (moat_slice_eq_str(key, "Name") && !name.len)
+			name = moat_slice_trim(line);
+		else if (moat_slice_eq_str(key, "Version") && !version.len)
+			version = moat_slice_trim(line);
+	}
+	if (!name.len || !version.len) {
+		moat_lang_warn(lang, file, "no Name or Version in the metadata");
+		return 0;
+	}
+	return add_pypi(lang, file, name, version, "installed", err);
+}
+
+static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
+		    struct moat_buf *data, const char *what, struct moat_error *err)
+{
+	struct moat_zip *zip;
+	struct moat_buf info;
+	long i;
+	int r = moat_zip_open(data->data, data->len, NULL, what, &zip, err);
+
+	if (r < 0) {
+		if (r != -ENOMEM)
+			moat_lang_warn(lang, file, "%s", err->msg);
+		return r == -ENOMEM ? r : 0;
+	}
+	moat_buf_init(&info, 0);
+	i = moat_zip_find(zip, MOAT_SLICE_LIT("EGG-INFO/PKG-INFO"));
+	r = i < 0 ? 1 : moat_zip_extract(zip, (size_t)i, METADATA_MAX, &info, err);
+	/* a bad egg is a warning; only running out of memory stops the scan */
+	if (r == 1)
+		moat_lang_warn(lang, file, "no EGG-INFO/PKG-INFO in the egg");
+	else if (r < 0 && r != -ENOMEM)
+		moat_lang_warn(lang, file, "%s", err->msg);
+	r = r == -ENOMEM ? r : r == 0 ? from_metadata(lang, file,
+						      moat_slice_make(info.data, info.len), err) : 0;
+	moat_buf_release(&info);
+	moat_zip_close(zip);
+	return r;
+}
+
+/* ---- requirements*.txt ---- */
+
+static bool name_char(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+/* "name[extra] == 1.2 ; marker --hash=..." -> name and version when the only
+ * specifier is == or === with a version free of wildcards. */
+static bool pinned(struct moat_slice line, struct moat_slice *name, struct moat_slice *version)
+{
+	size_t i = 0;
+	size_t v;
+
+	while (i < line.len && name_char(line.ptr[i]))
+		i++;
+	*name = moat_slice_make(line.ptr, i);
+	while (i < line.len && (line.ptr[i] == ' ' || line.ptr[i] == '\t'))
+		i++;
+	if (i < line.len && line.ptr[i] == '[') {
+		while (i < line.len && line.ptr[i] != ']')
+			i++;
+		i++;
+	}
+	while (i < line.len && (line.ptr[i] == ' ' || line.ptr[i] == '\t'))
+		i++;
+	if (!name->len || i + 2 > line.len || memcmp(line.ptr + i, "==", 2) != 0)
+		return false;
+	i += 2 + (i + 2 < line.len && line.ptr[i + 2] == '=');
+	while (i < line.len && (line.ptr[i] == ' ' || line.ptr[i] == '\t'))
+		i++;
+	v = i;
+	while (i < line.len && !strchr(" \t;,\\#", line.ptr[i]))
+		i++;
+	*version = moat_slice_make(line.ptr + v, i - v);
+	while (i < line.len && (line.ptr[i] == ' ' || line.ptr[i] == '\t'))
+		i++;
+	/* a second specifier (",<2") makes it a range */
+	if (i < line.len && line.ptr[i] == ',')
+		return false;
+	return version->len && !memchr(version->ptr, '*', version->len);
+}
+
+/* Strip a comment: '#' at the start or after whitespace (URLs keep theirs). */
+static struct moat_slice uncomment(struct moat_slice line)
+{
+	for (size_t i = 0; i < line.len; i++)
+		if (line.ptr[i] == '#' && (i == 0 || line.ptr[i - 1] == ' ' || line.ptr[i - 1] == '\t'))
+			return moat_slice_trim(moat_slice_make(line.ptr, i));
+	return moat_slice_trim(line);
+}
+
+static int requirement_line(struct moat_lang *lang, const struct moat_file_visit *file,
+			    struct moat_slice line, struct moat_error *err)
+{
+	struct moat_slice name, version;
+
+	line = uncomment(line);
+	if (!line.len)
+		return 0;
+	if (moat_slice_startswith(line, "-r") || moat_slice_startswith(line, "--requirement") ||
+	    moat_slice_startswith(line, "-c") || moat_slice_startswith(line, "--constraint")) {
+		moat_lang_warn(lang, file, "included file not followed: %.*s",
+			       (int)(line.len > 200 ? 200 : line.len), (const char *)line.ptr);
+		return 0;
+	}
+	if (line.ptr[0] == '-' || !pinned(line, &name, &version))
+		return 0; /* options, editable installs, URLs and ranges name no version */
+	return add_pypi(lang, file, name, version, "lockfile", err);
+}
+
+/* Lines ending in a backslash continue on the next one; they are joined in
+ * place (the buffer is ours) before each logical line is parsed. */
+static int from_requirements(struct moat_lang *lang, const struct moat_file_visit *file,
+			     struct moat_buf *data, struct moat_error *err)
+{
+	struct moat_slice in = moat_slice_make(data->data, data->len);
+	struct moat_slice line;
+	int r = 0;
+
+	while (r == 0 && moat_slice_line(&in, &line)) {
+		uint8_t *start = (uint8_t *)(uintptr_t)line.ptr;
+		size_t n = line.len;
+
+		while (n && start[n - 1] == '\\' && moat_slice_line(&in, &line)) {
+			start[n - 1] = ' ';
+			memmove(start + n, line.ptr, line.len);
+			n += line.len;
+		}
+		r = requirement_line(lang, file, moat_slice_make(start, n), err);
+	}
+	return r;
+}
+
+/* ---- poetry.lock, uv.lock (TOML) and Pipfile.lock (JSON) ---- */
+
+static int from_toml_lock(struct moat_lang *lang, const struct moat_file_visit *file,
+			  struct moat_buf *data, const char *what, bool uv, struct moat_error *err)
+{
+	json_t *doc = NULL;
+	json_t *pkgs;
+	json_t *p;
+	size_t i;
+	int r = moat_toml_parse(data->data, data->len, LOCK_MAX, what, &doc, err);
+
+	if (r < 0) {
+		if (r != -ENOMEM)
+			moat_lang_warn(lang, file, "%s", err->msg);
+		return r == -ENOMEM ? r : 0;
+	}
+	pkgs = json_object_get(doc, "package");
+	json_array_foreach(pkgs, i, p) {
+		const char *name = moat_json_str(p, "name");
+		const char *version = moat_json_str(p, "version");
+		json_t *source = json_object_get(p, "source");
+
+		/* uv lists the project itself as an editable or virtual source */
+		if (uv && (json_object_get(source, "editable") || json_object_get(source, "virtual")))
+			continue;
+		if (!name || !version || !*name || !*version)
+			continue;
+		r = add_pypi(lang, file, moat_slice_str(name), moat_slice_str(version), "lockfile",
+			     err);
+		if (r < 0)
+			break;
+	}
+	json_decref(doc);
+	return r;
+}
+
+static int from_pipfile_lock(struct moat_lang *lang, const struct moat_file_visit *file,
+			     struct moat_buf *data, const char *what, struct moat_error *err)
+{
+	static const char *const sections[] = { "default", "develop" };
+	json_t *doc = NULL;
+	int r = moat_json_parse(data->data, data->len, LOCK_MAX, what, &doc, err);
+
+	if (r < 0) {
+		moat_lang_warn(lang, file, "%s", err->msg);
+		return 0;
+	}
+	for (size_t s = 0; s < 2 && r == 0; s++) {
+		const char *name;
+		json_t *p;
+
+		json_object_foreach(json_object_get(doc, sections[s]), name, p) {
+			const char *version = moat_json_str(p, "version");
+
+			/* git and path entries carry no version */
+			if (!version || strncmp(version, "==", 2) != 0 || !version[2])
+				continue;
+			version += 2 + (version[2] == '=');
+			r = add_pypi(lang, file, moat_slice_str(name), moat_slice_str(version),
+				     "lockfile", err);
+			if (r < 0)
+				break;
+		}
+	}
+	json_decref(doc);
+	return r;
+}
+
+static int python_read(struct moat_lang *lang, const struct moat_file_visit *file,
+		       struct moat_reader *content, struct moat_error *err)
+{
+	enum py_kind kind = classify(file->path, file->path_len);
+	uint64_t max = kind == PY_EGG ? EGG_MAX : kind == PY_METADATA ? METADATA_MAX : LOCK_MAX;
+	/* parsers name their input in messages; file->path need not be NUL-terminated */
+	const char *what = moat_arena_strndup(moat_lang_arena(lang), file->path, file->path_len);
+	struct moat_buf data;
+	int r;
+
+	if (!what)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	moat_buf_init(&data, 0);
+	r = moat_lang_read_all(lang, file, content, max, &data, err);
+	if (r == 0 && (kind == PY_METADATA || kind == PY_EGG_INFO_FILE))
+		r = from_metadata(lang, file, moat_slice_make(data.data, data.len), err);
+	else if (r == 0 && kind == PY_EGG)
+		r = from_egg(lang, file, &data, what, err);
+	else if (r == 0 && kind == PY_REQUIREMENTS)
+		r = from_requirements(lang, file, &data, err);
+	else if (r == 0 && (kind == PY_POETRY || kind == PY_UV))
+		r = from_toml_lock(lang, file, &data, what, kind == PY_UV, err);
+	else if (r == 0 && kind == PY_PIPFILE)
+		r = from_pipfile_lock(lang, file, &data, what, err);
+	moat_buf_release(&data);
+	return r < 0 ? r : 0;
+}
+
+const struct moat_lang_cataloger moat_lang_python = {
+	.name = "python",
+	.match = python_match,
+	.read = python_read,
+};

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lang.c - stream-time language cataloguing and its final-view resolution. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/reader.h"
+#include "moat/error.h"
+#include "sbom/catalog.h"
+#include "vfs/fs.h"
+#include "lang.h"
+
+/* Warnings beyond this many are counted, not kept: a hostile image could
+ * carry a million broken package.json files. */
+#define MAX_WARNINGS 1000u
+
+struct finding {
+	struct moat_pkg *pkg;
+	const char *file;        /* the visited file, no leading '/' */
+	unsigned read_seq;
+	struct finding *next;
+};
+
+struct moat_lang {
+	struct moat_arena *arena;
+	const struct moat_limits *limits;
+	struct finding *head, **tail;
+	size_t n_findings;
+	const char **warnings;
+	size_t n_warnings, cap_warnings, dropped_warnings;
+};
+
+int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang,
+		   struct moat_error *err)
+{
+	struct moat_arena *arena = moat_arena_open(limits->arena_bytes);
+	struct moat_lang *lang = arena ? moat_arena_zalloc(arena, sizeof(*lang)) : NULL;
+
+	if (!lang) {
+		moat_arena_close(arena);
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	}
+	lang->arena = arena;
+	lang->limits = limits;
+	lang->tail = &lang->head;
+	*ret_lang = lang;
+	return 0;
+}
+
+void moat_lang_close(struct moat_lang *lang)
+{
+	if (lang)
+		moat_arena_close(lang->arena);
+}
+
+struct moat_arena *moat_lang_arena(struct moat_lang *lang)
+{
+	return lang->arena;
+}
+
+const struct moat_limits *moat_lang_limits(const struct moat_lang *lang)
+{
+	return lang->limits;
+}
+
+int moat_lang_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
+		    struct moat_error *err)
+{
+	struct moat_lang *lang = ctx;
+
+	/* The first cataloger that claims a file reads it: a stream reads once. */
+	for (size_t i = 0; i < moat_lang_n_catalogers; i++) {
+		const struct moat_lang_cataloger *c = moat_lang_catalogers[i];
+
+		if (c->match(file->path, file->path_len, file->mode, file->size)) {
+			int r = c->read(lang, file, content, err);
+
+			return r < 0 ? moat_error_prefix(err, "%s: ", c->name) : 0;
+		}
+	}
+	return 0;
+}
+
+struct moat_pkg *moat_lang_pkg_new(struct moat_lang *lang, const char *type, const char *name,
+				   const char *version, const char *evidence)
+{
+	struct moat_pkg *pkg = moat_arena_zalloc(lang->arena, sizeof(*pkg));
+
+	if (!pkg)
+		return NULL;
+	pkg->type = moat_arena_strdup(lang->arena, type);
+	pkg->name = moat_arena_strdup(lang->arena, name);
+	pkg->version = moat_arena_strdup(lang->arena, version ? version : "");
+	pkg->evidence = evidence;
+	pkg->layer_index = -1;
+	pkg->removed_layer = -1;
+	if (!pkg->type || !pkg->name || !pkg->version)
+		return NULL;
+	return pkg;
+}
+
+int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
+		  struct moat_pkg *pkg, struct moat_error *err)
+{
+	struct finding *f = moat_arena_zalloc(lang->arena, sizeof(*f));
+
+	if (!f || !(f->file = moat_arena_strndup(lang->arena, file->path, file->path_len)))
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	if (lang->n_findings >= lang->limits->packages)
+		return moat_error_set(err, MOAT_E_LIMIT, "more than %u language packages",
+				      (unsigned)lang->limits->packages);
+	if (!pkg->db_path)
+		pkg->db_path = f->file;
+	if (!pkg->purl)
+		pkg->purl = moat_purl_make(lang->arena, pkg->type, NULL, pkg->name, pkg->version,
+					   NULL, NULL, NULL);
+	if (!pkg->files) {
+		pkg->files = moat_arena_zalloc(lang->arena, sizeof(*pkg->files));
+		if (!pkg->files)
+			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		pkg->files[0] = f->file;
+		pkg->n_files = 1;
+	}
+	f->pkg = pkg;
+	f->read_seq = file->read_seq;
+	*lang->tail = f;
+	lang->tail = &f->next;
+	lang->n_findings++;
+	return 0;
+}
+
+void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *fmt,
+		    ...)
+{
+	char msg[512];
+	const char **grown;
+	va_list ap;
+
+	if (lang->n_warnings >= MAX_WARNINGS) {
+		lang->dropped_warnings++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (lang->n_warnings == lang->cap_warnings) {
+		size_t cap = lang->cap_warnings ? lang->cap_warnings * 2 : 16;
+
+		grown = moat_arena_grow(lang->arena, lang->warnings, lang->n_warnings, cap,
+					sizeof(*grown));
+		if (!grown)
+			return;
+		lang->warnings = grown;
+		lang->cap_warnings = cap;
+	}
+	lang->warnings[lang->n_warnings] = moat_arena_printf(lang->arena, "%.*s: %s",
+							     (int)file->path_len, file->path, msg);
+	if (lang->warnings[lang->n_warnings])
+		lang->n_warnings++;
+}
+
+size_t moat_lang_warnings(const struct moat_lang *lang, const char *const **ret_list)
+{
+	*ret_list = lang->warnings;
+	return lang->n_warnings;
+}
+
+int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *file,
+		       struct moat_reader *content, uint64_t max, struct moat_buf *out,
+		       struct moat_error *err)
+{
+	int r;
+
+	moat_buf_reset(out);
+	if (file->size > max) {
+		moat_lang_warn(lang, file, "%llu bytes, over the %llu-byte limit; not read",
+			       (unsigned long long)file->size, (unsigned long long)max);
+		return 1;
+	}
+	if ((r = moat_buf_reserve(out, (size_t)file->size + 1)) < 0)
+		return moat_error_set(err, r, "out of memory");
+	if ((r = moat_read_full(content, out->data, (size_t)file->size, err)) < 0)
+		return r;
+	out->len = (size_t)file->size;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* The image index of the layer that streamed as read_seq, or -1. */
+static int layer_of_seq(const struct moat_image_meta *meta, unsigned read_seq)
+{
+	for (size_t i = 0; i < meta->n_layers; i++)
+		if (meta->layers[i].read_seq == read_seq)
+			return (int)i;
+	return -1;
+}
+
+struct removal {
+	const char *file;
+	int after;      /* the layer that wrote the file */
+	int removed;    /* first later layer that removed or replaced it */
+};
+
+static int find_removal(void *ctx, const char *path, const struct moat_fs_event *ev)
+{
+	struct removal *rm = ctx;
+
+	if (strcmp(path, rm->file) == 0 && ev->layer > rm->after && rm->removed < 0)
+		rm->removed = ev->layer;
+	return 0;
+}
+
+static int resolve(struct moat_catalog_ctx *ctx, struct finding *f, struct moat_error *err)
+{
+	struct moat_fs_stat st;
+	int index = layer_of_seq(ctx->meta, f->read_seq);
+	int r = moat_fs_lstat(ctx->fs, f->file, &st, err);
+
+	if (r < 0 && r != MOAT_E_NOTFOUND)
+		return r;
+	f->pkg->layer_index = index;
+	f->pkg->layer = catalog_layer_id(ctx, index);
+	if (r == 0 && st.layer == index)
+		return moat_pkg_list_add(ctx->arena, &ctx->pkgs, f->pkg);
+	if (r == 0)
+		return 0; /* replaced later: what the replacement holds was found on its own */
+	struct removal rm = { f->file, index, -1 };
+
+	memset(err, 0, sizeof(*err));
+	if ((r = moat_fs_history(ctx->fs, f->file, find_removal, &rm, err)) < 0)
+		return r;
+	f->pkg->removed_layer = rm.removed;
+	return moat_pkg_list_add(ctx->arena, &ctx->removed, f->pkg);
+}
+
+int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
+		     struct moat_error *err)
+{
+	for (struct finding *f = lang->head; f; f = f->next) {
+		int r = resolve(ctx, f, err);
+
+		if (r < 0)
+			return moat_error_prefix(err, "%s: ", f->file);
+	}
+	return 0;
+}
+
+/* Every language cataloger, in the order they get to claim a file. */
+const struct moat_lang_cataloger *const moat_lang_catalogers[] = {
+	&moat_lang_node,
+	&moat_lang_ruby,
+	&moat_lang_php,
+	&moat_lang_dotnet,
+	&moat_lang_gomod,
+	&moat_lang_cargo_lock,
+	&moat_lang_java,
+	&moat_lang_python,
+	/* each cataloger file adds its entry above this line */
+	/* LAST: claims every executable by mode, so name-based catalogers go first */
+	&moat_lang_elf,
+	NULL,
+};
+const size_t moat_lang_n_catalogers =
+	sizeof(moat_lang_catalogers) / sizeof(moat_lang_catalogers[0]) - 1;

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lang.h - language-ecosystem catalogers (Java, Python, Node, Go, Rust, Ruby,
+ * PHP, .NET): they read files as the layers stream past and keep nothing
+ * but the packages they find.
+ *
+ * Why streaming: the files they need (jars, Go and Rust binaries, thousands
+ * of package.json) are too many or too big to capture into memory the way the
+ * OS package databases are. So each finding is recorded with the file it came
+ * from and that file's layer (by read_seq, the order layers streamed in), and
+ * moat_lang_finish() keeps it only if that same file is still in the final
+ * view; a file a later layer deleted yields a removed package, one a later
+ * layer replaced is superseded by what was found in the replacement.
+ *
+ * A malformed file inside an image is not a malformed image: catalogers call
+ * moat_lang_warn() and go on; only limits and out-of-memory abort the scan.
+ */
+#ifndef MOAT_SBOM_LANG_H
+#define MOAT_SBOM_LANG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image/image.h"
+#include "sbom/pkg.h"
+
+struct moat_arena;
+struct moat_buf;
+struct moat_catalog_ctx;
+struct moat_error;
+struct moat_lang;
+struct moat_reader;
+
+struct moat_lang_cataloger {
+	const char *name;
+	/* Cheap test on path (no leading '/'), mode and size: read this file? */
+	bool (*match)(const char *path, size_t len, uint32_t mode, uint64_t size);
+	/* Read the file once through content; add packages with moat_lang_add(). */
+	int (*read)(struct moat_lang *lang, const struct moat_file_visit *file,
+		    struct moat_reader *content, struct moat_error *err);
+};
+
+int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang,
+		   struct moat_error *err);
+void moat_lang_close(struct moat_lang *lang);
+/* Suits moat_image_opts.visit_file (ctx = the struct moat_lang). */
+int moat_lang_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
+		    struct moat_error *err);
+/* After the image is complete: keep findings whose file survived into the
+ * final view (ctx->pkgs), the rest as removed (ctx->removed). */
+int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
+		     struct moat_error *err);
+
+/* Warnings gathered while reading ("app/x.jar: bad zip: ..."), in order. */
+size_t moat_lang_warnings(const struct moat_lang *lang, const char *const **ret_list);
+
+/* ---- for catalogers ---- */
+
+/* Memory that lives as long as the struct moat_lang (packages, strings). */
+struct moat_arena *moat_lang_arena(struct moat_lang *lang);
+const struct moat_limits *moat_lang_limits(const struct moat_lang *lang);
+
+/* A new package with type, name, version set (copied), the rest NULL/-1;
+ * evidence is "installed" (found in an installed tree or binary) or
+ * "lockfile". Returns NULL on arena exhaustion. */
+struct moat_pkg *moat_lang_pkg_new(struct moat_lang *lang, const char *type, const char *name,
+				   const char *version, const char *evidence);
+/* Record pkg as found in file. pkg->db_path defaults to the file's path; set
+ * it first for nested locations ("app.jar!/BOOT-INF/lib/x.jar"). pkg->purl
+ * is made from type/name/version when the cataloger left it NULL. */
+int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
+		  struct moat_pkg *pkg, struct moat_error *err);
+/* Note a bad file and go on. */
+void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+/* Read the whole file into out (reset first). Files over max bytes are
+ * skipped with a warning: returns 1 then, 0 when read, <0 on read errors. */
+int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *file,
+		       struct moat_reader *content, uint64_t max, struct moat_buf *out,
+		       struct moat_error *err);
+
+/* The table of language catalogers (lang.c); each file adds one entry. */
+extern const struct moat_lang_cataloger *const moat_lang_catalogers[];
+extern const size_t moat_lang_n_catalogers;
+
+/* The catalogers (one line each, lang-<name>.c). */
+extern const struct moat_lang_cataloger moat_lang_node;
+extern const struct moat_lang_cataloger moat_lang_ruby;
+extern const struct moat_lang_cataloger moat_lang_php;
+extern const struct moat_lang_cataloger moat_lang_dotnet;
+extern const struct moat_lang_cataloger moat_lang_gomod;      /* lang-gomod.c */
+extern const struct moat_lang_cataloger moat_lang_cargo_lock; /* lang-rust.c */
+extern const struct moat_lang_cataloger moat_lang_java;       /* lang-java.c */
+extern const struct moat_lang_cataloger moat_lang_python;     /* lang-python.c */
+extern const struct moat_lang_cataloger moat_lang_elf;        /* lang-go.c; last in the table */
+
+#endif

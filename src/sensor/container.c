@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container.c - attribution of processes to containers, cached per mount
+ * namespace (every container has its own; host processes share the host's).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/hmap.h"
+#include "base/json.h"
+#include "base/slice.h"
+#include "container.h"
+#include "moat/error.h"
+#include "runtime/docker.h"
+
+/* Distinct mount namespaces remembered; past this, lookups still work but are not cached. */
+#define CONTAINERS_MAX 4096
+/* /proc/PID/cgroup: ~15 lines of < 200 bytes on cgroup v1. */
+#define CGROUP_FILE_MAX 8192
+/* Non-host mount namespaces outside containers (systemd PrivateTmp services, unshare). */
+#define HOST_NS_MAX 1024
+
+struct moat_containers {
+	struct moat_docker *docker;           /* NULL when no engine answered */
+	char sock[108];
+	bool sock_default;
+	uint32_t host_mnt_ns;
+	struct moat_hmap by_ns;               /* mnt_ns (4 bytes) -> struct moat_container */
+	struct moat_container *entries[CONTAINERS_MAX];
+	unsigned n;
+	struct moat_container host;           /* sentinel for namespaces known to be host */
+	struct moat_container overflow;       /* answer when the table is full */
+	uint32_t host_ns[HOST_NS_MAX];        /* keys of the sentinel's entries */
+	unsigned n_host;
+};
+
+static bool is_hex64(struct moat_slice s)
+{
+	if (s.len != MOAT_CONTAINER_ID_LEN)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		uint8_t c = s.ptr[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+static struct moat_slice strip_runtime(struct moat_slice seg)
+{
+	static const char *const prefixes[] = { "docker-", "cri-containerd-", "crio-", "libpod-",
+						"containerd-" };
+
+	if (moat_slice_endswith(seg, ".scope"))
+		seg.len -= strlen(".scope");
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (moat_slice_startswith(seg, prefixes[i])) {
+			seg.ptr += strlen(prefixes[i]);
+			seg.len -= strlen(prefixes[i]);
+			break;
+		}
+	}
+	return seg;
+}
+
+bool moat_container_id_from_cgroup(const char *text, size_t len,
+				   char out[MOAT_CONTAINER_ID_LEN + 1])
+{
+	struct moat_slice in = moat_slice_make(text, len);
+	struct moat_slice line;
+	bool found = false;
+
+	while (moat_slice_line(&in, &line)) {
+		struct moat_slice path;
+		struct moat_slice seg;
+		long colon;
+
+		/* "hierarchy-ID:controllers:path" */
+		colon = moat_slice_find(line, ':');
+		if (colon < 0)
+			continue;
+		path = moat_slice_make(line.ptr + colon + 1, line.len - (size_t)colon - 1);
+		colon = moat_slice_find(path, ':');
+		if (colon < 0)
+			continue;
+		path = moat_slice_make(path.ptr + colon + 1, path.len - (size_t)colon - 1);
+		while (moat_slice_split(&path, '/', &seg)) {
+			seg = strip_runtime(seg);
+			if (is_hex64(seg)) {
+				memcpy(out, seg.ptr, MOAT_CONTAINER_ID_LEN);
+				out[MOAT_CONTAINER_ID_LEN] = 0;
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
+static bool digits(const char *s, int n, int *ret)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ret = v;
+	return true;
+}
+
+bool moat_container_parse_time(const char *s, uint64_t *ret_sec)
+{
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec;
+	const char *p;
+	time_t t;
+	int off = 0;
+
+	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':')
+		return false;
+	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+		return false;
+	p = s + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == '+' || *p == '-') {
+		int oh, om;
+
+		if (strlen(p) != 6 || p[3] != ':' || !digits(p + 1, 2, &oh) || !digits(p + 4, 2, &om))
+			return false;
+		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+	} else if (strcmp(p, "Z") != 0) {
+		return false;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t < 0)
+		return false;
+	*ret_sec = (uint64_t)((int64_t)t - off);
+	return true;
+}
+
+static uint32_t ns_inode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+int moat_containers_open(const char *docker_sock, struct moat_containers **ret,
+			 struct moat_error *err)
+{
+	struct moat_containers *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return moat_error_set(err, -ENOMEM, "containers: out of memory");
+	moat_hmap_init(&cs->by_ns);
+	cs->sock_default = !docker_sock;
+	if (docker_sock)
+		snprintf(cs->sock, sizeof(cs->sock), "%s", docker_sock);
+	/* pid 1's namespace is the host's even if moat itself runs in a container with hostPID */
+	cs->host_mnt_ns = ns_inode("/proc/1/ns/mnt");
+	*ret = cs;
+	return 0;
+}
+
+void moat_containers_close(struct moat_containers *cs)
+{
+	if (!cs)
+		return;
+	for (unsigned i = 0; i < cs->n; i++)
+		free(cs->entries[i]);
+	moat_hmap_release(&cs->by_ns);
+	moat_docker_close(cs->docker);
+	free(cs);
+}
+
+static int read_small(const char *path, char *buf, size_t cap, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < cap) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
+	*ret_len = len;
+	return 0;
+}
+
+static bool pid_container_id(uint32_t pid, char id[MOAT_CONTAINER_ID_LEN + 1], bool *ret_gone)
+{
+	char path[64];
+	char buf[CGROUP_FILE_MAX];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	if (read_small(path, buf, sizeof(buf), &len) < 0) {
+		*ret_gone = true;
+		return false;
+	}
+	*ret_gone = false;
+	return moat_container_id_from_cgroup(buf, len, id);
+}
+
+static uint32_t pid_mnt_ns(uint32_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	return ns_inode(path);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+/* Fill name, image, labels and start time from the engine; connect lazily. */
+static void describe(struct moat_containers *cs, struct moat_container *c)
+{
+	struct moat_error err = { 0 };
+	json_t *j = NULL;
+	json_t *cfg;
+	json_t *state;
+	json_t *labels;
+	const char *name;
+
+	if (!cs->docker &&
+	    moat_docker_open(cs->sock_default ? NULL : cs->sock, &cs->docker, &err) < 0)
+		return;
+	if (moat_docker_container_inspect(cs->docker, c->id, &j, &err) < 0) {
+		/* a broken connection is re-opened on the next miss */
+		if (err.code != MOAT_E_NOTFOUND) {
+			moat_docker_close(cs->docker);
+			cs->docker = NULL;
+		}
+		return;
+	}
+	name = moat_json_str(j, "Name");
+	copy_str(c->name, sizeof(c->name), name && name[0] == '/' ? name + 1 : name);
+	copy_str(c->image_id, sizeof(c->image_id), moat_json_str(j, "Image"));
+	cfg = json_object_get(j, "Config");
+	copy_str(c->image, sizeof(c->image), moat_json_str(cfg, "Image"));
+	labels = json_object_get(cfg, "Labels");
+	copy_str(c->pod, sizeof(c->pod), moat_json_str(labels, "io.kubernetes.pod.name"));
+	copy_str(c->k8s_ns, sizeof(c->k8s_ns), moat_json_str(labels, "io.kubernetes.pod.namespace"));
+	state = json_object_get(j, "State");
+	moat_container_parse_time(moat_json_str(state, "StartedAt"), &c->start_sec);
+	c->init_pid = (int)moat_json_int(state, "Pid", 0);
+	c->described = true;
+	json_decref(j);
+}
+
+static void remember(struct moat_containers *cs, struct moat_container *c)
+{
+	/* the entry is owned by entries[] even if the map could not take it */
+	cs->entries[cs->n++] = c;
+	moat_hmap_put(&cs->by_ns, (const char *)&c->mnt_ns, sizeof(c->mnt_ns), c);
+}
+
+static void mark_host(struct moat_containers *cs, uint32_t mnt_ns)
+{
+	if (cs->n_host >= HOST_NS_MAX)
+		return;
+	cs->host_ns[cs->n_host] = mnt_ns;
+	if (moat_hmap_put(&cs->by_ns, (const char *)&cs->host_ns[cs->n_host], sizeof(mnt_ns),
+			  &cs->host) == 0)
+		cs->n_host++;
+}
+
+const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
+						    uint32_t pid, uint32_t ppid, bool recheck,
+						    bool *ret_new)
+{
+	struct moat_container *c;
+	char id[MOAT_CONTAINER_ID_LEN + 1];
+	bool gone = false;
+	bool found;
+
+	if (ret_new)
+		*ret_new = false;
+	if (!mnt_ns)
+		mnt_ns = pid_mnt_ns(pid);
+	if (!mnt_ns || mnt_ns == cs->host_mnt_ns)
+		return NULL;
+	c = moat_hmap_get(&cs->by_ns, (const char *)&mnt_ns, sizeof(mnt_ns));
+	if (c && !recheck)
+		return c == &cs->host ? NULL : c;
+	found = pid_container_id(pid, id, &gone);
+	/* the parent answers for a vanished child only if it shares its namespace */
+	if (!found && gone && ppid && pid_mnt_ns(ppid) == mnt_ns)
+		found = pid_container_id(ppid, id, &gone);
+	if (!found) {
+		/* only a live process proves "not a container"; a vanished one proves nothing */
+		if (gone)
+			return c == &cs->host ? NULL : c;
+		if (c != &cs->host)
+			mark_host(cs, mnt_ns);
+		return NULL;
+	}
+	/* namespace inodes are reused: the cached container may be a dead one */
+	if (c && c != &cs->host && !strcmp(c->id, id))
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	memcpy(c->id, id, sizeof(c->id));
+	c->mnt_ns = mnt_ns;
+	describe(cs, c);
+	if (cs->n >= CONTAINERS_MAX) {
+		/* table full: answer from a per-call slot rather than grow without bound */
+		cs->overflow = *c;
+		free(c);
+		return &cs->overflow;
+	}
+	remember(cs, c);
+	if (ret_new)
+		*ret_new = true;
+	return c;
+}
+
+int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,
+			 struct moat_error *err)
+{
+	int r;
+
+	if (!cs->docker) {
+		r = moat_docker_open(cs->sock_default ? NULL : cs->sock, &cs->docker, err);
+		if (r < 0)
+			return r;
+	}
+	return moat_docker_container_stop(cs->docker, id, timeout_sec, err);
+}

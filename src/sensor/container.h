@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * container.h - which container an event came from, and what that container is.
+ *
+ * A process's container is found from /proc/PID/cgroup (cgroup v1 and v2
+ * path forms: docker-<id>.scope, /docker/<id>, kubepods..., cri-containerd-,
+ * crio-, libpod-), then described by the Docker Engine API (name, image,
+ * image ID, labels, Kubernetes pod/namespace labels, start time). Results are
+ * cached per mount namespace, so the common case costs one hash lookup;
+ * a miss refreshes. Host processes have no container (NULL).
+ */
+#ifndef MOAT_SENSOR_CONTAINER_H
+#define MOAT_SENSOR_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct moat_error;
+struct moat_containers;
+
+#define MOAT_CONTAINER_ID_LEN 64
+#define MOAT_CONTAINER_STR 256   /* name, image, pod, namespace: truncated to this */
+
+/* Owned by the cache; valid until moat_containers_close. */
+struct moat_container {
+	char id[MOAT_CONTAINER_ID_LEN + 1];
+	char name[MOAT_CONTAINER_STR];        /* without the leading "/" */
+	char image[MOAT_CONTAINER_STR];       /* Config.Image, as the user named it */
+	char image_id[80];                    /* "sha256:..." */
+	char pod[MOAT_CONTAINER_STR];         /* io.kubernetes.pod.name label */
+	char k8s_ns[MOAT_CONTAINER_STR];      /* io.kubernetes.pod.namespace label */
+	uint64_t start_sec;                   /* State.StartedAt, seconds since the epoch */
+	int init_pid;                         /* State.Pid */
+	uint32_t mnt_ns;                      /* cache key */
+	bool described;                       /* the engine answered for it */
+};
+
+/* docker_sock NULL = default socket; the engine may be absent (then only
+ * IDs are known). Returns 0 or -ENOMEM. */
+int moat_containers_open(const char *docker_sock, struct moat_containers **ret,
+			 struct moat_error *err);
+void moat_containers_close(struct moat_containers *cs);
+
+/*
+ * Container of process pid (in mount namespace mnt_ns; ppid is tried when
+ * pid already exited). NULL for a host process or when it cannot be told.
+ * The kernel reuses namespace inodes once a container is gone, so callers
+ * pass recheck on exec events: the cached answer is then checked against
+ * /proc/PID/cgroup (every container starts with an exec in its namespace).
+ * *ret_new (may be NULL) is set when this container was seen for the first time.
+ */
+const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
+						    uint32_t pid, uint32_t ppid, bool recheck,
+						    bool *ret_new);
+
+/* Stop a container through the engine (timeout_sec before SIGKILL). */
+int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,
+			 struct moat_error *err);
+
+/*
+ * The container ID in the text of a /proc/PID/cgroup file: the last path
+ * segment that is, after removing a runtime prefix and ".scope", 64 hex
+ * digits. Writes it NUL-terminated to out and returns true, else false.
+ */
+bool moat_container_id_from_cgroup(const char *text, size_t len,
+				   char out[MOAT_CONTAINER_ID_LEN + 1]);
+
+/* RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or with +hh:mm) to epoch seconds. */
+bool moat_container_parse_time(const char *s, uint64_t *ret_sec);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* sensor-int.h - the backend table behind sensor.h: eBPF (probe.c) and fallback.c. */
+#ifndef MOAT_SENSOR_INT_H
+#define MOAT_SENSOR_INT_H
+
+#include "sensor.h"
+
+/* Hand one raw record to the front end (validates, copies into the pool, calls back). */
+typedef int (*sensor_emit_fn)(struct moat_sensor *sensor, const void *data, size_t len);
+
+struct sensor_backend {
+	const char *name;
+	int (*open)(struct moat_sensor *sensor, const struct moat_sensor_opts *opts, void **ret_state,
+		    struct moat_error *err);
+	void (*close)(void *state);
+	/* Wait and emit through sensor_emit; returns records emitted or negative. */
+	int (*poll)(void *state, int timeout_ms);
+	unsigned (*attached)(void *state, unsigned *ret_total);
+	uint64_t (*lost)(void *state);
+	int (*watch)(void *state, uint32_t mnt_ns, uint64_t start_sec, bool kill, int root_pid);
+	int (*deny)(void *state, const char *path);
+};
+
+extern const struct sensor_backend sensor_bpf_backend;      /* probe.c or probe-none.c */
+extern const struct sensor_backend sensor_fallback_backend; /* fallback.c */
+
+/* Called by a backend's poll for each raw record. Returns cb's result. */
+int sensor_emit(struct moat_sensor *sensor, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sensor.h - runtime events from the kernel: the eBPF probes when they load,
+ * else a fallback source (proc connector + fanotify) producing the same
+ * records. One record layout for both, from bpf/events.h.
+ *
+ * Records are validated (size, ABI, kind) and copied into a fixed pool owned
+ * by the sensor before the callback sees them: no allocation per event. A
+ * record passed to the callback is valid until the callback returns.
+ * A sensor is not thread-safe.
+ */
+#ifndef MOAT_SENSOR_H
+#define MOAT_SENSOR_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+
+struct moat_error;
+struct moat_sensor;
+
+union moat_sensor_rec {
+	struct moat_ev_hdr hdr;
+	struct moat_ev_exec exec;
+	struct moat_ev_exit exit;
+	struct moat_ev_fork fork;
+	struct moat_ev_file file;
+	struct moat_ev_net net;
+	struct moat_ev_generic gen;
+};
+
+enum moat_sensor_mode {
+	MOAT_SENSOR_AUTO = 0,       /* eBPF, else fallback */
+	MOAT_SENSOR_BPF = 1,        /* eBPF or fail */
+	MOAT_SENSOR_FALLBACK = 2,   /* proc connector + fanotify only */
+};
+
+struct moat_sensor_opts {
+	enum moat_sensor_mode mode;
+	const struct moat_ev_prefix *prefixes;  /* sensitive path prefixes, borrowed */
+	size_t n_prefixes;                      /* at most MOAT_EV_PREFIX_MAX */
+	bool all_writes;                        /* report every open for writing */
+};
+
+/* Return 0 to go on, negative to stop moat_sensor_poll with that code. */
+typedef int (*moat_sensor_cb)(void *ctx, const union moat_sensor_rec *rec);
+
+/* Open and attach. -EPERM/-EOPNOTSUPP style codes when nothing can attach. */
+int moat_sensor_open(const struct moat_sensor_opts *opts, struct moat_sensor **ret_sensor,
+		     struct moat_error *err);
+/* Detach every probe and free. NULL is a no-op. */
+void moat_sensor_close(struct moat_sensor *sensor);
+
+/* Wait up to timeout_ms for records, hand each to cb. Returns the number of
+ * records delivered, or a negative code (cb's, or -errno; -EINTR on a signal). */
+int moat_sensor_poll(struct moat_sensor *sensor, int timeout_ms, moat_sensor_cb cb, void *ctx,
+		     struct moat_error *err);
+
+/* "ebpf" or "fallback". */
+const char *moat_sensor_mode_name(const struct moat_sensor *sensor);
+/* Probes attached and probes tried (a probe = one program or one source). */
+unsigned moat_sensor_attached(const struct moat_sensor *sensor, unsigned *ret_total);
+/* Records dropped because the kernel ring was full or a record was malformed. */
+uint64_t moat_sensor_lost(const struct moat_sensor *sensor);
+
+/* Report (and with kill, SIGKILL at exec) executables of mount namespace
+ * mnt_ns whose ctime is at or after start_sec. The fallback can only report
+ * and adds a filesystem watch on root_pid's root for file events. */
+int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uint64_t start_sec,
+				bool kill, int root_pid);
+/* SIGKILL at exec for this exact path (eBPF only; -EOPNOTSUPP otherwise). */
+int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path);
+
+/* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
+int moat_sensor_check(const void *data, size_t len);
+
+/* Name of an event kind ("exec", "open", ...), "unknown" for others. */
+const char *moat_sensor_kind_name(unsigned kind);
+
+#endif

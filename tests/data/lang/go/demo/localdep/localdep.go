@@ -1,0 +1,5 @@
+// Package localdep is a dependency replaced by a local directory.
+package localdep
+
+// Name is printed by the demo.
+const Name = "localdep"

