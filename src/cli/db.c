@@ -137,8 +137,15 @@ static int cmd_build(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = moat_dbb_open(&dbb, &err);
-	for (size_t i = 0; i < n_from && r == 0; i++)
+	for (size_t i = 0; i < n_from && r == 0; i++) {
+		uint64_t before = moat_dbb_stats(dbb)->files;
+
 		r = moat_dbb_load(dbb, from[i], &err);
+		/* A typo'd directory must not yield an empty DB that finds nothing. */
+		if (r == 0 && moat_dbb_stats(dbb)->files == before)
+			r = moat_error_set(&err, MOAT_E_NOTFOUND, "%s: no feed documents found",
+					   from[i]);
+	}
 	if (r == 0 && db_mkparent(out) < 0)
 		r = moat_error_set(&err, -errno, "%s: cannot create its directory", out);
 	/* SOURCE_DATE_EPOCH makes builds byte-for-byte reproducible. */

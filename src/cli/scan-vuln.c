@@ -92,8 +92,20 @@ static int scan_severity_mask(const char *list, unsigned *ret_mask)
 	return 0;
 }
 
+/* The gate as the user wrote it, for the summary line. */
+static void note_gate(struct vuln_args *va, const char *opt, const char *arg)
+{
+	size_t len = strlen(va->gate_rule_buf);
+
+	snprintf(va->gate_rule_buf + len, sizeof(va->gate_rule_buf) - len, "%s--%s%s%s",
+		 len ? " " : "", opt, arg ? " " : "", arg ? arg : "");
+	va->gate_rule = va->gate_rule_buf;
+}
+
 int scan_vuln_option(int code, const char *arg, struct vuln_args *va)
 {
+	if (code == OPT_FAIL_ON || code == OPT_FAIL_ON_FIXABLE || code == OPT_FAIL_ON_RISK)
+		note_gate(va, scan_vuln_options[code - OPT_DB].name, arg);
 	long v;
 	char *end;
 
@@ -334,6 +346,9 @@ static int run_gate(const struct vuln_args *va, struct vuln_state *st, struct mo
 	if (!g->enabled)
 		return 0;
 	g->rule = va->gate_rule;
+	g->fail_on = va->fail_on;
+	g->fail_on_fixable = va->fail_on_fixable;
+	g->fail_on_risk = va->fail_on_risk;
 	g->breaking = moat_arena_calloc(arena, st->list.count + 1, sizeof(*g->breaking));
 	if (!g->breaking)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
@@ -405,8 +420,10 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	if (va->policy && (r = load_policy(va, err)) < 0)
 		return r;
 	st->policy_doc_owner = va->policy_doc;
-	if (va->no_vuln || (r = open_db(va, st, err)) < 0 || !st->db)
-		return va->no_vuln ? 0 : r;
+	if (va->no_vuln)
+		return 0;
+	if ((r = open_db(va, st, err)) < 0 || !st->db)
+		return r; /* no DB at the default path: packages only */
 	if ((r = match_all(va, cat, st, err)) < 0)
 		return r;
 	if ((r = find_base(va, base_opts, cat, st, err)) < 0)

@@ -36,6 +36,7 @@ struct vuln_args {
 	bool no_os, no_lang;            /* --pkg-types */
 	long max_db_age_days;           /* warn when older; default 7 */
 	const char *gate_rule;          /* what the user asked for, for the summary */
+	char gate_rule_buf[256];
 	json_t *policy_doc;             /* the policy's ignore list, or NULL */
 };
 

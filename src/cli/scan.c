@@ -18,7 +18,7 @@
 #include "scan-vuln.h"
 #include "moat-config.h"
 
-enum format { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX };
+enum format { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX, FMT_SARIF, FMT_JUNIT, FMT_HTML };
 
 struct scan_args {
 	const char *target;
@@ -29,7 +29,6 @@ struct scan_args {
 	bool no_lang;          /* --no-lang: OS packages only */
 	struct moat_limits limits;
 	struct vuln_args vuln;
-	char gate_rule[256];
 };
 
 struct progress_state {
@@ -116,7 +115,8 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"  -h, --help              this help\n",
-		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx" : "table (default) or json");
+		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
+					   : "table (default), json, sarif, junit, html, cyclonedx");
 	if (strcmp(cmd, "sbom"))
 		scan_vuln_usage(out);
 }
@@ -132,16 +132,6 @@ static int parse_u64(const char *s, uint64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
-}
-
-/* The gate as the user wrote it, for the summary line. */
-static void note_gate(struct scan_args *a, const char *opt, const char *arg)
-{
-	size_t len = strlen(a->gate_rule);
-
-	snprintf(a->gate_rule + len, sizeof(a->gate_rule) - len, "%s%s%s%s", len ? " " : "", opt,
-		 arg ? " " : "", arg ? arg : "");
-	a->vuln.gate_rule = a->gate_rule;
 }
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
@@ -182,8 +172,14 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 				a->format = FMT_TABLE;
 			else if (!sbom && !strcmp(optarg, "json"))
 				a->format = FMT_JSON;
-			else if (sbom && !strcmp(optarg, "cyclonedx"))
+			else if (!strcmp(optarg, "cyclonedx"))
 				a->format = FMT_CYCLONEDX;
+			else if (!sbom && !strcmp(optarg, "sarif"))
+				a->format = FMT_SARIF;
+			else if (!sbom && !strcmp(optarg, "junit"))
+				a->format = FMT_JUNIT;
+			else if (!sbom && !strcmp(optarg, "html"))
+				a->format = FMT_HTML;
 			else if (sbom && !strcmp(optarg, "spdx"))
 				a->format = FMT_SPDX;
 			else
@@ -211,12 +207,8 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 
 				if (r < 0)
 					return r;
-				if (r > 0) {
-					if (strstr(argv[optind - 1], "--fail-on"))
-						note_gate(a, argv[optind - 1],
-							  strchr(argv[optind - 1], '=') ? NULL : optarg);
+				if (r > 0)
 					break;
-				}
 			}
 			fprintf(stderr, "moat %s: unknown or incomplete option '%s'\n", cmd, argv[optind - 1]);
 			usage(stderr, cmd);
@@ -237,10 +229,14 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 {
 	struct moat_sbom_input in = {
 		.meta = cat->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
+		.vulns = res->vulns,
 	};
 
 	switch (a->format) {
 	case FMT_JSON: return moat_report_json(out, res, true, err);
+	case FMT_SARIF: return moat_report_sarif(out, res, err);
+	case FMT_JUNIT: return moat_report_junit(out, res, err);
+	case FMT_HTML: return moat_report_html(out, res, err);
 	case FMT_CYCLONEDX: return moat_sbom_cyclonedx(out, &in, err);
 	case FMT_SPDX: return moat_sbom_spdx(out, &in, err);
 	default: return moat_report_table(out, res, err);

@@ -514,6 +514,8 @@ static void cdx_document(struct cdx *c)
 	cdx_metadata(c);
 	cdx_components(c);
 	cdx_dependencies(c);
+	if (c->in->vulns)
+		report_cdx_vulnerabilities(jw, c->in->vulns, c->in->pkgs, c->bom_refs);
 	moat_jw_obj_end(jw);
 }
 

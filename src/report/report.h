@@ -30,6 +30,10 @@ struct moat_gate {
 	const char *rule;                      /* "--fail-on critical,high", "--fail-on-fixable" */
 	size_t n_breaking;
 	const struct moat_vuln_finding **breaking;
+	/* The checks, for reports with one entry per check (JUnit). */
+	unsigned fail_on;                      /* bit (severity rank + 1) */
+	bool fail_on_fixable;
+	int fail_on_risk;                      /* <0 off */
 };
 
 /* Files a layer added and a later layer deleted, at most this many in a report. */
@@ -48,6 +52,17 @@ struct moat_scan_result {
 	const struct moat_gate *gate;
 	size_t n_suppressed;
 };
+
+/* Machine formats for CI: SARIF 2.1.0, JUnit XML (one test case per gate
+ * check), and a single-file HTML report. */
+int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
+		      struct moat_error *err);
+int moat_report_junit(struct moat_buf *out, const struct moat_scan_result *res,
+		      struct moat_error *err);
+int moat_report_html(struct moat_buf *out, const struct moat_scan_result *res,
+		     struct moat_error *err);
+/* Text with &<>"' escaped, for XML and HTML. */
+void moat_report_xml_escape(struct moat_buf *out, const char *text);
 
 /* The "findings" array members for vulnerabilities (findings.c). */
 void moat_report_json_vulns(struct moat_jw *jw, const struct moat_vuln_list *vulns);

@@ -29,7 +29,15 @@ struct moat_sbom_input {
 	const char *tool_version;             /* "0.1.0"; NULL = MOAT_VERSION */
 	const char *timestamp;                /* "YYYY-MM-DDThh:mm:ssZ"; NULL = now */
 	const char *serial;                   /* "urn:uuid:<lowercase uuid>"; NULL = random v4 */
+	const struct moat_vuln_list *vulns;   /* CycloneDX only: a "vulnerabilities" array */
 };
+
+struct moat_jw;
+struct moat_vuln_list;
+/* The CycloneDX 1.5 "vulnerabilities" member (cyclonedx-vuln.c); bom_refs are
+ * the components' refs, parallel to pkgs->items. */
+void report_cdx_vulnerabilities(struct moat_jw *jw, const struct moat_vuln_list *vulns,
+				const struct moat_pkg_list *pkgs, const char *const *bom_refs);
 
 /*
  * Append a CycloneDX 1.5 JSON document to out. Returns 0, MOAT_E_USAGE for a

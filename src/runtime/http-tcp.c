@@ -67,10 +67,13 @@ int moat_http_url_parse(const char *url, struct moat_http_url *out, struct moat_
 	if (colon) {
 		size_t plen = alen - (size_t)(colon + 1 - auth);
 
-		if (plen == 0 || plen >= sizeof(out->port) ||
-		    strspn(colon + 1, "0123456789") < plen)
+		uint64_t port = 0;
+
+		if (plen == 0 || plen > 5 || strspn(colon + 1, "0123456789") < plen ||
+		    !moat_slice_to_u64(moat_slice_make(colon + 1, plen), &port) || port == 0 ||
+		    port > 65535)
 			return moat_error_set(err, MOAT_E_USAGE, "%s: bad port", url);
-		snprintf(out->port, sizeof(out->port), "%.*s", (int)plen, colon + 1);
+		snprintf(out->port, sizeof(out->port), "%u", (unsigned)port);
 	} else {
 		snprintf(out->port, sizeof(out->port), "80");
 	}

@@ -91,14 +91,26 @@ static bool is_package_root(struct moat_slice base)
 	return comp_eq(rest, "usr/lib");
 }
 
-static bool has_node_modules(const char *path, size_t len)
+/* Inside an installed package (under node_modules or a Debian nodejs dir):
+ * lock files there are the package's own development ones, not this
+ * image's. */
+static bool in_installed_tree(const char *path, size_t len)
 {
 	struct moat_slice s = moat_slice_make(path, len);
 	struct moat_slice comp;
+	bool usr_lib = moat_slice_startswith(s, "usr/lib/");
+	size_t i = 0;
 
-	while (moat_slice_split(&s, '/', &comp))
+	if (moat_slice_startswith(s, "usr/share/nodejs/") || moat_slice_startswith(s, "usr/lib/nodejs/"))
+		return true;
+	while (moat_slice_split(&s, '/', &comp)) {
 		if (comp_eq(comp, "node_modules"))
 			return true;
+		/* usr/lib/<triplet>/nodejs/ */
+		if (usr_lib && i == 3 && comp_eq(comp, "nodejs"))
+			return true;
+		i++;
+	}
 	return false;
 }
 
@@ -123,11 +135,11 @@ static enum node_kind node_classify(const char *path, size_t len)
 		return NODE_NONE;
 	}
 	if (comp_eq(base, "package-lock.json") || comp_eq(base, "npm-shrinkwrap.json"))
-		return has_node_modules(path, len) ? NODE_NONE : NODE_NPM_LOCK;
+		return in_installed_tree(path, len) ? NODE_NONE : NODE_NPM_LOCK;
 	if (comp_eq(base, "yarn.lock"))
-		return has_node_modules(path, len) ? NODE_NONE : NODE_YARN_LOCK;
+		return in_installed_tree(path, len) ? NODE_NONE : NODE_YARN_LOCK;
 	if (comp_eq(base, "pnpm-lock.yaml"))
-		return has_node_modules(path, len) ? NODE_NONE : NODE_PNPM_LOCK;
+		return in_installed_tree(path, len) ? NODE_NONE : NODE_PNPM_LOCK;
 	return NODE_NONE;
 }
 

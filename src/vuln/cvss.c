@@ -133,7 +133,11 @@ static int parse_metrics(struct moat_slice in, const struct metric_def *defs, bo
 
 static char first(const struct parsed *p, int idx)
 {
-	return p->val[idx].ptr ? (char)p->val[idx].ptr[0] : 'X';
+	char v = 'X';
+
+	if (p->val[idx].ptr)
+		v = (char)p->val[idx].ptr[0];
+	return v;
 }
 
 static enum moat_cvss_level level_of(char c)
@@ -199,10 +203,11 @@ static void v2_fill(const struct parsed *p, struct moat_cvss *out)
 static double roundup(double x)
 {
 	long long n = llround(x * 100000.0);
+	long long tenths = n / 10000 + 1;       /* floor(n / 10000) + 1, n >= 0 */
 
 	if (n % 10000 == 0)
 		return (double)n / 100000.0;
-	return (double)(n / 10000 + 1) / 10.0;
+	return (double)tenths / 10.0;
 }
 
 static double v3_cia(char c)
@@ -334,7 +339,9 @@ static char v4_eff(const struct parsed *p, int idx)
 
 	if (idx <= V4_SA) {
 		v = first(p, V4_MAV + idx);
-		return v != 'X' ? v : first(p, idx);
+		if (v == 'X')
+			v = first(p, idx);
+		return v;
 	}
 	v = first(p, idx);
 	if (v == 'X' && idx == V4_E)

@@ -354,6 +354,12 @@ static int oom_error(struct moat_error *err, const char *id)
 			      id ? id : "?");
 }
 
+static void source_newest(struct moat_dbb *dbb, const char *date, bool *oom)
+{
+	if (date && (!dbb->cur->newest || strcmp(date, dbb->cur->newest) > 0))
+		dbb->cur->newest = intern(dbb, date, oom);
+}
+
 static int sink_advisory(void *ctx, const struct moat_advisory *adv, struct moat_error *err)
 {
 	struct moat_dbb *dbb = ctx;
@@ -364,8 +370,9 @@ static int sink_advisory(void *ctx, const struct moat_advisory *adv, struct moat
 	dbb->stats.advisories++;
 	if (dbb->cur) {
 		dbb->cur->records++;
-		if (adv->modified && (!dbb->cur->newest || strcmp(adv->modified, dbb->cur->newest) > 0))
-			dbb->cur->newest = intern(dbb, adv->modified, &oom);
+		/* Go's vulndb writes modified as the zero time: published counts too. */
+		source_newest(dbb, adv->modified, &oom);
+		source_newest(dbb, adv->published, &oom);
 	}
 	if (!adv->id || !*adv->id)
 		return moat_error_set(err, MOAT_E_FORMAT, "db build: advisory without an id");

@@ -63,7 +63,8 @@ void moat_dbb_close(struct moat_dbb *dbb);
 struct moat_adv_sink moat_dbb_sink(struct moat_dbb *dbb);
 
 /* Records that follow count towards source (name, origin), created on first
- * use. date may be NULL: the newest "modified" of its advisories is used. */
+ * use. date may be NULL: the newest "modified" or "published" of its
+ * advisories is used. */
 int moat_dbb_source(struct moat_dbb *dbb, const char *name, const char *origin, const char *date,
 		    struct moat_error *err);
 

@@ -5,8 +5,9 @@
  *
  * PATH is a directory (walked recursively in name order, so builds are
  * reproducible; dot-files and symlinked directories skipped), a single
- * feed file (optionally gzip or zstd compressed), or a tar archive (.tar,
- * .tar.gz/.tgz, .tar.zst/.tzst), read as a stream through image/tar.c. Every
+ * feed file (optionally gzip or zstd compressed), a tar archive (.tar,
+ * .tar.gz/.tgz, .tar.zst/.tzst) read as a stream through image/tar.c, or a
+ * .zip (OSV's all.zip) read through base/zip.c. Every
  * document is bounded (MOAT_DBB_MAX_DOC_BYTES) and so is the total
  * decompressed size of an archive. Documents no parser recognises are
  * counted and skipped; a parse error stops the load: a DB is never built
@@ -20,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "base/buf.h"
 #include "base/reader.h"
+#include "base/zip.h"
 #include "image/tar.h"
 #include "moat/error.h"
 #include "vuln/feed.h"
@@ -318,6 +321,45 @@ static int load_tar(struct loader *ld, struct moat_reader *in, const char *name)
 	return r < 0 ? r : 0;
 }
 
+/* A zip (OSV publishes <ecosystem>/all.zip): mapped, entries extracted one
+ * at a time under a shared byte budget (base/zip.c refuses overlapping
+ * entries and bombs). */
+static int load_zip(struct loader *ld, int fd, const char *name)
+{
+	struct moat_zip_limits limits = {
+		.max_entries = MOAT_DBB_MAX_FILES,
+		.max_total = MOAT_DBB_MAX_ARCHIVE_BYTES,
+	};
+	char member[LOAD_NAME_MAX];
+	struct moat_zip *zip = NULL;
+	struct stat st;
+	void *map;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return moat_error_set(ld->err, -errno, "%s: %s", name, strerror(errno));
+	if (st.st_size == 0)
+		return moat_error_set(ld->err, MOAT_E_FORMAT, "%s: empty zip", name);
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return moat_error_set(ld->err, -errno, "%s: mmap: %s", name, strerror(errno));
+	r = moat_zip_open(map, (size_t)st.st_size, &limits, name, &zip, ld->err);
+	for (size_t i = 0; r == 0 && i < moat_zip_count(zip); i++) {
+		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
+
+		if (e->is_dir || !e->name_safe)
+			continue;
+		snprintf(member, sizeof(member), "%s:%.*s", name, (int)e->name.len,
+			 (const char *)e->name.ptr);
+		r = moat_zip_extract(zip, i, MOAT_DBB_MAX_DOC_BYTES, &ld->doc, ld->err);
+		if (r == 0)
+			r = load_doc(ld, member);
+	}
+	moat_zip_close(zip);
+	munmap(map, (size_t)st.st_size);
+	return r;
+}
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s);
@@ -346,6 +388,11 @@ static int load_file(struct loader *ld, const char *path)
 
 	if (fd < 0)
 		return moat_error_set(ld->err, -errno, "%s: %s", path, strerror(errno));
+	if (has_suffix(path, ".zip")) {
+		r = load_zip(ld, fd, path);
+		close(fd);
+		return r;
+	}
 	if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic)) {
 		if (magic[0] == 0x1f && magic[1] == 0x8b)
 			codec = CODEC_GZIP;

@@ -217,10 +217,10 @@ static int local_cmp(const struct pep440 *a, const struct pep440 *b)
 
 		if (x.p >= x.end || y.p >= y.end)
 			return (x.p < x.end) - (y.p < y.end);
-		while (x.p < x.end && !is_sep(*x.p))
-			nx = nx && vs_isdigit(*x.p++);
-		while (y.p < y.end && !is_sep(*y.p))
-			ny = ny && vs_isdigit(*y.p++);
+		for (; x.p < x.end && !is_sep(*x.p); x.p++)
+			nx = nx && vs_isdigit(*x.p);
+		for (; y.p < y.end && !is_sep(*y.p); y.p++)
+			ny = ny && vs_isdigit(*y.p);
 		if (nx && ny) {
 			r = vs_numcmp(sx, (size_t)(x.p - sx), sy, (size_t)(y.p - sy));
 		} else if (nx != ny) {

@@ -85,7 +85,8 @@ def at_root(path):
 # Debian layer: every package.json dpkg installed at a package root
 deb_want = {}
 for f in open(dpkg_files).read().split():
-    if not at_root(f):
+    # a symlinked package.json (lodash-es -> lodash) is the same package
+    if not at_root(f) or os.path.islink(os.path.join(l1, f.lstrip("/"))):
         continue
     try:
         m = json.load(open(os.path.join(l1, f.lstrip("/"))))

@@ -130,8 +130,7 @@ static void test_feed_debian__shared_sample(void)
 	CHECK_INT(c.fixed.count, pairs);
 
 	/* Every changelog fact: the tracker advisory says the same fixed version. */
-	for (line = strtok_r(oracle.data, "\n", &save); line; /* checksrc:allow */
-	     line = strtok_r(NULL, "\n", &save)) {                         /* checksrc:allow */
+	for (line = strtok_r(oracle.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		json_error_t jerr;
 		json_t *row = json_loads(line, 0, &jerr);
 		const char *src = json_string_value(json_object_get(row, "source"));

@@ -131,6 +131,9 @@ static const struct {
 	{ "app/package-lock.json", true },
 	{ "app/node_modules/x/package-lock.json", false },           /* a dependency's own */
 	{ "app/node_modules/.package-lock.json", false },
+	{ "usr/share/nodejs/browserslist/pnpm-lock.yaml", false },   /* Debian ships these */
+	{ "usr/share/nodejs/lodash-cli/npm-shrinkwrap.json", false },
+	{ "usr/lib/x86_64-linux-gnu/nodejs/x/yarn.lock", false },
 	{ "yarn.lock", true },
 	{ "app/pnpm-lock.yaml", true },
 	{ "app/mypnpm-lock.yaml", false },

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/elf.h"
 #include "base/json.h"
+#include "base/slice.h"
 #include "harness.h"
 #include "moat/error.h"
 #include "sbom/lang-rust.h"

