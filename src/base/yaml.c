@@ -387,6 +387,48 @@ static int yaml_syntax_error(struct yaml_ctx *c, struct fy_diag *diag)
 			      de->line + 1, de->column + 1, de->msg);
 }
 
+/* Offset of the first byte that is not part of well-formed UTF-8 (no
+ * overlongs, surrogates or code points past U+10FFFF), or len. */
+static size_t yaml_utf8_check(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		uint8_t b = p[i];
+		size_t n;
+		uint8_t lo = 0x80;
+		uint8_t hi = 0xbf;
+
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf)
+			n = 1;
+		else if (b >= 0xe0 && b <= 0xef)
+			n = 2;
+		else if (b >= 0xf0 && b <= 0xf4)
+			n = 3;
+		else
+			return i;
+		if (b == 0xe0)
+			lo = 0xa0;
+		else if (b == 0xed)
+			hi = 0x9f;
+		else if (b == 0xf0)
+			lo = 0x90;
+		else if (b == 0xf4)
+			hi = 0x8f;
+		if (len - i <= n || p[i + 1] < lo || p[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 /* Run the parser over the whole stream, building c->root. */
 static int yaml_run(struct yaml_ctx *c, const uint8_t *data, size_t len)
 {
@@ -433,11 +475,18 @@ int moat_yaml_parse(const uint8_t *data, size_t len, const char *origin, size_t 
 {
 	struct yaml_ctx c = { .origin = origin ? origin : "yaml", .err = err,
 			      .max_depth = max_depth };
+	size_t bad;
 	int r;
 
 	if (len > max_bytes)
 		return moat_error_set(err, MOAT_E_LIMIT, "%s: %zu bytes, more than the limit of %zu",
 				      c.origin, len, max_bytes);
+	/* YAML streams are Unicode; libfyaml 0.7.12 also loops forever on some
+	 * malformed UTF-8 (in a directive), so bad bytes never reach it. */
+	bad = yaml_utf8_check(data, len);
+	if (bad < len)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: byte %zu: not valid UTF-8", c.origin,
+				      bad);
 	c.arena = moat_arena_open(0);
 	c.stack = c.arena ? moat_arena_newarray(c.arena, struct yaml_frame, max_depth + 1u) : NULL;
 	if (!c.stack) {

@@ -89,7 +89,7 @@ static void build_usage(FILE *out)
 	fprintf(out, "usage: moat db build --from PATH [--from PATH...] [-o FILE]\n\n"
 		"PATH: a feed file (OSV JSON/YAML, Debian tracker JSON, Alpine secdb, NVD 2.0,\n"
 		"      CISA KEV, EPSS CSV; optionally .gz/.zst), a directory of them, or a\n"
-		"      .tar, .tar.gz or .tar.zst archive of them.\n"
+		"      .tar, .tar.gz, .tar.zst or .zip archive of them.\n"
 		"  -o, --output FILE  the DB to write (default: $MOAT_DB or ~/.local/share/moat/vuln.db)\n");
 }
 

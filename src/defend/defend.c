@@ -331,7 +331,8 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 	}
 	p = track(d, rec);
 	if (d->o.containers)
-		c = moat_containers_lookup(d->o.containers, rec->hdr.mnt_ns, rec->hdr.tgid,
+		c = moat_containers_lookup(d->o.containers, rec->hdr.mnt_ns, rec->hdr.cgroup_id,
+					   rec->hdr.tgid,
 					   rec->hdr.ppid, rec->hdr.kind == MOAT_EV_EXEC, &fresh);
 	if (c && fresh)
 		new_container(d, c);

@@ -127,6 +127,8 @@ static void write_packages(struct moat_jw *jw, const struct moat_pkg_list *pkgs)
 		else
 			moat_jw_null(jw);
 		moat_jw_kstr(jw, "found_in", p->db_path);
+		if (p->evidence) /* language packages: "installed" or "lockfile" */
+			moat_jw_kstr(jw, "evidence", p->evidence);
 		moat_jw_kuint(jw, "files", p->n_files);
 		moat_jw_obj_end(jw);
 	}

@@ -3,12 +3,16 @@
  * container.c - attribution of processes to containers, cached per mount
  * namespace (every container has its own; host processes share the host's).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +40,7 @@ struct moat_containers {
 	unsigned n;
 	struct moat_container host;           /* sentinel for namespaces known to be host */
 	struct moat_container overflow;       /* answer when the table is full */
-	uint32_t host_ns[HOST_NS_MAX];        /* keys of the sentinel's entries */
+	struct moat_container_key host_keys[HOST_NS_MAX]; /* keys of the sentinel's entries */
 	unsigned n_host;
 };
 
@@ -228,6 +232,63 @@ static bool pid_container_id(uint32_t pid, char id[MOAT_CONTAINER_ID_LEN + 1], b
 	return moat_container_id_from_cgroup(buf, len, id);
 }
 
+/* Find the cgroup v2 directory whose inode is id (a cgroup id is its
+ * directory's kernfs inode), depth-first, bounded. Writes its path below
+ * the mount into out. */
+static bool find_cgroup(const char *dir, size_t root_len, uint64_t id, unsigned depth,
+			unsigned *budget, char *out, size_t cap)
+{
+	DIR *d;
+	struct dirent *de;
+	bool found = false;
+
+	if (depth > 8 || *budget == 0)
+		return false;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)) && *budget > 0) {
+		char sub[PATH_MAX];
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		(*budget)--;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= sizeof(sub))
+			continue;
+		if (de->d_ino == id) {
+			snprintf(out, cap, "0::%s\n", sub + root_len);
+			found = true;
+		} else {
+			found = find_cgroup(sub, root_len, id, depth + 1, budget, out, cap);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Container of a cgroup v2 id, for processes that exited before we looked. */
+static bool cgroup_container_id(uint64_t cgroup_id, char id[MOAT_CONTAINER_ID_LEN + 1])
+{
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	char line[PATH_MAX + 8];
+	unsigned budget = 20000;        /* directories visited at most */
+
+	if (!cgroup_id)
+		return false;
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		struct statfs sfs;
+
+		/* v1 hierarchies number their directories too: only cgroup2 ids mean anything */
+		if (statfs(roots[i], &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+			continue;
+		if (!find_cgroup(roots[i], strlen(roots[i]), cgroup_id, 0, &budget, line,
+				 sizeof(line)))
+			return false;
+		return moat_container_id_from_cgroup(line, strlen(line), id);
+	}
+	return false;
+}
+
 static uint32_t pid_mnt_ns(uint32_t pid)
 {
 	char path[64];
@@ -281,23 +342,24 @@ static void remember(struct moat_containers *cs, struct moat_container *c)
 {
 	/* the entry is owned by entries[] even if the map could not take it */
 	cs->entries[cs->n++] = c;
-	moat_hmap_put(&cs->by_ns, (const char *)&c->mnt_ns, sizeof(c->mnt_ns), c);
+	moat_hmap_put(&cs->by_ns, (const char *)&c->key, sizeof(c->key), c);
 }
 
-static void mark_host(struct moat_containers *cs, uint32_t mnt_ns)
+static void mark_host(struct moat_containers *cs, const struct moat_container_key *key)
 {
 	if (cs->n_host >= HOST_NS_MAX)
 		return;
-	cs->host_ns[cs->n_host] = mnt_ns;
-	if (moat_hmap_put(&cs->by_ns, (const char *)&cs->host_ns[cs->n_host], sizeof(mnt_ns),
+	cs->host_keys[cs->n_host] = *key;
+	if (moat_hmap_put(&cs->by_ns, (const char *)&cs->host_keys[cs->n_host], sizeof(*key),
 			  &cs->host) == 0)
 		cs->n_host++;
 }
 
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
-						    uint32_t pid, uint32_t ppid, bool recheck,
-						    bool *ret_new)
+						    uint64_t cgroup_id, uint32_t pid, uint32_t ppid,
+						    bool recheck, bool *ret_new)
 {
+	struct moat_container_key key = { .cgroup_id = cgroup_id };
 	struct moat_container *c;
 	char id[MOAT_CONTAINER_ID_LEN + 1];
 	bool gone = false;
@@ -309,19 +371,24 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 		mnt_ns = pid_mnt_ns(pid);
 	if (!mnt_ns || mnt_ns == cs->host_mnt_ns)
 		return NULL;
-	c = moat_hmap_get(&cs->by_ns, (const char *)&mnt_ns, sizeof(mnt_ns));
+	key.mnt_ns = mnt_ns;
+	c = moat_hmap_get(&cs->by_ns, (const char *)&key, sizeof(key));
 	if (c && !recheck)
 		return c == &cs->host ? NULL : c;
 	found = pid_container_id(pid, id, &gone);
 	/* the parent answers for a vanished child only if it shares its namespace */
 	if (!found && gone && ppid && pid_mnt_ns(ppid) == mnt_ns)
 		found = pid_container_id(ppid, id, &gone);
+	if (!found && gone && cgroup_container_id(cgroup_id, id)) {
+		found = true;
+		gone = false;
+	}
 	if (!found) {
 		/* only a live process proves "not a container"; a vanished one proves nothing */
 		if (gone)
 			return c == &cs->host ? NULL : c;
 		if (c != &cs->host)
-			mark_host(cs, mnt_ns);
+			mark_host(cs, &key);
 		return NULL;
 	}
 	/* namespace inodes are reused: the cached container may be a dead one */
@@ -332,6 +399,7 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 		return NULL;
 	memcpy(c->id, id, sizeof(c->id));
 	c->mnt_ns = mnt_ns;
+	c->key = key;
 	describe(cs, c);
 	if (cs->n >= CONTAINERS_MAX) {
 		/* table full: answer from a per-call slot rather than grow without bound */

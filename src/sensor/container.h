@@ -22,6 +22,14 @@ struct moat_containers;
 #define MOAT_CONTAINER_ID_LEN 64
 #define MOAT_CONTAINER_STR 256   /* name, image, pod, namespace: truncated to this */
 
+/* Cache key: namespace inodes are reused once a container is gone, cgroup v2
+ * ids are not (0 where the source does not know it). */
+struct moat_container_key {
+	uint64_t cgroup_id;
+	uint32_t mnt_ns;
+	uint32_t pad;
+};
+
 /* Owned by the cache; valid until moat_containers_close. */
 struct moat_container {
 	char id[MOAT_CONTAINER_ID_LEN + 1];
@@ -32,7 +40,8 @@ struct moat_container {
 	char k8s_ns[MOAT_CONTAINER_STR];      /* io.kubernetes.pod.namespace label */
 	uint64_t start_sec;                   /* State.StartedAt, seconds since the epoch */
 	int init_pid;                         /* State.Pid */
-	uint32_t mnt_ns;                      /* cache key */
+	uint32_t mnt_ns;
+	struct moat_container_key key;
 	bool described;                       /* the engine answered for it */
 };
 
@@ -43,7 +52,8 @@ int moat_containers_open(const char *docker_sock, struct moat_containers **ret,
 void moat_containers_close(struct moat_containers *cs);
 
 /*
- * Container of process pid (in mount namespace mnt_ns; ppid is tried when
+ * Container of process pid (in mount namespace mnt_ns and cgroup v2 cgroup_id,
+ * either 0 if unknown; ppid is tried when
  * pid already exited). NULL for a host process or when it cannot be told.
  * The kernel reuses namespace inodes once a container is gone, so callers
  * pass recheck on exec events: the cached answer is then checked against
@@ -51,8 +61,8 @@ void moat_containers_close(struct moat_containers *cs);
  * *ret_new (may be NULL) is set when this container was seen for the first time.
  */
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
-						    uint32_t pid, uint32_t ppid, bool recheck,
-						    bool *ret_new);
+						    uint64_t cgroup_id, uint32_t pid, uint32_t ppid,
+						    bool recheck, bool *ret_new);
 
 /* Stop a container through the engine (timeout_sec before SIGKILL). */
 int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,

@@ -8,7 +8,8 @@
  * and KEV/EPSS carried over to records that alias the CVE, withdrawn records
  * dropped, duplicate (ecosystem, package, vuln) entries joined) and writes
  * the file atomically. moat_dbb_load() walks files, directories and tar
- * archives (plain, gzip, zstd), sniffs each document and runs its parser.
+ * archives (plain, gzip, zstd) and zips, sniffs each document and runs its
+ * parser.
  */
 #ifndef MOAT_VULN_DB_BUILD_H
 #define MOAT_VULN_DB_BUILD_H
@@ -79,8 +80,8 @@ int moat_dbb_write(struct moat_dbb *dbb, const char *path, int64_t built,
 
 const struct moat_dbb_stats *moat_dbb_stats(const struct moat_dbb *dbb);
 
-/* Walk path: a directory (recursively, sorted), a feed file, or a .tar /
- * .tar.gz / .tgz / .tar.zst archive. Each document is sniffed and parsed
+/* Walk path: a directory (recursively, sorted), a feed file, a .tar /
+ * .tar.gz / .tgz / .tar.zst archive or a .zip. Each document is sniffed and parsed
  * into dbb; the source's origin is path. Unrecognised documents are counted
  * in stats.ignored; a parse error stops the load with the document's name
  * (e.g. "osv-go.tar.zst:data/osv/GO-2024-1.json: ..."). */

@@ -203,11 +203,13 @@ static int num_opt_cmp(bool ha, struct num a, bool hb, struct num b, int absent)
  * case-insensitively; a shorter equal prefix sorts first. */
 static int local_cmp(const struct pep440 *a, const struct pep440 *b)
 {
-	struct cur x = { a->local, a->local + a->local_len };
-	struct cur y = { b->local, b->local + b->local_len };
+	struct cur x;
+	struct cur y;
 
 	if (!a->local || !b->local)
 		return (a->local != NULL) - (b->local != NULL);
+	x = (struct cur){ a->local, a->local + a->local_len };
+	y = (struct cur){ b->local, b->local + b->local_len };
 	for (;;) {
 		const char *sx = x.p;
 		const char *sy = y.p;

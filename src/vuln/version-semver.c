@@ -99,7 +99,7 @@ static bool parse_tail(struct cur *c, enum sv_mode mode, struct sv *v)
 
 	v->pre = NULL;
 	v->pre_len = 0;
-	if (c->p < c->end && *c->p != '+') {
+	if (c->p < c->end && (*c->p == '-' || (loose && is_ident_char(*c->p)))) {
 		const char *start = c->p;
 
 		if (*c->p == '-') {
@@ -109,7 +109,7 @@ static bool parse_tail(struct cur *c, enum sv_mode mode, struct sv *v)
 				if (!loose || !parse_idents(&t, loose, false))
 					return false;
 			}
-		} else if (!loose || !parse_idents(&t, loose, false)) {
+		} else if (!parse_idents(&t, loose, false)) {
 			return false;
 		}
 		v->pre = start;

@@ -118,8 +118,25 @@ run_moat build-cut db build --from "$W/cut.tar.zst" -o "$W/cut.db"
 [ "$RC" = 2 ] || failures+=("build from a cut archive: $(describe_rc "$RC"), want exit 2")
 [ ! -e "$W/cut.db" ] || failures+=("build from a cut archive wrote a DB")
 
+# 9. the same OSV records as a zip (OSV's all.zip layout) give the same counts
+$PY - "$VD/osv-go.tar.zst" "$W/osv-go.zip" <<'PYEOF'
+import io, subprocess, sys, tarfile, zipfile
+raw = subprocess.run(["zstd", "-dc", sys.argv[1]], check=True, capture_output=True).stdout
+with tarfile.open(fileobj=io.BytesIO(raw)) as t, \
+        zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    for m in t.getmembers():
+        if m.isfile():
+            z.writestr(m.name.rsplit("/", 1)[-1], t.extractfile(m).read())
+PYEOF
+run_moat build-zip db build --from "$W/osv-go.zip" -o "$W/zip.db"
+run_moat build-tar db build --from "$VD/osv-go.tar.zst" -o "$W/tar.db"
+zip_counts=$(grep -o '[0-9]* vulnerabilities, [0-9]* entries for [0-9]* packages' "$W/build-zip.err" || true)
+tar_counts=$(grep -o '[0-9]* vulnerabilities, [0-9]* entries for [0-9]* packages' "$W/build-tar.err" || true)
+[ -n "$zip_counts" ] && [ "$zip_counts" = "$tar_counts" ] ||
+    failures+=("zip build: '$zip_counts', tar build: '$tar_counts'")
+
 if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "update, 8 failure modes, redirects"
+pass "update, 8 failure modes, redirects, zip input"

@@ -704,6 +704,9 @@ static void test_feed_osv__yaml_errors(void)
 		{ "a: [1, 2\nb: c", MOAT_E_FORMAT, "y.yaml: line " },
 		{ "[[[[1]]]]", MOAT_E_FORMAT, "nesting is too deep" },
 		{ "a: \"\\xff\"\n", 0, NULL },
+		/* libfyaml 0.7.12 loops forever on this (fuzz finding). */
+		{ "%YAML\x95 1.2\n---\na: b\n", MOAT_E_FORMAT, "y.yaml: byte 5: not valid UTF-8" },
+		{ "a: \xed\xa0\x80\n", MOAT_E_FORMAT, "byte 3: not valid UTF-8" },
 		{ "", 0, NULL },
 	};
 

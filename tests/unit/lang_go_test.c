@@ -9,7 +9,9 @@
  *   containerd, ctr, runc), any other Go binaries found here, and the demo
  *   module of tests/data/lang/go built for amd64, 386, ppc64 and mips (ELF64
  *   and ELF32, little and big endian), each also without section headers and
- *   rewritten in the pre-1.18 pointer layout (build-fixtures.sh, goelf.py);
+ *   rewritten in the pre-1.18 pointer layout (build-fixtures.sh, goelf.py),
+ *   and small ELF files holding only the build info cut out of these and of
+ *   dockerd and terraform (tests/data/lang/go/mini, always present);
  * - `go mod edit -json` for go.mod files (Debian's golang-1.19-src and the
  *   demo); go.sum against its own "/go.mod"-free lines.
  *
@@ -49,6 +51,12 @@ static const char *const fixture_bins[] = {
 	"demo-386", "demo-386-noshdr", "demo-386-old",
 	"demo-ppc64", "demo-ppc64-noshdr", "demo-ppc64-old",
 	"demo-mips", "demo-mips-noshdr", "demo-mips-old",
+};
+
+/* Build info cut out of real binaries (goelf.py mini), kept in the tree. */
+static const char *const mini_bins[] = {
+	"demo-amd64", "demo-amd64-noshdr", "demo-386", "demo-386-old", "demo-ppc64",
+	"demo-mips", "demo-mips-old", "demo-mips-old-noshdr", "dockerd", "terraform",
 };
 
 static bool have_go(void)
@@ -343,6 +351,22 @@ static void test_lang_go__demo_binaries(void)
 	}
 }
 
+static void test_lang_go__mini_binaries(void)
+{
+	const char *src = getenv("MOAT_SRC") ? getenv("MOAT_SRC") : ".";
+	char path[2 * MAX_PATH];
+
+	if (!have_go()) {
+		printf("# SKIP golang-go is not installed\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(mini_bins) / sizeof(mini_bins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tests/data/lang/go/mini/%s", src, mini_bins[i]);
+		CHECK(access(path, R_OK) == 0);
+		check_go_binary(path);
+	}
+}
+
 static void test_lang_go__stdlib_version(void)
 {
 	/* Go's own tag-to-semver mapping (golang.org/x/vuln internal/semver). */
@@ -523,6 +547,7 @@ int main(void)
 {
 	find_fixtures();
 	MOAT_RUN(test_lang_go__stdlib_version);
+	MOAT_RUN(test_lang_go__mini_binaries);
 	MOAT_RUN(test_lang_go__system_binaries);
 	MOAT_RUN(test_lang_go__demo_binaries);
 	MOAT_RUN(test_lang_go__gomod);

@@ -147,7 +147,7 @@ out:
 /* tomllib (Python >= 3.11) is the independent TOML reader. */
 static void check_cargo_lock(const char *path)
 {
-	char cmd[MAX_PATH + 256];
+	char cmd[3 * MAX_PATH];
 	struct moat_arena *arena = moat_arena_open(0);
 	struct moat_error err = { 0 };
 	struct moat_rust_crate *crates = NULL;
