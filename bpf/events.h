@@ -24,6 +24,7 @@
 #define MOAT_EV_PREFIX_LEN 64     /* one entry of the sensitive-path table */
 #define MOAT_EV_PREFIX_MAX 32     /* entries in that table */
 #define MOAT_EV_SOCKADDR_LEN 28   /* sizeof(struct sockaddr_in6) */
+#define MOAT_EV_CGROUP_LEN 80     /* last path segment of the exec'ing task's cgroup */
 
 enum moat_ev_kind {
 	MOAT_EV_EXEC = 1,
@@ -94,6 +95,11 @@ struct moat_ev_exec {
 	__u32 args_len;                /* bytes used in args */
 	char filename[MOAT_EV_PATH_LEN];
 	char args[MOAT_EV_ARGS_LEN];
+	/* Name of the task's cgroup (v2, else the v1 memory controller's): for
+	 * a container, "<id>", "docker-<id>.scope", ... Lets user space name the
+	 * container even when the process and its cgroup are gone by the time
+	 * the record is read. */
+	char cgroup[MOAT_EV_CGROUP_LEN];
 };
 
 struct moat_ev_exit {

@@ -263,6 +263,27 @@ static __always_inline void exec_verdict(struct moat_ev_exec *e)
 	}
 }
 
+/* Leaf name of the v2 cgroup; on a v1-only task (v2 root, empty name) the memory controller's. */
+static __always_inline void exec_cgroup(struct moat_ev_exec *e, struct task_struct *task)
+{
+	const char *name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
+	int mem = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+	e->cgroup[0] = 0;
+	if (name)
+		bpf_probe_read_kernel_str(e->cgroup, sizeof(e->cgroup), name);
+	if (e->cgroup[0] == 0 && mem >= 0 && mem < 16) {
+		struct css_set *cset = BPF_CORE_READ(task, cgroups);
+		struct cgroup_subsys_state *css = NULL;
+
+		/* address arithmetic only; the read goes through the helper */
+		bpf_probe_read_kernel(&css, sizeof(css), &cset->subsys[mem & 15]);
+		name = BPF_CORE_READ(css, cgroup, kn, name);
+		if (name)
+			bpf_probe_read_kernel_str(e->cgroup, sizeof(e->cgroup), name);
+	}
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -288,6 +309,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (fd_is_socket(fds, max_fds, 1))
 		e->flags |= MOAT_EXEC_STDOUT_SOCK;
 	exec_args(e, task);
+	exec_cgroup(e, task);
 	exec_verdict(e);
 	submit(e, sizeof(*e), MOAT_EV_EXEC);
 	return 0;

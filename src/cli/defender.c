@@ -132,6 +132,9 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	if (r < 0)
 		return r;
 	attached = moat_sensor_attached(run->sensor, &total);
+	if (moat_sensor_fallback_reason(run->sensor))
+		fprintf(stderr, "moat defender: eBPF unavailable, using the fallback: %s\n",
+			moat_sensor_fallback_reason(run->sensor));
 	fprintf(stderr, "moat defender: sensor %s, %u of %u probes attached, %zu rules, "
 			"%zu path prefixes\n", moat_sensor_mode_name(run->sensor), attached, total,
 		moat_rules_count(run->rules), so.n_prefixes);

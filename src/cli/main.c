@@ -10,6 +10,8 @@ static const struct moat_cmd commands[] = {
 	{ "scan", "scan an image for packages and findings", moat_cmd_scan },
 	{ "sbom", "write a CycloneDX or SPDX SBOM of an image", moat_cmd_sbom },
 	{ "db", "build, inspect and update the vulnerability DB", moat_cmd_db },
+	{ "base", "register base images for owner attribution (add, list)", moat_cmd_base },
+	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
 	{ "version", "print the version", moat_cmd_version },

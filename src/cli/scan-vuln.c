@@ -82,8 +82,8 @@ static int scan_severity_mask(const char *list, unsigned *ret_mask)
 			return -EINVAL;
 		memcpy(word, p, n);
 		word[n] = '\0';
-		rank = strcmp(word, "unknown") ? moat_severity_rank(word) : -1;
-		if (rank < 0 && strcmp(word, "unknown"))
+		rank = strcmp(word, "unknown") != 0 ? moat_severity_rank(word) : -1;
+		if (rank < 0 && strcmp(word, "unknown") != 0)
 			return -EINVAL;
 		mask |= 1u << (rank + 1);
 		p += n + (p[n] == ',');
@@ -349,7 +349,8 @@ static int run_gate(const struct vuln_args *va, struct vuln_state *st, struct mo
 	g->fail_on = va->fail_on;
 	g->fail_on_fixable = va->fail_on_fixable;
 	g->fail_on_risk = va->fail_on_risk;
-	g->breaking = moat_arena_calloc(arena, st->list.count + 1, sizeof(*g->breaking));
+	g->breaking = moat_arena_calloc(arena, st->list.count + 1,
+					sizeof(*g->breaking)); /* NOLINT(bugprone-sizeof-expression) */
 	if (!g->breaking)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	for (size_t i = 0; i < st->list.count; i++) {
@@ -442,7 +443,8 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	policy_ignores(va, st);
 	apply_filters(va, st);
 	if (st->list.count)
-		qsort(st->list.items, st->list.count, sizeof(*st->list.items), cmp_findings);
+		qsort(st->list.items, st->list.count,
+		      sizeof(*st->list.items), cmp_findings); /* NOLINT(bugprone-sizeof-expression) */
 	for (size_t i = 0; i < st->list.count; i++)
 		st->n_suppressed += st->list.items[i]->suppressed != NULL;
 	if ((r = run_gate(va, st, cat->arena, err)) < 0)

@@ -15,6 +15,7 @@
 #include "sbom/catalog.h"
 #include "sbom/lang.h"
 #include "cli.h"
+#include "scan-run.h"
 #include "scan-vuln.h"
 #include "moat-config.h"
 
@@ -70,14 +71,6 @@ static void pg_end(void *ctx, unsigned index)
 	fprintf(stderr, "\rmoat: layer %u read%20s\n", index + 1, "");
 }
 
-static int exit_code(int r)
-{
-	if (moat_error_is_input(r) || r == -ENOENT || r == -EACCES || r == -ENOTDIR ||
-	    r == -EISDIR || r == -ELOOP)
-		return MOAT_EXIT_USAGE;
-	return MOAT_EXIT_INTERNAL;
-}
-
 /* Write the whole buffer to path via a temp file and rename, or to stdout. */
 static int emit(const char *path, const struct moat_buf *buf)
 {
@@ -117,7 +110,7 @@ static void usage(FILE *out, const char *cmd)
 		"  -h, --help              this help\n",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
 					   : "table (default), json, sarif, junit, html, cyclonedx");
-	if (strcmp(cmd, "sbom"))
+	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
 }
 
@@ -254,79 +247,46 @@ static void print_gate(const struct moat_gate *gate)
 	fprintf(stderr, "%s\n", gate->n_breaking > 20 ? ", ..." : "");
 }
 
-/* Name the input once: most messages already start with it. */
-static void report_error(const char *cmd, const char *target, int r, const struct moat_error *err)
-{
-	const char *colon = strchr(target, ':');
-	const char *path = colon && target[0] != '/' ? colon + 1 : target;
-	const char *msg = err->msg[0] ? err->msg : moat_strerror(r);
-
-	if (!strncmp(msg, target, strlen(target)) || !strncmp(msg, path, strlen(path)))
-		fprintf(stderr, "moat %s: %s\n", cmd, msg);
-	else
-		fprintf(stderr, "moat %s: %s: %s\n", cmd, target, msg);
-}
-
 static int run(int argc, char **argv, bool sbom)
 {
 	struct scan_args a;
 	struct progress_state ps = { 0 };
 	struct moat_progress progress = { pg_begin, pg_bytes, pg_end, &ps };
-	struct moat_image_opts opts = { 0 };
-	struct moat_image *img = NULL;
-	struct moat_catalog_ctx cat = { 0 };
-	struct moat_lang *lang = NULL;
-	struct moat_scan_result res = { 0 };
-	struct vuln_state vs = { 0 };
+	struct scan_run_opts ro = { 0 };
+	struct scan_run sr = { 0 };
 	struct moat_error err = { 0 };
 	struct moat_buf out;
+	bool gate_failed;
 	int r;
 
 	r = parse_args(argc, argv, sbom, &a);
 	if (r != 0)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
-	opts.target = a.target;
-	opts.limits = a.limits;
-	opts.docker_host = a.docker_host;
-	opts.want_content = moat_catalog_want;
-	opts.visit_file = a.no_lang ? NULL : moat_lang_visit;
+	ro.target = a.target;
+	ro.limits = a.limits;
+	ro.docker_host = a.docker_host;
+	ro.no_lang = a.no_lang;
+	ro.vulns = !sbom;
+	ro.vuln = &a.vuln;
 	/* Progress only for people: a terminal, and a human format. */
 	if (a.progress && a.format == FMT_TABLE && isatty(STDERR_FILENO))
-		opts.progress = &progress;
+		ro.progress = &progress;
 	moat_buf_init(&out, 0);
-	moat_limits_fill(&opts.limits);
-	r = moat_lang_open(&opts.limits, &lang, &err);
-	opts.visit_ctx = lang;
+	r = scan_run_open(&ro, &sr, &err);
 	if (r == 0)
-		r = moat_image_open(&opts, &img, &err);
-	if (r == 0) {
-		cat.fs = moat_image_fs(img);
-		cat.arena = moat_image_arena(img);
-		cat.meta = moat_image_meta(img);
-		cat.limits = &opts.limits;
-		cat.lang = lang;
-		r = moat_catalog_run(&cat, &err);
-	}
-	if (r == 0) {
-		res = (struct moat_scan_result){ cat.meta, &cat.os, &cat.pkgs, &cat.removed, cat.fs };
-		if (!sbom)
-			r = scan_vulns(&a.vuln, &opts, &cat, &vs, &res, &err);
-	}
-	if (r == 0)
-		r = render(&a, &cat, &res, &out, &err);
+		r = render(&a, &sr.cat, &sr.res, &out, &err);
 	if (r == 0 && (r = emit(a.output, &out)) < 0)
 		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
 	if (r < 0)
-		report_error(sbom ? "sbom" : "scan", a.target, r, &err);
+		scan_report_error(sbom ? "sbom" : "scan", a.target, r, &err);
 	moat_buf_release(&out);
-	if (r == 0 && vs.gate.failed)
-		print_gate(&vs.gate);
-	moat_image_close(img);
-	moat_lang_close(lang);
-	scan_vulns_release(&vs);
-	if (r == 0 && vs.gate.failed)
+	gate_failed = r == 0 && sr.vs.gate.failed;
+	if (gate_failed)
+		print_gate(&sr.vs.gate);
+	scan_run_close(&sr);
+	if (gate_failed)
 		return MOAT_EXIT_POLICY;
-	return r < 0 ? exit_code(r) : MOAT_EXIT_OK;
+	return r < 0 ? scan_exit_code(r) : MOAT_EXIT_OK;
 }
 
 int moat_cmd_scan(int argc, char **argv)

@@ -332,8 +332,9 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 	p = track(d, rec);
 	if (d->o.containers)
 		c = moat_containers_lookup(d->o.containers, rec->hdr.mnt_ns, rec->hdr.cgroup_id,
-					   rec->hdr.tgid,
-					   rec->hdr.ppid, rec->hdr.kind == MOAT_EV_EXEC, &fresh);
+					   rec->hdr.kind == MOAT_EV_EXEC ? rec->exec.cgroup : NULL,
+					   rec->hdr.tgid, rec->hdr.ppid,
+					   rec->hdr.kind == MOAT_EV_EXEC, &fresh);
 	if (c && fresh)
 		new_container(d, c);
 	build_view(d, rec, p, c);

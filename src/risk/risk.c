@@ -126,7 +126,7 @@ static void exploit_factors(struct moat_risk *risk, double *score,
 		add(risk, score, "epss", 10 * f->epss);
 	if (f->published && strlen(f->published) >= 4) {
 		/* Older flaws have had time to grow public exploits. */
-		int year = atoi(f->published);
+		int year = (int)strtol(f->published, NULL, 10);
 		struct tm tm;
 
 		gmtime_r(&now, &tm);

@@ -355,9 +355,25 @@ static void mark_host(struct moat_containers *cs, const struct moat_container_ke
 		cs->n_host++;
 }
 
+/* A cgroup directory name that is a container ID, with or without runtime decoration. */
+static bool id_from_segment(const char *name, char id[MOAT_CONTAINER_ID_LEN + 1])
+{
+	struct moat_slice seg;
+
+	if (!name)
+		return false;
+	seg = strip_runtime(moat_slice_str(name));
+	if (!is_hex64(seg))
+		return false;
+	memcpy(id, seg.ptr, MOAT_CONTAINER_ID_LEN);
+	id[MOAT_CONTAINER_ID_LEN] = 0;
+	return true;
+}
+
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
-						    uint64_t cgroup_id, uint32_t pid, uint32_t ppid,
-						    bool recheck, bool *ret_new)
+						    uint64_t cgroup_id, const char *cgroup_name,
+						    uint32_t pid, uint32_t ppid, bool recheck,
+						    bool *ret_new)
 {
 	struct moat_container_key key = { .cgroup_id = cgroup_id };
 	struct moat_container *c;
@@ -375,7 +391,9 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 	c = moat_hmap_get(&cs->by_ns, (const char *)&key, sizeof(key));
 	if (c && !recheck)
 		return c == &cs->host ? NULL : c;
-	found = pid_container_id(pid, id, &gone);
+	found = id_from_segment(cgroup_name, id);
+	if (!found)
+		found = pid_container_id(pid, id, &gone);
 	/* the parent answers for a vanished child only if it shares its namespace */
 	if (!found && gone && ppid && pid_mnt_ns(ppid) == mnt_ns)
 		found = pid_container_id(ppid, id, &gone);

@@ -53,7 +53,8 @@ void moat_containers_close(struct moat_containers *cs);
 
 /*
  * Container of process pid (in mount namespace mnt_ns and cgroup v2 cgroup_id,
- * either 0 if unknown; ppid is tried when
+ * either 0 if unknown; cgroup_name, the leaf name of its cgroup if known
+ * (exec records carry it), answers first; then /proc/PID/cgroup; ppid is tried when
  * pid already exited). NULL for a host process or when it cannot be told.
  * The kernel reuses namespace inodes once a container is gone, so callers
  * pass recheck on exec events: the cached answer is then checked against
@@ -61,8 +62,9 @@ void moat_containers_close(struct moat_containers *cs);
  * *ret_new (may be NULL) is set when this container was seen for the first time.
  */
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
-						    uint64_t cgroup_id, uint32_t pid, uint32_t ppid,
-						    bool recheck, bool *ret_new);
+						    uint64_t cgroup_id, const char *cgroup_name,
+						    uint32_t pid, uint32_t ppid, bool recheck,
+						    bool *ret_new);
 
 /* Stop a container through the engine (timeout_sec before SIGKILL). */
 int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,

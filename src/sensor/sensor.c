@@ -18,8 +18,8 @@
 _Static_assert(sizeof(struct moat_ev_hdr) == 72, "moat_ev_hdr layout");
 _Static_assert(offsetof(struct moat_ev_hdr, cgroup_id) == 40, "moat_ev_hdr.cgroup_id");
 _Static_assert(offsetof(struct moat_ev_exec, filename) == 104, "moat_ev_exec.filename");
-_Static_assert(sizeof(struct moat_ev_exec) == 104 + MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN,
-	       "moat_ev_exec layout");
+_Static_assert(sizeof(struct moat_ev_exec) ==
+	       104 + MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN, "moat_ev_exec layout");
 _Static_assert(sizeof(struct moat_ev_file) == 96 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
 _Static_assert(sizeof(struct moat_ev_net) == 216, "moat_ev_net layout");
 _Static_assert(sizeof(struct moat_ev_generic) == 104, "moat_ev_generic layout");
@@ -31,6 +31,7 @@ struct moat_sensor {
 	void *cb_ctx;
 	uint64_t malformed;
 	unsigned next;
+	char why_fallback[MOAT_ERRMSG_MAX];     /* the eBPF backend's error, if it failed */
 	union moat_sensor_rec pool[SENSOR_POOL];
 };
 
@@ -95,6 +96,7 @@ static void terminate_strings(union moat_sensor_rec *r)
 	case sizeof(struct moat_ev_exec):
 		r->exec.filename[MOAT_EV_PATH_LEN - 1] = 0;
 		r->exec.args[MOAT_EV_ARGS_LEN - 1] = 0;
+		r->exec.cgroup[MOAT_EV_CGROUP_LEN - 1] = 0;
 		if (r->exec.args_len > MOAT_EV_ARGS_LEN - 1)
 			r->exec.args_len = MOAT_EV_ARGS_LEN - 1;
 		break;
@@ -148,8 +150,11 @@ int moat_sensor_open(const struct moat_sensor_opts *opts, struct moat_sensor **r
 		return moat_error_set(err, -ENOMEM, "sensor: out of memory");
 	if (opts->mode != MOAT_SENSOR_FALLBACK)
 		r = try_backend(sensor, &sensor_bpf_backend, opts, err);
-	if (r < 0 && opts->mode != MOAT_SENSOR_BPF)
+	if (r < 0 && opts->mode != MOAT_SENSOR_BPF) {
+		if (err)
+			memcpy(sensor->why_fallback, err->msg, sizeof(sensor->why_fallback));
 		r = try_backend(sensor, &sensor_fallback_backend, opts, err);
+	}
 	if (r < 0) {
 		free(sensor);
 		return r;
@@ -207,4 +212,9 @@ int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path)
 	if (!path || strlen(path) >= MOAT_EV_PATH_LEN)
 		return MOAT_E_USAGE;
 	return sensor->be->deny(sensor->state, path);
+}
+
+const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)
+{
+	return sensor->why_fallback[0] ? sensor->why_fallback : NULL;
 }

@@ -59,6 +59,9 @@ void moat_sensor_close(struct moat_sensor *sensor);
 int moat_sensor_poll(struct moat_sensor *sensor, int timeout_ms, moat_sensor_cb cb, void *ctx,
 		     struct moat_error *err);
 
+/* Why the eBPF backend was not used when the sensor fell back on its own
+ * (mode AUTO), else NULL. Owned by the sensor. */
+const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor);
 /* "ebpf" or "fallback". */
 const char *moat_sensor_mode_name(const struct moat_sensor *sensor);
 /* Probes attached and probes tried (a probe = one program or one source). */

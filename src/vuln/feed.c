@@ -85,7 +85,8 @@ static const char *sniff_yaml(struct moat_slice head)
 {
 	if (has(head, "packages:") && (has(head, "pkg:") || has(head, "secfixes:")))
 		return "alpine-secdb";
-	if (has(head, "secfixes:"))
+	/* An empty branch file (v3.3/community.yaml) has "packages:" and no entries. */
+	if (has(head, "secfixes:") || (has(head, "packages:") && has(head, "distroversion:")))
 		return "alpine-secdb";
 	if (has(head, "id:") && (has(head, "affected:") || has(head, "modified:")))
 		return "osv";

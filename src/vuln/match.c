@@ -119,28 +119,31 @@ static int entry_applies(enum moat_vscheme scheme, const struct moat_vulndb_entr
 			 struct moat_error *err)
 {
 	bool in = false;
-	int r;
+	int r = 0;
 
 	*ret_hit = false;
 	*ret_fixed = NULL;
 	if (e->status == MOAT_ADV_NOT_AFFECTED)
 		return 0;
-	for (size_t i = 0; i < e->n_versions && !in; i++)
-		in = !strcmp(e->versions[i], version);
 	if (!e->n_ranges && !e->n_versions) {
 		/* No ranges: "open" / "will not fix" entries cover every version. */
 		*ret_hit = e->status == MOAT_ADV_UNFIXED || e->status == MOAT_ADV_WONT_FIX;
 		return 0;
 	}
-	for (size_t i = 0; i < e->n_ranges && !in; i++) {
+	/* Ranges first: a version listed in versions[] too still gets its
+	 * interval's fix. */
+	for (size_t i = 0; i < e->n_ranges && !in && r == 0; i++) {
 		r = moat_ranges_contain(scheme, e->range_type, &e->ranges[i], 1, version, &in, err);
-		if (r < 0)
-			return r;
 		if (in)
 			*ret_fixed = e->ranges[i].fixed;
 	}
+	/* An explicit listing holds even when the version does not parse. */
+	for (size_t i = 0; i < e->n_versions && !in; i++)
+		in = !strcmp(e->versions[i], version);
+	if (in && r < 0)
+		memset(err, 0, sizeof(*err));
 	*ret_hit = in;
-	return 0;
+	return in ? 0 : r;
 }
 
 static const char *severity_from_score(double score)
@@ -214,7 +217,7 @@ static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 		f->aliases[f->n_aliases++] = moat_vulndb_vuln_alias(db, &v, i);
 	/* CVSS first: it is comparable across feeds; then the record's word, then the vendor's. */
 	sev = severity_from_score(f->cvss_score);
-	if (!sev && v.severity && strcmp(v.severity, "unknown"))
+	if (!sev && v.severity && strcmp(v.severity, "unknown") != 0)
 		sev = v.severity;
 	if (!sev)
 		sev = vendor_to_severity(f->vendor_severity);

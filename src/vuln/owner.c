@@ -252,13 +252,32 @@ int moat_base_index_add(struct moat_base_index *index, const char *name,
 	return r;
 }
 
+size_t moat_base_index_count(const struct moat_base_index *index)
+{
+	return index ? index->n : 0;
+}
+
+void moat_base_index_entry(const struct moat_base_index *index, size_t i,
+			   struct moat_base_entry *ret_entry)
+{
+	const struct entry *e = &index->entries[i];
+
+	*ret_entry = (struct moat_base_entry){ e->name, e->config_digest, e->manifest_digest,
+					       e->n_diff_ids, e->user };
+}
+
+const char *moat_base_index_path(const struct moat_base_index *index)
+{
+	return index->path;
+}
+
 /* How many bottom layers of meta equal the entry's whole chain (0 if not a prefix). */
 static size_t prefix_len(const struct entry *e, const struct moat_image_meta *meta)
 {
 	if (e->n_diff_ids > meta->n_layers)
 		return 0;
 	for (size_t i = 0; i < e->n_diff_ids; i++)
-		if (!meta->layers[i].diff_id || strcmp(e->diff_ids[i], meta->layers[i].diff_id))
+		if (!meta->layers[i].diff_id || strcmp(e->diff_ids[i], meta->layers[i].diff_id) != 0)
 			return 0;
 	return e->n_diff_ids;
 }
@@ -279,7 +298,7 @@ static int from_explicit(const struct moat_image_meta *meta, const struct moat_i
 		goto mismatch;
 	for (size_t i = 0; i < base->n_layers; i++)
 		if (!base->layers[i].diff_id || !meta->layers[i].diff_id ||
-		    strcmp(base->layers[i].diff_id, meta->layers[i].diff_id))
+		    strcmp(base->layers[i].diff_id, meta->layers[i].diff_id) != 0)
 			goto mismatch;
 	ret->name = moat_arena_strdup(arena, name ? name : base->ref ? base->ref : "base");
 	ret->n_layers = base->n_layers;

@@ -42,6 +42,22 @@ void moat_base_index_close(struct moat_base_index *index);
 int moat_base_index_add(struct moat_base_index *index, const char *name,
 			const struct moat_image_meta *meta, bool user, struct moat_error *err);
 
+/* One index entry as `moat base list` shows it; strings borrowed from the index. */
+struct moat_base_entry {
+	const char *name;
+	const char *config_digest;
+	const char *manifest_digest;    /* NULL when the source had none */
+	size_t n_layers;
+	bool user;                      /* registered with `moat base add` */
+};
+
+/* Entries in file order; i < moat_base_index_count(). */
+size_t moat_base_index_count(const struct moat_base_index *index);
+void moat_base_index_entry(const struct moat_base_index *index, size_t i,
+			   struct moat_base_entry *ret_entry);
+/* The file the index reads and appends to. */
+const char *moat_base_index_path(const struct moat_base_index *index);
+
 /* Find the base of meta. explicit_base (may be NULL) is the --base-image
  * image. Fills *ret_base (n_layers 0 when unknown); strings in arena. */
 int moat_base_find(struct moat_base_index *index, const struct moat_image_meta *meta,

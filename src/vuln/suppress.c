@@ -57,7 +57,7 @@ static bool pkg_matches(const struct moat_vuln_finding *f, const char *ref)
 
 	if (!ref || !*ref)
 		return true;
-	if (strncmp(ref, "pkg:", 4))
+	if (strncmp(ref, "pkg:", 4) != 0)
 		return !strcmp(ref, f->pkg->name) ||
 		       (f->pkg->source_name && !strcmp(ref, f->pkg->source_name));
 	if (!purl)
@@ -143,7 +143,7 @@ static void openvex(const json_t *doc, struct moat_vuln_list *list)
 		const json_t *products = json_object_get(stmt, "products"), *p;
 		size_t k;
 
-		if (!id || !status || (strcmp(status, "not_affected") && strcmp(status, "fixed")))
+		if (!id || !status || (strcmp(status, "not_affected") != 0 && strcmp(status, "fixed") != 0))
 			continue;
 		if (!json_array_size(products))
 			suppress(list, id, NULL, "vex: not affected");
@@ -170,8 +170,9 @@ static void cyclonedx_vex(const json_t *doc, struct moat_vuln_list *list)
 		const json_t *affects = json_object_get(v, "affects"), *a;
 		size_t k;
 
-		if (!id || !state || (strcmp(state, "not_affected") && strcmp(state, "false_positive") &&
-				      strncmp(state, "resolved", 8)))
+		if (!id || !state || (strcmp(state, "not_affected") != 0 &&
+				      strcmp(state, "false_positive") != 0 &&
+				      strncmp(state, "resolved", 8) != 0))
 			continue;
 		if (!json_array_size(affects))
 			suppress(list, id, NULL, "vex: not affected");

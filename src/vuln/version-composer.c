@@ -13,7 +13,7 @@
 
 #include "version-int.h"
 
-#define NORM_MAX (2 * MOAT_VERSION_MAX)
+#define NORM_MAX ((size_t)2 * MOAT_VERSION_MAX)
 
 struct cbuf {
 	char s[NORM_MAX + 1];
@@ -352,16 +352,16 @@ static void canonicalize(const char *s, size_t len, struct cbuf *out)
 		bool ld = vs_isdigit(lp);
 		bool cd = vs_isdigit(c);
 
-		if (c == '-' || c == '_' || c == '+') {
+		bool special = c == '-' || c == '_' || c == '+';
+		bool shift = !special && lp != '.' && c != '.' && ld != cd;
+
+		/* specials and other non-alnum bytes become '.'; a digit/non-digit shift
+		 * gets a '.' in front and keeps the byte (PHP checks them in this order) */
+		if (special || shift || (!cd && !vs_isalpha(c))) {
 			if (out->s[out->n - 1] != '.')
 				out->s[out->n++] = '.';
-		} else if (lp != '.' && c != '.' && ld != cd) {
-			if (out->s[out->n - 1] != '.')
-				out->s[out->n++] = '.';
-			out->s[out->n++] = c;
-		} else if (!cd && !vs_isalpha(c)) {
-			if (out->s[out->n - 1] != '.')
-				out->s[out->n++] = '.';
+			if (shift)
+				out->s[out->n++] = c;
 		} else {
 			out->s[out->n++] = c;
 		}

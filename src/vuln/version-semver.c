@@ -347,14 +347,13 @@ static void caret_tilde(struct rstate *st, const struct xr *x, bool caret)
 	if (x->x[0])
 		return; /* any */
 	emit(st, ROP_GE, M, m, p, lp, ll);
-	if (x->x[1])
+	/* ^ bumps the first non-zero component given, ~ the minor (the major for ~1) */
+	if (x->x[1] || (caret && !x->zero[0]))
 		emit(st, ROP_LT, M + 1, 0, 0, PRE0, 1);
-	else if (!caret || (x->zero[0] && (x->x[2] || !x->zero[1])))
+	else if (!caret || x->x[2] || !x->zero[1])
 		emit(st, ROP_LT, M, m + 1, 0, PRE0, 1);
-	else if (x->zero[0])
-		emit(st, ROP_LT, M, m, p + 1, PRE0, 1);
 	else
-		emit(st, ROP_LT, M + 1, 0, 0, PRE0, 1);
+		emit(st, ROP_LT, M, m, p + 1, PRE0, 1);
 }
 
 static bool xrange(struct rstate *st, enum rop op, bool has_op, const struct xr *x)

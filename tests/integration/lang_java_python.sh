@@ -59,10 +59,14 @@ name = "local"
 [packages]
 pip = {file = "$pipw"}
 setuptools = {file = "$stw"}
+
+[requires]
+python_version = "$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 EOF
 export POETRY_VIRTUALENVS_PATH=$W/venvs PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 \
-    PIPENV_PYTHON=/usr/bin/python3 PIPENV_YES=1 HOME=$W/home \
-    VIRTUALENV_NO_DOWNLOAD=1 VIRTUALENV_NO_PERIODIC_UPDATE=1 VIRTUALENV_NO_WHEEL=1 PIP_NO_INDEX=1
+    PIPENV_PYTHON=/usr/bin/python3 PIPENV_YES=1 PATH=/usr/bin:/bin:$PATH \
+    VIRTUALENV_NO_DOWNLOAD=1 VIRTUALENV_NO_PERIODIC_UPDATE=1 VIRTUALENV_NO_PIP=1 \
+    VIRTUALENV_NO_SETUPTOOLS=1 VIRTUALENV_NO_WHEEL=1 PIP_NO_INDEX=1
 (cd "$W/poetry" && timeout 300 poetry lock --no-update) >"$W/poetry.log" 2>&1 ||
     { tail "$W/poetry.log" >&2; fail "poetry lock failed"; }
 (cd "$W/pipenv" && timeout 300 pipenv lock && pipenv requirements --hash >requirements-locked.txt) \

@@ -19,11 +19,17 @@ import re
 import subprocess
 import sys
 import tomllib
+import urllib.parse
 import zipfile
 
 ARCHIVES = (".jar", ".war", ".ear", ".par", ".jpi", ".hpi")
 POM = re.compile(r"META-INF/maven/.+/pom\.properties$")
 PINNED = re.compile(r"^([A-Za-z0-9._-]+)\s*(\[[^\]]*\])?\s*===?\s*([^\s;,\\#]+)\s*(;|\\|#|$)")
+
+
+def enc(s):
+    """purl percent-encoding: only A-Za-z0-9 . - _ ~ and ':' stay as they are."""
+    return urllib.parse.quote(s, safe=".-_~:")
 
 
 def pep503(name):
@@ -46,7 +52,7 @@ def maven(kv, where, layer):
     if not (g and a and v):
         return None
     return {"type": "maven", "name": f"{g}:{a}", "version": v, "layer": layer,
-            "found_in": where, "evidence": "installed", "purl": f"pkg:maven/{g}/{a}@{v}"}
+            "found_in": where, "evidence": "installed", "purl": f"pkg:maven/{enc(g)}/{enc(a)}@{enc(v)}"}
 
 
 def nested(data, where, layer, depth, out):
@@ -88,7 +94,7 @@ def java(root, layer, out):
 def pypi(name, version, layer, where, evidence):
     return {"type": "pypi", "name": name, "version": version, "layer": layer,
             "found_in": where, "evidence": evidence,
-            "purl": f"pkg:pypi/{pep503(name)}@{version}"}
+            "purl": f"pkg:pypi/{enc(pep503(name))}@{enc(version)}"}
 
 
 def python(root, layer, out):

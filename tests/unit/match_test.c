@@ -258,8 +258,11 @@ static void test_match__osv_ranges(void)
 	/* Explicit versions: only the listed ones, even when unparsable in PEP 440. */
 	expect(NULL, NULL, PY("moat-versions-demo", "1.2"), "MOAT-TEST-VERSIONS", "-");
 	expect(NULL, NULL, PY("moat-versions-demo", "1.1"), "MOAT-TEST-VERSIONS", NULL);
+	/* Listed, but in no interval (it does not parse): no fix to name. */
 	expect(NULL, NULL, PY("jw.util", "-class.-jw.util.version.Version-"), "PYSEC-2020-341",
-	       "2.3");
+	       "-");
+	/* Listed and in an interval: that interval's fix. */
+	expect(NULL, NULL, PY("jw.util", "1.5.4"), "PYSEC-2020-341", "2.3");
 }
 
 static void test_match__pypi_names(void)
@@ -277,7 +280,10 @@ static void test_match__go(void)
 	/* The toolchain as binaries say it ("go1.21.3") and as the cataloger writes it. */
 	expect(NULL, NULL, GO("stdlib", "go1.21.3"), "GO-2023-2185", "1.21.4");
 	expect(NULL, NULL, GO("stdlib", "v1.21.3"), "GO-2023-2185", "1.21.4");
-	expect(NULL, NULL, GO("stdlib", "go1.21.4"), "GO-2023-2185", NULL);
+	/* The record's second affected[] entry: the 1.21.4 fix was incomplete. */
+	expect(NULL, NULL, GO("stdlib", "go1.21.4"), "GO-2023-2185", "1.21.5");
+	expect(NULL, NULL, GO("stdlib", "go1.21.5"), "GO-2023-2185", NULL);
+	expect(NULL, NULL, GO("stdlib", "go1.20.11"), "GO-2023-2185", "1.20.12");
 	/* The fixed version is the one of the interval the version is in. */
 	expect(NULL, NULL, GO("stdlib", "go1.20.10"), "GO-2023-2185", "1.20.11");
 	expect(NULL, NULL, GO("stdlib", "go1.19.5"), "GO-2023-1569", "1.19.6");
@@ -636,7 +642,7 @@ static void test_suppress__ignore_file(void)
 	struct moat_error err = { 0 };
 
 	write_file("ignore", "# comment\n"
-		   "CVE-2023-0001 requests exp:2999-01-01 # other package: no effect\n"
+		   "CVE-2023-0001 lodash exp:2999-01-01 # other package: no effect\n"
 		   "CVE-2023-0001 openssl exp:2999-01-01 # by source name, alias too\n"
 		   "CVE-2023-0002 exp:2000-01-01 # expired\n"
 		   "CVE-2023-0003 pkg:deb/debian/libssl3\n", path, sizeof(path));

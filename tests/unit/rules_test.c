@@ -147,6 +147,7 @@ static void test_rules__builtin_files_net(void)
 	v.f[MOAT_F_EVT_KIND] = "mount";
 	CHECK_STR(matches(rs, &v), "");
 	v.f[MOAT_F_PROC_NAME] = "mount";
+	v.f[MOAT_F_PROC_CMDLINE] = "mount -t proc proc /mnt";
 	CHECK_STR(matches(rs, &v), "mount-in-container");
 	moat_rules_close(rs);
 }
@@ -212,13 +213,29 @@ static void test_rules__errors(void)
 		{ "rules: [{id: a, severity: info, when: {field: proc.pid, equals: 1}},"
 		  " {id: a, severity: info, when: {field: proc.pid, equals: 1}}]",
 		  MOAT_E_USAGE, "duplicate" },
-		{ "rules: [{id: a, severity: info, when: {not: {not: {not: {not: {not: {not: {not:"
-		  " {not: {not: {not: {not: {not: {not: {not: {not: {not: {not: {not:"
-		  " {field: proc.pid, equals: 1}}}}}}}}}}}}}}}}}}}]",
-		  MOAT_E_LIMIT, "too deep" },
 		{ "{\"rules\": 5}", MOAT_E_FORMAT, "no rules" },
 	};
 
+	char deep[1024];
+	size_t o = 0;
+
+	/* conditions nested one past MOAT_RULES_MAX_DEPTH */
+	o += (size_t)snprintf(deep, sizeof(deep), "rules: [{id: a, severity: info, when: ");
+	for (unsigned i = 0; i <= MOAT_RULES_MAX_DEPTH; i++)
+		o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{not: ");
+	o += (size_t)snprintf(deep + o, sizeof(deep) - o, "{field: proc.pid, equals: 1}");
+	for (unsigned i = 0; i <= MOAT_RULES_MAX_DEPTH; i++)
+		o += (size_t)snprintf(deep + o, sizeof(deep) - o, "}");
+	snprintf(deep + o, sizeof(deep) - o, "}]");
+	{
+		struct moat_ruleset *rs = NULL;
+		struct moat_error err = { 0 };
+
+		moat_rules_open(&rs, &err);
+		CHECK_INT(load_str(rs, deep, &err), MOAT_E_LIMIT);
+		CHECK(strstr(err.msg, "too deep") != NULL);
+		moat_rules_close(rs);
+	}
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct moat_ruleset *rs = NULL;
 		struct moat_error err = { 0 };

@@ -677,8 +677,6 @@ static void test_vulndb__real(void)
 		printf("# %s\n", err.msg);
 	printf("# build from all shared feeds: %.0f ms (%llu documents)\n", (t1 - t0) / 1000,
 	       (unsigned long long)w.files);
-	moat_dbb_close(dbb);
-
 	for (int i = 0; i < 20; i++) {
 		t0 = now_us();
 		CHECK_INT(moat_vulndb_open(out, false, &db, &err), 0);

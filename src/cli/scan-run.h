@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scan-run.h - one image through the scan pipeline: read, catalogue and
+ * (unless asked not to) match, attribute, score and gate. Shared by
+ * `moat scan`, `moat sbom` and `moat top`; the caller renders the result.
+ */
+#ifndef MOAT_CLI_SCAN_RUN_H
+#define MOAT_CLI_SCAN_RUN_H
+
+#include <stdbool.h>
+
+#include "moat/limits.h"
+#include "report/report.h"
+#include "sbom/catalog.h"
+#include "scan-vuln.h"
+
+struct moat_error;
+struct moat_image;
+struct moat_lang;
+struct moat_progress;
+
+struct scan_run_opts {
+	const char *target;             /* borrowed for the life of the run */
+	const char *docker_host;        /* NULL = the default socket */
+	struct moat_limits limits;      /* zeros = defaults */
+	bool no_lang;                   /* OS packages only */
+	bool vulns;                     /* match against the DB (false for `moat sbom`) */
+	const struct moat_progress *progress;   /* may be NULL */
+	struct vuln_args *vuln;         /* required when vulns */
+};
+
+/* Everything one scanned image owns; zero-initialise before scan_run_open(). */
+struct scan_run {
+	struct moat_image_opts opts;
+	struct moat_image *img;
+	struct moat_lang *lang;
+	struct moat_catalog_ctx cat;
+	struct moat_scan_result res;    /* what the report writers take */
+	struct vuln_state vs;
+};
+
+/* Read and catalogue o->target, then match it. On failure the run holds
+ * what was opened so far: always scan_run_close() it. */
+int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct moat_error *err);
+/* Release the image, its arena (every finding and string of the run) and the DB. */
+void scan_run_close(struct scan_run *run);
+
+/* The exit code for a failed run: input problems are usage errors. */
+int scan_exit_code(int r);
+/* Print err once, naming the target unless the message already does. */
+void scan_report_error(const char *cmd, const char *target, int r, const struct moat_error *err);
+
+#endif
