@@ -552,11 +552,14 @@ static int header(struct toml *t)
 			return r;
 	}
 	if (array_of) {
-		json_t *item = json_object();
+		json_t *item;
 
-		if (!json_is_array(cur) || !item || json_array_append_new(cur, item) < 0)
+		if (!json_is_array(cur))
 			return fail(t, MOAT_E_FORMAT, "[[%.*s]] is not an array of tables",
 				    (int)t->scratch.len, (const char *)t->scratch.data);
+		item = json_object();
+		if (!item || json_array_append_new(cur, item) < 0)
+			return fail(t, -ENOMEM, "out of memory");
 		t->table = item;
 	} else {
 		if ((r = step_into(t, &obj)) < 0)

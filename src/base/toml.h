@@ -13,8 +13,10 @@
  * headers (dotted, quoted), basic / literal / multi-line strings with all
  * escapes (\uXXXX, \UXXXXXXXX as UTF-8), integers (decimal, 0x, 0o, 0b,
  * underscores), floats (inf, nan), booleans, arrays (multi-line, trailing
- * comma) and inline tables. Redefining a key or a table is an error, as in
- * TOML 1.0. Bounds: max_bytes of input, MOAT_LIMIT_JSON_DEPTH of nesting
+ * comma) and inline tables. Setting a key twice is an error; unlike TOML 1.0,
+ * reopening a [table], extending one through dotted keys, control characters
+ * in comments and impossible dates are accepted (lock files are written by
+ * tools; leniency there changes no package). Bounds: max_bytes of input, MOAT_LIMIT_JSON_DEPTH of nesting
  * (arrays, inline tables and dotted keys together), and strings/keys no
  * longer than the input itself.
  */

@@ -285,39 +285,49 @@ static int read_central(struct moat_zip *zip, uint64_t *pos, uint64_t cd_end, ui
 	return check_local(zip, base, lho, flags, e, cd_start, err);
 }
 
-static int cmp_offset(const void *a, const void *b)
-{
-	const struct moat_zip_entry *x = *(const struct moat_zip_entry *const *)a;
-	const struct moat_zip_entry *y = *(const struct moat_zip_entry *const *)b;
+/* Where one entry's bytes lie: from its local header to the end of its data. */
+struct span {
+	uint64_t start;
+	uint64_t end;
+	size_t index;
+};
 
-	return x->header_offset < y->header_offset ? -1 : x->header_offset > y->header_offset;
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a;
+	const struct span *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /* No entry's data may overlap the next entry's local header or data: sorted
- * by offset, each entry's data must end before the next local header. */
+ * by offset, each entry must end before the next local header. */
 static int check_overlaps(struct moat_zip *zip, struct moat_error *err)
 {
-	struct moat_zip_entry **order;
+	struct span *s;
 	int r = 0;
 
 	if (zip->n_entries < 2)
 		return 0;
-	order = calloc(zip->n_entries, sizeof(*order));
-	if (!order)
+	s = calloc(zip->n_entries, sizeof(*s));
+	if (!s)
 		return moat_error_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < zip->n_entries; i++)
-		order[i] = &zip->entries[i];
-	qsort(order, zip->n_entries, sizeof(*order), cmp_offset);
+	for (size_t i = 0; i < zip->n_entries; i++) {
+		s[i].start = zip->entries[i].header_offset;
+		s[i].end = zip->entries[i].data_offset + zip->entries[i].csize;
+		s[i].index = i;
+	}
+	qsort(s, zip->n_entries, sizeof(*s), cmp_span);
 	for (size_t i = 0; i + 1 < zip->n_entries && r == 0; i++) {
-		const struct moat_zip_entry *a = order[i];
-		const struct moat_zip_entry *b = order[i + 1];
+		const struct moat_zip_entry *a = &zip->entries[s[i].index];
+		const struct moat_zip_entry *b = &zip->entries[s[i + 1].index];
 
-		if (a->header_offset == b->header_offset || a->data_offset + a->csize > b->header_offset)
+		if (s[i].start == s[i + 1].start || s[i].end > s[i + 1].start)
 			r = moat_error_set(err, MOAT_E_FORMAT, "%s: entries %.*s and %.*s overlap",
 					   zip->what, (int)a->name.len, (const char *)a->name.ptr,
 					   (int)b->name.len, (const char *)b->name.ptr);
 	}
-	free(order);
+	free(s);
 	return r;
 }
 

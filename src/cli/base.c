@@ -63,7 +63,7 @@ static int parse_args(int argc, char **argv, bool add, struct base_args *a)
 		case 'i': a->index = optarg; break;
 		case 'H': a->docker_host = optarg; break;
 		case 'f':
-			if (add || (strcmp(optarg, "json") && strcmp(optarg, "table")))
+			if (add || (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0))
 				return fprintf(stderr, "moat base: bad --format '%s'\n", optarg), -EINVAL;
 			a->json = !strcmp(optarg, "json");
 			break;
@@ -162,7 +162,7 @@ int moat_cmd_base(int argc, char **argv)
 	bool add;
 	int r;
 
-	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "list"))) {
+	if (argc < 2 || (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "list") != 0)) {
 		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 			return usage(stdout), MOAT_EXIT_OK;
 		usage(stderr);

@@ -147,9 +147,10 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		if (r < 0 && r != -EINTR)
 			return r;
 	}
-	fprintf(stderr, "moat defender: %llu events, %llu alerts, %llu lost\n",
+	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost\n",
 		(unsigned long long)moat_defender_events(run->defender),
 		(unsigned long long)moat_defender_alerts(run->defender),
+		(unsigned long long)moat_defender_suppressed(run->defender),
 		(unsigned long long)moat_sensor_lost(run->sensor));
 	return 0;
 }

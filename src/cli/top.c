@@ -105,7 +105,7 @@ static int parse_args(int argc, char **argv, struct top_args *a)
 					       TOP_MAX_N), -EINVAL;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "table"))
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
 				return fprintf(stderr, "moat top: unknown format '%s'\n", optarg), -EINVAL;
 			a->json = !strcmp(optarg, "json");
 			break;

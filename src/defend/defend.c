@@ -22,6 +22,12 @@
 #include "sensor/container.h"
 
 #define ALERT_MAX (64u << 10)
+/* Repeats of one rule by one process within this window are counted, not
+ * printed: a loop reading /etc/shadow must not turn into an alert flood
+ * that makes the kernel drop other events. Direct-mapped, so a collision
+ * only lets a repeat through. */
+#define REPEAT_WINDOW_NS 1000000000ull
+#define REPEAT_SLOTS 1024u
 #define O_WRITE_FLAGS 01003u      /* O_WRONLY | O_RDWR | O_TRUNC */
 #define O_CREAT_FLAG 0100u
 
@@ -37,6 +43,12 @@ struct moat_defender {
 	bool kill_drift;
 	uint64_t events;
 	uint64_t alerts;
+	uint64_t suppressed;
+	struct {
+		uint32_t tgid;
+		uint32_t rule;
+		uint64_t time_ns;
+	} recent[REPEAT_SLOTS];
 	struct moat_buf out;
 };
 
@@ -79,6 +91,26 @@ uint64_t moat_defender_events(const struct moat_defender *d)
 uint64_t moat_defender_alerts(const struct moat_defender *d)
 {
 	return d->alerts;
+}
+
+uint64_t moat_defender_suppressed(const struct moat_defender *d)
+{
+	return d->suppressed;
+}
+
+/* True if rule already fired for this process within the window (and remember this one). */
+static bool repeat(struct moat_defender *d, uint32_t rule, const struct moat_ev_hdr *h)
+{
+	size_t slot = ((size_t)h->tgid * 31u + rule) % REPEAT_SLOTS;
+	bool same = d->recent[slot].tgid == h->tgid && d->recent[slot].rule == rule + 1 &&
+		    h->time_ns - d->recent[slot].time_ns < REPEAT_WINDOW_NS;
+
+	if (!same) {
+		d->recent[slot].tgid = h->tgid;
+		d->recent[slot].rule = rule + 1;
+		d->recent[slot].time_ns = h->time_ns;
+	}
+	return same;
 }
 
 static const char *num(struct moat_defender *d, unsigned slot, long long v)
@@ -343,6 +375,11 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 
 		if (!moat_rule_matches(rule, &d->view))
 			continue;
+		/* actions always run; only the report of a repeat is held back */
+		if (rule->action == MOAT_ACTION_ALERT && repeat(d, (uint32_t)i, &rec->hdr)) {
+			d->suppressed++;
+			continue;
+		}
 		d->alerts++;
 		emit(d, rule, act(d, rule, rec, c), rec, c);
 	}

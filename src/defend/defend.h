@@ -6,7 +6,9 @@
  * fed by exec/fork/exit, /proc on a miss) and a container, build the rule
  * view, evaluate every rule, run the actions (alert; kill: SIGKILL the
  * process unless the kernel already did; stop: stop the container through
- * the engine) and hand one moat.alert/v1 JSON line per match to on_alert.
+ * the engine) and hand one moat.alert/v1 JSON line per match to on_alert
+ * (repeats of an alert-only rule by one process within a second are counted
+ * instead).
  */
 #ifndef MOAT_DEFEND_H
 #define MOAT_DEFEND_H
@@ -41,5 +43,7 @@ int moat_defender_handle(void *d, const union moat_sensor_rec *rec);
 /* Records seen and alerts raised so far. */
 uint64_t moat_defender_events(const struct moat_defender *d);
 uint64_t moat_defender_alerts(const struct moat_defender *d);
+/* Alerts not printed because the same rule fired for the same process less than a second before. */
+uint64_t moat_defender_suppressed(const struct moat_defender *d);
 
 #endif

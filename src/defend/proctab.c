@@ -56,8 +56,13 @@ void moat_proc_join_args(const char *args, size_t len, char *out, size_t cap)
 
 	while (len && args[len - 1] == 0)
 		len--;
-	for (size_t i = 0; i < len && o + 1 < cap; i++)
-		out[o++] = args[i] ? args[i] : ' ';
+	for (size_t i = 0; i < len && o + 1 < cap; i++) {
+		char c = args[i];
+
+		if (c == 0)
+			c = ' ';
+		out[o++] = c;
+	}
 	out[o] = 0;
 }
 

@@ -161,7 +161,7 @@ static int parse_kids(struct parse *p, struct moat_cond *c, const json_t *list, 
 
 	if (!json_is_array(list) || n == 0 || n > MOAT_RULES_MAX_VALUES)
 		return pfail(p, MOAT_E_FORMAT, "and/or needs a list of 1 to 256 conditions");
-	c->kids = moat_arena_calloc(p->arena, n, sizeof(*c->kids));
+	c->kids = moat_arena_calloc(p->arena, n, sizeof(struct moat_cond *));
 	if (!c->kids)
 		return pfail(p, MOAT_E_LIMIT, "out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -249,7 +249,7 @@ static int parse_cond(struct parse *p, const json_t *j, unsigned depth,
 					      : pfail(p, MOAT_E_FORMAT, "and/or stand alone");
 	} else if ((v = json_object_get(j, "not"))) {
 		c->op = OP_NOT;
-		c->kids = moat_arena_calloc(p->arena, 1, sizeof(*c->kids));
+		c->kids = moat_arena_calloc(p->arena, 1, sizeof(struct moat_cond *));
 		c->n = 1;
 		r = !c->kids ? pfail(p, MOAT_E_LIMIT, "out of memory")
 			     : parse_cond(p, v, depth + 1, &c->kids[0]);

@@ -94,7 +94,9 @@ static char *pep503(struct moat_arena *a, const char *name)
 				out[w++] = '-';
 			continue;
 		}
-		out[w++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		out[w++] = c;
 	}
 	out[w] = '\0';
 	return out;

@@ -333,7 +333,7 @@ static int read_fanotify(struct fallback *fb)
 
 	for (;;) {
 		ssize_t n = read(fb->fan, fb->buf, sizeof(fb->buf));
-		const struct fanotify_event_metadata *m = (const void *)fb->buf;
+		struct fanotify_event_metadata *m = (void *)fb->buf;
 
 		if (n < 0)
 			return errno == EAGAIN ? count : -errno;
@@ -383,11 +383,12 @@ static void fb_close(void *state)
 static int proc_connect(struct fallback *fb, struct moat_error *err)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
-	struct {
-		struct nlmsghdr nh;
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) msg;
+	/* nlmsghdr, cn_msg, then the operation, packed as the connector expects */
+	uint8_t msg[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))]
+		__attribute__((aligned(8))) = { 0 };
+	struct nlmsghdr *nh = (struct nlmsghdr *)msg;
+	struct cn_msg *cn = NLMSG_DATA(nh);
+	enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
 
 	fb->nl = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (fb->nl < 0)
@@ -396,13 +397,12 @@ static int proc_connect(struct fallback *fb, struct moat_error *err)
 	if (bind(fb->nl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return moat_error_set(err, -errno, "sensor fallback: bind proc connector: %s",
 				      strerror(errno));
-	memset(&msg, 0, sizeof(msg));
-	msg.nh.nlmsg_len = sizeof(msg);
-	msg.nh.nlmsg_type = NLMSG_DONE;
-	msg.cn.id.idx = CN_IDX_PROC;
-	msg.cn.id.val = CN_VAL_PROC;
-	msg.cn.len = sizeof(msg.op);
-	msg.op = PROC_CN_MCAST_LISTEN;
+	nh->nlmsg_len = sizeof(msg);
+	nh->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = sizeof(op);
+	memcpy(cn->data, &op, sizeof(op));
 	if (send(fb->nl, &msg, sizeof(msg), 0) < 0)
 		return moat_error_set(err, -errno, "sensor fallback: subscribe proc events: %s",
 				      strerror(errno));

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* match.c - find the advisories that apply to each installed package. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/hmap.h"
 #include "image/image.h"
 #include "moat/error.h"
 #include "sbom/os.h"
@@ -225,22 +227,26 @@ static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 	return 0;
 }
 
-/* Is this id (or one of its aliases) already reported for the package? */
-static bool seen(const struct moat_vuln_list *out, size_t first, const struct moat_vuln_finding *f)
+/* Ids and aliases already reported for one package: a flaw that several
+ * feeds describe (a DSA, its CVE, a GHSA) is one finding. */
+static bool seen(const struct moat_hmap *ids, const struct moat_vuln_finding *f)
 {
-	for (size_t i = first; i < out->count; i++) {
-		const struct moat_vuln_finding *o = out->items[i];
-
-		if (!strcmp(o->id, f->id))
+	if (moat_hmap_get(ids, f->id, strlen(f->id)))
+		return true;
+	for (size_t a = 0; a < f->n_aliases; a++)
+		if (f->aliases[a] && moat_hmap_get(ids, f->aliases[a], strlen(f->aliases[a])))
 			return true;
-		for (size_t a = 0; a < o->n_aliases; a++)
-			if (o->aliases[a] && !strcmp(o->aliases[a], f->id))
-				return true;
-		for (size_t a = 0; a < f->n_aliases; a++)
-			if (f->aliases[a] && !strcmp(f->aliases[a], o->id))
-				return true;
-	}
 	return false;
+}
+
+static int remember(struct moat_hmap *ids, struct moat_vuln_finding *f)
+{
+	int r = moat_hmap_put(ids, f->id, strlen(f->id), f);
+
+	for (size_t a = 0; r == 0 && a < f->n_aliases; a++)
+		if (f->aliases[a])
+			r = moat_hmap_put(ids, f->aliases[a], strlen(f->aliases[a]), f);
+	return r;
 }
 
 static int list_add(struct moat_arena *arena, struct moat_vuln_list *list,
@@ -268,18 +274,21 @@ static enum moat_vuln_status status_of(const struct moat_vulndb_entry *e, const 
 	return e->status == MOAT_ADV_WONT_FIX ? MOAT_VULN_WONT_FIX : MOAT_VULN_AFFECTED;
 }
 
+static int match_entries(const struct moat_vulndb *db, const struct moat_image_meta *meta,
+			 const struct moat_pkg *pkg, enum moat_vscheme scheme, const char *version,
+			 struct moat_vulndb_cursor *cur, struct moat_hmap *ids,
+			 struct moat_arena *arena, struct moat_vuln_list *out, struct moat_error *err);
+
 static int match_pkg(const struct moat_vulndb *db, const struct moat_os *os,
 		     const struct moat_image_meta *meta, const struct moat_pkg *pkg,
 		     struct moat_arena *arena, struct moat_vuln_list *out, struct moat_error *err)
 {
 	char ecobuf[64];
 	const char *eco = moat_match_ecosystem(os, pkg, ecobuf, sizeof(ecobuf));
-	const char *name, *version, *fixed;
+	const char *name, *version;
 	enum moat_vscheme scheme;
 	struct moat_vulndb_cursor cur;
-	struct moat_vulndb_entry e;
-	size_t first = out->count;
-	bool hit;
+	struct moat_hmap ids;
 	int r;
 
 	if (!eco)
@@ -288,7 +297,23 @@ static int match_pkg(const struct moat_vulndb *db, const struct moat_os *os,
 	match_key(pkg, &name, &version);
 	if ((r = moat_vulndb_find(db, eco, name, &cur)) < 0)
 		return r;
-	while (moat_vulndb_next(&cur, &e)) {
+	moat_hmap_init(&ids);
+	r = match_entries(db, meta, pkg, scheme, version, &cur, &ids, arena, out, err);
+	moat_hmap_release(&ids);
+	return r;
+}
+
+static int match_entries(const struct moat_vulndb *db, const struct moat_image_meta *meta,
+			 const struct moat_pkg *pkg, enum moat_vscheme scheme, const char *version,
+			 struct moat_vulndb_cursor *cur, struct moat_hmap *ids,
+			 struct moat_arena *arena, struct moat_vuln_list *out, struct moat_error *err)
+{
+	struct moat_vulndb_entry e;
+	const char *fixed;
+	bool hit;
+	int r;
+
+	while (moat_vulndb_next(cur, &e)) {
 		r = entry_applies(scheme, &e, version, &hit, &fixed, err);
 		if (r == MOAT_E_FORMAT || r == MOAT_E_LIMIT) {
 			/* An unparsable version in one advisory must not hide the others. */
@@ -297,7 +322,7 @@ static int match_pkg(const struct moat_vulndb *db, const struct moat_os *os,
 		}
 		if (r < 0)
 			return r;
-		if (!hit)
+		if (!hit || moat_hmap_get(ids, e.vuln_id, strlen(e.vuln_id)))
 			continue;
 		struct moat_vuln_finding *f = moat_arena_zalloc(arena, sizeof(*f));
 
@@ -315,7 +340,11 @@ static int match_pkg(const struct moat_vulndb *db, const struct moat_os *os,
 			f->created_by = meta->layers[pkg->layer_index].created_by;
 		if ((r = fill_vuln(db, arena, f, err)) < 0)
 			return r;
-		if (!seen(out, first, f) && (r = list_add(arena, out, f, err)) < 0)
+		if (seen(ids, f))
+			continue;
+		if (remember(ids, f) < 0)
+			return moat_error_set(err, -ENOMEM, "out of memory");
+		if ((r = list_add(arena, out, f, err)) < 0)
 			return r;
 	}
 	return 0;
