@@ -523,18 +523,17 @@ static int elf_read(struct moat_lang *lang, const struct moat_file_visit *file,
 	size_t n = file->size < sizeof(head) ? (size_t)file->size : sizeof(head);
 	struct prefix_reader pr = { head, n, 0, content };
 	struct moat_reader rd = { prefix_read, &pr, NULL };
-	struct moat_buf buf;
+	struct moat_buf *buf;
 	int r;
 
 	if ((r = moat_read_full(content, head, n, err)) < 0)
 		return r;
 	if (!moat_elf_is_magic(head, n))
 		return 0;
-	moat_buf_init(&buf, LANG_ELF_MAX_BYTES + 1);
-	r = moat_lang_read_all(lang, file, &rd, LANG_ELF_MAX_BYTES, &buf, err);
+	buf = moat_lang_scratch(lang, LANG_ELF_MAX_BYTES + 1);
+	r = moat_lang_read_all(lang, file, &rd, LANG_ELF_MAX_BYTES, buf, err);
 	if (r == 0)
-		r = elf_scan(lang, file, &buf, err);
-	moat_buf_release(&buf);
+		r = elf_scan(lang, file, buf, err);
 	return r < 0 ? r : 0;
 }
 

@@ -31,6 +31,7 @@ struct moat_lang {
 	size_t n_findings;
 	const char **warnings;
 	size_t n_warnings, cap_warnings, dropped_warnings;
+	struct moat_buf scratch;
 };
 
 int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang,
@@ -52,8 +53,17 @@ int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang
 
 void moat_lang_close(struct moat_lang *lang)
 {
-	if (lang)
-		moat_arena_close(lang->arena);
+	if (!lang)
+		return;
+	moat_buf_release(&lang->scratch);
+	moat_arena_close(lang->arena);
+}
+
+struct moat_buf *moat_lang_scratch(struct moat_lang *lang, size_t max)
+{
+	moat_buf_reset(&lang->scratch);
+	lang->scratch.max = max;
+	return &lang->scratch;
 }
 
 struct moat_arena *moat_lang_arena(struct moat_lang *lang)

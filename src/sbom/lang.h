@@ -74,6 +74,10 @@ int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
 /* Note a bad file and go on. */
 void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+/* A buffer kept across files (reset, not freed, between uses): binaries are
+ * read whole one after another, and a fresh allocation per file would
+ * page-fault its way through every one. max bounds its size. */
+struct moat_buf *moat_lang_scratch(struct moat_lang *lang, size_t max);
 /* Read the whole file into out (reset first). Files over max bytes are
  * skipped with a warning: returns 1 then, 0 when read, <0 on read errors. */
 int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *file,

@@ -282,6 +282,14 @@ static const char *container_path(struct fallback *fb, const char *path, dev_t d
 	return path;
 }
 
+/* Does path, in our namespace, name the file the event's fd refers to? */
+static bool same_file(const char *path, const struct stat *st)
+{
+	struct stat here;
+
+	return stat(path, &here) == 0 && here.st_dev == st->st_dev && here.st_ino == st->st_ino;
+}
+
 static int on_fan_event(struct fallback *fb, const struct fanotify_event_metadata *m)
 {
 	struct moat_ev_file *e = &fb->rec.file;
@@ -312,6 +320,8 @@ static int on_fan_event(struct fallback *fb, const struct fanotify_event_metadat
 		return 0;
 	full[n] = 0;
 	path = container_path(fb, full, st.st_dev, &ns);
+	if (!ns && !same_file(full, &st))
+		return 0;       /* an overlay's backing file: its container's own mark reports it */
 	if (!prefix_ok(fb, path, write ? MOAT_PREFIX_WRITE : MOAT_PREFIX_READ) &&
 	    !(write && fb->all_writes))
 		return 0;
