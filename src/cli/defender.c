@@ -108,6 +108,18 @@ struct run {
 	struct moat_defender *defender;
 };
 
+/* Kill rules that only name executables are enforced by the kernel at exec. */
+static void deny_exes(struct run *run)
+{
+	const char *paths[256];
+	size_t n = moat_rules_deny_exes(run->rules, paths, sizeof(paths) / sizeof(paths[0]));
+
+	for (size_t i = 0; i < n; i++)
+		if (moat_sensor_deny_exe(run->sensor, paths[i]) < 0)
+			fprintf(stderr, "moat defender: %s: killed from user space only (no kernel "
+					"deny list in this sensor)\n", paths[i]);
+}
+
 static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
 {
 	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
@@ -131,6 +143,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	r = moat_defender_open(&dopts, &run->defender, err);
 	if (r < 0)
 		return r;
+	deny_exes(run);
 	attached = moat_sensor_attached(run->sensor, &total);
 	if (moat_sensor_fallback_reason(run->sensor))
 		fprintf(stderr, "moat defender: eBPF unavailable, using the fallback: %s\n",

@@ -630,3 +630,33 @@ bool moat_rules_kill_drift(const struct moat_ruleset *rs)
 			return true;
 	return false;
 }
+
+/* {field: F, equals/in: ...} */
+static bool is_eq(const struct moat_cond *c, int field)
+{
+	return c->op == OP_EQ && c->field == field;
+}
+
+size_t moat_rules_deny_exes(const struct moat_ruleset *rs, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct moat_cond *w = rs->rules[i].when;
+		const struct moat_cond *exe;
+		const struct moat_cond *kind;
+
+		/* exactly "exec of one of these paths": anything more and the kernel would kill too much */
+		if (rs->rules[i].action != MOAT_ACTION_KILL || w->op != OP_AND || w->n != 2)
+			continue;
+		exe = is_eq(w->kids[0], MOAT_F_PROC_EXE) ? w->kids[0] : w->kids[1];
+		kind = exe == w->kids[0] ? w->kids[1] : w->kids[0];
+		if (!is_eq(exe, MOAT_F_PROC_EXE) || !is_eq(kind, MOAT_F_EVT_KIND) || kind->n != 1 ||
+		    strcmp(kind->vals[0], "exec") != 0)
+			continue;
+		for (size_t v = 0; v < exe->n && n < max; v++)
+			if (exe->vals[v][0] == '/' && strlen(exe->vals[v]) < MOAT_EV_PATH_LEN)
+				out[n++] = exe->vals[v];
+	}
+	return n;
+}

@@ -116,6 +116,13 @@ bool moat_rule_matches(const struct moat_rule *rule, const struct moat_rule_view
  */
 size_t moat_rules_prefixes(const struct moat_ruleset *rs, struct moat_ev_prefix *out, size_t max);
 
+/*
+ * Executables the kernel may kill at exec on its own: the proc.exe values of
+ * kill rules that say exactly {and: [evt.kind equals exec, proc.exe in
+ * [...]]}. Pointers into the ruleset; returns how many were written.
+ */
+size_t moat_rules_deny_exes(const struct moat_ruleset *rs, const char **out, size_t max);
+
 /* Does any kill rule test proc.drift (so the kernel should kill drifted execs)? */
 bool moat_rules_kill_drift(const struct moat_ruleset *rs);
 

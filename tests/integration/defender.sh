@@ -42,7 +42,21 @@ cleanup() {
 trap cleanup EXIT
 
 # --- start the defender and wait until every probe is attached ---
-"$MOAT" defender --rules "$REPO/rules" --format json --ready-file "$W/ready" \
+# the built-in rules plus one kill rule that only names an executable, which
+# the kernel enforces at exec (the deny map)
+mkdir -p "$W/rules"
+cp "$REPO"/rules/*.yaml "$W/rules/"
+cp /bin/true "$W/denied"
+cat >"$W/rules/deny.yaml" <<EOF
+rules:
+  - id: test-deny-exe
+    description: an executable on the test's deny list
+    severity: critical
+    mitre: [T1204]
+    action: kill
+    when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/denied"]}]}
+EOF
+"$MOAT" defender --rules "$W/rules" --format json --ready-file "$W/ready" \
     >"$W/alerts.jsonl" 2>"$W/defender.err" &
 DEF_PID=$!
 for _ in $(seq 1 120); do
@@ -113,6 +127,7 @@ while True:
     done
     [ "$ok" = 200 ] || fail "benign server answered $ok of 200 requests"
 fi
+DENY_RC=0; "$W/denied" || DENY_RC=$?
 sleep 2
 kill -TERM "$DEF_PID"
 DRC_DEF=0; wait "$DEF_PID" || DRC_DEF=$?
@@ -156,6 +171,9 @@ if [ "$MODE" = ebpf ]; then
     # fanotify does not watch the engine's tmpfs socket bind-mounted in
     expect docker-socket-in-container sock
     expect container-drift drift killed-in-kernel
+    [ "$DENY_RC" = 137 ] || fail "denied executable exited $DENY_RC, expected 137"
+    grep -q '"rule":"test-deny-exe".*"action":"killed-in-kernel"' "$W/alerts.jsonl" ||
+        fail "no test-deny-exe alert with action killed-in-kernel"
     [ "$MARKER" = absent ] || fail "dropped binary created its marker before it was killed"
     expect reverse-shell revshell
     expect reverse-shell-cmdline revshell

@@ -190,6 +190,30 @@ static void test_rules__operators(void)
 	moat_rules_close(rs);
 }
 
+static void test_rules__deny_exes(void)
+{
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	const char *paths[8];
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(load_str(rs, "rules:\n"
+		" - {id: a, severity: info, action: kill, when: {and: [{field: evt.kind, equals: exec},"
+		"    {field: proc.exe, in: [/usr/bin/xmrig, /tmp/x]}]}}\n"
+		" - {id: b, severity: info, action: alert, when: {and: [{field: evt.kind, equals: exec},"
+		"    {field: proc.exe, equals: /usr/bin/nc}]}}\n"
+		" - {id: c, severity: info, action: kill, when: {and: [{field: evt.kind, equals: exec},"
+		"    {field: proc.exe, equals: /bin/sh}, {field: container.id, exists: true}]}}\n"
+		" - {id: d, severity: info, action: kill, when: {and: [{field: proc.exe, equals: /opt/m},"
+		"    {field: evt.kind, equals: exec}]}}\n", &err), 0);
+	/* b only alerts, c is narrower than a path: neither may become a kernel kill */
+	CHECK_INT(moat_rules_deny_exes(rs, paths, 8), 3);
+	CHECK_STR(paths[0], "/usr/bin/xmrig");
+	CHECK_STR(paths[1], "/tmp/x");
+	CHECK_STR(paths[2], "/opt/m");
+	moat_rules_close(rs);
+}
+
 static void test_rules__errors(void)
 {
 	static const struct {
@@ -366,6 +390,7 @@ int main(void)
 	MOAT_RUN(test_rules__builtin_exec);
 	MOAT_RUN(test_rules__builtin_files_net);
 	MOAT_RUN(test_rules__operators);
+	MOAT_RUN(test_rules__deny_exes);
 	MOAT_RUN(test_rules__errors);
 	MOAT_RUN(test_rules__prefixes);
 	MOAT_RUN(test_rules__cgroup_ids);
