@@ -129,7 +129,10 @@ while True:
 fi
 DENY_RC=0; "$W/denied" || DENY_RC=$?
 sleep 2
-kill -TERM "$DEF_PID"
+kill -TERM "$DEF_PID" 2>/dev/null || {
+    DRC_DEF=0; wait "$DEF_PID" || DRC_DEF=$?
+    tail -n 40 "$W/defender.err" >&2
+    fail "the defender died before the end of the test (exit $DRC_DEF)"; }
 DRC_DEF=0; wait "$DEF_PID" || DRC_DEF=$?
 DEF_PID=
 [ "$DRC_DEF" = 0 ] || { cat "$W/defender.err" >&2; fail "defender exit $DRC_DEF on SIGTERM"; }
