@@ -270,9 +270,10 @@ static void iso_time(struct moat_defender *d, uint64_t mono_ns, char *out, size_
 	struct tm tm;
 
 	gmtime_r(&sec, &tm);
-	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long long)(ns % 1000000000LL) / 1000);
+	/* Microseconds are 0..999999: six digits; the year fits four until 9999. */
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", (tm.tm_year + 1900) % 10000,
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+		 tm.tm_sec % 100, (unsigned)((ns % 1000000000LL) / 1000) % 1000000u);
 }
 
 static void write_details(struct moat_jw *jw, const struct moat_rule_view *v)

@@ -221,7 +221,7 @@ static bool pid_container_id(uint32_t pid, char id[MOAT_CONTAINER_ID_LEN + 1], b
 {
 	char path[64];
 	char buf[CGROUP_FILE_MAX];
-	size_t len;
+	size_t len = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	if (read_small(path, buf, sizeof(buf), &len) < 0) {

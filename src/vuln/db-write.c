@@ -60,7 +60,7 @@ static int wstr(struct writer *w, const char *s, uint32_t *ret_off)
 
 static int put_str(struct writer *w, uint8_t *rec, size_t at, const char *s)
 {
-	uint32_t off;
+	uint32_t off = 0;
 	int r = wstr(w, s, &off);
 
 	if (r == 0)
@@ -72,7 +72,7 @@ static int put_str(struct writer *w, uint8_t *rec, size_t at, const char *s)
 static int put_list(struct writer *w, uint8_t *rec, size_t at, const char *const *v, uint32_t n)
 {
 	uint8_t cell[VDB_LIST_BYTES];
-	uint32_t off;
+	uint32_t off = 0;
 	int r = 0;
 
 	if (w->n_lists + n > UINT32_MAX)

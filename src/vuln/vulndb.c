@@ -160,6 +160,8 @@ static int read_sources(struct moat_vulndb *db, struct moat_error *err)
 		const uint8_t *r = rec_at(db, VDB_SEC_SOURCES, i);
 		struct moat_vulndb_source *s = &db->sources[i];
 
+		if (!r)
+			return bad(db, err, VDB_SEC_SOURCES, "record out of range", i);
 		if (!str_at(db, vdb_get32(r), &s->name) || !str_at(db, vdb_get32(r + 4), &s->origin) ||
 		    !str_at(db, vdb_get32(r + 8), &s->date))
 			return bad(db, err, VDB_SEC_SOURCES, "string offset out of range", i);
@@ -394,8 +396,8 @@ int moat_vulndb_find(const struct moat_vulndb *db, const char *ecosystem, const 
 		const char *pkg;
 		int c;
 
-		if (!str_at(db, vdb_get32(p), &eco) || !str_at(db, vdb_get32(p + 4), &pkg) || !eco ||
-		    !pkg) {
+		if (!p || !str_at(db, vdb_get32(p), &eco) || !str_at(db, vdb_get32(p + 4), &pkg) ||
+		    !eco || !pkg) {
 			cur_fail(cur, VDB_SEC_PACKAGES, mid);
 			return MOAT_E_FORMAT;
 		}
@@ -445,7 +447,7 @@ static bool load_ranges(struct moat_vulndb_cursor *cur, const uint8_t *e, size_t
 		const uint8_t *r = rec_at(db, VDB_SEC_RANGES, first + i);
 		struct moat_adv_range *x = &cur->ranges[i];
 
-		if (!str_at(db, vdb_get32(r), &x->introduced) ||
+		if (!r || !str_at(db, vdb_get32(r), &x->introduced) ||
 		    !str_at(db, vdb_get32(r + 4), &x->fixed) ||
 		    !str_at(db, vdb_get32(r + 8), &x->last_affected) ||
 		    !str_at(db, vdb_get32(r + 12), &x->limit))
