@@ -243,7 +243,12 @@ static int read_netlink(struct fallback *fb)
 			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*cn) + sizeof(struct proc_event)) ||
 			    cn->len < sizeof(struct proc_event))
 				continue;
-			if (on_proc_event(fb, (const struct proc_event *)cn->data) < 0)
+			/* cn_msg's payload sits at offset 20: copy it out before
+			 * reading its 8-byte-aligned fields. */
+			struct proc_event ev;
+
+			memcpy(&ev, cn->data, sizeof(ev));
+			if (on_proc_event(fb, &ev) < 0)
 				return -ECANCELED;
 			count++;
 		}
