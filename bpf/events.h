@@ -157,6 +157,10 @@ struct moat_ev_drift {
 	__u64 start_sec;
 	__u32 kill;                    /* 1 = SIGKILL at exec, 0 = report only */
 	__u32 pad;
+	/* The container's v2 cgroup id (0 = unknown). Mount-namespace inode
+	 * numbers are reused once a container is gone, so the kernel also
+	 * requires the cgroup to match before it calls an exec drift. */
+	__u64 cgroup_id;
 };
 
 /* Value of the `deny` hash map (key: exe path, MOAT_EV_PATH_LEN bytes, zero-padded). */

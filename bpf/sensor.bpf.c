@@ -245,7 +245,8 @@ static __always_inline void exec_verdict(struct moat_ev_exec *e)
 	__u32 ns = e->hdr.mnt_ns;
 
 	d = bpf_map_lookup_elem(&drift, &ns);
-	if (d && e->exe_ctime_sec >= d->start_sec) {
+	if (d && (!d->cgroup_id || d->cgroup_id == e->hdr.cgroup_id) &&
+	    e->exe_ctime_sec >= d->start_sec) {
 		e->flags |= MOAT_EXEC_DRIFT;
 		if (d->kill) {
 			bpf_send_signal(SIGKILL);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "defend/defend.h"
+#include "defend/reload.h"
 #include "defend/rules.h"
 #include "moat/error.h"
 #include "sensor/container.h"
@@ -33,7 +34,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
 		     "                     [--docker-host SOCKET]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
-		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n");
+		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
+		     "Rule files in the --rules directory are reloaded when they change; an\n"
+		     "invalid change keeps the rules in force.\n");
 }
 
 static void print_alert(void *ctx, const char *json, size_t len)
@@ -102,6 +105,8 @@ static int trace_then_handle(void *ctx, const union moat_sensor_rec *rec)
 }
 
 struct run {
+	const char *rules_dir;
+	struct moat_rules_watch *watch;         /* NULL: no hot reload */
 	struct moat_ruleset *rules;
 	struct moat_containers *containers;
 	struct moat_sensor *sensor;
@@ -118,6 +123,33 @@ static void deny_exes(struct run *run)
 		if (moat_sensor_deny_exe(run->sensor, paths[i]) < 0)
 			fprintf(stderr, "moat defender: %s: killed from user space only (no kernel "
 					"deny list in this sensor)\n", paths[i]);
+}
+
+/* A rule file changed: swap in the new set only if the whole directory parsed. */
+static void reload(struct run *run)
+{
+	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
+	struct moat_ruleset *fresh = NULL;
+	struct moat_error err = { 0 };
+	size_t n;
+	int r = moat_rules_watch_check(run->watch, 100, &fresh, &err);
+
+	if (r == 0)
+		return;
+	if (r < 0) {
+		fprintf(stderr, "moat defender: rules not reloaded, keeping %zu rules: %s\n",
+			moat_rules_count(run->rules), err.msg[0] ? err.msg : moat_strerror(r));
+		return;
+	}
+	moat_defender_set_rules(run->defender, fresh);
+	n = moat_rules_prefixes(fresh, prefixes, MOAT_EV_PREFIX_MAX);
+	r = moat_sensor_set_prefixes(run->sensor, prefixes, n);
+	moat_rules_close(run->rules);
+	run->rules = fresh;
+	deny_exes(run);
+	fprintf(stderr, "moat defender: reloaded %zu rules from %s, %zu path prefixes%s\n",
+		moat_rules_count(fresh), run->rules_dir, n,
+		r < 0 ? " (the sensor kept its old prefixes)" : "");
 }
 
 static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
@@ -144,6 +176,10 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	if (r < 0)
 		return r;
 	deny_exes(run);
+	if (moat_rules_watch_open(run->rules_dir, &run->watch, err) < 0) {
+		fprintf(stderr, "moat defender: no hot reload: %s\n", err->msg);
+		memset(err, 0, sizeof(*err));
+	}
 	attached = moat_sensor_attached(run->sensor, &total);
 	if (moat_sensor_fallback_reason(run->sensor))
 		fprintf(stderr, "moat defender: eBPF unavailable, using the fallback: %s\n",
@@ -159,12 +195,16 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 				     run->defender, err);
 		if (r < 0 && r != -EINTR)
 			return r;
+		if (run->watch)
+			reload(run);
 	}
-	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost\n",
+	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
+			"%llu lua errors\n",
 		(unsigned long long)moat_defender_events(run->defender),
 		(unsigned long long)moat_defender_alerts(run->defender),
 		(unsigned long long)moat_defender_suppressed(run->defender),
-		(unsigned long long)moat_sensor_lost(run->sensor));
+		(unsigned long long)moat_sensor_lost(run->sensor),
+		(unsigned long long)moat_rules_lua_errors(run->rules));
 	return 0;
 }
 
@@ -214,11 +254,13 @@ int moat_cmd_defender(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	run.rules_dir = rules_dir;
 	r = moat_rules_open(&run.rules, &err);
 	if (r == 0)
 		r = moat_rules_load_dir(run.rules, rules_dir, &err);
 	if (r == 0)
 		r = run_loop(&run, ready, &err);
+	moat_rules_watch_close(run.watch);
 	moat_defender_close(run.defender);
 	moat_sensor_close(run.sensor);
 	moat_containers_close(run.containers);

@@ -83,6 +83,14 @@ void moat_defender_close(struct moat_defender *d)
 	free(d);
 }
 
+void moat_defender_set_rules(struct moat_defender *d, const struct moat_ruleset *rs)
+{
+	d->o.rules = rs;
+	d->kill_drift = moat_rules_kill_drift(rs);
+	/* repeat slots hold rule indexes of the old set */
+	memset(d->recent, 0, sizeof(d->recent));
+}
+
 uint64_t moat_defender_events(const struct moat_defender *d)
 {
 	return d->events;
@@ -346,7 +354,8 @@ static void emit(struct moat_defender *d, const struct moat_rule *rule, const ch
 static void new_container(struct moat_defender *d, const struct moat_container *c)
 {
 	if (d->o.sensor && c->start_sec)
-		moat_sensor_watch_container(d->o.sensor, c->mnt_ns, c->start_sec, d->kill_drift,
+		moat_sensor_watch_container(d->o.sensor, c->mnt_ns, c->key.cgroup_id, c->start_sec,
+					    d->kill_drift,
 					    c->init_pid);
 }
 
@@ -359,6 +368,13 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 
 	d->events++;
 	if (rec->hdr.kind == MOAT_EV_EXIT) {
+		/* A container's first process is gone: so is the container, and
+		 * its mount-namespace number may be handed to someone else. */
+		uint32_t ns = d->o.containers ? moat_containers_init_exited(d->o.containers,
+									    rec->hdr.tgid) : 0;
+
+		if (ns && d->o.sensor)
+			moat_sensor_unwatch_container(d->o.sensor, ns);
 		moat_proctab_del(&d->procs, rec->hdr.tgid);
 		return 0;
 	}

@@ -40,6 +40,9 @@ void moat_defender_close(struct moat_defender *d);
 /* Handle one record (a moat_sensor_cb). Always returns 0. */
 int moat_defender_handle(void *d, const union moat_sensor_rec *rec);
 
+/* Evaluate rs from the next record on (a reload); rs is borrowed like opts->rules. */
+void moat_defender_set_rules(struct moat_defender *d, const struct moat_ruleset *rs);
+
 /* Records seen and alerts raised so far. */
 uint64_t moat_defender_events(const struct moat_defender *d);
 uint64_t moat_defender_alerts(const struct moat_defender *d);

@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "events.h"
+#include "lua.h"
 #include "moat/error.h"
 #include "rules.h"
 
@@ -103,6 +104,8 @@ void moat_rules_close(struct moat_ruleset *rs)
 {
 	if (!rs)
 		return;
+	for (size_t i = 0; rs->rules && i < rs->n; i++)
+		moat_lua_close(rs->rules[i].lua);
 	moat_arena_close(rs->arena);
 	free(rs);
 }
@@ -317,6 +320,14 @@ static int parse_mitre(struct parse *p, const json_t *m, struct moat_rule *rule)
 	return 0;
 }
 
+static int parse_lua(struct parse *p, const json_t *v, struct moat_rule *rule)
+{
+	if (!json_is_string(v))
+		return pfail(p, MOAT_E_FORMAT, "lua is a string holding a Lua chunk");
+	return moat_lua_open(&rule->lua, json_string_value(v), json_string_length(v), p->origin,
+			     p->rule_id, p->err);
+}
+
 static const char *const severities[] = { "info", "notice", "warning", "error", "critical" };
 
 static int parse_rule(struct parse *p, const json_t *j, struct moat_rule *rule)
@@ -349,6 +360,8 @@ static int parse_rule(struct parse *p, const json_t *j, struct moat_rule *rule)
 		r = pfail(p, MOAT_E_FORMAT, "no when: condition");
 	if (r == 0)
 		r = parse_cond(p, json_object_get(j, "when"), 0, &rule->when);
+	if (r == 0 && json_object_get(j, "lua"))
+		r = parse_lua(p, json_object_get(j, "lua"), rule);
 	return r;
 }
 
@@ -401,6 +414,11 @@ int moat_rules_load(struct moat_ruleset *rs, const uint8_t *data, size_t len, co
 	json_decref(doc);
 	if (r == 0)
 		rs->n += n;
+	for (size_t i = 0; r < 0 && i < n && rs->n + i < MOAT_RULES_MAX_RULES; i++) {
+		/* a bad file adds nothing: drop the hooks its good rules compiled */
+		moat_lua_close(rs->rules[rs->n + i].lua);
+		rs->rules[rs->n + i].lua = NULL;
+	}
 	return r;
 }
 
@@ -539,7 +557,19 @@ static bool eval(const struct moat_cond *c, const struct moat_rule_view *v)
 
 bool moat_rule_matches(const struct moat_rule *rule, const struct moat_rule_view *v)
 {
-	return eval(rule->when, v);
+	if (!eval(rule->when, v))
+		return false;
+	return !rule->lua || moat_lua_match(rule->lua, v) == 1;
+}
+
+uint64_t moat_rules_lua_errors(const struct moat_ruleset *rs)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i].lua)
+			n += moat_lua_errors(rs->rules[i].lua);
+	return n;
 }
 
 /* --- what the kernel side needs ------------------------------------------- */
@@ -556,25 +586,89 @@ static bool requires_write(const struct moat_cond *c)
 	       !strcmp(c->vals[0], "true");
 }
 
+/* Shorter prefix a covers b, and a reports at least what b asks for. */
+static bool covers(const struct moat_ev_prefix *a, const struct moat_ev_prefix *b)
+{
+	return a->len <= b->len && !memcmp(a->p, b->p, a->len) && (a->mode & b->mode) == b->mode;
+}
+
 static size_t add_prefix(struct moat_ev_prefix *out, size_t n, size_t max, const char *val,
 			 size_t len, __u32 mode)
 {
+	struct moat_ev_prefix e = { .mode = mode };
+	size_t k = 0;
+
 	if (len == 0 || val[0] != '/')
 		return n;       /* relative or empty: the kernel cannot match it */
 	if (len >= MOAT_EV_PREFIX_LEN)
 		len = MOAT_EV_PREFIX_LEN - 1;
-	for (size_t i = 0; i < n; i++)
+	memcpy(e.p, val, len);
+	e.len = (__u32)len;
+	for (size_t i = 0; i < n; i++) {
 		if (out[i].len == len && !memcmp(out[i].p, val, len)) {
 			out[i].mode |= mode;
 			return n;
 		}
-	if (n == max)
-		return n;
-	memset(&out[n], 0, sizeof(out[n]));
-	memcpy(out[n].p, val, len);
-	out[n].len = (__u32)len;
-	out[n].mode = mode;
-	return n + 1;
+		if (covers(&out[i], &e))
+			return n;
+	}
+	/* drop entries the new one covers */
+	for (size_t i = 0; i < n; i++)
+		if (!covers(&e, &out[i]))
+			out[k++] = out[i];
+	if (k == max)
+		return k;
+	out[k] = e;
+	return k + 1;
+}
+
+static size_t common_len(const struct moat_ev_prefix *a, const struct moat_ev_prefix *b)
+{
+	size_t n = 0;
+
+	while (n < a->len && n < b->len && a->p[n] == b->p[n])
+		n++;
+	return n;
+}
+
+/*
+ * Too many prefixes for the kernel's table: replace the two that share the
+ * longest head (same mode first) by that head, until they fit. The filter
+ * only gets coarser: every open reported before is reported after. Heads
+ * shorter than "/abc" would report nearly everything; past that, drop.
+ */
+static size_t merge_prefixes(struct moat_ev_prefix *all, size_t n, size_t max)
+{
+	while (n > max) {
+		size_t best = 0;
+		size_t bi = 0;
+		size_t bj = 0;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				size_t c = common_len(&all[i], &all[j]);
+
+				/* write-only heads first: writes are rare, reads are not */
+				if (c >= 4 && (all[i].mode | all[j].mode) == MOAT_PREFIX_WRITE)
+					c += MOAT_EV_PREFIX_LEN;
+				if (c > best) {
+					best = c;
+					bi = i;
+					bj = j;
+				}
+			}
+		if (best % MOAT_EV_PREFIX_LEN < 4)
+			return max;
+		{
+			struct moat_ev_prefix a = all[bi];
+			__u32 mode = all[bi].mode | all[bj].mode;
+
+			all[bj] = all[--n];
+			all[bi] = all[--n];
+			n = add_prefix(all, n, n + 1, a.p, best % MOAT_EV_PREFIX_LEN, mode);
+		}
+	}
+	return n;
 }
 
 static size_t walk_prefixes(const struct moat_cond *c, __u32 mode, struct moat_ev_prefix *out,
@@ -598,16 +692,47 @@ static size_t walk_prefixes(const struct moat_cond *c, __u32 mode, struct moat_e
 	return n;
 }
 
+#define PREFIX_WORK 512u
+
+/* Can the rule match an event the kernel filters by path prefix? Only an
+ * evt.kind test at the top (alone or in the top and:) can say no: mounts,
+ * execs, connects ... are reported whatever their paths. */
+static bool path_filtered(const struct moat_cond *w)
+{
+	static const char *const kinds[] = { "open", "unlink", "rename", "chmod", "chown" };
+	const struct moat_cond *kind = NULL;
+
+	if (w->op == OP_EQ && w->field == MOAT_F_EVT_KIND)
+		kind = w;
+	for (size_t i = 0; w->op == OP_AND && i < w->n && !kind; i++)
+		if (w->kids[i]->op == OP_EQ && w->kids[i]->field == MOAT_F_EVT_KIND)
+			kind = w->kids[i];
+	if (!kind)
+		return true;
+	for (size_t i = 0; i < kind->n; i++)
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (!strcmp(kind->vals[i], kinds[k]))
+				return true;
+	return false;
+}
+
 size_t moat_rules_prefixes(const struct moat_ruleset *rs, struct moat_ev_prefix *out, size_t max)
 {
+	struct moat_ev_prefix *all = calloc(PREFIX_WORK, sizeof(*all));
 	size_t n = 0;
 
+	if (!all)
+		return 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		__u32 mode = requires_write(rs->rules[i].when) ? MOAT_PREFIX_WRITE
 							       : MOAT_PREFIX_READ | MOAT_PREFIX_WRITE;
 
-		n = walk_prefixes(rs->rules[i].when, mode, out, n, max);
+		if (path_filtered(rs->rules[i].when))
+			n = walk_prefixes(rs->rules[i].when, mode, all, n, PREFIX_WORK);
 	}
+	n = merge_prefixes(all, n, max);
+	memcpy(out, all, n * sizeof(*all));
+	free(all);
 	return n;
 }
 

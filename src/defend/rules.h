@@ -11,6 +11,8 @@
  *   mitre: [T1059.004]
  *   action: alert                     # alert | kill | stop
  *   when: CONDITION
+ *   lua: |                            # optional, see lua.h
+ *     function match(evt) return evt["proc.name"] ~= "sh" end
  *
  * CONDITION is {and: [C...]}, {or: [C...]}, {not: C}, or a test
  * {field: NAME, OP: VALUE} with OP one of equals, in (a list), startswith,
@@ -29,6 +31,7 @@
 struct moat_error;
 struct moat_ruleset;
 struct moat_ev_prefix;
+struct moat_lua;
 
 #define MOAT_RULES_MAX_FILE (1u << 20)
 #define MOAT_RULES_MAX_RULES 1024u
@@ -85,6 +88,7 @@ struct moat_rule {
 	enum moat_rule_action action;
 	const char *file;           /* where it was defined */
 	const struct moat_cond *when;
+	struct moat_lua *lua;       /* the lua: hook, owned by the ruleset; NULL = none */
 };
 
 /* Field enum value for a name, or -1. */
@@ -106,7 +110,11 @@ int moat_rules_load_dir(struct moat_ruleset *rs, const char *dir, struct moat_er
 size_t moat_rules_count(const struct moat_ruleset *rs);
 const struct moat_rule *moat_rules_get(const struct moat_ruleset *rs, size_t i);
 
+/* The condition, then (if it matched) the lua: hook; a failing hook does not match. */
 bool moat_rule_matches(const struct moat_rule *rule, const struct moat_rule_view *v);
+
+/* Lua hook calls of this ruleset that failed (error, budget, non-boolean). */
+uint64_t moat_rules_lua_errors(const struct moat_ruleset *rs);
 
 /*
  * Sensitive path prefixes the kernel should report opens of: the literal

@@ -443,3 +443,16 @@ int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned ti
 	}
 	return moat_docker_container_stop(cs->docker, id, timeout_sec, err);
 }
+
+uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid)
+{
+	for (unsigned i = 0; pid && i < cs->n; i++) {
+		struct moat_container *c = cs->entries[i];
+
+		if (c && c->init_pid > 0 && (uint32_t)c->init_pid == pid) {
+			c->init_pid = 0;
+			return c->mnt_ns;
+		}
+	}
+	return 0;
+}

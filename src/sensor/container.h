@@ -61,6 +61,10 @@ void moat_containers_close(struct moat_containers *cs);
  * /proc/PID/cgroup (every container starts with an exec in its namespace).
  * *ret_new (may be NULL) is set when this container was seen for the first time.
  */
+/* pid exited: if it was a known container's init process, forget that the
+ * container is alive and return its mount namespace (else 0). */
+uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid);
+
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
 						    uint64_t cgroup_id, const char *cgroup_name,
 						    uint32_t pid, uint32_t ppid, bool recheck,

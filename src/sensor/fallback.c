@@ -476,10 +476,13 @@ static uint64_t fb_lost(void *state)
 	return 0;       /* NEEDSWORK: count ENOBUFS on the netlink socket and FAN_Q_OVERFLOW */
 }
 
-static int fb_watch(void *state, uint32_t mnt_ns, uint64_t start_sec, bool kill, int root_pid)
+static int fb_watch(void *state, uint32_t mnt_ns, uint64_t cgroup_id, uint64_t start_sec, bool kill,
+		    int root_pid)
 {
 	struct fallback *fb = state;
 	struct fb_container *c = container_by_ns(fb, mnt_ns);
+
+	(void)cgroup_id; /* user space re-checks the container on every exec */
 	char path[64];
 	struct stat st;
 	ssize_t n;
@@ -510,6 +513,15 @@ static int fb_deny(void *state, const char *path)
 	return -EOPNOTSUPP;
 }
 
+static int fb_prefixes(void *state, const struct moat_ev_prefix *p, size_t n)
+{
+	struct fallback *fb = state;
+
+	memcpy(fb->prefixes, p, n * sizeof(fb->prefixes[0]));
+	fb->n_prefixes = n;
+	return 0;
+}
+
 const struct sensor_backend sensor_fallback_backend = {
 	.name = "fallback",
 	.open = fb_open,
@@ -519,4 +531,5 @@ const struct sensor_backend sensor_fallback_backend = {
 	.lost = fb_lost,
 	.watch = fb_watch,
 	.deny = fb_deny,
+	.prefixes = fb_prefixes,
 };

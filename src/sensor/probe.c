@@ -236,13 +236,23 @@ static uint64_t probe_lost(void *state)
 	return total;
 }
 
-static int probe_watch(void *state, uint32_t mnt_ns, uint64_t start_sec, bool kill, int root_pid)
+static int probe_watch(void *state, uint32_t mnt_ns, uint64_t cgroup_id, uint64_t start_sec,
+		       bool kill, int root_pid)
 {
 	struct probe *p = state;
-	struct moat_ev_drift v = { .start_sec = start_sec, .kill = kill };
+	struct moat_ev_drift v = { .start_sec = start_sec, .kill = kill, .cgroup_id = cgroup_id };
 
 	(void)root_pid;
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.drift), &mnt_ns, &v, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+static int probe_unwatch(void *state, uint32_t mnt_ns)
+{
+	struct probe *p = state;
+
+	if (bpf_map_delete_elem(bpf_map__fd(p->skel->maps.drift), &mnt_ns) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }
@@ -259,6 +269,23 @@ static int probe_deny(void *state, const char *path)
 	return 0;
 }
 
+/* Every slot: the ones past n are emptied so an old prefix does not linger. */
+static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t n)
+{
+	struct probe *p = state;
+	int fd = bpf_map__fd(p->skel->maps.prefixes);
+
+	for (__u32 i = 0; i < MOAT_EV_PREFIX_MAX; i++) {
+		struct moat_ev_prefix v = { 0 };
+
+		if (i < n)
+			v = pre[i];
+		if (bpf_map_update_elem(fd, &i, &v, BPF_ANY) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 const struct sensor_backend sensor_bpf_backend = {
 	.name = "ebpf",
 	.open = probe_open,
@@ -267,5 +294,7 @@ const struct sensor_backend sensor_bpf_backend = {
 	.attached = probe_attached,
 	.lost = probe_lost,
 	.watch = probe_watch,
+	.unwatch = probe_unwatch,
 	.deny = probe_deny,
+	.prefixes = probe_prefixes,
 };

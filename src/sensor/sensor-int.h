@@ -17,8 +17,13 @@ struct sensor_backend {
 	int (*poll)(void *state, int timeout_ms);
 	unsigned (*attached)(void *state, unsigned *ret_total);
 	uint64_t (*lost)(void *state);
-	int (*watch)(void *state, uint32_t mnt_ns, uint64_t start_sec, bool kill, int root_pid);
+	int (*watch)(void *state, uint32_t mnt_ns, uint64_t cgroup_id, uint64_t start_sec, bool kill,
+		     int root_pid);
+	/* Forget a container (its init process exited); may be NULL. */
+	int (*unwatch)(void *state, uint32_t mnt_ns);
 	int (*deny)(void *state, const char *path);
+	/* Replace the sensitive-path prefix table (n <= MOAT_EV_PREFIX_MAX). */
+	int (*prefixes)(void *state, const struct moat_ev_prefix *p, size_t n);
 };
 
 extern const struct sensor_backend sensor_bpf_backend;      /* probe.c or probe-none.c */

@@ -201,10 +201,15 @@ uint64_t moat_sensor_lost(const struct moat_sensor *sensor)
 	return sensor->be->lost(sensor->state) + sensor->malformed;
 }
 
-int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uint64_t start_sec,
-				bool kill, int root_pid)
+int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uint64_t cgroup_id,
+				uint64_t start_sec, bool kill, int root_pid)
 {
-	return sensor->be->watch(sensor->state, mnt_ns, start_sec, kill, root_pid);
+	return sensor->be->watch(sensor->state, mnt_ns, cgroup_id, start_sec, kill, root_pid);
+}
+
+int moat_sensor_unwatch_container(struct moat_sensor *sensor, uint32_t mnt_ns)
+{
+	return sensor->be->unwatch ? sensor->be->unwatch(sensor->state, mnt_ns) : 0;
 }
 
 int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path)
@@ -212,6 +217,15 @@ int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path)
 	if (!path || strlen(path) >= MOAT_EV_PATH_LEN)
 		return MOAT_E_USAGE;
 	return sensor->be->deny(sensor->state, path);
+}
+
+int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n)
+{
+	if (n > MOAT_EV_PREFIX_MAX || (n && !p))
+		return MOAT_E_USAGE;
+	if (!sensor->be->prefixes)
+		return -EOPNOTSUPP;
+	return sensor->be->prefixes(sensor->state, p, n);
 }
 
 const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)

