@@ -194,7 +194,7 @@ static int on_file(struct archive *ar, struct moat_tar *tar, const struct moat_t
 	uint8_t head[HEAD_BYTES];
 	size_t head_len = e->size < HEAD_BYTES ? (size_t)e->size : HEAD_BYTES;
 	struct moat_reader data = moat_tar_data_reader(tar);
-	struct rec *rec;
+	struct rec *rec = NULL;
 	int r;
 
 	rec = rec_new(ar, e->path, e->path_len);
@@ -216,7 +216,7 @@ static int on_file(struct archive *ar, struct moat_tar *tar, const struct moat_t
 static int on_link(struct archive *ar, const struct moat_tar_entry *e, struct moat_error *err)
 {
 	struct moat_buf target;
-	struct rec *rec;
+	struct rec *rec = NULL;
 	int r = 0;
 
 	moat_buf_init(&target, 0);
@@ -377,15 +377,20 @@ static int finish_docker(struct archive *ar, struct rec *mrec, const char *want_
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *path = json_string_value(json_array_get(paths, i));
-		struct rec *lrec;
+		struct rec *lrec = NULL;
 
 		if (!path) {
 			r = moat_error_set(err, MOAT_E_FORMAT, "%s: manifest.json: layer %zu is not a string",
 					   ar->what, i + 1);
 			goto out;
 		}
-		if ((r = layer_of(ar, path, &lrec, err)) < 0 ||
-		    (r = verify_name(ar, lrec->name, lrec->res.blob_digest, err)) < 0)
+		if ((r = layer_of(ar, path, &lrec, err)) < 0)
+			goto out;
+		if (!lrec) {
+			r = moat_error_set(err, MOAT_E_INTERNAL, "%s: layer %s vanished", ar->what, path);
+			goto out;
+		}
+		if ((r = verify_name(ar, lrec->name, lrec->res.blob_digest, err)) < 0)
 			goto out;
 		results[i] = &lrec->res;
 		layers[i] = lrec->layer;
@@ -404,7 +409,7 @@ static int tar_blob(void *ctx, const char *digest, uint64_t size, const uint8_t 
 {
 	struct archive *ar = ctx;
 	char name[96];
-	struct rec *rec;
+	struct rec *rec = NULL;
 
 	(void)size;
 	snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
@@ -425,7 +430,7 @@ static int tar_layer(void *ctx, const char *digest, uint64_t size, unsigned inde
 {
 	struct archive *ar = ctx;
 	char name[96];
-	struct rec *rec;
+	struct rec *rec = NULL;
 	int r;
 
 	(void)size;
@@ -433,6 +438,8 @@ static int tar_layer(void *ctx, const char *digest, uint64_t size, unsigned inde
 	snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
 	if ((r = layer_of(ar, name, &rec, err)) < 0)
 		return r;
+	if (!rec)
+		return moat_error_set(err, MOAT_E_INTERNAL, "%s: layer %s vanished", ar->what, name);
 	*ret_res = &rec->res;
 	*ret_layer = rec->layer;
 	return 0;
@@ -456,7 +463,7 @@ int image_read_archive(struct moat_image *img, struct moat_reader *in, const cha
 		       const char *want_ref, struct moat_error *err)
 {
 	struct archive ar = { .img = img, .what = what };
-	struct rec *rec;
+	struct rec *rec = NULL;
 	int r;
 
 	moat_hmap_init(&ar.recs);

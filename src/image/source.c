@@ -138,8 +138,8 @@ static int read_oci_dir(struct moat_image *img, const char *dir, const char *wan
 {
 	struct oci_dir od = { .img = img, .what = dir };
 	struct oci_store store = { dir_blob, dir_layer, &od };
-	const uint8_t *data;
-	size_t len;
+	const uint8_t *data = NULL;
+	size_t len = 0;
 	json_t *index = NULL;
 	int r;
 

@@ -259,8 +259,8 @@ static int data_item(struct bdb *b, const uint8_t *pg, uint32_t pgno, uint32_t i
 /* One key/data pair: the key must be a 4-byte header number; 0 is skipped. */
 static int pair(struct bdb *b, const uint8_t *pg, uint32_t pgno, uint32_t idx_end, uint32_t i)
 {
-	uint32_t off;
-	uint32_t len;
+	uint32_t off = 0;
+	uint32_t len = 0;
 	int r;
 
 	r = item_bounds(b, pg, pgno, idx_end, i, &off, &len);

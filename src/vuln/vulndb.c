@@ -470,9 +470,12 @@ static bool load_versions(struct moat_vulndb_cursor *cur, const uint8_t *e, size
 		cur->truncated = true;
 		n = max;
 	}
-	for (uint64_t i = 0; i < n; i++)
-		if (!str_at(db, vdb_get32(rec_at(db, VDB_SEC_LISTS, first + i)), &cur->versions[i]))
+	for (uint64_t i = 0; i < n; i++) {
+		const uint8_t *cell = rec_at(db, VDB_SEC_LISTS, first + i);
+
+		if (!cell || !str_at(db, vdb_get32(cell), &cur->versions[i]))
 			return false;
+	}
 	*ret_n = (size_t)n;
 	return true;
 }
@@ -568,10 +571,11 @@ int moat_vulndb_vuln(const struct moat_vulndb *db, const char *id, struct moat_v
 
 	while (id && lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
+		const uint8_t *rec = rec_at(db, VDB_SEC_VULNS, mid);
 		const char *vid;
 		int c;
 
-		if (!str_at(db, vdb_get32(rec_at(db, VDB_SEC_VULNS, mid) + VDB_V_ID), &vid) || !vid)
+		if (!rec || !str_at(db, vdb_get32(rec + VDB_V_ID), &vid) || !vid)
 			return bad(db, err, VDB_SEC_VULNS, "string offset out of range", mid);
 		c = strcmp(id, vid);
 		if (c == 0)
