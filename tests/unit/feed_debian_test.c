@@ -15,6 +15,7 @@
 #include "base/arena.h"
 #include "base/hmap.h"
 #include "harness.h"
+#include "test-io.h"
 #include "moat/error.h"
 #include "vuln/feed.h"
 
@@ -27,30 +28,13 @@ static bool load(const char *rel, bool shared, struct blob *b)
 {
 	const char *src = getenv("MOAT_SRC");
 	char path[4096];
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/%s%s", src ? src : ".",
 		 shared ? "../shared/testdata/" : "tests/data/", rel);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("# cannot open %s\n", path);
-		return false;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return false;
-	}
-	b->data = malloc((size_t)n + 1);
-	b->len = (size_t)n;
-	if (!b->data || fread(b->data, 1, b->len, f) != b->len) {
-		fclose(f);
-		free(b->data);
-		return false;
-	}
-	b->data[b->len] = '\0';
-	fclose(f);
-	return true;
+	b->data = test_slurp(path, 0, &b->len);
+	if (!b->data)
+		printf("# cannot read %s\n", path);
+	return b->data != NULL;
 }
 
 /* ---- the shared sample ------------------------------------------------ */

@@ -30,6 +30,7 @@
 #include "base/json.h"
 #include "base/reader.h"
 #include "harness.h"
+#include "test-io.h"
 #include "moat/error.h"
 #include "moat/limits.h"
 #include "sbom/lang-go.h"
@@ -67,36 +68,7 @@ static bool have_go(void)
 /* The whole file, or NULL (not present). */
 static uint8_t *slurp(const char *path, size_t *ret_len)
 {
-	FILE *f = fopen(path, "rb");
-	struct moat_buf buf;
-	uint8_t chunk[1 << 16];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	moat_buf_init(&buf, MAX_BIN_BYTES);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (moat_buf_append(&buf, chunk, n) < 0)
-			break;
-	fclose(f);
-	return moat_buf_steal(&buf, ret_len);
-}
-
-/* Run a shell command, its stdout into out (NUL-terminated). */
-static bool run(const char *cmd, struct moat_buf *out)
-{
-	FILE *p = popen(cmd, "r");
-	char chunk[4096];
-	size_t n;
-
-	moat_buf_reset(out);
-	if (!p)
-		return false;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		moat_buf_append(out, chunk, n);
-	moat_buf_putc(out, '\0');
-	out->len--;
-	return pclose(p) == 0;
+	return test_slurp(path, MAX_BIN_BYTES, ret_len);
 }
 
 /* ---- readelf ---- */
@@ -112,7 +84,7 @@ static void check_sections(const char *path, const struct moat_elf *elf)
 
 	moat_buf_init(&out, 0);
 	snprintf(cmd, sizeof(cmd), "LC_ALL=C readelf -SW '%s' 2>/dev/null", path);
-	if (!run(cmd, &out)) {
+	if (test_run(cmd, &out) != 0) {
 		printf("# %s: readelf failed\n", path);
 		moat_buf_release(&out);
 		return;
@@ -216,7 +188,7 @@ static bool go_version_m(const char *path, struct oracle *o)
 	memset(o, 0, sizeof(*o));
 	moat_buf_init(&out, 0);
 	snprintf(cmd, sizeof(cmd), "go version -m '%s' 2>/dev/null", path);
-	ok = run(cmd, &out) && out.len > 0;
+	ok = test_run(cmd, &out) == 0 && out.len > 0;
 	text = moat_slice_make(out.data, out.len);
 	if (ok && moat_slice_line(&text, &line) && (colon = memchr(line.ptr, ':', line.len))) {
 		size_t at = (size_t)(colon - (const char *)line.ptr) + 2;
@@ -317,7 +289,7 @@ static void find_fixtures(void)
 	if (!have_go())
 		return;
 	moat_buf_init(&out, 0);
-	if (!run("go env GOVERSION", &out) || out.len < 3) {
+	if (test_run("go env GOVERSION", &out) != 0 || out.len < 3) {
 		moat_buf_release(&out);
 		return;
 	}
@@ -328,7 +300,7 @@ static void find_fixtures(void)
 		snprintf(cmd, sizeof(cmd),
 			 "sh '%s/tests/data/lang/go/build-fixtures.sh' '%s' >&2 && touch '%s'", src,
 			 fixtures, stamp);
-		if (!run(cmd, &out)) {
+		if (test_run(cmd, &out) != 0) {
 			printf("# building the Go fixtures failed: %s\n", cmd);
 			fixtures[0] = '\0';
 		}
@@ -404,7 +376,7 @@ static void check_gomod(const char *path)
 	const json_t *req, *rep;
 
 	moat_buf_init(&out, 0);
-	if (!data || !run((snprintf(cmd, sizeof(cmd), "go mod edit -json '%s'", path), cmd), &out)) {
+	if (!data || test_run((snprintf(cmd, sizeof(cmd), "go mod edit -json '%s'", path), cmd), &out) != 0) {
 		printf("# %s: not here or go mod edit failed, not checked\n", path);
 		goto out;
 	}
@@ -471,7 +443,7 @@ static void check_gosum(const char *path)
 
 	moat_buf_init(&out, 0);
 	snprintf(cmd, sizeof(cmd), "awk '$2 !~ /\\/go.mod$/ {print $1 \" \" $2}' '%s'", path);
-	if (!data || !run(cmd, &out)) {
+	if (!data || test_run(cmd, &out) != 0) {
 		printf("# %s: not here, not checked\n", path);
 		goto out;
 	}

@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "base/slice.h"
 #include "harness.h"
+#include "test-io.h"
 #include "moat/error.h"
 #include "sbom/lang-rust.h"
 
@@ -29,35 +30,7 @@ static char fixtures[MAX_PATH]; /* "" when unavailable */
 
 static uint8_t *slurp(const char *path, size_t *ret_len)
 {
-	FILE *f = fopen(path, "rb");
-	struct moat_buf buf;
-	uint8_t chunk[1 << 16];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	moat_buf_init(&buf, (size_t)64 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (moat_buf_append(&buf, chunk, n) < 0)
-			break;
-	fclose(f);
-	return moat_buf_steal(&buf, ret_len);
-}
-
-static bool run(const char *cmd, struct moat_buf *out)
-{
-	FILE *p = popen(cmd, "r");
-	char chunk[4096];
-	size_t n;
-
-	moat_buf_reset(out);
-	if (!p)
-		return false;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		moat_buf_append(out, chunk, n);
-	moat_buf_putc(out, '\0');
-	out->len--;
-	return pclose(p) == 0;
+	return test_slurp(path, (size_t)64 << 20, ret_len);
 }
 
 static void find_fixtures(void)
@@ -75,7 +48,7 @@ static void find_fixtures(void)
 	snprintf(cmd, sizeof(cmd),
 		 "sh '%s/tests/data/lang/rust/build-fixtures.sh' '%s' >&2 && touch '%s'", src,
 		 fixtures, stamp);
-	if (!run(cmd, &out)) {
+	if (test_run(cmd, &out) != 0) {
 		printf("# no Rust fixtures (cargo or Debian's crates missing): %s\n", cmd);
 		fixtures[0] = '\0';
 	}
@@ -162,7 +135,7 @@ static void check_cargo_lock(const char *path)
 		 "for p in tomllib.load(open(sys.argv[1], \"rb\")).get(\"package\", []):\n"
 		 "    print(p[\"name\"], p[\"version\"], p.get(\"source\", \"\"))' '%s'",
 		 path);
-	if (!data || !run(cmd, &out)) {
+	if (!data || test_run(cmd, &out) != 0) {
 		printf("# %s: not here or no tomllib, not checked\n", path);
 		goto out;
 	}
@@ -221,7 +194,7 @@ static void test_lang_rust__bad_zlib(void)
 		struct moat_error err = { 0 };
 		size_t n = 0;
 
-		if (!run(cmds[i], &out)) {
+		if (test_run(cmds[i], &out) != 0) {
 			printf("# SKIP no python3\n");
 			break;
 		}

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/slice.h"
 #include "harness.h"
+#include "test-io.h"
 #include "moat/error.h"
 #include "sbom/rpmdb.h"
 
@@ -40,29 +41,12 @@ static bool read_file(const char *name, struct blob *ret)
 {
 	const char *src = getenv("MOAT_SRC");
 	char path[1024];
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/tests/data/rpm/%s", src ? src : ".", name);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("# cannot open %s\n", path);
-		return false;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return false;
-	}
-	ret->data = malloc((size_t)n + 1);
-	ret->len = (size_t)n;
-	if (!ret->data || fread(ret->data, 1, ret->len, f) != ret->len) {
-		fclose(f);
-		free(ret->data);
-		return false;
-	}
-	ret->data[ret->len] = '\0';
-	fclose(f);
-	return true;
+	ret->data = test_slurp(path, 0, &ret->len);
+	if (!ret->data)
+		printf("# cannot read %s\n", path);
+	return ret->data != NULL;
 }
 
 /* Decode base64 text in place (newlines dropped first); returns the length. */

@@ -17,6 +17,7 @@
 #include "base/digest.h"
 #include "base/zip.h"
 #include "harness.h"
+#include "test-io.h"
 #include "moat/error.h"
 
 /* Jars Debian ships (scripts/setup installs their packages). */
@@ -25,36 +26,6 @@ static const char *const real_jars[] = {
 	"/usr/share/java/jackson-core.jar",
 	"/usr/share/java/guava.jar",
 };
-
-static int slurp(const char *path, struct moat_buf *out)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t chunk[65536];
-	size_t n;
-
-	moat_buf_reset(out);
-	if (!f)
-		return -errno;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		moat_buf_append(out, chunk, n);
-	fclose(f);
-	return 0;
-}
-
-/* Run a shell command and capture its stdout. */
-static int run(const char *cmd, struct moat_buf *out)
-{
-	FILE *p = popen(cmd, "r");
-	uint8_t chunk[65536];
-	size_t n;
-
-	moat_buf_reset(out);
-	if (!p)
-		return -errno;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		moat_buf_append(out, chunk, n);
-	return pclose(p) == 0 ? 0 : -1;
-}
 
 #define PY_LIST "python3 -c 'import zipfile,sys,hashlib\n" \
 	"z=zipfile.ZipFile(sys.argv[1])\n" \
@@ -103,7 +74,7 @@ static void compare_with_python(const char *path, const uint8_t *data, size_t le
 	moat_buf_init(&want, 0);
 	moat_buf_init(&got, 0);
 	snprintf(cmd, sizeof(cmd), PY_LIST "'%s'", path);
-	CHECK_INT(run(cmd, &want), 0);
+	CHECK_INT(test_run(cmd, &want), 0);
 	CHECK_INT(our_listing(data, len, &got), 0);
 	CHECK(want.len > 0);
 	CHECK_INT(got.len, want.len);
@@ -119,7 +90,7 @@ static void test_zip__real_jars(void)
 
 	moat_buf_init(&jar, 0);
 	for (size_t i = 0; i < sizeof(real_jars) / sizeof(real_jars[0]); i++) {
-		int r = slurp(real_jars[i], &jar);
+		int r = test_read_file(real_jars[i], &jar);
 
 		if (r < 0)
 			printf("# %s missing: run scripts/setup\n", real_jars[i]);
@@ -148,10 +119,10 @@ static void test_zip__war_from_jar_tool(void)
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && mkdir -p w/WEB-INF/lib && cp -L %s w/WEB-INF/lib/commons-lang3.jar && "
 		 "jar cf app.war -C w . >/dev/null 2>&1", tmpdir, real_jars[0]);
-	CHECK_INT(run(cmd, &out), 0);
+	CHECK_INT(test_run(cmd, &out), 0);
 	snprintf(path, sizeof(path), "%s/app.war", tmpdir);
-	CHECK_INT(slurp(path, &war), 0);
-	CHECK_INT(slurp(real_jars[0], &orig), 0);
+	CHECK_INT(test_read_file(path, &war), 0);
+	CHECK_INT(test_read_file(real_jars[0], &orig), 0);
 	CHECK_INT(moat_zip_open(war.data, war.len, NULL, "app.war", &zip, &err), 0);
 	if (zip) {
 		i = moat_zip_find(zip, MOAT_SLICE_LIT("WEB-INF/lib/commons-lang3.jar"));
@@ -180,8 +151,8 @@ static void test_zip__zip64_from_python(void)
 		 "python3 -c 'import zipfile,sys\n"
 		 "with zipfile.ZipFile(sys.argv[1], \"w\", zipfile.ZIP_DEFLATED) as z:\n"
 		 "  [z.writestr(\"d/%%d\" %% i, str(i)) for i in range(70000)]' %s", path);
-	CHECK_INT(run(cmd, &out), 0);
-	CHECK_INT(slurp(path, &z), 0);
+	CHECK_INT(test_run(cmd, &out), 0);
+	CHECK_INT(test_read_file(path, &z), 0);
 	/* the 16-bit EOCD count is 0xffff: the count must come from ZIP64 */
 	CHECK(z.len > 22 && z.data[z.len - 22 + 10] == 0xff && z.data[z.len - 22 + 11] == 0xff);
 	compare_with_python(path, z.data, z.len);
@@ -494,7 +465,7 @@ static void test_zip__truncated_and_mismatched(void)
 	size_t cd;
 
 	moat_buf_init(&jar, 0);
-	CHECK_INT(slurp(real_jars[0], &jar), 0);
+	CHECK_INT(test_read_file(real_jars[0], &jar), 0);
 	/* cut 100 bytes out of the middle of the central directory */
 	cd = jar.data[jar.len - 22 + 16] | jar.data[jar.len - 22 + 17] << 8 |
 	     (size_t)jar.data[jar.len - 22 + 18] << 16 | (size_t)jar.data[jar.len - 22 + 19] << 24;
@@ -507,7 +478,7 @@ static void test_zip__truncated_and_mismatched(void)
 	CHECK_INT(moat_zip_open(jar.data, cd + 10, NULL, "short.jar", &zip, &err), MOAT_E_FORMAT);
 	printf("# %s\n", err.msg);
 	/* a launcher script in front (Spring Boot's executable jars) is fine */
-	CHECK_INT(slurp(real_jars[0], &jar), 0);
+	CHECK_INT(test_read_file(real_jars[0], &jar), 0);
 	{
 		struct moat_buf pre;
 
@@ -601,7 +572,7 @@ int main(void)
 	MOAT_RUN(test_zip__names_and_limits);
 	moat_buf_init(&out, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	run(cmd, &out);
+	test_run(cmd, &out);
 	moat_buf_release(&out);
 	return moat_test_done();
 }
