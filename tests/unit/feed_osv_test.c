@@ -18,6 +18,7 @@
 #include "base/hmap.h"
 #include "base/yaml.h"
 #include "harness.h"
+#include "test-io.h"
 #include "image/tar.h"
 #include "moat/error.h"
 #include "vuln/feed.h"
@@ -36,21 +37,6 @@ static const char *vulndb_dir(void)
 		snprintf(path, sizeof(path), "%s/../shared/testdata/vulndb",
 			 getenv("MOAT_SRC") ? getenv("MOAT_SRC") : ".");
 	return path;
-}
-
-static int read_file(const char *path, struct moat_buf *out)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t chunk[65536];
-	size_t n;
-	int r = 0;
-
-	if (!f)
-		return -errno;
-	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		r = moat_buf_append(out, chunk, n);
-	fclose(f);
-	return r;
 }
 
 static int unzstd(const struct moat_buf *in, struct moat_buf *out)
@@ -92,7 +78,7 @@ static long tarzst_each(const char *name, member_fn fn, void *ctx)
 	moat_buf_init(&tarbytes, 0);
 	moat_buf_init(&data, 0);
 	snprintf(path, sizeof(path), "%s/%s", vulndb_dir(), name);
-	r = read_file(path, &z);
+	r = test_read_file(path, &z);
 	if (r == 0)
 		r = unzstd(&z, &tarbytes);
 	if (r < 0) {

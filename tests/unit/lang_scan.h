@@ -19,6 +19,7 @@
 #include "sbom/catalog.h"
 #include "sbom/lang.h"
 #include "vfs/layerfs.h"
+#include "test-io.h"
 
 struct lang_scan {
 	struct moat_arena *arena;
@@ -36,24 +37,9 @@ static inline uint8_t *lang_test_slurp(const char *name, size_t *ret_len)
 {
 	char path[4096];
 	const char *src = getenv("MOAT_SRC");
-	FILE *f;
-	uint8_t *buf = NULL;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/tests/data/lang/%s", src ? src : ".", name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*ret_len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
+	return test_slurp(path, 0, ret_len);
 }
 
 /* Catalogue data as the file at image_path. Returns 0 or the first error. */
