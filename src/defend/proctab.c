@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* proctab.c - the defender's process table: 8-way probing in a fixed array, overwrite when full. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "proctab.h"
 
 #define PROBES 8u
@@ -69,21 +68,9 @@ void moat_proc_join_args(const char *args, size_t len, char *out, size_t cap)
 static ssize_t read_proc(uint32_t tgid, const char *name, char *buf, size_t cap)
 {
 	char path[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/%s", tgid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	do {
-		n = read(fd, buf, cap - 1);
-	} while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return n;
+	return moat_read_small_file(path, buf, cap);
 }
 
 /* "PPid:\t123" from /proc/PID/status */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/hmap.h"
 #include "base/json.h"
 #include "base/slice.h"
@@ -195,41 +196,20 @@ void moat_containers_close(struct moat_containers *cs)
 	free(cs);
 }
 
-static int read_small(const char *path, char *buf, size_t cap, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < cap) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	*ret_len = len;
-	return 0;
-}
-
 static bool pid_container_id(uint32_t pid, char id[MOAT_CONTAINER_ID_LEN + 1], bool *ret_gone)
 {
 	char path[64];
 	char buf[CGROUP_FILE_MAX];
-	size_t len = 0;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	if (read_small(path, buf, sizeof(buf), &len) < 0) {
+	n = moat_read_small_file(path, buf, sizeof(buf));
+	if (n < 0) {
 		*ret_gone = true;
 		return false;
 	}
 	*ret_gone = false;
-	return moat_container_id_from_cgroup(buf, len, id);
+	return moat_container_id_from_cgroup(buf, (size_t)n, id);
 }
 
 /* Find the cgroup v2 directory whose inode is id (a cgroup id is its

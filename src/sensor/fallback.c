@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "moat/error.h"
 #include "sensor-int.h"
 
@@ -63,23 +64,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static ssize_t read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	do {
-		n = read(fd, buf, cap - 1);
-	} while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return n;
 }
 
 static uint32_t status_field(const char *status, const char *key, unsigned nth)
@@ -124,14 +108,14 @@ static void fill_hdr(struct moat_ev_hdr *h, uint16_t kind, uint32_t size, uint32
 	h->pid = pid;
 	h->tgid = tgid;
 	snprintf(path, sizeof(path), "/proc/%u/status", tgid);
-	if (read_file(path, status, sizeof(status)) > 0) {
+	if (moat_read_small_file(path, status, sizeof(status)) > 0) {
 		h->ppid = status_field(status, "\nPPid:", 0);
 		h->uid = status_field(status, "\nUid:", 0);
 		h->euid = status_field(status, "\nUid:", 1);
 		h->gid = status_field(status, "\nGid:", 0);
 	}
 	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-	if (read_file(path, h->comm, sizeof(h->comm)) > 0)
+	if (moat_read_small_file(path, h->comm, sizeof(h->comm)) > 0)
 		h->comm[strcspn(h->comm, "\n")] = 0;
 	h->mnt_ns = ns_of(tgid, "mnt");
 	h->pid_ns = ns_of(tgid, "pid");
@@ -175,7 +159,7 @@ static int emit_exec(struct fallback *fb, uint32_t pid, uint32_t tgid)
 		e->exe_ctime_sec = (uint64_t)st.st_ctim.tv_sec;
 	}
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", tgid);
-	n = read_file(path, e->args, sizeof(e->args));
+	n = moat_read_small_file(path, e->args, sizeof(e->args));
 	if (n > 0) {
 		e->args_len = (uint32_t)n;
 		for (ssize_t i = 0; i < n; i++)
