@@ -148,8 +148,8 @@ static int base_list(const struct base_args *a, const struct moat_base_index *in
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
 	r = moat_jw_finish(&jw);
-	if (r == 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
-		r = -EIO;
+	if (r == 0)
+		r = cli_emit(NULL, &out);
 	moat_buf_release(&out);
 	return r;
 }

@@ -24,4 +24,9 @@ int moat_cmd_db(int argc, char **argv);
 int moat_cmd_base(int argc, char **argv);
 int moat_cmd_top(int argc, char **argv);
 
+struct moat_buf;
+/* Write a finished report: to path via a temp file and rename (a reader
+ * never sees half of it), or to stdout when path is NULL or "-". 0 or -errno. */
+int cli_emit(const char *path, const struct moat_buf *buf);
+
 #endif

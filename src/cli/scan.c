@@ -71,29 +71,6 @@ static void pg_end(void *ctx, unsigned index)
 	fprintf(stderr, "\rmoat: layer %u read%20s\n", index + 1, "");
 }
 
-/* Write the whole buffer to path via a temp file and rename, or to stdout. */
-static int emit(const char *path, const struct moat_buf *buf)
-{
-	char tmp[4096];
-	FILE *f;
-	int ok;
-
-	if (!path || !strcmp(path, "-"))
-		return fwrite(buf->data, 1, buf->len, stdout) == buf->len && fflush(stdout) == 0 ? 0 : -EIO;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "wx");
-	if (!f)
-		return -errno;
-	ok = fwrite(buf->data, 1, buf->len, f) == buf->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
-}
-
 static void usage(FILE *out, const char *cmd)
 {
 	fprintf(out,
@@ -275,7 +252,7 @@ static int run(int argc, char **argv, bool sbom)
 	r = scan_run_open(&ro, &sr, &err);
 	if (r == 0)
 		r = render(&a, &sr.cat, &sr.res, &out, &err);
-	if (r == 0 && (r = emit(a.output, &out)) < 0)
+	if (r == 0 && (r = cli_emit(a.output, &out)) < 0)
 		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
 	if (r < 0)
 		scan_report_error(sbom ? "sbom" : "scan", a.target, r, &err);

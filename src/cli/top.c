@@ -270,8 +270,8 @@ static int print_json(const struct top_args *a, const struct top_state *st, size
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
 	r = moat_jw_finish(&jw);
-	if (r == 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0))
-		r = -EIO;
+	if (r == 0)
+		r = cli_emit(NULL, &out);
 	moat_buf_release(&out);
 	return r;
 }
