@@ -262,11 +262,6 @@ static void policy_ignores(const struct vuln_args *va, struct vuln_state *st)
 	}
 }
 
-static bool is_os_pkg(const struct moat_pkg *p)
-{
-	return !strcmp(p->type, "deb") || !strcmp(p->type, "apk") || !strcmp(p->type, "rpm");
-}
-
 static int open_db(const struct vuln_args *va, struct vuln_state *st, struct moat_error *err)
 {
 	char def[4096];
@@ -402,7 +397,7 @@ static int match_all(const struct vuln_args *va, struct moat_catalog_ctx *cat,
 	for (size_t i = 0; i < cat->pkgs.count; i++) {
 		const struct moat_pkg *p = cat->pkgs.items[i];
 
-		if ((is_os_pkg(p) && va->no_os) || (!is_os_pkg(p) && va->no_lang))
+		if ((moat_pkg_is_os(p) && va->no_os) || (!moat_pkg_is_os(p) && va->no_lang))
 			continue;
 		if ((r = moat_pkg_list_add(cat->arena, &pkgs, cat->pkgs.items[i])) < 0)
 			return moat_error_set(err, r, "out of scan memory");

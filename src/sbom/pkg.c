@@ -24,6 +24,11 @@
 /* arch, distro, epoch, upstream */
 #define PURL_MAX_QUALIFIERS 4
 
+bool moat_pkg_is_os(const struct moat_pkg *pkg)
+{
+	return !strcmp(pkg->type, "deb") || !strcmp(pkg->type, "apk") || !strcmp(pkg->type, "rpm");
+}
+
 int moat_pkg_list_add(struct moat_arena *arena, struct moat_pkg_list *list, struct moat_pkg *pkg)
 {
 	struct moat_pkg **items;

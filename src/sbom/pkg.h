@@ -8,6 +8,7 @@
 #ifndef MOAT_PKG_H
 #define MOAT_PKG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,9 @@ struct moat_pkg_list {
 	size_t count;
 	size_t cap;
 };
+
+/* Installed by the OS package manager (deb, apk, rpm), not a language ecosystem. */
+bool moat_pkg_is_os(const struct moat_pkg *pkg);
 
 /* Append (growing in the arena). Returns 0 or MOAT_E_LIMIT. */
 int moat_pkg_list_add(struct moat_arena *arena, struct moat_pkg_list *list, struct moat_pkg *pkg);

@@ -104,7 +104,7 @@ static void match_key(const struct moat_pkg *pkg, const char **ret_name, const c
 	*ret_version = pkg->version;
 	/* Distro advisories name source packages and source versions (a binNMU
 	 * "+b1" binary still carries its source's fix). */
-	if (!strcmp(pkg->type, "deb") || !strcmp(pkg->type, "apk") || !strcmp(pkg->type, "rpm")) {
+	if (moat_pkg_is_os(pkg)) {
 		if (pkg->source_name && *pkg->source_name)
 			*ret_name = pkg->source_name;
 		if (!strcmp(pkg->type, "deb") && pkg->source_version && *pkg->source_version)
