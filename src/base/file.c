@@ -2,8 +2,11 @@
 /* file.c - small whole-file reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "moat/error.h"
 #include "file.h"
 
 ssize_t moat_read_small_file(const char *path, char *buf, size_t cap)
@@ -28,4 +31,28 @@ ssize_t moat_read_small_file(const char *path, char *buf, size_t cap)
 	close(fd);
 	buf[len] = 0;
 	return r < 0 ? r : (ssize_t)len;
+}
+
+int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct moat_error *err)
+{
+	char chunk[65536];
+	ssize_t n;
+	int r = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	moat_buf_reset(out);
+	out->max = max;
+	if (fd < 0)
+		return moat_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	while (r == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = moat_error_set(err, -errno, "%s: %s", path, strerror(errno));
+		else if (moat_buf_append(out, chunk, (size_t)n) < 0)
+			r = moat_error_set(err, MOAT_E_LIMIT, "%s: over %zu bytes", path, max);
+	}
+	close(fd);
+	if (r == 0 && moat_buf_putc(out, '\0') == 0)
+		out->len--;
+	return r;
 }

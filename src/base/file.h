@@ -8,8 +8,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct moat_buf;
+struct moat_error;
+
 /* Read at most cap - 1 bytes of path into buf and NUL-terminate it; procfs
  * files may need several reads. Returns the length, or -errno. cap >= 1. */
 ssize_t moat_read_small_file(const char *path, char *buf, size_t cap);
+
+/* The whole of path into out (reset first; NUL-terminated past len), at most
+ * max bytes. 0; -errno naming the path when it cannot be read (-ENOENT lets
+ * callers treat a missing file as empty); MOAT_E_LIMIT when it is larger. */
+int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct moat_error *err);
 
 #endif

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/yaml.h"
 #include "moat/error.h"
@@ -183,24 +185,14 @@ static int policy_severities(const json_t *v, unsigned *ret_mask)
  * Command-line flags given as well win. */
 static int load_policy(struct vuln_args *va, struct moat_error *err)
 {
-	uint8_t *data = malloc(POLICY_MAX_BYTES + 1);
-	FILE *f = fopen(va->policy, "re");
+	struct moat_buf text;
 	json_t *doc = NULL, *v;
-	size_t n;
 	int r;
 
-	if (!f || !data) {
-		r = moat_error_set(err, f ? -ENOMEM : -errno, "%s: %s", va->policy,
-				   f ? "out of memory" : strerror(errno));
-		goto out;
-	}
-	n = fread(data, 1, POLICY_MAX_BYTES + 1, f);
-	if (n > POLICY_MAX_BYTES) {
-		r = moat_error_set(err, MOAT_E_LIMIT, "%s: over %u bytes", va->policy,
-				   POLICY_MAX_BYTES);
-		goto out;
-	}
-	if ((r = moat_yaml_parse(data, n, va->policy, POLICY_MAX_BYTES, 32, &doc, err)) < 0)
+	moat_buf_init(&text, 0);
+	if ((r = moat_read_file(va->policy, POLICY_MAX_BYTES, &text, err)) < 0 ||
+	    (r = moat_yaml_parse(text.data, text.len, va->policy, POLICY_MAX_BYTES, 32, &doc,
+				 err)) < 0)
 		goto out;
 	r = -EINVAL;
 	if (!json_is_object(doc))
@@ -234,9 +226,7 @@ bad:
 			   va->policy);
 out:
 	json_decref(doc);
-	free(data);
-	if (f)
-		fclose(f);
+	moat_buf_release(&text);
 	return r;
 }
 

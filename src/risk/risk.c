@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "image/image.h"
 #include "moat/error.h"
@@ -45,24 +47,15 @@ static int tri(const json_t *doc, const char *key, int def)
 int moat_risk_context_load(struct moat_risk_context *ctx, const char *path,
 			   struct moat_error *err)
 {
-	char *data = malloc(CONTEXT_MAX_BYTES);
-	FILE *f = fopen(path, "re");
-	size_t n;
+	struct moat_buf text;
 	json_t *doc, *ports, *alerts;
 	int r;
 
-	if (!f || !data) {
-		r = moat_error_set(err, f ? -ENOMEM : -errno, "%s: %s", path,
-				   f ? "out of memory" : strerror(errno));
-		free(data);
-		if (f)
-			fclose(f);
-		return r;
-	}
-	n = fread(data, 1, CONTEXT_MAX_BYTES, f);
-	fclose(f);
-	r = moat_json_parse(data, n, CONTEXT_MAX_BYTES - 1, path, &doc, err);
-	free(data);
+	moat_buf_init(&text, 0);
+	r = moat_read_file(path, CONTEXT_MAX_BYTES - 1, &text, err);
+	if (r == 0)
+		r = moat_json_parse(text.data, text.len, CONTEXT_MAX_BYTES - 1, path, &doc, err);
+	moat_buf_release(&text);
 	if (r < 0)
 		return r;
 	if (!json_is_object(doc)) {

@@ -10,6 +10,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "image/image.h"
 #include "moat/error.h"
@@ -130,23 +131,14 @@ static int parse_line(struct moat_base_index *index, const char *line, size_t le
 static int read_index(struct moat_base_index *index, struct moat_error *err)
 {
 	struct moat_buf data;
-	char chunk[65536];
-	ssize_t n;
 	size_t lineno = 0;
-	int r = 0, fd = open(index->path, O_RDONLY | O_CLOEXEC);
+	int r;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : moat_error_set(err, -errno, "%s: %s", index->path,
-							    strerror(errno));
-	moat_buf_init(&data, INDEX_MAX_BYTES);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if ((r = moat_buf_append(&data, chunk, (size_t)n)) < 0)
-			break;
-	close(fd);
-	if (r < 0 || n < 0) {
-		moat_buf_release(&data);
-		return moat_error_set(err, r < 0 ? MOAT_E_LIMIT : -errno, "%s: unreadable or over "
-				      "%u bytes", index->path, INDEX_MAX_BYTES);
+	moat_buf_init(&data, 0);
+	r = moat_read_file(index->path, INDEX_MAX_BYTES, &data, err);
+	if (r == -ENOENT) {         /* no index yet: an empty one */
+		memset(err, 0, sizeof(*err));
+		r = 0;
 	}
 	for (size_t pos = 0; pos < data.len && r == 0;) {
 		const char *line = (const char *)data.data + pos;

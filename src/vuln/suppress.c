@@ -6,37 +6,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "moat/error.h"
 #include "match.h"
 #include "suppress.h"
 
 #define DOC_MAX_BYTES (16u << 20)
-
-static int slurp(const char *path, char **ret_data, size_t *ret_len, struct moat_error *err)
-{
-	FILE *f = fopen(path, "re");
-	char *data;
-	size_t n;
-
-	if (!f)
-		return moat_error_set(err, -errno, "%s: %s", path, strerror(errno));
-	data = malloc(DOC_MAX_BYTES + 1);
-	if (!data) {
-		fclose(f);
-		return moat_error_set(err, -ENOMEM, "out of memory");
-	}
-	n = fread(data, 1, DOC_MAX_BYTES + 1, f);
-	fclose(f);
-	if (n > DOC_MAX_BYTES) {
-		free(data);
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: over %u bytes", path, DOC_MAX_BYTES);
-	}
-	data[n] = '\0';
-	*ret_data = data;
-	*ret_len = n;
-	return 0;
-}
 
 static bool id_matches(const struct moat_vuln_finding *f, const char *id)
 {
@@ -94,13 +71,15 @@ static bool expired(const char *word)
 int moat_suppress_ignore_file(const char *path, struct moat_vuln_list *list,
 			      struct moat_error *err)
 {
-	char *data, *save = NULL;
-	size_t len, lineno = 0;
-	int r = slurp(path, &data, &len, err);
+	struct moat_buf doc;
+	char *save = NULL;
+	size_t lineno = 0;
+	int r;
 
-	if (r < 0)
-		return r;
-	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	moat_buf_init(&doc, 0);
+	if ((r = moat_read_file(path, DOC_MAX_BYTES, &doc, err)) < 0)
+		goto out;
+	for (char *line = strtok_r((char *)doc.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *hash = strchr(line, '#');
 		char *words[3] = { 0 }, *wsave = NULL;
 		size_t n = 0;
@@ -115,18 +94,19 @@ int moat_suppress_ignore_file(const char *path, struct moat_vuln_list *list,
 				continue;
 			}
 			if (n == 2) {
-				free(data);
-				return moat_error_set(err, MOAT_E_FORMAT, "%s: line %zu: want "
-						      "ID [PACKAGE] [exp:YYYY-MM-DD] [# reason]",
-						      path, lineno);
+				r = moat_error_set(err, MOAT_E_FORMAT, "%s: line %zu: want "
+						   "ID [PACKAGE] [exp:YYYY-MM-DD] [# reason]",
+						   path, lineno);
+				goto out;
 			}
 			words[n++] = w;
 		}
 		if (n && !dead)
 			suppress(list, words[0], words[1], "ignore file");
 	}
-	free(data);
-	return 0;
+out:
+	moat_buf_release(&doc);
+	return r;
 }
 
 /* OpenVEX: statements[].{vulnerability (string or {name}), products[] (string or {@id}), status}. */
@@ -187,15 +167,15 @@ static void cyclonedx_vex(const json_t *doc, struct moat_vuln_list *list)
 
 int moat_suppress_vex(const char *path, struct moat_vuln_list *list, struct moat_error *err)
 {
-	char *data;
-	size_t len;
+	struct moat_buf text;
 	json_t *doc;
-	int r = slurp(path, &data, &len, err);
+	int r;
 
-	if (r < 0)
-		return r;
-	r = moat_json_parse(data, len, DOC_MAX_BYTES, path, &doc, err);
-	free(data);
+	moat_buf_init(&text, 0);
+	r = moat_read_file(path, DOC_MAX_BYTES, &text, err);
+	if (r == 0)
+		r = moat_json_parse(text.data, text.len, DOC_MAX_BYTES, path, &doc, err);
+	moat_buf_release(&text);
 	if (r < 0)
 		return r;
 	if (json_object_get(doc, "statements"))

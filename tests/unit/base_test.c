@@ -2,10 +2,13 @@
 /* base_test.c - arena, buf, slice, hmap, digest, JSON writer. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/digest.h"
+#include "base/file.h"
 #include "base/hmap.h"
 #include "base/json.h"
 #include "base/jsonw.h"
@@ -135,6 +138,35 @@ static void test_base__jsonw(void)
 	moat_buf_release(&buf);
 }
 
+/* Whole-file reads: content, the exact bound, a missing file, procfs. */
+static void test_base__read_file(void)
+{
+	char path[] = "/tmp/moat-base-test-XXXXXX";
+	struct moat_error err = { 0 };
+	struct moat_buf b;
+	char small[8];
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, "hello\n", 6) == 6);
+	close(fd);
+	moat_buf_init(&b, 0);
+	CHECK_INT(moat_read_file(path, 6, &b, &err), 0);
+	CHECK_INT((int)b.len, 6);
+	CHECK_STR((const char *)b.data, "hello\n");
+	CHECK_INT(moat_read_file(path, 5, &b, &err), MOAT_E_LIMIT);
+	CHECK(strstr(err.msg, path) != NULL);
+	CHECK_INT((int)moat_read_small_file(path, small, 4), 3);
+	CHECK_STR(small, "hel");
+	unlink(path);
+	CHECK_INT(moat_read_file(path, 64, &b, &err), -ENOENT);
+	CHECK(moat_read_small_file(path, small, sizeof(small)) == -ENOENT);
+	CHECK(moat_read_small_file("/proc/self/stat", small, sizeof(small)) == 7);
+	moat_buf_release(&b);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_base__arena_cap);
@@ -144,5 +176,6 @@ int main(void)
 	MOAT_RUN(test_base__hmap);
 	MOAT_RUN(test_base__sha256);
 	MOAT_RUN(test_base__jsonw);
+	MOAT_RUN(test_base__read_file);
 	return moat_test_done();
 }
