@@ -239,15 +239,6 @@ static int read_netlink(struct fallback *fb)
 	}
 }
 
-static bool prefix_ok(const struct fallback *fb, const char *path, uint32_t want)
-{
-	for (size_t i = 0; i < fb->n_prefixes; i++)
-		if ((fb->prefixes[i].mode & want) &&
-		    !strncmp(path, fb->prefixes[i].p, fb->prefixes[i].len))
-			return true;
-	return false;
-}
-
 /*
  * Path as the process sees it. A file on a container's root filesystem is
  * found by device (its mount is not reachable from our root, so the kernel
@@ -311,7 +302,8 @@ static int on_fan_event(struct fallback *fb, const struct fanotify_event_metadat
 	path = container_path(fb, full, st.st_dev, &ns);
 	if (!ns && !same_file(full, &st))
 		return 0;       /* an overlay's backing file: its container's own mark reports it */
-	if (!prefix_ok(fb, path, write ? MOAT_PREFIX_WRITE : MOAT_PREFIX_READ) &&
+	if (!moat_prefixes_report(fb->prefixes, fb->n_prefixes, path,
+				  write ? MOAT_PREFIX_WRITE : MOAT_PREFIX_READ) &&
 	    !(write && fb->all_writes))
 		return 0;
 	memset(e, 0, sizeof(*e));

@@ -232,3 +232,12 @@ const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)
 {
 	return sensor->why_fallback[0] ? sensor->why_fallback : NULL;
 }
+
+bool moat_prefixes_report(const struct moat_ev_prefix *p, size_t n, const char *path,
+			  uint32_t mode)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i].mode & mode) && !strncmp(path, p[i].p, p[i].len))
+			return true;
+	return false;
+}

@@ -81,6 +81,10 @@ int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path);
 
 /* Replace the sensitive-path prefix table (a rule reload): n <= MOAT_EV_PREFIX_MAX. */
 int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n);
+/* Does the prefix table report an access with mode to path? The kernel
+ * program applies the same test (bpf/sensor.bpf.c); the fallback calls this. */
+bool moat_prefixes_report(const struct moat_ev_prefix *p, size_t n, const char *path,
+			  uint32_t mode);
 
 /* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
 int moat_sensor_check(const void *data, size_t len);

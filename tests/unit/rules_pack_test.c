@@ -12,6 +12,7 @@
 #include "defend/rules.h"
 #include "events.h"
 #include "harness.h"
+#include "sensor/sensor.h"
 #include "moat/error.h"
 
 #define CID "c32903aa84117a44ccca2e119cbac829b5952736f15c3ee5b7ccd17698e2dae2"
@@ -312,15 +313,6 @@ static void test_pack__benign(void)
 	moat_rules_close(rs);
 }
 
-/* The check the kernel (and the fallback) applies to an open. */
-static bool reported(const struct moat_ev_prefix *p, size_t n, const char *path, __u32 mode)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((p[i].mode & mode) && !strncmp(path, p[i].p, p[i].len))
-			return true;
-	return false;
-}
-
 static void test_pack__prefixes(void)
 {
 	static const struct {
@@ -372,7 +364,7 @@ static void test_pack__prefixes(void)
 		CHECK(p[i].len >= 4);
 	}
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		bool got = reported(p, n, paths[i].path, paths[i].mode);
+		bool got = moat_prefixes_report(p, n, paths[i].path, paths[i].mode);
 
 		if (got != paths[i].want)
 			printf("# %s (mode %u): reported %d\n", paths[i].path, paths[i].mode, got);

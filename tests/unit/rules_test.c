@@ -480,15 +480,6 @@ static void test_rules__errors(void)
 	}
 }
 
-/* The kernel's test: a table prefix heads the path and its mode allows the access. */
-static bool reported(const struct moat_ev_prefix *p, size_t n, const char *path, __u32 mode)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((p[i].mode & mode) && !strncmp(path, p[i].p, p[i].len))
-			return true;
-	return false;
-}
-
 static void test_rules__prefixes(void)
 {
 	struct moat_ruleset *rs = builtin();
@@ -501,10 +492,10 @@ static void test_rules__prefixes(void)
 	for (size_t i = 0; i < n; i++)
 		CHECK_INT(strlen(p[i].p), p[i].len);
 	/* cron only matters when written, shadow on any open */
-	CHECK(reported(p, n, "/etc/cron.d/x", MOAT_PREFIX_WRITE));
-	CHECK(!reported(p, n, "/etc/cron.d/x", MOAT_PREFIX_READ));
-	CHECK(reported(p, n, "/etc/shadow", MOAT_PREFIX_READ));
-	CHECK(reported(p, n, "/etc/shadow", MOAT_PREFIX_WRITE));
+	CHECK(moat_prefixes_report(p, n, "/etc/cron.d/x", MOAT_PREFIX_WRITE));
+	CHECK(!moat_prefixes_report(p, n, "/etc/cron.d/x", MOAT_PREFIX_READ));
+	CHECK(moat_prefixes_report(p, n, "/etc/shadow", MOAT_PREFIX_READ));
+	CHECK(moat_prefixes_report(p, n, "/etc/shadow", MOAT_PREFIX_WRITE));
 	moat_rules_close(rs);
 }
 
@@ -525,13 +516,13 @@ static void test_rules__prefix_merge(void)
 	n = moat_rules_prefixes(rs, p, 4);
 	CHECK_INT(n, 4);
 	/* write-only heads merge first; the mount rule asks for no prefix */
-	CHECK(reported(p, n, "/etc/ab", MOAT_PREFIX_WRITE));
-	CHECK(reported(p, n, "/var/spool/b", MOAT_PREFIX_WRITE));
-	CHECK(!reported(p, n, "/etc/ab", MOAT_PREFIX_READ));
-	CHECK(reported(p, n, "/root/.aws/x", MOAT_PREFIX_READ));
-	CHECK(reported(p, n, "/srv/key", MOAT_PREFIX_READ));
-	CHECK(!reported(p, n, "/dev/sda", MOAT_PREFIX_READ));
-	CHECK(!reported(p, n, "/root/.bashrc", MOAT_PREFIX_READ));
+	CHECK(moat_prefixes_report(p, n, "/etc/ab", MOAT_PREFIX_WRITE));
+	CHECK(moat_prefixes_report(p, n, "/var/spool/b", MOAT_PREFIX_WRITE));
+	CHECK(!moat_prefixes_report(p, n, "/etc/ab", MOAT_PREFIX_READ));
+	CHECK(moat_prefixes_report(p, n, "/root/.aws/x", MOAT_PREFIX_READ));
+	CHECK(moat_prefixes_report(p, n, "/srv/key", MOAT_PREFIX_READ));
+	CHECK(!moat_prefixes_report(p, n, "/dev/sda", MOAT_PREFIX_READ));
+	CHECK(!moat_prefixes_report(p, n, "/root/.bashrc", MOAT_PREFIX_READ));
 	moat_rules_close(rs);
 }
 
