@@ -26,6 +26,14 @@
 #define MOAT_EV_SOCKADDR_LEN 28   /* sizeof(struct sockaddr_in6) */
 #define MOAT_EV_CGROUP_LEN 80     /* last path segment of the exec'ing task's cgroup */
 
+/* Ring delivery: no wakeup per record; user space drains every DRAIN_MS
+ * while records flow (backing off to DRAIN_IDLE_MS when none come) and the
+ * kernel wakes it early once WAKE_BYTES are waiting (ring: 8 MiB). */
+#define MOAT_EV_DRAIN_MS 10
+#define MOAT_EV_DRAIN_IDLE_MS 80
+#define MOAT_EV_WAKE_BYTES (1u << 20)
+#define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
+
 enum moat_ev_kind {
 	MOAT_EV_EXEC = 1,
 	MOAT_EV_EXIT = 2,
@@ -144,10 +152,17 @@ struct moat_ev_generic {
 	__u64 arg[4];                  /* raw syscall arguments, per kind */
 };
 
-/* One entry of the sensitive-path prefix table (array map `prefixes`). */
+/* One entry of the sensitive-path prefix table the rules derive. */
 struct moat_ev_prefix {
 	__u32 len;                     /* bytes of p used; 0 = empty slot */
 	__u32 mode;                    /* enum moat_ev_prefix_mode */
+	char p[MOAT_EV_PREFIX_LEN];
+};
+
+/* Key of the `prefixes` LPM trie: bits = 8 * prefix length; lookups use
+ * MOAT_EV_PREFIX_LEN * 8 and the head of the path. */
+struct moat_ev_prefix_key {
+	__u32 bits;
 	char p[MOAT_EV_PREFIX_LEN];
 };
 

@@ -48,11 +48,15 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* Sensitive-path prefixes -> access modes (the union over every table
+ * prefix that covers the key, so the longest match alone decides). Twice
+ * the table, so a reload can add the new set before dropping the old. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MOAT_EV_PREFIX_MAX);
-	__type(key, __u32);
-	__type(value, struct moat_ev_prefix);
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 2 * MOAT_EV_PREFIX_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct moat_ev_prefix_key);
+	__type(value, __u32);
 } prefixes SEC(".maps");
 
 struct {
@@ -87,15 +91,13 @@ struct {
 	__type(value, struct accept_args);
 } accepts SEC(".maps");
 
-/* Syscall number -> event kind, for the kinds whose own tracepoint could not
- * attach (some kernels deny perf events on particular syscall tracepoints);
- * user space fills it and then attaches handle_raw_enter. 0 = not wanted. */
+/* Syscall number -> event kind for sys_generic; user space fills it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 512);
+	__uint(max_entries, MOAT_EV_SYSCALL_MAX);
 	__type(key, __u32);
 	__type(value, __u32);
-} raw_kinds SEC(".maps");
+} generic_kinds SEC(".maps");
 
 union scratch_rec {
 	struct moat_ev_exec exec;
@@ -103,11 +105,12 @@ union scratch_rec {
 	struct moat_ev_net net;
 	struct moat_ev_generic gen;
 	struct deny_key key;
+	struct moat_ev_prefix_key prefix;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);                 /* 0: record, 1: deny key */
+	__uint(max_entries, 2);                 /* 0: record, 1: deny or prefix key */
 	__type(key, __u32);
 	__type(value, union scratch_rec);
 } scratch SEC(".maps");
@@ -131,9 +134,13 @@ static __always_inline int skip_self(void)
 	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
 }
 
+/* Task fields through the BTF-typed current task: plain loads the JIT turns
+ * into fault-safe reads, where BPF_CORE_READ would cost a helper call each. */
 static __always_inline void fill_hdr(struct moat_ev_hdr *h, __u16 kind, __u32 size)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred = task->cred;
+	struct nsproxy *ns = task->nsproxy;
 	__u64 id = bpf_get_current_pid_tgid();
 
 	h->kind = kind;
@@ -142,19 +149,27 @@ static __always_inline void fill_hdr(struct moat_ev_hdr *h, __u16 kind, __u32 si
 	h->time_ns = bpf_ktime_get_ns();
 	h->pid = (__u32)id;
 	h->tgid = id >> 32;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = BPF_CORE_READ(task, cred, uid.val);
-	h->euid = BPF_CORE_READ(task, cred, euid.val);
-	h->gid = BPF_CORE_READ(task, cred, gid.val);
+	h->ppid = task->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->euid = cred->euid.val;
+	h->gid = cred->gid.val;
 	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	h->pid_ns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	h->mnt_ns = ns ? ns->mnt_ns->ns.inum : 0;
+	h->pid_ns = ns ? ns->pid_ns_for_children->ns.inum : 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
+/* A ring-buffer wakeup is an irq_work, i.e. a self-IPI: in a VM that is an
+ * exit per event and it dominated the sensor's cost. Records are committed
+ * without a wakeup; user space drains the ring every MOAT_EV_DRAIN_MS, and
+ * a ring filling past MOAT_EV_WAKE_BYTES wakes it early. */
 static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 {
-	if (bpf_ringbuf_output(&events, rec, size, 0) < 0) {
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MOAT_EV_WAKE_BYTES
+			      ? BPF_RB_FORCE_WAKEUP
+			      : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&events, rec, size, flags) < 0) {
 		__u64 *n = bpf_map_lookup_elem(&lost, &kind);
 
 		if (n)
@@ -162,30 +177,22 @@ static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 	}
 }
 
-/* Does path start with a table prefix whose mode allows this access? */
-static __always_inline int prefix_match(const char *path, __u32 want)
+/* Does the user path start with a table prefix whose mode allows this
+ * access? Only the head of the path is read for the test; bytes after its
+ * NUL are stale but never compared, since a prefix longer than the path
+ * would have to match that NUL. */
+static __always_inline int prefix_match(const char *upath, __u32 want)
 {
-	for (__u32 i = 0; i < MOAT_EV_PREFIX_MAX; i++) {
-		__u32 key = i;
-		struct moat_ev_prefix *p = bpf_map_lookup_elem(&prefixes, &key);
-		int same = 1;
+	struct moat_ev_prefix_key *k = scratch_slot(1);
+	__u32 *mode;
 
-		if (!p || p->len == 0)
-			return 0;
-		if (!(p->mode & want))
-			continue;
-		for (__u32 j = 0; j < MOAT_EV_PREFIX_LEN; j++) {
-			if (j >= p->len)
-				break;
-			if (path[j] != p->p[j]) {
-				same = 0;
-				break;
-			}
-		}
-		if (same)
-			return 1;
-	}
-	return 0;
+	if (!k || !upath)
+		return 0;
+	k->bits = MOAT_EV_PREFIX_LEN * 8;
+	if (bpf_probe_read_user_str(k->p, sizeof(k->p), upath) <= 0)
+		return 0;
+	mode = bpf_map_lookup_elem(&prefixes, k);
+	return mode && (*mode & want);
 }
 
 /* --- process lifecycle --------------------------------------------------- */
@@ -357,17 +364,15 @@ static __always_inline int file_event(__u16 kind, __s64 arg0, const char *upath,
 
 	if (!e || skip_self())
 		return 0;
+	hit = prefix_match(upath, want) || (upath2 && prefix_match(upath2, want));
+	if (!hit && !(write && all_writes && kind == MOAT_EV_OPEN))
+		return 0;
 	e->path[0] = 0;
 	e->path2[0] = 0;
 	if (upath)
 		bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
 	if (upath2)
 		bpf_probe_read_user_str(e->path2, sizeof(e->path2), upath2);
-	hit = prefix_match(e->path, want);
-	if (!hit && upath2)
-		hit = prefix_match(e->path2, want);
-	if (!hit && !(write && all_writes && kind == MOAT_EV_OPEN))
-		return 0;
 	fill_hdr(&e->hdr, kind, sizeof(*e));
 	e->arg0 = arg0;
 	e->flags = flags;
@@ -383,62 +388,92 @@ static __always_inline int open_event(__s64 dfd, const char *path, __u64 flags, 
 	return file_event(MOAT_EV_OPEN, dfd, path, flags, mode, NULL, write);
 }
 
-SEC("tp/syscalls/sys_enter_openat")
-int handle_openat(struct trace_event_raw_sys_enter *ctx)
+/* Syscall handlers are tp_btf/sys_enter programs reached by tail call from
+ * the one attached sys_enter probe (see the end of this file). The kernel
+ * lets a tail call go only between programs of the same hook, so they carry
+ * its section but are never attached themselves; their typed pt_regs reads
+ * are plain loads, not helper calls. */
+#define SYSCALL(name) \
+	static __always_inline int name##_body(__u32 nr, struct pt_regs *regs); \
+	SEC("tp_btf/sys_enter") \
+	int BPF_PROG(name, struct pt_regs *regs, long id) \
+	{ \
+		return name##_body((__u32)id, regs); \
+	} \
+	static __always_inline int name##_body(__u32 nr, struct pt_regs *regs)
+
+/* The syscall's arguments, from the user registers. */
+#define A0 PT_REGS_PARM1_SYSCALL(regs)
+#define A1 PT_REGS_PARM2_SYSCALL(regs)
+#define A2 PT_REGS_PARM3_SYSCALL(regs)
+#define A3 PT_REGS_PARM4_SYSCALL(regs)
+#define A4 PT_REGS_PARM5_SYSCALL(regs)
+
+SYSCALL(sys_openat)
 {
-	return open_event(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return open_event(A0, (const char *)A1, A2, A3);
 }
 
-SEC("tp/syscalls/sys_enter_open")
-int handle_open(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_open)
 {
-	return open_event(-100, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return open_event(-100, (const char *)A0, A1, A2);
 }
 
-SEC("tp/syscalls/sys_enter_openat2")
-int handle_openat2(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_openat2)
 {
 	struct open_how how = {};
 
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return open_event(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+	bpf_probe_read_user(&how, sizeof(how), (void *)A2);
+	return open_event(A0, (const char *)A1, how.flags, how.mode);
 }
 
-SEC("tp/syscalls/sys_enter_unlinkat")
-int handle_unlinkat(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_unlinkat)
 {
-	return file_event(MOAT_EV_UNLINK, ctx->args[0], (const char *)ctx->args[1], ctx->args[2],
-			  0, NULL, 1);
+	return file_event(MOAT_EV_UNLINK, A0, (const char *)A1, A2, 0, NULL, 1);
 }
 
-SEC("tp/syscalls/sys_enter_renameat2")
-int handle_renameat2(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_unlink)
 {
-	return file_event(MOAT_EV_RENAME, ctx->args[0], (const char *)ctx->args[1], ctx->args[4],
-			  0, (const char *)ctx->args[3], 1);
+	return file_event(MOAT_EV_UNLINK, -100, (const char *)A0, 0, 0, NULL, 1);
 }
 
-SEC("tp/syscalls/sys_enter_rename")
-int handle_rename(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_renameat2)
 {
-	return file_event(MOAT_EV_RENAME, -100, (const char *)ctx->args[0], 0, 0,
-			  (const char *)ctx->args[1], 1);
+	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, A4, 0, (const char *)A3, 1);
 }
 
-SEC("tp/syscalls/sys_enter_fchmodat")
-int handle_fchmodat(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_renameat)
 {
-	return file_event(MOAT_EV_CHMOD, ctx->args[0], (const char *)ctx->args[1], 0,
-			  ctx->args[2], NULL, 1);
+	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, 0, 0, (const char *)A3, 1);
 }
 
-SEC("tp/syscalls/sys_enter_fchownat")
-int handle_fchownat(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_rename)
 {
-	__u64 owner = (ctx->args[2] << 32) | (__u32)ctx->args[3];
+	return file_event(MOAT_EV_RENAME, -100, (const char *)A0, 0, 0, (const char *)A1, 1);
+}
 
-	return file_event(MOAT_EV_CHOWN, ctx->args[0], (const char *)ctx->args[1], ctx->args[4],
-			  owner, NULL, 1);
+SYSCALL(sys_fchmodat)
+{
+	return file_event(MOAT_EV_CHMOD, A0, (const char *)A1, 0, A2, NULL, 1);
+}
+
+SYSCALL(sys_chmod)
+{
+	return file_event(MOAT_EV_CHMOD, -100, (const char *)A0, 0, A1, NULL, 1);
+}
+
+SYSCALL(sys_fchownat)
+{
+	__u64 owner = (A2 << 32) | (__u32)A3;
+
+	return file_event(MOAT_EV_CHOWN, A0, (const char *)A1, A4, owner, NULL, 1);
+}
+
+SYSCALL(sys_chown)
+{
+	__u64 owner = (A1 << 32) | (__u32)A2;
+
+	return file_event(MOAT_EV_CHOWN, -100, (const char *)A0, 0, owner, NULL, 1);
 }
 
 /* --- network -------------------------------------------------------------- */
@@ -491,32 +526,32 @@ static __always_inline int net_event(__u16 kind, __s32 fd, const void *uaddr, __
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_connect")
-int handle_connect(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_connect)
 {
-	return net_event(MOAT_EV_CONNECT, ctx->args[0], (const void *)ctx->args[1], 0, 0);
+	return net_event(MOAT_EV_CONNECT, A0, (const void *)A1, 0, 0);
 }
 
-SEC("tp/syscalls/sys_enter_bind")
-int handle_bind(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_bind)
 {
-	return net_event(MOAT_EV_BIND, ctx->args[0], (const void *)ctx->args[1], 0, 0);
+	return net_event(MOAT_EV_BIND, A0, (const void *)A1, 0, 0);
 }
 
-SEC("tp/syscalls/sys_enter_listen")
-int handle_listen(struct trace_event_raw_sys_enter *ctx)
+SYSCALL(sys_listen)
 {
-	return net_event(MOAT_EV_LISTEN, ctx->args[0], NULL, 0, ctx->args[1]);
+	return net_event(MOAT_EV_LISTEN, A0, NULL, 0, A1);
 }
 
-static __always_inline int accept_enter(struct trace_event_raw_sys_enter *ctx)
+/* accept and accept4: the peer address is known at exit; remember where the
+ * caller wants it. The exit side stays a per-syscall tracepoint, which costs
+ * other syscalls one bitmap test instead of a BPF run per syscall exit. */
+SYSCALL(sys_accept)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct accept_args a = { .addr = ctx->args[1], .fd = ctx->args[0] };
+	struct accept_args args = { .addr = A1, .fd = A0 };
 
 	if (skip_self())
 		return 0;
-	bpf_map_update_elem(&accepts, &tid, &a, BPF_ANY);
+	bpf_map_update_elem(&accepts, &tid, &args, BPF_ANY);
 	return 0;
 }
 
@@ -535,22 +570,10 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 	return net_event(MOAT_EV_ACCEPT, copy.fd, (const void *)copy.addr, ctx->ret, 0);
 }
 
-SEC("tp/syscalls/sys_enter_accept4")
-int handle_accept4_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept_enter(ctx);
-}
-
 SEC("tp/syscalls/sys_exit_accept4")
 int handle_accept4_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return accept_exit(ctx);
-}
-
-SEC("tp/syscalls/sys_enter_accept")
-int handle_accept_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept_enter(ctx);
 }
 
 SEC("tp/syscalls/sys_exit_accept")
@@ -561,102 +584,12 @@ int handle_accept_exit(struct trace_event_raw_sys_exit *ctx)
 
 /* --- privileges, namespaces, kernel --------------------------------------- */
 
-static __always_inline int generic_event(__u16 kind, struct trace_event_raw_sys_enter *ctx)
+/* setuid, capset, ptrace, unshare, setns, module and bpf calls: one handler,
+ * the event kind per syscall number comes from user space (generic_kinds). */
+SYSCALL(sys_generic)
 {
-	struct moat_ev_generic *e = scratch_slot(0);
-
-	if (!e || skip_self())
-		return 0;
-	fill_hdr(&e->hdr, kind, sizeof(*e));
-	e->arg[0] = ctx->args[0];
-	e->arg[1] = ctx->args[1];
-	e->arg[2] = ctx->args[2];
-	e->arg[3] = ctx->args[3];
-	submit(e, sizeof(*e), kind);
-	return 0;
-}
-
-#define GENERIC(name, kind) \
-	SEC("tp/syscalls/sys_enter_" #name) \
-	int handle_##name(struct trace_event_raw_sys_enter *ctx) \
-	{ \
-		return generic_event(kind, ctx); \
-	}
-
-GENERIC(setuid, MOAT_EV_SETUID)
-GENERIC(setreuid, MOAT_EV_SETUID)
-GENERIC(setresuid, MOAT_EV_SETUID)
-GENERIC(setgid, MOAT_EV_SETGID)
-GENERIC(setresgid, MOAT_EV_SETGID)
-GENERIC(capset, MOAT_EV_CAPSET)
-GENERIC(ptrace, MOAT_EV_PTRACE)
-GENERIC(unshare, MOAT_EV_UNSHARE)
-GENERIC(setns, MOAT_EV_SETNS)
-GENERIC(init_module, MOAT_EV_MODULE)
-GENERIC(finit_module, MOAT_EV_MODULE)
-GENERIC(bpf, MOAT_EV_BPF)
-
-SEC("tp/syscalls/sys_enter_mount")
-int handle_mount(struct trace_event_raw_sys_enter *ctx)
-{
-	/* path = target, path2 = source; every mount is reported (prefix "/" is not required) */
-	struct moat_ev_file *e = scratch_slot(0);
-
-	if (!e || skip_self())
-		return 0;
-	fill_hdr(&e->hdr, MOAT_EV_MOUNT, sizeof(*e));
-	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)ctx->args[1]);
-	bpf_probe_read_user_str(e->path2, sizeof(e->path2), (const char *)ctx->args[0]);
-	e->arg0 = -1;
-	e->flags = ctx->args[3];
-	e->mode = 0;
-	submit(e, sizeof(*e), MOAT_EV_MOUNT);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_umount")
-int handle_umount(struct trace_event_raw_sys_enter *ctx)
-{
-	struct moat_ev_file *e = scratch_slot(0);
-
-	if (!e || skip_self())
-		return 0;
-	fill_hdr(&e->hdr, MOAT_EV_UMOUNT, sizeof(*e));
-	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)ctx->args[0]);
-	e->path2[0] = 0;
-	e->arg0 = -1;
-	e->flags = ctx->args[1];
-	e->mode = 0;
-	submit(e, sizeof(*e), MOAT_EV_UMOUNT);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_memfd_create")
-int handle_memfd_create(struct trace_event_raw_sys_enter *ctx)
-{
-	struct moat_ev_file *e = scratch_slot(0);
-
-	if (!e || skip_self())
-		return 0;
-	fill_hdr(&e->hdr, MOAT_EV_MEMFD, sizeof(*e));
-	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)ctx->args[0]);
-	e->path2[0] = 0;
-	e->arg0 = -1;
-	e->flags = ctx->args[1];
-	e->mode = 0;
-	submit(e, sizeof(*e), MOAT_EV_MEMFD);
-	return 0;
-}
-
-/* Every syscall passes here once attached, so it is attached only when some
- * per-syscall tracepoint failed; one array lookup drops the rest. */
-SEC("raw_tp/sys_enter")
-int handle_raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u32 nr = (__u32)ctx->args[1];
+	__u32 *kind = bpf_map_lookup_elem(&generic_kinds, &nr);
 	struct moat_ev_generic *e;
-	__u32 *kind = bpf_map_lookup_elem(&raw_kinds, &nr);
 
 	if (!kind || *kind == 0 || skip_self())
 		return 0;
@@ -664,10 +597,63 @@ int handle_raw_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (!e)
 		return 0;
 	fill_hdr(&e->hdr, (__u16)*kind, sizeof(*e));
-	e->arg[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	e->arg[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	e->arg[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	e->arg[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	e->arg[0] = A0;
+	e->arg[1] = A1;
+	e->arg[2] = A2;
+	e->arg[3] = A3;
 	submit(e, sizeof(*e), *kind);
+	return 0;
+}
+
+/* path = target, path2 = source; every mount is reported */
+static __always_inline int mount_event(__u16 kind, const char *target, const char *source,
+				       __u64 flags)
+{
+	struct moat_ev_file *e = scratch_slot(0);
+
+	if (!e || skip_self())
+		return 0;
+	fill_hdr(&e->hdr, kind, sizeof(*e));
+	bpf_probe_read_user_str(e->path, sizeof(e->path), target);
+	e->path2[0] = 0;
+	if (source)
+		bpf_probe_read_user_str(e->path2, sizeof(e->path2), source);
+	e->arg0 = -1;
+	e->flags = flags;
+	e->mode = 0;
+	submit(e, sizeof(*e), kind);
+	return 0;
+}
+
+SYSCALL(sys_mount)
+{
+	return mount_event(MOAT_EV_MOUNT, (const char *)A1, (const char *)A0, A3);
+}
+
+SYSCALL(sys_umount)
+{
+	return mount_event(MOAT_EV_UMOUNT, (const char *)A0, NULL, A1);
+}
+
+SYSCALL(sys_memfd_create)
+{
+	/* the memfd's name in path */
+	return mount_event(MOAT_EV_MEMFD, (const char *)A0, NULL, A1);
+}
+
+/* The one probe on every syscall: a tail call into the handler user space
+ * installed for this syscall number, or nothing. A missing slot costs a
+ * bounds check, not a map lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, MOAT_EV_SYSCALL_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscalls SEC(".maps");
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	bpf_tail_call(ctx, &syscalls, (__u32)id);
 	return 0;
 }

@@ -1,94 +1,123 @@
 #!/bin/bash
 # Sensor overhead: exec-, open- and connect-heavy loops with no sensor, with
 # `moat defender` (its built-in rules) and with auditd (equivalent auditctl
-# rules). Prints the median of REPS runs per workload, the ratio to no
-# sensor, events lost by the defender and its peak RSS.
+# rules). The three modes take turns in every repetition, so drift on a
+# shared machine hits them alike. Prints the median per workload, the ratio
+# to no sensor, the defender's lost events and peak RSS, then a paced run at
+# RATE events/s that must lose nothing.
 #
 #   bench/sensor/run.sh [MOAT]      (root; MOAT defaults to build/moat)
 #
-# Sizes (env): EXEC_N (2000 processes; 4-7 ms each here), OPEN_N (100000
-# opens of /etc/shadow, which the rules watch, so every open is an event),
-# CONNECT_N (20000 loopback connects), REPS (3). MOAT_SENSOR=fallback
-# measures the fallback source instead of eBPF.
+# Workloads: exec (fork + exec /bin/true), open (opens of /etc/hostname, a
+# path no rule watches: the kernel filter's cost), open-watched (opens of
+# /etc/shadow, which the rules watch: every open is an event, as fast as
+# the loop can go), connect (loopback TCP connect + accept).
+# Sizes (env): EXEC_N (2000; 4-7 ms per process here), OPEN_N (200000),
+# CONNECT_N (20000), REPS (5), RATE (100000 events/s) for RATE_SECONDS (5).
+# MOAT_SENSOR=fallback measures the fallback source instead of eBPF.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 MOAT=${1:-$repo/build/moat}
 EXEC_N=${EXEC_N:-2000}
-OPEN_N=${OPEN_N:-100000}
+OPEN_N=${OPEN_N:-200000}
 CONNECT_N=${CONNECT_N:-20000}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
+RATE=${RATE:-100000}
+RATE_SECONDS=${RATE_SECONDS:-5}
 [ "$(id -u)" = 0 ] || { echo "bench/sensor: needs root" >&2; exit 77; }
 [ -x "$MOAT" ] || { echo "bench/sensor: no moat binary at $MOAT" >&2; exit 1; }
 W=$(mktemp -d /tmp/moat-bench-sensor.XXXXXX)
 DEF_PID=
+AUDIT=no
 cleanup() {
     if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; wait "$DEF_PID" 2>/dev/null || true; fi
-    auditctl -D >/dev/null 2>&1 || true
-    if [ -n "${AUDIT_STARTED:-}" ]; then auditctl -e 0 >/dev/null 2>&1 || true; kill "$(cat /var/run/auditd.pid 2>/dev/null)" 2>/dev/null || true; fi
+    if [ "$AUDIT" = yes ]; then auditctl -D >/dev/null 2>&1 || true; auditctl -e 0 >/dev/null 2>&1 || true; fi
+    if [ -n "${AUDIT_STARTED:-}" ]; then kill "$(cat /var/run/auditd.pid 2>/dev/null)" 2>/dev/null || true; fi
     rm -rf "$W"
 }
 trap cleanup EXIT
 cc -O2 -o "$W/loop" "$here/loop.c"
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+workloads="exec open open-watched connect"
 declare -A T
-workloads="exec open connect"
-measure() {     # measure MODE
-    local w out
+run_all() {     # run_all MODE: one run of every workload, appended to T[MODE.w]
+    local w t
     for w in $workloads; do
-        out=$(for _ in $(seq 1 "$REPS"); do
-            case $w in
-                exec) "$W/loop" exec "$EXEC_N" ;;
-                open) "$W/loop" open "$OPEN_N" /etc/shadow ;;
-                connect) "$W/loop" connect "$CONNECT_N" ;;
-            esac
-        done | median)
-        T[$1.$w]=$out
+        case $w in
+            exec) t=$("$W/loop" exec "$EXEC_N") ;;
+            open) t=$("$W/loop" open "$OPEN_N" /etc/hostname) ;;
+            open-watched) t=$("$W/loop" open "$OPEN_N" /etc/shadow) ;;
+            connect) t=$("$W/loop" connect "$CONNECT_N") ;;
+        esac
+        T[$1.$w]="${T[$1.$w]:-} $t"
     done
 }
 
-# --- no sensor ---
-measure none
+defender_start() {
+    rm -f "$W/ready"
+    "$MOAT" defender --rules "$repo/rules" --ready-file "$W/ready" >"$W/alerts" 2>"$W/def.err" &
+    DEF_PID=$!
+    for _ in $(seq 1 120); do [ -e "$W/ready" ] && return 0; sleep 0.25; done
+    cat "$W/def.err" >&2; echo "bench/sensor: defender not ready" >&2; exit 1
+}
+LOST=0 RSS=0
+defender_stop() {       # accumulates lost events and the peak RSS
+    local rss
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$DEF_PID/status")
+    [ "$rss" -gt "$RSS" ] && RSS=$rss
+    kill -TERM "$DEF_PID"; wait "$DEF_PID" || true; DEF_PID=
+    STATS=$(tail -n 1 "$W/def.err")
+    LOST=$((LOST + $(echo "$STATS" | sed -n 's/.* \([0-9]*\) lost,.*/\1/p')))
+}
 
-# --- moat defender ---
-"$MOAT" defender --rules "$repo/rules" --ready-file "$W/ready" >"$W/alerts" 2>"$W/def.err" &
-DEF_PID=$!
-for _ in $(seq 1 120); do [ -e "$W/ready" ] && break; sleep 0.5; done
-[ -e "$W/ready" ] || { cat "$W/def.err" >&2; echo "bench/sensor: defender not ready" >&2; exit 1; }
-measure moat
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$DEF_PID/status")
-kill -TERM "$DEF_PID"; wait "$DEF_PID" || true; DEF_PID=
-mode=$(sed -n 's/^moat defender: sensor \([a-z]*\),.*/\1/p' "$W/def.err" | head -n 1)
-stats=$(tail -n 1 "$W/def.err")
-
-# --- auditd, rules equivalent to what the defender reports ---
-audit=yes
-if ! pidof auditd >/dev/null; then
-    auditd >/dev/null 2>&1 && AUDIT_STARTED=1 || audit=no
-    sleep 1
+if command -v auditctl >/dev/null; then
+    AUDIT=yes
+    if ! pidof auditd >/dev/null; then
+        if auditd >/dev/null 2>&1; then AUDIT_STARTED=1; sleep 1; else AUDIT=no; fi
+    fi
 fi
-if [ "$audit" = yes ] && auditctl -e 1 >/dev/null 2>&1; then
+audit_on() {
+    auditctl -e 1 >/dev/null
     auditctl -D >/dev/null
     auditctl -a always,exit -F arch=b64 -S execve -k moat-exec >/dev/null
     auditctl -a always,exit -F arch=b64 -S connect -k moat-net >/dev/null
     auditctl -w /etc/shadow -p rwa -k moat-file >/dev/null
     auditctl -w /etc/cron.d -p wa -k moat-file >/dev/null
-    lost0=$(auditctl -s | awk '/^lost/ {print $2}')
-    measure auditd
-    lost1=$(auditctl -s | awk '/^lost/ {print $2}')
-    auditctl -D >/dev/null
-else
-    audit=no
-fi
+}
+audit_off() { auditctl -D >/dev/null; auditctl -e 0 >/dev/null; }
+[ "$AUDIT" = yes ] && { audit_off; AUDIT_LOST0=$(auditctl -s | awk '/^lost/ {print $2}'); }
 
-printf '%-8s %10s %10s %8s %10s %8s\n' workload none moat ratio auditd ratio
+for _ in $(seq 1 "$REPS"); do
+    run_all none
+    defender_start; run_all moat; defender_stop
+    if [ "$AUDIT" = yes ]; then audit_on; run_all auditd; audit_off; fi
+done
+mode=$(sed -n 's/^moat defender: sensor \([a-z]*\),.*/\1/p' "$W/def.err" | head -n 1)
+
+printf '%-13s %10s %10s %8s %10s %8s\n' workload none moat ratio auditd ratio
 for w in $workloads; do
-    n=${T[none.$w]}; m=${T[moat.$w]}; a=${T[auditd.$w]:-}
-    printf '%-8s %9.3fs %9.3fs %7.2fx' "$w" "$n" "$m" "$(echo "$m / $n" | bc -l)"
+    n=$(echo "${T[none.$w]}" | median); m=$(echo "${T[moat.$w]}" | median)
+    a=$(echo "${T[auditd.$w]:-}" | median)
+    printf '%-13s %9.3fs %9.3fs %7.2fx' "$w" "$n" "$m" "$(echo "$m / $n" | bc -l)"
     if [ -n "$a" ]; then printf ' %9.3fs %7.2fx\n' "$a" "$(echo "$a / $n" | bc -l)"; else printf ' %10s %8s\n' - -; fi
 done
-echo "sizes: exec $EXEC_N, open $OPEN_N (/etc/shadow), connect $CONNECT_N; median of $REPS"
-echo "moat: sensor $mode; $stats; peak RSS $((rss / 1024)) MiB"
-[ "$audit" = yes ] && echo "auditd: lost $((lost1 - lost0)) records" || echo "auditd: not available"
+echo "sizes: exec $EXEC_N, open $OPEN_N, connect $CONNECT_N; median of $REPS, modes interleaved"
+echo "moat: sensor $mode; $LOST events lost over all runs; peak RSS $((RSS / 1024)) MiB"
+if [ "$AUDIT" = yes ]; then
+    echo "auditd: lost $(( $(auditctl -s | awk '/^lost/ {print $2}') - AUDIT_LOST0 )) records"
+else
+    echo "auditd: not available"
+fi
+
+# --- paced: RATE watched opens per second, every one an event ---
+n=$((RATE * RATE_SECONDS))
+LOST=0
+defender_start
+t=$("$W/loop" rate "$n" "$RATE" /etc/shadow)
+defender_stop
+seen=$(echo "$STATS" | sed -n 's/^moat defender: \([0-9]*\) events.*/\1/p')
+printf 'paced: %d opens of /etc/shadow in %.2fs (%.0f events/s); defender saw %d events, lost %d\n' \
+    "$n" "$t" "$(echo "$n / $t" | bc -l)" "$seen" "$LOST"

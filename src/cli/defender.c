@@ -198,6 +198,9 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		if (run->watch)
 			reload(run);
 	}
+	/* what the kernel committed before the signal is still reported */
+	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
+	memset(err, 0, sizeof(*err));
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
 			"%llu lua errors\n",
 		(unsigned long long)moat_defender_events(run->defender),

@@ -34,7 +34,8 @@ struct probe {
 	struct bpf_link *links[PROBE_MAX_LINKS];
 	unsigned n_links;
 	unsigned n_progs;
-	unsigned n_raw;          /* programs replaced by the raw sys_enter probe */
+	unsigned n_syscalls;     /* syscalls dispatched by the sys_enter probe */
+	unsigned drain_ms;       /* current ring drain period */
 	int ncpus;
 };
 
@@ -66,67 +67,160 @@ static void probe_close(void *state)
 	free(p);
 }
 
-static int fill_prefixes(struct probe *p, const struct moat_sensor_opts *opts)
+
+static struct moat_ev_prefix_key prefix_key(const struct moat_ev_prefix *e)
 {
+	struct moat_ev_prefix_key k = { .bits = e->len * 8 };
+
+	memcpy(k.p, e->p, e->len < sizeof(k.p) ? e->len : sizeof(k.p));
+	return k;
+}
+
+static bool prefix_in(const struct moat_ev_prefix_key *k, const struct moat_ev_prefix *pre, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pre[i].len * 8 == k->bits && !memcmp(pre[i].p, k->p, pre[i].len))
+			return true;
+	return false;
+}
+
+/*
+ * Install a prefix table in the LPM trie: each entry's value is the union
+ * of the modes of every entry that covers it, since the kernel sees only
+ * the longest match. New entries go in before stale ones go out, so a
+ * reload never leaves a covered path unwatched.
+ */
+static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t n)
+{
+	struct probe *p = state;
 	int fd = bpf_map__fd(p->skel->maps.prefixes);
+	struct moat_ev_prefix_key stale[2 * MOAT_EV_PREFIX_MAX];
+	struct moat_ev_prefix_key k;
+	size_t n_stale = 0;
+	void *prev = NULL;
 
-	for (__u32 i = 0; i < opts->n_prefixes; i++) {
-		struct moat_ev_prefix v = opts->prefixes[i];
+	for (size_t i = 0; i < n && i < MOAT_EV_PREFIX_MAX; i++) {
+		__u32 mode = 0;
 
-		if (bpf_map_update_elem(fd, &i, &v, BPF_ANY) < 0)
+		for (size_t j = 0; j < n; j++)
+			if (pre[j].len <= pre[i].len && !memcmp(pre[j].p, pre[i].p, pre[j].len))
+				mode |= pre[j].mode;
+		k = prefix_key(&pre[i]);
+		if (bpf_map_update_elem(fd, &k, &mode, BPF_ANY) < 0)
 			return -errno;
 	}
+	while (n_stale < 2 * MOAT_EV_PREFIX_MAX && bpf_map_get_next_key(fd, prev, &k) == 0) {
+		if (!prefix_in(&k, pre, n))
+			stale[n_stale++] = k;
+		prev = &k;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		if (bpf_map_delete_elem(fd, &stale[i]) < 0 && errno != ENOENT)
+			return -errno;
 	return 0;
 }
 
-/* Generic-kind programs and the syscall each stands for, for the raw fallback. */
+/* Syscall number -> handler in sensor.bpf.c (and the event kind, for
+ * sys_generic). Numbers come from this build's own headers, so the table is
+ * right for the architecture we run on; calls it lacks are left out. */
 static const struct {
-	const char *prog;
 	unsigned nr;
+	const char *prog;
 	unsigned kind;
-} raw_table[] = {
-	{ "handle_setuid", __NR_setuid, MOAT_EV_SETUID },
-	{ "handle_setreuid", __NR_setreuid, MOAT_EV_SETUID },
-	{ "handle_setresuid", __NR_setresuid, MOAT_EV_SETUID },
-	{ "handle_setgid", __NR_setgid, MOAT_EV_SETGID },
-	{ "handle_setresgid", __NR_setresgid, MOAT_EV_SETGID },
-	{ "handle_capset", __NR_capset, MOAT_EV_CAPSET },
-	{ "handle_ptrace", __NR_ptrace, MOAT_EV_PTRACE },
-	{ "handle_unshare", __NR_unshare, MOAT_EV_UNSHARE },
-	{ "handle_setns", __NR_setns, MOAT_EV_SETNS },
-	{ "handle_init_module", __NR_init_module, MOAT_EV_MODULE },
-	{ "handle_finit_module", __NR_finit_module, MOAT_EV_MODULE },
-	{ "handle_bpf", __NR_bpf, MOAT_EV_BPF },
+} syscall_table[] = {
+	{ SYS_openat, "sys_openat", 0 },
+#ifdef SYS_open
+	{ SYS_open, "sys_open", 0 },
+#endif
+#ifdef SYS_openat2
+	{ SYS_openat2, "sys_openat2", 0 },
+#endif
+	{ SYS_unlinkat, "sys_unlinkat", 0 },
+#ifdef SYS_unlink
+	{ SYS_unlink, "sys_unlink", 0 },
+#endif
+	{ SYS_renameat2, "sys_renameat2", 0 },
+#ifdef SYS_renameat
+	{ SYS_renameat, "sys_renameat", 0 },
+#endif
+#ifdef SYS_rename
+	{ SYS_rename, "sys_rename", 0 },
+#endif
+	{ SYS_fchmodat, "sys_fchmodat", 0 },
+#ifdef SYS_chmod
+	{ SYS_chmod, "sys_chmod", 0 },
+#endif
+	{ SYS_fchownat, "sys_fchownat", 0 },
+#ifdef SYS_chown
+	{ SYS_chown, "sys_chown", 0 },
+	{ SYS_lchown, "sys_chown", 0 },
+#endif
+	{ SYS_connect, "sys_connect", 0 },
+	{ SYS_bind, "sys_bind", 0 },
+	{ SYS_listen, "sys_listen", 0 },
+	{ SYS_accept, "sys_accept", 0 },
+	{ SYS_accept4, "sys_accept", 0 },
+	{ SYS_mount, "sys_mount", 0 },
+	{ SYS_umount2, "sys_umount", 0 },
+	{ SYS_memfd_create, "sys_memfd_create", 0 },
+	{ SYS_setuid, "sys_generic", MOAT_EV_SETUID },
+	{ SYS_setreuid, "sys_generic", MOAT_EV_SETUID },
+	{ SYS_setresuid, "sys_generic", MOAT_EV_SETUID },
+	{ SYS_setgid, "sys_generic", MOAT_EV_SETGID },
+	{ SYS_setregid, "sys_generic", MOAT_EV_SETGID },
+	{ SYS_setresgid, "sys_generic", MOAT_EV_SETGID },
+	{ SYS_capset, "sys_generic", MOAT_EV_CAPSET },
+	{ SYS_ptrace, "sys_generic", MOAT_EV_PTRACE },
+	{ SYS_unshare, "sys_generic", MOAT_EV_UNSHARE },
+	{ SYS_setns, "sys_generic", MOAT_EV_SETNS },
+	{ SYS_init_module, "sys_generic", MOAT_EV_MODULE },
+	{ SYS_finit_module, "sys_generic", MOAT_EV_MODULE },
+	{ SYS_bpf, "sys_generic", MOAT_EV_BPF },
 };
 
-/* A program that failed to attach: route its syscall through the raw tracepoint. Returns 1 if it can. */
-static int route_raw(struct probe *p, const char *name)
+#define N_SYSCALLS (sizeof(syscall_table) / sizeof(syscall_table[0]))
+
+/* Fill the dispatch table the sys_enter probe tail-calls through. Returns
+ * how many syscalls got a handler. */
+static unsigned install_syscalls(struct probe *p)
 {
-	int fd = bpf_map__fd(p->skel->maps.raw_kinds);
+	int calls = bpf_map__fd(p->skel->maps.syscalls);
+	int kinds = bpf_map__fd(p->skel->maps.generic_kinds);
+	unsigned installed = 0;
 
-	for (size_t i = 0; i < sizeof(raw_table) / sizeof(raw_table[0]); i++) {
-		__u32 nr = raw_table[i].nr;
-		__u32 kind = raw_table[i].kind;
+	for (size_t i = 0; i < N_SYSCALLS; i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(p->skel->obj, syscall_table[i].prog);
+		__u32 nr = syscall_table[i].nr;
+		__u32 kind = syscall_table[i].kind;
+		int fd = prog ? bpf_program__fd(prog) : -1;
 
-		if (strcmp(raw_table[i].prog, name) != 0)
+		if (fd < 0 || nr >= MOAT_EV_SYSCALL_MAX)
 			continue;
-		/* module syscalls on a kernel without modules are not worth a raw probe */
-		if (kind == MOAT_EV_MODULE && access("/proc/modules", F_OK) != 0)
-			return 0;
-		return bpf_map_update_elem(fd, &nr, &kind, BPF_ANY) == 0;
+		if (kind && bpf_map_update_elem(kinds, &nr, &kind, BPF_ANY) < 0)
+			continue;
+		if (bpf_map_update_elem(calls, &nr, &fd, BPF_ANY) == 0)
+			installed++;
 	}
-	return 0;
+	return installed;
+}
+
+/* Tail-call targets share the dispatcher's section and are not attached. */
+static int is_syscall_handler(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__name(prog), "sys_", 4) == 0 &&
+	       strcmp(bpf_program__name(prog), "sys_enter") != 0;
 }
 
 static void attach_all(struct probe *p)
 {
-	struct bpf_program *raw = p->skel->progs.handle_raw_enter;
+	struct bpf_program *dispatch = p->skel->progs.sys_enter;
 	struct bpf_program *prog;
-	unsigned rerouted = 0;
 	struct bpf_link *link;
+	unsigned installed = install_syscalls(p);
 
 	bpf_object__for_each_program(prog, p->skel->obj) {
-		if (prog == raw)
+		if (is_syscall_handler(prog) || prog == dispatch)
 			continue;
 		p->n_progs++;
 		if (p->n_links >= PROBE_MAX_LINKS)
@@ -134,17 +228,16 @@ static void attach_all(struct probe *p)
 		link = bpf_program__attach(prog);
 		if (link)
 			p->links[p->n_links++] = link;
-		else if (route_raw(p, bpf_program__name(prog)))
-			rerouted++;     /* counted as attached once the raw probe is */
 		/* else: tracepoint absent on this kernel */
 	}
-	if (rerouted == 0 || p->n_links >= PROBE_MAX_LINKS)
+	p->n_progs += N_SYSCALLS;
+	if (installed == 0 || p->n_links >= PROBE_MAX_LINKS)
 		return;
-	link = bpf_program__attach(raw);
+	link = bpf_program__attach(dispatch);
 	if (!link)
 		return;
 	p->links[p->n_links++] = link;
-	p->n_raw = rerouted;
+	p->n_syscalls = installed;
 }
 
 static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts *opts,
@@ -156,6 +249,7 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 	if (!p)
 		return moat_error_set(err, -ENOMEM, "sensor: out of memory");
 	p->sensor = sensor;
+	p->drain_ms = MOAT_EV_DRAIN_MS;
 	p->ncpus = libbpf_num_possible_cpus();
 	if (!getenv("MOAT_BPF_DEBUG"))
 		libbpf_set_print(quiet_print);
@@ -172,7 +266,7 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 		moat_error_set(err, r, "sensor: load BPF programs: %s", strerror(-r));
 		goto out_fail;
 	}
-	r = fill_prefixes(p, opts);
+	r = probe_prefixes(p, opts->prefixes, opts->n_prefixes);
 	if (r < 0) {
 		moat_error_set(err, r, "sensor: fill prefix map: %s", strerror(-r));
 		goto out_fail;
@@ -199,8 +293,22 @@ out_fail:
 static int probe_poll(void *state, int timeout_ms)
 {
 	struct probe *p = state;
+	int r;
 
-	return ring_buffer__poll(p->rb, timeout_ms);
+	/* Records arrive without wakeups (see submit() in sensor.bpf.c): wait
+	 * at most one drain period, then consume whatever is there. The period
+	 * is short while records flow and backs off when they stop, so an idle
+	 * node is not woken 100 times a second. */
+	if (timeout_ms < 0 || timeout_ms > (int)p->drain_ms)
+		timeout_ms = (int)p->drain_ms;
+	r = ring_buffer__poll(p->rb, timeout_ms);
+	if (r == 0)
+		r = ring_buffer__consume(p->rb);
+	if (r > 0)
+		p->drain_ms = MOAT_EV_DRAIN_MS;
+	else if (r == 0 && p->drain_ms < MOAT_EV_DRAIN_IDLE_MS)
+		p->drain_ms *= 2;
+	return r;
 }
 
 static unsigned probe_attached(void *state, unsigned *ret_total)
@@ -209,8 +317,8 @@ static unsigned probe_attached(void *state, unsigned *ret_total)
 
 	if (ret_total)
 		*ret_total = p->n_progs;
-	/* the raw probe stands for the programs it replaces */
-	return p->n_links + (p->n_raw ? p->n_raw - 1 : 0);
+	/* the sys_enter link stands for the syscall handlers behind it */
+	return p->n_links + (p->n_syscalls ? p->n_syscalls - 1 : 0);
 }
 
 /* Sum the per-CPU, per-kind drop counters. */
@@ -270,21 +378,6 @@ static int probe_deny(void *state, const char *path)
 }
 
 /* Every slot: the ones past n are emptied so an old prefix does not linger. */
-static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t n)
-{
-	struct probe *p = state;
-	int fd = bpf_map__fd(p->skel->maps.prefixes);
-
-	for (__u32 i = 0; i < MOAT_EV_PREFIX_MAX; i++) {
-		struct moat_ev_prefix v = { 0 };
-
-		if (i < n)
-			v = pre[i];
-		if (bpf_map_update_elem(fd, &i, &v, BPF_ANY) < 0)
-			return -errno;
-	}
-	return 0;
-}
 
 const struct sensor_backend sensor_bpf_backend = {
 	.name = "ebpf",
