@@ -32,6 +32,7 @@
 #define MOAT_EV_DRAIN_MS 10
 #define MOAT_EV_DRAIN_IDLE_MS 80
 #define MOAT_EV_WAKE_BYTES (1u << 20)
+#define MOAT_EV_DENY_MAX 1024     /* executables the kernel kills at exec */
 #define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
 
 enum moat_ev_kind {

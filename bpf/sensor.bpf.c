@@ -72,7 +72,7 @@ struct deny_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, MOAT_EV_DENY_MAX);
 	__type(key, struct deny_key);
 	__type(value, struct moat_ev_deny);
 } deny SEC(".maps");

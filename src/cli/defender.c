@@ -113,16 +113,17 @@ struct run {
 	struct moat_defender *defender;
 };
 
-/* Kill rules that only name executables are enforced by the kernel at exec. */
+/* Kill rules that only name executables are enforced by the kernel at exec;
+ * on a reload the list is replaced, so a removed rule stops killing. */
 static void deny_exes(struct run *run)
 {
-	const char *paths[256];
-	size_t n = moat_rules_deny_exes(run->rules, paths, sizeof(paths) / sizeof(paths[0]));
+	static const char *paths[MOAT_SENSOR_DENY_MAX];
+	size_t n = moat_rules_deny_exes(run->rules, paths, MOAT_SENSOR_DENY_MAX);
+	int r = moat_sensor_set_deny(run->sensor, paths, n);
 
-	for (size_t i = 0; i < n; i++)
-		if (moat_sensor_deny_exe(run->sensor, paths[i]) < 0)
-			fprintf(stderr, "moat defender: %s: killed from user space only (no kernel "
-					"deny list in this sensor)\n", paths[i]);
+	if (r < 0)
+		fprintf(stderr, "moat defender: %zu executables killed from user space only (no "
+				"kernel deny list: %s)\n", n, moat_strerror(r));
 }
 
 /* A rule file changed: swap in the new set only if the whole directory parsed. */

@@ -251,21 +251,33 @@ static void build_view(struct moat_defender *d, const union moat_sensor_rec *rec
 	}
 }
 
-static const char *act(struct moat_defender *d, const struct moat_rule *rule,
-		       const union moat_sensor_rec *rec, const struct moat_container *c)
+/* A container-level response; host processes have no container to act on. */
+static const char *respond(struct moat_defender *d, const struct moat_container *c,
+			   enum moat_container_response what, const char *done, const char *failed,
+			   const char *skipped)
 {
 	struct moat_error err = { 0 };
 
+	if (!c || !d->o.containers)
+		return skipped;
+	return moat_containers_respond(d->o.containers, c->id, what, &err) == 0 ? done : failed;
+}
+
+static const char *act(struct moat_defender *d, const struct moat_rule *rule,
+		       const union moat_sensor_rec *rec, const struct moat_container *c)
+{
 	switch (rule->action) {
 	case MOAT_ACTION_KILL:
 		if (rec->hdr.kind == MOAT_EV_EXEC && (rec->exec.flags & MOAT_EXEC_KILLED))
 			return "killed-in-kernel";
 		return kill((pid_t)rec->hdr.tgid, SIGKILL) == 0 ? "killed" : "kill-failed";
 	case MOAT_ACTION_STOP:
-		if (!c || !d->o.containers)
-			return "stop-skipped";
-		return moat_containers_stop(d->o.containers, c->id, 0, &err) == 0 ? "stopped"
-										 : "stop-failed";
+		return respond(d, c, MOAT_CONTAINER_STOP, "stopped", "stop-failed", "stop-skipped");
+	case MOAT_ACTION_PAUSE:
+		return respond(d, c, MOAT_CONTAINER_PAUSE, "paused", "pause-failed", "pause-skipped");
+	case MOAT_ACTION_ISOLATE:
+		return respond(d, c, MOAT_CONTAINER_ISOLATE, "isolated", "isolate-failed",
+			       "isolate-skipped");
 	default:
 		return "alert";
 	}

@@ -79,6 +79,10 @@ const char *moat_rule_action_name(enum moat_rule_action a)
 		return "kill";
 	case MOAT_ACTION_STOP:
 		return "stop";
+	case MOAT_ACTION_PAUSE:
+		return "pause";
+	case MOAT_ACTION_ISOLATE:
+		return "isolate";
 	default:
 		return "alert";
 	}
@@ -290,8 +294,12 @@ static int parse_action(struct parse *p, const json_t *j, struct moat_rule *rule
 		rule->action = MOAT_ACTION_KILL;
 	else if (!strcmp(a, "stop"))
 		rule->action = MOAT_ACTION_STOP;
+	else if (!strcmp(a, "pause"))
+		rule->action = MOAT_ACTION_PAUSE;
+	else if (!strcmp(a, "isolate"))
+		rule->action = MOAT_ACTION_ISOLATE;
 	else
-		return pfail(p, MOAT_E_FORMAT, "action is alert, kill or stop");
+		return pfail(p, MOAT_E_FORMAT, "action is alert, kill, stop, pause or isolate");
 	return 0;
 }
 

@@ -72,6 +72,8 @@ enum moat_rule_action {
 	MOAT_ACTION_ALERT = 0,
 	MOAT_ACTION_KILL = 1,     /* SIGKILL the process */
 	MOAT_ACTION_STOP = 2,     /* stop its container */
+	MOAT_ACTION_PAUSE = 3,    /* pause its container */
+	MOAT_ACTION_ISOLATE = 4,  /* disconnect its container from every network */
 };
 
 /* One event as rules see it: each field is text or NULL (absent). Borrowed. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker-containers.c - container calls of the Docker Engine API: inspect
- * (for the defender's attribution of events to containers) and stop (its
- * "stop" response). Container references are IDs or names, which the engine
+ * (for the defender's attribution of events to containers) and the
+ * defender's responses: stop, pause, and isolate (disconnect from every
+ * network). Container references are IDs or names, which the engine
  * limits to [a-zA-Z0-9][a-zA-Z0-9_.-]*; nothing else reaches the URL.
  */
 #include <errno.h>
@@ -75,4 +76,63 @@ int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsi
 	snprintf(target, sizeof(target), "/v%s/containers/%s/stop?t=%u",
 		 moat_docker_api_version(docker), ref, timeout_sec);
 	return docker_exchange(docker, "POST", target, NULL, 0, "docker: container stop", err);
+}
+
+int moat_docker_container_pause(struct moat_docker *docker, const char *ref,
+				struct moat_error *err)
+{
+	char target[MOAT_DOCKER_NAME_MAX + 64];
+	int r = check_container(ref, err);
+
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "/v%s/containers/%s/pause", moat_docker_api_version(docker),
+		 ref);
+	return docker_exchange(docker, "POST", target, NULL, 0, "docker: container pause", err);
+}
+
+/* POST /networks/{net}/disconnect {"Container": ref, "Force": true} */
+static int disconnect(struct moat_docker *docker, const char *net, const char *ref,
+		      struct moat_error *err)
+{
+	char target[MOAT_DOCKER_NAME_MAX + 64];
+	char body[MOAT_DOCKER_NAME_MAX + 64];
+	int r = check_container(net, err);
+
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "/v%s/networks/%s/disconnect",
+		 moat_docker_api_version(docker), net);
+	/* ref passed check_container: no quote or backslash can reach the JSON */
+	snprintf(body, sizeof(body), "{\"Container\":\"%s\",\"Force\":true}", ref);
+	return docker_exchange_body(docker, "POST", target, body, NULL, 0,
+				    "docker: network disconnect", err);
+}
+
+int moat_docker_container_isolate(struct moat_docker *docker, const char *ref,
+				  unsigned *ret_networks, struct moat_error *err)
+{
+	json_t *info = NULL;
+	json_t *nets;
+	const char *name;
+	json_t *v;
+	unsigned n = 0;
+	int r = moat_docker_container_inspect(docker, ref, &info, err);
+
+	if (r < 0)
+		return r;
+	nets = json_object_get(json_object_get(info, "NetworkSettings"), "Networks");
+	json_object_foreach(nets, name, v) {
+		(void)v;
+		if (!strcmp(name, "none"))
+			continue;       /* nothing to cut */
+		r = disconnect(docker, name, ref, err);
+		if (r < 0)
+			break;
+		n++;
+	}
+	json_decref(info);
+	if (ret_networks)
+		*ret_networks = n;
+	return r;
 }

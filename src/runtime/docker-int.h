@@ -18,5 +18,9 @@ struct moat_error;
  */
 int docker_exchange(struct moat_docker *docker, const char *method, const char *target,
 		    struct moat_buf *out, size_t max, const char *what, struct moat_error *err);
+/* The same with a JSON request body (json_body NULL = none). */
+int docker_exchange_body(struct moat_docker *docker, const char *method, const char *target,
+			 const char *json_body, struct moat_buf *out, size_t max, const char *what,
+			 struct moat_error *err);
 
 #endif

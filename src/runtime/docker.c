@@ -170,14 +170,17 @@ static void docker_end(struct moat_docker *docker)
 
 /* Send METHOD target on a new connection and parse the response head. */
 static int docker_send(struct moat_docker *docker, const char *method, const char *target,
-		       int timeout_sec, struct moat_error *err)
+		       const char *json_body, int timeout_sec, struct moat_error *err)
 {
 	struct moat_reader src = { sock_read, docker };
+	struct moat_slice body = moat_slice_str(json_body ? json_body : "");
 	int r;
 
 	docker_end(docker);
 	moat_buf_reset(&docker->req);
-	r = moat_http_format_request(&docker->req, method, target, "docker", NULL, NULL, err);
+	r = moat_http_format_request(&docker->req, method, target, "docker",
+				     json_body ? "application/json" : NULL, json_body ? &body : NULL,
+				     err);
 	if (r < 0)
 		return r;
 	r = docker_connect(docker, timeout_sec, err);
@@ -199,9 +202,10 @@ static int docker_send(struct moat_docker *docker, const char *method, const cha
 
 /* Reject non-2xx answers with the engine's message; on success keep rx open. */
 static int docker_call_method(struct moat_docker *docker, const char *method, const char *target,
-			      int timeout_sec, const char *what, struct moat_error *err)
+			      const char *json_body, int timeout_sec, const char *what,
+			      struct moat_error *err)
 {
-	int r = docker_send(docker, method, target, timeout_sec, err);
+	int r = docker_send(docker, method, target, json_body, timeout_sec, err);
 	int status;
 
 	if (r < 0) {
@@ -219,7 +223,7 @@ static int docker_call_method(struct moat_docker *docker, const char *method, co
 static int docker_call(struct moat_docker *docker, const char *target, int timeout_sec,
 		       const char *what, struct moat_error *err)
 {
-	return docker_call_method(docker, "GET", target, timeout_sec, what, err);
+	return docker_call_method(docker, "GET", target, NULL, timeout_sec, what, err);
 }
 
 /* "1.<minor>" exactly; other majors are not Engine API versions we know. */
@@ -423,16 +427,23 @@ int moat_docker_image_export(struct moat_docker *docker, const char *name,
 	return 0;
 }
 
-int docker_exchange(struct moat_docker *docker, const char *method, const char *target,
-		    struct moat_buf *out, size_t max, const char *what, struct moat_error *err)
+int docker_exchange_body(struct moat_docker *docker, const char *method, const char *target,
+			 const char *json_body, struct moat_buf *out, size_t max, const char *what,
+			 struct moat_error *err)
 {
 	int r;
 
 	if (!docker || docker->magic != DOCKER_MAGIC)
 		return moat_error_set(err, MOAT_E_USAGE, "docker: bad handle");
-	r = docker_call_method(docker, method, target, DOCKER_TIMEOUT_SEC, what, err);
+	r = docker_call_method(docker, method, target, json_body, DOCKER_TIMEOUT_SEC, what, err);
 	if (r == 0 && out)
 		r = moat_http_rx_read_all(&docker->rx, out, max, err);
 	docker_end(docker);
 	return r;
+}
+
+int docker_exchange(struct moat_docker *docker, const char *method, const char *target,
+		    struct moat_buf *out, size_t max, const char *what, struct moat_error *err)
+{
+	return docker_exchange_body(docker, method, target, NULL, out, max, what, err);
 }

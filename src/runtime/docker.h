@@ -68,5 +68,16 @@ int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, j
 /* POST /containers/{ref}/stop?t=timeout_sec: SIGTERM, then SIGKILL after the timeout. */
 int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,
 			       struct moat_error *err);
+/* POST /containers/{ref}/pause: freeze every process of the container. */
+int moat_docker_container_pause(struct moat_docker *docker, const char *ref,
+				struct moat_error *err);
+/*
+ * Cut the container off every network it is attached to (network
+ * disconnect, forced); it keeps running. *ret_networks (may be NULL) = how
+ * many were disconnected; "none" or "host" networks are disconnected too,
+ * where the engine allows it, else the engine's error is returned.
+ */
+int moat_docker_container_isolate(struct moat_docker *docker, const char *ref,
+				  unsigned *ret_networks, struct moat_error *err);
 
 #endif

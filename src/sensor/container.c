@@ -411,8 +411,8 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 	return c;
 }
 
-int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,
-			 struct moat_error *err)
+int moat_containers_respond(struct moat_containers *cs, const char *id,
+			    enum moat_container_response what, struct moat_error *err)
 {
 	int r;
 
@@ -421,7 +421,16 @@ int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned ti
 		if (r < 0)
 			return r;
 	}
-	return moat_docker_container_stop(cs->docker, id, timeout_sec, err);
+	switch (what) {
+	case MOAT_CONTAINER_STOP:
+		/* no grace period: the container is under attack */
+		return moat_docker_container_stop(cs->docker, id, 0, err);
+	case MOAT_CONTAINER_PAUSE:
+		return moat_docker_container_pause(cs->docker, id, err);
+	case MOAT_CONTAINER_ISOLATE:
+		return moat_docker_container_isolate(cs->docker, id, NULL, err);
+	}
+	return moat_error_set(err, MOAT_E_USAGE, "container response %d unknown", (int)what);
 }
 
 uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid)

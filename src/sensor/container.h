@@ -70,9 +70,15 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 						    uint32_t pid, uint32_t ppid, bool recheck,
 						    bool *ret_new);
 
-/* Stop a container through the engine (timeout_sec before SIGKILL). */
-int moat_containers_stop(struct moat_containers *cs, const char *id, unsigned timeout_sec,
-			 struct moat_error *err);
+enum moat_container_response {
+	MOAT_CONTAINER_STOP,      /* stop now (SIGKILL, no grace period) */
+	MOAT_CONTAINER_PAUSE,     /* freeze its processes; `docker unpause` resumes */
+	MOAT_CONTAINER_ISOLATE,   /* disconnect it from every network; it keeps running */
+};
+
+/* Respond to an attack on container id through the engine. */
+int moat_containers_respond(struct moat_containers *cs, const char *id,
+			    enum moat_container_response what, struct moat_error *err);
 
 /*
  * The container ID in the text of a /proc/PID/cgroup file: the last path

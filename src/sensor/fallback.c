@@ -482,11 +482,11 @@ static int fb_watch(void *state, uint32_t mnt_ns, uint64_t cgroup_id, uint64_t s
 	return fb->fan >= 0 ? mark_fs(fb, path) : 0;
 }
 
-static int fb_deny(void *state, const char *path)
+static int fb_deny(void *state, const char *const *paths, size_t n)
 {
 	(void)state;
-	(void)path;
-	return -EOPNOTSUPP;
+	(void)paths;
+	return n ? -EOPNOTSUPP : 0;
 }
 
 static int fb_prefixes(void *state, const struct moat_ev_prefix *p, size_t n)

@@ -365,19 +365,48 @@ static int probe_unwatch(void *state, uint32_t mnt_ns)
 	return 0;
 }
 
-static int probe_deny(void *state, const char *path)
+static bool deny_in(const char *key, const char *const *paths, size_t n)
 {
-	struct probe *p = state;
-	char key[MOAT_EV_PATH_LEN] = { 0 };
-	struct moat_ev_deny v = { .action = 1 };
-
-	memcpy(key, path, strlen(path));
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.deny), key, &v, BPF_ANY) < 0)
-		return -errno;
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(key, paths[i], MOAT_EV_PATH_LEN))
+			return true;
+	return false;
 }
 
-/* Every slot: the ones past n are emptied so an old prefix does not linger. */
+/* The kernel's deny list becomes exactly paths: new ones in, then stale
+ * ones (a kill rule removed or edited on reload) out. */
+static int probe_deny(void *state, const char *const *paths, size_t n)
+{
+	struct probe *p = state;
+	int fd = bpf_map__fd(p->skel->maps.deny);
+	struct moat_ev_deny v = { .action = 1 };
+	char key[MOAT_EV_PATH_LEN];
+	char (*stale)[MOAT_EV_PATH_LEN] = NULL;
+	size_t n_stale = 0;
+	void *prev = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(key, 0, sizeof(key));
+		memcpy(key, paths[i], strlen(paths[i]));
+		if (bpf_map_update_elem(fd, key, &v, BPF_ANY) < 0)
+			return -errno;
+	}
+	stale = calloc(MOAT_SENSOR_DENY_MAX, sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	while (n_stale < MOAT_SENSOR_DENY_MAX && bpf_map_get_next_key(fd, prev, key) == 0) {
+		if (!deny_in(key, paths, n))
+			memcpy(stale[n_stale++], key, sizeof(key));
+		prev = key;
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		if (bpf_map_delete_elem(fd, stale[i]) < 0 && errno != ENOENT)
+			r = -errno;
+	free(stale);
+	return r;
+}
+
 
 const struct sensor_backend sensor_bpf_backend = {
 	.name = "ebpf",

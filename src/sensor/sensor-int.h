@@ -21,7 +21,7 @@ struct sensor_backend {
 		     int root_pid);
 	/* Forget a container (its init process exited); may be NULL. */
 	int (*unwatch)(void *state, uint32_t mnt_ns);
-	int (*deny)(void *state, const char *path);
+	int (*deny)(void *state, const char *const *paths, size_t n);
 	/* Replace the sensitive-path prefix table (n <= MOAT_EV_PREFIX_MAX). */
 	int (*prefixes)(void *state, const struct moat_ev_prefix *p, size_t n);
 };

@@ -212,11 +212,14 @@ int moat_sensor_unwatch_container(struct moat_sensor *sensor, uint32_t mnt_ns)
 	return sensor->be->unwatch ? sensor->be->unwatch(sensor->state, mnt_ns) : 0;
 }
 
-int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path)
+int moat_sensor_set_deny(struct moat_sensor *sensor, const char *const *paths, size_t n)
 {
-	if (!path || strlen(path) >= MOAT_EV_PATH_LEN)
-		return MOAT_E_USAGE;
-	return sensor->be->deny(sensor->state, path);
+	if (n > MOAT_SENSOR_DENY_MAX)
+		return MOAT_E_LIMIT;
+	for (size_t i = 0; i < n; i++)
+		if (!paths[i] || paths[i][0] != '/' || strlen(paths[i]) >= MOAT_EV_PATH_LEN)
+			return MOAT_E_USAGE;
+	return sensor->be->deny(sensor->state, paths, n);
 }
 
 int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n)

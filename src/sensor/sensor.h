@@ -76,8 +76,14 @@ int moat_sensor_watch_container(struct moat_sensor *sensor, uint32_t mnt_ns, uin
 				uint64_t start_sec, bool kill, int root_pid);
 /* The container of mnt_ns is gone: its namespace number may now be reused. */
 int moat_sensor_unwatch_container(struct moat_sensor *sensor, uint32_t mnt_ns);
-/* SIGKILL at exec for this exact path (eBPF only; -EOPNOTSUPP otherwise). */
-int moat_sensor_deny_exe(struct moat_sensor *sensor, const char *path);
+/* The kernel's deny list holds at most this many executables. */
+#define MOAT_SENSOR_DENY_MAX MOAT_EV_DENY_MAX
+/*
+ * SIGKILL at exec for exactly these absolute paths, replacing the previous
+ * list (eBPF only: -EOPNOTSUPP otherwise, unless n is 0). MOAT_E_USAGE for a
+ * relative or over-long path, MOAT_E_LIMIT past MOAT_SENSOR_DENY_MAX.
+ */
+int moat_sensor_set_deny(struct moat_sensor *sensor, const char *const *paths, size_t n);
 
 /* Replace the sensitive-path prefix table (a rule reload): n <= MOAT_EV_PREFIX_MAX. */
 int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n);
