@@ -15,7 +15,7 @@
 #ifndef MOAT_BPF_EVENTS_H
 #define MOAT_BPF_EVENTS_H
 
-#define MOAT_EVENT_ABI 1
+#define MOAT_EVENT_ABI 2
 
 /* Bounded strings: sizes include the NUL. */
 #define MOAT_EV_COMM_LEN 16
@@ -69,6 +69,7 @@ enum moat_ev_exec_flags {
 	MOAT_EXEC_KILLED = 1 << 2,       /* the kernel sent SIGKILL (deny list or drift) */
 	MOAT_EXEC_DRIFT = 1 << 3,        /* exe changed after its container started */
 	MOAT_EXEC_ARGS_TRUNC = 1 << 4,   /* argv did not fit in args[] */
+	MOAT_EXEC_CWD_TRUNC = 1 << 5,    /* cwd lost leading components (deep or long) */
 };
 
 /* struct moat_ev_prefix.mode: which opens of a prefix are reported. */
@@ -109,6 +110,9 @@ struct moat_ev_exec {
 	 * container even when the process and its cgroup are gone by the time
 	 * the record is read. */
 	char cgroup[MOAT_EV_CGROUP_LEN];
+	/* Working directory at exec, as the process sees it (up to its own
+	 * root, so a container's cwd is inside the container). */
+	char cwd[MOAT_EV_PATH_LEN];
 };
 
 struct moat_ev_exit {

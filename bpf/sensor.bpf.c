@@ -106,6 +106,7 @@ union scratch_rec {
 	struct moat_ev_generic gen;
 	struct deny_key key;
 	struct moat_ev_prefix_key prefix;
+	char cwd[2 * MOAT_EV_PATH_LEN];         /* assembled right to left */
 };
 
 struct {
@@ -292,6 +293,104 @@ static __always_inline void exec_cgroup(struct moat_ev_exec *e, struct task_stru
 	}
 }
 
+#define CWD_DEPTH 32     /* path components walked, mount crossings included */
+#define PATH_MASK (MOAT_EV_PATH_LEN - 1)
+
+struct cwd_walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct dentry *root_d;
+	struct vfsmount *root_m;
+	__u32 pos;              /* the path so far is buf[pos .. MOAT_EV_PATH_LEN - 1) */
+	__u32 done;
+};
+
+/* One step up from w->d: a mount crossing or one component written. Run by
+ * bpf_loop, so the verifier checks it once, not once per step. */
+static long cwd_step(__u32 i, void *ctx)
+{
+	struct cwd_walk *w = ctx;
+	char *buf = scratch_slot(1);
+	/* locals: BPF_CORE_READ would relocate w's own fields too */
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent;
+	const unsigned char *name;
+	__u32 len;
+
+	if (!buf)
+		return 1;
+	if (d == w->root_d && vm == w->root_m) {
+		w->done = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) {
+			w->done = 1;    /* the namespace's root */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vm = &up->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		w->done = 1;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len + 2 > w->pos)
+		return 1;       /* no room: truncated */
+	w->pos -= len;
+	bpf_probe_read_kernel(&buf[w->pos & PATH_MASK], len & PATH_MASK, name);
+	w->pos -= 1;
+	buf[w->pos & PATH_MASK] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * The task's working directory, walked from its dentry up to the task's
+ * root (crossing mounts), written right to left into a scratch buffer and
+ * copied to e->cwd. Past CWD_DEPTH steps or MOAT_EV_PATH_LEN bytes the
+ * leading part is dropped and MOAT_EXEC_CWD_TRUNC set.
+ */
+static __always_inline void exec_cwd(struct moat_ev_exec *e, struct task_struct *task)
+{
+	char *buf = scratch_slot(1);
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct cwd_walk w = {
+		.d = BPF_CORE_READ(fs, pwd.dentry),
+		.vm = BPF_CORE_READ(fs, pwd.mnt),
+		.root_d = BPF_CORE_READ(fs, root.dentry),
+		.root_m = BPF_CORE_READ(fs, root.mnt),
+		.pos = MOAT_EV_PATH_LEN - 1,
+	};
+	__u32 len;
+
+	e->cwd[0] = 0;
+	if (!buf || !fs)
+		return;
+	w.mnt = container_of(w.vm, struct mount, mnt);
+	buf[MOAT_EV_PATH_LEN - 1] = 0;
+	bpf_loop(CWD_DEPTH, cwd_step, &w, 0);
+	if (!w.done)
+		e->flags |= MOAT_EXEC_CWD_TRUNC;
+	if (w.pos == MOAT_EV_PATH_LEN - 1) {
+		w.pos -= 1;
+		buf[w.pos & PATH_MASK] = '/';    /* the root itself */
+	}
+	/* pos >= 1 (see the room test), so the length fits the mask unchanged */
+	len = MOAT_EV_PATH_LEN - w.pos;
+	bpf_probe_read_kernel(e->cwd, len & PATH_MASK, &buf[w.pos & PATH_MASK]);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -318,6 +417,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		e->flags |= MOAT_EXEC_STDOUT_SOCK;
 	exec_args(e, task);
 	exec_cgroup(e, task);
+	exec_cwd(e, task);
 	exec_verdict(e);
 	submit(e, sizeof(*e), MOAT_EV_EXEC);
 	return 0;

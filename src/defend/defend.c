@@ -198,6 +198,8 @@ static void view_exec(struct moat_defender *d, const struct moat_ev_exec *e,
 	v->f[MOAT_F_PROC_STDIN_SOCK] = (e->flags & MOAT_EXEC_STDIN_SOCK) ? "true" : "false";
 	v->f[MOAT_F_PROC_STDOUT_SOCK] = (e->flags & MOAT_EXEC_STDOUT_SOCK) ? "true" : "false";
 	v->f[MOAT_F_PROC_DRIFT] = drift ? "true" : "false";
+	if (e->cwd[0])
+		v->f[MOAT_F_PROC_CWD] = e->cwd;
 	d->args[0] = 0;
 	if (first_end)
 		moat_proc_join_args(first_end + 1, e->args_len - (size_t)(first_end + 1 - e->args),

@@ -57,6 +57,7 @@ static const char *const field_names[MOAT_F_COUNT] = {
 	[MOAT_F_NET_DADDR] = "net.daddr", [MOAT_F_NET_FAMILY] = "net.family",
 	[MOAT_F_CONTAINER_ID] = "container.id", [MOAT_F_CONTAINER_NAME] = "container.name",
 	[MOAT_F_CONTAINER_IMAGE] = "container.image", [MOAT_F_EVT_ARG0] = "evt.arg0",
+	[MOAT_F_PROC_CWD] = "proc.cwd",
 };
 
 int moat_field_lookup(const char *name)

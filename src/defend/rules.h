@@ -65,6 +65,7 @@ enum moat_field {
 	MOAT_F_CONTAINER_NAME,    /* container.name */
 	MOAT_F_CONTAINER_IMAGE,   /* container.image */
 	MOAT_F_EVT_ARG0,          /* evt.arg0: first raw syscall argument (generic kinds) */
+	MOAT_F_PROC_CWD,          /* proc.cwd: working directory at exec (exec events) */
 	MOAT_F_COUNT,
 };
 

@@ -158,6 +158,9 @@ static int emit_exec(struct fallback *fb, uint32_t pid, uint32_t tgid)
 		e->exe_dev = (uint32_t)st.st_dev;
 		e->exe_ctime_sec = (uint64_t)st.st_ctim.tv_sec;
 	}
+	snprintf(path, sizeof(path), "/proc/%u/cwd", tgid);
+	n = readlink(path, e->cwd, sizeof(e->cwd) - 1);
+	e->cwd[n > 0 ? n : 0] = 0;
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", tgid);
 	n = moat_read_small_file(path, e->args, sizeof(e->args));
 	if (n > 0) {

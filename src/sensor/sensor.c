@@ -19,7 +19,8 @@ _Static_assert(sizeof(struct moat_ev_hdr) == 72, "moat_ev_hdr layout");
 _Static_assert(offsetof(struct moat_ev_hdr, cgroup_id) == 40, "moat_ev_hdr.cgroup_id");
 _Static_assert(offsetof(struct moat_ev_exec, filename) == 104, "moat_ev_exec.filename");
 _Static_assert(sizeof(struct moat_ev_exec) ==
-	       104 + MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN, "moat_ev_exec layout");
+	       104 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
+	       "moat_ev_exec layout");
 _Static_assert(sizeof(struct moat_ev_file) == 96 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
 _Static_assert(sizeof(struct moat_ev_net) == 216, "moat_ev_net layout");
 _Static_assert(sizeof(struct moat_ev_generic) == 104, "moat_ev_generic layout");
@@ -97,6 +98,7 @@ static void terminate_strings(union moat_sensor_rec *r)
 		r->exec.filename[MOAT_EV_PATH_LEN - 1] = 0;
 		r->exec.args[MOAT_EV_ARGS_LEN - 1] = 0;
 		r->exec.cgroup[MOAT_EV_CGROUP_LEN - 1] = 0;
+		r->exec.cwd[MOAT_EV_PATH_LEN - 1] = 0;
 		if (r->exec.args_len > MOAT_EV_ARGS_LEN - 1)
 			r->exec.args_len = MOAT_EV_ARGS_LEN - 1;
 		break;

@@ -78,7 +78,7 @@ run() {     # run NAME [docker run args...] -> the container stays for inspectio
 # then watches its filesystem: give it a second before the file accesses.
 D=; [ "$MODE" = fallback ] && D='sleep 1;'
 run shadow --user 0 --entrypoint bash "$IMG" -c "$D cat /etc/shadow >/dev/null"
-run cron --user 0 --entrypoint bash "$IMG" -c "$D"'mkdir -p /etc/cron.d && echo "* * * * * root true" > /etc/cron.d/x'
+run cron --user 0 -w /var/tmp --entrypoint bash "$IMG" -c "$D"'mkdir -p /etc/cron.d && echo "* * * * * root true" > /etc/cron.d/x'
 run sock --user 0 -v /var/run/docker.sock:/var/run/docker.sock --entrypoint touch "$IMG" /var/run/docker.sock
 
 # drift: a binary copied in after start would create a marker; it must die first
@@ -168,6 +168,15 @@ PYEOF
 expect read-shadow shadow
 expect write-below-etc-cron cron
 expect shell-in-container cron
+# exec records carry the working directory as the container sees it
+$PY - "$W/alerts.jsonl" "$P-cron" <<'PYEOF' || fail "shell-in-container for $P-cron: proc.cwd is not /var/tmp"
+import json, sys
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a["rule"] == "shell-in-container" and (a["container"] or {}).get("name") == sys.argv[2]:
+        sys.exit(0 if a["details"].get("proc.cwd") == "/var/tmp" else print(a["details"]) or 1)
+sys.exit(1)
+PYEOF
 expect container-drift drift
 [ "$DRC" = 137 ] || fail "dropped binary exited $DRC, expected 137 (SIGKILL)"
 if [ "$MODE" = ebpf ]; then

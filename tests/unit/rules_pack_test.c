@@ -290,6 +290,8 @@ static void test_pack__benign(void)
 		{ "open", "bash", .fd = "/root/.bashrc" },
 		{ "open", "sshd", .fd = "/etc/ssh/ssh_host_ed25519_key" },
 		{ "exec", "runc:[2:INIT]", .cmd = "runc init", C },
+		/* runc re-executing its own memfd copy (CVE-2019-5736 defence) */
+		{ "exec", "runc", .exe = "/dev/fd/6", .cmd = "runc init", C },
 		{ "setuid", "runc:[2:INIT]", .cmd = "runc init", .arg0 = "0", .uid = "1000", C },
 		{ "open", "dockerd", .fd = "/sys/fs/cgroup/system.slice/cgroup.procs", W },
 		{ "ptrace", "gdb", .arg0 = "16" },
