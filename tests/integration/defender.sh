@@ -110,6 +110,11 @@ if [ "$MODE" = ebpf ]; then
     run miner --network host --entrypoint bash "$IMG" \
         -c 'exec 3<>/dev/tcp/127.0.0.1/3333; true' 
     run minerargs --entrypoint bash "$IMG" -c ': --url stratum+tcp://pool.invalid:3333'
+    # kernel-level calls: module load, ptrace, bpf(), a host device mount
+    # (unconfined seccomp: Docker's profile would refuse them before the sensor sees them)
+    cc -static -O2 -o "$W/sysprobe" "$REPO/tests/integration/syscall_probe.c"
+    run sys --user 0 --security-opt seccomp=unconfined -v "$W/sysprobe:/sysprobe:ro" \
+        --entrypoint bash "$IMG" -c '/sysprobe; true'
     # benign: a small HTTP server, 200 requests
     WPORT=$(( PORT + 1 ))
     "$docker" run -d --name "$P-web" --network host --entrypoint python3 "$IMG" -c "
@@ -191,6 +196,10 @@ if [ "$MODE" = ebpf ]; then
     expect reverse-shell-cmdline revshell
     expect crypto-miner-pool-port miner
     expect crypto-miner-args minerargs
+    expect kernel-module-load-in-container sys
+    expect ptrace-attach sys
+    expect bpf-in-container sys
+    expect mount-host-device-in-container sys
     web_id=$("$docker" inspect -f '{{.Id}}' "$P-web")
     if grep -q "$web_id" "$W/alerts.jsonl"; then
         grep "$web_id" "$W/alerts.jsonl" | head -n 3 >&2
