@@ -99,6 +99,31 @@ struct {
 	__type(value, __u32);
 } generic_kinds SEC(".maps");
 
+/* A thread's working directory, cached in task storage (freed with the
+ * task) and checked against the dentry and mount it was computed from, so
+ * a chdir is noticed. */
+struct cwd_entry {
+	__u64 dentry;
+	__u64 mnt;
+	__u32 len;                              /* bytes in path, without the NUL */
+	__u32 trunc;                            /* leading components dropped */
+	char path[MOAT_EV_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cwd_entry);
+} cwds SEC(".maps");
+
+struct cwd_scratch {
+	char buf[MOAT_EV_PATH_LEN];             /* assembled right to left */
+};
+
+/* Room past each member matters: a relative path is joined to the cwd at a
+ * variable offset, so writes may run up to twice a buffer's size (the
+ * union is larger than any member). */
 union scratch_rec {
 	struct moat_ev_exec exec;
 	struct moat_ev_file file;
@@ -106,12 +131,12 @@ union scratch_rec {
 	struct moat_ev_generic gen;
 	struct deny_key key;
 	struct moat_ev_prefix_key prefix;
-	char cwd[2 * MOAT_EV_PATH_LEN];         /* assembled right to left */
+	struct cwd_scratch cwd;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);                 /* 0: record, 1: deny or prefix key */
+	__uint(max_entries, 3);                 /* 0: record, 1: deny or prefix key, 2: cwd */
 	__type(key, __u32);
 	__type(value, union scratch_rec);
 } scratch SEC(".maps");
@@ -178,13 +203,149 @@ static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 	}
 }
 
+#define CWD_DEPTH 32     /* path components walked, mount crossings included */
+#define PATH_MASK (MOAT_EV_PATH_LEN - 1)
+#define AT_FDCWD -100
+
+struct cwd_walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	struct dentry *root_d;
+	struct vfsmount *root_m;
+	__u32 pos;              /* the path so far is buf[pos .. MOAT_EV_PATH_LEN - 1) */
+	__u32 done;
+};
+
+/* One step up from w->d: a mount crossing or one component written. Run by
+ * bpf_loop, so the verifier checks it once, not once per step. */
+static long cwd_step(__u32 i, void *ctx)
+{
+	struct cwd_walk *w = ctx;
+	struct cwd_scratch *s = scratch_slot(2);
+	/* locals: BPF_CORE_READ would relocate w's own fields too */
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent;
+	const unsigned char *name;
+	__u32 len;
+
+	if (!s)
+		return 1;
+	if (d == w->root_d && vm == w->root_m) {
+		w->done = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vm, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) {
+			w->done = 1;    /* the namespace's root */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vm = &up->mnt;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		w->done = 1;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len + 2 > w->pos)
+		return 1;       /* no room: truncated */
+	w->pos -= len;
+	bpf_probe_read_kernel(&s->buf[w->pos & PATH_MASK], len & PATH_MASK, name);
+	w->pos -= 1;
+	s->buf[w->pos & PATH_MASK] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * The current task's working directory, as it sees it: walked from its
+ * dentry up to its root (crossing mounts) on the first call after a chdir,
+ * from the cache otherwise. Past CWD_DEPTH steps or MOAT_EV_PATH_LEN bytes
+ * the leading part is dropped and trunc set.
+ */
+static __always_inline struct cwd_entry *task_cwd(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fs_struct *fs = task->fs;
+	struct cwd_scratch *s = scratch_slot(2);
+	struct cwd_walk w = { .pos = MOAT_EV_PATH_LEN - 1 };
+	struct cwd_entry *c;
+	__u32 len;
+
+	if (!fs || !s)
+		return NULL;
+	w.d = fs->pwd.dentry;
+	w.vm = fs->pwd.mnt;
+	c = bpf_task_storage_get(&cwds, task, NULL, 0);
+	if (c && c->dentry == (__u64)w.d && c->mnt == (__u64)w.vm)
+		return c;
+	c = bpf_task_storage_get(&cwds, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return NULL;
+	w.root_d = fs->root.dentry;
+	w.root_m = fs->root.mnt;
+	w.mnt = container_of(w.vm, struct mount, mnt);
+	c->dentry = (__u64)w.d;
+	c->mnt = (__u64)w.vm;
+	s->buf[MOAT_EV_PATH_LEN - 1] = 0;
+	bpf_loop(CWD_DEPTH, cwd_step, &w, 0);
+	c->trunc = !w.done;
+	if (w.pos == MOAT_EV_PATH_LEN - 1) {
+		w.pos -= 1;
+		s->buf[w.pos & PATH_MASK] = '/';        /* the root itself */
+	}
+	/* pos >= 1 (see the room test), so the length fits the mask unchanged */
+	len = MOAT_EV_PATH_LEN - w.pos;
+	bpf_probe_read_kernel(c->path, len & PATH_MASK, &s->buf[w.pos & PATH_MASK]);
+	c->len = len - 1;
+	return c;
+}
+
+/*
+ * dst = cwd "/" rel (a leading "./" dropped), NUL-terminated within mask + 1
+ * bytes; dst must have 2 * (mask + 1) bytes of room, since rel is copied at
+ * a variable offset with the full bound.
+ */
+static __always_inline void join_cwd(char *dst, __u32 mask, const struct cwd_entry *c,
+				     const char *rel)
+{
+	__u32 n = c->len;
+	char two[2] = {};
+
+	if (n > mask)
+		n = mask;
+	bpf_probe_read_kernel(dst, n & mask, c->path);
+	if (n != 1 || c->path[0] != '/')
+		dst[n++ & mask] = '/';
+	if (n > mask) {
+		dst[mask] = 0;
+		return;
+	}
+	if (bpf_probe_read_user(two, sizeof(two), rel) == 0 && two[0] == '.' && two[1] == '/')
+		rel += 2;
+	bpf_probe_read_user_str(&dst[n & mask], mask + 1, rel);
+	dst[mask] = 0;
+}
+
 /* Does the user path start with a table prefix whose mode allows this
  * access? Only the head of the path is read for the test; bytes after its
  * NUL are stale but never compared, since a prefix longer than the path
- * would have to match that NUL. */
-static __always_inline int prefix_match(const char *upath, __u32 want)
+ * would have to match that NUL. A path relative to the working directory
+ * is joined to it first; one relative to another directory fd is not
+ * resolved (dfd is not AT_FDCWD). */
+static __always_inline int prefix_match(const char *upath, __u32 want, __s64 dfd)
 {
 	struct moat_ev_prefix_key *k = scratch_slot(1);
+	struct cwd_entry *c;
 	__u32 *mode;
 
 	if (!k || !upath)
@@ -192,8 +353,26 @@ static __always_inline int prefix_match(const char *upath, __u32 want)
 	k->bits = MOAT_EV_PREFIX_LEN * 8;
 	if (bpf_probe_read_user_str(k->p, sizeof(k->p), upath) <= 0)
 		return 0;
+	if (k->p[0] != '/') {
+		if ((__s32)dfd != AT_FDCWD || !(c = task_cwd()))
+			return 0;
+		join_cwd(k->p, MOAT_EV_PREFIX_LEN - 1, c, upath);
+	}
 	mode = bpf_map_lookup_elem(&prefixes, k);
 	return mode && (*mode & want);
+}
+
+/* The path for the record: relative ones joined to the working directory. */
+static __always_inline void read_path(char *dst, const char *upath, __s64 dfd)
+{
+	struct cwd_entry *c;
+
+	dst[0] = 0;
+	if (!upath)
+		return;
+	bpf_probe_read_user_str(dst, MOAT_EV_PATH_LEN, upath);
+	if (dst[0] && dst[0] != '/' && (__s32)dfd == AT_FDCWD && (c = task_cwd()))
+		join_cwd(dst, PATH_MASK, c, upath);
 }
 
 /* --- process lifecycle --------------------------------------------------- */
@@ -293,102 +472,17 @@ static __always_inline void exec_cgroup(struct moat_ev_exec *e, struct task_stru
 	}
 }
 
-#define CWD_DEPTH 32     /* path components walked, mount crossings included */
-#define PATH_MASK (MOAT_EV_PATH_LEN - 1)
-
-struct cwd_walk {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *mnt;
-	struct dentry *root_d;
-	struct vfsmount *root_m;
-	__u32 pos;              /* the path so far is buf[pos .. MOAT_EV_PATH_LEN - 1) */
-	__u32 done;
-};
-
-/* One step up from w->d: a mount crossing or one component written. Run by
- * bpf_loop, so the verifier checks it once, not once per step. */
-static long cwd_step(__u32 i, void *ctx)
+/* The working directory at exec, as the process sees it. */
+static __always_inline void exec_cwd(struct moat_ev_exec *e)
 {
-	struct cwd_walk *w = ctx;
-	char *buf = scratch_slot(1);
-	/* locals: BPF_CORE_READ would relocate w's own fields too */
-	struct dentry *d = w->d;
-	struct vfsmount *vm = w->vm;
-	struct mount *mnt = w->mnt;
-	struct dentry *parent;
-	const unsigned char *name;
-	__u32 len;
-
-	if (!buf)
-		return 1;
-	if (d == w->root_d && vm == w->root_m) {
-		w->done = 1;
-		return 1;
-	}
-	if (d == BPF_CORE_READ(vm, mnt_root)) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (up == mnt) {
-			w->done = 1;    /* the namespace's root */
-			return 1;
-		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
-		w->vm = &up->mnt;
-		return 0;
-	}
-	parent = BPF_CORE_READ(d, d_parent);
-	if (parent == d) {
-		w->done = 1;
-		return 1;
-	}
-	name = BPF_CORE_READ(d, d_name.name);
-	len = BPF_CORE_READ(d, d_name.len);
-	if (len + 2 > w->pos)
-		return 1;       /* no room: truncated */
-	w->pos -= len;
-	bpf_probe_read_kernel(&buf[w->pos & PATH_MASK], len & PATH_MASK, name);
-	w->pos -= 1;
-	buf[w->pos & PATH_MASK] = '/';
-	w->d = parent;
-	return 0;
-}
-
-/*
- * The task's working directory, walked from its dentry up to the task's
- * root (crossing mounts), written right to left into a scratch buffer and
- * copied to e->cwd. Past CWD_DEPTH steps or MOAT_EV_PATH_LEN bytes the
- * leading part is dropped and MOAT_EXEC_CWD_TRUNC set.
- */
-static __always_inline void exec_cwd(struct moat_ev_exec *e, struct task_struct *task)
-{
-	char *buf = scratch_slot(1);
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	struct cwd_walk w = {
-		.d = BPF_CORE_READ(fs, pwd.dentry),
-		.vm = BPF_CORE_READ(fs, pwd.mnt),
-		.root_d = BPF_CORE_READ(fs, root.dentry),
-		.root_m = BPF_CORE_READ(fs, root.mnt),
-		.pos = MOAT_EV_PATH_LEN - 1,
-	};
-	__u32 len;
+	struct cwd_entry *c = task_cwd();
 
 	e->cwd[0] = 0;
-	if (!buf || !fs)
+	if (!c)
 		return;
-	w.mnt = container_of(w.vm, struct mount, mnt);
-	buf[MOAT_EV_PATH_LEN - 1] = 0;
-	bpf_loop(CWD_DEPTH, cwd_step, &w, 0);
-	if (!w.done)
+	bpf_probe_read_kernel(e->cwd, sizeof(e->cwd), c->path);
+	if (c->trunc)
 		e->flags |= MOAT_EXEC_CWD_TRUNC;
-	if (w.pos == MOAT_EV_PATH_LEN - 1) {
-		w.pos -= 1;
-		buf[w.pos & PATH_MASK] = '/';    /* the root itself */
-	}
-	/* pos >= 1 (see the room test), so the length fits the mask unchanged */
-	len = MOAT_EV_PATH_LEN - w.pos;
-	bpf_probe_read_kernel(e->cwd, len & PATH_MASK, &buf[w.pos & PATH_MASK]);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -417,7 +511,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		e->flags |= MOAT_EXEC_STDOUT_SOCK;
 	exec_args(e, task);
 	exec_cgroup(e, task);
-	exec_cwd(e, task);
+	exec_cwd(e);
 	exec_verdict(e);
 	submit(e, sizeof(*e), MOAT_EV_EXEC);
 	return 0;
@@ -464,15 +558,13 @@ static __always_inline int file_event(__u16 kind, __s64 arg0, const char *upath,
 
 	if (!e || skip_self())
 		return 0;
-	hit = prefix_match(upath, want) || (upath2 && prefix_match(upath2, want));
+	/* a rename's target is taken relative to the same directory as its source */
+	hit = prefix_match(upath, want, arg0) || (upath2 && prefix_match(upath2, want, arg0));
 	if (!hit && !(write && all_writes && kind == MOAT_EV_OPEN))
 		return 0;
-	e->path[0] = 0;
-	e->path2[0] = 0;
-	if (upath)
-		bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
-	if (upath2)
-		bpf_probe_read_user_str(e->path2, sizeof(e->path2), upath2);
+	/* path first: joining it to the cwd may write past its end into path2 */
+	read_path(e->path, upath, arg0);
+	read_path(e->path2, upath2, arg0);
 	fill_hdr(&e->hdr, kind, sizeof(*e));
 	e->arg0 = arg0;
 	e->flags = flags;

@@ -78,6 +78,8 @@ run() {     # run NAME [docker run args...] -> the container stays for inspectio
 # then watches its filesystem: give it a second before the file accesses.
 D=; [ "$MODE" = fallback ] && D='sleep 1;'
 run shadow --user 0 --entrypoint bash "$IMG" -c "$D cat /etc/shadow >/dev/null"
+# relative to the working directory: the kernel joins it to the cwd before filtering
+run relshadow --user 0 -w /etc --entrypoint bash "$IMG" -c "$D cat ./shadow >/dev/null"
 run cron --user 0 -w /var/tmp --entrypoint bash "$IMG" -c "$D"'mkdir -p /etc/cron.d && echo "* * * * * root true" > /etc/cron.d/x'
 run sock --user 0 -v /var/run/docker.sock:/var/run/docker.sock --entrypoint touch "$IMG" /var/run/docker.sock
 
@@ -171,6 +173,9 @@ sys.exit(1)
 PYEOF
 }
 expect read-shadow shadow
+expect read-shadow relshadow
+grep '"rule":"read-shadow"' "$W/alerts.jsonl" | grep -q "\"name\":\"$P-relshadow\".*\"fd.name\":\"/etc/shadow\"" ||
+    fail "the relative read of ./shadow in /etc was not reported as /etc/shadow"
 expect write-below-etc-cron cron
 expect shell-in-container cron
 # exec records carry the working directory as the container sees it
