@@ -68,6 +68,9 @@ static void probe_close(void *state)
 }
 
 
+/* Slots of the `prefixes` trie: twice the table, see sensor.bpf.c. */
+#define PREFIX_SLOTS ((size_t)2 * MOAT_EV_PREFIX_MAX)
+
 static struct moat_ev_prefix_key prefix_key(const struct moat_ev_prefix *e)
 {
 	struct moat_ev_prefix_key k = { .bits = e->len * 8 };
@@ -94,7 +97,7 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 {
 	struct probe *p = state;
 	int fd = bpf_map__fd(p->skel->maps.prefixes);
-	struct moat_ev_prefix_key stale[2 * MOAT_EV_PREFIX_MAX];
+	struct moat_ev_prefix_key stale[PREFIX_SLOTS];
 	struct moat_ev_prefix_key k;
 	size_t n_stale = 0;
 	void *prev = NULL;
@@ -109,7 +112,7 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 		if (bpf_map_update_elem(fd, &k, &mode, BPF_ANY) < 0)
 			return -errno;
 	}
-	while (n_stale < 2 * MOAT_EV_PREFIX_MAX && bpf_map_get_next_key(fd, prev, &k) == 0) {
+	while (n_stale < PREFIX_SLOTS && bpf_map_get_next_key(fd, prev, &k) == 0) {
 		if (!prefix_in(&k, pre, n))
 			stale[n_stale++] = k;
 		prev = &k;
