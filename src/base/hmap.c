@@ -97,3 +97,40 @@ int moat_hmap_put(struct moat_hmap *map, const char *key, size_t key_len, void *
 	s->value = value;
 	return 0;
 }
+
+/* Slot i is free: would the entry at j (home h) be lost behind it? True when
+ * h is not cyclically within (i, j], i.e. its probe from h passes i. */
+static int move_back(size_t i, size_t j, size_t h)
+{
+	if (i <= j)
+		return h <= i || h > j;
+	return h <= i && h > j;
+}
+
+/* Backward-shift deletion: no tombstones, so probes stay as short as if
+ * the key had never been there. */
+void *moat_hmap_del(struct moat_hmap *map, const char *key, size_t key_len)
+{
+	size_t mask = map->cap - 1;
+	struct moat_hmap_slot *s;
+	void *value;
+	size_t i;
+	size_t j;
+
+	if (!map->cap)
+		return NULL;
+	s = find_slot(map->slots, map->cap, key, key_len, moat_hash_bytes(key, key_len));
+	if (!s->key)
+		return NULL;
+	value = s->value;
+	i = (size_t)(s - map->slots);
+	for (j = (i + 1) & mask; map->slots[j].key; j = (j + 1) & mask) {
+		if (move_back(i, j, (size_t)map->slots[j].hash & mask)) {
+			map->slots[i] = map->slots[j];
+			i = j;
+		}
+	}
+	memset(&map->slots[i], 0, sizeof(map->slots[i]));
+	map->count--;
+	return value;
+}

@@ -31,6 +31,9 @@ void moat_hmap_release(struct moat_hmap *map);
 void *moat_hmap_get(const struct moat_hmap *map, const char *key, size_t key_len);
 /* Insert or replace. Returns 0 or -ENOMEM. */
 int moat_hmap_put(struct moat_hmap *map, const char *key, size_t key_len, void *value);
+/* Remove key; its key memory is no longer referenced afterwards. Returns
+ * the value it had, or NULL when absent. */
+void *moat_hmap_del(struct moat_hmap *map, const char *key, size_t key_len);
 uint64_t moat_hash_bytes(const void *data, size_t len);
 
 #endif

@@ -198,17 +198,20 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 			return r;
 		if (run->watch)
 			reload(run);
+		moat_containers_pump(run->containers, moat_defender_container_changed, run->defender);
 	}
 	/* what the kernel committed before the signal is still reported */
 	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
 	memset(err, 0, sizeof(*err));
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
-			"%llu lua errors\n",
+			"%llu lua errors, %zu containers cached (%llu dropped)\n",
 		(unsigned long long)moat_defender_events(run->defender),
 		(unsigned long long)moat_defender_alerts(run->defender),
 		(unsigned long long)moat_defender_suppressed(run->defender),
 		(unsigned long long)moat_sensor_lost(run->sensor),
-		(unsigned long long)moat_rules_lua_errors(run->rules));
+		(unsigned long long)moat_rules_lua_errors(run->rules),
+		moat_containers_count(run->containers),
+		(unsigned long long)moat_containers_evicted(run->containers));
 	return 0;
 }
 

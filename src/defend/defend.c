@@ -342,10 +342,10 @@ static void emit(struct moat_defender *d, const struct moat_rule *rule, const ch
 		moat_jw_kstr(&jw, "name", c->name);
 		moat_jw_kstr(&jw, "image", c->image);
 		moat_jw_kstr(&jw, "image_id", c->image_id);
-		if (c->pod[0]) {
+		if (c->pod[0])
 			moat_jw_kstr(&jw, "pod", c->pod);
+		if (c->k8s_ns[0])
 			moat_jw_kstr(&jw, "namespace", c->k8s_ns);
-		}
 		moat_jw_obj_end(&jw);
 	} else {
 		moat_jw_null(&jw);
@@ -371,6 +371,17 @@ static void new_container(struct moat_defender *d, const struct moat_container *
 		moat_sensor_watch_container(d->o.sensor, c->mnt_ns, c->key.cgroup_id, c->start_sec,
 					    d->kill_drift,
 					    c->init_pid);
+}
+
+void moat_defender_container_changed(void *ctx, const struct moat_container *c,
+				     enum moat_container_change what)
+{
+	struct moat_defender *d = ctx;
+
+	if (what == MOAT_CONTAINER_STARTED)
+		new_container(d, c);
+	else if (d->o.sensor)
+		moat_sensor_unwatch_container(d->o.sensor, c->mnt_ns);
 }
 
 int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)

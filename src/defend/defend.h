@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sensor/container.h"
 #include "sensor/sensor.h"
 
 struct moat_error;
@@ -48,5 +49,11 @@ uint64_t moat_defender_events(const struct moat_defender *d);
 uint64_t moat_defender_alerts(const struct moat_defender *d);
 /* Alerts not printed because the same rule fired for the same process less than a second before. */
 uint64_t moat_defender_suppressed(const struct moat_defender *d);
+
+/* A cached container changed (a moat_containers_pump callback; ctx is the
+ * defender): a restart gives the sensor its new start time, a stop makes it
+ * forget the namespace. */
+void moat_defender_container_changed(void *ctx, const struct moat_container *c,
+				     enum moat_container_change what);
 
 #endif

@@ -325,6 +325,11 @@ const char *moat_docker_api_version(const struct moat_docker *docker)
 	return docker->api_version;
 }
 
+const char *moat_docker_sock_path(const struct moat_docker *docker)
+{
+	return docker->sock_path;
+}
+
 /*
  * A reference or ID: printable ASCII without spaces, no empty, "." or ".."
  * segment. The engine would reject such names anyway; checking here keeps

@@ -13,7 +13,10 @@
 #define MOAT_RUNTIME_DOCKER_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
+#include "base/buf.h"
 #include "base/reader.h"
 
 struct moat_error;
@@ -79,5 +82,89 @@ int moat_docker_container_pause(struct moat_docker *docker, const char *ref,
  */
 int moat_docker_container_isolate(struct moat_docker *docker, const char *ref,
 				  unsigned *ret_networks, struct moat_error *err);
+
+/* The socket the handle connects to. Owned by docker. */
+const char *moat_docker_sock_path(const struct moat_docker *docker);
+
+/*
+ * The engine's container events (GET /events, type=container), for keeping
+ * a cache of container metadata fresh: a long-lived chunked response on its
+ * own non-blocking connection, cut into JSON objects whatever the chunk and
+ * line boundaries, each bounded (docker-events.c).
+ */
+#define MOAT_DOCKER_EVENT_MAX (64u << 10)  /* one event's JSON; real ones are < 1 KiB */
+#define MOAT_DOCKER_EVENT_STR 256u         /* name, image, action: truncated to this */
+
+struct moat_docker_event {
+	char action[64];                   /* "start", "die", "destroy", "rename", ... */
+	char id[65];                       /* Actor.ID: [a-zA-Z0-9_.-], at most 64 bytes */
+	char name[MOAT_DOCKER_EVENT_STR];  /* Attributes.name ("" if absent) */
+	char image[MOAT_DOCKER_EVENT_STR]; /* Attributes.image */
+	char old_name[MOAT_DOCKER_EVENT_STR]; /* Attributes.oldName (rename), without "/" */
+	uint64_t time_ns;                  /* timeNano, else time * 1e9; 0 if absent */
+};
+
+/*
+ * Cuts a decoded events body into top-level JSON objects by tracking
+ * strings and nesting, so neither chunk nor line boundaries matter.
+ * Caller-embedded: init/release.
+ */
+struct moat_docker_event_splitter {
+	struct moat_buf obj;               /* bytes of the current object */
+	size_t max;                        /* an object past this is skipped */
+	uint32_t depth;
+	bool in_str;
+	bool esc;
+	bool skipping;                     /* inside an oversize object */
+	bool broken;                       /* bytes outside any object: out of sync */
+	uint64_t skipped;                  /* objects dropped for their size */
+};
+
+/* max 0 = MOAT_DOCKER_EVENT_MAX. */
+void moat_docker_event_splitter_init(struct moat_docker_event_splitter *sp, size_t max);
+void moat_docker_event_splitter_release(struct moat_docker_event_splitter *sp);
+
+/*
+ * Feed body bytes; *ret_used (always set) says how many were consumed.
+ * Returns 1 with *ret_ev filled when a container event completed, 0 when
+ * all of data was used without one (or the object was another type). Per
+ * event, and the splitter stays in step (feed the rest of data next):
+ * MOAT_E_LIMIT for an object over max (its remaining bytes are skipped),
+ * MOAT_E_FORMAT for one that is not valid JSON or lacks Action or Actor.ID,
+ * or has an ID with other bytes. Sticky: MOAT_E_FORMAT for bytes other than
+ * whitespace between objects (the stream is not an events stream; reconnect).
+ */
+int moat_docker_event_feed(struct moat_docker_event_splitter *sp, const uint8_t *data,
+			   size_t len, size_t *ret_used, struct moat_docker_event *ret_ev,
+			   struct moat_error *err);
+
+struct moat_docker_events;
+
+/*
+ * Open the stream on a new non-blocking connection to docker's socket (same
+ * API version); since_sec != 0 replays events from then on (to catch up
+ * after a reconnect). Only the request is sent here; nothing blocks.
+ */
+int moat_docker_events_open(struct moat_docker *docker, uint64_t since_sec,
+			    struct moat_docker_events **ret_events, struct moat_error *err);
+/* The same stream from src (a response as the engine sends it, head
+ * included), for tests and replays; src.read may return -EAGAIN. */
+int moat_docker_events_from_reader(struct moat_reader src, struct moat_docker_events **ret_events,
+				   struct moat_error *err);
+/* Close the connection and free. NULL is a no-op. */
+void moat_docker_events_close(struct moat_docker_events *events);
+/*
+ * The next event, without blocking: 1 and *ret_ev, 0 when nothing more has
+ * arrived yet. Negative: one event was bad (MOAT_E_LIMIT, MOAT_E_FORMAT as
+ * for moat_docker_event_feed; call again for the next), or the stream is
+ * over for good (MOAT_E_TRUNCATED when the engine closed it, MOAT_E_RUNTIME
+ * for a non-200 answer, -errno; moat_docker_events_failed() is then true,
+ * close and reopen).
+ */
+int moat_docker_events_next(struct moat_docker_events *events, struct moat_docker_event *ret_ev,
+			    struct moat_error *err);
+bool moat_docker_events_failed(const struct moat_docker_events *events);
+/* The connection's fd, for poll(2) (POLLIN), or -1. */
+int moat_docker_events_fd(const struct moat_docker_events *events);
 
 #endif

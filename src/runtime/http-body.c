@@ -362,7 +362,8 @@ static ssize_t body_take(struct moat_http_rx *rx, uint8_t *buf, size_t len,
 		n = 0;
 		break;
 	}
-	if (n < 0)
+	/* a non-blocking transport's "nothing yet" leaves every state resumable */
+	if (n < 0 && n != -EAGAIN)
 		rx->error = (int)n;
 	return n;
 }

@@ -124,9 +124,11 @@ int moat_http_rx_head(struct moat_http_rx *rx, struct moat_error *err);
 /*
  * The body, without framing. Reads return MOAT_E_TRUNCATED if the peer
  * closes early, MOAT_E_FORMAT/MOAT_E_LIMIT on bad chunk framing; errors are
- * sticky. The reader has a skip that steps over buffered bytes without
- * copying them. Valid while rx is. Only after moat_http_rx_head() succeeded
- * (before that, and for 204/304, the body is empty).
+ * sticky, except -EAGAIN from a non-blocking transport, which is passed
+ * through and leaves the decoder (and moat_http_rx_head) ready to resume.
+ * The reader has a skip that steps over buffered bytes without copying
+ * them. Valid while rx is. Only after moat_http_rx_head() succeeded (before
+ * that, and for 204/304, the body is empty).
  */
 struct moat_reader moat_http_rx_body(struct moat_http_rx *rx);
 

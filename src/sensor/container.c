@@ -2,6 +2,7 @@
 /*
  * container.c - attribution of processes to containers, cached per mount
  * namespace (every container has its own; host processes share the host's).
+ * Describing them is container-engine.c's part.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,32 +19,14 @@
 
 #include "base/file.h"
 #include "base/hmap.h"
-#include "base/json.h"
 #include "base/slice.h"
+#include "container-int.h"
 #include "container.h"
 #include "moat/error.h"
 #include "runtime/docker.h"
 
-/* Distinct mount namespaces remembered; past this, lookups still work but are not cached. */
-#define CONTAINERS_MAX 4096
 /* /proc/PID/cgroup: ~15 lines of < 200 bytes on cgroup v1. */
 #define CGROUP_FILE_MAX 8192
-/* Non-host mount namespaces outside containers (systemd PrivateTmp services, unshare). */
-#define HOST_NS_MAX 1024
-
-struct moat_containers {
-	struct moat_docker *docker;           /* NULL when no engine answered */
-	char sock[108];
-	bool sock_default;
-	uint32_t host_mnt_ns;
-	struct moat_hmap by_ns;               /* mnt_ns (4 bytes) -> struct moat_container */
-	struct moat_container *entries[CONTAINERS_MAX];
-	unsigned n;
-	struct moat_container host;           /* sentinel for namespaces known to be host */
-	struct moat_container overflow;       /* answer when the table is full */
-	struct moat_container_key host_keys[HOST_NS_MAX]; /* keys of the sentinel's entries */
-	unsigned n_host;
-};
 
 static bool is_hex64(struct moat_slice s)
 {
@@ -179,8 +162,11 @@ int moat_containers_open(const char *docker_sock, struct moat_containers **ret,
 	cs->sock_default = !docker_sock;
 	if (docker_sock)
 		snprintf(cs->sock, sizeof(cs->sock), "%s", docker_sock);
-	/* pid 1's namespace is the host's even if moat itself runs in a container with hostPID */
+	/* pid 1's namespace is the host's even if moat itself runs in a container with
+	 * hostPID; where pid 1 cannot be looked at (a microVM's init), ours is */
 	cs->host_mnt_ns = ns_inode("/proc/1/ns/mnt");
+	if (!cs->host_mnt_ns)
+		cs->host_mnt_ns = ns_inode("/proc/self/ns/mnt");
 	*ret = cs;
 	return 0;
 }
@@ -192,6 +178,7 @@ void moat_containers_close(struct moat_containers *cs)
 	for (unsigned i = 0; i < cs->n; i++)
 		free(cs->entries[i]);
 	moat_hmap_release(&cs->by_ns);
+	moat_docker_events_close(cs->events);
 	moat_docker_close(cs->docker);
 	free(cs);
 }
@@ -246,30 +233,63 @@ static bool find_cgroup(const char *dir, size_t root_len, uint64_t id, unsigned 
 	return found;
 }
 
-/* Container of a cgroup v2 id, for processes that exited before we looked. */
-static bool cgroup_container_id(uint64_t cgroup_id, char id[MOAT_CONTAINER_ID_LEN + 1])
+/* Where the cgroup v2 hierarchy is mounted (hybrid hosts: unified/), or NULL. */
+static const char *cgroup2_root(void)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	char line[PATH_MAX + 8];
-	unsigned budget = 20000;        /* directories visited at most */
 
-	if (!cgroup_id)
-		return false;
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
 		struct statfs sfs;
 
 		/* v1 hierarchies number their directories too: only cgroup2 ids mean anything */
-		if (statfs(roots[i], &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
-			continue;
-		if (!find_cgroup(roots[i], strlen(roots[i]), cgroup_id, 0, &budget, line,
-				 sizeof(line)))
-			return false;
-		return moat_container_id_from_cgroup(line, strlen(line), id);
+		if (statfs(roots[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+			return roots[i];
 	}
-	return false;
+	return NULL;
 }
 
-static uint32_t pid_mnt_ns(uint32_t pid)
+/* Container of a cgroup v2 id, for processes that exited before we looked. */
+static bool cgroup_container_id(uint64_t cgroup_id, char id[MOAT_CONTAINER_ID_LEN + 1])
+{
+	const char *root = cgroup2_root();
+	char line[PATH_MAX + 8];
+	unsigned budget = 20000;        /* directories visited at most */
+
+	if (!cgroup_id || !root ||
+	    !find_cgroup(root, strlen(root), cgroup_id, 0, &budget, line, sizeof(line)))
+		return false;
+	return moat_container_id_from_cgroup(line, strlen(line), id);
+}
+
+uint64_t containers_pid_cgroup_id(uint32_t pid)
+{
+	const char *root = cgroup2_root();
+	char text[CGROUP_FILE_MAX];
+	char dir[PATH_MAX];
+	struct moat_slice in;
+	struct moat_slice line;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/proc/%u/cgroup", pid);
+	n = root ? moat_read_small_file(dir, text, sizeof(text)) : -1;
+	if (n < 0)
+		return 0;
+	in = moat_slice_make(text, (size_t)n);
+	while (moat_slice_line(&in, &line)) {
+		/* "0::/path" is the v2 line; the path is below the mount */
+		if (!moat_slice_startswith(line, "0::/"))
+			continue;
+		if ((size_t)snprintf(dir, sizeof(dir), "%s%.*s", root, (int)(line.len - 3),
+				     (const char *)line.ptr + 3) >= sizeof(dir) ||
+		    stat(dir, &st) < 0)
+			return 0;
+		return (uint64_t)st.st_ino;
+	}
+	return 0;
+}
+
+uint32_t containers_pid_mnt_ns(uint32_t pid)
 {
 	char path[64];
 
@@ -277,52 +297,34 @@ static uint32_t pid_mnt_ns(uint32_t pid)
 	return ns_inode(path);
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+/* Map c under its key. The key bytes live in c, so a slot someone else's
+ * key bytes (the host sentinel's, a replaced entry's) held is cleared first. */
+static void map_entry(struct moat_containers *cs, struct moat_container *c)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-/* Fill name, image, labels and start time from the engine; connect lazily. */
-static void describe(struct moat_containers *cs, struct moat_container *c)
-{
-	struct moat_error err = { 0 };
-	json_t *j = NULL;
-	json_t *cfg;
-	json_t *state;
-	json_t *labels;
-	const char *name;
-
-	if (!cs->docker &&
-	    moat_docker_open(cs->sock_default ? NULL : cs->sock, &cs->docker, &err) < 0)
-		return;
-	if (moat_docker_container_inspect(cs->docker, c->id, &j, &err) < 0) {
-		/* a broken connection is re-opened on the next miss */
-		if (err.code != MOAT_E_NOTFOUND) {
-			moat_docker_close(cs->docker);
-			cs->docker = NULL;
-		}
-		return;
-	}
-	name = moat_json_str(j, "Name");
-	copy_str(c->name, sizeof(c->name), name && name[0] == '/' ? name + 1 : name);
-	copy_str(c->image_id, sizeof(c->image_id), moat_json_str(j, "Image"));
-	cfg = json_object_get(j, "Config");
-	copy_str(c->image, sizeof(c->image), moat_json_str(cfg, "Image"));
-	labels = json_object_get(cfg, "Labels");
-	copy_str(c->pod, sizeof(c->pod), moat_json_str(labels, "io.kubernetes.pod.name"));
-	copy_str(c->k8s_ns, sizeof(c->k8s_ns), moat_json_str(labels, "io.kubernetes.pod.namespace"));
-	state = json_object_get(j, "State");
-	moat_container_parse_time(moat_json_str(state, "StartedAt"), &c->start_sec);
-	c->init_pid = (int)moat_json_int(state, "Pid", 0);
-	c->described = true;
-	json_decref(j);
+	moat_hmap_del(&cs->by_ns, (const char *)&c->key, sizeof(c->key));
+	moat_hmap_put(&cs->by_ns, (const char *)&c->key, sizeof(c->key), c);
 }
 
 static void remember(struct moat_containers *cs, struct moat_container *c)
 {
 	/* the entry is owned by entries[] even if the map could not take it */
 	cs->entries[cs->n++] = c;
-	moat_hmap_put(&cs->by_ns, (const char *)&c->key, sizeof(c->key), c);
+	map_entry(cs, c);
+}
+
+void containers_evict(struct moat_containers *cs, struct moat_container *c)
+{
+	if (moat_hmap_get(&cs->by_ns, (const char *)&c->key, sizeof(c->key)) == c)
+		moat_hmap_del(&cs->by_ns, (const char *)&c->key, sizeof(c->key));
+	for (unsigned i = 0; i < cs->n; i++) {
+		if (cs->entries[i] == c) {
+			cs->entries[i] = cs->entries[--cs->n];
+			cs->entries[cs->n] = NULL;
+			break;
+		}
+	}
+	cs->evicted++;
+	free(c);
 }
 
 static void mark_host(struct moat_containers *cs, const struct moat_container_key *key)
@@ -350,6 +352,53 @@ static bool id_from_segment(const char *name, char id[MOAT_CONTAINER_ID_LEN + 1]
 	return true;
 }
 
+/* The container ID of pid (or of its parent when pid is gone and shared
+ * mnt_ns, or of its cgroup v2 id). *ret_gone: nothing alive answered. */
+static bool find_id(uint32_t mnt_ns, uint64_t cgroup_id, const char *cgroup_name, uint32_t pid,
+		    uint32_t ppid, char id[MOAT_CONTAINER_ID_LEN + 1], bool *ret_gone)
+{
+	bool gone = false;
+	bool found = id_from_segment(cgroup_name, id);
+
+	if (!found)
+		found = pid_container_id(pid, id, &gone);
+	/* the parent answers for a vanished child only if it shares its namespace */
+	if (!found && gone && ppid && containers_pid_mnt_ns(ppid) == mnt_ns)
+		found = pid_container_id(ppid, id, &gone);
+	if (!found && gone && cgroup_container_id(cgroup_id, id)) {
+		found = true;
+		gone = false;
+	}
+	*ret_gone = gone;
+	return found;
+}
+
+/* A container running in a new namespace or cgroup: entries of its earlier
+ * runs (their init is gone) describe nothing alive any more. */
+static void drop_past_runs(struct moat_containers *cs, const struct moat_container *c)
+{
+	for (unsigned i = cs->n; i-- > 0;) {
+		struct moat_container *e = cs->entries[i];
+
+		if (e != c && !e->running && !strcmp(e->id, c->id))
+			containers_evict(cs, e);
+	}
+}
+
+/*
+ * The cached container of an exec, seen stopped (its init exited, or the
+ * engine said it died): a restart that kept the namespace number. Describe
+ * it again; a new start time is news for the sensor.
+ */
+static void recheck_stopped(struct moat_containers *cs, struct moat_container *c, bool *ret_new)
+{
+	uint64_t old_start = c->start_sec;
+
+	containers_describe(cs, c);
+	if (ret_new && c->running && c->start_sec != old_start)
+		*ret_new = true;
+}
+
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
 						    uint64_t cgroup_id, const char *cgroup_name,
 						    uint32_t pid, uint32_t ppid, bool recheck,
@@ -359,29 +408,18 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 	struct moat_container *c;
 	char id[MOAT_CONTAINER_ID_LEN + 1];
 	bool gone = false;
-	bool found;
 
 	if (ret_new)
 		*ret_new = false;
 	if (!mnt_ns)
-		mnt_ns = pid_mnt_ns(pid);
+		mnt_ns = containers_pid_mnt_ns(pid);
 	if (!mnt_ns || mnt_ns == cs->host_mnt_ns)
 		return NULL;
 	key.mnt_ns = mnt_ns;
 	c = moat_hmap_get(&cs->by_ns, (const char *)&key, sizeof(key));
 	if (c && !recheck)
 		return c == &cs->host ? NULL : c;
-	found = id_from_segment(cgroup_name, id);
-	if (!found)
-		found = pid_container_id(pid, id, &gone);
-	/* the parent answers for a vanished child only if it shares its namespace */
-	if (!found && gone && ppid && pid_mnt_ns(ppid) == mnt_ns)
-		found = pid_container_id(ppid, id, &gone);
-	if (!found && gone && cgroup_container_id(cgroup_id, id)) {
-		found = true;
-		gone = false;
-	}
-	if (!found) {
+	if (!find_id(mnt_ns, cgroup_id, cgroup_name, pid, ppid, id, &gone)) {
 		/* only a live process proves "not a container"; a vanished one proves nothing */
 		if (gone)
 			return c == &cs->host ? NULL : c;
@@ -389,16 +427,21 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 			mark_host(cs, &key);
 		return NULL;
 	}
-	/* namespace inodes are reused: the cached container may be a dead one */
-	if (c && c != &cs->host && !strcmp(c->id, id))
+	if (c && c != &cs->host && !strcmp(c->id, id)) {
+		if (c->described && !c->running)
+			recheck_stopped(cs, c, ret_new);
 		return c;
+	}
+	/* namespace inodes are reused: the cached container is a dead one */
+	if (c && c != &cs->host)
+		containers_evict(cs, c);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	memcpy(c->id, id, sizeof(c->id));
 	c->mnt_ns = mnt_ns;
 	c->key = key;
-	describe(cs, c);
+	containers_describe(cs, c);
 	if (cs->n >= CONTAINERS_MAX) {
 		/* table full: answer from a per-call slot rather than grow without bound */
 		cs->overflow = *c;
@@ -406,42 +449,36 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 		return &cs->overflow;
 	}
 	remember(cs, c);
+	drop_past_runs(cs, c);
 	if (ret_new)
 		*ret_new = true;
 	return c;
-}
-
-int moat_containers_respond(struct moat_containers *cs, const char *id,
-			    enum moat_container_response what, struct moat_error *err)
-{
-	int r;
-
-	if (!cs->docker) {
-		r = moat_docker_open(cs->sock_default ? NULL : cs->sock, &cs->docker, err);
-		if (r < 0)
-			return r;
-	}
-	switch (what) {
-	case MOAT_CONTAINER_STOP:
-		/* no grace period: the container is under attack */
-		return moat_docker_container_stop(cs->docker, id, 0, err);
-	case MOAT_CONTAINER_PAUSE:
-		return moat_docker_container_pause(cs->docker, id, err);
-	case MOAT_CONTAINER_ISOLATE:
-		return moat_docker_container_isolate(cs->docker, id, NULL, err);
-	}
-	return moat_error_set(err, MOAT_E_USAGE, "container response %d unknown", (int)what);
 }
 
 uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid)
 {
 	for (unsigned i = 0; pid && i < cs->n; i++) {
 		struct moat_container *c = cs->entries[i];
+		uint32_t ns = c->mnt_ns;
 
-		if (c && c->init_pid > 0 && (uint32_t)c->init_pid == pid) {
-			c->init_pid = 0;
-			return c->mnt_ns;
-		}
+		if (c->init_pid <= 0 || (uint32_t)c->init_pid != pid)
+			continue;
+		c->init_pid = 0;
+		c->running = false;
+		/* no engine event will say a bundle-only container is destroyed */
+		if (c->source != MOAT_CONTAINER_SRC_DOCKER)
+			containers_evict(cs, c);
+		return ns;
 	}
 	return 0;
+}
+
+size_t moat_containers_count(const struct moat_containers *cs)
+{
+	return cs->n;
+}
+
+uint64_t moat_containers_evicted(const struct moat_containers *cs)
+{
+	return cs->evicted;
 }

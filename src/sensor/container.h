@@ -5,9 +5,13 @@
  * A process's container is found from /proc/PID/cgroup (cgroup v1 and v2
  * path forms: docker-<id>.scope, /docker/<id>, kubepods..., cri-containerd-,
  * crio-, libpod-), then described by the Docker Engine API (name, image,
- * image ID, labels, Kubernetes pod/namespace labels, start time). Results are
- * cached per mount namespace, so the common case costs one hash lookup;
- * a miss refreshes. Host processes have no container (NULL).
+ * image ID, labels, Kubernetes pod/namespace labels, start time), or for
+ * containers the engine does not know, by containerd's bundle (containerd.h).
+ * Results are cached per mount namespace and cgroup, so the common case
+ * costs one hash lookup; a miss describes. moat_containers_pump() keeps the
+ * cache in step with the engine's events: renamed and restarted containers
+ * are described again, destroyed ones dropped. Host processes have no
+ * container (NULL).
  */
 #ifndef MOAT_SENSOR_CONTAINER_H
 #define MOAT_SENSOR_CONTAINER_H
@@ -30,7 +34,8 @@ struct moat_container_key {
 	uint32_t pad;
 };
 
-/* Owned by the cache; valid until moat_containers_close. */
+/* Owned by the cache; valid until the next moat_containers_pump (which may
+ * drop it) or moat_containers_close. */
 struct moat_container {
 	char id[MOAT_CONTAINER_ID_LEN + 1];
 	char name[MOAT_CONTAINER_STR];        /* without the leading "/" */
@@ -42,7 +47,13 @@ struct moat_container {
 	int init_pid;                         /* State.Pid */
 	uint32_t mnt_ns;
 	struct moat_container_key key;
-	bool described;                       /* the engine answered for it */
+	bool described;                       /* the engine or a bundle answered for it */
+	bool running;                         /* its init is alive, as far as we know */
+	enum moat_container_source {
+		MOAT_CONTAINER_SRC_NONE,      /* only the ID is known */
+		MOAT_CONTAINER_SRC_DOCKER,    /* the Docker engine described it */
+		MOAT_CONTAINER_SRC_CONTAINERD, /* its containerd bundle did */
+	} source;
 };
 
 /* docker_sock NULL = default socket; the engine may be absent (then only
@@ -59,16 +70,20 @@ void moat_containers_close(struct moat_containers *cs);
  * The kernel reuses namespace inodes once a container is gone, so callers
  * pass recheck on exec events: the cached answer is then checked against
  * /proc/PID/cgroup (every container starts with an exec in its namespace).
- * *ret_new (may be NULL) is set when this container was seen for the first time.
+ * *ret_new (may be NULL) is set when this container was seen for the first
+ * time, or when a recheck found a stopped one running again with a new start
+ * time (a restart that kept the namespace number): tell the sensor then.
  */
-/* pid exited: if it was a known container's init process, forget that the
- * container is alive and return its mount namespace (else 0). */
-uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid);
-
 const struct moat_container *moat_containers_lookup(struct moat_containers *cs, uint32_t mnt_ns,
 						    uint64_t cgroup_id, const char *cgroup_name,
 						    uint32_t pid, uint32_t ppid, bool recheck,
 						    bool *ret_new);
+
+/* pid exited: if it was a known container's init process, forget that the
+ * container is alive and return its mount namespace (else 0). Entries that
+ * only a containerd bundle described are dropped then: nothing else would
+ * tell us they are gone. */
+uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid);
 
 enum moat_container_response {
 	MOAT_CONTAINER_STOP,      /* stop now (SIGKILL, no grace period) */
@@ -79,6 +94,38 @@ enum moat_container_response {
 /* Respond to an attack on container id through the engine. */
 int moat_containers_respond(struct moat_containers *cs, const char *id,
 			    enum moat_container_response what, struct moat_error *err);
+
+enum moat_container_change {
+	/* Running again with a new start time (a restart): the sensor must be
+	 * told its namespace, start time and init (start_sec, init_pid, key). */
+	MOAT_CONTAINER_STARTED,
+	/* Its init is gone and no exit was seen for it: forget its namespace.
+	 * The entry may be freed right after the callback returns. */
+	MOAT_CONTAINER_STOPPED,
+};
+
+/*
+ * Work off what the engine's event stream has delivered, without blocking
+ * on it (at most a few hundred events per call; a describe is one inspect
+ * call): destroy drops the container's entries, die marks them not
+ * running, start/restart/unpause/rename/update describe them again. The
+ * stream is opened on the first call and re-opened with a growing backoff
+ * (0.5 s to 30 s) when the engine is absent or goes away, replaying what was
+ * missed since the last event seen. changed (may be NULL) hears about the
+ * changes above, with ctx. Call it from the main loop. Returns the number
+ * of events handled.
+ */
+unsigned moat_containers_pump(struct moat_containers *cs,
+			      void (*changed)(void *ctx, const struct moat_container *c,
+					      enum moat_container_change what),
+			      void *ctx);
+
+/* Containers cached now, and entries dropped since open (destroyed, or
+ * replaced because their namespace was handed to another container). */
+size_t moat_containers_count(const struct moat_containers *cs);
+uint64_t moat_containers_evicted(const struct moat_containers *cs);
+/* Whether the engine's event stream is connected. */
+bool moat_containers_following(const struct moat_containers *cs);
 
 /*
  * The container ID in the text of a /proc/PID/cgroup file: the last path

@@ -96,6 +96,45 @@ static void test_base__hmap(void)
 	moat_hmap_release(&map);
 }
 
+/* Deletes in a scrambled order against a plain presence table; a deleted
+ * key's bytes are overwritten, so the map must not point at them any more. */
+static void test_base__hmap_del(void)
+{
+	static char keys[1000][8];
+	bool present[1000];
+	struct moat_hmap map;
+	size_t live = 1000;
+
+	moat_hmap_init(&map);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		present[i] = moat_hmap_put(&map, keys[i], strlen(keys[i]), &keys[i]) == 0;
+	}
+	for (unsigned n = 0, i = 7; n < 600; n++, i = (i * 7919u + 13u) % 1000u) {
+		void *v = moat_hmap_del(&map, keys[i], strlen(keys[i]));
+
+		CHECK(v == (present[i] ? (void *)&keys[i] : NULL));
+		if (present[i])
+			live--;
+		present[i] = false;
+		memset(keys[i], 'x', sizeof(keys[i]) - 1);
+	}
+	CHECK_INT((int)map.count, (int)live);
+	for (int i = 0; i < 1000; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "k%d", i);
+		if (moat_hmap_get(&map, k, strlen(k)) != (present[i] ? (void *)&keys[i] : NULL)) {
+			printf("# k%d: expected %s\n", i, present[i] ? "present" : "absent");
+			CHECK(0);
+			break;
+		}
+	}
+	CHECK(moat_hmap_del(&map, "absent", 6) == NULL);
+	moat_hmap_release(&map);
+	CHECK(moat_hmap_del(&map, "k1", 2) == NULL);
+}
+
 static void test_base__sha256(void)
 {
 	char out[MOAT_DIGEST_STR_MAX];
@@ -174,6 +213,7 @@ int main(void)
 	MOAT_RUN(test_base__buf_max);
 	MOAT_RUN(test_base__slice_lines);
 	MOAT_RUN(test_base__hmap);
+	MOAT_RUN(test_base__hmap_del);
 	MOAT_RUN(test_base__sha256);
 	MOAT_RUN(test_base__jsonw);
 	MOAT_RUN(test_base__read_file);

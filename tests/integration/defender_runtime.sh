@@ -1,0 +1,187 @@
+#!/bin/bash
+# `moat defender` keeps its container cache in step with the real engines.
+#
+# One defender (built-in rules; eBPF unless MOAT_SENSOR says otherwise)
+# follows the Docker engine's event stream while:
+#  (a) a container is renamed after its first alert: the next alert must
+#      carry the new name (`docker inspect` says which);
+#  (b) a container is restarted: a binary copied in during the first run is
+#      no longer drift (its ctime is before the new StartedAt), one copied in
+#      after the restart still is, killed in the kernel, with the container
+#      attributed;
+#  (c) every container of the test is removed (`docker rm -f`): the final
+#      stats line must show the entries dropped and no more cached than
+#      containers that still exist;
+#  (d) a container only containerd knows (`ctr run` on dockerd's containerd,
+#      its own namespace, CRI annotations) reads /etc/shadow: the alert must
+#      carry its id and the pod and Kubernetes namespace from the bundle.
+#
+# Environment (set by meson): MOAT. Exit 0 pass, 1 fail, 77 skip (not root,
+# no engine, no ctr).
+. "$(dirname "$0")/lib.sh"
+setup_work
+need_moat
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
+"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || { cat "$W/dockerd.out" >&2; skip "dockerd cannot start"; }
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+command -v ctr >/dev/null || skip "no ctr (apt-get install containerd)"
+CTR_SOCK=/var/run/docker/containerd/containerd.sock
+[ -S "$CTR_SOCK" ] || skip "dockerd's containerd socket $CTR_SOCK is missing"
+IMG=moat-test/app:1
+MODE=${MOAT_SENSOR:-ebpf}
+P=moat-rt-$$                        # container name prefix
+NS=moat-rt-$$                       # containerd namespace of the ctr container
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+
+if ! "$docker" image inspect "$IMG" >/dev/null 2>&1; then
+    sample_image
+    "$docker" load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load failed"; }
+fi
+
+ctr_() { timeout 120 ctr -a "$CTR_SOCK" -n "$NS" "$@"; }
+CID=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)   # CRI-style 64-hex id
+DEF_PID=
+cleanup() {
+    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; fi
+    "$docker" ps -aq --filter "name=$P" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true
+    ctr_ task kill -s KILL "$CID" >/dev/null 2>&1 || true
+    sleep 0.5
+    ctr_ task rm -f "$CID" >/dev/null 2>&1 || true
+    ctr_ containers rm "$CID" >/dev/null 2>&1 || true
+    # --sync: the garbage collector frees blobs and snapshots before the namespace goes
+    ctr_ images rm --sync "docker.io/$IMG" >/dev/null 2>&1 || true
+    ctr -a "$CTR_SOCK" namespaces rm "$NS" >/dev/null 2>&1 || true
+    if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
+}
+trap cleanup EXIT
+
+# the image into the containerd namespace first: it takes a few seconds
+"$docker" save "$IMG" | ctr_ images import - >"$W/ctr-import.out" 2>&1 ||
+    { cat "$W/ctr-import.out" >&2; fail "ctr images import failed"; }
+
+# --- the defender, built-in rules ---
+mkdir -p "$W/rules"
+cp "$REPO"/rules/*.yaml "$W/rules/"
+"$MOAT" defender --rules "$W/rules" --format json --ready-file "$W/ready" \
+    >"$W/alerts.jsonl" 2>"$W/defender.err" &
+DEF_PID=$!
+for _ in $(seq 1 120); do
+    [ -e "$W/ready" ] && break
+    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
+    sleep 0.5
+done
+[ -e "$W/ready" ] || fail "defender not ready after 60 s"
+note "$(head -n 1 "$W/defender.err")"
+grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
+sleep 1                             # the first loop turns connect the event stream
+
+# alerts of RULE for container ID, one "name action pod namespace" line each
+alerts_for() {
+    $PY - "$W/alerts.jsonl" "$1" "$2" <<'PYEOF'
+import json, sys
+path, rule, cid = sys.argv[1:]
+for line in open(path):
+    a = json.loads(line)
+    c = a.get("container") or {}
+    if a["rule"] == rule and c.get("id") == cid:
+        print(c.get("name"), a["action"], c.get("pod", "-"), c.get("namespace", "-"))
+PYEOF
+}
+wait_alerts() {  # wait_alerts RULE ID COUNT: until COUNT such alerts (10 s at most)
+    for _ in $(seq 1 40); do
+        [ "$(alerts_for "$1" "$2" | wc -l)" -ge "$3" ] && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# --- (a) rename ---
+"$docker" run -d --name "$P-ren" --user 0 --entrypoint sleep "$IMG" 600 >/dev/null
+REN_ID=$("$docker" inspect -f '{{.Id}}' "$P-ren")
+sleep 1
+"$docker" exec "$P-ren" cat /etc/shadow >/dev/null
+wait_alerts read-shadow "$REN_ID" 1 || fail "(a) no read-shadow alert for $P-ren"
+"$docker" rename "$P-ren" "$P-renamed"
+sleep 1.5                           # the engine's rename event reaches the loop
+"$docker" exec "$P-renamed" cat /etc/shadow >/dev/null
+wait_alerts read-shadow "$REN_ID" 2 || fail "(a) no second read-shadow alert"
+NAMES=$(alerts_for read-shadow "$REN_ID" | awk '{print $1}' | paste -sd' ')
+want=$("$docker" inspect -f '{{.Name}}' "$REN_ID"); want=${want#/}
+[ "$NAMES" = "$P-ren $want" ] || fail "(a) alert names \"$NAMES\", expected \"$P-ren $want\""
+
+# --- (b) restart: the drift rule follows the new start time ---
+"$docker" run -d --name "$P-rst" --user 0 --entrypoint sleep "$IMG" 600 >/dev/null
+RST_ID=$("$docker" inspect -f '{{.Id}}' "$P-rst")
+sleep 1
+cp /usr/bin/touch "$W/early"
+"$docker" cp "$W/early" "$P-rst:/tmp/early"      # created during the first run
+START1=$("$docker" inspect -f '{{.State.StartedAt}}' "$P-rst")
+sleep 1.2                           # start times have one-second resolution
+"$docker" restart -t 0 "$P-rst" >/dev/null
+START2=$("$docker" inspect -f '{{.State.StartedAt}}' "$P-rst")
+[ "$START1" != "$START2" ] || fail "(b) restart kept StartedAt $START1"
+sleep 1.5
+ERC=0; "$docker" exec "$P-rst" /tmp/early /tmp/early-ran || ERC=$?
+[ "$ERC" = 0 ] || fail "(b) a binary from before the restart exited $ERC: the old start time is still in force"
+# the defender has seen the restarted container once it reports that exec
+wait_alerts exec-from-tmp-in-container "$RST_ID" 1 || fail "(b) no exec-from-tmp alert for /tmp/early"
+cp /usr/bin/touch "$W/dropper"
+"$docker" cp "$W/dropper" "$P-rst:/tmp/dropper"  # created after the restart
+DRC=0; "$docker" exec "$P-rst" /tmp/dropper /tmp/marker || DRC=$?
+[ "$DRC" = 137 ] || fail "(b) dropped binary exited $DRC after the restart, expected 137 (SIGKILL)"
+"$docker" exec "$P-rst" test -e /tmp/marker && fail "(b) dropped binary ran before it was killed"
+wait_alerts container-drift "$RST_ID" 1 || fail "(b) no container-drift alert for $P-rst"
+# one alert: the dropper's, killed in the kernel; none for the early binary
+got=$(alerts_for container-drift "$RST_ID" | paste -sd';')
+[ "$got" = "$P-rst killed-in-kernel - -" ] || fail "(b) drift alerts: \"$got\""
+
+# --- (d) a container only containerd knows ---
+ctr_ run -d \
+    --annotation io.kubernetes.cri.sandbox-name=web-0 \
+    --annotation io.kubernetes.cri.sandbox-namespace=shop \
+    --annotation io.kubernetes.cri.container-name=app \
+    "docker.io/$IMG" "$CID" sleep 600 >"$W/ctr-run.out" 2>&1 ||
+    { cat "$W/ctr-run.out" >&2; fail "(d) ctr run failed"; }
+sleep 1
+ctr_ task exec --exec-id shadow --user 0 "$CID" cat /etc/shadow >/dev/null ||
+    fail "(d) ctr task exec failed"
+wait_alerts read-shadow "$CID" 1 || fail "(d) no read-shadow alert for the ctr container $CID"
+got=$(alerts_for read-shadow "$CID" | head -n 1)
+[ "$got" = "app alert web-0 shop" ] || fail "(d) ctr alert: \"$got\", expected \"app alert web-0 shop\""
+"$docker" inspect "$CID" >/dev/null 2>&1 && fail "(d) Docker knows $CID: not a containerd-only container"
+ctr_ task kill -s KILL "$CID" >/dev/null 2>&1 || true
+
+# --- (c) removal: the cache shrinks ---
+# short-lived ones too, each seen through an exec
+for i in 1 2 3; do
+    "$docker" run --name "$P-tmp$i" --user 0 --entrypoint bash "$IMG" -c 'cat /etc/shadow >/dev/null' ||
+        fail "(c) docker run $P-tmp$i failed"
+done
+REMOVED=$("$docker" ps -aq --filter "name=$P" | wc -l)
+[ "$REMOVED" = 5 ] || fail "(c) expected 5 containers named $P-*, found $REMOVED"
+"$docker" ps -aq --filter "name=$P" | xargs -r "$docker" rm -f >/dev/null
+sleep 2                             # destroy events reach the loop
+existing() {
+    { "$docker" ps -aq --no-trunc
+      for ns in $(ctr -a "$CTR_SOCK" namespaces ls -q); do
+          ctr -a "$CTR_SOCK" -n "$ns" tasks ls -q 2>/dev/null; done; } | sort -u
+}
+existing >"$W/existing.before"
+kill -TERM "$DEF_PID" 2>/dev/null || {
+    tail -n 40 "$W/defender.err" >&2; fail "the defender died before the end of the test"; }
+RC=0; wait "$DEF_PID" || RC=$?
+DEF_PID=
+[ "$RC" = 0 ] || { tail -n 40 "$W/defender.err" >&2; fail "defender exit $RC on SIGTERM"; }
+existing >"$W/existing.after"
+EXIST=$(sort -u "$W/existing.before" "$W/existing.after" | grep -c . || true)
+STATS=$(tail -n 1 "$W/defender.err")
+note "$STATS"
+CACHED=$(echo "$STATS" | sed -n 's/.* \([0-9]*\) containers cached (\([0-9]*\) dropped).*/\1/p')
+DROPPED=$(echo "$STATS" | sed -n 's/.* \([0-9]*\) containers cached (\([0-9]*\) dropped).*/\2/p')
+[ -n "$CACHED" ] && [ -n "$DROPPED" ] || fail "(c) no cache count in the stats line: $STATS"
+# 5 Docker containers destroyed and the ctr one whose init exited
+[ "$DROPPED" -ge 6 ] || fail "(c) $DROPPED entries dropped, expected at least 6"
+[ "$CACHED" -le "$EXIST" ] || fail "(c) $CACHED containers cached but only $EXIST exist"
+pass "$MODE: rename, restart (drift exit $DRC), containerd pod/namespace; $CACHED cached of $EXIST existing, $DROPPED dropped"
