@@ -79,10 +79,47 @@ static struct moat_ev_prefix_key prefix_key(const struct moat_ev_prefix *e)
 	return k;
 }
 
-static bool prefix_in(const struct moat_ev_prefix_key *k, const struct moat_ev_prefix *pre, size_t n)
+/*
+ * Delete every key of map fd that `wanted` rejects: the second half of
+ * replacing a map's contents as a set (new keys go in first). At most
+ * max_keys are looked at; keys are key_size bytes. Returns 0 or the last
+ * delete error.
+ */
+static int drop_stale(int fd, size_t key_size, size_t max_keys,
+		      bool (*wanted)(const void *key, const void *set), const void *set)
 {
+	char *keys = calloc(max_keys + 1, key_size);    /* the last slot is the cursor */
+	char *cur = keys + max_keys * key_size;
+	size_t n = 0;
+	void *prev = NULL;
+	int r = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (n < max_keys && bpf_map_get_next_key(fd, prev, cur) == 0) {
+		if (!wanted(cur, set))
+			memcpy(keys + n++ * key_size, cur, key_size);
+		prev = cur;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (pre[i].len * 8 == k->bits && !memcmp(pre[i].p, k->p, pre[i].len))
+		if (bpf_map_delete_elem(fd, keys + i * key_size) < 0 && errno != ENOENT)
+			r = -errno;
+	free(keys);
+	return r;
+}
+
+struct prefix_set {
+	const struct moat_ev_prefix *pre;
+	size_t n;
+};
+
+static bool prefix_wanted(const void *key, const void *set)
+{
+	const struct moat_ev_prefix_key *k = key;
+	const struct prefix_set *s = set;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->pre[i].len * 8 == k->bits && !memcmp(s->pre[i].p, k->p, s->pre[i].len))
 			return true;
 	return false;
 }
@@ -97,10 +134,8 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 {
 	struct probe *p = state;
 	int fd = bpf_map__fd(p->skel->maps.prefixes);
-	struct moat_ev_prefix_key stale[PREFIX_SLOTS];
+	struct prefix_set set = { pre, n };
 	struct moat_ev_prefix_key k;
-	size_t n_stale = 0;
-	void *prev = NULL;
 
 	for (size_t i = 0; i < n && i < MOAT_EV_PREFIX_MAX; i++) {
 		__u32 mode = 0;
@@ -112,15 +147,7 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 		if (bpf_map_update_elem(fd, &k, &mode, BPF_ANY) < 0)
 			return -errno;
 	}
-	while (n_stale < PREFIX_SLOTS && bpf_map_get_next_key(fd, prev, &k) == 0) {
-		if (!prefix_in(&k, pre, n))
-			stale[n_stale++] = k;
-		prev = &k;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		if (bpf_map_delete_elem(fd, &stale[i]) < 0 && errno != ENOENT)
-			return -errno;
-	return 0;
+	return drop_stale(fd, sizeof(k), PREFIX_SLOTS, prefix_wanted, &set);
 }
 
 /* Syscall number -> handler in sensor.bpf.c (and the event kind, for
@@ -368,10 +395,17 @@ static int probe_unwatch(void *state, uint32_t mnt_ns)
 	return 0;
 }
 
-static bool deny_in(const char *key, const char *const *paths, size_t n)
+struct deny_set {
+	const char *const *paths;
+	size_t n;
+};
+
+static bool deny_wanted(const void *key, const void *set)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strncmp(key, paths[i], MOAT_EV_PATH_LEN))
+	const struct deny_set *s = set;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!strncmp(key, s->paths[i], MOAT_EV_PATH_LEN))
 			return true;
 	return false;
 }
@@ -383,11 +417,8 @@ static int probe_deny(void *state, const char *const *paths, size_t n)
 	struct probe *p = state;
 	int fd = bpf_map__fd(p->skel->maps.deny);
 	struct moat_ev_deny v = { .action = 1 };
+	struct deny_set set = { paths, n };
 	char key[MOAT_EV_PATH_LEN];
-	char (*stale)[MOAT_EV_PATH_LEN] = NULL;
-	size_t n_stale = 0;
-	void *prev = NULL;
-	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		memset(key, 0, sizeof(key));
@@ -395,21 +426,8 @@ static int probe_deny(void *state, const char *const *paths, size_t n)
 		if (bpf_map_update_elem(fd, key, &v, BPF_ANY) < 0)
 			return -errno;
 	}
-	stale = calloc(MOAT_SENSOR_DENY_MAX, sizeof(*stale));
-	if (!stale)
-		return -ENOMEM;
-	while (n_stale < MOAT_SENSOR_DENY_MAX && bpf_map_get_next_key(fd, prev, key) == 0) {
-		if (!deny_in(key, paths, n))
-			memcpy(stale[n_stale++], key, sizeof(key));
-		prev = key;
-	}
-	for (size_t i = 0; i < n_stale; i++)
-		if (bpf_map_delete_elem(fd, stale[i]) < 0 && errno != ENOENT)
-			r = -errno;
-	free(stale);
-	return r;
+	return drop_stale(fd, sizeof(key), MOAT_SENSOR_DENY_MAX, deny_wanted, &set);
 }
-
 
 const struct sensor_backend sensor_bpf_backend = {
 	.name = "ebpf",
