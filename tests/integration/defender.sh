@@ -17,20 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 setup_work
 need_moat
-[ "$(id -u)" = 0 ] || skip "needs root"
-[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
-"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || { cat "$W/dockerd.out" >&2; skip "dockerd cannot start"; }
-docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
-IMG=moat-test/app:1
+defender_engine
 MODE=${MOAT_SENSOR:-ebpf}
 P=moat-def-$$                       # container name prefix
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
-mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
-
-if ! "$docker" image inspect "$IMG" >/dev/null 2>&1; then
-    sample_image
-    "$docker" load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load failed"; }
-fi
 
 DEF_PID=
 cleanup() {
@@ -56,15 +45,7 @@ rules:
     action: kill
     when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/denied"]}]}
 EOF
-"$MOAT" defender --rules "$W/rules" --format json --ready-file "$W/ready" \
-    >"$W/alerts.jsonl" 2>"$W/defender.err" &
-DEF_PID=$!
-for _ in $(seq 1 120); do
-    [ -e "$W/ready" ] && break
-    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
-    sleep 0.5
-done
-[ -e "$W/ready" ] || fail "defender not ready after 60 s"
+start_defender 60 --rules "$W/rules" --format json
 note "$(head -n 1 "$W/defender.err")"
 grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
 

@@ -32,15 +32,7 @@ rules:
     when: {and: [{field: evt.kind, equals: exec}, {field: proc.name, equals: probe-a}]}
 EOF2
 
-MOAT_SENSOR=fallback "$MOAT" defender --rules "$W/rules" --ready-file "$W/ready" \
-    >"$W/alerts.jsonl" 2>"$W/defender.err" &
-DEF_PID=$!
-for _ in $(seq 1 60); do
-    [ -e "$W/ready" ] && break
-    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
-    sleep 0.5
-done
-[ -e "$W/ready" ] || fail "defender not ready after 30 s"
+MOAT_SENSOR=fallback start_defender 30 --rules "$W/rules"
 grep -q "sensor fallback, .* 1 rules" "$W/defender.err" || fail "$(cat "$W/defender.err")"
 
 count() { grep -c "\"rule\":\"$1\"" "$W/alerts.jsonl" || true; }

@@ -21,24 +21,13 @@
 . "$(dirname "$0")/lib.sh"
 setup_work
 need_moat
-[ "$(id -u)" = 0 ] || skip "needs root"
-[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
-"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || { cat "$W/dockerd.out" >&2; skip "dockerd cannot start"; }
-docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+defender_engine
 command -v ctr >/dev/null || skip "no ctr (apt-get install containerd)"
 CTR_SOCK=/var/run/docker/containerd/containerd.sock
 [ -S "$CTR_SOCK" ] || skip "dockerd's containerd socket $CTR_SOCK is missing"
-IMG=moat-test/app:1
 MODE=${MOAT_SENSOR:-ebpf}
 P=moat-rt-$$                        # container name prefix
 NS=moat-rt-$$                       # containerd namespace of the ctr container
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
-mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
-
-if ! "$docker" image inspect "$IMG" >/dev/null 2>&1; then
-    sample_image
-    "$docker" load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load failed"; }
-fi
 
 ctr_() { timeout 120 ctr -a "$CTR_SOCK" -n "$NS" "$@"; }
 CID=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)   # CRI-style 64-hex id
@@ -64,15 +53,7 @@ trap cleanup EXIT
 # --- the defender, built-in rules ---
 mkdir -p "$W/rules"
 cp "$REPO"/rules/*.yaml "$W/rules/"
-"$MOAT" defender --rules "$W/rules" --format json --ready-file "$W/ready" \
-    >"$W/alerts.jsonl" 2>"$W/defender.err" &
-DEF_PID=$!
-for _ in $(seq 1 120); do
-    [ -e "$W/ready" ] && break
-    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
-    sleep 0.5
-done
-[ -e "$W/ready" ] || fail "defender not ready after 60 s"
+start_defender 60 --rules "$W/rules" --format json
 note "$(head -n 1 "$W/defender.err")"
 grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
 sleep 1                             # the first loop turns connect the event stream

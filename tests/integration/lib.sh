@@ -55,6 +55,38 @@ sample_image() {
     }
 }
 
+# For the defender tests: root, a running Docker engine (sets docker), the
+# BPF and trace filesystems, and the sample image loaded as IMG. Skips when
+# root or the engine is missing.
+defender_engine() {
+    [ "$(id -u)" = 0 ] || skip "needs root"
+    [ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
+    "$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || { cat "$W/dockerd.out" >&2; skip "dockerd cannot start"; }
+    docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+    IMG=moat-test/app:1
+    mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
+    mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+    if ! "$docker" image inspect "$IMG" >/dev/null 2>&1; then
+        sample_image
+        "$docker" load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load failed"; }
+    fi
+}
+
+# start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`,
+# alerts to $W/alerts.jsonl, stderr to $W/defender.err; sets DEF_PID and
+# returns once every probe is attached (fails if it exits or times out).
+start_defender() {
+    local wait=$1; shift
+    "$MOAT" defender "$@" --ready-file "$W/ready" >"$W/alerts.jsonl" 2>"$W/defender.err" &
+    DEF_PID=$!
+    for _ in $(seq 1 $((wait * 2))); do
+        [ -e "$W/ready" ] && return 0
+        kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
+        sleep 0.5
+    done
+    fail "defender not ready after $wait s"
+}
+
 # run_moat NAME ARGS...: stdout -> $W/NAME.out, stderr -> $W/NAME.err,
 # exit code -> RC. Bounded by MOAT_TIMEOUT seconds (default 300).
 run_moat() {
