@@ -17,6 +17,7 @@
 struct lentry {
 	const char *path;
 	const char *link;
+	const char *origin;      /* hardlinks: the path of the file they share, same layer */
 	const uint8_t *content;
 	uint64_t content_len;
 	uint64_t size;
@@ -61,6 +62,13 @@ struct node {
 	int cur_layer;
 	struct event *events;
 	struct event *last_event;
+	/* The layer being merged (see merge_layer): what it wrote at this path. */
+	struct lentry *own;
+	struct node *touch_next;
+	int own_layer;           /* layer whose own tree holds this path, -1 = none */
+	int touch_layer;         /* layer whose touched list holds this node */
+	char own_kind;           /* enum own_kind */
+	bool own_opaque;
 };
 
 struct layerfs {
@@ -98,6 +106,8 @@ int moat_fs_builder_open(struct moat_arena *arena, const struct moat_limits *lim
 	lfs->root_entry.mode = 0755;
 	lfs->root.cur = &lfs->root_entry;
 	lfs->root.cur_layer = -1;
+	lfs->root.own_layer = -1;
+	lfs->root.touch_layer = -1;
 	/* The hash table is heap memory: release it with the arena. */
 	if (moat_arena_on_close(arena, layerfs_close, lfs) < 0)
 		return moat_error_set(err, -ENOMEM, "out of memory");
@@ -208,6 +218,8 @@ static struct node *node_make(struct layerfs *lfs, const char *path, size_t len)
 	n->path_len = (uint32_t)len;
 	n->parent = parent;
 	n->cur_layer = -1;
+	n->own_layer = -1;
+	n->touch_layer = -1;
 	if (parent->last_child)
 		parent->last_child->next_sibling = n;
 	else
@@ -275,119 +287,260 @@ static const char *base_name(const char *path, size_t len, size_t *ret_dir_len)
 	return slash ? slash + 1 : path;
 }
 
-static int apply_whiteout(struct layerfs *lfs, struct lentry *e, int layer, struct moat_error *err)
+/*
+ * The merge follows what Docker's overlay2 driver does with a layer (see the
+ * table in docs/internals/layered-fs.md, established against the engine):
+ *
+ * 1. The layer is unpacked, in tar order, into a directory of its own (the
+ *    "own" tree, kept on the nodes with own_layer == this layer). Every entry
+ *    first creates its missing parents as directories; an existing path is
+ *    replaced unless both are directories; ".wh.NAME" becomes a whiteout
+ *    (mknod NAME, which fails if NAME already exists in this layer: the
+ *    engine then refuses the image, and so do we); ".wh..wh..opq" marks its
+ *    directory opaque (ignored at the layer root, as overlayfs does); a
+ *    hardlink names an entry already in this layer.
+ * 2. The own tree is laid over the merged view, parents first: a whiteout
+ *    removes the lower subtree, a non-directory replaces, a directory merges
+ *    with a lower directory (emptied first if opaque) and replaces anything
+ *    else. A whiteout overwritten later in the same layer is gone, so a
+ *    directory re-created after its whiteout shows the lower content again.
+ */
+enum own_kind { OWN_DIR = 1, OWN_IMPLICIT, OWN_OTHER, OWN_WHITEOUT };
+
+struct merge {
+	struct layerfs *lfs;
+	int layer;
+	struct node *touched;        /* nodes this layer wrote, first touch first */
+	struct node *touched_last;
+	struct moat_error *err;
+};
+
+static bool is_own(const struct merge *m, const struct node *n)
 {
-	size_t dir_len;
-	const char *base = base_name(e->path, e->path_len, &dir_len);
-	struct node *n;
+	return n->own_layer == m->layer;
+}
+
+static void touch(struct merge *m, struct node *n, enum own_kind kind, struct lentry *e)
+{
+	if (n->touch_layer != m->layer) {
+		n->touch_layer = m->layer;
+		n->touch_next = NULL;
+		if (m->touched_last)
+			m->touched_last->touch_next = n;
+		else
+			m->touched = n;
+		m->touched_last = n;
+	}
+	n->own_layer = m->layer;
+	n->own_kind = kind;
+	n->own = e;
+	if (kind != OWN_DIR && kind != OWN_IMPLICIT)
+		n->own_opaque = false;
+}
+
+/* os.RemoveAll of a path in the layer's own directory. */
+static void own_remove(struct merge *m, struct node *top)
+{
+	for (struct node *n = top; n; n = dfs_next(n, top)) {
+		if (is_own(m, n)) {
+			n->own_layer = -1;
+			n->own_opaque = false;
+		}
+		if (n == top && !top->first_child)
+			break;
+	}
+}
+
+/* MkdirAll of dir (and its parents) in the layer's own directory. */
+static int own_parents(struct merge *m, struct node *dir, const char *entry)
+{
+	struct node *chain[MOAT_LIMIT_PATH_BYTES / 2];
+	size_t depth = 0;
+
+	for (struct node *p = dir; p && p != &m->lfs->root; p = p->parent) {
+		if (is_own(m, p)) {
+			if (p->own_kind != OWN_DIR && p->own_kind != OWN_IMPLICIT)
+				return moat_error_set(m->err, MOAT_E_FORMAT,
+						      "%s: a parent (%s) is not a directory in this "
+						      "layer", entry, p->path);
+			break;
+		}
+		if (depth == sizeof(chain) / sizeof(chain[0]))
+			return moat_error_set(m->err, MOAT_E_LIMIT, "%s: too deep", entry);
+		chain[depth++] = p;
+	}
+	while (depth)
+		touch(m, chain[--depth], OWN_IMPLICIT, NULL);
+	return 0;
+}
+
+static struct node *make_or_fail(struct merge *m, const char *path, size_t len)
+{
+	struct node *n = node_make(m->lfs, path, len);
+
+	if (!n)
+		moat_error_set(m->err, MOAT_E_LIMIT, "out of scan memory at %s", path);
+	return n;
+}
+
+static int own_whiteout(struct merge *m, struct lentry *e, struct node *dir, const char *base,
+			size_t dir_len)
+{
+	const char *name = base + strlen(WH_PREFIX);
 	struct moat_buf target;
+	struct node *n;
 	int r = 0;
 
 	if (!strcmp(base, WH_OPAQUE)) {
-		n = node_get(lfs, e->path, dir_len);
-		return n ? remove_subtree(lfs, n, false, layer) : 0;
+		/* Overlayfs ignores the opaque flag on a layer's root directory. */
+		if (dir != &m->lfs->root)
+			dir->own_opaque = true;
+		return 0;
 	}
-	if (!strncmp(base, WH_PREFIX WH_PREFIX, 8))
-		return 0; /* other aufs metadata (.wh..wh.plnk ...) */
+	/* ".wh.", ".wh.." and ".wh..." name the directory itself or its parent:
+	 * the engine's mknod finds them existing and the load fails. */
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return moat_error_set(m->err, MOAT_E_FORMAT, "%s: a whiteout of '%s' (the engine "
+				      "refuses this layer)", e->path, name);
 	moat_buf_init(&target, 0);
 	if (dir_len)
 		r = moat_buf_append(&target, e->path, dir_len + 1);
 	if (r == 0)
-		r = moat_buf_append_str(&target, base + strlen(WH_PREFIX));
-	if (r == 0) {
-		n = node_get(lfs, (const char *)target.data, target.len);
-		if (n)
-			r = remove_subtree(lfs, n, true, layer);
-	}
+		r = moat_buf_append_str(&target, name);
+	n = r == 0 ? make_or_fail(m, (const char *)target.data, target.len) : NULL;
 	moat_buf_release(&target);
-	if (r < 0)
-		return moat_error_set(err, r, "out of scan memory at %s", e->path);
+	if (!n)
+		return moat_error_set(m->err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
+	if (is_own(m, n))
+		return moat_error_set(m->err, MOAT_E_FORMAT, "%s: a whiteout of %s, which this layer "
+				      "already wrote (the engine refuses this layer)", e->path,
+				      n->path);
+	touch(m, n, OWN_WHITEOUT, e);
 	return 0;
 }
 
-static bool is_whiteout(const struct lentry *e)
+/* A hardlink names an entry this layer already wrote; it becomes a copy of it. */
+static int own_hardlink(struct merge *m, struct lentry *e)
 {
-	size_t dir_len;
+	struct node *t = node_get(m->lfs, e->link, strlen(e->link));
+	const struct lentry *src;
 
-	return !strncmp(base_name(e->path, e->path_len, &dir_len), WH_PREFIX, 4);
-}
-
-/* A hardlink shares its target's content: the target must already be live. */
-static int link_hardlink(struct layerfs *lfs, struct lentry *e, struct moat_error *err)
-{
-	struct node *t = node_get(lfs, e->link, strlen(e->link));
-
-	if (!t || !t->cur || t->cur->type != MOAT_TAR_FILE)
-		return moat_error_set(err, MOAT_E_FORMAT,
-				      "hardlink %s -> %s: target is not a file in the image",
-				      e->path, e->link);
-	e->type = MOAT_TAR_FILE;
-	e->size = t->cur->size;
-	e->mode = e->mode ? e->mode : t->cur->mode;
-	if (!e->has_content && t->cur->has_content) {
-		e->content = t->cur->content;
-		e->content_len = t->cur->content_len;
+	if (!t || !is_own(m, t) || t->own_kind == OWN_DIR || t->own_kind == OWN_IMPLICIT)
+		return moat_error_set(m->err, MOAT_E_FORMAT, "hardlink %s -> %s: the target is not "
+				      "a file earlier in this layer", e->path, e->link);
+	if (t->own_kind == OWN_WHITEOUT)
+		return moat_error_set(m->err, MOAT_E_FORMAT, "hardlink %s -> %s: the target is a "
+				      "whiteout", e->path, e->link);
+	src = t->own;
+	e->origin = src->origin ? src->origin : t->path;
+	e->type = src->type;
+	e->size = src->size;
+	e->link = src->link;
+	if (!e->has_content && src->has_content) {
+		e->content = src->content;
+		e->content_len = src->content_len;
 		e->has_content = true;
 	}
-	e->link = NULL;
 	return 0;
 }
 
-static int apply_entry(struct layerfs *lfs, struct lentry *e, int layer, struct moat_error *err)
+static int own_entry(struct merge *m, struct lentry *e)
 {
-	struct node *n = node_make(lfs, e->path, e->path_len);
-	enum moat_fs_event_kind kind;
+	size_t dir_len;
+	const char *base = base_name(e->path, e->path_len, &dir_len);
+	struct node *dir, *n;
 	int r;
 
-	if (!n)
-		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
-	if (e->type == MOAT_TAR_HARDLINK && (r = link_hardlink(lfs, e, err)) < 0)
+	if (e->path_len == 0) {
+		if (e->type != MOAT_TAR_DIR)
+			return moat_error_set(m->err, MOAT_E_FORMAT, "the layer root is not a "
+					      "directory");
+		m->lfs->root.cur = e;
+		return 0;
+	}
+	dir = make_or_fail(m, e->path, dir_len);
+	if (!dir)
+		return MOAT_E_LIMIT;
+	if ((r = own_parents(m, dir, e->path)) < 0)
 		return r;
-	/* A non-directory replacing a directory hides everything below it. */
-	if (n->cur && n->cur->type == MOAT_TAR_DIR && e->type != MOAT_TAR_DIR &&
-	    remove_subtree(lfs, n, false, layer) < 0)
-		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
-	kind = n->cur ? MOAT_FS_CHANGED : MOAT_FS_ADDED;
-	if (n->cur_layer == layer && n->last_event && n->last_event->layer == layer &&
-	    n->last_event->kind != MOAT_FS_REMOVED) {
-		n->last_event->entry = e; /* same path twice in one layer: the last one wins */
-	} else if (add_event(lfs, n, layer, kind, e) < 0) {
-		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
-	}
-	n->cur = e;
-	n->cur_layer = layer;
-	/* Parents created implicitly exist as directories from this layer on. */
-	for (struct node *p = n->parent; p && p != &lfs->root && !p->cur; p = p->parent) {
-		struct lentry *d = moat_arena_new0(lfs->arena, struct lentry);
+	if (!strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
+		return own_whiteout(m, e, dir, base, dir_len);
+	n = make_or_fail(m, e->path, e->path_len);
+	if (!n)
+		return MOAT_E_LIMIT;
+	if (is_own(m, n)) {
+		bool own_dir = n->own_kind == OWN_DIR || n->own_kind == OWN_IMPLICIT;
 
-		if (!d || add_event(lfs, p, layer, MOAT_FS_ADDED, d) < 0)
-			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
-		d->path = p->path;
-		d->path_len = p->path_len;
-		d->type = MOAT_TAR_DIR;
-		d->mode = 0755;
-		p->cur = d;
-		p->cur_layer = layer;
+		if (own_dir && e->type == MOAT_TAR_DIR) {
+			n->own_kind = OWN_DIR;
+			n->own = e; /* new metadata; contents and opaque flag stay */
+			return 0;
+		}
+		own_remove(m, n);
 	}
+	if (e->type == MOAT_TAR_HARDLINK && (r = own_hardlink(m, e)) < 0)
+		return r;
+	touch(m, n, e->type == MOAT_TAR_DIR ? OWN_DIR : OWN_OTHER, e);
 	return 0;
+}
+
+static int set_live(struct merge *m, struct node *n, struct lentry *e)
+{
+	if (add_event(m->lfs, n, m->layer, n->cur ? MOAT_FS_CHANGED : MOAT_FS_ADDED, e) < 0)
+		return moat_error_set(m->err, MOAT_E_LIMIT, "out of scan memory at %s", n->path);
+	n->cur = e;
+	n->cur_layer = m->layer;
+	return 0;
+}
+
+/* Lay one node of the own tree over the merged view. */
+static int overlay_node(struct merge *m, struct node *n)
+{
+	bool lower_dir = n->cur && n->cur->type == MOAT_TAR_DIR;
+	struct lentry *e = n->own;
+
+	switch (n->own_kind) {
+	case OWN_WHITEOUT:
+		return n->cur && remove_subtree(m->lfs, n, true, m->layer) < 0 ? MOAT_E_LIMIT : 0;
+	case OWN_OTHER:
+		if (lower_dir && remove_subtree(m->lfs, n, false, m->layer) < 0)
+			return MOAT_E_LIMIT;
+		return set_live(m, n, e);
+	default:
+		if (lower_dir && n->own_opaque && remove_subtree(m->lfs, n, false, m->layer) < 0)
+			return MOAT_E_LIMIT;
+		if (lower_dir && n->own_kind == OWN_IMPLICIT)
+			return 0; /* the lower directory shows through, metadata and all */
+		if (!e) {
+			e = moat_arena_new0(m->lfs->arena, struct lentry);
+			if (!e)
+				return MOAT_E_LIMIT;
+			e->path = n->path;
+			e->path_len = n->path_len;
+			e->type = MOAT_TAR_DIR;
+			e->mode = 0755;
+		}
+		return set_live(m, n, e);
+	}
 }
 
 static int merge_layer(struct layerfs *lfs, struct moat_fs_layer *layer, int index,
 		       struct moat_error *err)
 {
+	struct merge m = { .lfs = lfs, .layer = index, .err = err };
 	int r;
 
-	/* Whiteouts act on the layers below, wherever they sit in this layer's tar. */
-	for (struct lchunk *c = layer->first; c; c = c->next)
-		for (uint32_t i = 0; i < c->used; i++)
-			if (is_whiteout(&c->entries[i]) &&
-			    (r = apply_whiteout(lfs, &c->entries[i], index, err)) < 0)
+	for (struct lchunk *c = layer->first; c; c = c->next) {
+		for (uint32_t i = 0; i < c->used; i++) {
+			r = own_entry(&m, &c->entries[i]);
+			if (r < 0)
 				return r;
-	for (struct lchunk *c = layer->first; c; c = c->next)
-		for (uint32_t i = 0; i < c->used; i++)
-			if (!is_whiteout(&c->entries[i]) &&
-			    (r = apply_entry(lfs, &c->entries[i], index, err)) < 0)
-				return r;
+		}
+	}
+	for (struct node *n = m.touched; n; n = n->touch_next) {
+		if (is_own(&m, n) && (r = overlay_node(&m, n)) < 0)
+			return moat_error_set(err, r, "out of scan memory at %s", n->path);
+	}
 	return 0;
 }
 

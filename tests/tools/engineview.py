@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Crafted layer stacks for comparing moat's merged view with the engine's.
+
+  engineview.py build OUTDIR          # one docker-archive per case + cases.tsv
+  engineview.py export-list TAR       # a `docker export` tar as JSON lines
+  engineview.py compare EXPORT.tar MOAT.jsonl
+                                      # exit 1 (and print the differences) when the
+                                      # engine's merged rootfs and `moat fs ls` differ
+
+cases.tsv has one line per case: NAME <TAB> FILE <TAB> PKGS <TAB> DESCRIPTION,
+PKGS being the dpkg/apk package names moat must report ("-" for none, the
+whiteout cases only compare trees). Each case is a list of layers; a layer is
+a list of (kind, name, arg) entries written verbatim in that order:
+f=file bytes, d=dir, l=symlink, h=hardlink, p=FIFO, c=char device 1:3.
+
+The engine's verdict is what tests/integration/engine_view.sh observes:
+`docker load` refusing the image, or the merged tree `docker export` shows;
+docs/internals/layered-fs.md has the table.
+
+stdlib only; run with /usr/bin/python3.
+"""
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mkimage  # noqa: E402
+
+OS_RELEASE = b'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
+
+
+def stanza(name, version="1.0-1"):
+    return (f"Package: {name}\nStatus: install ok installed\nArchitecture: amd64\n"
+            f"Version: {version}\nDescription: engine view test\n\n").encode()
+
+
+def apk_stanza(name, version="1.0-r0"):
+    return f"P:{name}\nV:{version}\nA:x86_64\n\n".encode()
+
+
+# Every image starts from this layer so the engine adds no parent directories
+# of its own (etc for hostname/hosts, dev, proc, sys) that moat would not list.
+BASE = [("d", "etc", None), ("f", "etc/os-release", OS_RELEASE),
+        ("d", "dev", None), ("d", "proc", None), ("d", "sys", None),
+        ("d", "a", None), ("f", "a/x", b"lower x\n"), ("f", "a/y", b"lower y\n"),
+        ("d", "a/sub", None), ("f", "a/sub/z", b"lower z\n"),
+        ("d", "real", None), ("f", "real/f", b"real f\n"), ("l", "link", "real")]
+
+DPKG_DIRS = [("d", "var", None), ("d", "var/lib", None)]
+
+CASES = []
+
+
+def case(name, layers, desc, pkgs="-"):
+    CASES.append((name, layers, desc, pkgs))
+
+
+# ---- whiteouts
+case("wh-empty", [BASE, [("f", "a/.wh.", b"")]], "whiteout with an empty name (a/.wh.)")
+case("wh-dot", [BASE, [("f", "a/.wh..", b"")]], "whiteout of '.' (a/.wh..)")
+case("wh-dotdot", [BASE, [("f", "a/.wh...", b"")]], "whiteout of '..' (a/.wh...)")
+case("wh-empty-root", [BASE, [("f", ".wh.", b"")]], "whiteout with an empty name at the root")
+case("wh-file", [BASE, [("f", "a/.wh.x", b"")]], "plain whiteout of a file")
+case("wh-dir", [BASE, [("f", "a/.wh.sub", b"")]], "whiteout of a directory")
+case("wh-absent", [BASE, [("f", "a/.wh.nothere", b"")]], "whiteout of a name no layer has")
+case("wh-via-symlink", [BASE, [("f", "link/.wh.f", b"")]],
+     "whiteout below a parent that is a symlink in a lower layer")
+case("add-via-symlink", [BASE, [("f", "link/g", b"new g\n")]],
+     "file added below a parent that is a symlink in a lower layer")
+case("opq-root", [BASE, [("f", ".wh..wh..opq", b""), ("f", "new", b"new\n")]],
+     "opaque marker at the layer root")
+case("opq-sub", [BASE, [("d", "a", None), ("f", "a/.wh..wh..opq", b""),
+                        ("f", "a/n", b"new n\n")]], "opaque marker in a subdirectory")
+case("opq-after", [BASE, [("d", "a", None), ("f", "a/n", b"new n\n"),
+                          ("f", "a/.wh..wh..opq", b"")]],
+     "opaque marker after the directory's new entries")
+case("opq-nested", [BASE, [("d", "a", None), ("d", "a/sub", None),
+                           ("f", "a/sub/.wh..wh..opq", b"")]], "opaque marker two levels down")
+case("wh-then-add", [BASE, [("f", "a/.wh.x", b""), ("f", "a/x", b"upper x\n")]],
+     "whiteout, then the same name re-added in the same layer")
+case("add-then-wh", [BASE, [("f", "a/x", b"upper x\n"), ("f", "a/.wh.x", b"")]],
+     "the name re-added, then whited out in the same layer")
+case("wh-dir-then-add", [BASE, [("f", "a/.wh.sub", b""), ("d", "a/sub", None),
+                                ("f", "a/sub/w", b"new w\n")]],
+     "directory whited out and re-created in the same layer")
+case("wh-new-only", [BASE, [("f", "b/q", b"q\n"), ("f", "b/.wh.q", b"")]],
+     "whiteout of a name only this layer adds")
+case("wh-aufs-meta", [BASE, [("d", ".wh..wh.plnk", None), ("f", ".wh..wh.plnk/1", b"m\n"),
+                             ("f", "a/.wh..wh.aufs", b"")]], "aufs metadata (.wh..wh.*)")
+case("wh-as-dir", [BASE, [("d", "a/.wh.x", None)]], "whiteout written as a directory entry")
+case("wh-with-data", [BASE, [("f", "a/.wh.x", b"data in a whiteout\n")]],
+     "whiteout file with content")
+case("wh-symlink-entry", [BASE, [("l", "a/.wh.x", "y")]], "whiteout written as a symlink")
+case("dir-over-symlink", [BASE, [("d", "link", None), ("f", "link/g", b"g\n")]],
+     "a directory entry replacing a lower symlink")
+case("file-over-dir", [BASE, [("f", "a", b"now a file\n")]],
+     "a file replacing a lower directory")
+case("hardlink-chain", [BASE, [("f", "h1", b"h\n"), ("h", "h2", "h1"), ("h", "h3", "h2")]],
+     "hardlink to a hardlink in the same layer")
+
+# ---- package databases reached through links
+DB_REAL = stanza("real-pkg")
+DECOY = stanza("decoy-pkg")
+case("db-dir-symlink",
+     [BASE + DPKG_DIRS + [("d", "opt", None), ("d", "opt/x", None),
+                          ("f", "opt/x/status", DB_REAL), ("l", "var/lib/dpkg", "../../opt/x")]],
+     "var/lib/dpkg -> ../../opt/x (a directory symlink)", "real-pkg")
+case("db-dir-symlink-later",
+     [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("f", "var/lib/dpkg/status", DECOY),
+                          ("d", "opt", None), ("d", "opt/x", None),
+                          ("f", "opt/x/status", DB_REAL)],
+      [("f", "var/lib/.wh.dpkg", b""), ("l", "var/lib/dpkg", "/opt/x")]],
+     "a later layer swaps var/lib/dpkg for a symlink into a lower layer's directory",
+     "real-pkg")
+case("db-file-symlink",
+     [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("d", "srv", None),
+                          ("f", "srv/blob", DB_REAL)],
+      [("l", "var/lib/dpkg/status", "/srv/blob")]],
+     "var/lib/dpkg/status is a symlink to a file of another layer", "real-pkg")
+case("db-hardlink",
+     [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("d", "srv", None),
+                          ("f", "srv/blob", DB_REAL), ("h", "var/lib/dpkg/status", "srv/blob")]],
+     "var/lib/dpkg/status is a hardlink to an unwanted path", "real-pkg")
+case("db-status-d-symlink",
+     [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("d", "srv", None),
+                          ("f", "srv/one", stanza("statusd-pkg")),
+                          ("l", "var/lib/dpkg/status.d", "/srv")]],
+     "distroless status.d is a symlink to a directory", "statusd-pkg")
+case("db-apk-symlink",
+     [[("d", "etc", None), ("f", "etc/os-release", b"ID=alpine\nVERSION_ID=3.19.0\n"),
+       ("d", "dev", None), ("d", "proc", None), ("d", "sys", None),
+       ("d", "lib", None), ("d", "data", None), ("f", "data/db", apk_stanza("apk-real")),
+       ("d", "lib/apk", None), ("l", "lib/apk/db", "../../data")]],
+     "lib/apk/db -> ../../data, with data/db the installed file", "apk-real")
+case("os-release-symlink",
+     [[("d", "etc", None), ("d", "usr", None), ("d", "usr/share", None),
+       ("f", "usr/share/osr", b'ID=debian\nVERSION_ID="12"\n'),
+       ("l", "etc/os-release", "../usr/share/osr"),
+       ("d", "dev", None), ("d", "proc", None), ("d", "sys", None)]],
+     "etc/os-release is a symlink to an unwanted path", "-")
+
+
+def tar_bytes(entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for kind, name, arg in entries:
+            ti = tarfile.TarInfo(name)
+            ti.mtime, ti.uid, ti.gid, ti.mode = 1704067200, 0, 0, 0o644
+            data = None
+            if kind == "f":
+                ti.size, data = len(arg), io.BytesIO(arg)
+            elif kind == "d":
+                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            elif kind == "l":
+                ti.type, ti.linkname, ti.mode = tarfile.SYMTYPE, arg, 0o777
+            elif kind == "h":
+                ti.type, ti.linkname = tarfile.LNKTYPE, arg
+            elif kind == "p":
+                ti.type = tarfile.FIFOTYPE
+            elif kind == "c":
+                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 1, 3
+            t.addfile(ti, data)
+    return buf.getvalue()
+
+
+def build(outdir, only=None):
+    os.makedirs(outdir, exist_ok=True)
+    lines = []
+    for name, layers, desc, pkgs in CASES:
+        if only and name not in only:
+            continue
+        hist = []
+        for i, entries in enumerate(layers):
+            p = os.path.join(outdir, f"{name}.l{i}.tar")
+            with open(p, "wb") as f:
+                f.write(tar_bytes(entries))
+            hist.append({"layer": p, "created_by": f"{name} layer {i + 1}"})
+        spec = {"ref": f"moat-ev/{name}:1", "history": hist, "config": {"Cmd": ["/none"]}}
+        mkimage.build(spec, "docker-archive", os.path.join(outdir, f"{name}.tar"))
+        for i in range(len(layers)):
+            os.unlink(os.path.join(outdir, f"{name}.l{i}.tar"))
+        lines.append(f"{name}\t{name}.tar\t{pkgs}\t{desc}\n")
+    with open(os.path.join(outdir, "cases.tsv"), "w") as f:
+        f.writelines(lines)
+
+
+# Paths the engine itself adds to every container (init layer, mounts).
+ENGINE_PATHS = {".dockerenv", "etc/hostname", "etc/hosts", "etc/mtab", "etc/resolv.conf"}
+ENGINE_TREES = ("dev/", "proc/", "sys/")
+
+
+def export_list(path):
+    """{path: (type, size, sha256 or link target)} of an exported rootfs."""
+    out = {}
+    with tarfile.open(path) as t:
+        members = t.getmembers()
+        data = {}
+        for m in members:
+            name = m.name.rstrip("/")
+            if name.startswith("./"):
+                name = name[2:]
+            if name in ("", ".") or name in ENGINE_PATHS or name.startswith(ENGINE_TREES):
+                continue
+            if m.isfile():
+                digest = hashlib.sha256(t.extractfile(m).read()).hexdigest()
+                data[name] = (m.size, digest)
+                out[name] = ("file", m.size, digest)
+            elif m.islnk():
+                target = m.linkname.lstrip("./") if m.linkname.startswith("./") else m.linkname
+                size, digest = data[target.rstrip("/")]
+                out[name] = ("file", size, digest)
+            elif m.issym():
+                out[name] = ("symlink", 0, m.linkname)
+            elif m.isdir():
+                out[name] = ("dir", 0, "")
+            elif m.isfifo():
+                out[name] = ("fifo", 0, "")
+            elif m.ischr():
+                out[name] = ("char", 0, "")
+            elif m.isblk():
+                out[name] = ("block", 0, "")
+    return out
+
+
+def moat_list(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            e = json.loads(line)
+            p = e["path"]
+            if p in ENGINE_PATHS or p.startswith(ENGINE_TREES):
+                continue
+            if e["type"] == "file":
+                out[p] = ("file", e["size"], e.get("sha256"))
+            elif e["type"] == "symlink":
+                out[p] = ("symlink", 0, e["link"])
+            else:
+                out[p] = (e["type"], 0, "")
+    return out
+
+
+def compare(export_tar, moat_jsonl):
+    engine, moat = export_list(export_tar), moat_list(moat_jsonl)
+    bad = 0
+    for p in sorted(set(engine) | set(moat)):
+        if engine.get(p) != moat.get(p):
+            print(f"  {p}: engine {engine.get(p)} moat {moat.get(p)}")
+            bad += 1
+    return 1 if bad else 0
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "build":
+        build(argv[1], set(argv[2:]))
+        return 0
+    if len(argv) == 2 and argv[0] == "export-list":
+        for p, v in sorted(export_list(argv[1]).items()):
+            print(json.dumps({"path": p, "type": v[0], "size": v[1], "data": v[2]}))
+        return 0
+    if len(argv) == 3 and argv[0] == "compare":
+        return compare(argv[1], argv[2])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
