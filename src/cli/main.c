@@ -15,13 +15,16 @@ static const struct moat_cmd commands[] = {
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
 	{ "version", "print the version", moat_cmd_version },
+	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
+	{ "fs", NULL, moat_cmd_fs },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: moat <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'moat <command> --help' for a command's options.\n");
 }
 

@@ -3,6 +3,7 @@
 
   engineview.py build OUTDIR          # one docker-archive per case + cases.tsv
   engineview.py export-list TAR       # a `docker export` tar as JSON lines
+  engineview.py selftest OUTDIR       # compare itself can fail (exit 0 if so)
   engineview.py compare EXPORT.tar MOAT.jsonl
                                       # exit 1 (and print the differences) when the
                                       # engine's merged rootfs and `moat fs ls` differ
@@ -100,6 +101,22 @@ case("file-over-dir", [BASE, [("f", "a", b"now a file\n")]],
      "a file replacing a lower directory")
 case("hardlink-chain", [BASE, [("f", "h1", b"h\n"), ("h", "h2", "h1"), ("h", "h3", "h2")]],
      "hardlink to a hardlink in the same layer")
+case("wh-in-absent-dir", [BASE, [("f", "nodir/.wh.q", b"")]],
+     "whiteout in a directory no layer has")
+case("add-under-file", [BASE, [("f", "a/x/k", b"k\n")]],
+     "entry below a path that is a file in a lower layer")
+case("wh-twice", [BASE, [("f", "a/.wh.x", b""), ("f", "a/.wh.x", b"")]],
+     "the same whiteout twice in one layer")
+case("wh-dir-then-child", [BASE, [("f", "a/.wh.sub", b""), ("f", "a/sub/w", b"w\n")]],
+     "directory whited out, then a file below it without the directory entry")
+case("hardlink-lower", [BASE, [("h", "a/hl", "a/x")]],
+     "hardlink to a file of a lower layer")
+case("hardlink-forward", [BASE, [("h", "h2", "h1"), ("f", "h1", b"h\n")]],
+     "hardlink to an entry that comes later in the same layer")
+case("hardlink-symlink", [BASE, [("l", "s1", "a/x"), ("h", "s2", "s1")]],
+     "hardlink to a symlink of the same layer")
+case("hardlink-dir", [BASE, [("d", "d1", None), ("h", "d2", "d1")]],
+     "hardlink to a directory of the same layer")
 
 # ---- package databases reached through links
 DB_REAL = stanza("real-pkg")
@@ -132,15 +149,28 @@ case("db-status-d-symlink",
 case("db-apk-symlink",
      [[("d", "etc", None), ("f", "etc/os-release", b"ID=alpine\nVERSION_ID=3.19.0\n"),
        ("d", "dev", None), ("d", "proc", None), ("d", "sys", None),
-       ("d", "lib", None), ("d", "data", None), ("f", "data/db", apk_stanza("apk-real")),
+       ("d", "lib", None), ("d", "data", None), ("f", "data/installed", apk_stanza("apk-real")),
        ("d", "lib/apk", None), ("l", "lib/apk/db", "../../data")]],
-     "lib/apk/db -> ../../data, with data/db the installed file", "apk-real")
+     "lib/apk/db -> ../../data, with data/installed the database", "apk-real")
 case("os-release-symlink",
      [[("d", "etc", None), ("d", "usr", None), ("d", "usr/share", None),
        ("f", "usr/share/osr", b'ID=debian\nVERSION_ID="12"\n'),
        ("l", "etc/os-release", "../usr/share/osr"),
        ("d", "dev", None), ("d", "proc", None), ("d", "sys", None)]],
      "etc/os-release is a symlink to an unwanted path", "-")
+
+# ---- special files where a database should be: the engine loads these, moat
+# must refuse to scan them (PKGS "!": `moat scan` exits 2 naming path and layer)
+case("db-fifo", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("p", "var/lib/dpkg/status", None)]],
+     "a FIFO at var/lib/dpkg/status", "!")
+case("db-dir", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("d", "var/lib/dpkg/status", None)]],
+     "a directory at var/lib/dpkg/status", "!")
+case("os-release-chardev", [BASE, [("f", "etc/.wh.os-release", b""),
+                                   ("c", "etc/os-release", None)]],
+     "a character device at etc/os-release", "!")
+case("db-symlink-fifo", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("p", "fifo", None),
+                                             ("l", "var/lib/dpkg/status", "/fifo")]],
+     "var/lib/dpkg/status is a symlink to a FIFO", "!")
 
 
 def tar_bytes(entries):
@@ -194,34 +224,34 @@ ENGINE_TREES = ("dev/", "proc/", "sys/")
 
 def export_list(path):
     """{path: (type, size, sha256 or link target)} of an exported rootfs."""
-    out = {}
+    out, seen = {}, {}
     with tarfile.open(path) as t:
-        members = t.getmembers()
-        data = {}
-        for m in members:
+        for m in t.getmembers():
             name = m.name.rstrip("/")
             if name.startswith("./"):
                 name = name[2:]
-            if name in ("", ".") or name in ENGINE_PATHS or name.startswith(ENGINE_TREES):
-                continue
             if m.isfile():
                 digest = hashlib.sha256(t.extractfile(m).read()).hexdigest()
-                data[name] = (m.size, digest)
-                out[name] = ("file", m.size, digest)
+                v = ("file", m.size, digest)
             elif m.islnk():
-                target = m.linkname.lstrip("./") if m.linkname.startswith("./") else m.linkname
-                size, digest = data[target.rstrip("/")]
-                out[name] = ("file", size, digest)
+                target = m.linkname[2:] if m.linkname.startswith("./") else m.linkname
+                v = seen[target.rstrip("/")]   # a second name of an entry already listed
             elif m.issym():
-                out[name] = ("symlink", 0, m.linkname)
+                v = ("symlink", 0, m.linkname)
             elif m.isdir():
-                out[name] = ("dir", 0, "")
+                v = ("dir", 0, "")
             elif m.isfifo():
-                out[name] = ("fifo", 0, "")
+                v = ("fifo", 0, "")
             elif m.ischr():
-                out[name] = ("char", 0, "")
+                v = ("char", 0, "")
             elif m.isblk():
-                out[name] = ("block", 0, "")
+                v = ("block", 0, "")
+            else:
+                continue
+            seen[name] = v
+            if name in ("", ".") or name in ENGINE_PATHS or name.startswith(ENGINE_TREES):
+                continue
+            out[name] = v
     return out
 
 
@@ -252,6 +282,22 @@ def compare(export_tar, moat_jsonl):
     return 1 if bad else 0
 
 
+def selftest(outdir):
+    """compare must report a difference: two exports of different trees."""
+    a = {"x": ("file", 1, "00"), "d": ("dir", 0, "")}
+    b = {"x": ("file", 1, "01"), "d": ("dir", 0, "")}
+    engine_list, moat_list_ = export_list, moat_list
+    try:
+        globals()["export_list"] = lambda p: a
+        globals()["moat_list"] = lambda p: b
+        differs = compare(None, None) == 1
+        globals()["moat_list"] = lambda p: a
+        same = compare(None, None) == 0
+    finally:
+        globals()["export_list"], globals()["moat_list"] = engine_list, moat_list_
+    return 0 if differs and same else 1
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "build":
         build(argv[1], set(argv[2:]))
@@ -260,6 +306,8 @@ def main(argv):
         for p, v in sorted(export_list(argv[1]).items()):
             print(json.dumps({"path": p, "type": v[0], "size": v[1], "data": v[2]}))
         return 0
+    if len(argv) == 2 and argv[0] == "selftest":
+        return selftest(argv[1])
     if len(argv) == 3 and argv[0] == "compare":
         return compare(argv[1], argv[2])
     print(__doc__, file=sys.stderr)

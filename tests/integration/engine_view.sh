@@ -1,0 +1,91 @@
+#!/bin/bash
+# moat's merged view of an image must be the engine's. Each crafted image of
+# tests/tools/engineview.py goes through the real Docker engine (docker load,
+# docker create, docker export) and through moat:
+#   - the engine refuses the image -> `moat fs ls` exits 2 naming the layer;
+#   - the engine accepts it -> `moat fs ls` lists the same paths, types, file
+#     contents (sha256) and symlink targets as the exported rootfs;
+#   - a package case -> `moat scan --format json` reports exactly the packages
+#     of the database the container sees (never the decoy);
+#   - a special-file case ("!") -> `moat scan` exits 2 naming the path and layer.
+# The verdicts are written to $W/verdicts.tsv (docs/internals/layered-fs.md
+# has them as a table).
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
+"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || {
+    cat "$W/dockerd.out" >&2; fail "scripts/start-dockerd failed"; }
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+
+$PY "$TOOLS/engineview.py" build "$W/img" || fail "engineview.py build failed"
+
+# The comparison itself must be able to fail: two different trees differ.
+$PY "$TOOLS/engineview.py" selftest "$W/img" >"$W/selftest.out" 2>&1 ||
+    { cat "$W/selftest.out" >&2; fail "engineview.py compare does not see a difference"; }
+
+bad=0
+n_cases=0
+: >"$W/verdicts.tsv"
+while IFS=$'\t' read -r name file pkgs desc; do
+    n_cases=$((n_cases + 1))
+    img=moat-ev/$name:1
+    ctr=moat-ev-$name
+    "$docker" rm -f "$ctr" >/dev/null 2>&1 || true
+    "$docker" rmi -f "$img" >/dev/null 2>&1 || true
+    run_moat "$name.ls" fs ls "docker-archive:$W/img/$file"
+    if ! "$docker" load -i "$W/img/$file" >"$W/$name.load" 2>&1; then
+        printf '%s\trefuses\t%s\n' "$name" "$(tail -1 "$W/$name.load")" >>"$W/verdicts.tsv"
+        if [ "$RC" != 2 ] || ! grep -q "layer [0-9]" "$W/$name.ls.err"; then
+            note "$name ($desc): the engine refuses it, moat fs ls: $(describe_rc "$RC")"
+            moat_err "$name.ls"
+            bad=$((bad + 1))
+        fi
+        continue
+    fi
+    "$docker" create --name "$ctr" "$img" >/dev/null 2>"$W/$name.create" ||
+        fail "$name: docker create: $(cat "$W/$name.create")"
+    "$docker" export -o "$W/$name.export.tar" "$ctr" || fail "$name: docker export failed"
+    "$docker" rm -f "$ctr" >/dev/null
+    "$docker" rmi -f "$img" >/dev/null
+    printf '%s\taccepts\t\n' "$name" >>"$W/verdicts.tsv"
+    if [ "$RC" != 0 ]; then
+        note "$name ($desc): the engine accepts it, moat fs ls: $(describe_rc "$RC")"
+        moat_err "$name.ls"
+        bad=$((bad + 1))
+        continue
+    fi
+    if ! $PY "$TOOLS/engineview.py" compare "$W/$name.export.tar" "$W/$name.ls.out" \
+            >"$W/$name.diff" 2>&1; then
+        note "$name ($desc): moat's view differs from docker export:"
+        sed 's/^/    /' "$W/$name.diff" >&2
+        bad=$((bad + 1))
+        continue
+    fi
+    [ "$pkgs" = - ] && continue
+    run_moat "$name.scan" scan --format json --no-lang "docker-archive:$W/img/$file"
+    if [ "$pkgs" = "!" ]; then
+        if [ "$RC" != 2 ] || ! grep -q "layer [0-9]" "$W/$name.scan.err"; then
+            note "$name ($desc): moat scan must exit 2 naming the layer, got $(describe_rc "$RC")"
+            moat_err "$name.scan"
+            bad=$((bad + 1))
+        fi
+        continue
+    fi
+    if [ "$RC" != 0 ]; then
+        note "$name ($desc): moat scan: $(describe_rc "$RC")"
+        moat_err "$name.scan"
+        bad=$((bad + 1))
+        continue
+    fi
+    got=$($PY -c 'import json,sys; print(",".join(sorted(p["name"] for p in json.load(open(sys.argv[1]))["packages"])))' \
+        "$W/$name.scan.out")
+    if [ "$got" != "$pkgs" ]; then
+        note "$name ($desc): packages '$got', the container's database has '$pkgs'"
+        bad=$((bad + 1))
+    fi
+done <"$W/img/cases.tsv"
+
+[ "$bad" = 0 ] || fail "$bad of $n_cases cases differ from the engine (details above)"
+pass "$n_cases cases agree with the engine ($(grep -c refuses "$W/verdicts.tsv") refused by both)"
