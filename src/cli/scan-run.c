@@ -18,6 +18,7 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.limits = o->limits;
 	run->opts.docker_host = o->docker_host;
 	run->opts.want_content = moat_catalog_want;
+	run->opts.want_roots = moat_catalog_roots;
 	run->opts.visit_file = o->no_lang ? NULL : moat_lang_visit;
 	run->opts.progress = o->progress;
 	moat_limits_fill(&run->opts.limits);

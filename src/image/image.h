@@ -102,6 +102,11 @@ struct moat_image_opts {
 	/* Decides which file contents to capture while streaming; NULL = none. */
 	bool (*want_content)(void *ctx, const char *path, size_t len);
 	void *want_ctx;
+	/* Logical paths whose content must be read as the container sees it,
+	 * through symlinks and hardlinks (see moat_fs_uncaptured; NULL = none).
+	 * Content that links put at paths want_content did not capture is read
+	 * in a second pass over the image: only images with such links pay. */
+	const char *const *want_roots;
 	moat_visit_fn visit_file;              /* every regular file; NULL = none */
 	void *visit_ctx;
 };

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "base/digest.h"
+#include "base/hmap.h"
+#include "vfs/fs.h"
 #include "moat/error.h"
 #include "runtime/docker.h"
 #include "image-int.h"
@@ -243,8 +245,8 @@ static int classify(const char *target, enum source_kind *ret_kind, const char *
 
 static const char *const kind_names[] = { "docker-archive", "oci", "dir", "docker" };
 
-int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_image,
-		    struct moat_error *err)
+static int open_once(const struct moat_image_opts *opts, struct moat_image **ret_image,
+		     struct moat_error *err)
 {
 	struct moat_image *img;
 	struct moat_arena *arena;
@@ -300,6 +302,122 @@ int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_
 out_fail:
 	moat_arena_close(arena);
 	return r;
+}
+
+/* The paths a second pass must capture, beside what want_content takes. */
+struct relink {
+	struct moat_image *img;               /* first pass: owns the keys */
+	const struct moat_image_opts *opts;
+	struct moat_hmap paths;
+	size_t missing;                       /* after the second pass: still without content */
+};
+
+static int relink_add(void *ctx, const char *path, struct moat_error *err)
+{
+	struct relink *rl = ctx;
+	char *key;
+
+	if (moat_hmap_get(&rl->paths, path, strlen(path)))
+		return 0;
+	key = moat_arena_strdup(rl->img->arena, path);
+	if (!key || moat_hmap_put(&rl->paths, key, strlen(key), key) < 0)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	return 0;
+}
+
+static int relink_missing(void *ctx, const char *path, struct moat_error *err)
+{
+	struct relink *rl = ctx;
+
+	(void)err;
+	(void)path;
+	rl->missing++;
+	return 0;
+}
+
+static bool relink_want(void *ctx, const char *path, size_t len)
+{
+	const struct relink *rl = ctx;
+
+	if (rl->opts->want_content && rl->opts->want_content(rl->opts->want_ctx, path, len))
+		return true;
+	return moat_hmap_get(&rl->paths, path, len) != NULL;
+}
+
+/* The same image both times: same config and the same layer contents. */
+static int same_image(const struct moat_image *a, const struct moat_image *b,
+		      struct moat_error *err)
+{
+	const struct moat_image_meta *ma = &a->meta, *mb = &b->meta;
+	bool same = ma->n_layers == mb->n_layers &&
+		    !!ma->config_digest == !!mb->config_digest &&
+		    (!ma->config_digest || !strcmp(ma->config_digest, mb->config_digest));
+
+	for (size_t i = 0; same && i < ma->n_layers; i++)
+		same = ma->layers[i].diff_id && mb->layers[i].diff_id &&
+		       !strcmp(ma->layers[i].diff_id, mb->layers[i].diff_id);
+	return same ? 0 : moat_error_set(err, MOAT_E_VERIFY, "%s: the image changed between the "
+					 "two reads", ma->ref ? ma->ref : "image");
+}
+
+/*
+ * Links decide where a database's bytes live only once the merged view
+ * exists, after the one streaming pass: a second pass reads the image again,
+ * capturing the real paths too. It skips the analyzers that stream (they
+ * already saw every file) and must find the same image (digests compared).
+ */
+static int read_through_links(const struct moat_image_opts *opts, struct moat_image **img,
+			      struct moat_error *err)
+{
+	struct relink rl = { .img = *img, .opts = opts };
+	struct moat_image_opts again = *opts;
+	struct moat_image *second = NULL;
+	int r;
+
+	moat_hmap_init(&rl.paths);
+	r = moat_fs_uncaptured((*img)->fs, opts->want_roots, opts->want_content, opts->want_ctx,
+			       relink_add, &rl, err);
+	if (r < 0 || rl.paths.count == 0)
+		goto out;
+	again.want_content = relink_want;
+	again.want_ctx = &rl;
+	again.want_roots = NULL;
+	again.visit_file = NULL;
+	again.progress = NULL;
+	if ((r = open_once(&again, &second, err)) < 0 || (r = same_image(*img, second, err)) < 0)
+		goto out;
+	r = moat_fs_uncaptured(second->fs, opts->want_roots, relink_want, &rl, relink_missing, &rl,
+			       err);
+	if (r == 0 && rl.missing)
+		r = moat_error_set(err, MOAT_E_INTERNAL, "%zu linked files still unread after a "
+				   "second pass", rl.missing);
+out:
+	moat_hmap_release(&rl.paths);
+	if (r < 0) {
+		moat_image_close(second);
+		return r;
+	}
+	if (second) {
+		moat_image_close(*img);
+		*img = second;
+	}
+	return 0;
+}
+
+int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_image,
+		    struct moat_error *err)
+{
+	struct moat_image *img = NULL;
+	int r = open_once(opts, &img, err);
+
+	if (r < 0)
+		return r;
+	if (opts->want_roots && (r = read_through_links(opts, &img, err)) < 0) {
+		moat_image_close(img);
+		return r;
+	}
+	*ret_image = img;
+	return 0;
 }
 
 void moat_image_close(struct moat_image *image)

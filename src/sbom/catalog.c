@@ -29,6 +29,20 @@ static bool want_os(const char *path, size_t len)
 	return false;
 }
 
+/* Every path a cataloger reads, as the container names it ("dir/" = the files
+ * below it that moat_catalog_want accepts). Keep in step with the want()s. */
+const char *const moat_catalog_roots[] = {
+	"etc/os-release", "usr/lib/os-release", "etc/debian_version",
+	"etc/alpine-release", "etc/redhat-release", "etc/system-release",
+	"var/lib/dpkg/status", "var/lib/dpkg/status.d/", "var/lib/dpkg/info/",
+	"lib/apk/db/installed",
+	"var/lib/rpm/rpmdb.sqlite", "var/lib/rpm/Packages.db", "var/lib/rpm/Packages",
+	"usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db",
+	"usr/lib/sysimage/rpm/Packages",
+	"usr/share/rpm/rpmdb.sqlite", "usr/share/rpm/Packages.db", "usr/share/rpm/Packages",
+	NULL,
+};
+
 bool moat_catalog_want(void *ctx, const char *path, size_t len)
 {
 	(void)ctx;
@@ -231,6 +245,7 @@ int catalog_attribute(struct moat_catalog_ctx *ctx, const char *type, const char
 		      struct moat_error *err)
 {
 	size_t n = ctx->pkgs.count - first;
+	struct moat_buf real;
 	struct attrib a = { .ctx = ctx, .type = type, .db_path = db_path, .first = first,
 			    .parse = parse, .parse_ctx = parse_ctx, .key_of = key_of, .err = err };
 	int r;
@@ -246,7 +261,12 @@ int catalog_attribute(struct moat_catalog_ctx *ctx, const char *type, const char
 	}
 	for (size_t i = 0; i < n; i++)
 		a.since[i] = -1;
-	r = moat_fs_history(ctx->fs, db_path, on_db_event, &a, err);
+	/* The versions live where the path leads (a symlinked database directory). */
+	moat_buf_init(&real, 0);
+	r = moat_fs_resolve(ctx->fs, db_path, &real, err);
+	if (r == 0)
+		r = moat_fs_history(ctx->fs, (const char *)real.data, on_db_event, &a, err);
+	moat_buf_release(&real);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {

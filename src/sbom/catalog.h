@@ -47,6 +47,9 @@ extern const struct moat_cataloger moat_cataloger_dpkg;
 extern const struct moat_cataloger moat_cataloger_apk;
 extern const struct moat_cataloger moat_cataloger_rpm;
 
+/* Suits moat_image_opts.want_roots: the databases and OS files, as named in the
+ * container, so links to content elsewhere are followed (NULL-terminated). */
+extern const char *const moat_catalog_roots[];
 /* Suits moat_image_opts.want_content (ctx unused). */
 bool moat_catalog_want(void *ctx, const char *path, size_t len);
 /* Detect the OS, run all catalogers. ctx->fs, arena, meta, limits must be set. */

@@ -210,13 +210,21 @@ struct status_d {
 	struct moat_error *err;
 };
 
-static int on_status_d(void *vctx, const char *path, const struct moat_fs_stat *st)
+static int on_status_d(void *vctx, const char *path, const struct moat_fs_stat *lst)
 {
 	struct status_d *sd = vctx;
 	struct moat_slice content;
+	struct moat_fs_stat target;
+	const struct moat_fs_stat *st = lst;
 	size_t before = sd->ctx->pkgs.count;
 	int r;
 
+	/* A symlink in status.d counts as the file it leads to, as for dpkg. */
+	if (lst->type == MOAT_FS_SYMLINK) {
+		if (moat_fs_stat(sd->ctx->fs, path, &target, NULL) < 0)
+			return 0;
+		st = &target;
+	}
 	if (st->type != MOAT_FS_REG || !st->has_content || moat_slice_endswith(moat_slice_str(path), ".md5sums"))
 		return 0;
 	if ((r = moat_fs_read(sd->ctx->fs, path, &content, sd->err)) < 0)
@@ -237,6 +245,7 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	struct moat_slice content;
 	struct moat_fs_stat st;
 	struct status_d sd = { ctx, err };
+	struct moat_buf real;
 	int r;
 
 	r = moat_fs_read(ctx->fs, STATUS, &content, err);
@@ -248,8 +257,15 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	} else if (r != MOAT_E_NOTFOUND && r != -ENOTDIR) {
 		return r;
 	}
-	if (moat_fs_lstat(ctx->fs, STATUS_D, &st, NULL) == 0 && st.type == MOAT_FS_DIR &&
-	    (r = moat_fs_walk(ctx->fs, STATUS_D, on_status_d, &sd, err)) < 0)
+	/* status.d may itself be a symlink: walk the directory it leads to. */
+	r = 0;
+	moat_buf_init(&real, 0);
+	if (moat_fs_resolve(ctx->fs, STATUS_D, &real, NULL) == 0 &&
+	    moat_fs_lstat(ctx->fs, (const char *)real.data, &st, NULL) == 0 &&
+	    st.type == MOAT_FS_DIR)
+		r = moat_fs_walk(ctx->fs, (const char *)real.data, on_status_d, &sd, err);
+	moat_buf_release(&real);
+	if (r < 0)
 		return r;
 	for (size_t i = first; i < ctx->pkgs.count; i++)
 		if ((r = attach_files(ctx, ctx->pkgs.items[i], err)) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fs.c - interface dispatch and root-confined symlink resolution. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "image/tar.h"
@@ -147,4 +148,140 @@ void moat_fs_close(struct moat_fs *fs)
 {
 	if (fs && fs->ops && fs->ops->close)
 		fs->ops->close(fs->impl);
+}
+
+static const char *type_word(enum moat_fs_type type)
+{
+	switch (type) {
+	case MOAT_FS_DIR: return "a directory";
+	case MOAT_FS_SYMLINK: return "a symlink";
+	case MOAT_FS_CHAR: return "a character device";
+	case MOAT_FS_BLOCK: return "a block device";
+	case MOAT_FS_FIFO: return "a FIFO";
+	default: return "a file";
+	}
+}
+
+struct uncaptured {
+	struct moat_fs *fs;
+	bool (*want)(void *ctx, const char *path, size_t len);
+	void *want_ctx;
+	moat_fs_path_cb add;
+	void *add_ctx;
+	const char *logical;     /* the directory root being walked, as named */
+	size_t real_len;         /* length of its resolved path */
+	struct moat_buf name;
+	struct moat_buf real;
+	struct moat_error *err;
+};
+
+/* A regular file reached at real path `path` with stat st: report it if its bytes are missing. */
+static int need(struct uncaptured *u, const char *path, const struct moat_fs_stat *st)
+{
+	int r;
+
+	if (st->type != MOAT_FS_REG || st->has_content)
+		return 0;
+	if ((r = u->add(u->add_ctx, path, u->err)) < 0)
+		return r;
+	return st->origin ? u->add(u->add_ctx, st->origin, u->err) : 0;
+}
+
+/* Resolve path; 1 with *st filled, 0 when it cannot be reached. */
+static int reach(struct uncaptured *u, const char *path, struct moat_fs_stat *st)
+{
+	struct moat_error ignored;
+
+	if (moat_fs_resolve(u->fs, path, &u->real, &ignored) < 0 ||
+	    u->fs->ops->lstat(u->fs->impl, (const char *)u->real.data, st, &ignored) < 0)
+		return 0;
+	return 1;
+}
+
+static int on_dir_entry(void *ctx, const char *path, const struct moat_fs_stat *st)
+{
+	struct uncaptured *u = ctx;
+	struct moat_fs_stat target;
+
+	if (st->type != MOAT_FS_REG && st->type != MOAT_FS_SYMLINK)
+		return 0;
+	moat_buf_reset(&u->name);
+	/* The logical name: the root as named, then the path below its real directory. */
+	if (moat_buf_append_str(&u->name, u->logical) < 0 ||
+	    (u->real_len == 0 && moat_buf_putc(&u->name, '/') < 0) ||
+	    moat_buf_append_str(&u->name, path + u->real_len) < 0)
+		return moat_error_set(u->err, MOAT_E_LIMIT, "%s: path too long", path);
+	if (!u->want(u->want_ctx, (const char *)u->name.data, u->name.len))
+		return 0;
+	if (st->type == MOAT_FS_REG)
+		return need(u, path, st);
+	if (!reach(u, path, &target))
+		return 0;
+	return need(u, (const char *)u->real.data, &target);
+}
+
+static int uncaptured_dir(struct uncaptured *u, const char *root)
+{
+	size_t len = strlen(root) - 1;
+	char dir[MOAT_LIMIT_PATH_BYTES];
+	struct moat_fs_stat st;
+	char *real;
+
+	if (len >= sizeof(dir))
+		return 0;
+	memcpy(dir, root, len);
+	dir[len] = '\0';
+	if (!reach(u, dir, &st) || st.type != MOAT_FS_DIR)
+		return 0;
+	real = strdup((const char *)u->real.data);
+	if (!real)
+		return moat_error_set(u->err, -ENOMEM, "out of memory");
+	u->logical = dir;
+	u->real_len = strlen(real);
+	int r = u->fs->ops->walk(u->fs->impl, real, on_dir_entry, u, u->err);
+
+	free(real);
+	return r;
+}
+
+static int uncaptured_file(struct uncaptured *u, const char *root)
+{
+	struct moat_fs_stat st;
+	const char *real;
+
+	if (!reach(u, root, &st))
+		return 0;
+	real = (const char *)u->real.data;
+	if (st.type != MOAT_FS_REG) {
+		if (!strcmp(real, root))
+			return moat_error_set(u->err, MOAT_E_FORMAT, "%s: %s where a file should be "
+					      "(layer %d)", root, type_word(st.type), st.layer + 1);
+		return moat_error_set(u->err, MOAT_E_FORMAT, "%s: resolves to %s, %s where a file "
+				      "should be (layer %d)", root, real, type_word(st.type),
+				      st.layer + 1);
+	}
+	return need(u, real, &st);
+}
+
+int moat_fs_uncaptured(struct moat_fs *fs, const char *const *roots,
+		       bool (*want)(void *ctx, const char *path, size_t len), void *want_ctx,
+		       moat_fs_path_cb add, void *add_ctx, struct moat_error *err)
+{
+	struct uncaptured u = { .fs = fs, .want = want, .want_ctx = want_ctx, .add = add,
+				.add_ctx = add_ctx, .err = err };
+	int r = 0;
+
+	moat_buf_init(&u.name, (size_t)MOAT_LIMIT_PATH_BYTES * 4);
+	moat_buf_init(&u.real, (size_t)MOAT_LIMIT_PATH_BYTES * 4);
+	for (; r == 0 && *roots; roots++) {
+		size_t len = strlen(*roots);
+
+		if (len && (*roots)[len - 1] == '/')
+			r = want ? uncaptured_dir(&u, *roots) : 0;
+		else
+			r = uncaptured_file(&u, *roots);
+	}
+	moat_buf_release(&u.name);
+	moat_buf_release(&u.real);
+	return r;
 }

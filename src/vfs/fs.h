@@ -42,6 +42,7 @@ struct moat_fs_stat {
 	int64_t mtime;
 	int layer;          /* layer that last wrote it; -1 on live filesystems */
 	const char *link;   /* symlink target as stored, or NULL */
+	const char *origin; /* a hardlink: the path it shares content with (same layer), or NULL */
 	bool has_content;   /* moat_fs_read can return the bytes */
 };
 
@@ -100,5 +101,23 @@ int moat_fs_walk(struct moat_fs *fs, const char *dir, moat_fs_walk_cb cb, void *
 int moat_fs_history(struct moat_fs *fs, const char *prefix, moat_fs_event_cb cb, void *ctx,
 		    struct moat_error *err);
 void moat_fs_close(struct moat_fs *fs);
+
+/*
+ * Content reached through links. roots are logical paths (NULL-terminated
+ * list): "a/b" names a file, "a/d/" a directory whose files want() accepts
+ * (by their logical path, e.g. "a/d/x"). Every root is resolved through the
+ * merged view as the running container would see it; each regular file that
+ * is reached but has no captured content is reported to add() by its real
+ * path (and, for a hardlink, by the path it shares data with), so the caller
+ * can read those paths in a second pass. A file root that resolves to a
+ * directory, FIFO or device is MOAT_E_FORMAT naming the path and the layer
+ * that wrote it: the catalogers must never take it for "absent". Roots that
+ * do not exist, or whose resolution fails, are skipped (the catalogers see
+ * the same view and decide).
+ */
+typedef int (*moat_fs_path_cb)(void *ctx, const char *path, struct moat_error *err);
+int moat_fs_uncaptured(struct moat_fs *fs, const char *const *roots,
+		       bool (*want)(void *ctx, const char *path, size_t len), void *want_ctx,
+		       moat_fs_path_cb add, void *add_ctx, struct moat_error *err);
 
 #endif

@@ -584,6 +584,7 @@ static void fill_stat(const struct lentry *e, int layer, struct moat_fs_stat *st
 	st->mtime = e->mtime;
 	st->layer = layer;
 	st->link = e->type == MOAT_TAR_SYMLINK ? e->link : NULL;
+	st->origin = e->origin;
 	st->has_content = e->has_content;
 }
 
