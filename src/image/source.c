@@ -353,9 +353,12 @@ static int same_image(const struct moat_image *a, const struct moat_image *b,
 		    !!ma->config_digest == !!mb->config_digest &&
 		    (!ma->config_digest || !strcmp(ma->config_digest, mb->config_digest));
 
+	/* A root directory has no digests: it is as live on the second read as
+	 * it was during the first one. */
 	for (size_t i = 0; same && i < ma->n_layers; i++)
-		same = ma->layers[i].diff_id && mb->layers[i].diff_id &&
-		       !strcmp(ma->layers[i].diff_id, mb->layers[i].diff_id);
+		same = (!ma->layers[i].diff_id && !mb->layers[i].diff_id) ||
+		       (ma->layers[i].diff_id && mb->layers[i].diff_id &&
+			!strcmp(ma->layers[i].diff_id, mb->layers[i].diff_id));
 	return same ? 0 : moat_error_set(err, MOAT_E_VERIFY, "%s: the image changed between the "
 					 "two reads", ma->ref ? ma->ref : "image");
 }

@@ -5,8 +5,9 @@
 #   - the engine refuses the image -> `moat fs ls` exits 2 naming the layer;
 #   - the engine accepts it -> `moat fs ls` lists the same paths, types, file
 #     contents (sha256) and symlink targets as the exported rootfs;
-#   - a package case -> `moat scan --format json` reports exactly the packages
-#     of the database the container sees (never the decoy);
+#   - a package case -> `moat scan --format json` of the archive and of the
+#     loaded image (docker:REF) report exactly the packages of the database
+#     the container sees (never the decoy);
 #   - a special-file case ("!") -> `moat scan` exits 2 naming the path and layer.
 # The verdicts are written to $W/verdicts.tsv (docs/internals/layered-fs.md
 # has them as a table).
@@ -48,6 +49,9 @@ while IFS=$'\t' read -r name file pkgs desc; do
         fail "$name: docker create: $(cat "$W/$name.create")"
     "$docker" export -o "$W/$name.export.tar" "$ctr" || fail "$name: docker export failed"
     "$docker" rm -f "$ctr" >/dev/null
+    # The engine source (docker:REF) streams the image again for a second pass.
+    [ "$pkgs" = - ] || [ "$pkgs" = "!" ] ||
+        run_moat "$name.dscan" scan --format json --no-lang "docker:$img"
     "$docker" rmi -f "$img" >/dev/null
     printf '%s\taccepts\t\n' "$name" >>"$W/verdicts.tsv"
     if [ "$RC" != 0 ]; then
@@ -79,12 +83,14 @@ while IFS=$'\t' read -r name file pkgs desc; do
         bad=$((bad + 1))
         continue
     fi
-    got=$($PY -c 'import json,sys; print(",".join(sorted(p["name"] for p in json.load(open(sys.argv[1]))["packages"])))' \
-        "$W/$name.scan.out")
-    if [ "$got" != "$pkgs" ]; then
-        note "$name ($desc): packages '$got', the container's database has '$pkgs'"
-        bad=$((bad + 1))
-    fi
+    for out in scan dscan; do
+        got=$($PY -c 'import json,sys; print(",".join(sorted(p["name"] for p in json.load(open(sys.argv[1]))["packages"])))' \
+            "$W/$name.$out.out" 2>/dev/null) || got="(no report: $(tail -1 "$W/$name.$out.err"))"
+        if [ "$got" != "$pkgs" ]; then
+            note "$name ($desc): $out: packages '$got', the container's database has '$pkgs'"
+            bad=$((bad + 1))
+        fi
+    done
 done <"$W/img/cases.tsv"
 
 [ "$bad" = 0 ] || fail "$bad of $n_cases cases differ from the engine (details above)"
