@@ -292,6 +292,7 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	if (va->base_image) {
 		opts.target = va->base_image;
 		opts.want_content = NULL;
+		opts.want_roots = NULL;   /* only its metadata is used */
 		opts.visit_file = NULL;
 		opts.progress = NULL;
 		if ((r = moat_image_open(&opts, &base_img, err)) < 0)

@@ -61,8 +61,9 @@ static int read_opt(struct moat_fs *fs, const char *path, struct moat_slice *ret
 {
 	int r = moat_fs_read(fs, path, ret, err);
 
-	/* Not captured means a link to a file no analyzer asked for: treat as absent. */
-	if (r == MOAT_E_NOTFOUND || r == -ENOTDIR || r == MOAT_E_UNSUPPORTED || r == -EISDIR) {
+	/* Links are followed while the image is read (moat_catalog_roots), and a
+	 * directory or device here is refused there: only absence is absence. */
+	if (r == MOAT_E_NOTFOUND || r == -ENOTDIR) {
 		ret->len = 0;
 		ret->ptr = NULL;
 		return 0;

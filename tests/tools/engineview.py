@@ -9,8 +9,9 @@
                                       # engine's merged rootfs and `moat fs ls` differ
 
 cases.tsv has one line per case: NAME <TAB> FILE <TAB> PKGS <TAB> DESCRIPTION,
-PKGS being the dpkg/apk package names moat must report ("-" for none, the
-whiteout cases only compare trees). Each case is a list of layers; a layer is
+PKGS being the dpkg/apk package names moat must report, comma-separated
+("-": the whiteout cases only compare trees; "os=ID": the OS moat must
+detect; "!": `moat scan` must refuse the image). Each case is a list of layers; a layer is
 a list of (kind, name, arg) entries written verbatim in that order:
 f=file bytes, d=dir, l=symlink, h=hardlink, p=FIFO, c=char device 1:3.
 
@@ -157,7 +158,7 @@ case("os-release-symlink",
        ("f", "usr/share/osr", b'ID=debian\nVERSION_ID="12"\n'),
        ("l", "etc/os-release", "../usr/share/osr"),
        ("d", "dev", None), ("d", "proc", None), ("d", "sys", None)]],
-     "etc/os-release is a symlink to an unwanted path", "-")
+     "etc/os-release is a symlink to an unwanted path", "os=debian")
 
 # ---- special files where a database should be: the engine loads these, moat
 # must refuse to scan them (PKGS "!": `moat scan` exits 2 naming path and layer)
