@@ -152,6 +152,105 @@ static void test_vfs__bad_hardlink(void)
 	moat_arena_close(arena);
 }
 
+/* The engine's rules (tests/integration/engine_view.sh checks them against Docker). */
+static const struct spec lower[] = {
+	{ "a/x", MOAT_TAR_FILE, NULL, "x" }, { "a/sub/z", MOAT_TAR_FILE, NULL, "z" },
+	{ "real/f", MOAT_TAR_FILE, NULL, "f" }, { "link", MOAT_TAR_SYMLINK, "real" },
+	{ NULL },
+};
+
+static void test_vfs__engine_refuses(void)
+{
+	static const struct spec empty[] = { { "a/.wh.", MOAT_TAR_FILE }, { NULL } };
+	static const struct spec dotdot[] = { { "a/.wh...", MOAT_TAR_FILE }, { NULL } };
+	static const struct spec add_wh[] = {
+		{ "a/x", MOAT_TAR_FILE, NULL, "y" }, { "a/.wh.x", MOAT_TAR_FILE }, { NULL } };
+	static const struct spec twice[] = {
+		{ "a/.wh.x", MOAT_TAR_FILE }, { "a/.wh.x", MOAT_TAR_FILE }, { NULL } };
+	static const struct spec hl_lower[] = { { "h", MOAT_TAR_HARDLINK, "a/x" }, { NULL } };
+	static const struct spec under_wh[] = {
+		{ "a/.wh.sub", MOAT_TAR_FILE }, { "a/sub/w", MOAT_TAR_FILE, NULL, "w" }, { NULL } };
+	const struct spec *bad[] = { empty, dotdot, add_wh, twice, hl_lower, under_wh };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct moat_arena *arena = moat_arena_open(0);
+		const struct spec *layers[] = { lower, bad[i] };
+
+		build(arena, layers, 2, MOAT_E_FORMAT);
+		moat_arena_close(arena);
+	}
+}
+
+static void test_vfs__engine_merge(void)
+{
+	static const struct spec upper[] = {
+		/* re-created after its whiteout: the lower content shows again */
+		{ "a/.wh.sub", MOAT_TAR_FILE }, { "a/sub", MOAT_TAR_DIR },
+		{ "a/sub/w", MOAT_TAR_FILE, NULL, "w" },
+		{ ".wh..wh..opq", MOAT_TAR_FILE },          /* ignored at the layer root */
+		{ "link/.wh.f", MOAT_TAR_FILE },            /* its parent becomes a directory */
+		{ "a/.wh.x", MOAT_TAR_FILE }, { "a/x", MOAT_TAR_FILE, NULL, "new" },
+		{ NULL },
+	};
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { lower, upper };
+	struct moat_fs *fs = build(arena, layers, 2, 0);
+	struct moat_fs_stat st;
+	struct moat_slice c;
+	struct moat_error err = { 0 };
+
+	CHECK_INT(moat_fs_lstat(fs, "a/sub/z", &st, &err), 0);
+	CHECK_INT(moat_fs_lstat(fs, "a/sub/w", &st, &err), 0);
+	CHECK_INT(moat_fs_lstat(fs, "real/f", &st, &err), 0);
+	CHECK_INT(moat_fs_lstat(fs, "link", &st, &err), 0);
+	CHECK_INT(st.type, MOAT_FS_DIR);
+	CHECK_INT(moat_fs_read(fs, "a/x", &c, &err), 0);
+	CHECK(moat_slice_eq_str(c, "new"));
+	moat_arena_close(arena);
+}
+
+static int collect(void *ctx, const char *path, struct moat_error *err)
+{
+	struct moat_buf *out = ctx;
+
+	(void)err;
+	return moat_buf_append_str(out, path) < 0 || moat_buf_putc(out, ';') < 0 ? -ENOMEM : 0;
+}
+
+static bool want_status_d(void *ctx, const char *path, size_t len)
+{
+	(void)ctx;
+	return len > 16 && !strncmp(path, "var/lib/dpkg/s.d/", 17);
+}
+
+static void test_vfs__uncaptured(void)
+{
+	static const struct spec img[] = {
+		{ "opt/x/status", MOAT_TAR_FILE }, { "var/lib/dpkg", MOAT_TAR_SYMLINK, "../../opt/x" },
+		{ "srv/blob", MOAT_TAR_FILE }, { "etc/os-release", MOAT_TAR_HARDLINK, "srv/blob" },
+		{ "opt/x/s.d/one", MOAT_TAR_FILE }, { "fifo", MOAT_TAR_FIFO },
+		{ "usr/lib/os-release", MOAT_TAR_SYMLINK, "/fifo" },
+		{ NULL },
+	};
+	static const char *const roots[] = {
+		"var/lib/dpkg/status", "etc/os-release", "var/lib/dpkg/s.d/", "missing", NULL };
+	static const char *const bad_roots[] = { "usr/lib/os-release", NULL };
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { img };
+	struct moat_fs *fs = build(arena, layers, 1, 0);
+	struct moat_error err = { 0 };
+	struct moat_buf out;
+
+	moat_buf_init(&out, 0);
+	CHECK_INT(moat_fs_uncaptured(fs, roots, want_status_d, NULL, collect, &out, &err), 0);
+	CHECK_STR((char *)out.data, "opt/x/status;etc/os-release;srv/blob;opt/x/s.d/one;");
+	CHECK_INT(moat_fs_uncaptured(fs, bad_roots, want_status_d, NULL, collect, &out, &err),
+		  MOAT_E_FORMAT);
+	CHECK(strstr(err.msg, "a FIFO") && strstr(err.msg, "layer 1"));
+	moat_buf_release(&out);
+	moat_arena_close(arena);
+}
+
 static void test_vfs__path_normalize(void)
 {
 	static const struct { const char *in; int r; const char *out; } rows[] = {
@@ -179,6 +278,9 @@ int main(void)
 	MOAT_RUN(test_vfs__whiteouts_and_history);
 	MOAT_RUN(test_vfs__resolve_inside_root);
 	MOAT_RUN(test_vfs__bad_hardlink);
+	MOAT_RUN(test_vfs__engine_refuses);
+	MOAT_RUN(test_vfs__engine_merge);
+	MOAT_RUN(test_vfs__uncaptured);
 	MOAT_RUN(test_vfs__path_normalize);
 	return moat_test_done();
 }
