@@ -3,7 +3,7 @@
  * fuzz-layer.c - one layer blob from arbitrary bytes: sniffing, gzip/zstd,
  * tar entries and their paths, capture, the merge (the input is applied as
  * two layers, so whiteouts and hardlinks act across layers), and then
- * resolve, walk and history over the result.
+ * resolve, walk, history and the link-following root check over the result.
  */
 #include "base/reader.h"
 #include "fuzz-common.h"
@@ -32,6 +32,18 @@ static int walk_cb(void *ctx, const char *path, const struct moat_fs_stat *st)
 		moat_fs_read(fs, path, &content, NULL);
 	return 0;
 }
+
+static int add_cb(void *ctx, const char *path, struct moat_error *err)
+{
+	(void)ctx;
+	(void)path;
+	(void)err;
+	return 0;
+}
+
+/* Files and directories reached through links, as the scan's second pass finds them. */
+static const char *const roots[] = { "a", "a/b", "etc/os-release", "var/lib/dpkg/status",
+				     "d/", "var/lib/dpkg/status.d/", "", NULL };
 
 static int event_cb(void *ctx, const char *path, const struct moat_fs_event *ev)
 {
@@ -78,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	moat_fs_walk(fs, "", walk_cb, fs, &err);
 	moat_fs_history(fs, "", event_cb, NULL, &err);
+	moat_fs_uncaptured(fs, roots, want_all, NULL, add_cb, NULL, &err);
 out:
 	moat_arena_close(arena);
 	return 0;
