@@ -11,7 +11,8 @@
 cases.tsv has one line per case: NAME <TAB> FILE <TAB> PKGS <TAB> DESCRIPTION,
 PKGS being the dpkg/apk package names moat must report, comma-separated
 ("-": the whiteout cases only compare trees; "os=ID": the OS moat must
-detect; "!": `moat scan` must refuse the image). Each case is a list of layers; a layer is
+detect; "!": `moat scan` must refuse the image; "x": moat refuses an image
+the engine accepts, on purpose, see docs/internals/layered-fs.md). Each case is a list of layers; a layer is
 a list of (kind, name, arg) entries written verbatim in that order:
 f=file bytes, d=dir, l=symlink, h=hardlink, p=FIFO, c=char device 1:3.
 
@@ -118,6 +119,8 @@ case("hardlink-symlink", [BASE, [("l", "s1", "a/x"), ("h", "s2", "s1")]],
      "hardlink to a symlink of the same layer")
 case("hardlink-dir", [BASE, [("d", "d1", None), ("h", "d2", "d1")]],
      "hardlink to a directory of the same layer")
+case("add-via-own-symlink", [BASE, [("d", "t", None), ("l", "l", "t"), ("f", "l/f", b"f\n")]],
+     "entry below a symlink of the same layer (the engine writes through it)", "x")
 
 # ---- package databases reached through links
 DB_REAL = stanza("real-pkg")
