@@ -225,7 +225,8 @@ static int on_status_d(void *vctx, const char *path, const struct moat_fs_stat *
 			return 0;
 		st = &target;
 	}
-	if (st->type != MOAT_FS_REG || !st->has_content || moat_slice_endswith(moat_slice_str(path), ".md5sums"))
+	if (st->type != MOAT_FS_REG || !st->has_content ||
+	    moat_slice_endswith(moat_slice_str(path), ".md5sums"))
 		return 0;
 	if ((r = moat_fs_read(sd->ctx->fs, path, &content, sd->err)) < 0)
 		return r;
