@@ -312,6 +312,8 @@ struct merge {
 	int layer;
 	struct node *touched;        /* nodes this layer wrote, first touch first */
 	struct node *touched_last;
+	uint64_t visits;             /* nodes own_remove looked at in this layer */
+	uint64_t max_visits;
 	struct moat_error *err;
 };
 
@@ -338,17 +340,34 @@ static void touch(struct merge *m, struct node *n, enum own_kind kind, struct le
 		n->own_opaque = false;
 }
 
-/* os.RemoveAll of a path in the layer's own directory. */
-static void own_remove(struct merge *m, struct node *top)
+/* os.RemoveAll of a path in the layer's own directory. A node this layer did
+ * not write has no descendant it wrote (parents are written first), so only
+ * written nodes are entered; the visits are counted against a budget, as a
+ * layer could otherwise replace a huge directory again and again. */
+static int own_remove(struct merge *m, struct node *top)
 {
-	for (struct node *n = top; n; n = dfs_next(n, top)) {
-		if (is_own(m, n)) {
+	struct node *n = top;
+
+	while (n) {
+		bool own = is_own(m, n);
+
+		if (++m->visits > m->max_visits)
+			return moat_error_set(m->err, MOAT_E_LIMIT, "%s: replaced too often in one "
+					      "layer (over %llu path visits)", top->path,
+					      (unsigned long long)m->max_visits);
+		if (own) {
 			n->own_layer = -1;
 			n->own_opaque = false;
 		}
-		if (n == top && !top->first_child)
-			break;
+		if (own && n->first_child) {
+			n = n->first_child;
+			continue;
+		}
+		while (n != top && !n->next_sibling)
+			n = n->parent;
+		n = n == top ? NULL : n->next_sibling;
 	}
+	return 0;
 }
 
 /* MkdirAll of dir (and its parents) in the layer's own directory. */
@@ -476,7 +495,8 @@ static int own_entry(struct merge *m, struct lentry *e)
 			n->own = e; /* new metadata; contents and opaque flag stay */
 			return 0;
 		}
-		own_remove(m, n);
+		if ((r = own_remove(m, n)) < 0)
+			return r;
 	}
 	if (e->type == MOAT_TAR_HARDLINK && (r = own_hardlink(m, e)) < 0)
 		return r;
@@ -527,7 +547,9 @@ static int overlay_node(struct merge *m, struct node *n)
 static int merge_layer(struct layerfs *lfs, struct moat_fs_layer *layer, int index,
 		       struct moat_error *err)
 {
-	struct merge m = { .lfs = lfs, .layer = index, .err = err };
+	/* Linear in the layer's entries: real layers replace a path a few times at most. */
+	struct merge m = { .lfs = lfs, .layer = index, .err = err,
+			   .max_visits = 16 * layer->count + 65536 };
 	int r;
 
 	for (struct lchunk *c = layer->first; c; c = c->next) {
