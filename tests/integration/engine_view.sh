@@ -16,19 +16,48 @@
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
-[ "$(id -u)" = 0 ] || skip "needs root"
-[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
-"$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1 || {
-    cat "$W/dockerd.out" >&2; fail "scripts/start-dockerd failed"; }
-docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
-
 $PY "$TOOLS/engineview.py" build "$W/img" || fail "engineview.py build failed"
+bad=0
+
+# check_report NAME OUT PKGS DESC: the report $W/NAME.OUT.out names exactly PKGS
+# ("os=ID": the detected OS instead).
+check_report() {
+    local got
+    got=$($PY -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+if sys.argv[2].startswith("os="):
+    print("os=%s" % (d["target"].get("os") or {}).get("id"))
+else:
+    print(",".join(sorted(p["name"] for p in d["packages"])))' \
+        "$W/$1.$2.out" "$3" 2>/dev/null) || got="(no report: $(tail -1 "$W/$1.$2.err"))"
+    if [ "$got" != "$3" ]; then
+        note "$1 ($4): $2: packages '$got', the container's database has '$3'"
+        bad=$((bad + 1))
+    fi
+}
+
+# Without the engine, the database cases still run against the known answers.
+if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/dockerd ] ||
+    ! "$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1; then
+    while IFS=$'\t' read -r name file pkgs desc; do
+        case $pkgs in -|x) continue ;; esac
+        run_moat "$name.scan" scan --format json --no-lang "docker-archive:$W/img/$file"
+        if [ "$pkgs" = "!" ]; then
+            [ "$RC" = 2 ] && grep -q "layer [0-9]" "$W/$name.scan.err" ||
+                { note "$name: must exit 2 naming the layer"; bad=$((bad + 1)); }
+        else
+            check_report "$name" scan "$pkgs" "$desc"
+        fi
+    done <"$W/img/cases.tsv"
+    [ "$bad" = 0 ] || fail "$bad database cases wrong (details above)"
+    skip "no usable Docker engine (needs root and docker.io): only the database cases ran"
+fi
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
 
 # The comparison itself must be able to fail: two different trees differ.
 $PY "$TOOLS/engineview.py" selftest "$W/img" >"$W/selftest.out" 2>&1 ||
     { cat "$W/selftest.out" >&2; fail "engineview.py compare does not see a difference"; }
 
-bad=0
 n_cases=0
 : >"$W/verdicts.tsv"
 while IFS=$'\t' read -r name file pkgs desc; do
@@ -93,20 +122,8 @@ while IFS=$'\t' read -r name file pkgs desc; do
         bad=$((bad + 1))
         continue
     fi
-    for out in scan dscan; do
-        # PKGS "os=ID" checks the detected OS instead of the packages.
-        got=$($PY -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-if sys.argv[2].startswith("os="):
-    print("os=%s" % (d["target"].get("os") or {}).get("id"))
-else:
-    print(",".join(sorted(p["name"] for p in d["packages"])))' \
-            "$W/$name.$out.out" "$pkgs" 2>/dev/null) || got="(no report: $(tail -1 "$W/$name.$out.err"))"
-        if [ "$got" != "$pkgs" ]; then
-            note "$name ($desc): $out: packages '$got', the container's database has '$pkgs'"
-            bad=$((bad + 1))
-        fi
-    done
+    check_report "$name" scan "$pkgs" "$desc"
+    check_report "$name" dscan "$pkgs" "$desc"
 done <"$W/img/cases.tsv"
 
 [ "$bad" = 0 ] || fail "$bad of $n_cases cases differ from the engine (details above)"
