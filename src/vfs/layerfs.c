@@ -333,11 +333,12 @@ static void touch(struct merge *m, struct node *n, enum own_kind kind, struct le
 			m->touched = n;
 		m->touched_last = n;
 	}
+	/* The opaque flag belongs to one layer's write of the directory. */
+	if (!is_own(m, n) || (kind != OWN_DIR && kind != OWN_IMPLICIT))
+		n->own_opaque = false;
 	n->own_layer = m->layer;
 	n->own_kind = kind;
 	n->own = e;
-	if (kind != OWN_DIR && kind != OWN_IMPLICIT)
-		n->own_opaque = false;
 }
 
 /* os.RemoveAll of a path in the layer's own directory. A node this layer did

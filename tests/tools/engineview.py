@@ -82,6 +82,9 @@ case("opq-after", [BASE, [("d", "a", None), ("f", "a/n", b"new n\n"),
      "opaque marker after the directory's new entries")
 case("opq-nested", [BASE, [("d", "a", None), ("d", "a/sub", None),
                            ("f", "a/sub/.wh..wh..opq", b"")]], "opaque marker two levels down")
+case("opq-then-later", [BASE, [("d", "a", None), ("f", "a/.wh..wh..opq", b""),
+                               ("f", "a/n", b"new n\n")], [("f", "a/m", b"m\n")]],
+     "opaque marker in layer 2, a file added to the same directory in layer 3")
 case("wh-then-add", [BASE, [("f", "a/.wh.x", b""), ("f", "a/x", b"upper x\n")]],
      "whiteout, then the same name re-added in the same layer")
 case("add-then-wh", [BASE, [("f", "a/x", b"upper x\n"), ("f", "a/.wh.x", b"")]],

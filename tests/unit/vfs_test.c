@@ -209,6 +209,24 @@ static void test_vfs__engine_merge(void)
 	moat_arena_close(arena);
 }
 
+/* An opaque marker acts in its own layer only. */
+static void test_vfs__opaque_once(void)
+{
+	static const struct spec opq[] = {
+		{ "a/.wh..wh..opq", MOAT_TAR_FILE }, { "a/n", MOAT_TAR_FILE, NULL, "n" }, { NULL } };
+	static const struct spec later[] = { { "a/m", MOAT_TAR_FILE, NULL, "m" }, { NULL } };
+	struct moat_arena *arena = moat_arena_open(0);
+	const struct spec *layers[] = { lower, opq, later };
+	struct moat_fs *fs = build(arena, layers, 3, 0);
+	struct moat_fs_stat st;
+	struct moat_error err = { 0 };
+
+	CHECK_INT(moat_fs_lstat(fs, "a/x", &st, &err), MOAT_E_NOTFOUND);
+	CHECK_INT(moat_fs_lstat(fs, "a/n", &st, &err), 0);
+	CHECK_INT(moat_fs_lstat(fs, "a/m", &st, &err), 0);
+	moat_arena_close(arena);
+}
+
 static int collect(void *ctx, const char *path, struct moat_error *err)
 {
 	struct moat_buf *out = ctx;
@@ -280,6 +298,7 @@ int main(void)
 	MOAT_RUN(test_vfs__bad_hardlink);
 	MOAT_RUN(test_vfs__engine_refuses);
 	MOAT_RUN(test_vfs__engine_merge);
+	MOAT_RUN(test_vfs__opaque_once);
 	MOAT_RUN(test_vfs__uncaptured);
 	MOAT_RUN(test_vfs__path_normalize);
 	return moat_test_done();
