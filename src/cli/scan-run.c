@@ -20,6 +20,7 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.want_content = moat_catalog_want;
 	run->opts.want_roots = moat_catalog_roots;
 	run->opts.visit_file = o->no_lang ? NULL : moat_lang_visit;
+	run->opts.want_linked = o->no_lang ? NULL : moat_lang_want_linked;
 	run->opts.progress = o->progress;
 	moat_limits_fill(&run->opts.limits);
 	r = moat_lang_open(&run->opts.limits, &run->lang, err);
@@ -33,6 +34,9 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->cat.meta = moat_image_meta(run->img);
 	run->cat.limits = &run->opts.limits;
 	run->cat.lang = run->lang;
+	if (!o->no_lang &&
+	    (r = moat_lang_visit_linked(run->lang, run->cat.fs, run->cat.meta, err)) < 0)
+		return r;
 	if ((r = moat_catalog_run(&run->cat, err)) < 0)
 		return r;
 	run->res = (struct moat_scan_result){ run->cat.meta, &run->cat.os, &run->cat.pkgs,

@@ -22,6 +22,7 @@ struct moat_arena;
 struct moat_error;
 struct moat_fs;
 struct moat_fs_builder;
+struct moat_fs_stat;
 
 struct moat_kv {
 	const char *key;
@@ -107,6 +108,10 @@ struct moat_image_opts {
 	 * Content that links put at paths want_content did not capture is read
 	 * in a second pass over the image: only images with such links pay. */
 	const char *const *want_roots;
+	/* A file reached by a second name (symlink, hardlink; see moat_fs_links)
+	 * that the streaming analyzers would read under that name but did not
+	 * under its own: its content is captured in the second pass too. */
+	bool (*want_linked)(const char *name, const char *real, const struct moat_fs_stat *st);
 	moat_visit_fn visit_file;              /* every regular file; NULL = none */
 	void *visit_ctx;
 };

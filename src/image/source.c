@@ -335,6 +335,18 @@ static int relink_missing(void *ctx, const char *path, struct moat_error *err)
 	return 0;
 }
 
+static int relink_linked(void *ctx, const char *path, const struct moat_fs_stat *lst,
+			 const char *real, const struct moat_fs_stat *st)
+{
+	struct relink *rl = ctx;
+	struct moat_error err;
+
+	(void)lst;
+	if (st->has_content || !rl->opts->want_linked(path, real, st))
+		return 0;
+	return relink_add(rl, real, &err);
+}
+
 static bool relink_want(void *ctx, const char *path, size_t len)
 {
 	const struct relink *rl = ctx;
@@ -375,22 +387,27 @@ static int read_through_links(const struct moat_image_opts *opts, struct moat_im
 	struct relink rl = { .img = *img, .opts = opts };
 	struct moat_image_opts again = *opts;
 	struct moat_image *second = NULL;
-	int r;
+	int r = 0;
 
 	moat_hmap_init(&rl.paths);
-	r = moat_fs_uncaptured((*img)->fs, opts->want_roots, opts->want_content, opts->want_ctx,
-			       relink_add, &rl, err);
+	if (opts->want_roots)
+		r = moat_fs_uncaptured((*img)->fs, opts->want_roots, opts->want_content,
+				       opts->want_ctx, relink_add, &rl, err);
+	if (r == 0 && opts->want_linked)
+		r = moat_fs_links((*img)->fs, relink_linked, &rl, err);
 	if (r < 0 || rl.paths.count == 0)
 		goto out;
 	again.want_content = relink_want;
 	again.want_ctx = &rl;
 	again.want_roots = NULL;
+	again.want_linked = NULL;
 	again.visit_file = NULL;
 	again.progress = NULL;
 	if ((r = open_once(&again, &second, err)) < 0 || (r = same_image(*img, second, err)) < 0)
 		goto out;
-	r = moat_fs_uncaptured(second->fs, opts->want_roots, relink_want, &rl, relink_missing, &rl,
-			       err);
+	if (opts->want_roots)
+		r = moat_fs_uncaptured(second->fs, opts->want_roots, relink_want, &rl,
+				       relink_missing, &rl, err);
 	if (r == 0 && rl.missing)
 		r = moat_error_set(err, MOAT_E_INTERNAL, "%zu linked files still unread after a "
 				   "second pass", rl.missing);
@@ -415,7 +432,8 @@ int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_
 
 	if (r < 0)
 		return r;
-	if (opts->want_roots && (r = read_through_links(opts, &img, err)) < 0) {
+	if ((opts->want_roots || opts->want_linked) &&
+	    (r = read_through_links(opts, &img, err)) < 0) {
 		moat_image_close(img);
 		return r;
 	}

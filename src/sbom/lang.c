@@ -94,6 +94,58 @@ int moat_lang_visit(void *ctx, const struct moat_file_visit *file, struct moat_r
 	return 0;
 }
 
+static int claimant(const char *path, uint32_t mode, uint64_t size)
+{
+	for (size_t i = 0; i < moat_lang_n_catalogers; i++)
+		if (moat_lang_catalogers[i]->match(path, strlen(path), mode, size))
+			return (int)i;
+	return -1;
+}
+
+bool moat_lang_want_linked(const char *name, const char *real, const struct moat_fs_stat *st)
+{
+	int c = claimant(name, st->mode, st->size);
+
+	return c >= 0 && c != claimant(real, st->mode, st->size);
+}
+
+struct linked {
+	struct moat_lang *lang;
+	struct moat_fs *fs;
+	const struct moat_image_meta *meta;
+	struct moat_error *err;
+};
+
+static int on_linked(void *ctx, const char *path, const struct moat_fs_stat *lst,
+		     const char *real, const struct moat_fs_stat *st)
+{
+	struct linked *l = ctx;
+	struct moat_file_visit file = { 0, path, strlen(path), st->mode, st->size };
+	struct moat_mem_reader mr;
+	struct moat_reader rd;
+	struct moat_slice content;
+	int r;
+
+	if (!moat_lang_want_linked(path, real, st))
+		return 0;
+	/* The name's layer: the finding stands while that name does. */
+	if (lst->layer < 0 || (size_t)lst->layer >= l->meta->n_layers)
+		return 0;
+	file.read_seq = l->meta->layers[lst->layer].read_seq;
+	if ((r = moat_fs_read(l->fs, path, &content, l->err)) < 0)
+		return r;
+	rd = moat_mem_reader(&mr, content.ptr, content.len);
+	return moat_lang_visit(l->lang, &file, &rd, l->err);
+}
+
+int moat_lang_visit_linked(struct moat_lang *lang, struct moat_fs *fs,
+			   const struct moat_image_meta *meta, struct moat_error *err)
+{
+	struct linked l = { lang, fs, meta, err };
+
+	return moat_fs_links(fs, on_linked, &l, err);
+}
+
 struct moat_pkg *moat_lang_pkg_new(struct moat_lang *lang, const char *type, const char *name,
 				   const char *version, const char *evidence)
 {

@@ -29,6 +29,8 @@ struct moat_arena;
 struct moat_buf;
 struct moat_catalog_ctx;
 struct moat_error;
+struct moat_fs;
+struct moat_fs_stat;
 struct moat_lang;
 struct moat_reader;
 
@@ -47,6 +49,14 @@ void moat_lang_close(struct moat_lang *lang);
 /* Suits moat_image_opts.visit_file (ctx = the struct moat_lang). */
 int moat_lang_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
 		    struct moat_error *err);
+/* Suits moat_image_opts.want_linked: a file whose second name (symlink,
+ * hardlink) a different cataloger claims than its own name, so the stream
+ * did not read it as what the container finds under that name. */
+bool moat_lang_want_linked(const char *name, const char *real, const struct moat_fs_stat *st);
+/* After the image is read: show the catalogers those files under the second
+ * name (their contents were captured by the image's second pass). */
+int moat_lang_visit_linked(struct moat_lang *lang, struct moat_fs *fs,
+			   const struct moat_image_meta *meta, struct moat_error *err);
 /* After the image is complete: keep findings whose file survived into the
  * final view (ctx->pkgs), the rest as removed (ctx->removed). */
 int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,

@@ -285,3 +285,37 @@ int moat_fs_uncaptured(struct moat_fs *fs, const char *const *roots,
 	moat_buf_release(&u.real);
 	return r;
 }
+
+struct links {
+	struct moat_fs *fs;
+	moat_fs_link_cb cb;
+	void *ctx;
+	struct moat_buf real;
+};
+
+static int on_link(void *ctx, const char *path, const struct moat_fs_stat *lst)
+{
+	struct links *l = ctx;
+	struct moat_fs_stat st;
+	struct moat_error ignored;
+
+	if (lst->type == MOAT_FS_REG && lst->origin)
+		return l->cb(l->ctx, path, lst, lst->origin, lst);
+	if (lst->type != MOAT_FS_SYMLINK ||
+	    moat_fs_resolve(l->fs, path, &l->real, &ignored) < 0 ||
+	    l->fs->ops->lstat(l->fs->impl, (const char *)l->real.data, &st, &ignored) < 0 ||
+	    st.type != MOAT_FS_REG)
+		return 0;
+	return l->cb(l->ctx, path, lst, (const char *)l->real.data, &st);
+}
+
+int moat_fs_links(struct moat_fs *fs, moat_fs_link_cb cb, void *ctx, struct moat_error *err)
+{
+	struct links l = { .fs = fs, .cb = cb, .ctx = ctx };
+	int r;
+
+	moat_buf_init(&l.real, (size_t)MOAT_LIMIT_PATH_BYTES * 4);
+	r = fs->ops->walk(fs->impl, "", on_link, &l, err);
+	moat_buf_release(&l.real);
+	return r;
+}

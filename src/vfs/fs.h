@@ -120,4 +120,15 @@ int moat_fs_uncaptured(struct moat_fs *fs, const char *const *roots,
 		       bool (*want)(void *ctx, const char *path, size_t len), void *want_ctx,
 		       moat_fs_path_cb add, void *add_ctx, struct moat_error *err);
 
+/*
+ * Every regular file of the view that a second name reaches: each symlink
+ * that resolves to a regular file, and each hardlink (a file with an origin).
+ * cb gets the name (path, lstat of it) and the file (real path: the symlink's
+ * resolution or the hardlink's origin; stat of the data). Symlinks that do
+ * not resolve are skipped. A non-zero return from cb stops the walk.
+ */
+typedef int (*moat_fs_link_cb)(void *ctx, const char *path, const struct moat_fs_stat *lst,
+			       const char *real, const struct moat_fs_stat *st);
+int moat_fs_links(struct moat_fs *fs, moat_fs_link_cb cb, void *ctx, struct moat_error *err);
+
 #endif

@@ -19,6 +19,9 @@ setup_work
 $PY "$TOOLS/engineview.py" build "$W/img" || fail "engineview.py build failed"
 bad=0
 
+# Language cases need the language catalogers; the rest run OS packages only.
+lang_flag() { case $1 in lang:*) ;; *) echo --no-lang ;; esac; }
+
 # check_report NAME OUT PKGS DESC: the report $W/NAME.OUT.out names exactly PKGS
 # ("os=ID": the detected OS instead).
 check_report() {
@@ -27,6 +30,8 @@ check_report() {
 d = json.load(open(sys.argv[1]))
 if sys.argv[2].startswith("os="):
     print("os=%s" % (d["target"].get("os") or {}).get("id"))
+elif sys.argv[2].startswith("lang:"):
+    print("lang:" + ",".join(sorted(p["name"] for p in d["packages"] if p["type"] == "npm")))
 else:
     print(",".join(sorted(p["name"] for p in d["packages"])))' \
         "$W/$1.$2.out" "$3" 2>/dev/null) || got="(no report: $(tail -1 "$W/$1.$2.err"))"
@@ -41,7 +46,7 @@ if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/dockerd ] ||
     ! "$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1; then
     while IFS=$'\t' read -r name file pkgs desc; do
         case $pkgs in -|x) continue ;; esac
-        run_moat "$name.scan" scan --format json --no-lang "docker-archive:$W/img/$file"
+        run_moat "$name.scan" scan --format json $(lang_flag "$pkgs") "docker-archive:$W/img/$file"
         if [ "$pkgs" = "!" ]; then
             [ "$RC" = 2 ] && grep -q "layer [0-9]" "$W/$name.scan.err" ||
                 { note "$name: must exit 2 naming the layer"; bad=$((bad + 1)); }
@@ -82,7 +87,7 @@ while IFS=$'\t' read -r name file pkgs desc; do
     "$docker" rm -f "$ctr" >/dev/null
     # The engine source (docker:REF) streams the image again for a second pass.
     [ "$pkgs" = - ] || [ "$pkgs" = "!" ] || [ "$pkgs" = x ] ||
-        run_moat "$name.dscan" scan --format json --no-lang "docker:$img"
+        run_moat "$name.dscan" scan --format json $(lang_flag "$pkgs") "docker:$img"
     "$docker" rmi -f "$img" >/dev/null
     printf '%s\taccepts\t\n' "$name" >>"$W/verdicts.tsv"
     if [ "$pkgs" = x ]; then
@@ -107,7 +112,7 @@ while IFS=$'\t' read -r name file pkgs desc; do
         continue
     fi
     [ "$pkgs" = - ] && continue
-    run_moat "$name.scan" scan --format json --no-lang "docker-archive:$W/img/$file"
+    run_moat "$name.scan" scan --format json $(lang_flag "$pkgs") "docker-archive:$W/img/$file"
     if [ "$pkgs" = "!" ]; then
         if [ "$RC" != 2 ] || ! grep -q "layer [0-9]" "$W/$name.scan.err"; then
             note "$name ($desc): moat scan must exit 2 naming the layer, got $(describe_rc "$RC")"

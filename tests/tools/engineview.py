@@ -11,7 +11,8 @@
 cases.tsv has one line per case: NAME <TAB> FILE <TAB> PKGS <TAB> DESCRIPTION,
 PKGS being the dpkg/apk package names moat must report, comma-separated
 ("-": the whiteout cases only compare trees; "os=ID": the OS moat must
-detect; "!": `moat scan` must refuse the image; "x": moat refuses an image
+detect; "lang:NAMES": the language packages a scan with the language
+catalogers must report; "!": `moat scan` must refuse the image; "x": moat refuses an image
 the engine accepts, on purpose, see docs/internals/layered-fs.md). Each case is a list of layers; a layer is
 a list of (kind, name, arg) entries written verbatim in that order:
 f=file bytes, d=dir, l=symlink, h=hardlink, p=FIFO, c=char device 1:3.
@@ -165,6 +166,22 @@ case("os-release-symlink",
        ("l", "etc/os-release", "../usr/share/osr"),
        ("d", "dev", None), ("d", "proc", None), ("d", "sys", None)]],
      "etc/os-release is a symlink to an unwanted path", "os=debian")
+
+# Language manifests behind links (PKGS "lang:NAMES": a scan with the language
+# catalogers must find them under the name the container sees).
+NODE_PKG = b'{"name": "linked-npm", "version": "1.2.3"}\n'
+case("lang-hardlink",
+     [BASE + [("d", "srv", None), ("f", "srv/blob", NODE_PKG), ("d", "usr", None),
+              ("d", "usr/lib", None), ("d", "usr/lib/node_modules", None),
+              ("d", "usr/lib/node_modules/linked-npm", None),
+              ("h", "usr/lib/node_modules/linked-npm/package.json", "srv/blob")]],
+     "an installed package.json that is a hardlink to an unrelated name", "lang:linked-npm")
+case("lang-symlink",
+     [BASE + [("d", "srv", None), ("f", "srv/blob", NODE_PKG)],
+      [("d", "usr", None), ("d", "usr/lib", None), ("d", "usr/lib/node_modules", None),
+       ("d", "usr/lib/node_modules/linked-npm", None),
+       ("l", "usr/lib/node_modules/linked-npm/package.json", "/srv/blob")]],
+     "an installed package.json that is a symlink into a lower layer", "lang:linked-npm")
 
 # ---- special files where a database should be: the engine loads these, moat
 # must refuse to scan them (PKGS "!": `moat scan` exits 2 naming path and layer)
