@@ -41,6 +41,17 @@ static int add_cb(void *ctx, const char *path, struct moat_error *err)
 	return 0;
 }
 
+static int link_cb(void *ctx, const char *path, const struct moat_fs_stat *lst, const char *real,
+		   const struct moat_fs_stat *st)
+{
+	(void)ctx;
+	(void)path;
+	(void)lst;
+	(void)real;
+	(void)st;
+	return 0;
+}
+
 /* Files and directories reached through links, as the scan's second pass finds them. */
 static const char *const roots[] = { "a", "a/b", "etc/os-release", "var/lib/dpkg/status",
 				     "d/", "var/lib/dpkg/status.d/", "", NULL };
@@ -91,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	moat_fs_walk(fs, "", walk_cb, fs, &err);
 	moat_fs_history(fs, "", event_cb, NULL, &err);
 	moat_fs_uncaptured(fs, roots, want_all, NULL, add_cb, NULL, &err);
+	moat_fs_links(fs, link_cb, NULL, &err);
 out:
 	moat_arena_close(arena);
 	return 0;
