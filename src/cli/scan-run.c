@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/warn.h"
 #include "image/image.h"
 #include "moat/error.h"
 #include "sbom/lang.h"
@@ -34,8 +35,13 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->cat.lang = run->lang;
 	if ((r = moat_catalog_run(&run->cat, err)) < 0)
 		return r;
+	/* One list for the report: what reading skipped, then the catalogers. */
+	run->warnings.arena = run->cat.arena;
+	moat_warnings_append(&run->warnings, moat_image_warnings(run->img));
+	moat_warnings_append(&run->warnings, moat_lang_warnings(run->lang));
 	run->res = (struct moat_scan_result){ run->cat.meta, &run->cat.os, &run->cat.pkgs,
 					      &run->cat.removed, run->cat.fs };
+	run->res.warnings = &run->warnings;
 	if (!o->vulns)
 		return 0;
 	return scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err);
@@ -64,8 +70,26 @@ void scan_report_error(const char *cmd, const char *target, int r, const struct 
 	const char *path = colon && target[0] != '/' ? colon + 1 : target;
 	const char *msg = err->msg[0] ? err->msg : moat_strerror(r);
 
+	/* The message may quote the image (tags, paths): escaped for the terminal. */
 	if (!strncmp(msg, target, strlen(target)) || !strncmp(msg, path, strlen(path)))
-		fprintf(stderr, "moat %s: %s\n", cmd, msg);
+		cli_errorf("moat %s: %s\n", cmd, msg);
 	else
-		fprintf(stderr, "moat %s: %s: %s\n", cmd, target, msg);
+		cli_errorf("moat %s: %s: %s\n", cmd, target, msg);
+}
+
+void scan_print_warnings(const char *cmd, const struct moat_warnings *w)
+{
+	for (size_t i = 0; w && i < w->count; i++) {
+		const struct moat_warning *it = &w->items[i];
+		char layer[64] = "";
+
+		if (it->layer >= 0)
+			snprintf(layer, sizeof(layer), "layer %d%s%.19s%s: ", it->layer + 1,
+				 it->layer_id ? " (" : "", it->layer_id ? it->layer_id : "",
+				 it->layer_id ? ")" : "");
+		cli_errorf("moat %s: warning: %s: %s%s%s%s\n", cmd, it->code, layer,
+			   it->path ? it->path : "", it->path ? ": " : "", it->message);
+	}
+	if (w && w->dropped)
+		fprintf(stderr, "moat %s: warning: %zu more warnings not listed\n", cmd, w->dropped);
 }

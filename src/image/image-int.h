@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "base/arena.h"
+#include "base/warn.h"
 #include "image.h"
 #include "layer.h"
 #include "vfs/layerfs.h"
@@ -20,6 +21,7 @@ struct moat_image {
 	uint64_t captured_total;
 	unsigned layers_read;                 /* for progress */
 	unsigned layers_started;              /* next read_seq */
+	struct moat_warnings warnings;        /* content skipped while reading */
 };
 
 /* Fill meta from an image config JSON (OCI or Docker). Checks the diff_id count. */

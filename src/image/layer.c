@@ -415,6 +415,16 @@ static void pipe_close(struct pipe *p)
 		moat_sha256_release(&p->tar_sha);
 }
 
+void image_error_where(struct moat_error *err, const char *what, const char *entry)
+{
+	if (!err || strstr(err->msg, what))
+		return;
+	if (entry)
+		moat_error_prefix(err, "%s: %s: ", what, entry);
+	else
+		moat_error_prefix(err, "%s: ", what);
+}
+
 /* Read the current entry into the arena if the analyzers want it. */
 static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 		   const struct moat_layer_ctx *ctx, struct moat_fs_layer *out,
@@ -465,16 +475,26 @@ static int read_entries(struct moat_tar *tar, const struct moat_layer_ctx *ctx,
 {
 	struct moat_tar_entry e;
 	const uint8_t *captured;
+	struct moat_buf last;   /* the entry before: its data ends where a stream may break */
 	int r;
 
+	moat_buf_init(&last, 0);
 	while ((r = moat_tar_next(tar, &e, err)) == 1) {
+		moat_buf_reset(&last);
+		if ((r = moat_buf_append(&last, e.path, e.path_len)) < 0)
+			break;
 		if ((r = moat_fs_layer_add(out, &e, err)) < 0)
-			return r;
+			break;
 		if ((r = capture(tar, &e, ctx, out, &captured, err)) < 0)
-			return r;
-		if ((r = visit(tar, &e, ctx, captured, err)) < 0)
-			return moat_error_prefix(err, "%s: %s: ", ctx->what, e.path);
+			break;
+		if ((r = visit(tar, &e, ctx, captured, err)) < 0) {
+			moat_error_prefix(err, "%s: %s: ", ctx->what, e.path);
+			break;
+		}
 	}
+	if (r < 0)
+		image_error_where(err, ctx->what, last.len ? (const char *)last.data : NULL);
+	moat_buf_release(&last);
 	return r;
 }
 

@@ -48,5 +48,10 @@ int moat_layer_read(struct moat_reader *blob, const struct moat_layer_ctx *ctx,
 
 /* True if the first bytes look like a layer: gzip, zstd or a ustar header. */
 bool moat_layer_sniff(const uint8_t *head, size_t len);
+/* Make err name where it happened: prefix "what: entry: " (entry may be NULL)
+ * unless the message already names what. A stream that ends inside an
+ * entry's data is noticed only when the reader skips past it, so the entry
+ * named is the last one read. */
+void image_error_where(struct moat_error *err, const char *what, const char *entry);
 
 #endif

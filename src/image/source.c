@@ -50,10 +50,15 @@ static int read_small(struct oci_dir *od, const char *path, uint64_t max, const 
 	if (fd < 0)
 		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s: %s",
 				      od->what, path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: not a regular file under %llu bytes",
-				      od->what, path, (unsigned long long)max);
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: %s: not a regular file", od->what, path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes, over the %llu-byte limit "
+				      "for manifests and configs", od->what, path,
+				      (unsigned long long)st.st_size, (unsigned long long)max);
 	}
 	data = moat_arena_alloc(od->img->arena, (size_t)st.st_size + 1);
 	if (!data) {
@@ -265,6 +270,7 @@ int moat_image_open(const struct moat_image_opts *opts, struct moat_image **ret_
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	}
 	img->arena = arena;
+	img->warnings.arena = arena;
 	img->opts = opts;
 	img->limits = opts->limits;
 	moat_limits_fill(&img->limits);
@@ -321,4 +327,9 @@ struct moat_fs *moat_image_fs(const struct moat_image *image)
 struct moat_arena *moat_image_arena(const struct moat_image *image)
 {
 	return image->arena;
+}
+
+const struct moat_warnings *moat_image_warnings(const struct moat_image *image)
+{
+	return &image->warnings;
 }
