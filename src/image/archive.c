@@ -506,11 +506,11 @@ int image_read_archive(struct moat_image *img, struct moat_reader *in, const cha
 	if ((rec = rec_find(&ar, "manifest.json")) && rec->kept)
 		r = finish_docker(&ar, rec, want_ref, err);
 	else if (rec && rec->skipped_size)
-		r = unusable(&ar, "image", "manifest.json", rec, err);
+		r = unusable(&ar, "file", "manifest.json", rec, err);
 	else if ((rec = rec_find(&ar, "index.json")) && rec->kept)
 		r = finish_oci(&ar, rec, want_ref, err);
 	else if (rec && rec->skipped_size)
-		r = unusable(&ar, "image", "index.json", rec, err);
+		r = unusable(&ar, "file", "index.json", rec, err);
 	else
 		r = moat_error_set(err, MOAT_E_FORMAT, "%s: not an image archive (no manifest.json "
 				   "or index.json)", what);
