@@ -17,6 +17,7 @@
 #include "sbom/catalog.h"
 #include "vuln/suppress.h"
 #include "vuln/vulndb.h"
+#include "cli.h"
 #include "scan-vuln.h"
 
 enum {
@@ -288,7 +289,7 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	int r;
 
 	if (moat_base_index_open(NULL, &st->index, &ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	if (va->base_image) {
 		opts.target = va->base_image;
 		opts.want_content = NULL;
@@ -302,11 +303,11 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	if (r == 0 && base_img && st->index &&
 	    moat_base_index_add(st->index, va->base_image, moat_image_meta(base_img), true,
 				&ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	moat_image_close(base_img);
 	/* This image is a candidate base for the images built on it. */
 	if (r == 0 && st->index && moat_base_index_add(st->index, NULL, cat->meta, false, &ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	return r;
 }
 
