@@ -8,8 +8,43 @@
 #include "image/image.h"
 #include "moat/error.h"
 #include "sbom/lang.h"
+#include "vuln/match.h"
 #include "cli.h"
 #include "scan-run.h"
+
+/* OS packages the DB cannot be asked about (no os-release, or a distribution
+ * without advisories) would pass any gate unseen: say so. */
+static void warn_unmatched_os(struct scan_run *run)
+{
+	const struct moat_os *os = &run->cat.os;
+	const struct moat_pkg *first = NULL;
+	size_t n = 0, before = run->warnings.count;
+	char buf[64];
+
+	for (size_t i = 0; i < run->cat.pkgs.count; i++) {
+		const struct moat_pkg *p = run->cat.pkgs.items[i];
+
+		if (!p->evidence && !moat_match_ecosystem(os, p, buf, sizeof(buf))) {
+			first = first ? first : p;
+			n++;
+		}
+	}
+	if (!n)
+		return;
+	if (!os->id)
+		moat_warnings_add(&run->warnings, "os-unknown", first->layer_index, first->db_path,
+				  first->db_path ? strlen(first->db_path) : 0,
+				  "%zu %s packages but no os-release: their vulnerabilities were not "
+				  "matched", n, first->type);
+	else
+		moat_warnings_add(&run->warnings, "os-unsupported", first->layer_index, first->db_path,
+				  first->db_path ? strlen(first->db_path) : 0,
+				  "%zu %s packages of %s %s: no advisories for this distribution; their "
+				  "vulnerabilities were not matched", n, first->type, os->id,
+				  os->version_id ? os->version_id : "(no VERSION_ID)");
+	if (run->warnings.count > before)
+		run->warnings.items[before].layer_id = first->layer;
+}
 
 int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct moat_error *err)
 {
@@ -44,7 +79,11 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->res.warnings = &run->warnings;
 	if (!o->vulns)
 		return 0;
-	return scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err);
+	if ((r = scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err)) < 0)
+		return r;
+	if (run->res.vulns)
+		warn_unmatched_os(run);
+	return 0;
 }
 
 void scan_run_close(struct scan_run *run)

@@ -99,6 +99,18 @@ grep -qF "Warnings: 1" "$W/gate-big.out" || fail "hidden lodash: the table does 
 run_moat gate-big-strict scan --db "$W/vuln.db" --fail-on high --strict "docker-archive:$img/node-big.tar"
 [ "$RC" = 1 ] || fail "hidden lodash with --strict: $(describe_rc "$RC"), want 1"
 
+# OS packages the DB cannot be asked about are not a silent pass either.
+for c in "os-missing os-unknown" "os-other os-unsupported"; do
+    read -r name code <<<"$c"
+    run_moat "$name" scan --db "$W/vuln.db" --fail-on high --format json "docker-archive:$img/$name.tar"
+    [ "$RC" = 0 ] || { moat_err "$name"; fail "$name: $(describe_rc "$RC"), want 0 with a warning"; }
+    check_warning "$name" "$code" var/lib/dpkg/status no-such-package
+    grep -qF "warning: $code" "$W/$name.err" || fail "$name: no stderr line"
+    run_moat "$name-strict" scan --db "$W/vuln.db" --strict --format json "docker-archive:$img/$name.tar"
+    [ "$RC" = 1 ] || fail "$name --strict: $(describe_rc "$RC"), want 1"
+    note "$name: $code, exit 0; --strict exit 1"
+done
+
 # The other formats carry the warning too.
 schemas=$("$TOOLS/fetch-schemas" "$MOAT_CACHE/schemas") || fail "could not fetch the schemas"
 run_moat sarif scan --db "$W/vuln.db" --format sarif "docker-archive:$img/node-big.tar"
@@ -202,4 +214,4 @@ run_moat esc-err scan --format json "docker-archive:$img/esc-missing.tar"
 grep -qF 'config \x1b[2J\x1b[31mnope.json is not in the archive' "$W/esc-err.err" ||
     { moat_err esc-err; fail "esc: the error does not show the escaped config name"; }
 
-pass "${#cases[@]} warning paths + dropped, dir:, gate, sarif/junit/html, 4 messages, escaping"
+pass "${#cases[@]} lang warning paths + dropped, dir:, os-unknown/unsupported, gate, sarif/junit/html, 4 messages, escaping"

@@ -20,6 +20,9 @@ tests/integration/scan_warnings.sh): moat must say so in its report
   esc.tar             ESC sequences in the tag, os-release PRETTY_NAME, the
                       config User, history, a dpkg package name and version,
                       and the path of a broken package.json
+  os-missing.tar      a dpkg database (hostile-pkg 1.0-1) and no os-release: with a DB,
+                      its packages cannot be matched
+  os-other.tar        the same with ID=moatos: a distribution without advisories
   esc-missing.tar     manifest.json names a config "ESC[2JESC[31mnope.json" that is absent
   big-config.tar      the config JSON is 5 MiB (over the 4 MiB limit)
   big-manifest.tar    manifest.json is 5 MiB
@@ -138,6 +141,20 @@ def esc(out, work):
     hostile.rewrite_tar(out, {"manifest.json": mkimage.jdump(m)})
 
 
+def dpkg(status=hostile.STATUS):
+    return [("d", "var", None), ("d", "var/lib", None), ("d", "var/lib/dpkg", None),
+            ("f", "var/lib/dpkg/status", status)]
+
+
+def os_missing(out, work):
+    image(out, work, [hostile.tar_bytes(dpkg())])
+
+
+def os_other(out, work):
+    image(out, work, [hostile.tar_bytes([("d", "etc", None), ("f", "etc/os-release",
+                                          b'ID=moatos\nVERSION_ID="1"\n')] + dpkg())])
+
+
 def esc_missing(out, work):
     image(out, work, [hostile.tar_bytes(base())])
     m = hostile.manifest_of(out)
@@ -168,7 +185,7 @@ IMAGES = {
     "node-big.tar": node_big, "java-deep.tar": java_deep, "lock-deep.tar": lock_deep,
     "node-small.tar": node_small, "node-broken.tar": node_broken, "py-include.tar": py_include,
     "many-broken.tar": many_broken, "esc.tar": esc,
-    "esc-missing.tar": esc_missing, "big-config.tar": big_config,
+    "esc-missing.tar": esc_missing, "os-missing.tar": os_missing, "os-other.tar": os_other, "big-config.tar": big_config,
     "big-manifest.tar": big_manifest, "big-config.oci": big_config_oci,
 }
 
