@@ -18,7 +18,7 @@ static void warn_unmatched_os(struct scan_run *run)
 {
 	const struct moat_os *os = &run->cat.os;
 	const struct moat_pkg *first = NULL;
-	size_t n = 0, before = run->warnings.count;
+	size_t n = 0, before = run->warnings.count, path_len;
 	char buf[64];
 
 	for (size_t i = 0; i < run->cat.pkgs.count; i++) {
@@ -31,17 +31,17 @@ static void warn_unmatched_os(struct scan_run *run)
 	}
 	if (!n)
 		return;
+	path_len = first->db_path ? strlen(first->db_path) : 0;
 	if (!os->id)
 		moat_warnings_add(&run->warnings, "os-unknown", first->layer_index, first->db_path,
-				  first->db_path ? strlen(first->db_path) : 0,
-				  "%zu %s packages but no os-release: their vulnerabilities were not "
-				  "matched", n, first->type);
+				  path_len, "%zu %s packages but no os-release: their "
+				  "vulnerabilities were not matched", n, first->type);
 	else
-		moat_warnings_add(&run->warnings, "os-unsupported", first->layer_index, first->db_path,
-				  first->db_path ? strlen(first->db_path) : 0,
-				  "%zu %s packages of %s %s: no advisories for this distribution; their "
-				  "vulnerabilities were not matched", n, first->type, os->id,
-				  os->version_id ? os->version_id : "(no VERSION_ID)");
+		moat_warnings_add(&run->warnings, "os-unsupported", first->layer_index,
+				  first->db_path, path_len, "%zu %s packages of %s %s: no "
+				  "advisories for this distribution; their vulnerabilities were "
+				  "not matched", n, first->type, os->id,
+				  os->version_id ? os->version_id : "-");
 	if (run->warnings.count > before)
 		run->warnings.items[before].layer_id = first->layer;
 }
@@ -130,5 +130,6 @@ void scan_print_warnings(const char *cmd, const struct moat_warnings *w)
 			   it->path ? it->path : "", it->path ? ": " : "", it->message);
 	}
 	if (w && w->dropped)
-		fprintf(stderr, "moat %s: warning: %zu more warnings not listed\n", cmd, w->dropped);
+		fprintf(stderr, "moat %s: warning: %zu more warnings not listed\n", cmd,
+			w->dropped);
 }

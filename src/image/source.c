@@ -52,12 +52,13 @@ static int read_small(struct oci_dir *od, const char *path, uint64_t max, const 
 				      od->what, path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return moat_error_set(err, MOAT_E_FORMAT, "%s: %s: not a regular file", od->what, path);
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: %s: not a regular file", od->what,
+				      path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes, over the %llu-byte limit "
-				      "for manifests and configs", od->what, path,
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes, over the %llu-byte "
+				      "limit for manifests and configs", od->what, path,
 				      (unsigned long long)st.st_size, (unsigned long long)max);
 	}
 	data = moat_arena_alloc(od->img->arena, (size_t)st.st_size + 1);

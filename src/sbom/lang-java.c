@@ -294,9 +294,11 @@ static int read_nested(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const
 	r = moat_zip_extract(zip, i, NESTED_MAX, &buf, jc->err);
 	if (r == 0)
 		r = read_archive(jc, buf.data, buf.len, inner, depth + 1);
-	else if (r != -ENOMEM)
-		r = (moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s: %s", where,
-			       jc->err->msg), 0);
+	else if (r != -ENOMEM) {
+		moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s: %s", where,
+			       jc->err->msg);
+		r = 0;
+	}
 	moat_buf_release(&buf);
 	return r;
 }

@@ -134,7 +134,8 @@ static int from_metadata(struct moat_lang *lang, const struct moat_file_visit *f
 			version = moat_slice_trim(line);
 	}
 	if (!name.len || !version.len) {
-		moat_lang_warn(lang, file, "lang-file-malformed", "no Name or Version in the metadata");
+		moat_lang_warn(lang, file, "lang-file-malformed",
+			       "no Name or Version in the metadata");
 		return 0;
 	}
 	return add_pypi(lang, file, name, version, "installed", err);
@@ -158,7 +159,8 @@ static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
 	r = i < 0 ? 1 : moat_zip_extract(zip, (size_t)i, METADATA_MAX, &info, err);
 	/* a bad egg is a warning; only running out of memory stops the scan */
 	if (r == 1)
-		moat_lang_warn(lang, file, "lang-file-malformed", "no EGG-INFO/PKG-INFO in the egg");
+		moat_lang_warn(lang, file, "lang-file-malformed",
+			       "no EGG-INFO/PKG-INFO in the egg");
 	else if (r < 0 && r != -ENOMEM)
 		moat_lang_warn(lang, file, moat_lang_code(err->code), "%s", err->msg);
 	r = r == -ENOMEM ? r : r == 0 ? from_metadata(lang, file,
