@@ -377,6 +377,12 @@ static int finish_docker(struct archive *ar, struct rec *mrec, const char *want_
 				   want_ref ? "no image with that tag" : "no Config/Layers entry");
 		goto out;
 	}
+	/* `docker save a b` writes both: the first is scanned, the rest must not
+	 * pass unseen. */
+	if (!want_ref && json_array_size(manifest) > 1)
+		moat_warnings_add(&img->warnings, "archive-images-skipped", -1, "manifest.json", 13,
+				  "the archive holds %zu images; only the first was scanned",
+				  json_array_size(manifest));
 	n = json_array_size(paths);
 	if (n > img->limits.layers) {
 		r = moat_error_set(err, MOAT_E_LIMIT, "%s: manifest.json lists %zu layers, more than "

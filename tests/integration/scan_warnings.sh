@@ -79,6 +79,14 @@ run_moat many-strict scan --strict --format json "docker-archive:$img/many-broke
 [ "$RC" = 1 ] || fail "many-broken --strict: $(describe_rc "$RC"), want 1"
 grep -qF -- "--strict: 1001 warnings" "$W/many-strict.err" || fail "many-broken --strict: count is not 1001"
 
+# An archive of two images: the second is not scanned, and the report says so.
+run_moat two scan --format json "docker-archive:$img/two-images.tar"
+[ "$RC" = 0 ] || { moat_err two; fail "two-images: $(describe_rc "$RC")"; }
+$PY -c 'import json,sys; w=json.load(open(sys.argv[1]))["warnings"]; assert [(x["code"], x["path"], x["layer"]) for x in w] == [("archive-images-skipped", "manifest.json", None)], w' \
+    "$W/two.out" || fail "two-images: the skipped image is not reported"
+run_moat two-tag scan --strict --format json "docker-archive:$img/two-images.tar"
+[ "$RC" = 1 ] || fail "two-images --strict: $(describe_rc "$RC"), want 1"
+
 # The finding hides behind the limit: a DB with one lodash advisory.
 mkdir -p "$W/osv"
 cat >"$W/osv/GHSA-35jh-r3h4-6jhm.json" <<'EOF'

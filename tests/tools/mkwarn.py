@@ -23,6 +23,7 @@ tests/integration/scan_warnings.sh): moat must say so in its report
   os-missing.tar      a dpkg database (hostile-pkg 1.0-1) and no os-release: with a DB,
                       its packages cannot be matched
   os-other.tar        the same with ID=moatos: a distribution without advisories
+  two-images.tar      manifest.json lists two images (as `docker save a b` writes)
   esc-missing.tar     manifest.json names a config "ESC[2JESC[31mnope.json" that is absent
   big-config.tar      the config JSON is 5 MiB (over the 4 MiB limit)
   big-manifest.tar    manifest.json is 5 MiB
@@ -155,6 +156,13 @@ def os_other(out, work):
                                           b'ID=moatos\nVERSION_ID="1"\n')] + dpkg())])
 
 
+def two_images(out, work):
+    image(out, work, [hostile.tar_bytes(base())])
+    m = hostile.manifest_of(out)
+    second = dict(m[0], RepoTags=["moat-test/warn:2"])
+    hostile.rewrite_tar(out, {"manifest.json": mkimage.jdump(m + [second])})
+
+
 def esc_missing(out, work):
     image(out, work, [hostile.tar_bytes(base())])
     m = hostile.manifest_of(out)
@@ -185,7 +193,8 @@ IMAGES = {
     "node-big.tar": node_big, "java-deep.tar": java_deep, "lock-deep.tar": lock_deep,
     "node-small.tar": node_small, "node-broken.tar": node_broken, "py-include.tar": py_include,
     "many-broken.tar": many_broken, "esc.tar": esc,
-    "esc-missing.tar": esc_missing, "os-missing.tar": os_missing, "os-other.tar": os_other, "big-config.tar": big_config,
+    "esc-missing.tar": esc_missing, "os-missing.tar": os_missing, "os-other.tar": os_other,
+    "two-images.tar": two_images, "big-config.tar": big_config,
     "big-manifest.tar": big_manifest, "big-config.oci": big_config_oci,
 }
 
