@@ -327,8 +327,15 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++) {
 		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
 
-		if (!e->name_safe || e->is_dir || !is_archive_name(e->name))
+		if (e->is_dir || !is_archive_name(e->name))
 			continue;
+		if (!e->name_safe) {
+			/* A class loader may still open it: say it was not read. */
+			moat_lang_warn(jc->lang, jc->file, "lang-entry-unsafe-name",
+				       "%s!/%.*s: archive entry with an unsafe name; not read",
+				       where, (int)e->name.len, (const char *)e->name.ptr);
+			continue;
+		}
 		if (depth + 1 >= MOAT_LIMIT_ZIP_DEPTH) {
 			moat_lang_warn(jc->lang, jc->file, "lang-nesting-too-deep",
 				       "%s!/%.*s: nested deeper than %u archives; not read",

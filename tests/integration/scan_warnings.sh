@@ -44,6 +44,7 @@ PY
 cases=(
     "node-big lang-file-too-large node_modules/lodash/package.json lodash"
     "java-deep lang-nesting-too-deep app/app.jar org.apache.logging.log4j:log4j-core"
+    "java-unsafe lang-entry-unsafe-name app/app.jar org.apache.logging.log4j:log4j-core"
     "lock-deep lang-nesting-too-deep app/package-lock.json minimist"
     "node-broken lang-file-malformed node_modules/x/package.json x"
     "py-include lang-include-not-followed app/requirements.txt urllib3"

@@ -11,6 +11,7 @@ tests/integration/scan_warnings.sh): moat must say so in its report
                       over the 4 MiB manifest limit
   java-deep.tar       app/app.jar with jars nested 5 deep; log4j-core 2.14.1
                       is in the innermost one, past the nesting limit (4)
+  java-unsafe.tar     app/app.jar holds log4j-core 2.14.1 as BOOT-INF/lib/../lib/x.jar
   lock-deep.tar       app/package-lock.json (v1) whose dependencies nest 70
                       deep; minimist 1.2.5 is the deepest
   node-small.tar      the same lodash 4.17.20 in a small package.json (the control)
@@ -92,6 +93,14 @@ def java_deep(out, work):
         inner = jar([("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
                      (f"lib/level{4 - i}.jar", inner)])
     image(out, work, [hostile.tar_bytes(base() + [("f", "app/app.jar", inner)])])
+
+
+def java_unsafe(out, work):
+    inner = jar([("META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties",
+                  b"groupId=org.apache.logging.log4j\nartifactId=log4j-core\nversion=2.14.1\n")])
+    outer = jar([("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+                 ("BOOT-INF/lib/../lib/log4j-core-2.14.1.jar", inner)])
+    image(out, work, [hostile.tar_bytes(base() + [("f", "app/app.jar", outer)])])
 
 
 def lock_deep(out, work):
@@ -190,7 +199,7 @@ def big_config_oci(out, work):
 
 
 IMAGES = {
-    "node-big.tar": node_big, "java-deep.tar": java_deep, "lock-deep.tar": lock_deep,
+    "node-big.tar": node_big, "java-deep.tar": java_deep, "java-unsafe.tar": java_unsafe, "lock-deep.tar": lock_deep,
     "node-small.tar": node_small, "node-broken.tar": node_broken, "py-include.tar": py_include,
     "many-broken.tar": many_broken, "esc.tar": esc,
     "esc-missing.tar": esc_missing, "os-missing.tar": os_missing, "os-other.tar": os_other,
