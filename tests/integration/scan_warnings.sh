@@ -64,6 +64,13 @@ for c in "${cases[@]}"; do
     note "$name: $code, exit 0; --strict exit 1"
 done
 
+# moat sbom: the SBOM cannot carry warnings, so stderr does, and --strict fails.
+run_moat sbom sbom "docker-archive:$img/node-big.tar"
+[ "$RC" = 0 ] && grep -qF "moat sbom: warning: lang-file-too-large" "$W/sbom.err" ||
+    { moat_err sbom; fail "moat sbom: $(describe_rc "$RC") and no warning on stderr"; }
+run_moat sbom-strict sbom --strict "docker-archive:$img/node-big.tar"
+[ "$RC" = 1 ] || fail "moat sbom --strict: $(describe_rc "$RC"), want 1"
+
 # The control: a clean image has no warnings, and --strict passes it.
 run_moat small scan --strict --format json "docker-archive:$img/node-small.tar"
 [ "$RC" = 0 ] || { moat_err small; fail "clean image with --strict: $(describe_rc "$RC"), want 0"; }
