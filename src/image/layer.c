@@ -425,6 +425,21 @@ void image_error_where(struct moat_error *err, const char *what, const char *ent
 		moat_error_prefix(err, "%s: ", what);
 }
 
+int image_capture_check(const struct moat_limits *lim, uint64_t used, uint64_t size,
+			struct moat_error *err)
+{
+	if (size > lim->capture_bytes)
+		return moat_error_set(err, MOAT_E_LIMIT, "%llu bytes, over the %llu-byte limit for "
+				      "one package database", (unsigned long long)size,
+				      (unsigned long long)lim->capture_bytes);
+	if (size > lim->capture_total - used)
+		return moat_error_set(err, MOAT_E_LIMIT, "%llu bytes, past the %llu-byte limit for "
+				      "all package databases of a scan (%llu used)",
+				      (unsigned long long)size, (unsigned long long)lim->capture_total,
+				      (unsigned long long)used);
+	return 0;
+}
+
 /* Read the current entry into the arena if the analyzers want it. */
 static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 		   const struct moat_layer_ctx *ctx, struct moat_fs_layer *out,
@@ -437,10 +452,8 @@ static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 	if (e->type != MOAT_TAR_FILE || !ctx->want_content ||
 	    !ctx->want_content(ctx->want_ctx, e->path, e->path_len))
 		return 0;
-	if (e->size > ctx->limits->capture_bytes ||
-	    e->size > ctx->limits->capture_total - *ctx->captured_total)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes is over the capture limit",
-				      ctx->what, e->path, (unsigned long long)e->size);
+	if (image_capture_check(ctx->limits, *ctx->captured_total, e->size, err) < 0)
+		return moat_error_prefix(err, "%s: %s: ", ctx->what, e->path);
 	data = moat_arena_alloc(ctx->arena, (size_t)e->size + 1);
 	if (!data)
 		return moat_error_set(err, MOAT_E_LIMIT, "%s: out of scan memory", ctx->what);

@@ -48,6 +48,10 @@ int moat_layer_read(struct moat_reader *blob, const struct moat_layer_ctx *ctx,
 
 /* True if the first bytes look like a layer: gzip, zstd or a ustar header. */
 bool moat_layer_sniff(const uint8_t *head, size_t len);
+/* Can size more bytes be read into memory for the catalogers, with used
+ * already read? 0, or MOAT_E_LIMIT with a message naming the limit. */
+int image_capture_check(const struct moat_limits *lim, uint64_t used, uint64_t size,
+			struct moat_error *err);
 /* Make err name where it happened: prefix "what: entry: " (entry may be NULL)
  * unless the message already names what. A stream that ends inside an
  * entry's data is noticed only when the reader skips past it, so the entry

@@ -67,8 +67,8 @@ static int capture(struct walk *w, int dirfd, const char *name, const struct moa
 
 	if (!img->opts->want_content || !img->opts->want_content(img->opts->want_ctx, e->path, e->path_len))
 		return 0;
-	if (e->size > img->limits.capture_bytes || e->size > img->limits.capture_total - img->captured_total)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s/%s: over the capture limit", w->root, e->path);
+	if (image_capture_check(&img->limits, img->captured_total, e->size, err) < 0)
+		return moat_error_prefix(err, "%s/%s: ", w->root, e->path);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return moat_error_set(err, -errno, "%s/%s: %s", w->root, e->path, strerror(errno));

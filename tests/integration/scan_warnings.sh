@@ -185,6 +185,11 @@ for t in "docker-archive:$img/big-config.tar" "docker-archive:$img/big-manifest.
     ! grep -qiE "not in the archive|missing|not an image archive" "$W/big.err" ||
         { moat_err big; fail "$t: the message says missing for a file over the limit"; }
 done
+# A package database over the capture limit fails the scan and says which limit.
+run_moat status scan --format json "docker-archive:$img/big-status.tar"
+[ "$RC" = 2 ] || { moat_err status; fail "big-status: $(describe_rc "$RC"), want 2"; }
+grep -qE "layer.tar: var/lib/dpkg/status: 314572800 bytes, over the 268435456-byte limit for one package database" \
+    "$W/status.err" || { moat_err status; fail "big-status: the message does not name the file and the limit"; }
 # "unexpected end of data" names the layer and the entry it cut.
 $PY - "$W/trunc.tar" "$W" "$TOOLS" <<'PY' || fail "could not build the truncated layer"
 import sys
@@ -230,4 +235,4 @@ run_moat esc-err scan --format json "docker-archive:$img/esc-missing.tar"
 grep -qF 'config \x1b[2J\x1b[31mnope.json is not in the archive' "$W/esc-err.err" ||
     { moat_err esc-err; fail "esc: the error does not show the escaped config name"; }
 
-pass "${#cases[@]} lang warning paths + dropped, dir:, os-unknown/unsupported, gate, sarif/junit/html, 4 messages, escaping"
+pass "${#cases[@]} lang warning paths + dropped, dir:, os-unknown/unsupported, gate, sarif/junit/html, 5 messages, escaping"

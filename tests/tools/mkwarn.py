@@ -28,6 +28,8 @@ tests/integration/scan_warnings.sh): moat must say so in its report
   esc-missing.tar     manifest.json names a config "ESC[2JESC[31mnope.json" that is absent
   big-config.tar      the config JSON is 5 MiB (over the 4 MiB limit)
   big-manifest.tar    manifest.json is 5 MiB
+  big-status.tar      a layer whose var/lib/dpkg/status header says 300 MiB (over the
+                      256 MiB capture limit); the data is not there
   big-config.oci      OCI layout whose config descriptor claims 300 bytes
                       while the blob has 5 MiB
 """
@@ -179,6 +181,12 @@ def esc_missing(out, work):
     hostile.rewrite_tar(out, {"manifest.json": mkimage.jdump(m)})
 
 
+def big_status(out, work):
+    ti = tarfile.TarInfo("var/lib/dpkg/status")
+    ti.size, ti.mtime, ti.mode = 300 << 20, 1704067200, 0o644
+    image(out, work, [ti.tobuf(tarfile.GNU_FORMAT)])    # the header alone: the data never comes
+
+
 def big_config(out, work):
     image(out, work, [hostile.tar_bytes(base())], config={"Labels": {"pad": "x" * BIG}})
 
@@ -203,7 +211,7 @@ IMAGES = {
     "node-small.tar": node_small, "node-broken.tar": node_broken, "py-include.tar": py_include,
     "many-broken.tar": many_broken, "esc.tar": esc,
     "esc-missing.tar": esc_missing, "os-missing.tar": os_missing, "os-other.tar": os_other,
-    "two-images.tar": two_images, "big-config.tar": big_config,
+    "two-images.tar": two_images, "big-config.tar": big_config, "big-status.tar": big_status,
     "big-manifest.tar": big_manifest, "big-config.oci": big_config_oci,
 }
 
