@@ -386,18 +386,18 @@ static int fill_entry(struct moat_tar *tar, struct header *h, struct moat_tar_en
 		return entry_error(tar, MOAT_E_FORMAT, "negative size", err);
 	tar->data_left = (uint64_t)h->size;
 	tar->pad_left = padding((uint64_t)h->size);
-	if (h->type != MOAT_TAR_FILE && !header_only(h->type))
-		return entry_error(tar, MOAT_E_UNSUPPORTED,
-				   "entry type not unpacked by container engines", err);
 	r = moat_tar_clean((const char *)tar->raw.data, tar->raw.len, &tar->path, &dot, err);
 	if (r < 0)
 		return moat_error_prefix(err, "%s: entry %llu: ", tar->what,
 					 (unsigned long long)tar->entries);
-	if (tar->path.len == 0) {
-		if (dot || h->type == MOAT_TAR_DIR)
-			return 0; /* the root itself: Docker merges or skips it */
+	/* Docker skips "." before it looks at the type. */
+	if (tar->path.len == 0 && (dot || h->type == MOAT_TAR_DIR))
+		return 0;
+	if (h->type != MOAT_TAR_FILE && !header_only(h->type))
+		return entry_error(tar, MOAT_E_UNSUPPORTED,
+				   "entry type not unpacked by container engines", err);
+	if (tar->path.len == 0)
 		return entry_error(tar, MOAT_E_FORMAT, "a non-directory at the root", err);
-	}
 	memset(e, 0, sizeof(*e));
 	e->type = h->type;
 	if ((h->type == MOAT_TAR_SYMLINK || h->type == MOAT_TAR_HARDLINK) &&
