@@ -272,10 +272,6 @@ static void test_vulndb__damaged(void)
 	copy[104 + 24 * 3 + 15] = 0x10; /* fourth section's offset += 2^60 */
 	CHECK_INT(moat_vulndb_open_mem(copy, good.len, "offset.db", false, &db, &err), MOAT_E_FORMAT);
 	CHECK(strstr(err.msg, "offset.db") && strstr(err.msg, "section entries"));
-	/* a flipped body bit: caught by the checksum, harmless without it */
-	memcpy(copy, good.data, good.len);
-	copy[good.len - 5] ^= 0x40;
-	CHECK_INT(moat_vulndb_open_mem(copy, good.len, "flip.db", true, &db, &err), MOAT_E_VERIFY);
 	/* an entry pointing at vuln 0xffffffff: the walk stops with an error naming "entries" */
 	memcpy(copy, good.data, good.len);
 	{
@@ -324,6 +320,7 @@ static int open_verified(const uint8_t *p, size_t len, struct moat_error *err)
 static void test_vulndb__verify(void)
 {
 	struct moat_buf good;
+	struct moat_vulndb *db = NULL;
 	struct moat_error err = { 0 };
 	size_t n_verify = 0;
 	uint8_t *copy;
@@ -362,10 +359,8 @@ static void test_vulndb__verify(void)
 	copy[16] ^= 0x80;
 	/* Truncated (at every length past the header) and appended to: the file
 	 * size in the header no longer matches. */
-	for (size_t n = 512; n < good.len; n += 3) {
-		r = open_verified(copy, n, &err);
-		CHECK_INT(r, MOAT_E_TRUNCATED);
-	}
+	for (size_t n = 512; n < good.len; n += 3)
+		CHECK_INT(open_verified(copy, n, &err), MOAT_E_TRUNCATED);
 	CHECK(strstr(err.msg, "edited.db: file is") != NULL);
 	memset(copy + good.len, 0, 8);
 	CHECK_INT(open_verified(copy, good.len + 8, &err), MOAT_E_TRUNCATED);
@@ -381,12 +376,8 @@ static void test_vulndb__verify(void)
 	 * opens: the structural checks alone do not see a changed record. */
 	memcpy(copy, good.data, good.len);
 	copy[good.len - 5] ^= 0x40;
-	{
-		struct moat_vulndb *db = NULL;
-
-		CHECK_INT(moat_vulndb_open_mem(copy, good.len, "fuzz.db", false, &db, &err), 0);
-		moat_vulndb_close(db);
-	}
+	CHECK_INT(moat_vulndb_open_mem(copy, good.len, "fuzz.db", false, &db, &err), 0);
+	moat_vulndb_close(db);
 	free(copy);
 	moat_buf_release(&good);
 }
