@@ -4,7 +4,7 @@
 # exits 1) and a DB built from the real tracker, KEV and NVD feeds:
 #  1. One byte changed in the middle of each section, one in the header's
 #     build time, the file truncated, appended to, of format version 1, not a
-#     DB, a directory, missing: each `moat scan --db` exits 2 naming the DB
+#     DB, a directory, a FIFO, missing: each `moat scan --db` exits 2 naming the DB
 #     and what is wrong, with a gate and without; no report is written.
 #  2. Each gate (--fail-on, --fail-on-fixable, --fail-on-risk, --policy)
 #     with no DB at the default path ($MOAT_DB) exits 2 naming that path;
@@ -104,6 +104,8 @@ head -c 4096 /dev/urandom >"$W/random.db"
 expect_refused random "$W/random.db" "not a moat vulnerability DB"
 mkdir -p "$W/dir.db"
 expect_refused directory "$W/dir.db" "not a regular file"
+mkfifo "$W/fifo.db"   # refused at once, not waited on
+expect_refused fifo "$W/fifo.db" "not a regular file"
 expect_refused missing "$W/missing.db" "No such file or directory"
 if [ "$(id -u)" != 0 ]; then
     cp "$W/good.db" "$W/unreadable.db"; chmod 000 "$W/unreadable.db"
