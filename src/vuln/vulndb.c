@@ -188,11 +188,12 @@ int vdb_checksum(const uint8_t *p, size_t len, char out[MOAT_DIGEST_STR_MAX])
 }
 
 /* The stored checksum as a digest string; with check, also hash the file
- * (~1.5 GB/s with SHA-NI: 4 ms for the 4.6 MB DB of all test feeds, under 1 %
- * of a scan; docs/internals/vulndb-format.md) and refuse any difference.
+ * (SHA-NI: 7-8 ms CPU for the 4.6 MB DB of all test feeds, ~1.3 % of a scan
+ * of the Debian sample; docs/internals/vulndb-format.md) and refuse any
+ * difference.
  * Runs before the section table is read, so an edited byte anywhere is
  * reported as what it is, not as whichever record it broke.
- * NEEDSWORK: linear in the file size; past ~40 MB this is over 5 % of a
+ * NEEDSWORK: linear in the file size; past 20-40 MB this is over 5 % of a
  * small scan. Then: per-chunk digests checked on first touch, with a sticky
  * error on the handle that scan checks before it reports. */
 static int verify(struct moat_vulndb *db, bool check, struct moat_error *err)
