@@ -112,6 +112,7 @@ struct attrib {
 	const char *db_path;
 	size_t first;
 	struct catalog_versions prev;    /* the previous version of the database */
+	struct moat_slice prev_content;  /* its bytes (captured, live as long as the fs) */
 	struct moat_hmap run_start;      /* key -> int*: layer where its current run began */
 	struct moat_hmap final_keys;     /* keys present at the end */
 	catalog_parse_versions_fn parse;
@@ -187,6 +188,13 @@ static int on_db_event(void *vctx, const char *path, const struct moat_fs_event 
 	int r = 0;
 
 	(void)path;
+	/* A layer that rewrites the database unchanged changes no version: skip the parse
+	 * and the per-package pass, so N identical rewrites cost N compares. */
+	if (ev->kind != MOAT_FS_REMOVED && ev->st.has_content && a->prev_content.ptr &&
+	    moat_slice_eq(ev->content, a->prev_content))
+		return 0;
+	a->prev_content = ev->kind != MOAT_FS_REMOVED && ev->st.has_content ? ev->content
+									     : (struct moat_slice){ 0 };
 	moat_hmap_init(&vers.map);
 	vers.scratch = moat_arena_open(0);
 	if (!vers.scratch)

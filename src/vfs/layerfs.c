@@ -341,6 +341,12 @@ static int apply_entry(struct layerfs *lfs, struct lentry *e, int layer, struct 
 
 	if (!n)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
+	/* The same layer again (a blob listed twice): the path is written again but nothing
+	 * changes, so no event; only the layer that last wrote it moves up. */
+	if (n->cur == e) {
+		n->cur_layer = layer;
+		return 0;
+	}
 	if (e->type == MOAT_TAR_HARDLINK && (r = link_hardlink(lfs, e, err)) < 0)
 		return r;
 	/* A non-directory replacing a directory hides everything below it. */
@@ -400,6 +406,11 @@ int moat_fs_builder_finish(struct moat_fs_builder *builder, struct moat_fs_layer
 	int r;
 
 	for (size_t i = 0; i < n_layers; i++) {
+		/* A run of one layer repeated: applying it again is idempotent, so only the
+		 * first and the last of the run are applied (the last sets cur_layer). */
+		if (i > 0 && i + 1 < n_layers && layers[i] == layers[i - 1] &&
+		    layers[i] == layers[i + 1])
+			continue;
 		r = merge_layer(lfs, layers[i], (int)i, err);
 		if (r < 0)
 			return moat_error_prefix(err, "layer %zu: ", i + 1);
