@@ -103,6 +103,7 @@ void moat_limits_default(struct moat_limits *limits)
 		.json_depth = MOAT_LIMIT_JSON_DEPTH,
 		.packages = MOAT_LIMIT_PACKAGES,
 		.arena_bytes = MOAT_LIMIT_ARENA_BYTES,
+		.merge_entries = MOAT_LIMIT_MERGE_ENTRIES,
 	};
 }
 
@@ -124,5 +125,6 @@ void moat_limits_fill(struct moat_limits *limits)
 	FILL(json_depth);
 	FILL(packages);
 	FILL(arena_bytes);
+	FILL(merge_entries);
 #undef FILL
 }

@@ -430,17 +430,51 @@ static void pipe_close(struct pipe *p)
 		moat_sha256_release(&p->tar_sha);
 }
 
+/* Captures with one fingerprint; equal contents are confirmed with memcmp. */
+struct kept {
+	const uint8_t *data;
+	uint64_t size;
+	struct kept *next;
+};
+
+/* A fingerprint of a captured file: its size and a word-at-a-time multiply-xor hash
+ * (moat_hash_bytes goes a byte at a time, which showed up on a thousand databases). */
+static void fingerprint(const uint8_t *p, uint64_t len, uint64_t ret_fp[2])
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	uint64_t w;
+	uint64_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	ret_fp[0] = h;
+	ret_fp[1] = len;
+}
+
 /* The arena copy of data: an equal earlier capture, or a new copy. */
 static int keep_capture(const struct moat_layer_ctx *ctx, const uint8_t *data, uint64_t size,
 			const uint8_t **ret_data, struct moat_error *err)
 {
+	uint64_t fp[2];
+	struct kept *head = NULL;
+	struct kept *k;
 	uint8_t *copy;
-	const uint8_t *seen = ctx->captured ? moat_hmap_get(ctx->captured, (const char *)data,
-							     (size_t)size) : NULL;
+	void *key;
 
-	if (seen) {
-		*ret_data = seen;
-		return 0;
+	if (ctx->captured) {
+		fingerprint(data, size, fp);
+		head = moat_hmap_get(ctx->captured, (const char *)fp, sizeof(fp));
+		for (k = head; k; k = k->next) {
+			if (k->size == size && !memcmp(k->data, data, (size_t)size)) {
+				*ret_data = k->data;
+				return 0;
+			}
+		}
 	}
 	copy = moat_arena_alloc(ctx->arena, (size_t)size + 1);
 	if (!copy)
@@ -448,9 +482,18 @@ static int keep_capture(const struct moat_layer_ctx *ctx, const uint8_t *data, u
 	memcpy(copy, data, (size_t)size);
 	copy[size] = '\0'; /* text parsers may rely on a terminator; length rules */
 	*ctx->captured_total += size;
-	if (ctx->captured && moat_hmap_put(ctx->captured, (const char *)copy, (size_t)size, copy) < 0)
-		return moat_error_set(err, -ENOMEM, "%s: out of memory", ctx->what);
 	*ret_data = copy;
+	if (!ctx->captured)
+		return 0;
+	k = moat_arena_new0(ctx->arena, struct kept);
+	key = head ? NULL : moat_arena_memdup(ctx->arena, fp, sizeof(fp));
+	if (!k || (!head && !key))
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: out of scan memory", ctx->what);
+	*k = (struct kept){ copy, size, head ? head->next : NULL };
+	if (head)
+		head->next = k; /* the table keeps pointing at head */
+	else if (moat_hmap_put(ctx->captured, key, sizeof(fp), k) < 0)
+		return moat_error_set(err, -ENOMEM, "%s: out of memory", ctx->what);
 	return 0;
 }
 

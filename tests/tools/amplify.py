@@ -20,7 +20,13 @@ and memory (issue 9, "Bounded work on hostile input"). Writes:
   same.oci         N distinct layers (a marker file each) that all rewrite
                    status with the same P packages: every package is from
                    layer 0
+  alternate.oci    a layer of 20000 empty files and a one-file layer bumping
+                   pkg-0, alternating N times: nothing to collapse, the big
+                   layer is applied N/2 times (10M entries)
+  overmerge.oci    the same with 70000 files: past the merge limit (32M
+                   entries), so a scanner must refuse it (exit 2) quickly
   expect.json      {"IMAGE": {"layers": N, "packages": {"TYPE:NAME": [version, layer]}}}
+                   or {"IMAGE": {"error": "text stderr must contain"}}
 
 Defaults: N=1000, P=300.
 """
@@ -90,6 +96,13 @@ def base_layer(p):
               ("usr/lib/python3/dist-packages", None), (f"{DIST_INFO}", None),
               (f"{DIST_INFO}/METADATA", b"Metadata-Version: 2.1\nName: amp-py\nVersion: 1.0\n\n")]
     return tar_bytes(files)
+
+
+def alt_layer(files):
+    return tar_bytes(DIRS + [("etc/os-release", OS_RELEASE),
+                             ("var/lib/dpkg/status", status({"pkg-0": "1.0"})),
+                             ("usr", None), ("usr/share", None)] +
+                     [(f"usr/share/e{k:06d}", b"") for k in range(files)])
 
 
 def config(diff_ids):
@@ -168,8 +181,18 @@ def build(out, n, p):
         blobs.append(tar_bytes([("var/lib/dpkg/status", same), (f"marker-{i}", b"%d\n" % i)]))
     oci_layout(os.path.join(out, "same.oci"), blobs, list(range(n)))
     expect["same.oci"] = {f"deb:pkg-{k}": ["1.0", 0] for k in range(p)}
+    # alternate: a layer of 20k files and a one-file layer, alternating: the big
+    # one is applied at every other position (no run to collapse)
+    alt = [alt_layer(20000), tar_bytes([("var/lib/dpkg/status", status({"pkg-0": "2.0"}))])]
+    oci_layout(os.path.join(out, "alternate.oci"), alt, [i % 2 for i in range(n)])
+    expect["alternate.oci"] = {"deb:pkg-0": ["2.0" if n % 2 == 0 else "1.0", n - 1]}
+    # overmerge: the same with 70k files, past the merge limit (32M entries)
+    alt[0] = alt_layer(70000)
+    oci_layout(os.path.join(out, "overmerge.oci"), alt, [i % 2 for i in range(n)])
+    expect["overmerge.oci"] = {"error": "merging the layers would apply more than"}
     with open(os.path.join(out, "expect.json"), "w") as f:
-        json.dump({k: {"layers": n, "packages": v} for k, v in expect.items()}, f, sort_keys=True)
+        json.dump({k: v if "error" in v else {"layers": n, "packages": v}
+                   for k, v in expect.items()}, f, sort_keys=True)
 
 
 def check(outdir, image, report):
