@@ -50,6 +50,11 @@
  * merge under 2M; a 30k-file layer listed 1000 times merges 30M, ~0.5 s.
  * Ceiling 1G. */
 #define MOAT_LIMIT_MERGE_ENTRIES (32u << 20)
+/* Path events (added, changed, removed in a layer) the merge records, ~32
+ * bytes each: a layer whose own whiteouts cover its files removes and re-adds
+ * them at every position it is listed at. Real images record under 1M.
+ * Ceiling 256M. */
+#define MOAT_LIMIT_HISTORY_EVENTS (4u << 20)
 
 struct moat_limits {
 	uint64_t json_bytes;
@@ -65,6 +70,7 @@ struct moat_limits {
 	uint32_t packages;
 	uint64_t arena_bytes;
 	uint64_t merge_entries;
+	uint64_t history_events;
 };
 
 /* Fill with the defaults above. */

@@ -70,6 +70,7 @@ struct layerfs {
 	struct moat_hmap paths;  /* path -> struct node */
 	struct node root;
 	struct lentry root_entry;
+	uint64_t events;         /* recorded so far, against limits->history_events */
 };
 
 struct moat_fs_builder {
@@ -224,6 +225,7 @@ static int add_event(struct layerfs *lfs, struct node *n, int layer, enum moat_f
 
 	if (!ev)
 		return MOAT_E_LIMIT;
+	lfs->events++;
 	ev->layer = layer;
 	ev->kind = kind;
 	ev->entry = entry;
@@ -429,6 +431,12 @@ int moat_fs_builder_finish(struct moat_fs_builder *builder, struct moat_fs_layer
 		r = merge_layer(lfs, layers[i], (int)i, err);
 		if (r < 0)
 			return moat_error_prefix(err, "layer %zu: ", i + 1);
+		/* Checked per layer: one layer adds at most a few events per entry. */
+		if (lfs->events > builder->limits->history_events)
+			return moat_error_set(err, MOAT_E_LIMIT, "layer %zu: the merge recorded more "
+					      "than %llu path events (a layer listed at many "
+					      "positions whose whiteouts cover its own files?)", i + 1,
+					      (unsigned long long)builder->limits->history_events);
 	}
 	lfs->fs.ops = &layerfs_ops;
 	lfs->fs.impl = lfs;

@@ -25,6 +25,9 @@ and memory (issue 9, "Bounded work on hostile input"). Writes:
                    layer is applied N/2 times (10M entries)
   overmerge.oci    the same with 70000 files: past the merge limit (32M
                    entries), so a scanner must refuse it (exit 2) quickly
+  selfwhiteout.oci alternate.oci with usr/.wh..wh..opq in the big layer: each
+                   position removes and re-adds its 20k files, past the
+                   history limit (4M events): exit 2
   expect.json      {"IMAGE": {"layers": N, "packages": {"TYPE:NAME": [version, layer]}}}
                    or {"IMAGE": {"error": "text stderr must contain"}}
 
@@ -98,10 +101,11 @@ def base_layer(p):
     return tar_bytes(files)
 
 
-def alt_layer(files):
+def alt_layer(files, opaque=False):
     return tar_bytes(DIRS + [("etc/os-release", OS_RELEASE),
                              ("var/lib/dpkg/status", status({"pkg-0": "1.0"})),
                              ("usr", None), ("usr/share", None)] +
+                     ([("usr/.wh..wh..opq", b"")] if opaque else []) +
                      [(f"usr/share/e{k:06d}", b"") for k in range(files)])
 
 
@@ -190,6 +194,11 @@ def build(out, n, p):
     alt[0] = alt_layer(70000)
     oci_layout(os.path.join(out, "overmerge.oci"), alt, [i % 2 for i in range(n)])
     expect["overmerge.oci"] = {"error": "merging the layers would apply more than"}
+    # selfwhiteout: the big layer's opaque marker covers its own files, so each
+    # position removes and re-adds all of them (two events per file)
+    alt[0] = alt_layer(20000, opaque=True)
+    oci_layout(os.path.join(out, "selfwhiteout.oci"), alt, [i % 2 for i in range(n)])
+    expect["selfwhiteout.oci"] = {"error": "the merge recorded more than"}
     with open(os.path.join(out, "expect.json"), "w") as f:
         json.dump({k: v if "error" in v else {"layers": n, "packages": v}
                    for k, v in expect.items()}, f, sort_keys=True)
