@@ -25,6 +25,9 @@ and memory (issue 9, "Bounded work on hostile input"). Writes:
                    layer is applied N/2 times (10M entries)
   overmerge.oci    the same with 70000 files: past the merge limit (32M
                    entries), so a scanner must refuse it (exit 2) quickly
+  bigfinal.oci     N-1 layers with a one-package status alternating between two
+                   versions, then one with 50000 packages: attribution must
+                   not cost layers x final packages
   selfwhiteout.oci alternate.oci with usr/.wh..wh..opq in the big layer: each
                    position removes and re-adds its 20k files, past the
                    history limit (4M events): exit 2
@@ -47,6 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkimage  # noqa: E402
 
 MTIME = 1704067200
+BIG = 50000
 OS_RELEASE = b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\n' \
              b'VERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n'
 
@@ -194,6 +198,17 @@ def build(out, n, p):
     alt[0] = alt_layer(70000)
     oci_layout(os.path.join(out, "overmerge.oci"), alt, [i % 2 for i in range(n)])
     expect["overmerge.oci"] = {"error": "merging the layers would apply more than"}
+    # bigfinal: n-1 small databases that differ from each other, then a big one
+    blobs = [tar_bytes(DIRS + [("etc/os-release", OS_RELEASE),
+                               ("var/lib/dpkg/status", status({"pkg-0": "1.0"}))])]
+    blobs += [tar_bytes([("var/lib/dpkg/status", status({"pkg-0": f"1.{i % 2}"}))])
+              for i in range(1, n - 1)]
+    big = {f"big-{k}": "1.0" for k in range(BIG)}
+    big["pkg-0"] = f"1.{(n - 2) % 2}"
+    blobs.append(tar_bytes([("var/lib/dpkg/status", status(big))]))
+    oci_layout(os.path.join(out, "bigfinal.oci"), blobs, list(range(n)))
+    expect["bigfinal.oci"] = {f"deb:big-{k}": ["1.0", n - 1] for k in range(BIG)}
+    expect["bigfinal.oci"]["deb:pkg-0"] = [big["pkg-0"], n - 2]
     # selfwhiteout: the big layer's opaque marker covers its own files, so each
     # position removes and re-adds all of them (two events per file)
     alt[0] = alt_layer(20000, opaque=True)
