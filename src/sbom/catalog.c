@@ -115,7 +115,7 @@ struct attrib {
 	struct moat_slice prev_content;  /* its bytes (captured, live as long as the fs) */
 	struct moat_hmap run_start;      /* key -> int*: layer where its current run began */
 	struct moat_hmap final_keys;     /* key -> first package with it (index + 1) */
-	size_t *next_same;           /* per package: next package with its key (index + 1) */
+	size_t *next_same;               /* per package: next one with its key (index + 1) */
 	catalog_parse_versions_fn parse;
 	void *parse_ctx;
 	struct moat_slice (*key_of)(const struct moat_pkg *, char *, size_t);
@@ -191,9 +191,11 @@ static void match_version(struct attrib *a, const struct catalog_versions *cur, 
 {
 	for (size_t i = 0; i < cur->map.cap; i++) {
 		const struct moat_hmap_slot *s = &cur->map.slots[i];
-		size_t j = s->key ? (size_t)(uintptr_t)moat_hmap_get(&a->final_keys, s->key,
-								      s->key_len) : 0;
+		size_t j;
 
+		if (!s->key)
+			continue;
+		j = (size_t)(uintptr_t)moat_hmap_get(&a->final_keys, s->key, s->key_len);
 		for (; j; j = a->next_same[j - 1]) {
 			const struct moat_pkg *p = a->ctx->pkgs.items[a->first + j - 1];
 			bool match = moat_slice_eq_str(*(const struct moat_slice *)s->value,
