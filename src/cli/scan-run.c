@@ -21,6 +21,9 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.visit_file = o->no_lang ? NULL : moat_lang_visit;
 	run->opts.progress = o->progress;
 	moat_limits_fill(&run->opts.limits);
+	/* The DB first: a gate without a usable DB fails before the image is read. */
+	if (o->vulns && (r = scan_vulns_open(o->vuln, &run->vs, err)) < 0)
+		return r;
 	r = moat_lang_open(&run->opts.limits, &run->lang, err);
 	run->opts.visit_ctx = run->lang;
 	if (r == 0)

@@ -27,7 +27,7 @@ struct lentry {
 	uint32_t gid;
 	char type;               /* enum moat_tar_type */
 	bool has_content;
-	struct node *node;       /* its path's node once merged: a layer listed again skips the lookup */
+	struct node *node;       /* its node once merged (a layer listed again skips the lookup) */
 };
 
 struct lchunk {
