@@ -136,6 +136,7 @@ void image_layer_ctx(struct moat_image *img, struct moat_layer_ctx *ctx, const c
 	ctx->limits = &img->limits;
 	ctx->arena = img->arena;
 	ctx->captured_total = &img->captured_total;
+	ctx->captured = &img->captured;
 	ctx->want_content = img->opts->want_content;
 	ctx->want_ctx = img->opts->want_ctx;
 	ctx->visit_file = img->opts->visit_file;

@@ -16,12 +16,15 @@
 
 struct moat_arena;
 struct moat_error;
+struct moat_hmap;
 struct moat_fs_layer;
 
 struct moat_layer_ctx {
 	const struct moat_limits *limits;
 	struct moat_arena *arena;               /* captured contents go here */
 	uint64_t *captured_total;               /* shared budget across layers */
+	struct moat_hmap *captured;             /* contents kept so far, by fingerprint (private
+						 * to layer.c): equal files share one copy; may be NULL */
 	bool (*want_content)(void *ctx, const char *path, size_t len);
 	void *want_ctx;
 	moat_visit_fn visit_file;               /* may be NULL */

@@ -184,10 +184,11 @@ int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *fil
 	return 0;
 }
 
-/* The image index of the layer that streamed as read_seq, or -1. */
+/* The last position of the layer streamed as read_seq: a blob listed at several
+ * positions is read once, and its files were last written at its last position. */
 static int layer_of_seq(const struct moat_image_meta *meta, unsigned read_seq)
 {
-	for (size_t i = 0; i < meta->n_layers; i++)
+	for (size_t i = meta->n_layers; i-- > 0;)
 		if (meta->layers[i].read_seq == read_seq)
 			return (int)i;
 	return -1;

@@ -27,6 +27,7 @@ struct lentry {
 	uint32_t gid;
 	char type;               /* enum moat_tar_type */
 	bool has_content;
+	struct node *node;       /* its node once merged (a layer listed again skips the lookup) */
 };
 
 struct lchunk {
@@ -69,6 +70,7 @@ struct layerfs {
 	struct moat_hmap paths;  /* path -> struct node */
 	struct node root;
 	struct lentry root_entry;
+	uint64_t events;         /* recorded so far, against limits->history_events */
 };
 
 struct moat_fs_builder {
@@ -223,6 +225,7 @@ static int add_event(struct layerfs *lfs, struct node *n, int layer, enum moat_f
 
 	if (!ev)
 		return MOAT_E_LIMIT;
+	lfs->events++;
 	ev->layer = layer;
 	ev->kind = kind;
 	ev->entry = entry;
@@ -335,12 +338,19 @@ static int link_hardlink(struct layerfs *lfs, struct lentry *e, struct moat_erro
 
 static int apply_entry(struct layerfs *lfs, struct lentry *e, int layer, struct moat_error *err)
 {
-	struct node *n = node_make(lfs, e->path, e->path_len);
+	struct node *n = e->node ? e->node : node_make(lfs, e->path, e->path_len);
 	enum moat_fs_event_kind kind;
 	int r;
 
 	if (!n)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory at %s", e->path);
+	e->node = n;
+	/* The same layer again (a blob listed twice): the path is written again but nothing
+	 * changes, so no event; only the layer that last wrote it moves up. */
+	if (n->cur == e) {
+		n->cur_layer = layer;
+		return 0;
+	}
 	if (e->type == MOAT_TAR_HARDLINK && (r = link_hardlink(lfs, e, err)) < 0)
 		return r;
 	/* A non-directory replacing a directory hides everything below it. */
@@ -393,16 +403,40 @@ static int merge_layer(struct layerfs *lfs, struct moat_fs_layer *layer, int ind
 
 static const struct moat_fs_ops layerfs_ops;
 
+/* A run of one layer repeated: applying it again is idempotent, so only the first and
+ * the last of the run are applied (the last sets the layer that wrote its paths). */
+static bool run_middle(struct moat_fs_layer **layers, size_t n, size_t i)
+{
+	return i > 0 && i + 1 < n && layers[i] == layers[i - 1] && layers[i] == layers[i + 1];
+}
+
 int moat_fs_builder_finish(struct moat_fs_builder *builder, struct moat_fs_layer **layers,
 			   size_t n_layers, struct moat_fs **ret_fs, struct moat_error *err)
 {
 	struct layerfs *lfs = builder->lfs;
+	uint64_t applied = 0;
 	int r;
 
 	for (size_t i = 0; i < n_layers; i++) {
+		applied += run_middle(layers, n_layers, i) ? 0 : layers[i]->count;
+		if (applied > builder->limits->merge_entries)
+			return moat_error_set(err, MOAT_E_LIMIT, "merging the layers would apply more "
+					      "than %llu entries (a layer listed at many positions "
+					      "counts at each)",
+					      (unsigned long long)builder->limits->merge_entries);
+	}
+	for (size_t i = 0; i < n_layers; i++) {
+		if (run_middle(layers, n_layers, i))
+			continue;
 		r = merge_layer(lfs, layers[i], (int)i, err);
 		if (r < 0)
 			return moat_error_prefix(err, "layer %zu: ", i + 1);
+		/* Checked per layer: one layer adds at most a few events per entry. */
+		if (lfs->events > builder->limits->history_events)
+			return moat_error_set(err, MOAT_E_LIMIT, "layer %zu: the merge recorded more "
+					      "than %llu path events (a layer listed at many "
+					      "positions whose whiteouts cover its own files?)", i + 1,
+					      (unsigned long long)builder->limits->history_events);
 	}
 	lfs->fs.ops = &layerfs_ops;
 	lfs->fs.impl = lfs;
