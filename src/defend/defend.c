@@ -31,8 +31,10 @@
 #define O_WRITE_FLAGS 01003u      /* O_WRONLY | O_RDWR | O_TRUNC */
 #define O_CREAT_FLAG 0100u
 /* proc.ancestors: how far up the tree (a package manager's maintainer
- * script runs useradd a few levels below dpkg: apt-get, dpkg, sh, useradd). */
-#define ANCESTOR_MAX 8u
+ * script runs useradd a few levels below dpkg: apt-get, dpkg, sh, useradd;
+ * npm's compilers sit seven below the shell that ran npm). */
+#define ANCESTOR_MAX 12u
+#define ANCESTOR_TEXT 2048u
 
 struct moat_defender {
 	struct moat_defender_opts o;
@@ -42,7 +44,7 @@ struct moat_defender {
 	char daddr[INET6_ADDRSTRLEN];
 	char cmdline[MOAT_PROC_STR];
 	char args[MOAT_PROC_STR];
-	char ancestors[ANCESTOR_MAX * 64];
+	char ancestors[ANCESTOR_TEXT];
 	bool want_ancestors;            /* some rule tests proc.ancestors */
 	int64_t mono_to_real_ns;        /* add to bpf_ktime_get_ns() for wall time */
 	bool kill_drift;

