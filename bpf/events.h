@@ -15,7 +15,7 @@
 #ifndef MOAT_BPF_EVENTS_H
 #define MOAT_BPF_EVENTS_H
 
-#define MOAT_EVENT_ABI 2
+#define MOAT_EVENT_ABI 3
 
 /* Bounded strings: sizes include the NUL. */
 #define MOAT_EV_COMM_LEN 16
@@ -72,6 +72,27 @@ enum moat_ev_exec_flags {
 	MOAT_EXEC_CWD_TRUNC = 1 << 5,    /* cwd lost leading components (deep or long) */
 };
 
+/* struct moat_ev_exec.stdio[fd]: what fds 0, 1 and 2 are at exec. A socket
+ * is only a network peer (TCP, UDP) when it is AF_INET/AF_INET6 and
+ * connected: socketpairs and unix sockets (how node, ninja and friends
+ * wire their children) and listening sockets are told apart. */
+enum moat_ev_fd_type {
+	MOAT_FD_NONE = 0,         /* not open */
+	MOAT_FD_FILE = 1,         /* regular file */
+	MOAT_FD_DIR = 2,
+	MOAT_FD_PIPE = 3,         /* pipe or FIFO */
+	MOAT_FD_CHR = 4,          /* character device: a tty, /dev/null */
+	MOAT_FD_BLK = 5,
+	MOAT_FD_UNIX = 6,         /* AF_UNIX socket, socketpair included */
+	MOAT_FD_TCP = 7,          /* AF_INET/6 stream socket with a peer (not listen, not close) */
+	MOAT_FD_UDP = 8,          /* AF_INET/6 datagram socket connected to a peer */
+	MOAT_FD_LISTEN = 9,       /* AF_INET/6 listening socket */
+	MOAT_FD_UNCONNECTED = 10, /* AF_INET/6 socket without a peer (bound, closed) */
+	MOAT_FD_SOCKET = 11,      /* another socket: netlink, packet, raw, vsock ... */
+	MOAT_FD_OTHER = 12,       /* anon inodes (eventfd, epoll ...), unknown */
+	MOAT_FD_TYPE_MAX = 13,
+};
+
 /* struct moat_ev_prefix.mode: which opens of a prefix are reported. */
 enum moat_ev_prefix_mode {
 	MOAT_PREFIX_READ = 1 << 0,
@@ -103,6 +124,8 @@ struct moat_ev_exec {
 	__u32 flags;                   /* enum moat_ev_exec_flags */
 	__u32 argc;                    /* NUL-separated strings in args */
 	__u32 args_len;                /* bytes used in args */
+	__u8 stdio[4];                 /* enum moat_ev_fd_type of fds 0, 1, 2; [3] is 0 */
+	__u32 pad;
 	char filename[MOAT_EV_PATH_LEN];
 	char args[MOAT_EV_ARGS_LEN];
 	/* Name of the task's cgroup (v2, else the v1 memory controller's): for

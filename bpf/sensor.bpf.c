@@ -23,6 +23,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFBLK 0060000
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
 #define O_WRONLY 01
 #define O_RDWR 02
 #define O_CREAT 0100
@@ -255,18 +264,64 @@ static __always_inline __u64 inode_ctime(struct inode *ino)
 	return BPF_CORE_READ((struct inode___old *)ino, i_ctime.tv_sec);
 }
 
-static __always_inline int fd_is_socket(struct file **fds, __u32 max_fds, __u32 i)
+/* An AF_INET/6 socket: a peer unless it listens or is closed (never
+ * connected, or disconnected). UDP reads TCP_ESTABLISHED once connected. */
+static __always_inline __u8 inet_type(struct socket *sock, struct sock *sk)
+{
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	short type = BPF_CORE_READ(sock, type);
+
+	if (state == TCP_LISTEN)
+		return MOAT_FD_LISTEN;
+	if (state == TCP_CLOSE)
+		return MOAT_FD_UNCONNECTED;
+	if (type == SOCK_STREAM)
+		return MOAT_FD_TCP;
+	return type == SOCK_DGRAM ? MOAT_FD_UDP : MOAT_FD_SOCKET;
+}
+
+/* What fd i is: the file's inode type, and for a socket its family and
+ * state (file->private_data is the struct socket of a socket file). */
+static __always_inline __u8 fd_type(struct file **fds, __u32 max_fds, __u32 i)
 {
 	struct file *f = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
 	__u16 mode;
 
 	if (i >= max_fds)
-		return 0;
+		return MOAT_FD_NONE;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[i]);
 	if (!f)
-		return 0;
-	mode = BPF_CORE_READ(f, f_inode, i_mode);
-	return (mode & S_IFMT) == S_IFSOCK;
+		return MOAT_FD_NONE;
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+	switch (mode) {
+	case S_IFREG:
+		return MOAT_FD_FILE;
+	case S_IFDIR:
+		return MOAT_FD_DIR;
+	case S_IFIFO:
+		return MOAT_FD_PIPE;
+	case S_IFCHR:
+		return MOAT_FD_CHR;
+	case S_IFBLK:
+		return MOAT_FD_BLK;
+	case S_IFSOCK:
+		break;
+	default:
+		return MOAT_FD_OTHER;
+	}
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return MOAT_FD_SOCKET;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == AF_UNIX)
+		return MOAT_FD_UNIX;
+	if (family == AF_INET || family == AF_INET6)
+		return inet_type(sock, sk);
+	return MOAT_FD_SOCKET;
 }
 
 static __always_inline void exec_args(struct moat_ev_exec *e, struct task_struct *task)
@@ -374,9 +429,14 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->exe_ctime_sec = inode_ctime(ino);
 	fds = BPF_CORE_READ(task, files, fdt, fd);
 	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
-	if (fd_is_socket(fds, max_fds, 0))
+	e->stdio[0] = fd_type(fds, max_fds, 0);
+	e->stdio[1] = fd_type(fds, max_fds, 1);
+	e->stdio[2] = fd_type(fds, max_fds, 2);
+	e->stdio[3] = 0;
+	e->pad = 0;
+	if (e->stdio[0] >= MOAT_FD_UNIX && e->stdio[0] <= MOAT_FD_SOCKET)
 		e->flags |= MOAT_EXEC_STDIN_SOCK;
-	if (fd_is_socket(fds, max_fds, 1))
+	if (e->stdio[1] >= MOAT_FD_UNIX && e->stdio[1] <= MOAT_FD_SOCKET)
 		e->flags |= MOAT_EXEC_STDOUT_SOCK;
 	exec_args(e, task);
 	exec_cgroup(e, task);

@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cat.limits = &img.limits;
 		moat_catalog_run(&cat, &err);
 	}
+	moat_hmap_release(&img.captured);
 	moat_arena_close(img.arena);
 	return 0;
 }

@@ -44,6 +44,18 @@
  * jar's BOOT-INF/lib): real ones nest 2-3 deep. Ceiling 8. */
 #define MOAT_LIMIT_ZIP_DEPTH 4u
 
+/* Entries the merge applies, a layer counting at every position a manifest
+ * lists it (but twice for a run of it): each distinct blob is read once, yet
+ * one listed at many scattered positions is applied at each. Real images
+ * merge under 2M; a 30k-file layer listed 1000 times merges 30M, ~0.5 s.
+ * Ceiling 1G. */
+#define MOAT_LIMIT_MERGE_ENTRIES (32u << 20)
+/* Path events (added, changed, removed in a layer) the merge records, ~32
+ * bytes each: a layer whose own whiteouts cover its files removes and re-adds
+ * them at every position it is listed at. Real images record under 1M.
+ * Ceiling 256M. */
+#define MOAT_LIMIT_HISTORY_EVENTS (4u << 20)
+
 struct moat_limits {
 	uint64_t json_bytes;
 	uint32_t layers;
@@ -57,6 +69,8 @@ struct moat_limits {
 	uint32_t json_depth;
 	uint32_t packages;
 	uint64_t arena_bytes;
+	uint64_t merge_entries;
+	uint64_t history_events;
 };
 
 /* Fill with the defaults above. */

@@ -103,6 +103,8 @@ void moat_limits_default(struct moat_limits *limits)
 		.json_depth = MOAT_LIMIT_JSON_DEPTH,
 		.packages = MOAT_LIMIT_PACKAGES,
 		.arena_bytes = MOAT_LIMIT_ARENA_BYTES,
+		.merge_entries = MOAT_LIMIT_MERGE_ENTRIES,
+		.history_events = MOAT_LIMIT_HISTORY_EVENTS,
 	};
 }
 
@@ -124,5 +126,7 @@ void moat_limits_fill(struct moat_limits *limits)
 	FILL(json_depth);
 	FILL(packages);
 	FILL(arena_bytes);
+	FILL(merge_entries);
+	FILL(history_events);
 #undef FILL
 }

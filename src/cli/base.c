@@ -177,7 +177,7 @@ int moat_cmd_base(int argc, char **argv)
 		r = add ? base_add(&a, index, &err) : base_list(&a, index);
 	moat_base_index_close(index);
 	if (r < 0) {
-		fprintf(stderr, "moat base: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
+		cli_errorf("moat base: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
 		return moat_error_is_input(r) || r == -ENOENT ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
 	}
 	return MOAT_EXIT_OK;

@@ -29,5 +29,9 @@ struct moat_buf;
 /* Write a finished report: to path via a temp file and rename (a reader
  * never sees half of it), or to stdout when path is NULL or "-". 0 or -errno. */
 int cli_emit(const char *path, const struct moat_buf *buf);
+/* fprintf to stderr for messages that may carry image-controlled text (tags,
+ * paths, package names): the formatted message is escaped for the terminal
+ * (base/term.h), all but a final newline. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -209,7 +209,7 @@ static int push(const char *path, const struct oci_ref *ref, struct moat_error *
 	int fd;
 	int r;
 
-	/* Only a DB that opens with its body checksum is worth publishing. */
+	/* Only a DB that opens with its checksum verified is worth publishing. */
 	r = moat_vulndb_open(path, true, &db, err);
 	if (r < 0)
 		return r;

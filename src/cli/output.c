@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* output.c - how every subcommand hands a finished report to the user. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/term.h"
 #include "cli.h"
 
 /* Write the whole buffer to path via a temp file and rename, or to stdout. */
@@ -29,4 +32,33 @@ int cli_emit(const char *path, const struct moat_buf *buf)
 		return -EIO;
 	}
 	return 0;
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+	struct moat_buf msg, out;
+	va_list ap, again;
+	bool nl;
+	int n;
+
+	moat_buf_init(&msg, 0);
+	moat_buf_init(&out, 0);
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n > 0 && moat_buf_reserve(&msg, (size_t)n + 1) == 0) {
+		vsnprintf((char *)msg.data, (size_t)n + 1, fmt, again);
+		msg.len = (size_t)n;
+	}
+	va_end(again);
+	nl = msg.len && msg.data[msg.len - 1] == '\n';
+	if (msg.len)
+		moat_term_escape(&out, (const char *)msg.data, msg.len - nl);
+	if (nl)
+		moat_buf_putc(&out, '\n');
+	if (out.len)
+		fwrite(out.data, 1, out.len, stderr);
+	moat_buf_release(&msg);
+	moat_buf_release(&out);
 }

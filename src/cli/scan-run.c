@@ -4,11 +4,47 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/warn.h"
 #include "image/image.h"
 #include "moat/error.h"
 #include "sbom/lang.h"
+#include "vuln/match.h"
 #include "cli.h"
 #include "scan-run.h"
+
+/* OS packages the DB cannot be asked about (no os-release, or a distribution
+ * without advisories) would pass any gate unseen: say so. */
+static void warn_unmatched_os(struct scan_run *run)
+{
+	const struct moat_os *os = &run->cat.os;
+	const struct moat_pkg *first = NULL;
+	size_t n = 0, before = run->warnings.count, path_len;
+	char buf[64];
+
+	for (size_t i = 0; i < run->cat.pkgs.count; i++) {
+		const struct moat_pkg *p = run->cat.pkgs.items[i];
+
+		if (!p->evidence && !moat_match_ecosystem(os, p, buf, sizeof(buf))) {
+			first = first ? first : p;
+			n++;
+		}
+	}
+	if (!n)
+		return;
+	path_len = first->db_path ? strlen(first->db_path) : 0;
+	if (!os->id)
+		moat_warnings_add(&run->warnings, "os-unknown", first->layer_index, first->db_path,
+				  path_len, "%zu %s packages but no os-release: their "
+				  "vulnerabilities were not matched", n, first->type);
+	else
+		moat_warnings_add(&run->warnings, "os-unsupported", first->layer_index,
+				  first->db_path, path_len, "%zu %s packages of %s %s: no "
+				  "advisories for this distribution; their vulnerabilities were "
+				  "not matched", n, first->type, os->id,
+				  os->version_id ? os->version_id : "-");
+	if (run->warnings.count > before)
+		run->warnings.items[before].layer_id = first->layer;
+}
 
 int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct moat_error *err)
 {
@@ -23,6 +59,9 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.want_linked = o->no_lang ? NULL : moat_lang_want_linked;
 	run->opts.progress = o->progress;
 	moat_limits_fill(&run->opts.limits);
+	/* The DB first: a gate without a usable DB fails before the image is read. */
+	if (o->vulns && (r = scan_vulns_open(o->vuln, &run->vs, err)) < 0)
+		return r;
 	r = moat_lang_open(&run->opts.limits, &run->lang, err);
 	run->opts.visit_ctx = run->lang;
 	if (r == 0)
@@ -39,11 +78,20 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 		return r;
 	if ((r = moat_catalog_run(&run->cat, err)) < 0)
 		return r;
+	/* One list for the report: what reading skipped, then the catalogers. */
+	run->warnings.arena = run->cat.arena;
+	moat_warnings_append(&run->warnings, moat_image_warnings(run->img));
+	moat_warnings_append(&run->warnings, moat_lang_warnings(run->lang));
 	run->res = (struct moat_scan_result){ run->cat.meta, &run->cat.os, &run->cat.pkgs,
 					      &run->cat.removed, run->cat.fs };
+	run->res.warnings = &run->warnings;
 	if (!o->vulns)
 		return 0;
-	return scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err);
+	if ((r = scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err)) < 0)
+		return r;
+	if (run->res.vulns)
+		warn_unmatched_os(run);
+	return 0;
 }
 
 void scan_run_close(struct scan_run *run)
@@ -69,8 +117,27 @@ void scan_report_error(const char *cmd, const char *target, int r, const struct 
 	const char *path = colon && target[0] != '/' ? colon + 1 : target;
 	const char *msg = err->msg[0] ? err->msg : moat_strerror(r);
 
+	/* The message may quote the image (tags, paths): escaped for the terminal. */
 	if (!strncmp(msg, target, strlen(target)) || !strncmp(msg, path, strlen(path)))
-		fprintf(stderr, "moat %s: %s\n", cmd, msg);
+		cli_errorf("moat %s: %s\n", cmd, msg);
 	else
-		fprintf(stderr, "moat %s: %s: %s\n", cmd, target, msg);
+		cli_errorf("moat %s: %s: %s\n", cmd, target, msg);
+}
+
+void scan_print_warnings(const char *cmd, const struct moat_warnings *w)
+{
+	for (size_t i = 0; w && i < w->count; i++) {
+		const struct moat_warning *it = &w->items[i];
+		char layer[64] = "";
+
+		if (it->layer >= 0)
+			snprintf(layer, sizeof(layer), "layer %d%s%.19s%s: ", it->layer + 1,
+				 it->layer_id ? " (" : "", it->layer_id ? it->layer_id : "",
+				 it->layer_id ? ")" : "");
+		cli_errorf("moat %s: warning: %s: %s%s%s%s\n", cmd, it->code, layer,
+			   it->path ? it->path : "", it->path ? ": " : "", it->message);
+	}
+	if (w && w->dropped)
+		fprintf(stderr, "moat %s: warning: %zu more warnings not listed\n", cmd,
+			w->dropped);
 }

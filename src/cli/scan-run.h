@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "base/warn.h"
 #include "moat/limits.h"
 #include "report/report.h"
 #include "sbom/catalog.h"
@@ -36,6 +37,7 @@ struct scan_run {
 	struct moat_lang *lang;
 	struct moat_catalog_ctx cat;
 	struct moat_scan_result res;    /* what the report writers take */
+	struct moat_warnings warnings;  /* image and catalogers together (res.warnings) */
 	struct vuln_state vs;
 };
 
@@ -49,5 +51,8 @@ void scan_run_close(struct scan_run *run);
 int scan_exit_code(int r);
 /* Print err once, naming the target unless the message already does. */
 void scan_report_error(const char *cmd, const char *target, int r, const struct moat_error *err);
+/* One stderr line per warning ("moat scan: warning: CODE: layer N (...): PATH: MESSAGE"),
+ * escaped for the terminal. */
+void scan_print_warnings(const char *cmd, const struct moat_warnings *warnings);
 
 #endif

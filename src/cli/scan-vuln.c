@@ -17,6 +17,7 @@
 #include "sbom/catalog.h"
 #include "vuln/suppress.h"
 #include "vuln/vulndb.h"
+#include "cli.h"
 #include "scan-vuln.h"
 
 enum {
@@ -252,31 +253,74 @@ static void policy_ignores(const struct vuln_args *va, struct vuln_state *st)
 	}
 }
 
+/* The gate as the user asked for it, for messages, or NULL when there is
+ * none. A --policy counts even when it sets no fail_on*: its author expects
+ * it evaluated. */
+static const char *gate_asked(const struct vuln_args *va, char *buf, size_t len)
+{
+	if (va->gate_rule && va->gate_rule != va->policy)
+		return va->gate_rule; /* the command line's --fail-on* */
+	if (!va->policy)
+		return NULL;
+	snprintf(buf, len, "--policy %s", va->policy);
+	return buf;
+}
+
+/* Open and verify the DB. Gates fail closed: with a gate, no DB (or one that
+ * does not open and verify) is an error naming the DB, never an empty
+ * finding list that passes. Without one, a missing default DB means
+ * packages only, with a warning; a damaged one is still an error. */
 static int open_db(const struct vuln_args *va, struct vuln_state *st, struct moat_error *err)
 {
 	char def[4096];
+	char gate_buf[sizeof(va->gate_rule_buf)];
 	const char *path = va->db_path;
+	const char *gate = gate_asked(va, gate_buf, sizeof(gate_buf));
 	const struct moat_vulndb_info *info;
 	long age_days;
+	int r;
 
+	if (va->no_vuln)
+		return gate ? moat_error_set(err, MOAT_E_USAGE, "gate %s needs vulnerability "
+					     "matching: drop --no-vuln", gate) : 0;
 	if (!path) {
 		path = moat_vulndb_default_path(def, sizeof(def));
-		if (access(path, F_OK) != 0) {
+		if (!path && gate)
+			return moat_error_set(err, MOAT_E_NOTFOUND, "gate %s needs a "
+					      "vulnerability DB: give --db (no $MOAT_DB, "
+					      "$XDG_DATA_HOME or $HOME for the default)", gate);
+		if (!path || access(path, F_OK) != 0) {
+			if (gate)
+				return moat_error_set(err, MOAT_E_NOTFOUND, "gate %s needs a "
+						      "vulnerability DB: none at %s (run `moat db "
+						      "update` or give --db)", gate, path);
 			fprintf(stderr, "moat scan: no vulnerability DB at %s (run `moat db update` "
-				"or give --db); packages only\n", path);
+				"or give --db); packages only\n", path ? path : "the default path");
 			return 0;
 		}
 	}
-	int r = moat_vulndb_open(path, false, &st->db, err);
-
+	r = moat_vulndb_open(path, true, &st->db, err);
 	if (r < 0)
-		return r;
+		return gate ? moat_error_prefix(err, "gate %s needs a usable vulnerability DB: ",
+						gate)
+			    : moat_error_prefix(err, "vulnerability DB ");
 	info = moat_vulndb_info(st->db);
 	age_days = (long)((time(NULL) - info->built) / 86400);
 	if (va->max_db_age_days && age_days > va->max_db_age_days)
 		fprintf(stderr, "moat scan: warning: the vulnerability DB %s is %ld days old "
 			"(run `moat db update`)\n", path, age_days);
 	return 0;
+}
+
+int scan_vulns_open(struct vuln_args *va, struct vuln_state *st, struct moat_error *err)
+{
+	int r;
+
+	/* The policy fills in what flags did not say. */
+	if (va->policy && (r = load_policy(va, err)) < 0)
+		return r;
+	st->policy_doc_owner = va->policy_doc;
+	return open_db(va, st, err);
 }
 
 static int find_base(const struct vuln_args *va, const struct moat_image_opts *base_opts,
@@ -288,7 +332,7 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	int r;
 
 	if (moat_base_index_open(NULL, &st->index, &ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	if (va->base_image) {
 		opts.target = va->base_image;
 		opts.want_content = NULL;
@@ -303,11 +347,11 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	if (r == 0 && base_img && st->index &&
 	    moat_base_index_add(st->index, va->base_image, moat_image_meta(base_img), true,
 				&ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	moat_image_close(base_img);
 	/* This image is a candidate base for the images built on it. */
 	if (r == 0 && st->index && moat_base_index_add(st->index, NULL, cat->meta, false, &ierr) < 0)
-		fprintf(stderr, "moat scan: warning: base index: %s\n", ierr.msg);
+		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	return r;
 }
 
@@ -403,14 +447,8 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	struct moat_risk_context rctx;
 	int r;
 
-	/* The policy fills in what flags did not say. */
-	if (va->policy && (r = load_policy(va, err)) < 0)
-		return r;
-	st->policy_doc_owner = va->policy_doc;
-	if (va->no_vuln)
-		return 0;
-	if ((r = open_db(va, st, err)) < 0 || !st->db)
-		return r; /* no DB at the default path: packages only */
+	if (!st->db)
+		return 0; /* --no-vuln, or no DB at the default path and no gate: packages only */
 	if ((r = match_all(va, cat, st, err)) < 0)
 		return r;
 	if ((r = find_base(va, base_opts, cat, st, err)) < 0)

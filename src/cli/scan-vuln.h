@@ -59,7 +59,12 @@ void scan_vuln_args_init(struct vuln_args *va);
 /* Handle one option code; 1 = handled, 0 = not ours, <0 = bad value (printed). */
 int scan_vuln_option(int code, const char *arg, struct vuln_args *va);
 
-/* Match, attribute, score, filter, gate. Fills res->vulns etc. */
+/* Before the image is read: load the policy and open the DB, verified.
+ * Fails (naming the DB) when a gate is asked for and there is no usable DB,
+ * so a gate never passes unevaluated. */
+int scan_vulns_open(struct vuln_args *va, struct vuln_state *st, struct moat_error *err);
+/* Match, attribute, score, filter, gate (after scan_vulns_open()); with no DB
+ * open, nothing. Fills res->vulns etc. */
 int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	       struct moat_catalog_ctx *cat, struct vuln_state *st,
 	       struct moat_scan_result *res, struct moat_error *err);

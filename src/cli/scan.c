@@ -28,6 +28,7 @@ struct scan_args {
 	enum format format;
 	bool progress;
 	bool no_lang;          /* --no-lang: OS packages only */
+	bool strict;           /* --strict: any warning fails the run */
 	struct moat_limits limits;
 	struct vuln_args vuln;
 };
@@ -84,6 +85,7 @@ static void usage(FILE *out, const char *cmd)
 		"      --no-lang           skip language packages (npm, gems, ...): OS packages only\n"
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
+		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
 		"  -h, --help              this help\n",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
 					   : "table (default), json, sarif, junit, html, cyclonedx");
@@ -115,6 +117,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "no-lang", no_argument, NULL, 'N' },
 		{ "max-layer-bytes", required_argument, NULL, 'L' },
 		{ "max-ratio", required_argument, NULL, 'R' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -159,6 +162,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'H': a->docker_host = optarg; break;
 		case 'P': a->progress = false; break;
 		case 'N': a->no_lang = true; break;
+		case 'S': a->strict = true; break;
 		case 'L':
 			if (parse_u64(optarg, &a->limits.layer_bytes) < 0)
 				return fprintf(stderr, "moat %s: bad --max-layer-bytes\n", cmd), -EINVAL;
@@ -216,12 +220,17 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 /* Say exactly which findings broke the gate (the report has them all). */
 static void print_gate(const struct moat_gate *gate)
 {
-	fprintf(stderr, "moat scan: gate %s failed: %zu finding%s break it:", gate->rule,
-		gate->n_breaking, gate->n_breaking == 1 ? "" : "s");
+	struct moat_buf msg;
+
+	moat_buf_init(&msg, 0);
+	moat_buf_appendf(&msg, "gate %s failed: %zu finding%s break it:", gate->rule,
+			 gate->n_breaking, gate->n_breaking == 1 ? "" : "s");
 	for (size_t i = 0; i < gate->n_breaking && i < 20; i++)
-		fprintf(stderr, "%s %s (%s %s)", i ? "," : "", gate->breaking[i]->id,
-			gate->breaking[i]->pkg->name, gate->breaking[i]->severity);
-	fprintf(stderr, "%s\n", gate->n_breaking > 20 ? ", ..." : "");
+		moat_buf_appendf(&msg, "%s %s (%s %s)", i ? "," : "", gate->breaking[i]->id,
+				 gate->breaking[i]->pkg->name, gate->breaking[i]->severity);
+	moat_buf_append_str(&msg, gate->n_breaking > 20 ? ", ..." : "");
+	cli_errorf("moat scan: %s\n", msg.data ? (const char *)msg.data : "gate failed");
+	moat_buf_release(&msg);
 }
 
 static int run(int argc, char **argv, bool sbom)
@@ -233,7 +242,8 @@ static int run(int argc, char **argv, bool sbom)
 	struct scan_run sr = { 0 };
 	struct moat_error err = { 0 };
 	struct moat_buf out;
-	bool gate_failed;
+	const char *cmd = sbom ? "sbom" : "scan";
+	bool gate_failed, strict_failed = false;
 	int r;
 
 	r = parse_args(argc, argv, sbom, &a);
@@ -255,13 +265,22 @@ static int run(int argc, char **argv, bool sbom)
 	if (r == 0 && (r = cli_emit(a.output, &out)) < 0)
 		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
 	if (r < 0)
-		scan_report_error(sbom ? "sbom" : "scan", a.target, r, &err);
+		scan_report_error(cmd, a.target, r, &err);
 	moat_buf_release(&out);
+	/* Nothing skipped in silence: every warning on stderr, whatever the format. */
+	if (r == 0)
+		scan_print_warnings(cmd, &sr.warnings);
 	gate_failed = r == 0 && sr.vs.gate.failed;
 	if (gate_failed)
 		print_gate(&sr.vs.gate);
+	if (r == 0 && a.strict && moat_warnings_total(&sr.warnings)) {
+		fprintf(stderr, "moat %s: --strict: %zu warning%s: the scan did not read everything\n",
+			cmd, moat_warnings_total(&sr.warnings),
+			moat_warnings_total(&sr.warnings) == 1 ? "" : "s");
+		strict_failed = true;
+	}
 	scan_run_close(&sr);
-	if (gate_failed)
+	if (gate_failed || strict_failed)
 		return MOAT_EXIT_POLICY;
 	return r < 0 ? scan_exit_code(r) : MOAT_EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/jsonw.h"
+#include "base/term.h"
 #include "moat/error.h"
 #include "cli.h"
 #include "scan-run.h"
@@ -183,6 +184,8 @@ static int scan_target(struct top_args *a, size_t image, struct top_state *st,
 	size_t kept = 0;
 	int r = scan_run_open(&ro, &run, err);
 
+	if (r == 0)
+		scan_print_warnings("top", &run.warnings);
 	if (r == 0 && !run.res.vulns)
 		r = moat_error_set(err, MOAT_E_USAGE, "no vulnerability DB (give --db or run "
 				   "`moat db update`)");
@@ -215,10 +218,16 @@ static const char *dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-static void print_table(const struct top_args *a, const struct top_state *st, size_t n)
+/* Package names, versions and base image names come from images: every
+ * cell is escaped for the terminal (base/term.h). */
+static int print_table(const struct top_args *a, const struct top_state *st, size_t n)
 {
-	printf("%-4s %-4s %-10s %-20s %-24s %-28s %-28s %-18s %s\n", "#", "RISK", "SEVERITY", "ID",
-	       "PACKAGE", "INSTALLED", "FIXED", "OWNER", "IMAGE");
+	struct moat_buf out;
+	int r;
+
+	moat_buf_init(&out, 0);
+	moat_buf_appendf(&out, "%-4s %-4s %-10s %-20s %-24s %-28s %-28s %-18s %s\n", "#", "RISK",
+			 "SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED", "OWNER", "IMAGE");
 	for (size_t i = 0; i < n; i++) {
 		const struct top_item *it = &st->items[i];
 		char owner[64];
@@ -227,12 +236,27 @@ static void print_table(const struct top_args *a, const struct top_state *st, si
 			snprintf(owner, sizeof(owner), "base (%s)", it->base_image);
 		else
 			snprintf(owner, sizeof(owner), "%s", dash(it->owner));
-		printf("%-4zu %-4d %-10s %-20s %-24s %-28s %-28s %-18s %s\n", i + 1, it->risk,
-		       dash(it->severity), it->id, it->package, dash(it->version), dash(it->fixed),
-		       owner, a->targets[it->image]);
+		moat_buf_appendf(&out, "%-4zu %-4d ", i + 1, it->risk);
+		moat_term_pad(&out, dash(it->severity), 10);
+		moat_buf_putc(&out, ' ');
+		moat_term_pad(&out, it->id, 20);
+		moat_buf_putc(&out, ' ');
+		moat_term_pad(&out, it->package, 24);
+		moat_buf_putc(&out, ' ');
+		moat_term_pad(&out, dash(it->version), 28);
+		moat_buf_putc(&out, ' ');
+		moat_term_pad(&out, dash(it->fixed), 28);
+		moat_buf_putc(&out, ' ');
+		moat_term_pad(&out, owner, 18);
+		moat_buf_putc(&out, ' ');
+		moat_term_str(&out, a->targets[it->image]);
+		moat_buf_putc(&out, '\n');
 	}
 	if (!n)
-		printf("no findings\n");
+		moat_buf_append_str(&out, "no findings\n");
+	r = out.data ? cli_emit(NULL, &out) : -ENOMEM;
+	moat_buf_release(&out);
+	return r;
 }
 
 static int print_json(const struct top_args *a, const struct top_state *st, size_t n)
@@ -302,7 +326,7 @@ int moat_cmd_top(int argc, char **argv)
 	if (a.json)
 		r = print_json(&a, &st, n);
 	else
-		print_table(&a, &st, n);
+		r = print_table(&a, &st, n);
 	moat_arena_close(st.arena);
 	if (r < 0)
 		return fprintf(stderr, "moat top: stdout: %s\n", moat_strerror(r)), MOAT_EXIT_INTERNAL;

@@ -30,6 +30,11 @@
 #define REPEAT_SLOTS 1024u
 #define O_WRITE_FLAGS 01003u      /* O_WRONLY | O_RDWR | O_TRUNC */
 #define O_CREAT_FLAG 0100u
+/* proc.ancestors: how far up the tree (a package manager's maintainer
+ * script runs useradd a few levels below dpkg: apt-get, dpkg, sh, useradd;
+ * npm's compilers sit seven below the shell that ran npm). */
+#define ANCESTOR_MAX 12u
+#define ANCESTOR_TEXT 2048u
 
 struct moat_defender {
 	struct moat_defender_opts o;
@@ -39,6 +44,8 @@ struct moat_defender {
 	char daddr[INET6_ADDRSTRLEN];
 	char cmdline[MOAT_PROC_STR];
 	char args[MOAT_PROC_STR];
+	char ancestors[ANCESTOR_TEXT];
+	bool want_ancestors;            /* some rule tests proc.ancestors */
 	int64_t mono_to_real_ns;        /* add to bpf_ktime_get_ns() for wall time */
 	bool kill_drift;
 	uint64_t events;
@@ -70,6 +77,7 @@ int moat_defender_open(const struct moat_defender_opts *opts, struct moat_defend
 	d->mono_to_real_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
 			     (real.tv_nsec - mono.tv_nsec);
 	d->kill_drift = moat_rules_kill_drift(opts->rules);
+	d->want_ancestors = moat_rules_use_field(opts->rules, MOAT_F_PROC_ANCESTORS);
 	moat_buf_init(&d->out, ALERT_MAX);
 	*ret = d;
 	return 0;
@@ -87,6 +95,7 @@ void moat_defender_set_rules(struct moat_defender *d, const struct moat_ruleset 
 {
 	d->o.rules = rs;
 	d->kill_drift = moat_rules_kill_drift(rs);
+	d->want_ancestors = moat_rules_use_field(rs, MOAT_F_PROC_ANCESTORS);
 	/* repeat slots hold rule indexes of the old set */
 	memset(d->recent, 0, sizeof(d->recent));
 }
@@ -197,6 +206,9 @@ static void view_exec(struct moat_defender *d, const struct moat_ev_exec *e,
 
 	v->f[MOAT_F_PROC_STDIN_SOCK] = (e->flags & MOAT_EXEC_STDIN_SOCK) ? "true" : "false";
 	v->f[MOAT_F_PROC_STDOUT_SOCK] = (e->flags & MOAT_EXEC_STDOUT_SOCK) ? "true" : "false";
+	v->f[MOAT_F_PROC_STDIN_TYPE] = moat_sensor_fd_type_name(e->stdio[0]);
+	v->f[MOAT_F_PROC_STDOUT_TYPE] = moat_sensor_fd_type_name(e->stdio[1]);
+	v->f[MOAT_F_PROC_STDERR_TYPE] = moat_sensor_fd_type_name(e->stdio[2]);
 	v->f[MOAT_F_PROC_DRIFT] = drift ? "true" : "false";
 	if (e->cwd[0])
 		v->f[MOAT_F_PROC_CWD] = e->cwd;
@@ -205,6 +217,31 @@ static void view_exec(struct moat_defender *d, const struct moat_ev_exec *e,
 		moat_proc_join_args(first_end + 1, e->args_len - (size_t)(first_end + 1 - e->args),
 				    d->args, sizeof(d->args));
 	v->f[MOAT_F_PROC_ARGS] = d->args;
+}
+
+/* Exe paths of the parent, its parent, ... joined by spaces: who started
+ * this (a package manager several levels up, say). Stops at pid 1, at a
+ * process gone from the table and /proc, or at a loop of reused pids. */
+static const char *ancestors(struct moat_defender *d, uint32_t ppid)
+{
+	size_t o = 0;
+
+	d->ancestors[0] = 0;
+	for (unsigned i = 0; i < ANCESTOR_MAX && ppid > 1; i++) {
+		struct moat_proc *p = moat_proctab_load(&d->procs, ppid);
+		int n;
+
+		if (!p || p->ppid == ppid)
+			break;
+		n = snprintf(d->ancestors + o, sizeof(d->ancestors) - o, "%s%s", o ? " " : "",
+			     p->exe[0] ? p->exe : p->comm);
+		if (n < 0 || (size_t)n >= sizeof(d->ancestors) - o)
+			break;
+		o += (size_t)n;
+		ppid = p->ppid;
+	}
+	d->ancestors[o] = 0;
+	return d->ancestors;
 }
 
 static void build_view(struct moat_defender *d, const union moat_sensor_rec *rec,
@@ -229,6 +266,8 @@ static void build_view(struct moat_defender *d, const union moat_sensor_rec *rec
 		v->f[MOAT_F_PARENT_NAME] = parent->comm;
 		v->f[MOAT_F_PARENT_EXE] = parent->exe;
 	}
+	if (d->want_ancestors)
+		v->f[MOAT_F_PROC_ANCESTORS] = ancestors(d, h->ppid);
 	if (c) {
 		v->f[MOAT_F_CONTAINER_ID] = c->id;
 		v->f[MOAT_F_CONTAINER_NAME] = c->name;

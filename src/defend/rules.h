@@ -10,6 +10,7 @@
  *   severity: warning                 # info | notice | warning | error | critical
  *   mitre: [T1059.004]
  *   action: alert                     # alert | kill | stop
+ *   scope: container                  # container | host | both (the default)
  *   when: CONDITION
  *   lua: |                            # optional, see lua.h
  *     function match(evt) return evt["proc.name"] ~= "sh" end
@@ -66,6 +67,10 @@ enum moat_field {
 	MOAT_F_CONTAINER_IMAGE,   /* container.image */
 	MOAT_F_EVT_ARG0,          /* evt.arg0: first raw syscall argument (generic kinds) */
 	MOAT_F_PROC_CWD,          /* proc.cwd: working directory at exec (exec events) */
+	MOAT_F_PROC_STDIN_TYPE,   /* proc.stdin_type: what fd 0 is (moat_sensor_fd_type_name) */
+	MOAT_F_PROC_STDOUT_TYPE,  /* proc.stdout_type */
+	MOAT_F_PROC_STDERR_TYPE,  /* proc.stderr_type */
+	MOAT_F_PROC_ANCESTORS,    /* proc.ancestors: exe paths of parent, grandparent, ... */
 	MOAT_F_COUNT,
 };
 
@@ -75,6 +80,13 @@ enum moat_rule_action {
 	MOAT_ACTION_STOP = 2,     /* stop its container */
 	MOAT_ACTION_PAUSE = 3,    /* pause its container */
 	MOAT_ACTION_ISOLATE = 4,  /* disconnect its container from every network */
+};
+
+/* Where a rule applies: host processes have no container.id. */
+enum moat_rule_scope {
+	MOAT_SCOPE_BOTH = 0,
+	MOAT_SCOPE_CONTAINER = 1,
+	MOAT_SCOPE_HOST = 2,
 };
 
 /* One event as rules see it: each field is text or NULL (absent). Borrowed. */
@@ -89,6 +101,7 @@ struct moat_rule {
 	const char *const *mitre;   /* n_mitre strings */
 	size_t n_mitre;
 	enum moat_rule_action action;
+	enum moat_rule_scope scope;
 	const char *file;           /* where it was defined */
 	const struct moat_cond *when;
 	struct moat_lua *lua;       /* the lua: hook, owned by the ruleset; NULL = none */
@@ -98,6 +111,7 @@ struct moat_rule {
 int moat_field_lookup(const char *name);
 const char *moat_field_name(enum moat_field f);
 const char *moat_rule_action_name(enum moat_rule_action a);
+const char *moat_rule_scope_name(enum moat_rule_scope s);
 
 int moat_rules_open(struct moat_ruleset **ret, struct moat_error *err);
 void moat_rules_close(struct moat_ruleset *rs);
@@ -113,7 +127,8 @@ int moat_rules_load_dir(struct moat_ruleset *rs, const char *dir, struct moat_er
 size_t moat_rules_count(const struct moat_ruleset *rs);
 const struct moat_rule *moat_rules_get(const struct moat_ruleset *rs, size_t i);
 
-/* The condition, then (if it matched) the lua: hook; a failing hook does not match. */
+/* The scope, the condition, then (if it matched) the lua: hook; a failing
+ * hook does not match. */
 bool moat_rule_matches(const struct moat_rule *rule, const struct moat_rule_view *v);
 
 /* Lua hook calls of this ruleset that failed (error, budget, non-boolean). */
@@ -129,10 +144,13 @@ size_t moat_rules_prefixes(const struct moat_ruleset *rs, struct moat_ev_prefix 
 
 /*
  * Executables the kernel may kill at exec on its own: the proc.exe values of
- * kill rules that say exactly {and: [evt.kind equals exec, proc.exe in
- * [...]]}. Pointers into the ruleset; returns how many were written.
+ * kill rules of scope both that say exactly {and: [evt.kind equals exec,
+ * proc.exe in [...]]}. Pointers into the ruleset; returns how many were written.
  */
 size_t moat_rules_deny_exes(const struct moat_ruleset *rs, const char **out, size_t max);
+
+/* Does any rule test field (so the defender must fill it in)? */
+bool moat_rules_use_field(const struct moat_ruleset *rs, enum moat_field field);
 
 /* Does any kill rule test proc.drift (so the kernel should kill drifted execs)? */
 bool moat_rules_kill_drift(const struct moat_ruleset *rs);

@@ -29,6 +29,7 @@ struct rec {
 	size_t len;
 	bool kept;
 	bool is_layer;
+	uint64_t skipped_size;       /* > 0: a regular file too big to keep, not read */
 	char digest[MOAT_DIGEST_STR_MAX]; /* of kept data */
 	struct moat_layer_result res;
 	struct moat_fs_layer *layer;
@@ -135,6 +136,7 @@ void image_layer_ctx(struct moat_image *img, struct moat_layer_ctx *ctx, const c
 	ctx->limits = &img->limits;
 	ctx->arena = img->arena;
 	ctx->captured_total = &img->captured_total;
+	ctx->captured = &img->captured;
 	ctx->want_content = img->opts->want_content;
 	ctx->want_ctx = img->opts->want_ctx;
 	ctx->visit_file = img->opts->visit_file;
@@ -210,7 +212,10 @@ static int on_file(struct archive *ar, struct moat_tar *tar, const struct moat_t
 	}
 	if (e->size <= ar->img->limits.json_bytes)
 		return keep_entry(ar, rec, head, head_len, e->size, tar, err);
-	return 0; /* a large blob nothing can reference usefully; skipped unread */
+	/* Not a layer and over the JSON limit: nothing can use it, unless the
+	 * manifest names it, and then the error must say why it is unusable. */
+	rec->skipped_size = e->size;
+	return 0;
 }
 
 static int on_link(struct archive *ar, const struct moat_tar_entry *e, struct moat_error *err)
@@ -234,23 +239,50 @@ static int on_link(struct archive *ar, const struct moat_tar_entry *e, struct mo
 	return r;
 }
 
+/* The name of the entry just handled (kept by its record), or NULL. */
+static const char *rec_last(struct archive *ar, const struct moat_tar_entry *e)
+{
+	struct rec *rec = moat_hmap_get(&ar->recs, e->path, e->path_len);
+
+	return rec ? rec->name : NULL;
+}
+
 static int scan_entries(struct archive *ar, struct moat_reader *in, struct moat_error *err)
 {
 	struct moat_tar tar;
 	struct moat_tar_entry e;
+	const char *last = NULL;
 	int r;
 
 	moat_tar_init(&tar, in, &ar->img->limits, ar->what);
 	while ((r = moat_tar_next(&tar, &e, err)) == 1) {
+		last = NULL;
 		if (e.type == MOAT_TAR_FILE)
 			r = on_file(ar, &tar, &e, err);
 		else if (e.type == MOAT_TAR_SYMLINK || e.type == MOAT_TAR_HARDLINK)
 			r = on_link(ar, &e, err);
 		if (r < 0)
 			break;
+		last = rec_last(ar, &e);
 	}
 	moat_tar_release(&tar);
+	if (r < 0)
+		image_error_where(err, ar->what, last);
 	return r;
+}
+
+/* Why a name the manifest or index refers to cannot be used: the message
+ * says what happened (too big, not a layer) rather than "not there". */
+static int unusable(struct archive *ar, const char *what, const char *name, const struct rec *rec,
+		    struct moat_error *err)
+{
+	if (rec && rec->skipped_size)
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s %s: %llu bytes, over the %llu-byte "
+				      "limit for manifests and configs", ar->what, what, name,
+				      (unsigned long long)rec->skipped_size,
+				      (unsigned long long)ar->img->limits.json_bytes);
+	return moat_error_set(err, MOAT_E_NOTFOUND, "%s: %s %s is not in the archive", ar->what,
+			      what, name);
 }
 
 /* A layer entry that was small and not recognised (an empty tar of zeros) is
@@ -260,9 +292,12 @@ static int layer_of(struct archive *ar, const char *name, struct rec **ret, stru
 	struct rec *rec = rec_find(ar, name);
 	int r;
 
+	if (rec && rec->skipped_size)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: layer %s: %llu bytes that are not a "
+				      "tar, gzip or zstd stream", ar->what, name,
+				      (unsigned long long)rec->skipped_size);
 	if (!rec || (!rec->is_layer && !rec->kept))
-		return moat_error_set(err, MOAT_E_NOTFOUND, "%s: layer %s is not in the archive",
-				      ar->what, name);
+		return unusable(ar, "layer", name, rec, err);
 	if (!rec->is_layer) {
 		struct moat_mem_reader mr;
 		struct moat_reader in = moat_mem_reader(&mr, rec->data, rec->len);
@@ -343,6 +378,12 @@ static int finish_docker(struct archive *ar, struct rec *mrec, const char *want_
 				   want_ref ? "no image with that tag" : "no Config/Layers entry");
 		goto out;
 	}
+	/* `docker save a b` writes both: the first is scanned, the rest must not
+	 * pass unseen. */
+	if (!want_ref && json_array_size(manifest) > 1)
+		moat_warnings_add(&img->warnings, "archive-images-skipped", -1, "manifest.json", 13,
+				  "the archive holds %zu images; only the first was scanned",
+				  json_array_size(manifest));
 	n = json_array_size(paths);
 	if (n > img->limits.layers) {
 		r = moat_error_set(err, MOAT_E_LIMIT, "%s: manifest.json lists %zu layers, more than "
@@ -351,8 +392,7 @@ static int finish_docker(struct archive *ar, struct rec *mrec, const char *want_
 	}
 	crec = rec_find(ar, moat_json_str(pick, "Config"));
 	if (!crec || !crec->kept) {
-		r = moat_error_set(err, MOAT_E_NOTFOUND, "%s: config %s is not in the archive", ar->what,
-				   moat_json_str(pick, "Config"));
+		r = unusable(ar, "config", moat_json_str(pick, "Config"), crec, err);
 		goto out;
 	}
 	if ((r = verify_name(ar, crec->name, crec->digest, err)) < 0 ||
@@ -415,7 +455,7 @@ static int tar_blob(void *ctx, const char *digest, uint64_t size, const uint8_t 
 	snprintf(name, sizeof(name), "blobs/sha256/%s", digest + 7);
 	rec = rec_find(ar, name);
 	if (!rec || !rec->kept)
-		return moat_error_set(err, MOAT_E_NOTFOUND, "%s: blob %s is missing", ar->what, digest);
+		return unusable(ar, "blob", digest, rec, err);
 	if (strcmp(rec->digest, digest) != 0)
 		return moat_error_set(err, MOAT_E_VERIFY, "%s: blob %s has digest %s", ar->what, digest,
 				      rec->digest);
@@ -472,8 +512,12 @@ int image_read_archive(struct moat_image *img, struct moat_reader *in, const cha
 		goto out;
 	if ((rec = rec_find(&ar, "manifest.json")) && rec->kept)
 		r = finish_docker(&ar, rec, want_ref, err);
+	else if (rec && rec->skipped_size)
+		r = unusable(&ar, "file", "manifest.json", rec, err);
 	else if ((rec = rec_find(&ar, "index.json")) && rec->kept)
 		r = finish_oci(&ar, rec, want_ref, err);
+	else if (rec && rec->skipped_size)
+		r = unusable(&ar, "file", "index.json", rec, err);
 	else
 		r = moat_error_set(err, MOAT_E_FORMAT, "%s: not an image archive (no manifest.json "
 				   "or index.json)", what);

@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 #include "base/arena.h"
+#include "base/hmap.h"
+#include "base/warn.h"
 #include "image.h"
 #include "layer.h"
 #include "vfs/layerfs.h"
@@ -18,8 +20,10 @@ struct moat_image {
 	struct moat_limits limits;
 	const struct moat_image_opts *opts;   /* valid during open only */
 	uint64_t captured_total;
+	struct moat_hmap captured;            /* equal captured files share one copy */
 	unsigned layers_read;                 /* for progress */
 	unsigned layers_started;              /* next read_seq */
+	struct moat_warnings warnings;        /* content skipped while reading */
 };
 
 /* Fill meta from an image config JSON (OCI or Docker). Checks the diff_id count. */

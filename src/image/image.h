@@ -23,6 +23,7 @@ struct moat_error;
 struct moat_fs;
 struct moat_fs_builder;
 struct moat_fs_stat;
+struct moat_warnings;
 
 struct moat_kv {
 	const char *key;
@@ -128,5 +129,8 @@ const struct moat_image_meta *moat_image_meta(const struct moat_image *image);
 /* The merged filesystem (owned by the image). */
 struct moat_fs *moat_image_fs(const struct moat_image *image);
 struct moat_arena *moat_image_arena(const struct moat_image *image);
+/* What reading skipped (base/warn.h): e.g. a dir: file or directory moat
+ * could not open. Owned by the image. */
+const struct moat_warnings *moat_image_warnings(const struct moat_image *image);
 
 #endif

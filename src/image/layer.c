@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "base/arena.h"
+#include "base/hmap.h"
 #include "moat/error.h"
 #include "vfs/layerfs.h"
 #include "layer.h"
@@ -45,6 +46,7 @@ struct hasher {
 	uint64_t done;        /* jobs hashed so far */
 	bool stop;
 	bool running;
+	bool tried;           /* hasher_start was called */
 };
 
 struct pool {
@@ -154,14 +156,29 @@ static void hasher_stop(struct hasher *h)
 }
 
 /* Next buffer of a pool, once the hasher is done with it. */
-static uint8_t *pool_take(struct pipe *p, struct pool *pool, unsigned *ret_idx)
+static uint8_t *pool_take(struct pipe *p, struct pool *pool, size_t size, unsigned *ret_idx)
 {
 	unsigned idx = pool->next;
 
 	pool->next = (pool->next + 1) % POOL;
 	hash_wait(&p->hasher, pool->seq[idx]);
+	/* Allocated on first use: a small layer needs one buffer of each pool. */
+	if (!pool->bufs[idx])
+		pool->bufs[idx] = malloc(size);
 	*ret_idx = idx;
 	return pool->bufs[idx];
+}
+
+static void hasher_start(struct hasher *h)
+{
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	/* Without a thread the digests are computed inline: slower, same result. */
+	h->running = pthread_create(&h->thread, NULL, hasher_main, h) == 0;
+	if (!h->running) {
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+	}
 }
 
 /* Refill the compressed window from the blob; 0 at end of blob. */
@@ -176,13 +193,23 @@ static ssize_t fill_in(struct pipe *p, struct moat_error *err)
 
 	if (p->blob_eof)
 		return 0;
-	buf = pool_take(p, &p->in_pool, &idx);
+	buf = pool_take(p, &p->in_pool, IN_BYTES, &idx);
+	if (!buf)
+		return moat_error_set(err, -ENOMEM, "out of memory");
 	n = moat_read(p->blob, buf, IN_BYTES, err);
 	if (n < 0)
 		return n;
 	if (n == 0) {
 		p->blob_eof = true;
 		return 0;
+	}
+	/* The hasher thread starts with the second block: a layer of one block (most
+	 * small layers, and all of an image of a thousand tiny ones) is hashed inline,
+	 * without a thread to start and hand blocks to. Blocks hashed inline are done
+	 * before any queued one, so both digests stay in order. */
+	if (p->blob_bytes && !p->hasher.tried) {
+		p->hasher.tried = true;
+		hasher_start(&p->hasher);
 	}
 	p->in = buf;
 	p->in_pool.seq[idx] = hash_submit(&p->hasher, buf, (size_t)n, &p->blob_sha);
@@ -273,7 +300,9 @@ static int produce(struct pipe *p, struct moat_error *err)
 	unsigned idx;
 	int r;
 
-	p->out = pool_take(p, &p->out_pool, &idx);
+	p->out = pool_take(p, &p->out_pool, OUT_BYTES, &idx);
+	if (!p->out)
+		return moat_error_set(err, -ENOMEM, "out of memory");
 	p->out_pos = 0;
 	p->out_len = 0;
 	while (p->out_len == 0) {
@@ -363,22 +392,8 @@ static int pipe_open(struct pipe *p, struct moat_reader *blob, const struct moat
 	memset(p, 0, sizeof(*p));
 	p->blob = blob;
 	p->ctx = ctx;
-	for (unsigned i = 0; i < POOL; i++) {
-		p->in_pool.bufs[i] = malloc(IN_BYTES);
-		p->out_pool.bufs[i] = malloc(OUT_BYTES);
-		if (!p->in_pool.bufs[i] || !p->out_pool.bufs[i])
-			return moat_error_set(err, -ENOMEM, "out of memory");
-	}
 	if (moat_sha256_init(&p->blob_sha) < 0 || moat_sha256_init(&p->tar_sha) < 0)
 		return moat_error_set(err, -ENOMEM, "out of memory");
-	pthread_mutex_init(&p->hasher.mu, NULL);
-	pthread_cond_init(&p->hasher.cv, NULL);
-	/* Without a thread the digests are computed inline: slower, same result. */
-	p->hasher.running = pthread_create(&p->hasher.thread, NULL, hasher_main, &p->hasher) == 0;
-	if (!p->hasher.running) {
-		pthread_mutex_destroy(&p->hasher.mu);
-		pthread_cond_destroy(&p->hasher.cv);
-	}
 	n = fill_in(p, err);
 	if (n < 0)
 		return (int)n;
@@ -415,6 +430,98 @@ static void pipe_close(struct pipe *p)
 		moat_sha256_release(&p->tar_sha);
 }
 
+void image_error_where(struct moat_error *err, const char *what, const char *entry)
+{
+	if (!err || strstr(err->msg, what))
+		return;
+	if (entry)
+		moat_error_prefix(err, "%s: %s: ", what, entry);
+	else
+		moat_error_prefix(err, "%s: ", what);
+}
+
+int image_capture_check(const struct moat_limits *lim, uint64_t used, uint64_t size,
+			struct moat_error *err)
+{
+	if (size > lim->capture_bytes)
+		return moat_error_set(err, MOAT_E_LIMIT, "%llu bytes, over the %llu-byte limit for "
+				      "one package database", (unsigned long long)size,
+				      (unsigned long long)lim->capture_bytes);
+	if (size > lim->capture_total - used)
+		return moat_error_set(err, MOAT_E_LIMIT, "%llu bytes, past the %llu-byte limit for "
+				      "all package databases of a scan (%llu used)",
+				      (unsigned long long)size, (unsigned long long)lim->capture_total,
+				      (unsigned long long)used);
+	return 0;
+}
+
+/* Captures with one fingerprint; equal contents are confirmed with memcmp. */
+struct kept {
+	const uint8_t *data;
+	uint64_t size;
+	struct kept *next;
+};
+
+/* A fingerprint of a captured file: its size and a word-at-a-time multiply-xor hash
+ * (moat_hash_bytes goes a byte at a time, which showed up on a thousand databases). */
+static void fingerprint(const uint8_t *p, uint64_t len, uint64_t ret_fp[2])
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
+	uint64_t w;
+	uint64_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	ret_fp[0] = h;
+	ret_fp[1] = len;
+}
+
+/* The arena copy of data: an equal earlier capture, or a new copy. */
+static int keep_capture(const struct moat_layer_ctx *ctx, const uint8_t *data, uint64_t size,
+			const uint8_t **ret_data, struct moat_error *err)
+{
+	uint64_t fp[2];
+	struct kept *head = NULL;
+	struct kept *k;
+	uint8_t *copy;
+	void *key;
+
+	if (ctx->captured) {
+		fingerprint(data, size, fp);
+		head = moat_hmap_get(ctx->captured, (const char *)fp, sizeof(fp));
+		for (k = head; k; k = k->next) {
+			if (k->size == size && !memcmp(k->data, data, (size_t)size)) {
+				*ret_data = k->data;
+				return 0;
+			}
+		}
+	}
+	copy = moat_arena_alloc(ctx->arena, (size_t)size + 1);
+	if (!copy)
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: out of scan memory", ctx->what);
+	memcpy(copy, data, (size_t)size);
+	copy[size] = '\0'; /* text parsers may rely on a terminator; length rules */
+	*ctx->captured_total += size;
+	*ret_data = copy;
+	if (!ctx->captured)
+		return 0;
+	k = moat_arena_new0(ctx->arena, struct kept);
+	key = head ? NULL : moat_arena_memdup(ctx->arena, fp, sizeof(fp));
+	if (!k || (!head && !key))
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: out of scan memory", ctx->what);
+	*k = (struct kept){ copy, size, head ? head->next : NULL };
+	if (head)
+		head->next = k; /* the table keeps pointing at head */
+	else if (moat_hmap_put(ctx->captured, key, sizeof(fp), k) < 0)
+		return moat_error_set(err, -ENOMEM, "%s: out of memory", ctx->what);
+	return 0;
+}
+
 /* Read the current entry into the arena if the analyzers want it. */
 static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 		   const struct moat_layer_ctx *ctx, struct moat_fs_layer *out,
@@ -427,22 +534,23 @@ static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 	if (e->type != MOAT_TAR_FILE || !ctx->want_content ||
 	    !ctx->want_content(ctx->want_ctx, e->path, e->path_len))
 		return 0;
-	if (e->size > ctx->limits->capture_bytes ||
-	    e->size > ctx->limits->capture_total - *ctx->captured_total)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes is over the capture limit",
-				      ctx->what, e->path, (unsigned long long)e->size);
-	data = moat_arena_alloc(ctx->arena, (size_t)e->size + 1);
+	if (image_capture_check(ctx->limits, *ctx->captured_total, e->size, err) < 0)
+		return moat_error_prefix(err, "%s: %s: ", ctx->what, e->path);
+	/* Read into the heap first: a file equal to one kept before (a package database
+	 * that a thousand layers rewrite unchanged) is kept once, so captures cost the
+	 * distinct contents, not layers times contents. */
+	data = malloc((size_t)e->size + 1);
 	if (!data)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: out of scan memory", ctx->what);
+		return moat_error_set(err, -ENOMEM, "%s: out of memory", ctx->what);
 	struct moat_reader rd = moat_tar_data_reader(tar);
 
 	r = moat_read_full(&rd, data, (size_t)e->size, err);
+	if (r == 0)
+		r = keep_capture(ctx, data, e->size, ret_data, err);
+	free(data);
 	if (r < 0)
 		return r;
-	data[e->size] = '\0'; /* text parsers may rely on a terminator; length rules */
-	*ctx->captured_total += e->size;
-	moat_fs_layer_set_content(out, data, e->size);
-	*ret_data = data;
+	moat_fs_layer_set_content(out, *ret_data, e->size);
 	return 0;
 }
 
@@ -465,16 +573,26 @@ static int read_entries(struct moat_tar *tar, const struct moat_layer_ctx *ctx,
 {
 	struct moat_tar_entry e;
 	const uint8_t *captured;
+	struct moat_buf last;   /* the entry before: its data ends where a stream may break */
 	int r;
 
+	moat_buf_init(&last, 0);
 	while ((r = moat_tar_next(tar, &e, err)) == 1) {
+		moat_buf_reset(&last);
+		if ((r = moat_buf_append(&last, e.path, e.path_len)) < 0)
+			break;
 		if ((r = moat_fs_layer_add(out, &e, err)) < 0)
-			return r;
+			break;
 		if ((r = capture(tar, &e, ctx, out, &captured, err)) < 0)
-			return r;
-		if ((r = visit(tar, &e, ctx, captured, err)) < 0)
-			return moat_error_prefix(err, "%s: %s: ", ctx->what, e.path);
+			break;
+		if ((r = visit(tar, &e, ctx, captured, err)) < 0) {
+			moat_error_prefix(err, "%s: %s: ", ctx->what, e.path);
+			break;
+		}
 	}
+	if (r < 0)
+		image_error_where(err, ctx->what, last.len ? (const char *)last.data : NULL);
+	moat_buf_release(&last);
 	return r;
 }
 

@@ -44,8 +44,10 @@ static int load_json_blob(struct moat_image *img, const struct oci_store *store,
 	if ((r = descriptor(d, what, &digest, &size, err)) < 0)
 		return r;
 	if (size > img->limits.json_bytes)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s %s: %llu bytes is over the limit", what,
-				      digest, (unsigned long long)size);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s %s: %llu bytes, over the %llu-byte limit "
+				      "for manifests and configs", what, digest,
+				      (unsigned long long)size,
+				      (unsigned long long)img->limits.json_bytes);
 	if ((r = store->blob(store->ctx, digest, size, &data, &len, err)) < 0)
 		return r;
 	if (len != size)

@@ -67,8 +67,8 @@ static int capture(struct walk *w, int dirfd, const char *name, const struct moa
 
 	if (!img->opts->want_content || !img->opts->want_content(img->opts->want_ctx, e->path, e->path_len))
 		return 0;
-	if (e->size > img->limits.capture_bytes || e->size > img->limits.capture_total - img->captured_total)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s/%s: over the capture limit", w->root, e->path);
+	if (image_capture_check(&img->limits, img->captured_total, e->size, err) < 0)
+		return moat_error_prefix(err, "%s/%s: ", w->root, e->path);
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return moat_error_set(err, -errno, "%s/%s: %s", w->root, e->path, strerror(errno));
@@ -102,8 +102,13 @@ static int visit(struct walk *w, int dirfd, const char *name, const struct moat_
 	if (!opts->visit_file)
 		return 0;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* unreadable or vanished: nothing to show */
+	if (fd < 0) {
+		/* Vanished is fine; unreadable could hide a package from the scan. */
+		if (errno != ENOENT)
+			moat_warnings_add(&w->img->warnings, "file-unreadable", 0, e->path, e->path_len,
+					  "%s; not read", strerror(errno));
+		return 0;
+	}
 	moat_fd_reader_init(&fr, fd, 0, e->size);
 	rd = moat_fd_reader(&fr);
 	r = opts->visit_file(opts->visit_ctx, &f, &rd, err);
@@ -164,8 +169,14 @@ static int walk_dir(struct walk *w, const char *dir, struct moat_error *err)
 	struct dirent *de;
 	int r = 0;
 
-	if (fd < 0)
-		return 0; /* unreadable or replaced by a link meanwhile: skip it */
+	if (fd < 0) {
+		/* Replaced by a link or vanished meanwhile: skip it. Unreadable: say so,
+		 * everything below it goes unscanned. */
+		if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR && errno != EXDEV)
+			moat_warnings_add(&w->img->warnings, "dir-unreadable", 0, dir, strlen(dir),
+					  "%s; nothing below it was read", strerror(errno));
+		return 0;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);

@@ -37,6 +37,13 @@ struct oci_dir {
 	struct moat_image *img;
 	int dirfd;
 	const char *what;
+	struct moat_hmap layers;     /* digest -> struct read_layer: each blob is read once */
+};
+
+/* A layer blob already read: a manifest may list the same digest many times. */
+struct read_layer {
+	struct moat_layer_result *res;
+	struct moat_fs_layer *layer;
 };
 
 static int read_small(struct oci_dir *od, const char *path, uint64_t max, const uint8_t **ret,
@@ -52,10 +59,16 @@ static int read_small(struct oci_dir *od, const char *path, uint64_t max, const 
 	if (fd < 0)
 		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s: %s",
 				      od->what, path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: not a regular file under %llu bytes",
-				      od->what, path, (unsigned long long)max);
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: %s: not a regular file", od->what,
+				      path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: %s: %llu bytes, over the %llu-byte "
+				      "limit for manifests and configs", od->what, path,
+				      (unsigned long long)st.st_size, (unsigned long long)max);
 	}
 	data = moat_arena_alloc(od->img->arena, (size_t)st.st_size + 1);
 	if (!data) {
@@ -93,11 +106,10 @@ static int dir_blob(void *ctx, const char *digest, uint64_t size, const uint8_t 
 	return 0;
 }
 
-static int dir_layer(void *ctx, const char *digest, uint64_t size, unsigned index,
-		     struct moat_layer_result **ret_res, struct moat_fs_layer **ret_layer,
-		     struct moat_error *err)
+static int read_dir_layer(struct oci_dir *od, const char *digest, uint64_t size, unsigned index,
+			  struct moat_layer_result **ret_res, struct moat_fs_layer **ret_layer,
+			  struct moat_error *err)
 {
-	struct oci_dir *od = ctx;
 	struct moat_image *img = od->img;
 	const struct moat_progress *pg = img->opts->progress;
 	struct moat_layer_result *res = moat_arena_new0(img->arena, struct moat_layer_result);
@@ -135,6 +147,38 @@ out:
 	return r;
 }
 
+/*
+ * The same digest at many positions is the same bytes (the digest is
+ * verified): read it once and hand out its entries again, so a manifest
+ * listing one blob a thousand times costs one read. The merge still applies
+ * the layer at every position. A repeat that declares another size is
+ * answered from the first read and fails the size check in read_layers.
+ */
+static int dir_layer(void *ctx, const char *digest, uint64_t size, unsigned index,
+		     struct moat_layer_result **ret_res, struct moat_fs_layer **ret_layer,
+		     struct moat_error *err)
+{
+	struct oci_dir *od = ctx;
+	struct read_layer *seen = moat_hmap_get(&od->layers, digest, strlen(digest));
+	char *key;
+	int r;
+
+	if (!seen) {
+		seen = moat_arena_new0(od->img->arena, struct read_layer);
+		key = moat_arena_strdup(od->img->arena, digest);
+		if (!seen || !key)
+			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		r = read_dir_layer(od, digest, size, index, &seen->res, &seen->layer, err);
+		if (r < 0)
+			return r;
+		if (moat_hmap_put(&od->layers, key, strlen(key), seen) < 0)
+			return moat_error_set(err, -ENOMEM, "out of memory");
+	}
+	*ret_res = seen->res;
+	*ret_layer = seen->layer;
+	return 0;
+}
+
 static int read_oci_dir(struct moat_image *img, const char *dir, const char *want_ref,
 			struct moat_error *err)
 {
@@ -149,6 +193,7 @@ static int read_oci_dir(struct moat_image *img, const char *dir, const char *wan
 	if (od.dirfd < 0)
 		return moat_error_set(err, errno == ENOENT ? MOAT_E_NOTFOUND : -errno, "%s: %s", dir,
 				      strerror(errno));
+	moat_hmap_init(&od.layers);
 	r = read_small(&od, "index.json", img->limits.json_bytes, &data, &len, err);
 	if (r == 0)
 		r = image_json(img, data, len, "index.json", &index, err);
@@ -159,6 +204,7 @@ static int read_oci_dir(struct moat_image *img, const char *dir, const char *wan
 	r = oci_resolve_index(img, index, want_ref, &store, err);
 out:
 	json_decref(index);
+	moat_hmap_release(&od.layers);
 	close(od.dirfd);
 	return r;
 }
@@ -243,6 +289,13 @@ static int classify(const char *target, enum source_kind *ret_kind, const char *
 	return 0;
 }
 
+static void release_captured(void *arg)
+{
+	struct moat_image *img = arg;
+
+	moat_hmap_release(&img->captured);
+}
+
 static const char *const kind_names[] = { "docker-archive", "oci", "dir", "docker" };
 
 static int open_once(const struct moat_image_opts *opts, struct moat_image **ret_image,
@@ -267,11 +320,17 @@ static int open_once(const struct moat_image_opts *opts, struct moat_image **ret
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	}
 	img->arena = arena;
+	img->warnings.arena = arena;
 	img->opts = opts;
 	img->limits = opts->limits;
 	moat_limits_fill(&img->limits);
 	img->meta.source = kind_names[kind];
 	img->meta.ref = kind == SRC_DOCKER ? moat_arena_strdup(arena, rest) : NULL;
+	moat_hmap_init(&img->captured);
+	if (moat_arena_on_close(arena, release_captured, img) < 0) {
+		r = moat_error_set(err, -ENOMEM, "out of memory");
+		goto out_fail;
+	}
 	r = moat_fs_builder_open(arena, &img->limits, &img->builder, err);
 	if (r < 0)
 		goto out_fail;
@@ -460,4 +519,9 @@ struct moat_fs *moat_image_fs(const struct moat_image *image)
 struct moat_arena *moat_image_arena(const struct moat_image *image)
 {
 	return image->arena;
+}
+
+const struct moat_warnings *moat_image_warnings(const struct moat_image *image)
+{
+	return &image->warnings;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/jsonw.h"
+#include "base/term.h"
 #include "vuln/match.h"
 #include "vuln/owner.h"
 #include "vuln/vulndb.h"
@@ -176,16 +177,30 @@ static void table_layer(struct moat_buf *out, const struct moat_vuln_list *vulns
 		if (f->suppressed || f->pkg->layer_index != layer)
 			continue;
 		if (!header) {
-			if (layer >= 0)
-				moat_buf_appendf(out, "\n  layer %d  %.70s\n", layer + 1,
-						 created_by ? created_by : "(no history)");
-			else
+			if (layer >= 0) {
+				const char *cb = created_by ? created_by : "(no history)";
+				size_t n = strcspn(cb, "\n");
+
+				moat_buf_appendf(out, "\n  layer %d  ", layer + 1);
+				moat_term_escape(out, cb, n > 70 ? 70 : n);
+				moat_buf_putc(out, '\n');
+			} else {
 				moat_buf_append_str(out, "\n  layer unknown\n");
+			}
 			header = true;
 		}
-		moat_buf_appendf(out, "    %-20s %-9s %3d  %-24s %-22s -> %-22s %s\n", f->id,
-				 f->severity, f->risk.score, f->pkg->name, f->installed_version,
-				 f->fixed_version ? f->fixed_version : "(no fix)", f->owner);
+		/* The id and versions come from the DB, the name from the image: all escaped. */
+		moat_buf_append_str(out, "    ");
+		moat_term_pad(out, f->id, 20);
+		moat_buf_appendf(out, " %-9s %3d  ", f->severity, f->risk.score);
+		moat_term_pad(out, f->pkg->name, 24);
+		moat_buf_putc(out, ' ');
+		moat_term_pad(out, f->installed_version, 22);
+		moat_buf_append_str(out, " -> ");
+		moat_term_pad(out, f->fixed_version ? f->fixed_version : "(no fix)", 22);
+		moat_buf_putc(out, ' ');
+		moat_term_str(out, f->owner);
+		moat_buf_putc(out, '\n');
 	}
 }
 
@@ -201,20 +216,23 @@ void moat_report_table_vulns(struct moat_buf *out, const struct moat_scan_result
 	if (res->n_suppressed)
 		moat_buf_appendf(out, " (%zu suppressed)", res->n_suppressed);
 	moat_buf_putc(out, '\n');
-	if (res->base && res->base->n_layers)
-		moat_buf_appendf(out, "Base image: %s (bottom %zu layers, from %s)\n",
-				 res->base->name ? res->base->name : "?", res->base->n_layers,
+	if (res->base && res->base->n_layers) {
+		moat_buf_append_str(out, "Base image: ");
+		moat_term_str(out, res->base->name ? res->base->name : "?");
+		moat_buf_appendf(out, " (bottom %zu layers, from %s)\n", res->base->n_layers,
 				 res->base->how);
-	else
+	} else {
 		moat_buf_append_str(out, "Base image: unknown (use --base-image)\n");
+	}
 	moat_buf_appendf(out, "    %-20s %-9s %3s  %-24s %-22s    %-22s %s\n", "ID", "SEVERITY",
 			 "RSK", "PACKAGE", "INSTALLED", "FIXED", "OWNER");
 	for (size_t l = 0; l < m->n_layers; l++)
 		table_layer(out, res->vulns, (int)l, m->layers[l].created_by);
 	table_layer(out, res->vulns, -1, NULL);
 	if (res->gate && res->gate->enabled) {
-		moat_buf_appendf(out, "\nGate %s: %s", res->gate->rule,
-				 res->gate->failed ? "FAILED" : "passed");
+		moat_buf_append_str(out, "\nGate ");
+		moat_term_str(out, res->gate->rule);
+		moat_buf_appendf(out, ": %s", res->gate->failed ? "FAILED" : "passed");
 		if (res->gate->failed)
 			moat_buf_appendf(out, " (%zu findings break it)", res->gate->n_breaking);
 		moat_buf_putc(out, '\n');

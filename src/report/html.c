@@ -2,6 +2,7 @@
 /* html.c - one self-contained HTML page: summary, findings by layer, packages. */
 #include <string.h>
 
+#include "base/warn.h"
 #include "moat/error.h"
 #include "vuln/match.h"
 #include "vuln/owner.h"
@@ -116,6 +117,30 @@ static void packages(struct moat_buf *out, const struct moat_pkg_list *pkgs)
 	moat_buf_append_str(out, "</table>\n");
 }
 
+/* What the scan skipped: the findings above may be incomplete. */
+static void warnings(struct moat_buf *out, const struct moat_warnings *w)
+{
+	if (!moat_warnings_total(w))
+		return;
+	moat_buf_appendf(out, "<h2>Warnings (%zu)</h2>\n<p>The scan skipped content; findings may "
+			 "be incomplete.</p>\n<table><tr><th>Code</th><th>Layer</th><th>Path</th>"
+			 "<th>Message</th></tr>\n", moat_warnings_total(w));
+	for (size_t i = 0; i < w->count; i++) {
+		moat_buf_append_str(out, "<tr><td>");
+		esc(out, w->items[i].code);
+		moat_buf_append_str(out, "</td><td><code>");
+		esc(out, w->items[i].layer_id);
+		moat_buf_append_str(out, "</code></td><td><code>");
+		esc(out, w->items[i].path);
+		moat_buf_append_str(out, "</code></td><td>");
+		esc(out, w->items[i].message);
+		moat_buf_append_str(out, "</td></tr>\n");
+	}
+	if (w->dropped)
+		moat_buf_appendf(out, "<tr><td colspan=4>%zu more not listed</td></tr>\n", w->dropped);
+	moat_buf_append_str(out, "</table>\n");
+}
+
 int moat_report_html(struct moat_buf *out, const struct moat_scan_result *res,
 		     struct moat_error *err)
 {
@@ -138,6 +163,7 @@ int moat_report_html(struct moat_buf *out, const struct moat_scan_result *res,
 	} else {
 		moat_buf_append_str(out, "<p>No vulnerability DB was used.</p>\n");
 	}
+	warnings(out, res->warnings);
 	packages(out, res->pkgs);
 	moat_buf_append_str(out, "</body></html>\n");
 	if (!out->data)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/jsonw.h"
+#include "base/warn.h"
 #include "vfs/fs.h"
 #include "moat/error.h"
 #include "report.h"
@@ -205,6 +206,29 @@ static void write_deleted(struct moat_jw *jw, struct moat_fs *fs)
 	moat_jw_kbool(jw, "deleted_files_truncated", r == 1);
 }
 
+void moat_report_json_warnings(struct moat_jw *jw, const struct moat_warnings *warnings)
+{
+	moat_jw_key(jw, "warnings");
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; warnings && i < warnings->count; i++) {
+		const struct moat_warning *w = &warnings->items[i];
+
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "code", w->code);
+		moat_jw_kstr(jw, "layer", w->layer_id);
+		moat_jw_key(jw, "layer_index");
+		if (w->layer >= 0)
+			moat_jw_int(jw, w->layer);
+		else
+			moat_jw_null(jw);
+		moat_jw_kstr(jw, "path", w->path);
+		moat_jw_kstr(jw, "message", w->message);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_arr_end(jw);
+	moat_jw_kuint(jw, "warnings_dropped", warnings ? warnings->dropped : 0);
+}
+
 int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, bool pretty,
 		     struct moat_error *err)
 {
@@ -220,6 +244,7 @@ int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, b
 	write_packages(&jw, res->pkgs);
 	write_removed(&jw, res->removed);
 	write_deleted(&jw, res->fs);
+	moat_report_json_warnings(&jw, res->warnings);
 	moat_jw_key(&jw, "findings");
 	moat_jw_arr_begin(&jw);
 	if (res->vulns)

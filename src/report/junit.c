@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/warn.h"
 #include "moat/error.h"
 #include "vuln/match.h"
 #include "report.h"
@@ -103,6 +104,32 @@ static void testcase(struct moat_buf *out, const struct check *c, const struct m
 	moat_buf_append_str(out, "    </testcase>\n");
 }
 
+/* What the scan skipped: not a failed check (--strict makes it one through
+ * the exit code), but a CI page should show that the results may be incomplete. */
+static void system_err(struct moat_buf *out, const struct moat_warnings *warnings)
+{
+	if (!moat_warnings_total(warnings))
+		return;
+	moat_buf_append_str(out, "    <system-err>");
+	for (size_t i = 0; i < warnings->count; i++) {
+		const struct moat_warning *w = &warnings->items[i];
+
+		moat_buf_append_str(out, "warning: ");
+		moat_report_xml_escape(out, w->code);
+		moat_buf_append_str(out, ": ");
+		moat_report_xml_escape(out, w->message);
+		if (w->layer_id) {
+			moat_buf_append_str(out, " (layer ");
+			moat_report_xml_escape(out, w->layer_id);
+			moat_buf_putc(out, ')');
+		}
+		moat_buf_putc(out, '\n');
+	}
+	if (warnings->dropped)
+		moat_buf_appendf(out, "warning: %zu more warnings not listed\n", warnings->dropped);
+	moat_buf_append_str(out, "</system-err>\n");
+}
+
 int moat_report_junit(struct moat_buf *out, const struct moat_scan_result *res,
 		      struct moat_error *err)
 {
@@ -130,6 +157,7 @@ int moat_report_junit(struct moat_buf *out, const struct moat_scan_result *res,
 	moat_buf_appendf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", n,
 			 failed);
 	moat_buf_append(out, body.data ? (const char *)body.data : "", body.len);
+	system_err(out, res->warnings);
 	moat_buf_append_str(out, "  </testsuite>\n</testsuites>\n");
 	moat_buf_release(&body);
 	if (!out->data)

@@ -22,6 +22,7 @@ struct moat_jw;
 struct moat_base;
 struct moat_vuln_list;
 struct moat_vulndb_info;
+struct moat_warnings;
 
 /* The verdict of the CI gate (--fail-on ...): which findings broke it. */
 struct moat_gate {
@@ -51,6 +52,8 @@ struct moat_scan_result {
 	const struct moat_vulndb_info *db;
 	const struct moat_gate *gate;
 	size_t n_suppressed;
+	/* What the scan skipped or could not read (base/warn.h); may be NULL. */
+	const struct moat_warnings *warnings;
 };
 
 /* Machine formats for CI: SARIF 2.1.0, JUnit XML (one test case per gate
@@ -68,6 +71,8 @@ void moat_report_xml_escape(struct moat_buf *out, const char *text);
 void moat_report_json_vulns(struct moat_jw *jw, const struct moat_vuln_list *vulns);
 /* The "vulnerabilities" and "gate" summary members. */
 void moat_report_json_summary(struct moat_jw *jw, const struct moat_scan_result *res);
+/* The "warnings" and "warnings_dropped" members (json.c). */
+void moat_report_json_warnings(struct moat_jw *jw, const struct moat_warnings *warnings);
 /* Findings grouped by layer, with owner, for the table report. */
 void moat_report_table_vulns(struct moat_buf *out, const struct moat_scan_result *res);
 

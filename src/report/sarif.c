@@ -8,6 +8,7 @@
 
 #include "base/hmap.h"
 #include "base/jsonw.h"
+#include "base/warn.h"
 #include "moat/error.h"
 #include "vuln/match.h"
 #include "moat-config.h"
@@ -114,6 +115,71 @@ static void result(struct moat_jw *jw, const struct moat_vuln_finding *f, size_t
 	moat_jw_obj_end(jw);
 }
 
+/* The run's one invocation: it succeeded, and each warning (something the
+ * scan skipped) is a tool execution notification, so code scanning shows
+ * that the results may be incomplete. */
+static void invocations(struct moat_jw *jw, const struct moat_warnings *warnings)
+{
+	moat_jw_key(jw, "invocations");
+	moat_jw_arr_begin(jw);
+	moat_jw_obj_begin(jw);
+	moat_jw_kbool(jw, "executionSuccessful", true);
+	moat_jw_key(jw, "toolExecutionNotifications");
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; warnings && i < warnings->count; i++) {
+		const struct moat_warning *w = &warnings->items[i];
+
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "level", "warning");
+		moat_jw_key(jw, "descriptor");
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "id", w->code);
+		moat_jw_obj_end(jw);
+		moat_jw_key(jw, "message");
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "text", w->message);
+		moat_jw_obj_end(jw);
+		if (w->path) {
+			moat_jw_key(jw, "locations");
+			moat_jw_arr_begin(jw);
+			moat_jw_obj_begin(jw);
+			moat_jw_key(jw, "physicalLocation");
+			moat_jw_obj_begin(jw);
+			moat_jw_key(jw, "artifactLocation");
+			moat_jw_obj_begin(jw);
+			moat_jw_kstr(jw, "uri", w->path);
+			moat_jw_obj_end(jw);
+			moat_jw_obj_end(jw);
+			moat_jw_obj_end(jw);
+			moat_jw_arr_end(jw);
+		}
+		moat_jw_key(jw, "properties");
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "layer", w->layer_id);
+		moat_jw_obj_end(jw);
+		moat_jw_obj_end(jw);
+	}
+	if (warnings && warnings->dropped) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%zu more warnings not listed", warnings->dropped);
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "level", "warning");
+		moat_jw_key(jw, "descriptor");
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "id", "warnings-dropped");
+		moat_jw_obj_end(jw);
+		moat_jw_key(jw, "message");
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "text", msg);
+		moat_jw_obj_end(jw);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_arr_end(jw);
+	moat_jw_obj_end(jw);
+	moat_jw_arr_end(jw);
+}
+
 /* Rules are unique by id: index of each finding's rule, in first-seen order. */
 static int rule_indexes(const struct moat_vuln_list *vulns, size_t *idx, size_t *ret_n_rules)
 {
@@ -182,6 +248,7 @@ int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
 		if (!vulns->items[i]->suppressed)
 			result(&jw, vulns->items[i], idx[i], image);
 	moat_jw_arr_end(&jw);
+	invocations(&jw, res->warnings);
 	moat_jw_obj_end(&jw);
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);

@@ -2,6 +2,8 @@
 /* table.c - the human report: image, OS, then packages grouped by layer. */
 #include <string.h>
 
+#include "base/term.h"
+#include "base/warn.h"
 #include "moat/error.h"
 #include "report.h"
 
@@ -13,6 +15,14 @@ static const char *short_digest(const char *d)
 	if (!d)
 		return "-";
 	return !strncmp(d, "sha256:", 7) ? d + 7 : d;
+}
+
+/* label, then image-controlled text escaped, then tail. */
+static void line(struct moat_buf *out, const char *label, const char *text, const char *tail)
+{
+	moat_buf_append_str(out, label);
+	moat_term_str(out, text);
+	moat_buf_append_str(out, tail);
 }
 
 static void put_created_by(struct moat_buf *out, const char *cb)
@@ -27,10 +37,9 @@ static void put_created_by(struct moat_buf *out, const char *cb)
 	if (!strncmp(cb, "/bin/sh -c #(nop) ", 18))
 		cb += 18;
 	n = strcspn(cb, "\n");
+	moat_term_escape(out, cb, n > CREATED_BY_MAX ? CREATED_BY_MAX : n);
 	if (n > CREATED_BY_MAX)
-		moat_buf_appendf(out, "%.*s...", CREATED_BY_MAX, cb);
-	else
-		moat_buf_appendf(out, "%.*s", (int)n, cb);
+		moat_buf_append_str(out, "...");
 }
 
 static void layer_packages(struct moat_buf *out, const struct moat_pkg_list *pkgs, int layer,
@@ -43,9 +52,17 @@ static void layer_packages(struct moat_buf *out, const struct moat_pkg_list *pkg
 
 		if (p->layer_index != layer)
 			continue;
-		moat_buf_appendf(out, "    %-32s %-28s %-5s", p->name, p->version, p->type);
-		if (p->source_name && strcmp(p->source_name, p->name) != 0)
-			moat_buf_appendf(out, " (source %s)", p->source_name);
+		moat_buf_append_str(out, "    ");
+		moat_term_pad(out, p->name, 32);
+		moat_buf_putc(out, ' ');
+		moat_term_pad(out, p->version, 28);
+		moat_buf_putc(out, ' ');
+		moat_term_pad(out, p->type, 5);
+		if (p->source_name && strcmp(p->source_name, p->name) != 0) {
+			moat_buf_append_str(out, " (source ");
+			moat_term_str(out, p->source_name);
+			moat_buf_putc(out, ')');
+		}
 		moat_buf_putc(out, '\n');
 		count++;
 	}
@@ -60,15 +77,22 @@ int moat_report_table(struct moat_buf *out, const struct moat_scan_result *res,
 	const struct moat_image_meta *m = res->meta;
 	size_t shown = 0, n;
 
-	moat_buf_appendf(out, "Image:    %s (%s)\n", m->ref ? m->ref : "-", m->source);
-	moat_buf_appendf(out, "Digest:   %s\n", m->manifest_digest ? m->manifest_digest :
-					       m->config_digest ? m->config_digest : "-");
-	moat_buf_appendf(out, "Platform: %s/%s\n", m->os ? m->os : "-",
-			 m->architecture ? m->architecture : "-");
-	moat_buf_appendf(out, "OS:       %s\n", res->os->pretty_name ? res->os->pretty_name :
-					       res->os->id ? res->os->id : "unknown");
-	moat_buf_appendf(out, "User:     %s\n", m->user && *m->user ? m->user : "root (default)");
-	moat_buf_appendf(out, "Packages: %zu in %zu layers\n\n", res->pkgs->count, m->n_layers);
+	/* Everything but the counts comes from the image: escaped for the terminal. */
+	line(out, "Image:    ", m->ref ? m->ref : "-", " (");
+	moat_term_str(out, m->source);
+	moat_buf_append_str(out, ")\n");
+	line(out, "Digest:   ", m->manifest_digest ? m->manifest_digest :
+		  m->config_digest ? m->config_digest : "-", "\n");
+	line(out, "Platform: ", m->os ? m->os : "-", "/");
+	line(out, "", m->architecture ? m->architecture : "-", "\n");
+	line(out, "OS:       ", res->os->pretty_name ? res->os->pretty_name :
+		  res->os->id ? res->os->id : "unknown", "\n");
+	line(out, "User:     ", m->user && *m->user ? m->user : "root (default)", "\n");
+	moat_buf_appendf(out, "Packages: %zu in %zu layers\n", res->pkgs->count, m->n_layers);
+	if (moat_warnings_total(res->warnings))
+		moat_buf_appendf(out, "Warnings: %zu: the scan skipped content (listed on stderr); "
+				 "results may be incomplete\n", moat_warnings_total(res->warnings));
+	moat_buf_putc(out, '\n');
 	for (size_t i = 0; i < m->n_layers; i++) {
 		const struct moat_layer *l = &m->layers[i];
 
@@ -88,8 +112,12 @@ int moat_report_table(struct moat_buf *out, const struct moat_scan_result *res,
 		for (size_t i = 0; i < res->removed->count; i++) {
 			const struct moat_pkg *p = res->removed->items[i];
 
-			moat_buf_appendf(out, "    %-32s %-28s added in layer %d, removed in layer %d\n",
-					 p->name, p->version, p->layer_index + 1, p->removed_layer + 1);
+			moat_buf_append_str(out, "    ");
+			moat_term_pad(out, p->name, 32);
+			moat_buf_putc(out, ' ');
+			moat_term_pad(out, p->version, 28);
+			moat_buf_appendf(out, " added in layer %d, removed in layer %d\n",
+					 p->layer_index + 1, p->removed_layer + 1);
 		}
 	}
 	if (res->vulns)

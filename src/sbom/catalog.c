@@ -126,8 +126,10 @@ struct attrib {
 	const char *db_path;
 	size_t first;
 	struct catalog_versions prev;    /* the previous version of the database */
+	struct moat_slice prev_content;  /* its bytes (captured, live as long as the fs) */
 	struct moat_hmap run_start;      /* key -> int*: layer where its current run began */
-	struct moat_hmap final_keys;     /* keys present at the end */
+	struct moat_hmap final_keys;     /* key -> first package with it (index + 1) */
+	size_t *next_same;               /* per package: next one with its key (index + 1) */
 	catalog_parse_versions_fn parse;
 	void *parse_ctx;
 	struct moat_slice (*key_of)(const struct moat_pkg *, char *, size_t);
@@ -192,31 +194,66 @@ static void versions_release(struct catalog_versions *vers)
 	vers->scratch = NULL;
 }
 
+/*
+ * Compare one version of the database with the final packages: a package whose key has
+ * its final version starts a run here unless it matched before; one whose key is gone or
+ * has another version ends its run. Only the keys of this version and of the previous
+ * one are visited, so a thousand small versions cost their own size, not a thousand
+ * times the final package list.
+ */
+static void match_version(struct attrib *a, const struct catalog_versions *cur, int layer)
+{
+	for (size_t i = 0; i < cur->map.cap; i++) {
+		const struct moat_hmap_slot *s = &cur->map.slots[i];
+		size_t j;
+
+		if (!s->key)
+			continue;
+		j = (size_t)(uintptr_t)moat_hmap_get(&a->final_keys, s->key, s->key_len);
+		for (; j; j = a->next_same[j - 1]) {
+			const struct moat_pkg *p = a->ctx->pkgs.items[a->first + j - 1];
+			bool match = moat_slice_eq_str(*(const struct moat_slice *)s->value,
+						       p->version);
+
+			if (match && !a->present[j - 1])
+				a->since[j - 1] = layer;
+			a->present[j - 1] = match;
+		}
+	}
+	for (size_t i = 0; i < a->prev.map.cap; i++) {
+		const struct moat_hmap_slot *s = &a->prev.map.slots[i];
+		size_t j;
+
+		if (!s->key || moat_hmap_get(&cur->map, s->key, s->key_len))
+			continue;
+		j = (size_t)(uintptr_t)moat_hmap_get(&a->final_keys, s->key, s->key_len);
+		for (; j; j = a->next_same[j - 1])
+			a->present[j - 1] = false;
+	}
+}
+
 static int on_db_event(void *vctx, const char *path, const struct moat_fs_event *ev)
 {
 	struct attrib *a = vctx;
 	struct catalog_versions vers;
-	struct moat_pkg_list *pkgs = &a->ctx->pkgs;
-	char scratch[512];
 	int r = 0;
 
 	(void)path;
+	/* A layer that rewrites the database unchanged changes no version: skip the parse
+	 * and the per-package pass, so N identical rewrites cost N compares. */
+	if (ev->kind != MOAT_FS_REMOVED && ev->st.has_content && a->prev_content.ptr &&
+	    moat_slice_eq(ev->content, a->prev_content))
+		return 0;
+	a->prev_content = ev->kind != MOAT_FS_REMOVED && ev->st.has_content ? ev->content
+									     : (struct moat_slice){ 0 };
 	moat_hmap_init(&vers.map);
 	vers.scratch = moat_arena_open(0);
 	if (!vers.scratch)
 		return moat_error_set(a->err, -ENOMEM, "out of memory");
 	if (ev->kind != MOAT_FS_REMOVED && ev->st.has_content)
 		r = a->parse(a->parse_ctx, &vers, ev->content, a->err);
-	for (size_t i = a->first; r == 0 && i < pkgs->count; i++) {
-		struct moat_pkg *p = pkgs->items[i];
-		struct moat_slice key = a->key_of(p, scratch, sizeof(scratch));
-		struct moat_slice *v = moat_hmap_get(&vers.map, (const char *)key.ptr, key.len);
-		bool match = v && moat_slice_eq_str(*v, p->version);
-
-		if (match && !a->present[i - a->first])
-			a->since[i - a->first] = ev->layer;
-		a->present[i - a->first] = match;
-	}
+	if (r == 0)
+		match_version(a, &vers, ev->layer);
 	if (r == 0 && track_runs(a, &vers, ev->layer) < 0)
 		r = moat_error_set(a->err, MOAT_E_LIMIT, "out of scan memory");
 	versions_release(&a->prev);
@@ -227,12 +264,18 @@ static int on_db_event(void *vctx, const char *path, const struct moat_fs_event 
 static int final_keys(struct attrib *a)
 {
 	char scratch[512];
+	size_t idx;
 
 	for (size_t i = a->first; i < a->ctx->pkgs.count; i++) {
 		struct moat_slice key = a->key_of(a->ctx->pkgs.items[i], scratch, sizeof(scratch));
 		char *k = moat_arena_strndup(a->ctx->arena, (const char *)key.ptr, key.len);
 
-		if (!k || moat_hmap_put(&a->final_keys, k, key.len, a) < 0)
+		if (!k)
+			return MOAT_E_LIMIT;
+		/* Packages sharing a key are chained, newest first. */
+		idx = i - a->first;
+		a->next_same[idx] = (size_t)(uintptr_t)moat_hmap_get(&a->final_keys, k, key.len);
+		if (moat_hmap_put(&a->final_keys, k, key.len, (void *)(uintptr_t)(idx + 1)) < 0)
 			return MOAT_E_LIMIT;
 	}
 	return 0;
@@ -255,7 +298,8 @@ int catalog_attribute(struct moat_catalog_ctx *ctx, const char *type, const char
 	moat_hmap_init(&a.final_keys);
 	a.present = moat_arena_newarray(ctx->arena, bool, n);
 	a.since = moat_arena_newarray(ctx->arena, int, n);
-	if ((n && (!a.present || !a.since)) || final_keys(&a) < 0) {
+	a.next_same = moat_arena_newarray(ctx->arena, size_t, n);
+	if ((n && (!a.present || !a.since || !a.next_same)) || final_keys(&a) < 0) {
 		r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 		goto out;
 	}

@@ -151,7 +151,7 @@ static int dotnet_read(struct moat_lang *lang, const struct moat_file_visit *fil
 		bom = 3;
 	if (moat_json_parse(data.data + bom, data.len - bom, DOTNET_MAX, lock ? "packages.lock.json" :
 			    "deps.json", &root, &jerr) < 0) {
-		moat_lang_warn(lang, file, "%s", jerr.msg);
+		moat_lang_warn(lang, file, moat_lang_code(jerr.code), "%s", jerr.msg);
 		goto out;
 	}
 	r = lock ? read_lock(lang, file, root, err) : read_deps(lang, file, root, err);

@@ -453,7 +453,7 @@ static int go_scan(struct moat_lang *lang, const struct moat_file_visit *file,
 	if (r == 0)
 		return go_add_all(lang, file, &bi, err);
 	if (r == MOAT_E_FORMAT)
-		moat_lang_warn(lang, file, "%s", why.msg);
+		moat_lang_warn(lang, file, moat_lang_code(why.code), "%s", why.msg);
 	if (r == MOAT_E_LIMIT)
 		return moat_error_set(err, r, "%.*s: %s", (int)file->path_len, file->path,
 				      why.msg);
@@ -506,7 +506,7 @@ static int elf_scan(struct moat_lang *lang, const struct moat_file_visit *file,
 	int r;
 
 	if (moat_elf_parse(buf->data, buf->len, "ELF", &elf, &why) < 0) {
-		moat_lang_warn(lang, file, "%s", why.msg);
+		moat_lang_warn(lang, file, moat_lang_code(why.code), "%s", why.msg);
 		return 0;
 	}
 	if ((r = go_scan(lang, file, &elf, err)) < 0)

@@ -309,7 +309,8 @@ static int gomod_read(struct moat_lang *lang, const struct moat_file_visit *file
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (bad)
-		moat_lang_warn(lang, file, "%zu malformed lines skipped", bad);
+		moat_lang_warn(lang, file, "lang-file-malformed", "%zu malformed lines skipped",
+			       bad);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		r = lang_go_add_module(lang, file, &mods[i], "lockfile", err);
 	return r;

@@ -208,7 +208,8 @@ static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const ch
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg);
+		moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s: %s", where,
+			       jc->err->msg);
 		return 0;
 	}
 	parse_pom(moat_slice_make(jc->meta.data, jc->meta.len), &pom);
@@ -237,7 +238,8 @@ static int from_manifest(struct jar_ctx *jc, struct moat_zip *zip, const char *w
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg);
+		moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s: %s", where,
+			       jc->err->msg);
 	else if (mi >= 0)
 		parse_manifest(&jc->meta, f);
 	split_file_name(file_base, &name, &version);
@@ -292,8 +294,11 @@ static int read_nested(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const
 	r = moat_zip_extract(zip, i, NESTED_MAX, &buf, jc->err);
 	if (r == 0)
 		r = read_archive(jc, buf.data, buf.len, inner, depth + 1);
-	else if (r != -ENOMEM)
-		r = (moat_lang_warn(jc->lang, jc->file, "%s: %s", where, jc->err->msg), 0);
+	else if (r != -ENOMEM) {
+		moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s: %s", where,
+			       jc->err->msg);
+		r = 0;
+	}
 	moat_buf_release(&buf);
 	return r;
 }
@@ -310,7 +315,8 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 
 	if (r < 0) {
 		if (r != -ENOMEM)
-			moat_lang_warn(jc->lang, jc->file, "%s", jc->err->msg);
+			moat_lang_warn(jc->lang, jc->file, moat_lang_code(jc->err->code), "%s",
+				       jc->err->msg);
 		return r == -ENOMEM ? r : 0;
 	}
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++)
@@ -321,10 +327,18 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++) {
 		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
 
-		if (!e->name_safe || e->is_dir || !is_archive_name(e->name))
+		if (e->is_dir || !is_archive_name(e->name))
 			continue;
+		if (!e->name_safe) {
+			/* A class loader may still open it: say it was not read. */
+			moat_lang_warn(jc->lang, jc->file, "lang-entry-unsafe-name",
+				       "%s!/%.*s: archive entry with an unsafe name; not read",
+				       where, (int)e->name.len, (const char *)e->name.ptr);
+			continue;
+		}
 		if (depth + 1 >= MOAT_LIMIT_ZIP_DEPTH) {
-			moat_lang_warn(jc->lang, jc->file, "%s!/%.*s: nested deeper than %u archives",
+			moat_lang_warn(jc->lang, jc->file, "lang-nesting-too-deep",
+				       "%s!/%.*s: nested deeper than %u archives; not read",
 				       where, (int)e->name.len, (const char *)e->name.ptr,
 				       MOAT_LIMIT_ZIP_DEPTH);
 			continue;

@@ -258,7 +258,7 @@ static int read_installed(struct node_ctx *c, const struct moat_buf *data)
 
 	if (moat_json_parse(data->data, data->len, NODE_MANIFEST_MAX, "package.json", &root,
 			    &jerr) < 0) {
-		moat_lang_warn(c->lang, c->file, "%s", jerr.msg);
+		moat_lang_warn(c->lang, c->file, moat_lang_code(jerr.code), "%s", jerr.msg);
 		return 0;
 	}
 	/* Without a name and version it is not a published package (a test
@@ -281,7 +281,9 @@ static int lock_v1_walk(struct node_ctx *c, json_t *deps, unsigned depth)
 	if (!json_is_object(deps))
 		return 0;
 	if (depth > c->max_depth) {
-		moat_lang_warn(c->lang, c->file, "dependencies nested deeper than %u", c->max_depth);
+		moat_lang_warn(c->lang, c->file, "lang-nesting-too-deep",
+			       "dependencies nested deeper than %u; the deeper ones not read",
+			       c->max_depth);
 		return 0;
 	}
 	json_object_foreach(deps, key, dep) {
@@ -331,7 +333,7 @@ static int read_npm_lock(struct node_ctx *c, const struct moat_buf *data)
 
 	if (moat_json_parse(data->data, data->len, NODE_LOCK_MAX, "package-lock.json", &root,
 			    &jerr) < 0) {
-		moat_lang_warn(c->lang, c->file, "%s", jerr.msg);
+		moat_lang_warn(c->lang, c->file, moat_lang_code(jerr.code), "%s", jerr.msg);
 		return 0;
 	}
 	pkgs = json_object_get(root, "packages");
@@ -409,7 +411,7 @@ static int parse_yaml(struct node_ctx *c, const struct moat_buf *data, json_t **
 	if (r == -ENOMEM)
 		return moat_error_set(c->err, r, "out of memory");
 	if (r < 0) {
-		moat_lang_warn(c->lang, c->file, "%s", yerr.msg);
+		moat_lang_warn(c->lang, c->file, moat_lang_code(yerr.code), "%s", yerr.msg);
 		return 1;
 	}
 	return 0;

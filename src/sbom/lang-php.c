@@ -93,7 +93,7 @@ static int php_read(struct moat_lang *lang, const struct moat_file_visit *file,
 		goto out;
 	if (moat_json_parse(data.data, data.len, COMPOSER_MAX, lock ? "composer.lock" :
 			    "installed.json", &root, &jerr) < 0) {
-		moat_lang_warn(lang, file, "%s", jerr.msg);
+		moat_lang_warn(lang, file, moat_lang_code(jerr.code), "%s", jerr.msg);
 		goto out;
 	}
 	if (json_is_array(root)) {

@@ -134,7 +134,8 @@ static int from_metadata(struct moat_lang *lang, const struct moat_file_visit *f
 			version = moat_slice_trim(line);
 	}
 	if (!name.len || !version.len) {
-		moat_lang_warn(lang, file, "no Name or Version in the metadata");
+		moat_lang_warn(lang, file, "lang-file-malformed",
+			       "no Name or Version in the metadata");
 		return 0;
 	}
 	return add_pypi(lang, file, name, version, "installed", err);
@@ -150,7 +151,7 @@ static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
 
 	if (r < 0) {
 		if (r != -ENOMEM)
-			moat_lang_warn(lang, file, "%s", err->msg);
+			moat_lang_warn(lang, file, moat_lang_code(err->code), "%s", err->msg);
 		return r == -ENOMEM ? r : 0;
 	}
 	moat_buf_init(&info, 0);
@@ -158,9 +159,10 @@ static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
 	r = i < 0 ? 1 : moat_zip_extract(zip, (size_t)i, METADATA_MAX, &info, err);
 	/* a bad egg is a warning; only running out of memory stops the scan */
 	if (r == 1)
-		moat_lang_warn(lang, file, "no EGG-INFO/PKG-INFO in the egg");
+		moat_lang_warn(lang, file, "lang-file-malformed",
+			       "no EGG-INFO/PKG-INFO in the egg");
 	else if (r < 0 && r != -ENOMEM)
-		moat_lang_warn(lang, file, "%s", err->msg);
+		moat_lang_warn(lang, file, moat_lang_code(err->code), "%s", err->msg);
 	r = r == -ENOMEM ? r : r == 0 ? from_metadata(lang, file,
 						      moat_slice_make(info.data, info.len), err) : 0;
 	moat_buf_release(&info);
@@ -231,7 +233,8 @@ static int requirement_line(struct moat_lang *lang, const struct moat_file_visit
 		return 0;
 	if (moat_slice_startswith(line, "-r") || moat_slice_startswith(line, "--requirement") ||
 	    moat_slice_startswith(line, "-c") || moat_slice_startswith(line, "--constraint")) {
-		moat_lang_warn(lang, file, "included file not followed: %.*s",
+		moat_lang_warn(lang, file, "lang-include-not-followed",
+			       "included file not followed: %.*s",
 			       (int)(line.len > 200 ? 200 : line.len), (const char *)line.ptr);
 		return 0;
 	}
@@ -276,7 +279,7 @@ static int from_toml_lock(struct moat_lang *lang, const struct moat_file_visit *
 
 	if (r < 0) {
 		if (r != -ENOMEM)
-			moat_lang_warn(lang, file, "%s", err->msg);
+			moat_lang_warn(lang, file, moat_lang_code(err->code), "%s", err->msg);
 		return r == -ENOMEM ? r : 0;
 	}
 	pkgs = json_object_get(doc, "package");
@@ -307,7 +310,7 @@ static int from_pipfile_lock(struct moat_lang *lang, const struct moat_file_visi
 	int r = moat_json_parse(data->data, data->len, LOCK_MAX, what, &doc, err);
 
 	if (r < 0) {
-		moat_lang_warn(lang, file, "%s", err->msg);
+		moat_lang_warn(lang, file, moat_lang_code(err->code), "%s", err->msg);
 		return 0;
 	}
 	for (size_t s = 0; s < 2 && r == 0; s++) {

@@ -146,7 +146,8 @@ static int read_gemspec(struct moat_lang *lang, const struct moat_file_visit *fi
 			version = v;
 	}
 	if (!name.len || !version.len) {
-		moat_lang_warn(lang, file, "no literal name and version assignment found");
+		moat_lang_warn(lang, file, "lang-file-malformed",
+			       "no literal name and version assignment found");
 		return 0;
 	}
 	return gem_add(lang, file, "installed", name, version, err);

@@ -185,13 +185,13 @@ int lang_rust_scan_elf(struct moat_lang *lang, const struct moat_file_visit *fil
 	if (moat_elf_find_section(elf, ".dep-v0", &sec) < 0)
 		return 0;
 	if (!(z = moat_elf_section_data(elf, &sec))) {
-		moat_lang_warn(lang, file, ".dep-v0: empty section");
+		moat_lang_warn(lang, file, "lang-file-malformed", ".dep-v0: empty section");
 		return 0;
 	}
 	r = moat_rust_audit_parse(moat_lang_arena(lang), z, (size_t)sec.size, &crates, &n, &why);
 	if (r < 0) {
 		/* an oversized section is a bad file, not a reason to stop the scan */
-		moat_lang_warn(lang, file, "%s", why.msg);
+		moat_lang_warn(lang, file, moat_lang_code(why.code), "%s", why.msg);
 		return 0;
 	}
 	return add_crates(lang, file, crates, n, "installed", err);
@@ -222,7 +222,7 @@ static int cargo_lock_read(struct moat_lang *lang, const struct moat_file_visit 
 		if (r == -ENOMEM) {
 			r = moat_error_set(err, r, "%s", why.msg);
 		} else if (r < 0) {
-			moat_lang_warn(lang, file, "%s", why.msg);
+			moat_lang_warn(lang, file, moat_lang_code(why.code), "%s", why.msg);
 			r = 0;
 		} else {
 			r = add_crates(lang, file, crates, n, "lockfile", err);

@@ -8,14 +8,11 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/reader.h"
+#include "base/warn.h"
 #include "moat/error.h"
 #include "sbom/catalog.h"
 #include "vfs/fs.h"
 #include "lang.h"
-
-/* Warnings beyond this many are counted, not kept: a hostile image could
- * carry a million broken package.json files. */
-#define MAX_WARNINGS 1000u
 
 struct finding {
 	struct moat_pkg *pkg;
@@ -29,8 +26,7 @@ struct moat_lang {
 	const struct moat_limits *limits;
 	struct finding *head, **tail;
 	size_t n_findings;
-	const char **warnings;
-	size_t n_warnings, cap_warnings, dropped_warnings;
+	struct moat_warnings warnings;   /* layer = read_seq until moat_lang_finish */
 	struct moat_buf scratch;
 };
 
@@ -47,6 +43,7 @@ int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang
 	lang->arena = arena;
 	lang->limits = limits;
 	lang->tail = &lang->head;
+	lang->warnings.arena = arena;
 	*ret_lang = lang;
 	return 0;
 }
@@ -194,40 +191,27 @@ int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
 	return 0;
 }
 
-void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *fmt,
-		    ...)
+void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *code,
+		    const char *fmt, ...)
 {
 	char msg[512];
-	const char **grown;
 	va_list ap;
 
-	if (lang->n_warnings >= MAX_WARNINGS) {
-		lang->dropped_warnings++;
-		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (lang->n_warnings == lang->cap_warnings) {
-		size_t cap = lang->cap_warnings ? lang->cap_warnings * 2 : 16;
-
-		grown = moat_arena_grow(lang->arena, lang->warnings, lang->n_warnings, cap,
-					sizeof(*grown));
-		if (!grown)
-			return;
-		lang->warnings = grown;
-		lang->cap_warnings = cap;
-	}
-	lang->warnings[lang->n_warnings] = moat_arena_printf(lang->arena, "%.*s: %s",
-							     (int)file->path_len, file->path, msg);
-	if (lang->warnings[lang->n_warnings])
-		lang->n_warnings++;
+	moat_warnings_add(&lang->warnings, code, (int)file->read_seq, file->path, file->path_len,
+			  "%s", msg);
 }
 
-size_t moat_lang_warnings(const struct moat_lang *lang, const char *const **ret_list)
+const char *moat_lang_code(int err_code)
 {
-	*ret_list = lang->warnings;
-	return lang->n_warnings;
+	return err_code == MOAT_E_LIMIT ? "lang-limit" : "lang-file-malformed";
+}
+
+const struct moat_warnings *moat_lang_warnings(const struct moat_lang *lang)
+{
+	return &lang->warnings;
 }
 
 int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *file,
@@ -238,7 +222,8 @@ int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *fil
 
 	moat_buf_reset(out);
 	if (file->size > max) {
-		moat_lang_warn(lang, file, "%llu bytes, over the %llu-byte limit; not read",
+		moat_lang_warn(lang, file, "lang-file-too-large",
+			       "%llu bytes, over the %llu-byte limit; not read",
 			       (unsigned long long)file->size, (unsigned long long)max);
 		return 1;
 	}
@@ -251,10 +236,11 @@ int moat_lang_read_all(struct moat_lang *lang, const struct moat_file_visit *fil
 	return 0;
 }
 
-/* The image index of the layer that streamed as read_seq, or -1. */
+/* The last position of the layer streamed as read_seq: a blob listed at several
+ * positions is read once, and its files were last written at its last position. */
 static int layer_of_seq(const struct moat_image_meta *meta, unsigned read_seq)
 {
-	for (size_t i = 0; i < meta->n_layers; i++)
+	for (size_t i = meta->n_layers; i-- > 0;)
 		if (meta->layers[i].read_seq == read_seq)
 			return (int)i;
 	return -1;
@@ -301,6 +287,13 @@ static int resolve(struct moat_catalog_ctx *ctx, struct finding *f, struct moat_
 int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
 		     struct moat_error *err)
 {
+	/* Warnings were recorded by stream order; the report wants layers. */
+	for (size_t i = 0; i < lang->warnings.count; i++) {
+		struct moat_warning *w = &lang->warnings.items[i];
+
+		w->layer = layer_of_seq(ctx->meta, (unsigned)w->layer);
+		w->layer_id = catalog_layer_id(ctx, w->layer);
+	}
 	for (struct finding *f = lang->head; f; f = f->next) {
 		int r = resolve(ctx, f, err);
 

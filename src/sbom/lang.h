@@ -33,6 +33,7 @@ struct moat_fs;
 struct moat_fs_stat;
 struct moat_lang;
 struct moat_reader;
+struct moat_warnings;
 
 struct moat_lang_cataloger {
 	const char *name;
@@ -62,8 +63,9 @@ int moat_lang_visit_linked(struct moat_lang *lang, struct moat_fs *fs,
 int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
 		     struct moat_error *err);
 
-/* Warnings gathered while reading ("app/x.jar: bad zip: ..."), in order. */
-size_t moat_lang_warnings(const struct moat_lang *lang, const char *const **ret_list);
+/* What the catalogers skipped or could not read, in order (base/warn.h);
+ * layers are resolved by moat_lang_finish(). Owned by lang. */
+const struct moat_warnings *moat_lang_warnings(const struct moat_lang *lang);
 
 /* ---- for catalogers ---- */
 
@@ -81,9 +83,16 @@ struct moat_pkg *moat_lang_pkg_new(struct moat_lang *lang, const char *type, con
  * is made from type/name/version when the cataloger left it NULL. */
 int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
 		  struct moat_pkg *pkg, struct moat_error *err);
-/* Note a bad file and go on. */
-void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *fmt,
-		    ...) __attribute__((format(printf, 3, 4)));
+/* Note a file skipped or not fully read, and go on. code is a stable
+ * string for the report: "lang-file-too-large" (over a size limit),
+ * "lang-nesting-too-deep" (archives or dependency trees nested past a
+ * limit), "lang-limit" (any other limit), "lang-file-malformed" (not what
+ * its name says). */
+void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The code for a warning made from a failed call's error: "lang-limit" for
+ * MOAT_E_LIMIT, else "lang-file-malformed". */
+const char *moat_lang_code(int err_code);
 /* A buffer kept across files (reset, not freed, between uses): binaries are
  * read whole one after another, and a fresh allocation per file would
  * page-fault its way through every one. max bounds its size. */

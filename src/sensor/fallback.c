@@ -23,6 +23,7 @@
 #include <sys/fanotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,15 +122,77 @@ static void fill_hdr(struct moat_ev_hdr *h, uint16_t kind, uint32_t size, uint32
 	h->pid_ns = ns_of(tgid, "pid");
 }
 
-static bool fd_is_socket(uint32_t tgid, int fd)
+/* A socket of another process, as the eBPF sensor classes it: a copy of
+ * the fd (pidfd_getfd; root may take it) answers family, type, listening
+ * and peer. Without the copy it is just "a socket". */
+static uint8_t sock_type(int pidfd, int fd)
+{
+	int s = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0) : -1;
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	socklen_t len = sizeof(int);
+	uint8_t t = MOAT_FD_SOCKET;
+	int domain = 0;
+	int type = 0;
+	int listening = 0;
+
+	if (s < 0)
+		return t;
+	getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &len);
+	len = sizeof(int);
+	getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &len);
+	len = sizeof(int);
+	getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+	if (domain == AF_UNIX)
+		t = MOAT_FD_UNIX;
+	else if ((domain == AF_INET || domain == AF_INET6) && listening)
+		t = MOAT_FD_LISTEN;
+	else if (domain == AF_INET || domain == AF_INET6)
+		t = getpeername(s, (struct sockaddr *)&peer, &plen) < 0 ? MOAT_FD_UNCONNECTED
+			: type == SOCK_STREAM ? MOAT_FD_TCP
+			: type == SOCK_DGRAM ? MOAT_FD_UDP : MOAT_FD_SOCKET;
+	close(s);
+	return t;
+}
+
+static uint8_t fd_type(uint32_t tgid, int pidfd, int fd)
 {
 	char path[64];
-	char link[64];
-	ssize_t n;
+	struct stat st;
 
 	snprintf(path, sizeof(path), "/proc/%u/fd/%d", tgid, fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	return n > 7 && !memcmp(link, "socket:", 7);
+	if (stat(path, &st) < 0)
+		return MOAT_FD_NONE;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		return MOAT_FD_FILE;
+	case S_IFDIR:
+		return MOAT_FD_DIR;
+	case S_IFIFO:
+		return MOAT_FD_PIPE;
+	case S_IFCHR:
+		return MOAT_FD_CHR;
+	case S_IFBLK:
+		return MOAT_FD_BLK;
+	case S_IFSOCK:
+		return sock_type(pidfd, fd);
+	default:
+		return MOAT_FD_OTHER;
+	}
+}
+
+static void exec_stdio(struct moat_ev_exec *e, uint32_t tgid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+
+	for (int fd = 0; fd < 3; fd++)
+		e->stdio[fd] = fd_type(tgid, pidfd, fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (e->stdio[0] >= MOAT_FD_UNIX && e->stdio[0] <= MOAT_FD_SOCKET)
+		e->flags |= MOAT_EXEC_STDIN_SOCK;
+	if (e->stdio[1] >= MOAT_FD_UNIX && e->stdio[1] <= MOAT_FD_SOCKET)
+		e->flags |= MOAT_EXEC_STDOUT_SOCK;
 }
 
 static struct fb_container *container_by_ns(struct fallback *fb, uint32_t mnt_ns)
@@ -168,10 +231,7 @@ static int emit_exec(struct fallback *fb, uint32_t pid, uint32_t tgid)
 		for (ssize_t i = 0; i < n; i++)
 			e->argc += e->args[i] == 0;
 	}
-	if (fd_is_socket(tgid, 0))
-		e->flags |= MOAT_EXEC_STDIN_SOCK;
-	if (fd_is_socket(tgid, 1))
-		e->flags |= MOAT_EXEC_STDOUT_SOCK;
+	exec_stdio(e, tgid);
 	c = container_by_ns(fb, e->hdr.mnt_ns);
 	if (c && e->exe_ctime_sec >= c->start_sec)
 		e->flags |= MOAT_EXEC_DRIFT;

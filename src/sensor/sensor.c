@@ -17,9 +17,10 @@
 
 _Static_assert(sizeof(struct moat_ev_hdr) == 72, "moat_ev_hdr layout");
 _Static_assert(offsetof(struct moat_ev_hdr, cgroup_id) == 40, "moat_ev_hdr.cgroup_id");
-_Static_assert(offsetof(struct moat_ev_exec, filename) == 104, "moat_ev_exec.filename");
+_Static_assert(offsetof(struct moat_ev_exec, stdio) == 104, "moat_ev_exec.stdio");
+_Static_assert(offsetof(struct moat_ev_exec, filename) == 112, "moat_ev_exec.filename");
 _Static_assert(sizeof(struct moat_ev_exec) ==
-	       104 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
+	       112 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
 	       "moat_ev_exec layout");
 _Static_assert(sizeof(struct moat_ev_file) == 96 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
 _Static_assert(sizeof(struct moat_ev_net) == 216, "moat_ev_net layout");
@@ -52,6 +53,19 @@ const char *moat_sensor_kind_name(unsigned kind)
 	if (kind < MOAT_EV_KIND_MAX && kind_names[kind])
 		return kind_names[kind];
 	return "unknown";
+}
+
+static const char *const fd_type_names[MOAT_FD_TYPE_MAX] = {
+	[MOAT_FD_NONE] = "none", [MOAT_FD_FILE] = "file", [MOAT_FD_DIR] = "dir",
+	[MOAT_FD_PIPE] = "pipe", [MOAT_FD_CHR] = "chr", [MOAT_FD_BLK] = "blk",
+	[MOAT_FD_UNIX] = "unix", [MOAT_FD_TCP] = "tcp", [MOAT_FD_UDP] = "udp",
+	[MOAT_FD_LISTEN] = "listen", [MOAT_FD_UNCONNECTED] = "unconnected",
+	[MOAT_FD_SOCKET] = "socket", [MOAT_FD_OTHER] = "other",
+};
+
+const char *moat_sensor_fd_type_name(unsigned type)
+{
+	return type < MOAT_FD_TYPE_MAX ? fd_type_names[type] : "other";
 }
 
 /* The record size each kind must have. */

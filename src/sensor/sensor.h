@@ -97,5 +97,8 @@ int moat_sensor_check(const void *data, size_t len);
 
 /* Name of an event kind ("exec", "open", ...), "unknown" for others. */
 const char *moat_sensor_kind_name(unsigned kind);
+/* enum moat_ev_fd_type as rules spell it: none, file, dir, pipe, chr, blk,
+ * unix, tcp, udp, listen, unconnected, socket, other. */
+const char *moat_sensor_fd_type_name(unsigned type);
 
 #endif

@@ -28,6 +28,7 @@ struct lentry {
 	uint32_t gid;
 	char type;               /* enum moat_tar_type */
 	bool has_content;
+	struct node *node;       /* its node once merged (a layer listed again skips the lookup) */
 };
 
 struct lchunk {
@@ -77,6 +78,7 @@ struct layerfs {
 	struct moat_hmap paths;  /* path -> struct node */
 	struct node root;
 	struct lentry root_entry;
+	uint64_t events;         /* recorded so far, against limits->history_events */
 };
 
 struct moat_fs_builder {
@@ -235,6 +237,7 @@ static int add_event(struct layerfs *lfs, struct node *n, int layer, enum moat_f
 
 	if (!ev)
 		return MOAT_E_LIMIT;
+	lfs->events++;
 	ev->layer = layer;
 	ev->kind = kind;
 	ev->entry = entry;
@@ -478,16 +481,22 @@ static int own_entry(struct merge *m, struct lentry *e)
 		m->lfs->root.cur = e;
 		return 0;
 	}
-	dir = make_or_fail(m, e->path, dir_len);
+	/* Cached per entry: a layer listed again costs no lookups (for a whiteout,
+	 * the node of its directory; else its own node). */
+	if (!strncmp(base, WH_PREFIX, strlen(WH_PREFIX))) {
+		n = NULL;
+		dir = e->node ? e->node : make_or_fail(m, e->path, dir_len);
+	} else {
+		n = e->node ? e->node : make_or_fail(m, e->path, e->path_len);
+		dir = n ? n->parent : NULL;
+	}
 	if (!dir)
 		return MOAT_E_LIMIT;
+	e->node = n ? n : dir;
 	if ((r = own_parents(m, dir, e->path)) < 0)
 		return r;
-	if (!strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
-		return own_whiteout(m, e, dir, base, dir_len);
-	n = make_or_fail(m, e->path, e->path_len);
 	if (!n)
-		return MOAT_E_LIMIT;
+		return own_whiteout(m, e, dir, base, dir_len);
 	if (is_own(m, n)) {
 		bool own_dir = n->own_kind == OWN_DIR || n->own_kind == OWN_IMPLICIT;
 
@@ -507,6 +516,12 @@ static int own_entry(struct merge *m, struct lentry *e)
 
 static int set_live(struct merge *m, struct node *n, struct lentry *e)
 {
+	/* The same layer again (a blob listed twice): the path is written again but
+	 * nothing changes, so no event; only the layer that last wrote it moves up. */
+	if (n->cur == e) {
+		n->cur_layer = m->layer;
+		return 0;
+	}
 	if (add_event(m->lfs, n, m->layer, n->cur ? MOAT_FS_CHANGED : MOAT_FS_ADDED, e) < 0)
 		return moat_error_set(m->err, MOAT_E_LIMIT, "out of scan memory at %s", n->path);
 	n->cur = e;
@@ -569,16 +584,40 @@ static int merge_layer(struct layerfs *lfs, struct moat_fs_layer *layer, int ind
 
 static const struct moat_fs_ops layerfs_ops;
 
+/* A run of one layer repeated: applying it again is idempotent, so only the first and
+ * the last of the run are applied (the last sets the layer that wrote its paths). */
+static bool run_middle(struct moat_fs_layer **layers, size_t n, size_t i)
+{
+	return i > 0 && i + 1 < n && layers[i] == layers[i - 1] && layers[i] == layers[i + 1];
+}
+
 int moat_fs_builder_finish(struct moat_fs_builder *builder, struct moat_fs_layer **layers,
 			   size_t n_layers, struct moat_fs **ret_fs, struct moat_error *err)
 {
 	struct layerfs *lfs = builder->lfs;
+	uint64_t applied = 0;
 	int r;
 
 	for (size_t i = 0; i < n_layers; i++) {
+		applied += run_middle(layers, n_layers, i) ? 0 : layers[i]->count;
+		if (applied > builder->limits->merge_entries)
+			return moat_error_set(err, MOAT_E_LIMIT, "merging the layers would apply more "
+					      "than %llu entries (a layer listed at many positions "
+					      "counts at each)",
+					      (unsigned long long)builder->limits->merge_entries);
+	}
+	for (size_t i = 0; i < n_layers; i++) {
+		if (run_middle(layers, n_layers, i))
+			continue;
 		r = merge_layer(lfs, layers[i], (int)i, err);
 		if (r < 0)
 			return moat_error_prefix(err, "layer %zu: ", i + 1);
+		/* Checked per layer: one layer adds at most a few events per entry. */
+		if (lfs->events > builder->limits->history_events)
+			return moat_error_set(err, MOAT_E_LIMIT, "layer %zu: the merge recorded more "
+					      "than %llu path events (a layer listed at many "
+					      "positions whose whiteouts cover its own files?)", i + 1,
+					      (unsigned long long)builder->limits->history_events);
 	}
 	lfs->fs.ops = &layerfs_ops;
 	lfs->fs.impl = lfs;

@@ -402,7 +402,7 @@ static unsigned hexval(uint8_t c)
 	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
 }
 
-/* Header + sections (each 8-aligned) into out; body checksum last. */
+/* Header + sections (each 8-aligned) into out; the checksum of it all last. */
 static int assemble(struct writer *w, int64_t built, struct moat_buf *out)
 {
 	static const uint8_t zeros[VDB_HEADER_BYTES];
@@ -444,8 +444,7 @@ static int assemble(struct writer *w, int64_t built, struct moat_buf *out)
 	vdb_put64(h + VDB_H_N_PACKAGES, w->dbb->stats.n_packages);
 	vdb_put64(h + VDB_H_N_SOURCES, w->dbb->n_sources);
 	vdb_put32(h + VDB_H_N_SECTIONS, ns);
-	if (moat_sha256_str(h + VDB_HEADER_BYTES, out->len - start - VDB_HEADER_BYTES,
-			    (char *)sha) < 0)
+	if (vdb_checksum(h, out->len - start, (char *)sha) < 0)
 		return moat_error_set(w->err, -ENOMEM, "db build: sha256 failed");
 	/* "sha256:" + 64 lowercase hex -> 32 raw bytes */
 	for (unsigned i = 0; i < 32; i++)

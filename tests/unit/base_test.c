@@ -13,6 +13,8 @@
 #include "base/json.h"
 #include "base/jsonw.h"
 #include "base/slice.h"
+#include "base/term.h"
+#include "base/warn.h"
 #include "harness.h"
 #include "moat/error.h"
 
@@ -206,6 +208,70 @@ static void test_base__read_file(void)
 	moat_buf_release(&b);
 }
 
+/* Terminal escaping: controls, DEL, C1 (raw and encoded), invalid UTF-8 and
+ * bidi overrides become visible escapes; printable UTF-8 stays. */
+static void test_base__term_escape(void)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} rows[] = {
+		{ "plain text 1.2-3", "plain text 1.2-3" },
+		{ "\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m" },
+		{ "a\nb\tc\rd", "a\\x0ab\\x09c\\x0dd" },
+		{ "del\x7f", "del\\x7f" },
+		{ "c1 \x9b" "31m", "c1 \\x9b31m" },              /* raw CSI byte, not UTF-8 */
+		{ "enc \xc2\x9b" "2J", "enc \\xc2\\x9b2J" },     /* U+009B encoded */
+		{ "caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93" }, /* é ✓ kept */
+		{ "\xc3\xa0\xff\xfe", "\xc3\xa0\\xff\\xfe" },
+		{ "over\xc0\xaflong", "over\\xc0\\xaflong" },
+		{ "cut \xe2\x9c", "cut \\xe2\\x9c" },
+		{ "rtl \xe2\x80\xae" "gpj.exe", "rtl \\u{202e}gpj.exe" },
+		{ "\x07\x08", "\\x07\\x08" },
+	};
+	struct moat_buf out;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		moat_buf_init(&out, 0);
+		CHECK_INT(moat_term_str(&out, rows[i].in), 0);
+		CHECK_STR(out.data ? (const char *)out.data : "", rows[i].out);
+		CHECK_INT(moat_term_needs_escape(rows[i].in, strlen(rows[i].in)),
+			  strcmp(rows[i].in, rows[i].out) != 0);
+		moat_buf_release(&out);
+	}
+	moat_buf_init(&out, 0);
+	moat_term_pad(&out, "\x1b", 6);
+	moat_buf_putc(&out, '|');
+	CHECK_STR((const char *)out.data, "\\x1b  |");
+	moat_buf_release(&out);
+}
+
+/* Warnings: kept up to MOAT_WARNINGS_MAX, the rest counted; append keeps layer ids. */
+static void test_base__warnings(void)
+{
+	struct moat_arena *arena = moat_arena_open(0);
+	struct moat_warnings w = { .arena = arena }, all = { .arena = arena };
+
+	moat_warnings_add(&w, "lang-file-too-large", 2, "app/package.json", 16, "%d bytes", 7);
+	CHECK_INT(w.count, 1);
+	CHECK_STR(w.items[0].code, "lang-file-too-large");
+	CHECK_STR(w.items[0].path, "app/package.json");
+	CHECK_STR(w.items[0].message, "7 bytes");
+	CHECK_INT(w.items[0].layer, 2);
+	w.items[0].layer_id = "sha256:x";
+	for (unsigned i = 0; i < MOAT_WARNINGS_MAX + 5; i++)
+		moat_warnings_add(&w, "lang-file-malformed", -1, NULL, 0, "n%u", i);
+	CHECK_INT(w.count, MOAT_WARNINGS_MAX);
+	CHECK_INT(w.dropped, 6);
+	CHECK_INT(moat_warnings_total(&w), MOAT_WARNINGS_MAX + 6);
+	moat_warnings_append(&all, &w);
+	CHECK_INT(all.count, MOAT_WARNINGS_MAX);
+	CHECK_INT(all.dropped, 6);
+	CHECK_STR(all.items[0].layer_id, "sha256:x");
+	CHECK(all.items[1].path == NULL);
+	moat_arena_close(arena);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_base__arena_cap);
@@ -217,5 +283,7 @@ int main(void)
 	MOAT_RUN(test_base__sha256);
 	MOAT_RUN(test_base__jsonw);
 	MOAT_RUN(test_base__read_file);
+	MOAT_RUN(test_base__term_escape);
+	MOAT_RUN(test_base__warnings);
 	return moat_test_done();
 }

@@ -81,12 +81,13 @@ static void test_image__tar_edges(void)
 	CHECK_INT(read_all(&buf, &err, &count), MOAT_E_FORMAT);
 	CHECK(strstr(err.msg, "test.tar: bad header checksum") != NULL);
 
+	/* ".." stops at the root and "/" is the root, as the engines unpack them
+	 * inside their chroot: both are ordinary entries (tar-reading.md). */
 	moat_buf_reset(&buf);
 	tar_add(&buf, "../escape", '0', "x", NULL);
-	CHECK_INT(read_all(&buf, &err, &count), MOAT_E_UNSAFE_PATH);
-	moat_buf_reset(&buf);
 	tar_add(&buf, "/etc/passwd", '0', "x", NULL);
-	CHECK_INT(read_all(&buf, &err, &count), MOAT_E_UNSAFE_PATH);
+	CHECK_INT(read_all(&buf, &err, &count), 0);
+	CHECK_INT(count, 2);
 
 	/* Cut in the middle of an entry's data. */
 	moat_buf_reset(&buf);

@@ -98,13 +98,13 @@ static void test_lang_node__installed(void)
 static void test_lang_node__broken_manifest(void)
 {
 	static const char manifest[] = "{\"name\":\"x\",";
-	const char *const *warnings;
 	struct lang_scan s;
 
 	CHECK_INT(lang_scan_run(&s, "node_modules/x/package.json", (const uint8_t *)manifest,
 				sizeof(manifest) - 1), 0);
 	CHECK_INT(s.cat.pkgs.count, 0);
-	CHECK_INT(moat_lang_warnings(s.lang, &warnings), 1);
+	CHECK_INT(moat_lang_warnings(s.lang)->count, 1);
+	CHECK_STR(moat_lang_warnings(s.lang)->items[0].code, "lang-file-malformed");
 	lang_scan_release(&s);
 }
 

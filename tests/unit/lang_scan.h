@@ -14,6 +14,7 @@
 
 #include "base/arena.h"
 #include "base/reader.h"
+#include "base/warn.h"
 #include "image/tar.h"
 #include "moat/error.h"
 #include "sbom/catalog.h"

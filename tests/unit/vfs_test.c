@@ -269,26 +269,125 @@ static void test_vfs__uncaptured(void)
 	moat_arena_close(arena);
 }
 
-static void test_vfs__path_normalize(void)
+/* Names cleaned as the engines do inside their chroot (docs/internals/tar-reading.md). */
+static void test_vfs__tar_clean(void)
 {
-	static const struct { const char *in; int r; const char *out; } rows[] = {
-		{ "./etc/passwd", 0, "etc/passwd" }, { "etc//x/./y/", 0, "etc/x/y" },
-		{ "./", 0, "" }, { "/etc/passwd", MOAT_E_UNSAFE_PATH, NULL },
-		{ "a/../../b", MOAT_E_UNSAFE_PATH, NULL }, { "..", MOAT_E_UNSAFE_PATH, NULL },
-		{ "a/..b/c", 0, "a/..b/c" },
+	static const struct { const char *in; const char *out; bool dot; } rows[] = {
+		{ "./etc/passwd", "etc/passwd", false }, { "etc//x/./y/", "etc/x/y", false },
+		{ "./", "", true }, { "", "", true }, { "a/..", "", true },
+		{ "/", "", false }, { "..", "", false },
+		{ "/etc/passwd", "etc/passwd", false }, { "a/../../b", "b", false },
+		{ "../../etc/shadow", "etc/shadow", false }, { "a/..b/c", "a/..b/c", false },
 	};
 	struct moat_buf out;
 	struct moat_error err = { 0 };
 
 	moat_buf_init(&out, 4097);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		int r = moat_path_normalize(rows[i].in, strlen(rows[i].in), &out, &err);
+		bool dot = !rows[i].dot;
 
-		CHECK_INT(r, rows[i].r);
-		if (rows[i].out && r == 0)
-			CHECK_STR((char *)out.data, rows[i].out);
+		CHECK_INT(moat_tar_clean(rows[i].in, strlen(rows[i].in), &out, &dot, &err), 0);
+		CHECK_STR((char *)out.data, rows[i].out);
+		CHECK_INT(dot, rows[i].dot);
 	}
+	CHECK_INT(moat_tar_clean("a\0b", 3, &out, NULL, &err), MOAT_E_FORMAT);
 	moat_buf_release(&out);
+}
+
+/* Layers listed at several positions: specs[order[i]] at position i, one moat_fs_layer per
+ * distinct spec (as the image readers share them). */
+static struct moat_fs *build_shared(struct moat_arena *arena, const struct spec **specs,
+				    size_t n_specs, const int *order, size_t n, uint64_t merge_limit,
+				    uint64_t history_limit, int expect)
+{
+	struct moat_fs_builder *b = NULL;
+	struct moat_fs_layer *distinct[4];
+	struct moat_fs_layer *ls[16];
+	struct moat_fs *fs = NULL;
+	struct moat_error err = { 0 };
+
+	moat_limits_default(&limits);
+	if (merge_limit)
+		limits.merge_entries = merge_limit;
+	if (history_limit)
+		limits.history_events = history_limit;
+	CHECK_INT(moat_fs_builder_open(arena, &limits, &b, &err), 0);
+	for (size_t i = 0; i < n_specs; i++)
+		distinct[i] = layer(b, specs[i]);
+	for (size_t i = 0; i < n; i++)
+		ls[i] = distinct[order[i]];
+	CHECK_INT(moat_fs_builder_finish(b, ls, n, &fs, &err), expect);
+	return fs;
+}
+
+static void test_vfs__repeated_layer(void)
+{
+	static const struct spec l[] = { { "d/f", MOAT_TAR_FILE, NULL, "L" }, { NULL } };
+	static const struct spec x[] = { { "d/.wh.f", MOAT_TAR_FILE }, { NULL } };
+	static const struct spec r[] = {
+		{ "e/.wh..wh..opq", MOAT_TAR_FILE }, { "e/g", MOAT_TAR_FILE, NULL, "R" }, { NULL },
+	};
+	static const struct spec y[] = { { "e/h", MOAT_TAR_FILE, NULL, "Y" }, { NULL } };
+	const struct spec *specs[] = { l, x, r, y };
+	/* L L L X L L, then R Y R R R */
+	static const int order[] = { 0, 0, 0, 1, 0, 0, 2, 3, 2, 2, 2 };
+	struct moat_arena *arena = moat_arena_open(0);
+	struct moat_fs *fs = build_shared(arena, specs, 4, order, 11, 0, 0, 0);
+	struct moat_fs_stat st;
+	struct moat_slice c;
+	struct moat_error err = { 0 };
+	int counts[4] = { 0 };
+
+	/* Live, from the last position that wrote it. */
+	CHECK_INT(moat_fs_lstat(fs, "d/f", &st, &err), 0);
+	CHECK_INT(st.layer, 5);
+	CHECK_INT(moat_fs_read(fs, "d/f", &c, &err), 0);
+	CHECK(moat_slice_eq_str(c, "L"));
+	/* Events only where something changed: added 0, removed 3, added again 4. */
+	CHECK_INT(moat_fs_history(fs, "d/f", count_events, counts, &err), 0);
+	CHECK_INT(counts[MOAT_FS_ADDED], 2);
+	CHECK_INT(counts[MOAT_FS_CHANGED], 0);
+	CHECK_INT(counts[MOAT_FS_REMOVED], 1);
+	CHECK_INT(counts[0], 3);
+	/* The repeated opaque marker still hides what Y added between its positions. */
+	CHECK_INT(moat_fs_lstat(fs, "e/h", &st, &err), MOAT_E_NOTFOUND);
+	memset(counts, 0, sizeof(counts));
+	CHECK_INT(moat_fs_history(fs, "e/h", count_events, counts, &err), 0);
+	CHECK_INT(counts[MOAT_FS_ADDED], 1);
+	CHECK_INT(counts[MOAT_FS_REMOVED], 1);
+	CHECK_INT(counts[0], 8);
+	CHECK_INT(moat_fs_lstat(fs, "e/g", &st, &err), 0);
+	CHECK_INT(st.layer, 10);
+	moat_arena_close(arena);
+}
+
+static void test_vfs__merge_limit(void)
+{
+	static const struct spec a[] = {
+		{ "a", MOAT_TAR_FILE, NULL, "a" }, { "b", MOAT_TAR_FILE, NULL, "b" }, { NULL },
+	};
+	static const struct spec b[] = { { "c", MOAT_TAR_FILE, NULL, "c" }, { NULL } };
+	const struct spec *specs[] = { a, b };
+	static const int run[] = { 0, 0, 0, 0, 0, 0 };
+	static const int alternate[] = { 0, 1, 0, 1, 0, 1 };
+	struct moat_arena *arena = moat_arena_open(0);
+
+	static const struct spec self[] = {
+		{ "d/.wh..wh..opq", MOAT_TAR_FILE }, { "d/f", MOAT_TAR_FILE, NULL, "f" }, { NULL },
+	};
+	const struct spec *self_specs[] = { self, b };
+
+	/* A run counts twice (first and last position): 4 entries. */
+	build_shared(arena, specs, 2, run, 6, 4, 0, 0);
+	build_shared(arena, specs, 2, run, 6, 3, 0, MOAT_E_LIMIT);
+	/* Scattered repeats count at each position: 3 x 2 + 3 x 1. */
+	build_shared(arena, specs, 2, alternate, 6, 9, 0, 0);
+	build_shared(arena, specs, 2, alternate, 6, 8, 0, MOAT_E_LIMIT);
+	/* A layer whose opaque marker covers its own file removes and re-adds it at each
+	 * position: d/f 1 + 2 + 2, d 1, c 1 + 0 + 0 events. */
+	build_shared(arena, self_specs, 2, alternate, 6, 0, 7, 0);
+	build_shared(arena, self_specs, 2, alternate, 6, 0, 6, MOAT_E_LIMIT);
+	moat_arena_close(arena);
 }
 
 int main(void)
@@ -296,10 +395,12 @@ int main(void)
 	MOAT_RUN(test_vfs__whiteouts_and_history);
 	MOAT_RUN(test_vfs__resolve_inside_root);
 	MOAT_RUN(test_vfs__bad_hardlink);
+	MOAT_RUN(test_vfs__tar_clean);
+	MOAT_RUN(test_vfs__repeated_layer);
+	MOAT_RUN(test_vfs__merge_limit);
 	MOAT_RUN(test_vfs__engine_refuses);
 	MOAT_RUN(test_vfs__engine_merge);
 	MOAT_RUN(test_vfs__opaque_once);
 	MOAT_RUN(test_vfs__uncaptured);
-	MOAT_RUN(test_vfs__path_normalize);
 	return moat_test_done();
 }
