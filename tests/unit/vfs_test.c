@@ -244,7 +244,8 @@ static bool want_status_d(void *ctx, const char *path, size_t len)
 static void test_vfs__uncaptured(void)
 {
 	static const struct spec img[] = {
-		{ "opt/x/status", MOAT_TAR_FILE }, { "var/lib/dpkg", MOAT_TAR_SYMLINK, "../../opt/x" },
+		{ "opt/x/status", MOAT_TAR_FILE },
+		{ "var/lib/dpkg", MOAT_TAR_SYMLINK, "../../opt/x" },
 		{ "srv/blob", MOAT_TAR_FILE }, { "etc/os-release", MOAT_TAR_HARDLINK, "srv/blob" },
 		{ "opt/x/s.d/one", MOAT_TAR_FILE }, { "fifo", MOAT_TAR_FIFO },
 		{ "usr/lib/os-release", MOAT_TAR_SYMLINK, "/fifo" },
