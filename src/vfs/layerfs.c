@@ -28,6 +28,7 @@ struct lentry {
 	uint32_t gid;
 	char type;               /* enum moat_tar_type */
 	bool has_content;
+	bool overlay_whiteout;   /* a 0,0 char device: overlayfs reads it as a whiteout */
 	struct node *node;       /* its node once merged (a layer listed again skips the lookup) */
 };
 
@@ -164,6 +165,7 @@ int moat_fs_layer_add(struct moat_fs_layer *layer, const struct moat_tar_entry *
 		goto out_mem;
 	e->path_len = (uint32_t)entry->path_len;
 	e->type = entry->type;
+	e->overlay_whiteout = entry->type == MOAT_TAR_CHAR && !entry->dev_major && !entry->dev_minor;
 	e->mode = entry->mode;
 	e->uid = entry->uid;
 	e->gid = entry->gid;
@@ -510,6 +512,12 @@ static int own_entry(struct merge *m, struct lentry *e)
 	}
 	if (e->type == MOAT_TAR_HARDLINK && (r = own_hardlink(m, e)) < 0)
 		return r;
+	/* Docker mknods it into the layer's directory, where overlayfs takes it
+	 * for a whiteout of the same name (containerd's apply does the same). */
+	if (e->overlay_whiteout) {
+		touch(m, n, OWN_WHITEOUT, e);
+		return 0;
+	}
 	touch(m, n, e->type == MOAT_TAR_DIR ? OWN_DIR : OWN_OTHER, e);
 	return 0;
 }

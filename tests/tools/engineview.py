@@ -197,6 +197,18 @@ case("db-symlink-fifo", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None), ("p", 
      "var/lib/dpkg/status is a symlink to a FIFO", "!")
 
 
+# ---- a 0,0 character device is what overlayfs itself uses as a whiteout: once
+# unpacked into a layer it hides the lower path, whatever its name
+case("chr00-file", [BASE, [("w", "a/x", None)]], "a 0,0 char device over a lower file")
+case("chr00-dir", [BASE, [("w", "a/sub", None)]], "a 0,0 char device over a lower directory")
+case("chr00-then-child", [BASE, [("w", "a/sub", None), ("f", "a/sub/y", b"y\n")]],
+     "a 0,0 char device, then a file below it in the same layer")
+case("chr00-db", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None),
+                                      ("f", "var/lib/dpkg/status", stanza("real"))],
+                  [("w", "var/lib/dpkg/status", None)]],
+     "a 0,0 char device over the package database: it is gone in the container")
+
+
 def tar_bytes(entries):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
@@ -216,6 +228,8 @@ def tar_bytes(entries):
                 ti.type = tarfile.FIFOTYPE
             elif kind == "c":
                 ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 1, 3
+            elif kind == "w":  # a 0,0 character device: overlayfs's own whiteout
+                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 0, 0
             t.addfile(ti, data)
     return buf.getvalue()
 
