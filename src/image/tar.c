@@ -175,9 +175,8 @@ static bool all_zero(const uint8_t *block)
 	return true;
 }
 
-/* Next header block: 1 with the block, 0 at the end of the archive. One zero
- * block ends it when the stream ends or a second zero block follows. */
-static int read_block(struct moat_tar *tar, uint8_t *block, struct moat_error *err)
+/* A full block: 1, or 0 when the stream ends before its first byte. */
+static int read_full_block(struct moat_tar *tar, uint8_t *block, struct moat_error *err)
 {
 	size_t got;
 	int r;
@@ -187,22 +186,24 @@ static int read_block(struct moat_tar *tar, uint8_t *block, struct moat_error *e
 	if (got == 0)
 		return 0;
 	if (got < TAR_BLOCK)
-		goto truncated;
-	if (!all_zero(block))
-		return 1;
-	if ((r = read_some(tar, block, TAR_BLOCK, &got, err)) < 0)
+		return moat_error_set(err, MOAT_E_TRUNCATED, "%s: truncated header after entry %llu",
+				      tar->what, (unsigned long long)tar->entries);
+	return 1;
+}
+
+/* Next header block: 1 with the block, 0 at the end of the archive. One zero
+ * block ends it when the stream ends or a second zero block follows. */
+static int read_block(struct moat_tar *tar, uint8_t *block, struct moat_error *err)
+{
+	int r = read_full_block(tar, block, err);
+
+	if (r <= 0 || !all_zero(block))
 		return r;
-	if (got == 0)
-		return 0;
-	if (got < TAR_BLOCK)
-		goto truncated;
-	if (all_zero(block))
-		return 0;
+	r = read_full_block(tar, block, err);
+	if (r <= 0 || all_zero(block))
+		return r < 0 ? r : 0;
 	return moat_error_set(err, MOAT_E_FORMAT, "%s: a header after the end-of-archive block "
 			      "(after entry %llu)", tar->what, (unsigned long long)tar->entries);
-truncated:
-	return moat_error_set(err, MOAT_E_TRUNCATED, "%s: truncated header after entry %llu",
-			      tar->what, (unsigned long long)tar->entries);
 }
 
 static bool numeric(const uint8_t *block, size_t off, size_t len, int64_t *ret)

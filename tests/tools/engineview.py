@@ -24,7 +24,6 @@ docs/internals/layered-fs.md has the table.
 stdlib only; run with /usr/bin/python3.
 """
 import hashlib
-import io
 import json
 import os
 import sys
@@ -32,6 +31,7 @@ import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mkimage  # noqa: E402
+from hostile import tar_bytes  # noqa: E402
 
 OS_RELEASE = b'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
 
@@ -207,31 +207,6 @@ case("chr00-db", [BASE + DPKG_DIRS + [("d", "var/lib/dpkg", None),
                                       ("f", "var/lib/dpkg/status", stanza("real"))],
                   [("w", "var/lib/dpkg/status", None)]],
      "a 0,0 char device over the package database: it is gone in the container")
-
-
-def tar_bytes(entries):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
-        for kind, name, arg in entries:
-            ti = tarfile.TarInfo(name)
-            ti.mtime, ti.uid, ti.gid, ti.mode = 1704067200, 0, 0, 0o644
-            data = None
-            if kind == "f":
-                ti.size, data = len(arg), io.BytesIO(arg)
-            elif kind == "d":
-                ti.type, ti.mode = tarfile.DIRTYPE, 0o755
-            elif kind == "l":
-                ti.type, ti.linkname, ti.mode = tarfile.SYMTYPE, arg, 0o777
-            elif kind == "h":
-                ti.type, ti.linkname = tarfile.LNKTYPE, arg
-            elif kind == "p":
-                ti.type = tarfile.FIFOTYPE
-            elif kind == "c":
-                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 1, 3
-            elif kind == "w":  # a 0,0 character device: overlayfs's own whiteout
-                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 0, 0
-            t.addfile(ti, data)
-    return buf.getvalue()
 
 
 def build(outdir, only=None):

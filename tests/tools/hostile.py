@@ -50,7 +50,8 @@ STATUS = b"Package: hostile-pkg\nStatus: install ok installed\nArchitecture: amd
 
 
 def tar_bytes(entries):
-    """entries: (kind, name, arg): f=file bytes, d=dir, l=symlink, h=hardlink.
+    """entries: (kind, name, arg): f=file bytes, d=dir, l=symlink, h=hardlink,
+    p=FIFO, c=char device 1,3, w=char device 0,0.
     Names are written verbatim: tarfile does not sanitise on write."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
@@ -66,6 +67,12 @@ def tar_bytes(entries):
                 ti.type, ti.linkname, ti.mode = tarfile.SYMTYPE, arg, 0o777
             elif kind == "h":
                 ti.type, ti.linkname = tarfile.LNKTYPE, arg
+            elif kind == "p":
+                ti.type = tarfile.FIFOTYPE
+            elif kind == "c":
+                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 1, 3
+            elif kind == "w":  # a 0,0 character device: overlayfs's own whiteout
+                ti.type, ti.devmajor, ti.devminor = tarfile.CHRTYPE, 0, 0
             t.addfile(ti, data)
     return buf.getvalue()
 
