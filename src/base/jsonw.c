@@ -6,6 +6,7 @@
 
 #include "moat/error.h"
 #include "jsonw.h"
+#include "slice.h"
 
 void moat_jw_init(struct moat_jw *jw, struct moat_buf *out, bool pretty)
 {
@@ -78,39 +79,6 @@ void moat_jw_obj_end(struct moat_jw *jw) { close_level(jw, "}"); }
 void moat_jw_arr_begin(struct moat_jw *jw) { open_level(jw, "["); }
 void moat_jw_arr_end(struct moat_jw *jw) { close_level(jw, "]"); }
 
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const uint8_t *p, size_t avail)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static void put_escaped(struct moat_jw *jw, const char *str, size_t len)
 {
 	const uint8_t *p = (const uint8_t *)str;
@@ -120,6 +88,7 @@ static void put_escaped(struct moat_jw *jw, const char *str, size_t len)
 	while (i < len) {
 		uint8_t c = p[i];
 		char esc[8];
+		uint32_t cp;
 		size_t n;
 
 		if (c == '"' || c == '\\') {
@@ -138,7 +107,7 @@ static void put_escaped(struct moat_jw *jw, const char *str, size_t len)
 			}
 			i++;
 		} else {
-			n = utf8_len(p + i, len - i);
+			n = moat_utf8_decode(p + i, len - i, &cp);
 			if (n == 0) {
 				put(jw, "\\ufffd", 6);
 				i++;

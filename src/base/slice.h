@@ -66,5 +66,9 @@ struct moat_slice moat_slice_trim(struct moat_slice s);
 long moat_slice_find(struct moat_slice s, uint8_t c);
 /* Parse a decimal uint64 that fills the whole slice. Returns false on overflow or junk. */
 bool moat_slice_to_u64(struct moat_slice s, uint64_t *ret_value);
+/* Length (1-4) of the valid UTF-8 sequence at p, or 0 for an invalid one
+ * (overlong, surrogate, beyond U+10FFFF, cut short by avail); *ret_cp is the
+ * code point. avail must be at least 1. */
+size_t moat_utf8_decode(const uint8_t *p, size_t avail, uint32_t *ret_cp);
 
 #endif

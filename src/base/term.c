@@ -6,39 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "slice.h"
 #include "term.h"
-
-/* Length of the valid UTF-8 sequence at p (2-4), or 0; sets *ret_cp. */
-static size_t utf8_seq(const uint8_t *p, size_t avail, uint32_t *ret_cp)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*ret_cp = cp;
-	return n;
-}
 
 static bool is_bidi_control(uint32_t cp)
 {
@@ -56,7 +25,7 @@ static size_t keep_len(const uint8_t *p, size_t avail, uint32_t *ret_cp)
 		return 1;
 	if (p[0] < 0x80)
 		return 0;
-	n = utf8_seq(p, avail, &cp);
+	n = moat_utf8_decode(p, avail, &cp);
 	if (n == 0 || cp < 0xa0)
 		return 0; /* invalid, or a C1 control encoded */
 	if (is_bidi_control(cp)) {
