@@ -16,6 +16,27 @@
 
 /* GitHub code scanning reads "security-severity" (a CVSS-like number) and
  * SARIF's level: critical/high are errors, medium warnings, the rest notes. */
+/* "message": {"text": TEXT} */
+static void message(struct moat_jw *jw, const char *text)
+{
+	moat_jw_key(jw, "message");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "text", text);
+	moat_jw_obj_end(jw);
+}
+
+/* "physicalLocation": {"artifactLocation": {"uri": URI}} */
+static void physical_location(struct moat_jw *jw, const char *uri)
+{
+	moat_jw_key(jw, "physicalLocation");
+	moat_jw_obj_begin(jw);
+	moat_jw_key(jw, "artifactLocation");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "uri", uri);
+	moat_jw_obj_end(jw);
+	moat_jw_obj_end(jw);
+}
+
 static const char *level_of(const char *severity)
 {
 	int rank = moat_severity_rank(severity);
@@ -76,20 +97,11 @@ static void result(struct moat_jw *jw, const struct moat_vuln_finding *f, size_t
 	moat_jw_kstr(jw, "ruleId", f->id);
 	moat_jw_kuint(jw, "ruleIndex", rule_index);
 	moat_jw_kstr(jw, "level", level_of(f->severity));
-	moat_jw_key(jw, "message");
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "text", msg);
-	moat_jw_obj_end(jw);
+	message(jw, msg);
 	moat_jw_key(jw, "locations");
 	moat_jw_arr_begin(jw);
 	moat_jw_obj_begin(jw);
-	moat_jw_key(jw, "physicalLocation");
-	moat_jw_obj_begin(jw);
-	moat_jw_key(jw, "artifactLocation");
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "uri", f->pkg->db_path ? f->pkg->db_path : image);
-	moat_jw_obj_end(jw);
-	moat_jw_obj_end(jw);
+	physical_location(jw, f->pkg->db_path ? f->pkg->db_path : image);
 	moat_jw_key(jw, "logicalLocations");
 	moat_jw_arr_begin(jw);
 	moat_jw_obj_begin(jw);
@@ -135,21 +147,12 @@ static void invocations(struct moat_jw *jw, const struct moat_warnings *warnings
 		moat_jw_obj_begin(jw);
 		moat_jw_kstr(jw, "id", w->code);
 		moat_jw_obj_end(jw);
-		moat_jw_key(jw, "message");
-		moat_jw_obj_begin(jw);
-		moat_jw_kstr(jw, "text", w->message);
-		moat_jw_obj_end(jw);
+		message(jw, w->message);
 		if (w->path) {
 			moat_jw_key(jw, "locations");
 			moat_jw_arr_begin(jw);
 			moat_jw_obj_begin(jw);
-			moat_jw_key(jw, "physicalLocation");
-			moat_jw_obj_begin(jw);
-			moat_jw_key(jw, "artifactLocation");
-			moat_jw_obj_begin(jw);
-			moat_jw_kstr(jw, "uri", w->path);
-			moat_jw_obj_end(jw);
-			moat_jw_obj_end(jw);
+			physical_location(jw, w->path);
 			moat_jw_obj_end(jw);
 			moat_jw_arr_end(jw);
 		}
@@ -169,10 +172,7 @@ static void invocations(struct moat_jw *jw, const struct moat_warnings *warnings
 		moat_jw_obj_begin(jw);
 		moat_jw_kstr(jw, "id", "warnings-dropped");
 		moat_jw_obj_end(jw);
-		moat_jw_key(jw, "message");
-		moat_jw_obj_begin(jw);
-		moat_jw_kstr(jw, "text", msg);
-		moat_jw_obj_end(jw);
+		message(jw, msg);
 		moat_jw_obj_end(jw);
 	}
 	moat_jw_arr_end(jw);
