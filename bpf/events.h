@@ -93,6 +93,29 @@ enum moat_ev_fd_type {
 	MOAT_FD_TYPE_MAX = 13,
 };
 
+/* The type of an fd from its inode's S_IFMT bits (the kernel's ABI values,
+ * spelled out so BPF code needs no libc header); MOAT_FD_SOCKET for any
+ * socket, which each sensor then classes by family and state. */
+static inline __attribute__((always_inline)) __u8 moat_fd_type_of_mode(__u32 mode)
+{
+	switch (mode & 0170000) {
+	case 0100000:
+		return MOAT_FD_FILE;
+	case 0040000:
+		return MOAT_FD_DIR;
+	case 0010000:
+		return MOAT_FD_PIPE;
+	case 0020000:
+		return MOAT_FD_CHR;
+	case 0060000:
+		return MOAT_FD_BLK;
+	case 0140000:
+		return MOAT_FD_SOCKET;
+	default:
+		return MOAT_FD_OTHER;
+	}
+}
+
 /* struct moat_ev_prefix.mode: which opens of a prefix are reported. */
 enum moat_ev_prefix_mode {
 	MOAT_PREFIX_READ = 1 << 0,

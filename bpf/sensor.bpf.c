@@ -21,13 +21,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFIFO 0010000
-#define S_IFCHR 0020000
-#define S_IFBLK 0060000
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define TCP_CLOSE 7
@@ -288,30 +281,16 @@ static __always_inline __u8 fd_type(struct file **fds, __u32 max_fds, __u32 i)
 	struct socket *sock;
 	struct sock *sk;
 	__u16 family;
-	__u16 mode;
+	__u8 t;
 
 	if (i >= max_fds)
 		return MOAT_FD_NONE;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[i]);
 	if (!f)
 		return MOAT_FD_NONE;
-	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
-	switch (mode) {
-	case S_IFREG:
-		return MOAT_FD_FILE;
-	case S_IFDIR:
-		return MOAT_FD_DIR;
-	case S_IFIFO:
-		return MOAT_FD_PIPE;
-	case S_IFCHR:
-		return MOAT_FD_CHR;
-	case S_IFBLK:
-		return MOAT_FD_BLK;
-	case S_IFSOCK:
-		break;
-	default:
-		return MOAT_FD_OTHER;
-	}
+	t = moat_fd_type_of_mode(BPF_CORE_READ(f, f_inode, i_mode));
+	if (t != MOAT_FD_SOCKET)
+		return t;
 	sock = BPF_CORE_READ(f, private_data);
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk)

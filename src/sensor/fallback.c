@@ -159,26 +159,13 @@ static uint8_t fd_type(uint32_t tgid, int pidfd, int fd)
 {
 	char path[64];
 	struct stat st;
+	uint8_t t;
 
 	snprintf(path, sizeof(path), "/proc/%u/fd/%d", tgid, fd);
 	if (stat(path, &st) < 0)
 		return MOAT_FD_NONE;
-	switch (st.st_mode & S_IFMT) {
-	case S_IFREG:
-		return MOAT_FD_FILE;
-	case S_IFDIR:
-		return MOAT_FD_DIR;
-	case S_IFIFO:
-		return MOAT_FD_PIPE;
-	case S_IFCHR:
-		return MOAT_FD_CHR;
-	case S_IFBLK:
-		return MOAT_FD_BLK;
-	case S_IFSOCK:
-		return sock_type(pidfd, fd);
-	default:
-		return MOAT_FD_OTHER;
-	}
+	t = moat_fd_type_of_mode(st.st_mode);
+	return t == MOAT_FD_SOCKET ? sock_type(pidfd, fd) : t;
 }
 
 static void exec_stdio(struct moat_ev_exec *e, uint32_t tgid)
