@@ -16,7 +16,8 @@ static bool trimmable(uint8_t c)
 	return c == ' ' || c == '\0';
 }
 
-bool tar_parse_octal(const uint8_t *field, size_t len, int64_t *ret)
+/* Go's parser.parseOctal: trim spaces and NULs, stop at a NUL, octal digits. */
+static bool tar_parse_octal(const uint8_t *field, size_t len, int64_t *ret)
 {
 	size_t start = 0;
 	size_t end = len;
@@ -91,7 +92,8 @@ bool tar_parse_int(struct moat_slice s, int64_t *ret)
 	return true;
 }
 
-bool tar_parse_pax_time(struct moat_slice s)
+/* Go's parsePAXTime: seconds, optionally "." and decimal digits. */
+static bool tar_parse_pax_time(struct moat_slice s)
 {
 	long dot = moat_slice_find(s, '.');
 	int64_t secs;

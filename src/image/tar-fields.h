@@ -19,14 +19,10 @@
 /* Header formats, as Go's block.getFormat() guesses them. */
 enum tar_format { TAR_V7, TAR_USTAR, TAR_STAR, TAR_GNU };
 
-/* Go's parser.parseOctal: trim spaces and NULs, stop at a NUL, octal digits. */
-bool tar_parse_octal(const uint8_t *field, size_t len, int64_t *ret);
 /* Go's parser.parseNumeric: base-256 (two's complement) or octal. */
 bool tar_parse_numeric(const uint8_t *field, size_t len, int64_t *ret);
 /* Go's strconv.ParseInt(s, 10, 64): optional sign, decimal digits, in range. */
 bool tar_parse_int(struct moat_slice s, int64_t *ret);
-/* Go's parsePAXTime: seconds, optionally "." and decimal digits. */
-bool tar_parse_pax_time(struct moat_slice s);
 /* Checksum valid (unsigned or signed sum) and the format it implies; false
  * for a block Go would call FormatUnknown. */
 bool tar_block_format(const uint8_t *block, enum tar_format *ret_format);
