@@ -23,16 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void history(struct moat_arena *arena, const uint8_t *data, size_t size)
 {
 	struct moat_history h[FUZZ_MAX_HISTORY];
-	struct moat_image_meta meta = { .history = h };
-	struct moat_misconfig_list out = { 0 };
+	struct moat_image_meta meta = {.history = h};
+	struct moat_misconfig_list out = {0};
 	struct moat_error err;
 	size_t start = 0;
 
 	memset(h, 0, sizeof(h));
 	for (size_t i = 0; i <= size && meta.n_history < FUZZ_MAX_HISTORY; i++)
 		if (i == size || data[i] == '\n') {
-			h[meta.n_history].created_by = moat_arena_strndup(arena, (const char *)data + start,
-									  i - start);
+			h[meta.n_history].created_by =
+				moat_arena_strndup(arena, (const char *)data + start, i - start);
 			h[meta.n_history++].layer_index = -1;
 			start = i + 1;
 		}
@@ -41,8 +41,8 @@ static void history(struct moat_arena *arena, const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct moat_df_limits lim = { 0 };
-	struct moat_misconfig_list out = { 0 };
+	struct moat_df_limits lim = {0};
+	struct moat_misconfig_list out = {0};
 	struct moat_dockerfile *df;
 	struct moat_error err;
 	struct moat_arena *arena;

@@ -36,7 +36,7 @@ enum config_format { CFG_TABLE, CFG_JSON, CFG_SARIF };
 struct config_args {
 	enum config_format format;
 	const char *output;
-	int fail_rank;              /* -1: no gate */
+	int fail_rank; /* -1: no gate */
 	const char *fail_on;
 	const char *image;
 	unsigned base_layers;
@@ -97,14 +97,14 @@ static int fail_rank(const char *list)
 static int parse_args(int argc, char **argv, struct config_args *a)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "image", required_argument, NULL, 'I' },
-		{ "base-layers", required_argument, NULL, 'B' },
-		{ "list-checks", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"fail-on", required_argument, NULL, 'F'},
+		{"image", required_argument, NULL, 'I'},
+		{"base-layers", required_argument, NULL, 'B'},
+		{"list-checks", no_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -123,30 +123,46 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 			else if (!strcmp(optarg, "sarif"))
 				a->format = CFG_SARIF;
 			else
-				return fprintf(stderr, "moat config: unknown format '%s'\n", optarg), -EINVAL;
+				return fprintf(stderr, "moat config: unknown format '%s'\n",
+					       optarg),
+				       -EINVAL;
 			break;
-		case 'o': a->output = optarg; break;
+		case 'o':
+			a->output = optarg;
+			break;
 		case 'F':
 			a->fail_on = optarg;
 			a->fail_rank = fail_rank(optarg);
 			if (a->fail_rank < 0)
-				return fprintf(stderr, "moat config: bad --fail-on '%s' (want low, medium, "
-					       "high or critical)\n", optarg), -EINVAL;
+				return fprintf(stderr,
+					       "moat config: bad --fail-on '%s' (want low, medium, "
+					       "high or critical)\n",
+					       optarg),
+				       -EINVAL;
 			break;
-		case 'I': a->image = optarg; break;
+		case 'I':
+			a->image = optarg;
+			break;
 		case 'B': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
 			if (end == optarg || *end || v > MOAT_LIMIT_LAYERS)
-				return fprintf(stderr, "moat config: bad --base-layers '%s'\n", optarg), -EINVAL;
+				return fprintf(stderr, "moat config: bad --base-layers '%s'\n",
+					       optarg),
+				       -EINVAL;
 			a->base_layers = (unsigned)v;
 			break;
 		}
-		case 'L': a->list_checks = true; break;
-		case 'h': usage(stdout); return 1;
+		case 'L':
+			a->list_checks = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
 		default:
-			fprintf(stderr, "moat config: unknown or incomplete option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "moat config: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
 			usage(stderr);
 			return -EINVAL;
 		}
@@ -174,7 +190,7 @@ static bool dockerfile_name(const char *name)
 static int check_file(struct config_run *run, const char *path)
 {
 	struct moat_dockerfile *df;
-	struct moat_error err = { 0 };
+	struct moat_error err = {0};
 	int r;
 
 	if (run->n_files >= CONFIG_MAX_FILES)
@@ -182,11 +198,14 @@ static int check_file(struct config_run *run, const char *path)
 		       MOAT_E_LIMIT;
 	r = moat_read_file(path, MOAT_LIMIT_DOCKERFILE_BYTES, &run->text, &err);
 	if (r == MOAT_E_LIMIT)
-		moat_error_set(&err, r, "%s: larger than %u bytes", path, MOAT_LIMIT_DOCKERFILE_BYTES);
+		moat_error_set(&err, r, "%s: larger than %u bytes", path,
+			       MOAT_LIMIT_DOCKERFILE_BYTES);
 	if (r == 0)
-		r = moat_dockerfile_parse(run->arena, path,
-					  moat_slice_make(run->text.data ? run->text.data : (const uint8_t *)"",
-							  run->text.len), NULL, &df, &err);
+		r = moat_dockerfile_parse(
+			run->arena, path,
+			moat_slice_make(run->text.data ? run->text.data : (const uint8_t *)"",
+					run->text.len),
+			NULL, &df, &err);
 	if (r == 0)
 		r = moat_misconfig_dockerfile(df, run->arena, &run->findings, &err);
 	if (r < 0) {
@@ -217,14 +236,15 @@ static int walk(struct config_run *run, const char *dir, int depth)
 	if (!d)
 		return fprintf(stderr, "moat config: %s: %s\n", dir, strerror(errno)), -errno;
 	while ((de = readdir(d)) && r == 0) {
-		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..") ||
-					     !strcmp(de->d_name, ".git")))
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git")))
 			continue;
 		if (!strcmp(de->d_name, "node_modules"))
 			continue;
 		char **grown = realloc(names, (n + 1) * sizeof(*names));
 
-		if (!grown || !(grown[n] = moat_arena_printf(run->arena, "%s/%s", dir, de->d_name))) {
+		if (!grown ||
+		    !(grown[n] = moat_arena_printf(run->arena, "%s/%s", dir, de->d_name))) {
 			free(grown ? grown : names);
 			closedir(d);
 			return -ENOMEM;
@@ -260,17 +280,17 @@ static int image_file(void *ctx, const char *path, const struct moat_fs_stat *st
 {
 	struct image_walk *w = ctx;
 
-	return moat_misconfig_image_file(path, st, w->base_layers, w->run->arena,
-					 &w->run->findings, w->err);
+	return moat_misconfig_image_file(path, st, w->base_layers, w->run->arena, &w->run->findings,
+					 w->err);
 }
 
 /* The hidden image path until `moat scan --scanners misconfig` wires the
  * same three functions into the scan (docs/config-checks.md). */
 static int check_image(struct config_run *run, const struct config_args *a, struct scan_run *sr)
 {
-	struct scan_run_opts o = { .target = a->image, .no_lang = true };
-	struct moat_error err = { 0 };
-	struct image_walk w = { run, a->base_layers, &err };
+	struct scan_run_opts o = {.target = a->image, .no_lang = true};
+	struct moat_error err = {0};
+	struct image_walk w = {run, a->base_layers, &err};
 	int r = scan_run_open(&o, sr, &err);
 
 	if (r == 0)
@@ -300,19 +320,21 @@ static int list_checks(void)
 
 static int emit(const struct config_args *a, struct config_run *run, const struct scan_run *sr)
 {
-	struct moat_config_result res = { .findings = &run->findings, .n_files = run->n_files,
-					  .image = sr->img ? sr->res.meta : NULL,
-					  .fail_on = a->fail_on };
-	struct moat_error err = { 0 };
+	struct moat_config_result res = {.findings = &run->findings,
+					 .n_files = run->n_files,
+					 .image = sr->img ? sr->res.meta : NULL,
+					 .fail_on = a->fail_on};
+	struct moat_error err = {0};
 	struct moat_buf out;
 	int r;
 
 	for (size_t i = 0; a->fail_rank >= 0 && i < run->findings.count; i++)
-		res.failed |= moat_severity_rank(run->findings.items[i].check->severity) >= a->fail_rank;
+		res.failed |=
+			moat_severity_rank(run->findings.items[i].check->severity) >= a->fail_rank;
 	moat_buf_init(&out, 0);
-	r = a->format == CFG_JSON ? moat_report_config_json(&out, &res, true, &err)
+	r = a->format == CFG_JSON    ? moat_report_config_json(&out, &res, true, &err)
 	    : a->format == CFG_SARIF ? moat_report_config_sarif(&out, &res, &err)
-	    : moat_report_config_table(&out, &res, &err);
+				     : moat_report_config_table(&out, &res, &err);
 	if (r == 0 && (r = cli_emit(a->output, &out)) < 0)
 		fprintf(stderr, "moat config: writing %s: %s\n", a->output ? a->output : "stdout",
 			strerror(-r));
@@ -327,8 +349,8 @@ static int emit(const struct config_args *a, struct config_run *run, const struc
 int moat_cmd_config(int argc, char **argv)
 {
 	struct config_args a;
-	struct config_run run = { 0 };
-	struct scan_run sr = { 0 };
+	struct config_run run = {0};
+	struct scan_run sr = {0};
 	int r = parse_args(argc, argv, &a), code;
 
 	if (r)
@@ -346,7 +368,8 @@ int moat_cmd_config(int argc, char **argv)
 			r = -errno;
 			fprintf(stderr, "moat config: %s: %s\n", a.paths[i], strerror(errno));
 		} else {
-			r = S_ISDIR(st.st_mode) ? walk(&run, a.paths[i], 0) : check_file(&run, a.paths[i]);
+			r = S_ISDIR(st.st_mode) ? walk(&run, a.paths[i], 0)
+						: check_file(&run, a.paths[i]);
 		}
 	}
 	code = r < 0 ? MOAT_EXIT_USAGE : MOAT_EXIT_OK;

@@ -17,13 +17,13 @@
 
 /* State of one stage (or of the instructions before the first FROM). */
 struct df_group {
-	int stage;                  /* -1 before the first FROM */
+	int stage; /* -1 before the first FROM */
 	const struct moat_df_instr *last_user;
-	bool workdir;               /* WORKDIR set here or in the parent stage */
+	bool workdir; /* WORKDIR set here or in the parent stage */
 	bool pipefail;
 	bool pip_no_cache;
 	unsigned n_cmd, n_entrypoint, n_healthcheck;
-	struct moat_df_kv *vars;    /* ARG/ENV seen so far, for $VAR in EXPOSE/WORKDIR */
+	struct moat_df_kv *vars; /* ARG/ENV seen so far, for $VAR in EXPOSE/WORKDIR */
 	size_t n_vars, cap_vars;
 	struct df_run *runs;
 	size_t n_runs, cap_runs;
@@ -31,10 +31,11 @@ struct df_group {
 
 void df_report(struct df_ctx *ctx, const char *id, unsigned line, const char *fmt, ...)
 {
-	struct moat_misconfig f = { .check = moat_check_find(id),
-				    .line = ctx->history ? ctx->history_line : line,
-				    .file = ctx->history ? NULL : ctx->df->path,
-				    .source = ctx->source, .layer_index = -1 };
+	struct moat_misconfig f = {.check = moat_check_find(id),
+				   .line = ctx->history ? ctx->history_line : line,
+				   .file = ctx->history ? NULL : ctx->df->path,
+				   .source = ctx->source,
+				   .layer_index = -1};
 	va_list ap;
 
 	if (ctx->err || !f.check)
@@ -66,9 +67,11 @@ static void check_from(struct df_ctx *ctx, const struct moat_df_instr *in, int s
 	const char *img = st->image_expanded, *slash, *colon, *platform = st->platform;
 
 	for (int i = 0; i < stage; i++)
-		if (st->name && ctx->df->stages[i].name && !strcmp(st->name, ctx->df->stages[i].name))
-			df_report(ctx, "MOAT-DF-004", in->line, "stage name '%s' is already used on line %u",
-				  st->name, ctx->df->stages[i].line);
+		if (st->name && ctx->df->stages[i].name &&
+		    !strcmp(st->name, ctx->df->stages[i].name))
+			df_report(ctx, "MOAT-DF-004", in->line,
+				  "stage name '%s' is already used on line %u", st->name,
+				  ctx->df->stages[i].line);
 	if (st->name && (!strcmp(st->name, "scratch") || !strcmp(st->name, "context")))
 		df_report(ctx, "MOAT-DF-005", in->line, "stage named '%s'", st->name);
 	if (platform && !strchr(platform, '$'))
@@ -80,8 +83,8 @@ static void check_from(struct df_ctx *ctx, const struct moat_df_instr *in, int s
 	slash = strrchr(img, '/');
 	colon = strrchr(slash ? slash : img, ':');
 	if (!colon)
-		df_report(ctx, "MOAT-DF-001", in->line, "FROM %s has no tag or digest (means :latest)",
-			  img);
+		df_report(ctx, "MOAT-DF-001", in->line,
+			  "FROM %s has no tag or digest (means :latest)", img);
 	else if (!strcmp(colon + 1, "latest"))
 		df_report(ctx, "MOAT-DF-002", in->line, "FROM %s", img);
 }
@@ -97,7 +100,8 @@ static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 			const struct df_group *g)
 {
 	for (size_t i = 0; i < in->argc; i++) {
-		char *w = moat_df_expand(ctx->arena, in->argv[i], g->vars, g->n_vars, ctx->df->escape);
+		char *w = moat_df_expand(ctx->arena, in->argv[i], g->vars, g->n_vars,
+					 ctx->df->escape);
 		char *end;
 
 		if (!w || !*w || strchr(w, '$') || !isdigit((unsigned char)w[0]))
@@ -107,7 +111,8 @@ static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 		if (*end == '-')
 			hi = strtoul(end + 1, &end, 10);
 		if (lo > 65535 || hi > 65535) {
-			df_report(ctx, "MOAT-DF-076", in->line, "EXPOSE %s: ports are 0-65535", in->argv[i]);
+			df_report(ctx, "MOAT-DF-076", in->line, "EXPOSE %s: ports are 0-65535",
+				  in->argv[i]);
 			continue;
 		}
 		for (unsigned long p = lo; p <= hi && p - lo < 65536; p++)
@@ -121,9 +126,9 @@ static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 
 static bool archive_name(const char *src)
 {
-	static const char *const exts[] = { ".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ",
-					    ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz", ".tpz",
-					    ".txz", ".xz", ".zst", ".tzst" };
+	static const char *const exts[] = {".tar", ".Z",   ".bz2", ".gz",   ".lz",  ".lzma",
+					   ".tZ",  ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz",
+					   ".tpz", ".txz", ".xz",  ".zst",  ".tzst"};
 	size_t n = strlen(src);
 
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
@@ -142,9 +147,10 @@ static bool url(const char *s)
 
 static bool secret_file(const char *src)
 {
-	static const char *const names[] = { "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".env",
-					     ".npmrc", ".pypirc", ".netrc", ".git-credentials",
-					     "credentials.json", ".htpasswd", ".pgpass" };
+	static const char *const names[] = {"id_rsa",		"id_dsa",    "id_ecdsa",
+					    "id_ed25519",	".env",	     ".npmrc",
+					    ".pypirc",		".netrc",    ".git-credentials",
+					    "credentials.json", ".htpasswd", ".pgpass"};
 	const char *b = base_name(src);
 	size_t n = strlen(b);
 
@@ -166,17 +172,20 @@ static void check_copy_from(struct df_ctx *ctx, const struct moat_df_instr *in, 
 		return;
 	if (isdigit((unsigned char)from[0])) {
 		if (strtol(from, NULL, 10) >= (stage < 0 ? 0 : stage))
-			df_report(ctx, "MOAT-DF-006", in->line, "COPY --from=%s: no such earlier stage", from);
+			df_report(ctx, "MOAT-DF-006", in->line,
+				  "COPY --from=%s: no such earlier stage", from);
 		return;
 	}
 	if (stage >= 0 && df->stages[stage].name && !strcasecmp(df->stages[stage].name, from)) {
-		df_report(ctx, "MOAT-DF-007", in->line, "COPY --from=%s copies from its own stage", from);
+		df_report(ctx, "MOAT-DF-007", in->line, "COPY --from=%s copies from its own stage",
+			  from);
 		return;
 	}
 	for (int i = 0; i < stage; i++)
 		if (df->stages[i].name && !strcasecmp(df->stages[i].name, from))
 			return;
-	df_report(ctx, "MOAT-DF-006", in->line, "COPY --from=%s: no earlier stage has that name", from);
+	df_report(ctx, "MOAT-DF-006", in->line, "COPY --from=%s: no earlier stage has that name",
+		  from);
 }
 
 static void check_copy_add(struct df_ctx *ctx, const struct moat_df_instr *in, struct df_group *g)
@@ -197,8 +206,8 @@ static void check_copy_add(struct df_ctx *ctx, const struct moat_df_instr *in, s
 	const char *dest = in->argv[n - 1];
 
 	if (n >= 3 && (!*dest || dest[strlen(dest) - 1] != '/'))
-		df_report(ctx, "MOAT-DF-063", in->line, "%s of %zu sources to '%s' (not a directory)",
-			  in->keyword, n - 1, dest);
+		df_report(ctx, "MOAT-DF-063", in->line,
+			  "%s of %zu sources to '%s' (not a directory)", in->keyword, n - 1, dest);
 	if (!add && !g->workdir && *dest && !absolute(dest))
 		df_report(ctx, "MOAT-DF-064", in->line, "COPY to '%s' with no WORKDIR set", dest);
 	for (size_t i = 0; i + 1 < n; i++) {
@@ -207,7 +216,8 @@ static void check_copy_add(struct df_ctx *ctx, const struct moat_df_instr *in, s
 		if (add && url(src))
 			df_report(ctx, "MOAT-DF-041", in->line, "ADD %s", src);
 		else if (add && !archive_name(src) && !strchr(src, '$'))
-			df_report(ctx, "MOAT-DF-040", in->line, "ADD %s: not a URL or a local archive", src);
+			df_report(ctx, "MOAT-DF-040", in->line,
+				  "ADD %s: not a URL or a local archive", src);
 		if (!moat_df_flag(in, "from", NULL) && !url(src) && secret_file(src))
 			df_report(ctx, "MOAT-DF-053", in->line, "%s %s", in->keyword, src);
 	}
@@ -229,8 +239,8 @@ static int add_var(struct df_ctx *ctx, struct df_group *g, const struct moat_df_
 
 static bool truthy(const char *v)
 {
-	return v && *v && strcmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no") &&
-	       strcasecmp(v, "off");
+	return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
+	       strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0;
 }
 
 static void check_kv(struct df_ctx *ctx, const struct moat_df_instr *in, struct df_group *g)
@@ -242,10 +252,11 @@ static void check_kv(struct df_ctx *ctx, const struct moat_df_instr *in, struct 
 		const char *v = kv->value, *shape = v ? mc_credential_shape(v) : NULL;
 
 		if (shape)
-			df_report(ctx, "MOAT-DF-052", in->line, "%s %s holds a %s", in->keyword, kv->key,
-				  shape);
+			df_report(ctx, "MOAT-DF-052", in->line, "%s %s holds a %s", in->keyword,
+				  kv->key, shape);
 		else if (env && v && *v && v[0] != '$' && mc_secret_name(kv->key))
-			df_report(ctx, "MOAT-DF-050", in->line, "ENV %s is set to a literal value", kv->key);
+			df_report(ctx, "MOAT-DF-050", in->line, "ENV %s is set to a literal value",
+				  kv->key);
 		else if (arg && mc_secret_name(kv->key))
 			df_report(ctx, "MOAT-DF-051", in->line, "ARG %s", kv->key);
 		if (env && !strcmp(kv->key, "PIP_NO_CACHE_DIR"))
@@ -261,8 +272,9 @@ static bool shell_pipefail(const struct moat_df_instr *in)
 
 	if (!in->json || !in->argc)
 		return false;
-	if (strcmp(sh, "sh") && strcmp(sh, "bash") && strcmp(sh, "zsh") && strcmp(sh, "ash") &&
-	    strcmp(sh, "dash") && strcmp(sh, "ksh") && strcmp(sh, "mksh"))
+	if (strcmp(sh, "sh") != 0 && strcmp(sh, "bash") != 0 && strcmp(sh, "zsh") != 0 &&
+	    strcmp(sh, "ash") != 0 && strcmp(sh, "dash") != 0 && strcmp(sh, "ksh") != 0 &&
+	    strcmp(sh, "mksh") != 0)
 		return true; /* powershell, cmd: pipes are not POSIX pipes */
 	if (!strcmp(sh, "sh") || !strcmp(sh, "dash"))
 		return false; /* sh has no pipefail everywhere */
@@ -325,10 +337,10 @@ static void add_run(struct df_ctx *ctx, const struct moat_df_instr *in, struct d
 
 static bool known_keyword(const char *kw)
 {
-	static const char *const kws[] = { "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE",
-					   "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER",
-					   "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK",
-					   "SHELL" };
+	static const char *const kws[] = {
+		"FROM",	   "RUN", "CMD",     "LABEL",	   "MAINTAINER",  "EXPOSE",
+		"ENV",	   "ADD", "COPY",    "ENTRYPOINT", "VOLUME",	  "USER",
+		"WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"};
 
 	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (!strcmp(kw, kws[i]))
@@ -352,8 +364,8 @@ static void check_instr(struct df_ctx *ctx, const struct moat_df_instr *in, stru
 		check_copy_add(ctx, in, g);
 	else if (!strcmp(kw, "EXPOSE"))
 		check_ports(ctx, in, g);
-	if (in->onbuild && (!strcmp(kw, "ONBUILD") || !strcmp(kw, "FROM") ||
-			    !strcmp(kw, "MAINTAINER")))
+	if (in->onbuild &&
+	    (!strcmp(kw, "ONBUILD") || !strcmp(kw, "FROM") || !strcmp(kw, "MAINTAINER")))
 		df_report(ctx, "MOAT-DF-078", in->line, "ONBUILD %s", kw);
 	if (!strcmp(kw, "MAINTAINER"))
 		df_report(ctx, "MOAT-DF-077", in->line, "MAINTAINER %s", in->args);
@@ -361,7 +373,7 @@ static void check_instr(struct df_ctx *ctx, const struct moat_df_instr *in, stru
 
 void df_check_history_instr(struct df_ctx *ctx, const struct moat_df_instr *in)
 {
-	struct df_group g = { .stage = -1 };
+	struct df_group g = {.stage = -1};
 
 	if (!strcmp(in->keyword, "RUN"))
 		add_run(ctx, in, &g);
@@ -393,13 +405,14 @@ static void check_stage_instr(struct df_ctx *ctx, const struct moat_df_instr *in
 
 		if (++*(cmd ? &g->n_cmd : &g->n_entrypoint) > 1)
 			df_report(ctx, cmd ? "MOAT-DF-070" : "MOAT-DF-071", in->line,
-				  "%s number %u in this stage", kw, cmd ? g->n_cmd : g->n_entrypoint);
+				  "%s number %u in this stage", kw,
+				  cmd ? g->n_cmd : g->n_entrypoint);
 		if (!in->json && in->argc)
 			df_report(ctx, "MOAT-DF-074", in->line, "%s %s", kw, in->args);
 	} else if (!strcmp(kw, "HEALTHCHECK")) {
 		if (++g->n_healthcheck > 1)
-			df_report(ctx, "MOAT-DF-072", in->line, "HEALTHCHECK number %u in this stage",
-				  g->n_healthcheck);
+			df_report(ctx, "MOAT-DF-072", in->line,
+				  "HEALTHCHECK number %u in this stage", g->n_healthcheck);
 	}
 }
 
@@ -408,12 +421,12 @@ static void end_group(struct df_ctx *ctx, struct df_group *g)
 	const struct moat_df_instr *u = g->last_user;
 
 	if (u && u->argc) {
-		const char *user = moat_df_expand(ctx->arena, u->argv[0], g->vars, g->n_vars,
-						  ctx->df->escape);
+		const char *user =
+			moat_df_expand(ctx->arena, u->argv[0], g->vars, g->n_vars, ctx->df->escape);
 
 		if (user && is_root(user))
-			df_report(ctx, "MOAT-DF-010", u->line, "USER %s is the last USER of the stage",
-				  u->argv[0]);
+			df_report(ctx, "MOAT-DF-010", u->line,
+				  "USER %s is the last USER of the stage", u->argv[0]);
 	}
 	df_check_run_stage(ctx, g->runs, g->n_runs);
 }
@@ -426,7 +439,8 @@ static void check_final(struct df_ctx *ctx)
 	int last = (int)df->n_stages - 1;
 
 	for (int s = last; s >= 0; s = df->stages[s].parent)
-		for (size_t i = df->stages[s].first; i < df->stages[s].first + df->stages[s].count; i++) {
+		for (size_t i = df->stages[s].first; i < df->stages[s].first + df->stages[s].count;
+		     i++) {
 			if (df->instrs[i].onbuild)
 				continue;
 			user |= !strcmp(df->instrs[i].keyword, "USER");
@@ -458,7 +472,7 @@ static void mark_final(struct df_ctx *ctx)
 static void run_groups(struct df_ctx *ctx)
 {
 	const struct moat_dockerfile *df = ctx->df;
-	struct df_group g = { .stage = -1 };
+	struct df_group g = {.stage = -1};
 	bool *workdir = moat_arena_newarray(ctx->arena, bool, df->n_stages + 1);
 	size_t i = 0;
 
@@ -483,7 +497,7 @@ static void run_groups(struct df_ctx *ctx)
 		for (; i < end && !ctx->err; i++) {
 			const struct moat_df_instr *in = &df->instrs[i];
 
-			if (s < 0 && strcmp(in->keyword, "ARG"))
+			if (s < 0 && strcmp(in->keyword, "ARG") != 0)
 				df_report(ctx, "MOAT-DF-008", in->line, "%s before the first FROM",
 					  in->keyword);
 			check_instr(ctx, in, &g);
@@ -498,7 +512,7 @@ static void run_groups(struct df_ctx *ctx)
 int moat_misconfig_dockerfile(const struct moat_dockerfile *df, struct moat_arena *arena,
 			      struct moat_misconfig_list *out, struct moat_error *err)
 {
-	struct df_ctx ctx = { .df = df, .arena = arena, .out = out };
+	struct df_ctx ctx = {.df = df, .arena = arena, .out = out};
 
 	mark_final(&ctx);
 	if (!ctx.err)

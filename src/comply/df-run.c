@@ -32,7 +32,7 @@ static bool cache_mount(const struct moat_df_instr *in, const char *dir)
 	for (size_t i = 0; i < in->n_flags; i++) {
 		const char *v = in->flags[i].value, *t;
 
-		if (strcmp(in->flags[i].name, "mount") || !v ||
+		if (strcmp(in->flags[i].name, "mount") != 0 || !v ||
 		    (!strstr(v, "type=cache") && !strstr(v, "type=tmpfs")))
 			continue;
 		t = strstr(v, "target=");
@@ -51,7 +51,7 @@ static bool has_cmd(const struct df_run *r, size_t from, const char *name, const
 		const struct df_cmd *c = &r->sh.cmds[i];
 		const char *s;
 
-		if (strcmp(prog(c), name))
+		if (strcmp(prog(c), name) != 0)
 			continue;
 		s = df_cmd_sub(c, NULL);
 		if (!sub || (s && !strcmp(s, sub)))
@@ -66,7 +66,7 @@ static bool removes(const struct df_run *r, size_t from, const char *prefix)
 	for (size_t i = from; i < r->sh.n; i++) {
 		const struct df_cmd *c = &r->sh.cmds[i];
 
-		if (strcmp(prog(c), "rm"))
+		if (strcmp(prog(c), "rm") != 0)
 			continue;
 		for (size_t a = df_cmd_prog(c) + 1; a < c->argc; a++)
 			if (!strncmp(c->argv[a], prefix, strlen(prefix)))
@@ -85,7 +85,7 @@ static bool word_in(const char *w, const char *const *list)
 
 static bool pip_prog(const char *p)
 {
-	if (strncmp(p, "pip", 3))
+	if (strncmp(p, "pip", 3) != 0)
 		return false;
 	for (p += 3; *p; p++)
 		if (!isdigit((unsigned char)*p) && *p != '.')
@@ -95,8 +95,8 @@ static bool pip_prog(const char *p)
 
 static bool truthy(const char *v)
 {
-	return *v && strcmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no") &&
-	       strcasecmp(v, "off");
+	return *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 &&
+	       strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0;
 }
 
 /* PIP_NO_CACHE_DIR from ENV, an inline assignment, or an earlier export. */
@@ -129,8 +129,9 @@ static void check_apt(struct df_ctx *ctx, const struct df_run *r, const struct d
 	if (!sub)
 		return;
 	if (!strcmp(sub, "install") && !strcmp(p, "apt-get")) {
-		if (!df_cmd_opt(c, "-y") && !df_cmd_opt(c, "--yes") && !df_cmd_opt(c, "--assume-yes") &&
-		    !df_cmd_has(c, "-qq") && !df_cmd_opt(c, "--quiet=2"))
+		if (!df_cmd_opt(c, "-y") && !df_cmd_opt(c, "--yes") &&
+		    !df_cmd_opt(c, "--assume-yes") && !df_cmd_has(c, "-qq") &&
+		    !df_cmd_opt(c, "--quiet=2"))
 			df_report(ctx, "MOAT-DF-020", line, "apt-get install without -y");
 		bool norec = df_cmd_opt(c, "--no-install-recommends");
 
@@ -138,7 +139,8 @@ static void check_apt(struct df_ctx *ctx, const struct df_run *r, const struct d
 			norec = strstr(c->argv[a], "Install-Recommends=false") ||
 				strstr(c->argv[a], "Install-Recommends=0");
 		if (!norec)
-			df_report(ctx, "MOAT-DF-021", line, "apt-get install without --no-install-recommends");
+			df_report(ctx, "MOAT-DF-021", line,
+				  "apt-get install without --no-install-recommends");
 	}
 	if (!strcmp(sub, "upgrade") || !strcmp(sub, "dist-upgrade") || !strcmp(sub, "full-upgrade"))
 		df_report(ctx, "MOAT-DF-023", line, "%s %s", p, sub);
@@ -147,30 +149,30 @@ static void check_apt(struct df_ctx *ctx, const struct df_run *r, const struct d
 /* yum, dnf, microdnf, zypper: a yes flag and a clean after the install. */
 struct rpm_pm {
 	const char *prog;
-	const char *const *install;     /* subcommands that download packages */
-	const char *const *yes;         /* options that answer yes */
+	const char *const *install; /* subcommands that download packages */
+	const char *const *yes;	    /* options that answer yes */
 	const char *yes_id, *clean_id;
-	const char *clean_sub;          /* `PROG clean_sub` cleans (clean, cc) */
-	const char *const *cache_dirs;  /* rm -rf of these cleans too; mounts exempt */
+	const char *clean_sub;	       /* `PROG clean_sub` cleans (clean, cc) */
+	const char *const *cache_dirs; /* rm -rf of these cleans too; mounts exempt */
 };
 
-static const char *const yum_install[] = { "install", "groupinstall", "localinstall", NULL };
-static const char *const dnf_install[] = { "install", "groupinstall", "localinstall", "upgrade",
-					   "update", NULL };
-static const char *const zyp_install[] = { "install", "in", "remove", "rm", "source-install",
-					   "si", "patch", NULL };
-static const char *const yum_yes[] = { "-y", "--assumeyes", NULL };
-static const char *const zyp_yes[] = { "-n", "--non-interactive", "-y", "--no-confirm", NULL };
-static const char *const yum_dirs[] = { "/var/cache/yum", NULL };
-static const char *const dnf_dirs[] = { "/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5",
-					NULL };
-static const char *const zyp_dirs[] = { "/var/cache/zypp", NULL };
+static const char *const yum_install[] = {"install", "groupinstall", "localinstall", NULL};
+static const char *const dnf_install[] = {"install", "groupinstall", "localinstall",
+					  "upgrade", "update",	     NULL};
+static const char *const zyp_install[] = {"install",	    "in", "remove", "rm",
+					  "source-install", "si", "patch",  NULL};
+static const char *const yum_yes[] = {"-y", "--assumeyes", NULL};
+static const char *const zyp_yes[] = {"-n", "--non-interactive", "-y", "--no-confirm", NULL};
+static const char *const yum_dirs[] = {"/var/cache/yum", NULL};
+static const char *const dnf_dirs[] = {"/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5",
+				       NULL};
+static const char *const zyp_dirs[] = {"/var/cache/zypp", NULL};
 
 static const struct rpm_pm rpm_pms[] = {
-	{ "yum", yum_install, yum_yes, "MOAT-DF-030", "MOAT-DF-031", "clean", yum_dirs },
-	{ "dnf", dnf_install, NULL, NULL, "MOAT-DF-032", "clean", dnf_dirs },
-	{ "microdnf", dnf_install, NULL, NULL, "MOAT-DF-032", "clean", dnf_dirs },
-	{ "zypper", zyp_install, zyp_yes, "MOAT-DF-033", "MOAT-DF-034", "clean", zyp_dirs },
+	{"yum", yum_install, yum_yes, "MOAT-DF-030", "MOAT-DF-031", "clean", yum_dirs},
+	{"dnf", dnf_install, NULL, NULL, "MOAT-DF-032", "clean", dnf_dirs},
+	{"microdnf", dnf_install, NULL, NULL, "MOAT-DF-032", "clean", dnf_dirs},
+	{"zypper", zyp_install, zyp_yes, "MOAT-DF-033", "MOAT-DF-034", "clean", zyp_dirs},
 };
 
 static bool cleaned_after(const struct df_run *r, size_t i, const struct rpm_pm *pm)
@@ -193,15 +195,16 @@ static void check_rpm(struct df_ctx *ctx, const struct df_run *r, size_t i)
 		const struct rpm_pm *pm = &rpm_pms[k];
 		bool yes = !pm->yes;
 
-		if (strcmp(p, pm->prog) || !sub || !word_in(sub, pm->install))
+		if (strcmp(p, pm->prog) != 0 || !sub || !word_in(sub, pm->install))
 			continue;
 		for (const char *const *y = pm->yes; y && *y && !yes; y++)
 			yes = df_cmd_opt(c, *y);
 		if (!yes)
-			df_report(ctx, pm->yes_id, r->in->line, "%s %s without %s", p, sub, pm->yes[0]);
+			df_report(ctx, pm->yes_id, r->in->line, "%s %s without %s", p, sub,
+				  pm->yes[0]);
 		if (!cleaned_after(r, i, pm))
-			df_report(ctx, pm->clean_id, r->in->line, "%s %s without %s %s afterwards", p, sub,
-				  p, pm->clean_sub);
+			df_report(ctx, pm->clean_id, r->in->line, "%s %s without %s %s afterwards",
+				  p, sub, p, pm->clean_sub);
 	}
 	if (!strcmp(p, "zypper") && sub && (!strcmp(sub, "dist-upgrade") || !strcmp(sub, "dup")))
 		df_report(ctx, "MOAT-DF-035", r->in->line, "zypper %s", sub);
@@ -210,16 +213,18 @@ static void check_rpm(struct df_ctx *ctx, const struct df_run *r, size_t i)
 /* Packages named in an install: sshd or sudo. */
 static void check_installs(struct df_ctx *ctx, const struct df_run *r, const struct df_cmd *c)
 {
-	static const char *const bad[] = { "openssh-server", "openssh", "dropbear", "sudo",
-					   "telnetd", NULL };
+	static const char *const bad[] = {"openssh-server", "openssh", "dropbear",
+					  "sudo",	    "telnetd", NULL};
 	const char *p = prog(c), *sub = df_cmd_sub(c, "otc");
 
-	if (!sub || (strcmp(sub, "install") && strcmp(sub, "add") && strcmp(sub, "in")) ||
-	    (strcmp(p, "apt-get") && strcmp(p, "apt") && strcmp(p, "apk") && strcmp(p, "yum") &&
-	     strcmp(p, "dnf") && strcmp(p, "microdnf") && strcmp(p, "zypper")))
+	if (!sub ||
+	    (strcmp(sub, "install") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "in") != 0) ||
+	    (strcmp(p, "apt-get") != 0 && strcmp(p, "apt") != 0 && strcmp(p, "apk") != 0 &&
+	     strcmp(p, "yum") != 0 && strcmp(p, "dnf") != 0 && strcmp(p, "microdnf") != 0 &&
+	     strcmp(p, "zypper") != 0))
 		return;
 	for (size_t a = df_cmd_prog(c) + 1; a < c->argc; a++) {
-		size_t n = strcspn(c->argv[a], "=");   /* pkg=version */
+		size_t n = strcspn(c->argv[a], "="); /* pkg=version */
 		char name[64];
 
 		if (n >= sizeof(name))
@@ -233,8 +238,8 @@ static void check_installs(struct df_ctx *ctx, const struct df_run *r, const str
 
 static bool shell_prog(const char *p)
 {
-	static const char *const shells[] = { "sh", "bash", "zsh", "ash", "dash", "ksh", "python",
-					      "python3", "perl", "ruby", "node", NULL };
+	static const char *const shells[] = {"sh",     "bash",	  "zsh",  "ash",  "dash", "ksh",
+					     "python", "python3", "perl", "ruby", "node", NULL};
 
 	return word_in(p, shells);
 }
@@ -252,19 +257,24 @@ static void check_download(struct df_ctx *ctx, const struct df_run *r, size_t i)
 		for (size_t a = df_cmd_prog(c) + 1; a < c->argc; a++)
 			if (strstr(c->argv[a], "$(curl") || strstr(c->argv[a], "$(wget") ||
 			    strstr(c->argv[a], "`curl") || strstr(c->argv[a], "`wget"))
-				df_report(ctx, "MOAT-DF-042", r->in->line, "%s runs a downloaded script", p);
+				df_report(ctx, "MOAT-DF-042", r->in->line,
+					  "%s runs a downloaded script", p);
 	if ((!strcmp(p, "curl") && (df_cmd_opt(c, "-k") || df_cmd_opt(c, "--insecure"))) ||
 	    (!strcmp(p, "wget") && df_cmd_opt(c, "--no-check-certificate")) ||
 	    ((pip_prog(p) || !strcmp(p, "pipenv")) && df_cmd_opt(c, "--trusted-host")) ||
 	    (!strcmp(p, "apk") && df_cmd_opt(c, "--allow-untrusted")))
-		df_report(ctx, "MOAT-DF-045", r->in->line, "%s with TLS or signature checks off", p);
+		df_report(ctx, "MOAT-DF-045", r->in->line, "%s with TLS or signature checks off",
+			  p);
 	for (size_t a = df_cmd_prog(c) + 1; a + 1 < c->argc; a++)
 		if ((!strcmp(c->argv[a], "strict-ssl") && !strcmp(c->argv[a + 1], "false")) ||
-		    (!strcasecmp(c->argv[a], "http.sslVerify") && !strcmp(c->argv[a + 1], "false")) ||
+		    (!strcasecmp(c->argv[a], "http.sslVerify") &&
+		     !strcmp(c->argv[a + 1], "false")) ||
 		    strstr(c->argv[a], "http.sslVerify=false") || strstr(c->argv[a], "sslverify=0"))
-			df_report(ctx, "MOAT-DF-045", r->in->line, "%s turns TLS verification off", p);
+			df_report(ctx, "MOAT-DF-045", r->in->line, "%s turns TLS verification off",
+				  p);
 	for (size_t e = 0; e < c->n_env; e++)
-		if (!strcmp(c->env[e], "GIT_SSL_NO_VERIFY=1") || !strcmp(c->env[e], "GIT_SSL_NO_VERIFY=true") ||
+		if (!strcmp(c->env[e], "GIT_SSL_NO_VERIFY=1") ||
+		    !strcmp(c->env[e], "GIT_SSL_NO_VERIFY=true") ||
 		    !strcmp(c->env[e], "NODE_TLS_REJECT_UNAUTHORIZED=0"))
 			df_report(ctx, "MOAT-DF-045", r->in->line, "%s", c->env[e]);
 }
@@ -294,7 +304,8 @@ static bool world_writable_mode(const char *m)
 		bool others = memchr(clause, 'o', (size_t)(op - clause)) ||
 			      memchr(clause, 'a', (size_t)(op - clause));
 
-		if (others && (*op == '+' || *op == '=') && memchr(op, 'w', len - (size_t)(op - clause)))
+		if (others && (*op == '+' || *op == '=') &&
+		    memchr(op, 'w', len - (size_t)(op - clause)))
 			return true;
 		clause += len + (clause[len] == ',');
 	}
@@ -303,8 +314,8 @@ static bool world_writable_mode(const char *m)
 
 static void check_misc(struct df_ctx *ctx, const struct df_run *r, const struct df_cmd *c)
 {
-	static const char *const pointless[] = { "free", "kill", "mount", "ps", "service",
-						 "shutdown", "ssh", "top", "vim", NULL };
+	static const char *const pointless[] = {"free",	    "kill", "mount", "ps",  "service",
+						"shutdown", "ssh",  "top",   "vim", NULL};
 	const char *p = prog(c);
 
 	if (c->argc && !strcmp(base_name(c->argv[0]), "sudo"))
@@ -325,8 +336,8 @@ static void check_misc(struct df_ctx *ctx, const struct df_run *r, const struct 
 		for (size_t a = df_cmd_prog(c) + 1; a + 1 < c->argc; a++)
 			if ((!strcmp(c->argv[a], "-u") || !strcmp(c->argv[a], "--uid")) &&
 			    strlen(c->argv[a + 1]) > 5 && strspn(c->argv[a + 1], "0123456789") > 5)
-				df_report(ctx, "MOAT-DF-080", r->in->line, "useradd -u %s without -l",
-					  c->argv[a + 1]);
+				df_report(ctx, "MOAT-DF-080", r->in->line,
+					  "useradd -u %s without -l", c->argv[a + 1]);
 }
 
 /* Caches: pip, npm, yarn, apk. */
@@ -342,12 +353,13 @@ static void check_caches(struct df_ctx *ctx, const struct df_run *r, size_t i)
 	    !df_cmd_opt(c, "--no-cache-dir") && !pip_no_cache(r, i, r->pip_no_cache) &&
 	    !cache_mount(r->in, "/root/.cache"))
 		df_report(ctx, "MOAT-DF-027", r->in->line, "%s install without --no-cache-dir", p);
-	if (!strcmp(p, "npm") && sub && (!strcmp(sub, "install") || !strcmp(sub, "i") ||
-					 !strcmp(sub, "ci")) &&
+	if (!strcmp(p, "npm") && sub &&
+	    (!strcmp(sub, "install") || !strcmp(sub, "i") || !strcmp(sub, "ci")) &&
 	    !has_cmd(r, i + 1, "npm", "cache") && !cache_mount(r->in, "/root/.npm"))
 		df_report(ctx, "MOAT-DF-028", r->in->line, "npm %s without npm cache clean", sub);
 	if (!strcmp(p, "yarn") && (!sub || !strcmp(sub, "install")) &&
-	    !has_cmd(r, i + 1, "yarn", "cache") && !cache_mount(r->in, "/usr/local/share/.cache/yarn"))
+	    !has_cmd(r, i + 1, "yarn", "cache") &&
+	    !cache_mount(r->in, "/usr/local/share/.cache/yarn"))
 		df_report(ctx, "MOAT-DF-029", r->in->line, "yarn install without yarn cache clean");
 	if (!strcmp(p, "apk") && sub && !strcmp(sub, "add") && !df_cmd_opt(c, "--no-cache") &&
 	    !cache_mount(r->in, "/var/cache/apk") && !cache_mount(r->in, "/etc/apk/cache"))
@@ -361,11 +373,14 @@ static void check_apt_lists(struct df_ctx *ctx, const struct df_run *r)
 
 	if (update && ctx->final[r->in->stage] && !removes(r, 0, "/var/lib/apt/lists") &&
 	    !cache_mount(r->in, "/var/lib/apt"))
-		df_report(ctx, "MOAT-DF-022", r->in->line, "apt-get update without rm -rf /var/lib/apt/lists/*");
+		df_report(ctx, "MOAT-DF-022", r->in->line,
+			  "apt-get update without rm -rf /var/lib/apt/lists/*");
 	if (update && !has_cmd(r, 0, "apt-get", "install") && !has_cmd(r, 0, "apt", "install"))
-		df_report(ctx, "MOAT-DF-025", r->in->line, "apt-get update without an install in the same RUN");
+		df_report(ctx, "MOAT-DF-025", r->in->line,
+			  "apt-get update without an install in the same RUN");
 	else if (has_cmd(r, 0, "apk", "update") && !has_cmd(r, 0, "apk", "add"))
-		df_report(ctx, "MOAT-DF-025", r->in->line, "apk update without apk add in the same RUN");
+		df_report(ctx, "MOAT-DF-025", r->in->line,
+			  "apk update without apk add in the same RUN");
 }
 
 void df_check_run(struct df_ctx *ctx, struct df_run *r)

@@ -12,11 +12,11 @@ struct sh {
 	struct moat_arena *arena;
 	struct df_script *out;
 	size_t cap_cmds;
-	const char **words;         /* words of the command being built */
+	const char **words; /* words of the command being built */
 	size_t n_words, cap_words;
 	struct moat_buf word;
 	bool in_word;
-	bool skip_next;             /* the next word is a redirection target */
+	bool skip_next; /* the next word is a redirection target */
 	int err;
 };
 
@@ -102,7 +102,7 @@ static size_t redirect(struct sh *s, const char *p)
 		for (size_t i = 0; i < s->word.len; i++)
 			digits &= isdigit(s->word.data[i]) != 0;
 		if (digits) {
-			s->skip_next = true;  /* drop the fd number */
+			s->skip_next = true; /* drop the fd number */
 			end_word(s);
 		} else {
 			end_word(s);
@@ -133,7 +133,7 @@ static const char *quoted(struct sh *s, const char *p, char q)
 
 int df_shell_parse(struct moat_arena *arena, const char *text, struct df_script *out)
 {
-	struct sh s = { .arena = arena, .out = out };
+	struct sh s = {.arena = arena, .out = out};
 	const char *p = text;
 
 	memset(out, 0, sizeof(*out));
@@ -192,8 +192,9 @@ size_t df_cmd_prog(const struct df_cmd *cmd)
 	while (i < cmd->argc) {
 		const char *b = base_name(cmd->argv[i]);
 
-		if (strcmp(b, "sudo") && strcmp(b, "env") && strcmp(b, "nohup") && strcmp(b, "time") &&
-		    strcmp(b, "exec") && strcmp(b, "command") && strcmp(b, "doas"))
+		if (strcmp(b, "sudo") != 0 && strcmp(b, "env") != 0 && strcmp(b, "nohup") != 0 &&
+		    strcmp(b, "time") != 0 && strcmp(b, "exec") != 0 && strcmp(b, "command") != 0 &&
+		    strcmp(b, "doas") != 0)
 			return i;
 		i++;
 		/* the wrapper's own options and env's assignments */

@@ -16,11 +16,11 @@
 struct moat_arena;
 
 struct df_cmd {
-	const char **argv;          /* words, quotes removed */
+	const char **argv; /* words, quotes removed */
 	size_t argc;
-	const char **env;           /* leading NAME=value words */
+	const char **env; /* leading NAME=value words */
 	size_t n_env;
-	bool piped;                 /* its output goes into the next command (`|`) */
+	bool piped; /* its output goes into the next command (`|`) */
 };
 
 struct df_script {

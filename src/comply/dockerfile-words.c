@@ -144,9 +144,7 @@ static size_t brace(const char *p, const struct moat_df_kv *vars, size_t n, stru
 		op = p[i++];
 	bool set = val && (!colon || *val);
 
-	if (op == '-' && !set)
-		moat_buf_append(out, p + i, end - i);
-	else if (op == '+' && set)
+	if ((op == '-' && !set) || (op == '+' && set))
 		moat_buf_append(out, p + i, end - i);
 	else if (op != '+' && val)
 		moat_buf_append_str(out, val);
@@ -192,8 +190,8 @@ static bool takes_flags(const char *kw)
 
 static bool json_capable(const char *kw)
 {
-	static const char *const kws[] = { "RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD",
-					   "VOLUME" };
+	static const char *const kws[] = {"RUN",  "CMD", "ENTRYPOINT", "SHELL",
+					  "COPY", "ADD", "VOLUME"};
 
 	for (size_t i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
 		if (!strcmp(kw, kws[i]))
@@ -232,7 +230,7 @@ static int flags(struct moat_arena *arena, struct moat_df_instr *in, const char 
 		struct moat_df_flag *f;
 
 		next_word(pp, escape, &w);
-		if (w.len < 3 || memcmp(w.data, "--", 2))
+		if (w.len < 3 || memcmp(w.data, "--", 2) != 0)
 			break;
 		in->flags = moat_arena_grow(arena, in->flags, in->n_flags, in->n_flags + 1,
 					    sizeof(*in->flags));
@@ -243,7 +241,8 @@ static int flags(struct moat_arena *arena, struct moat_df_instr *in, const char 
 		f = &in->flags[in->n_flags++];
 		eq = memchr(w.data + 2, '=', w.len - 2);
 		f->name = moat_arena_strndup(arena, (const char *)w.data + 2,
-					     eq ? (size_t)(eq - (const char *)w.data) - 2 : w.len - 2);
+					     eq ? (size_t)(eq - (const char *)w.data) - 2
+						: w.len - 2);
 		f->value = eq ? moat_arena_strndup(arena, eq + 1,
 						   w.len - (size_t)(eq + 1 - (const char *)w.data))
 			      : NULL;
@@ -290,7 +289,7 @@ static bool json_form(struct moat_arena *arena, struct moat_df_instr *in, int *r
 /* ENV/LABEL/ARG pairs; `ENV key value` is the legacy one-pair form. */
 static int pairs(struct moat_arena *arena, struct moat_df_instr *in)
 {
-	bool legacy = strcmp(in->keyword, "ARG") && in->argc && !strchr(in->argv[0], '=');
+	bool legacy = strcmp(in->keyword, "ARG") != 0 && in->argc && !strchr(in->argv[0], '=');
 
 	in->kv = moat_arena_newarray(arena, struct moat_df_kv, in->argc + 1);
 	if (!in->kv)
@@ -300,15 +299,16 @@ static int pairs(struct moat_arena *arena, struct moat_df_instr *in)
 
 		while (blank(*v))
 			v++;
-		in->kv[0] = (struct moat_df_kv){ in->argv[0], v };
+		in->kv[0] = (struct moat_df_kv){in->argv[0], v};
 		in->n_kv = 1;
 		return 0;
 	}
 	for (size_t i = 0; i < in->argc; i++) {
 		const char *eq = strchr(in->argv[i], '=');
 
-		in->kv[i].key = eq ? moat_arena_strndup(arena, in->argv[i],
-							(size_t)(eq - in->argv[i])) : in->argv[i];
+		in->kv[i].key =
+			eq ? moat_arena_strndup(arena, in->argv[i], (size_t)(eq - in->argv[i]))
+			   : in->argv[i];
 		in->kv[i].value = eq ? eq + 1 : NULL;
 		if (!in->kv[i].key)
 			return MOAT_E_LIMIT;
@@ -339,7 +339,7 @@ static int heredoc_names(struct moat_arena *arena, struct moat_df_instr *in, cha
 			w--;
 		if (w > in->args && !blank(w[-1]))
 			continue;
-		struct moat_df_heredoc hd = { 0 };
+		struct moat_df_heredoc hd = {0};
 		const char *q = p + 2;
 		char quote = 0;
 
@@ -382,13 +382,15 @@ int df_split_instr(struct moat_arena *arena, const struct moat_dockerfile *df,
 		in->keyword = keyword(arena, &p);
 	}
 	if (!in->original || !in->keyword)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s:%u: out of memory", df->path, in->line);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s:%u: out of memory", df->path,
+				      in->line);
 	if (takes_flags(in->keyword))
 		r = flags(arena, in, &p, df->escape);
 	char *args = r ? NULL : moat_arena_strdup(arena, p);
 
 	if (!args)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s:%u: out of memory", df->path, in->line);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s:%u: out of memory", df->path,
+				      in->line);
 	/* trailing blanks are not part of the arguments */
 	for (char *e = args + strlen(args); e > args && blank(e[-1]); e--)
 		e[-1] = 0;
@@ -399,12 +401,14 @@ int df_split_instr(struct moat_arena *arena, const struct moat_dockerfile *df,
 	if (r == 0 && (!strcmp(in->keyword, "ENV") || !strcmp(in->keyword, "LABEL") ||
 		       !strcmp(in->keyword, "ARG")))
 		r = pairs(arena, in);
-	if (r == 0 && !in->json && (!strcmp(in->keyword, "RUN") || !strcmp(in->keyword, "COPY") ||
-				    !strcmp(in->keyword, "ADD")))
+	if (r == 0 && !in->json &&
+	    (!strcmp(in->keyword, "RUN") || !strcmp(in->keyword, "COPY") ||
+	     !strcmp(in->keyword, "ADD")))
 		r = heredoc_names(arena, in, df->escape);
 	if (r < 0)
 		return moat_error_set(err, r, "%s:%u: %s", df->path, in->line,
 				      r == MOAT_E_LIMIT && in->n_heredocs >= DF_MAX_HEREDOCS
-				      ? "too many heredocs" : "out of memory");
+					      ? "too many heredocs"
+					      : "out of memory");
 	return 0;
 }

@@ -26,7 +26,7 @@ struct df_parse {
 	struct moat_error *err;
 	struct df_line *lines;
 	size_t n_lines;
-	size_t pos;                 /* next line to read */
+	size_t pos; /* next line to read */
 	size_t cap_instrs;
 	uint32_t max_instrs;
 };
@@ -92,7 +92,7 @@ static int split_lines(struct df_parse *ps, struct moat_slice text, uint32_t max
 	struct moat_slice in = text, l;
 
 	while (moat_slice_line(&in, &l))
-		ps->lines[ps->n_lines++] = (struct df_line){ l.ptr, l.len };
+		ps->lines[ps->n_lines++] = (struct df_line){l.ptr, l.len};
 	return 0;
 }
 
@@ -110,12 +110,12 @@ static bool directive(struct df_line l, struct df_line *key, struct df_line *val
 		k++;
 	if (!k)
 		return false;
-	*key = (struct df_line){ l.p, k };
-	struct df_line rest = ltrim((struct df_line){ l.p + k, l.len - k });
+	*key = (struct df_line){l.p, k};
+	struct df_line rest = ltrim((struct df_line){l.p + k, l.len - k});
 
 	if (!rest.len || rest.p[0] != '=')
 		return false;
-	*val = ltrim(rtrim((struct df_line){ rest.p + 1, rest.len - 1 }));
+	*val = ltrim(rtrim((struct df_line){rest.p + 1, rest.len - 1}));
 	return true;
 }
 
@@ -133,15 +133,19 @@ static int directives(struct df_parse *ps)
 	while (ps->pos < ps->n_lines && directive(ps->lines[ps->pos], &key, &val)) {
 		if (lin_eq_ci(key, "escape")) {
 			if (seen_escape)
-				return fail(ps, MOAT_E_FORMAT, ps->pos, "only one escape parser directive can be used");
+				return fail(ps, MOAT_E_FORMAT, ps->pos,
+					    "only one escape parser directive can be used");
 			if (val.len != 1 || (val.p[0] != '\\' && val.p[0] != '`'))
-				return fail(ps, MOAT_E_FORMAT, ps->pos, "invalid escape token: not ` or \\");
+				return fail(ps, MOAT_E_FORMAT, ps->pos,
+					    "invalid escape token: not ` or \\");
 			ps->df->escape = (char)val.p[0];
 			seen_escape = true;
 		} else if (lin_eq_ci(key, "syntax")) {
 			if (seen_syntax)
-				return fail(ps, MOAT_E_FORMAT, ps->pos, "only one syntax parser directive can be used");
-			ps->df->syntax = moat_arena_strndup(ps->arena, (const char *)val.p, val.len);
+				return fail(ps, MOAT_E_FORMAT, ps->pos,
+					    "only one syntax parser directive can be used");
+			ps->df->syntax =
+				moat_arena_strndup(ps->arena, (const char *)val.p, val.len);
 			seen_syntax = true;
 		}
 		ps->pos++;
@@ -212,7 +216,8 @@ static int heredoc_bodies(struct df_parse *ps, struct moat_df_instr *in)
 				done = true;
 				break;
 			}
-			if (moat_buf_append(&body, l.p, l.len) < 0 || moat_buf_putc(&body, '\n') < 0)
+			if (moat_buf_append(&body, l.p, l.len) < 0 ||
+			    moat_buf_putc(&body, '\n') < 0)
 				r = fail(ps, MOAT_E_LIMIT, ps->pos - 1, "heredoc too long");
 		}
 		if (r == 0 && !done)
@@ -220,8 +225,8 @@ static int heredoc_bodies(struct df_parse *ps, struct moat_df_instr *in)
 					   "%s:%u: unterminated heredoc <<%s", ps->df->path,
 					   in->line, hd->name);
 		if (r == 0) {
-			hd->body = moat_arena_strndup(ps->arena, body.data ? (const char *)body.data : "",
-						      body.len);
+			hd->body = moat_arena_strndup(
+				ps->arena, body.data ? (const char *)body.data : "", body.len);
 			if (!hd->body)
 				r = fail(ps, MOAT_E_LIMIT, ps->pos, "out of memory");
 		}
@@ -237,7 +242,8 @@ static struct moat_df_instr *new_instr(struct df_parse *ps)
 	if (df->n_instrs == ps->cap_instrs) {
 		size_t n = ps->cap_instrs ? ps->cap_instrs * 2 : 32;
 
-		df->instrs = moat_arena_grow(ps->arena, df->instrs, df->n_instrs, n, sizeof(*df->instrs));
+		df->instrs = moat_arena_grow(ps->arena, df->instrs, df->n_instrs, n,
+					     sizeof(*df->instrs));
 		if (!df->instrs)
 			return NULL;
 		ps->cap_instrs = n;
@@ -332,8 +338,8 @@ int moat_dockerfile_parse(struct moat_arena *arena, const char *path, struct moa
 			  const struct moat_df_limits *limits, struct moat_dockerfile **ret_df,
 			  struct moat_error *err)
 {
-	struct moat_df_limits lim = limits ? *limits : (struct moat_df_limits){ 0 };
-	struct df_parse ps = { .arena = arena, .err = err };
+	struct moat_df_limits lim = limits ? *limits : (struct moat_df_limits){0};
+	struct df_parse ps = {.arena = arena, .err = err};
 	struct moat_buf line;
 	int r;
 

@@ -25,56 +25,56 @@ struct moat_arena;
 struct moat_error;
 
 struct moat_df_flag {
-	const char *name;           /* without the dashes: "from", "mount", "platform" */
-	const char *value;          /* NULL for a bare --flag */
+	const char *name;  /* without the dashes: "from", "mount", "platform" */
+	const char *value; /* NULL for a bare --flag */
 };
 
 struct moat_df_kv {
 	const char *key;
-	const char *value;          /* quotes removed; NULL for `ARG NAME` without default */
+	const char *value; /* quotes removed; NULL for `ARG NAME` without default */
 };
 
 struct moat_df_heredoc {
-	const char *name;           /* the delimiter word */
-	const char *body;           /* lines between the instruction and the delimiter */
-	bool strip_tabs;            /* <<- */
-	bool quoted;                /* <<"EOF": no expansion in the body */
+	const char *name; /* the delimiter word */
+	const char *body; /* lines between the instruction and the delimiter */
+	bool strip_tabs;  /* <<- */
+	bool quoted;	  /* <<"EOF": no expansion in the body */
 };
 
 struct moat_df_instr {
-	const char *keyword;        /* upper case: "FROM", "RUN", ...; for ONBUILD X it is X */
-	const char *original;       /* the logical line as written, continuations joined */
-	const char *args;           /* after the keyword and the flags */
-	bool json;                  /* exec form: argv holds the JSON array */
-	bool onbuild;               /* written as ONBUILD keyword ... */
-	const char **argv;          /* JSON form: the array; else the words of args, quotes removed */
+	const char *keyword;  /* upper case: "FROM", "RUN", ...; for ONBUILD X it is X */
+	const char *original; /* the logical line as written, continuations joined */
+	const char *args;     /* after the keyword and the flags */
+	bool json;	      /* exec form: argv holds the JSON array */
+	bool onbuild;	      /* written as ONBUILD keyword ... */
+	const char **argv;    /* JSON form: the array; else the words of args, quotes removed */
 	size_t argc;
 	struct moat_df_flag *flags;
 	size_t n_flags;
-	struct moat_df_kv *kv;      /* ENV, ARG, LABEL: the pairs */
+	struct moat_df_kv *kv; /* ENV, ARG, LABEL: the pairs */
 	size_t n_kv;
 	struct moat_df_heredoc *heredocs;
 	size_t n_heredocs;
-	unsigned line;              /* first line (1-based) */
-	unsigned end_line;          /* last line, heredoc bodies included */
-	int stage;                  /* index into stages; -1 before the first FROM */
+	unsigned line;	   /* first line (1-based) */
+	unsigned end_line; /* last line, heredoc bodies included */
+	int stage;	   /* index into stages; -1 before the first FROM */
 };
 
 struct moat_df_stage {
-	const char *image;          /* as written in FROM */
+	const char *image;	    /* as written in FROM */
 	const char *image_expanded; /* global ARG defaults substituted */
-	const char *name;           /* AS name (lower case) or NULL */
-	const char *platform;       /* --platform value or NULL */
-	int parent;                 /* index of the stage it builds on, or -1 */
+	const char *name;	    /* AS name (lower case) or NULL */
+	const char *platform;	    /* --platform value or NULL */
+	int parent;		    /* index of the stage it builds on, or -1 */
 	unsigned line;
-	size_t first;               /* index of its FROM in instrs */
-	size_t count;               /* instructions, FROM included */
+	size_t first; /* index of its FROM in instrs */
+	size_t count; /* instructions, FROM included */
 };
 
 struct moat_dockerfile {
-	const char *path;           /* name given by the caller */
-	char escape;                /* '\\' or '`' */
-	const char *syntax;         /* `# syntax=` value or NULL */
+	const char *path;   /* name given by the caller */
+	char escape;	    /* '\\' or '`' */
+	const char *syntax; /* `# syntax=` value or NULL */
 	struct moat_df_instr *instrs;
 	size_t n_instrs;
 	struct moat_df_stage *stages;
@@ -84,9 +84,9 @@ struct moat_dockerfile {
 };
 
 struct moat_df_limits {
-	uint64_t bytes;             /* 0 = MOAT_LIMIT_DOCKERFILE_BYTES */
-	uint32_t lines;             /* 0 = MOAT_LIMIT_DOCKERFILE_LINES */
-	uint32_t instructions;      /* 0 = MOAT_LIMIT_DOCKERFILE_INSTRS */
+	uint64_t bytes;	       /* 0 = MOAT_LIMIT_DOCKERFILE_BYTES */
+	uint32_t lines;	       /* 0 = MOAT_LIMIT_DOCKERFILE_LINES */
+	uint32_t instructions; /* 0 = MOAT_LIMIT_DOCKERFILE_INSTRS */
 };
 
 /* Parse text (which may hold NULs: they are a format error) named path in

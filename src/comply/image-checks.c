@@ -26,8 +26,8 @@ static int report(struct moat_arena *arena, struct moat_misconfig_list *out, con
 static int report(struct moat_arena *arena, struct moat_misconfig_list *out, const char *id,
 		  const char *source, const char *path, int layer, const char *fmt, ...)
 {
-	struct moat_misconfig f = { .check = moat_check_find(id), .source = source,
-				    .layer_index = layer };
+	struct moat_misconfig f = {
+		.check = moat_check_find(id), .source = source, .layer_index = layer};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -58,11 +58,13 @@ static int config_checks(const struct moat_image_meta *m, struct moat_arena *a,
 		unsigned long port = strtoul(m->exposed_ports[i], NULL, 10);
 
 		if (mc_sensitive_port(port))
-			r = report(a, out, "MOAT-IMG-002", "config", NULL, -1, "ExposedPorts %s (%s)",
-				   m->exposed_ports[i], mc_sensitive_port(port));
+			r = report(a, out, "MOAT-IMG-002", "config", NULL, -1,
+				   "ExposedPorts %s (%s)", m->exposed_ports[i],
+				   mc_sensitive_port(port));
 	}
 	if (r == 0 && (!m->n_healthcheck || !strcmp(m->healthcheck[0], "NONE")))
-		r = report(a, out, "MOAT-IMG-003", "config", NULL, -1, "no Healthcheck in the config");
+		r = report(a, out, "MOAT-IMG-003", "config", NULL, -1,
+			   "no Healthcheck in the config");
 	for (size_t i = 0; r == 0 && i < m->n_env; i++) {
 		const char *eq = strchr(m->env[i], '='), *shape;
 		char name[256];
@@ -73,13 +75,14 @@ static int config_checks(const struct moat_image_meta *m, struct moat_arena *a,
 		name[eq - m->env[i]] = 0;
 		shape = mc_credential_shape(eq + 1);
 		if (shape || (eq[1] && eq[1] != '$' && mc_secret_name(name)))
-			r = report(a, out, "MOAT-IMG-004", "config", NULL, -1, "Env %s holds %s", name,
-				   shape ? shape : "a literal secret value");
+			r = report(a, out, "MOAT-IMG-004", "config", NULL, -1, "Env %s holds %s",
+				   name, shape ? shape : "a literal secret value");
 	}
 	for (size_t i = 0; r == 0 && i < m->n_labels; i++) {
 		const char *v = m->labels[i].value, *slash, *colon;
 
-		if (strcmp(m->labels[i].key, "org.opencontainers.image.base.name") || !v || strchr(v, '@'))
+		if (strcmp(m->labels[i].key, "org.opencontainers.image.base.name") != 0 || !v ||
+		    strchr(v, '@'))
 			continue;
 		slash = strrchr(v, '/');
 		colon = strrchr(slash ? slash : v, ':');
@@ -95,8 +98,8 @@ static int config_checks(const struct moat_image_meta *m, struct moat_arena *a,
  * "ADD https://x /y # buildkit". Build args become a separate ARG. */
 static int history_instrs(struct df_ctx *ctx, const char *cb)
 {
-	struct moat_df_instr run = { .keyword = "RUN", .line = ctx->history_line, .stage = -1 };
-	struct moat_df_instr arg = { .keyword = "ARG", .line = ctx->history_line, .stage = -1 };
+	struct moat_df_instr run = {.keyword = "RUN", .line = ctx->history_line, .stage = -1};
+	struct moat_df_instr arg = {.keyword = "ARG", .line = ctx->history_line, .stage = -1};
 	char *text = moat_arena_strdup(ctx->arena, cb), *p, *e;
 	bool is_run = false;
 
@@ -120,14 +123,16 @@ static int history_instrs(struct df_ctx *ctx, const char *cb)
 			p += strcspn(p, " ");
 		}
 		arg.args = moat_arena_strndup(ctx->arena, start, (size_t)(p - start));
-		if (!arg.args || moat_df_words(ctx->arena, arg.args, '\\', &arg.argv, &arg.argc) < 0)
+		if (!arg.args ||
+		    moat_df_words(ctx->arena, arg.args, '\\', &arg.argv, &arg.argc) < 0)
 			return MOAT_E_LIMIT;
 		arg.kv = moat_arena_newarray(ctx->arena, struct moat_df_kv, arg.argc + 1);
 		for (size_t i = 0; arg.kv && i < arg.argc; i++) {
 			const char *eq = strchr(arg.argv[i], '=');
 
 			arg.kv[i].key = eq ? moat_arena_strndup(ctx->arena, arg.argv[i],
-								(size_t)(eq - arg.argv[i])) : arg.argv[i];
+								(size_t)(eq - arg.argv[i]))
+					   : arg.argv[i];
 			arg.kv[i].value = eq ? eq + 1 : NULL;
 			arg.n_kv += arg.kv[i].key != NULL;
 		}
@@ -153,8 +158,8 @@ static int history_instrs(struct df_ctx *ctx, const char *cb)
 		run.args = p;
 		df_check_history_instr(ctx, &run);
 	} else if (!strncmp(p, "ADD ", 4)) {
-		struct moat_df_instr add = { .keyword = "ADD", .line = ctx->history_line, .stage = -1,
-					     .args = p + 4 };
+		struct moat_df_instr add = {
+			.keyword = "ADD", .line = ctx->history_line, .stage = -1, .args = p + 4};
 
 		if (moat_df_words(ctx->arena, add.args, '\\', &add.argv, &add.argc) < 0)
 			return MOAT_E_LIMIT;
@@ -166,9 +171,9 @@ static int history_instrs(struct df_ctx *ctx, const char *cb)
 int moat_misconfig_image_config(const struct moat_image_meta *meta, struct moat_arena *arena,
 				struct moat_misconfig_list *out, struct moat_error *err)
 {
-	static const struct moat_dockerfile none = { .escape = '\\' };
-	struct df_ctx ctx = { .df = &none, .arena = arena, .out = out, .source = "history",
-			      .history = true };
+	static const struct moat_dockerfile none = {.escape = '\\'};
+	struct df_ctx ctx = {
+		.df = &none, .arena = arena, .out = out, .source = "history", .history = true};
 	int r = config_checks(meta, arena, out);
 
 	for (size_t i = 0; r == 0 && i < meta->n_history; i++) {
@@ -189,10 +194,10 @@ int moat_misconfig_image_config(const struct moat_image_meta *meta, struct moat_
 /* Package manager caches, by the directory that holds them. */
 static const char *cache_root(const char *path, char *buf, size_t len)
 {
-	static const char *const roots[] = { "var/lib/apt/lists/", "var/cache/apt/",
-					     "var/cache/apk/", "var/cache/yum/", "var/cache/dnf/",
-					     "root/.cache/pip/", "root/.npm/_cacache/",
-					     "usr/local/share/.cache/yarn/" };
+	static const char *const roots[] = {"var/lib/apt/lists/",  "var/cache/apt/",
+					    "var/cache/apk/",	   "var/cache/yum/",
+					    "var/cache/dnf/",	   "root/.cache/pip/",
+					    "root/.npm/_cacache/", "usr/local/share/.cache/yarn/"};
 	const char *b = strrchr(path, '/');
 
 	b = b ? b + 1 : path;
@@ -218,9 +223,9 @@ static const char *cache_root(const char *path, char *buf, size_t len)
 	return NULL;
 }
 
-int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st,
-			      unsigned base_layers, struct moat_arena *arena,
-			      struct moat_misconfig_list *out, struct moat_error *err)
+int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, unsigned base_layers,
+			      struct moat_arena *arena, struct moat_misconfig_list *out,
+			      struct moat_error *err)
 {
 	unsigned first_app = base_layers ? base_layers : 1;
 	char buf[MOAT_LIMIT_PATH_BYTES];
@@ -229,9 +234,9 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st,
 
 	if (st->type == MOAT_FS_REG && (st->mode & (S_ISUID | S_ISGID)) && st->layer >= 0 &&
 	    (unsigned)st->layer >= first_app)
-		r = report(arena, out, "MOAT-IMG-010", "file", path, st->layer, "/%s is %s%s (mode %04o)",
-			   path, st->mode & S_ISUID ? "setuid" : "", st->mode & S_ISGID
-			   ? (st->mode & S_ISUID ? "+setgid" : "setgid") : "",
+		r = report(arena, out, "MOAT-IMG-010", "file", path, st->layer,
+			   "/%s is %s%s (mode %04o)", path, st->mode & S_ISUID ? "setuid" : "",
+			   st->mode & S_ISGID ? (st->mode & S_ISUID ? "+setgid" : "setgid") : "",
 			   (unsigned)(st->mode & 07777));
 	if (r == 0 && (st->type == MOAT_FS_REG || st->type == MOAT_FS_DIR) &&
 	    (st->mode & S_IWOTH) && !(st->type == MOAT_FS_DIR && (st->mode & S_ISVTX)))
@@ -239,11 +244,12 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st,
 			   "/%s is world-writable (mode %04o)", path, (unsigned)(st->mode & 07777));
 	root = st->type == MOAT_FS_REG && st->size ? cache_root(path, buf, sizeof(buf)) : NULL;
 	if (r == 0 && root) {
-		size_t n = strlen(root) - 1;   /* without the trailing '/' */
+		size_t n = strlen(root) - 1; /* without the trailing '/' */
 
 		for (size_t i = 0; i < out->count; i++)
 			if (out->items[i].path && !strncmp(out->items[i].path, root, n) &&
-			    !out->items[i].path[n] && !strcmp(out->items[i].check->id, "MOAT-IMG-012"))
+			    !out->items[i].path[n] &&
+			    !strcmp(out->items[i].check->id, "MOAT-IMG-012"))
 				return 0;
 		char *dir = moat_arena_strndup(arena, root, n);
 
@@ -267,11 +273,11 @@ int moat_misconfig_image_packages(const struct moat_pkg_list *pkgs, struct moat_
 			continue;
 		if (!strcmp(p->name, "openssh-server") || !strcmp(p->name, "dropbear") ||
 		    (apk && !strcmp(p->name, "openssh")))
-			r = report(arena, out, "MOAT-IMG-013", "package", p->db_path, p->layer_index,
-				   "%s %s is installed", p->name, p->version);
+			r = report(arena, out, "MOAT-IMG-013", "package", p->db_path,
+				   p->layer_index, "%s %s is installed", p->name, p->version);
 		else if (!strcmp(p->name, "sudo"))
-			r = report(arena, out, "MOAT-IMG-014", "package", p->db_path, p->layer_index,
-				   "%s %s is installed", p->name, p->version);
+			r = report(arena, out, "MOAT-IMG-014", "package", p->db_path,
+				   p->layer_index, "%s %s is installed", p->name, p->version);
 	}
 	return r < 0 ? moat_error_set(err, r, "image package checks: out of memory") : 0;
 }

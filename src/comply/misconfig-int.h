@@ -15,25 +15,26 @@ struct df_ctx {
 	const struct moat_dockerfile *df;
 	struct moat_arena *arena;
 	struct moat_misconfig_list *out;
-	const char *source;         /* NULL for a Dockerfile, "history" for an image */
-	bool history;               /* instruction checks only (image history) */
-	unsigned history_line;      /* history: the line every finding gets (index + 1) */
-	bool *final;                /* per stage: part of the final image */
-	int err;                    /* first MOAT_E_LIMIT */
+	const char *source;    /* NULL for a Dockerfile, "history" for an image */
+	bool history;	       /* instruction checks only (image history) */
+	unsigned history_line; /* history: the line of every finding (index + 1) */
+	bool *final;	       /* per stage: part of the final image */
+	int err;	       /* first MOAT_E_LIMIT */
 };
 
 /* One RUN as commands, with the stage state the RUN checks need. */
 struct df_run {
 	const struct moat_df_instr *in;
 	struct df_script sh;
-	const char *text;           /* the shell text the commands came from */
-	bool pipefail;              /* the stage's SHELL sets -o pipefail (or is not POSIX) */
-	bool pip_no_cache;          /* PIP_NO_CACHE_DIR set truthy by ENV */
+	const char *text;  /* the shell text the commands came from */
+	bool pipefail;	   /* the stage's SHELL sets -o pipefail (or is not POSIX) */
+	bool pip_no_cache; /* PIP_NO_CACHE_DIR set truthy by ENV */
 };
 
 int mc_add(struct moat_arena *arena, struct moat_misconfig_list *out,
 	   const struct moat_misconfig *f);
-char *mc_vprintf(struct moat_arena *arena, const char *fmt, va_list ap);
+char *mc_vprintf(struct moat_arena *arena, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Report check id at line with a printf message. */
 void df_report(struct df_ctx *ctx, const char *id, unsigned line, const char *fmt, ...)

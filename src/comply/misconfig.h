@@ -28,21 +28,22 @@ struct moat_pkg_list;
 
 /* One check: static data, never freed. */
 struct moat_check_info {
-	const char *id;             /* "MOAT-DF-001" */
-	const char *severity;       /* "low", "medium", "high", "critical" */
+	const char *id;	      /* "MOAT-DF-001" */
+	const char *severity; /* "low", "medium", "high", "critical" */
 	const char *title;
 	const char *remediation;
-	const char *references[4];  /* "hadolint:DL3007", "trivy:DS001", "cis-docker:4.1"; NULL-ended */
+	const char
+		*references[4]; /* "hadolint:DL3007", "trivy:DS001", "cis-docker:4.1"; NULL-ended */
 };
 
 struct moat_misconfig {
 	const struct moat_check_info *check;
-	const char *message;        /* this occurrence, with the offending text */
-	const char *file;           /* Dockerfile path; NULL for image findings */
-	unsigned line;              /* 1-based; 0 = not tied to a line */
-	const char *source;         /* NULL (a Dockerfile), "config", "history", "file", "package" */
-	const char *path;           /* file in the image (source "file"/"package"), else NULL */
-	int layer_index;            /* layer of the image, -1 unknown or not applicable */
+	const char *message; /* this occurrence, with the offending text */
+	const char *file;    /* Dockerfile path; NULL for image findings */
+	unsigned line;	     /* 1-based; 0 = not tied to a line */
+	const char *source;  /* NULL (a Dockerfile), "config", "history", "file", "package" */
+	const char *path;    /* file in the image (source "file"/"package"), else NULL */
+	int layer_index;     /* layer of the image, -1 unknown or not applicable */
 };
 
 struct moat_misconfig_list {
@@ -71,9 +72,9 @@ int moat_misconfig_image_config(const struct moat_image_meta *meta, struct moat_
  * the number of bottom layers that belong to the base image: setuid/setgid
  * binaries are only reported in later (application) layers; 0 = unknown,
  * report all. */
-int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st,
-			      unsigned base_layers, struct moat_arena *arena,
-			      struct moat_misconfig_list *out, struct moat_error *err);
+int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, unsigned base_layers,
+			      struct moat_arena *arena, struct moat_misconfig_list *out,
+			      struct moat_error *err);
 
 /* The package inventory: an SSH server or sudo installed. */
 int moat_misconfig_image_packages(const struct moat_pkg_list *pkgs, struct moat_arena *arena,

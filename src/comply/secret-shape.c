@@ -20,8 +20,8 @@ static bool part_is(const char *p, size_t n, const char *word)
 static bool secret_part(const char *p, size_t n)
 {
 	static const char *const words[] = {
-		"password", "passwd", "pwd", "secret", "token", "apikey", "credential",
-		"credentials", "privatekey", "passphrase", "secretkey", "accesskey",
+		"password",   "passwd",	     "pwd",	   "secret",	 "token",     "apikey",
+		"credential", "credentials", "privatekey", "passphrase", "secretkey", "accesskey",
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -34,9 +34,9 @@ static bool secret_part(const char *p, size_t n)
 static bool harmless_part(const char *p, size_t n)
 {
 	static const char *const words[] = {
-		"file", "path", "dir", "location", "url", "endpoint", "length", "len",
-		"min", "max", "type", "name", "user", "username", "id", "header", "policy",
-		"expiry", "ttl", "prompt",
+		"file", "path",	  "dir",    "location", "url",	"endpoint", "length",
+		"len",	"min",	  "max",    "type",	"name", "user",	    "username",
+		"id",	"header", "policy", "expiry",	"ttl",	"prompt",
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -58,11 +58,13 @@ bool mc_secret_name(const char *name)
 			n++;
 		if (n) {
 			/* API_KEY, ACCESS_KEY, PRIVATE_KEY, AUTH_TOKEN as two parts */
-			secret |= secret_part(p, n) ||
-				  (part_is(p, n, "key") && prev &&
-				   (part_is(prev, prev_n, "api") || part_is(prev, prev_n, "access") ||
-				    part_is(prev, prev_n, "private") || part_is(prev, prev_n, "secret") ||
-				    part_is(prev, prev_n, "signing") || part_is(prev, prev_n, "encryption")));
+			secret |= secret_part(p, n) || (part_is(p, n, "key") && prev &&
+							(part_is(prev, prev_n, "api") ||
+							 part_is(prev, prev_n, "access") ||
+							 part_is(prev, prev_n, "private") ||
+							 part_is(prev, prev_n, "secret") ||
+							 part_is(prev, prev_n, "signing") ||
+							 part_is(prev, prev_n, "encryption")));
 			harmless_last = harmless_part(p, n);
 			prev = p;
 			prev_n = n;
@@ -114,20 +116,13 @@ const char *mc_credential_shape(const char *v)
 		const char *extra;
 		const char *kind;
 	} shapes[] = {
-		{ "ghp_", 36, NULL, "GitHub token" },
-		{ "gho_", 36, NULL, "GitHub token" },
-		{ "ghs_", 36, NULL, "GitHub token" },
-		{ "ghu_", 36, NULL, "GitHub token" },
-		{ "github_pat_", 60, "_", "GitHub token" },
-		{ "glpat-", 20, "-_", "GitLab token" },
-		{ "xoxb-", 20, "-", "Slack token" },
-		{ "xoxp-", 20, "-", "Slack token" },
-		{ "xoxa-", 20, "-", "Slack token" },
-		{ "sk_live_", 20, NULL, "Stripe key" },
-		{ "rk_live_", 20, NULL, "Stripe key" },
-		{ "AIza", 35, "-_", "Google API key" },
-		{ "npm_", 36, NULL, "npm token" },
-		{ "SG.", 60, "-_.", "SendGrid key" },
+		{"ghp_", 36, NULL, "GitHub token"},	  {"gho_", 36, NULL, "GitHub token"},
+		{"ghs_", 36, NULL, "GitHub token"},	  {"ghu_", 36, NULL, "GitHub token"},
+		{"github_pat_", 60, "_", "GitHub token"}, {"glpat-", 20, "-_", "GitLab token"},
+		{"xoxb-", 20, "-", "Slack token"},	  {"xoxp-", 20, "-", "Slack token"},
+		{"xoxa-", 20, "-", "Slack token"},	  {"sk_live_", 20, NULL, "Stripe key"},
+		{"rk_live_", 20, NULL, "Stripe key"},	  {"AIza", 35, "-_", "Google API key"},
+		{"npm_", 36, NULL, "npm token"},	  {"SG.", 60, "-_.", "SendGrid key"},
 	};
 
 	for (const char *p = v; *p; p++) {
@@ -161,20 +156,34 @@ const char *mc_credential_shape(const char *v)
 const char *mc_sensitive_port(unsigned long port)
 {
 	switch (port) {
-	case 21: return "FTP";
-	case 22: return "SSH";
-	case 23: return "Telnet";
-	case 135: return "MS RPC";
-	case 139: return "NetBIOS";
-	case 445: return "SMB";
-	case 2375: return "Docker API without TLS";
-	case 2376: return "Docker API";
-	case 2379: return "etcd";
-	case 3389: return "RDP";
-	case 5900: return "VNC";
-	case 5985: return "WinRM";
-	case 5986: return "WinRM";
-	case 10250: return "kubelet API";
-	default: return NULL;
+	case 21:
+		return "FTP";
+	case 22:
+		return "SSH";
+	case 23:
+		return "Telnet";
+	case 135:
+		return "MS RPC";
+	case 139:
+		return "NetBIOS";
+	case 445:
+		return "SMB";
+	case 2375:
+		return "Docker API without TLS";
+	case 2376:
+		return "Docker API";
+	case 2379:
+		return "etcd";
+	case 3389:
+		return "RDP";
+	case 5900:
+		return "VNC";
+	case 5985: /* fall through: HTTP and HTTPS */
+	case 5986:
+		return "WinRM";
+	case 10250:
+		return "kubelet API";
+	default:
+		return NULL;
 	}
 }

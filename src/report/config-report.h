@@ -17,11 +17,11 @@ struct moat_image_meta;
 struct moat_misconfig_list;
 
 struct moat_config_result {
-	const struct moat_misconfig_list *findings;   /* sorted */
-	size_t n_files;                              /* Dockerfiles checked */
-	const struct moat_image_meta *image;         /* --image: layers for diff_ids; else NULL */
-	const char *fail_on;                         /* the gate as given, or NULL */
-	bool failed;                                 /* a finding at or above fail_on */
+	const struct moat_misconfig_list *findings; /* sorted */
+	size_t n_files;				    /* Dockerfiles checked */
+	const struct moat_image_meta *image;	    /* --image: layers for diff_ids; else NULL */
+	const char *fail_on;			    /* the gate as given, or NULL */
+	bool failed;				    /* a finding at or above fail_on */
 };
 
 int moat_report_config_json(struct moat_buf *out, const struct moat_config_result *res, bool pretty,

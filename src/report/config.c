@@ -56,7 +56,7 @@ static void json_finding(struct moat_jw *jw, const struct moat_config_result *re
 int moat_report_config_json(struct moat_buf *out, const struct moat_config_result *res, bool pretty,
 			    struct moat_error *err)
 {
-	static const char *const sev[] = { "critical", "high", "medium", "low" };
+	static const char *const sev[] = {"critical", "high", "medium", "low"};
 	const struct moat_misconfig_list *l = res->findings;
 	struct moat_jw jw;
 	int r;
@@ -152,7 +152,7 @@ int moat_report_config_table(struct moat_buf *out, const struct moat_config_resu
 
 static void sarif_rule(struct moat_jw *jw, const struct moat_check_info *c)
 {
-	static const char *const by_rank[] = { "0.0", "2.0", "5.5", "8.0", "9.5" };
+	static const char *const by_rank[] = {"0.0", "2.0", "5.5", "8.0", "9.5"};
 	int rank = moat_severity_rank(c->severity);
 
 	moat_jw_obj_begin(jw);
@@ -186,8 +186,10 @@ static void sarif_rule(struct moat_jw *jw, const struct moat_check_info *c)
 static void sarif_result(struct moat_jw *jw, const struct moat_config_result *res,
 			 const struct moat_misconfig *f, size_t rule_index)
 {
-	const char *uri = f->file ? f->file : f->path ? f->path : res->image && res->image->ref
-			  ? res->image->ref : "image";
+	const char *uri = f->file			  ? f->file
+			  : f->path			  ? f->path
+			  : res->image && res->image->ref ? res->image->ref
+							  : "image";
 
 	moat_jw_obj_begin(jw);
 	moat_jw_kstr(jw, "ruleId", f->check->id);

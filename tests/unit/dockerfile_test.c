@@ -51,7 +51,9 @@ static void test_dockerfile__continuation_and_comments(void)
 		return;
 	CHECK_INT(df->n_instrs, 3);
 	CHECK_STR(df->instrs[1].keyword, "RUN");
-	CHECK_STR(df->instrs[1].args, "apt-get update &&     apt-get install -y curl     && rm -rf /var/lib/apt/lists/*");
+	CHECK_STR(
+		df->instrs[1].args,
+		"apt-get update &&     apt-get install -y curl     && rm -rf /var/lib/apt/lists/*");
 	CHECK_INT(df->instrs[1].line, 2);
 	CHECK_INT(df->instrs[1].end_line, 6);
 	CHECK_INT(df->instrs[2].line, 8);
@@ -152,14 +154,15 @@ static void test_dockerfile__json_and_shell_forms(void)
 
 static void test_dockerfile__stages_and_args(void)
 {
-	struct moat_dockerfile *df = parse("ARG VERSION=1.22\n"
-					   "ARG BASE\n"
-					   "FROM --platform=$BUILDPLATFORM golang:${VERSION} AS Build\n"
-					   "RUN go build\n"
-					   "FROM build AS test\n"
-					   "FROM ${BASE:-debian:12}\n"
-					   "COPY --from=build /out /app\n"
-					   "ONBUILD RUN echo later\n");
+	struct moat_dockerfile *df =
+		parse("ARG VERSION=1.22\n"
+		      "ARG BASE\n"
+		      "FROM --platform=$BUILDPLATFORM golang:${VERSION} AS Build\n"
+		      "RUN go build\n"
+		      "FROM build AS test\n"
+		      "FROM ${BASE:-debian:12}\n"
+		      "COPY --from=build /out /app\n"
+		      "ONBUILD RUN echo later\n");
 
 	CHECK(df != NULL);
 	if (!df)
@@ -181,25 +184,26 @@ static void test_dockerfile__stages_and_args(void)
 
 static void test_dockerfile__expand(void)
 {
-	struct moat_df_kv vars[] = { { "A", "1" }, { "E", "" }, { "A", "2" } };
+	struct moat_df_kv vars[] = {{"A", "1"}, {"E", ""}, {"A", "2"}};
 
-	CHECK_STR(moat_df_expand(arena, "$A-${A}-${B:-d}-${E:-e}-${E-f}-${A:+set}-${B:+x}", vars, 3, '\\'),
+	CHECK_STR(moat_df_expand(arena, "$A-${A}-${B:-d}-${E:-e}-${E-f}-${A:+set}-${B:+x}", vars, 3,
+				 '\\'),
 		  "2-2-d-e--set-");
 	CHECK_STR(moat_df_expand(arena, "\\$A ${unterminated", vars, 3, '\\'), "$A ${unterminated");
 }
 
 static void test_dockerfile__limits(void)
 {
-	struct moat_df_limits lim = { .instructions = 2 };
+	struct moat_df_limits lim = {.instructions = 2};
 
 	CHECK(parse_err("FROM a\nRUN b\nRUN c\n", &lim) == MOAT_E_LIMIT);
 	CHECK(strstr(err.msg, "Dockerfile:3: more than 2 instructions") != NULL);
-	lim = (struct moat_df_limits){ .lines = 3 };
+	lim = (struct moat_df_limits){.lines = 3};
 	CHECK(parse_err("FROM a\n\n\n\n", &lim) == MOAT_E_LIMIT);
-	lim = (struct moat_df_limits){ .bytes = 8 };
+	lim = (struct moat_df_limits){.bytes = 8};
 	CHECK(parse_err("FROM debian:12\n", &lim) == MOAT_E_LIMIT);
 	CHECK(moat_dockerfile_parse(arena, "Dockerfile", moat_slice_make("FROM a\0", 7), NULL,
-				    &(struct moat_dockerfile *){ NULL }, &err) == MOAT_E_FORMAT);
+				    &(struct moat_dockerfile *){NULL}, &err) == MOAT_E_FORMAT);
 	CHECK(strstr(err.msg, "Dockerfile:1: NUL byte") != NULL);
 }
 
@@ -207,9 +211,12 @@ static void test_dockerfile__shell_split(void)
 {
 	struct df_script sh;
 
-	CHECK(df_shell_parse(arena, "DEBIAN_FRONTEND=noninteractive sudo -u root apt-get -o X=1 "
-			     "install -y 'a b' && curl -fsSL https://x | bash -s -- 2>&1 >/dev/null; "
-			     "echo $(wget -qO- y) # comment | not a pipe", &sh) == 0);
+	CHECK(df_shell_parse(
+		      arena,
+		      "DEBIAN_FRONTEND=noninteractive sudo -u root apt-get -o X=1 "
+		      "install -y 'a b' && curl -fsSL https://x | bash -s -- 2>&1 >/dev/null; "
+		      "echo $(wget -qO- y) # comment | not a pipe",
+		      &sh) == 0);
 	CHECK_INT(sh.n, 5);
 	CHECK_INT(sh.cmds[0].n_env, 1);
 	CHECK(df_cmd_is(&sh.cmds[0], "apt-get"));
@@ -233,7 +240,8 @@ static void test_dockerfile__secret_shapes(void)
 	CHECK(!mc_secret_name("TOKENIZERS_PARALLELISM"));
 	CHECK(!mc_secret_name("KEY_ID"));
 	CHECK_STR(mc_credential_shape("AKIAIOSFODNN7EXAMPLE"), "AWS access key id");
-	CHECK_STR(mc_credential_shape("x=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"), "GitHub token");
+	CHECK_STR(mc_credential_shape("x=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"),
+		  "GitHub token");
 	CHECK_STR(mc_credential_shape("postgres://app:s3cret@db/app"), "URL with a password");
 	CHECK(mc_credential_shape("postgres://app:$PW@db/app") == NULL);
 	CHECK(mc_credential_shape("AKIAIOSFODNN7EXAMPLEX") == NULL);
