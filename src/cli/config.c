@@ -41,6 +41,7 @@ struct config_args {
 	const char *image;
 	unsigned base_layers;
 	bool list_checks;
+	const char *skip;           /* --skip: ids or hadolint rules, comma separated */
 	char **paths;
 	int n_paths;
 };
@@ -67,6 +68,7 @@ static void usage(FILE *out)
 		"                        packages (docker-archive:PATH, oci:PATH, dir:PATH, ...)\n"
 		"      --base-layers N   with --image: the bottom N layers are the base image\n"
 		"                        (setuid files count from layer N on; default 1)\n"
+		"      --skip LIST       drop these checks (moat ids or hadolint DLxxxx)\n"
 		"      --list-checks     print every check: id, severity, title, references\n"
 		"  -h, --help            this help\n\n"
 		"exit: 0 no finding breaks --fail-on, 1 one does, 2 bad arguments or input\n");
@@ -103,6 +105,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		{"image", required_argument, NULL, 'I'},
 		{"base-layers", required_argument, NULL, 'B'},
 		{"list-checks", no_argument, NULL, 'L'},
+		{"skip", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -156,6 +159,9 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 		}
 		case 'L':
 			a->list_checks = true;
+			break;
+		case 'S':
+			a->skip = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -375,6 +381,14 @@ int moat_cmd_config(int argc, char **argv)
 	code = r < 0 ? MOAT_EXIT_USAGE : MOAT_EXIT_OK;
 	if (r == 0 && a.image && (r = check_image(&run, &a, &sr)) < 0)
 		code = scan_exit_code(r);
+	if (a.skip) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < run.findings.count; i++)
+			if (!moat_check_listed(run.findings.items[i].check, a.skip))
+				run.findings.items[kept++] = run.findings.items[i];
+		run.findings.count = kept;
+	}
 	moat_misconfig_sort(&run.findings);
 	/* an input error reports nothing: a partial result never looks complete */
 	if (r == 0)

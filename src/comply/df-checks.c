@@ -29,16 +29,33 @@ struct df_group {
 	size_t n_runs, cap_runs;
 };
 
+/* The instruction starting at line (instructions are in line order). */
+static const struct moat_df_instr *instr_at(const struct moat_dockerfile *df, unsigned line)
+{
+	size_t lo = 0, hi = df->n_instrs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (df->instrs[mid].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < df->n_instrs && df->instrs[lo].line == line ? &df->instrs[lo] : NULL;
+}
+
 void df_report(struct df_ctx *ctx, const char *id, unsigned line, const char *fmt, ...)
 {
-	struct moat_misconfig f = {.check = moat_check_find(id),
-				   .line = ctx->history ? ctx->history_line : line,
-				   .file = ctx->history ? NULL : ctx->df->path,
-				   .source = ctx->source,
-				   .layer_index = -1};
+	struct moat_misconfig f = { .check = moat_check_find(id),
+				    .line = ctx->history ? ctx->history_line : line,
+				    .file = ctx->history ? NULL : ctx->df->path,
+				    .source = ctx->source,
+				    .layer_index = -1 };
+	const struct moat_df_instr *in = ctx->history ? NULL : instr_at(ctx->df, line);
 	va_list ap;
 
-	if (ctx->err || !f.check)
+	if (ctx->err || !f.check || (in && moat_check_listed(f.check, in->ignore)))
 		return;
 	va_start(ap, fmt);
 	f.message = mc_vprintf(ctx->arena, fmt, ap);

@@ -303,6 +303,36 @@ static int global_arg(struct df_parse *ps, const struct moat_df_instr *in)
 	return 0;
 }
 
+/* Comment lines right above line `first` that say `# moat ignore=A,B` or
+ * `# hadolint ignore=DL3008`: their lists joined with commas, or NULL. */
+static const char *ignore_pragmas(struct df_parse *ps, size_t first)
+{
+	static const char *const tools[] = { "moat", "hadolint" };
+	const char *list = NULL;
+
+	for (size_t i = first, seen = 0; i-- > 0 && seen < 16 && is_comment(ps->lines[i]); seen++) {
+		struct df_line l = ltrim(rtrim(ps->lines[i]));
+
+		l.p++, l.len--;
+		l = ltrim(l);
+		for (size_t t = 0; t < 2; t++) {
+			size_t n = strlen(tools[t]);
+
+			if (l.len <= n || memcmp(l.p, tools[t], n) != 0 || !is_blank(l.p[n]))
+				continue;
+			struct df_line rest = ltrim((struct df_line){ l.p + n, l.len - n });
+
+			if (rest.len <= 7 || memcmp(rest.p, "ignore=", 7) != 0)
+				continue;
+			list = list ? moat_arena_printf(ps->arena, "%s,%.*s", list, (int)(rest.len - 7),
+							(const char *)rest.p + 7)
+				    : moat_arena_strndup(ps->arena, (const char *)rest.p + 7,
+							 rest.len - 7);
+		}
+	}
+	return list;
+}
+
 static int instruction(struct df_parse *ps, struct moat_buf *line)
 {
 	size_t first = ps->pos, last;
@@ -319,6 +349,7 @@ static int instruction(struct df_parse *ps, struct moat_buf *line)
 		return fail(ps, MOAT_E_LIMIT, first, "out of memory");
 	in->line = (unsigned)first + 1;
 	in->end_line = (unsigned)last + 1;
+	in->ignore = ignore_pragmas(ps, first);
 	in->stage = (int)ps->df->n_stages - 1;
 	r = df_split_instr(ps->arena, ps->df, in, (const char *)line->data, line->len, ps->err);
 	if (r == 0 && in->n_heredocs)

@@ -55,6 +55,9 @@ struct moat_df_instr {
 	size_t n_kv;
 	struct moat_df_heredoc *heredocs;
 	size_t n_heredocs;
+	/* ids from `# moat ignore=ID,...` or `# hadolint ignore=DLxxxx,...` in
+	 * the comment lines right above; NULL when none */
+	const char *ignore;
 	unsigned line;	   /* first line (1-based) */
 	unsigned end_line; /* last line, heredoc bodies included */
 	int stage;	   /* index into stages; -1 before the first FROM */

@@ -362,6 +362,23 @@ const struct moat_check_info *moat_check_find(const char *id)
 	return NULL;
 }
 
+bool moat_check_listed(const struct moat_check_info *c, const char *list)
+{
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ", \t");
+
+		if (n == strlen(c->id) && !strncmp(p, c->id, n))
+			return true;
+		for (size_t r = 0; r < 4 && c->references[r]; r++)
+			if (!strncmp(c->references[r], "hadolint:", 9) &&
+			    strlen(c->references[r] + 9) == n && !strncmp(p, c->references[r] + 9, n))
+				return true;
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	return false;
+}
+
 int mc_add(struct moat_arena *arena, struct moat_misconfig_list *out,
 	   const struct moat_misconfig *f)
 {

@@ -57,6 +57,10 @@ const struct moat_check_info *moat_checks(size_t *ret_n);
 /* The check with this id, or NULL. */
 const struct moat_check_info *moat_check_find(const char *id);
 
+/* True when list (ids separated by commas or blanks; NULL = empty) names the
+ * check by its id or by a hadolint rule it references (DL3008). */
+bool moat_check_listed(const struct moat_check_info *c, const char *list);
+
 /* Run every Dockerfile check on df; findings name df->path. 0 or MOAT_E_LIMIT. */
 int moat_misconfig_dockerfile(const struct moat_dockerfile *df, struct moat_arena *arena,
 			      struct moat_misconfig_list *out, struct moat_error *err);

@@ -250,6 +250,40 @@ static void test_dockerfile__secret_shapes(void)
 	CHECK(mc_sensitive_port(8080) == NULL);
 }
 
+static bool has_finding(const struct moat_misconfig_list *l, const char *id, unsigned line)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (!strcmp(l->items[i].check->id, id) && l->items[i].line == line)
+			return true;
+	return false;
+}
+
+/* `# moat ignore=` and `# hadolint ignore=` right above an instruction. */
+static void test_dockerfile__ignore_pragmas(void)
+{
+	struct moat_dockerfile *df = parse("FROM debian\n"
+					   "# moat ignore=MOAT-DF-075\n"
+					   "# another comment\n"
+					   "EXPOSE 22\n"
+					   "# hadolint ignore=DL3006, DL3007\n"
+					   "FROM alpine\n"
+					   "\n"
+					   "EXPOSE 23\n");
+	struct moat_misconfig_list out = {0};
+
+	CHECK(df != NULL);
+	if (!df)
+		return;
+	CHECK_STR(df->instrs[1].ignore, "MOAT-DF-075");
+	CHECK_STR(df->instrs[2].ignore, "DL3006, DL3007");
+	CHECK(df->instrs[3].ignore == NULL);
+	CHECK(moat_misconfig_dockerfile(df, arena, &out, &err) == 0);
+	CHECK(has_finding(&out, "MOAT-DF-001", 1));
+	CHECK(!has_finding(&out, "MOAT-DF-075", 4));
+	CHECK(!has_finding(&out, "MOAT-DF-001", 6));
+	CHECK(has_finding(&out, "MOAT-DF-075", 8));
+}
+
 /* Every check in docs/config-checks.md with its severity, and no stray ids. */
 static void test_dockerfile__catalogue_documented(void)
 {
@@ -288,6 +322,7 @@ int main(void)
 	MOAT_RUN(test_dockerfile__limits);
 	MOAT_RUN(test_dockerfile__shell_split);
 	MOAT_RUN(test_dockerfile__secret_shapes);
+	MOAT_RUN(test_dockerfile__ignore_pragmas);
 	MOAT_RUN(test_dockerfile__catalogue_documented);
 	moat_arena_close(arena);
 	return moat_test_done();
