@@ -113,12 +113,29 @@ static bool is_root(const char *user)
 	return (n == 4 && !strncmp(user, "root", 4)) || (n == 1 && user[0] == '0');
 }
 
+/* Bytes of variable expansion one file may cost: many `$A$A$A` words
+ * against a long ARG would otherwise fill the arena. Past it, words count
+ * as unresolved (checks skip them). */
+#define DF_EXPAND_BUDGET (16u << 20)
+
+static const char *expand(struct df_ctx *ctx, const struct df_group *g, const char *word)
+{
+	char *w;
+
+	if (!strchr(word, '$'))
+		return word;
+	if (ctx->expanded > DF_EXPAND_BUDGET)
+		return NULL;
+	w = moat_df_expand(ctx->arena, word, g->vars, g->n_vars, ctx->df->escape);
+	ctx->expanded += w ? strlen(w) + 1 : 0;
+	return w;
+}
+
 static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 			const struct df_group *g)
 {
 	for (size_t i = 0; i < in->argc; i++) {
-		char *w = moat_df_expand(ctx->arena, in->argv[i], g->vars, g->n_vars,
-					 ctx->df->escape);
+		const char *w = expand(ctx, g, in->argv[i]);
 		char *end;
 
 		if (!w || !*w || strchr(w, '$') || !isdigit((unsigned char)w[0]))
@@ -132,12 +149,11 @@ static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 				  in->argv[i]);
 			continue;
 		}
-		for (unsigned long p = lo; p <= hi && p - lo < 65536; p++)
-			if (mc_sensitive_port(p)) {
-				df_report(ctx, "MOAT-DF-075", in->line, "EXPOSE %s: port %lu (%s)",
-					  in->argv[i], p, mc_sensitive_port(p));
-				break;
-			}
+		unsigned long p = mc_sensitive_in(lo, hi);
+
+		if (p)
+			df_report(ctx, "MOAT-DF-075", in->line, "EXPOSE %s: port %lu (%s)", in->argv[i],
+				  p, mc_sensitive_port(p));
 	}
 }
 
@@ -438,8 +454,7 @@ static void end_group(struct df_ctx *ctx, struct df_group *g)
 	const struct moat_df_instr *u = g->last_user;
 
 	if (u && u->argc) {
-		const char *user =
-			moat_df_expand(ctx->arena, u->argv[0], g->vars, g->n_vars, ctx->df->escape);
+		const char *user = expand(ctx, g, u->argv[0]);
 
 		if (user && is_root(user))
 			df_report(ctx, "MOAT-DF-010", u->line,

@@ -17,8 +17,9 @@
 
 /* Heredocs one instruction may open; real files use one or two. */
 #define DF_MAX_HEREDOCS 16
-/* An expanded word is cut here: words feed checks, not builds. */
-#define DF_MAX_EXPANDED (64u << 10)
+/* An expanded word is cut here: words feed checks (ports, users, image
+ * names), not builds. */
+#define DF_MAX_EXPANDED (4u << 10)
 
 char *df_lower(struct moat_arena *arena, const char *s)
 {

@@ -105,8 +105,8 @@ const char *moat_df_flag(const struct moat_df_instr *instr, const char *name, bo
 
 /* Substitute $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:+alt} in
  * word from vars (n pairs, the last definition wins; unset variables expand
- * to ""). Escaped dollars (escape + '$') stay literal. NULL on arena
- * exhaustion. */
+ * to ""). Escaped dollars (escape + '$') stay literal. The result is cut at
+ * 4 KiB. NULL on arena exhaustion. */
 char *moat_df_expand(struct moat_arena *arena, const char *word, const struct moat_df_kv *vars,
 		     size_t n, char escape);
 

@@ -246,6 +246,9 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, u
 	if (r == 0 && root) {
 		size_t n = strlen(root) - 1; /* without the trailing '/' */
 
+		/* a walk visits a directory's files together: usually O(1) */
+		if (out->last_cache && !strncmp(out->last_cache, root, n) && !out->last_cache[n])
+			return 0;
 		for (size_t i = 0; i < out->count; i++)
 			if (out->items[i].path && !strncmp(out->items[i].path, root, n) &&
 			    !out->items[i].path[n] &&
@@ -256,6 +259,7 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, u
 		r = dir ? report(arena, out, "MOAT-IMG-012", "file", dir, st->layer,
 				 "/%s holds package manager cache files (e.g. /%s)", dir, path)
 			: MOAT_E_LIMIT;
+		out->last_cache = dir;
 	}
 	return r < 0 ? moat_error_set(err, r, "image file checks: out of memory") : 0;
 }

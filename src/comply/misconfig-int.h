@@ -20,6 +20,7 @@ struct df_ctx {
 	unsigned history_line; /* history: the line of every finding (index + 1) */
 	bool *final;	       /* per stage: part of the final image */
 	int err;	       /* first MOAT_E_LIMIT */
+	size_t expanded; /* bytes of $VAR expansion so far (bounded) */
 };
 
 /* One RUN as commands, with the stage state the RUN checks need. */
@@ -54,5 +55,7 @@ bool mc_secret_name(const char *name);
 const char *mc_credential_shape(const char *value);
 /* A port word of EXPOSE or ExposedPorts ("22/tcp"): its service when sensitive. */
 const char *mc_sensitive_port(unsigned long port);
+/* The lowest sensitive port in [lo, hi], or 0. */
+unsigned long mc_sensitive_in(unsigned long lo, unsigned long hi);
 
 #endif

@@ -50,6 +50,7 @@ struct moat_misconfig_list {
 	struct moat_misconfig *items;
 	size_t count;
 	size_t cap;
+	const char *last_cache; /* cache directory reported last (one finding per directory) */
 };
 
 /* Every check, in id order. */

@@ -153,6 +153,18 @@ const char *mc_credential_shape(const char *v)
 	return NULL;
 }
 
+/* Remote administration and control planes, in increasing order. */
+static const unsigned long sensitive[] = { 21,   22,   23,   135,  139,  445,  2375,
+					   2376, 2379, 3389, 5900, 5985, 5986, 10250 };
+
+unsigned long mc_sensitive_in(unsigned long lo, unsigned long hi)
+{
+	for (size_t i = 0; i < sizeof(sensitive) / sizeof(sensitive[0]); i++)
+		if (sensitive[i] >= lo && sensitive[i] <= hi)
+			return sensitive[i];
+	return 0;
+}
+
 const char *mc_sensitive_port(unsigned long port)
 {
 	switch (port) {
