@@ -44,6 +44,12 @@
  * jar's BOOT-INF/lib): real ones nest 2-3 deep. Ceiling 8. */
 #define MOAT_LIMIT_ZIP_DEPTH 4u
 
+/* A Dockerfile (moat config, comply/dockerfile.c): the biggest real ones are
+ * ~100 KB and ~2k lines, a few hundred instructions. Ceilings 64M, 1M, 100k. */
+#define MOAT_LIMIT_DOCKERFILE_BYTES (4u << 20)
+#define MOAT_LIMIT_DOCKERFILE_LINES 200000u
+#define MOAT_LIMIT_DOCKERFILE_INSTRS 20000u
+
 /* Entries the merge applies, a layer counting at every position a manifest
  * lists it (but twice for a run of it): each distinct blob is read once, yet
  * one listed at many scattered positions is applied at each. Real images

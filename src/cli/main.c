@@ -12,6 +12,7 @@ static const struct moat_cmd commands[] = {
 	{ "db", "build, inspect and update the vulnerability DB", moat_cmd_db },
 	{ "base", "register base images for owner attribution (add, list)", moat_cmd_base },
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
+	{ "config", "check Dockerfiles (and an image's build) for misconfiguration", moat_cmd_config },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
 	{ "version", "print the version", moat_cmd_version },

@@ -127,6 +127,8 @@ int image_parse_config(struct moat_image *img, const json_t *config, struct moat
 		r = r ? r : str_list(img, json_object_get(c, "Entrypoint"), &m->entrypoint,
 				     &m->n_entrypoint);
 		r = r ? r : str_list(img, json_object_get(c, "Cmd"), &m->cmd, &m->n_cmd);
+		r = r ? r : str_list(img, json_object_get(json_object_get(c, "Healthcheck"), "Test"),
+				     &m->healthcheck, &m->n_healthcheck);
 		r = r ? r : parse_labels(img, json_object_get(c, "Labels"));
 	}
 	r = r ? r : parse_history(img, json_object_get(config, "history"));

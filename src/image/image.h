@@ -65,6 +65,8 @@ struct moat_image_meta {
 	const char **exposed_ports; size_t n_exposed_ports;
 	const char **entrypoint; size_t n_entrypoint;
 	const char **cmd; size_t n_cmd;
+	/* config.Healthcheck.Test (["CMD-SHELL", "..."], ["NONE"]); NULL when unset */
+	const char **healthcheck; size_t n_healthcheck;
 	struct moat_kv *labels; size_t n_labels;
 	struct moat_history *history; size_t n_history;
 	struct moat_layer *layers; size_t n_layers;

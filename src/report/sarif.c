@@ -13,6 +13,7 @@
 #include "vuln/match.h"
 #include "moat-config.h"
 #include "report.h"
+#include "sarif.h"
 
 /* GitHub code scanning reads "security-severity" (a CVSS-like number) and
  * SARIF's level: critical/high are errors, medium warnings, the rest notes. */
@@ -28,13 +29,7 @@ static void message(struct moat_jw *jw, const char *text)
 /* "physicalLocation": {"artifactLocation": {"uri": URI}} */
 static void physical_location(struct moat_jw *jw, const char *uri)
 {
-	moat_jw_key(jw, "physicalLocation");
-	moat_jw_obj_begin(jw);
-	moat_jw_key(jw, "artifactLocation");
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "uri", uri);
-	moat_jw_obj_end(jw);
-	moat_jw_obj_end(jw);
+	moat_sarif_physical_location_line(jw, uri, 0);
 }
 
 static const char *level_of(const char *severity)
@@ -219,19 +214,7 @@ int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	}
 	moat_jw_init(&jw, out, true);
-	moat_jw_obj_begin(&jw);
-	moat_jw_kstr(&jw, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
-	moat_jw_kstr(&jw, "version", "2.1.0");
-	moat_jw_key(&jw, "runs");
-	moat_jw_arr_begin(&jw);
-	moat_jw_obj_begin(&jw);
-	moat_jw_key(&jw, "tool");
-	moat_jw_obj_begin(&jw);
-	moat_jw_key(&jw, "driver");
-	moat_jw_obj_begin(&jw);
-	moat_jw_kstr(&jw, "name", "moat");
-	moat_jw_kstr(&jw, "version", MOAT_VERSION);
-	moat_jw_kstr(&jw, "informationUri", "https://github.com/moat-security/moat");
+	moat_sarif_open_run(&jw);
 	moat_jw_key(&jw, "rules");
 	moat_jw_arr_begin(&jw);
 	for (size_t i = 0; i < vulns->count; i++)
@@ -256,4 +239,48 @@ int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
 	(void)n_rules; /* every rule is written by the loop above */
 	r = moat_jw_finish(&jw);
 	return r < 0 ? moat_error_set(err, r, "writing SARIF: %s", moat_strerror(r)) : 0;
+}
+
+void moat_sarif_open_run(struct moat_jw *jw)
+{
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+	moat_jw_kstr(jw, "version", "2.1.0");
+	moat_jw_key(jw, "runs");
+	moat_jw_arr_begin(jw);
+	moat_jw_obj_begin(jw);
+	moat_jw_key(jw, "tool");
+	moat_jw_obj_begin(jw);
+	moat_jw_key(jw, "driver");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "name", "moat");
+	moat_jw_kstr(jw, "version", MOAT_VERSION);
+	moat_jw_kstr(jw, "informationUri", "https://github.com/moat-security/moat");
+}
+
+void moat_sarif_message(struct moat_jw *jw, const char *text)
+{
+	message(jw, text);
+}
+
+void moat_sarif_physical_location_line(struct moat_jw *jw, const char *uri, unsigned line)
+{
+	moat_jw_key(jw, "physicalLocation");
+	moat_jw_obj_begin(jw);
+	moat_jw_key(jw, "artifactLocation");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "uri", uri);
+	moat_jw_obj_end(jw);
+	if (line) {
+		moat_jw_key(jw, "region");
+		moat_jw_obj_begin(jw);
+		moat_jw_kuint(jw, "startLine", line);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_obj_end(jw);
+}
+
+const char *moat_sarif_level(const char *severity)
+{
+	return level_of(severity);
 }

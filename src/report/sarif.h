@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sarif.h - the SARIF 2.1.0 pieces every SARIF writer shares (sarif.c):
+ * the document and tool driver, messages, locations, levels.
+ */
+#ifndef MOAT_REPORT_SARIF_H
+#define MOAT_REPORT_SARIF_H
+
+struct moat_jw;
+
+/* {"$schema", "version", "runs": [{"tool": {"driver": {name, version,
+ * informationUri ... -- left open: the caller adds "rules", closes the driver
+ * and the tool, writes "results" and closes the run, runs and document. */
+void moat_sarif_open_run(struct moat_jw *jw);
+/* "message": {"text": TEXT} */
+void moat_sarif_message(struct moat_jw *jw, const char *text);
+/* "physicalLocation": {"artifactLocation": {"uri": URI}, "region": {"startLine": LINE}};
+ * no region when line is 0. */
+void moat_sarif_physical_location_line(struct moat_jw *jw, const char *uri, unsigned line);
+/* SARIF level of a severity word: critical/high error, medium warning, else note. */
+const char *moat_sarif_level(const char *severity);
+
+#endif
