@@ -14,6 +14,10 @@ static const struct moat_cmd commands[] = {
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
+	{ "authz", "Docker authorization plugin: block what breaks policy at docker run",
+	  moat_cmd_authz },
+	{ "webhook", "Kubernetes validating admission webhook (AdmissionReview v1)",
+	  moat_cmd_webhook },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },
