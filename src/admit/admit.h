@@ -76,7 +76,7 @@ struct moat_verdicts;
 
 /* A finished scan, as the scanner reports it. */
 struct moat_verdict_result {
-	enum moat_verdict_state state;  /* PASS, FAIL or ERROR */
+	enum moat_verdict_state state;  /* PASS, FAIL, ERROR, or UNKNOWN: nothing to scan there */
 	char summary[512];
 };
 
@@ -91,7 +91,7 @@ struct moat_verdicts_opts {
 	void (*scan)(void *ctx, const char *key, struct moat_verdict_result *ret);
 	void *ctx;
 	unsigned workers;               /* concurrent scans; 0 = 1 */
-	unsigned error_retry_sec;       /* how long a failed scan is remembered; 0 = 60 */
+	unsigned error_retry_sec;       /* how long an ERROR/UNKNOWN result is kept; 0 = 60 */
 };
 
 int moat_verdicts_open(const struct moat_verdicts_opts *opts, struct moat_verdicts **ret,

@@ -106,7 +106,7 @@ static void save(const struct moat_verdicts *v, const struct entry *e)
 	struct moat_jw jw;
 	FILE *f;
 
-	if (e->res.state == MOAT_VERDICT_ERROR)
+	if (e->res.state != MOAT_VERDICT_PASS && e->res.state != MOAT_VERDICT_FAIL)
 		return; /* retried later, never remembered across restarts */
 	file_path(v, e->id, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%lu", path, (unsigned long)pthread_self());
@@ -361,7 +361,8 @@ int moat_verdicts_lookup(void *ctx, const char *image, unsigned flags, unsigned 
 		e->st = ENTRY_DONE;
 		e->done_at = now;
 	}
-	if (e && e->st == ENTRY_DONE && e->res.state == MOAT_VERDICT_ERROR &&
+	if (e && e->st == ENTRY_DONE && e->res.state != MOAT_VERDICT_PASS &&
+	    e->res.state != MOAT_VERDICT_FAIL &&
 	    now - e->done_at >= (time_t)v->o.error_retry_sec && !(flags & MOAT_VERDICT_PEEK))
 		enqueue(v, e);
 	if (!e && !(flags & MOAT_VERDICT_PEEK)) {

@@ -51,6 +51,8 @@ struct admit_args {
 	unsigned workers;
 	unsigned threads;
 	bool insecure_listen;           /* hidden: plain HTTP for benches */
+	bool webhook;
+	bool vuln_gate;                 /* the policy sets vulnerability thresholds */
 	char db_buf[4096];               /* the paths handed to scans, owned */
 	char policy_buf[4096];
 	char host_buf[4096];
@@ -153,7 +155,8 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 {
 	struct admit_args *a = ctx;
 	char dir[] = "/tmp/moat-admit-scan.XXXXXX";
-	char out[64], errp[64], target[1100];
+	char out[64], errp[64], target[1100], id[1024];
+	const char *what = key;
 	/* posix_spawn takes char *const argv[]: mutable copies of the words */
 	static char w_scan[] = "scan", w_format[] = "--format", w_json[] = "json", w_o[] = "-o",
 		    w_db[] = "--db", w_policy[] = "--policy", w_host[] = "--docker-host";
@@ -165,13 +168,26 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	time_t start = time(NULL);
 
 	ret->state = MOAT_VERDICT_ERROR;
+	if (a->webhook) {
+		/* NEEDSWORK: registry:// once the registry client lands; today only
+		 * images the local engine holds can be scanned from the webhook. */
+		int r = resolve_docker(a, key, id, sizeof(id));
+
+		if (r != 0) {
+			ret->state = MOAT_VERDICT_UNKNOWN;
+			snprintf(ret->summary, sizeof(ret->summary), "%s", r > 0 ?
+				 "not in the local engine to scan" : "no engine to scan it with");
+			return;
+		}
+		what = id;
+	}
 	if (!mkdtemp(dir)) {
 		snprintf(ret->summary, sizeof(ret->summary), "mkdtemp: %s", strerror(errno));
 		return;
 	}
 	snprintf(out, sizeof(out), "%s/scan.json", dir);
 	snprintf(errp, sizeof(errp), "%s/scan.err", dir);
-	snprintf(target, sizeof(target), "docker:%s", key);
+	snprintf(target, sizeof(target), "docker:%s", what);
 	argv[n++] = a->self;
 	argv[n++] = w_scan;
 	argv[n++] = w_format;
@@ -182,7 +198,8 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 		argv[n++] = w_db;
 		argv[n++] = a->db_buf;
 	}
-	if (a->policy_path) {
+	if (a->policy_path && a->vuln_gate) {
+		/* only for its thresholds: a --policy without any asks for a DB in vain */
 		argv[n++] = w_policy;
 		argv[n++] = a->policy_buf;
 	}
@@ -339,13 +356,14 @@ static void defaults(struct admit_args *a)
 		snprintf(a->self, sizeof(a->self), "/proc/self/exe");
 }
 
-static int write_ready(const char *path)
+/* The pid, then the TCP port (0 on a unix socket), one a line. */
+static int write_ready(const char *path, unsigned port)
 {
 	FILE *f = fopen(path, "w");
 
 	if (!f)
 		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
+	fprintf(f, "%d\n%u\n", (int)getpid(), port);
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
@@ -368,6 +386,7 @@ static int serve(struct admit_args *a, bool webhook)
 		cli_errorf("moat: %s\n", err.msg);
 		return MOAT_EXIT_USAGE;
 	}
+	a->vuln_gate = moat_policy_has_vuln_gate(policy);
 	struct moat_verdicts_opts vo = {
 		.state_dir = a->state_dir,
 		.policy_hash = moat_policy_hash(policy),
@@ -407,11 +426,14 @@ static int serve(struct admit_args *a, bool webhook)
 		rc = r == MOAT_E_USAGE ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
 		goto out;
 	}
-	fprintf(stderr, "moat %s: %s on %s%s (policy %s)\n", webhook ? "webhook" : "authz",
-		webhook ? "serving AdmissionReview" : "authorizing Docker requests",
-		webhook ? a->listen : a->socket, webhook && a->insecure_listen ? " (plain HTTP)" : "",
-		moat_policy_origin(policy));
-	if (a->ready_file && write_ready(a->ready_file) < 0)
+	if (webhook)
+		fprintf(stderr, "moat webhook: serving AdmissionReview on %s (port %u%s; policy %s)\n",
+			a->listen, moat_server_port(srv), a->insecure_listen ? ", plain HTTP" : "",
+			moat_policy_origin(policy));
+	else
+		fprintf(stderr, "moat authz: authorizing Docker requests on %s (policy %s)\n",
+			a->socket, moat_policy_origin(policy));
+	if (a->ready_file && write_ready(a->ready_file, moat_server_port(srv)) < 0)
 		cli_errorf("moat: warning: --ready-file %s: %s\n", a->ready_file, strerror(errno));
 	{
 		int sig = 0;
@@ -440,6 +462,7 @@ static int run(int argc, char **argv, bool webhook)
 		return MOAT_EXIT_USAGE;
 	}
 	defaults(&a);
+	a.webhook = webhook;
 	rc = serve(&a, webhook);
 	moat_docker_close(a.docker);
 	pthread_mutex_destroy(&a.docker_mu);

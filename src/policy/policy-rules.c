@@ -250,7 +250,10 @@ static bool hit_unscanned(const struct policy_ctx *cx, const struct policy_rule 
 	(void)r;
 	if (cx->verdict && cx->verdict->state != MOAT_VERDICT_UNKNOWN)
 		return false;
-	snprintf(msg, len, "image %s has not been scanned by moat yet", cx->c->image);
+	snprintf(msg, len, "image %s has not been scanned by moat yet%s%s%s", cx->c->image,
+		 cx->verdict && cx->verdict->summary ? " (" : "",
+		 cx->verdict && cx->verdict->summary ? cx->verdict->summary : "",
+		 cx->verdict && cx->verdict->summary ? ")" : "");
 	return true;
 }
 
