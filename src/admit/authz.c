@@ -104,7 +104,7 @@ static char *clean_uri(const char *uri, struct moat_arena *arena, const char **r
 		unsigned hi, lo;
 
 		if (uri[i] == '%' && i + 2 < n + 1 && sscanf(uri + i + 1, "%1x%1x", &hi, &lo) == 2) {
-			dec[o++] = (char)(hi << 4 | lo);
+			dec[o++] = (char)(unsigned char)(hi << 4 | lo);
 			i += 2;
 		} else {
 			dec[o++] = uri[i];
@@ -134,10 +134,10 @@ static const char *query_get(const char *q, const char *name, struct moat_arena 
 				unsigned hi, lo;
 
 				if (p[i] == '%' && i + 2 < n && sscanf(p + i + 1, "%1x%1x", &hi, &lo) == 2) {
-					v[o++] = (char)(hi << 4 | lo);
+					v[o++] = (char)(unsigned char)(hi << 4 | lo);
 					i += 2;
 				} else {
-					v[o++] = p[i] == '+' ? ' ' : p[i];
+					v[o++] = p[i] != '+' ? p[i] : ' ';
 				}
 			}
 			v[o] = '\0';
@@ -312,7 +312,7 @@ static int classify(struct moat_authz_req *r, const char *b64, size_t b64_len,
 	if (!path)
 		return moat_error_set(err, MOAT_E_LIMIT, "authz request: out of memory");
 	n = split_path(path, parts, 16);
-	if (strcmp(r->method, "POST") || n < 2)
+	if (strcmp(r->method, "POST") != 0 || n < 2)
 		return 0;
 	if (!strcmp(parts[0], "images") && n == 2 && !strcmp(parts[1], "create")) {
 		const char *from = query_get(query, "fromImage", arena);
@@ -384,7 +384,7 @@ int moat_authz_decode(const uint8_t *data, size_t len, struct moat_arena *arena,
 	size_t b64_len = 0;
 	int rc;
 
-	if ((rc = moat_json_parse(data, len, MOAT_ADMIT_MAX_BODY * 2, "authz request", &doc,
+	if ((rc = moat_json_parse(data, len, (uint64_t)MOAT_ADMIT_MAX_BODY * 2, "authz request", &doc,
 				  err)) < 0)
 		return rc;
 	if (!json_is_object(doc) || (rc = admit_keep(arena, doc)) < 0) {

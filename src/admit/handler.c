@@ -110,7 +110,7 @@ void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct mo
 	const struct moat_admit *ad = ctx;
 	struct moat_arena *arena;
 
-	if (strcmp(req->method, "POST")) {
+	if (strcmp(req->method, "POST") != 0) {
 		resp->status = 405;
 		moat_buf_append_str(&resp->body, "{\"Err\":\"POST only\"}");
 		return;
@@ -123,7 +123,7 @@ void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct mo
 		moat_authz_encode(true, NULL, NULL, &resp->body);
 		return;
 	}
-	if (strcmp(req->path, "/AuthZPlugin.AuthZReq")) {
+	if (strcmp(req->path, "/AuthZPlugin.AuthZReq") != 0) {
 		resp->status = 404;
 		moat_buf_append_str(&resp->body, "{\"Err\":\"unknown endpoint\"}");
 		return;
@@ -191,12 +191,12 @@ void moat_admit_webhook_http(void *ctx, const struct moat_http_req *req,
 		moat_buf_append_str(&resp->body, "ok\n");
 		return;
 	}
-	if (strcmp(req->path, "/validate")) {
+	if (strcmp(req->path, "/validate") != 0) {
 		resp->status = 404;
 		moat_buf_append_str(&resp->body, "{\"error\":\"not found\"}");
 		return;
 	}
-	if (strcmp(req->method, "POST")) {
+	if (strcmp(req->method, "POST") != 0) {
 		resp->status = 405;
 		moat_buf_append_str(&resp->body, "{\"error\":\"POST only\"}");
 		return;

@@ -163,8 +163,8 @@ int moat_review_decode(const uint8_t *body, size_t len, struct moat_arena *arena
 		return moat_error_set(err, r, "AdmissionReview: out of memory");
 	}
 	rv.api_version = moat_json_str(doc, "apiVersion");
-	if (!rv.api_version || strcmp(rv.api_version, "admission.k8s.io/v1") ||
-	    !moat_json_str(doc, "kind") || strcmp(moat_json_str(doc, "kind"), "AdmissionReview"))
+	if (!rv.api_version || strcmp(rv.api_version, "admission.k8s.io/v1") != 0 ||
+	    !moat_json_str(doc, "kind") || strcmp(moat_json_str(doc, "kind"), "AdmissionReview") != 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "AdmissionReview: want apiVersion "
 				      "admission.k8s.io/v1 and kind AdmissionReview");
 	req = json_object_get(doc, "request");
@@ -193,7 +193,7 @@ int moat_review_decode(const uint8_t *body, size_t len, struct moat_arena *arena
 		const json_t *tmeta = meta;
 		size_t depth = 0;
 
-		if (strcmp(rv.kind, pod_spec_paths[i].kind))
+		if (strcmp(rv.kind, pod_spec_paths[i].kind) != 0)
 			continue;
 		while (depth < 5 && pod_spec_paths[i].path[depth])
 			depth++;

@@ -231,7 +231,7 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 				 ADMIT_SCAN_MAX_SEC);
 			goto out;
 		}
-		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ .tv_nsec = 50L * 1000 * 1000 }, NULL);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		ret->state = MOAT_VERDICT_PASS;
@@ -410,7 +410,7 @@ static int serve(struct admit_args *a, bool webhook)
 		.tls_cert = a->tls_cert,
 		.tls_key = a->tls_key,
 		.allow_plain_tcp = a->insecure_listen,
-		.max_body = MOAT_ADMIT_MAX_BODY * 2,
+		.max_body = (size_t)MOAT_ADMIT_MAX_BODY * 2,
 		.threads = a->threads ? a->threads : 8,
 		.handler = webhook ? moat_admit_webhook_http : moat_admit_authz_http,
 		.ctx = &ad,

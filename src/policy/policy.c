@@ -235,7 +235,7 @@ static int load_admission(struct moat_policy *p, json_t *a, struct moat_error *e
 		const char *s = json_string_value(v);
 
 		if (!strcmp(k, "failure")) {
-			if (!s || (strcmp(s, "open") && strcmp(s, "closed")))
+			if (!s || (strcmp(s, "open") != 0 && strcmp(s, "closed") != 0))
 				return bad(err, p->origin, "admission.failure", "open or closed");
 			p->fail_open = !strcmp(s, "open");
 		} else if (!strcmp(k, "scan")) {
