@@ -136,8 +136,10 @@ static const char *query_get(const char *q, const char *name, struct moat_arena 
 				if (p[i] == '%' && i + 2 < n && sscanf(p + i + 1, "%1x%1x", &hi, &lo) == 2) {
 					v[o++] = (char)(unsigned char)(hi << 4 | lo);
 					i += 2;
+				} else if (p[i] == '+') {
+					v[o++] = ' ';
 				} else {
-					v[o++] = p[i] != '+' ? p[i] : ' ';
+					v[o++] = p[i];
 				}
 			}
 			v[o] = '\0';
