@@ -140,8 +140,8 @@ static void eval_container(const struct moat_policy *p, struct policy_ctx *cx,
 			run_rule(def, &p->rules[i], cx, ev);
 		need_image |= def->scope == POLICY_SCOPE_IMAGE;
 	}
-	if (!need_image)
-		return;
+	if (!need_image || !cx->c->image)
+		return; /* an exec, or a container without an image: nothing to look up */
 	lookup(p, cx->c, src, dry_run, ev, &v);
 	cx->verdict = &v;
 	for (size_t i = 0; i < policy_n_rule_defs; i++)
