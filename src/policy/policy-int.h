@@ -33,7 +33,8 @@ enum policy_scope {
 };
 
 /* A rule kind: id, default action in the built-in policy, which extra keys
- * its object form accepts, and the check. hit() writes what it found into
+ * its object form accepts, and the check. Plain boolean settings use the
+ * shared hit_flag with the flag's offset and message. hit() writes what it found into
  * msg (NUL-terminated) and returns true on a finding. */
 struct policy_rule_def {
 	const char *id;
@@ -42,6 +43,8 @@ struct policy_rule_def {
 	const char *list_key;           /* name of the rule's list parameter, or NULL */
 	bool (*hit)(const struct policy_ctx *cx, const struct policy_rule *rule, char *msg,
 		    size_t len);
+	size_t flag_off;                /* hit_flag rules: offset of a bool in the workload/container */
+	const char *flag_msg;           /* hit_flag rules: what the flag means */
 };
 
 extern const struct policy_rule_def policy_rule_defs[];

@@ -6,6 +6,7 @@
  * and reporting come from the table.
  */
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -74,17 +75,19 @@ bool policy_path_under(const char *path, const char *prefix)
 	return !strncmp(a, b, n) && (a[n] == '\0' || a[n] == '/');
 }
 
-static void msg_set(char *msg, size_t len, const char *text)
+/* The boolean rules: a flag of the workload or the container, named by the
+ * table row (flag_off, flag_msg). */
+static bool hit_flag(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
+		     size_t len)
 {
-	snprintf(msg, len, "%s", text);
-}
+	const struct policy_rule_def *def = &policy_rule_defs[r - cx->policy->rules];
+	const char *base = def->scope == POLICY_SCOPE_WORKLOAD ? (const char *)cx->w :
+			   (const char *)cx->c;
+	bool set;
 
-static bool hit_privileged(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			   size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "privileged container");
-	return cx->c->privileged;
+	memcpy(&set, base + def->flag_off, sizeof(set));
+	snprintf(msg, len, "%s", def->flag_msg);
+	return set;
 }
 
 /* A socket mount, or a mount of a directory that holds one ("/", "/run"). */
@@ -126,38 +129,6 @@ static bool hit_host_path(const struct policy_ctx *cx, const struct policy_rule 
 	return false;
 }
 
-static bool hit_host_pid(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			 size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "shares the host PID namespace");
-	return cx->w->host_pid;
-}
-
-static bool hit_host_network(const struct policy_ctx *cx, const struct policy_rule *r,
-			     char *msg, size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "shares the host network namespace");
-	return cx->w->host_network;
-}
-
-static bool hit_host_ipc(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			 size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "shares the host IPC namespace");
-	return cx->w->host_ipc;
-}
-
-static bool hit_host_uts(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			 size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "shares the host UTS namespace");
-	return cx->w->host_uts;
-}
-
 static const char *cap_name(const char *c)
 {
 	return strncasecmp(c, "CAP_", 4) ? c : c + 4;
@@ -178,30 +149,6 @@ static bool hit_cap_add(const struct policy_ctx *cx, const struct policy_rule *r
 		}
 	}
 	return false;
-}
-
-static bool hit_seccomp(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "runs with seccomp unconfined");
-	return cx->c->seccomp_unconfined;
-}
-
-static bool hit_apparmor(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			 size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "runs with AppArmor unconfined");
-	return cx->c->apparmor_unconfined;
-}
-
-static bool hit_run_as_root(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
-			    size_t len)
-{
-	(void)r;
-	msg_set(msg, len, "runs as root (uid 0)");
-	return cx->c->run_as_root;
 }
 
 /* Trusted when the registry, a REGISTRY/REPO glob or the digest is listed.
@@ -257,18 +204,29 @@ static bool hit_unscanned(const struct policy_ctx *cx, const struct policy_rule 
 	return true;
 }
 
+#define W_FLAG(f) .flag_off = offsetof(struct moat_workload, f)
+#define C_FLAG(f) .flag_off = offsetof(struct moat_container, f)
+
 const struct policy_rule_def policy_rule_defs[] = {
-	{ "privileged", MOAT_POLICY_BLOCK, POLICY_SCOPE_CONTAINER, NULL, hit_privileged },
+	{ "privileged", MOAT_POLICY_BLOCK, POLICY_SCOPE_CONTAINER, NULL, hit_flag,
+	  C_FLAG(privileged), "privileged container" },
 	{ "engine_socket", MOAT_POLICY_BLOCK, POLICY_SCOPE_CONTAINER, NULL, hit_engine_socket },
-	{ "host_pid", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_host_pid },
-	{ "host_network", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_host_network },
-	{ "host_ipc", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_host_ipc },
-	{ "host_uts", MOAT_POLICY_OFF, POLICY_SCOPE_WORKLOAD, NULL, hit_host_uts },
+	{ "host_pid", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_pid), "shares the host PID namespace" },
+	{ "host_network", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_network), "shares the host network namespace" },
+	{ "host_ipc", MOAT_POLICY_BLOCK, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_ipc), "shares the host IPC namespace" },
+	{ "host_uts", MOAT_POLICY_OFF, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_uts), "shares the host UTS namespace" },
 	{ "host_path", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, "prefixes", hit_host_path },
 	{ "cap_add", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, "allow", hit_cap_add },
-	{ "seccomp_unconfined", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_seccomp },
-	{ "apparmor_unconfined", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_apparmor },
-	{ "run_as_root", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_run_as_root },
+	{ "seccomp_unconfined", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_flag,
+	  C_FLAG(seccomp_unconfined), "runs with seccomp unconfined" },
+	{ "apparmor_unconfined", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_flag,
+	  C_FLAG(apparmor_unconfined), "runs with AppArmor unconfined" },
+	{ "run_as_root", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_flag,
+	  C_FLAG(run_as_root), "may run as root (not forced to a non-root user)" },
 	{ "trusted_images", MOAT_POLICY_OFF, POLICY_SCOPE_IMAGE, NULL, hit_trusted },
 	{ "vulnerabilities", MOAT_POLICY_BLOCK, POLICY_SCOPE_IMAGE, NULL, hit_vulns },
 	{ "unscanned", MOAT_POLICY_ALERT, POLICY_SCOPE_IMAGE, NULL, hit_unscanned },
