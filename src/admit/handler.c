@@ -7,6 +7,7 @@
  * says so in the audit line.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "admit.h"
@@ -48,18 +49,19 @@ static int decide_transfer(const struct moat_admit *ad, const struct moat_worklo
 static void failure(const struct moat_admit *ad, struct moat_arena *arena, const char *msg,
 		    struct moat_decision *d)
 {
+	static const struct moat_finding_msg oom = { .rule = "error", .msg = "out of memory" };
 	struct moat_finding_msg *m = arena ? moat_arena_zalloc(arena, sizeof(*m)) : NULL;
-	static struct moat_finding_msg fallback = { .rule = "error", .msg = "out of memory" };
 
-	if (!m)
-		m = &fallback;
-	m->rule = "error";
-	m->msg = arena ? moat_arena_strdup(arena, msg) : NULL;
-	if (!m->msg)
-		m->msg = "out of memory";
 	memset(d, 0, sizeof(*d));
 	d->allow = moat_policy_fail_open(ad->policy);
 	d->failed_open = d->allow;
+	if (m) {
+		m->rule = "error";
+		m->msg = moat_arena_strdup(arena, msg);
+	}
+	/* the decision only reads its messages: the shared constant is safe */
+	if (!m || !m->msg)
+		m = (struct moat_finding_msg *)(uintptr_t)&oom;
 	if (d->allow) {
 		d->warnings = m;
 		d->n_warnings = 1;

@@ -163,15 +163,18 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	char *argv[20];
 	size_t n = 0;
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
 	pid_t pid;
 	int status = 0;
+	int r;
 	time_t start = time(NULL);
 
 	ret->state = MOAT_VERDICT_ERROR;
 	if (a->webhook) {
 		/* NEEDSWORK: registry:// once the registry client lands; today only
 		 * images the local engine holds can be scanned from the webhook. */
-		int r = resolve_docker(a, key, id, sizeof(id));
+		r = resolve_docker(a, key, id, sizeof(id));
 
 		if (r != 0) {
 			ret->state = MOAT_VERDICT_UNKNOWN;
@@ -213,7 +216,14 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (posix_spawn(&pid, a->self, &fa, NULL, argv, environ) != 0) {
+	/* the daemon blocks SIGINT/SIGTERM for sigwait; the scan must not inherit that */
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	r = posix_spawn(&pid, a->self, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
 		snprintf(ret->summary, sizeof(ret->summary), "cannot run the scanner");
 		goto out;
 	}
