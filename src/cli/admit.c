@@ -175,7 +175,6 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 		/* NEEDSWORK: registry:// once the registry client lands; today only
 		 * images the local engine holds can be scanned from the webhook. */
 		r = resolve_docker(a, key, id, sizeof(id));
-
 		if (r != 0) {
 			ret->state = MOAT_VERDICT_UNKNOWN;
 			snprintf(ret->summary, sizeof(ret->summary), "%s", r > 0 ?
