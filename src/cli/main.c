@@ -15,6 +15,10 @@ static const struct moat_cmd commands[] = {
 	{ "config", "check Dockerfiles (and an image's build) for misconfiguration", moat_cmd_config },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
+	{ "authz", "Docker authorization plugin: block what breaks policy at docker run",
+	  moat_cmd_authz },
+	{ "webhook", "Kubernetes validating admission webhook (AdmissionReview v1)",
+	  moat_cmd_webhook },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },

@@ -19,6 +19,7 @@
 #include "vuln/vulndb.h"
 #include "cli.h"
 #include "scan-vuln.h"
+#include "policy/policy.h"
 
 enum {
 	OPT_DB = 0x200, OPT_NO_VULN, OPT_BASE_IMAGE, OPT_CONTEXT, OPT_IGNORE_FILE, OPT_VEX,
@@ -74,25 +75,7 @@ void scan_vuln_args_init(struct vuln_args *va)
 /* "critical,high" -> bit (rank + 1) per word; unknown words are errors. */
 static int scan_severity_mask(const char *list, unsigned *ret_mask)
 {
-	char word[32];
-	unsigned mask = 0;
-
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, ",");
-		int rank;
-
-		if (n == 0 || n >= sizeof(word))
-			return -EINVAL;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		rank = strcmp(word, "unknown") != 0 ? moat_severity_rank(word) : -1;
-		if (rank < 0 && strcmp(word, "unknown") != 0)
-			return -EINVAL;
-		mask |= 1u << (rank + 1);
-		p += n + (p[n] == ',');
-	}
-	*ret_mask = mask;
-	return 0;
+	return moat_policy_severity_list(list, ret_mask);
 }
 
 /* The gate as the user wrote it, for the summary line. */
@@ -157,78 +140,31 @@ int scan_vuln_option(int code, const char *arg, struct vuln_args *va)
 	return 0;
 }
 
-#define POLICY_MAX_BYTES (1u << 20)
-
-/* A JSON array of severity words, or a "critical,high" string. */
-static int policy_severities(const json_t *v, unsigned *ret_mask)
-{
-	char list[256] = "";
-	const json_t *item;
-	size_t i, len = 0;
-
-	if (json_is_string(v))
-		return scan_severity_mask(json_string_value(v), ret_mask);
-	if (!json_is_array(v))
-		return -EINVAL;
-	json_array_foreach(v, i, item) {
-		if (!json_is_string(item) || len + json_string_length(item) + 2 >= sizeof(list))
-			return -EINVAL;
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? "," : "",
-					json_string_value(item));
-	}
-	return len ? scan_severity_mask(list, ret_mask) : -EINVAL;
-}
-
-/* Policy file (YAML or JSON):
- *   fail_on: [critical, high]      fail_on_fixable: true     fail_on_risk: 80
- *   severity: [critical, high, medium]   ignore_unfixed: true
- *   ignore: [{id: CVE-..., package: openssl, reason: "..."}]
- * Command-line flags given as well win. */
+/* The policy file (docs/policy.md), checked in full by src/policy/: its
+ * vulnerability keys fill in what flags did not say (command-line flags
+ * given as well win); admission keys are for `moat authz` / `moat webhook`. */
 static int load_policy(struct vuln_args *va, struct moat_error *err)
 {
-	struct moat_buf text;
-	json_t *doc = NULL, *v;
-	int r;
+	struct moat_policy *p = NULL;
+	const struct moat_policy_vuln *pv;
+	int r = moat_policy_load(va->policy, &p, err);
 
-	moat_buf_init(&text, 0);
-	if ((r = moat_read_file(va->policy, POLICY_MAX_BYTES, &text, err)) < 0 ||
-	    (r = moat_yaml_parse(text.data, text.len, va->policy, POLICY_MAX_BYTES, 32, &doc,
-				 err)) < 0)
-		goto out;
-	r = -EINVAL;
-	if (!json_is_object(doc))
-		goto bad;
-	if ((v = json_object_get(doc, "fail_on")) && !va->fail_on &&
-	    policy_severities(v, &va->fail_on) < 0)
-		goto bad;
-	if ((v = json_object_get(doc, "severity")) && !va->severity_mask &&
-	    policy_severities(v, &va->severity_mask) < 0)
-		goto bad;
-	if (json_is_true(json_object_get(doc, "fail_on_fixable")))
-		va->fail_on_fixable = true;
-	if (json_is_true(json_object_get(doc, "ignore_unfixed")))
-		va->ignore_unfixed = true;
-	v = json_object_get(doc, "fail_on_risk");
-	if (v && va->fail_on_risk < 0) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
-			goto bad;
-		va->fail_on_risk = (int)json_integer_value(v);
-	}
-	va->policy_doc = json_incref(json_object_get(doc, "ignore"));
-	if (va->policy_doc && !json_is_array(va->policy_doc))
-		goto bad;
+	if (r < 0)
+		return r;
+	pv = moat_policy_vuln(p);
+	if (!va->fail_on)
+		va->fail_on = pv->fail_on;
+	if (!va->severity_mask)
+		va->severity_mask = pv->severity;
+	va->fail_on_fixable |= pv->fail_on_fixable;
+	va->ignore_unfixed |= pv->ignore_unfixed;
+	if (va->fail_on_risk < 0)
+		va->fail_on_risk = pv->fail_on_risk;
+	va->policy_doc = pv->ignore ? json_incref(pv->ignore) : NULL;
 	if (!va->gate_rule)
 		va->gate_rule = va->policy;
-	r = 0;
-	goto out;
-bad:
-	r = moat_error_set(err, MOAT_E_FORMAT, "%s: want fail_on/severity as severity lists, "
-			   "fail_on_risk 0-100, ignore as a list of {id, package, reason}",
-			   va->policy);
-out:
-	json_decref(doc);
-	moat_buf_release(&text);
-	return r;
+	moat_policy_free(p);
+	return 0;
 }
 
 /* The policy's ignore list: [{id, package?, reason?}]. */

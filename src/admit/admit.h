@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * admit.h - admission control: decode what is about to run (a Docker authz
+ * plugin request, a Kubernetes AdmissionReview) into a policy workload,
+ * encode the answer, remember image verdicts, audit every decision.
+ *
+ * Decoders take untrusted bytes with a size cap, allocate from the caller's
+ * per-request arena and never keep pointers into the input after return.
+ */
+#ifndef MOAT_ADMIT_H
+#define MOAT_ADMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "policy/policy.h"
+
+struct moat_arena;
+struct moat_error;
+
+/* Largest request body either decoder reads (Docker sends bodies up to 1 MiB;
+ * an AdmissionReview of a big pod template stays well below 3 MiB). */
+#define MOAT_ADMIT_MAX_BODY (3u << 20)
+
+/* ---- Docker authorization plugin ---- */
+
+enum moat_authz_kind {
+	MOAT_AUTHZ_OTHER = 0,           /* allowed: nothing to run */
+	MOAT_AUTHZ_CREATE,              /* POST /containers/create */
+	MOAT_AUTHZ_EXEC,                /* POST /containers/{id}/exec */
+	MOAT_AUTHZ_PULL,                /* POST /images/create?fromImage= */
+	MOAT_AUTHZ_PUSH,                /* POST /images/{name}/push */
+};
+
+struct moat_authz_req {
+	enum moat_authz_kind kind;
+	const char *user;               /* "" when the engine has no authn */
+	const char *method;
+	const char *uri;
+	const char *target;             /* container id (exec) or image (pull/push) */
+	struct moat_workload workload;  /* create/exec; pull/push: one container with the image */
+};
+
+/* Decode an /AuthZPlugin.AuthZReq body. MOAT_E_FORMAT for malformed JSON, a
+ * bad base64 RequestBody or a create/exec body that is not a JSON object. */
+int moat_authz_decode(const uint8_t *body, size_t len, struct moat_arena *arena,
+		      struct moat_authz_req *ret, struct moat_error *err);
+/* {"Allow":bool,"Msg":"...","Err":"..."} into out. */
+int moat_authz_encode(bool allow, const char *msg, const char *errmsg, struct moat_buf *out);
+
+/* ---- Kubernetes AdmissionReview v1 ---- */
+
+struct moat_review {
+	const char *uid;                /* echoed in the response */
+	const char *api_version;        /* "admission.k8s.io/v1" */
+	const char *kind;               /* the object's kind: Pod, Deployment, ... */
+	const char *operation;          /* CREATE, UPDATE, ... */
+	bool dry_run;
+	bool supported;                 /* a kind with a pod spec (else allowed as is) */
+	struct moat_workload workload;
+};
+
+/* Decode an AdmissionReview v1 request. MOAT_E_FORMAT when it is not one (wrong
+ * apiVersion/kind, no request.uid, an object that is not a mapping). */
+int moat_review_decode(const uint8_t *body, size_t len, struct moat_arena *arena,
+		       struct moat_review *ret, struct moat_error *err);
+/* The AdmissionReview response: allowed, status {code, message}, warnings. */
+int moat_review_encode(const struct moat_review *rv, const struct moat_decision *d,
+		       struct moat_arena *arena, struct moat_buf *out);
+
+/* ---- image verdicts: cache in memory and in a state dir, scans in the background ---- */
+
+struct moat_verdicts;
+
+/* A finished scan, as the scanner reports it. */
+struct moat_verdict_result {
+	enum moat_verdict_state state;  /* PASS, FAIL, ERROR, or UNKNOWN: nothing to scan there */
+	char summary[512];
+};
+
+struct moat_verdicts_opts {
+	const char *state_dir;          /* verdict files go to STATE/verdicts/ (made 0700) */
+	const char *policy_hash;        /* part of every key: new thresholds, new verdicts */
+	const char *db_path;            /* the vulnerability DB; its checksum is part of the key */
+	/* image reference -> stable key (an image id). NULL: the digest in the
+	 * reference, else the reference itself. Called on request threads. */
+	int (*resolve)(void *ctx, const char *image, char *ret_key, size_t len);
+	/* Scan key (what resolve returned) on a worker thread. */
+	void (*scan)(void *ctx, const char *key, struct moat_verdict_result *ret);
+	void *ctx;
+	unsigned workers;               /* concurrent scans; 0 = 1 */
+	unsigned error_retry_sec;       /* how long an ERROR/UNKNOWN result is kept; 0 = 60 */
+};
+
+int moat_verdicts_open(const struct moat_verdicts_opts *opts, struct moat_verdicts **ret,
+		       struct moat_error *err);
+/* Waits for running scans, drops queued ones. NULL is a no-op. */
+void moat_verdicts_close(struct moat_verdicts *v);
+/* The policy engine's lookup (struct moat_verdict_source.lookup), ctx = v. */
+int moat_verdicts_lookup(void *v, const char *image, unsigned flags, unsigned timeout_sec,
+			 struct moat_arena *arena, struct moat_image_verdict *ret);
+/* Record a verdict directly (tests, benches, pre-seeding). */
+int moat_verdicts_put(struct moat_verdicts *v, const char *key,
+		      const struct moat_verdict_result *res);
+/* Scans finished since open. */
+uint64_t moat_verdicts_scans_done(struct moat_verdicts *v);
+
+/* ---- audit: one JSON line per decision ---- */
+
+struct moat_audit;
+
+/* Append to path (made 0600 if new); NULL path = no audit. */
+int moat_audit_open(const char *path, struct moat_audit **ret, struct moat_error *err);
+void moat_audit_close(struct moat_audit *a);
+/* One line: {"time","source","allow","user","action","object","reasons":[..],"warnings":[..]}.
+ * Thread-safe; a failed write is returned (the caller decides fail-open/closed). */
+int moat_audit_write(struct moat_audit *a, const char *source, const char *action,
+		     const char *object, const char *user, const struct moat_decision *d,
+		     bool dry_run);
+
+/* ---- the HTTP handlers of `moat authz` and `moat webhook` ---- */
+
+struct moat_http_req;
+struct moat_http_resp;
+
+struct moat_admit {
+	const struct moat_policy *policy;       /* borrowed */
+	const struct moat_verdict_source *verdicts; /* borrowed, may be NULL */
+	struct moat_audit *audit;               /* borrowed, may be NULL */
+	uint64_t arena_cap;                     /* per request; 0 = 16 MiB */
+};
+
+/* Docker plugin API: /Plugin.Activate, /AuthZPlugin.AuthZReq, /AuthZPlugin.AuthZRes.
+ * Use as a moat_server handler with ctx = struct moat_admit. */
+void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp);
+/* POST /validate (AdmissionReview v1), GET /healthz. */
+void moat_admit_webhook_http(void *ctx, const struct moat_http_req *req,
+			     struct moat_http_resp *resp);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * audit.c - one JSON line per admission decision, appended with a single
+ * write(2) under a lock so concurrent decisions never interleave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admit.h"
+#include "base/jsonw.h"
+#include "moat/error.h"
+
+struct moat_audit {
+	int fd;
+	pthread_mutex_t mu;
+};
+
+int moat_audit_open(const char *path, struct moat_audit **ret, struct moat_error *err)
+{
+	struct moat_audit *a;
+
+	if (!path) {
+		*ret = NULL;
+		return 0;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	a->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (a->fd < 0) {
+		int r = moat_error_set(err, -errno, "--audit %s: %s", path, strerror(errno));
+
+		free(a);
+		return r;
+	}
+	pthread_mutex_init(&a->mu, NULL);
+	*ret = a;
+	return 0;
+}
+
+void moat_audit_close(struct moat_audit *a)
+{
+	if (!a)
+		return;
+	close(a->fd);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+static void msgs(struct moat_jw *jw, const char *key, const struct moat_finding_msg *m, size_t n)
+{
+	moat_jw_key(jw, key);
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; i < n; i++) {
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "rule", m[i].rule);
+		if (m[i].container)
+			moat_jw_kstr(jw, "container", m[i].container);
+		moat_jw_kstr(jw, "message", m[i].msg);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_arr_end(jw);
+}
+
+int moat_audit_write(struct moat_audit *a, const char *source, const char *action,
+		     const char *object, const char *user, const struct moat_decision *d,
+		     bool dry_run)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[64];
+	struct moat_buf b;
+	struct moat_jw jw;
+	ssize_t w;
+	int r;
+
+	if (!a)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ", ts.tv_nsec / 1000000);
+	moat_buf_init(&b, 1u << 20);
+	moat_jw_init(&jw, &b, false);
+	moat_jw_obj_begin(&jw);
+	moat_jw_kstr(&jw, "time", when);
+	moat_jw_kstr(&jw, "source", source);
+	moat_jw_kbool(&jw, "allow", d->allow);
+	moat_jw_kstr(&jw, "action", action);
+	moat_jw_kstr(&jw, "object", object);
+	moat_jw_kstr(&jw, "user", user);
+	if (dry_run)
+		moat_jw_kbool(&jw, "dry_run", true);
+	if (d->skipped)
+		moat_jw_kbool(&jw, "skipped", true);
+	if (d->failed_open)
+		moat_jw_kbool(&jw, "failed_open", true);
+	msgs(&jw, "reasons", d->reasons, d->n_reasons);
+	msgs(&jw, "warnings", d->warnings, d->n_warnings);
+	moat_jw_obj_end(&jw);
+	r = moat_jw_finish(&jw);
+	if (r == 0)
+		r = moat_buf_putc(&b, '\n');
+	if (r == 0) {
+		pthread_mutex_lock(&a->mu);
+		w = write(a->fd, b.data, b.len);
+		r = w == (ssize_t)b.len ? 0 : w < 0 ? -errno : -EIO;
+		pthread_mutex_unlock(&a->mu);
+	}
+	moat_buf_release(&b);
+	return r;
+}

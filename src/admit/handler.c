@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * handler.c - the HTTP side of admission: route, decode, decide, audit,
+ * answer. One arena per request holds everything the decision needs.
+ * Anything that goes wrong (a request we cannot read, memory, the audit
+ * log) follows the policy's failure mode: closed denies, open allows and
+ * says so in the audit line.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "admit.h"
+#include "base/arena.h"
+#include "base/jsonw.h"
+#include "moat/error.h"
+#include "server/server.h"
+
+#define ADMIT_ARENA_DEFAULT (16u << 20)
+
+static const char *const kind_names[] = {
+	[MOAT_AUTHZ_OTHER] = "other", [MOAT_AUTHZ_CREATE] = "create",
+	[MOAT_AUTHZ_EXEC] = "exec", [MOAT_AUTHZ_PULL] = "pull", [MOAT_AUTHZ_PUSH] = "push",
+};
+
+/* Pulls and pushes move images; only the trust rule speaks about them. */
+static int decide_transfer(const struct moat_admit *ad, const struct moat_workload *w,
+			   struct moat_arena *arena, struct moat_decision *d)
+{
+	int r = moat_policy_decide(ad->policy, w, NULL, true, arena, d);
+	size_t k = 0;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < d->n_reasons; i++)
+		if (!strcmp(d->reasons[i].rule, "trusted_images"))
+			d->reasons[k++] = d->reasons[i];
+	d->n_reasons = k;
+	k = 0;
+	for (size_t i = 0; i < d->n_warnings; i++)
+		if (!strcmp(d->warnings[i].rule, "trusted_images"))
+			d->warnings[k++] = d->warnings[i];
+	d->n_warnings = k;
+	d->allow = d->n_reasons == 0;
+	return 0;
+}
+
+/* An error instead of a decision: the failure mode decides. */
+static void failure(const struct moat_admit *ad, struct moat_arena *arena, const char *msg,
+		    struct moat_decision *d)
+{
+	static const struct moat_finding_msg oom = { .rule = "error", .msg = "out of memory" };
+	struct moat_finding_msg *m = arena ? moat_arena_zalloc(arena, sizeof(*m)) : NULL;
+
+	memset(d, 0, sizeof(*d));
+	d->allow = moat_policy_fail_open(ad->policy);
+	d->failed_open = d->allow;
+	if (m) {
+		m->rule = "error";
+		m->msg = moat_arena_strdup(arena, msg);
+	}
+	/* the decision only reads its messages: the shared constant is safe */
+	if (!m || !m->msg)
+		m = (struct moat_finding_msg *)(uintptr_t)&oom;
+	if (d->allow) {
+		d->warnings = m;
+		d->n_warnings = 1;
+	} else {
+		d->reasons = m;
+		d->n_reasons = 1;
+	}
+}
+
+static void authz_req(const struct moat_admit *ad, const struct moat_http_req *req,
+		      struct moat_http_resp *resp, struct moat_arena *arena)
+{
+	struct moat_authz_req ar = { 0 };
+	struct moat_decision d = { .allow = true };
+	struct moat_error err = { 0 };
+	const char *msg = NULL;
+	int r;
+
+	r = moat_authz_decode(req->body, req->body_len, arena, &ar, &err);
+	if (r < 0) {
+		failure(ad, arena, err.msg, &d);
+		ar = (struct moat_authz_req){ .user = "", .uri = "(unreadable request)" };
+	} else if (ar.kind == MOAT_AUTHZ_OTHER) {
+		moat_authz_encode(true, NULL, NULL, &resp->body);
+		return; /* reads, starts, logs...: nothing new runs */
+	} else if (ar.kind == MOAT_AUTHZ_PULL || ar.kind == MOAT_AUTHZ_PUSH) {
+		r = decide_transfer(ad, &ar.workload, arena, &d);
+	} else {
+		r = moat_policy_decide(ad->policy, &ar.workload, ad->verdicts, false, arena, &d);
+	}
+	if (r < 0 && !err.msg[0])
+		failure(ad, arena, "out of request memory", &d);
+	if (moat_audit_write(ad->audit, "docker", r < 0 ? "invalid" : kind_names[ar.kind],
+			     ar.target ? ar.target : ar.workload.n_containers &&
+			     ar.workload.containers[0].image ? ar.workload.containers[0].image :
+			     ar.uri, ar.user, &d, false) < 0 && !moat_policy_fail_open(ad->policy)) {
+		d.allow = false;
+		msg = "moat: the audit log cannot be written";
+	}
+	if (!d.allow && !msg)
+		msg = moat_arena_printf(arena, "moat (%s): %s", moat_policy_origin(ad->policy),
+					moat_decision_summary(&d, false, arena));
+	moat_authz_encode(d.allow, msg ? msg : NULL, NULL, &resp->body);
+}
+
+void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp)
+{
+	const struct moat_admit *ad = ctx;
+	struct moat_arena *arena;
+
+	if (strcmp(req->method, "POST") != 0) {
+		resp->status = 405;
+		moat_buf_append_str(&resp->body, "{\"Err\":\"POST only\"}");
+		return;
+	}
+	if (!strcmp(req->path, "/Plugin.Activate")) {
+		moat_buf_append_str(&resp->body, "{\"Implements\":[\"authz\"]}");
+		return;
+	}
+	if (!strcmp(req->path, "/AuthZPlugin.AuthZRes")) {
+		moat_authz_encode(true, NULL, NULL, &resp->body);
+		return;
+	}
+	if (strcmp(req->path, "/AuthZPlugin.AuthZReq") != 0) {
+		resp->status = 404;
+		moat_buf_append_str(&resp->body, "{\"Err\":\"unknown endpoint\"}");
+		return;
+	}
+	arena = moat_arena_open(ad->arena_cap ? ad->arena_cap : ADMIT_ARENA_DEFAULT);
+	if (!arena) {
+		bool open = moat_policy_fail_open(ad->policy);
+
+		moat_authz_encode(open, open ? NULL : "moat: out of memory", NULL, &resp->body);
+		return;
+	}
+	authz_req(ad, req, resp, arena);
+	moat_arena_close(arena);
+}
+
+static void review_req(const struct moat_admit *ad, const struct moat_http_req *req,
+		       struct moat_http_resp *resp, struct moat_arena *arena)
+{
+	struct moat_review rv = { 0 };
+	struct moat_decision d = { .allow = true };
+	struct moat_error err = { 0 };
+	bool act;
+	int r;
+
+	r = moat_review_decode(req->body, req->body_len, arena, &rv, &err);
+	if (r < 0 && !rv.uid) {
+		struct moat_jw jw;
+
+		resp->status = 400;
+		moat_jw_init(&jw, &resp->body, false);
+		moat_jw_obj_begin(&jw);
+		moat_jw_kstr(&jw, "error", err.msg);
+		moat_jw_obj_end(&jw);
+		moat_jw_finish(&jw);
+		return;
+	}
+	act = r == 0 && rv.supported && rv.operation &&
+	      (!strcmp(rv.operation, "CREATE") || !strcmp(rv.operation, "UPDATE"));
+	if (r < 0)
+		failure(ad, arena, err.msg, &d);
+	else if (act && (r = moat_policy_decide(ad->policy, &rv.workload, ad->verdicts, rv.dry_run,
+						arena, &d)) < 0)
+		failure(ad, arena, "out of request memory", &d);
+	if ((act || r < 0) &&
+	    moat_audit_write(ad->audit, "kubernetes", rv.operation ? rv.operation : "?",
+			     moat_arena_printf(arena, "%s %s/%s", rv.kind ? rv.kind : "?",
+					       rv.workload.namespace ? rv.workload.namespace : "",
+					       rv.workload.name ? rv.workload.name : ""),
+			     "", &d, rv.dry_run) < 0 && !moat_policy_fail_open(ad->policy))
+		failure(ad, arena, "the audit log cannot be written", &d);
+	if (moat_review_encode(&rv, &d, arena, &resp->body) < 0) {
+		resp->status = 500;
+		moat_buf_reset(&resp->body);
+	}
+}
+
+void moat_admit_webhook_http(void *ctx, const struct moat_http_req *req,
+			     struct moat_http_resp *resp)
+{
+	const struct moat_admit *ad = ctx;
+	struct moat_arena *arena;
+
+	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET")) {
+		resp->content_type = "text/plain";
+		moat_buf_append_str(&resp->body, "ok\n");
+		return;
+	}
+	if (strcmp(req->path, "/validate") != 0) {
+		resp->status = 404;
+		moat_buf_append_str(&resp->body, "{\"error\":\"not found\"}");
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		resp->status = 405;
+		moat_buf_append_str(&resp->body, "{\"error\":\"POST only\"}");
+		return;
+	}
+	arena = moat_arena_open(ad->arena_cap ? ad->arena_cap : ADMIT_ARENA_DEFAULT);
+	if (!arena) {
+		resp->status = 500;
+		moat_buf_append_str(&resp->body, "{\"error\":\"out of memory\"}");
+		return;
+	}
+	review_req(ad, req, resp, arena);
+	moat_arena_close(arena);
+}

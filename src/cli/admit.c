@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * admit.c - `moat authz` (Docker authorization plugin) and `moat webhook`
+ * (Kubernetes validating admission webhook): parse options, load the
+ * policy, start the verdict cache and the server, wait for a signal.
+ *
+ * Images are scanned by running this binary's own `moat scan` as a child
+ * (one process per image): a scanner that meets a hostile image can crash
+ * or be killed on timeout without taking the admission daemon down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admit/admit.h"
+#include "base/buf.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "cli.h"
+#include "moat/error.h"
+#include "policy/policy.h"
+#include "runtime/docker.h"
+#include "server/server.h"
+#include "vuln/vulndb.h"
+
+extern char **environ;
+
+#define ADMIT_SCAN_MAX_SEC 900
+
+struct admit_args {
+	const char *policy_path;
+	const char *socket;
+	const char *listen;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *audit;
+	const char *state_dir;
+	const char *db;
+	const char *docker_host;
+	const char *ready_file;
+	unsigned workers;
+	unsigned threads;
+	bool insecure_listen;           /* hidden: plain HTTP for benches */
+	bool webhook;
+	bool vuln_gate;                 /* the policy sets vulnerability thresholds */
+	char db_buf[4096];               /* the paths handed to scans, owned */
+	char policy_buf[4096];
+	char host_buf[4096];
+	char state_buf[4096];
+	char self[4096];
+	pthread_mutex_t docker_mu;      /* one engine connection, shared */
+	struct moat_docker *docker;
+};
+
+/* image name -> image id through the engine (tags move; ids do not). */
+static int resolve_docker(void *ctx, const char *image, char *key, size_t len)
+{
+	struct admit_args *a = ctx;
+	json_t *doc = NULL;
+	const char *id;
+	int r;
+
+	pthread_mutex_lock(&a->docker_mu);
+	if (!a->docker && (r = moat_docker_open(a->docker_host, &a->docker, NULL)) < 0) {
+		pthread_mutex_unlock(&a->docker_mu);
+		return r;
+	}
+	r = moat_docker_image_inspect(a->docker, image, &doc, NULL);
+	if (r < 0 && r != MOAT_E_NOTFOUND && r != MOAT_E_USAGE) {
+		/* the connection may be stale: one fresh try */
+		moat_docker_close(a->docker);
+		a->docker = NULL;
+		if (moat_docker_open(a->docker_host, &a->docker, NULL) == 0)
+			r = moat_docker_image_inspect(a->docker, image, &doc, NULL);
+	}
+	pthread_mutex_unlock(&a->docker_mu);
+	if (r == MOAT_E_NOTFOUND)
+		return 1;
+	if (r < 0)
+		return r;
+	id = moat_json_str(doc, "Id");
+	r = id && !strncmp(id, "sha256:", 7) ? (snprintf(key, len, "%s", id), 0) : -EINVAL;
+	json_decref(doc);
+	return r;
+}
+
+/* "CVE-1 (pkg, critical, fix 1.2); ..." from the scan's gate. */
+static void gate_summary(const char *json_path, char *out, size_t len)
+{
+	struct moat_buf b;
+	json_t *doc = NULL, *item;
+	const json_t *breaking;
+	size_t i, o = 0;
+
+	moat_buf_init(&b, 0);
+	snprintf(out, len, "findings over the policy's thresholds");
+	if (moat_read_file(json_path, 256u << 20, &b, NULL) == 0 &&
+	    moat_json_parse(b.data, b.len, 256u << 20, json_path, &doc, NULL) == 0) {
+		breaking = json_object_get(json_object_get(doc, "gate"), "breaking");
+		o = (size_t)snprintf(out, len, "%zu finding%s over the threshold",
+				     json_array_size(breaking),
+				     json_array_size(breaking) == 1 ? "" : "s");
+		json_array_foreach(breaking, i, item) {
+			const char *fix = moat_json_str(item, "fixed_version");
+
+			if (i == 3 || o + 8 >= len) {
+				o += (size_t)snprintf(out + o, len - o, ", ...");
+				break;
+			}
+			o += (size_t)snprintf(out + o, len - o, "%s %s (%s %s%s%s)", i ? "," : ":",
+					      moat_json_str(item, "id"),
+					      moat_json_str(item, "package"),
+					      moat_json_str(item, "severity"),
+					      fix ? ", fixed in " : "", fix ? fix : "");
+			if (o >= len)
+				break;
+		}
+	}
+	json_decref(doc);
+	moat_buf_release(&b);
+}
+
+/* The last line of the child's stderr, for an error verdict. */
+static void last_line(const char *path, char *out, size_t len)
+{
+	struct moat_buf b;
+	const char *s, *e;
+
+	moat_buf_init(&b, 0);
+	snprintf(out, len, "the scan failed");
+	if (moat_read_file(path, 1u << 20, &b, NULL) == 0 && b.len) {
+		e = (const char *)b.data + b.len;
+		while (e > (const char *)b.data && (e[-1] == '\n' || e[-1] == '\r'))
+			e--;
+		s = e;
+		while (s > (const char *)b.data && s[-1] != '\n')
+			s--;
+		snprintf(out, len, "%.*s", (int)(e - s), s);
+	}
+	moat_buf_release(&b);
+}
+
+/* Run `moat scan` on docker:KEY; exit 0 = pass, 1 = over a threshold. */
+static void scan_image(void *ctx, const char *key, struct moat_verdict_result *ret)
+{
+	struct admit_args *a = ctx;
+	char dir[] = "/tmp/moat-admit-scan.XXXXXX";
+	char out[64], errp[64], target[1100], id[1024];
+	const char *what = key;
+	/* posix_spawn takes char *const argv[]: mutable copies of the words */
+	static char w_scan[] = "scan", w_format[] = "--format", w_json[] = "json", w_o[] = "-o",
+		    w_db[] = "--db", w_policy[] = "--policy", w_host[] = "--docker-host";
+	char *argv[20];
+	size_t n = 0;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	pid_t pid;
+	int status = 0;
+	int r;
+	time_t start = time(NULL);
+
+	ret->state = MOAT_VERDICT_ERROR;
+	if (a->webhook) {
+		/* NEEDSWORK: registry:// once the registry client lands; today only
+		 * images the local engine holds can be scanned from the webhook. */
+		r = resolve_docker(a, key, id, sizeof(id));
+		if (r != 0) {
+			ret->state = MOAT_VERDICT_UNKNOWN;
+			snprintf(ret->summary, sizeof(ret->summary), "%s", r > 0 ?
+				 "not in the local engine to scan" : "no engine to scan it with");
+			return;
+		}
+		what = id;
+	}
+	if (!mkdtemp(dir)) {
+		snprintf(ret->summary, sizeof(ret->summary), "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(out, sizeof(out), "%s/scan.json", dir);
+	snprintf(errp, sizeof(errp), "%s/scan.err", dir);
+	snprintf(target, sizeof(target), "docker:%s", what);
+	argv[n++] = a->self;
+	argv[n++] = w_scan;
+	argv[n++] = w_format;
+	argv[n++] = w_json;
+	argv[n++] = w_o;
+	argv[n++] = out;
+	if (a->db) {
+		argv[n++] = w_db;
+		argv[n++] = a->db_buf;
+	}
+	if (a->policy_path && a->vuln_gate) {
+		/* only for its thresholds: a --policy without any asks for a DB in vain */
+		argv[n++] = w_policy;
+		argv[n++] = a->policy_buf;
+	}
+	if (a->docker_host) {
+		argv[n++] = w_host;
+		argv[n++] = a->host_buf;
+	}
+	argv[n++] = target;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* the daemon blocks SIGINT/SIGTERM for sigwait; the scan must not inherit that */
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	r = posix_spawn(&pid, a->self, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		snprintf(ret->summary, sizeof(ret->summary), "cannot run the scanner");
+		goto out;
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		if (time(NULL) - start > ADMIT_SCAN_MAX_SEC) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(ret->summary, sizeof(ret->summary), "the scan took over %d s",
+				 ADMIT_SCAN_MAX_SEC);
+			goto out;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 50L * 1000 * 1000 }, NULL);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		ret->state = MOAT_VERDICT_PASS;
+		snprintf(ret->summary, sizeof(ret->summary), "within the policy");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
+		ret->state = MOAT_VERDICT_FAIL;
+		gate_summary(out, ret->summary, sizeof(ret->summary));
+	} else {
+		last_line(errp, ret->summary, sizeof(ret->summary));
+	}
+out:
+	posix_spawn_file_actions_destroy(&fa);
+	unlink(out);
+	unlink(errp);
+	rmdir(dir);
+}
+
+static void usage(FILE *f, const char *cmd)
+{
+	if (!strcmp(cmd, "authz"))
+		fprintf(f, "usage: moat authz [--policy FILE] [--socket PATH] [--audit FILE] "
+			"[options]\n\n"
+			"Docker authorization plugin; run dockerd with --authorization-plugin=NAME\n"
+			"where the socket is /run/docker/plugins/NAME.sock (default NAME: moat).\n\n");
+	else
+		fprintf(f, "usage: moat webhook --listen ADDR --tls-cert F --tls-key F "
+			"[--policy FILE] [--audit FILE] [options]\n\n"
+			"Kubernetes validating admission webhook: AdmissionReview v1 at POST "
+			"/validate.\n\n");
+	fprintf(f, "options:\n"
+		"      --policy FILE       policy (YAML/JSON, docs/policy.md); default: the built-in one\n"
+		"      --audit FILE        append one JSON line per decision\n"
+		"      --state-dir DIR     image verdicts (default $MOAT_STATE_DIR or /var/lib/moat)\n"
+		"      --db FILE           vulnerability DB for image scans (default: moat's DB path)\n"
+		"      --docker-host SOCK  Docker Engine socket for image scans\n"
+		"      --scan-workers N    concurrent image scans (default 1)\n"
+		"      --threads N         request threads (default 8)\n"
+		"      --ready-file FILE   written once the server accepts requests\n");
+}
+
+static int parse(int argc, char **argv, struct admit_args *a)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "audit", required_argument, NULL, 'a' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "docker-host", required_argument, NULL, 'H' },
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "scan-workers", required_argument, NULL, 'w' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "insecure-listen", no_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end = NULL;
+		unsigned long v = 0;
+
+		if (c == 'w' || c == 't') {
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 64)
+				return fprintf(stderr, "moat %s: --%s wants 1-64\n", argv[0],
+					       c == 'w' ? "scan-workers" : "threads"), -1;
+		}
+		switch (c) {
+		case 'p': a->policy_path = optarg; break;
+		case 's': a->socket = optarg; break;
+		case 'l': a->listen = optarg; break;
+		case 'c': a->tls_cert = optarg; break;
+		case 'k': a->tls_key = optarg; break;
+		case 'a': a->audit = optarg; break;
+		case 'S': a->state_dir = optarg; break;
+		case 'd': a->db = optarg; break;
+		case 'H': a->docker_host = optarg; break;
+		case 'r': a->ready_file = optarg; break;
+		case 'w': a->workers = (unsigned)v; break;
+		case 't': a->threads = (unsigned)v; break;
+		case 'I': a->insecure_listen = true; break;
+		case 'h': usage(stdout, argv[0]); exit(MOAT_EXIT_OK);
+		default: usage(stderr, argv[0]); return -1;
+		}
+	}
+	if (optind != argc)
+		return fprintf(stderr, "moat %s: unexpected argument '%s'\n", argv[0],
+			       argv[optind]), -1;
+	return 0;
+}
+
+static void defaults(struct admit_args *a)
+{
+	const char *env = getenv("MOAT_STATE_DIR");
+	const char *home = getenv("HOME");
+
+	if (!a->state_dir) {
+		if (env && *env)
+			snprintf(a->state_buf, sizeof(a->state_buf), "%s", env);
+		else if (geteuid() == 0 || !home)
+			snprintf(a->state_buf, sizeof(a->state_buf), "/var/lib/moat");
+		else
+			snprintf(a->state_buf, sizeof(a->state_buf), "%s/.local/state/moat", home);
+		a->state_dir = a->state_buf;
+	}
+	if (!a->db)
+		a->db = moat_vulndb_default_path(a->db_buf, sizeof(a->db_buf));
+	if (a->db && a->db != a->db_buf)
+		snprintf(a->db_buf, sizeof(a->db_buf), "%s", a->db);
+	if (a->db && access(a->db, F_OK) != 0)
+		a->db = NULL; /* scans then fail a vulnerability gate, closed */
+	/* scans run from /tmp: hand them absolute paths */
+	if (a->policy_path && !realpath(a->policy_path, a->policy_buf))
+		snprintf(a->policy_buf, sizeof(a->policy_buf), "%s", a->policy_path);
+	if (a->docker_host)
+		snprintf(a->host_buf, sizeof(a->host_buf), "%s", a->docker_host);
+	if (readlink("/proc/self/exe", a->self, sizeof(a->self) - 1) < 0)
+		snprintf(a->self, sizeof(a->self), "/proc/self/exe");
+}
+
+/* The pid, then the TCP port (0 on a unix socket), one a line. */
+static int write_ready(const char *path, unsigned port)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n%u\n", (int)getpid(), port);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static int serve(struct admit_args *a, bool webhook)
+{
+	struct moat_error err = { 0 };
+	struct moat_policy *policy = NULL;
+	struct moat_verdicts *verdicts = NULL;
+	struct moat_audit *audit = NULL;
+	struct moat_server *srv = NULL;
+	struct moat_verdict_source src = { moat_verdicts_lookup, NULL };
+	struct moat_admit ad = { 0 };
+	struct moat_server_opts so = { 0 };
+	int r, rc = MOAT_EXIT_INTERNAL;
+	sigset_t set;
+
+	r = a->policy_path ? moat_policy_load(a->policy_path, &policy, &err) :
+			     moat_policy_default(&policy, &err);
+	if (r < 0) {
+		cli_errorf("moat: %s\n", err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	a->vuln_gate = moat_policy_has_vuln_gate(policy);
+	struct moat_verdicts_opts vo = {
+		.state_dir = a->state_dir,
+		.policy_hash = moat_policy_hash(policy),
+		.db_path = a->db,
+		.resolve = webhook ? NULL : resolve_docker,
+		.scan = scan_image,
+		.ctx = a,
+		.workers = a->workers,
+	};
+	if ((r = moat_verdicts_open(&vo, &verdicts, &err)) < 0 ||
+	    (r = moat_audit_open(a->audit, &audit, &err)) < 0) {
+		cli_errorf("moat: %s\n", err.msg);
+		rc = MOAT_EXIT_USAGE;
+		goto out;
+	}
+	src.ctx = verdicts;
+	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit };
+	so = (struct moat_server_opts){
+		.unix_path = webhook ? NULL : a->socket,
+		.listen = webhook ? a->listen : NULL,
+		.tls_cert = a->tls_cert,
+		.tls_key = a->tls_key,
+		.allow_plain_tcp = a->insecure_listen,
+		.max_body = (size_t)MOAT_ADMIT_MAX_BODY * 2,
+		.threads = a->threads ? a->threads : 8,
+		.handler = webhook ? moat_admit_webhook_http : moat_admit_authz_http,
+		.ctx = &ad,
+	};
+	/* Block the signals before the server threads start, so only sigwait sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = moat_server_open(&so, &srv, &err)) < 0) {
+		cli_errorf("moat: %s\n", err.msg);
+		rc = r == MOAT_E_USAGE ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
+		goto out;
+	}
+	if (webhook)
+		fprintf(stderr, "moat webhook: serving AdmissionReview on %s (port %u%s; policy %s)\n",
+			a->listen, moat_server_port(srv), a->insecure_listen ? ", plain HTTP" : "",
+			moat_policy_origin(policy));
+	else
+		fprintf(stderr, "moat authz: authorizing Docker requests on %s (policy %s)\n",
+			a->socket, moat_policy_origin(policy));
+	if (a->ready_file && write_ready(a->ready_file, moat_server_port(srv)) < 0)
+		cli_errorf("moat: warning: --ready-file %s: %s\n", a->ready_file, strerror(errno));
+	{
+		int sig = 0;
+
+		sigwait(&set, &sig);
+	}
+	rc = MOAT_EXIT_OK;
+out:
+	moat_server_close(srv);
+	moat_verdicts_close(verdicts);
+	moat_audit_close(audit);
+	moat_policy_free(policy);
+	return rc;
+}
+
+static int run(int argc, char **argv, bool webhook)
+{
+	struct admit_args a = { .socket = "/run/docker/plugins/moat.sock" };
+	int rc;
+
+	pthread_mutex_init(&a.docker_mu, NULL);
+	if (parse(argc, argv, &a) < 0)
+		return MOAT_EXIT_USAGE;
+	if (webhook && (!a.listen || (!a.insecure_listen && (!a.tls_cert || !a.tls_key)))) {
+		fprintf(stderr, "moat webhook: --listen, --tls-cert and --tls-key are required\n");
+		return MOAT_EXIT_USAGE;
+	}
+	defaults(&a);
+	a.webhook = webhook;
+	rc = serve(&a, webhook);
+	moat_docker_close(a.docker);
+	pthread_mutex_destroy(&a.docker_mu);
+	return rc;
+}
+
+int moat_cmd_authz(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int moat_cmd_webhook(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy.h - one policy for CI, the Docker authz plugin and the Kubernetes
+ * admission webhook: load a YAML/JSON policy file, then decide on a
+ * normalised workload (what will run: images and container settings).
+ *
+ * The file format is documented in docs/policy.md. Rules are data: each has
+ * an id, an action (off, alert, block) and optional parameters, and the
+ * evaluator walks the rule table (policy-rules.c), so a new check is one row.
+ * Decisions never print; reasons and warnings are strings owned by the
+ * arena the caller passes in.
+ */
+#ifndef MOAT_POLICY_H
+#define MOAT_POLICY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct moat_arena;
+struct moat_error;
+struct moat_policy;
+
+enum moat_policy_action {
+	MOAT_POLICY_OFF = 0,
+	MOAT_POLICY_ALERT = 1,          /* allow, with a warning */
+	MOAT_POLICY_BLOCK = 2,          /* deny */
+};
+
+/* What an admission does with an image moat has not scanned yet. */
+enum moat_policy_scan_mode {
+	MOAT_POLICY_SCAN_BACKGROUND = 0,        /* decide now (rule `unscanned`), scan for next time */
+	MOAT_POLICY_SCAN_SYNC = 1,              /* scan first, up to scan_timeout seconds */
+	MOAT_POLICY_SCAN_NONE = 2,              /* never scan from admission */
+};
+
+/* Vulnerability thresholds: the `moat scan --policy` keys. */
+struct moat_policy_vuln {
+	unsigned fail_on;               /* bit (rank + 1) per severity (moat_policy_severity_list) */
+	bool fail_on_fixable;
+	int fail_on_risk;               /* <0 = off */
+	unsigned severity;              /* shown severities, 0 = all */
+	bool ignore_unfixed;
+	json_t *ignore;                 /* [{id, package?, reason?}] or NULL; owned by the policy (incref to keep) */
+};
+
+/* One container of a workload, normalised from Docker or Kubernetes. Every
+ * pointer is borrowed for the duration of the call. */
+struct moat_container {
+	const char *name;               /* may be NULL (docker run without --name) */
+	const char *image;              /* reference as written: "nginx:1.25", "sha256:..." */
+	bool privileged;
+	bool run_as_root;               /* known to run as uid 0 */
+	bool seccomp_unconfined;
+	bool apparmor_unconfined;
+	const char *const *cap_add;     /* capability names, "CAP_" prefix optional */
+	size_t n_cap_add;
+	const char *const *host_paths;  /* host paths mounted into it (bind, hostPath) */
+	size_t n_host_paths;
+};
+
+struct moat_workload {
+	const char *kind;               /* "container", "exec", "Pod", "Deployment", ... */
+	const char *name;
+	const char *namespace;          /* NULL for Docker */
+	const json_t *labels;           /* object or NULL */
+	bool host_pid;
+	bool host_network;
+	bool host_ipc;
+	bool host_uts;
+	const struct moat_container *containers;
+	size_t n_containers;
+};
+
+/* What moat knows about an image. */
+enum moat_verdict_state {
+	MOAT_VERDICT_UNKNOWN = 0,       /* never scanned (a scan may now be queued) */
+	MOAT_VERDICT_PASS,              /* scanned, within the vulnerability thresholds */
+	MOAT_VERDICT_FAIL,              /* scanned, over a threshold */
+	MOAT_VERDICT_ERROR,             /* the scan failed or the image cannot be resolved */
+};
+
+struct moat_image_verdict {
+	enum moat_verdict_state state;
+	const char *digest;             /* image id or repo digest when known; arena or NULL */
+	const char *summary;            /* FAIL: which findings; ERROR: why; arena or NULL */
+};
+
+enum moat_verdict_flags {
+	MOAT_VERDICT_SYNC = 1 << 0,     /* unknown: scan now, wait up to timeout_sec */
+	MOAT_VERDICT_PEEK = 1 << 1,     /* no side effects: never queue a scan (dry run) */
+};
+
+/* Verdict lookup the caller provides (cache, scanner). Without PEEK an
+ * unknown image is queued for a scan. Strings it returns come from arena.
+ * Returns 0, or <0 when it cannot answer (the failure mode decides). */
+struct moat_verdict_source {
+	int (*lookup)(void *ctx, const char *image, unsigned flags, unsigned timeout_sec,
+		      struct moat_arena *arena, struct moat_image_verdict *ret);
+	void *ctx;
+};
+
+struct moat_finding_msg {
+	const char *rule;               /* rule id, e.g. "privileged" */
+	const char *container;          /* container name or image, NULL for the workload */
+	const char *msg;
+};
+
+struct moat_decision {
+	bool allow;
+	bool skipped;                   /* out of the policy's namespace/label scope */
+	bool failed_open;               /* an error was ignored because failure: open */
+	struct moat_finding_msg *reasons;       /* blocking findings (allow == false) */
+	size_t n_reasons;
+	struct moat_finding_msg *warnings;      /* alert-only findings, pending scans */
+	size_t n_warnings;
+};
+
+/* The built-in default: deny privileged containers, engine socket mounts,
+ * host PID/network/IPC; allow the rest; warn on unscanned images. */
+int moat_policy_default(struct moat_policy **ret_policy, struct moat_error *err);
+/* Load a policy file (YAML or JSON, at most 1 MiB). Unknown keys, bad actions
+ * and bad values are MOAT_E_FORMAT naming the file and key. */
+int moat_policy_load(const char *path, struct moat_policy **ret_policy, struct moat_error *err);
+/* Same from a parsed document; origin names it in errors. doc is borrowed. */
+int moat_policy_from_json(const json_t *doc, const char *origin, struct moat_policy **ret_policy,
+			  struct moat_error *err);
+void moat_policy_free(struct moat_policy *policy);
+
+const struct moat_policy_vuln *moat_policy_vuln(const struct moat_policy *policy);
+/* True when the policy sets any vulnerability threshold. */
+bool moat_policy_has_vuln_gate(const struct moat_policy *policy);
+/* sha256 hex of the canonical policy: verdict caches are keyed by it. */
+const char *moat_policy_hash(const struct moat_policy *policy);
+const char *moat_policy_origin(const struct moat_policy *policy);
+bool moat_policy_fail_open(const struct moat_policy *policy);
+enum moat_policy_scan_mode moat_policy_scan_mode(const struct moat_policy *policy);
+unsigned moat_policy_scan_timeout(const struct moat_policy *policy);
+enum moat_policy_action moat_policy_rule_action(const struct moat_policy *policy, const char *id);
+
+/* Decide on w. verdicts may be NULL (no image knowledge: unscanned).
+ * dry_run: no side effects (no scans are queued). Reasons and warnings come
+ * from arena. Returns 0 (decision filled), MOAT_E_LIMIT when the arena is
+ * full. Errors from the verdict source become a decision per the failure
+ * mode, never a return value. */
+int moat_policy_decide(const struct moat_policy *policy, const struct moat_workload *w,
+		       const struct moat_verdict_source *verdicts, bool dry_run,
+		       struct moat_arena *arena, struct moat_decision *ret);
+
+/* One line "rule: msg; rule: msg" of the reasons (or warnings), for
+ * Docker's Msg and Kubernetes' status.message; from arena. */
+const char *moat_decision_summary(const struct moat_decision *d, bool warnings,
+				  struct moat_arena *arena);
+
+/* Parse "critical,high" into a mask with bit (rank + 1) per severity
+ * ("unknown" is bit 0). 0 or -EINVAL. */
+int moat_policy_severity_list(const char *list, unsigned *ret_mask);
+/* The same from a JSON string or array of severity words. */
+int moat_policy_severity_mask(const json_t *v, unsigned *ret_mask);
+
+/* Lexically clean a path into out as an absolute one ("a/./b/../c//" ->
+ * "/a/c"; ".." stops at "/"), as the engines clean mount sources. */
+void moat_policy_path_clean(const char *path, char *out, size_t len);
+
+/* Image reference parts as Docker reads them: registry ("docker.io" when
+ * none), repository with "library/" for official images, tag, digest. */
+struct moat_image_ref {
+	char registry[256];
+	char repo[512];
+	char tag[128];
+	char digest[80];
+};
+int moat_image_ref_parse(const char *ref, struct moat_image_ref *ret);
+
+#endif

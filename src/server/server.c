@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.c - moat_server over libmicrohttpd. We create the listening socket
+ * ourselves (unix or TCP) and hand it over with MHD_OPTION_LISTEN_SOCKET, so
+ * both kinds go through one code path; TLS is MHD's (GnuTLS).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "moat/error.h"
+#include "server.h"
+
+#define SERVER_MAX_BODY_DEFAULT (4u << 20)
+#define SERVER_TLS_MAX (1u << 20)
+
+struct moat_server {
+	struct MHD_Daemon *mhd;
+	struct moat_server_opts opts;
+	char *unix_path;                /* to unlink at close */
+	struct moat_buf cert, key;      /* NUL-terminated PEM, alive while MHD runs */
+	int fd;
+	unsigned port;
+};
+
+/* Per-request state, from the first call of the access handler to completion. */
+struct conn {
+	struct moat_buf body;
+	bool too_big;
+};
+
+/* MHD copies data (MUST_COPY) but its prototype takes a non-const pointer. */
+static enum MHD_Result send_resp(struct MHD_Connection *c, int status, const char *type,
+				 void *data, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, data,
+								 MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct moat_server *s = cls;
+	struct conn *cn = *con_cls;
+	struct moat_http_req req;
+	struct moat_http_resp resp;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!cn) {
+		cn = calloc(1, sizeof(*cn));
+		if (!cn)
+			return MHD_NO;
+		moat_buf_init(&cn->body, s->opts.max_body);
+		*con_cls = cn;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!cn->too_big && moat_buf_append(&cn->body, upload, *upload_size) < 0)
+			cn->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cn->too_big) {
+		static char msg[] = "{\"error\":\"request body too large\"}";
+
+		return send_resp(c, 413, "application/json", msg, sizeof(msg) - 1);
+	}
+	req = (struct moat_http_req){
+		.method = method,
+		.path = url,
+		.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.body = cn->body.data,
+		.body_len = cn->body.len,
+	};
+	resp = (struct moat_http_resp){ .status = 200, .content_type = "application/json" };
+	moat_buf_init(&resp.body, 0);
+	s->opts.handler(s->opts.ctx, &req, &resp);
+	ret = send_resp(c, resp.status, resp.content_type, resp.body.data, resp.body.len);
+	moat_buf_release(&resp.body);
+	return ret;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cn = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!cn)
+		return;
+	moat_buf_release(&cn->body);
+	free(cn);
+	*con_cls = NULL;
+}
+
+/* libmicrohttpd reports through this; a library does not print. */
+static void quiet_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	(void)fmt;
+	(void)ap;
+}
+
+static int listen_unix(struct moat_server *s, const char *path, struct moat_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	char dir[sizeof(sa.sun_path)];
+	char *slash;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return moat_error_set(err, MOAT_E_USAGE, "%s: socket path too long", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(dir, path, strlen(path) + 1);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return moat_error_set(err, -errno, "%s: cannot create: %s", dir,
+					      strerror(errno));
+	}
+	/* A socket left by a previous run is replaced; anything else is not ours. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return moat_error_set(err, MOAT_E_USAGE, "%s exists and is not a socket",
+					      path);
+		unlink(path);
+	}
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return moat_error_set(err, -errno, "socket: %s", strerror(errno));
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
+	    listen(s->fd, 128) < 0)
+		return moat_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	s->unix_path = strdup(path);
+	return s->unix_path ? 0 : -ENOMEM;
+}
+
+static int listen_tcp(struct moat_server *s, const char *addr, struct moat_error *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	char host[256];
+	const char *colon = strrchr(addr, ':');
+	int one = 1;
+	int r;
+
+	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+		return moat_error_set(err, MOAT_E_USAGE, "--listen %s: want HOST:PORT", addr);
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	if (host[0] == '[' && strlen(host) > 2 && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	r = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+	if (r)
+		return moat_error_set(err, MOAT_E_USAGE, "--listen %s: %s", addr, gai_strerror(r));
+	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(s->fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(s->fd, 128) < 0) {
+		r = moat_error_set(err, -errno, "--listen %s: %s", addr, strerror(errno));
+		freeaddrinfo(ai);
+		return r;
+	}
+	freeaddrinfo(ai);
+	if (getsockname(s->fd, (struct sockaddr *)&bound, &blen) == 0)
+		s->port = ntohs(bound.ss_family == AF_INET6 ?
+				((struct sockaddr_in6 *)&bound)->sin6_port :
+				((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+}
+
+static int load_pem(const char *path, struct moat_buf *out, struct moat_error *err)
+{
+	int r = moat_read_file(path, SERVER_TLS_MAX, out, err);
+
+	if (r < 0)
+		return r;
+	return moat_buf_putc(out, '\0') < 0 ? -ENOMEM : 0;
+}
+
+static int start(struct moat_server *s, struct moat_error *err)
+{
+	const struct moat_server_opts *o = &s->opts;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL } };
+
+	if (s->cert.data) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+			return moat_error_set(err, MOAT_E_UNSUPPORTED, "libmicrohttpd was built "
+					      "without TLS");
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert.data };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, s->key.data };
+	}
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				  MHD_OPTION_LISTEN_SOCKET, s->fd,
+				  MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+				  MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_sec,
+				  MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
+				  MHD_OPTION_ARRAY, tls,
+				  MHD_OPTION_END);
+	if (!s->mhd)
+		return moat_error_set(err, MOAT_E_RUNTIME, "cannot start the HTTP server%s",
+				      s->cert.data ? " (check the TLS certificate and key)" : "");
+	s->fd = -1; /* MHD owns it now */
+	return 0;
+}
+
+int moat_server_open(const struct moat_server_opts *opts, struct moat_server **ret,
+		     struct moat_error *err)
+{
+	struct moat_server *s;
+	int r;
+
+	if (!opts->handler || !!opts->unix_path == !!opts->listen)
+		return moat_error_set(err, MOAT_E_USAGE, "server: want a handler and one of a unix "
+				      "socket or a TCP address");
+	if (opts->listen && !opts->allow_plain_tcp && (!opts->tls_cert || !opts->tls_key))
+		return moat_error_set(err, MOAT_E_USAGE, "--listen %s needs --tls-cert and "
+				      "--tls-key", opts->listen);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	s->fd = -1;
+	s->opts = *opts;
+	s->opts.max_body = opts->max_body ? opts->max_body : SERVER_MAX_BODY_DEFAULT;
+	s->opts.threads = opts->threads ? opts->threads : 4;
+	s->opts.timeout_sec = opts->timeout_sec ? opts->timeout_sec : 30;
+	s->opts.max_connections = opts->max_connections ? opts->max_connections : 256;
+	moat_buf_init(&s->cert, 0);
+	moat_buf_init(&s->key, 0);
+	if (opts->tls_cert && opts->tls_key &&
+	    ((r = load_pem(opts->tls_cert, &s->cert, err)) < 0 ||
+	     (r = load_pem(opts->tls_key, &s->key, err)) < 0))
+		goto fail;
+	r = opts->unix_path ? listen_unix(s, opts->unix_path, err) : listen_tcp(s, opts->listen, err);
+	if (r < 0 || (r = start(s, err)) < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	moat_server_close(s);
+	return r;
+}
+
+void moat_server_close(struct moat_server *s)
+{
+	if (!s)
+		return;
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd);
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->unix_path)
+		unlink(s->unix_path);
+	free(s->unix_path);
+	/* the key is secret: clear it before it goes back to the allocator */
+	if (s->key.data)
+		memset(s->key.data, 0, s->key.len);
+	moat_buf_release(&s->key);
+	moat_buf_release(&s->cert);
+	free(s);
+}
+
+unsigned moat_server_port(const struct moat_server *s)
+{
+	return s->port;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * server.h - one small HTTP server for moat's daemons (Docker authz plugin,
+ * admission webhook, later the console): libmicrohttpd underneath, on a
+ * unix socket or on TCP with TLS (GnuTLS through libmicrohttpd), a thread
+ * pool, and bounded requests. Handlers see a whole request (body read up to
+ * max_body) and fill a whole response; they run on pool threads, so they
+ * must be thread-safe.
+ */
+#ifndef MOAT_SERVER_H
+#define MOAT_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+struct moat_error;
+struct moat_server;
+
+struct moat_http_req {
+	const char *method;             /* "GET", "POST", ... */
+	const char *path;               /* URL path without the query */
+	const char *content_type;       /* NULL when absent */
+	const uint8_t *body;            /* not NUL-terminated; may be NULL when empty */
+	size_t body_len;
+};
+
+struct moat_http_resp {
+	int status;                     /* default 200 */
+	const char *content_type;       /* static string; default application/json */
+	struct moat_buf body;           /* initialised empty by the server */
+};
+
+typedef void (*moat_server_handler_fn)(void *ctx, const struct moat_http_req *req,
+				       struct moat_http_resp *resp);
+
+struct moat_server_opts {
+	const char *unix_path;          /* listen on this unix socket (parent made, stale socket replaced) */
+	const char *listen;             /* or "HOST:PORT" / ":PORT" on TCP */
+	const char *tls_cert;           /* PEM files; required with listen */
+	const char *tls_key;
+	bool allow_plain_tcp;           /* TCP without TLS (tests and benches on loopback only) */
+	size_t max_body;                /* 0 = 4 MiB */
+	unsigned threads;               /* 0 = 4 */
+	unsigned timeout_sec;           /* idle connection timeout; 0 = 30 */
+	unsigned max_connections;       /* 0 = 256 */
+	moat_server_handler_fn handler;
+	void *ctx;
+};
+
+/* Start serving. On success *ret_server is running on its own threads. */
+int moat_server_open(const struct moat_server_opts *opts, struct moat_server **ret_server,
+		     struct moat_error *err);
+/* Stop accepting, finish in-flight requests, free. NULL is a no-op. Removes
+ * the unix socket it created. */
+void moat_server_close(struct moat_server *server);
+/* The TCP port actually bound (for ":0"), or 0 on a unix socket. */
+unsigned moat_server_port(const struct moat_server *server);
+
+#endif
