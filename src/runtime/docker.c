@@ -24,6 +24,7 @@
 #include "docker-int.h"
 #include "docker.h"
 #include "http.h"
+#include "net/http.h"
 #include "moat/error.h"
 #include "moat/limits.h"
 

@@ -22,6 +22,7 @@
 #include "moat/error.h"
 #include "runtime/docker.h"
 #include "runtime/http.h"
+#include "net/http.h"
 
 static uint32_t rng_next(uint32_t *state)
 {
