@@ -227,15 +227,21 @@ static void collect(struct moat_http *http)
 	}
 }
 
-/* One round: perform, then (unless nonblock) wait for activity. */
+/* One round: perform, then (unless nonblock, or something happened) wait
+ * for activity on the client's sockets. */
 static int pump(struct moat_http_resp *resp, bool wait, struct moat_error *err)
 {
+	size_t had = resp->body.len - resp->pos;
+	bool had_head = resp->head_done;
 	int running = 0;
 	CURLMcode mc = curl_multi_perform(resp->http->multi, &running);
 
 	if (mc == CURLM_OK)
 		collect(resp->http);
-	if (mc == CURLM_OK && wait && !resp->done)
+	if (resp->done || resp->paused || resp->head_done != had_head ||
+	    resp->body.len - resp->pos != had)
+		wait = false;
+	if (mc == CURLM_OK && wait)
 		mc = curl_multi_poll(resp->http->multi, NULL, 0, POLL_MS, NULL);
 	if (mc != CURLM_OK)
 		return moat_error_set(err, MOAT_E_INTERNAL, "http: %s: libcurl: %s", resp->url,
@@ -266,9 +272,11 @@ static int transfer_error(struct moat_http_resp *resp, struct moat_error *err)
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 		code = MOAT_E_VERIFY;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:   /* no TLS there (a plain http server), or no common ground */
+		code = MOAT_E_UNSUPPORTED;
 		break;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_GOT_NOTHING:
