@@ -44,43 +44,6 @@ void moat_registry_manifest_release(struct moat_registry_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static bool is_index(const char *mt)
-{
-	return !strcmp(mt, MOAT_REGISTRY_MEDIA_OCI_INDEX) ||
-	       !strcmp(mt, MOAT_REGISTRY_MEDIA_DOCKER_LIST);
-}
-
-/* The document's media type: its own mediaType, else Content-Type, else by shape. */
-static int manifest_type(struct moat_registry_manifest *m, const json_t *doc,
-			 const struct moat_slice *ctype, const char *what, struct moat_error *err)
-{
-	const char *mt = moat_json_str(doc, "mediaType");
-	json_t *sv = json_object_get(doc, "schemaVersion");
-
-	if (json_is_integer(sv) && json_integer_value(sv) == 1)
-		return moat_error_set(err, MOAT_E_UNSUPPORTED, "%s: Docker schema 1 manifests are "
-				      "not supported (re-push the image)", what);
-	if (!json_is_integer(sv) || json_integer_value(sv) != 2)
-		return moat_error_set(err, MOAT_E_FORMAT, "%s: not a schemaVersion 2 manifest", what);
-	if (mt)
-		snprintf(m->media_type, sizeof(m->media_type), "%s", mt);
-	else if (ctype->len && ctype->len < sizeof(m->media_type) &&
-		 !memchr(ctype->ptr, ';', ctype->len))
-		snprintf(m->media_type, sizeof(m->media_type), "%.*s", (int)ctype->len,
-			 (const char *)ctype->ptr);
-	else if (json_is_array(json_object_get(doc, "manifests")))
-		snprintf(m->media_type, sizeof(m->media_type), "%s", MOAT_REGISTRY_MEDIA_OCI_INDEX);
-	else
-		snprintf(m->media_type, sizeof(m->media_type), "%s", MOAT_REGISTRY_MEDIA_OCI_MANIFEST);
-	if (is_index(m->media_type) ? !json_is_array(json_object_get(doc, "manifests"))
-				    : !json_is_object(json_object_get(doc, "config")) ||
-				      !json_is_array(json_object_get(doc, "layers")))
-		return moat_error_set(err, MOAT_E_FORMAT, "%s: %s without its %s", what,
-				      m->media_type, is_index(m->media_type) ? "manifests" :
-				      "config and layers");
-	return 0;
-}
-
 /* One GET of a manifest; the bytes, their digest and type into m. */
 static int fetch_manifest(struct moat_registry *reg, const char *repo, const char *ref,
 			  struct moat_registry_manifest *m, json_t **ret_doc,
@@ -110,10 +73,8 @@ static int fetch_manifest(struct moat_registry *reg, const char *repo, const cha
 	if (r == 0 && !strncmp(ref, "sha256:", 7) && strcmp(ref, m->digest) != 0)
 		r = moat_error_set(err, MOAT_E_VERIFY, "%s: manifest digest is %s", what, m->digest);
 	if (r == 0)
-		r = moat_json_parse(m->data.data, m->data.len, MOAT_REGISTRY_MAX_MANIFEST, what,
-				    ret_doc, err);
-	if (r == 0)
-		r = manifest_type(m, *ret_doc, &ctype, what, err);
+		r = moat_registry_manifest_parse(m->data.data, m->data.len, ctype, what,
+						 m->media_type, sizeof(m->media_type), ret_doc, err);
 	moat_http_resp_close(resp);
 	return r;
 }
@@ -137,7 +98,7 @@ int moat_registry_manifest_get(struct moat_registry *reg, const char *repo, cons
 		const char *d;
 
 		r = fetch_manifest(reg, repo, want, out, &doc, err);
-		if (r == 0 && !is_index(out->media_type)) {
+		if (r == 0 && !moat_registry_media_is_index(out->media_type)) {
 			json_decref(doc);
 			return 0;
 		}

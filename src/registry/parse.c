@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <stdio.h>
+
 #include "base/json.h"
 #include "moat/error.h"
 #include "parse.h"
@@ -474,4 +476,59 @@ const json_t *moat_registry_pick_platform(const json_t *index,
 		       want->os, want->arch, want->variant[0] ? "/" : "", want->variant,
 		       seen[0] ? seen : "none");
 	return NULL;
+}
+
+bool moat_registry_media_is_index(const char *mt)
+{
+	return !strcmp(mt, MOAT_REGISTRY_MEDIA_OCI_INDEX) ||
+	       !strcmp(mt, MOAT_REGISTRY_MEDIA_DOCKER_LIST);
+}
+
+/* Its own mediaType, else a plain Content-Type, else by shape. */
+static void media_type(const json_t *doc, struct moat_slice ctype, char *out, size_t size)
+{
+	const char *mt = moat_json_str(doc, "mediaType");
+
+	if (mt)
+		snprintf(out, size, "%s", mt);
+	else if (ctype.len && ctype.len < size && !memchr(ctype.ptr, ';', ctype.len))
+		snprintf(out, size, "%.*s", (int)ctype.len, (const char *)ctype.ptr);
+	else if (json_is_array(json_object_get(doc, "manifests")))
+		snprintf(out, size, "%s", MOAT_REGISTRY_MEDIA_OCI_INDEX);
+	else
+		snprintf(out, size, "%s", MOAT_REGISTRY_MEDIA_OCI_MANIFEST);
+}
+
+int moat_registry_manifest_parse(const void *data, size_t len, struct moat_slice ctype,
+				 const char *what, char *ret_type, size_t type_size,
+				 json_t **ret_doc, struct moat_error *err)
+{
+	json_t *doc = NULL;
+	json_t *sv;
+	bool index;
+	int r = moat_json_parse(data, len, MOAT_REGISTRY_MAX_MANIFEST, what, &doc, err);
+
+	if (r < 0)
+		return r;
+	sv = json_object_get(doc, "schemaVersion");
+	if (json_is_integer(sv) && json_integer_value(sv) == 1)
+		r = moat_error_set(err, MOAT_E_UNSUPPORTED, "%s: Docker schema 1 manifests are "
+				   "not supported (re-push the image)", what);
+	else if (!json_is_integer(sv) || json_integer_value(sv) != 2)
+		r = moat_error_set(err, MOAT_E_FORMAT, "%s: not a schemaVersion 2 manifest", what);
+	if (r == 0) {
+		media_type(doc, ctype, ret_type, type_size);
+		index = moat_registry_media_is_index(ret_type);
+		if (index ? !json_is_array(json_object_get(doc, "manifests"))
+			  : !json_is_object(json_object_get(doc, "config")) ||
+			    !json_is_array(json_object_get(doc, "layers")))
+			r = moat_error_set(err, MOAT_E_FORMAT, "%s: %s without its %s", what,
+					   ret_type, index ? "manifests" : "config and layers");
+	}
+	if (r < 0) {
+		json_decref(doc);
+		return r;
+	}
+	*ret_doc = doc;
+	return 0;
 }

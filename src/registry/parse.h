@@ -13,8 +13,16 @@
 #include <stddef.h>
 
 #include "base/digest.h"
+#include "base/slice.h"
 
 struct moat_error;
+
+#define MOAT_REGISTRY_MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MOAT_REGISTRY_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MOAT_REGISTRY_MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MOAT_REGISTRY_MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+/* The distribution spec lets registries refuse manifests over 4 MiB. */
+#define MOAT_REGISTRY_MAX_MANIFEST (4u << 20)
 
 #define MOAT_REGISTRY_MAX_HOST 256u
 #define MOAT_REGISTRY_MAX_REPO 256u
@@ -92,5 +100,17 @@ int moat_registry_platform_parse(const char *s, struct moat_registry_platform *r
 const json_t *moat_registry_pick_platform(const json_t *index,
 					  const struct moat_registry_platform *want,
 					  struct moat_error *err);
+
+/* An OCI index or Docker manifest list. */
+bool moat_registry_media_is_index(const char *media_type);
+/*
+ * A manifest as served: JSON, schemaVersion 2 (schema 1 is
+ * MOAT_E_UNSUPPORTED), its media type (own mediaType, else Content-Type
+ * ctype, else by shape) into ret_type, and the fields that type needs
+ * (manifests[], or config and layers[]). *ret_doc is the caller's to free.
+ */
+int moat_registry_manifest_parse(const void *data, size_t len, struct moat_slice ctype,
+				 const char *what, char *ret_type, size_t type_size,
+				 json_t **ret_doc, struct moat_error *err);
 
 #endif

@@ -33,12 +33,6 @@ struct moat_error;
 struct moat_registry;
 struct moat_registry_blob;
 
-#define MOAT_REGISTRY_MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MOAT_REGISTRY_MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MOAT_REGISTRY_MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MOAT_REGISTRY_MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-/* The distribution spec lets registries refuse manifests over 4 MiB. */
-#define MOAT_REGISTRY_MAX_MANIFEST (4u << 20)
 /* One page of _catalog or tags/list. */
 #define MOAT_REGISTRY_MAX_LIST (4u << 20)
 /* Attempts per request for 429, 5xx and dropped connections. */
