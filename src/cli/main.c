@@ -12,6 +12,8 @@ static const struct moat_cmd commands[] = {
 	{ "db", "build, inspect and update the vulnerability DB", moat_cmd_db },
 	{ "base", "register base images for owner attribution (add, list)", moat_cmd_base },
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
+	{ "registry", "scan a registry's images, or scan on push (scan, listen)",
+	  moat_cmd_registry },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
 	{ "version", "print the version", moat_cmd_version },
