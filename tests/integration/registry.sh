@@ -188,8 +188,82 @@ same_as multi-arm64 tar-base
 scan multi-s390x "registry://$PLAIN/moat/multi:1" --platform linux/s390x
 refused multi-s390x "no manifest for platform linux/s390x"
 
+# 5. `moat registry scan`: each digest once (app:1 and multi:app are one
+# image), a second run scans none, a new DB scans everything again
+rscan() {   # NAME [args]
+    local name=$1; shift
+    run_moat "$name" registry scan "$PLAIN" --repos 'moat/*' --cache "$W/cache" --jobs 2 "$@"
+    [ "$RC" = 0 ] || { moat_err "$name"; failures+=("$name: $(describe_rc "$RC")"); }
+    note "$name: $(tail -n 1 "$W/$name.err")"
+}
+t0=$(date +%s%N)
+rscan rscan-1 --no-vuln
+t1=$(date +%s%N)
+note "registry scan of 3 images with --jobs 2: $(( (t1 - t0) / 1000000 )) ms"
+$PY - "$W/rscan-1.out" "$W/tar-app.out" <<'PYEOF' || failures+=("rscan-1: $(cat "$W/rscan-1.check" 2>/dev/null)")
+import collections, json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+digests = collections.Counter(l["digest"] for l in lines)
+app = len(json.load(open(sys.argv[2]))["packages"])
+problems = []
+if len(lines) != 3 or any(n != 1 for n in digests.values()):
+    problems.append("want 3 lines, one per digest: %s" % dict(digests))
+for l in lines:
+    if "error" in l:
+        problems.append("%s: %s" % (l["repo"], l["error"]))
+    elif l["repo"] == "moat/app" and l["summary"]["packages"] != app:
+        problems.append("moat/app: %d packages, the tarball has %d" % (l["summary"]["packages"], app))
+    elif not json.load(open(l["report"]))["packages"]:
+        problems.append("%s: empty report" % l["repo"])
+tags = sorted(t for l in lines for t in l["tags"])
+if tags != sorted(["1", "1", "app", "1", "base"]) and len(tags) < 4:
+    problems.append("tags: %s" % tags)
+if problems:
+    open(sys.argv[1].replace(".out", ".check"), "w").write("; ".join(problems))
+    sys.exit(1)
+PYEOF
+rscan rscan-2 --no-vuln
+[ ! -s "$W/rscan-2.out" ] || failures+=("second registry scan scanned again: $(head -c 300 "$W/rscan-2.out")")
+grep -q " 0 scanned, 3 already scanned" "$W/rscan-2.err" || failures+=("rscan-2: summary does not say 0 scanned, 3 already scanned")
+if [ -r "$SHARED/vulndb/kev.json" ]; then
+    run_moat db-build db build --from "$SHARED/vulndb/kev.json" -o "$W/kev.db"
+    rscan rscan-db --db "$W/kev.db"
+    [ "$(wc -l < "$W/rscan-db.out")" = 3 ] || failures+=("a new DB did not rescan the 3 images")
+    rscan rscan-db2 --db "$W/kev.db"
+    [ ! -s "$W/rscan-db2.out" ] || failures+=("same DB scanned again")
+fi
+rscan rscan-glob --no-vuln --cache "$W/cache-glob" --repos 'moat/b*' --tags '1'
+[ "$(wc -l < "$W/rscan-glob.out")" = 1 ] && grep -q '"repo":"moat/base"' "$W/rscan-glob.out" ||
+    failures+=("--repos 'moat/b*' --tags 1: $(head -c 300 "$W/rscan-glob.out")")
+
+# 6. `moat registry listen`: a registry configured to notify it; a push scans
+P_LISTEN=$(free_port); P_NOTE=$(free_port)
+timeout -k 5 300 "$MOAT" registry listen --listen "127.0.0.1:$P_LISTEN" \
+    --registry "127.0.0.1:$P_NOTE" --cache "$W/cache-listen" --no-vuln \
+    >"$W/listen.out" 2>"$W/listen.err" &
+listen_pid=$!
+pids+=($listen_pid)
+start_registry notify "$P_NOTE" "$(printf 'notifications:\n  endpoints:\n    - name: moat\n      url: http://127.0.0.1:%s/notify\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n' "$P_LISTEN")"
+copy "$BASE" "127.0.0.1:$P_NOTE/moat/pushed:1"
+for _ in $(seq 600); do grep -q '"repo":"moat/pushed"' "$W/listen.out" 2>/dev/null && break; sleep 0.1; done
+if grep -q '"repo":"moat/pushed"' "$W/listen.out"; then
+    $PY -c 'import json,sys; l=json.loads(open(sys.argv[1]).readline()); sys.exit(l["summary"]["packages"] < 50 or "error" in l)' "$W/listen.out" ||
+        failures+=("listen: bad line: $(head -c 300 "$W/listen.out")")
+    note "listen: $(head -c 200 "$W/listen.out")"
+else
+    failures+=("listen: no scan within 60 s of the push: $(tail -c 300 "$W/listen.err")")
+fi
+code=$($PY -c 'import urllib.request, urllib.error
+try:
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:'"$P_LISTEN"'/", data=b"junk"))
+    print(200)
+except urllib.error.HTTPError as e:
+    print(e.code)')
+[ "$code" = 400 ] || failures+=("listen: junk body answered $code, want 400")
+kill -TERM "$listen_pid"; wait "$listen_pid" 2>/dev/null || true
+
 if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2"
+pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB; listen scans on push"
