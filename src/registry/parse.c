@@ -108,7 +108,12 @@ static bool param_follows(const struct cursor *c)
 	if (token(&look, &tok) == 0)
 		return false;
 	skip_ows(&look);
-	return peek(&look) == '=';
+	if (peek(&look) != '=')
+		return false;
+	/* token68 ends in '=' padding ("YWJj=="): a value must follow a param's '='. */
+	look.i++;
+	skip_ows(&look);
+	return peek(&look) == '"' || is_tchar(peek(&look));
 }
 
 static int one_param(struct cursor *c, struct moat_registry_challenge *ch, bool keep,
