@@ -368,13 +368,13 @@ static int find_scheme(struct moat_registry *reg, struct moat_error *err)
 	int status = 0;
 	int r = ping(reg, "https", &status, &resp, err);
 
-	strcpy(reg->scheme, "https");
+	snprintf(reg->scheme, sizeof(reg->scheme), "%s", "https");
 	if (r < 0 && r != MOAT_E_VERIFY && reg->plain_ok) {
 		struct moat_error first = *err;
 
 		r = ping(reg, "http", &status, &resp, err);
 		if (r == 0)
-			strcpy(reg->scheme, "http");
+			snprintf(reg->scheme, sizeof(reg->scheme), "%s", "http");
 		else if (r == -ECONNREFUSED)
 			*err = first;
 	}

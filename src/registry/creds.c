@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -100,7 +101,7 @@ static int from_auths(struct registry_creds *cr, const json_t *entry, struct moa
 	if (idtoken && *idtoken) {
 		if (strlen(idtoken) >= sizeof(cr->identity_token))
 			return moat_error_set(err, MOAT_E_LIMIT, "docker config: identitytoken too long");
-		strcpy(cr->identity_token, idtoken);
+		snprintf(cr->identity_token, sizeof(cr->identity_token), "%s", idtoken);
 	}
 	if (auth && *auth)
 		return decode_auth(cr, auth, err);
@@ -206,7 +207,7 @@ static int from_helper(struct registry_creds *cr, const char *name, const char *
 
 		/* "<token>" as the user name means the secret is an identity token. */
 		if (!strcmp(user, "<token>") && strlen(secret) < sizeof(cr->identity_token))
-			strcpy(cr->identity_token, secret);
+			snprintf(cr->identity_token, sizeof(cr->identity_token), "%s", secret);
 		else if (set_pair(cr, user, strlen(user), secret, strlen(secret)) < 0)
 			r = moat_error_set(err, MOAT_E_LIMIT, "%s: credentials too long", prog);
 	}

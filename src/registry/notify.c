@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* notify.c - distribution and Harbor push notifications (notify.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/json.h"
@@ -36,10 +37,10 @@ static int add(struct sink *s, const char *repo, const char *digest, const char 
 				      s->max);
 	p = &s->out[s->n++];
 	memset(p, 0, sizeof(*p));
-	strcpy(p->repo, repo);
-	strcpy(p->digest, digest);
+	snprintf(p->repo, sizeof(p->repo), "%s", repo);
+	snprintf(p->digest, sizeof(p->digest), "%s", digest);
 	if (tag)
-		strcpy(p->tag, tag);
+		snprintf(p->tag, sizeof(p->tag), "%s", tag);
 	return 0;
 }
 

@@ -54,7 +54,7 @@ static int copy_out(char *out, size_t size, const char *src, size_t len, const c
 		    struct moat_error *err)
 {
 	if (len >= size)
-		return moat_error_set(err, MOAT_E_LIMIT, "WWW-Authenticate: %s over %zu bytes",
+		return moat_error_set(err, MOAT_E_LIMIT, "header: %s over %zu bytes",
 				      what, size - 1);
 	memcpy(out, src, len);
 	out[len] = '\0';
@@ -72,7 +72,7 @@ static int param_value(struct cursor *c, char *out, size_t size, struct moat_err
 		tlen = token(c, &tok);
 		if (tlen == 0)
 			return moat_error_set(err, MOAT_E_FORMAT,
-					      "WWW-Authenticate: empty parameter value at offset %zu",
+					      "header: empty parameter value at offset %zu",
 					      c->i);
 		return copy_out(out, size, tok, tlen, "parameter", err);
 	}
@@ -89,13 +89,13 @@ static int param_value(struct cursor *c, char *out, size_t size, struct moat_err
 		ch = c->s[c->i];
 		if ((unsigned char)ch < 0x20 && ch != '\t')
 			return moat_error_set(err, MOAT_E_FORMAT,
-					      "WWW-Authenticate: control byte at offset %zu", c->i);
+					      "header: control byte at offset %zu", c->i);
 		if (n + 1 >= size)
 			return moat_error_set(err, MOAT_E_LIMIT,
-					      "WWW-Authenticate: parameter over %zu bytes", size - 1);
+					      "header: parameter over %zu bytes", size - 1);
 		out[n++] = ch;
 	}
-	return moat_error_set(err, MOAT_E_FORMAT, "WWW-Authenticate: unterminated quoted string");
+	return moat_error_set(err, MOAT_E_FORMAT, "header: unterminated quoted string");
 }
 
 /* After a comma: does an auth-param ("name =") follow, or a new challenge? */
@@ -244,7 +244,7 @@ static int link_value(struct cursor *c, const char **ret_uri, size_t *ret_ulen, 
 {
 	const char *uri = c->s + c->i + 1;
 	const char *end = memchr(uri, '>', c->len - c->i - 1);
-	char val[64];
+	char val[MOAT_REGISTRY_MAX_REALM];
 	unsigned n = 0;
 	int r;
 
@@ -273,13 +273,13 @@ static int link_value(struct cursor *c, const char **ret_uri, size_t *ret_ulen, 
 		c->i++;
 		skip_ows(c);
 		r = param_value(c, val, sizeof(val), err);
-		if (r == MOAT_E_LIMIT)
-			continue;       /* a long parameter we do not use */
 		if (r < 0)
 			return r;
-		if (nlen == 3 && !strncasecmp(name, "rel", 3))
-			for (char *tok = strtok(val, " "); tok; tok = strtok(NULL, " "))
-				*ret_next |= !strcasecmp(tok, "next");
+		if (nlen != 3 || strncasecmp(name, "rel", 3) != 0)
+			continue;
+		for (char *save = NULL, *tok = strtok_r(val, " ", &save); tok;
+		     tok = strtok_r(NULL, " ", &save))
+			*ret_next |= !strcasecmp(tok, "next");
 	}
 }
 
@@ -384,7 +384,7 @@ int moat_registry_ref_parse(const char *s, struct moat_registry_ref *ret, struct
 	if (at) {
 		if (strlen(at + 1) >= sizeof(ret->digest) || !moat_digest_valid(at + 1, strlen(at + 1)))
 			return moat_error_set(err, MOAT_E_USAGE, "%s: bad digest", s);
-		strcpy(ret->digest, at + 1);
+		snprintf(ret->digest, sizeof(ret->digest), "%s", at + 1);
 		end = at;
 		colon = memchr(slash, ':', (size_t)(at - slash));
 		if (colon)      /* "repo:tag@digest": the digest decides, as in Docker */
@@ -392,10 +392,10 @@ int moat_registry_ref_parse(const char *s, struct moat_registry_ref *ret, struct
 	} else if (colon) {
 		if (!moat_registry_tag_valid(colon + 1, strlen(colon + 1)))
 			return moat_error_set(err, MOAT_E_USAGE, "%s: bad tag", s);
-		strcpy(ret->tag, colon + 1);
+		snprintf(ret->tag, sizeof(ret->tag), "%s", colon + 1);
 		end = colon;
 	} else {
-		strcpy(ret->tag, "latest");
+		snprintf(ret->tag, sizeof(ret->tag), "%s", "latest");
 		end = slash + strlen(slash);
 	}
 	if (!moat_registry_repo_valid(slash + 1, (size_t)(end - slash - 1)))
