@@ -300,6 +300,9 @@ static int transfer_error(struct moat_http_resp *resp, struct moat_error *err)
 		code = MOAT_E_RUNTIME;
 		break;
 	}
+	if (resp->result == CURLE_COULDNT_CONNECT && resp->http->unix_socket && os_errno)
+		return moat_error_set(err, code, "connect %s: %s", resp->http->unix_socket,
+				      strerror((int)os_errno));
 	if (resp->result == CURLE_PEER_FAILED_VERIFICATION)
 		return moat_error_set(err, code, "%s: TLS certificate not trusted (%s); "
 				      "give its CA with --cacert", resp->url, detail);
@@ -319,7 +322,8 @@ int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err)
 	int r;
 
 	for (;;) {
-		if (resp->done && resp->result != CURLE_OK)
+		/* A body cut short is the body reader's error, after the bytes that came. */
+		if (resp->done && resp->result != CURLE_OK && !resp->head_done)
 			return transfer_error(resp, err);
 		if (resp->head_done || resp->done) {
 			effective_url(resp);
