@@ -30,7 +30,9 @@ static bool is_tchar(char c)
 
 static char peek(const struct cursor *c)
 {
-	return c->i < c->len ? c->s[c->i] : '\0';
+	if (c->i < c->len)
+		return c->s[c->i];
+	return '\0';
 }
 
 static void skip_ows(struct cursor *c)

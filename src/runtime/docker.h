@@ -3,8 +3,8 @@
  * docker.h - the Docker Engine API over its unix socket.
  *
  * Only what a scan needs: inspect an image and stream its `docker save` tar.
- * One connection per request, through net/http.h (libcurl on the unix socket). The API
- * version is negotiated once at open: ours (1.41, Docker 20.10) unless the
+ * One connection per request, through net/http.h (libcurl on the unix
+ * socket). The API version is negotiated once at open: ours (1.41, Docker 20.10) unless the
  * daemon is older, or the daemon's minimum if it no longer speaks ours.
  *
  * A handle is not thread-safe; use one per thread.

@@ -85,8 +85,10 @@ static void test_registry__refs(void)
 static void test_registry__platform_pick(void)
 {
 	const char *text = "{\"manifests\":["
-		"{\"digest\":\"" D1 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-		"{\"digest\":\"" D2 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+		"{\"digest\":\"" D1 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+		"\"variant\":\"v7\"}},"
+		"{\"digest\":\"" D2 "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\","
+		"\"variant\":\"v8\"}},"
 		"{\"digest\":\"" D1 "\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]}";
 	json_t *doc = json_loads(text, 0, NULL);
 	struct moat_registry_platform p;
@@ -111,7 +113,8 @@ static void test_registry__notifications(void)
 		"\"repository\":\"a\",\"digest\":\"" D1 "\"}},"
 		"{\"action\":\"pull\",\"target\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 		"\"repository\":\"a\",\"digest\":\"" D1 "\"}},"
-		"{\"action\":\"push\",\"target\":{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+		"{\"action\":\"push\",\"target\":{\"mediaType\":"
+		"\"application/vnd.docker.distribution.manifest.v2+json\","
 		"\"repository\":\"a/b\",\"digest\":\"" D2 "\",\"tag\":\"1\"}},"
 		"{\"action\":\"push\",\"target\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
 		"\"repository\":\"../x\",\"digest\":\"" D2 "\"}}]}";
