@@ -150,7 +150,6 @@ int reg_parse(int argc, char **argv, struct reg_args *a, bool listen)
 	a->tags = "*";
 	a->jobs = 2;
 	a->max_images = MAX_IMAGES_DEFAULT;
-	a->reg.quiet = false;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "base/json.h"
 #include "moat-config.h"
@@ -42,13 +41,11 @@ struct moat_http_resp {
 	bool head_done;
 	bool done;
 	bool paused;
-	bool nonblock;
 	bool follow;
 	bool has_location;
 	CURLcode result;
 	int cb_error;                   /* our callbacks' reason for aborting */
 	char cb_msg[160];
-	int fd;
 	char url[MOAT_HTTP_MAX_URL];
 	char errbuf[CURL_ERROR_SIZE];
 	struct moat_buf body;           /* received, not yet read: body.data[pos, len) */
@@ -196,18 +193,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* Only for nonblocking transfers, which use a fresh connection of their own,
- * so the fd stays theirs for poll(2). */
-static curl_socket_t on_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
-{
-	struct moat_http_resp *resp = ctx;
-	int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
-
-	(void)purpose;
-	resp->fd = fd;
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
-}
-
 /* Collect finished transfers of the client. */
 static void collect(struct moat_http *http)
 {
@@ -227,10 +212,11 @@ static void collect(struct moat_http *http)
 	}
 }
 
-/* One round: perform, then (unless nonblock, or something happened) wait
- * for activity on the client's sockets. */
-static int pump(struct moat_http_resp *resp, bool wait, struct moat_error *err)
+/* One round: perform, then (unless something happened) wait for activity
+ * on the client's sockets. */
+static int pump(struct moat_http_resp *resp, struct moat_error *err)
 {
+	bool wait = true;
 	size_t had = resp->body.len - resp->pos;
 	bool had_head = resp->head_done;
 	int running = 0;
@@ -317,7 +303,8 @@ static void effective_url(struct moat_http_resp *resp)
 		snprintf(resp->url, sizeof(resp->url), "%s", eff);
 }
 
-int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err)
+/* Drive the transfer until the final head is in. */
+static int wait_head(struct moat_http_resp *resp, struct moat_error *err)
 {
 	int r;
 
@@ -331,10 +318,8 @@ int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err)
 				return moat_error_set(err, MOAT_E_FORMAT, "%s: no response", resp->url);
 			return 1;
 		}
-		if ((r = pump(resp, !resp->nonblock, err)) < 0)
+		if ((r = pump(resp, err)) < 0)
 			return r;
-		if (resp->nonblock && !resp->head_done && !resp->done)
-			return 0;
 	}
 }
 
@@ -378,16 +363,9 @@ static int set_options(struct moat_http_resp *resp, const struct moat_http_req *
 	bad |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	bad |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	if (!req->nonblock) {
-		/* Idle timeout: under 1 byte/s for `timeout` seconds. */
-		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, timeout);
-	} else {
-		bad |= curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
-		bad |= curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-		bad |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_socket);
-		bad |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, resp);
-	}
+	/* Idle timeout: under 1 byte/s for `timeout` seconds. */
+	bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, timeout);
 	if (req->follow) {
 		bad |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 		bad |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MOAT_HTTP_MAX_REDIRECTS);
@@ -464,8 +442,6 @@ int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 	if (!resp)
 		return moat_error_set(err, -ENOMEM, "http: out of memory");
 	resp->http = http;
-	resp->fd = -1;
-	resp->nonblock = req->nonblock;
 	resp->follow = req->follow;
 	snprintf(resp->url, sizeof(resp->url), "%s", req->url);
 	moat_buf_init(&resp->head, MOAT_HTTP_MAX_HEADER_BYTES);
@@ -481,7 +457,7 @@ int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 		return moat_error_set(err, MOAT_E_INTERNAL, "http: %s: libcurl rejected the request",
 				      req->url);
 	}
-	r = moat_http_resp_ready(resp, err);
+	r = wait_head(resp, err);
 	if (r < 0) {
 		moat_http_resp_close(resp);
 		return r;
@@ -512,11 +488,6 @@ int moat_http_resp_status(const struct moat_http_resp *resp)
 const char *moat_http_resp_url(const struct moat_http_resp *resp)
 {
 	return resp->url;
-}
-
-int moat_http_resp_fd(const struct moat_http_resp *resp)
-{
-	return resp->fd;
 }
 
 static struct moat_slice trim(struct moat_slice s)
@@ -572,10 +543,8 @@ static ssize_t body_take(struct moat_http_resp *resp, uint8_t *buf, size_t len,
 			curl_easy_pause(resp->easy, CURLPAUSE_CONT);
 			continue;
 		}
-		if ((r = pump(resp, !resp->nonblock, err)) < 0)
+		if ((r = pump(resp, err)) < 0)
 			return r;
-		if (resp->nonblock && resp->body.len == resp->pos && !resp->done && !resp->paused)
-			return -EAGAIN;
 	}
 }
 

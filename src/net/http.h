@@ -70,7 +70,6 @@ struct moat_http_req {
 	uint64_t body_len;
 	int timeout_sec;                /* idle timeout; 0 = the client's */
 	bool follow;                    /* follow redirects (GET/HEAD), at most MOAT_HTTP_MAX_REDIRECTS */
-	bool nonblock;                  /* send and body reads never wait: -EAGAIN instead */
 };
 
 /*
@@ -78,17 +77,13 @@ struct moat_http_req {
  * Errors: -ECONNREFUSED, -ENOENT (no such unix socket), -EHOSTUNREACH (name
  * not resolved), -ETIMEDOUT, MOAT_E_VERIFY (TLS verification failed),
  * MOAT_E_LIMIT (head or redirect bounds), MOAT_E_FORMAT (not HTTP); the
- * message names the URL. With req->nonblock the request is only started:
- * check moat_http_resp_ready().
+ * message names the URL.
  */
 int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 		   struct moat_http_resp **ret_resp, struct moat_error *err);
 /* Abort the transfer if unfinished and free. NULL is a no-op. */
 void moat_http_resp_close(struct moat_http_resp *resp);
 
-/* Nonblocking: progress the transfer. 1 when the head is in, 0 not yet, or
- * the transfer's error. */
-int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err);
 /* The status code of the final response (after redirects). */
 int moat_http_resp_status(const struct moat_http_resp *resp);
 /* The URL that answered (after redirects). Owned by resp. */
@@ -97,13 +92,11 @@ const char *moat_http_resp_url(const struct moat_http_resp *resp);
  * OWS trimmed. The slice lives as long as resp. */
 bool moat_http_resp_header(const struct moat_http_resp *resp, const char *name, unsigned nth,
 			   struct moat_slice *ret_value);
-/* The socket of the transfer for poll(2), or -1 before it connected. */
-int moat_http_resp_fd(const struct moat_http_resp *resp);
 
 /*
- * The body as a stream. Reads end with 0 at its end, -EAGAIN (nonblock:
- * nothing yet), MOAT_E_TRUNCATED when the peer closed early, -ETIMEDOUT, or
- * another transfer error. Valid while resp is.
+ * The body as a stream. Reads end with 0 at its end, MOAT_E_TRUNCATED when
+ * the peer closed early, -ETIMEDOUT, or another transfer error. Valid while
+ * resp is.
  */
 struct moat_reader moat_http_resp_body(struct moat_http_resp *resp);
 /* Append the whole body to out. MOAT_E_LIMIT past max bytes. */

@@ -28,7 +28,6 @@ struct moat_registry {
 	char host[MOAT_REGISTRY_MAX_HOST];
 	char scheme[8];                 /* "https" or "http" */
 	bool plain_ok;                  /* loopback or --insecure-registry */
-	bool quiet;
 	const char *const *insecure;    /* borrowed from the opts */
 	enum moat_registry_scheme auth; /* what the registry asked for so far */
 	struct moat_registry_challenge challenge;
@@ -36,6 +35,7 @@ struct moat_registry {
 	struct registry_token tokens[REGISTRY_TOKENS];
 	unsigned ntokens;
 	unsigned requests;
+	unsigned retries;
 };
 
 struct registry_req {

@@ -53,6 +53,11 @@ unsigned moat_registry_requests(const struct moat_registry *reg)
 	return reg->requests;
 }
 
+unsigned moat_registry_retries(const struct moat_registry *reg)
+{
+	return reg->retries;
+}
+
 int registry_url(const struct moat_registry *reg, const char *path, char *out, size_t size,
 		 struct moat_error *err)
 {
@@ -230,6 +235,9 @@ static int authenticate(struct moat_registry *reg, struct moat_http_resp *resp, 
 
 	for (unsigned i = 0; r < 0 && moat_http_resp_header(resp, "www-authenticate", i, &v); i++)
 		r = moat_registry_parse_challenge((const char *)v.ptr, v.len, &ch, err);
+	if (r < 0 && !moat_http_resp_header(resp, "www-authenticate", 0, &v))
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: 401 without WWW-Authenticate",
+				      reg->host);
 	if (r < 0)
 		return moat_error_prefix(err, "%s: 401 without a usable challenge: ", reg->host);
 	if (ch.scheme == MOAT_REGISTRY_AUTH_BASIC) {
@@ -328,9 +336,7 @@ int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 		    ((r == 0 && retry_status(status)) || (r < 0 && transient(r)))) {
 			long ms = retry_after_ms(r == 0 ? resp : NULL, attempt - 1);
 
-			if (!reg->quiet)
-				fprintf(stderr, "moat: %s: %s, retrying in %ld ms\n", url,
-					r == 0 ? "busy" : err->msg, ms);
+			reg->retries++;
 			moat_http_resp_close(resp);
 			pause_ms(ms);
 			r = 0;
@@ -378,6 +384,9 @@ static int find_scheme(struct moat_registry *reg, struct moat_error *err)
 		else if (r == -ECONNREFUSED)
 			*err = first;
 	}
+	if (r == MOAT_E_UNSUPPORTED && !reg->plain_ok)
+		moat_error_prefix(err, "%s does not speak TLS (plain http only for loopback and "
+				  "--insecure-registry %s): ", reg->host, reg->host);
 	if (r < 0)
 		return r;
 	if (status == 401 || (status >= 200 && status < 300)) {
@@ -408,7 +417,6 @@ int moat_registry_open(const char *host, const struct moat_registry_opts *opts,
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	snprintf(reg->host, sizeof(reg->host), "%s", host);
 	reg->insecure = opts->insecure;
-	reg->quiet = opts->quiet;
 	reg->plain_ok = host_is_loopback(host) || host_is_insecure(host, opts->insecure);
 	hopts.cacert = opts->cacert;
 	hopts.insecure_tls = host_is_insecure(host, opts->insecure);

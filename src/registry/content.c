@@ -57,7 +57,8 @@ static int fetch_manifest(struct moat_registry *reg, const char *repo, const cha
 	struct moat_slice ctype = { 0 };
 	int r;
 
-	snprintf(what, sizeof(what), "%s/%s%s%s", reg->host, repo, ref[6] == ':' ? "@" : ":", ref);
+	snprintf(what, sizeof(what), "%s/%s%s%s", reg->host, repo,
+		 strncmp(ref, "sha256:", 7) == 0 ? "@" : ":", ref);
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
 	pull_scope(repo, scope, sizeof(scope));
 	moat_buf_reset(&m->data);
@@ -166,38 +167,50 @@ struct moat_registry_blob {
 	uint64_t size;
 	uint64_t seen;
 	bool ended;
+	int error;                      /* sticky: a failed blob never ends cleanly */
 };
+
+static ssize_t blob_check(struct moat_registry_blob *b, ssize_t n, const void *buf,
+			  struct moat_error *err)
+{
+	char got[MOAT_DIGEST_STR_MAX];
+
+	if (n < 0)
+		return n;
+	if (n > 0) {
+		b->seen += (uint64_t)n;
+		if (b->seen > b->size)
+			return moat_error_set(err, MOAT_E_LIMIT, "blob %s: more than the %llu bytes "
+					      "the manifest says", b->digest,
+					      (unsigned long long)b->size);
+		moat_sha256_update(&b->sha, buf, (size_t)n);
+		return n;
+	}
+	b->ended = true;
+	moat_sha256_final(&b->sha, got);
+	b->sha.ctx = NULL;
+	if (b->size != UINT64_MAX && b->seen != b->size)
+		return moat_error_set(err, MOAT_E_TRUNCATED, "blob %s: %llu bytes, manifest says %llu",
+				      b->digest, (unsigned long long)b->seen,
+				      (unsigned long long)b->size);
+	if (strcmp(got, b->digest) != 0)
+		return moat_error_set(err, MOAT_E_VERIFY, "blob %s: content has digest %s",
+				      b->digest, got);
+	return 0;
+}
 
 static ssize_t blob_read(void *ctx, void *buf, size_t len, struct moat_error *err)
 {
 	struct moat_registry_blob *b = ctx;
-	char got[MOAT_DIGEST_STR_MAX];
 	ssize_t n;
 
+	if (b->error)
+		return moat_error_set(err, b->error, "blob %s: read after an error", b->digest);
 	if (b->ended)
 		return 0;
-	n = moat_read(&b->body, buf, len, err);
+	n = blob_check(b, moat_read(&b->body, buf, len, err), buf, err);
 	if (n < 0)
-		return n;
-	if (n == 0) {
-		b->ended = true;
-		moat_sha256_final(&b->sha, got);
-		b->sha.ctx = NULL;
-		if (b->size != UINT64_MAX && b->seen != b->size)
-			return moat_error_set(err, MOAT_E_TRUNCATED, "blob %s: %llu bytes, "
-					      "manifest says %llu", b->digest,
-					      (unsigned long long)b->seen,
-					      (unsigned long long)b->size);
-		if (strcmp(got, b->digest) != 0)
-			return moat_error_set(err, MOAT_E_VERIFY, "blob %s: content has digest %s",
-					      b->digest, got);
-		return 0;
-	}
-	b->seen += (uint64_t)n;
-	if (b->seen > b->size)
-		return moat_error_set(err, MOAT_E_LIMIT, "blob %s: more than the %llu bytes the "
-				      "manifest says", b->digest, (unsigned long long)b->size);
-	moat_sha256_update(&b->sha, buf, (size_t)n);
+		b->error = (int)n;
 	return n;
 }
 

@@ -47,7 +47,6 @@ struct moat_registry_opts {
 	const char *docker_config;              /* dir of config.json; NULL = $DOCKER_CONFIG
 						 * or ~/.docker */
 	int timeout_sec;                        /* 0 = net/http's default */
-	bool quiet;                             /* no retry notes on stderr */
 };
 
 /* Connect (GET /v2/) and learn the scheme and the auth challenge. Errors
@@ -58,8 +57,9 @@ int moat_registry_open(const char *host, const struct moat_registry_opts *opts,
 void moat_registry_close(struct moat_registry *reg);
 /* "https" or "http". */
 const char *moat_registry_scheme(const struct moat_registry *reg);
-/* Requests sent so far (tests and the bench). */
+/* Requests sent so far, and how many were retries (429, 5xx, dropped). */
 unsigned moat_registry_requests(const struct moat_registry *reg);
+unsigned moat_registry_retries(const struct moat_registry *reg);
 
 struct moat_registry_manifest {
 	char digest[MOAT_DIGEST_STR_MAX];       /* of these bytes */

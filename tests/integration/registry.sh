@@ -232,6 +232,10 @@ if [ -r "$SHARED/vulndb/kev.json" ]; then
     rscan rscan-db2 --db "$W/kev.db"
     [ ! -s "$W/rscan-db2.out" ] || failures+=("same DB scanned again")
 fi
+# the sample images say they were created on 2024-01-02: --since 1d skips all
+rscan rscan-since --no-vuln --cache "$W/cache-since" --since 1d
+[ ! -s "$W/rscan-since.out" ] && grep -q "3 older than --since" "$W/rscan-since.err" ||
+    failures+=("--since 1d: $(tail -n 1 "$W/rscan-since.err")")
 rscan rscan-glob --no-vuln --cache "$W/cache-glob" --repos 'moat/b*' --tags '1'
 [ "$(wc -l < "$W/rscan-glob.out")" = 1 ] && grep -q '"repo":"moat/base"' "$W/rscan-glob.out" ||
     failures+=("--repos 'moat/b*' --tags 1: $(head -c 300 "$W/rscan-glob.out")")
@@ -266,4 +270,4 @@ if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB; listen scans on push"
+pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push"
