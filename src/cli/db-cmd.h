@@ -18,7 +18,9 @@ const char *db_path(const char *given, char *buf, size_t len);
 /* Download url into a temp file beside path, check its "sha256:..." digest
  * (want) and that it opens as a DB, then rename it over path. On failure
  * path is untouched. */
-int db_update_from(const char *url, const char *want, const char *path, struct moat_error *err);
+struct moat_http;
+int db_update_from(struct moat_http *http, const char *url, const char *const *headers,
+		   const char *want, const char *path, struct moat_error *err);
 /* `moat db push` and `moat db pull` (db-oci.c). */
 int db_cmd_push(int argc, char **argv);
 int db_cmd_pull(int argc, char **argv);

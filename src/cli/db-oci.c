@@ -31,7 +31,7 @@
 #include "base/json.h"
 #include "base/jsonw.h"
 #include "moat/error.h"
-#include "runtime/http-tcp.h"
+#include "net/http.h"
 #include "vuln/vulndb.h"
 #include "cli.h"
 #include "db-cmd.h"
@@ -45,7 +45,7 @@
 #define OCI_MAX_MANIFEST (4u << 20)
 
 struct oci_ref {
-	char registry[MOAT_HTTP_MAX_HOST];
+	char registry[256];
 	char repo[512];
 	char tag[256];          /* tag or "sha256:..." */
 	bool by_digest;
@@ -90,28 +90,32 @@ static void ref_url(const struct oci_ref *ref, const char *kind, const char *wha
 	snprintf(out, len, "http://%s/v2/%s/%s/%s", ref->registry, ref->repo, kind, what);
 }
 
-/* Send and require one of two statuses; the response stays open in t. */
-static int call(struct moat_http_tcp *t, const struct moat_http_request *req, int want,
-		int want2, struct moat_error *err)
+/* Send and require one of two statuses; the response stays open in *ret. */
+static int call(struct moat_http *http, const struct moat_http_req *req, int want, int want2,
+		struct moat_http_resp **ret, struct moat_error *err)
 {
-	int r = moat_http_tcp_send(t, req, err);
+	int r = moat_http_send(http, req, ret, err);
 
-	if (r == 0 && t->rx.resp.status != want && t->rx.resp.status != want2)
-		r = moat_http_rx_fail(&t->rx, req->url, err);
 	if (r < 0)
-		moat_http_tcp_close(t);
+		return r;
+	if (moat_http_resp_status(*ret) != want && moat_http_resp_status(*ret) != want2) {
+		r = moat_http_resp_fail(*ret, req->url, err);
+		moat_http_resp_close(*ret);
+		*ret = NULL;
+	}
 	return r;
 }
 
 /* Location of an upload: absolute, or a path on the registry. */
-static int upload_url(struct moat_http_tcp *t, const struct oci_ref *ref, const char *digest,
+static int upload_url(struct moat_http_resp *resp, const struct oci_ref *ref, const char *digest,
 		      char *out, size_t len, struct moat_error *err)
 {
 	struct moat_slice loc;
 	int n;
 
-	if (!moat_http_response_header(&t->rx.resp, "location", &loc) || loc.len == 0)
-		return moat_error_set(err, MOAT_E_FORMAT, "%s: upload without a Location", t->url);
+	if (!moat_http_resp_header(resp, "location", 0, &loc) || loc.len == 0)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: upload without a Location",
+				      moat_http_resp_url(resp));
 	if (loc.ptr[0] == '/')
 		n = snprintf(out, len, "http://%s%.*s", ref->registry, (int)loc.len,
 			     (const char *)loc.ptr);
@@ -120,39 +124,42 @@ static int upload_url(struct moat_http_tcp *t, const struct oci_ref *ref, const 
 	if (n < 0 || (size_t)n >= len ||
 	    (size_t)snprintf(out + n, len - (size_t)n, "%sdigest=%s",
 			     memchr(loc.ptr, '?', loc.len) ? "&" : "?", digest) >= len - (size_t)n)
-		return moat_error_set(err, MOAT_E_LIMIT, "%s: upload URL too long", t->url);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: upload URL too long",
+				      moat_http_resp_url(resp));
 	return 0;
 }
 
 /* Upload one blob unless the registry has it. */
-static int push_blob(const struct oci_ref *ref, const void *data, uint64_t len,
-		     const char *digest, struct moat_error *err)
+static int push_blob(struct moat_http *http, const struct oci_ref *ref, const void *data,
+		     uint64_t len, const char *digest, struct moat_error *err)
 {
 	char url[MOAT_HTTP_MAX_URL];
 	char put[MOAT_HTTP_MAX_URL];
-	struct moat_http_request req = { .method = "HEAD", .url = url };
-	struct moat_http_tcp t = { 0 };
+	struct moat_http_req req = { .method = "HEAD", .url = url };
+	struct moat_http_resp *resp = NULL;
 	int r;
 
 	ref_url(ref, "blobs", digest, url, sizeof(url));
-	r = moat_http_tcp_send(&t, &req, err);
-	if (r == 0 && t.rx.resp.status == 200) {
-		moat_http_tcp_close(&t);
+	r = moat_http_send(http, &req, &resp, err);
+	if (r == 0 && moat_http_resp_status(resp) == 200) {
+		moat_http_resp_close(resp);
 		return 0;
 	}
-	moat_http_tcp_close(&t);
+	moat_http_resp_close(resp);
+	resp = NULL;
 	ref_url(ref, "blobs", "uploads/", url, sizeof(url));
-	req = (struct moat_http_request){ .method = "POST", .url = url };
-	r = call(&t, &req, 202, 202, err);
+	req = (struct moat_http_req){ .method = "POST", .url = url };
+	r = call(http, &req, 202, 202, &resp, err);
 	if (r == 0)
-		r = upload_url(&t, ref, digest, put, sizeof(put), err);
-	moat_http_tcp_close(&t);
+		r = upload_url(resp, ref, digest, put, sizeof(put), err);
+	moat_http_resp_close(resp);
+	resp = NULL;
 	if (r < 0)
 		return r;
-	req = (struct moat_http_request){ .method = "PUT", .url = put, .body = data,
+	req = (struct moat_http_req){ .method = "PUT", .url = put, .body = data,
 		.body_len = len, .content_type = "application/octet-stream", .timeout_sec = 300 };
-	r = call(&t, &req, 201, 204, err);
-	moat_http_tcp_close(&t);
+	r = call(http, &req, 201, 204, &resp, err);
+	moat_http_resp_close(resp);
 	return r;
 }
 
@@ -196,13 +203,14 @@ static int manifest_json(struct moat_buf *out, const char *digest, uint64_t size
 	return moat_jw_finish(&jw);
 }
 
-static int push(const char *path, const struct oci_ref *ref, struct moat_error *err)
+static int push(struct moat_http *http, const char *path, const struct oci_ref *ref,
+		struct moat_error *err)
 {
 	char digest[MOAT_DIGEST_STR_MAX];
 	char url[MOAT_HTTP_MAX_URL];
 	struct moat_vulndb *db = NULL;
-	struct moat_http_tcp t = { 0 };
-	struct moat_http_request req;
+	struct moat_http_resp *resp = NULL;
+	struct moat_http_req req;
 	struct moat_buf man;
 	struct stat st;
 	void *map = MAP_FAILED;
@@ -224,16 +232,16 @@ static int push(const char *path, const struct oci_ref *ref, struct moat_error *
 	}
 	moat_buf_init(&man, OCI_MAX_MANIFEST);
 	r = moat_sha256_str(map, (size_t)st.st_size, digest);
-	r = r ? r : push_blob(ref, "{}", 2, OCI_EMPTY_DIGEST, err);
-	r = r ? r : push_blob(ref, map, (uint64_t)st.st_size, digest, err);
+	r = r ? r : push_blob(http, ref, "{}", 2, OCI_EMPTY_DIGEST, err);
+	r = r ? r : push_blob(http, ref, map, (uint64_t)st.st_size, digest, err);
 	if (r == 0 && manifest_json(&man, digest, (uint64_t)st.st_size,
 				    moat_vulndb_info(db)->built) < 0)
 		r = moat_error_set(err, -ENOMEM, "manifest: out of memory");
 	ref_url(ref, "manifests", ref->tag, url, sizeof(url));
-	req = (struct moat_http_request){ .method = "PUT", .url = url, .body = man.data,
+	req = (struct moat_http_req){ .method = "PUT", .url = url, .body = man.data,
 		.body_len = man.len, .content_type = OCI_MANIFEST_TYPE };
-	r = r ? r : call(&t, &req, 201, 201, err);
-	moat_http_tcp_close(&t);
+	r = r ? r : call(http, &req, 201, 201, &resp, err);
+	moat_http_resp_close(resp);
 	if (r == 0)
 		fprintf(stderr, "moat: pushed %s (%s, %llu bytes) to %s/%s:%s\n", path, digest,
 			(unsigned long long)st.st_size, ref->registry, ref->repo, ref->tag);
@@ -274,22 +282,23 @@ static int manifest_layer(const struct moat_buf *body, const char *url, char *di
 	return r;
 }
 
-static int resolve(const struct oci_ref *ref, char *digest, struct moat_error *err)
+static int resolve(struct moat_http *http, const struct oci_ref *ref, char *digest,
+		   struct moat_error *err)
 {
 	static const char *const accept[] = { "Accept: " OCI_MANIFEST_TYPE, NULL };
 	char url[MOAT_HTTP_MAX_URL];
 	char got[MOAT_DIGEST_STR_MAX];
-	struct moat_http_request req = { .method = "GET", .url = url, .headers = accept };
-	struct moat_http_tcp t = { 0 };
+	struct moat_http_req req = { .url = url, .headers = accept };
+	struct moat_http_resp *resp = NULL;
 	struct moat_buf body;
 	int r;
 
 	ref_url(ref, "manifests", ref->tag, url, sizeof(url));
 	moat_buf_init(&body, OCI_MAX_MANIFEST + 1);
-	r = call(&t, &req, 200, 200, err);
+	r = call(http, &req, 200, 200, &resp, err);
 	if (r == 0)
-		r = moat_http_rx_read_all(&t.rx, &body, OCI_MAX_MANIFEST, err);
-	moat_http_tcp_close(&t);
+		r = moat_http_resp_read_all(resp, &body, OCI_MAX_MANIFEST, err);
+	moat_http_resp_close(resp);
 	if (r == 0 && ref->by_digest && (moat_sha256_str(body.data, body.len, got) < 0 ||
 					 strcmp(got, ref->tag) != 0))
 		r = moat_error_set(err, MOAT_E_VERIFY, "%s: manifest digest is %s", url, got);
@@ -299,16 +308,17 @@ static int resolve(const struct oci_ref *ref, char *digest, struct moat_error *e
 	return r;
 }
 
-static int pull(const struct oci_ref *ref, const char *path, struct moat_error *err)
+static int pull(struct moat_http *http, const struct oci_ref *ref, const char *path,
+		struct moat_error *err)
 {
 	char digest[MOAT_DIGEST_STR_MAX];
 	char url[MOAT_HTTP_MAX_URL];
-	int r = resolve(ref, digest, err);
+	int r = resolve(http, ref, digest, err);
 
 	if (r < 0)
 		return r;
 	ref_url(ref, "blobs", digest, url, sizeof(url));
-	r = db_update_from(url, digest, path, err);
+	r = db_update_from(http, url, NULL, digest, path, err);
 	if (r == 0)
 		fprintf(stderr, "moat: pulled %s/%s:%s (%s) into %s\n", ref->registry, ref->repo,
 			ref->tag, digest, path);
@@ -326,6 +336,7 @@ static int run(int argc, char **argv, bool is_push)
 	char defpath[PATH_MAX];
 	const char *path;
 	struct moat_error err = { 0 };
+	struct moat_http *http = NULL;
 	struct oci_ref ref;
 	int c;
 	int r;
@@ -351,7 +362,10 @@ static int run(int argc, char **argv, bool is_push)
 	if (r == 0 && is_push && ref.by_digest)
 		r = moat_error_set(&err, MOAT_E_USAGE, "push needs a tag, not a digest");
 	if (r == 0)
-		r = is_push ? push(path, &ref, &err) : pull(&ref, path, &err);
+		r = moat_http_open(NULL, &http, &err);
+	if (r == 0)
+		r = is_push ? push(http, path, &ref, &err) : pull(http, &ref, path, &err);
+	moat_http_close(http);
 	if (r < 0) {
 		fprintf(stderr, "moat db %s: %s%s\n", is_push ? "push" : "pull", err.msg,
 			is_push ? "" : "; kept the previous DB");

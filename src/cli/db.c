@@ -22,7 +22,7 @@
 #include "base/digest.h"
 #include "base/jsonw.h"
 #include "moat/error.h"
-#include "runtime/http-tcp.h"
+#include "net/http.h"
 #include "vuln/db-build.h"
 #include "vuln/vulndb.h"
 #include "cli.h"
@@ -309,46 +309,49 @@ static int parse_sum(const char *text, size_t len, char out[MOAT_DIGEST_STR_MAX]
 	return 0;
 }
 
-static int fetch_sum(const char *url, char out[MOAT_DIGEST_STR_MAX], struct moat_error *err)
+static int fetch_sum(struct moat_http *http, const char *url, char out[MOAT_DIGEST_STR_MAX],
+		     struct moat_error *err)
 {
 	char sum_url[MOAT_HTTP_MAX_URL];
-	struct moat_http_request req = { .method = "GET", .url = sum_url };
-	struct moat_http_tcp t = { 0 };
+	struct moat_http_req req = { .url = sum_url, .follow = true };
+	struct moat_http_resp *resp = NULL;
 	struct moat_buf body;
 	int r;
 
 	if ((size_t)snprintf(sum_url, sizeof(sum_url), "%s.sha256", url) >= sizeof(sum_url))
 		return moat_error_set(err, MOAT_E_USAGE, "%s: URL too long", url);
 	moat_buf_init(&body, DB_MAX_SUMS + 1);
-	r = moat_http_tcp_send(&t, &req, err);
-	if (r == 0 && t.rx.resp.status != 200)
-		r = moat_http_rx_fail(&t.rx, sum_url, err);
+	r = moat_http_send(http, &req, &resp, err);
+	if (r == 0 && moat_http_resp_status(resp) != 200)
+		r = moat_http_resp_fail(resp, sum_url, err);
 	if (r == 0)
-		r = moat_http_rx_read_all(&t.rx, &body, DB_MAX_SUMS, err);
+		r = moat_http_resp_read_all(resp, &body, DB_MAX_SUMS, err);
 	if (r == 0 && parse_sum((const char *)body.data, body.len, out) < 0)
 		r = moat_error_set(err, MOAT_E_FORMAT, "%s: not a sha256 checksum file", sum_url);
-	moat_http_tcp_close(&t);
+	moat_http_resp_close(resp);
 	moat_buf_release(&body);
 	return r;
 }
 
 /* Stream the body of url into fd, hashing it. */
-static int download(const char *url, int fd, char got[MOAT_DIGEST_STR_MAX], uint64_t *ret_len,
-		    struct moat_error *err)
+static int download(struct moat_http *http, const char *url, const char *const *headers, int fd,
+		    char got[MOAT_DIGEST_STR_MAX], uint64_t *ret_len, struct moat_error *err)
 {
-	struct moat_http_request req = { .method = "GET", .url = url, .timeout_sec = 120 };
-	struct moat_http_tcp t = { 0 };
+	struct moat_http_req req = { .url = url, .headers = headers, .timeout_sec = 120,
+				     .follow = true };
+	struct moat_http_resp *resp = NULL;
 	struct moat_sha256 sha = { 0 };
 	struct moat_reader body;
 	uint8_t buf[64 * 1024];
 	uint64_t total = 0;
-	int r = moat_http_tcp_send(&t, &req, err);
+	int r = moat_http_send(http, &req, &resp, err);
 
-	if (r == 0 && t.rx.resp.status != 200)
-		r = moat_http_rx_fail(&t.rx, url, err);
+	if (r == 0 && moat_http_resp_status(resp) != 200)
+		r = moat_http_resp_fail(resp, url, err);
 	if (r == 0 && moat_sha256_init(&sha) < 0)
 		r = moat_error_set(err, -ENOMEM, "out of memory");
-	body = moat_http_rx_body(&t.rx);
+	if (r == 0)
+		body = moat_http_resp_body(resp);
 	while (r == 0) {
 		ssize_t n = moat_read(&body, buf, sizeof(buf), err);
 
@@ -372,12 +375,13 @@ static int download(const char *url, int fd, char got[MOAT_DIGEST_STR_MAX], uint
 		moat_sha256_final(&sha, got);
 	else if (sha.ctx)
 		moat_sha256_release(&sha);
-	moat_http_tcp_close(&t);
+	moat_http_resp_close(resp);
 	*ret_len = total;
 	return r;
 }
 
-int db_update_from(const char *url, const char *want, const char *path, struct moat_error *err)
+int db_update_from(struct moat_http *http, const char *url, const char *const *headers,
+		   const char *want, const char *path, struct moat_error *err)
 {
 	char got[MOAT_DIGEST_STR_MAX];
 	char tmp[PATH_MAX];
@@ -392,7 +396,7 @@ int db_update_from(const char *url, const char *want, const char *path, struct m
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return moat_error_set(err, -errno, "%s: %s", tmp, strerror(errno));
-	r = download(url, fd, got, &len, err);
+	r = download(http, url, headers, fd, got, &len, err);
 	if (r == 0 && strcmp(got, want) != 0)
 		r = moat_error_set(err, MOAT_E_VERIFY, "%s: checksum mismatch: expected %s, got %s "
 				   "(%llu bytes)", url, want, got, (unsigned long long)len);
@@ -410,16 +414,28 @@ int db_update_from(const char *url, const char *want, const char *path, struct m
 }
 
 /* Checksum from --sha256 or URL.sha256, then db_update_from(). */
-static int update(const char *url, const char *want_hex, const char *path, struct moat_error *err)
+static int update(const char *url, const char *want_hex, const char *path, const char *cacert,
+		  struct moat_error *err)
 {
+	struct moat_http_opts hopts = { .cacert = cacert };
 	char want[MOAT_DIGEST_STR_MAX];
+	struct moat_http *http = NULL;
 	int r;
 
 	if (want_hex && parse_sum(want_hex, strlen(want_hex), want) < 0)
 		return moat_error_set(err, MOAT_E_USAGE, "--sha256 %s: not a SHA-256 hex digest",
 				      want_hex);
-	r = want_hex ? 0 : fetch_sum(url, want, err);
-	return r < 0 ? r : db_update_from(url, want, path, err);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return moat_error_set(err, MOAT_E_USAGE, "%s: want an http:// or https:// URL", url);
+	if (cacert && access(cacert, R_OK) < 0)
+		return moat_error_set(err, -errno, "--cacert %s: %s", cacert, strerror(errno));
+	r = moat_http_open(&hopts, &http, err);
+	if (r == 0 && !want_hex)
+		r = fetch_sum(http, url, want, err);
+	if (r == 0)
+		r = db_update_from(http, url, NULL, want, path, err);
+	moat_http_close(http);
+	return r;
 }
 
 static int cmd_update(int argc, char **argv)
@@ -428,9 +444,11 @@ static int cmd_update(int argc, char **argv)
 		{ "url", required_argument, NULL, 'u' },
 		{ "sha256", required_argument, NULL, 's' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "cacert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *cacert = NULL;
 	const char *url = NULL;
 	const char *sum = NULL;
 	const char *given = NULL;
@@ -440,18 +458,22 @@ static int cmd_update(int argc, char **argv)
 	int c;
 	int r;
 
-	while ((c = getopt_long(argc, argv, "u:s:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:s:d:c:h", opts, NULL)) != -1) {
 		if (c == 'u')
 			url = optarg;
 		else if (c == 's')
 			sum = optarg;
 		else if (c == 'd')
 			given = optarg;
+		else if (c == 'c')
+			cacert = optarg;
 		else {
 			fprintf(c == 'h' ? stdout : stderr,
-				"usage: moat db update --url http://HOST[:PORT]/PATH [--sha256 HEX] "
-				"[--db FILE]\n\nWithout --sha256 the checksum is read from URL.sha256 "
-				"(sha256sum format). https is not supported yet.\n");
+				"usage: moat db update --url http[s]://HOST[:PORT]/PATH [--sha256 HEX] "
+				"[--cacert FILE] [--db FILE]\n\nWithout --sha256 the checksum is read "
+				"from URL.sha256 (sha256sum format). https is verified against the "
+				"system CA store, or the PEM bundle given with --cacert; proxies come "
+				"from http_proxy/https_proxy/no_proxy.\n");
 			return c == 'h' ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
 		}
 	}
@@ -460,7 +482,7 @@ static int cmd_update(int argc, char **argv)
 		fprintf(stderr, "moat db update: need --url (and --db FILE or MOAT_DB/HOME)\n");
 		return MOAT_EXIT_USAGE;
 	}
-	r = update(url, sum, path, &err);
+	r = update(url, sum, path, cacert, &err);
 	if (r < 0) {
 		fprintf(stderr, "moat db update: %s; kept the previous DB at %s\n", err.msg, path);
 		return MOAT_EXIT_USAGE;
@@ -472,7 +494,7 @@ static int cmd_update(int argc, char **argv)
 static const struct moat_cmd db_cmds[] = {
 	{ "build", "compile feeds into a DB file", cmd_build },
 	{ "info", "describe a DB: sources, counts, age, checksum", cmd_info },
-	{ "update", "download a built DB over http and install it atomically", cmd_update },
+	{ "update", "download a built DB over http(s) and install it atomically", cmd_update },
 	{ "push", "push a DB to an OCI registry as an artifact (http)", db_cmd_push },
 	{ "pull", "pull a DB artifact from an OCI registry and install it (http)", db_cmd_pull },
 };

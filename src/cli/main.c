@@ -13,6 +13,8 @@ static const struct moat_cmd commands[] = {
 	{ "base", "register base images for owner attribution (add, list)", moat_cmd_base },
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "config", "check Dockerfiles (and an image's build) for misconfiguration", moat_cmd_config },
+	{ "registry", "scan a registry's images, or scan on push (scan, listen)",
+	  moat_cmd_registry },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
 	{ "authz", "Docker authorization plugin: block what breaks policy at docker run",

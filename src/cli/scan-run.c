@@ -53,6 +53,8 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.target = o->target;
 	run->opts.limits = o->limits;
 	run->opts.docker_host = o->docker_host;
+	run->opts.registry = o->registry;
+	run->opts.platform = o->platform;
 	run->opts.want_content = moat_catalog_want;
 	run->opts.want_roots = moat_catalog_roots;
 	run->opts.visit_file = o->no_lang ? NULL : moat_lang_visit;
@@ -103,10 +105,25 @@ void scan_run_close(struct scan_run *run)
 	run->lang = NULL;
 }
 
+int scan_registry_insecure(struct scan_registry_args *ra, const char *host)
+{
+	size_t n = 0;
+
+	while (ra->insecure[n])
+		n++;
+	if (n == SCAN_MAX_INSECURE)
+		return -E2BIG;
+	ra->insecure[n] = host;
+	ra->opts.insecure = ra->insecure;
+	return 0;
+}
+
 int scan_exit_code(int r)
 {
+	/* Unreachable registries and engines are the input's problem too. */
 	if (moat_error_is_input(r) || r == -ENOENT || r == -EACCES || r == -ENOTDIR ||
-	    r == -EISDIR || r == -ELOOP)
+	    r == -EISDIR || r == -ELOOP || r == -ECONNREFUSED || r == -ETIMEDOUT ||
+	    r == -EHOSTUNREACH || r == -ECONNRESET)
 		return MOAT_EXIT_USAGE;
 	return MOAT_EXIT_INTERNAL;
 }

@@ -11,6 +11,7 @@
 
 #include "base/warn.h"
 #include "moat/limits.h"
+#include "registry/registry.h"
 #include "report/report.h"
 #include "sbom/catalog.h"
 #include "scan-vuln.h"
@@ -19,10 +20,13 @@ struct moat_error;
 struct moat_image;
 struct moat_lang;
 struct moat_progress;
+struct moat_registry_opts;
 
 struct scan_run_opts {
 	const char *target;             /* borrowed for the life of the run */
 	const char *docker_host;        /* NULL = the default socket */
+	const struct moat_registry_opts *registry;      /* registry:// targets; may be NULL */
+	const char *platform;           /* for manifest lists; NULL = linux/amd64 */
 	struct moat_limits limits;      /* zeros = defaults */
 	bool no_lang;                   /* OS packages only */
 	bool vulns;                     /* match against the DB (false for `moat sbom`) */
@@ -40,6 +44,16 @@ struct scan_run {
 	struct moat_warnings warnings;  /* image and catalogers together (res.warnings) */
 	struct vuln_state vs;
 };
+
+/* --cacert, --insecure-registry and --platform, shared by the scanning commands. */
+#define SCAN_MAX_INSECURE 16
+struct scan_registry_args {
+	struct moat_registry_opts opts;
+	const char *insecure[SCAN_MAX_INSECURE + 1];    /* NULL-terminated */
+	const char *platform;
+};
+/* Add one --insecure-registry HOST; -E2BIG past SCAN_MAX_INSECURE. */
+int scan_registry_insecure(struct scan_registry_args *ra, const char *host);
 
 /* Read and catalogue o->target, then match it. On failure the run holds
  * what was opened so far: always scan_run_close() it. */

@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "moat/error.h"
+#include "registry/registry.h"
 #include "report/report.h"
 #include "report/sbom.h"
 #include "sbom/catalog.h"
@@ -25,6 +26,7 @@ struct scan_args {
 	const char *target;
 	const char *output;
 	const char *docker_host;
+	struct scan_registry_args reg;
 	enum format format;
 	bool progress;
 	bool no_lang;          /* --no-lang: OS packages only */
@@ -76,11 +78,15 @@ static void usage(FILE *out, const char *cmd)
 {
 	fprintf(out,
 		"usage: moat %s [options] TARGET\n\n"
-		"TARGET: docker-archive:PATH | oci:PATH | dir:PATH | docker:NAME | PATH | NAME\n\n"
+		"TARGET: docker-archive:PATH | oci:PATH | dir:PATH | docker:NAME |\n"
+		"        registry://HOST[:PORT]/REPO[:TAG|@DIGEST] | PATH | NAME\n\n"
 		"options:\n"
 		"  -f, --format FMT        %s\n"
 		"  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
 		"      --docker-host SOCK  Docker Engine socket (default /var/run/docker.sock)\n"
+		"      --platform OS/ARCH[/VARIANT]  image picked from a manifest list (linux/amd64)\n"
+		"      --cacert FILE       CA bundle for registry TLS (default: system store)\n"
+		"      --insecure-registry HOST  allow plain http and unverified TLS for HOST\n"
 		"      --no-progress       no progress on the terminal\n"
 		"      --no-lang           skip language packages (npm, gems, ...): OS packages only\n"
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
@@ -118,6 +124,9 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "max-layer-bytes", required_argument, NULL, 'L' },
 		{ "max-ratio", required_argument, NULL, 'R' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "platform", required_argument, NULL, 'T' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "insecure-registry", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -163,6 +172,13 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'P': a->progress = false; break;
 		case 'N': a->no_lang = true; break;
 		case 'S': a->strict = true; break;
+		case 'T': a->reg.platform = optarg; break;
+		case 'C': a->reg.opts.cacert = optarg; break;
+		case 'I':
+			if (scan_registry_insecure(&a->reg, optarg) < 0)
+				return fprintf(stderr, "moat %s: too many --insecure-registry\n", cmd),
+				       -EINVAL;
+			break;
 		case 'L':
 			if (parse_u64(optarg, &a->limits.layer_bytes) < 0)
 				return fprintf(stderr, "moat %s: bad --max-layer-bytes\n", cmd), -EINVAL;
@@ -252,6 +268,8 @@ static int run(int argc, char **argv, bool sbom)
 	ro.target = a.target;
 	ro.limits = a.limits;
 	ro.docker_host = a.docker_host;
+	ro.registry = &a.reg.opts;
+	ro.platform = a.reg.platform;
 	ro.no_lang = a.no_lang;
 	ro.vulns = !sbom;
 	ro.vuln = &a.vuln;

@@ -42,6 +42,8 @@ int image_read_archive(struct moat_image *img, struct moat_reader *in, const cha
 int image_read_oci_dir(struct moat_image *img, const char *dir, const char *want_ref,
 		       struct moat_error *err);
 int image_read_root_dir(struct moat_image *img, const char *dir, struct moat_error *err);
+/* "HOST[:PORT]/REPO[:TAG|@DIGEST]" from a registry (registry-src.c). */
+int image_read_registry(struct moat_image *img, const char *target, struct moat_error *err);
 
 /* openat2 beneath dirfd with no symlinks followed (falls back to O_NOFOLLOW). */
 int image_open_beneath(int dirfd, const char *path, int flags);

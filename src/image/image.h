@@ -3,7 +3,7 @@
  * image.h - a resolved container image: metadata, ordered layers, history.
  *
  * moat_image_open() reads a target ("docker-archive:PATH", "oci:PATH",
- * "dir:PATH", "docker:NAME" or a bare path/name), verifies every blob while
+ * "dir:PATH", "docker:NAME", "registry://HOST/REPO:TAG" or a bare path/name), verifies every blob while
  * streaming it once, and hands each layer's tar entries to the layered
  * filesystem builder. Everything lives in the image's arena.
  */
@@ -20,6 +20,7 @@ struct moat_reader;
 
 struct moat_arena;
 struct moat_error;
+struct moat_registry_opts;
 struct moat_fs;
 struct moat_fs_builder;
 struct moat_fs_stat;
@@ -101,6 +102,9 @@ struct moat_image_opts {
 	const char *target;                     /* borrowed */
 	struct moat_limits limits;              /* zero fields = defaults */
 	const char *docker_host;                /* unix socket path; NULL = /var/run/docker.sock */
+	const struct moat_registry_opts *registry; /* registry:// targets; NULL = defaults */
+	const char *platform;                   /* "os/arch[/variant]" picked from an index;
+						 * NULL = linux/amd64 */
 	const char *workdir;                    /* where spill files may go; NULL = $TMPDIR */
 	const struct moat_progress *progress;   /* NULL = silent */
 	/* Decides which file contents to capture while streaming; NULL = none. */

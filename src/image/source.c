@@ -16,7 +16,7 @@
 #include "image-int.h"
 #include "oci.h"
 
-enum source_kind { SRC_ARCHIVE, SRC_OCI, SRC_DIR, SRC_DOCKER };
+enum source_kind { SRC_ARCHIVE, SRC_OCI, SRC_DIR, SRC_DOCKER, SRC_REGISTRY };
 
 /* Open path beneath dirfd without following any symlink: a hostile OCI
  * layout must not lead us to files outside it. */
@@ -256,7 +256,7 @@ static int classify(const char *target, enum source_kind *ret_kind, const char *
 	static const struct { const char *prefix; enum source_kind kind; } prefixes[] = {
 		{ "docker-archive:", SRC_ARCHIVE }, { "oci-archive:", SRC_ARCHIVE },
 		{ "oci:", SRC_OCI }, { "dir:", SRC_DIR }, { "docker:", SRC_DOCKER },
-		{ "docker-daemon:", SRC_DOCKER },
+		{ "docker-daemon:", SRC_DOCKER }, { "registry://", SRC_REGISTRY },
 	};
 	struct stat st;
 
@@ -296,7 +296,7 @@ static void release_captured(void *arg)
 	moat_hmap_release(&img->captured);
 }
 
-static const char *const kind_names[] = { "docker-archive", "oci", "dir", "docker" };
+static const char *const kind_names[] = { "docker-archive", "oci", "dir", "docker", "registry" };
 
 static int open_once(const struct moat_image_opts *opts, struct moat_image **ret_image,
 		     struct moat_error *err)
@@ -325,7 +325,8 @@ static int open_once(const struct moat_image_opts *opts, struct moat_image **ret
 	img->limits = opts->limits;
 	moat_limits_fill(&img->limits);
 	img->meta.source = kind_names[kind];
-	img->meta.ref = kind == SRC_DOCKER ? moat_arena_strdup(arena, rest) : NULL;
+	img->meta.ref = kind == SRC_DOCKER || kind == SRC_REGISTRY ? moat_arena_strdup(arena, rest)
+								   : NULL;
 	moat_hmap_init(&img->captured);
 	if (moat_arena_on_close(arena, release_captured, img) < 0) {
 		r = moat_error_set(err, -ENOMEM, "out of memory");
@@ -349,6 +350,9 @@ static int open_once(const struct moat_image_opts *opts, struct moat_image **ret
 		break;
 	case SRC_DOCKER:
 		r = read_docker(img, rest, err);
+		break;
+	case SRC_REGISTRY:
+		r = image_read_registry(img, rest, err);
 		break;
 	}
 	if (r < 0)

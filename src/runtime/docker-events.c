@@ -24,6 +24,7 @@
 #include "base/slice.h"
 #include "docker.h"
 #include "http.h"
+#include "net/http.h"
 #include "moat/error.h"
 
 /* Body bytes taken per read, and reads per call: a burst is worked off over

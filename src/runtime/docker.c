@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * docker.c - Docker Engine API client over a unix socket.
+ * docker.c - Docker Engine API client over a unix socket, through net/http.h
+ * (libcurl with CURLOPT_UNIX_SOCKET_PATH).
  *
  * Each request opens its own connection and sends "Connection: close", so a
  * response never has to be drained for the next one and a half-read export
@@ -23,7 +24,7 @@
 #include "base/slice.h"
 #include "docker-int.h"
 #include "docker.h"
-#include "http.h"
+#include "net/http.h"
 #include "moat/error.h"
 #include "moat/limits.h"
 
@@ -48,11 +49,8 @@ struct moat_docker {
 	unsigned magic;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char api_version[16];           /* "1.41" */
-	int fd;                         /* connection of the current response, -1 if none */
-	int timeout_sec;                /* of the current connection, for messages */
-	bool rx_live;                   /* rx holds the current response */
-	struct moat_http_rx rx;
-	struct moat_buf req;            /* request bytes, reused */
+	struct moat_http *http;         /* libcurl over sock_path */
+	struct moat_http_resp *resp;    /* the current response, or NULL */
 };
 
 /* DOCKER_HOST may name tcp:// or ssh:// engines; only unix sockets here. */
@@ -81,123 +79,39 @@ static int docker_sock_path(const char *sock_path, char *out, size_t out_size,
 	return 0;
 }
 
-/*
- * Connect with timeouts in place first: on Linux SO_SNDTIMEO also bounds a
- * unix-socket connect() waiting for room in a full listen backlog.
- */
-static int docker_connect(struct moat_docker *docker, int timeout_sec, struct moat_error *err)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = timeout_sec };
-	int fd;
-	int r;
-
-	memcpy(addr.sun_path, docker->sock_path, sizeof(addr.sun_path));
-	do {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return moat_error_set(err, -errno, "socket: %s", strerror(errno));
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-			r = -errno;
-			close(fd);
-			return moat_error_set(err, r, "setsockopt: %s", strerror(-r));
-		}
-		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? -errno : 0;
-		/* An interrupted connect leaves the socket in an unclear state: retry
-		 * with a fresh one. */
-		if (r < 0)
-			close(fd);
-	} while (r == -EINTR);
-	if (r == -EAGAIN)
-		r = -ETIMEDOUT;
-	if (r < 0)
-		return moat_error_set(err, r, "connect %s: %s", docker->sock_path,
-				      strerror(-r));
-	docker->fd = fd;
-	docker->timeout_sec = timeout_sec;
-	return 0;
-}
-
-static ssize_t sock_read(void *ctx, void *buf, size_t len, struct moat_error *err)
-{
-	struct moat_docker *docker = ctx;
-	ssize_t n;
-
-	do {
-		n = recv(docker->fd, buf, len, 0);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return moat_error_set(err, -ETIMEDOUT, "no data from %s for %d s",
-				      docker->sock_path, docker->timeout_sec);
-	if (n < 0)
-		return moat_error_set(err, -errno, "read %s: %s", docker->sock_path,
-				      strerror(errno));
-	return n;
-}
-
-/* MSG_NOSIGNAL: a daemon that hangs up must not kill us with SIGPIPE. */
-static int sock_write_all(struct moat_docker *docker, const uint8_t *data, size_t len,
-			  struct moat_error *err)
-{
-	while (len) {
-		ssize_t n = send(docker->fd, data, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return moat_error_set(err, -ETIMEDOUT, "write %s: timed out",
-					      docker->sock_path);
-		if (n < 0)
-			return moat_error_set(err, -errno, "write %s: %s",
-					      docker->sock_path, strerror(errno));
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Drop the current response and its connection. */
+/* Drop the current response (and its connection: each request has its own). */
 static void docker_end(struct moat_docker *docker)
 {
-	if (docker->rx_live)
-		moat_http_rx_release(&docker->rx);
-	docker->rx_live = false;
-	if (docker->fd >= 0)
-		close(docker->fd);
-	docker->fd = -1;
+	moat_http_resp_close(docker->resp);
+	docker->resp = NULL;
 }
 
-/* Send METHOD target on a new connection and parse the response head. */
+/*
+ * Send METHOD target and wait for the response head. Each request says
+ * "Connection: close" and gets its own connection, as the engine's own
+ * tooling expects of simple clients; the URL's host "docker" is only the
+ * Host header, the connection goes to the socket.
+ */
 static int docker_send(struct moat_docker *docker, const char *method, const char *target,
 		       const char *json_body, int timeout_sec, struct moat_error *err)
 {
-	struct moat_reader src = { sock_read, docker };
-	struct moat_slice body = moat_slice_str(json_body ? json_body : "");
+	static const char *const headers[] = { "Connection: close", "Accept: */*", NULL };
+	char url[MOAT_HTTP_MAX_URL];
+	struct moat_http_req req = {
+		.method = method, .url = url, .headers = headers, .timeout_sec = timeout_sec,
+		.content_type = json_body ? "application/json" : NULL, .body = json_body,
+		.body_len = json_body ? strlen(json_body) : 0,
+	};
 	int r;
 
 	docker_end(docker);
-	moat_buf_reset(&docker->req);
-	r = moat_http_format_request(&docker->req, method, target, "docker",
-				     json_body ? "application/json" : NULL, json_body ? &body : NULL,
-				     err);
+	if (!target || target[0] != '/' ||
+	    (size_t)snprintf(url, sizeof(url), "http://docker%s", target) >= sizeof(url))
+		return moat_error_set(err, MOAT_E_USAGE, "http: bad method, target or header");
+	r = moat_http_send(docker->http, &req, &docker->resp, err);
 	if (r < 0)
 		return r;
-	r = docker_connect(docker, timeout_sec, err);
-	if (r < 0)
-		return r;
-	r = sock_write_all(docker, docker->req.data, docker->req.len, err);
-	if (r == 0)
-		r = moat_http_rx_init(&docker->rx, src, 0);
-	if (r == -ENOMEM)
-		moat_error_set(err, r, "out of memory");
-	if (r == 0) {
-		docker->rx_live = true;
-		r = moat_http_rx_head(&docker->rx, err);
-	}
-	if (r < 0)
-		docker_end(docker);
-	return r;
+	return 0;
 }
 
 /* Reject non-2xx answers with the engine's message; on success keep rx open. */
@@ -212,10 +126,10 @@ static int docker_call_method(struct moat_docker *docker, const char *method, co
 		moat_error_prefix(err, "%s: ", what);
 		return r;
 	}
-	status = docker->rx.resp.status;
+	status = moat_http_resp_status(docker->resp);
 	if (status >= 200 && status < 300)
 		return 0;
-	r = moat_http_rx_fail(&docker->rx, what, err);
+	r = moat_http_resp_fail(docker->resp, what, err);
 	docker_end(docker);
 	return r;
 }
@@ -261,7 +175,7 @@ static int docker_negotiate(struct moat_docker *docker, struct moat_error *err)
 	if (r < 0)
 		return r;
 	moat_buf_init(&body, DOCKER_VERSION_MAX + 1);
-	r = moat_http_rx_read_all(&docker->rx, &body, DOCKER_VERSION_MAX, err);
+	r = moat_http_resp_read_all(docker->resp, &body, DOCKER_VERSION_MAX, err);
 	if (r == 0)
 		r = moat_json_parse(body.data, body.len, DOCKER_VERSION_MAX, "docker: /version",
 				    &json, err);
@@ -297,9 +211,13 @@ int moat_docker_open(const char *sock_path, struct moat_docker **ret_docker,
 	if (!docker)
 		return moat_error_set(err, -ENOMEM, "docker: out of memory");
 	docker->magic = DOCKER_MAGIC;
-	docker->fd = -1;
-	moat_buf_init(&docker->req, MOAT_DOCKER_NAME_MAX * 3 + 4096);
 	r = docker_sock_path(sock_path, docker->sock_path, sizeof(docker->sock_path), err);
+	if (r == 0) {
+		struct moat_http_opts hopts = { .unix_socket = docker->sock_path,
+						.timeout_sec = DOCKER_TIMEOUT_SEC };
+
+		r = moat_http_open(&hopts, &docker->http, err);
+	}
 	if (r == 0)
 		r = docker_negotiate(docker, err);
 	if (r < 0) {
@@ -315,7 +233,7 @@ void moat_docker_close(struct moat_docker *docker)
 	if (!docker)
 		return;
 	docker_end(docker);
-	moat_buf_release(&docker->req);
+	moat_http_close(docker->http);
 	docker->magic = 0;
 	free(docker);
 }
@@ -405,7 +323,7 @@ int moat_docker_image_inspect(struct moat_docker *docker, const char *name, json
 	if (r < 0)
 		return r;
 	moat_buf_init(&body, MOAT_LIMIT_JSON_BYTES + 1);
-	r = moat_http_rx_read_all(&docker->rx, &body, MOAT_LIMIT_JSON_BYTES, err);
+	r = moat_http_resp_read_all(docker->resp, &body, MOAT_LIMIT_JSON_BYTES, err);
 	if (r == 0)
 		r = moat_json_parse(body.data, body.len, MOAT_LIMIT_JSON_BYTES,
 				    "docker: image inspect", &json, err);
@@ -428,7 +346,7 @@ int moat_docker_image_export(struct moat_docker *docker, const char *name,
 
 	if (r < 0)
 		return r;
-	*ret_body = moat_http_rx_body(&docker->rx);
+	*ret_body = moat_http_resp_body(docker->resp);
 	return 0;
 }
 
@@ -442,7 +360,7 @@ int docker_exchange_body(struct moat_docker *docker, const char *method, const c
 		return moat_error_set(err, MOAT_E_USAGE, "docker: bad handle");
 	r = docker_call_method(docker, method, target, json_body, DOCKER_TIMEOUT_SEC, what, err);
 	if (r == 0 && out)
-		r = moat_http_rx_read_all(&docker->rx, out, max, err);
+		r = moat_http_resp_read_all(docker->resp, out, max, err);
 	docker_end(docker);
 	return r;
 }

@@ -3,8 +3,8 @@
  * docker.h - the Docker Engine API over its unix socket.
  *
  * Only what a scan needs: inspect an image and stream its `docker save` tar.
- * One connection per request, through the strict client in http.h. The API
- * version is negotiated once at open: ours (1.41, Docker 20.10) unless the
+ * One connection per request, through net/http.h (libcurl on the unix
+ * socket). The API version is negotiated once at open: ours (1.41, Docker 20.10) unless the
  * daemon is older, or the daemon's minimum if it no longer speaks ours.
  *
  * A handle is not thread-safe; use one per thread.
@@ -90,7 +90,8 @@ const char *moat_docker_sock_path(const struct moat_docker *docker);
  * The engine's container events (GET /events, type=container), for keeping
  * a cache of container metadata fresh: a long-lived chunked response on its
  * own non-blocking connection, cut into JSON objects whatever the chunk and
- * line boundaries, each bounded (docker-events.c).
+ * line boundaries, each bounded (docker-events.c; still read with the strict
+ * hand-written parser of http.h, which resumes after -EAGAIN).
  */
 #define MOAT_DOCKER_EVENT_MAX (64u << 10)  /* one event's JSON; real ones are < 1 KiB */
 #define MOAT_DOCKER_EVENT_STR 256u         /* name, image, action: truncated to this */

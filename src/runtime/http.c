@@ -394,24 +394,6 @@ int moat_http_rx_fail(struct moat_http_rx *rx, const char *what, struct moat_err
 	return moat_error_set(err, code, "%s: HTTP %d: %s", what, rx->resp.status, clean);
 }
 
-int moat_http_escape(struct moat_buf *out, struct moat_slice seg, const char *keep)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < seg.len; i++) {
-		uint8_t c = seg.ptr[i];
-		bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			     (c >= 'A' && c <= 'Z') || (c && strchr("-._~", c)) ||
-			     (c && keep && strchr(keep, c));
-		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-		int r = plain ? moat_buf_putc(out, (char)c) : moat_buf_append(out, esc, 3);
-
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* True when s is non-empty and every byte passes ok(). */
 static bool all_bytes(const char *s, bool (*ok)(uint8_t c))
 {

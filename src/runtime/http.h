@@ -145,13 +145,6 @@ int moat_http_rx_read_all(struct moat_http_rx *rx, struct moat_buf *out, size_t 
 int moat_http_rx_fail(struct moat_http_rx *rx, const char *what, struct moat_error *err);
 
 /*
- * Append seg to out, percent-encoding every byte that is not unreserved
- * (RFC 3986: ALPHA DIGIT - . _ ~) and not in `keep` (e.g. "/:@" to leave a
- * path's separators as Go's url.URL does). Returns 0 or MOAT_E_LIMIT.
- */
-int moat_http_escape(struct moat_buf *out, struct moat_slice seg, const char *keep);
-
-/*
  * Append a complete request to out: "METHOD target HTTP/1.1", Host, a
  * Connection: close, and for a non-NULL body its Content-Type and
  * Content-Length. target must already be escaped: MOAT_E_USAGE if it holds

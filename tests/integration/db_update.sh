@@ -102,7 +102,7 @@ grep -q "404" "$W/not-found.err" || failures+=("not-found: message does not say 
 expect_fail no-sums --url "http://127.0.0.1:$PORT/missing.db"
 expect_fail not-a-db --url "http://127.0.0.1:$PORT/notadb.db"
 expect_fail redirects --url "http://127.0.0.1:$FPORT/redirect/6/vuln.db" --sha256 "$SUM"
-expect_fail https --url "https://127.0.0.1:$PORT/vuln.db" --sha256 "$SUM"
+expect_fail https-to-http --url "https://127.0.0.1:$PORT/vuln.db" --sha256 "$SUM"
 expect_fail refused --url "http://127.0.0.1:1/vuln.db" --sha256 "$SUM"
 
 # 7. five redirects are fine; no temp files are left behind
@@ -112,13 +112,44 @@ run_moat update-redirect db update --url "http://127.0.0.1:$FPORT/redirect/5/vul
 left=$(ls -A "$W/local" | grep -v '^vuln.db$' || true)
 [ -z "$left" ] || failures+=("files left in the DB directory: $left")
 
-# 8. an interrupted build input is an error, not a partial DB
+# 8. https with a test CA: trusted with --cacert, refused with another CA or
+# none (the system store does not know it), and the DB stays as it was.
+make_test_ca "$W/tls"
+TPORT=$(free_port)
+$PY - "$W/served" "$TPORT" "$W/tls" >"$W/https.log" 2>&1 <<'PYEOF' &
+import functools, http.server, ssl, sys
+d, port, tls = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), h)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(tls + "/server.pem", tls + "/server.key")
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PYEOF
+pids+=($!)
+wait_port "$TPORT"
+expect_fail https-wrong-ca --url "https://127.0.0.1:$TPORT/vuln.db" --cacert "$W/tls/wrong-ca.pem"
+grep -q "not trusted" "$W/https-wrong-ca.err" || failures+=("https-wrong-ca: no 'not trusted'")
+expect_fail https-no-ca --url "https://127.0.0.1:$TPORT/vuln.db"
+cp "$W/local/vuln.db" "$W/before-https.db"
+run_moat build-https db build --from "$VD/kev.json" -o "$W/served/kev.db"
+(cd "$W/served" && sha256sum kev.db > kev.db.sha256)
+run_moat update-https db update --url "https://127.0.0.1:$TPORT/kev.db" \
+    --cacert "$W/tls/ca.pem" --db "$W/local/vuln.db"
+if [ "$RC" != 0 ]; then
+    moat_err update-https; failures+=("https with --cacert: $(describe_rc "$RC")")
+elif [ "$(installed)" != "$(cut -d' ' -f1 "$W/served/kev.db.sha256")" ]; then
+    failures+=("https with --cacert: installed file is not the served one")
+fi
+cp "$W/before-https.db" "$W/local/vuln.db"
+
+# 9. an interrupted build input is an error, not a partial DB
 head -c 300000 "$VD/osv-go.tar.zst" > "$W/cut.tar.zst"
 run_moat build-cut db build --from "$W/cut.tar.zst" -o "$W/cut.db"
 [ "$RC" = 2 ] || failures+=("build from a cut archive: $(describe_rc "$RC"), want exit 2")
 [ ! -e "$W/cut.db" ] || failures+=("build from a cut archive wrote a DB")
 
-# 9. the same OSV records as a zip (OSV's all.zip layout) give the same counts
+# 10. the same OSV records as a zip (OSV's all.zip layout) give the same counts
 $PY - "$VD/osv-go.tar.zst" "$W/osv-go.zip" <<'PYEOF'
 import io, subprocess, sys, tarfile, zipfile
 raw = subprocess.run(["zstd", "-dc", sys.argv[1]], check=True, capture_output=True).stdout
@@ -139,4 +170,4 @@ if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "update, 8 failure modes, redirects, zip input"
+pass "update, 9 failure modes, redirects, https with a test CA (trusted, wrong CA, no CA), zip input"

@@ -106,3 +106,24 @@ describe_rc() {
         *) echo "exit $1" ;;
     esac
 }
+
+# make_test_ca DIR: a throw-away CA (DIR/ca.pem) and a server certificate for
+# 127.0.0.1 and localhost signed by it (DIR/server.pem, DIR/server.key), plus
+# an unrelated CA (DIR/wrong-ca.pem) for the refusal cases. openssl only.
+make_test_ca() {
+    local d=$1
+    mkdir -p "$d"
+    (
+        cd "$d"
+        for ca in ca wrong-ca; do
+            openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=moat test $ca" \
+                -keyout "$ca.key" -out "$ca.pem" -addext basicConstraints=critical,CA:TRUE \
+                -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+        done
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
+            -out server.csr 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > ext.cnf
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile ext.cnf -out server.pem 2>/dev/null
+    ) || fail "make_test_ca: openssl failed"
+}

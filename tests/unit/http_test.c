@@ -22,6 +22,7 @@
 #include "moat/error.h"
 #include "runtime/docker.h"
 #include "runtime/http.h"
+#include "net/http.h"
 
 static uint32_t rng_next(uint32_t *state)
 {
@@ -783,6 +784,8 @@ static void test_http__docker_export(void)
 	free(data);
 }
 
+static char huge_head[10000];
+
 static void test_http__docker_errors(void)
 {
 	static const char *bad_names[] = {
@@ -792,7 +795,8 @@ static void test_http__docker_errors(void)
 	static const struct fake_route routes[] = {
 		{ "/version", version_141, 0 },
 		{ "/v1.41/images/mute/json", "", 0 },
-		{ "/v1.41/images/lf/json", "HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", 0 },
+		{ "/v1.41/images/ssh/json", "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0 },
+		{ "/v1.41/images/huge/json", huge_head, 0 },
 	};
 	struct fake_engine e;
 	struct moat_docker *docker = NULL;
@@ -809,6 +813,7 @@ static void test_http__docker_errors(void)
 	CHECK_INT(moat_docker_open(long_path, &docker, &err), -ENAMETOOLONG);
 	CHECK(docker == NULL);
 
+	snprintf(huge_head, sizeof(huge_head), "HTTP/1.1 200 OK\r\nX-Big: %09000d\r\n\r\n", 0);
 	CHECK_INT(fake_start(&e, routes, sizeof(routes) / sizeof(routes[0])), 0);
 	CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
@@ -820,8 +825,12 @@ static void test_http__docker_errors(void)
 	/* Only /version reached the engine. */
 	CHECK_INT(e.nrequests, 1);
 	CHECK_INT(moat_docker_image_inspect(docker, "mute", &json, &err), MOAT_E_TRUNCATED);
-	CHECK_INT(moat_docker_image_inspect(docker, "lf", &json, &err), MOAT_E_FORMAT);
-	CHECK_STR(err.msg, "docker: image inspect lf: http: bare LF in reason phrase");
+	/* libcurl parses the answers now (lenient with bare LF, as curl is); what
+	 * is not HTTP at all, and heads past moat's bounds, still fail. */
+	CHECK_INT(moat_docker_image_inspect(docker, "ssh", &json, &err), MOAT_E_FORMAT);
+	CHECK(strstr(err.msg, "docker: image inspect ssh: ") == err.msg);
+	CHECK_INT(moat_docker_image_inspect(docker, "huge", &json, &err), MOAT_E_LIMIT);
+	CHECK(strstr(err.msg, "response header line over 8192 bytes") != NULL);
 	CHECK(json == NULL);
 	moat_docker_close(docker);
 	moat_docker_close(NULL);

@@ -1,0 +1,273 @@
+#!/bin/bash
+# `moat scan registry://...` against real registries (Debian's
+# docker-registry, distribution 2.8) on 127.0.0.1: one plain, one with
+# htpasswd basic auth, one with TLS from a throw-away CA; the sample images
+# copied in with skopeo. The registry scan equals the tarball scan; missing
+# or wrong credentials, a wrong CA and no CA each exit 2 with a clear
+# message; a credential helper and --insecure-registry work; a manifest list
+# gives the image of the asked platform; `moat registry scan` scans each
+# digest once and a second run none; `moat registry listen` scans on push.
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+cd "$W"
+REG=$(command -v docker-registry || true)
+[ -n "$REG" ] || skip "docker-registry is not installed (scripts/setup)"
+command -v skopeo >/dev/null || skip "skopeo is not installed (scripts/setup)"
+command -v htpasswd >/dev/null || skip "htpasswd is not installed (apache2-utils, scripts/setup)"
+sample_image
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$MOAT_WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_registry NAME PORT [EXTRA-HTTP-YAML]
+start_registry() {
+    mkdir -p "$W/$1"
+    cat > "$W/$1.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $W/$1
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$2
+${3:-}
+YML
+    "$REG" serve "$W/$1.yml" >"$W/$1.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        $PY -c "import socket; socket.create_connection(('127.0.0.1',$2),1)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "registry $1 did not start (log: $(tail -c 300 "$W/$1.log"))"
+}
+
+make_test_ca "$W/tls"
+htpasswd -Bbn moat s3cret > "$W/htpasswd" 2>/dev/null
+P_PLAIN=$(free_port); P_AUTH=$(free_port); P_TLS=$(free_port)
+start_registry plain "$P_PLAIN"
+start_registry auth "$P_AUTH" "$(printf 'auth:\n  htpasswd:\n    realm: moat-test\n    path: %s\n' "$W/htpasswd")"
+start_registry tls "$P_TLS" "$(printf '  tls:\n    certificate: %s\n    key: %s\n' "$W/tls/server.pem" "$W/tls/server.key")"
+PLAIN=127.0.0.1:$P_PLAIN; AUTH=127.0.0.1:$P_AUTH; TLS=127.0.0.1:$P_TLS
+
+copy() {   # SRC DEST [skopeo args]
+    local src=$1 dst=$2; shift 2
+    skopeo copy -q --dest-tls-verify=false "$@" "$src" "docker://$dst" >"$W/skopeo.log" 2>&1 ||
+        fail "skopeo copy $src $dst: $(tail -c 300 "$W/skopeo.log")"
+}
+APP=docker-archive:$SAMPLE/app.tar
+BASE=docker-archive:$SAMPLE/base.tar
+copy "$APP" "$PLAIN/moat/app:1"
+copy "$BASE" "$PLAIN/moat/base:1"
+copy "$APP" "$AUTH/moat/app:1" --dest-creds moat:s3cret
+copy "$APP" "$TLS/moat/app:1"
+
+failures=()
+# The parts of a report that say what is in the image (not where it came from).
+content() {   # JSON-FILE
+    $PY - "$1" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+keep = {k: r.get(k) for k in ("packages", "removed_packages", "deleted_files", "findings",
+                               "history", "warnings")}
+keep["diff_ids"] = [l["diff_id"] for l in r["layers"]]
+keep["config"] = r["target"].get("config_digest")
+print(json.dumps(keep, sort_keys=True))
+PYEOF
+}
+scan() {   # NAME TARGET [moat args] : JSON report in $W/NAME.out
+    local name=$1 target=$2; shift 2
+    run_moat "$name" scan --no-vuln --no-progress -f json "$@" "$target"
+}
+same_as() {   # NAME REFERENCE-NAME
+    if [ "$RC" != 0 ]; then
+        moat_err "$1"; failures+=("$1: $(describe_rc "$RC")"); return
+    fi
+    [ "$(content "$W/$1.out")" = "$(content "$W/$2.out")" ] ||
+        failures+=("$1: report differs from the $2 scan")
+}
+refused() {   # NAME PATTERN
+    if [ "$RC" != 2 ]; then
+        moat_err "$1"; failures+=("$1: $(describe_rc "$RC"), want exit 2")
+    elif ! grep -q "$2" "$W/$1.err"; then
+        moat_err "$1"; failures+=("$1: message does not say '$2'")
+    fi
+    note "$1: $(head -c 240 "$W/$1.err")"
+}
+
+# 1. plain http on loopback: the same report as the tarball, faster
+t0=$(date +%s%N)
+scan tar-app "$APP"
+t1=$(date +%s%N)
+[ "$RC" = 0 ] || { moat_err tar-app; fail "tarball scan: $(describe_rc "$RC")"; }
+scan reg-app "registry://$PLAIN/moat/app:1"
+t2=$(date +%s%N)
+same_as reg-app tar-app
+note "app: tarball scan $(( (t1 - t0) / 1000000 )) ms, registry scan $(( (t2 - t1) / 1000000 )) ms"
+npk=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["packages"]))' "$W/reg-app.out")
+[ "$npk" -gt 50 ] || failures+=("registry scan found only $npk packages")
+src=$($PY -c 'import json,sys; t=json.load(open(sys.argv[1]))["target"]; print(t["source"], t["manifest_digest"])' "$W/reg-app.out")
+case $src in "registry sha256:"*) ;; *) failures+=("target of the registry scan: $src") ;; esac
+digest=${src#registry }
+scan reg-digest "registry://$PLAIN/moat/app@$digest"
+same_as reg-digest tar-app
+scan tar-base "$BASE"
+scan reg-missing "registry://$PLAIN/moat/app:nope"
+refused reg-missing "404\|not found\|unknown"
+
+# 2. basic auth: no credentials, wrong ones, right ones (auths and a helper)
+mkdir -p "$W/cfg-none" "$W/cfg-bad" "$W/cfg-good" "$W/cfg-helper" "$W/bin"
+echo '{}' > "$W/cfg-none/config.json"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AUTH" "$(printf moat:wrong | base64)" > "$W/cfg-bad/config.json"
+printf '{"auths":{"https://%s":{"auth":"%s"}}}\n' "$AUTH" "$(printf moat:s3cret | base64)" > "$W/cfg-good/config.json"
+printf '{"credHelpers":{"%s":"moattest"}}\n' "$AUTH" > "$W/cfg-helper/config.json"
+cat > "$W/bin/docker-credential-moattest" <<'SH'
+#!/bin/sh
+read -r host
+echo "{\"ServerURL\":\"$host\",\"Username\":\"moat\",\"Secret\":\"s3cret\"}"
+SH
+chmod +x "$W/bin/docker-credential-moattest"
+DOCKER_CONFIG=$W/cfg-none scan auth-none "registry://$AUTH/moat/app:1"
+refused auth-none "authentication required"
+DOCKER_CONFIG=$W/cfg-bad scan auth-bad "registry://$AUTH/moat/app:1"
+refused auth-bad "authentication failed"
+DOCKER_CONFIG=$W/cfg-good scan auth-good "registry://$AUTH/moat/app:1"
+same_as auth-good tar-app
+PATH=$W/bin:$PATH DOCKER_CONFIG=$W/cfg-helper scan auth-helper "registry://$AUTH/moat/app:1"
+same_as auth-helper tar-app
+
+# 3. TLS from a test CA: trusted with --cacert, refused otherwise, skipped
+# only for an explicit --insecure-registry
+scan tls-ca "registry://$TLS/moat/app:1" --cacert "$W/tls/ca.pem"
+same_as tls-ca tar-app
+scan tls-wrong "registry://$TLS/moat/app:1" --cacert "$W/tls/wrong-ca.pem"
+refused tls-wrong "not trusted"
+scan tls-none "registry://$TLS/moat/app:1"
+refused tls-none "not trusted"
+scan tls-insecure "registry://$TLS/moat/app:1" --insecure-registry "$TLS"
+same_as tls-insecure tar-app
+
+# 4. a manifest list: linux/amd64 is the app image, linux/arm64 the base one
+copy "$APP" "$PLAIN/moat/multi:app"
+copy "$BASE" "$PLAIN/moat/multi:base"
+$PY - "$PLAIN" <<'PYEOF' || fail "could not push the manifest list"
+import json, sys, urllib.request
+reg = sys.argv[1]
+dm = "application/vnd.docker.distribution.manifest.v2+json"
+def head(tag):
+    rq = urllib.request.Request("http://%s/v2/moat/multi/manifests/%s" % (reg, tag), headers={"Accept": dm})
+    with urllib.request.urlopen(rq) as r:
+        body = r.read()
+        return r.headers["Docker-Content-Digest"], len(body)
+ents = []
+for tag, arch in (("app", "amd64"), ("base", "arm64")):
+    d, n = head(tag)
+    ents.append({"mediaType": dm, "digest": d, "size": n,
+                 "platform": {"os": "linux", "architecture": arch}})
+ml = "application/vnd.docker.distribution.manifest.list.v2+json"
+body = json.dumps({"schemaVersion": 2, "mediaType": ml, "manifests": ents}).encode()
+rq = urllib.request.Request("http://%s/v2/moat/multi/manifests/1" % reg, data=body, method="PUT",
+                            headers={"Content-Type": ml})
+urllib.request.urlopen(rq).read()
+PYEOF
+scan multi-default "registry://$PLAIN/moat/multi:1"
+same_as multi-default tar-app
+scan multi-arm64 "registry://$PLAIN/moat/multi:1" --platform linux/arm64
+same_as multi-arm64 tar-base
+scan multi-s390x "registry://$PLAIN/moat/multi:1" --platform linux/s390x
+refused multi-s390x "no manifest for platform linux/s390x"
+
+# 5. `moat registry scan`: each digest once (app:1 and multi:app are one
+# image), a second run scans none, a new DB scans everything again
+rscan() {   # NAME [args]
+    local name=$1; shift
+    run_moat "$name" registry scan "$PLAIN" --repos 'moat/*' --cache "$W/cache" --jobs 2 "$@"
+    [ "$RC" = 0 ] || { moat_err "$name"; failures+=("$name: $(describe_rc "$RC")"); }
+    note "$name: $(tail -n 1 "$W/$name.err")"
+}
+t0=$(date +%s%N)
+rscan rscan-1 --no-vuln
+t1=$(date +%s%N)
+note "registry scan of 3 images with --jobs 2: $(( (t1 - t0) / 1000000 )) ms"
+$PY - "$W/rscan-1.out" "$W/tar-app.out" <<'PYEOF' || failures+=("rscan-1: $(cat "$W/rscan-1.check" 2>/dev/null)")
+import collections, json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+digests = collections.Counter(l["digest"] for l in lines)
+app = len(json.load(open(sys.argv[2]))["packages"])
+problems = []
+if len(lines) != 3 or any(n != 1 for n in digests.values()):
+    problems.append("want 3 lines, one per digest: %s" % dict(digests))
+for l in lines:
+    if "error" in l:
+        problems.append("%s: %s" % (l["repo"], l["error"]))
+    elif l["repo"] == "moat/app" and l["summary"]["packages"] != app:
+        problems.append("moat/app: %d packages, the tarball has %d" % (l["summary"]["packages"], app))
+    elif not json.load(open(l["report"]))["packages"]:
+        problems.append("%s: empty report" % l["repo"])
+tags = sorted(t for l in lines for t in l["tags"])
+if tags != sorted(["1", "1", "app", "1", "base"]) and len(tags) < 4:
+    problems.append("tags: %s" % tags)
+if problems:
+    open(sys.argv[1].replace(".out", ".check"), "w").write("; ".join(problems))
+    sys.exit(1)
+PYEOF
+rscan rscan-2 --no-vuln
+[ ! -s "$W/rscan-2.out" ] || failures+=("second registry scan scanned again: $(head -c 300 "$W/rscan-2.out")")
+grep -q " 0 scanned, 3 already scanned" "$W/rscan-2.err" || failures+=("rscan-2: summary does not say 0 scanned, 3 already scanned")
+if [ -r "$SHARED/vulndb/kev.json" ]; then
+    run_moat db-build db build --from "$SHARED/vulndb/kev.json" -o "$W/kev.db"
+    rscan rscan-db --db "$W/kev.db"
+    [ "$(wc -l < "$W/rscan-db.out")" = 3 ] || failures+=("a new DB did not rescan the 3 images")
+    rscan rscan-db2 --db "$W/kev.db"
+    [ ! -s "$W/rscan-db2.out" ] || failures+=("same DB scanned again")
+fi
+# the sample images say they were created on 2024-01-02: --since 1d skips all
+rscan rscan-since --no-vuln --cache "$W/cache-since" --since 1d
+[ ! -s "$W/rscan-since.out" ] && grep -q "3 older than --since" "$W/rscan-since.err" ||
+    failures+=("--since 1d: $(tail -n 1 "$W/rscan-since.err")")
+rscan rscan-glob --no-vuln --cache "$W/cache-glob" --repos 'moat/b*' --tags '1'
+[ "$(wc -l < "$W/rscan-glob.out")" = 1 ] && grep -q '"repo":"moat/base"' "$W/rscan-glob.out" ||
+    failures+=("--repos 'moat/b*' --tags 1: $(head -c 300 "$W/rscan-glob.out")")
+
+# 6. `moat registry listen`: a registry configured to notify it; a push scans
+P_LISTEN=$(free_port); P_NOTE=$(free_port)
+timeout -k 5 300 "$MOAT" registry listen --listen "127.0.0.1:$P_LISTEN" \
+    --registry "127.0.0.1:$P_NOTE" --cache "$W/cache-listen" --no-vuln \
+    >"$W/listen.out" 2>"$W/listen.err" &
+listen_pid=$!
+pids+=($listen_pid)
+start_registry notify "$P_NOTE" "$(printf 'notifications:\n  endpoints:\n    - name: moat\n      url: http://127.0.0.1:%s/notify\n      timeout: 2s\n      threshold: 3\n      backoff: 1s\n' "$P_LISTEN")"
+copy "$BASE" "127.0.0.1:$P_NOTE/moat/pushed:1"
+for _ in $(seq 600); do grep -q '"repo":"moat/pushed"' "$W/listen.out" 2>/dev/null && break; sleep 0.1; done
+if grep -q '"repo":"moat/pushed"' "$W/listen.out"; then
+    $PY -c 'import json,sys; l=json.loads(open(sys.argv[1]).readline()); sys.exit(l["summary"]["packages"] < 50 or "error" in l)' "$W/listen.out" ||
+        failures+=("listen: bad line: $(head -c 300 "$W/listen.out")")
+    note "listen: $(head -c 200 "$W/listen.out")"
+else
+    failures+=("listen: no scan within 60 s of the push: $(tail -c 300 "$W/listen.err")")
+fi
+code=$($PY -c 'import urllib.request, urllib.error
+try:
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:'"$P_LISTEN"'/", data=b"junk"))
+    print(200)
+except urllib.error.HTTPError as e:
+    print(e.code)')
+[ "$code" = 400 ] || failures+=("listen: junk body answered $code, want 400")
+kill -TERM "$listen_pid"; wait "$listen_pid" 2>/dev/null || true
+
+if [ ${#failures[@]} -gt 0 ]; then
+    printf '  %s\n' "${failures[@]}" >&2
+    fail "${#failures[@]} problem(s)"
+fi
+pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push"
