@@ -65,6 +65,32 @@ int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, j
 	return 0;
 }
 
+int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
+			       struct moat_error *err)
+{
+	char target[64];
+	struct moat_buf body;
+	json_t *json = NULL;
+	int r;
+
+	snprintf(target, sizeof(target), "/v%s/containers/json", moat_docker_api_version(docker));
+	moat_buf_init(&body, MOAT_LIMIT_JSON_BYTES + 1);
+	r = docker_exchange(docker, "GET", target, &body, MOAT_LIMIT_JSON_BYTES,
+			    "docker: container list", err);
+	if (r == 0)
+		r = moat_json_parse(body.data, body.len, MOAT_LIMIT_JSON_BYTES,
+				    "docker: container list", &json, err);
+	moat_buf_release(&body);
+	if (r == 0 && !json_is_array(json))
+		r = moat_error_set(err, MOAT_E_FORMAT, "docker: container list: not an array");
+	if (r < 0) {
+		json_decref(json);
+		return r;
+	}
+	*ret_json = json;
+	return 0;
+}
+
 int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,
 			       struct moat_error *err)
 {
