@@ -24,6 +24,7 @@ int moat_cmd_db(int argc, char **argv);
 int moat_cmd_base(int argc, char **argv);
 int moat_cmd_top(int argc, char **argv);
 int moat_cmd_fs(int argc, char **argv);
+int moat_cmd_network(int argc, char **argv);
 
 struct moat_buf;
 /* Write a finished report: to path via a temp file and rename (a reader

@@ -14,6 +14,8 @@ static const struct moat_cmd commands[] = {
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
+	{ "network", "network graph, container isolation, NetworkPolicy export",
+	  moat_cmd_network },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },
