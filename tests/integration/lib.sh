@@ -72,11 +72,14 @@ defender_engine() {
     fi
 }
 
-# start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`,
+# start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`
+# (and --state $W/state unless ARGS name one),
 # alerts to $W/alerts.jsonl, stderr to $W/defender.err; sets DEF_PID and
 # returns once every probe is attached (fails if it exits or times out).
 start_defender() {
     local wait=$1; shift
+    # what it learns stays in the test's work dir unless the test names a --state
+    case " $* " in *" --state "*) ;; *) set -- "$@" --state "$W/state" ;; esac
     "$MOAT" defender "$@" --ready-file "$W/ready" >"$W/alerts.jsonl" 2>"$W/defender.err" &
     DEF_PID=$!
     for _ in $(seq 1 $((wait * 2))); do
