@@ -113,7 +113,7 @@ static int cmd_graph(struct args *a)
 	bool table = a->format && !strcmp(a->format, "table");
 	int r;
 
-	if (a->target || (a->format && !table && strcmp(a->format, "json"))) {
+	if (a->target || (a->format && !table && strcmp(a->format, "json") != 0)) {
 		usage(stderr);
 		return MOAT_EXIT_USAGE;
 	}

@@ -271,6 +271,24 @@ static void proc_text(uint32_t pid, const char *what, char *out, size_t cap)
 			out[i] = ' ';
 }
 
+/* PPid and the real uid from /proc/PID/status (0 once the process is gone). */
+static void proc_ids(uint32_t pid, uint32_t *ppid, uint32_t *uid)
+{
+	char path[64], text[2048];
+	const char *p;
+	ssize_t n;
+
+	*ppid = *uid = 0;
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	n = moat_read_small_file(path, text, sizeof(text));
+	if (n <= 0)
+		return;
+	if ((p = strstr(text, "\nPPid:")))
+		*ppid = (uint32_t)strtoul(p + 6, NULL, 10);
+	if ((p = strstr(text, "\nUid:")))
+		*uid = (uint32_t)strtoul(p + 5, NULL, 10);
+}
+
 static void alert(struct moat_netfw *nf, const struct judged *j, const struct moat_nf_event *ev,
 		  const struct moat_peer *src, const struct moat_peer *dst, const char *dst_node,
 		  const struct nf_image *img)
@@ -287,6 +305,7 @@ static void alert(struct moat_netfw *nf, const struct judged *j, const struct mo
 	moat_net_addr_format(ev->addr, addr, sizeof(addr));
 	proc_text(ev->tgid, "exe", exe, sizeof(exe));
 	proc_text(ev->tgid, "cmdline", cmd, sizeof(cmd));
+	proc_ids(ev->tgid, &h.ppid, &h.uid);
 	snprintf(port, sizeof(port), "%u", ev->port);
 	h = (struct moat_alert_head){ .time = when, .node = nf->o.node, .rule = j->rule,
 				      .description = j->description, .severity = "warning",
@@ -294,7 +313,7 @@ static void alert(struct moat_netfw *nf, const struct judged *j, const struct mo
 				      .action = j->verdict == MOAT_NET_BLOCKED ? "blocked" : "alert",
 				      .c_id = src->id, .c_name = src->name, .c_image = src->image,
 				      .c_image_id = src->image_id, .pid = ev->tgid,
-				      .exe = exe[0] ? exe : ev->comm, .cmdline = cmd };
+				      .ppid = h.ppid, .uid = h.uid, .exe = exe[0] ? exe : ev->comm, .cmdline = cmd };
 	moat_buf_reset(&nf->out);
 	moat_jw_init(&jw, &nf->out, false);
 	moat_alert_head(&jw, &h);

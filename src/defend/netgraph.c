@@ -282,8 +282,8 @@ static int parse_nodes(struct moat_netgraph *g, const json_t *nodes, struct moat
 		json_t *c;
 		int r;
 
-		if (!id || !kind || (strcmp(kind, "image") && strcmp(kind, "external") &&
-				     strcmp(kind, "host")) || (cs && !json_is_array(cs)))
+		if (!id || !kind || (strcmp(kind, "image") != 0 && strcmp(kind, "external") != 0 &&
+				     strcmp(kind, "host") != 0) || (cs && !json_is_array(cs)))
 			return moat_error_set(err, MOAT_E_FORMAT, "nodes[%zu]: bad node", i);
 		r = moat_netgraph_node(g, id, kind, image, NULL);
 		json_array_foreach(cs, j, c)
@@ -341,7 +341,7 @@ int moat_netgraph_parse(const uint8_t *data, size_t len, const char *origin,
 	schema = moat_json_str(root, "schema");
 	nodes = json_object_get(root, "nodes");
 	edges = json_object_get(root, "edges");
-	if (!schema || strcmp(schema, MOAT_NETGRAPH_SCHEMA) || !json_is_array(nodes) ||
+	if (!schema || strcmp(schema, MOAT_NETGRAPH_SCHEMA) != 0 || !json_is_array(nodes) ||
 	    !json_is_array(edges))
 		r = moat_error_set(&e, MOAT_E_FORMAT, "not a %s document", MOAT_NETGRAPH_SCHEMA);
 	else if ((r = moat_netgraph_new(&g)) < 0)

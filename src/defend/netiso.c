@@ -63,7 +63,7 @@ int moat_netiso_parse(const void *data, size_t len, const char *origin, struct m
 	memset(ret, 0, sizeof(*ret));
 	schema = moat_json_str(root, "schema");
 	cs = json_object_get(root, "containers");
-	if (!schema || strcmp(schema, MOAT_NETISO_SCHEMA) || !json_is_array(cs))
+	if (!schema || strcmp(schema, MOAT_NETISO_SCHEMA) != 0 || !json_is_array(cs))
 		r = moat_error_set(&e, MOAT_E_FORMAT, "not a %s document", MOAT_NETISO_SCHEMA);
 	json_array_foreach(cs, i, o) {
 		if (r < 0)

@@ -114,7 +114,7 @@ int moat_netmodel_parse(const uint8_t *data, size_t len, const char *origin,
 		return r;
 	schema = moat_json_str(root, "schema");
 	allow = json_object_get(root, "allow");
-	if (!json_is_object(root) || !schema || strcmp(schema, MOAT_NETMODEL_SCHEMA) ||
+	if (!json_is_object(root) || !schema || strcmp(schema, MOAT_NETMODEL_SCHEMA) != 0 ||
 	    !json_is_array(allow)) {
 		json_decref(root);
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: not a %s document", origin,

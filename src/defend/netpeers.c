@@ -118,7 +118,7 @@ static void find_cgroup(struct moat_peer *pe)
 	if (!root || n <= 0)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "0::/", 4) || strstr(line, ".."))
+		if (strncmp(line, "0::/", 4) != 0 || strstr(line, ".."))
 			continue;
 		snprintf(pe->cgroup_path, sizeof(pe->cgroup_path), "%s%s", root, line + 3);
 		if (stat(pe->cgroup_path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -168,6 +168,15 @@ static void fill(struct moat_peer *pe, json_t *c)
 		    moat_peer_addr_parse(moat_json_str(net, "Gateway"), pe->gw[pe->n_gw]))
 			pe->n_gw++;
 	}
+}
+
+/* Anything the firewall's maps depend on. */
+static bool same_peer(const struct moat_peer *a, const struct moat_peer *b)
+{
+	return a->cgroup_id == b->cgroup_id && a->n_addr == b->n_addr && a->n_gw == b->n_gw &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
+	       memcmp(a->gw, b->gw, sizeof(a->gw)) == 0 && strcmp(a->image_id, b->image_id) == 0 &&
+	       strcmp(a->image, b->image) == 0 && strcmp(a->name, b->name) == 0;
 }
 
 static struct moat_peer *find_or_add(struct moat_peers *p, const char *id, bool *added)
@@ -224,8 +233,7 @@ int moat_peers_refresh(struct moat_peers *p, bool *changed, struct moat_error *e
 		pe->mark = true;
 		if (added || !pe->cgroup_id)
 			inspect(p, pe);
-		before.mark = true;
-		if (memcmp(&before, pe, sizeof(before)))
+		if (added || !same_peer(&before, pe))
 			*changed = true;
 	}
 	json_decref(list);

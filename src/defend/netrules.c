@@ -276,7 +276,7 @@ static int parse_fields(char **f, struct moat_net_entry *e, struct moat_error *e
 		return moat_error_set(err, MOAT_E_FORMAT, "rule id: letters, digits, '-', '_', '.', "
 				      "at most %u bytes", MOAT_NET_ID_MAX - 1);
 	memcpy(e->id, f[0], idlen + 1);
-	if (strcmp(f[1], "allow") && strcmp(f[1], "deny"))
+	if (strcmp(f[1], "allow") != 0 && strcmp(f[1], "deny") != 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "action must be allow or deny");
 	e->deny = !strcmp(f[1], "deny");
 	if (!image_name_ok(f[2]))
@@ -284,7 +284,7 @@ static int parse_fields(char **f, struct moat_net_entry *e, struct moat_error *e
 	snprintf(e->from, sizeof(e->from), "%s", f[2]);
 	if (moat_net_parse_to(f[3], &e->to, err) < 0)
 		return MOAT_E_FORMAT;
-	if (strcmp(f[4], "any") && (!moat_slice_to_u64(moat_slice_str(f[4]), &port) ||
+	if (strcmp(f[4], "any") != 0 && (!moat_slice_to_u64(moat_slice_str(f[4]), &port) ||
 				    port == 0 || port > 65535))
 		return moat_error_set(err, MOAT_E_FORMAT, "port must be 1-65535 or any");
 	e->port = (uint16_t)port;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* netfw_test.c - the firewall's rules file, destination matching, the
  * learned model's round trip, the graph and the NetworkPolicy export. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -109,8 +110,8 @@ static void test_netfw__model_and_policy(void)
 	static const char bad_model[] = "{\"schema\":\"moat.network/v1\",\"allow\":[{\"to\":\"x\"}]}";
 
 	l.e.to.kind = MOAT_NET_TO_IMAGE;
-	strcpy(l.e.to.name, IMG_A);
-	strcpy(l.ref, "shop/db:15");
+	snprintf(l.e.to.name, sizeof(l.e.to.name), "%s", IMG_A);
+	snprintf(l.ref, sizeof(l.ref), "%s", "shop/db:15");
 	l.e.port = 5432;
 	l.e.proto = MOAT_NET_TCP;
 	l.count = 1;
