@@ -36,15 +36,7 @@ trap cleanup EXIT
 grep -q cgroup2 /proc/mounts || skip "no cgroup v2 hierarchy mounted"
 
 # --- images: the benign image (busybox, socat) and two servers made from it ---
-sample_image
-"$REPO/tests/tools/build-benign-image" "$W/benign.tar" >"$W/build-image.log" 2>&1 || {
-    tail -n 30 "$W/build-image.log" >&2; fail "tests/tools/build-benign-image failed"; }
-key=$(basename "$(readlink "$W/benign.tar")" .tar)
-if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.key"}}' "$CIMG" 2>/dev/null)" != "$key" ]; then
-    "$docker" import --change "LABEL moat.key=$key" --change 'CMD ["bash"]' \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        "$W/benign.tar" "$CIMG" >"$W/import.out" 2>&1 || { cat "$W/import.out" >&2; fail "docker import"; }
-fi
+benign_image
 for s in a b; do    # distinct image ids: a label is enough
     printf 'FROM %s\nLABEL moat.test=%s-%s\n' "$CIMG" "$P" "$s" |
         "$docker" build -q -t "$P-srv-$s:1" - >"$W/build-$s.out" 2>&1 || { cat "$W/build-$s.out" >&2; fail "docker build"; }
