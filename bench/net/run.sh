@@ -8,8 +8,9 @@
 #   enforce   `moat defender` with the client's image in enforce mode and
 #             the server learned: every connect goes through the cgroup BPF
 #             check and is recorded
-# Prints the median of each and the ratios enforce/none and enforce/sensor
-# (target >= 0.95 for enforce/sensor: what the firewall itself costs).
+# Prints the median and the best run of each, and the ratios enforce/none
+# and enforce/sensor (target >= 0.95; enforce/sensor is what the firewall
+# itself costs).
 #
 #   bench/net/run.sh [MOAT]      (root; MOAT defaults to build/moat)
 #
@@ -66,6 +67,7 @@ sleep 2
 client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow is blocked" >&2; exit 1; }
 stop_defender
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 declare -A conn tput
 for rep in $(seq 1 "$REPS"); do
     for mode in none sensor enforce; do
@@ -75,8 +77,8 @@ for rep in $(seq 1 "$REPS"); do
         esac
         c=$(client connect "$SRV" 9000 "$CONNECT_N")
         t=$(client send "$SRV" 9000 "$MIB")
-        conn[$mode]+="$(echo "$CONNECT_N / $c" | bc -l) "
-        tput[$mode]+="$(echo "$MIB / $t" | bc -l) "
+        conn[$mode]+="$(ratio "$CONNECT_N" "$c") "
+        tput[$mode]+="$(ratio "$MIB" "$t") "
         if [ "$mode" = enforce ]; then
             grep -q "network-outside-baseline" "$W/alerts" && { echo "bench/net: the flow raised alerts" >&2; exit 1; }
         fi
@@ -89,12 +91,21 @@ client connect "$SRV" 9001 1 >/dev/null 2>&1 && { echo "bench/net: an unlearned 
 stop_defender
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+best() { tr ' ' '\n' | grep . | sort -g | tail -n 1; }
 printf 'bench/net: %s reps, %s connections and %s MiB per run, client -> server container\n' "$REPS" "$CONNECT_N" "$MIB"
-printf '%-8s %14s %14s\n' mode "connects/s" "MiB/s"
+printf '%-8s %16s %16s %14s %14s\n' mode "connects/s med" "connects/s best" "MiB/s med" "MiB/s best"
 for mode in none sensor enforce; do
-    c=$(echo "${conn[$mode]}" | median); t=$(echo "${tput[$mode]}" | median)
-    eval "C_$mode=$c T_$mode=$t"
-    printf '%-8s %14.0f %14.1f\n' "$mode" "$c" "$t"
+    cmed=$(echo "${conn[$mode]}" | median); cbest=$(echo "${conn[$mode]}" | best)
+    tmed=$(echo "${tput[$mode]}" | median); tbest=$(echo "${tput[$mode]}" | best)
+    eval "C_$mode=$cmed T_$mode=$tmed CB_$mode=$cbest TB_$mode=$tbest"
+    printf '%-8s %16.0f %16.0f %14.1f %14.1f\n' "$mode" "$cmed" "$cbest" "$tmed" "$tbest"
 done
-printf 'ratios   enforce/none: connect %.3f, throughput %.3f\n' "$(echo "$C_enforce / $C_none" | bc -l)" "$(echo "$T_enforce / $T_none" | bc -l)"
-printf 'ratios   enforce/sensor: connect %.3f, throughput %.3f (target >= 0.95)\n' "$(echo "$C_enforce / $C_sensor" | bc -l)" "$(echo "$T_enforce / $T_sensor" | bc -l)"
+# On a shared machine noise only slows a run down: the best run is the
+# steadier figure, the median the one the target is stated for.
+printf 'ratios (median)  enforce/none: connect %s, throughput %s; enforce/sensor: connect %s, throughput %s\n' \
+    "$(ratio "$C_enforce" "$C_none")" "$(ratio "$T_enforce" "$T_none")" \
+    "$(ratio "$C_enforce" "$C_sensor")" "$(ratio "$T_enforce" "$T_sensor")"
+printf 'ratios (best)    enforce/none: connect %s, throughput %s; enforce/sensor: connect %s, throughput %s\n' \
+    "$(ratio "$CB_enforce" "$CB_none")" "$(ratio "$TB_enforce" "$TB_none")" \
+    "$(ratio "$CB_enforce" "$CB_sensor")" "$(ratio "$TB_enforce" "$TB_sensor")"
+echo "target: >= 0.95"

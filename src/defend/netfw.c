@@ -82,14 +82,14 @@ struct nf_image *nf_image_get(struct moat_netfw *nf, const char *image_id, const
 			return &nf->imgs[i];
 	if (moat_state_key_of(image_id, key, &err) < 0)
 		return NULL;
+	if (nf->n_imgs == MOAT_NF_CGROUP_MAX)
+		return NULL;            /* one kernel policy id per image */
 	if (nf->n_imgs == nf->cap_imgs) {
 		size_t nc = nf->cap_imgs ? nf->cap_imgs * 2 : 16;
 		struct nf_image *v = realloc(nf->imgs, nc * sizeof(*v));
 
-		if (!v || nc > MOAT_NF_CGROUP_MAX) {
-			free(v == nf->imgs ? NULL : v);
+		if (!v)
 			return NULL;
-		}
 		nf->imgs = v;
 		nf->cap_imgs = nc;
 	}

@@ -172,4 +172,4 @@ $PY "$TOOLS/netpolicy-check.py" "$W/policy.out" --egress-port 8080 >"$W/policy-c
 
 kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "defender exit $?"; DEF_PID=
 stats=$(grep "network:" "$W/defender.err" | tail -n 1 | sed 's/^moat defender: network: //')
-pass "in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s; graph $edges; $stats"
+pass "in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s; graph $edges; $stats"
