@@ -15,6 +15,8 @@
 #            released again by unisolate;
 #   policy   `moat network policy` prints a NetworkPolicy the shape checker
 #            (tests/tools/netpolicy-check.py) accepts.
+# The server images netfw-srv-a:1 and netfw-srv-b:1 (the benign image plus a
+# label) are kept between runs, like the benign image.
 # Needs root, eBPF, cgroup v2 and the Docker engine.
 #
 # Environment (set by meson): MOAT. Exit 0 pass, 1 fail, 77 skip.
