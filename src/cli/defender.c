@@ -15,8 +15,10 @@
 
 #include "cli.h"
 #include "defend/defend.h"
+#include "defend/netfw.h"
 #include "defend/reload.h"
 #include "defend/rules.h"
+#include "defend/state.h"
 #include "moat/error.h"
 #include "sensor/container.h"
 #include "sensor/sensor.h"
@@ -32,11 +34,14 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
-		     "                     [--docker-host SOCKET]\n\n"
+		     "                     [--state DIR] [--net-rules FILE] [--no-network]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
-		     "invalid change keeps the rules in force.\n");
+		     "invalid change keeps the rules in force.\n"
+		     "--state DIR (default " MOAT_STATE_DEFAULT_DIR ") keeps what is learned per image;\n"
+		     "--net-rules FILE holds firewall rules (docs/network.md); --no-network turns\n"
+		     "the network graph and firewall off.\n");
 }
 
 static void print_alert(void *ctx, const char *json, size_t len)
@@ -106,6 +111,11 @@ static int trace_then_handle(void *ctx, const union moat_sensor_rec *rec)
 
 struct run {
 	const char *rules_dir;
+	const char *state_dir;
+	const char *net_rules;
+	bool no_network;
+	struct moat_state *state;
+	struct moat_netfw *net;
 	struct moat_rules_watch *watch;         /* NULL: no hot reload */
 	struct moat_ruleset *rules;
 	struct moat_containers *containers;
@@ -153,6 +163,69 @@ static void reload(struct run *run)
 		r < 0 ? " (the sensor kept its old prefixes)" : "");
 }
 
+static void print_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "moat defender: %s\n", msg);
+}
+
+/* The engine said a container started or stopped: the rule engine and the
+ * firewall both want to know. */
+static void container_changed(void *ctx, const struct moat_container *c,
+			      enum moat_container_change what)
+{
+	struct run *run = ctx;
+
+	moat_defender_container_changed(run->defender, c, what);
+	if (run->net)
+		moat_netfw_containers_changed(run->net);
+}
+
+/* The network graph and firewall (docs/network.md); its kernel side may be
+ * missing, then it learns and alerts only. */
+static int open_network(struct run *run, const char *node, struct moat_error *err)
+{
+	struct moat_netfw_opts no = { .rules_path = run->net_rules, .node = node,
+				      .on_alert = print_alert, .on_warn = print_warn };
+	int r;
+
+	if (run->no_network)
+		return 0;
+	r = moat_state_open(run->state_dir, true, &run->state, err);
+	if (r < 0)
+		return r;
+	no.state = run->state;
+	r = moat_netfw_open(&no, &run->net, err);
+	if (r < 0)
+		return r;
+	fprintf(stderr, "moat defender: network: state %s, %s\n", moat_state_dir(run->state),
+		moat_netfw_status(run->net));
+	return 0;
+}
+
+static void print_stats(struct run *run)
+{
+	struct moat_netfw_stats ns = { 0 };
+
+	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
+			"%llu lua errors, %zu containers cached (%llu dropped)\n",
+		(unsigned long long)moat_defender_events(run->defender),
+		(unsigned long long)moat_defender_alerts(run->defender),
+		(unsigned long long)moat_defender_suppressed(run->defender),
+		(unsigned long long)moat_sensor_lost(run->sensor),
+		(unsigned long long)moat_rules_lua_errors(run->rules),
+		moat_containers_count(run->containers),
+		(unsigned long long)moat_containers_evicted(run->containers));
+	if (!run->net)
+		return;
+	moat_netfw_stats(run->net, &ns);
+	fprintf(stderr, "moat defender: network: %llu flows, %llu alerts, %llu blocked, %llu learned; "
+			"kernel: %llu refused, %llu packets of isolated containers dropped\n",
+		(unsigned long long)ns.flows, (unsigned long long)ns.alerts,
+		(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
+		(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
+}
+
 static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
 {
 	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
@@ -174,6 +247,8 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	dopts.containers = run->containers;
 	dopts.sensor = run->sensor;
 	r = moat_defender_open(&dopts, &run->defender, err);
+	if (r == 0)
+		r = open_network(run, node, err);
 	if (r < 0)
 		return r;
 	deny_exes(run);
@@ -198,20 +273,16 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 			return r;
 		if (run->watch)
 			reload(run);
-		moat_containers_pump(run->containers, moat_defender_container_changed, run->defender);
+		moat_containers_pump(run->containers, container_changed, run);
+		if (run->net)
+			moat_netfw_tick(run->net);
 	}
 	/* what the kernel committed before the signal is still reported */
 	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
 	memset(err, 0, sizeof(*err));
-	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
-			"%llu lua errors, %zu containers cached (%llu dropped)\n",
-		(unsigned long long)moat_defender_events(run->defender),
-		(unsigned long long)moat_defender_alerts(run->defender),
-		(unsigned long long)moat_defender_suppressed(run->defender),
-		(unsigned long long)moat_sensor_lost(run->sensor),
-		(unsigned long long)moat_rules_lua_errors(run->rules),
-		moat_containers_count(run->containers),
-		(unsigned long long)moat_containers_evicted(run->containers));
+	if (run->net)
+		moat_netfw_tick(run->net);
+	print_stats(run);
 	return 0;
 }
 
@@ -221,6 +292,9 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "net-rules", required_argument, NULL, 'N' },
+		{ "no-network", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -247,6 +321,15 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'R':
 			ready = optarg;
 			break;
+		case 'S':
+			run.state_dir = optarg;
+			break;
+		case 'N':
+			run.net_rules = optarg;
+			break;
+		case 'n':
+			run.no_network = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return MOAT_EXIT_OK;
@@ -268,6 +351,8 @@ int moat_cmd_defender(int argc, char **argv)
 	if (r == 0)
 		r = run_loop(&run, ready, &err);
 	moat_rules_watch_close(run.watch);
+	moat_netfw_close(run.net);
+	moat_state_close(run.state);
 	moat_defender_close(run.defender);
 	moat_sensor_close(run.sensor);
 	moat_containers_close(run.containers);

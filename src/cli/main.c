@@ -21,6 +21,8 @@ static const struct moat_cmd commands[] = {
 	  moat_cmd_authz },
 	{ "webhook", "Kubernetes validating admission webhook (AdmissionReview v1)",
 	  moat_cmd_webhook },
+	{ "network", "network graph, container isolation, NetworkPolicy export",
+	  moat_cmd_network },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },

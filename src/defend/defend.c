@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "base/buf.h"
 #include "base/jsonw.h"
 #include "defend.h"
@@ -326,15 +327,7 @@ static const char *act(struct moat_defender *d, const struct moat_rule *rule,
 
 static void iso_time(struct moat_defender *d, uint64_t mono_ns, char *out, size_t cap)
 {
-	int64_t ns = (int64_t)mono_ns + d->mono_to_real_ns;
-	time_t sec = (time_t)(ns / 1000000000LL);
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	/* Microseconds are 0..999999: six digits; the year fits four until 9999. */
-	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", (tm.tm_year + 1900) % 10000,
-		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
-		 tm.tm_sec % 100, (unsigned)((ns % 1000000000LL) / 1000) % 1000000u);
+	moat_alert_time((int64_t)mono_ns + d->mono_to_real_ns, out, cap);
 }
 
 static void write_details(struct moat_jw *jw, const struct moat_rule_view *v)
@@ -355,48 +348,35 @@ static void emit(struct moat_defender *d, const struct moat_rule *rule, const ch
 		 const union moat_sensor_rec *rec, const struct moat_container *c)
 {
 	const struct moat_rule_view *v = &d->view;
+	struct moat_alert_head h = { 0 };
 	struct moat_jw jw;
 	char when[40];
 
 	moat_buf_reset(&d->out);
 	moat_jw_init(&jw, &d->out, false);
 	iso_time(d, rec->hdr.time_ns, when, sizeof(when));
-	moat_jw_obj_begin(&jw);
-	moat_jw_kstr(&jw, "schema", "moat.alert/v1");
-	moat_jw_kstr(&jw, "time", when);
-	moat_jw_kstr(&jw, "node", d->o.node ? d->o.node : "");
-	moat_jw_kstr(&jw, "rule", rule->id);
-	moat_jw_kstr(&jw, "description", rule->description);
-	moat_jw_kstr(&jw, "severity", rule->severity);
-	moat_jw_key(&jw, "mitre");
-	moat_jw_arr_begin(&jw);
-	for (size_t i = 0; i < rule->n_mitre; i++)
-		moat_jw_str(&jw, rule->mitre[i]);
-	moat_jw_arr_end(&jw);
-	moat_jw_kstr(&jw, "action", action);
-	moat_jw_key(&jw, "container");
+	h.time = when;
+	h.node = d->o.node;
+	h.rule = rule->id;
+	h.description = rule->description;
+	h.severity = rule->severity;
+	h.mitre = rule->mitre;
+	h.n_mitre = rule->n_mitre;
+	h.action = action;
 	if (c) {
-		moat_jw_obj_begin(&jw);
-		moat_jw_kstr(&jw, "id", c->id);
-		moat_jw_kstr(&jw, "name", c->name);
-		moat_jw_kstr(&jw, "image", c->image);
-		moat_jw_kstr(&jw, "image_id", c->image_id);
-		if (c->pod[0])
-			moat_jw_kstr(&jw, "pod", c->pod);
-		if (c->k8s_ns[0])
-			moat_jw_kstr(&jw, "namespace", c->k8s_ns);
-		moat_jw_obj_end(&jw);
-	} else {
-		moat_jw_null(&jw);
+		h.c_id = c->id;
+		h.c_name = c->name;
+		h.c_image = c->image;
+		h.c_image_id = c->image_id;
+		h.c_pod = c->pod;
+		h.c_ns = c->k8s_ns;
 	}
-	moat_jw_key(&jw, "process");
-	moat_jw_obj_begin(&jw);
-	moat_jw_kuint(&jw, "pid", rec->hdr.tgid);
-	moat_jw_kuint(&jw, "ppid", rec->hdr.ppid);
-	moat_jw_kuint(&jw, "uid", rec->hdr.uid);
-	moat_jw_kstr(&jw, "exe", v->f[MOAT_F_PROC_EXE] ? v->f[MOAT_F_PROC_EXE] : "");
-	moat_jw_kstr(&jw, "cmdline", v->f[MOAT_F_PROC_CMDLINE] ? v->f[MOAT_F_PROC_CMDLINE] : "");
-	moat_jw_obj_end(&jw);
+	h.pid = rec->hdr.tgid;
+	h.ppid = rec->hdr.ppid;
+	h.uid = rec->hdr.uid;
+	h.exe = v->f[MOAT_F_PROC_EXE];
+	h.cmdline = v->f[MOAT_F_PROC_CMDLINE];
+	moat_alert_head(&jw, &h);
 	write_details(&jw, v);
 	moat_jw_obj_end(&jw);
 	if (moat_jw_finish(&jw) == 0 && d->o.on_alert)

@@ -36,33 +36,50 @@ static int check_container(const char *ref, struct moat_error *err)
 	return 0;
 }
 
-int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, json_t **ret_json,
-				  struct moat_error *err)
+/* GET target and parse the answer, which must be an object (or an array). */
+static int get_json(struct moat_docker *docker, const char *target, const char *what, bool array,
+		    json_t **ret_json, struct moat_error *err)
 {
-	char target[MOAT_DOCKER_NAME_MAX + 64];
 	struct moat_buf body;
 	json_t *json = NULL;
-	int r = check_container(ref, err);
+	int r;
 
-	if (r < 0)
-		return r;
-	snprintf(target, sizeof(target), "/v%s/containers/%s/json", moat_docker_api_version(docker),
-		 ref);
 	moat_buf_init(&body, MOAT_LIMIT_JSON_BYTES + 1);
-	r = docker_exchange(docker, "GET", target, &body, MOAT_LIMIT_JSON_BYTES,
-			    "docker: container inspect", err);
+	r = docker_exchange(docker, "GET", target, &body, MOAT_LIMIT_JSON_BYTES, what, err);
 	if (r == 0)
-		r = moat_json_parse(body.data, body.len, MOAT_LIMIT_JSON_BYTES,
-				    "docker: container inspect", &json, err);
+		r = moat_json_parse(body.data, body.len, MOAT_LIMIT_JSON_BYTES, what, &json, err);
 	moat_buf_release(&body);
-	if (r == 0 && !json_is_object(json))
-		r = moat_error_set(err, MOAT_E_FORMAT, "docker: container inspect: not an object");
+	if (r == 0 && (array ? !json_is_array(json) : !json_is_object(json)))
+		r = moat_error_set(err, MOAT_E_FORMAT, "%s: not an %s", what,
+				   array ? "array" : "object");
 	if (r < 0) {
 		json_decref(json);
 		return r;
 	}
 	*ret_json = json;
 	return 0;
+}
+
+int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, json_t **ret_json,
+				  struct moat_error *err)
+{
+	char target[MOAT_DOCKER_NAME_MAX + 64];
+	int r = check_container(ref, err);
+
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "/v%s/containers/%s/json", moat_docker_api_version(docker),
+		 ref);
+	return get_json(docker, target, "docker: container inspect", false, ret_json, err);
+}
+
+int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
+			       struct moat_error *err)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "/v%s/containers/json", moat_docker_api_version(docker));
+	return get_json(docker, target, "docker: container list", true, ret_json, err);
 }
 
 int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,

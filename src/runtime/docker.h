@@ -83,6 +83,12 @@ int moat_docker_container_pause(struct moat_docker *docker, const char *ref,
 int moat_docker_container_isolate(struct moat_docker *docker, const char *ref,
 				  unsigned *ret_networks, struct moat_error *err);
 
+/* GET /containers/json: the running containers, parsed (an array; caller
+ * json_decref's). Each has Id, Names, Image, ImageID, Labels and
+ * NetworkSettings.Networks.<name>.{IPAddress,GlobalIPv6Address,Gateway}. */
+int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
+			       struct moat_error *err);
+
 /* The socket the handle connects to. Owned by docker. */
 const char *moat_docker_sock_path(const struct moat_docker *docker);
 

@@ -56,15 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- the image (cached) and the work tree ---
-sample_image                              # the debootstrap root it starts from
-"$REPO/tests/tools/build-benign-image" "$W/benign.tar" >"$W/build-image.log" 2>&1 || {
-    tail -n 30 "$W/build-image.log" >&2; fail "tests/tools/build-benign-image failed"; }
-key=$(basename "$(readlink "$W/benign.tar")" .tar)
-if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.key"}}' "$BIMG" 2>/dev/null)" != "$key" ]; then
-    "$docker" import --change "LABEL moat.key=$key" --change 'CMD ["bash"]' \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        "$W/benign.tar" "$BIMG" >"$W/import.out" 2>&1 || { cat "$W/import.out" >&2; fail "docker import"; }
-fi
+benign_image
 APP=$W/app
 mkdir -p "$APP" "$W/bin"
 cp -r "$DATA"/. "$APP/"

@@ -72,11 +72,31 @@ defender_engine() {
     fi
 }
 
-# start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`,
+# benign_image: the image of tests/tools/build-benign-image (Debian 12 with
+# python3, nginx, busybox, socat, ncat, gcc, node; cached) imported as
+# BIMG=moat-test/benign:1 unless the engine already has this build of it.
+benign_image() {
+    BIMG=moat-test/benign:1
+    sample_image                              # the debootstrap root it starts from
+    "$REPO/tests/tools/build-benign-image" "$W/benign.tar" >"$W/build-image.log" 2>&1 || {
+        tail -n 30 "$W/build-image.log" >&2; fail "tests/tools/build-benign-image failed"; }
+    local key
+    key=$(basename "$(readlink "$W/benign.tar")" .tar)
+    if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.key"}}' "$BIMG" 2>/dev/null)" != "$key" ]; then
+        "$docker" import --change "LABEL moat.key=$key" --change 'CMD ["bash"]' \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            "$W/benign.tar" "$BIMG" >"$W/import.out" 2>&1 || { cat "$W/import.out" >&2; fail "docker import"; }
+    fi
+}
+
+# start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`
+# (and --state $W/state unless ARGS name one),
 # alerts to $W/alerts.jsonl, stderr to $W/defender.err; sets DEF_PID and
 # returns once every probe is attached (fails if it exits or times out).
 start_defender() {
     local wait=$1; shift
+    # what it learns stays in the test's work dir unless the test names a --state
+    case " $* " in *" --state "*) ;; *) set -- "$@" --state "$W/state" ;; esac
     "$MOAT" defender "$@" --ready-file "$W/ready" >"$W/alerts.jsonl" 2>"$W/defender.err" &
     DEF_PID=$!
     for _ in $(seq 1 $((wait * 2))); do

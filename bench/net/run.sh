@@ -1,0 +1,134 @@
+#!/bin/bash
+# Firewall overhead between two containers (docs/network.md): connection
+# setup rate (sequential connect + close) and TCP throughput from a client
+# container to a server container on a Docker network, in three modes that
+# take turns in every repetition:
+#   none      no defender
+#   sensor    `moat defender --no-network` (the sensor alone)
+#   enforce   `moat defender` with the client's image in enforce mode and
+#             the server learned: every connect goes through the cgroup BPF
+#             check and is recorded
+# Prints the median and the best run of each, and the ratios enforce/none
+# and enforce/sensor (target >= 0.95; enforce/sensor is what the firewall
+# itself costs).
+#
+#   bench/net/run.sh [MOAT]      (root; MOAT defaults to build/moat)
+#
+# Env: CONNECT_N (3000 connections per run), MIB (512 MiB per run), REPS (5),
+# IMG (moat-test/benign:1, any image with /bin/sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+MOAT=${1:-$repo/build/moat}
+CONNECT_N=${CONNECT_N:-3000}
+MIB=${MIB:-512}
+REPS=${REPS:-5}
+IMG=${IMG:-moat-test/benign:1}
+[ "$(id -u)" = 0 ] || { echo "bench/net: needs root" >&2; exit 77; }
+[ -x "$MOAT" ] || { echo "bench/net: no moat binary at $MOAT" >&2; exit 1; }
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+P=netfw-bench-$$
+W=$(mktemp -d /tmp/moat-bench-net.XXXXXX)
+DEF_PID=
+stop_defender() {
+    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; wait "$DEF_PID" 2>/dev/null || true; fi
+    DEF_PID=
+}
+cleanup() {
+    stop_defender
+    "$docker" rm -f "$P-srv" "$P-cli" >/dev/null 2>&1 || true
+    "$docker" network rm "$P-net" >/dev/null 2>&1 || true
+    rm -rf "$W"
+}
+trap cleanup EXIT
+cc -O2 -static -pthread -o "$W/netbench" "$here/netbench.c"
+"$docker" network create "$P-net" >/dev/null
+"$docker" run -d --name "$P-srv" --network "$P-net" -v "$W:/b:ro" "$IMG" /b/netbench server 9000 >/dev/null
+"$docker" run -d --name "$P-cli" --network "$P-net" -v "$W:/b:ro" "$IMG" sleep 100000 >/dev/null
+SRV=$("$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$P-srv")
+KEY=$("$docker" image inspect -f '{{.Id}}' "$IMG" | cut -d: -f2)
+
+start_defender() {    # start_defender ARGS...
+    rm -f "$W/ready"
+    "$MOAT" defender --state "$W/state" "$@" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
+    DEF_PID=$!
+    for _ in $(seq 1 120); do [ -e "$W/ready" ] && return 0; sleep 0.25; done
+    cat "$W/defender.err" >&2; echo "bench/net: defender not ready" >&2; exit 1
+}
+client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
+
+# learn the flow once, then keep the image in enforce mode
+start_defender
+client connect "$SRV" 9000 3 >/dev/null
+sleep 2.5
+grep -q 9000 "$W/state/images/$KEY/network.json" || { echo "bench/net: flow not learned" >&2; exit 1; }
+printf 'enforce\n' >"$W/state/images/$KEY/mode"
+sleep 2
+client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow is blocked" >&2; exit 1; }
+stop_defender
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+declare -A conn tput
+for rep in $(seq 1 "$REPS"); do
+    for mode in none sensor enforce; do
+        case $mode in
+            sensor) start_defender --no-network ;;
+            enforce) start_defender ;;
+        esac
+        c=$(client connect "$SRV" 9000 "$CONNECT_N")
+        t=$(client send "$SRV" 9000 "$MIB")
+        conn[$mode]+="$(ratio "$CONNECT_N" "$c") "
+        tput[$mode]+="$(ratio "$MIB" "$t") "
+        if [ "$mode" = enforce ]; then
+            grep -q "network-outside-baseline" "$W/alerts" && { echo "bench/net: the flow raised alerts" >&2; exit 1; }
+        fi
+        stop_defender
+    done
+done
+# the enforce runs really went through the kernel check; and what the check
+# costs per connect, from the kernel's own BPF run-time statistics (steadier
+# than rates on a shared machine)
+prog_stats() {
+    bpftool -j prog show 2>/dev/null | python3 -c '
+import json, sys
+t = n = 0
+for p in json.load(sys.stdin):
+    if p.get("name") == "nf_connect4":
+        t += p.get("run_time_ns", 0); n += p.get("run_cnt", 0)
+print(t, n)'
+}
+start_defender
+client connect "$SRV" 9001 1 >/dev/null 2>&1 && { echo "bench/net: an unlearned port was not blocked" >&2; exit 1; }
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+read -r t0 n0 < <(prog_stats)
+client connect "$SRV" 9000 "$CONNECT_N" >/dev/null
+read -r t1 n1 < <(prog_stats)
+sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+stop_defender
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+best() { tr ' ' '\n' | grep . | sort -g | tail -n 1; }
+printf 'bench/net: %s reps, %s connections and %s MiB per run, client -> server container\n' "$REPS" "$CONNECT_N" "$MIB"
+printf '%-8s %16s %16s %14s %14s\n' mode "connects/s med" "connects/s best" "MiB/s med" "MiB/s best"
+for mode in none sensor enforce; do
+    cmed=$(echo "${conn[$mode]}" | median); cbest=$(echo "${conn[$mode]}" | best)
+    tmed=$(echo "${tput[$mode]}" | median); tbest=$(echo "${tput[$mode]}" | best)
+    eval "C_$mode=$cmed T_$mode=$tmed CB_$mode=$cbest TB_$mode=$tbest"
+    printf '%-8s %16.0f %16.0f %14.1f %14.1f\n' "$mode" "$cmed" "$cbest" "$tmed" "$tbest"
+done
+# On a shared machine noise only slows a run down: the best run is the
+# steadier figure, the median the one the target is stated for.
+printf 'ratios (median)  enforce/none: connect %s, throughput %s; enforce/sensor: connect %s, throughput %s\n' \
+    "$(ratio "$C_enforce" "$C_none")" "$(ratio "$T_enforce" "$T_none")" \
+    "$(ratio "$C_enforce" "$C_sensor")" "$(ratio "$T_enforce" "$T_sensor")"
+printf 'ratios (best)    enforce/none: connect %s, throughput %s; enforce/sensor: connect %s, throughput %s\n' \
+    "$(ratio "$CB_enforce" "$CB_none")" "$(ratio "$TB_enforce" "$TB_none")" \
+    "$(ratio "$CB_enforce" "$CB_sensor")" "$(ratio "$TB_enforce" "$TB_sensor")"
+if [ "$((n1 - n0))" -gt 0 ]; then
+    ns=$(( (t1 - t0) / (n1 - n0) ))
+    printf 'kernel: nf_connect4 ran %d times, %d ns each: %s of a connect at the median rate without a defender (ratio %s)\n' \
+        "$((n1 - n0))" "$ns" "$(awk -v ns="$ns" -v r="$C_none" 'BEGIN {printf "%.3f%%", ns * r / 1e7}')" \
+        "$(awk -v ns="$ns" -v r="$C_none" 'BEGIN {printf "%.4f", 1 / (1 + ns * r / 1e9)}')"
+fi
+echo "target: >= 0.95"

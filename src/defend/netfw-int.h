@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* netfw-int.h - what netfw.c (flows, models, alerts) shares with netfw-sync.c (the kernel maps). */
+#ifndef MOAT_DEFEND_NETFW_INT_H
+#define MOAT_DEFEND_NETFW_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "base/buf.h"
+#include "base/hmap.h"
+#include "netfw.h"
+#include "netfw-kernel.h"
+#include "netgraph.h"
+#include "netiso.h"
+#include "netmodel.h"
+#include "netpeers.h"
+#include "netrules.h"
+#include "state.h"
+
+#define NETFW_REPEAT_SLOTS 1024u
+
+/* An image the firewall has met. */
+struct nf_image {
+	char key[MOAT_STATE_KEY_LEN + 1];
+	char image_id[80];
+	char ref[256];
+	uint32_t policy;                      /* kernel policy id, 1.. */
+	enum moat_state_mode mode;
+	struct moat_state_stamp stamp;        /* of network.json as last read or written */
+	struct moat_netmodel model;
+	struct moat_netmodel pending;         /* learned since the last write */
+};
+
+/* A set of kernel keys: what is installed, what should be. */
+struct nf_keyset {
+	struct moat_nf_key *v;
+	size_t n, cap;
+	struct moat_hmap ix;
+};
+
+struct moat_netfw {
+	struct moat_netfw_opts o;
+	struct moat_peers *peers;
+	struct moat_nfk *k;                   /* NULL: no kernel enforcement */
+	char status[512];
+	struct nf_image *imgs;
+	size_t n_imgs, cap_imgs;
+	struct moat_netrules rules;
+	struct stat rules_st;
+	struct moat_netgraph *graph;
+	bool graph_dirty;
+	bool sync_needed;                     /* kernel maps out of date */
+	bool peers_now;                       /* refresh the containers at the next tick */
+	struct moat_netiso iso;               /* requested */
+	struct moat_state_stamp iso_stamp;
+	struct nf_keyset installed;
+	uint64_t cgroups[MOAT_NF_CGROUP_MAX]; /* cgroup ids in the kernel map */
+	size_t n_cgroups;
+	uint8_t (*dests)[16];                 /* addresses in the kernel's dests map */
+	size_t n_dests;
+	uint64_t iso_cg[MOAT_NETISO_MAX];     /* cgroups with the packet filter attached */
+	size_t n_iso_cg;
+	int64_t mono_to_real_ns;
+	int64_t last_slow_ns;
+	struct moat_netfw_stats stats;
+	struct {
+		uint64_t hash;
+		int64_t time_ns;
+	} recent[NETFW_REPEAT_SLOTS];
+	struct moat_buf out;
+	char last_warn[1024];             /* the same warning is not repeated */
+};
+
+/* netfw.c */
+struct nf_image *nf_image_get(struct moat_netfw *nf, const char *image_id, const char *ref);
+void nf_warn(struct moat_netfw *nf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* netfw-sync.c: bring the kernel maps in line with peers, models, rules and isolation. */
+void nf_sync(struct moat_netfw *nf);
+void nf_keyset_free(struct nf_keyset *ks);
+
+#endif

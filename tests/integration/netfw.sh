@@ -1,0 +1,195 @@
+#!/bin/bash
+# The network graph and container firewall (docs/network.md) against the
+# real Docker engine and kernel, on a Docker network the test creates:
+#   learn    a client container connects to server A: network.json of the
+#            client's image lists image A, port 8080/tcp;
+#   enforce  client -> A still connects; client -> B (a second server, another
+#            image) fails with EPERM, and an alert names both images; a port
+#            a deny rule of --net-rules names is reported with that rule's id;
+#   edit     an entry removed from network.json is refused, and passes
+#            again once it is back;
+#   alert    client -> B connects and is reported;
+#   graph    `moat network graph --format json` has the three image nodes and
+#            the edges with their counts and verdicts;
+#   isolate  A is cut off (client -> A fails, the host still reaches it) and
+#            released again by unisolate;
+#   policy   `moat network policy` prints a NetworkPolicy the shape checker
+#            (tests/tools/netpolicy-check.py) accepts.
+# The server images netfw-srv-a:1 and netfw-srv-b:1 (the benign image plus a
+# label) are kept between runs, like the benign image.
+# Needs root, eBPF, cgroup v2 and the Docker engine.
+#
+# Environment (set by meson): MOAT. Exit 0 pass, 1 fail, 77 skip.
+. "$(dirname "$0")/lib.sh"
+setup_work
+need_moat
+defender_engine
+P=netfw-$$
+ST=$W/state
+
+DEF_PID=
+cleanup() {
+    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; wait "$DEF_PID" 2>/dev/null || true; fi
+    "$docker" ps -aq --filter "name=$P-" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true
+    "$docker" network rm "$P-net" >/dev/null 2>&1 || true
+    if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
+}
+trap cleanup EXIT
+grep -q cgroup2 /proc/mounts || skip "no cgroup v2 hierarchy mounted"
+
+# --- images: the benign image (busybox, socat) and two servers made from it ---
+benign_image
+# Two server images with their own ids (a label is enough), kept between runs
+# like the benign image: building and removing them is most of a run's time.
+for s in a b; do
+    want="netfw-$s-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
+    if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "netfw-srv-$s:1" 2>/dev/null)" != "$want" ]; then
+        printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
+            "$docker" build -q -t "netfw-srv-$s:1" - >"$W/build-$s.out" 2>&1 || { cat "$W/build-$s.out" >&2; fail "docker build"; }
+    fi
+done
+"$docker" network create "$P-net" >/dev/null
+for s in a b; do
+    "$docker" run -d --name "$P-$s" --network "$P-net" "netfw-srv-$s:1" \
+        socat TCP-LISTEN:8080,fork,reuseaddr OPEN:/dev/null >/dev/null
+done
+"$docker" run -d --name "$P-c" --network "$P-net" "$BIMG" sleep 300 >/dev/null
+ip_of() { "$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$1"; }
+A=$(ip_of "$P-a"); B=$(ip_of "$P-b")
+[ -n "$A" ] && [ -n "$B" ] || fail "no addresses for the servers"
+CKEY=$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -d: -f2)
+
+# a firewall rule: nobody reaches B on 9999
+cat >"$W/net.rules" <<EOF
+# id        action  from  to            port  proto
+no-b-9999   deny    *     cidr:$B/32    9999  tcp
+EOF
+mkdir -p "$W/rules"
+printf 'rules: []\n' >"$W/rules/none.yaml"
+start_defender 30 --rules "$W/rules" --state "$ST" --net-rules "$W/net.rules"
+grep -q "network: state .*cgroup-bpf" "$W/defender.err" || { cat "$W/defender.err" >&2; skip "no cgroup BPF enforcement here"; }
+
+# conn NAME DST PORT: from the client, 2 s at most; records rc and message
+conn() {
+    RC=0
+    "$docker" exec "$P-c" sh -c "echo x | busybox nc -w 2 $2 $3" >"$W/$1.out" 2>&1 || RC=$?
+}
+set_mode() {    # the baseline helper's CLI when it is there, else the documented file
+    "$MOAT" baseline mode "$BIMG" "$1" --state "$ST" >/dev/null 2>&1 ||
+        printf '%s\n' "$1" >"$ST/images/$CKEY/mode"
+    sleep 2     # the defender reads modes once a second
+}
+wait_for() {    # wait_for SECONDS CMD...: until CMD succeeds
+    local n=$(( $1 * 5 )); shift
+    for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
+    return 1
+}
+alert_with() {  # alert_with RULE ACTION DST_IMAGE
+    $PY - "$W/alerts.jsonl" "$@" <<'PYEOF'
+import json, sys
+path, rule, action, dst = sys.argv[1:5]
+for line in open(path):
+    a = json.loads(line)
+    d = a.get("details", {})
+    if (a["rule"] == rule and a["action"] == action and d.get("dst.image") == dst
+            and a["container"] and a["container"]["image"] == "moat-test/benign:1"):
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+
+# --- learn ---
+t0=$(date +%s.%N)
+wait_for 10 test -d "$ST/images/$CKEY" || fail "the defender did not note the client's image"
+for _ in 1 2 3; do conn learn "$A" 8080; [ "$RC" = 0 ] || { cat "$W/learn.out" >&2; fail "learn: client -> A failed"; }; done
+wait_for 5 grep -q '"ref": "netfw-srv-a:1"' "$ST/images/$CKEY/network.json" ||
+    fail "learn: network.json has no entry for image A"
+grep -q '"port": 8080' "$ST/images/$CKEY/network.json" ||
+    { cat "$ST/images/$CKEY/network.json" >&2; fail "learn: A:8080 not in the model"; }
+
+# --- enforce ---
+set_mode enforce
+conn allowed "$A" 8080
+[ "$RC" = 0 ] || { cat "$W/allowed.out" >&2; fail "enforce: the learned flow client -> A failed"; }
+conn blocked "$B" 8080
+[ "$RC" != 0 ] || fail "enforce: client -> B (not learned) connected"
+grep -q "Operation not permitted" "$W/blocked.out" || { cat "$W/blocked.out" >&2; fail "enforce: client -> B failed, but not with EPERM"; }
+wait_for 5 alert_with network-outside-baseline blocked "netfw-srv-b:1" ||
+    { cat "$W/alerts.jsonl" >&2; fail "enforce: no blocked alert naming both images"; }
+conn denied "$B" 9999
+[ "$RC" != 0 ] || fail "enforce: client -> B:9999 connected"
+wait_for 5 alert_with no-b-9999 blocked "netfw-srv-b:1" || fail "enforce: the deny rule's id is not in the alert"
+
+# --- the model is editable: an entry removed is no longer allowed ---
+M=$ST/images/$CKEY/network.json
+cp "$M" "$W/model.bak"
+$PY -c 'import json, sys; d = json.load(open(sys.argv[1])); d["allow"] = []; json.dump(d, open(sys.argv[2], "w"))' "$M" "$W/model.empty"
+mv "$W/model.empty" "$M"
+sleep 2
+conn edited "$A" 8080
+[ "$RC" != 0 ] || fail "edit: client -> A still connects after its entry was removed from network.json"
+cp "$W/model.bak" "$W/model.new"; mv "$W/model.new" "$M"
+sleep 2
+conn restored "$A" 8080
+[ "$RC" = 0 ] || { cat "$W/restored.out" >&2; fail "edit: client -> A still refused after the entry came back"; }
+
+# --- alert ---
+set_mode alert
+conn alerted "$B" 8080
+[ "$RC" = 0 ] || { cat "$W/alerted.out" >&2; fail "alert mode: client -> B did not connect"; }
+wait_for 5 alert_with network-outside-baseline alert "netfw-srv-b:1" || fail "alert mode: no alert"
+
+# --- graph (the defender writes it once a second) ---
+sleep 1.5
+run_moat graph network graph --format json --state "$ST"
+[ "$RC" = 0 ] || { moat_err graph; fail "network graph: $(describe_rc "$RC")"; }
+$PY - "$W/graph.out" "$P" <<'PYEOF' || fail "graph check"
+import json, sys
+g = json.load(open(sys.argv[1])); p = sys.argv[2]
+assert set(g) == {"schema", "nodes", "edges"} and g["schema"] == "moat.netgraph/v1", list(g)
+nodes = {n["id"]: n for n in g["nodes"]}
+for n in g["nodes"]:
+    assert set(n) == {"id", "kind", "image", "containers"}, n
+    assert n["kind"] in ("image", "external", "host"), n
+by_image = {n["image"]: n for n in g["nodes"] if n["kind"] == "image"}
+for img, cont in (("moat-test/benign:1", p + "-c"), ("netfw-srv-a:1", p + "-a"), ("netfw-srv-b:1", p + "-b")):
+    assert img in by_image and cont in by_image[img]["containers"], (img, list(by_image))
+c, a, b = (by_image[i]["id"] for i in ("moat-test/benign:1", "netfw-srv-a:1", "netfw-srv-b:1"))
+def count(src, dst, port, verdict):
+    return sum(e["count"] for e in g["edges"]
+               if (e["src"], e["dst"], e["port"], e["proto"], e["verdict"]) == (src, dst, port, "tcp", verdict))
+for e in g["edges"]:
+    assert set(e) == {"src", "dst", "port", "proto", "count", "verdict"}, e
+    assert e["src"] in nodes and e["dst"] in nodes, e
+    assert e["verdict"] in ("allowed", "alerted", "blocked", "learned"), e
+want = {"c->a learned": count(c, a, 8080, "learned"), "c->a allowed": count(c, a, 8080, "allowed"),
+        "c->b blocked": count(c, b, 8080, "blocked"), "c->b:9999 blocked": count(c, b, 9999, "blocked"),
+        "c->b alerted": count(c, b, 8080, "alerted")}
+print(" ".join("%s=%d" % kv for kv in want.items()), file=sys.stderr)
+assert want["c->a learned"] == 1 and want["c->a learned"] + want["c->a allowed"] == 5, want
+assert count(c, a, 8080, "blocked") == 1, "the edited-out flow"
+assert want["c->b blocked"] == 1 and want["c->b:9999 blocked"] == 1 and want["c->b alerted"] == 1, want
+PYEOF
+edges=$($PY -c 'import json,sys; g=json.load(open(sys.argv[1])); print(len(g["nodes"]), "nodes,", len(g["edges"]), "edges")' "$W/graph.out")
+
+# --- isolate ---
+run_moat iso network isolate "$P-a" --state "$ST"
+[ "$RC" = 0 ] || { moat_err iso; fail "network isolate: $(describe_rc "$RC")"; }
+conn iso-client "$A" 8080
+[ "$RC" != 0 ] || fail "isolate: client -> A still connects"
+RC=0; echo x | timeout 5 busybox nc -w 2 "$A" 8080 >"$W/iso-host.out" 2>&1 || RC=$?
+[ "$RC" = 0 ] || { cat "$W/iso-host.out" >&2; fail "isolate: the host no longer reaches A"; }
+run_moat uniso network unisolate "$P-a" --state "$ST"
+[ "$RC" = 0 ] || { moat_err uniso; fail "network unisolate: $(describe_rc "$RC")"; }
+conn uniso-client "$A" 8080
+[ "$RC" = 0 ] || { cat "$W/uniso-client.out" >&2; fail "unisolate: client -> A still cut"; }
+
+# --- NetworkPolicy ---
+run_moat policy network policy "$BIMG" --state "$ST" --namespace shop
+[ "$RC" = 0 ] || { moat_err policy; fail "network policy: $(describe_rc "$RC")"; }
+$PY "$TOOLS/netpolicy-check.py" "$W/policy.out" --egress-port 8080 >"$W/policy-check.out" 2>&1 ||
+    { cat "$W/policy-check.out" "$W/policy.out" >&2; fail "the NetworkPolicy does not have the schema's shape"; }
+
+kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "defender exit $?"; DEF_PID=
+stats=$(grep "network:" "$W/defender.err" | tail -n 1 | sed 's/^moat defender: network: //')
+pass "in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s; graph $edges; $stats"
