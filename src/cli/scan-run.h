@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "base/warn.h"
+#include "detect/detect.h"
 #include "moat/limits.h"
 #include "report/report.h"
 #include "sbom/catalog.h"
@@ -28,6 +29,9 @@ struct scan_run_opts {
 	bool vulns;                     /* match against the DB (false for `moat sbom`) */
 	const struct moat_progress *progress;   /* may be NULL */
 	struct vuln_args *vuln;         /* required when vulns */
+	/* Content scanners (0 = none: `moat sbom`, `moat top`); detect.scanners
+	 * may hold MOAT_SCAN_VULN too, which the content side ignores. */
+	struct moat_detect_opts detect;
 };
 
 /* Everything one scanned image owns; zero-initialise before scan_run_open(). */
@@ -39,6 +43,7 @@ struct scan_run {
 	struct moat_scan_result res;    /* what the report writers take */
 	struct moat_warnings warnings;  /* image and catalogers together (res.warnings) */
 	struct vuln_state vs;
+	struct moat_detect *detect;     /* NULL when no content scanner runs */
 };
 
 /* Read and catalogue o->target, then match it. On failure the run holds

@@ -482,6 +482,15 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	return 0;
 }
 
+int scan_vulns_find_base(struct vuln_args *va, const struct moat_image_opts *base_opts,
+			 struct moat_catalog_ctx *cat, struct vuln_state *st,
+			 struct moat_error *err)
+{
+	if (st->used)
+		return 0;
+	return find_base(va, base_opts, cat, st, err);
+}
+
 void scan_vulns_release(struct vuln_state *st)
 {
 	json_decref(st->policy_doc_owner);

@@ -14,6 +14,7 @@
 #include "report/sbom.h"
 #include "sbom/catalog.h"
 #include "sbom/lang.h"
+#include "detect/detect.h"
 #include "cli.h"
 #include "scan-run.h"
 #include "scan-vuln.h"
@@ -31,6 +32,7 @@ struct scan_args {
 	bool strict;           /* --strict: any warning fails the run */
 	struct moat_limits limits;
 	struct vuln_args vuln;
+	struct moat_detect_opts detect;     /* --scanners and the content scanners' options */
 };
 
 struct progress_state {
@@ -86,9 +88,18 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
-		"  -h, --help              this help\n",
+		"  -h, --help              this help\n"
+		"%s",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
-					   : "table (default), json, sarif, junit, html, cyclonedx");
+					   : "table (default), json, sarif, junit, html, cyclonedx",
+		!strcmp(cmd, "sbom") ? "" :
+		"\ncontent scanners:\n"
+		"      --scanners LIST     vuln,secret,password,malware,misconfig (default: all\n"
+		"                          this build has; `vuln` alone = packages and CVEs only)\n"
+		"      --secret-config F   more secret rules, allow-lists, disabled rules (YAML)\n"
+		"      --password-list F   word list for weak passwords (one a line; default:\n"
+		"                          John the Ripper's password.lst + vendor defaults)\n"
+		"      --password-budget MS  time per password hash (default 1000)\n");
 	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
 }
@@ -106,6 +117,36 @@ static int parse_u64(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* --scanners and the content scanners' options (printed errors). */
+static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *d)
+{
+	const char *bad = NULL;
+	size_t bad_len = 0;
+	uint64_t v;
+	int r;
+
+	switch (c) {
+	case 0x180:
+		r = moat_scanners_parse(arg, &d->scanners, &bad, &bad_len);
+		if (r == -ENOTSUP)
+			fprintf(stderr, "moat scan: --scanners: '%.*s' is not in this build yet\n",
+				(int)bad_len, bad);
+		else if (r < 0)
+			fprintf(stderr, "moat scan: --scanners: unknown scanner '%.*s' (known: "
+				"vuln,secret,password,malware,misconfig)\n", (int)bad_len, bad);
+		return r;
+	case 0x181: d->secret_config = arg; return 0;
+	case 0x182: d->password_list = arg; return 0;
+	default:
+		if (parse_u64(arg, &v) < 0 || v == 0 || v > 600000) {
+			fprintf(stderr, "moat scan: bad --password-budget (1..600000 ms)\n");
+			return -EINVAL;
+		}
+		d->password_budget_ms = (uint32_t)v;
+		return 0;
+	}
+}
+
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 {
 	static struct option opts[32];
@@ -119,6 +160,10 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "max-ratio", required_argument, NULL, 'R' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "scanners", required_argument, NULL, 0x180 },
+		{ "secret-config", required_argument, NULL, 0x181 },
+		{ "password-list", required_argument, NULL, 0x182 },
+		{ "password-budget", required_argument, NULL, 0x183 },
 		{ 0 },
 	};
 	const char *cmd = sbom ? "sbom" : "scan";
@@ -135,6 +180,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	memset(a, 0, sizeof(*a));
 	scan_vuln_args_init(&a->vuln);
 	a->format = sbom ? FMT_CYCLONEDX : FMT_TABLE;
+	a->detect.scanners = sbom ? 0 : moat_scanners_available();
 	a->progress = true;
 	optind = 1;
 	opterr = 0;
@@ -175,6 +221,13 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
+		case 0x180:
+		case 0x181:
+		case 0x182:
+		case 0x183:
+			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
+				return -EINVAL;
+			break;
 		default:
 			if (c >= 0x200 && !sbom) {
 				int r = scan_vuln_option(c, optarg, &a->vuln);
@@ -253,8 +306,9 @@ static int run(int argc, char **argv, bool sbom)
 	ro.limits = a.limits;
 	ro.docker_host = a.docker_host;
 	ro.no_lang = a.no_lang;
-	ro.vulns = !sbom;
+	ro.vulns = !sbom && (a.detect.scanners & MOAT_SCAN_VULN);
 	ro.vuln = &a.vuln;
+	ro.detect = a.detect;
 	/* Progress only for people: a terminal, and a human format. */
 	if (a.progress && a.format == FMT_TABLE && isatty(STDERR_FILENO))
 		ro.progress = &progress;
