@@ -61,6 +61,10 @@ static int finish_detect(const struct scan_run_opts *o, struct scan_run *run,
 		return r;
 	moat_warnings_append(&run->warnings, moat_detect_warnings(run->detect));
 	run->res.content = moat_detect_findings(run->detect);
+	/* The reports echo Env, Labels and history: with the secrets masked. */
+	run->res.meta = moat_detect_redacted_meta(run->detect, run->cat.meta);
+	if (!run->res.meta)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	run->res.base = run->res.base ? run->res.base : &run->vs.base;
 	return 0;
 }

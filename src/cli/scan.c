@@ -255,7 +255,7 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 		  const struct moat_scan_result *res, struct moat_buf *out, struct moat_error *err)
 {
 	struct moat_sbom_input in = {
-		.meta = cat->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
+		.meta = res->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
 		.vulns = res->vulns,
 	};
 

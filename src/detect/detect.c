@@ -37,8 +37,15 @@ static const struct {
 	{ "misconfig", MOAT_SCAN_MISCONFIG },
 };
 
+struct redaction {
+	const char *text;               /* a string of the image's meta */
+	size_t start, len;
+	struct redaction *next;
+};
+
 struct moat_detect {
 	struct moat_detect_opts opts;
+	struct redaction *redactions;
 	struct moat_arena *arena;
 	void *state[N_SCANNERS];
 	struct moat_finding_list findings;
@@ -456,6 +463,92 @@ int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta
 	}
 	resolve_warnings(d, meta);
 	return 0;
+}
+
+/* ---- redacting what the reports echo ---- */
+
+int moat_detect_redact(struct moat_detect *d, const char *text, size_t start, size_t len,
+		       struct moat_error *err)
+{
+	struct redaction *r = moat_arena_zalloc(d->arena, sizeof(*r));
+
+	if (!r)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	*r = (struct redaction){ text, start, len, d->redactions };
+	d->redactions = r;
+	return 0;
+}
+
+/* text with every recorded span masked in place (the length kept, so spans
+ * of one string stay valid; the same characters shown as moat_detect_mask). */
+static const char *redacted(struct moat_detect *d, const char *text)
+{
+	char *copy = NULL;
+	size_t n;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	for (struct redaction *r = d->redactions; r; r = r->next) {
+		size_t head, tail;
+
+		if (r->text != text || r->start + r->len > n)
+			continue;
+		if (!copy && !(copy = moat_arena_strndup(d->arena, text, n)))
+			return NULL;
+		head = r->len >= 24 ? 4 : r->len >= 12 ? 2 : 0;
+		tail = r->len >= 24 ? 2 : 0;
+		memset(copy + r->start + head, '*', r->len - head - tail);
+	}
+	return copy ? copy : text;
+}
+
+const struct moat_image_meta *moat_detect_redacted_meta(struct moat_detect *d,
+							const struct moat_image_meta *meta)
+{
+	struct moat_image_meta *m;
+	const char **env;
+	struct moat_kv *labels;
+	struct moat_history *hist;
+	struct moat_layer *layers;
+
+	if (!d->redactions || !meta)
+		return meta;
+	m = moat_arena_memdup(d->arena, meta, sizeof(*meta));
+	env = moat_arena_calloc(d->arena, meta->n_env + 1, sizeof(*env));
+	labels = moat_arena_calloc(d->arena, meta->n_labels + 1, sizeof(*labels));
+	hist = moat_arena_calloc(d->arena, meta->n_history + 1, sizeof(*hist));
+	layers = moat_arena_calloc(d->arena, meta->n_layers + 1, sizeof(*layers));
+	if (!m || !env || !labels || !hist || !layers)
+		return NULL;
+	/* NULL from redacted() = out of memory: never fall back to the secret. */
+	for (size_t i = 0; i < meta->n_env; i++)
+		if (!(env[i] = redacted(d, meta->env[i])))
+			return NULL;
+	for (size_t i = 0; i < meta->n_labels; i++) {
+		labels[i].key = meta->labels[i].key;
+		labels[i].value = redacted(d, meta->labels[i].value);
+		if (meta->labels[i].value && !labels[i].value)
+			return NULL;
+	}
+	for (size_t i = 0; i < meta->n_history; i++) {
+		hist[i] = meta->history[i];
+		hist[i].created_by = redacted(d, meta->history[i].created_by);
+		if (meta->history[i].created_by && !hist[i].created_by)
+			return NULL;
+	}
+	for (size_t i = 0; i < meta->n_layers; i++) {
+		layers[i] = meta->layers[i];
+		layers[i].created_by = redacted(d, meta->layers[i].created_by);
+		for (size_t h = 0; h < meta->n_history; h++)
+			if (meta->layers[i].created_by == meta->history[h].created_by)
+				layers[i].created_by = hist[h].created_by;
+	}
+	m->env = env;
+	m->labels = labels;
+	m->history = hist;
+	m->layers = layers;
+	return m;
 }
 
 /* ---- helpers for scanners ---- */

@@ -138,6 +138,18 @@ const struct moat_warnings *moat_detect_warnings(const struct moat_detect *d);
  * set f->source (f->layer_index may name a layer for history). */
 int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 		     const struct moat_finding *f, struct moat_error *err);
+/* Config and history text are echoed by the reports (Env, Labels,
+ * created_by): a scanner that finds a secret at [start, start+len) of one
+ * of meta's own strings (compared by pointer) records it here, and
+ * moat_detect_redacted_meta() gives the reports a copy of meta with that
+ * span masked. */
+int moat_detect_redact(struct moat_detect *d, const char *text, size_t start, size_t len,
+		       struct moat_error *err);
+/* meta itself when nothing was redacted; else a copy (in d's arena, valid
+ * until moat_detect_close) whose env, label values and created_by strings
+ * hold masked secrets. NULL on out of memory. */
+const struct moat_image_meta *moat_detect_redacted_meta(struct moat_detect *d,
+							const struct moat_image_meta *meta);
 struct moat_arena *moat_detect_arena(struct moat_detect *d);
 const struct moat_detect_opts *moat_detect_options(const struct moat_detect *d);
 void moat_detect_warn(struct moat_detect *d, const struct moat_detect_file *file,

@@ -102,7 +102,8 @@ struct emit_ctx {
 	const char *source;
 	const char *field;
 	int layer_index;
-	unsigned line_base;
+	const char *orig;           /* the meta string text came from (redacted later) */
+	size_t orig_off;            /* where orig starts in text */
 };
 
 static int on_match(void *ctx, const struct secret_match *m, struct moat_error *err)
@@ -117,11 +118,14 @@ static int on_match(void *ctx, const struct secret_match *m, struct moat_error *
 	f.source = e->source;
 	f.field = e->field;
 	f.layer_index = e->layer_index;
-	f.line = e->line_base + moat_detect_line_of(e->text, m->match_start) - 1;
+	f.line = e->file ? moat_detect_line_of(e->text, m->match_start) : 0;
 	f.match = moat_detect_mask(moat_detect_arena(e->d), e->text.ptr + m->start, m->len);
 	f.fingerprint = m->fingerprint;
 	if (!f.match)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	if (e->orig && m->start >= e->orig_off &&
+	    moat_detect_redact(e->d, e->orig, m->start - e->orig_off, m->len, err) < 0)
+		return -1;
 	return moat_detect_emit(e->d, e->file, &f, err);
 }
 
@@ -129,7 +133,7 @@ static int secret_scan_file(void *state, struct moat_detect *d, const struct moa
 			    struct moat_error *err)
 {
 	struct secret_state *s = state;
-	struct emit_ctx e = { d, file, file->content, NULL, NULL, -1, 1 };
+	struct emit_ctx e = { d, file, file->content, NULL, NULL, -1, NULL, 0 };
 	char *path = moat_arena_strndup(moat_detect_arena(d), file->visit->path,
 					file->visit->path_len);
 
@@ -140,10 +144,11 @@ static int secret_scan_file(void *state, struct moat_detect *d, const struct moa
 
 /* One config or history string, scanned as its own text. */
 static int scan_text(struct secret_state *s, struct moat_detect *d, const char *text,
-		     const char *source, const char *field, int layer, unsigned line,
-		     struct moat_error *err)
+		     const char *source, const char *field, int layer, const char *orig,
+		     size_t orig_off, struct moat_error *err)
 {
-	struct emit_ctx e = { d, NULL, moat_slice_str(text), source, field, layer, line };
+	struct emit_ctx e = { d, NULL, moat_slice_str(text), source, field, layer, orig,
+			      orig_off };
 
 	return secret_rules_scan(s->rules, NULL, e.text, false, on_match, &e, err);
 }
@@ -155,18 +160,20 @@ static int secret_scan_image(void *state, struct moat_detect *d, const struct mo
 	int r = 0;
 
 	for (size_t i = 0; i < meta->n_env && r == 0; i++)
-		r = scan_text(s, d, meta->env[i], "config", "Env", -1, 0, err);
+		r = scan_text(s, d, meta->env[i], "config", "Env", -1, meta->env[i], 0, err);
 	for (size_t i = 0; i < meta->n_labels && r == 0; i++) {
 		moat_buf_reset(&s->text);
 		if (moat_buf_appendf(&s->text, "%s=%s", meta->labels[i].key,
 				     meta->labels[i].value ? meta->labels[i].value : "") < 0)
 			continue; /* over 1 MiB: not a label anyone reads */
-		r = scan_text(s, d, (const char *)s->text.data, "config", "Labels", -1, 0, err);
+		r = scan_text(s, d, (const char *)s->text.data, "config", "Labels", -1,
+			      meta->labels[i].value, strlen(meta->labels[i].key) + 1, err);
 	}
 	for (size_t i = 0; i < meta->n_history && r == 0; i++)
 		if (meta->history[i].created_by)
 			r = scan_text(s, d, meta->history[i].created_by, "history", "created_by",
-				      meta->history[i].layer_index, 0, err);
+				      meta->history[i].layer_index, meta->history[i].created_by, 0,
+				      err);
 	return r;
 }
 
