@@ -118,7 +118,7 @@ static int on_match(void *ctx, const struct secret_match *m, struct moat_error *
 	f.source = e->source;
 	f.field = e->field;
 	f.layer_index = e->layer_index;
-	f.line = e->file ? moat_detect_line_of(e->text, m->match_start) : 0;
+	f.line = e->file ? moat_detect_line_of(e->text, m->start) : 0;
 	f.match = moat_detect_mask(moat_detect_arena(e->d), e->text.ptr + m->start, m->len);
 	f.fingerprint = m->fingerprint;
 	if (!f.match)

@@ -157,9 +157,13 @@ static int scan_mysql(struct pw_state *s, struct moat_detect *d, const struct mo
 		struct moat_slice t = moat_slice_trim(line);
 
 		if (t.len && t.ptr[0] == '[') {
-			client = moat_slice_startswith(t, "[client") ||
-				 moat_slice_startswith(t, "[mysql") ||
-				 moat_slice_startswith(t, "[mariadb-client");
+			/* Sections client programs read; [mysqld] is the server's. */
+			client = moat_slice_startswith(t, "[client]") ||
+				 moat_slice_startswith(t, "[mysql]") ||
+				 moat_slice_startswith(t, "[mysqladmin]") ||
+				 moat_slice_startswith(t, "[mysqldump]") ||
+				 moat_slice_startswith(t, "[client-mariadb]") ||
+				 moat_slice_startswith(t, "[mariadb-client]");
 			continue;
 		}
 		if (!key_value(line, &k, &v))
