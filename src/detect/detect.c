@@ -206,7 +206,8 @@ int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 		       : NULL;
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
-		void *items = moat_arena_grow(d->arena, l->items, l->cap, cap, sizeof(*l->items));
+		void *items = moat_arena_grow(d->arena, l->items, l->cap, cap,
+					      sizeof(*l->items)); /* NOLINT(bugprone-sizeof-expression) */
 
 		if (!items)
 			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
@@ -447,7 +448,8 @@ int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta
 			return moat_error_prefix(err, "%s scanner: ", scanners[i]->name);
 	}
 	if (l->count > 1)
-		qsort(l->items, l->count, sizeof(*l->items), cmp_finding);
+		qsort(l->items, l->count, sizeof(*l->items), /* NOLINT(bugprone-sizeof-expression) */
+		      cmp_finding);
 	dedupe(l);
 	for (size_t i = 0; i < l->count; i++) {
 		struct moat_finding *f = l->items[i];
@@ -566,12 +568,12 @@ const char *moat_detect_mask(struct moat_arena *arena, const uint8_t *s, size_t 
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < head; i++)
-		out[i] = (s[i] >= 0x21 && s[i] < 0x7f) ? (char)s[i] : '?';
+		out[i] = (char)((s[i] >= 0x21 && s[i] < 0x7f) ? s[i] : '?');
 	memset(out + head, '*', stars);
 	for (size_t i = 0; i < tail; i++) {
 		uint8_t c = s[len - tail + i];
 
-		out[head + stars + i] = (c >= 0x21 && c < 0x7f) ? (char)c : '?';
+		out[head + stars + i] = (char)((c >= 0x21 && c < 0x7f) ? c : '?');
 	}
 	out[head + stars + tail] = '\0';
 	return out;

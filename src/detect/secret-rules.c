@@ -214,7 +214,7 @@ static int check_keys(json_t *obj, const char *const *known, const char *origin,
 	json_object_foreach(obj, key, v) {
 		size_t i;
 
-		for (i = 0; known[i] && strcmp(known[i], key); i++)
+		for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
 			;
 		if (!known[i])
 			return moat_error_set(err, MOAT_E_FORMAT, "%s: %s: unknown key '%.64s'",
@@ -698,10 +698,10 @@ static int run_rule(struct secret_rules *rs, const struct rule *r, const char *p
 		ms = ov[0];
 		me = ov[1];
 		off = me > ms ? me : ms + 1;
-		if ((uint32_t)rc <= r->group || ov[2 * r->group] == PCRE2_UNSET)
+		if ((uint32_t)rc <= r->group || ov[2 * (size_t)r->group] == PCRE2_UNSET)
 			continue;
-		s = ov[2 * r->group];
-		e = ov[2 * r->group + 1];
+		s = ov[2 * (size_t)r->group];
+		e = ov[2 * (size_t)r->group + 1];
 		if (e <= s || (r->entropy > 0 && secret_entropy(text.ptr + s, e - s) < r->entropy))
 			continue;
 		m = (struct secret_match){ r->id, r->title, r->severity, s, e - s, ms, { 0 } };

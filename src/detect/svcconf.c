@@ -89,7 +89,7 @@ static struct moat_slice xml_attr(struct moat_slice tag, const char *name)
 		const uint8_t *end;
 		uint8_t q;
 
-		if ((i && !isspace(p[-1])) || memcmp(p, name, nl) || p[nl] != '=')
+		if ((i && !isspace(p[-1])) || memcmp(p, name, nl) != 0 || p[nl] != '=')
 			continue;
 		q = p[nl + 1];
 		if (q != '"' && q != '\'')
@@ -129,7 +129,7 @@ static int scan_tomcat(struct pw_state *s, struct moat_detect *d, const struct m
 		tag = moat_slice_make(lt, (size_t)(end - lt));
 		i = (size_t)(end - c.ptr) + 1;
 		n++;
-		if (tag.len < 6 || memcmp(lt, "<user", 5) || !isspace(lt[5]))
+		if (tag.len < 6 || memcmp(lt, "<user", 5) != 0 || !isspace(lt[5]))
 			continue;
 		user = xml_attr(tag, "username");
 		if (!user.ptr)

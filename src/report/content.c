@@ -232,7 +232,7 @@ size_t moat_report_junit_content(struct moat_buf *out, const struct moat_finding
 				const struct moat_finding *f = list->items[i];
 				char line[32] = "";
 
-				if (strcmp(f->kind, kinds[k]))
+				if (strcmp(f->kind, kinds[k]) != 0)
 					continue;
 				if (f->line)
 					snprintf(line, sizeof(line), ":%u", f->line);
