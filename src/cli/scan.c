@@ -15,6 +15,7 @@
 #include "sbom/catalog.h"
 #include "sbom/lang.h"
 #include "detect/detect.h"
+#include "vuln/match.h"
 #include "cli.h"
 #include "scan-run.h"
 #include "scan-vuln.h"
@@ -286,6 +287,34 @@ static void print_gate(const struct moat_gate *gate)
 	moat_buf_release(&msg);
 }
 
+/* --fail-on SEVERITIES covers content findings too: a leaked critical key
+ * breaks the gate as a critical CVE does. Returns how many break it. */
+static size_t content_gate(const struct vuln_args *va, const struct moat_finding_list *list)
+{
+	struct moat_buf msg;
+	size_t n = 0;
+
+	if (!va->fail_on || !list)
+		return 0;
+	moat_buf_init(&msg, 0);
+	for (size_t i = 0; i < list->count; i++) {
+		const struct moat_finding *f = list->items[i];
+
+		if (!(va->fail_on & (1u << (moat_severity_rank(f->severity) + 1))))
+			continue;
+		if (n++ < 20)
+			moat_buf_appendf(&msg, "%s %s %s%s (%s)", n > 1 ? "," : "", f->id,
+					 f->path ? f->path : f->source, f->path ? "" : " text",
+					 f->severity);
+	}
+	if (n)
+		cli_errorf("moat scan: gate --fail-on failed: %zu content finding%s break%s it:%s%s\n",
+			   n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+			   msg.data ? (const char *)msg.data : "", n > 20 ? ", ..." : "");
+	moat_buf_release(&msg);
+	return n;
+}
+
 static int run(int argc, char **argv, bool sbom)
 {
 	struct scan_args a;
@@ -327,6 +356,8 @@ static int run(int argc, char **argv, bool sbom)
 	gate_failed = r == 0 && sr.vs.gate.failed;
 	if (gate_failed)
 		print_gate(&sr.vs.gate);
+	if (r == 0 && content_gate(&a.vuln, sr.res.content))
+		gate_failed = true;
 	if (r == 0 && a.strict && moat_warnings_total(&sr.warnings)) {
 		fprintf(stderr, "moat %s: --strict: %zu warning%s: the scan did not read everything\n",
 			cmd, moat_warnings_total(&sr.warnings),
