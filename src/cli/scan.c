@@ -303,9 +303,9 @@ static size_t content_gate(const struct vuln_args *va, const struct moat_finding
 		if (!(va->fail_on & (1u << (moat_severity_rank(f->severity) + 1))))
 			continue;
 		if (n++ < 20)
-			moat_buf_appendf(&msg, "%s %s %s%s (%s)", n > 1 ? "," : "", f->id,
-					 f->path ? f->path : f->source, f->path ? "" : " text",
-					 f->severity);
+			moat_buf_appendf(&msg, "%s %s %s%s%s (%s)", n > 1 ? "," : "", f->id,
+					 f->path ? f->path : f->source, f->path ? "" : " ",
+					 f->path ? "" : (f->field ? f->field : ""), f->severity);
 	}
 	if (n)
 		cli_errorf("moat scan: gate --fail-on failed: %zu content finding%s break%s it:%s%s\n",
