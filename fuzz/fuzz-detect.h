@@ -15,12 +15,17 @@
 #include "moat/error.h"
 #include "moat/limits.h"
 
+/* Opening compiles every rule and loads the word list: one context serves
+ * FUZZ_DETECT_REUSE inputs (then a fresh one, so findings do not pile up). */
+#define FUZZ_DETECT_REUSE 256u
+
 static inline void fuzz_detect_file(unsigned scanners, const char *path, const uint8_t *data,
 				    size_t size)
 {
-	struct moat_limits limits;
+	static struct moat_limits limits;
+	static struct moat_detect *d;
+	static unsigned uses;
 	struct moat_detect_opts o = { 0 };
-	struct moat_detect *d = NULL;
 	struct moat_error err = { 0 };
 	struct moat_file_visit fv = { 0, path, strlen(path), 0100644, size };
 	struct moat_mem_reader mr;
@@ -28,16 +33,24 @@ static inline void fuzz_detect_file(unsigned scanners, const char *path, const u
 
 	if (size > (1u << 20))
 		return;
-	moat_limits_default(&limits);
-	o.scanners = scanners;
-	o.limits = &limits;
-	o.password_budget_ms = 5; /* crypt on hostile hashes: bounded, not fast */
-	if (moat_detect_open(&o, &d, &err) == 0) {
-		rd = moat_mem_reader(&mr, data, size);
-		if (moat_detect_visit(d, &fv, &rd, &err) == 0)
-			(void)moat_detect_finish(d, NULL, NULL, NULL, &err);
+	if (d && ++uses % FUZZ_DETECT_REUSE == 0) {
+		(void)moat_detect_finish(d, NULL, NULL, NULL, &err);
+		moat_detect_close(d);
+		d = NULL;
 	}
-	moat_detect_close(d);
+	if (!d) {
+		moat_limits_default(&limits);
+		o.scanners = scanners;
+		o.limits = &limits;
+		o.password_budget_ms = 5; /* crypt on hostile hashes: bounded, not fast */
+		if (moat_detect_open(&o, &d, &err) < 0) {
+			moat_detect_close(d);
+			d = NULL;
+			return;
+		}
+	}
+	rd = moat_mem_reader(&mr, data, size);
+	(void)moat_detect_visit(d, &fv, &rd, &err);
 }
 
 #define FUZZ_DETECT_TARGET(scanners, path)                                     \
