@@ -101,10 +101,11 @@ static int pw_open(struct moat_detect *d, void **ret_state, struct moat_error *e
 		if (moat_buf_putc(&s->list, '\n') < 0)
 			return moat_error_set(err, -ENOMEM, "out of memory");
 		r = add_words(s, s->list.data, s->list.len);
-	} else {
-		for (const struct moat_embedded *e = moat_password_lists; e->name && !r; e++)
-			r = add_words(s, e->data, e->len);
 	}
+	/* A user list replaces John's list; vendor defaults are always tried. */
+	for (const struct moat_embedded *e = moat_password_lists; e->name && !r; e++)
+		if (!o->password_list || !strcmp(e->name, "defaults.txt"))
+			r = add_words(s, e->data, e->len);
 	return r < 0 ? moat_error_set(err, r, "out of memory") : 0;
 }
 

@@ -20,6 +20,8 @@ extern const struct moat_embedded moat_secret_rule_files[];
 struct secret_state {
 	struct secret_rules *rules;
 	struct moat_buf text;       /* config and history lines */
+	struct secret_match *pending;   /* one text's matches, before emitting */
+	size_t n_pending, cap_pending;
 };
 
 int secret_rules_load_builtin(struct secret_rules *rs, struct moat_error *err)
@@ -65,6 +67,7 @@ static void secret_close(void *state)
 
 	secret_rules_close(s->rules);
 	moat_buf_release(&s->text);
+	free(s->pending);
 	free(s);
 }
 
@@ -96,6 +99,7 @@ static uint64_t secret_match(void *state, const char *path, size_t len, uint32_t
 }
 
 struct emit_ctx {
+	struct secret_state *s;
 	struct moat_detect *d;
 	const struct moat_detect_file *file;  /* NULL for config/history */
 	struct moat_slice text;
@@ -106,9 +110,8 @@ struct emit_ctx {
 	size_t orig_off;            /* where orig starts in text */
 };
 
-static int on_match(void *ctx, const struct secret_match *m, struct moat_error *err)
+static int emit(struct emit_ctx *e, const struct secret_match *m, struct moat_error *err)
 {
-	struct emit_ctx *e = ctx;
 	struct moat_finding f = { 0 };
 
 	f.kind = "secret";
@@ -129,17 +132,75 @@ static int on_match(void *ctx, const struct secret_match *m, struct moat_error *
 	return moat_detect_emit(e->d, e->file, &f, err);
 }
 
+/* Matches wait until the whole text is scanned: a name-based rule
+ * (generic-*) does not report a secret a specific rule already names. */
+static int on_match(void *ctx, const struct secret_match *m, struct moat_error *err)
+{
+	struct emit_ctx *e = ctx;
+	struct secret_state *s = e->s;
+
+	if (s->n_pending == s->cap_pending) {
+		size_t cap = s->cap_pending ? s->cap_pending * 2 : 64;
+		struct secret_match *p = realloc(s->pending, cap * sizeof(*p));
+
+		if (!p)
+			return moat_error_set(err, -ENOMEM, "out of memory");
+		s->pending = p;
+		s->cap_pending = cap;
+	}
+	s->pending[s->n_pending++] = *m;
+	return 0;
+}
+
+static bool generic(const struct secret_match *m)
+{
+	return !strncmp(m->rule_id, "generic-", 8);
+}
+
+static bool overlap(const struct secret_match *a, const struct secret_match *b)
+{
+	return a->start < b->start + b->len && b->start < a->start + a->len;
+}
+
+static int flush(struct emit_ctx *e, struct moat_error *err)
+{
+	struct secret_state *s = e->s;
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_pending && r == 0; i++) {
+		bool named = false;
+
+		for (size_t j = 0; generic(&s->pending[i]) && j < s->n_pending && !named; j++)
+			named = !generic(&s->pending[j]) && overlap(&s->pending[i], &s->pending[j]);
+		if (!named)
+			r = emit(e, &s->pending[i], err);
+	}
+	s->n_pending = 0;
+	return r;
+}
+
+/* Scan one text and emit what survives. */
+static int scan_and_flush(struct emit_ctx *e, const char *path, bool binary,
+			  struct moat_error *err)
+{
+	int r;
+
+	e->s->n_pending = 0;
+	r = secret_rules_scan(e->s->rules, path, e->text, binary, on_match, e, err);
+	return r < 0 ? r : flush(e, err);
+}
+
 static int secret_scan_file(void *state, struct moat_detect *d, const struct moat_detect_file *file,
 			    struct moat_error *err)
 {
 	struct secret_state *s = state;
-	struct emit_ctx e = { d, file, file->content, NULL, NULL, -1, NULL, 0 };
+	struct emit_ctx e = { s, d, file, file->content, NULL, NULL, -1, NULL, 0 };
 	char *path = moat_arena_strndup(moat_detect_arena(d), file->visit->path,
 					file->visit->path_len);
 
 	if (!path)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
-	return secret_rules_scan(s->rules, path, file->content, file->binary, on_match, &e, err);
+	return scan_and_flush(&e, path, file->binary, err);
 }
 
 /* One config or history string, scanned as its own text. */
@@ -147,10 +208,10 @@ static int scan_text(struct secret_state *s, struct moat_detect *d, const char *
 		     const char *source, const char *field, int layer, const char *orig,
 		     size_t orig_off, struct moat_error *err)
 {
-	struct emit_ctx e = { d, NULL, moat_slice_str(text), source, field, layer, orig,
+	struct emit_ctx e = { s, d, NULL, moat_slice_str(text), source, field, layer, orig,
 			      orig_off };
 
-	return secret_rules_scan(s->rules, NULL, e.text, false, on_match, &e, err);
+	return scan_and_flush(&e, NULL, false, err);
 }
 
 static int secret_scan_image(void *state, struct moat_detect *d, const struct moat_image_meta *meta,
