@@ -98,8 +98,8 @@ static void usage(FILE *out, const char *cmd)
 		"      --scanners LIST     vuln,secret,password,malware,misconfig (default: all\n"
 		"                          this build has; `vuln` alone = packages and CVEs only)\n"
 		"      --secret-config F   more secret rules, allow-lists, disabled rules (YAML)\n"
-		"      --password-list F   word list for weak passwords (one a line; default:\n"
-		"                          John the Ripper's password.lst + vendor defaults)\n"
+		"      --password-list F   word list for weak passwords (one a line), in place of\n"
+		"                          John the Ripper's password.lst (vendor defaults stay)\n"
 		"      --password-budget MS  time per password hash (default 1000)\n");
 	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
