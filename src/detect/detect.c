@@ -296,7 +296,6 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 	uint64_t most = 0;
 	bool any_binary = false;
 	struct moat_detect_file df = { file, { 0 }, false, false };
-	struct moat_mem_reader mr;
 	struct moat_reader rd;
 	struct prefixed pf;
 	size_t want;
@@ -345,7 +344,6 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 	/* The next visitor sees the whole file: what we hold, then the rest. */
 	pf = (struct prefixed){ d->file.data, d->file.len, content };
 	rd = (struct moat_reader){ prefixed_read, &pf, prefixed_skip };
-	(void)mr;
 	return pass_on(d, file, &rd, err);
 }
 
