@@ -8,6 +8,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/hmap.h"
 #include "base/reader.h"
 #include "base/warn.h"
 #include "moat/error.h"
@@ -393,28 +394,51 @@ static int cmp_finding(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static bool same_finding(const struct moat_finding *x, const struct moat_finding *y)
-{
-	return !strcmp(x->id, y->id) && !strcmp(x->path ? x->path : "", y->path ? y->path : "") &&
-	       !strcmp(x->source ? x->source : "", y->source ? y->source : "") &&
-	       !strcmp(x->fingerprint ? x->fingerprint : "", y->fingerprint ? y->fingerprint : "");
-}
-
 /* A layer that rewrites a file with the same secret (every useradd rewrites
- * /etc/shadow) did not bring that secret: keep the first layer's finding. */
-static void dedupe(struct moat_finding_list *l)
+ * /etc/shadow) did not bring that secret: keep the first layer's finding.
+ * Findings are sorted by layer, so the first seen of a key stays. Linear:
+ * one table of (id, path, source, fingerprint). */
+static int dedupe(struct moat_detect *d, struct moat_finding_list *l, struct moat_error *err)
 {
+	struct moat_hmap seen;
+	struct moat_buf key;
 	size_t out = 0;
+	int r = 0;
 
-	for (size_t i = 0; i < l->count; i++) {
-		bool seen = false;
+	moat_hmap_init(&seen);
+	moat_buf_init(&key, 0);
+	for (size_t i = 0; i < l->count && r == 0; i++) {
+		const struct moat_finding *f = l->items[i];
+		char *k;
 
-		for (size_t j = 0; j < out && !seen; j++)
-			seen = l->items[j]->fingerprint && same_finding(l->items[j], l->items[i]);
-		if (!seen)
+		if (!f->fingerprint) {
 			l->items[out++] = l->items[i];
+			continue;
+		}
+		moat_buf_reset(&key);
+		/* NUL-separated: no part can run into the next. */
+		if (moat_buf_append(&key, f->id, strlen(f->id) + 1) < 0 ||
+		    moat_buf_append(&key, f->path ? f->path : "", f->path ? strlen(f->path) + 1 : 1) < 0 ||
+		    moat_buf_append(&key, f->source ? f->source : "",
+				    f->source ? strlen(f->source) + 1 : 1) < 0 ||
+		    moat_buf_append_str(&key, f->fingerprint) < 0 ||
+		    !(k = moat_arena_memdup(d->arena, key.data, key.len))) {
+			r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+			break;
+		}
+		if (moat_hmap_get(&seen, k, key.len))
+			continue;
+		if (moat_hmap_put(&seen, k, key.len, (void *)1) < 0) {
+			r = moat_error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		l->items[out++] = l->items[i];
 	}
-	l->count = out;
+	if (r == 0)
+		l->count = out;
+	moat_buf_release(&key);
+	moat_hmap_release(&seen);
+	return r;
 }
 
 static void resolve_warnings(struct moat_detect *d, const struct moat_image_meta *meta)
@@ -448,7 +472,8 @@ int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta
 	if (l->count > 1)
 		qsort(l->items, l->count, sizeof(*l->items), /* NOLINT(bugprone-sizeof-expression) */
 		      cmp_finding);
-	dedupe(l);
+	if ((r = dedupe(d, l, err)) < 0)
+		return r;
 	for (size_t i = 0; i < l->count; i++) {
 		struct moat_finding *f = l->items[i];
 		int layer = f->layer_index;
