@@ -46,6 +46,29 @@ static void warn_unmatched_os(struct scan_run *run)
 		run->warnings.items[before].layer_id = first->layer;
 }
 
+/* Content findings get their layers, owners and whiteout notes once the
+ * image is complete; the owner boundary is the vulnerability side's. */
+static int finish_detect(const struct scan_run_opts *o, struct scan_run *run,
+			 struct moat_error *err)
+{
+	int r;
+
+	if (o->vuln && (r = scan_vulns_find_base(o->vuln, &run->opts, &run->cat, &run->vs,
+						 err)) < 0)
+		return r;
+	r = moat_detect_finish(run->detect, run->cat.meta, run->cat.fs, &run->vs.base, err);
+	if (r < 0)
+		return r;
+	moat_warnings_append(&run->warnings, moat_detect_warnings(run->detect));
+	run->res.content = moat_detect_findings(run->detect);
+	/* The reports echo Env, Labels and history: with the secrets masked. */
+	run->res.meta = moat_detect_redacted_meta(run->detect, run->cat.meta);
+	if (!run->res.meta)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	run->res.base = run->res.base ? run->res.base : &run->vs.base;
+	return 0;
+}
+
 int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct moat_error *err)
 {
 	int r;
@@ -58,6 +81,7 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->opts.want_content = moat_catalog_want;
 	run->opts.want_roots = moat_catalog_roots;
 	run->opts.visit_file = o->no_lang ? NULL : moat_lang_visit;
+	run->opts.visit_ctx = NULL;
 	run->opts.want_linked = o->no_lang ? NULL : moat_lang_want_linked;
 	run->opts.progress = o->progress;
 	moat_limits_fill(&run->opts.limits);
@@ -65,7 +89,20 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	if (o->vulns && (r = scan_vulns_open(o->vuln, &run->vs, err)) < 0)
 		return r;
 	r = moat_lang_open(&run->opts.limits, &run->lang, err);
-	run->opts.visit_ctx = run->lang;
+	if (r == 0 && run->opts.visit_file)
+		run->opts.visit_ctx = run->lang;
+	/* Content scanners see each file first and hand it on to the catalogers:
+	 * one pass over the layers for both. */
+	if (r == 0 && (o->detect.scanners & ~MOAT_SCAN_VULN)) {
+		struct moat_detect_opts dopts = o->detect;
+
+		dopts.limits = &run->opts.limits;
+		dopts.next_visit = run->opts.visit_file;
+		dopts.next_ctx = run->opts.visit_ctx;
+		r = moat_detect_open(&dopts, &run->detect, err);
+		run->opts.visit_file = moat_detect_visit;
+		run->opts.visit_ctx = run->detect;
+	}
 	if (r == 0)
 		r = moat_image_open(&run->opts, &run->img, err);
 	if (r < 0)
@@ -87,22 +124,24 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	run->res = (struct moat_scan_result){ run->cat.meta, &run->cat.os, &run->cat.pkgs,
 					      &run->cat.removed, run->cat.fs };
 	run->res.warnings = &run->warnings;
-	if (!o->vulns)
-		return 0;
-	if ((r = scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err)) < 0)
-		return r;
-	if (run->res.vulns)
-		warn_unmatched_os(run);
-	return 0;
+	if (o->vulns) {
+		if ((r = scan_vulns(o->vuln, &run->opts, &run->cat, &run->vs, &run->res, err)) < 0)
+			return r;
+		if (run->res.vulns)
+			warn_unmatched_os(run);
+	}
+	return run->detect ? finish_detect(o, run, err) : 0;
 }
 
 void scan_run_close(struct scan_run *run)
 {
 	moat_image_close(run->img);
 	moat_lang_close(run->lang);
+	moat_detect_close(run->detect);
 	scan_vulns_release(&run->vs);
 	run->img = NULL;
 	run->lang = NULL;
+	run->detect = NULL;
 }
 
 int scan_registry_insecure(struct scan_registry_args *ra, const char *host)

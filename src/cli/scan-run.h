@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "base/warn.h"
+#include "detect/detect.h"
 #include "moat/limits.h"
 #include "registry/registry.h"
 #include "report/report.h"
@@ -32,6 +33,9 @@ struct scan_run_opts {
 	bool vulns;                     /* match against the DB (false for `moat sbom`) */
 	const struct moat_progress *progress;   /* may be NULL */
 	struct vuln_args *vuln;         /* required when vulns */
+	/* Content scanners (0 = none: `moat sbom`, `moat top`); detect.scanners
+	 * may hold MOAT_SCAN_VULN too, which the content side ignores. */
+	struct moat_detect_opts detect;
 };
 
 /* Everything one scanned image owns; zero-initialise before scan_run_open(). */
@@ -43,6 +47,7 @@ struct scan_run {
 	struct moat_scan_result res;    /* what the report writers take */
 	struct moat_warnings warnings;  /* image and catalogers together (res.warnings) */
 	struct vuln_state vs;
+	struct moat_detect *detect;     /* NULL when no content scanner runs */
 };
 
 /* --cacert, --insecure-registry and --platform, shared by the scanning commands. */

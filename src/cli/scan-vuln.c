@@ -259,8 +259,11 @@ int scan_vulns_open(struct vuln_args *va, struct vuln_state *st, struct moat_err
 	return open_db(va, st, err);
 }
 
+/* record: add the images to the base index (a scan that matched
+ * vulnerabilities does; one that only ran content scanners reads it). */
 static int find_base(const struct vuln_args *va, const struct moat_image_opts *base_opts,
-		     struct moat_catalog_ctx *cat, struct vuln_state *st, struct moat_error *err)
+		     struct moat_catalog_ctx *cat, struct vuln_state *st, bool record,
+		     struct moat_error *err)
 {
 	struct moat_image_opts opts = *base_opts;
 	struct moat_image *base_img = NULL;
@@ -280,13 +283,14 @@ static int find_base(const struct vuln_args *va, const struct moat_image_opts *b
 	}
 	r = moat_base_find(st->index, cat->meta, base_img ? moat_image_meta(base_img) : NULL,
 			   va->base_image, cat->arena, &st->base, err);
-	if (r == 0 && base_img && st->index &&
+	if (r == 0 && record && base_img && st->index &&
 	    moat_base_index_add(st->index, va->base_image, moat_image_meta(base_img), true,
 				&ierr) < 0)
 		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	moat_image_close(base_img);
 	/* This image is a candidate base for the images built on it. */
-	if (r == 0 && st->index && moat_base_index_add(st->index, NULL, cat->meta, false, &ierr) < 0)
+	if (r == 0 && record && st->index &&
+	    moat_base_index_add(st->index, NULL, cat->meta, false, &ierr) < 0)
 		cli_errorf("moat scan: warning: base index: %s\n", ierr.msg);
 	return r;
 }
@@ -387,7 +391,7 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 		return 0; /* --no-vuln, or no DB at the default path and no gate: packages only */
 	if ((r = match_all(va, cat, st, err)) < 0)
 		return r;
-	if ((r = find_base(va, base_opts, cat, st, err)) < 0)
+	if ((r = find_base(va, base_opts, cat, st, true, err)) < 0)
 		return r;
 	moat_owner_attribute(&st->base, &st->list);
 	moat_risk_context_init(&rctx);
@@ -416,6 +420,15 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	res->gate = &st->gate;
 	res->n_suppressed = st->n_suppressed;
 	return 0;
+}
+
+int scan_vulns_find_base(struct vuln_args *va, const struct moat_image_opts *base_opts,
+			 struct moat_catalog_ctx *cat, struct vuln_state *st,
+			 struct moat_error *err)
+{
+	if (st->used)
+		return 0;
+	return find_base(va, base_opts, cat, st, false, err);
 }
 
 void scan_vulns_release(struct vuln_state *st)

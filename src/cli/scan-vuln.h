@@ -69,5 +69,10 @@ int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,
 	       struct moat_catalog_ctx *cat, struct vuln_state *st,
 	       struct moat_scan_result *res, struct moat_error *err);
 void scan_vulns_release(struct vuln_state *st);
+/* The base image of cat's image (st->base), for owners of content findings
+ * when vulnerability matching did not find it already. */
+int scan_vulns_find_base(struct vuln_args *va, const struct moat_image_opts *base_opts,
+			 struct moat_catalog_ctx *cat, struct vuln_state *st,
+			 struct moat_error *err);
 
 #endif

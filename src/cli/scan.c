@@ -15,6 +15,8 @@
 #include "report/sbom.h"
 #include "sbom/catalog.h"
 #include "sbom/lang.h"
+#include "detect/detect.h"
+#include "vuln/match.h"
 #include "cli.h"
 #include "scan-run.h"
 #include "scan-vuln.h"
@@ -33,6 +35,7 @@ struct scan_args {
 	bool strict;           /* --strict: any warning fails the run */
 	struct moat_limits limits;
 	struct vuln_args vuln;
+	struct moat_detect_opts detect;     /* --scanners and the content scanners' options */
 };
 
 struct progress_state {
@@ -92,9 +95,18 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
-		"  -h, --help              this help\n",
+		"  -h, --help              this help\n"
+		"%s",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
-					   : "table (default), json, sarif, junit, html, cyclonedx");
+					   : "table (default), json, sarif, junit, html, cyclonedx",
+		!strcmp(cmd, "sbom") ? "" :
+		"\ncontent scanners:\n"
+		"      --scanners LIST     vuln,secret,password,malware,misconfig (default: all\n"
+		"                          this build has; `vuln` alone = packages and CVEs only)\n"
+		"      --secret-config F   more secret rules, allow-lists, disabled rules (YAML)\n"
+		"      --password-list F   word list for weak passwords (one a line), in place of\n"
+		"                          John the Ripper's password.lst (vendor defaults stay)\n"
+		"      --password-budget MS  time per password hash (default 1000)\n");
 	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
 }
@@ -110,6 +122,36 @@ static int parse_u64(const char *s, uint64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+/* --scanners and the content scanners' options (printed errors). */
+static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *d)
+{
+	const char *bad = NULL;
+	size_t bad_len = 0;
+	uint64_t v;
+	int r;
+
+	switch (c) {
+	case 0x180:
+		r = moat_scanners_parse(arg, &d->scanners, &bad, &bad_len);
+		if (r == -ENOTSUP)
+			fprintf(stderr, "moat scan: --scanners: '%.*s' is not in this build yet\n",
+				(int)bad_len, bad);
+		else if (r < 0)
+			fprintf(stderr, "moat scan: --scanners: unknown scanner '%.*s' (known: "
+				"vuln,secret,password,malware,misconfig)\n", (int)bad_len, bad);
+		return r;
+	case 0x181: d->secret_config = arg; return 0;
+	case 0x182: d->password_list = arg; return 0;
+	default:
+		if (parse_u64(arg, &v) < 0 || v == 0 || v > 600000) {
+			fprintf(stderr, "moat scan: bad --password-budget (1..600000 ms)\n");
+			return -EINVAL;
+		}
+		d->password_budget_ms = (uint32_t)v;
+		return 0;
+	}
 }
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
@@ -128,6 +170,10 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "insecure-registry", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "scanners", required_argument, NULL, 0x180 },
+		{ "secret-config", required_argument, NULL, 0x181 },
+		{ "password-list", required_argument, NULL, 0x182 },
+		{ "password-budget", required_argument, NULL, 0x183 },
 		{ 0 },
 	};
 	const char *cmd = sbom ? "sbom" : "scan";
@@ -144,6 +190,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	memset(a, 0, sizeof(*a));
 	scan_vuln_args_init(&a->vuln);
 	a->format = sbom ? FMT_CYCLONEDX : FMT_TABLE;
+	a->detect.scanners = sbom ? 0 : moat_scanners_available();
 	a->progress = true;
 	optind = 1;
 	opterr = 0;
@@ -191,6 +238,13 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
+		case 0x180:
+		case 0x181:
+		case 0x182:
+		case 0x183:
+			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
+				return -EINVAL;
+			break;
 		default:
 			if (c >= 0x200 && !sbom) {
 				int r = scan_vuln_option(c, optarg, &a->vuln);
@@ -218,7 +272,7 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 		  const struct moat_scan_result *res, struct moat_buf *out, struct moat_error *err)
 {
 	struct moat_sbom_input in = {
-		.meta = cat->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
+		.meta = res->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
 		.vulns = res->vulns,
 	};
 
@@ -249,6 +303,34 @@ static void print_gate(const struct moat_gate *gate)
 	moat_buf_release(&msg);
 }
 
+/* --fail-on SEVERITIES covers content findings too: a leaked critical key
+ * breaks the gate as a critical CVE does. Returns how many break it. */
+static size_t content_gate(const struct vuln_args *va, const struct moat_finding_list *list)
+{
+	struct moat_buf msg;
+	size_t n = 0;
+
+	if (!va->fail_on || !list)
+		return 0;
+	moat_buf_init(&msg, 0);
+	for (size_t i = 0; i < list->count; i++) {
+		const struct moat_finding *f = list->items[i];
+
+		if (!(va->fail_on & (1u << (moat_severity_rank(f->severity) + 1))))
+			continue;
+		if (n++ < 20)
+			moat_buf_appendf(&msg, "%s %s %s%s%s (%s)", n > 1 ? "," : "", f->id,
+					 f->path ? f->path : f->source, f->path ? "" : " ",
+					 f->path ? "" : (f->field ? f->field : ""), f->severity);
+	}
+	if (n)
+		cli_errorf("moat scan: gate --fail-on failed: %zu content finding%s break%s it:%s%s\n",
+			   n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+			   msg.data ? (const char *)msg.data : "", n > 20 ? ", ..." : "");
+	moat_buf_release(&msg);
+	return n;
+}
+
 static int run(int argc, char **argv, bool sbom)
 {
 	struct scan_args a;
@@ -271,8 +353,9 @@ static int run(int argc, char **argv, bool sbom)
 	ro.registry = &a.reg.opts;
 	ro.platform = a.reg.platform;
 	ro.no_lang = a.no_lang;
-	ro.vulns = !sbom;
+	ro.vulns = !sbom && (a.detect.scanners & MOAT_SCAN_VULN);
 	ro.vuln = &a.vuln;
+	ro.detect = a.detect;
 	/* Progress only for people: a terminal, and a human format. */
 	if (a.progress && a.format == FMT_TABLE && isatty(STDERR_FILENO))
 		ro.progress = &progress;
@@ -291,6 +374,8 @@ static int run(int argc, char **argv, bool sbom)
 	gate_failed = r == 0 && sr.vs.gate.failed;
 	if (gate_failed)
 		print_gate(&sr.vs.gate);
+	if (r == 0 && content_gate(&a.vuln, sr.res.content))
+		gate_failed = true;
 	if (r == 0 && a.strict && moat_warnings_total(&sr.warnings)) {
 		fprintf(stderr, "moat %s: --strict: %zu warning%s: the scan did not read everything\n",
 			cmd, moat_warnings_total(&sr.warnings),

@@ -163,6 +163,7 @@ int moat_report_html(struct moat_buf *out, const struct moat_scan_result *res,
 	} else {
 		moat_buf_append_str(out, "<p>No vulnerability DB was used.</p>\n");
 	}
+	moat_report_html_content(out, res->content);
 	warnings(out, res->warnings);
 	packages(out, res->pkgs);
 	moat_buf_append_str(out, "</body></html>\n");

@@ -249,6 +249,7 @@ int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, b
 	moat_jw_arr_begin(&jw);
 	if (res->vulns)
 		moat_report_json_vulns(&jw, res->vulns);
+	moat_report_json_content(&jw, res->content);
 	moat_jw_arr_end(&jw);
 	if (res->vulns)
 		moat_report_json_summary(&jw, res);

@@ -150,6 +150,7 @@ int moat_report_junit(struct moat_buf *out, const struct moat_scan_result *res,
 	moat_buf_init(&body, 0);
 	for (size_t i = 0; i < n; i++)
 		testcase(&body, &checks[i], res, &failed);
+	n += moat_report_junit_content(&body, res->content, &failed);
 	moat_buf_append_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	moat_buf_appendf(out, "<testsuites name=\"moat\" tests=\"%zu\" failures=\"%zu\">\n", n, failed);
 	moat_buf_append_str(out, "  <testsuite name=\"moat scan ");

@@ -23,6 +23,7 @@ struct moat_base;
 struct moat_vuln_list;
 struct moat_vulndb_info;
 struct moat_warnings;
+struct moat_finding_list;
 
 /* The verdict of the CI gate (--fail-on ...): which findings broke it. */
 struct moat_gate {
@@ -54,6 +55,8 @@ struct moat_scan_result {
 	size_t n_suppressed;
 	/* What the scan skipped or could not read (base/warn.h); may be NULL. */
 	const struct moat_warnings *warnings;
+	/* Content findings (secrets, passwords, ...; detect/detect.h); may be NULL. */
+	const struct moat_finding_list *content;
 };
 
 /* Machine formats for CI: SARIF 2.1.0, JUnit XML (one test case per gate
@@ -75,6 +78,18 @@ void moat_report_json_summary(struct moat_jw *jw, const struct moat_scan_result 
 void moat_report_json_warnings(struct moat_jw *jw, const struct moat_warnings *warnings);
 /* Findings grouped by layer, with owner, for the table report. */
 void moat_report_table_vulns(struct moat_buf *out, const struct moat_scan_result *res);
+
+/* Content findings (content.c): JSON "findings" members, a table section,
+ * SARIF rules (returns how many) and results, JUnit cases (returns how
+ * many; failures counted in *ret_failed), an HTML section. */
+void moat_report_json_content(struct moat_jw *jw, const struct moat_finding_list *list);
+void moat_report_table_content(struct moat_buf *out, const struct moat_finding_list *list);
+size_t moat_report_sarif_content_rules(struct moat_jw *jw, const struct moat_finding_list *list);
+void moat_report_sarif_content_results(struct moat_jw *jw, const struct moat_finding_list *list,
+				       size_t first_rule, const char *image);
+size_t moat_report_junit_content(struct moat_buf *out, const struct moat_finding_list *list,
+				 size_t *ret_failed);
+void moat_report_html_content(struct moat_buf *out, const struct moat_finding_list *list);
 
 int moat_report_json(struct moat_buf *out, const struct moat_scan_result *res, bool pretty,
 		     struct moat_error *err);

@@ -222,6 +222,7 @@ int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
 			rule(&jw, vulns->items[i]);
 			next_rule++;
 		}
+	moat_report_sarif_content_rules(&jw, res->content);
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
 	moat_jw_obj_end(&jw);
@@ -230,6 +231,7 @@ int moat_report_sarif(struct moat_buf *out, const struct moat_scan_result *res,
 	for (size_t i = 0; i < vulns->count; i++)
 		if (!vulns->items[i]->suppressed)
 			result(&jw, vulns->items[i], idx[i], image);
+	moat_report_sarif_content_results(&jw, res->content, next_rule, image);
 	moat_jw_arr_end(&jw);
 	invocations(&jw, res->warnings);
 	moat_jw_obj_end(&jw);

@@ -122,6 +122,7 @@ int moat_report_table(struct moat_buf *out, const struct moat_scan_result *res,
 	}
 	if (res->vulns)
 		moat_report_table_vulns(out, res);
+	moat_report_table_content(out, res->content);
 	if (out->len == 0 || out->data == NULL)
 		return moat_error_set(err, MOAT_E_INTERNAL, "empty report");
 	return 0;

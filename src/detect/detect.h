@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * detect.h - image content scanners (secrets, weak passwords, and later
+ * malware and image misconfiguration) and the findings they emit.
+ *
+ * Content scanners ride the same single pass over the layers as the
+ * catalogers: moat_detect_visit() is the moat_image_opts.visit_file hook.
+ * For each regular file it asks every enabled scanner's match() (path,
+ * mode, size: cheap); when one claims the file it peeks the first bytes
+ * (binary files are skipped unless a scanner asks for them), reads the file
+ * once into a reused buffer, hands that buffer to every claiming scanner
+ * and then to the next visitor in the chain (the language catalogers), so
+ * no layer is read twice. After the image is complete, moat_detect_finish()
+ * runs each scanner's image step (config Env/Labels, history) and resolves
+ * layers, owners and whiteouts.
+ *
+ * A scanner reports through the sink: moat_detect_emit() with a struct
+ * moat_finding whose strings are copied. That is the whole API a new
+ * scanner needs (docs/content-scanners.md).
+ */
+#ifndef MOAT_DETECT_H
+#define MOAT_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/slice.h"
+#include "image/image.h"
+
+struct moat_arena;
+struct moat_base;
+struct moat_error;
+struct moat_fs;
+struct moat_reader;
+struct moat_warnings;
+struct moat_detect;
+
+/* --scanners bits. */
+enum moat_scanner_bits {
+	MOAT_SCAN_VULN = 1 << 0,
+	MOAT_SCAN_SECRET = 1 << 1,
+	MOAT_SCAN_PASSWORD = 1 << 2,
+	MOAT_SCAN_MALWARE = 1 << 3,
+	MOAT_SCAN_MISCONFIG = 1 << 4,
+};
+
+/* Parse "vuln,secret,..." into bits. Unknown names fail (-EINVAL) and
+ * *ret_bad points at the offending name (borrowed from list). Names of
+ * scanners this build does not have fail with -ENOTSUP. */
+int moat_scanners_parse(const char *list, unsigned *ret_bits, const char **ret_bad,
+			size_t *ret_bad_len);
+/* Every scanner this build has (the default of --scanners). */
+unsigned moat_scanners_available(void);
+
+/* One content finding. Strings borrowed until moat_detect_emit() copies them. */
+struct moat_finding {
+	const char *kind;           /* "secret", "password", "malware", "misconfig" */
+	const char *id;             /* our rule id: "aws-access-key-id" */
+	const char *severity;       /* "critical", "high", "medium", "low" */
+	const char *title;
+	const char *path;           /* file in the image (no leading '/'); NULL for source */
+	const char *source;         /* NULL for files; "config" or "history" */
+	const char *field;          /* for source: "Env", "Labels", "created_by" */
+	unsigned line;              /* 1-based; 0 = not line-bound */
+	const char *match;          /* masked evidence (never a whole secret), or NULL */
+	const char *fingerprint;    /* stable id for allow-lists: hex, or NULL */
+	/* Filled by the framework. */
+	int layer_index;            /* -1 = unknown (set for file findings) */
+	const char *layer;          /* diff_id, or NULL */
+	const char *owner;          /* "base", "app" or "unknown" */
+	const char *note;           /* "deleted by layer 3; still in the image's layers" */
+	unsigned read_seq;          /* internal: layer as it streamed */
+};
+
+struct moat_finding_list {
+	struct moat_finding **items;
+	size_t count;
+	size_t cap;
+};
+
+/* A file as a content scanner sees it. */
+struct moat_detect_file {
+	const struct moat_file_visit *visit;
+	struct moat_slice content;  /* the whole file (or its first max_bytes) */
+	bool binary;                /* a NUL in the first bytes */
+	bool truncated;             /* content is only the file's start */
+};
+
+/* A content scanner: one entry per kind in the table (detect.c). */
+struct moat_scanner {
+	const char *name;           /* the --scanners name */
+	unsigned bit;               /* enum moat_scanner_bits */
+	/* Private state; NULL and no error = nothing to scan with. */
+	int (*open)(struct moat_detect *d, void **ret_state, struct moat_error *err);
+	void (*close)(void *state);
+	/* Read this file? Return its byte budget (0 = no). Cheap: path, mode, size. */
+	uint64_t (*match)(void *state, const char *path, size_t len, uint32_t mode, uint64_t size);
+	bool wants_binary;          /* files with NULs are shown too */
+	int (*scan_file)(void *state, struct moat_detect *d, const struct moat_detect_file *file,
+			 struct moat_error *err);
+	/* After all layers: image config and history (may be NULL). */
+	int (*scan_image)(void *state, struct moat_detect *d, const struct moat_image_meta *meta,
+			  struct moat_error *err);
+};
+
+struct moat_detect_opts {
+	unsigned scanners;          /* enum moat_scanner_bits */
+	const struct moat_limits *limits;
+	/* Secrets: extra rules and allow-lists (YAML, rules/secrets format), or NULL. */
+	const char *secret_config;
+	/* Passwords: a word list (one password per line) instead of the shipped one. */
+	const char *password_list;
+	uint32_t password_budget_ms;    /* per hash; 0 = default (1000) */
+	/* Next visitor in the chain (language catalogers), or NULL. */
+	moat_visit_fn next_visit;
+	void *next_ctx;
+};
+
+int moat_detect_open(const struct moat_detect_opts *opts, struct moat_detect **ret,
+		     struct moat_error *err);
+void moat_detect_close(struct moat_detect *d);
+/* Suits moat_image_opts.visit_file (ctx = the struct moat_detect). */
+int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
+		      struct moat_error *err);
+/* After the image is read: image steps, layers, whiteouts, dedupe, owners
+ * (base may be NULL = unknown). Findings sorted by layer, path, line. */
+int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta,
+		       struct moat_fs *fs, const struct moat_base *base, struct moat_error *err);
+const struct moat_finding_list *moat_detect_findings(const struct moat_detect *d);
+/* Files the scanners skipped (too large, unreadable rules...). Owned by d. */
+const struct moat_warnings *moat_detect_warnings(const struct moat_detect *d);
+
+/* ---- the sink, for scanners ---- */
+
+/* Add a finding (strings copied). For a file finding pass the file being
+ * scanned (layer and path come from it); for config/history pass NULL and
+ * set f->source (f->layer_index may name a layer for history). */
+int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
+		     const struct moat_finding *f, struct moat_error *err);
+/* Config and history text are echoed by the reports (Env, Labels,
+ * created_by): a scanner that finds a secret at [start, start+len) of one
+ * of meta's own strings (compared by pointer) records it here, and
+ * moat_detect_redacted_meta() gives the reports a copy of meta with that
+ * span masked. */
+int moat_detect_redact(struct moat_detect *d, const char *text, size_t start, size_t len,
+		       struct moat_error *err);
+/* meta itself when nothing was redacted; else a copy (in d's arena, valid
+ * until moat_detect_close) whose env, label values and created_by strings
+ * hold masked secrets. NULL on out of memory. */
+const struct moat_image_meta *moat_detect_redacted_meta(struct moat_detect *d,
+							const struct moat_image_meta *meta);
+struct moat_arena *moat_detect_arena(struct moat_detect *d);
+const struct moat_detect_opts *moat_detect_options(const struct moat_detect *d);
+void moat_detect_warn(struct moat_detect *d, const struct moat_detect_file *file,
+		      const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Mask a secret for reports: at most the first 4 and last 2 characters
+ * shown (fewer for short ones), the rest '*'; the result never holds more
+ * than a third of the secret. Returns an arena string. */
+const char *moat_detect_mask(struct moat_arena *arena, const uint8_t *s, size_t len);
+/* Line number (1-based) of offset off in content. */
+unsigned moat_detect_line_of(struct moat_slice content, size_t off);
+
+/* Severity rank: critical 4, high 3, medium 2, low 1, else 0. */
+int moat_detect_severity_rank(const char *severity);
+
+/* The scanners (one file each). */
+extern const struct moat_scanner moat_scanner_secret;   /* secret.c */
+extern const struct moat_scanner moat_scanner_password; /* password.c */
+
+#endif
