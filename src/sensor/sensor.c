@@ -22,7 +22,13 @@ _Static_assert(offsetof(struct moat_ev_exec, filename) == 112, "moat_ev_exec.fil
 _Static_assert(sizeof(struct moat_ev_exec) ==
 	       112 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
 	       "moat_ev_exec layout");
-_Static_assert(sizeof(struct moat_ev_file) == 96 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
+_Static_assert(sizeof(struct moat_ev_file) == 104 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
+_Static_assert(offsetof(struct moat_ev_file, watch) == 96, "moat_ev_file.watch");
+_Static_assert(offsetof(struct moat_ev_file, path) == 104, "moat_ev_file.path");
+_Static_assert(sizeof(struct moat_ev_inode_key) == 16, "moat_ev_inode_key layout");
+_Static_assert(sizeof(struct moat_ev_dentry_key) == 16 + MOAT_EV_NAME_LEN, "moat_ev_dentry_key layout");
+_Static_assert(offsetof(struct moat_ev_dentry_key, ino) == 8, "moat_ev_dentry_key.ino");
+_Static_assert(sizeof(struct moat_ev_watch) == 8, "moat_ev_watch layout");
 _Static_assert(sizeof(struct moat_ev_net) == 216, "moat_ev_net layout");
 _Static_assert(sizeof(struct moat_ev_generic) == 104, "moat_ev_generic layout");
 
@@ -245,6 +251,11 @@ int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_pr
 	if (!sensor->be->prefixes)
 		return -EOPNOTSUPP;
 	return sensor->be->prefixes(sensor->state, p, n);
+}
+
+const char *moat_sensor_watch_name(const struct moat_sensor *sensor, uint32_t id)
+{
+	return sensor->be->watch_name ? sensor->be->watch_name(sensor->state, id) : NULL;
 }
 
 const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)

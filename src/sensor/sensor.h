@@ -92,6 +92,11 @@ int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_pr
 bool moat_prefixes_report(const struct moat_ev_prefix *p, size_t n, const char *path,
 			  uint32_t mode);
 
+/* The watched file an open record matched by inode (moat_ev_file.watch with
+ * MOAT_RESOLVE_INODE): its path inside its root, e.g. "/etc/shadow" for a
+ * hard link to it. NULL if unknown. Owned by the sensor. */
+const char *moat_sensor_watch_name(const struct moat_sensor *sensor, uint32_t id);
+
 /* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
 int moat_sensor_check(const void *data, size_t len);
 
