@@ -36,6 +36,7 @@
 #define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
 #define MOAT_EV_NAME_LEN 64       /* a directory entry's name in a watch key (truncated) */
 #define MOAT_EV_WATCH_MAX 16384   /* watched inodes, and watched directory entries */
+#define MOAT_EV_WATCH_PREFIX_MAX 256 /* path prefixes user space stats in each root */
 
 enum moat_ev_kind {
 	MOAT_EV_EXEC = 1,
@@ -199,6 +200,9 @@ struct moat_ev_file {
 	__u64 mode;                    /* open/chmod mode, chown uid<<32|gid */
 	__u32 watch;                   /* 1 + the watch entry the file matched; 0 = none */
 	__u32 resolve;                 /* enum moat_ev_resolve */
+	__u64 ino;                     /* an open that succeeded: the file's inode, */
+	__u32 dev;                     /* and its device (kernel encoding); else 0 */
+	__u32 pad;
 	/* An open that succeeded: the file's name as the process sees it
 	 * (resolved by the kernel: no "..", links, dirfds). Otherwise, and
 	 * for other kinds: the path as given, joined to the cwd or dirfd. */

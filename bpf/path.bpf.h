@@ -146,6 +146,9 @@ static __always_inline int open_exit(__s64 dfd, const char *upath, __u64 flags, 
 		return 0;
 	e->watch = 0;
 	e->resolve = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
 	if (ret >= 0)
 		f = fd_file(ret);
 	if (f && root_known()) {
@@ -164,6 +167,13 @@ static __always_inline int open_exit(__s64 dfd, const char *upath, __u64 flags, 
 		resolve_path(f, e);
 	else if (!f)
 		bpf_probe_read_kernel_str(e->path, sizeof(e->path), e->path2);
+	if (f) {
+		struct moat_ev_inode_key k;
+
+		inode_key(&k, f->f_inode);
+		e->ino = k.ino;
+		e->dev = k.dev;
+	}
 	fill_hdr(&e->hdr, MOAT_EV_OPEN, sizeof(*e));
 	e->arg0 = dfd;
 	e->flags = flags;

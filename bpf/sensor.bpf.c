@@ -477,6 +477,9 @@ static __always_inline int file_event(__u16 kind, __s64 arg0, const char *upath,
 	e->mode = mode;
 	e->watch = 0;
 	e->resolve = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
 	submit(e, sizeof(*e), kind);
 	return 0;
 }
@@ -701,6 +704,9 @@ static __always_inline int mount_event(__u16 kind, const char *target, const cha
 	e->mode = 0;
 	e->watch = 0;
 	e->resolve = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
 	submit(e, sizeof(*e), kind);
 	return 0;
 }

@@ -201,7 +201,7 @@ static void view_file(struct moat_defender *d, const struct moat_ev_file *f)
 	v->f[MOAT_F_FD_OPENED] = f->path2[0] ? f->path2 : NULL;
 	if ((f->resolve & MOAT_RESOLVE_INODE) && d->o.sensor) {
 		/* a hard link: rules see the watched file's own name */
-		const char *name = moat_sensor_watch_name(d->o.sensor, f->watch);
+		const char *name = moat_sensor_watch_name(d->o.sensor, f);
 
 		if (name)
 			v->f[MOAT_F_FD_NAME] = name;

@@ -151,8 +151,6 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 		if (bpf_map_update_elem(fd, &k, &mode, BPF_ANY) < 0)
 			return -errno;
 	}
-	/* the watched inodes follow the new prefixes in every known root */
-	path_watch_prefixes(p->watch, pre, n);
 	return drop_stale(fd, sizeof(k), PREFIX_SLOTS, prefix_wanted, &set);
 }
 
@@ -352,7 +350,9 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 		goto out_fail;
 	}
 	/* the host's root (mount namespace 0: no container has it) */
-	r = path_watch_add_root(p->watch, 0, 0);
+	r = path_watch_prefixes(p->watch, opts->watched, opts->n_watched);
+	if (r == 0)
+		r = path_watch_add_root(p->watch, 0, 0);
 	if (r < 0) {
 		moat_error_set(err, r, "sensor: watched inodes of /: %s", strerror(-r));
 		goto out_fail;
@@ -490,11 +490,18 @@ static int probe_deny(void *state, const char *const *paths, size_t n)
 	return drop_stale(fd, sizeof(key), MOAT_SENSOR_DENY_MAX, deny_wanted, &set);
 }
 
-static const char *probe_watch_name(void *state, uint32_t id)
+static int probe_watched(void *state, const struct moat_ev_prefix *pre, size_t n)
 {
 	struct probe *p = state;
 
-	return path_watch_name(p->watch, id);
+	return path_watch_prefixes(p->watch, pre, n);
+}
+
+static const char *probe_watch_name(void *state, const struct moat_ev_file *f)
+{
+	struct probe *p = state;
+
+	return path_watch_name(p->watch, f->watch, f->dev, f->ino);
 }
 
 const struct sensor_backend sensor_bpf_backend = {
@@ -508,5 +515,6 @@ const struct sensor_backend sensor_bpf_backend = {
 	.unwatch = probe_unwatch,
 	.deny = probe_deny,
 	.prefixes = probe_prefixes,
+	.watched = probe_watched,
 	.watch_name = probe_watch_name,
 };

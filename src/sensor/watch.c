@@ -33,6 +33,7 @@
 #define DEPTH 2                 /* directory levels below a prefix's own directory */
 #define WDS_PER_ROOT 24         /* inotify watches per root */
 #define DENTS_BUF 8192
+#define PER_DIR 48              /* entries taken from one directory (/usr/bin is large) */
 #define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | \
 		    IN_MOVE_SELF | IN_ONLYDIR)
 
@@ -41,9 +42,9 @@ enum entry_kind { E_NONE = 0, E_FILE, E_DIR, E_DENTRY };
 /* A full table keeps what the prefixes name most precisely: /etc/shadow
  * before every file of /etc, and both before a unit file two levels down. */
 enum scan_pass {
-	PASS_NAMED,     /* prefixes with a name part ("/etc/shadow", "/etc/cron") */
-	PASS_ALL,       /* every prefix, whole directories ("/etc/") too */
-	PASS_DEEP,      /* and the directories below them */
+	PASS_NAMED,     /* prefixes with a name part ("/etc/shadow", "/etc/cron"): their files */
+	PASS_DIRS,      /* every prefix's directory ("/etc/pam.d/"), no files */
+	PASS_DEEP,      /* the files of whole directories, and the directories below */
 };
 
 struct entry {
@@ -67,7 +68,7 @@ struct root {
 struct path_watch {
 	struct path_watch_maps maps;
 	int inotify;
-	struct moat_ev_prefix pre[MOAT_EV_PREFIX_MAX];
+	struct moat_ev_prefix pre[MOAT_EV_WATCH_PREFIX_MAX];
 	size_t n_pre;
 	struct root roots[PATH_WATCH_ROOTS];
 	struct entry *entries;                  /* PATH_WATCH_PER_ROOT per root */
@@ -172,11 +173,13 @@ static void scan_entries(struct path_watch *w, int dfd, const char *name, uint16
 	char *buf = w->dents[depth];
 	size_t nlen = strlen(name);
 	char path[MOAT_EV_PATH_LEN];
+	size_t start = w->n_scan;
 	ssize_t got;
 
 	if (lfd < 0)
 		return;
-	while ((got = getdents64(lfd, buf, DENTS_BUF)) > 0 && w->n_scan < PATH_WATCH_PER_ROOT) {
+	while ((got = getdents64(lfd, buf, DENTS_BUF)) > 0 && w->n_scan < PATH_WATCH_PER_ROOT &&
+	       w->n_scan - start < PER_DIR) {
 		for (ssize_t off = 0; off < got;) {
 			struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
 			struct stat st;
@@ -232,7 +235,7 @@ static void scan_dir(struct path_watch *w, int dfd, const char *name, uint16_t m
 	e->k.bits = (uint32_t)(12 + nlen) * 8;
 entries:
 	watch_dir(w, dfd);
-	if (depth < DEPTH)
+	if (depth < DEPTH && (w->pass == PASS_DEEP || (w->pass == PASS_NAMED && name[0])))
 		scan_entries(w, dfd, name, mode, dpath, depth);
 }
 
@@ -451,7 +454,7 @@ int path_watch_prefixes(struct path_watch *w, const struct moat_ev_prefix *p, si
 {
 	int res = 0;
 
-	if (n > MOAT_EV_PREFIX_MAX)
+	if (n > MOAT_EV_WATCH_PREFIX_MAX)
 		return -EINVAL;
 	memcpy(w->pre, p, n * sizeof(*p));
 	w->n_pre = n;
@@ -494,11 +497,24 @@ void path_watch_pump(struct path_watch *w)
 	}
 }
 
-const char *path_watch_name(const struct path_watch *w, uint32_t id)
+const char *path_watch_name(const struct path_watch *w, uint32_t id, uint32_t dev, uint64_t ino)
 {
+	const struct entry *e;
+
 	if (id == 0 || id > (uint32_t)PATH_WATCH_ROOTS * PATH_WATCH_PER_ROOT)
 		return NULL;
-	return w->entries[id - 1].kind ? w->entries[id - 1].path : NULL;
+	e = &w->entries[id - 1];
+	if (e->kind == E_FILE && e->k.dev == dev && e->k.ino == ino)
+		return e->path;
+	/* scanned again since the record was made: the id moved, the inode did not */
+	for (size_t i = 0; i < (size_t)PATH_WATCH_ROOTS * PATH_WATCH_PER_ROOT; i++) {
+		e = &w->entries[i];
+		if (w->roots[i / PATH_WATCH_PER_ROOT].used && i % PATH_WATCH_PER_ROOT <
+		    w->roots[i / PATH_WATCH_PER_ROOT].n && e->kind == E_FILE && e->k.dev == dev &&
+		    e->k.ino == ino)
+			return e->path;
+	}
+	return NULL;
 }
 
 size_t path_watch_count(const struct path_watch *w)

@@ -38,7 +38,7 @@ int path_watch_open(const struct path_watch_maps *maps, struct path_watch **ret)
 void path_watch_close(struct path_watch *w);
 
 /* Watch what these prefixes name (a copy is kept) in every root: each root
- * is scanned again. n <= MOAT_EV_PREFIX_MAX. */
+ * is scanned again. n <= MOAT_EV_WATCH_PREFIX_MAX. */
 int path_watch_prefixes(struct path_watch *w, const struct moat_ev_prefix *p, size_t n);
 
 /* Scan the root of process pid (0: the host's "/") as root mnt_ns; again if
@@ -51,8 +51,10 @@ void path_watch_drop_root(struct path_watch *w, uint32_t mnt_ns);
  * changed. */
 void path_watch_pump(struct path_watch *w);
 
-/* The path (inside its root) of watch entry id (moat_ev_file.watch), or NULL. */
-const char *path_watch_name(const struct path_watch *w, uint32_t id);
+/* The path (inside its root) of watched file id (moat_ev_file.watch) if it
+ * is still inode (dev, ino), else NULL: ids are reused when a root is
+ * scanned again. */
+const char *path_watch_name(const struct path_watch *w, uint32_t id, uint32_t dev, uint64_t ino);
 
 /* Entries in the kernel's maps now, over all roots (for tests and stats). */
 size_t path_watch_count(const struct path_watch *w);
