@@ -218,6 +218,7 @@ static const struct syscall_row exit_table[] = {
 #ifdef SYS_openat2
 	{ SYS_openat2, "exit_openat2", 0 },
 #endif
+	{ SYS_open_by_handle_at, "exit_open_by_handle_at", 0 },
 };
 
 #define N_EXIT_SYSCALLS (sizeof(exit_table) / sizeof(exit_table[0]))
