@@ -180,7 +180,7 @@ static void scan_entries(struct path_watch *w, int dfd, const char *name, uint16
 		return;
 	while ((got = getdents64(lfd, buf, DENTS_BUF)) > 0 && w->n_scan < PATH_WATCH_PER_ROOT &&
 	       w->n_scan - start < PER_DIR) {
-		for (ssize_t off = 0; off < got;) {
+		for (ssize_t off = 0; off < got && w->n_scan - start < PER_DIR;) {
 			struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
 			struct stat st;
 
