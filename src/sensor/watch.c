@@ -189,8 +189,9 @@ static void scan_entries(struct path_watch *w, int dfd, const char *name, uint16
 			    strncmp(de->d_name, name, nlen) != 0 ||
 			    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
+			/* room for the "/" a directory gets */
 			if ((size_t)snprintf(path, sizeof(path), "%s%s", dpath, de->d_name) >=
-			    sizeof(path))
+			    sizeof(path) - 1)
 				continue;
 			if (S_ISREG(st.st_mode)) {
 				scan_add(w, E_FILE, mode, &st, path);
@@ -200,7 +201,7 @@ static void scan_entries(struct path_watch *w, int dfd, const char *name, uint16
 
 				if (sub < 0)
 					continue;
-				strcat(path, "/");
+				memcpy(path + strlen(path), "/", 2);
 				scan_dir(w, sub, "", mode, path, depth + 1);
 				close(sub);
 			}
@@ -290,18 +291,22 @@ static struct moat_ev_inode_key ikey(const struct entry *e)
 	return k;
 }
 
+static bool same_key(const struct entry *a, const struct entry *b)
+{
+	if ((a->kind == E_DENTRY) != (b->kind == E_DENTRY))
+		return false;
+	return a->kind == E_DENTRY ? !memcmp(&a->k, &b->k, sizeof(a->k))
+				   : a->k.dev == b->k.dev && a->k.ino == b->k.ino;
+}
+
 /* The value for e's key: modes and flags of every entry of the set with the
  * same key; the id of the first. */
 static struct moat_ev_watch merged(const struct entry *set, size_t n, size_t i, uint32_t base)
 {
 	struct moat_ev_watch v = { 0 };
-	bool dentry = set[i].kind == E_DENTRY;
 
 	for (size_t j = 0; j < n; j++) {
-		if ((set[j].kind == E_DENTRY) != dentry || set[j].k.dev != set[i].k.dev ||
-		    set[j].k.ino != set[i].k.ino ||
-		    (dentry && (set[j].k.bits != set[i].k.bits ||
-				memcmp(set[j].k.name, set[i].k.name, sizeof(set[i].k.name)))))
+		if (!same_key(&set[j], &set[i]))
 			continue;
 		if (!v.id)
 			v.id = base + (uint32_t)j + 1;
@@ -310,14 +315,6 @@ static struct moat_ev_watch merged(const struct entry *set, size_t n, size_t i, 
 			   : set[j].kind == E_DIR ? MOAT_WATCH_DIR : 0;
 	}
 	return v;
-}
-
-static bool same_key(const struct entry *a, const struct entry *b)
-{
-	if ((a->kind == E_DENTRY) != (b->kind == E_DENTRY))
-		return false;
-	return a->kind == E_DENTRY ? !memcmp(&a->k, &b->k, sizeof(a->k))
-				   : a->k.dev == b->k.dev && a->k.ino == b->k.ino;
 }
 
 static int put(struct path_watch *w, const struct entry *e, const struct moat_ev_watch *v)
