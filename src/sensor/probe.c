@@ -350,14 +350,15 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 		moat_error_set(err, r, "sensor: fill prefix map: %s", strerror(-r));
 		goto out_fail;
 	}
-	/* the host's root (mount namespace 0: no container has it) */
+	/* the host's root (mount namespace 0: no container has it). If it
+	 * cannot be scanned, the kernel matches the host's opens by their
+	 * resolved names instead (slower, and blind to hard links). */
 	r = path_watch_prefixes(p->watch, opts->watched, opts->n_watched);
-	if (r == 0)
-		r = path_watch_add_root(p->watch, 0, 0);
 	if (r < 0) {
-		moat_error_set(err, r, "sensor: watched inodes of /: %s", strerror(-r));
+		moat_error_set(err, r, "sensor: watched paths: %s", strerror(-r));
 		goto out_fail;
 	}
+	path_watch_add_root(p->watch, 0, 0);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_record, p, NULL);
 	if (!p->rb) {
 		r = -errno;
