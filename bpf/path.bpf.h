@@ -250,9 +250,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* The same handlers on the per-syscall perf tracepoints, which run only
- * for opens but cost more per call (MOAT_PATH_PROBE=perf, to measure);
- * the arguments come from the task's saved user registers. */
+/* The same handlers on the per-syscall perf tracepoints: these cost more
+ * per open, but nothing for the other syscalls, which the sys_exit probe
+ * would also run for (measured cheaper overall: docs/defender.md); the
+ * default, with the dispatcher above as the fallback (MOAT_PATH_PROBE=btf
+ * forces it). The arguments come from the task's saved user registers. */
 static __always_inline struct pt_regs *user_regs(void)
 {
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -270,6 +272,23 @@ SEC("tp/syscalls/sys_exit_openat2")
 int perf_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
 	return openat2_exit(user_regs(), ctx->ret);
+}
+
+/* x86-64 only (no open(2) elsewhere): there it fails to attach, harmlessly */
+SEC("tp/syscalls/sys_exit_open")
+int perf_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+
+	return open_exit(AT_FDCWD, (const char *)A0, A1, A2, ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_open_by_handle_at")
+int perf_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = user_regs();
+
+	return open_exit(A0, NULL, A2, 0, ctx->ret);
 }
 
 #endif

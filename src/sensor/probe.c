@@ -271,23 +271,28 @@ static struct bpf_link *attach_one(struct probe *p, struct bpf_program *prog)
 	return link;
 }
 
-/* The open probes: one tp_btf/sys_exit dispatcher (plain loads, a bounds
- * check for every other syscall), or the per-syscall perf tracepoints
- * (only opens pay, but each pays more) when MOAT_PATH_PROBE=perf or the
- * dispatcher does not attach. Returns the syscalls covered. */
+/* The open probes: the per-syscall sys_exit_open* perf tracepoints (only
+ * opens pay; measured cheaper than the dispatcher, which every syscall's
+ * exit would run), else, or with MOAT_PATH_PROBE=btf, one tp_btf/sys_exit
+ * dispatcher. Returns the syscalls the dispatcher covers. */
 static unsigned attach_opens(struct probe *p)
 {
 	const char *want = getenv("MOAT_PATH_PROBE");
-	unsigned n = install_table(p, bpf_map__fd(p->skel->maps.exit_calls), exit_table,
-				   N_EXIT_SYSCALLS);
+	unsigned n;
 
 	p->n_progs += N_EXIT_SYSCALLS;
-	if (n && !(want && !strcmp(want, "perf")) && attach_one(p, p->skel->progs.sys_exit)) {
+	if (!(want && !strcmp(want, "btf")) && attach_one(p, p->skel->progs.perf_exit_openat)) {
+		attach_one(p, p->skel->progs.perf_exit_openat2);
+		attach_one(p, p->skel->progs.perf_exit_open_by_handle_at);
+		if (!attach_one(p, p->skel->progs.perf_exit_open))
+			p->n_progs--;   /* no open(2) on this architecture */
+		return 0;
+	}
+	n = install_table(p, bpf_map__fd(p->skel->maps.exit_calls), exit_table, N_EXIT_SYSCALLS);
+	if (n && attach_one(p, p->skel->progs.sys_exit)) {
 		p->n_dispatch++;
 		return n;
 	}
-	attach_one(p, p->skel->progs.perf_exit_openat);
-	attach_one(p, p->skel->progs.perf_exit_openat2);
 	return 0;
 }
 
