@@ -8,10 +8,10 @@
 #
 #   bench/sensor/run.sh [MOAT [MOAT_OLD]]   (root; MOAT defaults to build/moat)
 #
-# Modes: none; moat (the defender, opens matched at syscall exit on the
-# file opened through one tp_btf/sys_exit dispatcher); perf (the same with
-# MOAT_PATH_PROBE=perf: per-syscall sys_exit_openat perf tracepoints
-# instead); old (MOAT_OLD, e.g. a build of the previous sensor, which
+# Modes: none; moat (the defender: opens matched at syscall exit on the
+# file opened, on the sys_exit_open* perf tracepoints); btf (the same with
+# MOAT_PATH_PROBE=btf: one tp_btf/sys_exit dispatcher, which every syscall
+# exit runs); old (MOAT_OLD, e.g. a build of the previous sensor, which
 # matched opens at entry by path string only); auditd. MODES (env) picks
 # a subset, e.g. MODES="none moat old".
 #
@@ -36,7 +36,7 @@ RATE_SECONDS=${RATE_SECONDS:-5}
 [ -x "$MOAT" ] || { echo "bench/sensor: no moat binary at $MOAT" >&2; exit 1; }
 MOAT_OLD=${2:-}
 [ -z "$MOAT_OLD" ] || [ -x "$MOAT_OLD" ] || { echo "bench/sensor: no moat binary at $MOAT_OLD" >&2; exit 1; }
-MODES=${MODES:-none moat perf${MOAT_OLD:+ old} auditd}
+MODES=${MODES:-none moat btf${MOAT_OLD:+ old} auditd}
 # the old binary's own rule pack (a source tree's build/moat: ../rules)
 OLD_RULES=${MOAT_OLD_RULES:-$(dirname "${MOAT_OLD:-.}")/../rules}
 W=$(mktemp -d /tmp/moat-bench-sensor.XXXXXX)
@@ -110,7 +110,7 @@ for _ in $(seq 1 "$REPS"); do
             none) run_all none ;;
             moat) defender_start; run_all moat; defender_stop
                   mode=$(sed -n 's/^moat defender: sensor \([a-z]*\),.*/\1/p' "$W/def.err" | head -n 1) ;;
-            perf) MOAT_PATH_PROBE=perf defender_start; run_all perf; defender_stop ;;
+            btf) MOAT_PATH_PROBE=btf defender_start; run_all btf; defender_stop ;;
             old) defender_start "$MOAT_OLD" "$OLD_RULES"; run_all old; defender_stop ;;
             auditd) audit_on; run_all auditd; audit_off ;;
         esac
