@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Apache-2.0 */
 /*
- * cwd.bpf.h - the working directory of the current thread, for sensor.bpf.c
- * (included once, after its maps and scratch_slot()): exec records carry
- * it, and paths relative to it are joined to it before the prefix filter.
+ * cwd.bpf.h - directories as the current thread names them, for
+ * sensor.bpf.c (included once, after its maps and scratch_slot()): the
+ * working directory (exec records carry it), a directory fd's path, and
+ * the walk from a dentry to the root that names both and opened files.
+ * Paths relative to the cwd or a dirfd are joined to it before the prefix
+ * filter.
  */
 #ifndef MOAT_CWD_BPF_H
 #define MOAT_CWD_BPF_H
@@ -70,48 +73,116 @@ static long cwd_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/*
- * The current task's working directory, as it sees it: walked from its
- * dentry up to its root (crossing mounts) on the first call after a chdir,
- * from the cache otherwise. Past CWD_DEPTH steps or MOAT_EV_PATH_LEN bytes
- * the leading part is dropped and trunc set.
- */
-static __always_inline struct cwd_entry *task_cwd(void)
+/* Walk from (d, vm) up to the current task's root, crossing mounts; the
+ * path is left in scratch slot 2 and copied to out (MOAT_EV_PATH_LEN
+ * bytes). Returns its length without the NUL; *trunc is set when leading
+ * components were dropped (past CWD_DEPTH steps or MOAT_EV_PATH_LEN bytes). */
+static __always_inline __u32 walk_path(struct dentry *d, struct vfsmount *vm, char *out,
+				       __u32 *trunc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fs_struct *fs = task->fs;
 	struct cwd_scratch *s = scratch_slot(2);
-	struct cwd_walk w = { .pos = MOAT_EV_PATH_LEN - 1 };
-	struct cwd_entry *c;
+	struct cwd_walk w = { .pos = MOAT_EV_PATH_LEN - 1, .d = d, .vm = vm };
 	__u32 len;
 
+	out[0] = 0;
 	if (!fs || !s)
-		return NULL;
-	w.d = fs->pwd.dentry;
-	w.vm = fs->pwd.mnt;
-	c = bpf_task_storage_get(&cwds, task, NULL, 0);
-	if (c && c->dentry == (__u64)w.d && c->mnt == (__u64)w.vm)
-		return c;
-	c = bpf_task_storage_get(&cwds, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!c)
-		return NULL;
+		return 0;
 	w.root_d = fs->root.dentry;
 	w.root_m = fs->root.mnt;
 	w.mnt = container_of(w.vm, struct mount, mnt);
-	c->dentry = (__u64)w.d;
-	c->mnt = (__u64)w.vm;
 	s->buf[MOAT_EV_PATH_LEN - 1] = 0;
 	bpf_loop(CWD_DEPTH, cwd_step, &w, 0);
-	c->trunc = !w.done;
+	*trunc = !w.done;
 	if (w.pos == MOAT_EV_PATH_LEN - 1) {
 		w.pos -= 1;
 		s->buf[w.pos & PATH_MASK] = '/';        /* the root itself */
 	}
 	/* pos >= 1 (see the room test), so the length fits the mask unchanged */
 	len = MOAT_EV_PATH_LEN - w.pos;
-	bpf_probe_read_kernel(c->path, len & PATH_MASK, &s->buf[w.pos & PATH_MASK]);
-	c->len = len - 1;
+	bpf_probe_read_kernel(out, len & PATH_MASK, &s->buf[w.pos & PATH_MASK]);
+	return len - 1;
+}
+
+/* The path of directory (d, vm), cached in the task's storage of map and
+ * walked again only when the directory changes. */
+static __always_inline struct cwd_entry *cached_dir(void *map, struct dentry *d,
+						    struct vfsmount *vm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct cwd_entry *c = bpf_task_storage_get(map, task, NULL, 0);
+
+	if (c && c->dentry == (__u64)d && c->mnt == (__u64)vm)
+		return c;
+	c = bpf_task_storage_get(map, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return NULL;
+	c->dentry = (__u64)d;
+	c->mnt = (__u64)vm;
+	c->len = walk_path(d, vm, c->path, &c->trunc);
 	return c;
+}
+
+/*
+ * The current task's working directory, as it sees it: walked from its
+ * dentry up to its root (crossing mounts) on the first call after a chdir,
+ * from the cache otherwise.
+ */
+static __always_inline struct cwd_entry *task_cwd(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fs_struct *fs = task->fs;
+
+	if (!fs)
+		return NULL;
+	return cached_dir(&cwds, fs->pwd.dentry, fs->pwd.mnt);
+}
+
+/* kfunc (6.2+): a read-only typed view of a kernel pointer, so fields load
+ * as plain loads the JIT makes fault-safe (no helper call per field). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* The current task's open file fd, or NULL. */
+static __always_inline struct file *fd_file(__s64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (!files || fd < 0)
+		return NULL;
+	fdt = files->fdt;
+	if ((__u64)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f ? bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file)) : NULL;
+}
+
+/* Directory paths of dirfds, per thread: find and rm -r open thousands of
+ * entries relative to one directory fd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct cwd_entry);
+} dirfds SEC(".maps");
+
+/* The directory a relative path starts from: the cwd for AT_FDCWD, else
+ * the directory open as dfd (its name resolved by the kernel). */
+static __always_inline struct cwd_entry *base_dir(__s64 dfd)
+{
+	struct file *f;
+
+	if ((__s32)dfd == AT_FDCWD)
+		return task_cwd();
+	f = fd_file((__s32)dfd);
+	if (!f)
+		return NULL;
+	return cached_dir(&dirfds, f->f_path.dentry, f->f_path.mnt);
 }
 
 /*
@@ -127,6 +198,8 @@ static __always_inline void join_cwd(char *dst, __u32 mask, const struct cwd_ent
 
 	if (n > mask)
 		n = mask;
+	/* keep the mask: inlined into larger callers, clang would drop it */
+	barrier_var(n);
 	bpf_probe_read_kernel(dst, n & mask, c->path);
 	if (n != 1 || c->path[0] != '/')
 		dst[n++ & mask] = '/';
@@ -136,6 +209,7 @@ static __always_inline void join_cwd(char *dst, __u32 mask, const struct cwd_ent
 	}
 	if (bpf_probe_read_user(two, sizeof(two), rel) == 0 && two[0] == '.' && two[1] == '/')
 		rel += 2;
+	barrier_var(n);
 	bpf_probe_read_user_str(&dst[n & mask], mask + 1, rel);
 	dst[mask] = 0;
 }

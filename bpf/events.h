@@ -15,7 +15,7 @@
 #ifndef MOAT_BPF_EVENTS_H
 #define MOAT_BPF_EVENTS_H
 
-#define MOAT_EVENT_ABI 3
+#define MOAT_EVENT_ABI 4
 
 /* Bounded strings: sizes include the NUL. */
 #define MOAT_EV_COMM_LEN 16
@@ -34,6 +34,9 @@
 #define MOAT_EV_WAKE_BYTES (1u << 20)
 #define MOAT_EV_DENY_MAX 1024     /* executables the kernel kills at exec */
 #define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
+#define MOAT_EV_NAME_LEN 64       /* a directory entry's name in a watch key (truncated) */
+#define MOAT_EV_WATCH_MAX 16384   /* watched inodes, and watched directory entries */
+#define MOAT_EV_WATCH_PREFIX_MAX 256 /* path prefixes user space stats in each root */
 
 enum moat_ev_kind {
 	MOAT_EV_EXEC = 1,
@@ -116,6 +119,21 @@ static inline __attribute__((always_inline)) __u8 moat_fd_type_of_mode(__u32 mod
 	}
 }
 
+/* struct moat_ev_file.resolve: how the kernel matched and named the file. */
+enum moat_ev_resolve {
+	MOAT_RESOLVE_PATH = 1 << 0,      /* path is the opened file's own name (a dentry walk) */
+	MOAT_RESOLVE_INODE = 1 << 1,     /* the file is a watched inode (itself or a hard link) */
+	MOAT_RESOLVE_DENTRY = 1 << 2,    /* the file is a watched entry of a watched directory */
+	MOAT_RESOLVE_PREFIX = 1 << 3,    /* its resolved path is under a prefix (a root not yet scanned) */
+	MOAT_RESOLVE_TRUNC = 1 << 4,     /* the resolved path lost leading components */
+};
+
+/* struct moat_ev_watch.flags */
+enum moat_ev_watch_flags {
+	MOAT_WATCH_FILE = 1 << 0,        /* this inode is watched itself */
+	MOAT_WATCH_DIR = 1 << 1,         /* entries of this directory are in the dentry trie */
+};
+
 /* struct moat_ev_prefix.mode: which opens of a prefix are reported. */
 enum moat_ev_prefix_mode {
 	MOAT_PREFIX_READ = 1 << 0,
@@ -180,8 +198,18 @@ struct moat_ev_file {
 	__s64 arg0;                    /* dirfd / fd */
 	__u64 flags;                   /* open flags, unlink/mount flags */
 	__u64 mode;                    /* open/chmod mode, chown uid<<32|gid */
+	__u32 watch;                   /* 1 + the watch entry the file matched; 0 = none */
+	__u32 resolve;                 /* enum moat_ev_resolve */
+	__u64 ino;                     /* an open that succeeded: the file's inode, */
+	__u32 dev;                     /* and its device (kernel encoding); else 0 */
+	__u32 pad;
+	/* An open that succeeded: the file's name as the process sees it
+	 * (resolved by the kernel: no "..", links, dirfds). Otherwise, and
+	 * for other kinds: the path as given, joined to the cwd or dirfd. */
 	char path[MOAT_EV_PATH_LEN];
-	char path2[MOAT_EV_PATH_LEN];  /* rename target, mount source */
+	/* Open: the path as the syscall gave it (joined to the cwd or dirfd);
+	 * rename target, mount source. */
+	char path2[MOAT_EV_PATH_LEN];
 };
 
 /* connect, accept, listen, bind */
@@ -215,6 +243,31 @@ struct moat_ev_prefix {
 struct moat_ev_prefix_key {
 	__u32 bits;
 	char p[MOAT_EV_PREFIX_LEN];
+};
+
+/* Key of the `watch_inodes` hash (and of `watch_roots`): an inode as the
+ * kernel names it; dev is the kernel's encoding (major << 20 | minor). */
+struct moat_ev_inode_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+/* Key of the `watch_dentries` LPM trie: entries of a directory whose names
+ * start with name. bits = 8 * (12 + bytes of name compared): the NUL
+ * included for one exact name, none for every entry. */
+struct moat_ev_dentry_key {
+	__u32 bits;
+	__u32 dev;
+	__u64 ino;                     /* the directory's inode */
+	char name[MOAT_EV_NAME_LEN];
+};
+
+/* Value of both watch maps. */
+struct moat_ev_watch {
+	__u32 id;                      /* 1 + user space's entry index */
+	__u16 mode;                    /* enum moat_ev_prefix_mode */
+	__u16 flags;                   /* enum moat_ev_watch_flags */
 };
 
 /* Value of the `drift` hash map, keyed by mount namespace inode (__u32):

@@ -210,9 +210,8 @@ static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 /* Does the user path start with a table prefix whose mode allows this
  * access? Only the head of the path is read for the test; bytes after its
  * NUL are stale but never compared, since a prefix longer than the path
- * would have to match that NUL. A path relative to the working directory
- * is joined to it first; one relative to another directory fd is not
- * resolved (dfd is not AT_FDCWD). */
+ * would have to match that NUL. A relative path is joined first to the
+ * working directory or to the directory open as dfd. */
 static __always_inline int prefix_match(const char *upath, __u32 want, __s64 dfd)
 {
 	struct moat_ev_prefix_key *k = scratch_slot(1);
@@ -225,7 +224,7 @@ static __always_inline int prefix_match(const char *upath, __u32 want, __s64 dfd
 	if (bpf_probe_read_user_str(k->p, sizeof(k->p), upath) <= 0)
 		return 0;
 	if (k->p[0] != '/') {
-		if ((__s32)dfd != AT_FDCWD || !(c = task_cwd()))
+		if (!(c = base_dir(dfd)))
 			return 0;
 		join_cwd(k->p, MOAT_EV_PREFIX_LEN - 1, c, upath);
 	}
@@ -233,7 +232,7 @@ static __always_inline int prefix_match(const char *upath, __u32 want, __s64 dfd
 	return mode && (*mode & want);
 }
 
-/* The path for the record: relative ones joined to the working directory. */
+/* The path for the record: relative ones joined to the cwd or dirfd. */
 static __always_inline void read_path(char *dst, const char *upath, __s64 dfd)
 {
 	struct cwd_entry *c;
@@ -242,7 +241,7 @@ static __always_inline void read_path(char *dst, const char *upath, __s64 dfd)
 	if (!upath)
 		return;
 	bpf_probe_read_user_str(dst, MOAT_EV_PATH_LEN, upath);
-	if (dst[0] && dst[0] != '/' && (__s32)dfd == AT_FDCWD && (c = task_cwd()))
+	if (dst[0] && dst[0] != '/' && (c = base_dir(dfd)))
 		join_cwd(dst, PATH_MASK, c, upath);
 }
 
@@ -457,35 +456,32 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 
 /* --- files ---------------------------------------------------------------- */
 
+/* unlink, rename, chmod, chown: matched by the path as given (joined to
+ * the cwd or dirfd) before the call; dfd2 is a rename target's dirfd. */
 static __always_inline int file_event(__u16 kind, __s64 arg0, const char *upath, __u64 flags,
-				      __u64 mode, const char *upath2, int write)
+				      __u64 mode, const char *upath2, __s64 dfd2)
 {
 	struct moat_ev_file *e = scratch_slot(0);
-	__u32 want = write ? MOAT_PREFIX_WRITE : MOAT_PREFIX_READ;
-	int hit;
+	__u32 want = MOAT_PREFIX_WRITE;
 
 	if (!e || skip_self())
 		return 0;
-	/* a rename's target is taken relative to the same directory as its source */
-	hit = prefix_match(upath, want, arg0) || (upath2 && prefix_match(upath2, want, arg0));
-	if (!hit && !(write && all_writes && kind == MOAT_EV_OPEN))
+	if (!prefix_match(upath, want, arg0) && !(upath2 && prefix_match(upath2, want, dfd2)))
 		return 0;
 	/* path first: joining it to the cwd may write past its end into path2 */
 	read_path(e->path, upath, arg0);
-	read_path(e->path2, upath2, arg0);
+	read_path(e->path2, upath2, dfd2);
 	fill_hdr(&e->hdr, kind, sizeof(*e));
 	e->arg0 = arg0;
 	e->flags = flags;
 	e->mode = mode;
+	e->watch = 0;
+	e->resolve = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
 	submit(e, sizeof(*e), kind);
 	return 0;
-}
-
-static __always_inline int open_event(__s64 dfd, const char *path, __u64 flags, __u64 mode)
-{
-	int write = (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
-
-	return file_event(MOAT_EV_OPEN, dfd, path, flags, mode, NULL, write);
 }
 
 /* Syscall handlers are tp_btf/sys_enter programs reached by tail call from
@@ -509,71 +505,56 @@ static __always_inline int open_event(__s64 dfd, const char *path, __u64 flags, 
 #define A3 PT_REGS_PARM4_SYSCALL(regs)
 #define A4 PT_REGS_PARM5_SYSCALL(regs)
 
-SYSCALL(sys_openat)
-{
-	return open_event(A0, (const char *)A1, A2, A3);
-}
-
-SYSCALL(sys_open)
-{
-	return open_event(-100, (const char *)A0, A1, A2);
-}
-
-SYSCALL(sys_openat2)
-{
-	struct open_how how = {};
-
-	bpf_probe_read_user(&how, sizeof(how), (void *)A2);
-	return open_event(A0, (const char *)A1, how.flags, how.mode);
-}
+/* Opens are matched at exit, on the file actually opened: path.bpf.h. */
+#include "path.bpf.h"
 
 SYSCALL(sys_unlinkat)
 {
-	return file_event(MOAT_EV_UNLINK, A0, (const char *)A1, A2, 0, NULL, 1);
+	return file_event(MOAT_EV_UNLINK, A0, (const char *)A1, A2, 0, NULL, 0);
 }
 
 SYSCALL(sys_unlink)
 {
-	return file_event(MOAT_EV_UNLINK, -100, (const char *)A0, 0, 0, NULL, 1);
+	return file_event(MOAT_EV_UNLINK, -100, (const char *)A0, 0, 0, NULL, 0);
 }
 
 SYSCALL(sys_renameat2)
 {
-	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, A4, 0, (const char *)A3, 1);
+	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, A4, 0, (const char *)A3, A2);
 }
 
 SYSCALL(sys_renameat)
 {
-	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, 0, 0, (const char *)A3, 1);
+	return file_event(MOAT_EV_RENAME, A0, (const char *)A1, 0, 0, (const char *)A3, A2);
 }
 
 SYSCALL(sys_rename)
 {
-	return file_event(MOAT_EV_RENAME, -100, (const char *)A0, 0, 0, (const char *)A1, 1);
+	return file_event(MOAT_EV_RENAME, -100, (const char *)A0, 0, 0, (const char *)A1, -100);
 }
 
 SYSCALL(sys_fchmodat)
 {
-	return file_event(MOAT_EV_CHMOD, A0, (const char *)A1, 0, A2, NULL, 1);
+	return file_event(MOAT_EV_CHMOD, A0, (const char *)A1, 0, A2, NULL, 0);
 }
 
 SYSCALL(sys_chmod)
 {
-	return file_event(MOAT_EV_CHMOD, -100, (const char *)A0, 0, A1, NULL, 1);
+	return file_event(MOAT_EV_CHMOD, -100, (const char *)A0, 0, A1, NULL, 0);
 }
 
 SYSCALL(sys_fchownat)
 {
 	__u64 owner = (A2 << 32) | (__u32)A3;
 
-	return file_event(MOAT_EV_CHOWN, A0, (const char *)A1, A4, owner, NULL, 1);
+	return file_event(MOAT_EV_CHOWN, A0, (const char *)A1, A4, owner, NULL, 0);
 }
 
 SYSCALL(sys_chown)
 {
 	__u64 owner = (A1 << 32) | (__u32)A2;
 
-	return file_event(MOAT_EV_CHOWN, -100, (const char *)A0, 0, owner, NULL, 1);
+	return file_event(MOAT_EV_CHOWN, -100, (const char *)A0, 0, owner, NULL, 0);
 }
 
 /* --- network -------------------------------------------------------------- */
@@ -721,6 +702,11 @@ static __always_inline int mount_event(__u16 kind, const char *target, const cha
 	e->arg0 = -1;
 	e->flags = flags;
 	e->mode = 0;
+	e->watch = 0;
+	e->resolve = 0;
+	e->ino = 0;
+	e->dev = 0;
+	e->pad = 0;
 	submit(e, sizeof(*e), kind);
 	return 0;
 }

@@ -6,7 +6,14 @@
 # to no sensor, the defender's lost events and peak RSS, then a paced run at
 # RATE events/s that must lose nothing.
 #
-#   bench/sensor/run.sh [MOAT]      (root; MOAT defaults to build/moat)
+#   bench/sensor/run.sh [MOAT [MOAT_OLD]]   (root; MOAT defaults to build/moat)
+#
+# Modes: none; moat (the defender: opens matched at syscall exit on the
+# file opened, on the sys_exit_open* perf tracepoints); btf (the same with
+# MOAT_PATH_PROBE=btf: one tp_btf/sys_exit dispatcher, which every syscall
+# exit runs); old (MOAT_OLD, e.g. a build of the previous sensor, which
+# matched opens at entry by path string only); auditd. MODES (env) picks
+# a subset, e.g. MODES="none moat old".
 #
 # Workloads: exec (fork + exec /bin/true), open (opens of /etc/hostname, a
 # path no rule watches: the kernel filter's cost), open-watched (opens of
@@ -27,6 +34,11 @@ RATE=${RATE:-100000}
 RATE_SECONDS=${RATE_SECONDS:-5}
 [ "$(id -u)" = 0 ] || { echo "bench/sensor: needs root" >&2; exit 77; }
 [ -x "$MOAT" ] || { echo "bench/sensor: no moat binary at $MOAT" >&2; exit 1; }
+MOAT_OLD=${2:-}
+[ -z "$MOAT_OLD" ] || [ -x "$MOAT_OLD" ] || { echo "bench/sensor: no moat binary at $MOAT_OLD" >&2; exit 1; }
+MODES=${MODES:-none moat btf${MOAT_OLD:+ old} auditd}
+# the old binary's own rule pack (a source tree's build/moat: ../rules)
+OLD_RULES=${MOAT_OLD_RULES:-$(dirname "${MOAT_OLD:-.}")/../rules}
 W=$(mktemp -d /tmp/moat-bench-sensor.XXXXXX)
 DEF_PID=
 AUDIT=no
@@ -56,9 +68,9 @@ run_all() {     # run_all MODE: one run of every workload, appended to T[MODE.w]
     done
 }
 
-defender_start() {
+defender_start() {     # defender_start [BINARY [RULES]]
     rm -f "$W/ready"
-    "$MOAT" defender --rules "$repo/rules" --ready-file "$W/ready" >"$W/alerts" 2>"$W/def.err" &
+    "${1:-$MOAT}" defender --rules "${2:-$repo/rules}" --ready-file "$W/ready" >"$W/alerts" 2>"$W/def.err" &
     DEF_PID=$!
     for _ in $(seq 1 120); do [ -e "$W/ready" ] && return 0; sleep 0.25; done
     cat "$W/def.err" >&2; echo "bench/sensor: defender not ready" >&2; exit 1
@@ -90,23 +102,42 @@ audit_on() {
 audit_off() { auditctl -D >/dev/null; auditctl -e 0 >/dev/null; }
 [ "$AUDIT" = yes ] && { audit_off; AUDIT_LOST0=$(auditctl -s | awk '/^lost/ {print $2}'); }
 
+has() { case " $MODES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+[ "$AUDIT" = yes ] || MODES=${MODES/auditd/}
 for _ in $(seq 1 "$REPS"); do
-    run_all none
-    defender_start; run_all moat; defender_stop
-    if [ "$AUDIT" = yes ]; then audit_on; run_all auditd; audit_off; fi
+    for m in $MODES; do
+        case $m in
+            none) run_all none ;;
+            moat) defender_start; run_all moat; defender_stop
+                  mode=$(sed -n 's/^moat defender: sensor \([a-z]*\),.*/\1/p' "$W/def.err" | head -n 1) ;;
+            btf) MOAT_PATH_PROBE=btf defender_start; run_all btf; defender_stop ;;
+            old) defender_start "$MOAT_OLD" "$OLD_RULES"; run_all old; defender_stop ;;
+            auditd) audit_on; run_all auditd; audit_off ;;
+        esac
+    done
 done
-mode=$(sed -n 's/^moat defender: sensor \([a-z]*\),.*/\1/p' "$W/def.err" | head -n 1)
 
-printf '%-13s %10s %10s %8s %10s %8s\n' workload none moat ratio auditd ratio
+# medians; each mode as a ratio to no sensor, and moat's to the old sensor
+printf '%-13s %9s' workload none
+for m in $MODES; do [ "$m" = none ] || printf ' %9s %7s' "$m" ratio; done
+has old && printf ' %10s' moat/old
+printf '\n'
 for w in $workloads; do
-    n=$(echo "${T[none.$w]}" | median); m=$(echo "${T[moat.$w]}" | median)
-    a=$(echo "${T[auditd.$w]:-}" | median)
-    printf '%-13s %9.3fs %9.3fs %7.2fx' "$w" "$n" "$m" "$(echo "$m / $n" | bc -l)"
-    if [ -n "$a" ]; then printf ' %9.3fs %7.2fx\n' "$a" "$(echo "$a / $n" | bc -l)"; else printf ' %10s %8s\n' - -; fi
+    n=$(echo "${T[none.$w]}" | median)
+    printf '%-13s %8.3fs' "$w" "$n"
+    for m in $MODES; do
+        [ "$m" = none ] && continue
+        t=$(echo "${T[$m.$w]}" | median)
+        printf ' %8.3fs %6.2fx' "$t" "$(echo "$t / $n" | bc -l)"
+    done
+    if has old; then
+        printf ' %9.2fx' "$(echo "$(echo "${T[moat.$w]}" | median) / $(echo "${T[old.$w]}" | median)" | bc -l)"
+    fi
+    printf '\n'
 done
 echo "sizes: exec $EXEC_N, open $OPEN_N, connect $CONNECT_N; median of $REPS, modes interleaved"
-echo "moat: sensor $mode; $LOST events lost over all runs; peak RSS $((RSS / 1024)) MiB"
-if [ "$AUDIT" = yes ]; then
+echo "moat: sensor ${mode:-?}; $LOST events lost over all defender runs; peak RSS $((RSS / 1024)) MiB"
+if has auditd; then
     echo "auditd: lost $(( $(auditctl -s | awk '/^lost/ {print $2}') - AUDIT_LOST0 )) records"
 else
     echo "auditd: not available"

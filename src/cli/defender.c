@@ -121,6 +121,8 @@ struct run {
 	struct moat_containers *containers;
 	struct moat_sensor *sensor;
 	struct moat_defender *defender;
+	/* the rules' path prefixes before merging: watched by inode */
+	struct moat_ev_prefix watched[MOAT_SENSOR_WATCH_MAX];
 };
 
 /* Kill rules that only name executables are enforced by the kernel at exec;
@@ -155,6 +157,10 @@ static void reload(struct run *run)
 	moat_defender_set_rules(run->defender, fresh);
 	n = moat_rules_prefixes(fresh, prefixes, MOAT_EV_PREFIX_MAX);
 	r = moat_sensor_set_prefixes(run->sensor, prefixes, n);
+	if (r == 0)
+		r = moat_sensor_set_watched(run->sensor, run->watched,
+					    moat_rules_prefixes(fresh, run->watched,
+								MOAT_SENSOR_WATCH_MAX));
 	moat_rules_close(run->rules);
 	run->rules = fresh;
 	deny_exes(run);
@@ -239,6 +245,8 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 
 	gethostname(node, sizeof(node) - 1);
 	so.n_prefixes = moat_rules_prefixes(run->rules, prefixes, MOAT_EV_PREFIX_MAX);
+	so.watched = run->watched;
+	so.n_watched = moat_rules_prefixes(run->rules, run->watched, MOAT_SENSOR_WATCH_MAX);
 	r = moat_containers_open(NULL, &run->containers, err);
 	if (r == 0)
 		r = moat_sensor_open(&so, &run->sensor, err);

@@ -195,6 +195,18 @@ static void view_file(struct moat_defender *d, const struct moat_ev_file *f)
 	v->f[MOAT_F_FD_NAME] = f->path;
 	v->f[MOAT_F_FD_NAME2] = f->path2[0] ? f->path2 : NULL;
 	v->f[MOAT_F_FD_WRITE] = write ? "true" : "false";
+	if (f->hdr.kind != MOAT_EV_OPEN)
+		return;
+	/* an open names the file opened; path2 is the path as given */
+	v->f[MOAT_F_FD_NAME2] = NULL;
+	v->f[MOAT_F_FD_OPENED] = f->path2[0] ? f->path2 : NULL;
+	if ((f->resolve & MOAT_RESOLVE_INODE) && d->o.sensor) {
+		/* a hard link: rules see the watched file's own name */
+		const char *name = moat_sensor_watch_name(d->o.sensor, f);
+
+		if (name)
+			v->f[MOAT_F_FD_NAME] = name;
+	}
 }
 
 static void view_exec(struct moat_defender *d, const struct moat_ev_exec *e,

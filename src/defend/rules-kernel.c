@@ -118,7 +118,7 @@ static size_t walk_prefixes(const struct moat_cond *c, __u32 mode, struct moat_e
 			n = walk_prefixes(c->kids[i], mode, out, n, max);
 		return n;
 	}
-	if (c->field != MOAT_F_FD_NAME && c->field != MOAT_F_FD_NAME2)
+	if (c->field != MOAT_F_FD_NAME && c->field != MOAT_F_FD_NAME2 && c->field != MOAT_F_FD_OPENED)
 		return n;
 	for (size_t i = 0; i < c->n; i++) {
 		const char *val = c->vals[i];

@@ -44,6 +44,7 @@ static const char *const field_names[MOAT_F_COUNT] = {
 	[MOAT_F_PROC_CWD] = "proc.cwd", [MOAT_F_PROC_STDIN_TYPE] = "proc.stdin_type",
 	[MOAT_F_PROC_STDOUT_TYPE] = "proc.stdout_type",
 	[MOAT_F_PROC_STDERR_TYPE] = "proc.stderr_type", [MOAT_F_PROC_ANCESTORS] = "proc.ancestors",
+	[MOAT_F_FD_OPENED] = "fd.opened",
 };
 
 int moat_field_lookup(const char *name)

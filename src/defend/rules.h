@@ -71,6 +71,7 @@ enum moat_field {
 	MOAT_F_PROC_STDOUT_TYPE,  /* proc.stdout_type */
 	MOAT_F_PROC_STDERR_TYPE,  /* proc.stderr_type */
 	MOAT_F_PROC_ANCESTORS,    /* proc.ancestors: exe paths of parent, grandparent, ... */
+	MOAT_F_FD_OPENED,         /* fd.opened: an open's path as the syscall gave it (fd.name: the file) */
 	MOAT_F_COUNT,
 };
 

@@ -18,6 +18,7 @@
 
 #include "moat/error.h"
 #include "sensor-int.h"
+#include "watch.h"
 /* bpftool's generated code casts away const; it is not ours to fix. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-qual"
@@ -34,7 +35,9 @@ struct probe {
 	struct bpf_link *links[PROBE_MAX_LINKS];
 	unsigned n_links;
 	unsigned n_progs;
-	unsigned n_syscalls;     /* syscalls dispatched by the sys_enter probe */
+	unsigned n_syscalls;     /* syscalls dispatched by the sys_enter and sys_exit probes */
+	unsigned n_dispatch;     /* links that are dispatchers (stand for n_syscalls) */
+	struct path_watch *watch;       /* watched inodes per root (bpf/path.bpf.h) */
 	unsigned drain_ms;       /* current ring drain period */
 	int ncpus;
 };
@@ -61,6 +64,7 @@ static void probe_close(void *state)
 	if (!p)
 		return;
 	ring_buffer__free(p->rb);
+	path_watch_close(p->watch);
 	for (unsigned i = 0; i < p->n_links; i++)
 		bpf_link__destroy(p->links[i]);
 	sensor_bpf__destroy(p->skel);
@@ -153,18 +157,13 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 /* Syscall number -> handler in sensor.bpf.c (and the event kind, for
  * sys_generic). Numbers come from this build's own headers, so the table is
  * right for the architecture we run on; calls it lacks are left out. */
-static const struct {
+struct syscall_row {
 	unsigned nr;
 	const char *prog;
 	unsigned kind;
-} syscall_table[] = {
-	{ SYS_openat, "sys_openat", 0 },
-#ifdef SYS_open
-	{ SYS_open, "sys_open", 0 },
-#endif
-#ifdef SYS_openat2
-	{ SYS_openat2, "sys_openat2", 0 },
-#endif
+};
+
+static const struct syscall_row syscall_table[] = {
 	{ SYS_unlinkat, "sys_unlinkat", 0 },
 #ifdef SYS_unlink
 	{ SYS_unlink, "sys_unlink", 0 },
@@ -210,19 +209,33 @@ static const struct {
 
 #define N_SYSCALLS (sizeof(syscall_table) / sizeof(syscall_table[0]))
 
-/* Fill the dispatch table the sys_enter probe tail-calls through. Returns
+/* Opens are matched at exit, on the file opened (bpf/path.bpf.h). */
+static const struct syscall_row exit_table[] = {
+	{ SYS_openat, "exit_openat", 0 },
+#ifdef SYS_open
+	{ SYS_open, "exit_open", 0 },
+#endif
+#ifdef SYS_openat2
+	{ SYS_openat2, "exit_openat2", 0 },
+#endif
+	{ SYS_open_by_handle_at, "exit_open_by_handle_at", 0 },
+};
+
+#define N_EXIT_SYSCALLS (sizeof(exit_table) / sizeof(exit_table[0]))
+
+/* Fill a dispatch table (calls) that a probe tail-calls through. Returns
  * how many syscalls got a handler. */
-static unsigned install_syscalls(struct probe *p)
+static unsigned install_table(struct probe *p, int calls, const struct syscall_row *rows,
+			      size_t n)
 {
-	int calls = bpf_map__fd(p->skel->maps.syscalls);
 	int kinds = bpf_map__fd(p->skel->maps.generic_kinds);
 	unsigned installed = 0;
 
-	for (size_t i = 0; i < N_SYSCALLS; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct bpf_program *prog =
-			bpf_object__find_program_by_name(p->skel->obj, syscall_table[i].prog);
-		__u32 nr = syscall_table[i].nr;
-		__u32 kind = syscall_table[i].kind;
+			bpf_object__find_program_by_name(p->skel->obj, rows[i].prog);
+		__u32 nr = rows[i].nr;
+		__u32 kind = rows[i].kind;
 		int fd = prog ? bpf_program__fd(prog) : -1;
 
 		if (fd < 0 || nr >= MOAT_EV_SYSCALL_MAX)
@@ -235,39 +248,72 @@ static unsigned install_syscalls(struct probe *p)
 	return installed;
 }
 
-/* Tail-call targets share the dispatcher's section and are not attached. */
-static int is_syscall_handler(const struct bpf_program *prog)
+/* Tail-call targets share their dispatcher's section and are not attached;
+ * the dispatchers and the perf-tracepoint opens are attached by attach_all. */
+static int attached_apart(const struct probe *p, const struct bpf_program *prog)
 {
-	return strncmp(bpf_program__name(prog), "sys_", 4) == 0 &&
-	       strcmp(bpf_program__name(prog), "sys_enter") != 0;
+	const char *name = bpf_program__name(prog);
+
+	return prog == p->skel->progs.sys_enter || prog == p->skel->progs.sys_exit ||
+	       !strncmp(name, "sys_", 4) || !strncmp(name, "exit_", 5) ||
+	       !strncmp(name, "perf_exit_", 10);
+}
+
+static struct bpf_link *attach_one(struct probe *p, struct bpf_program *prog)
+{
+	struct bpf_link *link;
+
+	if (p->n_links >= PROBE_MAX_LINKS)
+		return NULL;
+	link = bpf_program__attach(prog);
+	if (link)
+		p->links[p->n_links++] = link;
+	return link;
+}
+
+/* The open probes: the per-syscall sys_exit_open* perf tracepoints (only
+ * opens pay; measured cheaper than the dispatcher, which every syscall's
+ * exit would run), else, or with MOAT_PATH_PROBE=btf, one tp_btf/sys_exit
+ * dispatcher. Returns the syscalls the dispatcher covers. */
+static unsigned attach_opens(struct probe *p)
+{
+	const char *want = getenv("MOAT_PATH_PROBE");
+	unsigned n;
+
+	p->n_progs += N_EXIT_SYSCALLS;
+	if (!(want && !strcmp(want, "btf")) && attach_one(p, p->skel->progs.perf_exit_openat)) {
+		attach_one(p, p->skel->progs.perf_exit_openat2);
+		attach_one(p, p->skel->progs.perf_exit_open_by_handle_at);
+		if (!attach_one(p, p->skel->progs.perf_exit_open))
+			p->n_progs--;   /* no open(2) on this architecture */
+		return 0;
+	}
+	n = install_table(p, bpf_map__fd(p->skel->maps.exit_calls), exit_table, N_EXIT_SYSCALLS);
+	if (n && attach_one(p, p->skel->progs.sys_exit)) {
+		p->n_dispatch++;
+		return n;
+	}
+	return 0;
 }
 
 static void attach_all(struct probe *p)
 {
-	struct bpf_program *dispatch = p->skel->progs.sys_enter;
 	struct bpf_program *prog;
-	struct bpf_link *link;
-	unsigned installed = install_syscalls(p);
+	unsigned installed = install_table(p, bpf_map__fd(p->skel->maps.syscalls), syscall_table,
+					   N_SYSCALLS);
 
 	bpf_object__for_each_program(prog, p->skel->obj) {
-		if (is_syscall_handler(prog) || prog == dispatch)
+		if (attached_apart(p, prog))
 			continue;
 		p->n_progs++;
-		if (p->n_links >= PROBE_MAX_LINKS)
-			continue;
-		link = bpf_program__attach(prog);
-		if (link)
-			p->links[p->n_links++] = link;
-		/* else: tracepoint absent on this kernel */
+		attach_one(p, prog);    /* NULL: tracepoint absent on this kernel */
 	}
 	p->n_progs += N_SYSCALLS;
-	if (installed == 0 || p->n_links >= PROBE_MAX_LINKS)
-		return;
-	link = bpf_program__attach(dispatch);
-	if (!link)
-		return;
-	p->links[p->n_links++] = link;
-	p->n_syscalls = installed;
+	if (installed && attach_one(p, p->skel->progs.sys_enter)) {
+		p->n_syscalls = installed;
+		p->n_dispatch++;
+	}
+	p->n_syscalls += attach_opens(p);
 }
 
 static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts *opts,
@@ -296,11 +342,28 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 		moat_error_set(err, r, "sensor: load BPF programs: %s", strerror(-r));
 		goto out_fail;
 	}
+	r = path_watch_open(&(struct path_watch_maps){ bpf_map__fd(p->skel->maps.watch_inodes),
+						       bpf_map__fd(p->skel->maps.watch_dentries),
+						       bpf_map__fd(p->skel->maps.watch_roots) },
+			    &p->watch);
+	if (r < 0) {
+		moat_error_set(err, r, "sensor: watched inodes: %s", strerror(-r));
+		goto out_fail;
+	}
 	r = probe_prefixes(p, opts->prefixes, opts->n_prefixes);
 	if (r < 0) {
 		moat_error_set(err, r, "sensor: fill prefix map: %s", strerror(-r));
 		goto out_fail;
 	}
+	/* the host's root (mount namespace 0: no container has it). If it
+	 * cannot be scanned, the kernel matches the host's opens by their
+	 * resolved names instead (slower, and blind to hard links). */
+	r = path_watch_prefixes(p->watch, opts->watched, opts->n_watched);
+	if (r < 0) {
+		moat_error_set(err, r, "sensor: watched paths: %s", strerror(-r));
+		goto out_fail;
+	}
+	path_watch_add_root(p->watch, 0, 0);
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), on_record, p, NULL);
 	if (!p->rb) {
 		r = -errno;
@@ -334,6 +397,7 @@ static int probe_poll(void *state, int timeout_ms)
 	r = ring_buffer__poll(p->rb, timeout_ms);
 	if (r == 0)
 		r = ring_buffer__consume(p->rb);
+	path_watch_pump(p->watch);
 	if (r > 0)
 		p->drain_ms = MOAT_EV_DRAIN_MS;
 	else if (r == 0 && p->drain_ms < MOAT_EV_DRAIN_IDLE_MS)
@@ -347,8 +411,8 @@ static unsigned probe_attached(void *state, unsigned *ret_total)
 
 	if (ret_total)
 		*ret_total = p->n_progs;
-	/* the sys_enter link stands for the syscall handlers behind it */
-	return p->n_links + (p->n_syscalls ? p->n_syscalls - 1 : 0);
+	/* a dispatcher's link stands for the syscall handlers behind it */
+	return p->n_links - p->n_dispatch + p->n_syscalls;
 }
 
 /* Sum the per-CPU, per-kind drop counters. */
@@ -380,9 +444,12 @@ static int probe_watch(void *state, uint32_t mnt_ns, uint64_t cgroup_id, uint64_
 	struct probe *p = state;
 	struct moat_ev_drift v = { .start_sec = start_sec, .kill = kill, .cgroup_id = cgroup_id };
 
-	(void)root_pid;
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.drift), &mnt_ns, &v, BPF_ANY) < 0)
 		return -errno;
+	/* its root's watched files; a process already gone costs only the
+	 * faster match (the kernel falls back to the resolved path) */
+	if (root_pid > 0)
+		path_watch_add_root(p->watch, mnt_ns, root_pid);
 	return 0;
 }
 
@@ -390,6 +457,7 @@ static int probe_unwatch(void *state, uint32_t mnt_ns)
 {
 	struct probe *p = state;
 
+	path_watch_drop_root(p->watch, mnt_ns);
 	if (bpf_map_delete_elem(bpf_map__fd(p->skel->maps.drift), &mnt_ns) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -429,6 +497,20 @@ static int probe_deny(void *state, const char *const *paths, size_t n)
 	return drop_stale(fd, sizeof(key), MOAT_SENSOR_DENY_MAX, deny_wanted, &set);
 }
 
+static int probe_watched(void *state, const struct moat_ev_prefix *pre, size_t n)
+{
+	struct probe *p = state;
+
+	return path_watch_prefixes(p->watch, pre, n);
+}
+
+static const char *probe_watch_name(void *state, const struct moat_ev_file *f)
+{
+	struct probe *p = state;
+
+	return path_watch_name(p->watch, f->watch, f->dev, f->ino);
+}
+
 const struct sensor_backend sensor_bpf_backend = {
 	.name = "ebpf",
 	.open = probe_open,
@@ -440,4 +522,6 @@ const struct sensor_backend sensor_bpf_backend = {
 	.unwatch = probe_unwatch,
 	.deny = probe_deny,
 	.prefixes = probe_prefixes,
+	.watched = probe_watched,
+	.watch_name = probe_watch_name,
 };

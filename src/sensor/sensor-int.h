@@ -24,6 +24,10 @@ struct sensor_backend {
 	int (*deny)(void *state, const char *const *paths, size_t n);
 	/* Replace the sensitive-path prefix table (n <= MOAT_EV_PREFIX_MAX). */
 	int (*prefixes)(void *state, const struct moat_ev_prefix *p, size_t n);
+	/* Replace the paths watched by inode; may be NULL. */
+	int (*watched)(void *state, const struct moat_ev_prefix *p, size_t n);
+	/* The watched path of a record's watch id, or NULL; may be NULL. */
+	const char *(*watch_name)(void *state, const struct moat_ev_file *f);
 };
 
 extern const struct sensor_backend sensor_bpf_backend;      /* probe.c or probe-none.c */

@@ -22,7 +22,14 @@ _Static_assert(offsetof(struct moat_ev_exec, filename) == 112, "moat_ev_exec.fil
 _Static_assert(sizeof(struct moat_ev_exec) ==
 	       112 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
 	       "moat_ev_exec layout");
-_Static_assert(sizeof(struct moat_ev_file) == 96 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
+_Static_assert(sizeof(struct moat_ev_file) == 120 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
+_Static_assert(offsetof(struct moat_ev_file, watch) == 96, "moat_ev_file.watch");
+_Static_assert(offsetof(struct moat_ev_file, ino) == 104, "moat_ev_file.ino");
+_Static_assert(offsetof(struct moat_ev_file, path) == 120, "moat_ev_file.path");
+_Static_assert(sizeof(struct moat_ev_inode_key) == 16, "moat_ev_inode_key layout");
+_Static_assert(sizeof(struct moat_ev_dentry_key) == 16 + MOAT_EV_NAME_LEN, "moat_ev_dentry_key layout");
+_Static_assert(offsetof(struct moat_ev_dentry_key, ino) == 8, "moat_ev_dentry_key.ino");
+_Static_assert(sizeof(struct moat_ev_watch) == 8, "moat_ev_watch layout");
 _Static_assert(sizeof(struct moat_ev_net) == 216, "moat_ev_net layout");
 _Static_assert(sizeof(struct moat_ev_generic) == 104, "moat_ev_generic layout");
 
@@ -159,7 +166,8 @@ int moat_sensor_open(const struct moat_sensor_opts *opts, struct moat_sensor **r
 	struct moat_sensor *sensor;
 	int r = -EOPNOTSUPP;
 
-	if (!opts || !ret_sensor || opts->n_prefixes > MOAT_EV_PREFIX_MAX)
+	if (!opts || !ret_sensor || opts->n_prefixes > MOAT_EV_PREFIX_MAX ||
+	    opts->n_watched > MOAT_SENSOR_WATCH_MAX)
 		return moat_error_set(err, MOAT_E_USAGE, "sensor: bad options");
 	sensor = calloc(1, sizeof(*sensor));
 	if (!sensor)
@@ -245,6 +253,18 @@ int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_pr
 	if (!sensor->be->prefixes)
 		return -EOPNOTSUPP;
 	return sensor->be->prefixes(sensor->state, p, n);
+}
+
+int moat_sensor_set_watched(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n)
+{
+	if (n > MOAT_SENSOR_WATCH_MAX || (n && !p))
+		return MOAT_E_USAGE;
+	return sensor->be->watched ? sensor->be->watched(sensor->state, p, n) : 0;
+}
+
+const char *moat_sensor_watch_name(const struct moat_sensor *sensor, const struct moat_ev_file *f)
+{
+	return sensor->be->watch_name ? sensor->be->watch_name(sensor->state, f) : NULL;
 }
 
 const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)

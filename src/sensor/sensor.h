@@ -43,7 +43,13 @@ struct moat_sensor_opts {
 	const struct moat_ev_prefix *prefixes;  /* sensitive path prefixes, borrowed */
 	size_t n_prefixes;                      /* at most MOAT_EV_PREFIX_MAX */
 	bool all_writes;                        /* report every open for writing */
+	/* Paths watched by inode in every root (eBPF): the rules' prefixes
+	 * before they were merged to fit the kernel's table; borrowed. */
+	const struct moat_ev_prefix *watched;
+	size_t n_watched;                       /* at most MOAT_SENSOR_WATCH_MAX */
 };
+
+#define MOAT_SENSOR_WATCH_MAX MOAT_EV_WATCH_PREFIX_MAX
 
 /* Return 0 to go on, negative to stop moat_sensor_poll with that code. */
 typedef int (*moat_sensor_cb)(void *ctx, const union moat_sensor_rec *rec);
@@ -87,10 +93,20 @@ int moat_sensor_set_deny(struct moat_sensor *sensor, const char *const *paths, s
 
 /* Replace the sensitive-path prefix table (a rule reload): n <= MOAT_EV_PREFIX_MAX. */
 int moat_sensor_set_prefixes(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n);
+/* Replace the paths watched by inode (a rule reload): every known root is
+ * scanned again. n <= MOAT_SENSOR_WATCH_MAX. A no-op for the fallback,
+ * whose fanotify events carry resolved paths already. */
+int moat_sensor_set_watched(struct moat_sensor *sensor, const struct moat_ev_prefix *p, size_t n);
 /* Does the prefix table report an access with mode to path? The kernel
  * program applies the same test (bpf/sensor.bpf.c); the fallback calls this. */
 bool moat_prefixes_report(const struct moat_ev_prefix *p, size_t n, const char *path,
 			  uint32_t mode);
+
+/* The watched file an open record matched by inode (moat_ev_file.watch with
+ * MOAT_RESOLVE_INODE): its path inside its root, e.g. "/etc/shadow" for a
+ * hard link to it. NULL if unknown. Owned by the sensor. */
+const char *moat_sensor_watch_name(const struct moat_sensor *sensor,
+				   const struct moat_ev_file *f);
 
 /* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
 int moat_sensor_check(const void *data, size_t len);

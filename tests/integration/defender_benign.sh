@@ -184,7 +184,8 @@ load "http://127.0.0.1:$((C + 2))/index.html" 300
 load "http://127.0.0.1:$((C + 2))/cgi-bin/hello.sh" 100
 load "http://127.0.0.1:$((C + 3))/index.html" 1000
 BRC=0
-"$docker" run --name "$P-b-build" -v "$APP:/app:ro" -w /build "$BIMG" bash -c '
+# the build needs no network (and so no engine bridge)
+"$docker" run --name "$P-b-build" --network none -v "$APP:/app:ro" -w /build "$BIMG" bash -c '
     set -e
     sh /app/gen-cbuild.sh b1 24 && make -s -j2 -C b1 >/dev/null
     sh /app/gen-cbuild.sh b2 24 && ninja -j2 -C b2 >/dev/null

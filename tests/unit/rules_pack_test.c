@@ -77,6 +77,9 @@ static void view_of(const struct ev *e, struct moat_rule_view *v)
 		v->f[MOAT_F_FD_NAME] = e->fd;
 		v->f[MOAT_F_FD_NAME2] = e->fd2;
 		v->f[MOAT_F_FD_WRITE] = e->write ? "true" : "false";
+		/* an open as the defender shows it: given path = file name when nothing was resolved */
+		if (!strcmp(e->kind, "open"))
+			v->f[MOAT_F_FD_OPENED] = e->fd;
 	} else {
 		v->f[MOAT_F_EVT_ARG0] = e->arg0 ? e->arg0 : "0";
 	}
