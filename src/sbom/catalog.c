@@ -65,7 +65,9 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		if (r < 0)
 			return moat_error_prefix(err, "%s: ", catalogers[i]->name);
 	}
-	return ctx->lang ? moat_lang_finish(ctx->lang, ctx, err) : 0;
+	if (ctx->lang && (r = moat_lang_finish(ctx->lang, ctx, err)) < 0)
+		return r;
+	return catalog_mark_owned(ctx, err);
 }
 
 const char *catalog_layer_id(const struct moat_catalog_ctx *ctx, int index)

@@ -57,6 +57,10 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err);
 
 /* ---- shared by catalogers ---- */
 
+/* Set os_package on every language package whose file an OS package's file
+ * list names (owned.c). */
+int catalog_mark_owned(struct moat_catalog_ctx *ctx, struct moat_error *err);
+
 /* One parse of a database version: key (name, or name:arch) -> version. */
 struct catalog_versions;
 int catalog_versions_put(struct catalog_versions *vers, struct moat_slice key,

@@ -29,6 +29,11 @@ struct moat_pkg {
 	int layer_index;            /* index into the image's layers, -1 unknown */
 	int removed_layer;          /* for removed_packages: the layer that removed it */
 	const char *evidence;       /* language packages: "installed" or "lockfile" */
+	/* Language packages: the OS package (deb, apk, rpm) whose file list
+	 * holds db_path, or NULL. Such a package is matched through its OS
+	 * package's advisories: distributions backport fixes without changing
+	 * the upstream version (owned.c). */
+	const struct moat_pkg *os_package;
 	const char **files;         /* paths it owns, without leading '/' */
 	size_t n_files;
 };
