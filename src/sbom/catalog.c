@@ -67,6 +67,8 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	}
 	if (ctx->lang && (r = moat_lang_finish(ctx->lang, ctx, err)) < 0)
 		return r;
+	if ((r = catalog_merge_lang(ctx, err)) < 0)
+		return r;
 	return catalog_mark_owned(ctx, err);
 }
 

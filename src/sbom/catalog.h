@@ -57,6 +57,11 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err);
 
 /* ---- shared by catalogers ---- */
 
+/* One package, one row: fold a lockfile's entry into the installed package
+ * it names, go.sum into go.mod, and one toolchain's stdlib across binaries;
+ * label lockfile entries with nothing installed "declared" (merge.c). */
+int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err);
+
 /* Set os_package on every language package whose file an OS package's file
  * list names (owned.c). */
 int catalog_mark_owned(struct moat_catalog_ctx *ctx, struct moat_error *err);
