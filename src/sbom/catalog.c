@@ -34,7 +34,7 @@ static bool want_os(const char *path, size_t len)
 const char *const moat_catalog_roots[] = {
 	"etc/os-release", "usr/lib/os-release", "etc/debian_version",
 	"etc/alpine-release", "etc/redhat-release", "etc/system-release",
-	"var/lib/dpkg/status", "var/lib/dpkg/status.d/", "var/lib/dpkg/info/",
+	"var/lib/dpkg/status", "var/lib/dpkg/status.d/", "var/lib/dpkg/info/", "usr/share/doc/",
 	"lib/apk/db/installed",
 	"var/lib/rpm/rpmdb.sqlite", "var/lib/rpm/Packages.db", "var/lib/rpm/Packages",
 	"usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db",

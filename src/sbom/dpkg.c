@@ -11,10 +11,12 @@
 #include "moat/error.h"
 #include "vfs/fs.h"
 #include "catalog.h"
+#include "copyright.h"
 
 #define STATUS "var/lib/dpkg/status"
 #define STATUS_D "var/lib/dpkg/status.d"
 #define INFO "var/lib/dpkg/info"
+#define DOC "usr/share/doc"
 
 struct stanza {
 	struct moat_slice package;
@@ -33,6 +35,13 @@ static bool want(const char *path, size_t len)
 		return true;
 	if (moat_slice_startswith(p, STATUS_D "/"))
 		return !moat_slice_endswith(p, ".md5sums");
+	if (moat_slice_startswith(p, DOC "/") && moat_slice_endswith(p, "/copyright")) {
+		/* usr/share/doc/PKG/copyright, one level only */
+		struct moat_slice mid = moat_slice_make(p.ptr + strlen(DOC "/"),
+							p.len - strlen(DOC "/") - strlen("/copyright"));
+
+		return mid.len && moat_slice_find(mid, '/') < 0;
+	}
 	return moat_slice_startswith(p, INFO "/") && moat_slice_endswith(p, ".list");
 }
 
@@ -205,6 +214,20 @@ static int attach_files(struct moat_catalog_ctx *ctx, struct moat_pkg *p, struct
 	return 0;
 }
 
+/* usr/share/doc/NAME/copyright (a distroless status.d entry may carry its
+ * own License field: that one stays). */
+static void attach_license(struct moat_catalog_ctx *ctx, struct moat_pkg *p)
+{
+	const char *path;
+	struct moat_slice content;
+
+	if (p->license)
+		return;
+	path = moat_arena_printf(ctx->arena, DOC "/%s/copyright", p->name);
+	if (path && moat_fs_read(ctx->fs, path, &content, NULL) == 0)
+		p->license = moat_deb_copyright_license(ctx->arena, content);
+}
+
 struct status_d {
 	struct moat_catalog_ctx *ctx;
 	struct moat_error *err;
@@ -268,9 +291,11 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	moat_buf_release(&real);
 	if (r < 0)
 		return r;
-	for (size_t i = first; i < ctx->pkgs.count; i++)
+	for (size_t i = first; i < ctx->pkgs.count; i++) {
 		if ((r = attach_files(ctx, ctx->pkgs.items[i], err)) < 0)
 			return r;
+		attach_license(ctx, ctx->pkgs.items[i]);
+	}
 	return 0;
 }
 
