@@ -412,6 +412,17 @@ static void spdx_relationships(struct spdx *s)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
 	for (size_t i = 0; i < n; i++)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", s->ids[i]);
+	/* What each package's database says it needs (dpkg Depends, ...). */
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t d = 0; d < p->n_deps; d++) {
+			long j = report_sbom_pkg_index(&s->ctx, p->deps[d]);
+
+			if (j >= 0 && (size_t)j != i)
+				spdx_relationship(jw, s->ids[i], "DEPENDS_ON", s->ids[j]);
+		}
+	}
 	moat_jw_arr_end(jw);
 }
 

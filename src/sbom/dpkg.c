@@ -25,6 +25,9 @@ struct stanza {
 	struct moat_slice source;
 	struct moat_slice status;
 	struct moat_slice license;
+	struct moat_slice depends;
+	struct moat_slice pre_depends;
+	struct moat_slice provides;
 };
 
 static bool want(const char *path, size_t len)
@@ -69,6 +72,12 @@ static void parse_stanza(struct moat_slice in, struct stanza *st)
 			st->status = line;
 		else if (moat_slice_eq_str(key, "License"))
 			st->license = line;
+		else if (moat_slice_eq_str(key, "Depends"))
+			st->depends = line;
+		else if (moat_slice_eq_str(key, "Pre-Depends"))
+			st->pre_depends = line;
+		else if (moat_slice_eq_str(key, "Provides"))
+			st->provides = line;
 	}
 }
 
@@ -124,6 +133,13 @@ static int add_pkg(struct moat_catalog_ctx *ctx, const struct stanza *st, const 
 	p->version = dup(ctx, st->version);
 	p->arch = dup(ctx, st->arch);
 	p->license = dup(ctx, st->license);
+	p->provides = dup(ctx, st->provides);
+	if (st->pre_depends.len && st->depends.len)
+		p->requires = moat_arena_printf(ctx->arena, "%.*s, %.*s", (int)st->pre_depends.len,
+						(const char *)st->pre_depends.ptr, (int)st->depends.len,
+						(const char *)st->depends.ptr);
+	else
+		p->requires = dup(ctx, st->pre_depends.len ? st->pre_depends : st->depends);
 	p->db_path = db_path;
 	p->distro = distro;
 	p->layer_index = -1;
@@ -296,7 +312,7 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 			return r;
 		attach_license(ctx, ctx->pkgs.items[i]);
 	}
-	return 0;
+	return catalog_resolve_deps(ctx, first, err);
 }
 
 const struct moat_cataloger moat_cataloger_dpkg = { "dpkg", want, run };

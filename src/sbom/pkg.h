@@ -36,6 +36,13 @@ struct moat_pkg {
 	 * one Go toolchain's stdlib (merge.c). */
 	const char **locations;
 	size_t n_locations;
+	/* OS packages: the package manager's own relation text (dpkg
+	 * "Pre-Depends, Depends" and Provides), and what it resolves to among
+	 * the installed packages (deps.c): the SBOM's dependency graph. */
+	const char *requires;
+	const char *provides;
+	struct moat_pkg **deps;
+	size_t n_deps;
 	/* Language packages: the OS package (deb, apk, rpm) whose file list
 	 * holds db_path, or NULL. Such a package is matched through its OS
 	 * package's advisories: distributions backport fixes without changing
