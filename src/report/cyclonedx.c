@@ -438,6 +438,15 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	moat_jw_kstr(jw, "name", pkg->name);
 	moat_jw_kstr(jw, "version", pkg->version);
 	cdx_licenses(c, pkg->license);
+	if (pkg->sha256 && !strncmp(pkg->sha256, "sha256:", 7)) {
+		moat_jw_key(jw, "hashes");
+		moat_jw_arr_begin(jw);
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "alg", "SHA-256");
+		moat_jw_kstr(jw, "content", pkg->sha256 + 7);
+		moat_jw_obj_end(jw);
+		moat_jw_arr_end(jw);
+	}
 	if (c->ctx.pkg_purls[i])
 		moat_jw_kstr(jw, "purl", c->ctx.pkg_purls[i]);
 	moat_jw_key(jw, "properties");

@@ -222,6 +222,7 @@ struct spdx_pkg_view {
 	const char *purpose;              /* primaryPackagePurpose */
 	const char *description;
 	const char *source_info;
+	const char *sha256;               /* "sha256:<hex>" or NULL */
 };
 
 struct spdx {
@@ -315,6 +316,15 @@ static void spdx_package(struct moat_jw *jw, const struct spdx_pkg_view *v)
 	moat_jw_kstr(jw, "licenseConcluded", "NOASSERTION");
 	moat_jw_kstr(jw, "licenseDeclared", v->license ? v->license : "NOASSERTION");
 	moat_jw_kstr(jw, "copyrightText", "NOASSERTION");
+	if (v->sha256 && !strncmp(v->sha256, "sha256:", 7)) {
+		moat_jw_key(jw, "checksums");
+		moat_jw_arr_begin(jw);
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "algorithm", "SHA256");
+		moat_jw_kstr(jw, "checksumValue", v->sha256 + 7);
+		moat_jw_obj_end(jw);
+		moat_jw_arr_end(jw);
+	}
 	if (v->description)
 		moat_jw_kstr(jw, "description", v->description);
 	if (v->source_info)
@@ -385,6 +395,7 @@ static void spdx_pkg(struct spdx *s, size_t i)
 		.license = report_spdx_license_expr(s->ctx.arena, pkg->license),
 		.purpose = "LIBRARY",
 		.source_info = spdx_source_info(s->ctx.arena, pkg),
+		.sha256 = pkg->sha256,
 	};
 
 	spdx_package(&s->jw, &v);

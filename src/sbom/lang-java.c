@@ -23,6 +23,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/zip.h"
 #include "moat/error.h"
 #include "moat/limits.h"
@@ -56,6 +57,7 @@ struct jar_ctx {
 	struct moat_error *err;
 	struct moat_buf meta;      /* one pom.properties or manifest at a time */
 	uint64_t extracted;        /* budget shared by the archive and its nested ones */
+	const char *sha256;        /* "sha256:<hex>" of the archive being read */
 };
 
 /* ---- pom.properties ---- */
@@ -203,6 +205,7 @@ static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice gr
 	else /* no stated group: claim no Maven identity */
 		pkg->purl = moat_purl_make(a, "generic", NULL, art, v, NULL, NULL, NULL);
 	pkg->db_path = where;
+	pkg->sha256 = jc->sha256;
 	return moat_lang_add(jc->lang, jc->file, pkg, jc->err);
 }
 
@@ -332,6 +335,8 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 				      .max_total = moat_lang_limits(jc->lang)->capture_total };
 	struct moat_zip *zip;
 	size_t found = 0;
+	const char *outer_sha = jc->sha256;
+	char hex[MOAT_DIGEST_STR_MAX];
 	int r = moat_zip_open(data, len, &zl, where, &zip, jc->err);
 
 	if (r < 0) {
@@ -340,11 +345,15 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 				       jc->err->msg);
 		return r == -ENOMEM ? r : 0;
 	}
+	/* The archive's own hash (an SBOM's component hash); its packages share it. */
+	jc->sha256 = moat_sha256_str(data, len, hex) == 0 ?
+		moat_arena_strdup(moat_lang_arena(jc->lang), hex) : NULL;
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++)
 		if (is_pom_properties(moat_zip_entry(zip, i)))
 			r = from_pom(jc, zip, i, where, &found);
 	if (r >= 0 && found == 0)
 		r = from_manifest(jc, zip, where, base_name(where));
+	jc->sha256 = outer_sha;
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++) {
 		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
 

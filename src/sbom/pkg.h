@@ -39,6 +39,7 @@ struct moat_pkg {
 	/* OS packages: the package manager's own relation text (dpkg
 	 * "Pre-Depends, Depends" and Provides), and what it resolves to among
 	 * the installed packages (deps.c): the SBOM's dependency graph. */
+	const char *sha256;         /* "sha256:<hex>" of the file it is (a jar), or NULL */
 	const char *requires;
 	const char *provides;
 	struct moat_pkg **deps;

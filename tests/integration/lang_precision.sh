@@ -7,6 +7,8 @@
 #     it only vouches for go.mod's requirements (Go's own std module here).
 #  2. no invented identities: every jar of Debian's /usr/share/java and the
 #     JDK without pom.properties and without a stated group gets pkg:generic.
+#     Each jar's components carry the archive's SHA-256 (CycloneDX hashes,
+#     SPDX checksums; equal to sha256sum), both documents schema-valid.
 #  3. language packages a deb installed (Debian's node, java, python
 #     packages and a Go program, with the real dpkg status and file lists):
 #     os_package names the deb that `dpkg -S` names, and none is matched
@@ -76,6 +78,15 @@ for j in $(cd "$R" && find usr -name '*.jar' -type f); do
     echo "$j $s"
 done >"$W/jars"
 
+schemas=$("$TOOLS/fetch-schemas" "$MOAT_CACHE/schemas") || fail "could not fetch the schemas"
+for kind in cyclonedx spdx; do
+    run_moat "deb-$kind" sbom --format "$kind" "dir:$R"
+    [ "$RC" = 0 ] || { moat_err "deb-$kind"; fail "moat sbom $kind: $(describe_rc "$RC")"; }
+    $PY "$TOOLS/scancheck.py" sbom "$kind" "$W/deb-$kind.out" --schemas "$schemas" >&2 ||
+        fail "moat sbom --format $kind: invalid document"
+done
+(cd "$R" && find usr -name '*.jar' -type f -exec sha256sum {} +) >"$W/jar-sums"
+
 $PY - "$W" "$GOSRC" <<'PY' || fail "precision rules broken (above)"
 import json, os, sys
 W, gosrc = sys.argv[1:]
@@ -138,6 +149,19 @@ for line in open(os.path.join(W, "jars")):
             want(p["purl"].startswith("pkg:maven/"), f"{jar}: {p['purl']}")
 want(any(p["purl"].startswith("pkg:generic/jrt-fs@") for p in rows.get("usr/lib/jvm/jdk/lib/jrt-fs.jar", [])),
      "JDK jrt-fs.jar: not pkg:generic")
+sums = {l.split()[1]: l.split()[0] for l in open(os.path.join(W, "jar-sums"))}
+cdx = json.load(open(os.path.join(W, "deb-cyclonedx.out")))
+nhash = 0
+for c in cdx["components"]:
+    props = {p["name"]: p["value"] for p in c.get("properties", [])}
+    path = props.get("moat:db_path", "")
+    if path in sums:
+        h = [x["content"] for x in c.get("hashes", []) if x["alg"] == "SHA-256"]
+        want(h == [sums[path]], f"{path}: CycloneDX hashes {h}, sha256sum {sums[path]}")
+        nhash += 1
+want(nhash >= len(sums), f"jar hashes checked on {nhash} components for {len(sums)} jars")
+spdx = json.load(open(os.path.join(W, "deb-spdx.out")))
+want(sum(1 for p in spdx["packages"] if p.get("checksums")) >= len(sums), "SPDX checksums missing")
 # 3. owners
 nown = 0
 for line in open(os.path.join(W, "owners")):
@@ -153,7 +177,7 @@ want(not [f for f in deb["findings"] if f["type"] != "deb"],
 for b in bad:
     print("  " + b, file=sys.stderr)
 print(f"declared: {len(npm)} npm, {len(gm)} go.mod rows, {len(dm['findings'])} findings with "
-      f"--lang-declared; jars without a stated identity: {ngen}; owned rows checked: {nown} ({sorted(kinds)})",
+      f"--lang-declared; jars without a stated identity: {ngen}; jar hashes {nhash}; owned rows checked: {nown} ({sorted(kinds)})",
       file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
