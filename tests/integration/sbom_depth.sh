@@ -3,7 +3,8 @@
 # /usr/share/doc/PKG/copyright) for >= 95% of the debs, measured and printed;
 # the dependency graph (dpkg Pre-Depends/Depends) in CycloneDX
 # "dependencies" and SPDX DEPENDS_ON equal to the edges an independent
-# reading of the dpkg database gives (dpkg-query, resolved by name, then
+# reading of the dpkg database gives (SPDX LicenseRefs declared in
+# hasExtractedLicensingInfos) (dpkg-query, resolved by name, then
 # Provides); locations/evidence as CycloneDX properties; both documents valid
 # against the official schemas (CycloneDX 1.5, SPDX 2.3).
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +61,12 @@ cov = len(lic) / len(debs)
 if cov < 0.95:
     bad.append(f"licenses for {len(lic)}/{len(debs)} debs, under 95%")
 spdx_lic = [p for p in spdx["packages"] if p.get("licenseDeclared") not in (None, "NOASSERTION")]
+if len(spdx_lic) < 0.95 * len(debs):
+    bad.append(f"SPDX licenseDeclared on {len(spdx_lic)} of {len(debs)} debs")
+declared = {x["licenseId"] for x in spdx.get("hasExtractedLicensingInfos", [])}
+used = {r for p in spdx_lic for r in re.findall(r"LicenseRef-[A-Za-z0-9.-]+", p["licenseDeclared"])}
+if used - declared:
+    bad.append(f"SPDX LicenseRefs used but not declared: {sorted(used - declared)[:5]}")
 for b in bad:
     print("  " + b, file=sys.stderr)
 print(f"licenses: {len(lic)}/{len(debs)} debs ({cov:.1%}; SPDX licenseDeclared on {len(spdx_lic)}); "
