@@ -279,6 +279,19 @@ int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_inp
 	return 0;
 }
 
+void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4])
+{
+	if (!sha256 || strncmp(sha256, "sha256:", 7) != 0)
+		return;
+	moat_jw_key(jw, names[0]);
+	moat_jw_arr_begin(jw);
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, names[1], names[2]);
+	moat_jw_kstr(jw, names[3], sha256 + 7);
+	moat_jw_obj_end(jw);
+	moat_jw_arr_end(jw);
+}
+
 long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg)
 {
 	const size_t *at = moat_hmap_get(&ctx->pkg_index, (const char *)&pkg, sizeof(pkg));
@@ -438,15 +451,8 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	moat_jw_kstr(jw, "name", pkg->name);
 	moat_jw_kstr(jw, "version", pkg->version);
 	cdx_licenses(c, pkg->license);
-	if (pkg->sha256 && !strncmp(pkg->sha256, "sha256:", 7)) {
-		moat_jw_key(jw, "hashes");
-		moat_jw_arr_begin(jw);
-		moat_jw_obj_begin(jw);
-		moat_jw_kstr(jw, "alg", "SHA-256");
-		moat_jw_kstr(jw, "content", pkg->sha256 + 7);
-		moat_jw_obj_end(jw);
-		moat_jw_arr_end(jw);
-	}
+	report_sbom_sha256(jw, pkg->sha256, (const char *const[]){ "hashes", "alg", "SHA-256",
+								    "content" });
 	if (c->ctx.pkg_purls[i])
 		moat_jw_kstr(jw, "purl", c->ctx.pkg_purls[i]);
 	moat_jw_key(jw, "properties");

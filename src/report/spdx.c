@@ -336,15 +336,8 @@ static void spdx_package(struct moat_jw *jw, const struct spdx_pkg_view *v)
 	moat_jw_kstr(jw, "licenseConcluded", "NOASSERTION");
 	moat_jw_kstr(jw, "licenseDeclared", v->license ? v->license : "NOASSERTION");
 	moat_jw_kstr(jw, "copyrightText", "NOASSERTION");
-	if (v->sha256 && !strncmp(v->sha256, "sha256:", 7)) {
-		moat_jw_key(jw, "checksums");
-		moat_jw_arr_begin(jw);
-		moat_jw_obj_begin(jw);
-		moat_jw_kstr(jw, "algorithm", "SHA256");
-		moat_jw_kstr(jw, "checksumValue", v->sha256 + 7);
-		moat_jw_obj_end(jw);
-		moat_jw_arr_end(jw);
-	}
+	report_sbom_sha256(jw, v->sha256, (const char *const[]){ "checksums", "algorithm", "SHA256",
+								  "checksumValue" });
 	if (v->description)
 		moat_jw_kstr(jw, "description", v->description);
 	if (v->source_info)
