@@ -24,7 +24,7 @@
 enum {
 	OPT_DB = 0x200, OPT_NO_VULN, OPT_BASE_IMAGE, OPT_CONTEXT, OPT_IGNORE_FILE, OPT_VEX,
 	OPT_POLICY, OPT_FAIL_ON, OPT_FAIL_ON_FIXABLE, OPT_FAIL_ON_RISK, OPT_SEVERITY,
-	OPT_IGNORE_UNFIXED, OPT_PKG_TYPES, OPT_MAX_DB_AGE,
+	OPT_IGNORE_UNFIXED, OPT_PKG_TYPES, OPT_MAX_DB_AGE, OPT_LANG_DECLARED,
 };
 
 const struct option scan_vuln_options[] = {
@@ -42,6 +42,7 @@ const struct option scan_vuln_options[] = {
 	{ "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
 	{ "pkg-types", required_argument, NULL, OPT_PKG_TYPES },
 	{ "max-db-age", required_argument, NULL, OPT_MAX_DB_AGE },
+	{ "lang-declared", no_argument, NULL, OPT_LANG_DECLARED },
 };
 const size_t scan_vuln_n_options = sizeof(scan_vuln_options) / sizeof(scan_vuln_options[0]);
 
@@ -55,6 +56,8 @@ void scan_vuln_usage(FILE *out)
 	      "      --severity LIST       show only these severities (critical,high,...)\n"
 	      "      --ignore-unfixed      hide findings without a fixed version\n"
 	      "      --pkg-types LIST      os,lang (default both)\n"
+	      "      --lang-declared       also match declared packages (lockfiles with nothing\n"
+	      "                            installed beside them)\n"
 	      "      --ignore-file FILE    suppress ids (lines: ID [PACKAGE] [# reason])\n"
 	      "      --vex FILE            OpenVEX or CycloneDX VEX statements (repeatable)\n"
 	      "      --fail-on LIST        exit 1 when a finding has one of these severities\n"
@@ -104,6 +107,7 @@ int scan_vuln_option(int code, const char *arg, struct vuln_args *va)
 	case OPT_POLICY: va->policy = arg; return 1;
 	case OPT_FAIL_ON_FIXABLE: va->fail_on_fixable = true; return 1;
 	case OPT_IGNORE_UNFIXED: va->ignore_unfixed = true; return 1;
+	case OPT_LANG_DECLARED: va->lang_declared = true; return 1;
 	case OPT_VEX:
 		if (va->n_vex == sizeof(va->vex) / sizeof(va->vex[0]))
 			return fprintf(stderr, "moat scan: at most 8 --vex files\n"), -EINVAL;
@@ -373,6 +377,9 @@ static int match_all(const struct vuln_args *va, struct moat_catalog_ctx *cat,
 		const struct moat_pkg *p = cat->pkgs.items[i];
 
 		if ((moat_pkg_is_os(p) && va->no_os) || (!moat_pkg_is_os(p) && va->no_lang))
+			continue;
+		/* A lockfile with nothing installed beside it is intent, not code. */
+		if (!va->lang_declared && p->evidence && !strcmp(p->evidence, "declared"))
 			continue;
 		if ((r = moat_pkg_list_add(cat->arena, &pkgs, cat->pkgs.items[i])) < 0)
 			return moat_error_set(err, r, "out of scan memory");

@@ -34,6 +34,7 @@ struct vuln_args {
 	unsigned severity_mask;         /* --severity: shown severities; 0 = all */
 	bool ignore_unfixed;
 	bool no_os, no_lang;            /* --pkg-types */
+	bool lang_declared;             /* --lang-declared: match declared packages too */
 	long max_db_age_days;           /* warn when older; default 7 */
 	const char *gate_rule;          /* what the user asked for, for the summary */
 	char gate_rule_buf[256];

@@ -262,11 +262,46 @@ int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_inp
 		return ctx_fail(err, MOAT_E_LIMIT, "package table too large");
 	for (size_t i = 0; i < n; i++)
 		ctx->pkg_purls[i] = pkg_purl(ctx->arena, in->os, in->pkgs->items[i]);
+	/* Package pointer -> index, for the dependency edges. Keys are the
+	 * pointer values, kept in the arena. */
+	ctx->pkg_ptrs = moat_arena_newarray(ctx->arena, const struct moat_pkg *, n ? n : 1);
+	ctx->pkg_at = moat_arena_newarray(ctx->arena, size_t, n ? n : 1);
+	if (!ctx->pkg_ptrs || !ctx->pkg_at)
+		return ctx_fail(err, MOAT_E_LIMIT, "package table too large");
+	moat_hmap_init(&ctx->pkg_index);
+	for (size_t i = 0; i < n; i++) {
+		ctx->pkg_ptrs[i] = in->pkgs->items[i];
+		ctx->pkg_at[i] = i;
+		if (moat_hmap_put(&ctx->pkg_index, (const char *)&ctx->pkg_ptrs[i],
+				  sizeof(ctx->pkg_ptrs[i]), &ctx->pkg_at[i]) < 0)
+			return ctx_fail(err, -ENOMEM, "out of memory");
+	}
 	return 0;
+}
+
+void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4])
+{
+	if (!sha256 || strncmp(sha256, "sha256:", 7) != 0)
+		return;
+	moat_jw_key(jw, names[0]);
+	moat_jw_arr_begin(jw);
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, names[1], names[2]);
+	moat_jw_kstr(jw, names[3], sha256 + 7);
+	moat_jw_obj_end(jw);
+	moat_jw_arr_end(jw);
+}
+
+long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg)
+{
+	const size_t *at = moat_hmap_get(&ctx->pkg_index, (const char *)&pkg, sizeof(pkg));
+
+	return at ? (long)*at : -1;
 }
 
 void report_sbom_ctx_release(struct report_sbom_ctx *ctx)
 {
+	moat_hmap_release(&ctx->pkg_index);
 	moat_arena_close(ctx->arena);
 	ctx->arena = NULL;
 }
@@ -416,6 +451,8 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	moat_jw_kstr(jw, "name", pkg->name);
 	moat_jw_kstr(jw, "version", pkg->version);
 	cdx_licenses(c, pkg->license);
+	report_sbom_sha256(jw, pkg->sha256, (const char *const[]){ "hashes", "alg", "SHA-256",
+								    "content" });
 	if (c->ctx.pkg_purls[i])
 		moat_jw_kstr(jw, "purl", c->ctx.pkg_purls[i]);
 	moat_jw_key(jw, "properties");
@@ -427,6 +464,11 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	cdx_prop(jw, "moat:source_name", pkg->source_name);
 	cdx_prop(jw, "moat:source_version", pkg->source_version);
 	cdx_prop(jw, "moat:db_path", pkg->db_path);
+	cdx_prop(jw, "moat:evidence", pkg->evidence);
+	for (size_t l = 0; l < pkg->n_locations; l++)
+		cdx_prop(jw, "moat:location", pkg->locations[l]);
+	if (pkg->os_package)
+		cdx_prop(jw, "moat:os_package", pkg->os_package->name);
 	moat_jw_arr_end(jw);
 	moat_jw_obj_end(jw);
 }
@@ -479,8 +521,10 @@ static void cdx_components(struct cdx *c)
 	moat_jw_arr_end(&c->jw);
 }
 
-/* Only the image's edges are known; packages get no entry, which CycloneDX
- * reads as "dependencies unknown" rather than "none". */
+/* The image depends on everything in it; each package on what its package
+ * database says it needs (OS packages: dpkg Depends/Pre-Depends). Packages
+ * with no known relations get no entry, which CycloneDX reads as
+ * "dependencies unknown" rather than "none". */
 static void cdx_dependencies(struct cdx *c)
 {
 	struct moat_jw *jw = &c->jw;
@@ -497,6 +541,29 @@ static void cdx_dependencies(struct cdx *c)
 		moat_jw_str(jw, c->bom_refs[i]);
 	moat_jw_arr_end(jw);
 	moat_jw_obj_end(jw);
+	for (size_t i = 0; i < cdx_n_pkgs(c); i++) {
+		const struct moat_pkg *p = c->in->pkgs->items[i];
+		bool open = false;
+
+		for (size_t d = 0; d < p->n_deps; d++) {
+			long j = report_sbom_pkg_index(&c->ctx, p->deps[d]);
+
+			if (j < 0 || (size_t)j == i)
+				continue;
+			if (!open) {
+				moat_jw_obj_begin(jw);
+				moat_jw_kstr(jw, "ref", c->bom_refs[i]);
+				moat_jw_key(jw, "dependsOn");
+				moat_jw_arr_begin(jw);
+				open = true;
+			}
+			moat_jw_str(jw, c->bom_refs[j]);
+		}
+		if (open) {
+			moat_jw_arr_end(jw);
+			moat_jw_obj_end(jw);
+		}
+	}
 	moat_jw_arr_end(jw);
 }
 

@@ -57,6 +57,7 @@ static void write_cvss(struct moat_jw *jw, const struct moat_vuln_finding *f)
 	moat_jw_kstr(jw, "version", f->cvss_version);
 	kstr_or_null(jw, "vector", f->cvss_vector);
 	kdouble_or_null(jw, "score", f->cvss_score);
+	kstr_or_null(jw, "source", f->cvss_source);
 	moat_jw_obj_end(jw);
 }
 
@@ -72,6 +73,7 @@ static void write_finding(struct moat_jw *jw, const struct moat_vuln_finding *f)
 			moat_jw_str(jw, f->aliases[i]);
 	moat_jw_arr_end(jw);
 	moat_jw_kstr(jw, "severity", f->severity);
+	kstr_or_null(jw, "severity_source", f->severity_source);
 	kstr_or_null(jw, "vendor_severity", f->vendor_severity);
 	write_cvss(jw, f);
 	moat_jw_kstr(jw, "package", f->pkg->name);
@@ -199,7 +201,8 @@ static void table_layer(struct moat_buf *out, const struct moat_vuln_list *vulns
 		moat_buf_append_str(out, " -> ");
 		moat_term_pad(out, f->fixed_version ? f->fixed_version : "(no fix)", 22);
 		moat_buf_putc(out, ' ');
-		moat_term_str(out, f->owner);
+		moat_term_pad(out, f->owner, 7);
+		moat_term_str(out, f->severity_source ? f->severity_source : "-");
 		moat_buf_putc(out, '\n');
 	}
 }
@@ -224,8 +227,8 @@ void moat_report_table_vulns(struct moat_buf *out, const struct moat_scan_result
 	} else {
 		moat_buf_append_str(out, "Base image: unknown (use --base-image)\n");
 	}
-	moat_buf_appendf(out, "    %-20s %-9s %3s  %-24s %-22s    %-22s %s\n", "ID", "SEVERITY",
-			 "RSK", "PACKAGE", "INSTALLED", "FIXED", "OWNER");
+	moat_buf_appendf(out, "    %-20s %-9s %3s  %-24s %-22s    %-22s %-7s %s\n", "ID",
+			 "SEVERITY", "RSK", "PACKAGE", "INSTALLED", "FIXED", "OWNER", "RATED BY");
 	for (size_t l = 0; l < m->n_layers; l++)
 		table_layer(out, res->vulns, (int)l, m->layers[l].created_by);
 	table_layer(out, res->vulns, -1, NULL);

@@ -130,6 +130,16 @@ static void write_packages(struct moat_jw *jw, const struct moat_pkg_list *pkgs)
 		moat_jw_kstr(jw, "found_in", p->db_path);
 		if (p->evidence) /* language packages: "installed" or "lockfile" */
 			moat_jw_kstr(jw, "evidence", p->evidence);
+		if (p->evidence) { /* every file that vouches for it, found_in first */
+			moat_jw_key(jw, "locations");
+			moat_jw_arr_begin(jw);
+			moat_jw_str(jw, p->db_path);
+			for (size_t l = 0; l < p->n_locations; l++)
+				moat_jw_str(jw, p->locations[l]);
+			moat_jw_arr_end(jw);
+		}
+		if (p->os_package) /* language packages an OS package installed */
+			moat_jw_kstr(jw, "os_package", p->os_package->name);
 		moat_jw_kuint(jw, "files", p->n_files);
 		moat_jw_obj_end(jw);
 	}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "base/buf.h"
+#include "base/hmap.h"
 #include "image/image.h"
 #include "moat/error.h"
 #include "sbom/os.h"
@@ -65,12 +66,21 @@ struct report_sbom_ctx {
 	const char *image_name;           /* never NULL: ref, else config digest, else "image" */
 	const char *image_purl;           /* pkg:oci/... or NULL without a manifest digest */
 	const char **pkg_purls;           /* per package: pkg->purl or derived; may be NULL */
+	const struct moat_pkg **pkg_ptrs; /* keys of pkg_index */
+	size_t *pkg_at;                   /* values of pkg_index */
+	struct moat_hmap pkg_index;       /* package pointer -> index in in->pkgs */
 };
 
 /* Fill ctx from in (creating ctx->arena). Returns 0 or a negative code with err set. */
 int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_input *in,
 			 struct moat_error *err);
 void report_sbom_ctx_release(struct report_sbom_ctx *ctx);
+/* A one-hash list from "sha256:<hex>" (nothing for NULL): names are the
+ * list's key, the algorithm's key and value, the digest's key (CycloneDX
+ * "hashes"/"alg"/"SHA-256"/"content", SPDX "checksums"/"algorithm"/...). */
+void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4]);
+/* Index of a package in in->pkgs (for pkg->deps), or -1. */
+long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg);
 
 /*
  * SPDX license handling (spdx.c). Known ids come from a curated table of

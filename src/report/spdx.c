@@ -8,11 +8,13 @@
  * valid SPDX expression of ids we know; licenseConcluded stays NOASSERTION
  * because moat reads what a package declares and concludes nothing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/arena.h"
+#include "base/hmap.h"
 #include "base/jsonw.h"
 #include "sbom.h"
 
@@ -113,6 +115,17 @@ static bool lic_is(struct lic_token t, const char *word)
 	return t.len == strlen(word) && memcmp(t.s, word, t.len) == 0;
 }
 
+/* "LicenseRef-" idstring, idstring = [A-Za-z0-9.-]+ (SPDX 2.3 annex D). */
+static bool lic_is_ref(struct lic_token t)
+{
+	if (t.len <= 11 || memcmp(t.s, "LicenseRef-", 11) != 0)
+		return false;
+	for (size_t i = 11; i < t.len; i++)
+		if (!isalnum((unsigned char)t.s[i]) && t.s[i] != '.' && t.s[i] != '-')
+			return false;
+	return true;
+}
+
 static void lic_emit(struct lic_lexer *lx, const char *s, size_t len)
 {
 	if (!lx->err)
@@ -145,6 +158,13 @@ static void lic_simple(struct lic_lexer *lx)
 		lx->p++;
 		lic_emit(lx, ")", 1);
 		lx->depth--;
+		return;
+	}
+	/* A document-local id ("LicenseRef-public-domain", from a Debian
+	 * copyright file): valid as is; the SPDX writer declares it. */
+	if (lic_is_ref(t)) {
+		lx->p += t.len;
+		lic_emit(lx, t.s, t.len);
 		return;
 	}
 	/* Exact ids first: the deprecated "GPL-2.0+" is an id of its own. */
@@ -222,6 +242,7 @@ struct spdx_pkg_view {
 	const char *purpose;              /* primaryPackagePurpose */
 	const char *description;
 	const char *source_info;
+	const char *sha256;               /* "sha256:<hex>" or NULL */
 };
 
 struct spdx {
@@ -315,6 +336,8 @@ static void spdx_package(struct moat_jw *jw, const struct spdx_pkg_view *v)
 	moat_jw_kstr(jw, "licenseConcluded", "NOASSERTION");
 	moat_jw_kstr(jw, "licenseDeclared", v->license ? v->license : "NOASSERTION");
 	moat_jw_kstr(jw, "copyrightText", "NOASSERTION");
+	report_sbom_sha256(jw, v->sha256, (const char *const[]){ "checksums", "algorithm", "SHA256",
+								  "checksumValue" });
 	if (v->description)
 		moat_jw_kstr(jw, "description", v->description);
 	if (v->source_info)
@@ -385,6 +408,7 @@ static void spdx_pkg(struct spdx *s, size_t i)
 		.license = report_spdx_license_expr(s->ctx.arena, pkg->license),
 		.purpose = "LIBRARY",
 		.source_info = spdx_source_info(s->ctx.arena, pkg),
+		.sha256 = pkg->sha256,
 	};
 
 	spdx_package(&s->jw, &v);
@@ -412,7 +436,58 @@ static void spdx_relationships(struct spdx *s)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
 	for (size_t i = 0; i < n; i++)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", s->ids[i]);
+	/* What each package's database says it needs (dpkg Depends, ...). */
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t d = 0; d < p->n_deps; d++) {
+			long j = report_sbom_pkg_index(&s->ctx, p->deps[d]);
+
+			if (j >= 0 && (size_t)j != i)
+				spdx_relationship(jw, s->ids[i], "DEPENDS_ON", s->ids[j]);
+		}
+	}
 	moat_jw_arr_end(jw);
+}
+
+/* Every LicenseRef- a package's licenseDeclared uses must be declared in
+ * the document (SPDX 2.3 section 10). The text is the package's own
+ * copyright file, which the image holds and the SBOM does not copy. */
+static void spdx_extracted(struct spdx *s)
+{
+	size_t n = s->in->pkgs ? s->in->pkgs->count : 0;
+	struct moat_jw *jw = &s->jw;
+	struct moat_hmap seen;
+	bool open = false;
+
+	moat_hmap_init(&seen);
+	for (size_t i = 0; i < n; i++) {
+		const char *e = report_spdx_license_expr(s->ctx.arena, s->in->pkgs->items[i]->license);
+
+		for (const char *p = e ? strstr(e, "LicenseRef-") : NULL; p; p = strstr(p, "LicenseRef-")) {
+			size_t len = strcspn(p, " ()");
+
+			if (!moat_hmap_get(&seen, p, len)) {
+				if (moat_hmap_put(&seen, p, len, (void *)s) < 0)
+					break;
+				if (!open) {
+					moat_jw_key(jw, "hasExtractedLicensingInfos");
+					moat_jw_arr_begin(jw);
+					open = true;
+				}
+				moat_jw_obj_begin(jw);
+				moat_jw_kstr(jw, "licenseId", moat_arena_strndup(s->ctx.arena, p, len));
+				moat_jw_kstr(jw, "name", moat_arena_strndup(s->ctx.arena, p + 11, len - 11));
+				moat_jw_kstr(jw, "extractedText",
+					     "NOASSERTION: named by the package's copyright file in the image");
+				moat_jw_obj_end(jw);
+			}
+			p += len;
+		}
+	}
+	if (open)
+		moat_jw_arr_end(jw);
+	moat_hmap_release(&seen);
 }
 
 static void spdx_creation_info(struct spdx *s)
@@ -451,6 +526,7 @@ static void spdx_document(struct spdx *s)
 	for (size_t i = 0; i < n; i++)
 		spdx_pkg(s, i);
 	moat_jw_arr_end(jw);
+	spdx_extracted(s);
 	spdx_relationships(s);
 	moat_jw_obj_end(jw);
 }

@@ -63,6 +63,15 @@ static void layer_packages(struct moat_buf *out, const struct moat_pkg_list *pkg
 			moat_term_str(out, p->source_name);
 			moat_buf_putc(out, ')');
 		}
+		if (p->evidence && !strcmp(p->evidence, "declared"))
+			moat_buf_append_str(out, " (declared: lockfile only)");
+		if (p->os_package) {
+			moat_buf_append_str(out, " (from ");
+			moat_term_str(out, p->os_package->type);
+			moat_buf_putc(out, ' ');
+			moat_term_str(out, p->os_package->name);
+			moat_buf_putc(out, ')');
+		}
 		moat_buf_putc(out, '\n');
 		count++;
 	}

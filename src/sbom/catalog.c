@@ -34,7 +34,7 @@ static bool want_os(const char *path, size_t len)
 const char *const moat_catalog_roots[] = {
 	"etc/os-release", "usr/lib/os-release", "etc/debian_version",
 	"etc/alpine-release", "etc/redhat-release", "etc/system-release",
-	"var/lib/dpkg/status", "var/lib/dpkg/status.d/", "var/lib/dpkg/info/",
+	"var/lib/dpkg/status", "var/lib/dpkg/status.d/", "var/lib/dpkg/info/", "usr/share/doc/",
 	"lib/apk/db/installed",
 	"var/lib/rpm/rpmdb.sqlite", "var/lib/rpm/Packages.db", "var/lib/rpm/Packages",
 	"usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db",
@@ -65,7 +65,11 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		if (r < 0)
 			return moat_error_prefix(err, "%s: ", catalogers[i]->name);
 	}
-	return ctx->lang ? moat_lang_finish(ctx->lang, ctx, err) : 0;
+	if (ctx->lang && (r = moat_lang_finish(ctx->lang, ctx, err)) < 0)
+		return r;
+	if ((r = catalog_merge_lang(ctx, err)) < 0)
+		return r;
+	return catalog_mark_owned(ctx, err);
 }
 
 const char *catalog_layer_id(const struct moat_catalog_ctx *ctx, int index)

@@ -57,6 +57,19 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err);
 
 /* ---- shared by catalogers ---- */
 
+/* Resolve requires (dpkg syntax: "a (>= 1) | b, c:any") of pkgs[first..] to
+ * deps among pkgs[first..], by name, then by Provides (deps.c). */
+int catalog_resolve_deps(struct moat_catalog_ctx *ctx, size_t first, struct moat_error *err);
+
+/* One package, one row: fold a lockfile's entry into the installed package
+ * it names, go.sum into go.mod, and one toolchain's stdlib across binaries;
+ * label lockfile entries with nothing installed "declared" (merge.c). */
+int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err);
+
+/* Set os_package on every language package whose file an OS package's file
+ * list names (owned.c). */
+int catalog_mark_owned(struct moat_catalog_ctx *ctx, struct moat_error *err);
+
 /* One parse of a database version: key (name, or name:arch) -> version. */
 struct catalog_versions;
 int catalog_versions_put(struct catalog_versions *vers, struct moat_slice key,

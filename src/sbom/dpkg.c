@@ -11,10 +11,12 @@
 #include "moat/error.h"
 #include "vfs/fs.h"
 #include "catalog.h"
+#include "copyright.h"
 
 #define STATUS "var/lib/dpkg/status"
 #define STATUS_D "var/lib/dpkg/status.d"
 #define INFO "var/lib/dpkg/info"
+#define DOC "usr/share/doc"
 
 struct stanza {
 	struct moat_slice package;
@@ -23,6 +25,9 @@ struct stanza {
 	struct moat_slice source;
 	struct moat_slice status;
 	struct moat_slice license;
+	struct moat_slice depends;
+	struct moat_slice pre_depends;
+	struct moat_slice provides;
 };
 
 static bool want(const char *path, size_t len)
@@ -33,6 +38,13 @@ static bool want(const char *path, size_t len)
 		return true;
 	if (moat_slice_startswith(p, STATUS_D "/"))
 		return !moat_slice_endswith(p, ".md5sums");
+	if (moat_slice_startswith(p, DOC "/") && moat_slice_endswith(p, "/copyright")) {
+		/* usr/share/doc/PKG/copyright, one level only */
+		struct moat_slice mid = moat_slice_make(p.ptr + strlen(DOC "/"),
+							p.len - strlen(DOC "/") - strlen("/copyright"));
+
+		return mid.len && moat_slice_find(mid, '/') < 0;
+	}
 	return moat_slice_startswith(p, INFO "/") && moat_slice_endswith(p, ".list");
 }
 
@@ -60,6 +72,12 @@ static void parse_stanza(struct moat_slice in, struct stanza *st)
 			st->status = line;
 		else if (moat_slice_eq_str(key, "License"))
 			st->license = line;
+		else if (moat_slice_eq_str(key, "Depends"))
+			st->depends = line;
+		else if (moat_slice_eq_str(key, "Pre-Depends"))
+			st->pre_depends = line;
+		else if (moat_slice_eq_str(key, "Provides"))
+			st->provides = line;
 	}
 }
 
@@ -115,6 +133,13 @@ static int add_pkg(struct moat_catalog_ctx *ctx, const struct stanza *st, const 
 	p->version = dup(ctx, st->version);
 	p->arch = dup(ctx, st->arch);
 	p->license = dup(ctx, st->license);
+	p->provides = dup(ctx, st->provides);
+	if (st->pre_depends.len && st->depends.len)
+		p->requires = moat_arena_printf(ctx->arena, "%.*s, %.*s", (int)st->pre_depends.len,
+						(const char *)st->pre_depends.ptr, (int)st->depends.len,
+						(const char *)st->depends.ptr);
+	else
+		p->requires = dup(ctx, st->pre_depends.len ? st->pre_depends : st->depends);
 	p->db_path = db_path;
 	p->distro = distro;
 	p->layer_index = -1;
@@ -205,6 +230,20 @@ static int attach_files(struct moat_catalog_ctx *ctx, struct moat_pkg *p, struct
 	return 0;
 }
 
+/* usr/share/doc/NAME/copyright (a distroless status.d entry may carry its
+ * own License field: that one stays). */
+static void attach_license(struct moat_catalog_ctx *ctx, struct moat_pkg *p)
+{
+	const char *path;
+	struct moat_slice content;
+
+	if (p->license)
+		return;
+	path = moat_arena_printf(ctx->arena, DOC "/%s/copyright", p->name);
+	if (path && moat_fs_read(ctx->fs, path, &content, NULL) == 0)
+		p->license = moat_deb_copyright_license(ctx->arena, content);
+}
+
 struct status_d {
 	struct moat_catalog_ctx *ctx;
 	struct moat_error *err;
@@ -268,10 +307,12 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	moat_buf_release(&real);
 	if (r < 0)
 		return r;
-	for (size_t i = first; i < ctx->pkgs.count; i++)
+	for (size_t i = first; i < ctx->pkgs.count; i++) {
 		if ((r = attach_files(ctx, ctx->pkgs.items[i], err)) < 0)
 			return r;
-	return 0;
+		attach_license(ctx, ctx->pkgs.items[i]);
+	}
+	return catalog_resolve_deps(ctx, first, err);
 }
 
 const struct moat_cataloger moat_cataloger_dpkg = { "dpkg", want, run };

@@ -6,8 +6,12 @@
  * What a jar says about itself, best first: each META-INF/maven/G/A/
  * pom.properties names one Maven artifact (a shaded jar carries several, and
  * each becomes a package). Without any, the MANIFEST.MF main section and the
- * file name ("commons-io-2.11.0.jar") give name and version the way Syft
- * guesses them, so results line up with the tool users compare against.
+ * file name ("commons-io-2.11.0.jar") give name and version, but a Maven
+ * group only when the jar states one: Group-Id, Implementation-Vendor-Id
+ * (what Maven's archiver writes for the groupId), or a Bundle-SymbolicName
+ * "GROUP.ARTIFACT" ending in the artifact's name. Otherwise the purl is
+ * pkg:generic/NAME@VERSION: a guessed group (a vendor name, a package
+ * prefix) would claim an identity and match advisories of another artifact.
  * Archives inside the archive (WEB-INF/lib, BOOT-INF/lib, an ear's lib/) are
  * read from memory, up to MOAT_LIMIT_ZIP_DEPTH deep, and their packages are
  * reported as "outer.jar!/BOOT-INF/lib/x.jar". Entry names are used only if
@@ -19,6 +23,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/digest.h"
 #include "base/zip.h"
 #include "moat/error.h"
 #include "moat/limits.h"
@@ -52,6 +57,7 @@ struct jar_ctx {
 	struct moat_error *err;
 	struct moat_buf meta;      /* one pom.properties or manifest at a time */
 	uint64_t extracted;        /* budget shared by the archive and its nested ones */
+	const char *sha256;        /* "sha256:<hex>" of the archive being read */
 };
 
 /* ---- pom.properties ---- */
@@ -181,7 +187,7 @@ static void split_file_name(struct moat_slice base, struct moat_slice *name,
 /* ---- packages ---- */
 
 static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice group,
-		     struct moat_slice artifact, struct moat_slice version)
+		     struct moat_slice artifact, struct moat_slice version, bool known)
 {
 	struct moat_arena *a = moat_lang_arena(jc->lang);
 	char *g = moat_arena_strndup(a, (const char *)group.ptr, group.len);
@@ -193,10 +199,32 @@ static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice gr
 
 	if (!pkg)
 		return moat_error_set(jc->err, MOAT_E_LIMIT, "out of scan memory");
-	/* No group known: use the artifact, as Syft does, so the purl stays matchable. */
-	pkg->purl = moat_purl_make(a, "maven", group.len ? g : art, art, v, NULL, NULL, NULL);
+	if (known)
+		pkg->purl = moat_purl_make(a, "maven", group.len ? g : NULL, art, v, NULL, NULL,
+					   NULL);
+	else /* no stated group: claim no Maven identity */
+		pkg->purl = moat_purl_make(a, "generic", NULL, art, v, NULL, NULL, NULL);
 	pkg->db_path = where;
+	pkg->sha256 = jc->sha256;
 	return moat_lang_add(jc->lang, jc->file, pkg, jc->err);
+}
+
+/* A Maven group the manifest states, or an empty slice. */
+static struct moat_slice stated_group(const struct moat_slice *f, struct moat_slice artifact)
+{
+	struct moat_slice g = as_group_id(f[MF_GROUP_ID]);
+	struct moat_slice bsn;
+
+	if (!g.len)
+		g = as_group_id(f[MF_IMPL_VENDOR_ID]);
+	if (g.len)
+		return g;
+	bsn = as_group_id(f[MF_BUNDLE_SYMBOLIC_NAME]);
+	if (artifact.len && bsn.len > artifact.len + 1 &&
+	    bsn.ptr[bsn.len - artifact.len - 1] == '.' &&
+	    !memcmp(bsn.ptr + bsn.len - artifact.len, artifact.ptr, artifact.len))
+		return moat_slice_make(bsn.ptr, bsn.len - artifact.len - 1);
+	return moat_slice_make(NULL, 0);
 }
 
 static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const char *where,
@@ -216,7 +244,7 @@ static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const ch
 	if (!pom.artifact.len || !pom.version.len)
 		return 0;
 	(*found)++;
-	return add_maven(jc, where, pom.group, pom.artifact, pom.version);
+	return add_maven(jc, where, pom.group, pom.artifact, pom.version, true);
 }
 
 /* No pom.properties: manifest fields and the archive's own file name. */
@@ -227,9 +255,6 @@ static int from_manifest(struct jar_ctx *jc, struct moat_zip *zip, const char *w
 					       MF_EXTENSION_NAME, MF_IMPL_TITLE };
 	static const enum mf_field versions[] = { MF_IMPL_VERSION, MF_SPEC_VERSION,
 						  MF_PLUGIN_VERSION, MF_BUNDLE_VERSION };
-	static const enum mf_field groups[] = { MF_GROUP_ID, MF_EXTENSION_NAME, MF_SPEC_VENDOR,
-						MF_IMPL_VENDOR, MF_IMPL_VENDOR_ID, MF_IMPL_TITLE,
-						MF_BUNDLE_SYMBOLIC_NAME };
 	struct moat_slice f[MF_COUNT] = { 0 };
 	struct moat_slice name, version, group = { 0 };
 	long mi = moat_zip_find(zip, MOAT_SLICE_LIT("META-INF/MANIFEST.MF"));
@@ -247,11 +272,10 @@ static int from_manifest(struct jar_ctx *jc, struct moat_zip *zip, const char *w
 		name = first_of(f, names, sizeof(names) / sizeof(names[0]));
 	if (!version.len)
 		version = first_of(f, versions, sizeof(versions) / sizeof(versions[0]));
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]) && !group.len; i++)
-		group = as_group_id(f[groups[i]]);
+	group = stated_group(f, name);
 	if (!name.len || !version.len)
 		return 0;
-	return add_maven(jc, where, group, name, version);
+	return add_maven(jc, where, group, name, version, group.len > 0);
 }
 
 static bool is_pom_properties(const struct moat_zip_entry *e)
@@ -311,6 +335,8 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 				      .max_total = moat_lang_limits(jc->lang)->capture_total };
 	struct moat_zip *zip;
 	size_t found = 0;
+	const char *outer_sha = jc->sha256;
+	char hex[MOAT_DIGEST_STR_MAX];
 	int r = moat_zip_open(data, len, &zl, where, &zip, jc->err);
 
 	if (r < 0) {
@@ -319,11 +345,15 @@ static int read_archive(struct jar_ctx *jc, const uint8_t *data, size_t len, con
 				       jc->err->msg);
 		return r == -ENOMEM ? r : 0;
 	}
+	/* The archive's own hash (an SBOM's component hash); its packages share it. */
+	jc->sha256 = moat_sha256_str(data, len, hex) == 0 ?
+		moat_arena_strdup(moat_lang_arena(jc->lang), hex) : NULL;
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++)
 		if (is_pom_properties(moat_zip_entry(zip, i)))
 			r = from_pom(jc, zip, i, where, &found);
 	if (r >= 0 && found == 0)
 		r = from_manifest(jc, zip, where, base_name(where));
+	jc->sha256 = outer_sha;
 	for (size_t i = 0; i < moat_zip_count(zip) && r >= 0; i++) {
 		const struct moat_zip_entry *e = moat_zip_entry(zip, i);
 

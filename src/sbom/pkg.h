@@ -28,7 +28,27 @@ struct moat_pkg {
 	const char *layer;          /* diff_id of the layer that added or last changed it */
 	int layer_index;            /* index into the image's layers, -1 unknown */
 	int removed_layer;          /* for removed_packages: the layer that removed it */
-	const char *evidence;       /* language packages: "installed" or "lockfile" */
+	/* Language packages: "installed" (code in the image, perhaps also named
+	 * by a lockfile) or "declared" (only a lockfile names it). */
+	const char *evidence;
+	/* Other files that vouch for this package besides db_path: the lockfile
+	 * beside node_modules, go.sum beside go.mod, every binary that embeds
+	 * one Go toolchain's stdlib (merge.c). */
+	const char **locations;
+	size_t n_locations;
+	/* OS packages: the package manager's own relation text (dpkg
+	 * "Pre-Depends, Depends" and Provides), and what it resolves to among
+	 * the installed packages (deps.c): the SBOM's dependency graph. */
+	const char *sha256;         /* "sha256:<hex>" of the file it is (a jar), or NULL */
+	const char *requires;
+	const char *provides;
+	struct moat_pkg **deps;
+	size_t n_deps;
+	/* Language packages: the OS package (deb, apk, rpm) whose file list
+	 * holds db_path, or NULL. Such a package is matched through its OS
+	 * package's advisories: distributions backport fixes without changing
+	 * the upstream version (owned.c). */
+	const struct moat_pkg *os_package;
 	const char **files;         /* paths it owns, without leading '/' */
 	size_t n_files;
 };

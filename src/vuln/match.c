@@ -178,11 +178,59 @@ static const char *vendor_to_severity(const char *vendor)
 	return NULL;
 }
 
+/* "debian-12" -> "debian-urgency" (the tracker's word), "alpine-3.19" ->
+ * "alpine-severity". */
+static const char *vendor_source(struct moat_arena *arena, const struct moat_pkg *pkg)
+{
+	const char *d = pkg->distro ? pkg->distro : pkg->type;
+	size_t n = strcspn(d, "-");
+
+	if (!strcmp(pkg->type, "deb") && !strncmp(d, "debian", n))
+		return "debian-urgency";
+	return moat_arena_printf(arena, "%.*s-severity", (int)n, d);
+}
+
+static void take_vendor(struct moat_arena *arena, struct moat_vuln_finding *f)
+{
+	const char *sev = vendor_to_severity(f->vendor_severity);
+
+	if (sev) {
+		f->severity = sev;
+		f->severity_source = vendor_source(arena, f->pkg);
+	}
+}
+
+/* The severity and who gave it. A distribution rates the flaw as it
+ * affects its build (often lower than upstream's CVSS): for OS packages
+ * its word comes first. Otherwise CVSS first (comparable across feeds),
+ * then the record's own word, then the vendor's. */
+static void pick_severity(struct moat_arena *arena, struct moat_vuln_finding *f,
+			  const char *record_word)
+{
+	const char *sev;
+
+	f->severity = NULL;
+	if (moat_pkg_is_os(f->pkg))
+		take_vendor(arena, f);
+	if (!f->severity && (sev = severity_from_score(f->cvss_score)) != NULL) {
+		f->severity = sev;
+		f->severity_source = f->cvss_source && strstr(f->cvss_source, "nvd@nist.gov") ? "nvd"
+											       : "osv";
+	}
+	if (!f->severity && record_word && strcmp(record_word, "unknown") != 0) {
+		f->severity = record_word;
+		f->severity_source = "advisory";
+	}
+	if (!f->severity)
+		take_vendor(arena, f);
+	if (!f->severity)
+		f->severity = "unknown";
+}
+
 static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 		     struct moat_vuln_finding *f, struct moat_error *err)
 {
 	struct moat_vulndb_vuln v;
-	const char *sev;
 	int r = moat_vulndb_vuln(db, f->id, &v, err);
 
 	f->cvss_score = -1;
@@ -190,8 +238,7 @@ static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 	f->epss_percentile = -1;
 	if (r == MOAT_E_NOTFOUND) {
 		memset(err, 0, sizeof(*err));
-		f->severity = vendor_to_severity(f->vendor_severity);
-		f->severity = f->severity ? f->severity : "unknown";
+		pick_severity(arena, f, NULL);
 		return 0;
 	}
 	if (r < 0)
@@ -203,6 +250,7 @@ static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 											: "3.1";
 		f->cvss_vector = v.cvss3_vector;
 		f->cvss_score = v.cvss3_score;
+		f->cvss_source = v.cvss_source;
 	} else if (v.cvss4_vector || v.cvss4_score >= 0) {
 		f->cvss_version = "4.0";
 		f->cvss_vector = v.cvss4_vector;
@@ -217,13 +265,7 @@ static int fill_vuln(const struct moat_vulndb *db, struct moat_arena *arena,
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	for (size_t i = 0; i < v.n_aliases; i++)
 		f->aliases[f->n_aliases++] = moat_vulndb_vuln_alias(db, &v, i);
-	/* CVSS first: it is comparable across feeds; then the record's word, then the vendor's. */
-	sev = severity_from_score(f->cvss_score);
-	if (!sev && v.severity && strcmp(v.severity, "unknown") != 0)
-		sev = v.severity;
-	if (!sev)
-		sev = vendor_to_severity(f->vendor_severity);
-	f->severity = sev ? sev : "unknown";
+	pick_severity(arena, f, v.severity);
 	return 0;
 }
 
@@ -291,7 +333,9 @@ static int match_pkg(const struct moat_vulndb *db, const struct moat_os *os,
 	struct moat_hmap ids;
 	int r;
 
-	if (!eco)
+	/* Its OS package is matched through the distribution's advisories,
+	 * which know about backported fixes; upstream ranges do not. */
+	if (!eco || pkg->os_package)
 		return 0;
 	scheme = moat_vscheme_for(eco);
 	match_key(pkg, &name, &version);

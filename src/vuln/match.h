@@ -51,6 +51,11 @@ struct moat_vuln_finding {
 	size_t n_aliases;
 	const char *severity;           /* critical/high/medium/low/negligible/unknown */
 	const char *vendor_severity;    /* as the distro/feed says (Debian urgency), or NULL */
+	/* Who decided severity: "debian-urgency" ("<distro>-severity" for
+	 * others), "nvd", "osv" (the advisory's CVSS), "advisory" (its severity
+	 * word); NULL when unknown. */
+	const char *severity_source;
+	const char *cvss_source;        /* who scored the CVSS: "nvd@nist.gov", "pysec", "ghsa" */
 	const char *cvss_version;       /* of the best CVSS we have, or NULL */
 	const char *cvss_vector;
 	double cvss_score;              /* <0 when none */

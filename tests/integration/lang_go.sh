@@ -142,10 +142,12 @@ for r in g.get("Require") or []:
         mods.add((r["Path"], r["Version"], None, None))
 want[("app/src/go.mod", "golang")] = mods
 want_layer["app/src/go.mod"] = 1
+# go.sum lists hashes, not dependencies: its lines only vouch for go.mod's
+# requirements (a location of their rows), never make rows of their own.
 if os.path.exists(os.path.join(src, "go.sum")):
-    want[("app/src/go.sum", "golang")] = {
-        (l.split()[0], l.split()[1], None, None) for l in open(os.path.join(src, "go.sum"))
-        if len(l.split()) == 3 and not l.split()[1].endswith("/go.mod")}
+    sums = {(l.split()[0], l.split()[1]) for l in open(os.path.join(src, "go.sum"))
+            if len(l.split()) == 3 and not l.split()[1].endswith("/go.mod")}
+    want[("app/src/go.sum", "golang")] = {m for m in mods if m[:2] in sums}
     want_layer["app/src/go.sum"] = 1
 
 # Rust: cargo metadata for the binary, tomllib for Cargo.lock
@@ -158,12 +160,28 @@ if os.path.exists(os.path.join(rustfix, ".done")):
                                               for p in lock["package"]}
     want_layer["app/bin/rust-demo"] = want_layer["app/src/Cargo.lock"] = 1
 
-got = {}
+# One package, one row: a row stands for every file among its locations
+# (one toolchain's stdlib across binaries, go.mod + go.sum, Cargo.lock +
+# the binary that embeds the crate); a file never yields two rows of a key.
+got, rows = {}, {}
 for p in pkgs:
     if p["type"] not in ("golang", "cargo"):
         continue
-    got.setdefault((p["found_in"], p["type"]), set()).add(
-        (p["name"], p["version"], p.get("source_name"), p.get("source_version")))
+    k = (p["type"], p["name"], p["version"], p["found_in"])
+    rows[k] = rows.get(k, 0) + 1
+    if rows[k] > 1:
+        err("%s: two rows of %s %s" % (k[3], k[1], k[2]))
+    for loc in [p["found_in"]] + (p.get("locations") or [])[1:]:
+        got.setdefault((loc, p["type"]), set()).add(
+            (p["name"], p["version"], p.get("source_name"), p.get("source_version")))
+    if p["name"] == "stdlib" and p["found_in"].endswith(("go.mod", "go.sum")):
+        err("stdlib from a lock file")
+stdlibs = [p["version"] for p in pkgs if p["type"] == "golang" and p["name"] == "stdlib"]
+if len(stdlibs) != len(set(stdlibs)):
+    err("one toolchain's stdlib in several rows: %s" % sorted(stdlibs))
+for p in pkgs:
+    if p["found_in"].endswith("go.sum"):
+        err("%s %s: a row from go.sum" % (p["name"], p["version"]))
     exp = want_layer.get(p["found_in"])
     if name == "dir" and exp is not None:
         exp = 0  # a directory is one layer

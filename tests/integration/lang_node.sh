@@ -118,15 +118,20 @@ want = set()
 walk(json.load(open(npmls)), want)
 inst = {p["name"] + "@" + p["version"] for p in pkgs
         if p["layer_index"] == 1 and p["found_in"].endswith("/package.json")}
+# One package, one row: each lock entry is folded into its installed copy
+# (the lockfile among the row's locations); none stands alone.
 lock = [p["name"] + "@" + p["version"] for p in pkgs
-        if p["layer_index"] == 1 and p["found_in"] == "app/package-lock.json"]
+        if p["layer_index"] == 1 and "app/package-lock.json" in p.get("locations", [])]
+for p in pkgs:
+    if p["found_in"] == "app/package-lock.json":
+        err("%s@%s: a row of its own from package-lock.json (%s)" % (p["name"], p["version"], p["evidence"]))
 for name, got in (("installed", inst), ("package-lock.json", set(lock))):
     for x in sorted(want - got):
         err("%s: missing %s" % (name, x))
     for x in sorted(got - want):
         err("%s: unexpected %s" % (name, x))
 if len(lock) != len(set(lock)):
-    err("package-lock.json: duplicates")
+    err("package-lock.json: a lock entry folded into two rows")
 for p in pkgs:
     if p["layer_index"] not in (0, 1):
         err("%s@%s: layer %s" % (p["name"], p["version"], p["layer_index"]))

@@ -137,25 +137,39 @@ def build(layers):
 
 
 def check(expected_path, scan_path, layers):
+    """A lockfile entry is one row with the installed package of the same
+    type, name and version (its path among "locations"), else "declared"."""
     want = json.load(open(expected_path))
     scan = json.load(open(scan_path))
-    got = {}
+    got, by_tnv = {}, {}
     for p in scan["packages"]:
         got.setdefault((p["type"], p["name"], p["version"], p["found_in"]), []).append(p)
+        by_tnv.setdefault((p["type"], p["name"], p["version"]), []).append(p)
+    installed = {(w["type"], w["name"], w["version"]) for w in want if w["evidence"] == "installed"}
     bad = 0
     for w in want:
         key = (w["type"], w["name"], w["version"], w["found_in"])
-        hits = got.get(key)
+        tnv = key[:3]
+        hits = got.get(key) or [p for p in by_tnv.get(tnv, [])
+                                if key[3] in p.get("locations", [])]
         if not hits:
             print(f"missing: {key}", file=sys.stderr)
             bad += 1
             continue
         h = hits[0]
-        for field in ("purl", "evidence") + (("layer_index",) if layers else ()):
-            exp = w["layer"] if field == "layer_index" else w[field]
-            if h.get(field) != exp:
-                print(f"{key}: {field} is {h.get(field)!r}, expected {exp!r}", file=sys.stderr)
-                bad += 1
+        exp_ev = w["evidence"]
+        if exp_ev == "lockfile":
+            exp_ev = "installed" if tnv in installed else "declared"
+        if h.get("evidence") != exp_ev:
+            print(f"{key}: evidence is {h.get('evidence')!r}, expected {exp_ev!r}", file=sys.stderr)
+            bad += 1
+        if h["found_in"] == w["found_in"]:      # this file's row, not one it folded into
+            for field in ("purl",) + (("layer_index",) if layers else ()):
+                exp = w["layer"] if field == "layer_index" else w[field]
+                if h.get(field) != exp:
+                    print(f"{key}: {field} is {h.get(field)!r}, expected {exp!r}", file=sys.stderr)
+                    bad += 1
+    wanted = {(w["type"], w["name"], w["version"], w["found_in"]) for w in want}
     wanted = {(w["type"], w["name"], w["version"], w["found_in"]) for w in want}
     extra = [k for k in got if k[0] in ("maven", "pypi") and k not in wanted]
     by_type = {}

@@ -31,13 +31,10 @@ def findings(path):
 
 def validate(doc, schema_path, store_dir=None):
     import jsonschema
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from scancheck import schema_store
     schema = json.load(open(schema_path))
-    store = {}
-    for name in os.listdir(store_dir or os.path.dirname(schema_path)):
-        if name.endswith(".json"):
-            s = json.load(open(os.path.join(store_dir or os.path.dirname(schema_path), name)))
-            if isinstance(s, dict) and s.get("$id"):
-                store[s["$id"].rstrip("#")] = s
+    store = schema_store(store_dir or os.path.dirname(schema_path))
     base = schema.get("$id") or schema.get("id") or ""
     cls = jsonschema.validators.validator_for(schema)
     resolver = jsonschema.RefResolver(base_uri=base, referrer=schema, store=store)

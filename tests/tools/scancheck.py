@@ -125,7 +125,11 @@ def schema_store(d):
         with open(p) as f:
             s = json.load(f)
         if isinstance(s, dict) and s.get("$id"):
-            store[s["$id"].rstrip("#")] = s
+            sid = s["$id"].rstrip("#")
+            store[sid] = s
+            # the npm package's bom schema names its siblings *.SNAPSHOT.schema.json
+            if sid.startswith("http://cyclonedx.org/") and not sid.endswith(".SNAPSHOT.schema.json"):
+                store[sid.replace(".schema.json", ".SNAPSHOT.schema.json")] = s
     return store
 
 

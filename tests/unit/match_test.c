@@ -122,7 +122,20 @@ static const char tracker_states[] =
 	"\"CVE-2099-0003\":{\"description\":\"\",\"releases\":{\"bookworm\":{\"status\":\"open\","
 	"\"urgency\":\"low\",\"nodsa\":\"Minor issue\",\"nodsa_reason\":\"ignored\"}}},"
 	"\"CVE-2099-0004\":{\"description\":\"\",\"releases\":{\"bookworm\":{\"status\":\"open\","
-	"\"urgency\":\"high\"}}}}}";
+	"\"urgency\":\"high\"}}},"
+	"\"CVE-2099-0005\":{\"description\":\"\",\"releases\":{\"bookworm\":{\"status\":\"open\","
+	"\"urgency\":\"not yet assigned\"}}}}}";
+/* CVSS 9.8 for the tracker's CVE-2099-0004 (urgency high) and -0005 (no
+ * urgency), on a PyPI package too. */
+static const char osv_cvss[] =
+	"{\"id\":\"CVE-2099-0004\",\"modified\":\"2024-01-01T00:00:00Z\",\"severity\":[{"
+	"\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}],"
+	"\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"moat-cvss-demo\"},"
+	"\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}]}]}]}";
+static const char osv_cvss5[] =
+	"{\"id\":\"CVE-2099-0005\",\"modified\":\"2024-01-01T00:00:00Z\",\"severity\":[{"
+	"\"type\":\"CVSS_V3\",\"score\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N\"}],"
+	"\"affected\":[]}";
 
 static int feed_doc(struct moat_dbb *dbb, const char *feed, const char *doc,
 		    struct moat_error *err)
@@ -165,6 +178,10 @@ static int build_db(struct moat_error *err)
 		r = feed_doc(dbb, "osv", osv_dsa, err);
 	if (r == 0)
 		r = feed_doc(dbb, "debian-tracker", tracker_states, err);
+	if (r == 0)
+		r = feed_doc(dbb, "osv", osv_cvss, err);
+	if (r == 0)
+		r = feed_doc(dbb, "osv", osv_cvss5, err);
 	moat_buf_init(&db_bytes, 0);
 	if (r == 0)
 		r = moat_dbb_serialize(dbb, (int64_t)time(NULL), &db_bytes, err);
@@ -339,9 +356,30 @@ static void test_match__debian_states(void)
 	CHECK(ignored && !ignored->fixed_version && ignored->status == MOAT_VULN_WONT_FIX);
 	CHECK(open && !open->fixed_version && open->status == MOAT_VULN_AFFECTED);
 	/* No CVSS in the DB: the tracker's urgency is the severity. */
-	CHECK_STR(open ? open->severity : NULL, "high");
 	CHECK_STR(nodsa ? nodsa->severity : NULL, "low");
-	CHECK_INT(l.count, 3);
+	CHECK_STR(nodsa ? nodsa->severity_source : NULL, "debian-urgency");
+	CHECK_INT(l.count, 4);
+}
+
+/* For an OS package the distribution's word comes before upstream CVSS;
+ * without one, CVSS; for a language package CVSS first. */
+static void test_match__severity_source(void)
+{
+	struct moat_vuln_list l = match1("debian", "12", pkg("deb", "libssl3", "3.0.15-1~deb12u1",
+							     "openssl", "3.0.15-1~deb12u1"));
+	const struct moat_vuln_finding *high = find(&l, "CVE-2099-0004");
+	const struct moat_vuln_finding *nya = find(&l, "CVE-2099-0005");
+	struct moat_vuln_list py = match1("debian", "12", pkg("pypi", "moat-cvss-demo", "1.0",
+							      NULL, NULL));
+	const struct moat_vuln_finding *crit = find(&py, "CVE-2099-0004");
+
+	CHECK(high && high->cvss_score > 9.7);
+	CHECK_STR(high ? high->severity : NULL, "high");
+	CHECK_STR(high ? high->severity_source : NULL, "debian-urgency");
+	CHECK_STR(nya ? nya->severity : NULL, "medium");
+	CHECK_STR(nya ? nya->severity_source : NULL, "osv");
+	CHECK_STR(crit ? crit->severity : NULL, "critical");
+	CHECK_STR(crit ? crit->severity_source : NULL, "osv");
 }
 
 static void test_match__alpine(void)
@@ -723,6 +761,7 @@ int main(void)
 	MOAT_RUN(test_match__go);
 	MOAT_RUN(test_match__debian_source);
 	MOAT_RUN(test_match__debian_states);
+	MOAT_RUN(test_match__severity_source);
 	MOAT_RUN(test_match__alpine);
 	MOAT_RUN(test_match__alias_dedup);
 	MOAT_RUN(test_owner__explicit_and_unknown);

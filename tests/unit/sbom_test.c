@@ -7,6 +7,7 @@
 #include "image/tar.h"
 #include "moat/error.h"
 #include "sbom/catalog.h"
+#include "sbom/copyright.h"
 #include "vfs/fs.h"
 #include "vfs/layerfs.h"
 
@@ -190,6 +191,34 @@ static void test_sbom__apk(void)
 	moat_arena_close(arena);
 }
 
+static const char *lic(struct moat_arena *a, const char *text)
+{
+	return moat_deb_copyright_license(a, moat_slice_str(text));
+}
+
+/* DEP-5 short names to SPDX, or-expressions, exceptions, free-form references. */
+static void test_sbom__deb_copyright(void)
+{
+	struct moat_arena *a = moat_arena_open(1u << 20);
+	const char *dep5 =
+		"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+		"Upstream-Name: x\n\nFiles: *\nCopyright: 2020 A\nLicense: GPL-2+ or Artistic\n"
+		" License: text that is not a field\n\nFiles: lib/*\nLicense: Expat\n\n"
+		"Files: ssl/*\nLicense: GPL-2+ with OpenSSL exception\n\n"
+		"License: Expat\n Permission is hereby granted, free of charge...\n";
+
+	CHECK_STR(lic(a, dep5), "(GPL-2.0-or-later OR Artistic-1.0-Perl) AND MIT AND GPL-2.0-or-later");
+	CHECK_STR(lic(a, "Format: https://x/copyright-format/1.0/\n\nFiles: *\nLicense: Foo+Bar\n"),
+		  "LicenseRef-Foo-Bar");
+	CHECK_STR(lic(a, "This is free software; see /usr/share/common-licenses/GPL-2.\n"),
+		  "GPL-2.0-only");
+	CHECK_STR(lic(a, "Redistribution and use in source and binary forms ... Neither the name"),
+		  "BSD-3-Clause");
+	CHECK(lic(a, "Copyright 2001 nobody\n") == NULL);
+	CHECK(lic(a, "") == NULL);
+	moat_arena_close(a);
+}
+
 static void test_sbom__os_fallbacks(void)
 {
 	static const struct { const char *path, *content, *id, *version, *codename; } rows[] = {
@@ -226,5 +255,6 @@ int main(void)
 	MOAT_RUN(test_sbom__distroless_status_d);
 	MOAT_RUN(test_sbom__apk);
 	MOAT_RUN(test_sbom__os_fallbacks);
+	MOAT_RUN(test_sbom__deb_copyright);
 	return moat_test_done();
 }

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * merge.c - one package, one row.
+ *
+ * The language catalogers report every file on its own: a dependency named
+ * by package-lock.json and installed in node_modules/X arrives twice, go.mod
+ * and go.sum of one module each list its requirements, every Go binary
+ * reports the stdlib of its toolchain. An SBOM wants one component per
+ * piece of code, with every file that vouches for it (locations):
+ *
+ *   - a lockfile entry folds into an installed package of the same type,
+ *     name and version: below the lockfile's directory (npm's node_modules,
+ *     composer's vendor) or, for ecosystems that install elsewhere (PyPI
+ *     site-packages, gems, Go binaries, crates in binaries), anywhere;
+ *   - go.sum lines fold into the go.mod requirement of the same directory;
+ *     go.sum alone lists hashes of modules version selection read, not
+ *     dependencies, and yields no package;
+ *   - lockfile entries that remain are "declared": intent, not code. They
+ *     are listed but not matched unless the user asks (--lang-declared);
+ *   - one Go toolchain's stdlib is one package with each binary a location.
+ *
+ * Installed copies at different paths stay separate: they are different
+ * code that a fix must reach one by one.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/hmap.h"
+#include "moat/error.h"
+#include "sbom/catalog.h"
+
+struct node {
+	struct moat_pkg *pkg;
+	struct node *next;
+};
+
+struct merge {
+	struct moat_arena *arena;
+	struct moat_hmap installed;     /* type/name/version -> node list */
+	struct moat_hmap gomod;         /* dir/name/version of go.mod lines -> pkg */
+	struct moat_hmap kept_locks;    /* dir/type/name/version of kept lockfile entries */
+	struct moat_hmap stdlib;        /* version -> first stdlib package */
+};
+
+static bool is_lock(const struct moat_pkg *p)
+{
+	return p->evidence && !strcmp(p->evidence, "lockfile");
+}
+
+static bool is_installed(const struct moat_pkg *p)
+{
+	return p->evidence && !strcmp(p->evidence, "installed");
+}
+
+static size_t dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? (size_t)(slash - path) : 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* "TYPE\nNAME\nVERSION", prefixed with "DIR\n" when dir_of is given. */
+static const char *key_of(struct moat_arena *arena, const struct moat_pkg *p, const char *dir_of)
+{
+	if (dir_of)
+		return moat_arena_printf(arena, "%.*s\n%s\n%s\n%s", (int)dir_len(dir_of), dir_of,
+					 p->type, p->name, p->version);
+	return moat_arena_printf(arena, "%s\n%s\n%s", p->type, p->name, p->version);
+}
+
+static int add_location(struct moat_arena *arena, struct moat_pkg *p, const char *path)
+{
+	const char **loc;
+
+	if (!path || (p->db_path && !strcmp(p->db_path, path)))
+		return 0;
+	for (size_t i = 0; i < p->n_locations; i++)
+		if (!strcmp(p->locations[i], path))
+			return 0;
+	loc = moat_arena_grow(arena, p->locations, p->n_locations, p->n_locations + 1,
+			      sizeof(*loc)); /* NOLINT(bugprone-sizeof-expression) */
+	if (!loc)
+		return -ENOMEM;
+	loc[p->n_locations++] = path;
+	p->locations = loc;
+	return 0;
+}
+
+/* Ecosystems whose package manager installs beside the lockfile only. */
+static bool installs_beside(const char *type)
+{
+	return !strcmp(type, "npm") || !strcmp(type, "composer");
+}
+
+static struct moat_pkg *installed_for(struct merge *m, const struct moat_pkg *lock)
+{
+	const char *k = key_of(m->arena, lock, NULL);
+	const struct node *n = k ? moat_hmap_get(&m->installed, k, strlen(k)) : NULL;
+	size_t dl = dir_len(lock->db_path);
+
+	for (const struct node *i = n; i; i = i->next)
+		if (!dl || (!strncmp(i->pkg->db_path, lock->db_path, dl) &&
+			    i->pkg->db_path[dl] == '/'))
+			return i->pkg;
+	return n && !installs_beside(lock->type) ? n->pkg : NULL;
+}
+
+static int index_pkgs(struct merge *m, const struct moat_pkg_list *pkgs)
+{
+	for (size_t i = 0; i < pkgs->count; i++) {
+		struct moat_pkg *p = pkgs->items[i];
+		const char *k;
+		struct node *n;
+
+		if (!p->db_path || moat_pkg_is_os(p))
+			continue;
+		if (is_installed(p)) {
+			n = moat_arena_zalloc(m->arena, sizeof(*n));
+			k = key_of(m->arena, p, NULL);
+			if (!n || !k)
+				return -ENOMEM;
+			n->pkg = p;
+			n->next = moat_hmap_get(&m->installed, k, strlen(k));
+			if (moat_hmap_put(&m->installed, k, strlen(k), n) < 0)
+				return -ENOMEM;
+		} else if (is_lock(p) && !strcmp(p->type, "golang") &&
+			   ends_with(p->db_path, "go.mod")) {
+			k = key_of(m->arena, p, p->db_path);
+			if (!k || moat_hmap_put(&m->gomod, k, strlen(k), p) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Decide one package: false = folded into another (drop the row). */
+static int merge_one(struct merge *m, struct moat_pkg *p, bool *ret_keep)
+{
+	struct moat_pkg *into = NULL;
+	const char *k;
+
+	*ret_keep = true;
+	if (is_installed(p) && !strcmp(p->type, "golang") && !strcmp(p->name, "stdlib")) {
+		into = moat_hmap_get(&m->stdlib, p->version, strlen(p->version));
+		if (!into)
+			return moat_hmap_put(&m->stdlib, p->version, strlen(p->version), p);
+	} else if (is_lock(p) && !strcmp(p->type, "golang") && ends_with(p->db_path, "go.sum")) {
+		k = key_of(m->arena, p, p->db_path);
+		if (!k)
+			return -ENOMEM;
+		into = moat_hmap_get(&m->gomod, k, strlen(k));
+		*ret_keep = false;      /* hashes, not dependencies */
+		if (!into)
+			return 0;
+		if ((into = installed_for(m, into)) == NULL)
+			into = moat_hmap_get(&m->gomod, k, strlen(k));
+	} else if (is_lock(p)) {
+		into = installed_for(m, p);
+		if (!into) {
+			k = key_of(m->arena, p, p->db_path);
+			if (!k)
+				return -ENOMEM;
+			into = moat_hmap_get(&m->kept_locks, k, strlen(k));
+			if (!into) {
+				p->evidence = "declared";
+				return moat_hmap_put(&m->kept_locks, k, strlen(k), p);
+			}
+		}
+	}
+	if (!into)
+		return 0;
+	*ret_keep = false;
+	if (add_location(m->arena, into, p->db_path) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_locations; i++)
+		if (add_location(m->arena, into, p->locations[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err)
+{
+	struct merge m = { .arena = ctx->arena };
+	size_t out = 0;
+	int r;
+
+	moat_hmap_init(&m.installed);
+	moat_hmap_init(&m.gomod);
+	moat_hmap_init(&m.kept_locks);
+	moat_hmap_init(&m.stdlib);
+	r = index_pkgs(&m, &ctx->pkgs);
+	for (size_t i = 0; r == 0 && i < ctx->pkgs.count; i++) {
+		struct moat_pkg *p = ctx->pkgs.items[i];
+		bool keep = true;
+
+		if (!moat_pkg_is_os(p) && p->db_path)
+			r = merge_one(&m, p, &keep);
+		if (keep)
+			ctx->pkgs.items[out++] = p;
+	}
+	if (r == 0)
+		ctx->pkgs.count = out;
+	moat_hmap_release(&m.installed);
+	moat_hmap_release(&m.gomod);
+	moat_hmap_release(&m.kept_locks);
+	moat_hmap_release(&m.stdlib);
+	return r < 0 ? moat_error_set(err, -ENOMEM, "out of memory") : 0;
+}
