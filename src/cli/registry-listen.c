@@ -2,16 +2,13 @@
 /*
  * registry-listen.c - `moat registry listen`: scan on push.
  *
- * A small HTTP server (libmicrohttpd, its own thread) takes POSTed push
+ * The shared HTTP server (server/server.h, plain TCP) takes POSTed push
  * notifications (registry/notify.h), answers 202 at once and queues the
  * pushed images; the main thread runs the same cached, bounded scans as
  * `moat registry scan` and prints a JSON line per image. SIGINT/SIGTERM
  * stop it after the running scans finish.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fnmatch.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +20,7 @@
 #include "base/buf.h"
 #include "moat/error.h"
 #include "registry/notify.h"
+#include "server/server.h"
 #include "cli.h"
 #include "registry-cmd.h"
 
@@ -38,35 +36,12 @@ struct listen_state {
 	unsigned dropped;
 };
 
-struct upload {
-	struct moat_buf body;
-	bool too_big;
-};
-
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *text)
-{
-	void *copy_from;
-	struct MHD_Response *resp;
-
-	/* MUST_COPY: libmicrohttpd copies and never writes it, whatever the prototype says. */
-	memcpy(&copy_from, &text, sizeof(copy_from));
-	resp = MHD_create_response_from_buffer(strlen(text), copy_from, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
 }
 
 /* Queue what the notification names, filtered like a registry scan. */
@@ -92,92 +67,37 @@ static size_t enqueue(struct listen_state *ls, const struct moat_registry_pushed
 	return queued;
 }
 
-static enum MHD_Result notified(struct listen_state *ls, struct MHD_Connection *conn,
-				struct upload *up)
+static void reply(struct moat_http_resp *resp, int status, const char *text)
 {
-	static struct moat_registry_pushed pushed[MOAT_REGISTRY_NOTIFY_IMAGES];
-	static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+	resp->status = status;
+	moat_buf_append_str(&resp->body, text);
+}
+
+/* One POSTed notification (pool thread): parse, queue, answer 202 at once. */
+static void on_request(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp)
+{
+	struct listen_state *ls = ctx;
+	struct moat_registry_pushed *pushed;
 	struct moat_error err = { 0 };
 	size_t n = 0, skipped = 0, queued = 0;
-	char msg[MOAT_ERRMSG_MAX + 64];
 	int r;
 
-	if (up->too_big)
-		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "{\"error\":\"body too large\"}");
-	pthread_mutex_lock(&parse_lock);
-	r = moat_registry_notify_parse(up->body.data, up->body.len, pushed,
+	if (strcmp(req->method, "POST") != 0)
+		return reply(resp, 405, "{\"error\":\"POST only\"}");
+	pushed = calloc(MOAT_REGISTRY_NOTIFY_IMAGES, sizeof(*pushed));
+	if (!pushed)
+		return reply(resp, 503, "{\"error\":\"out of memory\"}");
+	r = moat_registry_notify_parse(req->body, req->body_len, pushed,
 				       MOAT_REGISTRY_NOTIFY_IMAGES, &n, &skipped, &err);
 	if (r == 0)
 		queued = enqueue(ls, pushed, n);
-	pthread_mutex_unlock(&parse_lock);
+	free(pushed);
 	if (r < 0) {
 		fprintf(stderr, "moat registry listen: refused a notification: %s\n", err.msg);
-		return reply(conn, MHD_HTTP_BAD_REQUEST, "{\"error\":\"not a push notification\"}");
+		return reply(resp, 400, "{\"error\":\"not a push notification\"}");
 	}
-	snprintf(msg, sizeof(msg), "{\"queued\":%zu,\"skipped\":%zu}", queued, skipped);
-	return reply(conn, MHD_HTTP_ACCEPTED, msg);
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *data, size_t *data_size, void **con_cls)
-{
-	struct upload *up = *con_cls;
-
-	(void)url;
-	(void)version;
-	if (strcmp(method, "POST") != 0)
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"POST only\"}");
-	if (!up) {
-		up = calloc(1, sizeof(*up));
-		if (!up)
-			return MHD_NO;
-		moat_buf_init(&up->body, MOAT_REGISTRY_NOTIFY_MAX);
-		*con_cls = up;
-		return MHD_YES;
-	}
-	if (*data_size) {
-		if (moat_buf_append(&up->body, data, *data_size) < 0)
-			up->too_big = true;
-		*data_size = 0;
-		return MHD_YES;
-	}
-	return notified(cls, conn, up);
-}
-
-static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
-		    enum MHD_RequestTerminationCode code)
-{
-	struct upload *up = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)code;
-	if (!up)
-		return;
-	moat_buf_release(&up->body);
-	free(up);
-	*con_cls = NULL;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sa)
-{
-	const char *colon = strrchr(s, ':');
-	char host[64];
-	unsigned long port;
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	port = strtoul(colon + 1, NULL, 10);
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	if (port == 0 || port > 65535 ||
-	    inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) != 1)
-		return -EINVAL;
-	return 0;
+	resp->status = 202;
+	moat_buf_appendf(&resp->body, "{\"queued\":%zu,\"skipped\":%zu}", queued, skipped);
 }
 
 /* Take the next queued image, waiting up to a second. */
@@ -236,35 +156,35 @@ int reg_cmd_listen(int argc, char **argv)
 	static struct listen_state ls;
 	struct reg_args a;
 	struct reg_runner rr = { .args = &a };
-	struct sockaddr_in sa;
 	struct sigaction sig = { .sa_handler = on_signal };
-	struct MHD_Daemon *d;
+	struct moat_server *server = NULL;
+	struct moat_error err = { 0 };
 	int r = reg_parse(argc, argv, &a, true);
 
 	if (r != 0)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
-	if (parse_addr(a.listen, &sa) < 0)
-		return fprintf(stderr, "moat registry listen: --listen %s: want IPv4:PORT\n",
-			       a.listen), MOAT_EXIT_USAGE;
 	if ((r = reg_args_finish(&a, "listen")) != 0)
 		return r;
 	memset(&ls, 0, sizeof(ls));
 	ls.a = &a;
 	pthread_mutex_init(&ls.lock, NULL);
 	pthread_cond_init(&ls.cond, NULL);
+	/* Notifications come from the registry over plain HTTP (the distribution
+	 * registry's endpoint config); the bodies only name images to scan. */
+	struct moat_server_opts opts = {
+		.listen = a.listen, .allow_plain_tcp = true,
+		.max_body = MOAT_REGISTRY_NOTIFY_MAX, .threads = 2, .max_connections = 64,
+		.handler = on_request, .ctx = &ls,
+	};
+	if ((r = moat_server_open(&opts, &server, &err)) < 0) {
+		cli_errorf("moat registry listen: %s\n", err.msg);
+		return moat_error_is_input(r) ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
+	}
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGTERM, &sig, NULL);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			     on_request, &ls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-			     MHD_OPTION_END);
-	if (!d)
-		return fprintf(stderr, "moat registry listen: cannot listen on %s: %s\n", a.listen,
-			       strerror(errno)), MOAT_EXIT_USAGE;
 	fprintf(stderr, "moat registry listen: on %s for pushes to %s\n", a.listen, a.host);
 	serve(&ls, &rr);
-	MHD_stop_daemon(d);
+	moat_server_close(server);
 	reg_run_wait(&rr, true);
 	fprintf(stderr, "moat registry listen: stopped: %u scanned, %u failed, %u dropped "
 		"(queue full)\n", rr.scanned, rr.failed, ls.dropped);
