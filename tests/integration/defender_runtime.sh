@@ -188,7 +188,7 @@ DEF_PID=
 [ "$RC" = 0 ] || { tail -n 40 "$W/defender.err" >&2; fail "defender exit $RC on SIGTERM"; }
 existing >"$W/existing.after"
 EXIST=$(sort -u "$W/existing.before" "$W/existing.after" | grep -c . || true)
-STATS=$(tail -n 1 "$W/defender.err")
+STATS=$(grep "containers cached" "$W/defender.err" | tail -n 1)
 note "$STATS"
 CACHED=$(echo "$STATS" | sed -n 's/.* \([0-9]*\) containers cached (\([0-9]*\) dropped).*/\1/p')
 DROPPED=$(echo "$STATS" | sed -n 's/.* \([0-9]*\) containers cached (\([0-9]*\) dropped).*/\2/p')
