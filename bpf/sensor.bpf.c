@@ -206,6 +206,7 @@ static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 }
 
 #include "cwd.bpf.h"
+#include "baseline.bpf.h"
 
 /* Does the user path start with a table prefix whose mode allows this
  * access? Only the head of the path is read for the test; bytes after its
@@ -352,6 +353,7 @@ static __always_inline void exec_verdict(struct moat_ev_exec *e)
 		bpf_send_signal(SIGKILL);
 		e->flags |= MOAT_EXEC_KILLED;
 	}
+	bl_exec_verdict(e);
 }
 
 /* Leaf name of the v2 cgroup; on a v1-only task (v2 root, empty name) the memory controller's. */
@@ -468,7 +470,7 @@ static __always_inline int file_event(__u16 kind, __s64 arg0, const char *upath,
 		return 0;
 	/* a rename's target is taken relative to the same directory as its source */
 	hit = prefix_match(upath, want, arg0) || (upath2 && prefix_match(upath2, want, arg0));
-	if (!hit && !(write && all_writes && kind == MOAT_EV_OPEN))
+	if (!hit && !(write && kind == MOAT_EV_OPEN && (all_writes || bl_want_write())))
 		return 0;
 	/* path first: joining it to the cwd may write past its end into path2 */
 	read_path(e->path, upath, arg0);
@@ -754,6 +756,7 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	bl_syscall((__u32)id);
 	bpf_tail_call(ctx, &syscalls, (__u32)id);
 	return 0;
 }

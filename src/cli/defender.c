@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "defend/baseline.h"
 #include "defend/defend.h"
 #include "defend/reload.h"
 #include "defend/rules.h"
+#include "defend/state.h"
 #include "moat/error.h"
 #include "sensor/container.h"
 #include "sensor/sensor.h"
@@ -32,11 +35,19 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
-		     "                     [--docker-host SOCKET]\n\n"
+		     "                     [--state DIR] [--baseline-window SECONDS]\n"
+		     "                     [--baseline-window-events N] [--baseline-auto-alert]\n"
+		     "                     [--baseline-by-repo] [--no-baselines]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
-		     "invalid change keeps the rules in force.\n");
+		     "invalid change keeps the rules in force.\n\n"
+		     "Learned baselines (docs/baselines.md): every image's behaviour is learned\n"
+		     "into --state DIR (default " MOAT_STATE_DEFAULT_DIR "); `moat baseline mode`\n"
+		     "switches an image to alert or enforce while this runs. The learning window\n"
+		     "(default 600 s or 100000 events) only ends learning by itself with\n"
+		     "--baseline-auto-alert. --baseline-by-repo keeps one model per repository\n"
+		     "across tags instead of one per image id.\n");
 }
 
 static void print_alert(void *ctx, const char *json, size_t len)
@@ -106,6 +117,11 @@ static int trace_then_handle(void *ctx, const union moat_sensor_rec *rec)
 
 struct run {
 	const char *rules_dir;
+	const char *state_dir;
+	bool no_baselines;
+	struct moat_baselines_opts bl;
+	struct moat_state *state;
+	struct moat_baselines *baselines;
 	struct moat_rules_watch *watch;         /* NULL: no hot reload */
 	struct moat_ruleset *rules;
 	struct moat_containers *containers;
@@ -153,6 +169,21 @@ static void reload(struct run *run)
 		r < 0 ? " (the sensor kept its old prefixes)" : "");
 }
 
+/* The state directory and the learned baselines kept in it. */
+static int open_baselines(struct run *run, struct moat_error *err)
+{
+	int r;
+
+	if (run->no_baselines)
+		return 0;
+	r = moat_state_open(run->state_dir, true, &run->state, err);
+	if (r < 0)
+		return r;
+	run->bl.state = run->state;
+	run->bl.sensor = run->sensor;
+	return moat_baselines_open(&run->bl, &run->baselines, err);
+}
+
 static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
 {
 	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
@@ -162,6 +193,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 					    .node = node };
 	unsigned total = 0;
 	unsigned attached;
+	time_t last_tick = 0;
 	int r;
 
 	gethostname(node, sizeof(node) - 1);
@@ -173,6 +205,10 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		return r;
 	dopts.containers = run->containers;
 	dopts.sensor = run->sensor;
+	r = open_baselines(run, err);
+	if (r < 0)
+		return r;
+	dopts.baselines = run->baselines;
 	r = moat_defender_open(&dopts, &run->defender, err);
 	if (r < 0)
 		return r;
@@ -186,8 +222,9 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		fprintf(stderr, "moat defender: eBPF unavailable, using the fallback: %s\n",
 			moat_sensor_fallback_reason(run->sensor));
 	fprintf(stderr, "moat defender: sensor %s, %u of %u probes attached, %zu rules, "
-			"%zu path prefixes\n", moat_sensor_mode_name(run->sensor), attached, total,
-		moat_rules_count(run->rules), so.n_prefixes);
+			"%zu path prefixes, state %s\n", moat_sensor_mode_name(run->sensor), attached,
+		total, moat_rules_count(run->rules), so.n_prefixes,
+		run->state ? moat_state_dir(run->state) : "off");
 	if (ready_file && touch(ready_file) < 0)
 		return moat_error_set(err, -errno, "%s: %s", ready_file, strerror(errno));
 	while (!stop_requested) {
@@ -199,9 +236,14 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		if (run->watch)
 			reload(run);
 		moat_containers_pump(run->containers, moat_defender_container_changed, run->defender);
+		if (time(NULL) != last_tick) {
+			moat_defender_tick(run->defender);
+			last_tick = time(NULL);
+		}
 	}
 	/* what the kernel committed before the signal is still reported */
 	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
+	moat_defender_tick(run->defender);
 	memset(err, 0, sizeof(*err));
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
 			"%llu lua errors, %zu containers cached (%llu dropped)\n",
@@ -212,6 +254,26 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		(unsigned long long)moat_rules_lua_errors(run->rules),
 		moat_containers_count(run->containers),
 		(unsigned long long)moat_containers_evicted(run->containers));
+	if (run->baselines)
+		fprintf(stderr, "moat defender: baselines: %zu images, %llu deviations\n",
+			moat_baselines_images(run->baselines),
+			(unsigned long long)moat_baselines_deviations(run->baselines));
+	return 0;
+}
+
+/* A positive whole number for option name. */
+static int parse_count(const char *name, const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || s[0] == '-') {
+		fprintf(stderr, "moat defender: %s '%s': expected a positive number\n", name, s);
+		return -1;
+	}
+	*ret = v;
 	return 0;
 }
 
@@ -221,6 +283,12 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "ready-file", required_argument, NULL, 'R' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "baseline-window", required_argument, NULL, 'W' },
+		{ "baseline-window-events", required_argument, NULL, 'E' },
+		{ "baseline-auto-alert", no_argument, NULL, 'A' },
+		{ "baseline-by-repo", no_argument, NULL, 'B' },
+		{ "no-baselines", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -247,6 +315,24 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'R':
 			ready = optarg;
 			break;
+		case 'S':
+			run.state_dir = optarg;
+			break;
+		case 'W':
+		case 'E':
+			if (parse_count(c == 'W' ? "--baseline-window" : "--baseline-window-events",
+					optarg, c == 'W' ? &run.bl.window_sec : &run.bl.window_events) < 0)
+				return MOAT_EXIT_USAGE;
+			break;
+		case 'A':
+			run.bl.auto_alert = true;
+			break;
+		case 'B':
+			run.bl.by_repo = true;
+			break;
+		case 'N':
+			run.no_baselines = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return MOAT_EXIT_OK;
@@ -269,6 +355,8 @@ int moat_cmd_defender(int argc, char **argv)
 		r = run_loop(&run, ready, &err);
 	moat_rules_watch_close(run.watch);
 	moat_defender_close(run.defender);
+	moat_baselines_close(run.baselines);
+	moat_state_close(run.state);
 	moat_sensor_close(run.sensor);
 	moat_containers_close(run.containers);
 	moat_rules_close(run.rules);

@@ -14,6 +14,8 @@ static const struct moat_cmd commands[] = {
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",
 	  moat_cmd_defender },
+	{ "baseline", "show and change learned behaviour baselines; export seccomp profiles",
+	  moat_cmd_baseline },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },
