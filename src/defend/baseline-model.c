@@ -234,7 +234,8 @@ static bool item_ok(enum moat_bl_kind kind, const char *item)
 						     arrow - item > 1));
 	case MOAT_BL_PAIR:
 		arrow = strstr(item, " -> ");
-		return arrow && arrow != item && arrow[4] != 0;
+		return arrow && arrow != item && arrow[4] == '/' &&
+		       (item[0] == '/' || !strncmp(item, "(runtime) -> ", 13));
 	case MOAT_BL_LISTEN:
 		errno = 0;
 		port = strtol(item, &end, 10);

@@ -241,9 +241,42 @@ static const char *written_path(const struct moat_ev_file *f)
 	}
 }
 
+/*
+ * runc's init process inside the container's cgroup, before it execs the
+ * entrypoint (or a `docker exec` command): it writes the container's
+ * /dev/ptmx under the overlay's host path, /proc/self/fd/N, sysctls. Its
+ * name says "runc" and its exe is the runtime, re-executed from a sealed
+ * memfd as /dev/fd/N (runc 1.1) or through /proc/self/exe; a container
+ * process cannot get such an exe without an exec of /dev/fd/N or
+ * /proc/self/exe, which is itself outside any model and reported.
+ */
+static bool runtime_exe(const char *exe)
+{
+	size_t n = exe ? strlen(exe) : 0;
+
+	return n && (!strcmp(exe, "/proc/self/exe") || !strncmp(exe, "/memfd:runc_cloned", 18) ||
+		     !strncmp(exe, "/dev/fd/", 8) ||
+		     (n >= 5 && !strcmp(exe + n - 5, "/runc")));
+}
+
+static bool runtime_init(const struct moat_ev_hdr *h, const char *exe)
+{
+	return !strncmp(h->comm, "runc", 4) && runtime_exe(exe);
+}
+
+/* The parent of an exec pair: the runtime's processes (runc, the shim) are
+ * one name, "(runtime)": which of them a `docker exec` or the entrypoint
+ * shows as parent depends on timing. */
+static const char *pair_parent(const char *exe)
+{
+	if (runtime_exe(exe) || strstr(exe, "/containerd-shim"))
+		return "(runtime)";
+	return exe;
+}
+
 void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec *rec,
-			   const struct moat_container *c, const char *parent_exe,
-			   moat_bl_report_fn report, void *ctx)
+			   const struct moat_container *c, const char *proc_exe,
+			   const char *parent_exe, moat_bl_report_fn report, void *ctx)
 {
 	struct bl_image *img;
 	char exe[MOAT_EV_PATH_LEN * 2];
@@ -252,6 +285,9 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 
 	if (!c || !c->image_id[0])
 		return;
+	if (rec->hdr.kind != MOAT_EV_EXEC && runtime_init(&rec->hdr, proc_exe))
+		return;
+
 	img = bl_image_get(b, c);
 	if (!img)
 		return;
@@ -270,7 +306,8 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 			break;
 		observe(b, img, MOAT_BL_EXEC, item, rec, c, report, ctx);
 		if (parent_exe && parent_exe[0] == '/' &&
-		    (size_t)snprintf(pair, sizeof(pair), "%s -> %s", parent_exe, item) < sizeof(pair))
+		    (size_t)snprintf(pair, sizeof(pair), "%s -> %s", pair_parent(parent_exe),
+				     item) < sizeof(pair))
 			observe(b, img, MOAT_BL_PAIR, pair, rec, c, report, ctx);
 		break;
 	case MOAT_EV_OPEN: case MOAT_EV_RENAME: case MOAT_EV_UNLINK:

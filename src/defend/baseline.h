@@ -61,9 +61,11 @@ int moat_baselines_open(const struct moat_baselines_opts *opts, struct moat_base
 void moat_baselines_close(struct moat_baselines *b);
 
 /* One record of container c (host records are ignored); exe and parent_exe
- * from the process table (may be NULL or empty). */
+ * from the process table (may be NULL or empty). The runtime's own init
+ * process (runc setting up the container before the entrypoint runs) is
+ * not the image's behaviour and is left out. */
 void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec *rec,
-			   const struct moat_container *c, const char *parent_exe,
+			   const struct moat_container *c, const char *exe, const char *parent_exe,
 			   moat_bl_report_fn report, void *ctx);
 /* Periodic work (call about once a second): pick up changes made by the
  * CLI, read the syscall bitmaps, close learning windows, flush. */

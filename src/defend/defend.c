@@ -547,7 +547,8 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 		emit(d, rule, act(d, rule, rec, c), rec, c);
 	}
 	if (d->o.baselines && c)
-		moat_baselines_handle(d->o.baselines, rec, c, parent_exe(d, rec), baseline_report, d);
+		moat_baselines_handle(d->o.baselines, rec, c, p ? p->exe : NULL, parent_exe(d, rec),
+				      baseline_report, d);
 	return 0;
 }
 
