@@ -160,9 +160,30 @@ static size_t parent_len(const char *item, size_t len)
 	return len ? len - 1 : 0;   /* without the slash; "/x" -> 0 ("/") */
 }
 
+/* Drop every item below dir (dlen bytes, no trailing slash): a dir glob
+ * covers them. Doomed items are listed first: a delete moves slots. */
+static void drop_below(struct moat_hmap *set, const char *dir, size_t dlen)
+{
+	char **doomed = calloc(set->count + 1, sizeof(*doomed));
+	size_t n = 0;
+
+	if (!doomed)
+		return;     /* they stay: covered twice is still right */
+	for (size_t i = 0; i < set->cap; i++) {
+		const struct moat_hmap_slot *s = &set->slots[i];
+
+		if (s->key && s->key_len > dlen + 1 && !memcmp(s->key, dir, dlen) &&
+		    s->key[dlen] == '/')
+			doomed[n++] = s->value;
+	}
+	for (size_t i = 0; i < n; i++)
+		set_del(set, doomed[i], strlen(doomed[i]));
+	free(doomed);
+}
+
 /*
  * dir (dlen bytes, no trailing slash, never the root) has more than
- * collapse entries directly in it: drop everything below it for "dir/\*".
+ * collapse entries directly in it: everything below it becomes "dir/\*".
  */
 static int collapse_dir(struct moat_hmap *set, const char *dir, size_t dlen, unsigned collapse)
 {
@@ -177,16 +198,9 @@ static int collapse_dir(struct moat_hmap *set, const char *dir, size_t dlen, uns
 	}
 	if (n <= collapse)
 		return 0;
+	drop_below(set, dir, dlen);
 	memcpy(glob, dir, dlen);
 	memcpy(glob + dlen, "/*", 3);
-	for (size_t i = 0; i < set->cap; i++) {
-		struct moat_hmap_slot *s = &set->slots[i];
-
-		if (s->key && s->key_len > dlen && !memcmp(s->key, glob, dlen + 1)) {
-			set_del(set, s->key, s->key_len);
-			i = (size_t)-1;     /* deletion moves slots: start over */
-		}
-	}
 	return set_put(set, glob, dlen + 2);
 }
 
@@ -199,6 +213,8 @@ static int add_file(struct moat_bl_model *m, const char *path, struct moat_error
 
 	if (file_covered(set, path))
 		return 0;
+	if (len >= 2 && path[len - 1] == '*')
+		drop_below(set, path, len - 2);     /* a glob replaces what it covers */
 	r = set_put(set, path, len);
 	if (r <= 0)
 		return r == MOAT_E_LIMIT ? moat_error_set(err, r, "file-write: more than %u items",
