@@ -245,6 +245,11 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
 	moat_defender_tick(run->defender);
 	memset(err, 0, sizeof(*err));
+	/* before the summary line: scripts read the last line for events and losses */
+	if (run->baselines)
+		fprintf(stderr, "moat defender: baselines: %zu images, %llu deviations\n",
+			moat_baselines_images(run->baselines),
+			(unsigned long long)moat_baselines_deviations(run->baselines));
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
 			"%llu lua errors, %zu containers cached (%llu dropped)\n",
 		(unsigned long long)moat_defender_events(run->defender),
@@ -254,10 +259,6 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		(unsigned long long)moat_rules_lua_errors(run->rules),
 		moat_containers_count(run->containers),
 		(unsigned long long)moat_containers_evicted(run->containers));
-	if (run->baselines)
-		fprintf(stderr, "moat defender: baselines: %zu images, %llu deviations\n",
-			moat_baselines_images(run->baselines),
-			(unsigned long long)moat_baselines_deviations(run->baselines));
 	return 0;
 }
 

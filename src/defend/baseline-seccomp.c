@@ -5,9 +5,11 @@
  *
  * The container's own processes are learned from their first syscall, but
  * the runtime applies the filter inside its init process before it execs
- * the entrypoint, so the calls runc makes between loading the filter and
- * that exec must be allowed too (RUNTIME_CALLS, found by running runc 1.1
- * with a profile of nothing but the learned set; docs/baselines.md).
+ * the entrypoint, so the calls runc (with its Go runtime) makes between
+ * loading the filter and that exec must be allowed too: runtime_calls,
+ * with which runc 1.1.5 here starts /usr/bin/true and without any one of
+ * faccessat2, fstatfs, chdir, getcwd, capget or capset it does not
+ * (docs/baselines.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,12 @@
 #include "moat/error.h"
 
 static const char *const runtime_calls[] = {
-	"capget", "capset", "close", "execve", "exit", "exit_group", "fchdir", "fcntl",
-	"fstat", "futex", "getdents64", "getppid", "newfstatat", "prctl", "rt_sigreturn",
-	"setgid", "setgroups", "setuid", "write", "nanosleep", "sched_yield", "epoll_pwait",
-	"rt_sigprocmask", "sigaltstack", "gettid", "tgkill", "mmap", "munmap", "openat",
-	"read", "brk", "arch_prctl", "rt_sigaction", "clone", "madvise",
+	"arch_prctl", "brk", "capget", "capset", "chdir", "clone", "close", "epoll_pwait",
+	"execve", "exit", "exit_group", "faccessat2", "fchdir", "fcntl", "fstat", "fstatfs",
+	"futex", "getcwd", "getdents64", "getppid", "gettid", "madvise", "mmap", "munmap",
+	"nanosleep", "newfstatat", "openat", "prctl", "read", "rt_sigaction", "rt_sigprocmask",
+	"rt_sigreturn", "sched_yield", "setgid", "setgroups", "setuid", "sigaltstack", "tgkill",
+	"write",
 };
 
 #define N_RUNTIME (sizeof(runtime_calls) / sizeof(runtime_calls[0]))
