@@ -79,7 +79,7 @@ static int parse(int argc, char **argv, struct bl_args *a)
 		default: usage(stderr); return -1;
 		}
 	}
-	if (strcmp(a->format, "table") && strcmp(a->format, "json")) {
+	if (strcmp(a->format, "table") != 0 && strcmp(a->format, "json") != 0) {
 		cli_errorf("moat baseline: --format '%s': expected table or json\n", a->format);
 		return -1;
 	}
@@ -401,7 +401,7 @@ int moat_cmd_baseline(int argc, char **argv)
 	} else {
 		size_t i = 0;
 
-		while (i < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[i].name))
+		while (i < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[i].name) != 0)
 			i++;
 		if (i == sizeof(subs) / sizeof(subs[0])) {
 			cli_errorf("moat baseline: unknown subcommand '%s'\n", sub);

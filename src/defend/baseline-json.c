@@ -163,7 +163,7 @@ static int check_keys(json_t *doc, const char *origin, struct moat_error *err)
 	json_object_foreach(doc, key, v) {
 		size_t k = 0;
 
-		while (k < sizeof(known_keys) / sizeof(known_keys[0]) && strcmp(key, known_keys[k]))
+		while (k < sizeof(known_keys) / sizeof(known_keys[0]) && strcmp(key, known_keys[k]) != 0)
 			k++;
 		if (k == sizeof(known_keys) / sizeof(known_keys[0]))
 			return moat_error_set(err, MOAT_E_FORMAT, "%s: unknown member \"%.100s\"",
@@ -180,9 +180,9 @@ static int load_header(struct moat_bl_model *m, const json_t *doc, const char *o
 	const json_t *learn = json_object_get(doc, "learning");
 	const json_t *collapse = json_object_get(doc, "collapse");
 
-	if (!schema || strcmp(schema, MOAT_BL_SCHEMA))
+	if (!schema || strcmp(schema, MOAT_BL_SCHEMA) != 0)
 		return bad(err, origin, "schema", (size_t)-1, "expected \"" MOAT_BL_SCHEMA "\"");
-	if (arch && strcmp(arch, native_arch()))
+	if (arch && strcmp(arch, native_arch()) != 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: arch: the model is for %.40s, this "
 				      "machine is %s", origin, arch, native_arch());
 	if (collapse && (!json_is_integer(collapse) || json_integer_value(collapse) < 1 ||

@@ -75,7 +75,7 @@ int moat_bl_seccomp(const struct moat_bl_model *m, bool with_runtime, struct moa
 	moat_jw_key(&jw, "names");
 	moat_jw_arr_begin(&jw);
 	for (size_t i = 0; i < k; i++)
-		if (i == 0 || strcmp(all[i], all[i - 1]))
+		if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
 			moat_jw_str(&jw, all[i]);
 	moat_jw_arr_end(&jw);
 	moat_jw_kstr(&jw, "action", "SCMP_ACT_ALLOW");

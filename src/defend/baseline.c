@@ -358,17 +358,38 @@ static void harvest(struct moat_baselines *b, struct bl_cgroup *cg, bool forget,
 	}
 }
 
+/* Read a container's syscalls one last time and forget it. */
+static void cgroup_gone(struct moat_baselines *b, struct bl_cgroup *cg, moat_bl_report_fn report,
+			void *ctx)
+{
+	uint64_t id = cg->id;
+
+	harvest(b, cg, true, report, ctx);
+	cgroup_enforce(b, cg, false);
+	free(moat_hmap_del(&b->cgroups, (const char *)&id, sizeof(id)));
+}
+
 void moat_baselines_container_gone(struct moat_baselines *b, const struct moat_container *c,
 				   moat_bl_report_fn report, void *ctx)
 {
 	uint64_t id = c->key.cgroup_id;
 	struct bl_cgroup *cg = id ? cgroup_get(b, id) : NULL;
 
-	if (!cg)
-		return;
-	harvest(b, cg, true, report, ctx);
-	cgroup_enforce(b, cg, false);
-	free(moat_hmap_del(&b->cgroups, (const char *)&id, sizeof(id)));
+	if (cg)
+		cgroup_gone(b, cg, report, ctx);
+}
+
+void moat_baselines_ns_gone(struct moat_baselines *b, uint32_t mnt_ns, moat_bl_report_fn report,
+			    void *ctx)
+{
+	for (size_t i = 0; i < b->cgroups.cap; i++) {
+		struct bl_cgroup *cg = b->cgroups.slots[i].value;
+
+		if (b->cgroups.slots[i].key && cg->c.mnt_ns == mnt_ns) {
+			cgroup_gone(b, cg, report, ctx);
+			i = (size_t)-1;     /* the delete moved slots: start over */
+		}
+	}
 }
 
 void moat_baselines_tick(struct moat_baselines *b, moat_bl_report_fn report, void *ctx)

@@ -73,6 +73,10 @@ void moat_baselines_tick(struct moat_baselines *b, moat_bl_report_fn report, voi
 /* The container is gone: read its syscalls one last time, then forget it. */
 void moat_baselines_container_gone(struct moat_baselines *b, const struct moat_container *c,
 				   moat_bl_report_fn report, void *ctx);
+/* The init process of the container in mount namespace mnt_ns exited:
+ * the same for every container of that namespace this knows. */
+void moat_baselines_ns_gone(struct moat_baselines *b, uint32_t mnt_ns, moat_bl_report_fn report,
+			    void *ctx);
 /* Write every image's learned model now. Returns 0 or the first error. */
 int moat_baselines_flush(struct moat_baselines *b, struct moat_error *err);
 

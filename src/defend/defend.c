@@ -521,6 +521,8 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 
 		if (ns && d->o.sensor)
 			moat_sensor_unwatch_container(d->o.sensor, ns);
+		if (ns && d->o.baselines)
+			moat_baselines_ns_gone(d->o.baselines, ns, baseline_report, d);
 		moat_proctab_del(&d->procs, rec->hdr.tgid);
 		return 0;
 	}

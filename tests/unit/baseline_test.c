@@ -2,6 +2,8 @@
 /* baseline_test.c - learned behaviour models: items, prefix compression,
  * merge, JSON round trip, bad documents refused with their place, the
  * seccomp profile, and the models in a state directory. */
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -197,10 +199,17 @@ static void test_baseline__seccomp(void)
 	moat_bl_model_release(&m);
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static void test_baseline__state_files(void)
 {
 	char root[64];
-	char cmd[96];
 	struct moat_state *st = NULL;
 	struct moat_error err = { 0 };
 	struct moat_bl_model m, back;
@@ -236,8 +245,7 @@ static void test_baseline__state_files(void)
 	moat_bl_model_release(&m);
 	moat_bl_model_release(&back);
 	moat_state_close(st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	CHECK_INT(system(cmd), 0);
+	CHECK_INT(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 int main(void)
