@@ -142,7 +142,8 @@ static bool file_covered(const struct moat_hmap *set, const char *path)
 			continue;
 		glob[i + 1] = '*';
 		glob[i + 2] = 0;
-		if (i + 2 != len && set_has(set, glob, i + 2))
+		/* a glob item is not covered by itself */
+		if (!(i + 2 == len && path[len - 1] == '*') && set_has(set, glob, i + 2))
 			return true;
 		if (i == 0)
 			break;
@@ -220,17 +221,27 @@ static int add_file(struct moat_bl_model *m, const char *path, struct moat_error
 		return r == MOAT_E_LIMIT ? moat_error_set(err, r, "file-write: more than %u items",
 							   MOAT_BL_ITEMS_MAX)
 					 : r;
-	dlen = parent_len(path, len);
-	if (dlen > 0) {
-		char dir[MOAT_BL_ITEM_LEN];
-
-		memcpy(dir, path, dlen);
-		dir[dlen] = 0;
-		r = collapse_dir(set, dir, dlen, m->collapse ? m->collapse : MOAT_BL_COLLAPSE_DEFAULT);
-		if (r < 0)
-			return r;
+	/* a collapse adds DIR/\* to DIR's parent, which may now be full too */
+	for (dlen = parent_len(path, len); dlen > 0; dlen = parent_len(path, dlen)) {
+		r = collapse_dir(set, path, dlen, m->collapse ? m->collapse : MOAT_BL_COLLAPSE_DEFAULT);
+		if (r <= 0)
+			return r < 0 ? r : 1;
 	}
 	return 1;
+}
+
+/* No "//", no "." or ".." component, no trailing slash. */
+static bool clean_path(const char *p)
+{
+	for (const char *c = p; *c; c++) {
+		if (*c != '/')
+			continue;
+		if (c[1] == '/' || c[1] == 0 ||
+		    (c[1] == '.' && (c[2] == '/' || c[2] == 0 ||
+				     (c[2] == '.' && (c[3] == '/' || c[3] == 0)))))
+			return false;
+	}
+	return true;
 }
 
 /* Is item of the form the kind takes? */
@@ -244,10 +255,11 @@ static bool item_ok(enum moat_bl_kind kind, const char *item)
 	case MOAT_BL_EXEC:
 		return item[0] == '/';
 	case MOAT_BL_FILE:
-		/* absolute; a '*' only as a final "/\*" */
+		/* absolute and clean (no empty, "." or ".." component, no
+		 * trailing slash); a '*' only as a final "/\*" */
 		arrow = strchr(item, '*');
-		return item[0] == '/' && (!arrow || (arrow[1] == 0 && arrow[-1] == '/' &&
-						     arrow - item > 1));
+		return item[0] == '/' && clean_path(item) &&
+		       (!arrow || (arrow[1] == 0 && arrow[-1] == '/' && arrow - item > 1));
 	case MOAT_BL_PAIR:
 		arrow = strstr(item, " -> ");
 		return arrow && arrow != item && arrow[4] == '/' &&

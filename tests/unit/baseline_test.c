@@ -72,6 +72,7 @@ static void test_baseline__prefix_compression(void)
 	CHECK(moat_bl_has(&m, MOAT_BL_FILE, "/tmp/other"));
 	CHECK(moat_bl_has(&m, MOAT_BL_FILE, "/tmp/sub/deep/er"));
 	CHECK(!moat_bl_has(&m, MOAT_BL_FILE, "/tmpx"));
+	CHECK(moat_bl_has(&m, MOAT_BL_FILE, "/tmp/y"));      /* one-letter names too */
 	CHECK(!moat_bl_has(&m, MOAT_BL_FILE, "/var/log/other.log"));
 	CHECK(moat_bl_has(&m, MOAT_BL_FILE, "/var/log/app.log"));
 	CHECK_INT(moat_bl_add(&m, MOAT_BL_FILE, "/tmp/tmp9", NULL), 0);
