@@ -27,8 +27,8 @@ S=(--state "$W/state")
 DEF_PID=
 cleanup() {
     [ -n "$DEF_PID" ] && kill -TERM "$DEF_PID" 2>/dev/null && wait "$DEF_PID" 2>/dev/null
-    "$docker" ps -aq --filter "name=$P" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true
-    "$docker" rmi "$TIMG" >/dev/null 2>&1 || true
+    "$docker" ps -aq --filter "name=$P" | xargs -r timeout 60 "$docker" rm -f >/dev/null 2>&1 || true
+    timeout 60 "$docker" rmi "$TIMG" >/dev/null 2>&1 || true
     if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
 }
 trap cleanup EXIT
