@@ -37,6 +37,8 @@
 #define MOAT_EV_NAME_LEN 64       /* a directory entry's name in a watch key (truncated) */
 #define MOAT_EV_WATCH_MAX 16384   /* watched inodes, and watched directory entries */
 #define MOAT_EV_WATCH_PREFIX_MAX 256 /* path prefixes user space stats in each root */
+#define MOAT_EV_BL_CGROUPS 4096   /* containers with a syscall bitmap / an enforced baseline */
+#define MOAT_EV_BL_EXES 16384     /* (image slot, exe) pairs of enforced baselines */
 
 enum moat_ev_kind {
 	MOAT_EV_EXEC = 1,
@@ -73,6 +75,7 @@ enum moat_ev_exec_flags {
 	MOAT_EXEC_DRIFT = 1 << 3,        /* exe changed after its container started */
 	MOAT_EXEC_ARGS_TRUNC = 1 << 4,   /* argv did not fit in args[] */
 	MOAT_EXEC_CWD_TRUNC = 1 << 5,    /* cwd lost leading components (deep or long) */
+	MOAT_EXEC_BASELINE = 1 << 6,     /* killed: outside its image's enforced baseline */
 };
 
 /* struct moat_ev_exec.stdio[fd]: what fds 0, 1 and 2 are at exec. A socket
@@ -286,6 +289,14 @@ struct moat_ev_drift {
 struct moat_ev_deny {
 	__u32 action;                  /* 1 = SIGKILL */
 	__u32 pad;
+};
+
+/* Key of the `bl_exes` hash: an executable allowed in an enforced
+ * baseline (path zero-padded, as bprm->filename spells it). */
+struct moat_ev_bl_exe {
+	__u32 slot;                    /* the image's slot, see bl_enforce */
+	__u32 pad;
+	char path[MOAT_EV_PATH_LEN];
 };
 
 #endif

@@ -132,7 +132,8 @@ static __always_inline int prefix_match_kernel(const char *path, __u32 want)
  * One open, at exit (ret: the new fd or -errno). Reported when the file
  * opened is watched (by inode or directory entry; by resolved path in a
  * root not scanned yet), when the path as given is under a prefix (failed
- * opens included), or when all writes are wanted.
+ * opens included), or when all writes are wanted (everywhere, or in a
+ * container whose baseline is learned: bl_want_write).
  */
 static __always_inline int open_exit(__s64 dfd, const char *upath, __u64 flags, __u64 mode,
 				     long ret)
@@ -159,7 +160,7 @@ static __always_inline int open_exit(__s64 dfd, const char *upath, __u64 flags, 
 			e->resolve |= MOAT_RESOLVE_PREFIX;
 	}
 	if (!e->watch && !(e->resolve & MOAT_RESOLVE_PREFIX) && !prefix_match(upath, want, dfd) &&
-	    !(write && all_writes))
+	    !(write && (all_writes || bl_want_write())))
 		return 0;
 	/* path2 first: joining it to the cwd may write past its end */
 	read_path(e->path2, upath, dfd);

@@ -206,6 +206,7 @@ static __always_inline void submit(void *rec, __u32 size, __u32 kind)
 }
 
 #include "cwd.bpf.h"
+#include "baseline.bpf.h"
 
 /* Does the user path start with a table prefix whose mode allows this
  * access? Only the head of the path is read for the test; bytes after its
@@ -351,6 +352,7 @@ static __always_inline void exec_verdict(struct moat_ev_exec *e)
 		bpf_send_signal(SIGKILL);
 		e->flags |= MOAT_EXEC_KILLED;
 	}
+	bl_exec_verdict(e);
 }
 
 /* Leaf name of the v2 cgroup; on a v1-only task (v2 root, empty name) the memory controller's. */
@@ -740,6 +742,7 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	bl_syscall((__u32)id);
 	bpf_tail_call(ctx, &syscalls, (__u32)id);
 	return 0;
 }

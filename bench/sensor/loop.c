@@ -6,6 +6,8 @@
  *   loop open N PATH   open(PATH, O_RDONLY) + close; N times
  *   loop connect N     TCP connect + accept + close on 127.0.0.1; N times
  *   loop rate N RATE PATH   N opens of PATH paced at RATE per second
+ *   loop syscall N     getppid(); N times (the raw sys_enter probe's cost)
+ *   loop write N PATH  open(PATH, O_WRONLY | O_CREAT) + close; N times
  * Prints seconds: for exec, open and connect the fastest of 200 equal chunks
  * scaled to N (see timed()); for rate the elapsed time.
  */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +129,22 @@ static int unit_open(void)
 	return run_open(1, open_path);
 }
 
+static int unit_syscall(void)
+{
+	/* through syscall(): libc may not cache it, the kernel sees each one */
+	return syscall(SYS_getppid) < 0;
+}
+
+static int unit_write(void)
+{
+	int fd = open(open_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	return 0;
+}
+
 /* Times n units in CHUNKS equal chunks and reports the fastest chunk scaled
  * to n: on a shared machine noise only ever adds time, so the minimum is
  * the figure that repeats. */
@@ -164,6 +183,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "open") && argc > 3) {
 		open_path = argv[3];
 		r = timed(n, unit_open, &best);
+	} else if (!strcmp(argv[1], "syscall")) {
+		r = timed(n, unit_syscall, &best);
+	} else if (!strcmp(argv[1], "write") && argc > 3) {
+		open_path = argv[3];
+		r = timed(n, unit_write, &best);
 	} else if (!strcmp(argv[1], "connect")) {
 		r = connect_setup() || timed(n, unit_connect, &best);
 	} else if (!strcmp(argv[1], "rate") && argc > 4) {

@@ -20,6 +20,7 @@ int moat_cmd_scan(int argc, char **argv);
 int moat_cmd_sbom(int argc, char **argv);
 int moat_cmd_version(int argc, char **argv);
 int moat_cmd_defender(int argc, char **argv);
+int moat_cmd_baseline(int argc, char **argv);
 int moat_cmd_db(int argc, char **argv);
 int moat_cmd_base(int argc, char **argv);
 int moat_cmd_top(int argc, char **argv);

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "defend/baseline.h"
 #include "defend/defend.h"
 #include "defend/netfw.h"
 #include "defend/reload.h"
@@ -34,14 +36,21 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
-		     "                     [--state DIR] [--net-rules FILE] [--no-network]\n\n"
+		     "                     [--state DIR] [--net-rules FILE] [--no-network]\n"
+		     "                     [--baseline-window SECONDS] [--baseline-window-events N]\n"
+		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
-		     "invalid change keeps the rules in force.\n"
-		     "--state DIR (default " MOAT_STATE_DEFAULT_DIR ") keeps what is learned per image;\n"
-		     "--net-rules FILE holds firewall rules (docs/network.md); --no-network turns\n"
-		     "the network graph and firewall off.\n");
+		     "invalid change keeps the rules in force.\n\n"
+		     "--state DIR (default " MOAT_STATE_DEFAULT_DIR ") keeps what is learned per image.\n"
+		     "Learned baselines (docs/baselines.md): every image's behaviour is learned there;\n"
+		     "`moat baseline mode` switches an image to alert or enforce while this runs. The\n"
+		     "learning window (default 600 s or 100000 events) only ends learning by itself\n"
+		     "with --baseline-auto-alert. --baseline-by-repo keeps one model per repository\n"
+		     "across tags instead of one per image id.\n"
+		     "Network (docs/network.md): --net-rules FILE holds firewall rules; --no-network\n"
+		     "turns the network graph and firewall off.\n");
 }
 
 static void print_alert(void *ctx, const char *json, size_t len)
@@ -114,7 +123,10 @@ struct run {
 	const char *state_dir;
 	const char *net_rules;
 	bool no_network;
-	struct moat_state *state;
+	bool no_baselines;
+	struct moat_baselines_opts bl;
+	struct moat_state *state;               /* NULL when nothing learns */
+	struct moat_baselines *baselines;
 	struct moat_netfw *net;
 	struct moat_rules_watch *watch;         /* NULL: no hot reload */
 	struct moat_ruleset *rules;
@@ -197,9 +209,6 @@ static int open_network(struct run *run, const char *node, struct moat_error *er
 
 	if (run->no_network)
 		return 0;
-	r = moat_state_open(run->state_dir, true, &run->state, err);
-	if (r < 0)
-		return r;
 	no.state = run->state;
 	r = moat_netfw_open(&no, &run->net, err);
 	if (r < 0)
@@ -209,10 +218,42 @@ static int open_network(struct run *run, const char *node, struct moat_error *er
 	return 0;
 }
 
+/* The learned baselines (docs/baselines.md). */
+static int open_baselines(struct run *run, struct moat_error *err)
+{
+	if (run->no_baselines)
+		return 0;
+	run->bl.state = run->state;
+	run->bl.sensor = run->sensor;
+	return moat_baselines_open(&run->bl, &run->baselines, err);
+}
+
+/* The state directory, when baselines or the network model learn into it. */
+static int open_state(struct run *run, struct moat_error *err)
+{
+	if (run->no_baselines && run->no_network)
+		return 0;
+	return moat_state_open(run->state_dir, true, &run->state, err);
+}
+
 static void print_stats(struct run *run)
 {
 	struct moat_netfw_stats ns = { 0 };
 
+	if (run->baselines)
+		fprintf(stderr, "moat defender: baselines: %zu images, %llu deviations\n",
+			moat_baselines_images(run->baselines),
+			(unsigned long long)moat_baselines_deviations(run->baselines));
+	if (run->net) {
+		moat_netfw_stats(run->net, &ns);
+		fprintf(stderr, "moat defender: network: %llu flows, %llu alerts, %llu blocked, "
+				"%llu learned; kernel: %llu refused, %llu packets of isolated "
+				"containers dropped\n",
+			(unsigned long long)ns.flows, (unsigned long long)ns.alerts,
+			(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
+			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
+	}
+	/* last: scripts (bench/sensor) read the last line for events and losses */
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
 			"%llu lua errors, %zu containers cached (%llu dropped)\n",
 		(unsigned long long)moat_defender_events(run->defender),
@@ -222,14 +263,6 @@ static void print_stats(struct run *run)
 		(unsigned long long)moat_rules_lua_errors(run->rules),
 		moat_containers_count(run->containers),
 		(unsigned long long)moat_containers_evicted(run->containers));
-	if (!run->net)
-		return;
-	moat_netfw_stats(run->net, &ns);
-	fprintf(stderr, "moat defender: network: %llu flows, %llu alerts, %llu blocked, %llu learned; "
-			"kernel: %llu refused, %llu packets of isolated containers dropped\n",
-		(unsigned long long)ns.flows, (unsigned long long)ns.alerts,
-		(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
-		(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
 }
 
 static int run_loop(struct run *run, const char *ready_file, struct moat_error *err)
@@ -241,6 +274,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 					    .node = node };
 	unsigned total = 0;
 	unsigned attached;
+	time_t last_tick = 0;
 	int r;
 
 	gethostname(node, sizeof(node) - 1);
@@ -254,6 +288,12 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		return r;
 	dopts.containers = run->containers;
 	dopts.sensor = run->sensor;
+	r = open_state(run, err);
+	if (r == 0)
+		r = open_baselines(run, err);
+	if (r < 0)
+		return r;
+	dopts.baselines = run->baselines;
 	r = moat_defender_open(&dopts, &run->defender, err);
 	if (r == 0)
 		r = open_network(run, node, err);
@@ -269,8 +309,9 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		fprintf(stderr, "moat defender: eBPF unavailable, using the fallback: %s\n",
 			moat_sensor_fallback_reason(run->sensor));
 	fprintf(stderr, "moat defender: sensor %s, %u of %u probes attached, %zu rules, "
-			"%zu path prefixes\n", moat_sensor_mode_name(run->sensor), attached, total,
-		moat_rules_count(run->rules), so.n_prefixes);
+			"%zu path prefixes, state %s\n", moat_sensor_mode_name(run->sensor), attached,
+		total, moat_rules_count(run->rules), so.n_prefixes,
+		run->state ? moat_state_dir(run->state) : "off");
 	if (ready_file && touch(ready_file) < 0)
 		return moat_error_set(err, -errno, "%s: %s", ready_file, strerror(errno));
 	while (!stop_requested) {
@@ -282,15 +323,36 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		if (run->watch)
 			reload(run);
 		moat_containers_pump(run->containers, container_changed, run);
+		if (time(NULL) != last_tick) {
+			moat_defender_tick(run->defender);
+			last_tick = time(NULL);
+		}
 		if (run->net)
 			moat_netfw_tick(run->net);
 	}
 	/* what the kernel committed before the signal is still reported */
 	moat_sensor_poll(run->sensor, 0, moat_defender_handle, run->defender, err);
+	moat_defender_tick(run->defender);
 	memset(err, 0, sizeof(*err));
 	if (run->net)
 		moat_netfw_tick(run->net);
 	print_stats(run);
+	return 0;
+}
+
+/* A positive whole number for option name. */
+static int parse_count(const char *name, const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || s[0] == '-') {
+		fprintf(stderr, "moat defender: %s '%s': expected a positive number\n", name, s);
+		return -1;
+	}
+	*ret = v;
 	return 0;
 }
 
@@ -303,6 +365,11 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "net-rules", required_argument, NULL, 'N' },
 		{ "no-network", no_argument, NULL, 'n' },
+		{ "baseline-window", required_argument, NULL, 'W' },
+		{ "baseline-window-events", required_argument, NULL, 'E' },
+		{ "baseline-auto-alert", no_argument, NULL, 'A' },
+		{ "baseline-by-repo", no_argument, NULL, 'B' },
+		{ "no-baselines", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -338,6 +405,21 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'n':
 			run.no_network = true;
 			break;
+		case 'W':
+		case 'E':
+			if (parse_count(c == 'W' ? "--baseline-window" : "--baseline-window-events",
+					optarg, c == 'W' ? &run.bl.window_sec : &run.bl.window_events) < 0)
+				return MOAT_EXIT_USAGE;
+			break;
+		case 'A':
+			run.bl.auto_alert = true;
+			break;
+		case 'B':
+			run.bl.by_repo = true;
+			break;
+		case 'b':
+			run.no_baselines = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return MOAT_EXIT_OK;
@@ -360,8 +442,9 @@ int moat_cmd_defender(int argc, char **argv)
 		r = run_loop(&run, ready, &err);
 	moat_rules_watch_close(run.watch);
 	moat_netfw_close(run.net);
-	moat_state_close(run.state);
 	moat_defender_close(run.defender);
+	moat_baselines_close(run.baselines);
+	moat_state_close(run.state);
 	moat_sensor_close(run.sensor);
 	moat_containers_close(run.containers);
 	moat_rules_close(run.rules);

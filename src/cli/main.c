@@ -23,6 +23,8 @@ static const struct moat_cmd commands[] = {
 	  moat_cmd_webhook },
 	{ "network", "network graph, container isolation, NetworkPolicy export",
 	  moat_cmd_network },
+	{ "baseline", "show and change learned behaviour baselines; export seccomp profiles",
+	  moat_cmd_baseline },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },

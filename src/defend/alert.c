@@ -54,6 +54,10 @@ void moat_alert_head(struct moat_jw *jw, const struct moat_alert_head *h)
 	moat_jw_kstr(jw, "action", h->action);
 	container(jw, h);
 	moat_jw_key(jw, "process");
+	if (h->no_process) {
+		moat_jw_null(jw);
+		return;
+	}
 	moat_jw_obj_begin(jw);
 	moat_jw_kuint(jw, "pid", h->pid);
 	moat_jw_kuint(jw, "ppid", h->ppid);

@@ -8,6 +8,7 @@
 #ifndef MOAT_DEFEND_ALERT_H
 #define MOAT_DEFEND_ALERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct moat_alert_head {
 	const char *c_id, *c_name, *c_image, *c_image_id, *c_pod, *c_ns;
 	uint32_t pid, ppid, uid;
 	const char *exe, *cmdline;
+	bool no_process;               /* "process": null (a container-wide finding) */
 };
 
 /* Opens the object and writes the head. */

@@ -16,6 +16,7 @@
 #include "alert.h"
 #include "base/buf.h"
 #include "base/jsonw.h"
+#include "baseline.h"
 #include "defend.h"
 #include "moat/error.h"
 #include "proctab.h"
@@ -342,6 +343,14 @@ static void iso_time(struct moat_defender *d, uint64_t mono_ns, char *out, size_
 	moat_alert_time((int64_t)mono_ns + d->mono_to_real_ns, out, cap);
 }
 
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void write_details(struct moat_jw *jw, const struct moat_rule_view *v)
 {
 	moat_jw_key(jw, "details");
@@ -366,7 +375,7 @@ static void emit(struct moat_defender *d, const struct moat_rule *rule, const ch
 
 	moat_buf_reset(&d->out);
 	moat_jw_init(&jw, &d->out, false);
-	iso_time(d, rec->hdr.time_ns, when, sizeof(when));
+	iso_time(d, rec ? rec->hdr.time_ns : mono_now(), when, sizeof(when));
 	h.time = when;
 	h.node = d->o.node;
 	h.rule = rule->id;
@@ -383,16 +392,84 @@ static void emit(struct moat_defender *d, const struct moat_rule *rule, const ch
 		h.c_pod = c->pod;
 		h.c_ns = c->k8s_ns;
 	}
-	h.pid = rec->hdr.tgid;
-	h.ppid = rec->hdr.ppid;
-	h.uid = rec->hdr.uid;
-	h.exe = v->f[MOAT_F_PROC_EXE];
-	h.cmdline = v->f[MOAT_F_PROC_CMDLINE];
+	if (rec) {
+		h.pid = rec->hdr.tgid;
+		h.ppid = rec->hdr.ppid;
+		h.uid = rec->hdr.uid;
+		h.exe = v->f[MOAT_F_PROC_EXE];
+		h.cmdline = v->f[MOAT_F_PROC_CMDLINE];
+	} else {
+		h.no_process = true;    /* a container-wide finding (its syscalls) */
+	}
 	moat_alert_head(&jw, &h);
 	write_details(&jw, v);
 	moat_jw_obj_end(&jw);
 	if (moat_jw_finish(&jw) == 0 && d->o.on_alert)
 		d->o.on_alert(d->o.ctx, (const char *)d->out.data, d->out.len);
+}
+
+/* --- learned baselines ----------------------------------------------------- */
+
+static const char *const bl_mitre_exec[] = { "T1059", "T1204" };
+static const char *const bl_mitre_file[] = { "T1565" };
+static const char *const bl_mitre_listen[] = { "T1571" };
+static const char *const bl_mitre_syscall[] = { "T1068" };
+
+/* One rule per kind of deviation, indexed by enum moat_bl_kind. */
+static const struct moat_rule bl_rules[MOAT_BL_KIND_COUNT] = {
+	{ "baseline-exec", "an executable outside its image's learned baseline ran", "error",
+	  bl_mitre_exec, 2, MOAT_ACTION_ALERT, MOAT_SCOPE_CONTAINER, "baseline", NULL, NULL },
+	{ "baseline-exec-pair", "a process started a child its image's baseline never saw it start",
+	  "warning", bl_mitre_exec, 2, MOAT_ACTION_ALERT, MOAT_SCOPE_CONTAINER, "baseline", NULL,
+	  NULL },
+	{ "baseline-file-write", "a path outside its image's learned baseline was written",
+	  "warning", bl_mitre_file, 1, MOAT_ACTION_ALERT, MOAT_SCOPE_CONTAINER, "baseline", NULL,
+	  NULL },
+	{ "baseline-listen", "a port outside its image's learned baseline was bound", "warning",
+	  bl_mitre_listen, 1, MOAT_ACTION_ALERT, MOAT_SCOPE_CONTAINER, "baseline", NULL, NULL },
+	{ "baseline-syscall", "a container made a syscall outside its image's learned baseline",
+	  "warning", bl_mitre_syscall, 1, MOAT_ACTION_ALERT, MOAT_SCOPE_CONTAINER, "baseline",
+	  NULL, NULL },
+};
+
+/* The parent's exe from the process table, for exec-pair items. */
+static const char *parent_exe(struct moat_defender *d, const union moat_sensor_rec *rec)
+{
+	const struct moat_proc *parent;
+
+	if (rec->hdr.kind != MOAT_EV_EXEC)
+		return NULL;
+	parent = moat_proctab_load(&d->procs, rec->hdr.ppid);
+	return parent ? parent->exe : NULL;
+}
+
+/* Kill an exec outside an enforced model, unless the kernel did already. */
+static const char *baseline_act(const struct moat_bl_deviation *dev)
+{
+	if (!dev->kill || !dev->rec)
+		return "alert";
+	if (dev->rec->exec.flags & MOAT_EXEC_KILLED)
+		return "killed-in-kernel";
+	return kill((pid_t)dev->rec->hdr.tgid, SIGKILL) == 0 ? "killed" : "kill-failed";
+}
+
+/* A deviation as an alert: the record's view (when there is a record) plus
+ * the baseline.* fields naming what was outside the model. */
+static void baseline_report(void *ctx, const struct moat_bl_deviation *dev)
+{
+	struct moat_defender *d = ctx;
+	const char *action = baseline_act(dev);
+
+	if (!dev->rec)
+		memset(&d->view, 0, sizeof(d->view));
+	d->view.f[MOAT_F_BASELINE_KIND] = moat_bl_kind_name(dev->kind);
+	d->view.f[MOAT_F_BASELINE_ITEM] = dev->item;
+	d->view.f[MOAT_F_BASELINE_MODE] = moat_state_mode_name(dev->mode);
+	d->view.f[MOAT_F_BASELINE_IMAGE] = dev->image_id;
+	d->alerts++;
+	emit(d, &bl_rules[dev->kind], action, dev->rec, dev->c);
+	d->view.f[MOAT_F_BASELINE_KIND] = d->view.f[MOAT_F_BASELINE_ITEM] = NULL;
+	d->view.f[MOAT_F_BASELINE_MODE] = d->view.f[MOAT_F_BASELINE_IMAGE] = NULL;
 }
 
 /* A container seen for the first time: tell the kernel when it started. */
@@ -409,10 +486,14 @@ void moat_defender_container_changed(void *ctx, const struct moat_container *c,
 {
 	struct moat_defender *d = ctx;
 
-	if (what == MOAT_CONTAINER_STARTED)
+	if (what == MOAT_CONTAINER_STARTED) {
 		new_container(d, c);
-	else if (d->o.sensor)
+		return;
+	}
+	if (d->o.sensor)
 		moat_sensor_unwatch_container(d->o.sensor, c->mnt_ns);
+	if (d->o.baselines)
+		moat_baselines_container_gone(d->o.baselines, c, baseline_report, d);
 }
 
 int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
@@ -431,6 +512,8 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 
 		if (ns && d->o.sensor)
 			moat_sensor_unwatch_container(d->o.sensor, ns);
+		if (ns && d->o.baselines)
+			moat_baselines_ns_gone(d->o.baselines, ns, baseline_report, d);
 		moat_proctab_del(&d->procs, rec->hdr.tgid);
 		return 0;
 	}
@@ -456,5 +539,14 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 		d->alerts++;
 		emit(d, rule, act(d, rule, rec, c), rec, c);
 	}
+	if (d->o.baselines && c)
+		moat_baselines_handle(d->o.baselines, rec, c, p ? p->exe : NULL, parent_exe(d, rec),
+				      baseline_report, d);
 	return 0;
+}
+
+void moat_defender_tick(struct moat_defender *d)
+{
+	if (d->o.baselines)
+		moat_baselines_tick(d->o.baselines, baseline_report, d);
 }

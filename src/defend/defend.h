@@ -23,11 +23,13 @@ struct moat_error;
 struct moat_ruleset;
 struct moat_containers;
 struct moat_defender;
+struct moat_baselines;
 
 struct moat_defender_opts {
 	const struct moat_ruleset *rules;       /* borrowed */
 	struct moat_containers *containers;     /* borrowed; NULL = no attribution */
 	struct moat_sensor *sensor;             /* borrowed; NULL = no kernel-side actions */
+	struct moat_baselines *baselines;       /* borrowed; NULL = no learned baselines */
 	const char *node;                       /* host name for alerts */
 	/* One alert as a JSON object on one line, without the newline. */
 	void (*on_alert)(void *ctx, const char *json, size_t len);
@@ -49,6 +51,9 @@ uint64_t moat_defender_events(const struct moat_defender *d);
 uint64_t moat_defender_alerts(const struct moat_defender *d);
 /* Alerts not printed because the same rule fired for the same process less than a second before. */
 uint64_t moat_defender_suppressed(const struct moat_defender *d);
+
+/* Periodic work of the learned baselines (about once a second). */
+void moat_defender_tick(struct moat_defender *d);
 
 /* A cached container changed (a moat_containers_pump callback; ctx is the
  * defender): a restart gives the sensor its new start time, a stop makes it

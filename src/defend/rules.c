@@ -45,6 +45,8 @@ static const char *const field_names[MOAT_F_COUNT] = {
 	[MOAT_F_PROC_STDOUT_TYPE] = "proc.stdout_type",
 	[MOAT_F_PROC_STDERR_TYPE] = "proc.stderr_type", [MOAT_F_PROC_ANCESTORS] = "proc.ancestors",
 	[MOAT_F_FD_OPENED] = "fd.opened",
+	[MOAT_F_BASELINE_KIND] = "baseline.kind", [MOAT_F_BASELINE_ITEM] = "baseline.item",
+	[MOAT_F_BASELINE_MODE] = "baseline.mode", [MOAT_F_BASELINE_IMAGE] = "baseline.image",
 };
 
 int moat_field_lookup(const char *name)

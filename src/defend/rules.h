@@ -72,6 +72,10 @@ enum moat_field {
 	MOAT_F_PROC_STDERR_TYPE,  /* proc.stderr_type */
 	MOAT_F_PROC_ANCESTORS,    /* proc.ancestors: exe paths of parent, grandparent, ... */
 	MOAT_F_FD_OPENED,         /* fd.opened: an open's path as the syscall gave it (fd.name: the file) */
+	MOAT_F_BASELINE_KIND,     /* baseline.kind: exec, exec-pair, file-write, listen, syscall */
+	MOAT_F_BASELINE_ITEM,     /* baseline.item: what was outside the image's model */
+	MOAT_F_BASELINE_MODE,     /* baseline.mode: alert or enforce */
+	MOAT_F_BASELINE_IMAGE,    /* baseline.image: the model's image id */
 	MOAT_F_COUNT,
 };
 

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "moat/error.h"
+#include "probe-int.h"
 #include "sensor-int.h"
 #include "watch.h"
 /* bpftool's generated code casts away const; it is not ours to fix. */
@@ -83,14 +84,8 @@ static struct moat_ev_prefix_key prefix_key(const struct moat_ev_prefix *e)
 	return k;
 }
 
-/*
- * Delete every key of map fd that `wanted` rejects: the second half of
- * replacing a map's contents as a set (new keys go in first). At most
- * max_keys are looked at; keys are key_size bytes. Returns 0 or the last
- * delete error.
- */
-static int drop_stale(int fd, size_t key_size, size_t max_keys,
-		      bool (*wanted)(const void *key, const void *set), const void *set)
+int probe_drop_stale(int fd, size_t key_size, size_t max_keys,
+		     bool (*wanted)(const void *key, const void *set), const void *set)
 {
 	char *keys = calloc(max_keys + 1, key_size);    /* the last slot is the cursor */
 	char *cur = keys + max_keys * key_size;
@@ -151,7 +146,7 @@ static int probe_prefixes(void *state, const struct moat_ev_prefix *pre, size_t 
 		if (bpf_map_update_elem(fd, &k, &mode, BPF_ANY) < 0)
 			return -errno;
 	}
-	return drop_stale(fd, sizeof(k), PREFIX_SLOTS, prefix_wanted, &set);
+	return probe_drop_stale(fd, sizeof(k), PREFIX_SLOTS, prefix_wanted, &set);
 }
 
 /* Syscall number -> handler in sensor.bpf.c (and the event kind, for
@@ -494,7 +489,7 @@ static int probe_deny(void *state, const char *const *paths, size_t n)
 		if (bpf_map_update_elem(fd, key, &v, BPF_ANY) < 0)
 			return -errno;
 	}
-	return drop_stale(fd, sizeof(key), MOAT_SENSOR_DENY_MAX, deny_wanted, &set);
+	return probe_drop_stale(fd, sizeof(key), MOAT_SENSOR_DENY_MAX, deny_wanted, &set);
 }
 
 static int probe_watched(void *state, const struct moat_ev_prefix *pre, size_t n)
@@ -524,4 +519,10 @@ const struct sensor_backend sensor_bpf_backend = {
 	.prefixes = probe_prefixes,
 	.watched = probe_watched,
 	.watch_name = probe_watch_name,
+	.baseline = &sensor_bpf_baseline,
 };
+
+struct sensor_bpf *probe_skel(void *state)
+{
+	return ((struct probe *)state)->skel;
+}

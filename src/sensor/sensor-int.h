@@ -28,10 +28,20 @@ struct sensor_backend {
 	int (*watched)(void *state, const struct moat_ev_prefix *p, size_t n);
 	/* The watched path of a record's watch id, or NULL; may be NULL. */
 	const char *(*watch_name)(void *state, const struct moat_ev_file *f);
+	/* Learned baselines' kernel half (sensor.h); NULL when the backend has none. */
+	const struct sensor_bl_ops *baseline;
+};
+
+struct sensor_bl_ops {
+	int (*on)(void *state, uint64_t host_cgid);
+	int (*syscalls)(void *state, uint64_t cgroup_id, uint64_t *bits, bool forget);
+	int (*enforce)(void *state, uint64_t cgroup_id, uint32_t slot, bool on);
+	int (*exes)(void *state, uint32_t slot, const char *const *paths, size_t n);
 };
 
 extern const struct sensor_backend sensor_bpf_backend;      /* probe.c or probe-none.c */
 extern const struct sensor_backend sensor_fallback_backend; /* fallback.c */
+extern const struct sensor_bl_ops sensor_bpf_baseline;     /* probe-baseline.c */
 
 /* Called by a backend's poll for each raw record. Returns cb's result. */
 int sensor_emit(struct moat_sensor *sensor, const void *data, size_t len);

@@ -267,6 +267,40 @@ const char *moat_sensor_watch_name(const struct moat_sensor *sensor, const struc
 	return sensor->be->watch_name ? sensor->be->watch_name(sensor->state, f) : NULL;
 }
 
+int moat_sensor_baseline_on(struct moat_sensor *sensor, uint64_t host_cgid)
+{
+	if (!sensor->be->baseline)
+		return -EOPNOTSUPP;
+	return sensor->be->baseline->on(sensor->state, host_cgid);
+}
+
+int moat_sensor_syscalls(struct moat_sensor *sensor, uint64_t cgroup_id,
+			 uint64_t bits[MOAT_SENSOR_SYSCALL_WORDS], bool forget)
+{
+	if (!sensor->be->baseline)
+		return -EOPNOTSUPP;
+	return sensor->be->baseline->syscalls(sensor->state, cgroup_id, bits, forget);
+}
+
+int moat_sensor_baseline_enforce(struct moat_sensor *sensor, uint64_t cgroup_id, uint32_t slot,
+				 bool on)
+{
+	if (!sensor->be->baseline)
+		return -EOPNOTSUPP;
+	return sensor->be->baseline->enforce(sensor->state, cgroup_id, slot, on);
+}
+
+int moat_sensor_baseline_exes(struct moat_sensor *sensor, uint32_t slot, const char *const *paths,
+			      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!paths[i] || paths[i][0] != '/' || strlen(paths[i]) >= MOAT_EV_PATH_LEN)
+			return MOAT_E_USAGE;
+	if (!sensor->be->baseline)
+		return -EOPNOTSUPP;
+	return sensor->be->baseline->exes(sensor->state, slot, paths, n);
+}
+
 const char *moat_sensor_fallback_reason(const struct moat_sensor *sensor)
 {
 	return sensor->why_fallback[0] ? sensor->why_fallback : NULL;

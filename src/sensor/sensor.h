@@ -107,6 +107,24 @@ bool moat_prefixes_report(const struct moat_ev_prefix *p, size_t n, const char *
  * hard link to it. NULL if unknown. Owned by the sensor. */
 const char *moat_sensor_watch_name(const struct moat_sensor *sensor,
 				   const struct moat_ev_file *f);
+/*
+ * Learned baselines (eBPF only: -EOPNOTSUPP from the fallback). on: start
+ * the per-container syscall bitmaps and report every open for writing by a
+ * process outside cgroup host_cgid (the host's root cgroup v2 id).
+ * syscalls: the bitmap of cgroup_id (MOAT_SENSOR_SYSCALL_WORDS words, bit n
+ * = syscall n), -ENOENT when it made none since; forget drops it after the
+ * read. enforce: kill execs of cgroup_id outside the allow-list of image
+ * slot (on), or stop (off). exes: the allow-list of slot becomes exactly
+ * paths (absolute, shorter than MOAT_EV_PATH_LEN; n 0 empties it).
+ */
+#define MOAT_SENSOR_SYSCALL_WORDS (MOAT_EV_SYSCALL_MAX / 64)
+int moat_sensor_baseline_on(struct moat_sensor *sensor, uint64_t host_cgid);
+int moat_sensor_syscalls(struct moat_sensor *sensor, uint64_t cgroup_id,
+			 uint64_t bits[MOAT_SENSOR_SYSCALL_WORDS], bool forget);
+int moat_sensor_baseline_enforce(struct moat_sensor *sensor, uint64_t cgroup_id, uint32_t slot,
+				 bool on);
+int moat_sensor_baseline_exes(struct moat_sensor *sensor, uint32_t slot, const char *const *paths,
+			      size_t n);
 
 /* Check a raw record from the ring: 0 if it may be cast, else MOAT_E_FORMAT. */
 int moat_sensor_check(const void *data, size_t len);
