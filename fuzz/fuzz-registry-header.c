@@ -95,10 +95,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_link(s, size - 1);
 		break;
 	default: {
-		char *z = strndup(s, size - 1);
+		char *z = malloc(size);
 
-		if (z)
+		if (z) {
+			memcpy(z, s, size - 1);
+			z[size - 1] = '\0';
 			check_ref(z);
+		}
 		free(z);
 		break;
 	}

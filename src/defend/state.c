@@ -460,9 +460,11 @@ static int resolve_one(const char *key, void *arg)
 		return 0;
 	if (w->matches++ == 0)
 		memcpy(w->found, key, sizeof(w->found));
-	else if (strlen(w->others) + 16 < sizeof(w->others)) {
-		strcat(w->others, " ");
-		strncat(w->others, key, 12);
+	else {
+		size_t used = strlen(w->others);
+
+		if (used + 16 < sizeof(w->others))
+			snprintf(w->others + used, sizeof(w->others) - used, " %.12s", key);
 	}
 	return 0;
 }

@@ -272,8 +272,10 @@ int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_inp
 	for (size_t i = 0; i < n; i++) {
 		ctx->pkg_ptrs[i] = in->pkgs->items[i];
 		ctx->pkg_at[i] = i;
+		/* keyed by the package's address: the pointer's own bytes */
 		if (moat_hmap_put(&ctx->pkg_index, (const char *)&ctx->pkg_ptrs[i],
-				  sizeof(ctx->pkg_ptrs[i]), &ctx->pkg_at[i]) < 0)
+				  sizeof(ctx->pkg_ptrs[i]), /* NOLINT(bugprone-sizeof-expression) */
+				  &ctx->pkg_at[i]) < 0)
 			return ctx_fail(err, -ENOMEM, "out of memory");
 	}
 	return 0;
@@ -294,7 +296,8 @@ void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *cons
 
 long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg)
 {
-	const size_t *at = moat_hmap_get(&ctx->pkg_index, (const char *)&pkg, sizeof(pkg));
+	const size_t *at = moat_hmap_get(&ctx->pkg_index, (const char *)&pkg,
+					 sizeof(pkg)); /* NOLINT(bugprone-sizeof-expression) */
 
 	return at ? (long)*at : -1;
 }

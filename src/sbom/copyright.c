@@ -58,13 +58,13 @@ static const char *spdx_of(struct moat_arena *arena, struct moat_slice name)
 	memcpy(ref, "LicenseRef-", 11);
 	for (size_t i = 0; i < name.len; i++) {
 		uint8_t c = name.ptr[i];
+		char keep = '-'; /* also for '+', which has a meaning in SPDX expressions */
 
-		ref[11 + w++] = (char)(isalnum(c) || c == '.' || c == '-' ? c : c == '+' ? '+' : '-');
+		if (isalnum(c) || c == '.')
+			keep = (char)c;
+		ref[11 + w++] = keep;
 	}
 	ref[11 + w] = 0;
-	if (strchr(ref, '+')) /* "+" has a meaning in SPDX expressions */
-		for (char *p = ref; *p; p++)
-			*p = *p == '+' ? '-' : *p;
 	return ref;
 }
 
@@ -191,7 +191,7 @@ const char *moat_deb_copyright_license(struct moat_arena *arena, struct moat_sli
 		return NULL;
 	if (c.n == 1)
 		return c.items[0];
-	moat_buf_init(&out, 64 * 1024);
+	moat_buf_init(&out, (size_t)64 * 1024);
 	for (size_t i = 0; i < c.n; i++) {
 		bool paren = strstr(c.items[i], " OR ") != NULL;
 

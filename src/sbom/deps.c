@@ -103,7 +103,7 @@ static int resolve_one(struct moat_catalog_ctx *ctx, const struct moat_hmap *nam
 	p->deps = moat_arena_newarray(ctx->arena, struct moat_pkg *, n);
 	if (!p->deps)
 		return -ENOMEM;
-	memcpy(p->deps, found, n * sizeof(found[0]));
+	memcpy(p->deps, found, n * sizeof(found[0])); /* NOLINT(bugprone-sizeof-expression) */
 	p->n_deps = n;
 	return 0;
 }
