@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "defend/baseline-seccomp.h"
 #include "defend/baseline.h"
+#include "defend/netpolicy.h"
 #include "defend/state.h"
 #include "moat/error.h"
 
@@ -348,6 +349,25 @@ static int cmd_approve(struct bl_args *a, struct moat_error *err)
 
 /* --- export ----------------------------------------------------------------- */
 
+/* The learned network allow-list as a Kubernetes NetworkPolicy (netpolicy.h). */
+static int export_network_policy(struct bl_args *a, struct moat_error *err)
+{
+	struct moat_netpolicy_opts po = { 0 };
+	struct moat_buf out;
+	size_t skipped = 0;
+	int r;
+
+	moat_buf_init(&out, 0);
+	r = moat_netpolicy_export(a->st, a->key, a->args[0], &po, &out, &skipped, err);
+	if (r == 0 && cli_emit(a->output, &out) < 0)
+		r = moat_error_set(err, -errno, "%s: cannot write: %s", a->output, strerror(errno));
+	if (r == 0 && skipped)
+		fprintf(stderr, "moat baseline: %zu DNS or unnamed entries have no NetworkPolicy "
+				"form and were left out\n", skipped);
+	moat_buf_release(&out);
+	return r;
+}
+
 static int cmd_export(struct bl_args *a, struct moat_error *err)
 {
 	struct moat_bl_model m;
@@ -358,8 +378,7 @@ static int cmd_export(struct bl_args *a, struct moat_error *err)
 		return moat_error_set(err, MOAT_E_USAGE, "export: give one of --seccomp or "
 				      "--network-policy");
 	if (a->network_policy)
-		return moat_error_set(err, MOAT_E_UNSUPPORTED, "export --network-policy: the network "
-				      "model's exporter is not part of this build yet");
+		return export_network_policy(a, err);
 	r = baseline_load_model(a, &m, err);
 	if (r == 0 && moat_bl_count(&m, MOAT_BL_SYSCALL) == 0)
 		r = moat_error_set(err, MOAT_E_NOTFOUND, "%s: no syscalls learned yet (a profile "

@@ -140,33 +140,14 @@ static int cmd_graph(struct args *a)
 	return r < 0 ? fail(r, &err) : MOAT_EXIT_OK;
 }
 
-/* The first reference the image ran under, for the policy's labels. */
-static void first_ref(struct moat_state *st, const char *key, char *out, size_t cap)
-{
-	struct moat_error err = { 0 };
-	struct moat_buf refs;
-
-	moat_buf_init(&refs, 1u << 20);
-	out[0] = 0;
-	if (moat_state_refs(st, key, &refs, &err) == 0 && refs.len) {
-		const char *nl = memchr(refs.data, '\n', refs.len);
-		size_t n = nl ? (size_t)(nl - (const char *)refs.data) : refs.len;
-
-		snprintf(out, cap, "%.*s", (int)n, (const char *)refs.data);
-	}
-	moat_buf_release(&refs);
-}
-
 static int cmd_policy(struct args *a)
 {
 	struct moat_netpolicy_opts po = { .name = a->name, .k8s_namespace = a->ns,
 					  .selector = a->selector, .n_selector = a->n_selector };
 	char key[MOAT_STATE_KEY_LEN + 1];
-	char ref[MOAT_STATE_REF_MAX + 1];
 	struct moat_error err = { 0 };
-	struct moat_netmodel m = { 0 };
 	struct moat_state *st = NULL;
-	struct moat_buf in, out;
+	struct moat_buf out;
 	size_t skipped = 0;
 	int r;
 
@@ -174,33 +155,18 @@ static int cmd_policy(struct args *a)
 		usage(stderr);
 		return MOAT_EXIT_USAGE;
 	}
-	moat_buf_init(&in, MOAT_NETMODEL_FILE_MAX + 1);
 	moat_buf_init(&out, 0);
 	r = moat_state_open(a->state, false, &st, &err);
 	if (r == 0)
 		r = moat_state_resolve(st, a->target, key, &err);
-	if (r == 0) {
-		first_ref(st, key, ref, sizeof(ref));
-		po.image_ref = ref;
-		r = moat_state_read(st, key, "network.json", &in, &err);
-		if (r == -ENOENT)
-			r = moat_error_set(&err, MOAT_E_NOTFOUND, "image %s: nothing learned yet",
-					   a->target);
-	}
 	if (r == 0)
-		r = moat_netmodel_parse(in.data, in.len, "network.json", &m, &err);
-	if (r == 0)
-		r = moat_netpolicy_write(&m, &po, &out, &skipped, &err);
-	if (r == 0 && (!out.len || out.data[out.len - 1] != '\n'))
-		r = moat_buf_putc(&out, '\n');
+		r = moat_netpolicy_export(st, key, a->target, &po, &out, &skipped, &err);
 	if (r == 0 && (r = cli_emit(a->output, &out)) < 0)
 		moat_error_set(&err, r, "%s: %s", a->output ? a->output : "stdout", strerror(-r));
 	if (r == 0 && skipped)
 		fprintf(stderr, "moat network: %zu DNS or unnamed entries have no NetworkPolicy form "
 				"and were left out\n", skipped);
-	moat_netmodel_free(&m);
 	moat_state_close(st);
-	moat_buf_release(&in);
 	moat_buf_release(&out);
 	return r < 0 ? fail(r, &err) : MOAT_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* netpolicy.c - a learned allow-list as a Kubernetes NetworkPolicy. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "moat/error.h"
 #include "netmodel.h"
 #include "netpolicy.h"
+#include "state.h"
 
 #define LABEL_KEY "app.kubernetes.io/name"
 
@@ -196,4 +198,50 @@ int moat_netpolicy_write(const struct moat_netmodel *m, const struct moat_netpol
 		*ret_skipped = skipped;
 	r = moat_jw_finish(&jw);
 	return r < 0 ? moat_error_set(err, r, "network policy: %s", moat_strerror(r)) : 0;
+}
+
+/* The first reference the image ran under, for the policy's labels. */
+static void first_ref(struct moat_state *st, const char *key, char *out, size_t cap)
+{
+	struct moat_error err = { 0 };
+	struct moat_buf refs;
+
+	moat_buf_init(&refs, 0);
+	out[0] = 0;
+	if (moat_state_refs(st, key, &refs, &err) == 0 && refs.len) {
+		const char *nl = memchr(refs.data, '\n', refs.len);
+		size_t n = nl ? (size_t)(nl - (const char *)refs.data) : refs.len;
+
+		snprintf(out, cap, "%.*s", (int)n, (const char *)refs.data);
+	}
+	moat_buf_release(&refs);
+}
+
+int moat_netpolicy_export(struct moat_state *st, const char *key, const char *image,
+			  const struct moat_netpolicy_opts *o, struct moat_buf *out,
+			  size_t *ret_skipped, struct moat_error *err)
+{
+	struct moat_netpolicy_opts po = *o;
+	char ref[MOAT_STATE_REF_MAX + 1];
+	struct moat_netmodel m = { 0 };
+	struct moat_buf in;
+	int r;
+
+	if (!po.image_ref) {
+		first_ref(st, key, ref, sizeof(ref));
+		po.image_ref = ref;
+	}
+	moat_buf_init(&in, MOAT_NETMODEL_FILE_MAX + 1);
+	r = moat_state_read(st, key, "network.json", &in, err);
+	if (r == -ENOENT)
+		r = moat_error_set(err, MOAT_E_NOTFOUND, "image %s: no network learned yet", image);
+	if (r == 0)
+		r = moat_netmodel_parse(in.data, in.len, "network.json", &m, err);
+	if (r == 0)
+		r = moat_netpolicy_write(&m, &po, out, ret_skipped, err);
+	if (r == 0 && (!out->len || out->data[out->len - 1] != '\n'))
+		r = moat_buf_putc(out, '\n');
+	moat_netmodel_free(&m);
+	moat_buf_release(&in);
+	return r;
 }

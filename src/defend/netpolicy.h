@@ -19,6 +19,7 @@
 struct moat_buf;
 struct moat_error;
 struct moat_netmodel;
+struct moat_state;
 
 struct moat_netpolicy_opts {
 	const char *image_ref;              /* the image the model belongs to */
@@ -35,5 +36,16 @@ void moat_netpolicy_label(const char *image_ref, char out[64]);
 /* MOAT_E_USAGE for a bad selector or name. */
 int moat_netpolicy_write(const struct moat_netmodel *m, const struct moat_netpolicy_opts *o,
 			 struct moat_buf *out, size_t *ret_skipped, struct moat_error *err);
+
+/*
+ * The NetworkPolicy of image key in the state directory: its network.json
+ * read, parsed and written as above, ending in a newline. o->image_ref NULL
+ * = the first reference the image ran under. MOAT_E_NOTFOUND naming image
+ * (as the user gave it) when nothing was learned yet. `moat network policy`
+ * and `moat baseline export --network-policy` both call it.
+ */
+int moat_netpolicy_export(struct moat_state *st, const char *key, const char *image,
+			  const struct moat_netpolicy_opts *o, struct moat_buf *out,
+			  size_t *ret_skipped, struct moat_error *err);
 
 #endif

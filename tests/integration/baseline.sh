@@ -166,6 +166,7 @@ bl bad2 mode "$TIMG" enforcing
 run_moat bad3 baseline list --state "$W/nonexistent"
 [ "$RC" = 2 ] && grep -q "$W/nonexistent" "$W/bad3.err" || fail "(f) missing state dir: exit $RC"
 bl bad4 export "$TIMG" --network-policy
-[ "$RC" = 2 ] || fail "(f) --network-policy should exit 2 until it is wired, got $RC"
+[ "$RC" = 2 ] && grep -q "no network learned" "$W/bad4.err" ||
+    fail "(f) --network-policy of an image that made no connection: exit $RC, $(cat "$W/bad4.err")"
 step "(f) reset, approve, bad input"
 pass "learn, alert, enforce (kill 137), seccomp ($NAMES calls), restart, reset"

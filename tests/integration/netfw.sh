@@ -189,6 +189,11 @@ run_moat policy network policy "$BIMG" --state "$ST" --namespace shop
 [ "$RC" = 0 ] || { moat_err policy; fail "network policy: $(describe_rc "$RC")"; }
 $PY "$TOOLS/netpolicy-check.py" "$W/policy.out" --egress-port 8080 >"$W/policy-check.out" 2>&1 ||
     { cat "$W/policy-check.out" "$W/policy.out" >&2; fail "the NetworkPolicy does not have the schema's shape"; }
+# the same exporter behind `moat baseline export --network-policy`
+run_moat policy2 network policy "$BIMG" --state "$ST"
+run_moat blpolicy baseline export "$BIMG" --network-policy --state "$ST"
+[ "$RC" = 0 ] && cmp -s "$W/policy2.out" "$W/blpolicy.out" ||
+    { moat_err blpolicy; fail "baseline export --network-policy differs from network policy ($RC)"; }
 
 kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "defender exit $?"; DEF_PID=
 stats=$(grep "network:" "$W/defender.err" | tail -n 1 | sed 's/^moat defender: network: //')
