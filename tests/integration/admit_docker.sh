@@ -1,7 +1,8 @@
 #!/bin/bash
 # `moat authz` in front of a real Docker engine started with
 # --authorization-plugin (our OWN dockerd: own data root, exec root, pid file
-# and socket under /tmp, no bridge; the shared engine is never touched).
+# and socket under /tmp, own network namespace, no bridge; the shared engine
+# and its docker0 are never touched).
 #  1. `docker run --privileged` and a run mounting the engine socket are
 #     denied, and the docker CLI shows moat's reason.
 #  2. An image not yet scanned runs with a warning (audited) and is scanned
@@ -19,6 +20,7 @@ sample_image
 docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
 
 name=moat-admission-$$
+had_docker0=$(ip link show docker0 2>/dev/null | head -1)
 base=/tmp/madm.$$                       # short: unix socket paths have a limit
 plugin=/run/docker/plugins/$name.sock
 dsock=$base/docker.sock
@@ -53,13 +55,18 @@ APID=$!
 for _ in $(seq 1 50); do [ -e "$W/authz.ready" ] && break; sleep 0.2; done
 [ -e "$W/authz.ready" ] || { cat "$W/authz.err" >&2; fail "moat authz did not start"; }
 
-setsid /usr/sbin/dockerd --data-root "$base/root" --exec-root "$base/exec" \
+# Its own network namespace: a dockerd started with --bridge none deletes the
+# host's docker0 at start-up (moby's removeDefaultBridgeInterface), which
+# would break the shared engine's bridge network.
+setsid unshare --net /usr/sbin/dockerd --data-root "$base/root" --exec-root "$base/exec" \
     --pidfile "$base/docker.pid" -H "unix://$dsock" --bridge none --iptables=false \
     --ip6tables=false --ip-masq=false --authorization-plugin="$name" \
     >"$W/dockerd.log" 2>&1 </dev/null &
 DPID=$!
 for _ in $(seq 1 60); do D info >/dev/null 2>&1 && break; sleep 1; done
 D info >/dev/null 2>&1 || { tail -20 "$W/dockerd.log" >&2; fail "own dockerd did not start"; }
+ip link show docker0 >/dev/null 2>&1 || [ -z "$had_docker0" ] ||
+    fail "the host's docker0 is gone after our dockerd started"
 
 D load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load"; }
 vuln=moat-test/app:1
