@@ -41,7 +41,7 @@ struct config_args {
 	const char *image;
 	unsigned base_layers;
 	bool list_checks;
-	const char *skip;           /* --skip: ids or hadolint rules, comma separated */
+	const char *skip; /* --skip: ids or hadolint rules, comma separated */
 	char **paths;
 	int n_paths;
 };

@@ -47,11 +47,11 @@ static const struct moat_df_instr *instr_at(const struct moat_dockerfile *df, un
 
 void df_report(struct df_ctx *ctx, const char *id, unsigned line, const char *fmt, ...)
 {
-	struct moat_misconfig f = { .check = moat_check_find(id),
-				    .line = ctx->history ? ctx->history_line : line,
-				    .file = ctx->history ? NULL : ctx->df->path,
-				    .source = ctx->source,
-				    .layer_index = -1 };
+	struct moat_misconfig f = {.check = moat_check_find(id),
+				   .line = ctx->history ? ctx->history_line : line,
+				   .file = ctx->history ? NULL : ctx->df->path,
+				   .source = ctx->source,
+				   .layer_index = -1};
 	const struct moat_df_instr *in = ctx->history ? NULL : instr_at(ctx->df, line);
 	va_list ap;
 
@@ -152,8 +152,8 @@ static void check_ports(struct df_ctx *ctx, const struct moat_df_instr *in,
 		unsigned long p = mc_sensitive_in(lo, hi);
 
 		if (p)
-			df_report(ctx, "MOAT-DF-075", in->line, "EXPOSE %s: port %lu (%s)", in->argv[i],
-				  p, mc_sensitive_port(p));
+			df_report(ctx, "MOAT-DF-075", in->line, "EXPOSE %s: port %lu (%s)",
+				  in->argv[i], p, mc_sensitive_port(p));
 	}
 }
 

@@ -307,7 +307,7 @@ static int global_arg(struct df_parse *ps, const struct moat_df_instr *in)
  * `# hadolint ignore=DL3008`: their lists joined with commas, or NULL. */
 static const char *ignore_pragmas(struct df_parse *ps, size_t first)
 {
-	static const char *const tools[] = { "moat", "hadolint" };
+	static const char *const tools[] = {"moat", "hadolint"};
 	const char *list = NULL;
 
 	for (size_t i = first, seen = 0; i-- > 0 && seen < 16 && is_comment(ps->lines[i]); seen++) {
@@ -320,11 +320,12 @@ static const char *ignore_pragmas(struct df_parse *ps, size_t first)
 
 			if (l.len <= n || memcmp(l.p, tools[t], n) != 0 || !is_blank(l.p[n]))
 				continue;
-			struct df_line rest = ltrim((struct df_line){ l.p + n, l.len - n });
+			struct df_line rest = ltrim((struct df_line){l.p + n, l.len - n});
 
 			if (rest.len <= 7 || memcmp(rest.p, "ignore=", 7) != 0)
 				continue;
-			list = list ? moat_arena_printf(ps->arena, "%s,%.*s", list, (int)(rest.len - 7),
+			list = list ? moat_arena_printf(ps->arena, "%s,%.*s", list,
+							(int)(rest.len - 7),
 							(const char *)rest.p + 7)
 				    : moat_arena_strndup(ps->arena, (const char *)rest.p + 7,
 							 rest.len - 7);

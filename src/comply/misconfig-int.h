@@ -20,7 +20,7 @@ struct df_ctx {
 	unsigned history_line; /* history: the line of every finding (index + 1) */
 	bool *final;	       /* per stage: part of the final image */
 	int err;	       /* first MOAT_E_LIMIT */
-	size_t expanded; /* bytes of $VAR expansion so far (bounded) */
+	size_t expanded;       /* bytes of $VAR expansion so far (bounded) */
 };
 
 /* One RUN as commands, with the stage state the RUN checks need. */

@@ -371,7 +371,8 @@ bool moat_check_listed(const struct moat_check_info *c, const char *list)
 			return true;
 		for (size_t r = 0; r < 4 && c->references[r]; r++)
 			if (!strncmp(c->references[r], "hadolint:", 9) &&
-			    strlen(c->references[r] + 9) == n && !strncmp(p, c->references[r] + 9, n))
+			    strlen(c->references[r] + 9) == n &&
+			    !strncmp(p, c->references[r] + 9, n))
 				return true;
 		p += n;
 		p += strspn(p, ", \t");

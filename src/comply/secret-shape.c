@@ -154,8 +154,8 @@ const char *mc_credential_shape(const char *v)
 }
 
 /* Remote administration and control planes, in increasing order. */
-static const unsigned long sensitive[] = { 21,   22,   23,   135,  139,  445,  2375,
-					   2376, 2379, 3389, 5900, 5985, 5986, 10250 };
+static const unsigned long sensitive[] = {21,	22,   23,   135,  139,	445,  2375,
+					  2376, 2379, 3389, 5900, 5985, 5986, 10250};
 
 unsigned long mc_sensitive_in(unsigned long lo, unsigned long hi)
 {
