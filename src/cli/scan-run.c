@@ -51,12 +51,15 @@ static void warn_unmatched_os(struct scan_run *run)
 static int finish_detect(const struct scan_run_opts *o, struct scan_run *run,
 			 struct moat_error *err)
 {
+	struct moat_detect_image img;
 	int r;
 
 	if (o->vuln && (r = scan_vulns_find_base(o->vuln, &run->opts, &run->cat, &run->vs,
 						 err)) < 0)
 		return r;
-	r = moat_detect_finish(run->detect, run->cat.meta, run->cat.fs, &run->vs.base, err);
+	img = (struct moat_detect_image){ run->cat.meta, run->cat.fs, &run->cat.pkgs,
+					  &run->vs.base };
+	r = moat_detect_finish(run->detect, &img, err);
 	if (r < 0)
 		return r;
 	moat_warnings_append(&run->warnings, moat_detect_warnings(run->detect));

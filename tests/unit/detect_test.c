@@ -39,7 +39,7 @@ static const char *scan_one(unsigned scanners, const char *path, const char *con
 	}
 	rd = moat_mem_reader(&mr, content, strlen(content));
 	if (moat_detect_visit(d, &fv, &rd, &err) < 0 ||
-	    moat_detect_finish(d, NULL, NULL, NULL, &err) < 0) {
+	    moat_detect_finish(d, NULL, &err) < 0) {
 		printf("# scan: %s\n", err.msg);
 		moat_detect_close(d);
 		return "ERROR";
