@@ -58,7 +58,8 @@ static int filter_content(const struct vuln_args *va, struct scan_run *run, stru
 		return 0;
 	kept = moat_arena_zalloc(run->cat.arena, sizeof(*kept));
 	if (kept)
-		kept->items = moat_arena_calloc(run->cat.arena, all->count, sizeof(*kept->items));
+		kept->items = moat_arena_calloc(run->cat.arena, all->count,
+						sizeof(*kept->items)); /* NOLINT(bugprone-sizeof-expression) */
 	if (!kept || !kept->items)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	for (size_t i = 0; i < all->count; i++)
