@@ -308,7 +308,9 @@ int moat_misconfig_image(const struct moat_image_meta *meta, struct moat_fs *fs,
 	struct image_walk w = {base_layers, arena, out, err};
 	int r = 0;
 
-	if (meta)
+	/* A dir: target is a filesystem with no config or history of its own:
+	 * "runs as root, no healthcheck" would be said of every directory. */
+	if (meta && !(meta->source && !strcmp(meta->source, "dir")))
 		r = moat_misconfig_image_config(meta, arena, out, err);
 	if (r == 0 && fs)
 		r = moat_fs_walk(fs, "", walk_file, &w, err);

@@ -87,7 +87,8 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, u
 int moat_misconfig_image_packages(const struct moat_pkg_list *pkgs, struct moat_arena *arena,
 				  struct moat_misconfig_list *out, struct moat_error *err);
 
-/* All three image steps: meta (may be NULL), every entry of the merged
+/* All three image steps: meta (may be NULL; a dir: target's synthetic
+ * config is skipped), every entry of the merged
  * view fs (may be NULL), pkgs (may be NULL). `moat config --image` and the
  * misconfig content scanner (src/detect/misconfig-scan.c) both run this. */
 int moat_misconfig_image(const struct moat_image_meta *meta, struct moat_fs *fs,

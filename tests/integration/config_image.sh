@@ -99,12 +99,14 @@ done
 grep -q 'usr/local/bin/suidtool is setuid' "$W/scan-table.out" || fail "table lacks the setuid message"
 run_moat scanbase scan --no-progress --scanners misconfig -f json "docker-archive:$SAMPLE/base.tar"
 [ "$RC" = 0 ] || { moat_err scanbase; fail "moat scan --scanners misconfig base.tar: $(describe_rc "$RC")"; }
+run_moat scandir scan --no-progress --scanners misconfig -f json "dir:$app"
+[ "$RC" = 0 ] || { moat_err scandir; fail "moat scan --scanners misconfig dir:: $(describe_rc "$RC")"; }
 run_moat scanvuln scan --no-progress --scanners vuln --no-vuln -f json "docker-archive:$W/app.tar"
 [ "$RC" = 0 ] || { moat_err scanvuln; fail "moat scan --scanners vuln: $(describe_rc "$RC")"; }
 run_moat scandef scan --no-progress --no-vuln -f json "docker-archive:$W/app.tar"
 [ "$RC" = 0 ] || { moat_err scandef; fail "moat scan (default scanners): $(describe_rc "$RC")"; }
 
-$PY - "$W/scan-json.out" "$W/scanbase.out" "$W/scanvuln.out" "$W/scandef.out" <<'PYEOF' || fail "wrong scan findings (above)"
+$PY - "$W/scan-json.out" "$W/scanbase.out" "$W/scanvuln.out" "$W/scandef.out" "$W/scandir.out" <<'PYEOF' || fail "wrong scan findings (above)"
 import json, sys
 # (id, source, field, path, layer_index, line, owner): layer 1 is the application layer
 want_app = {
@@ -156,6 +158,14 @@ dflt = {f["id"] for f in json.load(open(sys.argv[4]))["findings"] if f["kind"] =
 if {w[0] for w in want_app} - dflt:
     print("default scanners miss misconfig %s" % sorted({w[0] for w in want_app} - dflt)); ok = False
 print("--scanners vuln: %d content findings; default scanners: %d misconfig ids" % (len(vuln), len(dflt)))
+# dir: has no config (no root/healthcheck claims) and one layer (the base
+# boundary unknown: the bottom layer counts as base, so no setuid finding).
+got = {(f["id"], f.get("path"), f["layer_index"]) for f in json.load(open(sys.argv[5]))["findings"]}
+want_dir = {("MOAT-IMG-011", "srv/shared/data.txt", 0), ("MOAT-IMG-012", "var/lib/apt/lists", 0),
+            ("MOAT-IMG-013", "var/lib/dpkg/status", 0), ("MOAT-IMG-014", "var/lib/dpkg/status", 0)}
+if got != want_dir:
+    print("dir: got %s, want %s" % (sorted(got), sorted(want_dir))); ok = False
+print("dir: %d misconfig findings: %s" % (len(got), ", ".join(sorted(g[0] for g in got))))
 sys.exit(0 if ok else 1)
 PYEOF
-pass "config --image and scan --scanners misconfig: 11 planted findings with source, path, layer, owner (5 formats); base image: runs as root + no healthcheck only; --scanners vuln: none"
+pass "config --image and scan --scanners misconfig: 11 planted findings with source, path, layer, owner (5 formats); base image: runs as root + no healthcheck only; dir: no config findings; --scanners vuln: none"
