@@ -34,7 +34,7 @@ static inline void fuzz_detect_file(unsigned scanners, const char *path, const u
 	if (size > (1u << 20))
 		return;
 	if (d && ++uses % FUZZ_DETECT_REUSE == 0) {
-		(void)moat_detect_finish(d, NULL, NULL, NULL, &err);
+		(void)moat_detect_finish(d, NULL, &err);
 		moat_detect_close(d);
 		d = NULL;
 	}

@@ -276,35 +276,17 @@ static int walk(struct config_run *run, const char *dir, int depth)
 	return r;
 }
 
-struct image_walk {
-	struct config_run *run;
-	unsigned base_layers;
-	struct moat_error *err;
-};
-
-static int image_file(void *ctx, const char *path, const struct moat_fs_stat *st)
-{
-	struct image_walk *w = ctx;
-
-	return moat_misconfig_image_file(path, st, w->base_layers, w->run->arena, &w->run->findings,
-					 w->err);
-}
-
-/* The hidden image path until `moat scan --scanners misconfig` wires the
- * same three functions into the scan (docs/config-checks.md). */
+/* The same checks as `moat scan --scanners misconfig` (src/detect/misconfig-scan.c);
+ * here without a scan's vulnerabilities, owners or other content scanners. */
 static int check_image(struct config_run *run, const struct config_args *a, struct scan_run *sr)
 {
 	struct scan_run_opts o = {.target = a->image, .no_lang = true};
 	struct moat_error err = {0};
-	struct image_walk w = {run, a->base_layers, &err};
 	int r = scan_run_open(&o, sr, &err);
 
 	if (r == 0)
-		r = moat_misconfig_image_config(sr->res.meta, run->arena, &run->findings, &err);
-	if (r == 0)
-		r = moat_fs_walk(moat_image_fs(sr->img), "", image_file, &w, &err);
-	if (r == 0)
-		r = moat_misconfig_image_packages(&sr->cat.pkgs, run->arena, &run->findings, &err);
+		r = moat_misconfig_image(sr->res.meta, moat_image_fs(sr->img), &sr->cat.pkgs,
+					 a->base_layers, run->arena, &run->findings, &err);
 	if (r < 0)
 		scan_report_error("config", a->image, r, &err);
 	return r;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/arena.h"
 #include "base/warn.h"
 #include "image/image.h"
 #include "moat/error.h"
@@ -46,21 +47,49 @@ static void warn_unmatched_os(struct scan_run *run)
 		run->warnings.items[before].layer_id = first->layer;
 }
 
+/* --severity (or the policy's severities) shows only those severities: of
+ * content findings too. A filtered copy of the list; the findings are shared. */
+static int filter_content(const struct vuln_args *va, struct scan_run *run, struct moat_error *err)
+{
+	const struct moat_finding_list *all = run->res.content;
+	struct moat_finding_list *kept;
+
+	if (!va || !va->severity_mask || !all || !all->count)
+		return 0;
+	kept = moat_arena_zalloc(run->cat.arena, sizeof(*kept));
+	if (kept)
+		kept->items = moat_arena_calloc(run->cat.arena, all->count,
+						sizeof(*kept->items)); /* NOLINT(bugprone-sizeof-expression) */
+	if (!kept || !kept->items)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	for (size_t i = 0; i < all->count; i++)
+		if (va->severity_mask & (1u << (moat_severity_rank(all->items[i]->severity) + 1)))
+			kept->items[kept->count++] = all->items[i];
+	kept->cap = all->count;
+	run->res.content = kept;
+	return 0;
+}
+
 /* Content findings get their layers, owners and whiteout notes once the
  * image is complete; the owner boundary is the vulnerability side's. */
 static int finish_detect(const struct scan_run_opts *o, struct scan_run *run,
 			 struct moat_error *err)
 {
+	struct moat_detect_image img;
 	int r;
 
 	if (o->vuln && (r = scan_vulns_find_base(o->vuln, &run->opts, &run->cat, &run->vs,
 						 err)) < 0)
 		return r;
-	r = moat_detect_finish(run->detect, run->cat.meta, run->cat.fs, &run->vs.base, err);
+	img = (struct moat_detect_image){ run->cat.meta, run->cat.fs, &run->cat.pkgs,
+					  &run->vs.base };
+	r = moat_detect_finish(run->detect, &img, err);
 	if (r < 0)
 		return r;
 	moat_warnings_append(&run->warnings, moat_detect_warnings(run->detect));
 	run->res.content = moat_detect_findings(run->detect);
+	if ((r = filter_content(o->vuln, run, err)) < 0)
+		return r;
 	/* The reports echo Env, Labels and history: with the secrets masked. */
 	run->res.meta = moat_detect_redacted_meta(run->detect, run->cat.meta);
 	if (!run->res.meta)

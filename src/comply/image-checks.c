@@ -285,3 +285,36 @@ int moat_misconfig_image_packages(const struct moat_pkg_list *pkgs, struct moat_
 	}
 	return r < 0 ? moat_error_set(err, r, "image package checks: out of memory") : 0;
 }
+
+struct image_walk {
+	unsigned base_layers;
+	struct moat_arena *arena;
+	struct moat_misconfig_list *out;
+	struct moat_error *err;
+};
+
+static int walk_file(void *ctx, const char *path, const struct moat_fs_stat *st)
+{
+	struct image_walk *w = ctx;
+
+	return moat_misconfig_image_file(path, st, w->base_layers, w->arena, w->out, w->err);
+}
+
+int moat_misconfig_image(const struct moat_image_meta *meta, struct moat_fs *fs,
+			 const struct moat_pkg_list *pkgs, unsigned base_layers,
+			 struct moat_arena *arena, struct moat_misconfig_list *out,
+			 struct moat_error *err)
+{
+	struct image_walk w = {base_layers, arena, out, err};
+	int r = 0;
+
+	/* A dir: target is a filesystem with no config or history of its own:
+	 * "runs as root, no healthcheck" would be said of every directory. */
+	if (meta && !(meta->source && !strcmp(meta->source, "dir")))
+		r = moat_misconfig_image_config(meta, arena, out, err);
+	if (r == 0 && fs)
+		r = moat_fs_walk(fs, "", walk_file, &w, err);
+	if (r == 0 && pkgs)
+		r = moat_misconfig_image_packages(pkgs, arena, out, err);
+	return r;
+}

@@ -22,6 +22,7 @@
 struct moat_arena;
 struct moat_dockerfile;
 struct moat_error;
+struct moat_fs;
 struct moat_fs_stat;
 struct moat_image_meta;
 struct moat_pkg_list;
@@ -75,8 +76,9 @@ int moat_misconfig_image_config(const struct moat_image_meta *meta, struct moat_
 
 /* One file of the merged view (path without a leading '/'). base_layers is
  * the number of bottom layers that belong to the base image: setuid/setgid
- * binaries are only reported in later (application) layers; 0 = unknown,
- * report all. */
+ * binaries are only reported in later (application) layers; 0 = unknown:
+ * the bottom layer is taken as the base (a base's own setuid programs --
+ * su, passwd, mount -- are not news). */
 int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, unsigned base_layers,
 			      struct moat_arena *arena, struct moat_misconfig_list *out,
 			      struct moat_error *err);
@@ -84,6 +86,15 @@ int moat_misconfig_image_file(const char *path, const struct moat_fs_stat *st, u
 /* The package inventory: an SSH server or sudo installed. */
 int moat_misconfig_image_packages(const struct moat_pkg_list *pkgs, struct moat_arena *arena,
 				  struct moat_misconfig_list *out, struct moat_error *err);
+
+/* All three image steps: meta (may be NULL; a dir: target's synthetic
+ * config is skipped), every entry of the merged
+ * view fs (may be NULL), pkgs (may be NULL). `moat config --image` and the
+ * misconfig content scanner (src/detect/misconfig-scan.c) both run this. */
+int moat_misconfig_image(const struct moat_image_meta *meta, struct moat_fs *fs,
+			 const struct moat_pkg_list *pkgs, unsigned base_layers,
+			 struct moat_arena *arena, struct moat_misconfig_list *out,
+			 struct moat_error *err);
 
 /* Sort by file, line, id (stable output). */
 void moat_misconfig_sort(struct moat_misconfig_list *list);

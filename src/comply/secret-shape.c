@@ -4,6 +4,19 @@
  * a port one remote administration listens on. Shared by the ENV/ARG checks
  * and the image-environment check. Names are matched on word parts so that
  * PASS_MAX_DAYS or TOKENIZER_PATH stay quiet.
+ *
+ * NEEDSWORK: mc_credential_shape() is a small second list of token shapes
+ * (14 prefixes) beside the secret scanner's rule set (src/detect/secret*.c,
+ * rules/secrets: 107 rules, PCRE2/Hyperscan, entropy, allow-lists). Both
+ * exist because the Dockerfile checks are pure functions over one string
+ * with no scanner state: `moat config PATH` opens no secret engine, and
+ * the engine wants an open, compiled rule set (and a struct moat_detect
+ * sink) per scan. Folding them means a stateless "which rule matches this
+ * text" entry point in detect/secret-rules.c that comply can call (compiled
+ * once, lazily) -- not a safe change to make in passing. Until then a
+ * shape added here is worth adding to rules/secrets too (the scanner is
+ * the one that reports the secret itself, masked and fingerprinted; these
+ * checks only say "a credential is set in ENV/ARG").
  */
 #include <ctype.h>
 #include <stdbool.h>

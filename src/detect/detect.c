@@ -24,6 +24,7 @@
 static const struct moat_scanner *const scanners[] = {
 	&moat_scanner_secret,
 	&moat_scanner_password,
+	&moat_scanner_misconfig,
 };
 #define N_SCANNERS (sizeof(scanners) / sizeof(scanners[0]))
 
@@ -176,11 +177,30 @@ static const char *dup_or_null(struct moat_arena *a, const char *s)
 	return s ? moat_arena_strdup(a, s) : NULL;
 }
 
+/* A NULL-ended list of strings, copied (at most 8: upstream rule ids). */
+static const char *const *dup_refs(struct moat_arena *a, const char *const *refs, bool *oom)
+{
+	const char **out;
+	size_t n = 0;
+
+	while (refs && n < 8 && refs[n])
+		n++;
+	if (!n)
+		return NULL;
+	out = moat_arena_calloc(a, n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = moat_arena_strdup(a, refs[i])))
+			out = NULL;
+	*oom |= !out;
+	return out;
+}
+
 int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 		     const struct moat_finding *f, struct moat_error *err)
 {
 	struct moat_finding *n;
 	struct moat_finding_list *l = &d->findings;
+	bool oom = false;
 
 	if (l->count >= DETECT_MAX_FINDINGS) {
 		if (!d->full)
@@ -198,13 +218,18 @@ int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 	n->id = dup_or_null(d->arena, f->id);
 	n->severity = f->severity;
 	n->title = dup_or_null(d->arena, f->title);
+	n->message = dup_or_null(d->arena, f->message);
+	n->references = dup_refs(d->arena, f->references, &oom);
 	n->match = dup_or_null(d->arena, f->match);
 	n->fingerprint = dup_or_null(d->arena, f->fingerprint);
 	n->field = dup_or_null(d->arena, f->field);
 	n->layer_index = file ? -1 : f->layer_index;
 	n->read_seq = file ? file->visit->read_seq : 0;
+	n->streamed = file != NULL;
 	n->path = file ? moat_arena_strndup(d->arena, file->visit->path, file->visit->path_len)
-		       : NULL;
+		       : dup_or_null(d->arena, f->path);
+	if (oom || (f->message && !n->message) || (file && !n->path) || (f->path && !n->path))
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		void *items = moat_arena_grow(d->arena, l->items, l->cap, cap,
@@ -363,13 +388,15 @@ static int layer_of_seq(const struct moat_image_meta *meta, unsigned seq)
 }
 
 /* A file finding whose file a later layer deleted or replaced: the secret
- * is still in the image's layers, so it stays, with a note. */
+ * is still in the image's layers, so it stays, with a note. Findings of
+ * the image steps name the merged view (or a package database) and need
+ * none. */
 static void note_whiteout(struct moat_detect *d, struct moat_fs *fs, struct moat_finding *f)
 {
 	struct moat_fs_stat st;
 	struct moat_error err = { 0 };
 
-	if (!fs || !f->path || f->layer_index < 0)
+	if (!fs || !f->path || f->layer_index < 0 || !f->streamed)
 		return;
 	if (moat_fs_lstat(fs, f->path, &st, &err) < 0)
 		f->note = "deleted by a later layer; still in the image's layers";
@@ -453,19 +480,27 @@ static void resolve_warnings(struct moat_detect *d, const struct moat_image_meta
 	}
 }
 
-int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta,
-		       struct moat_fs *fs, const struct moat_base *base, struct moat_error *err)
+int moat_detect_finish(struct moat_detect *d, const struct moat_detect_image *img,
+		       struct moat_error *err)
 {
+	static const struct moat_detect_image none = { 0 };
 	struct moat_finding_list *l = &d->findings;
+	const struct moat_image_meta *meta;
+	struct moat_fs *fs;
+	const struct moat_base *base;
 	int r;
 
+	img = img ? img : &none;
+	meta = img->meta;
+	fs = img->fs;
+	base = img->base;
 	for (size_t i = 0; i < l->count; i++)
-		if (l->items[i]->path)
+		if (l->items[i]->streamed)
 			l->items[i]->layer_index = layer_of_seq(meta, l->items[i]->read_seq);
 	for (size_t i = 0; i < N_SCANNERS; i++) {
-		if (!d->state[i] || !scanners[i]->scan_image || !meta)
+		if (!d->state[i] || !scanners[i]->scan_image)
 			continue;
-		r = scanners[i]->scan_image(d->state[i], d, meta, err);
+		r = scanners[i]->scan_image(d->state[i], d, img, err);
 		if (r < 0)
 			return moat_error_prefix(err, "%s scanner: ", scanners[i]->name);
 	}

@@ -11,8 +11,9 @@
  * once into a reused buffer, hands that buffer to every claiming scanner
  * and then to the next visitor in the chain (the language catalogers), so
  * no layer is read twice. After the image is complete, moat_detect_finish()
- * runs each scanner's image step (config Env/Labels, history) and resolves
- * layers, owners and whiteouts.
+ * runs each scanner's image step (struct moat_detect_image: config
+ * Env/Labels, history, the merged filesystem, the package list, the base
+ * boundary) and resolves layers, owners and whiteouts.
  *
  * A scanner reports through the sink: moat_detect_emit() with a struct
  * moat_finding whose strings are copied. That is the whole API a new
@@ -32,6 +33,7 @@ struct moat_arena;
 struct moat_base;
 struct moat_error;
 struct moat_fs;
+struct moat_pkg_list;
 struct moat_reader;
 struct moat_warnings;
 struct moat_detect;
@@ -59,6 +61,8 @@ struct moat_finding {
 	const char *id;             /* our rule id: "aws-access-key-id" */
 	const char *severity;       /* "critical", "high", "medium", "low" */
 	const char *title;
+	const char *message;        /* this occurrence ("User is unset (root)"), or NULL */
+	const char *const *references;  /* NULL-ended upstream rule ids ("trivy:DS002"), or NULL */
 	const char *path;           /* file in the image (no leading '/'); NULL for source */
 	const char *source;         /* NULL for files; "config" or "history" */
 	const char *field;          /* for source: "Env", "Labels", "created_by" */
@@ -71,6 +75,7 @@ struct moat_finding {
 	const char *owner;          /* "base", "app" or "unknown" */
 	const char *note;           /* "deleted by layer 3; still in the image's layers" */
 	unsigned read_seq;          /* internal: layer as it streamed */
+	bool streamed;              /* internal: found in a streamed file (whiteout notes) */
 };
 
 struct moat_finding_list {
@@ -87,6 +92,16 @@ struct moat_detect_file {
 	bool truncated;             /* content is only the file's start */
 };
 
+/* The complete image, as the scanners' image steps see it. Any member may
+ * be NULL (a dir: target has a synthetic config; `moat sbom` paths pass no
+ * packages); a step skips what it lacks. */
+struct moat_detect_image {
+	const struct moat_image_meta *meta;     /* config and history */
+	struct moat_fs *fs;                     /* the merged view (each entry's layer) */
+	const struct moat_pkg_list *pkgs;       /* catalogued packages */
+	const struct moat_base *base;           /* base boundary; NULL or 0 layers = unknown */
+};
+
 /* A content scanner: one entry per kind in the table (detect.c). */
 struct moat_scanner {
 	const char *name;           /* the --scanners name */
@@ -99,8 +114,8 @@ struct moat_scanner {
 	bool wants_binary;          /* files with NULs are shown too */
 	int (*scan_file)(void *state, struct moat_detect *d, const struct moat_detect_file *file,
 			 struct moat_error *err);
-	/* After all layers: image config and history (may be NULL). */
-	int (*scan_image)(void *state, struct moat_detect *d, const struct moat_image_meta *meta,
+	/* After all layers: config, history, merged view, packages (may be NULL). */
+	int (*scan_image)(void *state, struct moat_detect *d, const struct moat_detect_image *img,
 			  struct moat_error *err);
 };
 
@@ -124,18 +139,20 @@ void moat_detect_close(struct moat_detect *d);
 int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
 		      struct moat_error *err);
 /* After the image is read: image steps, layers, whiteouts, dedupe, owners
- * (base may be NULL = unknown). Findings sorted by layer, path, line. */
-int moat_detect_finish(struct moat_detect *d, const struct moat_image_meta *meta,
-		       struct moat_fs *fs, const struct moat_base *base, struct moat_error *err);
+ * (img->base NULL = unknown). Findings sorted by layer, path, line. */
+int moat_detect_finish(struct moat_detect *d, const struct moat_detect_image *img,
+		       struct moat_error *err);
 const struct moat_finding_list *moat_detect_findings(const struct moat_detect *d);
 /* Files the scanners skipped (too large, unreadable rules...). Owned by d. */
 const struct moat_warnings *moat_detect_warnings(const struct moat_detect *d);
 
 /* ---- the sink, for scanners ---- */
 
-/* Add a finding (strings copied). For a file finding pass the file being
- * scanned (layer and path come from it); for config/history pass NULL and
- * set f->source (f->layer_index may name a layer for history). */
+/* Add a finding (strings and references copied). For a file finding pass
+ * the file being scanned (layer and path come from it). Without one (image
+ * steps) the finding names itself: f->path + f->layer_index for a file of
+ * the merged view or a package database, or f->source (config/history;
+ * f->layer_index may name a layer for history). */
 int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 		     const struct moat_finding *f, struct moat_error *err);
 /* Config and history text are echoed by the reports (Env, Labels,
@@ -168,5 +185,6 @@ int moat_detect_severity_rank(const char *severity);
 /* The scanners (one file each). */
 extern const struct moat_scanner moat_scanner_secret;   /* secret.c */
 extern const struct moat_scanner moat_scanner_password; /* password.c */
+extern const struct moat_scanner moat_scanner_misconfig; /* misconfig-scan.c */
 
 #endif

@@ -214,12 +214,15 @@ static int scan_text(struct secret_state *s, struct moat_detect *d, const char *
 	return scan_and_flush(&e, NULL, false, err);
 }
 
-static int secret_scan_image(void *state, struct moat_detect *d, const struct moat_image_meta *meta,
+static int secret_scan_image(void *state, struct moat_detect *d, const struct moat_detect_image *img,
 			     struct moat_error *err)
 {
 	struct secret_state *s = state;
+	const struct moat_image_meta *meta = img->meta;
 	int r = 0;
 
+	if (!meta)
+		return 0;
 	for (size_t i = 0; i < meta->n_env && r == 0; i++)
 		r = scan_text(s, d, meta->env[i], "config", "Env", -1, meta->env[i], 0, err);
 	for (size_t i = 0; i < meta->n_labels && r == 0; i++) {

@@ -18,6 +18,18 @@ static void kstr_opt(struct moat_jw *jw, const char *key, const char *value)
 		moat_jw_kstr(jw, key, value);
 }
 
+/* "references": the equivalent upstream rules, when the finding names any. */
+static void references(struct moat_jw *jw, const struct moat_finding *f)
+{
+	if (!f->references || !f->references[0])
+		return;
+	moat_jw_key(jw, "references");
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; f->references[i]; i++)
+		moat_jw_str(jw, f->references[i]);
+	moat_jw_arr_end(jw);
+}
+
 void moat_report_json_content(struct moat_jw *jw, const struct moat_finding_list *list)
 {
 	for (size_t i = 0; list && i < list->count; i++) {
@@ -28,6 +40,8 @@ void moat_report_json_content(struct moat_jw *jw, const struct moat_finding_list
 		moat_jw_kstr(jw, "id", f->id);
 		moat_jw_kstr(jw, "severity", f->severity);
 		moat_jw_kstr(jw, "title", f->title);
+		kstr_opt(jw, "message", f->message);
+		references(jw, f);
 		moat_jw_key(jw, "layer");
 		if (f->layer)
 			moat_jw_str(jw, f->layer);
@@ -84,6 +98,10 @@ void moat_report_table_content(struct moat_buf *out, const struct moat_finding_l
 			moat_buf_append_str(out, ": ");
 			moat_term_str(out, f->match);
 		}
+		if (f->message) {
+			moat_buf_append_str(out, ": ");
+			moat_term_str(out, f->message);
+		}
 		if (f->note) {
 			moat_buf_append_str(out, " [");
 			moat_term_str(out, f->note);
@@ -138,6 +156,7 @@ size_t moat_report_sarif_content_rules(struct moat_jw *jw, const struct moat_fin
 		moat_jw_str(jw, "security");
 		moat_jw_str(jw, f->kind);
 		moat_jw_arr_end(jw);
+		references(jw, f);
 		moat_jw_obj_end(jw);
 		moat_jw_obj_end(jw);
 	}
@@ -159,8 +178,9 @@ void moat_report_sarif_content_results(struct moat_jw *jw, const struct moat_fin
 			idx += first_of(list, j) == j;
 		if (first == i)
 			rule++;
-		snprintf(msg, sizeof(msg), "%s: %s%s%s; layer %s; owner %s%s%s", f->severity,
+		snprintf(msg, sizeof(msg), "%s: %s%s%s%s%s; layer %s; owner %s%s%s", f->severity,
 			 f->title, f->match ? ": " : "", f->match ? f->match : "",
+			 f->message ? ": " : "", f->message ? f->message : "",
 			 f->layer ? f->layer : "unknown", f->owner ? f->owner : "unknown",
 			 f->note ? "; " : "", f->note ? f->note : "");
 		moat_jw_obj_begin(jw);
@@ -241,9 +261,9 @@ size_t moat_report_junit_content(struct moat_buf *out, const struct moat_finding
 				moat_buf_append_str(out, line);
 				moat_buf_append_str(out, " (");
 				moat_report_xml_escape(out, f->title);
-				if (f->match) {
+				if (f->match || f->message) {
 					moat_buf_append_str(out, ": ");
-					moat_report_xml_escape(out, f->match);
+					moat_report_xml_escape(out, f->match ? f->match : f->message);
 				}
 				moat_buf_appendf(out, "; owner %s)\n", f->owner ? f->owner : "unknown");
 			}
@@ -288,6 +308,10 @@ void moat_report_html_content(struct moat_buf *out, const struct moat_finding_li
 			moat_buf_append_str(out, ": <code>");
 			moat_report_xml_escape(out, f->match);
 			moat_buf_append_str(out, "</code>");
+		}
+		if (f->message) {
+			moat_buf_append_str(out, ": ");
+			moat_report_xml_escape(out, f->message);
 		}
 		if (f->note) {
 			moat_buf_append_str(out, " <i>");

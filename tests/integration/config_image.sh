@@ -5,7 +5,9 @@
 # and a config with no USER, EXPOSE 22, a password in Env, a GitHub token as
 # a build arg and `curl | sh` in its history. Each must be reported with its
 # source, path and layer; the base image alone gives only what is true of
-# it (runs as root, no healthcheck).
+# it (runs as root, no healthcheck). The same checks run as the misconfig
+# content scanner of `moat scan --scanners misconfig` (moat.scan/v1 findings
+# of kind misconfig, with owner), in every report format.
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -84,4 +86,86 @@ for name, path, want in (("app", sys.argv[1], want_app), ("base", sys.argv[2], w
         name, len(got), len(want), len(want - got), len(got - want)))
 sys.exit(0 if ok else 1)
 PYEOF
-pass "app image: 11 planted findings with source, path and layer; base image: runs as root + no healthcheck only"
+# moat scan --scanners misconfig: the same findings as moat.scan/v1 content
+# findings, owners from --base-image; the base alone: root + no healthcheck.
+for fmt in json table sarif junit html; do
+    run_moat "scan-$fmt" scan --no-progress --scanners misconfig --base-image "$SAMPLE/base.tar" \
+        -f "$fmt" "docker-archive:$W/app.tar"
+    [ "$RC" = 0 ] || { moat_err "scan-$fmt"; fail "moat scan --scanners misconfig -f $fmt: $(describe_rc "$RC")"; }
+    for id in MOAT-IMG-001 MOAT-IMG-010 MOAT-IMG-013 MOAT-DF-042; do
+        grep -q "$id" "$W/scan-$fmt.out" || fail "scan -f $fmt does not show $id"
+    done
+done
+grep -q 'usr/local/bin/suidtool is setuid' "$W/scan-table.out" || fail "table lacks the setuid message"
+run_moat scanbase scan --no-progress --scanners misconfig -f json "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 0 ] || { moat_err scanbase; fail "moat scan --scanners misconfig base.tar: $(describe_rc "$RC")"; }
+run_moat scandir scan --no-progress --scanners misconfig -f json "dir:$app"
+[ "$RC" = 0 ] || { moat_err scandir; fail "moat scan --scanners misconfig dir:: $(describe_rc "$RC")"; }
+run_moat scanvuln scan --no-progress --scanners vuln --no-vuln -f json "docker-archive:$W/app.tar"
+[ "$RC" = 0 ] || { moat_err scanvuln; fail "moat scan --scanners vuln: $(describe_rc "$RC")"; }
+run_moat scandef scan --no-progress --no-vuln -f json "docker-archive:$W/app.tar"
+[ "$RC" = 0 ] || { moat_err scandef; fail "moat scan (default scanners): $(describe_rc "$RC")"; }
+
+$PY - "$W/scan-json.out" "$W/scanbase.out" "$W/scanvuln.out" "$W/scandef.out" "$W/scandir.out" <<'PYEOF' || fail "wrong scan findings (above)"
+import json, sys
+# (id, source, field, path, layer_index, line, owner): layer 1 is the application layer
+want_app = {
+    ("MOAT-IMG-001", "config", "User", None, None, None, "unknown"),
+    ("MOAT-IMG-002", "config", "ExposedPorts", None, None, None, "unknown"),
+    ("MOAT-IMG-003", "config", "Healthcheck", None, None, None, "unknown"),
+    ("MOAT-IMG-004", "config", "Env", None, None, None, "unknown"),
+    ("MOAT-IMG-010", None, None, "usr/local/bin/suidtool", 1, None, "app"),
+    ("MOAT-IMG-011", None, None, "srv/shared/data.txt", 1, None, "app"),
+    ("MOAT-IMG-012", None, None, "var/lib/apt/lists", 1, None, "app"),
+    ("MOAT-IMG-013", None, None, "var/lib/dpkg/status", 1, None, "app"),
+    ("MOAT-IMG-014", None, None, "var/lib/dpkg/status", 1, None, "app"),
+    ("MOAT-DF-042", "history", "created_by", None, 1, 4, "app"),
+    ("MOAT-DF-052", "history", "created_by", None, 1, 4, "app"),
+}
+want_base = {("MOAT-IMG-001", "config", "User", None, None, None, "unknown"),
+             ("MOAT-IMG-003", "config", "Healthcheck", None, None, None, "unknown")}
+refs = {"MOAT-IMG-001": "cis-docker:4.1", "MOAT-IMG-013": "cis-docker:4.3", "MOAT-DF-052": "cis-docker:4.10"}
+ok = True
+for name, path, want in (("scan app", sys.argv[1], want_app), ("scan base", sys.argv[2], want_base)):
+    doc = json.load(open(path))
+    assert doc["schema"] == "moat.scan/v1", doc["schema"]
+    fs = [f for f in doc["findings"] if f["kind"] == "misconfig"]
+    if len(fs) != len(doc["findings"]):
+        print("%s: non-misconfig findings with --scanners misconfig" % name); ok = False
+    got = {(f["id"], f.get("source"), f.get("field"), f.get("path"), f.get("layer_index"),
+            f.get("line"), f["owner"]) for f in fs}
+    for f in fs:
+        if f.get("layer_index") is not None and f.get("layer") != doc["layers"][f["layer_index"]]["diff_id"]:
+            print("%s: %s layer %r is not layer %d's diff_id" % (name, f["id"], f.get("layer"), f["layer_index"])); ok = False
+        if not f.get("message") or not f.get("title") or f["severity"] not in ("low", "medium", "high", "critical"):
+            print("%s: %s lacks message/title/severity" % (name, f["id"])); ok = False
+        if f["id"] in refs and refs[f["id"]] not in f.get("references", []):
+            print("%s: %s references %r, want %s" % (name, f["id"], f.get("references"), refs[f["id"]])); ok = False
+        if "note" in f:
+            print("%s: %s has a whiteout note %r" % (name, f["id"], f["note"])); ok = False
+        print("  %s %-13s %-8s %-24s layer %s owner %-7s: %s %s" % (name, f["id"], f.get("source") or "-",
+              f.get("path") or f.get("field"), f.get("layer_index", "-"), f["owner"], f["message"],
+              f.get("references", [])))
+    for m in sorted(want - got, key=str):
+        print("%s: MISSING %s" % (name, m)); ok = False
+    for e in sorted(got - want, key=str):
+        print("%s: UNEXPECTED %s" % (name, e)); ok = False
+    print("%s: %d misconfig findings, %d expected" % (name, len(got), len(want)))
+vuln = [f for f in json.load(open(sys.argv[3]))["findings"] if f["kind"] != "vuln"]
+if vuln:
+    print("--scanners vuln: %d content findings" % len(vuln)); ok = False
+dflt = {f["id"] for f in json.load(open(sys.argv[4]))["findings"] if f["kind"] == "misconfig"}
+if {w[0] for w in want_app} - dflt:
+    print("default scanners miss misconfig %s" % sorted({w[0] for w in want_app} - dflt)); ok = False
+print("--scanners vuln: %d content findings; default scanners: %d misconfig ids" % (len(vuln), len(dflt)))
+# dir: has no config (no root/healthcheck claims) and one layer (the base
+# boundary unknown: the bottom layer counts as base, so no setuid finding).
+got = {(f["id"], f.get("path"), f["layer_index"]) for f in json.load(open(sys.argv[5]))["findings"]}
+want_dir = {("MOAT-IMG-011", "srv/shared/data.txt", 0), ("MOAT-IMG-012", "var/lib/apt/lists", 0),
+            ("MOAT-IMG-013", "var/lib/dpkg/status", 0), ("MOAT-IMG-014", "var/lib/dpkg/status", 0)}
+if got != want_dir:
+    print("dir: got %s, want %s" % (sorted(got), sorted(want_dir))); ok = False
+print("dir: %d misconfig findings: %s" % (len(got), ", ".join(sorted(g[0] for g in got))))
+sys.exit(0 if ok else 1)
+PYEOF
+pass "config --image and scan --scanners misconfig: 11 planted findings with source, path, layer, owner (5 formats); base image: runs as root + no healthcheck only; dir: no config findings; --scanners vuln: none"

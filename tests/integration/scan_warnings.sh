@@ -106,19 +106,19 @@ cat >"$W/osv/GHSA-35jh-r3h4-6jhm.json" <<'EOF'
 EOF
 run_moat dbbuild db build --from "$W/osv" -o "$W/vuln.db"
 [ "$RC" = 0 ] || { moat_err dbbuild; fail "moat db build: $(describe_rc "$RC")"; }
-run_moat gate-small scan --db "$W/vuln.db" --fail-on high "docker-archive:$img/node-small.tar"
+run_moat gate-small scan --scanners vuln --db "$W/vuln.db" --fail-on high "docker-archive:$img/node-small.tar"
 [ "$RC" = 1 ] || { moat_err gate-small; fail "readable lodash 4.17.20: $(describe_rc "$RC"), want the gate to fail (1)"; }
-run_moat gate-big scan --db "$W/vuln.db" --fail-on high "docker-archive:$img/node-big.tar"
+run_moat gate-big scan --scanners vuln --db "$W/vuln.db" --fail-on high "docker-archive:$img/node-big.tar"
 [ "$RC" = 0 ] || { moat_err gate-big; fail "hidden lodash: $(describe_rc "$RC"), want 0 with a warning"; }
 grep -qF "warning: lang-file-too-large" "$W/gate-big.err" || fail "hidden lodash: passed the gate without a warning"
 grep -qF "Warnings: 1" "$W/gate-big.out" || fail "hidden lodash: the table does not say the scan skipped content"
-run_moat gate-big-strict scan --db "$W/vuln.db" --fail-on high --strict "docker-archive:$img/node-big.tar"
+run_moat gate-big-strict scan --scanners vuln --db "$W/vuln.db" --fail-on high --strict "docker-archive:$img/node-big.tar"
 [ "$RC" = 1 ] || fail "hidden lodash with --strict: $(describe_rc "$RC"), want 1"
 
 # OS packages the DB cannot be asked about are not a silent pass either.
 for c in "os-missing os-unknown" "os-other os-unsupported"; do
     read -r name code <<<"$c"
-    run_moat "$name" scan --db "$W/vuln.db" --fail-on high --format json "docker-archive:$img/$name.tar"
+    run_moat "$name" scan --scanners vuln --db "$W/vuln.db" --fail-on high --format json "docker-archive:$img/$name.tar"
     [ "$RC" = 0 ] || { moat_err "$name"; fail "$name: $(describe_rc "$RC"), want 0 with a warning"; }
     check_warning "$name" "$code" var/lib/dpkg/status no-such-package
     grep -qF "warning: $code" "$W/$name.err" || fail "$name: no stderr line"

@@ -62,7 +62,7 @@ $PY "$TOOLS/vulncheck.py" owner "$W/app.out" --layer2 "$SAMPLE/layer2.pkgs" \
     --base-name "debian:12" >&2 || fail "owner attribution from moat base add is wrong"
 $PY - "$W/app.out" <<'PY' || fail "findings without owner base/app or base_image debian:12"
 import json, sys
-fs = json.load(open(sys.argv[1]))["findings"]
+fs = [f for f in json.load(open(sys.argv[1]))["findings"] if f["kind"] == "vuln"]
 owners = {f["owner"] for f in fs}
 ok = fs and owners <= {"base", "app"} and owners == {"base", "app"} and \
     all(f["base_image"] == "debian:12" for f in fs)
@@ -82,7 +82,8 @@ import json, sys
 top = json.load(open(sys.argv[1]))["findings"]
 scans = {sys.argv[2]: json.load(open(sys.argv[3]))["findings"],
          sys.argv[4]: json.load(open(sys.argv[5]))["findings"]}
-live = {img: [f for f in fs if not f.get("suppressed")] for img, fs in scans.items()}
+live = {img: [f for f in fs if not f.get("suppressed") and f["kind"] == "vuln"]
+        for img, fs in scans.items()}
 risks = [t["risk"] for t in top]
 want = sorted((f["risk"]["score"] for fs in live.values() for f in fs), reverse=True)[:5]
 errs = []

@@ -64,9 +64,9 @@ base_ref=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["target"]
 $PY "$TOOLS/vulncheck.py" owner "$W/indexed.out" --layer2 "$SAMPLE/layer2.pkgs" \
     --base-name "$base_ref" >&2 || fail "owner attribution from the base index is wrong"
 
-# Gates.
-run_moat gate scan --format json --db "$W/vuln.db" --fail-on critical,high "docker-archive:$SAMPLE/app.tar"
-n_high=$($PY -c 'import json,sys; print(sum(f["severity"] in ("critical","high") for f in json.load(open(sys.argv[1]))["findings"]))' "$W/app.out")
+# Gates (on vulnerabilities: --scanners vuln; content gates are scan_content's).
+run_moat gate scan --scanners vuln --format json --db "$W/vuln.db" --fail-on critical,high "docker-archive:$SAMPLE/app.tar"
+n_high=$($PY -c 'import json,sys; print(sum(f["severity"] in ("critical","high") for f in json.load(open(sys.argv[1]))["findings"] if f["kind"] == "vuln"))' "$W/app.out")
 if [ "$n_high" -gt 0 ]; then
     [ "$RC" = 1 ] || fail "--fail-on critical,high with $n_high such findings: exit $RC, want 1"
     grep -q "gate .*failed: $n_high finding" "$W/gate.err" || fail "gate summary missing: $(cat "$W/gate.err")"
@@ -74,8 +74,8 @@ else
     [ "$RC" = 0 ] || fail "--fail-on critical,high with no such findings: exit $RC"
 fi
 # --fail-on-fixable names exactly the findings that have a fix.
-run_moat fixable scan --format json --db "$W/vuln.db" --fail-on-fixable "docker-archive:$SAMPLE/app.tar"
-n_fix=$($PY -c 'import json,sys; print(sum(f["fixed_version"] is not None for f in json.load(open(sys.argv[1]))["findings"]))' "$W/app.out")
+run_moat fixable scan --scanners vuln --format json --db "$W/vuln.db" --fail-on-fixable "docker-archive:$SAMPLE/app.tar"
+n_fix=$($PY -c 'import json,sys; print(sum(f["fixed_version"] is not None for f in json.load(open(sys.argv[1]))["findings"] if f["kind"] == "vuln"))' "$W/app.out")
 [ "$n_fix" -gt 0 ] || fail "the sample image has no fixable findings; the gate test needs some"
 [ "$RC" = 1 ] || fail "--fail-on-fixable with $n_fix fixable findings: exit $RC, want 1"
 grep -q "gate --fail-on-fixable failed: $n_fix finding" "$W/fixable.err" ||

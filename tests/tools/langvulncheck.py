@@ -108,6 +108,8 @@ def main():
                                  []).append((rec, aff))
     got = {}
     for f in scan["findings"]:
+        if f.get("kind") != "vuln":
+            continue
         got.setdefault((f["package"], f["installed_version"]), {})[f["id"]] = f
         for al in f.get("aliases") or []:
             got[(f["package"], f["installed_version"])].setdefault(al, f)

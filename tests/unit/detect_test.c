@@ -39,7 +39,7 @@ static const char *scan_one(unsigned scanners, const char *path, const char *con
 	}
 	rd = moat_mem_reader(&mr, content, strlen(content));
 	if (moat_detect_visit(d, &fv, &rd, &err) < 0 ||
-	    moat_detect_finish(d, NULL, NULL, NULL, &err) < 0) {
+	    moat_detect_finish(d, NULL, &err) < 0) {
 		printf("# scan: %s\n", err.msg);
 		moat_detect_close(d);
 		return "ERROR";
@@ -103,6 +103,51 @@ static void test_detect__scanners_option(void)
 	CHECK(!strncmp(bad, "nope", 4));
 	CHECK_INT(moat_scanners_parse("malware", &bits, &bad, &bad_len), -ENOTSUP);
 	CHECK_INT(moat_scanners_parse("", &bits, &bad, &bad_len), -EINVAL);
+	CHECK_INT(moat_scanners_parse("misconfig", &bits, &bad, &bad_len), 0);
+	CHECK_INT(bits, MOAT_SCAN_MISCONFIG);
+	CHECK(moat_scanners_available() & MOAT_SCAN_MISCONFIG);
+}
+
+/* The misconfig image step on a bare config: root and no healthcheck, as
+ * config findings with message, references and field; the image's own
+ * strings are copied (the finding outlives nothing it borrowed). */
+static void test_detect__misconfig_image(void)
+{
+	struct moat_limits limits;
+	struct moat_detect_opts o = { 0 };
+	struct moat_detect *d = NULL;
+	struct moat_error err = { 0 };
+	struct moat_image_meta meta = { .source = "docker-archive", .user = "0:0" };
+	struct moat_detect_image img = { .meta = &meta };
+	const struct moat_finding_list *l;
+
+	moat_limits_default(&limits);
+	o.scanners = MOAT_SCAN_MISCONFIG;
+	o.limits = &limits;
+	CHECK_INT(moat_detect_open(&o, &d, &err), 0);
+	CHECK_INT(moat_detect_finish(d, &img, &err), 0);
+	l = moat_detect_findings(d);
+	CHECK_INT(l->count, 2);
+	if (l->count == 2) {
+		CHECK_STR(l->items[0]->kind, "misconfig");
+		CHECK_STR(l->items[0]->id, "MOAT-IMG-001");
+		CHECK_STR(l->items[0]->source, "config");
+		CHECK_STR(l->items[0]->field, "User");
+		CHECK_STR(l->items[0]->message, "User is 0:0");
+		CHECK_STR(l->items[0]->owner, "unknown");
+		CHECK(l->items[0]->path == NULL && l->items[0]->layer_index == -1);
+		CHECK(l->items[0]->references && !strcmp(l->items[0]->references[0], "trivy:DS002") &&
+		      !strcmp(l->items[0]->references[1], "cis-docker:4.1") &&
+		      !l->items[0]->references[2]);
+		CHECK_STR(l->items[1]->id, "MOAT-IMG-003");
+	}
+	moat_detect_close(d);
+	/* a dir: target has no config to judge */
+	meta.source = "dir";
+	CHECK_INT(moat_detect_open(&o, &d, &err), 0);
+	CHECK_INT(moat_detect_finish(d, &img, &err), 0);
+	CHECK_INT(moat_detect_findings(d)->count, 0);
+	moat_detect_close(d);
 }
 
 static void test_detect__rule_loader_errors(void)
@@ -227,6 +272,7 @@ int main(void)
 {
 	MOAT_RUN(test_detect__mask);
 	MOAT_RUN(test_detect__scanners_option);
+	MOAT_RUN(test_detect__misconfig_image);
 	MOAT_RUN(test_detect__rule_loader_errors);
 	MOAT_RUN(test_detect__builtin_rules);
 	MOAT_RUN(test_detect__secrets);
