@@ -619,29 +619,38 @@ static struct moat_slice error_text(const struct moat_buf *body, json_t **ret_js
 	return moat_slice_trim(line);
 }
 
-int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct moat_error *err)
+int moat_http_body_fail(int status, const struct moat_buf *body, const char *what,
+			struct moat_error *err)
 {
-	int code = resp->status == 404 ? MOAT_E_NOTFOUND : MOAT_E_RUNTIME;
+	int code = status == 404 ? MOAT_E_NOTFOUND : MOAT_E_RUNTIME;
 	char clean[MOAT_ERRMSG_MAX];
-	struct moat_buf body;
 	struct moat_slice text;
 	json_t *json;
 	size_t n;
 
-	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY + 1);
-	/* A cut-off or broken body still yields whatever text arrived. */
-	moat_http_resp_read_all(resp, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL);
-	text = error_text(&body, &json);
+	text = error_text(body, &json);
 	/* The peer's text ends up in logs and terminals: no control bytes. */
 	n = text.len < sizeof(clean) - 1 ? text.len : sizeof(clean) - 1;
 	for (size_t i = 0; i < n; i++)
 		clean[i] = (char)(text.ptr[i] < 0x20 || text.ptr[i] == 0x7f ? '?' : text.ptr[i]);
 	clean[n] = '\0';
 	json_decref(json);
-	moat_buf_release(&body);
 	if (n == 0)
-		return moat_error_set(err, code, "%s: HTTP %d", what, resp->status);
-	return moat_error_set(err, code, "%s: HTTP %d: %s", what, resp->status, clean);
+		return moat_error_set(err, code, "%s: HTTP %d", what, status);
+	return moat_error_set(err, code, "%s: HTTP %d: %s", what, status, clean);
+}
+
+int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct moat_error *err)
+{
+	struct moat_buf body;
+	int r;
+
+	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY + 1);
+	/* A cut-off or broken body still yields whatever text arrived. */
+	moat_http_resp_read_all(resp, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL);
+	r = moat_http_body_fail(resp->status, &body, what, err);
+	moat_buf_release(&body);
+	return r;
 }
 
 int moat_http_escape(struct moat_buf *out, struct moat_slice seg, const char *keep)

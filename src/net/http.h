@@ -110,6 +110,10 @@ int moat_http_resp_read_all(struct moat_http_resp *resp, struct moat_buf *out, s
  * message reads "<what>: HTTP <status>: <message>".
  */
 int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct moat_error *err);
+/* The same error from a status and a body already read (at most
+ * MOAT_HTTP_MAX_ERROR_BODY of it): also for runtime/http.c's responses. */
+int moat_http_body_fail(int status, const struct moat_buf *body, const char *what,
+			struct moat_error *err);
 
 /*
  * Append seg to out, percent-encoding every byte that is not unreserved

@@ -14,6 +14,7 @@
 #include "moat/error.h"
 #include "http-int.h"
 #include "http.h"
+#include "net/http.h"
 
 enum head_state {
 	H_PROTO,        /* matching "HTTP/1." */
@@ -349,49 +350,17 @@ int moat_http_response_parse(struct moat_http_response *resp, const uint8_t *dat
 	return head_framing(resp, err);
 }
 
-/* The most useful line of an error body: JSON "message", else the first line. */
-static struct moat_slice error_text(const struct moat_buf *body, json_t **ret_json)
-{
-	struct moat_slice text = moat_slice_make(body->data, body->len);
-	struct moat_slice line;
-	size_t len;
-	const char *msg;
-
-	*ret_json = NULL;
-	if (body->len && moat_json_parse(body->data, body->len, MOAT_HTTP_MAX_ERROR_BODY,
-					 "error body", ret_json, NULL) == 0) {
-		msg = moat_json_strn(*ret_json, "message", &len);
-		if (msg)
-			return moat_slice_make(msg, len);
-	}
-	if (!moat_slice_line(&text, &line))
-		return moat_slice_make("", 0);
-	return moat_slice_trim(line);
-}
-
 int moat_http_rx_fail(struct moat_http_rx *rx, const char *what, struct moat_error *err)
 {
-	int code = rx->resp.status == 404 ? MOAT_E_NOTFOUND : MOAT_E_RUNTIME;
-	char clean[MOAT_ERRMSG_MAX];
 	struct moat_buf body;
-	struct moat_slice text;
-	json_t *json;
-	size_t n;
+	int r;
 
 	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY + 1);
 	/* A cut-off or broken body still yields whatever text arrived. */
 	moat_http_rx_read_all(rx, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL);
-	text = error_text(&body, &json);
-	/* The peer's text ends up in logs and terminals: no control bytes. */
-	n = text.len < sizeof(clean) - 1 ? text.len : sizeof(clean) - 1;
-	for (size_t i = 0; i < n; i++)
-		clean[i] = (char)(text.ptr[i] < 0x20 || text.ptr[i] == 0x7f ? '?' : text.ptr[i]);
-	clean[n] = '\0';
-	json_decref(json);
+	r = moat_http_body_fail(rx->resp.status, &body, what, err);
 	moat_buf_release(&body);
-	if (n == 0)
-		return moat_error_set(err, code, "%s: HTTP %d", what, rx->resp.status);
-	return moat_error_set(err, code, "%s: HTTP %d: %s", what, rx->resp.status, clean);
+	return r;
 }
 
 /* True when s is non-empty and every byte passes ok(). */
