@@ -122,8 +122,8 @@ int moat_audit_write(struct moat_audit *a, const char *source, const char *actio
 
 /* ---- the HTTP handlers of `moat authz` and `moat webhook` ---- */
 
-struct moat_http_req;
-struct moat_http_resp;
+struct moat_server_req;
+struct moat_server_resp;
 
 struct moat_admit {
 	const struct moat_policy *policy;       /* borrowed */
@@ -134,9 +134,9 @@ struct moat_admit {
 
 /* Docker plugin API: /Plugin.Activate, /AuthZPlugin.AuthZReq, /AuthZPlugin.AuthZRes.
  * Use as a moat_server handler with ctx = struct moat_admit. */
-void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp);
+void moat_admit_authz_http(void *ctx, const struct moat_server_req *req, struct moat_server_resp *resp);
 /* POST /validate (AdmissionReview v1), GET /healthz. */
-void moat_admit_webhook_http(void *ctx, const struct moat_http_req *req,
-			     struct moat_http_resp *resp);
+void moat_admit_webhook_http(void *ctx, const struct moat_server_req *req,
+			     struct moat_server_resp *resp);
 
 #endif

@@ -71,8 +71,8 @@ static void failure(const struct moat_admit *ad, struct moat_arena *arena, const
 	}
 }
 
-static void authz_req(const struct moat_admit *ad, const struct moat_http_req *req,
-		      struct moat_http_resp *resp, struct moat_arena *arena)
+static void authz_req(const struct moat_admit *ad, const struct moat_server_req *req,
+		      struct moat_server_resp *resp, struct moat_arena *arena)
 {
 	struct moat_authz_req ar = { 0 };
 	struct moat_decision d = { .allow = true };
@@ -107,7 +107,7 @@ static void authz_req(const struct moat_admit *ad, const struct moat_http_req *r
 	moat_authz_encode(d.allow, msg ? msg : NULL, NULL, &resp->body);
 }
 
-void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp)
+void moat_admit_authz_http(void *ctx, const struct moat_server_req *req, struct moat_server_resp *resp)
 {
 	const struct moat_admit *ad = ctx;
 	struct moat_arena *arena;
@@ -141,8 +141,8 @@ void moat_admit_authz_http(void *ctx, const struct moat_http_req *req, struct mo
 	moat_arena_close(arena);
 }
 
-static void review_req(const struct moat_admit *ad, const struct moat_http_req *req,
-		       struct moat_http_resp *resp, struct moat_arena *arena)
+static void review_req(const struct moat_admit *ad, const struct moat_server_req *req,
+		       struct moat_server_resp *resp, struct moat_arena *arena)
 {
 	struct moat_review rv = { 0 };
 	struct moat_decision d = { .allow = true };
@@ -182,8 +182,8 @@ static void review_req(const struct moat_admit *ad, const struct moat_http_req *
 	}
 }
 
-void moat_admit_webhook_http(void *ctx, const struct moat_http_req *req,
-			     struct moat_http_resp *resp)
+void moat_admit_webhook_http(void *ctx, const struct moat_server_req *req,
+			     struct moat_server_resp *resp)
 {
 	const struct moat_admit *ad = ctx;
 	struct moat_arena *arena;

@@ -67,14 +67,14 @@ static size_t enqueue(struct listen_state *ls, const struct moat_registry_pushed
 	return queued;
 }
 
-static void reply(struct moat_http_resp *resp, int status, const char *text)
+static void reply(struct moat_server_resp *resp, int status, const char *text)
 {
 	resp->status = status;
 	moat_buf_append_str(&resp->body, text);
 }
 
 /* One POSTed notification (pool thread): parse, queue, answer 202 at once. */
-static void on_request(void *ctx, const struct moat_http_req *req, struct moat_http_resp *resp)
+static void on_request(void *ctx, const struct moat_server_req *req, struct moat_server_resp *resp)
 {
 	struct listen_state *ls = ctx;
 	struct moat_registry_pushed *pushed;

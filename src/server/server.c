@@ -61,8 +61,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct moat_server *s = cls;
 	struct conn *cn = *con_cls;
-	struct moat_http_req req;
-	struct moat_http_resp resp;
+	struct moat_server_req req;
+	struct moat_server_resp resp;
 	enum MHD_Result ret;
 
 	(void)version;
@@ -85,7 +85,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 		return send_resp(c, 413, "application/json", msg, sizeof(msg) - 1);
 	}
-	req = (struct moat_http_req){
+	req = (struct moat_server_req){
 		.method = method,
 		.path = url,
 		.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -93,7 +93,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.body = cn->body.data,
 		.body_len = cn->body.len,
 	};
-	resp = (struct moat_http_resp){ .status = 200, .content_type = "application/json" };
+	resp = (struct moat_server_resp){ .status = 200, .content_type = "application/json" };
 	moat_buf_init(&resp.body, 0);
 	s->opts.handler(s->opts.ctx, &req, &resp);
 	ret = send_resp(c, resp.status, resp.content_type, resp.body.data, resp.body.len);

@@ -19,7 +19,7 @@
 struct moat_error;
 struct moat_server;
 
-struct moat_http_req {
+struct moat_server_req {
 	const char *method;             /* "GET", "POST", ... */
 	const char *path;               /* URL path without the query */
 	const char *content_type;       /* NULL when absent */
@@ -27,14 +27,14 @@ struct moat_http_req {
 	size_t body_len;
 };
 
-struct moat_http_resp {
+struct moat_server_resp {
 	int status;                     /* default 200 */
 	const char *content_type;       /* static string; default application/json */
 	struct moat_buf body;           /* initialised empty by the server */
 };
 
-typedef void (*moat_server_handler_fn)(void *ctx, const struct moat_http_req *req,
-				       struct moat_http_resp *resp);
+typedef void (*moat_server_handler_fn)(void *ctx, const struct moat_server_req *req,
+				       struct moat_server_resp *resp);
 
 struct moat_server_opts {
 	const char *unix_path;          /* listen on this unix socket (parent made, stale socket replaced) */
