@@ -24,22 +24,16 @@
 #include "base/buf.h"
 #include "base/reader.h"
 #include "base/slice.h"
+#include "net/http.h"
 
 struct moat_error;
 
-/* NEEDSWORK: these belong in include/moat/limits.h once it grows HTTP limits. */
-/* Status line plus all header lines plus the blank line. nginx and Go default
- * to 1 MiB of headers for servers; an engine answer has ~10 short ones. */
-#define MOAT_HTTP_MAX_HEADER_BYTES (64u << 10)
-/* Header fields in a response head, and trailer fields after a chunked body. */
-#define MOAT_HTTP_MAX_HEADERS 100u
-/* One status, header, chunk-size or trailer line, CRLF included. */
-#define MOAT_HTTP_MAX_LINE (8u << 10)
+/* The head, line and error-body bounds are the libcurl client's
+ * (MOAT_HTTP_MAX_HEADER_BYTES, _HEADERS, _LINE, _ERROR_BODY in net/http.h):
+ * one set of limits for every HTTP response moat reads. */
 /* Largest single chunk we accept. Go writes chunks of at most a few KiB; the
  * bound only stops absurd sizes (and the overflow before them). */
 #define MOAT_HTTP_MAX_CHUNK ((uint64_t)1 << 32)
-/* Body of an error response that we read for its message. */
-#define MOAT_HTTP_MAX_ERROR_BODY (16u << 10)
 
 /* A response head. The parser fills the public fields; the rest is its
  * resumable state. Names are stored lowercased, values with OWS trimmed. */
