@@ -50,8 +50,15 @@ note "$(head -n 1 "$W/defender.err")"
 grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
 
 run() {     # run NAME [docker run args...] -> the container stays for inspection
-    local name=$P-$1; shift
-    "$docker" run --name "$name" "$@" >"$W/$name.out" 2>&1 || true
+    local name=$P-$1 rc=0; shift
+    "$docker" run --name "$name" "$@" >"$W/$name.out" 2>&1 || rc=$?
+    # 125: the engine itself failed to create or start it (not the attack's
+    # exit status); try once more so an engine hiccup is not read as a miss
+    if [ "$rc" = 125 ]; then
+        note "docker run $name failed in the engine: $(tail -n 2 "$W/$name.out" | tr '\n' ' '); retrying"
+        "$docker" rm -f "$name" >/dev/null 2>&1 || true
+        "$docker" run --name "$name" "$@" >"$W/$name.out" 2>&1 || true
+    fi
 }
 
 # --- attacks (as root: the image's user is nobody) ---
@@ -138,7 +145,12 @@ expect() {  # expect RULE CONTAINER-SUFFIX [ACTION]
     local name=$P-$2 id image
     id=$("$docker" inspect -f '{{.Id}}' "$name") || fail "no container $name"
     image=$("$docker" inspect -f '{{.Config.Image}}' "$name")
-    $PY - "$W/alerts.jsonl" "$1" "$id" "$name" "$image" "${3:-}" <<'PYEOF' || fail "rule $1 for $2: see above"
+    $PY - "$W/alerts.jsonl" "$1" "$id" "$name" "$image" "${3:-}" <<'PYEOF' || {
+        # what the container did and how it ended, to tell a sensor miss from a run that failed
+        echo "--- $name output:" >&2; tail -n 20 "$W/$name.out" >&2 || true
+        "$docker" inspect -f 'state: {{.State.Status}} exit {{.State.ExitCode}} error "{{.State.Error}}" started {{.State.StartedAt}} finished {{.State.FinishedAt}}' "$name" >&2 || true
+        grep -c "\"id\":\"$id\"" "$W/alerts.jsonl" | sed 's/^/alerts naming the container: /' >&2 || true
+        fail "rule $1 for $2: see above"; }
 import json, sys
 path, rule, cid, name, image, action = sys.argv[1:]
 seen = []
