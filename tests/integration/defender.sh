@@ -141,16 +141,18 @@ if command -v bpftool >/dev/null && bpftool prog show 2>/dev/null | grep -q 'han
 fi
 
 # --- check the alerts ---
+missed() {  # missed RULE SUFFIX NAME ID: what the container did and how it ended,
+            # to tell a sensor miss from a container that never ran
+    echo "--- $3 output:" >&2; tail -n 20 "$W/$3.out" >&2 || true
+    "$docker" inspect -f 'state: {{.State.Status}} exit {{.State.ExitCode}} error "{{.State.Error}}" started {{.State.StartedAt}} finished {{.State.FinishedAt}}' "$3" >&2 || true
+    echo "alerts naming the container: $(grep -c "\"id\":\"$4\"" "$W/alerts.jsonl")" >&2
+    fail "rule $1 for $2: see above"
+}
 expect() {  # expect RULE CONTAINER-SUFFIX [ACTION]
     local name=$P-$2 id image
     id=$("$docker" inspect -f '{{.Id}}' "$name") || fail "no container $name"
     image=$("$docker" inspect -f '{{.Config.Image}}' "$name")
-    $PY - "$W/alerts.jsonl" "$1" "$id" "$name" "$image" "${3:-}" <<'PYEOF' || {
-        # what the container did and how it ended, to tell a sensor miss from a run that failed
-        echo "--- $name output:" >&2; tail -n 20 "$W/$name.out" >&2 || true
-        "$docker" inspect -f 'state: {{.State.Status}} exit {{.State.ExitCode}} error "{{.State.Error}}" started {{.State.StartedAt}} finished {{.State.FinishedAt}}' "$name" >&2 || true
-        grep -c "\"id\":\"$id\"" "$W/alerts.jsonl" | sed 's/^/alerts naming the container: /' >&2 || true
-        fail "rule $1 for $2: see above"; }
+    $PY - "$W/alerts.jsonl" "$1" "$id" "$name" "$image" "${3:-}" <<'PYEOF' || missed "$1" "$2" "$name" "$id"
 import json, sys
 path, rule, cid, name, image, action = sys.argv[1:]
 seen = []
