@@ -73,21 +73,29 @@ export function imageName(img) {
 }
 
 // A table with a caption (its accessible name) and column headers.
-export function Table({ caption, cols, rows, empty, rowKey }) {
+// With `limit`, long tables show that many rows and a button for the rest.
+export function Table({ caption, cols, rows, empty, rowKey, limit }) {
+  const [all, setAll] = useState(false);
   if (!rows || rows.length === 0)
     return <p class="muted" aria-label={caption}>{empty || `No ${caption.toLowerCase()}.`}</p>;
+  const shown = limit && !all ? rows.slice(0, limit) : rows;
   return (
-    <table aria-label={caption}>
-      <caption class="sr-only">{caption}</caption>
-      <thead><tr>{cols.map((c) => <th scope="col">{c.label}</th>)}</tr></thead>
-      <tbody>
-        {rows.map((r, i) => (
-          <tr key={rowKey ? rowKey(r) : i}>
-            {cols.map((c) => <td class={c.cls}>{c.cell ? c.cell(r) : r[c.key]}</td>)}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <table aria-label={caption}>
+        <caption class="sr-only">{caption}</caption>
+        <thead><tr>{cols.map((c) => <th scope="col">{c.label}</th>)}</tr></thead>
+        <tbody>
+          {shown.map((r, i) => (
+            <tr key={rowKey ? rowKey(r) : i}>
+              {cols.map((c) => <td class={c.cls}>{c.cell ? c.cell(r) : r[c.key]}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length < rows.length && (
+        <p><button type="button" onClick={() => setAll(true)}>Show all {rows.length} rows</button></p>
+      )}
+    </>
   );
 }
 

@@ -160,8 +160,11 @@ function PolicyList({ me }) {
               { label: 'Kind', cell: (p) => (KINDS[p.kind] ? KINDS[p.kind].label : p.kind) },
               { label: 'Mode', key: 'mode' },
               { label: 'Enabled', cell: (p) => (
-                <input type="checkbox" checked={!!p.enabled} disabled={!write}
-                  aria-label={`Enable policy ${p.name}`} onChange={() => toggle(p)} />) },
+                <button type="button" role="switch" class={`switch ${p.enabled ? 'on' : 'off'}`}
+                  aria-checked={p.enabled ? 'true' : 'false'} disabled={!write}
+                  aria-label={`Enable policy ${p.name}`} onClick={() => toggle(p)}>
+                  {p.enabled ? 'on' : 'off'}
+                </button>) },
               { label: 'Rules', cell: (p) => <code class="rules">{JSON.stringify(p.rules)}</code> },
               { label: '', cell: (p) => write && (
                 <button type="button" aria-label={`Delete policy ${p.name}`} onClick={() => remove(p)}>Delete</button>) },

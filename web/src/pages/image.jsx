@@ -19,7 +19,10 @@ function layerOf(x, layers) {
 
 function instruction(s) {
   if (!s) return '';
-  return s.replace(/^\/bin\/sh -c (#\(nop\) )?/, '').trim();
+  // Docker's history says "/bin/sh -c #(nop) ADD …" for metadata steps and
+  // "/bin/sh -c …" or "RUN /bin/sh -c … # buildkit" for RUN: show the Dockerfile line.
+  return s.replace(/^\/bin\/sh -c #\(nop\)\s*/, '').replace(/^(RUN )?\/bin\/sh -c /, 'RUN ')
+    .replace(/\s*# buildkit$/, '').trim();
 }
 
 function LayerView({ layers, findings, selected, onSelect }) {
@@ -78,15 +81,15 @@ function Findings({ findings, layers, layer, setLayer }) {
         {layer != null && <button type="button" onClick={() => setLayer(null)}>Show all layers</button>}
       </div>
       <p class="muted" role="status">{rows.length} vulnerabilities shown</p>
-      <Table caption={caption} rows={rows} rowKey={(f) => f.id + f.package + f.installed_version}
+      <Table caption={caption} rows={rows} limit={100} rowKey={(f) => f.id + f.package + f.installed_version}
         empty="No vulnerabilities here." cols={[
-          { label: 'CVE', cell: (f) => <>{f.id}{f.kev && <span class="tag kev">KEV</span>}</> },
+          { label: 'CVE', cls: 'nowrap', cell: (f) => <>{f.id}{f.kev && <span class="tag kev">KEV</span>}</> },
           { label: 'Severity', cell: (f) => <Sev s={f.severity} /> },
           { label: 'Risk', cell: (f) => (f.risk ? f.risk.score : ''), cls: 'num' },
           { label: 'Package', cell: (f) => `${f.package} ${f.installed_version || ''}` },
           { label: 'Fixed in', cell: (f) => f.fixed_version || (f.status === 'wont-fix' ? "won't fix" : 'no fix') },
           { label: 'Layer', cell: (f) => (f.layerIndex != null ? `#${f.layerIndex}` : ''), cls: 'num' },
-          { label: 'Introduced by', cell: (f) => <code>{instruction(f.created_by || (layers[f.layerIndex] || {}).created_by)}</code> },
+          { label: 'Introduced by', cell: (f) => { const c = instruction(f.created_by || (layers[f.layerIndex] || {}).created_by); return <code class="cmd-cell" title={c}>{c}</code>; } },
           { label: 'Owner', cell: (f) => <span class={`tag owner-${f.owner || 'unknown'}`}>{f.owner || 'unknown'}</span> },
         ]} />
     </>
@@ -165,7 +168,7 @@ export function ImageDetail({ digest }) {
             <h2>Packages</h2>
             <details>
               <summary>{(d.packages || []).length} packages</summary>
-              <Table caption="Packages" rows={d.packages || []} cols={[
+              <Table caption="Packages" rows={d.packages || []} limit={200} cols={[
                 { label: 'Name', key: 'name' },
                 { label: 'Version', key: 'version' },
                 { label: 'Type', key: 'type' },

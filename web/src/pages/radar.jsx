@@ -36,6 +36,30 @@ function heptagon(r) {
   return pts.join(' ');
 }
 
+// Icons drawn in SVG (no font has them everywhere): a ship's wheel for
+// Kubernetes, a container box for a standalone engine.
+export function HelmIcon() {
+  const spokes = [];
+  for (let i = 0; i < 7; i++) {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / 7;
+    spokes.push(<line x1={(3 * Math.cos(a)).toFixed(1)} y1={(3 * Math.sin(a)).toFixed(1)}
+      x2={(11 * Math.cos(a)).toFixed(1)} y2={(11 * Math.sin(a)).toFixed(1)} />);
+  }
+  return <g class="icon" aria-hidden="true"><circle r="8" />{spokes}</g>;
+}
+
+export function BoxIcon() {
+  return (
+    <g class="icon" aria-hidden="true">
+      <path d="M-9,-5 L0,-10 L9,-5 L9,6 L0,11 L-9,6 Z M-9,-5 L0,0 L9,-5 M0,0 L0,11" />
+    </g>
+  );
+}
+
+function MiniIcon({ children }) {
+  return <svg class="mini" viewBox="-13 -13 26 26" width="16" height="16" aria-hidden="true">{children}</svg>;
+}
+
 function ImageNode({ n, p }) {
   const sev = n.severity || 'none';
   const open = () => n.digest && go('/images/' + encodeURIComponent(n.digest));
@@ -48,7 +72,7 @@ function ImageNode({ n, p }) {
       {n.incidents > 0 && <circle class="halo" r="34" />}
       {n.k8s ? <polygon class="shape" points={heptagon(24)} />
         : <rect class="shape" x="-21" y="-21" width="42" height="42" rx="8" />}
-      <text class="glyph" y="5" text-anchor="middle" aria-hidden="true">{n.k8s ? '⎈' : '▣'}</text>
+      {n.k8s ? <HelmIcon /> : <BoxIcon />}
       {n.containers_running > 0 && (
         <g class="badge" transform="translate(20,-20)">
           <circle r="10" />
@@ -92,9 +116,10 @@ function Legend() {
       <li><span class="k sev-high" />high</li>
       <li><span class="k sev-medium" />medium</li>
       <li><span class="k sev-low" />low</li>
+      <li><span class="k sev-unknown" />unknown only</li>
       <li><span class="k sev-none" />none</li>
-      <li>⎈ Kubernetes-managed</li>
-      <li>▣ standalone</li>
+      <li><MiniIcon><HelmIcon /></MiniIcon>Kubernetes-managed</li>
+      <li><MiniIcon><BoxIcon /></MiniIcon>standalone</li>
       <li><span class="k halo-key" />runtime incidents</li>
       <li><span class="k badge-key">n</span>running containers</li>
     </ul>
