@@ -8,7 +8,8 @@
 //   UI_IMAGE UI_DIGEST          the scanned image's reference and digest
 //   UI_PEER                     the label of the node the image connected to
 //   UI_CVE UI_LAYER UI_CMD      a finding, its layer index and instruction
-//   UI_EVENTS_TOTAL             events posted; UI_CRITICAL: how many critical
+//   UI_EVENTS_TOTAL             events posted; UI_CRITICAL, UI_NETWORK: how
+//                               many are critical, of kind network
 // Every step asserts on what the page shows; the first failure exits 1.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -22,6 +23,7 @@ const URL_ = env('UI_URL'), ART = env('UI_ARTIFACTS');
 const IMAGE = env('UI_IMAGE'), DIGEST = env('UI_DIGEST'), PEER = env('UI_PEER');
 const CVE = env('UI_CVE'), LAYER = env('UI_LAYER'), CMD = env('UI_CMD');
 const TOTAL = Number(env('UI_EVENTS_TOTAL')), CRITICAL = Number(env('UI_CRITICAL'));
+const NETWORK = Number(env('UI_NETWORK'));
 const T = 15000;
 mkdirSync(ART, { recursive: true });
 
@@ -151,6 +153,19 @@ try {
   check(sevs.length === CRITICAL && sevs.every((s) => s.trim() === 'critical'),
     `severity filter: ${sevs.join(',')} (want ${CRITICAL} critical)`);
   log(`events filtered by severity critical: ${sevs.length} of ${TOTAL}`);
+  await shot('events-critical');
+  await filters.getByLabel('Severity').selectOption('');
+  await filters.getByLabel('Kind').selectOption('network');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForFunction((n) => {
+    const rows = document.querySelectorAll('table[aria-label="Events"] tbody tr');
+    return location.hash.includes('kind=network') && !location.hash.includes('severity') && rows.length === n;
+  }, NETWORK);
+  const kinds = await (await rowsOf('Events')).locator('td:nth-child(3)').allTextContents();
+  check(kinds.length === NETWORK && kinds.every((k) => k.trim() === 'network'),
+    `kind filter: ${kinds.join(',')} (want ${NETWORK} network)`);
+  log(`events filtered by kind network: ${kinds.length} of ${TOTAL}`);
+  await filters.getByLabel('Kind').selectOption('');
   await filters.getByLabel('Container').fill('no-such-container-xyz');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.getByText('No events match these filters.').waitFor();
@@ -158,7 +173,6 @@ try {
   await filters.getByLabel('Container').fill('');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await rowsOf('Events');
-  await shot('events-critical');
 
   step = 'policy';
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Defend' }).click();
