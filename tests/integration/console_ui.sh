@@ -76,7 +76,7 @@ BASE_REF=$(jq -r .target.ref "$W/scan-base.out")
 read -r CVE LAYER < <(jq -r '
     [.findings[] | select(.kind == "vuln" and .owner == "app")][0] as $f
     | [.layers[] | select(.diff_id == $f.layer)][0].index as $i | "\($f.id) \($i)"' "$W/scan-app.out")
-[ -n "$CVE" ] && [ "$LAYER" != null ] || fail "the sample scan has no app-layer vulnerability to look for"
+{ [ -n "$CVE" ] && [ "$LAYER" != null ]; } || fail "the sample scan has no app-layer vulnerability to look for"
 CMD=$(jq -r --argjson i "$LAYER" '.layers[$i].created_by' "$W/scan-app.out" |
     sed -e 's/^RUN \/bin\/sh -c /RUN /' -e 's/^\/bin\/sh -c /RUN /' | cut -c1-40)
 
