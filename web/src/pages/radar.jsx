@@ -116,7 +116,6 @@ function Legend() {
       <li><span class="k sev-high" />high</li>
       <li><span class="k sev-medium" />medium</li>
       <li><span class="k sev-low" />low</li>
-      <li><span class="k sev-unknown" />unknown only</li>
       <li><span class="k sev-none" />none</li>
       <li><MiniIcon><HelmIcon /></MiniIcon>Kubernetes-managed</li>
       <li><MiniIcon><BoxIcon /></MiniIcon>standalone</li>
