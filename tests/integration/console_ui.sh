@@ -6,8 +6,8 @@
 # `moat scan --console` (a ci token), events with a network connection
 # posted by a defender token; then the browser logs in, finds the image and
 # the connection on the radar (same layout after a reload), opens the
-# image's vulnerabilities in the layer view, filters events, creates and
-# disables a policy, reads the CI snippets. Screenshots go to
+# image's vulnerabilities in the layer view, filters events, creates,
+# disables and edits a policy, reads the CI snippets. Screenshots go to
 # $MOAT_ARTIFACTS (meson: build dir/console_ui-artifacts).
 # Skips (77) only when chromium cannot start.
 . "$(dirname "$0")/lib.sh"

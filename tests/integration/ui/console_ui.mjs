@@ -203,7 +203,18 @@ try {
     return p && p.enabled === false;
   }, null, { polling: 300 });
   await page.locator('button[role=switch][aria-checked=false]').filter({ hasText: 'off' }).waitFor();
-  log(`policy created (${mineP.id}: vulnerability, block) and disabled through the UI`);
+  // Edit: mode back to alert; the kind cannot change, the rules stay.
+  await pol.getByRole('link', { name: 'ui-test block criticals' }).click();
+  const edit = page.getByRole('form', { name: 'Edit policy ui-test block criticals' });
+  check(await edit.getByLabel('Kind').isDisabled(), 'the kind of a stored policy can be changed');
+  await edit.getByRole('radio', { name: 'alert' }).check();
+  await edit.getByRole('button', { name: 'Save policy' }).click();
+  const edited = (await rowsOf('Policies')).filter({ hasText: 'ui-test block criticals' });
+  await edited.getByRole('cell', { name: 'alert', exact: true }).waitFor();
+  const after = await page.evaluate(async (id) => (await (await fetch(`/api/v1/policies/${id}`)).json()), mineP.id);
+  check(after.mode === 'alert' && after.enabled === false && JSON.stringify(after.rules.severity) === '["critical"]',
+    `edited policy: ${JSON.stringify(after)}`);
+  log(`policy created (${mineP.id}: vulnerability, block), disabled, edited to alert through the UI`);
   await shot('policies');
 
   step = 'manage';
