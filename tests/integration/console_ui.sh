@@ -80,9 +80,11 @@ read -r CVE LAYER < <(jq -r '
 CMD=$(jq -r --argjson i "$LAYER" '.layers[$i].created_by' "$W/scan-app.out" |
     sed -e 's/^RUN \/bin\/sh -c /RUN /' -e 's/^\/bin\/sh -c /RUN /' | cut -c1-40)
 
-# Events as a defender sends them: two alerts in the app's container and a
-# connection from it to a container of the base image (a radar edge).
+# Events as a defender sends them: two alerts in the app's container, a
+# connection from it to a container of the base image (a radar edge), and
+# an alert from two days ago (for the time filter).
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+old=$(date -u -d '2 days ago' +%Y-%m-%dT%H:%M:%SZ)
 ctr='{"id":"c0ffee0000000001","name":"ui-web-1","image":"'"$APP_REF"'","image_id":"'"$APP"'"}'
 cat >"$W/events.json" <<JSON
 {"events":[
@@ -98,19 +100,22 @@ cat >"$W/events.json" <<JSON
   "process":{"pid":12,"ppid":1,"uid":0,"exe":"/usr/bin/curl","cmdline":"curl http://172.18.0.4:5432"},
   "details":{"evt.kind":"connect","net.daddr":"172.18.0.4","net.dport":"5432","net.proto":"tcp",
    "net.verdict":"alerted","net.mode":"alert","src.image":"$APP_REF","src.image_id":"$APP",
-   "dst.node":"image:$BASE","dst.image":"$BASE_REF","dst.image_id":"$BASE","dst.container":"ui-db-1"}}
+   "dst.node":"image:$BASE","dst.image":"$BASE_REF","dst.image_id":"$BASE","dst.container":"ui-db-1"}},
+ {"schema":"moat.alert/v1","event_id":"ui-test-4","time":"$old","node":"ui-node","rule":"shell-in-container",
+  "description":"a shell started in a container","severity":"notice","action":"alert","container":$ctr,
+  "process":{"pid":9,"ppid":1,"uid":0,"exe":"/bin/sh","cmdline":"sh"},"details":{"evt.kind":"exec"}}
 ]}
 JSON
 ans=$(curl -sf -H "Authorization: Bearer $DEF_TOKEN" -H 'Content-Type: application/json' \
     --data-binary @"$W/events.json" "$URL/api/v1/events") || fail "POST /api/v1/events failed"
-[ "$(jq -r .accepted <<<"$ans")" = 3 ] || fail "POST /api/v1/events: $ans"
-note "console on $URL: 2 images ($APP_REF, $BASE_REF), 3 events; looking for $CVE in layer $LAYER"
+[ "$(jq -r .accepted <<<"$ans")" = 4 ] || fail "POST /api/v1/events: $ans"
+note "console on $URL: 2 images ($APP_REF, $BASE_REF), 4 events; looking for $CVE in layer $LAYER"
 
 t_ui=$SECONDS
 RC=0
 UI_URL=$URL UI_USER=admin UI_PASSWORD=$PASSWORD UI_ARTIFACTS=$ART \
 UI_IMAGE=$APP_REF UI_DIGEST=$APP UI_PEER=$BASE_REF UI_CVE=$CVE UI_LAYER=$LAYER UI_CMD=$CMD \
-UI_EVENTS_TOTAL=3 UI_CRITICAL=1 UI_NETWORK=1 \
+UI_EVENTS_TOTAL=4 UI_CRITICAL=1 UI_NETWORK=1 UI_RECENT=3 \
     timeout -k 5 120 node "$REPO/tests/integration/ui/console_ui.mjs" || RC=$?
 echo "screenshots: $ART"
 ls "$ART"

@@ -9,7 +9,8 @@
 //   UI_PEER                     the label of the node the image connected to
 //   UI_CVE UI_LAYER UI_CMD      a finding, its layer index and instruction
 //   UI_EVENTS_TOTAL             events posted; UI_CRITICAL, UI_NETWORK: how
-//                               many are critical, of kind network
+//                               many are critical, of kind network;
+//                               UI_RECENT: how many are from the last hour
 // Every step asserts on what the page shows; the first failure exits 1.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -23,7 +24,7 @@ const URL_ = env('UI_URL'), ART = env('UI_ARTIFACTS');
 const IMAGE = env('UI_IMAGE'), DIGEST = env('UI_DIGEST'), PEER = env('UI_PEER');
 const CVE = env('UI_CVE'), LAYER = env('UI_LAYER'), CMD = env('UI_CMD');
 const TOTAL = Number(env('UI_EVENTS_TOTAL')), CRITICAL = Number(env('UI_CRITICAL'));
-const NETWORK = Number(env('UI_NETWORK'));
+const NETWORK = Number(env('UI_NETWORK')), RECENT = Number(env('UI_RECENT'));
 const T = 15000;
 mkdirSync(ART, { recursive: true });
 
@@ -134,6 +135,12 @@ try {
   check(nmine <= nall, `layer filter shows more rows (${nmine}) than all layers (${nall})`);
   log(`image: ${nlayers} layers (base and app), ${nall} vulnerabilities; layer ${LAYER} shows ${nmine} incl. ${CVE}`);
   await shot('image-layers', false);
+  // The same CVE across images: the by-CVE view names the image.
+  await page.goto(`${URL_}/#/monitor/cves`);
+  await page.getByLabel('Find CVE or package').fill(CVE);
+  const cveRow = (await rowsOf('Vulnerabilities by CVE')).filter({ hasText: CVE }).first();
+  await cveRow.getByRole('link', { name: IMAGE }).waitFor();
+  log(`by CVE: ${CVE} lists ${IMAGE}`);
 
   step = 'events';
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitor' }).click();
@@ -142,7 +149,7 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('table[aria-label="Events"] tbody tr').length === n, TOTAL);
   log(`events: ${await ev.count()} listed`);
   const filters = page.getByRole('search', { name: 'Event filters' });
-  await filters.getByLabel('Severity').selectOption('critical');
+  await filters.getByLabel('Severity', { exact: true }).selectOption('critical');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.waitForFunction((n) => {
     const rows = document.querySelectorAll('table[aria-label="Events"] tbody tr');
@@ -154,8 +161,8 @@ try {
     `severity filter: ${sevs.join(',')} (want ${CRITICAL} critical)`);
   log(`events filtered by severity critical: ${sevs.length} of ${TOTAL}`);
   await shot('events-critical');
-  await filters.getByLabel('Severity').selectOption('');
-  await filters.getByLabel('Kind').selectOption('network');
+  await filters.getByLabel('Severity', { exact: true }).selectOption('');
+  await filters.getByLabel('Kind', { exact: true }).selectOption('network');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.waitForFunction((n) => {
     const rows = document.querySelectorAll('table[aria-label="Events"] tbody tr');
@@ -165,12 +172,20 @@ try {
   check(kinds.length === NETWORK && kinds.every((k) => k.trim() === 'network'),
     `kind filter: ${kinds.join(',')} (want ${NETWORK} network)`);
   log(`events filtered by kind network: ${kinds.length} of ${TOTAL}`);
-  await filters.getByLabel('Kind').selectOption('');
-  await filters.getByLabel('Container').fill('no-such-container-xyz');
+  await filters.getByLabel('Kind', { exact: true }).selectOption('');
+  await filters.getByLabel('Time', { exact: true }).selectOption('1h');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForFunction((n) => {
+    const rows = document.querySelectorAll('table[aria-label="Events"] tbody tr');
+    return location.hash.includes('since=1h') && !location.hash.includes('kind') && rows.length === n;
+  }, RECENT);
+  log(`events of the last hour: ${RECENT} of ${TOTAL}`);
+  await filters.getByLabel('Time', { exact: true }).selectOption('');
+  await filters.getByLabel('Container', { exact: true }).fill('no-such-container-xyz');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await page.getByText('No events match these filters.').waitFor();
   log('a filter that matches nothing shows none');
-  await filters.getByLabel('Container').fill('');
+  await filters.getByLabel('Container', { exact: true }).fill('');
   await filters.getByRole('button', { name: 'Apply filters' }).click();
   await rowsOf('Events');
 

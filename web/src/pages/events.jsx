@@ -68,25 +68,25 @@ export function Events({ params }) {
     <>
       <form class="filters" role="search" aria-label="Event filters" onSubmit={apply}>
         <label>Kind
-          <select name="kind" value={form.kind} onChange={set('kind')}>
+          <select name="kind" aria-label="Kind" value={form.kind} onChange={set('kind')}>
             <option value="">any</option>
             {KINDS.map((k) => <option value={k}>{k}</option>)}
           </select>
         </label>
         <label>Severity
-          <select name="severity" value={form.severity} onChange={set('severity')}>
+          <select name="severity" aria-label="Severity" value={form.severity} onChange={set('severity')}>
             <option value="">any</option>
             {SEVS.map((s) => <option value={s}>{s}</option>)}
           </select>
         </label>
         <label>Image
-          <input name="image" value={form.image} onInput={set('image')} placeholder="reference or digest" />
+          <input name="image" aria-label="Image" value={form.image} onInput={set('image')} placeholder="reference or digest" />
         </label>
         <label>Container
-          <input name="container" value={form.container} onInput={set('container')} placeholder="name or id" />
+          <input name="container" aria-label="Container" value={form.container} onInput={set('container')} placeholder="name or id" />
         </label>
         <label>Time
-          <select name="since" value={form.since} onChange={set('since')}>
+          <select name="since" aria-label="Time" value={form.since} onChange={set('since')}>
             {SINCE.map(([v, t]) => <option value={v}>{t}</option>)}
           </select>
         </label>
