@@ -410,7 +410,7 @@ int moat_cmd_console(int argc, char **argv)
 
 	if (sub && !strcmp(sub, "routes"))
 		return cmd_routes();
-	if (sub && strcmp(sub, "stop") && !(!strcmp(sub, "user") && sub2 && !strcmp(sub2, "add")) &&
+	if (sub && strcmp(sub, "stop") != 0 && !(!strcmp(sub, "user") && sub2 && !strcmp(sub2, "add")) &&
 	    !(!strcmp(sub, "token") && sub2 && !strcmp(sub2, "create"))) {
 		fprintf(stderr, "moat console: unknown subcommand '%s%s%s'\n", sub, sub2 ? " " : "",
 			sub2 ? sub2 : "");

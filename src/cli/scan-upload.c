@@ -31,7 +31,7 @@ int scan_upload(const char *console, const char *token, const char *cacert,
 
 	while (n && console[n - 1] == '/')
 		n--;
-	if (strncmp(console, "http://", 7) && strncmp(console, "https://", 8))
+	if (strncmp(console, "http://", 7) != 0 && strncmp(console, "https://", 8) != 0)
 		return moat_error_set(err, MOAT_E_USAGE, "--console %s: want http(s)://HOST:PORT",
 				      console);
 	moat_buf_init(&url, MOAT_HTTP_MAX_URL);

@@ -161,7 +161,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 {
-	static struct option opts[32];
+	static struct option opts[48];
 	static const struct option base_opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -190,6 +190,8 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]) - 1;
 
 	/* One table: the image options, then (for scan) the vulnerability ones. */
+	if (n_base + scan_vuln_n_options + 1 > sizeof(opts) / sizeof(opts[0]))
+		return fprintf(stderr, "moat %s: internal: option table too small\n", cmd), -EINVAL;
 	memset(opts, 0, sizeof(opts));
 	memcpy(opts, base_opts, n_base * sizeof(*opts));
 	if (!sbom)

@@ -93,19 +93,27 @@ void console_api_users_delete(struct console_call *call)
 		r = moat_db_int_query(call->c->db, "SELECT COUNT(*) FROM users WHERE role = 'admin' "
 				      "AND name = ?", &p, 1, 0, &is_admin, &err);
 	pthread_mutex_unlock(&call->c->mu);
-	if (r < 0)
-		{ console_reply_db(call, &err); return; }
-	if (is_admin && !admins)
-		{ console_reply_error(call, 409, "%s is the last admin", call->param); return; }
+	if (r < 0) {
+		console_reply_db(call, &err);
+		return;
+	}
+	if (is_admin && !admins) {
+		console_reply_error(call, 409, "%s is the last admin", call->param);
+		return;
+	}
 	pthread_mutex_lock(&call->c->mu);
 	moat_db_exec(call->c->db, "DELETE FROM sessions WHERE user_name = ?", &p, 1, NULL, NULL);
 	pthread_mutex_unlock(&call->c->mu);
 	r = change(call, "DELETE FROM users WHERE name = ?", &p, 1, "user.delete", call->param, &n,
 		   &err);
-	if (r < 0)
-		{ console_reply_db(call, &err); return; }
-	if (!n)
-		{ console_reply_error(call, 404, "no user %s", call->param); return; }
+	if (r < 0) {
+		console_reply_db(call, &err);
+		return;
+	}
+	if (!n) {
+		console_reply_error(call, 404, "no user %s", call->param);
+		return;
+	}
 	call->resp->status = 204;
 }
 
@@ -157,10 +165,14 @@ void console_api_tokens_delete(struct console_call *call)
 	int64_t n = 0;
 
 	if (change(call, "DELETE FROM tokens WHERE id = ?", &p, 1, "token.delete", call->param, &n,
-		   &err) < 0)
-		{ console_reply_db(call, &err); return; }
-	if (!n)
-		{ console_reply_error(call, 404, "no token %s", call->param); return; }
+		   &err) < 0) {
+		console_reply_db(call, &err);
+		return;
+	}
+	if (!n) {
+		console_reply_error(call, 404, "no token %s", call->param);
+		return;
+	}
 	call->resp->status = 204;
 }
 
@@ -268,7 +280,7 @@ static bool policy_merge(struct console_call *call, json_t *base, const json_t *
 				    "baseline, firewall, waf, admission or trusted-images");
 	} else if (!name || !name[0] || strlen(name) > 200) {
 		console_reply_error(call, 400, "\"name\": 1 to 200 characters");
-	} else if (!mode || (strcmp(mode, "alert") && strcmp(mode, "block"))) {
+	} else if (!mode || (strcmp(mode, "alert") != 0 && strcmp(mode, "block") != 0)) {
 		console_reply_error(call, 400, "\"mode\": alert or block");
 	} else if (!json_is_boolean(json_object_get(base, "enabled"))) {
 		console_reply_error(call, 400, "\"enabled\": true or false");
@@ -316,7 +328,8 @@ void console_api_policies_create(struct console_call *call)
 		return;
 	if (console_random_hex(id, 6) < 0) {
 		json_decref(body);
-		{ console_reply_error(call, 500, "no random bytes"); return; }
+		console_reply_error(call, 500, "no random bytes");
+		return;
 	}
 	pol = json_pack("{s:s,s:b,s:s,s:{}}", "id", id, "enabled", 1, "mode", "alert", "rules");
 	if (policy_merge(call, pol, body)) {
@@ -360,9 +373,13 @@ void console_api_policy_delete(struct console_call *call)
 	int64_t n = 0;
 
 	if (change(call, "DELETE FROM policies WHERE id = ?", &p, 1, "policy.delete", call->param,
-		   &n, &err) < 0)
-		{ console_reply_db(call, &err); return; }
-	if (!n)
-		{ console_reply_error(call, 404, "no policy %s", call->param); return; }
+		   &n, &err) < 0) {
+		console_reply_db(call, &err);
+		return;
+	}
+	if (!n) {
+		console_reply_error(call, 404, "no policy %s", call->param);
+		return;
+	}
 	call->resp->status = 204;
 }

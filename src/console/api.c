@@ -197,7 +197,8 @@ static int authenticate(struct console_call *call, const struct route *rt)
 		return 0;
 	}
 	/* A cookie rides along on cross-site requests; the header does not. */
-	if (call->who.session_hash[0] && strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+	if (call->who.session_hash[0] && strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0) {
 		const char *csrf = moat_server_req_header(req, "X-CSRF-Token");
 
 		if (!csrf || !console_str_eq(csrf, call->who.csrf)) {

@@ -254,7 +254,7 @@ int console_time_parse(const char *s, int64_t *ret)
 	tm.tm_hour = h;
 	tm.tm_min = m;
 	tm.tm_sec = sec;
-	*ret = ((int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60)) * 1000000 + frac;
+	*ret = ((int64_t)timegm(&tm) - (int64_t)sign * (oh * 3600 + om * 60)) * 1000000 + frac;
 	return 0;
 }
 

@@ -19,12 +19,12 @@
 #define CONSOLE_LIMIT_DEFAULT 100
 #define CONSOLE_LIMIT_MAX 1000
 /* Session lifetime. */
-#define CONSOLE_SESSION_US (12 * 3600 * 1000000LL)
+#define CONSOLE_SESSION_US (12LL * 3600 * 1000000)
 #define CONSOLE_SESSION_COOKIE "moat_session"
 /* Longest event id a producer may set. */
 #define CONSOLE_EVENT_ID_MAX 128
 /* Defenders not heard from for this long are "stale". */
-#define CONSOLE_DEFENDER_STALE_US (5 * 60 * 1000000LL)
+#define CONSOLE_DEFENDER_STALE_US (5LL * 60 * 1000000)
 
 struct moat_console {
 	struct moat_db *db;

@@ -89,7 +89,7 @@ void console_static(struct moat_console *c, const struct moat_server_req *req,
 	struct stat st;
 	int fd = -ENOENT;
 
-	if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
 		moat_server_resp_header(resp, "Allow", "GET, HEAD");
 		plain(resp, 405, "method not allowed\n");
 		return;
