@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integrations: where the console forwards alerts (generic JSON webhook,
 // Slack-compatible webhook, syslog RFC 5424 with CEF) and how each route
-// is doing. Read from GET /integrations when the console has it.
+// is doing. Read from GET /integrations; a console without that route
+// says so instead of showing kinds it cannot deliver to.
 import { get } from '../api.js';
 import { useLoad, Table, ErrorBox, Loading, fmtTime } from '../ui.jsx';
 
@@ -16,8 +17,8 @@ export function Integrations() {
   let body;
   if (res.loading && !res.data) body = <Loading what="integrations" />;
   else if (res.error && res.error.status === 404)
-    body = <p class="muted">This console does not list its forwarding routes over the API; they are set in its
-      configuration (see docs/console.md).</p>;
+    return <p class="muted" role="status">This console does not offer alert forwarding routes over its API
+      (<code>GET /api/v1/integrations</code>): none to show. docs/console.md says what it forwards.</p>;
   else if (res.error) body = <ErrorBox error={res.error} />;
   else {
     const list = res.data.integrations || [];
