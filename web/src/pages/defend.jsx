@@ -56,12 +56,24 @@ function blank(kind) {
   return { name: '', kind, enabled: true, mode: 'alert', rules: KINDS[kind].rules };
 }
 
+// What is wrong with the rules text, or null when it is a JSON object.
+function rulesProblem(text) {
+  try {
+    const v = JSON.parse(text || '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? null : 'must be a JSON object';
+  } catch (err) {
+    return err.message;
+  }
+}
+
 function PolicyForm({ initial, onSaved, onCancel }) {
   const isNew = initial.id == null;
   const [p, setP] = useState(initial);
   const [rulesText, setRulesText] = useState(JSON.stringify(initial.rules ?? {}, null, 2));
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+
+  const rulesError = rulesProblem(rulesText);
 
   const setKind = (kind) => {
     setP({ ...p, kind });
@@ -72,14 +84,11 @@ function PolicyForm({ initial, onSaved, onCancel }) {
   const submit = async (e) => {
     e.preventDefault();
     setError(null);
-    let rules;
-    try {
-      rules = JSON.parse(rulesText || '{}');
-      if (!rules || typeof rules !== 'object' || Array.isArray(rules)) throw new Error('must be a JSON object');
-    } catch (err) {
-      setError(new Error(`Rules: ${err.message}`));
+    if (rulesError) {
+      setError(new Error(`Rules: ${rulesError}`));
       return;
     }
+    const rules = JSON.parse(rulesText || '{}');
     const body = { name: p.name.trim(), kind: p.kind, enabled: p.enabled, mode: p.mode, rules };
     setBusy(true);
     try {
@@ -118,8 +127,12 @@ function PolicyForm({ initial, onSaved, onCancel }) {
       </label>
       <label>Rules (JSON)
         <textarea name="rules" rows="10" spellcheck={false} value={rulesText}
+          aria-invalid={rulesError ? 'true' : 'false'} aria-describedby="rules-status"
           onInput={(e) => setRulesText(e.currentTarget.value)} />
       </label>
+      <p id="rules-status" class={rulesError ? 'error' : 'muted'}>
+        {rulesError ? `Rules: ${rulesError}` : 'Rules: a JSON object.'}
+      </p>
       <ErrorBox error={error} />
       <div class="buttons">
         <button type="submit" disabled={busy}>{isNew ? 'Create policy' : 'Save policy'}</button>
