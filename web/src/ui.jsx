@@ -54,6 +54,18 @@ export function Sev({ s }) {
   return <span class={`sev sev-${v}`}>{v}</span>;
 }
 
+// An image's highest severity: the counts' worst (negligible and unknown
+// count as low, as the radar does); risk_max is the top risk score (0-100).
+export function imageSeverity(img) {
+  if (!img) return 'none';
+  if (typeof img.risk_max === 'string') return img.risk_max;
+  const c = img.counts || {};
+  for (const s of ['critical', 'high', 'medium', 'low']) if (c[s] > 0) return s;
+  return (c.negligible > 0 || c.unknown > 0) ? 'low' : 'none';
+}
+
+export const plural = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 export function shortDigest(d) {
   if (!d) return '';
   const m = /^sha256:([0-9a-f]{12})/.exec(d);

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { isVuln, isCompliance } from '../details.js';
 import { useLoad, Loaded, Sev, Table, Counts, fmtTime, imageName, shortDigest, sevRank,
-  VULN_SEVERITIES } from '../ui.jsx';
+  VULN_SEVERITIES, imageSeverity, plural } from '../ui.jsx';
 
 // The layer index of a finding or package: its own layer_index, else the
 // layer whose diff_id it names.
@@ -151,9 +151,10 @@ export function ImageDetail({ digest }) {
               {img.refs && img.refs.length > 1 && <><dt>Also</dt><dd>{img.refs.slice(1).join(', ')}</dd></>}
               <dt>OS</dt><dd>{img.os || 'unknown'}</dd>
               <dt>Scanned</dt><dd>{fmtTime(img.scanned_at)}</dd>
-              <dt>Highest risk</dt><dd><Sev s={img.risk_max || 'none'} /></dd>
+              <dt>Highest severity</dt><dd><Sev s={imageSeverity(img)} /></dd>
+              {typeof img.risk_max === 'number' && <><dt>Top risk score</dt><dd>{img.risk_max} / 100</dd></>}
               <dt>Vulnerabilities</dt><dd><Counts counts={img.counts} /></dd>
-              <dt>Running</dt><dd>{img.containers_running || 0} containers{img.k8s ? ' (Kubernetes)' : ''}</dd>
+              <dt>Running</dt><dd>{plural(img.containers_running || 0, 'container')}{img.k8s ? ' (Kubernetes)' : ''}</dd>
               <dt>Incidents</dt><dd>{img.incidents || 0}</dd>
               <dt>Layers</dt><dd>{layers.length} ({base} from the base image, {layers.length - base} above it)</dd>
             </dl>

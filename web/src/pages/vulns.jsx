@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { imageHref } from '../router.js';
 import { allImageDetails, isVuln } from '../details.js';
-import { useLoad, Loaded, Sev, Table, Counts, fmtTime, imageName, sevRank } from '../ui.jsx';
+import { useLoad, Loaded, Sev, Table, Counts, fmtTime, imageName, sevRank, imageSeverity } from '../ui.jsx';
 
 export function VulnsByImage() {
   const res = useLoad(() => get('/images'), []);
@@ -13,12 +13,13 @@ export function VulnsByImage() {
     <Loaded res={res} what="images">
       {({ images }) => (
         <Table caption="Images" rowKey={(i) => i.digest}
-          rows={[...images].sort((a, b) => sevRank(a.risk_max) - sevRank(b.risk_max) ||
-            imageName(a).localeCompare(imageName(b)))}
+          rows={[...images].sort((a, b) => sevRank(imageSeverity(a)) - sevRank(imageSeverity(b)) ||
+            (Number(b.risk_max) || 0) - (Number(a.risk_max) || 0) || imageName(a).localeCompare(imageName(b)))}
           empty="No images yet: upload a scan with moat scan --console URL --token T IMAGE." cols={[
             { label: 'Image', cell: (i) => <a href={imageHref(i.digest)}>{imageName(i)}</a> },
             { label: 'OS', key: 'os' },
-            { label: 'Highest risk', cell: (i) => <Sev s={i.risk_max || 'none'} /> },
+            { label: 'Highest severity', cell: (i) => <Sev s={imageSeverity(i)} /> },
+            { label: 'Top risk', cell: (i) => (typeof i.risk_max === 'number' ? i.risk_max : ''), cls: 'num' },
             { label: 'Vulnerabilities', cell: (i) => <Counts counts={i.counts} /> },
             { label: 'Findings', key: 'findings', cls: 'num' },
             { label: 'Running', key: 'containers_running', cls: 'num' },
