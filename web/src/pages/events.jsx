@@ -4,7 +4,7 @@
 // filtered view can be linked and survives a reload.
 import { useState } from 'preact/hooks';
 import { get, query } from '../api.js';
-import { go } from '../router.js';
+import { go, imageHref } from '../router.js';
 import { useLoad, Loaded, Sev, Table, fmtTime } from '../ui.jsx';
 
 const KINDS = ['runtime', 'network', 'baseline', 'admission', 'registry', 'scan', 'audit'];
@@ -80,10 +80,10 @@ export function Events({ params }) {
           </select>
         </label>
         <label>Image
-          <input name="image" aria-label="Image" value={form.image} onInput={set('image')} placeholder="reference or digest" />
+          <input name="image" aria-label="Image" value={form.image} onInput={set('image')} placeholder="exact reference or digest" />
         </label>
         <label>Container
-          <input name="container" aria-label="Container" value={form.container} onInput={set('container')} placeholder="name or id" />
+          <input name="container" aria-label="Container" value={form.container} onInput={set('container')} placeholder="exact name or id" />
         </label>
         <label>Time
           <select name="since" aria-label="Time" value={form.since} onChange={set('since')}>
@@ -103,7 +103,10 @@ export function Events({ params }) {
                 { label: 'Severity', cell: (e) => <Sev s={e.severity} /> },
                 { label: 'Kind', key: 'kind' },
                 { label: 'Rule', key: 'rule' },
-                { label: 'Image', key: 'image' },
+                { label: 'Image', cell: (e) => {
+                  const name = e.image_name || (e.container && e.container.image) || e.image;
+                  return /^sha256:/.test(e.image || '') ? <a href={imageHref(e.image)}>{name}</a> : name;
+                } },
                 { label: 'Container', cell: (e) => containerName(e.container) },
                 { label: 'Node', key: 'node' },
                 { label: 'Action', key: 'action' },
