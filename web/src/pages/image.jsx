@@ -153,7 +153,7 @@ export function ImageDetail({ digest }) {
               <dt>Scanned</dt><dd>{fmtTime(img.scanned_at)}</dd>
               <dt>Highest severity</dt><dd><Sev s={imageSeverity(img)} /></dd>
               {typeof img.risk_max === 'number' && <><dt>Top risk score</dt><dd>{img.risk_max} / 100</dd></>}
-              <dt>Vulnerabilities</dt><dd><Counts counts={img.counts} /></dd>
+              <dt>Findings by severity</dt><dd><Counts counts={img.counts} /></dd>
               <dt>Running</dt><dd>{plural(img.containers_running || 0, 'container')}{img.k8s ? ' (Kubernetes)' : ''}</dd>
               <dt>Incidents</dt><dd>{img.incidents || 0}</dd>
               <dt>Layers</dt><dd>{layers.length} ({base} from the base image, {layers.length - base} above it)</dd>

@@ -20,7 +20,7 @@ export function VulnsByImage() {
             { label: 'OS', key: 'os' },
             { label: 'Highest severity', cell: (i) => <Sev s={imageSeverity(i)} /> },
             { label: 'Top risk', cell: (i) => (typeof i.risk_max === 'number' ? i.risk_max : ''), cls: 'num' },
-            { label: 'Vulnerabilities', cell: (i) => <Counts counts={i.counts} /> },
+            { label: 'Findings by severity', cell: (i) => <Counts counts={i.counts} /> },
             { label: 'Findings', key: 'findings', cls: 'num' },
             { label: 'Running', key: 'containers_running', cls: 'num' },
             { label: 'Incidents', key: 'incidents', cls: 'num' },
