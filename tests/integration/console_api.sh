@@ -271,6 +271,20 @@ curl -sf "$ui/images/sha256:abc" | grep -q '<title>moat</title>' || fail "a deep
 curl -s --path-as-is "$ui/../../../../etc/passwd" | grep -q root: && fail "path traversal served /etc/passwd"
 curl -s --path-as-is "$ui/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd" | grep -q root: && fail "encoded traversal served /etc/passwd"
 
+# 7b. HTTPS: the same store behind TLS, the cookie gets Secure
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a test certificate"
+"$MOAT" console --data "$D" --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" --tls-key "$W/key.pem" \
+    --daemon --pid-file "$W/tls.pid" --log-file "$W/tls.log" >/dev/null 2>"$W/tls.err" ||
+    { cat "$W/tls.err" "$W/tls.log" >&2; fail "the console did not start with TLS"; }
+tport=$(sed -n 's/.*serving https:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$W/tls.log" | tail -1)
+S=$(curl -s -k -o "$W/tls.json" -D "$W/tls.head" -w '%{http_code}' --data '{"user":"admin","password":"admin-pass-123"}' \
+    "https://127.0.0.1:$tport/api/v1/login")
+"$MOAT" console stop --data "$D" --pid-file "$W/tls.pid" >/dev/null 2>&1 || true
+[ "$S" = 200 ] || fail "login over HTTPS: HTTP $S"
+grep -i '^set-cookie: moat_session=' "$W/tls.head" | grep -qi '; Secure' || fail "the session cookie over HTTPS is not Secure"
+curl -s -m 5 "http://127.0.0.1:$tport/api/v1/health" | grep -q '"ok"' && fail "the TLS port answered plain HTTP"
+
 # 8. restart: data survives
 n_events=$(jq_ evs 'len(d["events"])')
 stop_console
