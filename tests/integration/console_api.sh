@@ -174,11 +174,14 @@ PY
 expect 200 imgs GET /images -H "Authorization: Bearer ${TOK[operator]}"
 [ "$(jq_ imgs 'len([i for i in d["images"] if i["digest"] == "'"$digest"'"])')" = 1 ] || fail "/images does not list $digest"
 # the same scan again replaces, not adds
-run_moat up2 scan --format table --db "$W/vuln.db" --base-image "docker-archive:$SAMPLE/base.tar" \
-    --console "${B%/api/v1}" --token "${TOK[ci]}" "docker-archive:$SAMPLE/app.tar"
-[ "$RC" = 0 ] || { moat_err up2; fail "second upload: $(describe_rc "$RC")"; }
+expect 201 up2 POST /scans -H "Authorization: Bearer ${TOK[ci]}" --data-binary "@$W/up.out"
 expect 200 img2 GET "/images/$digest" -H "Authorization: Bearer ${TOK[admin]}"
 [ "$(jq_ img2 'len(d["findings"])')" = "$(jq_ img 'len(d["findings"])')" ] || fail "a re-upload changed the finding count"
+# a table-format scan uploads its JSON all the same
+run_moat up3 scan --format table --db "$W/vuln.db" --console "${B%/api/v1}/" --token "${TOK[ci]}" \
+    "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 0 ] && grep -q 'uploaded to' "$W/up3.err" || { moat_err up3; fail "table-format upload: $(describe_rc "$RC")"; }
+grep -q 'CVE-' "$W/up3.out" || fail "scan --console --format table did not print its table"
 run_moat upbad scan --db "$W/vuln.db" --console "${B%/api/v1}" --token "${TOK[auditor]}" "docker-archive:$SAMPLE/base.tar"
 [ "$RC" = 2 ] && grep -q 'HTTP 403' "$W/upbad.err" || { moat_err upbad; fail "an upload with an auditor token: exit $RC, expected 2 with HTTP 403"; }
 run_moat updown scan --db "$W/vuln.db" --console http://127.0.0.1:1 --token x "docker-archive:$SAMPLE/base.tar"
