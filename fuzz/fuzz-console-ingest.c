@@ -75,7 +75,7 @@ static void pure(const json_t *doc, const uint8_t *data, size_t size)
 	if (size < sizeof(text)) {
 		memcpy(text, data, size);
 		text[size] = '\0';
-		console_time_parse(text, &us);
+		moat_time_parse(text, &us);
 		console_since_parse(text, 1000000000000000LL, &us);
 	}
 }

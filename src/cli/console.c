@@ -157,6 +157,22 @@ static int open_console(const struct console_args *a, struct moat_console **ret)
 	return r;
 }
 
+/* The pid a pid file names, when that process is alive; else 0. */
+static long live_pid(const char *path)
+{
+	char buf[32];
+	FILE *f = fopen(path, "r");
+	long pid = 0;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		pid = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	if (pid <= 1 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	return pid;
+}
+
 static int write_pid(const char *path)
 {
 	char tmp[4200];
@@ -286,18 +302,14 @@ static int daemonize(const struct console_args *a)
 
 static int cmd_stop(const struct console_args *a)
 {
-	char buf[32];
-	FILE *f = fopen(a->pid_file, "r");
-	long pid = 0;
+	long pid = live_pid(a->pid_file);
 
-	if (!f || !fgets(buf, sizeof(buf), f) || (pid = strtol(buf, NULL, 10)) <= 1) {
-		if (f)
-			fclose(f);
-		fprintf(stderr, "moat console stop: no console running for %s (no %s)\n", a->data,
-			a->pid_file);
+	if (!pid) {
+		fprintf(stderr, "moat console stop: no console running for %s (%s names none)\n",
+			a->data, a->pid_file);
+		unlink(a->pid_file);
 		return MOAT_EXIT_USAGE;
 	}
-	fclose(f);
 	if (kill((pid_t)pid, SIGTERM) < 0) {
 		fprintf(stderr, "moat console stop: pid %ld: %s (removing the stale pid file)\n", pid,
 			strerror(errno));
@@ -432,6 +444,11 @@ int moat_cmd_console(int argc, char **argv)
 	}
 	if (!!a.tls_cert != !!a.tls_key) {
 		fprintf(stderr, "moat console: --tls-cert and --tls-key go together\n");
+		return MOAT_EXIT_USAGE;
+	}
+	if ((r = (int)live_pid(a.pid_file)) > 0) {
+		fprintf(stderr, "moat console: already running for %s (pid %d, %s); stop it with: "
+			"moat console stop --data %s\n", a.data, r, a.pid_file, a.data);
 		return MOAT_EXIT_USAGE;
 	}
 	return a.daemon ? daemonize(&a) : serve(&a, -1);

@@ -68,9 +68,9 @@ void console_api_users_create(struct console_call *call)
 					      &err)) < 0) {
 		console_reply_db(call, &err);
 	} else {
-		char t[CONSOLE_TIME_MAX];
+		char t[MOAT_TIME_MAX];
 
-		console_time_format(console_now_us(), t);
+		moat_time_format(moat_time_now_us(), t);
 		console_reply_json(call, 201, json_pack("{s:s,s:s,s:s}", "name", name, "role", role,
 							"created", t));
 	}
@@ -136,7 +136,7 @@ void console_api_tokens_create(struct console_call *call)
 	json_t *body = console_body_object(call);
 	const char *role, *name;
 	char *token = NULL;
-	char id[32], t[CONSOLE_TIME_MAX];
+	char id[32], t[MOAT_TIME_MAX];
 
 	if (!body)
 		return;
@@ -148,7 +148,7 @@ void console_api_tokens_create(struct console_call *call)
 					     &err) < 0) {
 		console_reply_db(call, &err);
 	} else {
-		console_time_format(console_now_us(), t);
+		moat_time_format(moat_time_now_us(), t);
 		console_reply_json(call, 201, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "name",
 							name ? name : id, "role", role, "created", t,
 							"token", token));
@@ -200,7 +200,7 @@ static const struct console_colspec defender_cols[] = {
 
 void console_api_defenders(struct console_call *call)
 {
-	struct moat_db_val p = moat_db_int(console_now_us() - CONSOLE_DEFENDER_STALE_US);
+	struct moat_db_val p = moat_db_int(moat_time_now_us() - CONSOLE_DEFENDER_STALE_US);
 
 	console_reply_list(call, "defenders", "SELECT id, node, version, last_seen, CASE WHEN "
 			   "last_seen > ? THEN 'connected' ELSE 'stale' END FROM defenders ORDER "
@@ -296,7 +296,7 @@ static int policy_write(struct console_call *call, const json_t *pol, bool creat
 			struct moat_error *err)
 {
 	char *rules = json_dumps(json_object_get(pol, "rules"), JSON_COMPACT);
-	int64_t now = console_now_us();
+	int64_t now = moat_time_now_us();
 	struct moat_db_val p[] = {
 		moat_db_text(moat_json_str(pol, "kind")), moat_db_text(moat_json_str(pol, "name")),
 		moat_db_int(json_is_true(json_object_get(pol, "enabled"))),

@@ -269,7 +269,7 @@ static bool event_filters(struct console_call *call, char *where, size_t len,
 			p[(*np)++] = moat_db_text(v);
 	}
 	if (s && s[0]) {
-		if (console_since_parse(s, console_now_us(), since) < 0) {
+		if (console_since_parse(s, moat_time_now_us(), since) < 0) {
 			console_reply_error(call, 400, "?since= wants RFC 3339 or a duration like "
 					    "15m, 24h, 7d");
 			return false;

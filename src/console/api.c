@@ -132,7 +132,7 @@ static int auth_token(struct moat_console *c, const char *token, struct console_
 {
 	char hash[MOAT_DIGEST_STR_MAX];
 	struct who_ctx w = { who, false, false };
-	int64_t now = console_now_us();
+	int64_t now = moat_time_now_us();
 	struct moat_db_val p = moat_db_text(hash);
 	int r;
 
@@ -158,7 +158,7 @@ static int auth_session(struct moat_console *c, const char *sid, struct console_
 
 	if (strlen(sid) > 128 || moat_sha256_str(sid, strlen(sid), who->session_hash) < 0)
 		return 0;
-	struct moat_db_val p[] = { moat_db_text(who->session_hash), moat_db_int(console_now_us()) };
+	struct moat_db_val p[] = { moat_db_text(who->session_hash), moat_db_int(moat_time_now_us()) };
 	r = moat_db_query(c->db, "SELECT u.name, u.role, s.csrf FROM sessions s JOIN users u ON "
 			  "u.name = s.user_name WHERE s.id_hash = ? AND s.expires > ?", p, 2,
 			  who_row, &w, err);
@@ -333,7 +333,7 @@ static int new_session(struct console_call *call, const char *user, char sid[65]
 		       char csrf[65], struct moat_error *err)
 {
 	char sid_hash[MOAT_DIGEST_STR_MAX];
-	int64_t now = console_now_us();
+	int64_t now = moat_time_now_us();
 
 	if (console_random_hex(sid, 32) < 0 || console_random_hex(csrf, 32) < 0 ||
 	    moat_sha256_str(sid, strlen(sid), sid_hash) < 0)
@@ -378,7 +378,7 @@ static void api_login(struct console_call *call)
 		return;
 	}
 	snprintf(key, sizeof(key), "%s|%s", call->req->peer, user);
-	wait = console_rl_wait(&c->rl, key, console_now_us());
+	wait = console_rl_wait(&c->rl, key, moat_time_now_us());
 	if (wait) {
 		char after[16];
 
@@ -401,7 +401,7 @@ static void api_login(struct console_call *call)
 	/* an unknown user costs a hash too, so timing does not tell names */
 	if (!console_password_check(pw, h.hash[0] ? h.hash :
 				    "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$") || !h.hash[0]) {
-		console_rl_fail(&c->rl, key, console_now_us());
+		console_rl_fail(&c->rl, key, moat_time_now_us());
 		json_decref(body);
 		console_reply_error(call, 401, "wrong user name or password");
 		return;

@@ -2,7 +2,7 @@
 /*
  * auth.h - the console's pure security helpers: roles, password hashes
  * (yescrypt through libcrypt), random secrets, the login rate limiter, and
- * RFC 3339 times. No storage and no HTTP here, so each is unit-tested alone.
+ * ?since= durations. No storage and no HTTP here, so each is unit-tested alone.
  */
 #ifndef MOAT_CONSOLE_AUTH_H
 #define MOAT_CONSOLE_AUTH_H
@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/time.h"
 
 struct moat_error;
 
@@ -66,13 +68,6 @@ unsigned console_rl_wait(struct console_rl *rl, const char *key, int64_t now_us)
 void console_rl_fail(struct console_rl *rl, const char *key, int64_t now_us);
 void console_rl_clear(struct console_rl *rl, const char *key);
 
-/* Wall clock in microseconds since the epoch. */
-int64_t console_now_us(void);
-/* RFC 3339 UTC with microseconds: "2026-12-06T10:46:01.123456Z". */
-#define CONSOLE_TIME_MAX 40
-void console_time_format(int64_t us, char out[CONSOLE_TIME_MAX]);
-/* RFC 3339 ("...Z" or "+hh:mm", fraction optional) -> us. 0 or MOAT_E_FORMAT. */
-int console_time_parse(const char *s, int64_t *ret_us);
 /* A ?since= value: RFC 3339, or a duration back from now ("90s", "15m", "24h", "7d"). */
 int console_since_parse(const char *s, int64_t now_us, int64_t *ret_us);
 

@@ -159,11 +159,11 @@ bool console_paging(struct console_call *call, int64_t *limit, int64_t *offset)
 
 json_t *console_time_json(const struct moat_db_val *v)
 {
-	char t[CONSOLE_TIME_MAX];
+	char t[MOAT_TIME_MAX];
 
 	if (v->type != MOAT_DB_INT)
 		return json_null();
-	console_time_format(v->i, t);
+	moat_time_format(v->i, t);
 	return json_string(t);
 }
 
@@ -191,7 +191,7 @@ int console_audit(struct moat_console *c, const char *who, const char *action,
 	if (console_random_hex(id, 16) < 0)
 		return moat_error_set(err, -EIO, "no random bytes");
 	p[0] = moat_db_text(id);
-	p[1] = moat_db_int(console_now_us());
+	p[1] = moat_db_int(moat_time_now_us());
 	p[2] = moat_db_text(who ? who : "-");
 	p[3] = moat_db_text(action);
 	p[4] = moat_db_text(target);
@@ -203,7 +203,7 @@ static int user_write(struct moat_console *c, const char *name, const char *role
 		      const char *hash, bool replace, const char *by, struct moat_error *err)
 {
 	struct moat_db_val p[] = { moat_db_text(name), moat_db_text(role), moat_db_text(hash),
-				   moat_db_int(console_now_us()) };
+				   moat_db_int(moat_time_now_us()) };
 	int64_t n = 0;
 	int r = moat_db_begin(c->db, err);
 
@@ -271,7 +271,7 @@ int moat_console_token_create(struct moat_console *c, const char *role, const ch
 		return moat_error_set(err, -ENOMEM, "sha256 failed");
 	struct moat_db_val p[] = { moat_db_text(id), moat_db_text(name ? name : id),
 				   moat_db_text(role), moat_db_text(hash),
-				   moat_db_int(console_now_us()), moat_db_text(by) };
+				   moat_db_int(moat_time_now_us()), moat_db_text(by) };
 	pthread_mutex_lock(&c->mu);
 	r = moat_db_begin(c->db, err);
 	if (r == 0)

@@ -199,7 +199,7 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 				      "batch", CONSOLE_MAX_BATCH);
 	pthread_mutex_lock(&c->mu);
 	r = moat_db_begin(c->db, err);
-	if (r == 0 && (r = batch_tx(c->db, batch, defender_id, console_now_us(), &acc, &dup,
+	if (r == 0 && (r = batch_tx(c->db, batch, defender_id, moat_time_now_us(), &acc, &dup,
 				    err)) == 0)
 		r = moat_db_commit(c->db, err);
 	if (r < 0)

@@ -111,7 +111,7 @@ int console_event_parse(const json_t *ev, int64_t now, struct console_event *e,
 	    (r = opt_str(ev, "node", 256, &e->node, err)) < 0)
 		return moat_error_prefix(err, "event %s: ", e->event_id);
 	e->ts = now;
-	if (t && console_time_parse(t, &e->ts) < 0)
+	if (t && moat_time_parse(t, &e->ts) < 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "event %s: \"time\" is not RFC 3339",
 				      e->event_id);
 	ctr = json_object_get(ev, "container");

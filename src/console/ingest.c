@@ -213,7 +213,7 @@ static int put_image(struct moat_db *db, const struct console_scan_head *h,
 	char *refs = merged_refs(db, h, err);
 	struct moat_db_val p[] = {
 		moat_db_text(h->digest), moat_db_text(h->config_digest), moat_db_text(refs),
-		moat_db_text(h->os[0] ? h->os : NULL), moat_db_int(console_now_us()),
+		moat_db_text(h->os[0] ? h->os : NULL), moat_db_int(moat_time_now_us()),
 		moat_db_int(st->count[0]), moat_db_int(st->count[1]), moat_db_int(st->count[2]),
 		moat_db_int(st->count[3]), moat_db_int(st->count[4]), moat_db_int(st->count[5]),
 		moat_db_int(st->risk_max), moat_db_int(st->findings),

@@ -46,6 +46,8 @@ expect() {   # expect STATUS NAME METHOD PATH [curl args...]
     call "$@"
     [ "$S" = "$want" ] || fail "$2 $3 ($1): HTTP $S, expected $want: $(head -c 300 "$W/$1.json")"
 }
+lap_t=$(date +%s%N)
+lap() { local now; now=$(date +%s%N); note "$1: $(( (now - lap_t) / 1000000 )) ms"; lap_t=$now; }
 jq_() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$W/$1.json"; }
 
 # 1. bootstrap and refusals
@@ -69,7 +71,10 @@ for r in admin operator auditor ci defender; do
 done
 ! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
 start_console
+RC=0; "$MOAT" console --data "$D" --listen 127.0.0.1:0 >/dev/null 2>"$W/twice.err" || RC=$?
+[ "$RC" = 2 ] && grep -q "already running" "$W/twice.err" || fail "a second console on the same data dir was not refused (exit $RC)"
 
+lap "bootstrap"
 # 2. RBAC: role x endpoint class
 SCAN_MINI='{"schema":"moat.scan/v1","target":{"ref":"mini:1","digest":"sha256:'$(printf 'a%.0s' {1..64})'"},"layers":[],"packages":[],"findings":[]}'
 EV_MINI='{"events":[{"event_id":"rbac-1","rule":"r","severity":"notice"}]}'
@@ -109,6 +114,7 @@ call bad GET /images -H "Authorization: Bearer moat_0000000000000000000000000000
 [ "$S" = 401 ] || fail "a made-up token got HTTP $S"
 note "RBAC: $checks role x endpoint checks"
 
+lap "rbac"
 # 3. login, cookie, CSRF, logout, rate limit
 expect 401 login POST /login --data '{"user":"admin","password":"wrong-password"}'
 expect 200 login POST /login --data '{"user":"admin","password":"admin-pass-123"}' -c "$W/jar"
@@ -132,6 +138,7 @@ grep -qi '^retry-after:' "$W/rl.head" || fail "429 without Retry-After"
 call other POST /login --data '{"user":"nobody","password":"whatever-pw"}'
 [ "$S" = 401 ] || fail "the rate limit of one user name blocked another (HTTP $S)"
 
+lap "login"
 # 4. scan upload of the sample image (DB from the shipped feed snapshot)
 FEEDS=$REPO/data/feeds
 run_moat db db build --from "$FEEDS/debian-tracker-bookworm.json.zst" --from "$FEEDS/kev.json.zst" -o "$W/vuln.db"
@@ -167,16 +174,20 @@ PY
 expect 200 imgs GET /images -H "Authorization: Bearer ${TOK[operator]}"
 [ "$(jq_ imgs 'len([i for i in d["images"] if i["digest"] == "'"$digest"'"])')" = 1 ] || fail "/images does not list $digest"
 # the same scan again replaces, not adds
-run_moat up2 scan --format table --db "$W/vuln.db" --base-image "docker-archive:$SAMPLE/base.tar" \
-    --console "${B%/api/v1}" --token "${TOK[ci]}" "docker-archive:$SAMPLE/app.tar"
-[ "$RC" = 0 ] || { moat_err up2; fail "second upload: $(describe_rc "$RC")"; }
+expect 201 up2 POST /scans -H "Authorization: Bearer ${TOK[ci]}" --data-binary "@$W/up.out"
 expect 200 img2 GET "/images/$digest" -H "Authorization: Bearer ${TOK[admin]}"
 [ "$(jq_ img2 'len(d["findings"])')" = "$(jq_ img 'len(d["findings"])')" ] || fail "a re-upload changed the finding count"
+# a table-format scan uploads its JSON all the same
+run_moat up3 scan --format table --db "$W/vuln.db" --console "${B%/api/v1}/" --token "${TOK[ci]}" \
+    "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 0 ] && grep -q 'uploaded to' "$W/up3.err" || { moat_err up3; fail "table-format upload: $(describe_rc "$RC")"; }
+grep -q 'CVE-' "$W/up3.out" || fail "scan --console --format table did not print its table"
 run_moat upbad scan --db "$W/vuln.db" --console "${B%/api/v1}" --token "${TOK[auditor]}" "docker-archive:$SAMPLE/base.tar"
 [ "$RC" = 2 ] && grep -q 'HTTP 403' "$W/upbad.err" || { moat_err upbad; fail "an upload with an auditor token: exit $RC, expected 2 with HTTP 403"; }
 run_moat updown scan --db "$W/vuln.db" --console http://127.0.0.1:1 --token x "docker-archive:$SAMPLE/base.tar"
 [ "$RC" = 2 ] && grep -q 'upload to the console failed' "$W/updown.err" || { moat_err updown; fail "an unreachable console: exit $RC, expected 2"; }
 
+lap "scan upload"
 # 5. events: idempotent batches, filters, containers, radar
 cfg=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["target"]["config_digest"])' "$W/up.out")
 batch='{"defender":{"node":"node-1","version":"test"},"events":[
@@ -222,6 +233,7 @@ expect 200 defs GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
 [ "$(jq_ defs '[(x["node"], x["version"], x["status"]) for x in d["defenders"]]')" = "[('node-1', 'test', 'connected')]" ] ||
     fail "defenders: $(cat "$W/defs.json")"
 
+lap "events"
 # 6. OpenAPI <-> routes, and every documented operation answers
 expect 200 openapi GET /openapi.json
 "$MOAT" console routes | sort >"$W/routes.txt"
@@ -263,6 +275,7 @@ for a in user.create token.create policy.create policy.update policy.delete user
     [ "$(jq_ aud 'len([x for x in d["audit"] if x["action"] == "'$a'"])')" -gt 0 ] || fail "no $a in the audit log"
 done
 
+lap "openapi"
 # 7. web UI files
 ui=${B%/api/v1}
 curl -sf "$ui/" | grep -q '<title>moat</title>' || fail "GET / is not index.html"
@@ -271,6 +284,22 @@ curl -sf "$ui/images/sha256:abc" | grep -q '<title>moat</title>' || fail "a deep
 curl -s --path-as-is "$ui/../../../../etc/passwd" | grep -q root: && fail "path traversal served /etc/passwd"
 curl -s --path-as-is "$ui/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd" | grep -q root: && fail "encoded traversal served /etc/passwd"
 
+lap "ui"
+# 7b. HTTPS: the same store behind TLS, the cookie gets Secure
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a test certificate"
+"$MOAT" console --data "$D" --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" --tls-key "$W/key.pem" \
+    --daemon --pid-file "$W/tls.pid" --log-file "$W/tls.log" >/dev/null 2>"$W/tls.err" ||
+    { cat "$W/tls.err" "$W/tls.log" >&2; fail "the console did not start with TLS"; }
+tport=$(sed -n 's/.*serving https:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$W/tls.log" | tail -1)
+S=$(curl -s -k -o "$W/tls.json" -D "$W/tls.head" -w '%{http_code}' --data '{"user":"admin","password":"admin-pass-123"}' \
+    "https://127.0.0.1:$tport/api/v1/login")
+"$MOAT" console stop --data "$D" --pid-file "$W/tls.pid" >/dev/null 2>&1 || true
+[ "$S" = 200 ] || fail "login over HTTPS: HTTP $S"
+grep -i '^set-cookie: moat_session=' "$W/tls.head" | grep -qi '; Secure' || fail "the session cookie over HTTPS is not Secure"
+curl -s -m 5 "http://127.0.0.1:$tport/api/v1/health" | grep -q '"ok"' && fail "the TLS port answered plain HTTP"
+
+lap "https"
 # 8. restart: data survives
 n_events=$(jq_ evs 'len(d["events"])')
 stop_console
@@ -283,5 +312,6 @@ expect 200 evs4 GET "/events?container=web" -H "Authorization: Bearer ${TOK[audi
 [ "$(jq_ evs4 'len(d["events"])')" = "$n_events" ] || fail "events lost across a restart"
 expect 200 login3 POST /login --data '{"user":"admin","password":"admin-pass-123"}'
 stop_console
+lap restart
 t1=$(date +%s.%N)
 pass "$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"

@@ -99,17 +99,17 @@ static void test_console__times(void)
 	static const char *const bad[] = { "", "2026-11-23", "2026-13-01T00:00:00Z",
 					   "2026-11-23T20:08:59", "2026-11-23T20:08:59Zjunk",
 					   "2026-11-23T20:08:59.Z", "yesterday" };
-	char out[CONSOLE_TIME_MAX];
+	char out[MOAT_TIME_MAX];
 	int64_t us;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		us = -1;
-		CHECK_INT(console_time_parse(ok[i].in, &us), 0);
+		CHECK_INT(moat_time_parse(ok[i].in, &us), 0);
 		CHECK_INT(us, ok[i].us);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK_INT(console_time_parse(bad[i], &us), MOAT_E_FORMAT);
-	console_time_format(1795464539568640LL, out);
+		CHECK_INT(moat_time_parse(bad[i], &us), MOAT_E_FORMAT);
+	moat_time_format(1795464539568640LL, out);
 	CHECK_STR(out, "2026-11-23T20:08:59.568640Z");
 	CHECK_INT(console_since_parse("15m", 10000000000LL, &us), 0);
 	CHECK_INT(us, 10000000000LL - 900000000LL);
