@@ -116,7 +116,7 @@ RC=0
 UI_URL=$URL UI_USER=admin UI_PASSWORD=$PASSWORD UI_ARTIFACTS=$ART \
 UI_IMAGE=$APP_REF UI_DIGEST=$APP UI_PEER=$BASE_REF UI_CVE=$CVE UI_LAYER=$LAYER UI_CMD=$CMD \
 UI_EVENTS_TOTAL=4 UI_CRITICAL=1 UI_NETWORK=1 UI_RECENT=3 \
-    timeout -k 5 120 node "$REPO/tests/integration/ui/console_ui.mjs" || RC=$?
+    timeout -k 5 240 node "$REPO/tests/integration/ui/console_ui.mjs" || RC=$?
 echo "screenshots: $ART"
 ls "$ART"
 case $RC in

@@ -25,7 +25,8 @@ const IMAGE = env('UI_IMAGE'), DIGEST = env('UI_DIGEST'), PEER = env('UI_PEER');
 const CVE = env('UI_CVE'), LAYER = env('UI_LAYER'), CMD = env('UI_CMD');
 const TOTAL = Number(env('UI_EVENTS_TOTAL')), CRITICAL = Number(env('UI_CRITICAL'));
 const NETWORK = Number(env('UI_NETWORK')), RECENT = Number(env('UI_RECENT'));
-const T = 15000;
+// Generous: the machine may be loaded; a missing element still fails.
+const T = 30000;
 mkdirSync(ART, { recursive: true });
 
 const t0 = Date.now();
@@ -39,7 +40,7 @@ try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    timeout: 30000,
+    timeout: 90000,
   });
 } catch (e) {
   console.error(`chromium cannot start: ${e.message.split('\n')[0]}`);
