@@ -19,6 +19,10 @@ export function nodeLabel(n) {
   return n.image || shortDigest(n.digest) || n.id;
 }
 
+// Long references would run into the neighbours' labels: keep the tail
+// (the name and tag), the full text is in the node's title and the tables.
+const clip = (s) => (s.length > 28 ? '…' + s.slice(-27) : s);
+
 function describe(n) {
   if (n.kind !== 'image') return `${n.kind} ${nodeLabel(n)}`;
   return `image ${nodeLabel(n)}, ${n.k8s ? 'Kubernetes-managed' : 'standalone'}, ` +
@@ -79,7 +83,7 @@ function ImageNode({ n, p }) {
           <text y="4" text-anchor="middle">{n.containers_running}</text>
         </g>
       )}
-      <text class="label" y="42" text-anchor="middle">{nodeLabel(n)}</text>
+      <text class="label" y="42" text-anchor="middle">{clip(nodeLabel(n))}</text>
     </g>
   );
 }
@@ -91,7 +95,7 @@ function OtherNode({ n, p }) {
       <title>{describe(n)}</title>
       {n.kind === 'host' ? <rect class="shape" x="-18" y="-14" width="36" height="28" rx="3" />
         : <circle class="shape" r="12" />}
-      <text class="label" y={n.kind === 'host' ? 30 : 26} text-anchor="middle">{nodeLabel(n)}</text>
+      <text class="label" y={n.kind === 'host' ? 30 : 26} text-anchor="middle">{clip(nodeLabel(n))}</text>
     </g>
   );
 }
