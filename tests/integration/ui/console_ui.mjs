@@ -199,7 +199,13 @@ try {
   await form.getByRole('radio', { name: 'block' }).check();
   const rules = await form.getByLabel('Rules (JSON)').inputValue();
   check(JSON.parse(rules).severity, `the vulnerability template has no severity: ${rules}`);
-  await form.getByLabel('Rules (JSON)').fill('{"severity":["critical"],"fixable_only":true}');
+  // The fields write the JSON: severities critical only, fixable only.
+  const sevBox = form.getByRole('group', { name: 'Severities' });
+  await sevBox.getByRole('checkbox', { name: 'high', exact: true }).uncheck();
+  await form.getByRole('checkbox', { name: 'Only findings with a fix' }).check();
+  const json = JSON.parse(await form.getByLabel('Rules (JSON)').inputValue());
+  check(JSON.stringify(json.severity) === '["critical"]' && json.fixable_only === true,
+    `the rule fields did not reach the JSON: ${JSON.stringify(json)}`);
   await form.getByRole('button', { name: 'Create policy' }).click();
   const pol = (await rowsOf('Policies')).filter({ hasText: 'ui-test block criticals' });
   await pol.waitFor();
@@ -209,7 +215,8 @@ try {
   const stored = await page.evaluate(async () => (await (await fetch('/api/v1/policies')).json()).policies);
   const mineP = stored.find((p) => p.name === 'ui-test block criticals');
   check(mineP && mineP.kind === 'vulnerability' && mineP.mode === 'block' && mineP.enabled === true &&
-    JSON.stringify(mineP.rules.severity) === '["critical"]', `stored policy: ${JSON.stringify(mineP)}`);
+    JSON.stringify(mineP.rules.severity) === '["critical"]' && mineP.rules.fixable_only === true,
+    `stored policy: ${JSON.stringify(mineP)}`);
   const sw = pol.getByRole('switch', { name: 'Enable policy ui-test block criticals' });
   check(await sw.getAttribute('aria-checked') === 'true', 'the new policy is not shown enabled');
   await sw.click();

@@ -50,6 +50,83 @@ export const KINDS = {
   },
 };
 
+// The common rules of each kind as form fields; they edit the JSON below
+// them (which stays the whole truth, for anything the fields do not cover).
+const SEVS = ['critical', 'high', 'medium', 'low'];
+export const FIELDS = {
+  vulnerability: [
+    { key: 'severity', label: 'Severities', type: 'set', options: SEVS },
+    { key: 'fixable_only', label: 'Only findings with a fix', type: 'bool' },
+    { key: 'max_risk', label: 'Highest risk score allowed (0-100)', type: 'number' },
+    { key: 'ignore', label: 'Ignored CVEs (comma-separated)', type: 'list' },
+  ],
+  compliance: [
+    { key: 'templates', label: 'Templates (comma-separated)', type: 'list' },
+    { key: 'checks', label: 'Checks (comma-separated)', type: 'list' },
+    { key: 'severity', label: 'Severities', type: 'set', options: SEVS },
+  ],
+  runtime: [
+    { key: 'rules', label: 'Rules (comma-separated)', type: 'list' },
+    { key: 'action', label: 'Response', type: 'select', options: ['alert', 'kill', 'stop', 'pause', 'isolate'] },
+  ],
+  baseline: [
+    { key: 'images', label: 'Images (comma-separated; empty: all)', type: 'list' },
+    { key: 'mode', label: 'Baseline mode', type: 'select', options: ['learn', 'alert', 'enforce'] },
+    { key: 'learn_minutes', label: 'Learning time (minutes)', type: 'number' },
+  ],
+  firewall: [],
+  waf: [
+    { key: 'upstream', label: 'Upstream URL', type: 'text' },
+    { key: 'paranoia', label: 'CRS paranoia level', type: 'select', options: [1, 2, 3, 4] },
+    { key: 'allow_paths', label: 'Allowed paths (comma-separated)', type: 'list' },
+    { key: 'mask', label: 'Masked in responses (comma-separated)', type: 'list' },
+  ],
+  admission: [
+    { key: 'deny_privileged', label: 'Deny privileged containers', type: 'bool' },
+    { key: 'deny_root', label: 'Deny containers running as root', type: 'bool' },
+    { key: 'deny_host_network', label: 'Deny the host network', type: 'bool' },
+    { key: 'require_scan', label: 'Require a scan', type: 'bool' },
+    { key: 'max_severity', label: 'Worst severity allowed', type: 'select', options: SEVS },
+  ],
+  'trusted-images': [
+    { key: 'allow', label: 'Trusted registries or references (comma-separated)', type: 'list' },
+    { key: 'require_digest', label: 'Require a digest reference', type: 'bool' },
+  ],
+};
+
+function Field({ f, rules, set }) {
+  const v = rules[f.key];
+  const id = `rule-${f.key}`;
+  switch (f.type) {
+    case 'bool':
+      return <label class="inline"><input type="checkbox" checked={!!v} onChange={(e) => set(f.key, e.currentTarget.checked)} />{f.label}</label>;
+    case 'set': {
+      const cur = Array.isArray(v) ? v : [];
+      return (
+        <fieldset><legend>{f.label}</legend>
+          {f.options.map((o) => (
+            <label class="inline"><input type="checkbox" checked={cur.includes(o)}
+              onChange={(e) => set(f.key, e.currentTarget.checked ? [...cur, o].filter((x, i, a) => a.indexOf(x) === i)
+                : cur.filter((x) => x !== o))} />{o}</label>
+          ))}
+        </fieldset>
+      );
+    }
+    case 'number':
+      return <label for={id}>{f.label}<input id={id} type="number" value={v ?? ''}
+        onInput={(e) => set(f.key, e.currentTarget.value === '' ? null : Number(e.currentTarget.value))} /></label>;
+    case 'select':
+      return <label for={id}>{f.label}<select id={id} value={v ?? ''}
+        onChange={(e) => { const o = f.options.find((x) => String(x) === e.currentTarget.value); set(f.key, o); }}>
+        {f.options.map((o) => <option value={o}>{o}</option>)}</select></label>;
+    case 'list':
+      return <label for={id}>{f.label}<input id={id} value={Array.isArray(v) ? v.join(', ') : ''}
+        onChange={(e) => set(f.key, e.currentTarget.value.split(/[,\n]/).map((x) => x.trim()).filter(Boolean))} /></label>;
+    default:
+      return <label for={id}>{f.label}<input id={id} value={v ?? ''} onInput={(e) => set(f.key, e.currentTarget.value)} /></label>;
+  }
+}
+
 const canWrite = (me) => me && (me.role === 'admin' || me.role === 'operator');
 
 function blank(kind) {
@@ -74,6 +151,13 @@ function PolicyForm({ initial, onSaved, onCancel }) {
   const [busy, setBusy] = useState(false);
 
   const rulesError = rulesProblem(rulesText);
+
+  // A field changed: the JSON gets the new value (other keys kept).
+  const setRule = (key, value) => {
+    const r = JSON.parse(rulesText || '{}');
+    r[key] = value;
+    setRulesText(JSON.stringify(r, null, 2));
+  };
 
   const setKind = (kind) => {
     setP({ ...p, kind });
@@ -125,6 +209,11 @@ function PolicyForm({ initial, onSaved, onCancel }) {
         <input type="checkbox" name="enabled" checked={p.enabled}
           onChange={(e) => setP({ ...p, enabled: e.currentTarget.checked })} />Enabled
       </label>
+      {!rulesError && (FIELDS[p.kind] || []).length > 0 && (
+        <fieldset class="rule-fields"><legend>Rules</legend>
+          {FIELDS[p.kind].map((f) => <Field f={f} rules={JSON.parse(rulesText || '{}')} set={setRule} />)}
+        </fieldset>
+      )}
       <label>Rules (JSON)
         <textarea name="rules" rows="10" spellcheck={false} value={rulesText}
           aria-invalid={rulesError ? 'true' : 'false'} aria-describedby="rules-status"
