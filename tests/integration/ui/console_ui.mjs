@@ -246,10 +246,11 @@ try {
   await gh.waitFor();
   const snippet = await gh.locator('pre').textContent();
   check(snippet.includes(`moat scan --console ${new URL(URL_).origin} --token`), `CI snippet: ${snippet}`);
+  await shot('manage-ci');
   await page.goto(`${URL_}/#/manage/users`);
   await (await rowsOf('Users')).filter({ hasText: env('UI_USER') }).first().waitFor();
   log('manage: CI snippets name this console; users list the admin');
-  await shot('manage-ci');
+  await shot('manage-users');
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   log(`PASS in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

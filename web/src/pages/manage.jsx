@@ -43,7 +43,7 @@ function Defenders() {
   );
 }
 
-function Users() {
+function Users({ me }) {
   const res = useLoad(() => get('/users'), []);
   const [form, setForm] = useState({ name: '', role: 'operator', password: '' });
   const [error, setError] = useState(null);
@@ -68,7 +68,8 @@ function Users() {
             { label: 'Name', key: 'name' },
             { label: 'Role', key: 'role' },
             { label: 'Created', cell: (u) => fmtTime(u.created) },
-            { label: '', cell: (u) => <button type="button" aria-label={`Delete user ${u.name}`} onClick={() => remove(u)}>Delete</button> },
+            { label: '', cell: (u) => (u.name === me.user ? <span class="muted">you</span>
+              : <button type="button" aria-label={`Delete user ${u.name}`} onClick={() => remove(u)}>Delete</button>) },
           ]} />
         )}
       </Loaded>
@@ -163,7 +164,7 @@ export function Manage({ route, me }) {
   const admin = me.role === 'admin';
   const body = {
     defenders: () => <Defenders />,
-    users: () => (admin ? <Users /> : <p class="muted">Only admins manage users.</p>),
+    users: () => (admin ? <Users me={me} /> : <p class="muted">Only admins manage users.</p>),
     tokens: () => (admin ? <Tokens /> : <p class="muted">Only admins manage API tokens.</p>),
     integrations: () => <Integrations />,
     ci: () => <CiSnippets admin={admin} />,
