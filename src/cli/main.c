@@ -25,6 +25,8 @@ static const struct moat_cmd commands[] = {
 	  moat_cmd_network },
 	{ "baseline", "show and change learned behaviour baselines; export seccomp profiles",
 	  moat_cmd_baseline },
+	{ "console", "central console: API, storage, users, web UI (serve, stop, user, token)",
+	  moat_cmd_console },
 	{ "version", "print the version", moat_cmd_version },
 	/* Hidden (summary NULL): a debugging and test aid, see docs/internals/layered-fs.md. */
 	{ "fs", NULL, moat_cmd_fs },

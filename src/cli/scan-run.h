@@ -74,4 +74,12 @@ void scan_report_error(const char *cmd, const char *target, int r, const struct 
  * escaped for the terminal. */
 void scan_print_warnings(const char *cmd, const struct moat_warnings *warnings);
 
+/* POST a moat.scan/v1 document to the console at URL (…/api/v1/scans) with
+ * a Bearer token; digest gets the image the console stored. 0, or an error
+ * naming the URL (MOAT_E_RUNTIME for an HTTP error, with the console's
+ * message). scan-upload.c. */
+int scan_upload(const char *console, const char *token, const char *cacert,
+		const struct moat_buf *doc, char *digest, size_t digest_len,
+		struct moat_error *err);
+
 #endif

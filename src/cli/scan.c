@@ -36,6 +36,8 @@ struct scan_args {
 	struct moat_limits limits;
 	struct vuln_args vuln;
 	struct moat_detect_opts detect;     /* --scanners and the content scanners' options */
+	const char *console;   /* --console URL: upload the JSON result */
+	const char *token;     /* --token T or $MOAT_CONSOLE_TOKEN */
 };
 
 struct progress_state {
@@ -106,7 +108,10 @@ static void usage(FILE *out, const char *cmd)
 		"      --secret-config F   more secret rules, allow-lists, disabled rules (YAML)\n"
 		"      --password-list F   word list for weak passwords (one a line), in place of\n"
 		"                          John the Ripper's password.lst (vendor defaults stay)\n"
-		"      --password-budget MS  time per password hash (default 1000)\n");
+		"      --password-budget MS  time per password hash (default 1000)\n"
+		"\nconsole:\n"
+		"      --console URL       also upload the result (moat.scan/v1) to a moat console\n"
+		"      --token T           its API token (role ci; or $MOAT_CONSOLE_TOKEN)\n");
 	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
 }
@@ -156,7 +161,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 {
-	static struct option opts[32];
+	static struct option opts[48];
 	static const struct option base_opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -174,6 +179,8 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "secret-config", required_argument, NULL, 0x181 },
 		{ "password-list", required_argument, NULL, 0x182 },
 		{ "password-budget", required_argument, NULL, 0x183 },
+		{ "console", required_argument, NULL, 0x190 },
+		{ "token", required_argument, NULL, 0x191 },
 		{ 0 },
 	};
 	const char *cmd = sbom ? "sbom" : "scan";
@@ -183,6 +190,8 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 	size_t n_base = sizeof(base_opts) / sizeof(base_opts[0]) - 1;
 
 	/* One table: the image options, then (for scan) the vulnerability ones. */
+	if (n_base + scan_vuln_n_options + 1 > sizeof(opts) / sizeof(opts[0]))
+		return fprintf(stderr, "moat %s: internal: option table too small\n", cmd), -EINVAL;
 	memset(opts, 0, sizeof(opts));
 	memcpy(opts, base_opts, n_base * sizeof(*opts));
 	if (!sbom)
@@ -238,6 +247,13 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
+		case 0x190:
+		case 0x191:
+			if (sbom)
+				return fprintf(stderr, "moat sbom: --console/--token are for moat scan\n"),
+				       -EINVAL;
+			*(c == 0x190 ? &a->console : &a->token) = optarg;
+			break;
 		case 0x180:
 		case 0x181:
 		case 0x182:
@@ -331,6 +347,34 @@ static size_t content_gate(const struct vuln_args *va, const struct moat_finding
 	return n;
 }
 
+/* --console: the JSON document (rendered again unless that was the format)
+ * to the console. Failure is reported here; the caller exits 2. */
+static int upload(struct scan_args *a, struct scan_run *sr, const struct moat_buf *out)
+{
+	struct moat_error err = { 0 };
+	struct moat_buf json;
+	enum format f = a->format;
+	char digest[96];
+	int r = 0;
+
+	moat_buf_init(&json, 0);
+	if (f != FMT_JSON) {
+		a->format = FMT_JSON;
+		r = render(a, &sr->cat, &sr->res, &json, &err);
+		a->format = f;
+	}
+	if (r == 0)
+		r = scan_upload(a->console, a->token, a->reg.opts.cacert, f == FMT_JSON ? out : &json,
+				digest, sizeof(digest), &err);
+	moat_buf_release(&json);
+	if (r < 0) {
+		cli_errorf("moat scan: upload to the console failed: %s\n", err.msg);
+		return r;
+	}
+	fprintf(stderr, "moat scan: uploaded to %s (image %s)\n", a->console, digest);
+	return 0;
+}
+
 static int run(int argc, char **argv, bool sbom)
 {
 	struct scan_args a;
@@ -341,12 +385,18 @@ static int run(int argc, char **argv, bool sbom)
 	struct moat_error err = { 0 };
 	struct moat_buf out;
 	const char *cmd = sbom ? "sbom" : "scan";
-	bool gate_failed, strict_failed = false;
+	bool gate_failed, strict_failed = false, upload_failed = false;
 	int r;
 
 	r = parse_args(argc, argv, sbom, &a);
 	if (r != 0)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
+	if (a.console && !a.token)
+		a.token = getenv("MOAT_CONSOLE_TOKEN");
+	if (a.console && (!a.token || !a.token[0])) {
+		fprintf(stderr, "moat scan: --console needs --token T (or $MOAT_CONSOLE_TOKEN)\n");
+		return MOAT_EXIT_USAGE;
+	}
 	ro.target = a.target;
 	ro.limits = a.limits;
 	ro.docker_host = a.docker_host;
@@ -367,6 +417,8 @@ static int run(int argc, char **argv, bool sbom)
 		moat_error_set(&err, r, "%s: %s", a.output ? a.output : "stdout", strerror(-r));
 	if (r < 0)
 		scan_report_error(cmd, a.target, r, &err);
+	if (r == 0 && a.console && upload(&a, &sr, &out) < 0)
+		upload_failed = true;
 	moat_buf_release(&out);
 	/* Nothing skipped in silence: every warning on stderr, whatever the format. */
 	if (r == 0)
@@ -383,6 +435,8 @@ static int run(int argc, char **argv, bool sbom)
 		strict_failed = true;
 	}
 	scan_run_close(&sr);
+	if (upload_failed)
+		return MOAT_EXIT_USAGE;
 	if (gate_failed || strict_failed)
 		return MOAT_EXIT_POLICY;
 	return r < 0 ? scan_exit_code(r) : MOAT_EXIT_OK;

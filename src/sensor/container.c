@@ -20,6 +20,7 @@
 #include "base/file.h"
 #include "base/hmap.h"
 #include "base/slice.h"
+#include "base/time.h"
 #include "container-int.h"
 #include "container.h"
 #include "moat/error.h"
@@ -91,56 +92,14 @@ bool moat_container_id_from_cgroup(const char *text, size_t len,
 	return found;
 }
 
-static bool digits(const char *s, int n, int *ret)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*ret = v;
-	return true;
-}
-
 bool moat_container_parse_time(const char *s, uint64_t *ret_sec)
 {
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, sec;
-	const char *p;
-	time_t t;
-	int off = 0;
+	int64_t us;
 
-	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':')
+	/* engines say 0001-01-01T00:00:00Z for "never" */
+	if (!s || moat_time_parse(s, &us) < 0 || us < 0)
 		return false;
-	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-		return false;
-	p = s + 19;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == '+' || *p == '-') {
-		int oh, om;
-
-		if (strlen(p) != 6 || p[3] != ':' || !digits(p + 1, 2, &oh) || !digits(p + 4, 2, &om))
-			return false;
-		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-	} else if (strcmp(p, "Z") != 0) {
-		return false;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t < 0)
-		return false;
-	*ret_sec = (uint64_t)((int64_t)t - off);
+	*ret_sec = (uint64_t)(us / 1000000);
 	return true;
 }
 

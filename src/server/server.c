@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -55,6 +56,90 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, int status, const cha
 	return ret;
 }
 
+const char *moat_server_req_header(const struct moat_server_req *req, const char *name)
+{
+	return req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+const char *moat_server_req_arg(const struct moat_server_req *req, const char *name)
+{
+	return req->conn ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name) :
+			   NULL;
+}
+
+const char *moat_server_req_cookie(const struct moat_server_req *req, const char *name)
+{
+	return req->conn ? MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name) : NULL;
+}
+
+int moat_server_resp_header(struct moat_server_resp *resp, const char *name, const char *value)
+{
+	size_t i = resp->n_headers;
+
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return MOAT_E_USAGE;
+	if (i >= MOAT_SERVER_RESP_HEADERS)
+		return MOAT_E_LIMIT;
+	resp->headers[i][0] = strdup(name);
+	resp->headers[i][1] = strdup(value);
+	if (!resp->headers[i][0] || !resp->headers[i][1]) {
+		free(resp->headers[i][0]);
+		free(resp->headers[i][1]);
+		return -ENOMEM;
+	}
+	resp->n_headers++;
+	return 0;
+}
+
+static void resp_release(struct moat_server_resp *resp)
+{
+	for (size_t i = 0; i < resp->n_headers; i++) {
+		free(resp->headers[i][0]);
+		free(resp->headers[i][1]);
+	}
+	if (resp->file_fd >= 0)
+		close(resp->file_fd);
+	moat_buf_release(&resp->body);
+}
+
+/* The handler's whole answer: body or file, content type, extra headers. */
+static enum MHD_Result send_full(struct MHD_Connection *c, struct moat_server_resp *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (resp->file_fd >= 0) {
+		r = MHD_create_response_from_fd64(resp->file_size, resp->file_fd);
+		if (r)
+			resp->file_fd = -1; /* MHD closes it */
+	} else {
+		r = MHD_create_response_from_buffer(resp->body.len, resp->body.data,
+						    MHD_RESPMEM_MUST_COPY);
+	}
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	for (size_t i = 0; i < resp->n_headers; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	ret = MHD_queue_response(c, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void peer_name(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "unix");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)len);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)
@@ -92,12 +177,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 							    MHD_HTTP_HEADER_CONTENT_TYPE),
 		.body = cn->body.data,
 		.body_len = cn->body.len,
+		.tls = s->cert.data != NULL,
+		.conn = c,
 	};
-	resp = (struct moat_server_resp){ .status = 200, .content_type = "application/json" };
+	peer_name(c, req.peer, sizeof(req.peer));
+	resp = (struct moat_server_resp){ .status = 200, .content_type = "application/json",
+					  .file_fd = -1 };
 	moat_buf_init(&resp.body, 0);
 	s->opts.handler(s->opts.ctx, &req, &resp);
-	ret = send_resp(c, resp.status, resp.content_type, resp.body.data, resp.body.len);
-	moat_buf_release(&resp.body);
+	ret = send_full(c, &resp);
+	resp_release(&resp);
 	return ret;
 }
 

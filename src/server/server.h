@@ -19,19 +19,45 @@
 struct moat_error;
 struct moat_server;
 
+/* Longest textual client address (IPv6 with scope) plus NUL. */
+#define MOAT_SERVER_PEER_MAX 64
+
 struct moat_server_req {
 	const char *method;             /* "GET", "POST", ... */
-	const char *path;               /* URL path without the query */
+	const char *path;               /* URL path without the query (percent-decoded by MHD) */
 	const char *content_type;       /* NULL when absent */
 	const uint8_t *body;            /* not NUL-terminated; may be NULL when empty */
 	size_t body_len;
+	char peer[MOAT_SERVER_PEER_MAX]; /* client address ("127.0.0.1", "::1"; "unix" on a socket) */
+	bool tls;                       /* arrived over TLS */
+	void *conn;                     /* private to server.c: for the accessors below */
 };
+
+/* Values below live as long as the request; NULL when absent. Names are
+ * ASCII case-insensitive for headers, exact for query arguments and cookies. */
+const char *moat_server_req_header(const struct moat_server_req *req, const char *name);
+/* One query-string argument, percent-decoded (the first when repeated). */
+const char *moat_server_req_arg(const struct moat_server_req *req, const char *name);
+/* One cookie from the Cookie header. */
+const char *moat_server_req_cookie(const struct moat_server_req *req, const char *name);
+
+/* Extra response headers a handler may add (Set-Cookie, Location, ...). */
+#define MOAT_SERVER_RESP_HEADERS 8
 
 struct moat_server_resp {
 	int status;                     /* default 200 */
 	const char *content_type;       /* static string; default application/json */
 	struct moat_buf body;           /* initialised empty by the server */
+	int file_fd;                    /* -1; else the body is this file (the server closes it) */
+	uint64_t file_size;             /* with file_fd */
+	size_t n_headers;
+	char *headers[MOAT_SERVER_RESP_HEADERS][2]; /* name, value: heap, freed by the server */
 };
+
+/* Add a response header (copied). 0, -ENOMEM, or MOAT_E_LIMIT past
+ * MOAT_SERVER_RESP_HEADERS. Names and values must not hold CR or LF
+ * (MOAT_E_USAGE). */
+int moat_server_resp_header(struct moat_server_resp *resp, const char *name, const char *value);
 
 typedef void (*moat_server_handler_fn)(void *ctx, const struct moat_server_req *req,
 				       struct moat_server_resp *resp);

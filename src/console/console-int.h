@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* console-int.h - what the console's files share (not for other modules). */
+#ifndef MOAT_CONSOLE_INT_H
+#define MOAT_CONSOLE_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "auth.h"
+#include "console.h"
+#include "db.h"
+#include "server/server.h"
+
+/* Largest request body: a scan of a big image is a few MiB of JSON. */
+#define CONSOLE_MAX_BODY (64u << 20)
+/* Events per POST /events batch. */
+#define CONSOLE_MAX_BATCH 5000
+/* List paging. */
+#define CONSOLE_LIMIT_DEFAULT 100
+#define CONSOLE_LIMIT_MAX 1000
+/* Session lifetime. */
+#define CONSOLE_SESSION_US (12LL * 3600 * 1000000)
+#define CONSOLE_SESSION_COOKIE "moat_session"
+/* Longest event id a producer may set. */
+#define CONSOLE_EVENT_ID_MAX 128
+/* Defenders not heard from for this long are "stale". */
+#define CONSOLE_DEFENDER_STALE_US (5LL * 60 * 1000000)
+
+struct moat_console {
+	struct moat_db *db;
+	pthread_mutex_t mu;             /* around every db use */
+	struct console_rl rl;           /* failed logins */
+	char *web_dir;                  /* NULL: no UI */
+	char *version;
+	char *openapi_path;
+};
+
+#define CONSOLE_ROLES_ANY (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR | CONSOLE_ROLE_AUDITOR | \
+			   CONSOLE_ROLE_CI | CONSOLE_ROLE_DEFENDER)
+#define CONSOLE_ROLES_READ (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR | CONSOLE_ROLE_AUDITOR)
+
+/* Who is calling: a user with a session, or an API token. */
+struct console_who {
+	unsigned role;
+	char name[80];                  /* user name, or "token:<name>" */
+	char token_id[32];              /* tokens only */
+	char session_hash[72];          /* sessions only */
+	char csrf[72];                  /* sessions only */
+};
+
+/* One API call as a handler sees it. */
+struct console_call {
+	struct moat_console *c;
+	const struct moat_server_req *req;
+	struct moat_server_resp *resp;
+	struct console_who who;
+	const char *param;              /* the {param} of the route, decoded; or NULL */
+};
+
+typedef void (*console_route_fn)(struct console_call *call);
+
+/* Answers. reply_json steals a reference to doc. */
+void console_reply_json(struct console_call *call, int status, json_t *doc);
+void console_reply_error(struct console_call *call, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The storage failed: 500, the detail logged nowhere but the message. */
+void console_reply_db(struct console_call *call, const struct moat_error *err);
+/* The body as a JSON object, or a 400 answered and NULL. */
+json_t *console_body_object(struct console_call *call);
+/* ?limit= and ?offset= (defaults, max); false when answered 400. */
+bool console_paging(struct console_call *call, int64_t *limit, int64_t *offset);
+
+/* Add an audit record (under c->mu). */
+int console_audit(struct moat_console *c, const char *who, const char *action,
+		  const char *target, struct moat_error *err);
+/* Time column -> JSON string (null for NULL). */
+json_t *console_time_json(const struct moat_db_val *v);
+/* Text column -> JSON (null for NULL). */
+json_t *console_text_json(const struct moat_db_val *v);
+/* A JSON text column parsed (null for NULL or bad). */
+json_t *console_doc_json(const struct moat_db_val *v);
+
+/* Rows to JSON objects by a column spec (one per selected column). */
+enum console_col { COL_TEXT, COL_INT, COL_BOOL, COL_TIME, COL_DOC, COL_SKIP };
+
+struct console_colspec {
+	const char *key;
+	enum console_col kind;
+};
+
+struct console_rows {
+	const struct console_colspec *spec;
+	size_t nspec;
+	json_t *arr;                    /* each row appended as an object */
+};
+
+json_t *console_row_object(const struct console_colspec *spec, size_t nspec,
+			   const struct moat_db_val *cols, size_t ncols);
+/* moat_db_row_fn appending to ((struct console_rows *)ctx)->arr. */
+int console_rows_append(void *ctx, const struct moat_db_val *cols, size_t ncols);
+/* Run a list query and answer {key: [...]} (or a storage error). */
+void console_reply_list(struct console_call *call, const char *key, const char *sql,
+			const struct moat_db_val *params, size_t nparams,
+			const struct console_colspec *spec, size_t nspec);
+
+/* The web UI's files for paths outside /api/ (static.c). */
+void console_static(struct moat_console *c, const struct moat_server_req *req,
+		    struct moat_server_resp *resp);
+
+/* Handlers by area (api-*.c). */
+void console_api_users_list(struct console_call *call);
+void console_api_users_create(struct console_call *call);
+void console_api_users_delete(struct console_call *call);
+void console_api_tokens_list(struct console_call *call);
+void console_api_tokens_create(struct console_call *call);
+void console_api_tokens_delete(struct console_call *call);
+void console_api_audit(struct console_call *call);
+void console_api_defenders(struct console_call *call);
+void console_api_policies_list(struct console_call *call);
+void console_api_policies_create(struct console_call *call);
+void console_api_policy_get(struct console_call *call);
+void console_api_policy_put(struct console_call *call);
+void console_api_policy_delete(struct console_call *call);
+void console_api_scans_post(struct console_call *call);
+void console_api_images(struct console_call *call);
+void console_api_image(struct console_call *call);
+void console_api_containers(struct console_call *call);
+void console_api_events_post(struct console_call *call);
+void console_api_events(struct console_call *call);
+void console_api_radar(struct console_call *call);
+
+/* Pure: one event of a batch, checked and normalised (fuzzed). Borrowed
+ * pointers into ev. */
+struct console_event {
+	const char *event_id;
+	int64_t ts;
+	const char *kind;               /* explicit "kind", "network", or "runtime" */
+	const char *rule;
+	const char *severity;
+	const char *node;
+	const char *container_id;
+	const char *image;              /* container.image (a name) */
+	const char *image_digest;       /* container.image_id */
+	const json_t *container;        /* object or NULL */
+	const json_t *details;          /* object or NULL */
+	/* a network edge, when the event describes a connection */
+	char edge_src[160];
+	char edge_dst[160];
+	char edge_proto[16];
+	int edge_port;
+};
+
+int console_event_parse(const json_t *ev, int64_t now_us, struct console_event *out,
+			struct moat_error *err);
+/* Pure: a moat.scan/v1 document's image digest, config digest, first ref and
+ * base layer count (-1 when unknown). Borrowed strings. */
+struct console_scan_head {
+	const char *digest;
+	const char *config_digest;
+	const char *ref;
+	char os[128];
+	int base_layers;
+};
+
+int console_scan_head(const json_t *doc, struct console_scan_head *out, struct moat_error *err);
+/* "base", "app" or "unknown" for a layer index given the base layer count. */
+const char *console_layer_owner(int index, int base_layers);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * console.h - the moat console: storage (db.h seam, SQLite by default),
+ * users, sessions and API tokens with roles, the /api/v1 HTTP API
+ * (docs/console.md, docs/api/openapi.json) and the web UI's static files.
+ *
+ * One handle serves every request; it serialises storage access with its
+ * own lock, so moat_console_http() may run on any number of server threads.
+ */
+#ifndef MOAT_CONSOLE_H
+#define MOAT_CONSOLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct moat_error;
+struct moat_console;
+struct moat_server_req;
+struct moat_server_resp;
+
+struct moat_console_opts {
+	const char *data_dir;           /* holds moat.db (SQLite, WAL); created 0700 */
+	const char *web_dir;            /* built UI (index.html ...); NULL or missing = API only */
+	const char *version;            /* for /health */
+	const char *openapi_path;       /* the OpenAPI document served at /api/v1/openapi.json */
+};
+
+/* Open (creating and migrating) the store. */
+int moat_console_open(const struct moat_console_opts *opts, struct moat_console **ret,
+		      struct moat_error *err);
+/* NULL is a no-op. */
+void moat_console_close(struct moat_console *c);
+
+/* The server handler (moat_server_opts.handler); ctx is the console. */
+void moat_console_http(void *ctx, const struct moat_server_req *req,
+		       struct moat_server_resp *resp);
+
+/* Create a local user (role by name) or, with replace, set its password and role.
+ * MOAT_E_USAGE for a bad name/role/short password, -EEXIST when it exists. */
+int moat_console_user_add(struct moat_console *c, const char *name, const char *role,
+			  const char *password, bool replace, const char *by,
+			  struct moat_error *err);
+/* Create an API token; the secret goes into *ret_token (caller frees) and is
+ * never stored (only its SHA-256). *ret_id (may be NULL, 32 bytes) its id. */
+int moat_console_token_create(struct moat_console *c, const char *role, const char *name,
+			      const char *by, char **ret_token, char ret_id[32],
+			      struct moat_error *err);
+
+/*
+ * Ingest seams, also used by the HTTP API (and later the defender stream
+ * and its spool replay): `by` names the principal for the audit trail,
+ * `defender_id` (may be NULL) the enrolled defender pushing.
+ *
+ * A moat.scan/v1 document: stores the image, layers (with owner), packages
+ * and findings (each with layer and owner), replacing an earlier scan of
+ * the same image. digest (72 bytes) gets the image's digest.
+ */
+int moat_console_ingest_scan(struct moat_console *c, const json_t *doc, const char *by,
+			     char digest[72], struct moat_error *err);
+/* A batch {"events":[moat.alert/v1 + "event_id"], "containers":[...]?,
+ * "defender":{"node","version"}?}: idempotent on event_id. */
+int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
+			       const char *defender_id, size_t *ret_accepted,
+			       size_t *ret_duplicates, struct moat_error *err);
+
+/* The API's routes, for `moat console routes` and the OpenAPI test:
+ * the nth "METHOD /api/v1/path/{param}", or NULL past the end. */
+const char *moat_console_route(size_t n, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,317 @@
+#!/bin/bash
+# The console on real SQLite, on loopback, through its real binary:
+#  1. bootstrap (user add, token create), refusals (plain HTTP off loopback,
+#     bad role, short password, duplicate user);
+#  2. RBAC: every role (and no credentials) on every endpoint class, with
+#     the expected 2xx / 401 / 403;
+#  3. login, the session cookie's flags, CSRF on non-GET, logout, and the
+#     login rate limit (429);
+#  4. `moat scan --console` of the sample image: the console's image shows
+#     every finding with its layer and owner, as the scan printed them;
+#     upload failures exit 2;
+#  5. events: the same batch twice is stored once, edges and incidents count
+#     once; filters; radar;
+#  6. the OpenAPI document and the server's routes match both ways, and
+#     every documented operation answers (not 404/405);
+#  7. the web UI's files (index.html fallback, no traversal);
+#  8. stop and start again: everything is still there.
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+sample_image
+t0=$(date +%s.%N)
+D=$W/data
+B=                                  # base URL, once started
+command -v curl >/dev/null || fail "curl is not installed"
+
+start_console() {
+    "$MOAT" console --data "$D" --listen 127.0.0.1:0 --web "$W/web" --daemon "$@" \
+        >"$W/start.out" 2>"$W/start.err" || { cat "$W/start.err" >&2; fail "console did not start"; }
+    local port
+    port=$(sed -n 's/.*serving http:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$D/console.log" | tail -1)
+    [ -n "$port" ] || { cat "$D/console.log" >&2; fail "no port in console.log"; }
+    B=http://127.0.0.1:$port/api/v1
+}
+stop_console() { "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true; }
+prev_trap=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT$/\1/")
+trap "stop_console; $prev_trap" EXIT
+
+# call NAME METHOD PATH [curl args...]: status in $S, body in $W/NAME.json
+call() {
+    local name=$1 method=$2 path=$3; shift 3
+    S=$(curl -s -o "$W/$name.json" -D "$W/$name.head" -w '%{http_code}' -X "$method" "$@" "$B$path")
+}
+expect() {   # expect STATUS NAME METHOD PATH [curl args...]
+    local want=$1; shift
+    call "$@"
+    [ "$S" = "$want" ] || fail "$2 $3 ($1): HTTP $S, expected $want: $(head -c 300 "$W/$1.json")"
+}
+lap_t=$(date +%s%N)
+lap() { local now; now=$(date +%s%N); note "$1: $(( (now - lap_t) / 1000000 )) ms"; lap_t=$now; }
+jq_() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$W/$1.json"; }
+
+# 1. bootstrap and refusals
+mkdir -p "$W/web/assets"
+echo '<!doctype html><title>moat</title>' >"$W/web/index.html"
+echo 'console.log(1)' >"$W/web/assets/app.js"
+RC=0; "$MOAT" console --data "$D" --listen 0.0.0.0:0 >"$W/plain.out" 2>&1 || RC=$?
+[ "$RC" = 2 ] && grep -q "loopback" "$W/plain.out" || fail "plain HTTP on 0.0.0.0 was not refused (exit $RC)"
+echo 'admin-pass-123' | "$MOAT" console user add --data "$D" admin --role admin 2>"$W/ua.err" ||
+    { cat "$W/ua.err" >&2; fail "user add failed"; }
+RC=0; echo 'admin-pass-123' | "$MOAT" console user add --data "$D" admin --role admin 2>/dev/null || RC=$?
+[ "$RC" = 2 ] || fail "a duplicate user was not refused"
+RC=0; echo 'x' | "$MOAT" console user add --data "$D" bob --role admin 2>/dev/null || RC=$?
+[ "$RC" = 2 ] || fail "a short password was not refused"
+RC=0; echo 'long-enough-pw' | "$MOAT" console user add --data "$D" bob --role root 2>/dev/null || RC=$?
+[ "$RC" = 2 ] || fail "an unknown role was not refused"
+declare -A TOK
+for r in admin operator auditor ci defender; do
+    TOK[$r]=$("$MOAT" console token create --data "$D" --role "$r" --name "t-$r" 2>/dev/null)
+    [[ ${TOK[$r]} =~ ^moat_[0-9a-f]{40}$ ]] || fail "token create --role $r printed '${TOK[$r]}'"
+done
+! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
+start_console
+RC=0; "$MOAT" console --data "$D" --listen 127.0.0.1:0 >/dev/null 2>"$W/twice.err" || RC=$?
+[ "$RC" = 2 ] && grep -q "already running" "$W/twice.err" || fail "a second console on the same data dir was not refused (exit $RC)"
+
+lap "bootstrap"
+# 2. RBAC: role x endpoint class
+SCAN_MINI='{"schema":"moat.scan/v1","target":{"ref":"mini:1","digest":"sha256:'$(printf 'a%.0s' {1..64})'"},"layers":[],"packages":[],"findings":[]}'
+EV_MINI='{"events":[{"event_id":"rbac-1","rule":"r","severity":"notice"}]}'
+POL_MINI='{"kind":"runtime","name":"rbac","rules":{}}'
+# class method path body allowed-roles
+matrix="read GET /images - admin,operator,auditor
+read GET /containers - admin,operator,auditor
+read GET /events - admin,operator,auditor
+read GET /radar - admin,operator,auditor
+read GET /defenders - admin,operator,auditor
+scan POST /scans SCAN_MINI admin,ci,defender
+events POST /events EV_MINI admin,defender
+policy-read GET /policies - admin,operator,auditor,defender
+policy-write POST /policies POL_MINI admin,operator
+users GET /users - admin
+tokens GET /tokens - admin
+audit GET /audit - admin,auditor
+me GET /me - admin,operator,auditor,ci,defender"
+checks=0
+while read -r class method path body allowed; do
+    data=()
+    [ "$body" = - ] || data=(-H 'Content-Type: application/json' --data "${!body}")
+    call none "$method" "$path" "${data[@]}"
+    [ "$S" = 401 ] || fail "RBAC $class: $method $path without credentials: HTTP $S, expected 401"
+    checks=$((checks + 1))
+    for r in admin operator auditor ci defender; do
+        call "rbac" "$method" "$path" -H "Authorization: Bearer ${TOK[$r]}" "${data[@]}"
+        if [[ ,$allowed, == *,$r,* ]]; then
+            [[ $S == 2?? ]] || fail "RBAC $class: $r $method $path: HTTP $S, expected 2xx: $(cat "$W/rbac.json")"
+        else
+            [ "$S" = 403 ] || fail "RBAC $class: $r $method $path: HTTP $S, expected 403"
+        fi
+        checks=$((checks + 1))
+    done
+done <<<"$matrix"
+call bad GET /images -H "Authorization: Bearer moat_0000000000000000000000000000000000000000"
+[ "$S" = 401 ] || fail "a made-up token got HTTP $S"
+note "RBAC: $checks role x endpoint checks"
+
+lap "rbac"
+# 3. login, cookie, CSRF, logout, rate limit
+expect 401 login POST /login --data '{"user":"admin","password":"wrong-password"}'
+expect 200 login POST /login --data '{"user":"admin","password":"admin-pass-123"}' -c "$W/jar"
+grep -i '^set-cookie: moat_session=' "$W/login.head" | grep -qi 'HttpOnly' || fail "session cookie is not HttpOnly"
+grep -i '^set-cookie: moat_session=' "$W/login.head" | grep -qi 'SameSite=Strict' || fail "session cookie is not SameSite=Strict"
+csrf=$(jq_ login 'd["csrf"]')
+[ "$(jq_ login 'd["role"]')" = admin ] || fail "login did not answer the role"
+expect 200 me GET /me -b "$W/jar"
+[ "$(jq_ me 'd["csrf"]')" = "$csrf" ] || fail "/me did not answer the session's CSRF token"
+expect 403 nocsrf POST /policies -b "$W/jar" --data "$POL_MINI"
+expect 403 badcsrf POST /policies -b "$W/jar" -H "X-CSRF-Token: 0$csrf" --data "$POL_MINI"
+expect 201 csrf POST /policies -b "$W/jar" -H "X-CSRF-Token: $csrf" --data "$POL_MINI"
+expect 403 logout-nocsrf POST /logout -b "$W/jar"
+expect 204 logout POST /logout -b "$W/jar" -H "X-CSRF-Token: $csrf"
+expect 401 me2 GET /me -b "$W/jar"
+for i in 1 2 3 4 5; do
+    expect 401 rl POST /login --data '{"user":"admin","password":"guess-'$i'"}'
+done
+expect 429 rl POST /login --data '{"user":"admin","password":"admin-pass-123"}'
+grep -qi '^retry-after:' "$W/rl.head" || fail "429 without Retry-After"
+call other POST /login --data '{"user":"nobody","password":"whatever-pw"}'
+[ "$S" = 401 ] || fail "the rate limit of one user name blocked another (HTTP $S)"
+
+lap "login"
+# 4. scan upload of the sample image (DB from the shipped feed snapshot)
+FEEDS=$REPO/data/feeds
+run_moat db db build --from "$FEEDS/debian-tracker-bookworm.json.zst" --from "$FEEDS/kev.json.zst" -o "$W/vuln.db"
+[ "$RC" = 0 ] || { moat_err db; fail "moat db build: $(describe_rc "$RC")"; }
+run_moat up scan --format json --db "$W/vuln.db" --base-image "docker-archive:$SAMPLE/base.tar" \
+    --console "${B%/api/v1}" --token "${TOK[ci]}" "docker-archive:$SAMPLE/app.tar"
+[ "$RC" = 0 ] || { moat_err up; fail "moat scan --console: $(describe_rc "$RC")"; }
+grep -q 'uploaded to' "$W/up.err" || fail "scan --console did not say it uploaded"
+digest=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["target"]["digest"])' "$W/up.out") ||
+    fail "scan --console did not print its JSON"
+expect 200 img GET "/images/$digest" -H "Authorization: Bearer ${TOK[auditor]}"
+$PY - "$W/up.out" "$W/img.json" <<'PY' || fail "the console's image differs from the scan (above)"
+import json, sys
+scan = json.load(open(sys.argv[1])); got = json.load(open(sys.argv[2]))
+sf, cf = scan["findings"], got["findings"]
+assert len(cf) == len(sf) > 0, f"{len(cf)} findings in the console, {len(sf)} in the scan"
+vulns = [f for f in cf if f["kind"] == "vuln"]
+assert vulns, "no vulnerability findings (is the DB empty?)"
+for f in cf:
+    assert "layer" in f and f.get("owner") in ("base", "app", "unknown"), f"finding without layer/owner: {f.get('id')}"
+layers = {l["diff_id"]: l for l in got["layers"]}
+assert [l["owner"] for l in got["layers"]][:1] == ["base"] and got["layers"][-1]["owner"] == "app", got["layers"]
+for f in vulns:
+    assert f["layer"] in layers, f"{f['id']}: layer {f['layer']} not among the image's layers"
+    assert f["owner"] == layers[f["layer"]]["owner"], f"{f['id']}: owner {f['owner']} but its layer is {layers[f['layer']]['owner']}"
+owners = {f["owner"] for f in vulns}
+assert owners == {"base", "app"}, f"owners {owners}: want findings of both"
+img = got["image"]
+assert img["findings"] == len(sf) and img["risk_max"] == max(f.get("risk", {}).get("score", 0) for f in sf), img
+assert len(got["packages"]) == len(scan["packages"]), "packages differ"
+print(f"console_api: {len(cf)} findings ({len(vulns)} vulns, owners {sorted(owners)}), {len(got['packages'])} packages", file=sys.stderr)
+PY
+expect 200 imgs GET /images -H "Authorization: Bearer ${TOK[operator]}"
+[ "$(jq_ imgs 'len([i for i in d["images"] if i["digest"] == "'"$digest"'"])')" = 1 ] || fail "/images does not list $digest"
+# the same scan again replaces, not adds
+expect 201 up2 POST /scans -H "Authorization: Bearer ${TOK[ci]}" --data-binary "@$W/up.out"
+expect 200 img2 GET "/images/$digest" -H "Authorization: Bearer ${TOK[admin]}"
+[ "$(jq_ img2 'len(d["findings"])')" = "$(jq_ img 'len(d["findings"])')" ] || fail "a re-upload changed the finding count"
+# a table-format scan uploads its JSON all the same
+run_moat up3 scan --format table --db "$W/vuln.db" --console "${B%/api/v1}/" --token "${TOK[ci]}" \
+    "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 0 ] && grep -q 'uploaded to' "$W/up3.err" || { moat_err up3; fail "table-format upload: $(describe_rc "$RC")"; }
+grep -q 'CVE-' "$W/up3.out" || fail "scan --console --format table did not print its table"
+run_moat upbad scan --db "$W/vuln.db" --console "${B%/api/v1}" --token "${TOK[auditor]}" "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 2 ] && grep -q 'HTTP 403' "$W/upbad.err" || { moat_err upbad; fail "an upload with an auditor token: exit $RC, expected 2 with HTTP 403"; }
+run_moat updown scan --db "$W/vuln.db" --console http://127.0.0.1:1 --token x "docker-archive:$SAMPLE/base.tar"
+[ "$RC" = 2 ] && grep -q 'upload to the console failed' "$W/updown.err" || { moat_err updown; fail "an unreachable console: exit $RC, expected 2"; }
+
+lap "scan upload"
+# 5. events: idempotent batches, filters, containers, radar
+cfg=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["target"]["config_digest"])' "$W/up.out")
+batch='{"defender":{"node":"node-1","version":"test"},"events":[
+ {"schema":"moat.alert/v1","event_id":"ev-1","time":"2026-11-23T20:08:59.5Z","node":"node-1","rule":"read-shadow","severity":"warning",
+  "container":{"id":"c0ffee","name":"web","image":"moat-test/app:1","image_id":"'"$cfg"'"},"details":{"fd.name":"/etc/shadow"}},
+ {"schema":"moat.alert/v1","event_id":"ev-2","time":"2026-11-23T20:09:00Z","node":"node-1","rule":"network-outside-baseline","severity":"warning",
+  "container":{"id":"c0ffee","name":"web","image":"moat-test/app:1","image_id":"'"$cfg"'"},
+  "details":{"evt.kind":"connect","net.daddr":"10.9.8.7","net.dport":"5432","net.proto":"tcp"}},
+ {"schema":"moat.alert/v1","event_id":"ev-3","time":"2026-11-23T20:09:01Z","node":"node-1","rule":"shell-in-container","severity":"critical",
+  "container":{"id":"c0ffee","name":"web","image":"moat-test/app:1","image_id":"'"$cfg"'"},"details":{}}]}'
+expect 200 ev1 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$batch"
+[ "$(jq_ ev1 '(d["accepted"], d["duplicates"])')" = "(3, 0)" ] || fail "first batch: $(cat "$W/ev1.json")"
+expect 200 ev2 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$batch"
+[ "$(jq_ ev2 '(d["accepted"], d["duplicates"])')" = "(0, 3)" ] || fail "replayed batch: $(cat "$W/ev2.json")"
+expect 200 evs GET "/events?container=web&since=2026-11-23T00:00:00Z" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ evs '[e["event_id"] for e in d["events"]]')" = "['ev-3', 'ev-2', 'ev-1']" ] ||
+    fail "events (newest first, once each): $(jq_ evs '[e["event_id"] for e in d["events"]]')"
+expect 200 evk GET "/events?kind=network" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ evk '[e["event_id"] for e in d["events"]]')" = "['ev-2']" ] || fail "?kind=network: $(cat "$W/evk.json")"
+expect 200 evs2 GET "/events?severity=critical&image=$digest" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ evs2 '[e["event_id"] for e in d["events"]]')" = "['ev-3']" ] || fail "?severity=critical&image=: $(cat "$W/evs2.json")"
+expect 400 evbad GET "/events?since=yesterday" -H "Authorization: Bearer ${TOK[auditor]}"
+expect 400 evbad2 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data '{"events":[{"event_id":"ok-9"},{"event_id":"x","time":"noon"}]}'
+expect 200 evs3 GET "/events?rule=r" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ evs3 'len([e for e in d["events"] if e["event_id"] == "ok-9"])')" = 0 ] || fail "a refused batch stored an event"
+expect 200 ctr GET /containers -H "Authorization: Bearer ${TOK[operator]}"
+[ "$(jq_ ctr '[(c["name"], c["image_digest"], c["running"]) for c in d["containers"]]')" = "[('web', '$cfg', True)]" ] ||
+    fail "containers: $(cat "$W/ctr.json")"
+expect 200 radar GET /radar -H "Authorization: Bearer ${TOK[operator]}"
+$PY - "$W/radar.json" "$digest" <<'PY' || fail "radar is wrong (above)"
+import json, sys
+d = json.load(open(sys.argv[1])); dg = sys.argv[2]
+node = [n for n in d["nodes"] if n["id"] == "image:" + dg]
+assert len(node) == 1, d["nodes"]
+n = node[0]
+assert n["kind"] == "image" and n["incidents"] == 3 and n["containers_running"] == 1, n
+assert n["severity"] in ("critical", "high", "medium", "low"), n
+edges = [e for e in d["edges"] if e["src"] == "image:" + dg]
+assert edges == [{"src": "image:" + dg, "dst": "external:10.9.8.7", "port": 5432, "proto": "tcp", "count": 1}], d["edges"]
+assert any(x["id"] == "external:10.9.8.7" and x["kind"] == "external" for x in d["nodes"]), d["nodes"]
+PY
+expect 200 defs GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ defs '[(x["node"], x["version"], x["status"]) for x in d["defenders"]]')" = "[('node-1', 'test', 'connected')]" ] ||
+    fail "defenders: $(cat "$W/defs.json")"
+
+lap "events"
+# 6. OpenAPI <-> routes, and every documented operation answers
+expect 200 openapi GET /openapi.json
+"$MOAT" console routes | sort >"$W/routes.txt"
+jq_ openapi '"\n".join(sorted(m.upper() + " /api/v1" + p for p, ops in d["paths"].items() for m in ops))' >"$W/doc-routes.txt"
+diff "$W/routes.txt" "$W/doc-routes.txt" >&2 || fail "the server's routes and docs/api/openapi.json differ (above)"
+expect 201 u POST /users -H "Authorization: Bearer ${TOK[admin]}" --data '{"name":"tmp-user","role":"auditor","password":"tmp-pass-123"}'
+expect 201 t POST /tokens -H "Authorization: Bearer ${TOK[admin]}" --data '{"role":"ci","name":"tmp"}'
+tid=$(jq_ t 'd["id"]')
+expect 201 p POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data '{"kind":"vulnerability","name":"no criticals","mode":"block","rules":{"max_severity":"high"}}'
+pid=$(jq_ p 'd["id"]')
+expect 200 li POST /login -c "$W/jar2" --data '{"user":"tmp-user","password":"tmp-pass-123"}'
+csrf2=$(jq_ li 'd["csrf"]')
+ops=0
+while read -r method path; do
+    p=${path#/api/v1}
+    p=${p//\{digest\}/$digest}; p=${p//\{id\}/$pid}; p=${p//\{name\}/tmp-user}
+    [[ $path == */tokens/\{id\} ]] && p=/tokens/$tid
+    data=(--data '{}')
+    case "$method $path" in
+        "POST /api/v1/scans") data=(--data "$SCAN_MINI") ;;
+        "POST /api/v1/events") data=(--data '{"events":[]}') ;;
+        "POST /api/v1/login") data=(--data '{"user":"tmp-user","password":"tmp-pass-123"}') ;;
+        "POST /api/v1/policies") data=(--data "$POL_MINI") ;;
+        "PUT /api/v1/policies/{id}") data=(--data '{"enabled":false}') ;;
+        "POST /api/v1/users") data=(--data '{"name":"tmp-user2","role":"ci","password":"tmp-pass-123"}') ;;
+        "POST /api/v1/tokens") data=(--data '{"role":"ci"}') ;;
+    esac
+    auth=(-H "Authorization: Bearer ${TOK[admin]}")
+    [ "$path" = /api/v1/logout ] && auth=(-b "$W/jar2" -H "X-CSRF-Token: $csrf2")
+    call op "$method" "$p" "${auth[@]}" "${data[@]}"
+    [[ $S == 2?? ]] || fail "documented $method $path ($p): HTTP $S: $(head -c 300 "$W/op.json")"
+    ops=$((ops + 1))
+done < <(sort -k1,1r "$W/routes.txt" | grep -v '^DELETE'; grep '^DELETE' "$W/routes.txt")
+expect 404 nope GET /nope -H "Authorization: Bearer ${TOK[admin]}"
+expect 405 meth DELETE /images -H "Authorization: Bearer ${TOK[admin]}"
+expect 409 lastadmin DELETE /users/admin -H "Authorization: Bearer ${TOK[admin]}"
+expect 200 aud GET /audit -H "Authorization: Bearer ${TOK[auditor]}"
+for a in user.create token.create policy.create policy.update policy.delete user.delete token.delete scan.upload login; do
+    [ "$(jq_ aud 'len([x for x in d["audit"] if x["action"] == "'$a'"])')" -gt 0 ] || fail "no $a in the audit log"
+done
+
+lap "openapi"
+# 7. web UI files
+ui=${B%/api/v1}
+curl -sf "$ui/" | grep -q '<title>moat</title>' || fail "GET / is not index.html"
+curl -sf "$ui/images/sha256:abc" | grep -q '<title>moat</title>' || fail "a deep link does not fall back to index.html"
+[ "$(curl -s "$ui/assets/app.js")" = 'console.log(1)' ] || fail "assets/app.js not served"
+curl -s --path-as-is "$ui/../../../../etc/passwd" | grep -q root: && fail "path traversal served /etc/passwd"
+curl -s --path-as-is "$ui/assets/%2e%2e/%2e%2e/%2e%2e/etc/passwd" | grep -q root: && fail "encoded traversal served /etc/passwd"
+
+lap "ui"
+# 7b. HTTPS: the same store behind TLS, the cookie gets Secure
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$W/key.pem" -out "$W/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a test certificate"
+"$MOAT" console --data "$D" --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" --tls-key "$W/key.pem" \
+    --daemon --pid-file "$W/tls.pid" --log-file "$W/tls.log" >/dev/null 2>"$W/tls.err" ||
+    { cat "$W/tls.err" "$W/tls.log" >&2; fail "the console did not start with TLS"; }
+tport=$(sed -n 's/.*serving https:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$W/tls.log" | tail -1)
+S=$(curl -s -k -o "$W/tls.json" -D "$W/tls.head" -w '%{http_code}' --data '{"user":"admin","password":"admin-pass-123"}' \
+    "https://127.0.0.1:$tport/api/v1/login")
+"$MOAT" console stop --data "$D" --pid-file "$W/tls.pid" >/dev/null 2>&1 || true
+[ "$S" = 200 ] || fail "login over HTTPS: HTTP $S"
+grep -i '^set-cookie: moat_session=' "$W/tls.head" | grep -qi '; Secure' || fail "the session cookie over HTTPS is not Secure"
+curl -s -m 5 "http://127.0.0.1:$tport/api/v1/health" | grep -q '"ok"' && fail "the TLS port answered plain HTTP"
+
+lap "https"
+# 8. restart: data survives
+n_events=$(jq_ evs 'len(d["events"])')
+stop_console
+[ ! -e "$D/console.pid" ] || fail "console stop left its pid file"
+curl -s -m 2 "$B/health" >/dev/null && fail "the console still answers after stop"
+start_console
+expect 200 img3 GET "/images/$digest" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ img3 'len(d["findings"])')" = "$(jq_ img 'len(d["findings"])')" ] || fail "findings lost across a restart"
+expect 200 evs4 GET "/events?container=web" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ evs4 'len(d["events"])')" = "$n_events" ] || fail "events lost across a restart"
+expect 200 login3 POST /login --data '{"user":"admin","password":"admin-pass-123"}'
+stop_console
+lap restart
+t1=$(date +%s.%N)
+pass "$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"
