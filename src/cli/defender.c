@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "cli.h"
+#include "moat-config.h"
 #include "defend/baseline.h"
 #include "defend/defend.h"
 #include "defend/netfw.h"
@@ -385,6 +386,7 @@ static void uplink_warn(void *ctx, const char *msg)
 static int open_uplink(struct run *run, struct moat_error *err)
 {
 	static char spool[PATH_MAX];
+	static char node[256];
 	struct moat_buf tok;
 	int r;
 
@@ -415,6 +417,9 @@ static int open_uplink(struct run *run, struct moat_error *err)
 		run->up.spool_dir = spool;
 	}
 	run->up.on_warn = uplink_warn;
+	if (gethostname(node, sizeof(node) - 1) == 0)
+		run->up.node = node;
+	run->up.version = MOAT_VERSION;
 	r = moat_uplink_open(&run->up, &uplink, err);
 	if (tok.data)
 		explicit_bzero(tok.data, tok.len);

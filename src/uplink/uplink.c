@@ -21,6 +21,7 @@
 struct moat_uplink {
 	struct moat_uplink_opts o;      /* strings owned below */
 	char *url, *token, *cacert;
+	char *head;                     /* `{"defender":{...},"events":[` */
 	struct moat_spool *spool;
 	pthread_t thread;
 	bool started;
@@ -126,7 +127,7 @@ static int send_batch(struct moat_uplink *up, struct moat_http *http, struct moa
 
 	moat_spool_sync(up->spool, &err);
 	moat_buf_reset(body);
-	if (moat_buf_append_str(body, "{\"events\":[") < 0)
+	if (moat_buf_append_str(body, up->head) < 0)
 		return -ENOMEM;
 	r = moat_spool_peek(up->spool, body, MOAT_UPLINK_BATCH_EVENTS, MOAT_UPLINK_BATCH_BYTES, &n,
 			    &end, &err);
@@ -234,6 +235,26 @@ static void *sender(void *arg)
 	return NULL;
 }
 
+/* Each batch names the defender that sends it (the console's defenders list). */
+static int batch_head(struct moat_uplink *up)
+{
+	json_t *d = json_object();
+	char *text = NULL;
+
+	if (d && up->o.node)
+		json_object_set_new(d, "node", json_string(up->o.node));
+	if (d && up->o.version)
+		json_object_set_new(d, "version", json_string(up->o.version));
+	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (!text)
+		return -ENOMEM;
+	if (asprintf(&up->head, "{\"defender\":%s,\"events\":[", text) < 0)
+		up->head = NULL;
+	free(text);
+	return up->head ? 0 : -ENOMEM;
+}
+
 static int dup_opt(const char *s, char **ret)
 {
 	*ret = NULL;
@@ -267,6 +288,10 @@ int moat_uplink_open(const struct moat_uplink_opts *opts, struct moat_uplink **r
 				   opts->url ? opts->url : "");
 		moat_uplink_close(up);
 		return r;
+	}
+	if (batch_head(up) < 0) {
+		moat_uplink_close(up);
+		return moat_error_set(err, -ENOMEM, "uplink: out of memory");
 	}
 	r = moat_spool_open(&so, &up->spool, err);
 	if (r == 0 && pthread_create(&up->thread, NULL, sender, up) != 0)
@@ -306,6 +331,7 @@ void moat_uplink_close(struct moat_uplink *up)
 	free(up->url);
 	free(up->token);
 	free(up->cacert);
+	free(up->head);
 	free(up);
 }
 

@@ -30,6 +30,8 @@ struct moat_uplink_opts {
 	const char *token;              /* Bearer token (role defender) */
 	const char *cacert;             /* PEM CA bundle for the console's certificate, or NULL */
 	const char *spool_dir;
+	const char *node;               /* this host's name, sent with each batch (or NULL) */
+	const char *version;            /* the producer's version (or NULL) */
 	uint64_t spool_max_bytes;       /* 0 = MOAT_SPOOL_MAX_BYTES */
 	unsigned flush_ms;              /* longest an event waits before a POST; 0 = 500 */
 	/* Something went wrong in the sender (called on its thread, rate-limited

@@ -124,6 +124,11 @@ note "$(grep 'console:' "$W/defender.$run.err" | tail -n 1)"
 console_up
 defender_up
 wait_stored 45 "after both restarted"
+# the batches named their defender: the console lists this node
+curl -s -H "Authorization: Bearer $READ" "$URL/api/v1/defenders" | $PY -c 'import json,sys
+d = json.load(sys.stdin)["defenders"]
+sys.exit(0 if any(x.get("node") == sys.argv[1] and x.get("version") for x in d) else print(d) or 1)' "$(hostname)" ||
+    fail "the console does not list this node's defender"
 total=$(printed)
 [ "$total" = 45 ] || fail "the defender printed $total alerts, expected 45"
 kill -TERM "$DEF_PID"; wait "$DEF_PID" || true; DEF_PID=
