@@ -8,13 +8,17 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
+#include "base/file.h"
 #include "cli.h"
+#include "moat-config.h"
 #include "defend/baseline.h"
 #include "defend/defend.h"
 #include "defend/netfw.h"
@@ -24,6 +28,7 @@
 #include "moat/error.h"
 #include "sensor/container.h"
 #include "sensor/sensor.h"
+#include "uplink/uplink.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -38,7 +43,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
 		     "                     [--state DIR] [--net-rules FILE] [--no-network]\n"
 		     "                     [--baseline-window SECONDS] [--baseline-window-events N]\n"
-		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n\n"
+		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n"
+		     "                     [--console URL (--token T | --token-file F) [--console-cacert F]\n"
+		     "                      [--spool DIR] [--spool-max-mb N]]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
@@ -50,15 +57,26 @@ static void usage(FILE *out)
 		     "with --baseline-auto-alert. --baseline-by-repo keeps one model per repository\n"
 		     "across tags instead of one per image id.\n"
 		     "Network (docs/network.md): --net-rules FILE holds firewall rules; --no-network\n"
-		     "turns the network graph and firewall off.\n");
+		     "turns the network graph and firewall off.\n"
+		     "Console (docs/console.md): --console sends every alert to the console too, through\n"
+		     "a spool on disk (--spool, default STATE/uplink; bounded by --spool-max-mb, default\n"
+		     "256): alerts wait there while the console is away and are sent once it is back,\n"
+		     "also after a restart. The token may come from $MOAT_CONSOLE_TOKEN.\n");
 }
+
+/* Alerts go to the console too when there is an uplink (the alert sinks' ctx). */
+static struct moat_uplink *uplink;
 
 static void print_alert(void *ctx, const char *json, size_t len)
 {
+	struct moat_error err = { 0 };
+
 	(void)ctx;
 	fwrite(json, 1, len, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
+	if (uplink && moat_uplink_push(uplink, json, len, &err) < 0)
+		fprintf(stderr, "moat defender: console spool: %s\n", err.msg);
 }
 
 /* --rules, else $MOAT_RULES, else /etc/moat/rules, else rules/ next to the build tree. */
@@ -124,6 +142,8 @@ struct run {
 	const char *net_rules;
 	bool no_network;
 	bool no_baselines;
+	struct moat_uplink_opts up;             /* url NULL: no console */
+	const char *token_file;
 	struct moat_baselines_opts bl;
 	struct moat_state *state;               /* NULL when nothing learns */
 	struct moat_baselines *baselines;
@@ -253,6 +273,18 @@ static void print_stats(struct run *run)
 			(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
 			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
 	}
+	if (uplink) {
+		struct moat_uplink_stats us;
+
+		moat_uplink_stats(uplink, &us);
+		fprintf(stderr, "moat defender: console: %llu alerts spooled, %llu sent in %llu posts "
+				"(%llu the console had), %llu failed posts, %llu dropped, %llu bytes "
+				"waiting in %s\n",
+			(unsigned long long)us.spool.appended, (unsigned long long)us.spool.committed,
+			(unsigned long long)us.posts, (unsigned long long)us.duplicates,
+			(unsigned long long)us.failures, (unsigned long long)us.spool.dropped,
+			(unsigned long long)us.spool.pending_bytes, run->up.spool_dir);
+	}
 	/* last: scripts (bench/sensor) read the last line for events and losses */
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
 			"%llu lua errors, %zu containers cached (%llu dropped)\n",
@@ -336,8 +368,64 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	memset(err, 0, sizeof(*err));
 	if (run->net)
 		moat_netfw_tick(run->net);
+	/* a few seconds to hand the console what is spooled; the rest waits on disk */
+	if (uplink)
+		moat_uplink_stop(uplink, 3000);
 	print_stats(run);
 	return 0;
+}
+
+static void uplink_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "moat defender: console: %s (alerts wait in the spool)\n", msg);
+}
+
+/* --console: the token from --token, --token-file or $MOAT_CONSOLE_TOKEN;
+ * the spool under the state directory unless --spool says where. */
+static int open_uplink(struct run *run, struct moat_error *err)
+{
+	static char spool[PATH_MAX];
+	static char node[256];
+	struct moat_buf tok;
+	int r;
+
+	if (!run->up.url)
+		return run->up.token || run->token_file
+			       ? moat_error_set(err, MOAT_E_USAGE, "--token needs --console") : 0;
+	moat_buf_init(&tok, 4096);
+	if (run->token_file) {
+		r = moat_read_file(run->token_file, 4096, &tok, err);
+		if (r < 0)
+			return r;
+		while (tok.len && strchr(" \t\r\n", tok.data[tok.len - 1]))
+			tok.data[--tok.len] = 0;
+		run->up.token = (const char *)tok.data;
+	}
+	if (!run->up.token)
+		run->up.token = getenv("MOAT_CONSOLE_TOKEN");
+	if (!run->up.token || !run->up.token[0]) {
+		moat_buf_release(&tok);
+		return moat_error_set(err, MOAT_E_USAGE,
+				      "--console needs a token (--token, --token-file or $MOAT_CONSOLE_TOKEN)");
+	}
+	if (!run->up.spool_dir) {
+		const char *state = run->state_dir ? run->state_dir : MOAT_STATE_DEFAULT_DIR;
+
+		mkdir(state, 0700);     /* the state module makes the rest of it later */
+		snprintf(spool, sizeof(spool), "%s/uplink", state);
+		run->up.spool_dir = spool;
+	}
+	run->up.on_warn = uplink_warn;
+	if (gethostname(node, sizeof(node) - 1) == 0)
+		run->up.node = node;
+	run->up.version = MOAT_VERSION;
+	r = moat_uplink_open(&run->up, &uplink, err);
+	if (tok.data)
+		explicit_bzero(tok.data, tok.len);
+	moat_buf_release(&tok);
+	run->up.token = NULL;                   /* the uplink keeps its own copy */
+	return r;
 }
 
 /* A positive whole number for option name. */
@@ -370,6 +458,12 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "baseline-auto-alert", no_argument, NULL, 'A' },
 		{ "baseline-by-repo", no_argument, NULL, 'B' },
 		{ "no-baselines", no_argument, NULL, 'b' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "token-file", required_argument, NULL, 'F' },
+		{ "console-cacert", required_argument, NULL, 'K' },
+		{ "spool", required_argument, NULL, 'P' },
+		{ "spool-max-mb", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -420,6 +514,29 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'b':
 			run.no_baselines = true;
 			break;
+		case 'C':
+			run.up.url = optarg;
+			break;
+		case 'T':
+			run.up.token = optarg;
+			break;
+		case 'F':
+			run.token_file = optarg;
+			break;
+		case 'K':
+			run.up.cacert = optarg;
+			break;
+		case 'P':
+			run.up.spool_dir = optarg;
+			break;
+		case 'M': {
+			uint64_t mb;
+
+			if (parse_count("--spool-max-mb", optarg, &mb) < 0 || mb > (1u << 20))
+				return MOAT_EXIT_USAGE;
+			run.up.spool_max_bytes = mb << 20;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return MOAT_EXIT_OK;
@@ -435,6 +552,11 @@ int moat_cmd_defender(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	run.rules_dir = rules_dir;
+	r = open_uplink(&run, &err);
+	if (r < 0) {
+		fprintf(stderr, "moat defender: %s\n", err.msg);
+		return moat_error_is_input(r) ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
+	}
 	r = moat_rules_open(&run.rules, &err);
 	if (r == 0)
 		r = moat_rules_load_dir(run.rules, rules_dir, &err);
@@ -448,6 +570,8 @@ int moat_cmd_defender(int argc, char **argv)
 	moat_sensor_close(run.sensor);
 	moat_containers_close(run.containers);
 	moat_rules_close(run.rules);
+	moat_uplink_close(uplink);
+	uplink = NULL;
 	if (r < 0) {
 		fprintf(stderr, "moat defender: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
 		return moat_error_is_input(r) ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;

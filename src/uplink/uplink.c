@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * uplink.c - the sender half of uplink.h: a thread that posts spooled
+ * events to the console in batches and commits what was acknowledged.
+ */
+#include "uplink/uplink.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "moat/error.h"
+#include "net/http.h"
+
+struct moat_uplink {
+	struct moat_uplink_opts o;      /* strings owned below */
+	char *url, *token, *cacert;
+	char *head;                     /* `{"defender":{...},"events":[` */
+	struct moat_spool *spool;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;                      /* under mu */
+	bool poked;                     /* under mu: new events */
+	uint64_t stop_deadline_ms;      /* under mu: last attempt ends by then */
+	uint64_t posts, failures, duplicates;   /* under mu */
+	char last_warn[256];            /* sender thread only */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The console's own error text, or the status alone. */
+static int answer_fail(struct moat_http_resp *resp, const char *url, struct moat_error *err)
+{
+	int status = moat_http_resp_status(resp);
+	struct moat_buf body;
+	json_t *ans = NULL;
+	int r;
+
+	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY);
+	if (moat_http_resp_read_all(resp, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL) == 0 &&
+	    moat_json_parse(body.data, body.len, body.len + 1, "answer", &ans, NULL) == 0 &&
+	    moat_json_str(ans, "error"))
+		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: HTTP %d: %s", url, status,
+				   moat_json_str(ans, "error"));
+	else
+		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: HTTP %d", url, status);
+	json_decref(ans);
+	moat_buf_release(&body);
+	return r;
+}
+
+int moat_console_post(struct moat_http *http, const char *base, const char *path,
+		      const char *token, const void *body, size_t len, struct moat_buf *answer,
+		      int *ret_status, struct moat_error *err)
+{
+	struct moat_http_resp *resp = NULL;
+	struct moat_buf url, auth;
+	size_t n = strlen(base);
+	int r;
+
+	*ret_status = 0;
+	while (n && base[n - 1] == '/')
+		n--;
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0)
+		return moat_error_set(err, MOAT_E_USAGE, "console %s: want http(s)://HOST:PORT", base);
+	moat_buf_init(&url, MOAT_HTTP_MAX_URL);
+	moat_buf_init(&auth, 1024);
+	if (moat_buf_appendf(&url, "%.*s%s", (int)n, base, path) < 0 ||
+	    moat_buf_appendf(&auth, "Authorization: Bearer %s", token ? token : "") < 0) {
+		r = moat_error_set(err, MOAT_E_USAGE, "console URL or token too long");
+		goto out;
+	}
+	const char *headers[] = { (const char *)auth.data, NULL };
+	struct moat_http_req req = {
+		.method = "POST", .url = (const char *)url.data, .headers = headers,
+		.content_type = "application/json", .body = body, .body_len = len,
+	};
+	if ((r = moat_http_send(http, &req, &resp, err)) < 0)
+		goto out;
+	*ret_status = moat_http_resp_status(resp);
+	if (*ret_status != 200 && *ret_status != 201)
+		r = answer_fail(resp, (const char *)url.data, err);
+	else if (answer)
+		r = moat_http_resp_read_all(resp, answer, 1u << 20, err);
+out:
+	moat_http_resp_close(resp);
+	if (auth.data)
+		explicit_bzero(auth.data, auth.len);
+	moat_buf_release(&auth);
+	moat_buf_release(&url);
+	return r;
+}
+
+/* One message per distinct failure in a row, not one per retry. */
+static void warn_once(struct moat_uplink *up, const char *msg)
+{
+	if (!up->o.on_warn || !strcmp(up->last_warn, msg))
+		return;
+	snprintf(up->last_warn, sizeof(up->last_warn), "%s", msg);
+	up->o.on_warn(up->o.ctx, msg);
+}
+
+/* Post one batch from the spool. 1: sent (maybe more waiting), 0: nothing
+ * to send, <0: failed (keep the events, retry later). */
+static int send_batch(struct moat_uplink *up, struct moat_http *http, struct moat_buf *body)
+{
+	struct moat_error err = { 0 };
+	struct moat_spool_mark end;
+	struct moat_buf answer;
+	json_t *ans = NULL;
+	size_t n = 0;
+	int status, r;
+
+	moat_spool_sync(up->spool, &err);
+	moat_buf_reset(body);
+	if (moat_buf_append_str(body, up->head) < 0)
+		return -ENOMEM;
+	r = moat_spool_peek(up->spool, body, MOAT_UPLINK_BATCH_EVENTS, MOAT_UPLINK_BATCH_BYTES, &n,
+			    &end, &err);
+	if (r < 0 || n == 0) {
+		if (r < 0)
+			warn_once(up, err.msg);
+		return r < 0 ? r : 0;
+	}
+	if (moat_buf_append_str(body, "]}") < 0)
+		return -ENOMEM;
+	moat_buf_init(&answer, 1u << 20);
+	r = moat_console_post(http, up->url, "/api/v1/events", up->token, body->data, body->len,
+			      &answer, &status, &err);
+	if (r == 0)
+		r = moat_spool_commit(up->spool, &end, &err);
+	if (r == 0) {
+		moat_json_parse(answer.data, answer.len, answer.len + 1, "answer", &ans, NULL);
+		pthread_mutex_lock(&up->mu);
+		up->posts++;
+		up->duplicates += (uint64_t)moat_json_int(ans, "duplicates", 0);
+		pthread_mutex_unlock(&up->mu);
+		json_decref(ans);
+		up->last_warn[0] = 0;
+	} else {
+		pthread_mutex_lock(&up->mu);
+		up->failures++;
+		pthread_mutex_unlock(&up->mu);
+		warn_once(up, err.msg);
+	}
+	moat_buf_release(&answer);
+	return r < 0 ? r : 1;
+}
+
+/* Wait until stopped, ms passed or (with wake) new events came. */
+static void wait_for(struct moat_uplink *up, unsigned ms, bool wake)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&up->mu);
+	while (!up->stop && !(wake && up->poked))
+		if (pthread_cond_timedwait(&up->cv, &up->mu, &ts) == ETIMEDOUT)
+			break;
+	up->poked = false;
+	pthread_mutex_unlock(&up->mu);
+}
+
+/* Stopping, and whether the time for the last sends is up. */
+static bool stopping(struct moat_uplink *up, bool *ret_past_deadline)
+{
+	bool stop;
+
+	pthread_mutex_lock(&up->mu);
+	stop = up->stop;
+	*ret_past_deadline = stop && now_ms() >= up->stop_deadline_ms;
+	pthread_mutex_unlock(&up->mu);
+	return stop;
+}
+
+static void *sender(void *arg)
+{
+	struct moat_uplink *up = arg;
+	struct moat_http_opts ho = { .cacert = up->cacert, .timeout_sec = 10 };
+	struct moat_http *http = NULL;
+	struct moat_error err = { 0 };
+	struct moat_buf body;
+	unsigned backoff = 0;
+
+	moat_buf_init(&body, MOAT_UPLINK_BATCH_BYTES + MOAT_SPOOL_MAX_EVENT + 64);
+	if (moat_http_open(&ho, &http, &err) < 0) {
+		warn_once(up, err.msg);
+		moat_buf_release(&body);
+		return NULL;
+	}
+	for (;;) {
+		int r = send_batch(up, http, &body);
+		bool late;
+		bool stop = stopping(up, &late);
+
+		if (r > 0) {
+			backoff = 0;
+			if (stop && late)
+				break;
+			continue;
+		}
+		/* stopping: all sent, or the console did not take the last try */
+		if (stop)
+			break;
+		if (r < 0) {
+			backoff = backoff ? backoff * 2 : 500;
+			if (backoff > MOAT_UPLINK_BACKOFF_MAX_MS)
+				backoff = MOAT_UPLINK_BACKOFF_MAX_MS;
+		}
+		/* a failing console is not retried sooner because events arrive */
+		wait_for(up, r < 0 ? backoff : up->o.flush_ms, r == 0);
+	}
+	moat_http_close(http);
+	moat_buf_release(&body);
+	return NULL;
+}
+
+/* Each batch names the defender that sends it (the console's defenders list). */
+static int batch_head(struct moat_uplink *up)
+{
+	json_t *d = json_object();
+	char *text = NULL;
+
+	if (d && up->o.node)
+		json_object_set_new(d, "node", json_string(up->o.node));
+	if (d && up->o.version)
+		json_object_set_new(d, "version", json_string(up->o.version));
+	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (!text)
+		return -ENOMEM;
+	if (asprintf(&up->head, "{\"defender\":%s,\"events\":[", text) < 0)
+		up->head = NULL;
+	free(text);
+	return up->head ? 0 : -ENOMEM;
+}
+
+static int dup_opt(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (s && !(*ret = strdup(s)))
+		return -ENOMEM;
+	return 0;
+}
+
+int moat_uplink_open(const struct moat_uplink_opts *opts, struct moat_uplink **ret,
+		     struct moat_error *err)
+{
+	struct moat_uplink *up = calloc(1, sizeof(*up));
+	struct moat_spool_opts so = { .dir = opts->spool_dir, .max_bytes = opts->spool_max_bytes };
+	int r;
+
+	*ret = NULL;
+	if (!up)
+		return moat_error_set(err, -ENOMEM, "uplink: out of memory");
+	up->o = *opts;
+	if (!up->o.flush_ms)
+		up->o.flush_ms = 500;
+	pthread_mutex_init(&up->mu, NULL);
+	pthread_cond_init(&up->cv, NULL);
+	if (dup_opt(opts->url, &up->url) < 0 || dup_opt(opts->token, &up->token) < 0 ||
+	    dup_opt(opts->cacert, &up->cacert) < 0) {
+		moat_uplink_close(up);
+		return moat_error_set(err, -ENOMEM, "uplink: out of memory");
+	}
+	if (!opts->url || (strncmp(opts->url, "http://", 7) && strncmp(opts->url, "https://", 8))) {
+		r = moat_error_set(err, MOAT_E_USAGE, "--console %s: want http(s)://HOST:PORT",
+				   opts->url ? opts->url : "");
+		moat_uplink_close(up);
+		return r;
+	}
+	if (batch_head(up) < 0) {
+		moat_uplink_close(up);
+		return moat_error_set(err, -ENOMEM, "uplink: out of memory");
+	}
+	r = moat_spool_open(&so, &up->spool, err);
+	if (r == 0 && pthread_create(&up->thread, NULL, sender, up) != 0)
+		r = moat_error_set(err, -EAGAIN, "uplink: cannot start the sender thread");
+	if (r < 0) {
+		moat_uplink_close(up);
+		return r;
+	}
+	up->started = true;
+	*ret = up;
+	return 0;
+}
+
+void moat_uplink_stop(struct moat_uplink *up, unsigned wait_ms)
+{
+	if (!up->started)
+		return;
+	pthread_mutex_lock(&up->mu);
+	up->stop = true;
+	up->stop_deadline_ms = now_ms() + wait_ms;
+	pthread_cond_signal(&up->cv);
+	pthread_mutex_unlock(&up->mu);
+	pthread_join(up->thread, NULL);
+	up->started = false;
+}
+
+void moat_uplink_close(struct moat_uplink *up)
+{
+	if (!up)
+		return;
+	moat_uplink_stop(up, 0);
+	moat_spool_close(up->spool);
+	pthread_cond_destroy(&up->cv);
+	pthread_mutex_destroy(&up->mu);
+	if (up->token)
+		explicit_bzero(up->token, strlen(up->token));
+	free(up->url);
+	free(up->token);
+	free(up->cacert);
+	free(up->head);
+	free(up);
+}
+
+int moat_uplink_push(struct moat_uplink *up, const char *json, size_t len,
+		     struct moat_error *err)
+{
+	int r = moat_spool_append(up->spool, json, len, err);
+
+	if (r == 0) {
+		pthread_mutex_lock(&up->mu);
+		up->poked = true;
+		pthread_cond_signal(&up->cv);
+		pthread_mutex_unlock(&up->mu);
+	}
+	return r;
+}
+
+void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	moat_spool_stats(up->spool, &ret->spool);
+	pthread_mutex_lock(&up->mu);
+	ret->posts = up->posts;
+	ret->failures = up->failures;
+	ret->duplicates = up->duplicates;
+	pthread_mutex_unlock(&up->mu);
+}
