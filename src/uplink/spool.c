@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,8 @@ static bool seg_number(const char *name, uint64_t *ret)
 {
 	uint64_t v = 0;
 
-	if (strlen(name) != SEG_DIGITS + strlen(SEG_SUFFIX) || strcmp(name + SEG_DIGITS, SEG_SUFFIX))
+	if (strlen(name) != SEG_DIGITS + strlen(SEG_SUFFIX) ||
+	    strcmp(name + SEG_DIGITS, SEG_SUFFIX) != 0)
 		return false;
 	for (int i = 0; i < SEG_DIGITS; i++) {
 		if (name[i] < '0' || name[i] > '9' || v > (UINT64_MAX - 9) / 10)
@@ -182,7 +184,7 @@ static int load_id(struct moat_spool *sp, struct moat_error *err)
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return moat_error_set(err, -EIO, "%s: no random bytes for the spool id", sp->dir);
 	for (int i = 0; i < 8; i++)
-		snprintf(sp->id + 2 * i, 3, "%02x", raw[i]);
+		snprintf(sp->id + (ptrdiff_t)2 * i, 3, "%02x", raw[i]);
 	memcpy(text, sp->id, 16);
 	text[16] = '\n';
 	return replace_file(sp, "id", text, 17, err);
@@ -299,9 +301,8 @@ int moat_spool_open(const struct moat_spool_opts *opts, struct moat_spool **ret,
 	sp->seg_bytes = opts->segment_bytes ? opts->segment_bytes : MOAT_SPOOL_SEGMENT_BYTES;
 	moat_buf_init(&sp->line, MOAT_SPOOL_MAX_EVENT + 128);
 	moat_buf_init(&sp->chunk, 0);
-	if (mkdir(sp->dir, 0700) < 0 && errno != EEXIST)
-		r = moat_error_set(err, -errno, "%s: %s", sp->dir, strerror(errno));
-	else if ((sp->dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((mkdir(sp->dir, 0700) < 0 && errno != EEXIST) ||
+	    (sp->dfd = open(sp->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		r = moat_error_set(err, -errno, "%s: %s", sp->dir, strerror(errno));
 	else if ((r = load_id(sp, err)) == 0 && (r = load_cursor(sp, err)) == 0 &&
 		 (r = list_segments(sp, err)) == 0)

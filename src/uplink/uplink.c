@@ -283,7 +283,8 @@ int moat_uplink_open(const struct moat_uplink_opts *opts, struct moat_uplink **r
 		moat_uplink_close(up);
 		return moat_error_set(err, -ENOMEM, "uplink: out of memory");
 	}
-	if (!opts->url || (strncmp(opts->url, "http://", 7) && strncmp(opts->url, "https://", 8))) {
+	if (!opts->url || (strncmp(opts->url, "http://", 7) != 0 &&
+			   strncmp(opts->url, "https://", 8) != 0)) {
 		r = moat_error_set(err, MOAT_E_USAGE, "--console %s: want http(s)://HOST:PORT",
 				   opts->url ? opts->url : "");
 		moat_uplink_close(up);

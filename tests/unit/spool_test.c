@@ -61,7 +61,7 @@ static size_t peek_all(struct moat_spool *sp, int *got, size_t cap, struct moat_
 	CHECK_INT(moat_spool_peek(sp, &out, 100000, 1u << 30, &n, end, &err), 0);
 	moat_buf_putc(&out, 0);
 	for (const char *p = (const char *)out.data; p && (p = strstr(p, "\"n\":")) && k < cap; p += 4)
-		got[k++] = atoi(p + 4);
+		got[k++] = (int)strtol(p + 4, NULL, 10);
 	CHECK_INT((int)k, (int)n);
 	moat_buf_release(&out);
 	return n;
