@@ -247,11 +247,14 @@ static void print_stats(struct run *run)
 	if (run->net) {
 		moat_netfw_stats(run->net, &ns);
 		fprintf(stderr, "moat defender: network: %llu flows, %llu alerts, %llu blocked, "
-				"%llu learned; kernel: %llu refused, %llu packets of isolated "
-				"containers dropped\n",
+				"%llu learned, %llu DNS answers (%llu not usable); kernel: %llu "
+				"refused, %llu packets of isolated containers dropped, %llu "
+				"answers allowed in the kernel\n",
 			(unsigned long long)ns.flows, (unsigned long long)ns.alerts,
 			(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
-			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
+			(unsigned long long)ns.dns_answers, (unsigned long long)ns.dns_bad,
+			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped,
+			(unsigned long long)ns.k_dns_keys);
 	}
 	/* last: scripts (bench/sensor) read the last line for events and losses */
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "

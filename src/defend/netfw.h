@@ -60,6 +60,9 @@ struct moat_netfw_stats {
 	uint64_t learned;      /* entries added to models */
 	uint64_t lost;         /* kernel-side counters: refused, isolated packets dropped */
 	uint64_t k_blocked, k_dropped;
+	uint64_t dns_answers;  /* DNS answers read; of those not usable */
+	uint64_t dns_bad;
+	uint64_t k_dns_keys;   /* answers whose addresses the kernel allowed itself */
 };
 void moat_netfw_stats(struct moat_netfw *nf, struct moat_netfw_stats *ret);
 
