@@ -35,4 +35,7 @@ while True:
         answers = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + addr
     hdr = struct.pack(">HHHHHH", qid, 0x8180 | (flags & 0x0100) | rcode, 1,
                       1 if answers else 0, 0, 0)
-    sock.sendto(hdr + question + answers, peer)
+    try:
+        sock.sendto(hdr + question + answers, peer)
+    except OSError as e:        # a firewall refusing the reply is not our end
+        print("reply to %s: %s" % (peer, e), flush=True)
