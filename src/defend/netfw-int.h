@@ -51,10 +51,22 @@ struct nf_dns_pats {
 	size_t n, cap;
 };
 
+/* The ruleset applied last to a container (nftables fallback). */
+struct nf_nft_done {
+	char id[65];
+	uint64_t hash;              /* of the ruleset text; 0: apply again */
+	int pid;
+};
+
 struct moat_netfw {
 	struct moat_netfw_opts o;
 	struct moat_peers *peers;
-	struct moat_nfk *k;                   /* NULL: no kernel enforcement */
+	struct moat_nfk *k;                   /* NULL: no cgroup BPF */
+	bool use_nft;                         /* nftables per network namespace instead */
+	struct {
+		struct nf_nft_done *v;
+		size_t n, cap;
+	} nft;
 	char status[512];
 	struct nf_image *imgs;
 	size_t n_imgs, cap_imgs;
@@ -92,6 +104,8 @@ void nf_warn(struct moat_netfw *nf, const char *fmt, ...) __attribute__((format(
 
 /* netfw-sync.c: bring the kernel maps in line with peers, models, rules and isolation. */
 void nf_sync(struct moat_netfw *nf);
+/* Every allow key the models, allow rules, containers and isolation ask for. */
+void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks);
 void nf_keyset_free(struct nf_keyset *ks);
 /* One address prefix for a policy, per protocol proto names. */
 void nf_add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uint16_t port,
@@ -105,5 +119,12 @@ void nf_dns_tick(struct moat_netfw *nf);
 void nf_dns_keys(struct moat_netfw *nf, struct nf_keyset *ks, const struct nf_image *img,
 		 const struct moat_net_entry *e);
 void nf_dns_sync(struct moat_netfw *nf);
+
+/* netfw-nft.c: the same keys as an nftables table per container namespace. */
+bool nf_nft_available(void);
+void nf_nft_ruleset(const struct nf_keyset *ks, uint32_t policy, bool enforce, bool isolated,
+		    struct moat_buf *b);
+int nf_nft_apply(int pid, const struct moat_buf *rs, struct moat_error *err);
+void nf_nft_sync(struct moat_netfw *nf, struct moat_netiso *applied);
 
 #endif

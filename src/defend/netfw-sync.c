@@ -84,7 +84,7 @@ static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, const struct 
 	}
 }
 
-static void build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
+void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
 {
 	for (size_t i = 0; i < nf->n_imgs; i++) {
 		const struct nf_image *img = &nf->imgs[i];
@@ -118,7 +118,7 @@ static void sync_keys(struct moat_netfw *nf)
 	struct nf_keyset want = { 0 };
 
 	moat_hmap_init(&want.ix);
-	build_keys(nf, &want);
+	nf_build_keys(nf, &want);
 	for (size_t i = 0; i < nf->installed.n; i++)
 		if (!moat_hmap_get(&want.ix, (const char *)&nf->installed.v[i], sizeof(want.v[0])))
 			moat_nfk_allow_del(nf->k, &nf->installed.v[i]);
@@ -239,6 +239,8 @@ void nf_sync(struct moat_netfw *nf)
 		nf_dns_sync(nf);
 		sync_dests(nf);
 		sync_cgroups(nf, applied);
+	} else if (nf->use_nft) {
+		nf_nft_sync(nf, applied);
 	}
 	write_applied(nf, applied);
 	free(applied);

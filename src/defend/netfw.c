@@ -557,11 +557,18 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 		return r == -ENOMEM ? moat_error_set(err, r, "netfw: out of memory") : r;
 	}
 	load_graph(nf);
-	if (moat_nfk_open(&nf->k, &kerr) == 0)
+	if (opts->kind != MOAT_NETFW_NFT && moat_nfk_open(&nf->k, &kerr) == 0) {
 		snprintf(nf->status, sizeof(nf->status), "cgroup-bpf at %s",
 			 moat_nfk_cgroup2_root());
-	else
-		snprintf(nf->status, sizeof(nf->status), "no enforcement: %s", kerr.msg);
+	} else if (opts->kind != MOAT_NETFW_BPF && nf_nft_available()) {
+		nf->use_nft = true;
+		snprintf(nf->status, sizeof(nf->status),
+			 "nftables in each container's network namespace%s%s%s",
+			 kerr.msg[0] ? " (no cgroup BPF: " : "", kerr.msg, kerr.msg[0] ? ")" : "");
+	} else {
+		snprintf(nf->status, sizeof(nf->status), "no enforcement: %s",
+			 kerr.msg[0] ? kerr.msg : "nft not found");
+	}
 	slow_tick(nf);
 	*ret = nf;
 	return 0;
@@ -591,6 +598,7 @@ void moat_netfw_close(struct moat_netfw *nf)
 	moat_netgraph_free(nf->graph);
 	moat_dnsnames_free(nf->names);
 	free(nf->dns_pats.v);
+	free(nf->nft.v);
 	moat_buf_release(&nf->out);
 	free(nf);
 }

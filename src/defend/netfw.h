@@ -28,8 +28,17 @@ struct moat_error;
 struct moat_netfw;
 struct moat_state;
 
+/* Where blocking happens (docs/network.md): cgroup BPF, else (auto) or
+ * only (nft) nftables in each container's network namespace. */
+enum moat_netfw_kind {
+	MOAT_NETFW_AUTO = 0,
+	MOAT_NETFW_BPF = 1,
+	MOAT_NETFW_NFT = 2,
+};
+
 struct moat_netfw_opts {
 	struct moat_state *state;          /* borrowed */
+	enum moat_netfw_kind kind;
 	const char *rules_path;            /* the firewall rules file; NULL = none */
 	const char *docker_sock;           /* NULL = default */
 	const char *node;                  /* host name for alerts */

@@ -23,7 +23,11 @@
 #            the learned name connect at once, the kernel allowing the
 #            answer's address before the resolver reads it; an unnamed one is
 #            refused; a name a deny rule names is reported with that rule's
-#            id and the name; the graph has the node external:ext.moat.test.
+#            id and the name; the graph has the node external:ext.moat.test;
+#   nft      the defender again with --firewall nft (no cgroup BPF): the
+#            client's namespace gets a table allowing A:8080; B is refused
+#            at once (TCP reset; EPERM for a datagram); isolation and alert
+#            mode as above.
 # The server images netfw-srv-a:1 and netfw-srv-b:1 (the benign image plus a
 # label) are kept between runs, like the benign image.
 # Needs root, eBPF, cgroup v2 and the Docker engine.
@@ -53,15 +57,7 @@ grep -q cgroup2 /proc/mounts || skip "no cgroup v2 hierarchy mounted"
 
 # --- images: the benign image (busybox, socat) and two servers made from it ---
 benign_image
-# Two server images with their own ids (a label is enough), kept between runs
-# like the benign image: building and removing them is most of a run's time.
-for s in a b; do
-    want="netfw-$s-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
-    if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "netfw-srv-$s:1" 2>/dev/null)" != "$want" ]; then
-        printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
-            "$docker" build -q -t "netfw-srv-$s:1" - >"$W/build-$s.out" 2>&1 || { cat "$W/build-$s.out" >&2; fail "docker build"; }
-    fi
-done
+netfw_server_images
 "$docker" network create "$P-net" >/dev/null
 for s in a b; do
     "$docker" run -d --name "$P-$s" --network "$P-net" "netfw-srv-$s:1" \
@@ -253,4 +249,51 @@ run_moat blpolicy baseline export "$BIMG" --network-policy --state "$ST"
 
 kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "defender exit $?"; DEF_PID=
 stats=$(grep "network:" "$W/defender.err" | tail -n 1 | sed 's/^moat defender: network: //')
-pass "in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s; graph $edges; $stats"
+t_bpf=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+
+# --- the nftables fallback: --firewall nft never loads the cgroup BPF
+# programs; each container's namespace gets a table (docs/network.md). Same
+# containers, same state: the client's model allows A:8080. ---
+t1=$(date +%s.%N)
+CPID=$("$docker" inspect -f '{{.State.Pid}}' "$P-c")
+APID=$("$docker" inspect -f '{{.State.Pid}}' "$P-a")
+printf 'enforce\n' >"$ST/images/$CKEY/mode"
+rm -f "$W/ready"
+start_defender 30 --rules "$W/rules" --state "$ST" --net-rules "$W/net.rules" --firewall nft --no-baselines
+grep -q "network: state .*nftables in each container's network namespace" "$W/defender.err" ||
+    { cat "$W/defender.err" >&2; fail "nft: the defender did not take the nftables firewall"; }
+table_in() { nsenter -t "$1" -n nft list table inet moat_fw >"$W/table.out" 2>&1; }
+wait_for 5 table_in "$CPID" || { cat "$W/defender.err" >&2; fail "nft: no moat_fw table in the client's namespace"; }
+grep -q "ip daddr $A tcp dport 8080 accept" "$W/table.out" ||
+    { cat "$W/table.out" >&2; fail "nft: the table does not allow A:8080"; }
+conn nft-allowed "$A" 8080
+[ "$RC" = 0 ] || { cat "$W/nft-allowed.out" "$W/table.out" >&2; fail "nft: client -> A (in the model) failed"; }
+# refused at once: a TCP reset from the table ("Connection refused"; the BPF
+# path gives EPERM), and EPERM for a datagram
+conn nft-blocked "$B" 8080
+[ "$RC" != 0 ] && grep -q "Connection refused" "$W/nft-blocked.out" ||
+    { cat "$W/nft-blocked.out" >&2; fail "nft: client -> B (not in the model) was not refused at once"; }
+RC=0
+"$docker" exec "$P-c" python3 -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (sys.argv[1], 9))' "$B" \
+    >"$W/nft-udp.out" 2>&1 || RC=$?
+[ "$RC" != 0 ] && grep -q "Operation not permitted" "$W/nft-udp.out" ||
+    { cat "$W/nft-udp.out" >&2; fail "nft: a datagram to B was not refused with EPERM"; }
+! table_in "$APID" || { cat "$W/table.out" >&2; fail "nft: a table in A's namespace while its image learns"; }
+run_moat nft-iso network isolate "$P-a" --state "$ST"
+[ "$RC" = 0 ] || { moat_err nft-iso; fail "nft: network isolate: $(describe_rc "$RC")"; }
+conn nft-iso "$A" 8080
+[ "$RC" != 0 ] || fail "nft isolate: client -> A still connects"
+RC=0; echo x | timeout 5 busybox nc -w 2 "$A" 8080 >"$W/nft-iso-host.out" 2>&1 || RC=$?
+[ "$RC" = 0 ] || { cat "$W/nft-iso-host.out" >&2; fail "nft isolate: the host no longer reaches A"; }
+run_moat nft-uniso network unisolate "$P-a" --state "$ST"
+[ "$RC" = 0 ] || { moat_err nft-uniso; fail "nft: network unisolate: $(describe_rc "$RC")"; }
+conn nft-uniso "$A" 8080
+[ "$RC" = 0 ] || { cat "$W/nft-uniso.out" >&2; fail "nft unisolate: client -> A still cut"; }
+printf 'alert\n' >"$ST/images/$CKEY/mode"
+wait_for 5 eval '! table_in "$CPID"' || { cat "$W/table.out" >&2; fail "nft alert mode: the table is still there"; }
+conn nft-alerted "$B" 8080
+[ "$RC" = 0 ] || { cat "$W/nft-alerted.out" >&2; fail "nft alert mode: client -> B did not connect"; }
+kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "nft: defender exit $?"; DEF_PID=
+! grep "firewall not applied" "$W/defender.err" || fail "nft: a ruleset was refused"
+t_nft=$(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+pass "bpf in $t_bpf s, nft in $t_nft s; graph $edges; $stats"
