@@ -34,6 +34,11 @@
 #define MOAT_EV_WAKE_BYTES (1u << 20)
 #define MOAT_EV_DENY_MAX 1024     /* executables the kernel kills at exec */
 #define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
+/* The per-container syscall bitmap: native numbers, then from
+ * MOAT_EV_SYSBITS_IA32 the ia32 ones (int 0x80, 32-bit processes), whose
+ * numbers name other calls in the native table. */
+#define MOAT_EV_SYSBITS 1024
+#define MOAT_EV_SYSBITS_IA32 512
 #define MOAT_EV_NAME_LEN 64       /* a directory entry's name in a watch key (truncated) */
 #define MOAT_EV_WATCH_MAX 16384   /* watched inodes, and watched directory entries */
 #define MOAT_EV_WATCH_PREFIX_MAX 256 /* path prefixes user space stats in each root */

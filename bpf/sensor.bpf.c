@@ -742,6 +742,11 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	if (bl_compat()) {
+		/* named apart in the bitmap; the per-syscall handlers are native */
+		bl_syscall(MOAT_EV_SYSBITS_IA32 + (__u32)id);
+		return 0;
+	}
 	bl_syscall((__u32)id);
 	bpf_tail_call(ctx, &syscalls, (__u32)id);
 	return 0;
