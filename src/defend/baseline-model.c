@@ -76,7 +76,7 @@ const char *moat_bl_syscall_name(unsigned nr)
 	/* an ia32 call (int 0x80, a 32-bit process): "ia32:NAME" */
 	n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)(nr - MOAT_BL_SYSCALL_IA32));
 	if (n && (names[nr] = malloc(strlen(n) + 6)))
-		sprintf(names[nr], "ia32:%s", n);
+		snprintf(names[nr], strlen(n) + 6, "ia32:%s", n);
 	free(n);
 	return names[nr];
 }

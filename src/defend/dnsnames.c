@@ -93,7 +93,7 @@ static bool add_one(struct moat_dnsnames *t, uint64_t cg, const struct moat_dns_
 
 	key_of(cg, a->addr, key);
 	for (size_t i = head(t, key); i != NONE; i = t->v[i].next) {
-		if (strcmp(t->v[i].e.name, name))
+		if (strcmp(t->v[i].e.name, name) != 0)
 			continue;
 		if (t->v[i].e.expires < expires)
 			t->v[i].e.expires = expires;
