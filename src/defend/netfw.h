@@ -3,7 +3,9 @@
  * netfw.h - the network side of the defender (docs/network.md): the
  * network graph, each image's learned outbound allow-list, the user's
  * firewall rules, alerts for connections outside them, blocking in the
- * kernel (cgroup BPF) for images in enforce mode, and isolation.
+ * kernel (cgroup BPF, else nftables in each container's network namespace)
+ * for images in enforce mode, isolation, and the names the containers' own
+ * DNS answers give their destinations (dns: entries).
  *
  * Per image the mode of the state directory applies (moat_state_mode_get):
  *   learn    a connection no deny rule names is added to network.json
