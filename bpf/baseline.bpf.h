@@ -117,8 +117,10 @@ static __always_inline int bl_want_write(void)
 }
 
 /* An exec in an enforced container: kill unless the exe is in its image's
- * allow-list. Relative names are left to user space (it joins them to the
- * working directory before it decides). */
+ * allow-list, by its resolved name (e->exe) or, for models learned before
+ * exes were resolved, by the name it was given. A relative name without a
+ * resolved one is left to user space (it joins it to the working directory
+ * before it decides). */
 static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 {
 	struct moat_ev_bl_exe *k;
@@ -126,7 +128,7 @@ static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 	__u64 cg = bl_cgroup();
 	__u32 zero = 0;
 
-	if (!cg || e->filename[0] != '/')
+	if (!cg || (e->filename[0] != '/' && e->exe[0] != '/'))
 		return;
 	slot = bpf_map_lookup_elem(&bl_enforce, &cg);
 	if (!slot)
@@ -136,9 +138,17 @@ static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	k->slot = *slot;
-	bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->filename);
-	if (bpf_map_lookup_elem(&bl_exes, k))
-		return;
+	if (e->exe[0] == '/') {
+		bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->exe);
+		if (bpf_map_lookup_elem(&bl_exes, k))
+			return;
+		__builtin_memset(k->path, 0, sizeof(k->path));
+	}
+	if (e->filename[0] == '/') {
+		bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->filename);
+		if (bpf_map_lookup_elem(&bl_exes, k))
+			return;
+	}
 	bpf_send_signal(SIGKILL);
 	e->flags |= MOAT_EXEC_KILLED | MOAT_EXEC_BASELINE;
 }

@@ -185,6 +185,10 @@ struct moat_ev_exec {
 	/* Working directory at exec, as the process sees it (up to its own
 	 * root, so a container's cwd is inside the container). */
 	char cwd[MOAT_EV_PATH_LEN];
+	/* The file executed, walked from the kernel's struct file up to the
+	 * task's root as the path of an open is: no symlink, no relative name.
+	 * Empty when the walk was cut (too deep or too long). */
+	char exe[MOAT_EV_PATH_LEN];
 };
 
 struct moat_ev_exit {

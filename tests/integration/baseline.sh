@@ -10,7 +10,9 @@
 #      syscall (int 0x80) is reported as ia32:NAME, not as the native call
 #      with its number (or the kernel refuses int 0x80 altogether);
 #  (c) enforce: the unseen executable is killed (exit 137, SIGKILL) in the
-#      kernel while the learned workload keeps running;
+#      kernel while the learned workload keeps running; exes are matched by
+#      the file run (a symlink to a learned binary runs, one to an unlearned
+#      binary is killed);
 #  (d) `baseline export --seccomp`: `docker run --security-opt seccomp=FILE`
 #      runs the same workload, and a syscall it never made fails with EPERM
 #      (the same call succeeds without the profile);
@@ -52,7 +54,7 @@ step "defender ready"
 WORK='while :; do date > /tmp/now; cat /etc/hostname > /dev/null; /probe > /dev/null; sleep 0.2; done'
 RUN=("$docker" run --network none -v "$W/probe:/probe:ro" --entrypoint sh)
 "${RUN[@]}" -d --name "$P-w1" "$TIMG" -c "$WORK" >/dev/null
-"$docker" exec "$P-w1" sh -c 'echo hi > /tmp/learned.txt; /probe' >/dev/null
+"$docker" exec "$P-w1" sh -c 'echo hi > /tmp/learned.txt; /probe; ln -s /usr/bin/date /tmp/today; ln -s /usr/bin/id /tmp/sneaky' >/dev/null
 
 bl() { run_moat "$1" baseline "${@:2}" "${S[@]}"; }
 # wait_for SECONDS CMD...: until CMD succeeds
@@ -126,7 +128,13 @@ sleep 1.2
 b=$("$docker" exec "$P-w1" sh -c 'read x < /tmp/now; echo $x') || fail "(c) a learned command was blocked"
 [ "$a" != "$b" ] || fail "(c) the workload stopped: /tmp/now stayed '$a'"
 [ "$("$docker" inspect -f '{{.State.Running}}' "$P-w1")" = true ] || fail "(c) the workload container died"
-step "(c) enforce: unseen exec killed, workload runs"
+# exes are the files run, not the names given: a symlink to a learned
+# binary runs, one to an unlearned binary is killed under that binary's name
+"$docker" exec "$P-w1" /tmp/today >/dev/null 2>&1 || fail "(c) /tmp/today (-> the learned /usr/bin/date) was refused"
+rc=0; "$docker" exec "$P-w1" /tmp/sneaky >/dev/null 2>&1 || rc=$?
+[ "$rc" = 137 ] || fail "(c) /tmp/sneaky (-> /usr/bin/id) should die by SIGKILL, got $(describe_rc "$rc")"
+deviation baseline-exec /tmp/sneaky && fail "(c) the exec was reported by the symlink's name, not the file run"
+step "(c) enforce: unseen exec killed, workload runs, symlinks resolved"
 
 # --- (d) seccomp export ---
 bl export export "$TIMG" --seccomp -o "$W/seccomp.json"
