@@ -487,16 +487,15 @@ static __always_inline __u32 dns_enforce(struct dns_scratch *s, __u32 policy)
 SEC("cgroup_skb/ingress")
 int nf_dns_ingress(struct __sk_buff *skb)
 {
-	__u64 cg = bpf_skb_cgroup_id(skb);
-	struct moat_nf_cgroup *c = bpf_map_lookup_elem(&cgroups, &cg);
+	struct moat_nf_cgroup *c;
 	struct dns_scratch *s;
 	__u8 saddr[16] = {};
 	__u32 hl, len;
 	__u16 sport;
+	__u64 cg;
 	__u8 b[2];
 
-	if (!c)
-		return 1;
+	/* every packet of the container passes here: the cheap tests first */
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		if (bpf_skb_load_bytes(skb, 0, b, 1) < 0)
 			return 1;
@@ -526,6 +525,10 @@ int nf_dns_ingress(struct __sk_buff *skb)
 	      saddr[15] == 11))
 		return 1;
 	if (skb->len <= hl + 8 + 12)
+		return 1;
+	cg = bpf_skb_cgroup_id(skb);
+	c = bpf_map_lookup_elem(&cgroups, &cg);
+	if (!c)
 		return 1;
 	s = scratch();
 	if (!s)
