@@ -26,7 +26,7 @@ volatile __u32 bl_on = 0;
 volatile __u64 bl_host_cgid = 0;    /* cgroup v2 id of the host's root cgroup */
 
 struct bl_sysbits {
-	__u64 bits[MOAT_EV_SYSCALL_MAX / 64];
+	__u64 bits[MOAT_EV_SYSBITS / 64];
 };
 
 struct {
@@ -77,7 +77,7 @@ static __always_inline void bl_syscall(__u32 nr)
 	__u64 bit;
 	__u64 w;
 
-	if (!cg || nr >= MOAT_EV_SYSCALL_MAX)
+	if (!cg || nr >= MOAT_EV_SYSBITS)
 		return;
 	b = bpf_map_lookup_elem(&bl_syscalls, &cg);
 	if (!b) {
@@ -91,9 +91,23 @@ static __always_inline void bl_syscall(__u32 nr)
 	bit = 1ull << (nr & 63);
 	w = nr >> 6;
 	/* the mask in the verifier's sight: clang would index with nr itself */
-	asm volatile("%0 &= %1" : "+r"(w) : "i"(MOAT_EV_SYSCALL_MAX / 64 - 1));
+	asm volatile("%0 &= %1" : "+r"(w) : "i"(MOAT_EV_SYSBITS / 64 - 1));
 	if (!(b->bits[w] & bit))
 		__sync_fetch_and_or(&b->bits[w], bit);
+}
+
+/* Is the current syscall an ia32 one (TS_COMPAT: int 0x80 from any
+ * process, or a 32-bit process)? Its number is then an index into the ia32
+ * table: the native handlers would misname it and read the wrong registers. */
+static __always_inline int bl_compat(void)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return (t->thread_info.status & 0x0002 /* TS_COMPAT */) != 0;
+#else
+	return 0;
+#endif
 }
 
 /* Report this open for writing although no rule prefix covers it? */
@@ -103,8 +117,10 @@ static __always_inline int bl_want_write(void)
 }
 
 /* An exec in an enforced container: kill unless the exe is in its image's
- * allow-list. Relative names are left to user space (it joins them to the
- * working directory before it decides). */
+ * allow-list, by its resolved name (e->exe) or, for models learned before
+ * exes were resolved, by the name it was given. A relative name without a
+ * resolved one is left to user space (it joins it to the working directory
+ * before it decides). */
 static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 {
 	struct moat_ev_bl_exe *k;
@@ -112,7 +128,7 @@ static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 	__u64 cg = bl_cgroup();
 	__u32 zero = 0;
 
-	if (!cg || e->filename[0] != '/')
+	if (!cg || (e->filename[0] != '/' && e->exe[0] != '/'))
 		return;
 	slot = bpf_map_lookup_elem(&bl_enforce, &cg);
 	if (!slot)
@@ -122,9 +138,17 @@ static __always_inline void bl_exec_verdict(struct moat_ev_exec *e)
 		return;
 	__builtin_memset(k, 0, sizeof(*k));
 	k->slot = *slot;
-	bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->filename);
-	if (bpf_map_lookup_elem(&bl_exes, k))
-		return;
+	if (e->exe[0] == '/') {
+		bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->exe);
+		if (bpf_map_lookup_elem(&bl_exes, k))
+			return;
+		__builtin_memset(k->path, 0, sizeof(k->path));
+	}
+	if (e->filename[0] == '/') {
+		bpf_probe_read_kernel_str(k->path, sizeof(k->path), e->filename);
+		if (bpf_map_lookup_elem(&bl_exes, k))
+			return;
+	}
 	bpf_send_signal(SIGKILL);
 	e->flags |= MOAT_EXEC_KILLED | MOAT_EXEC_BASELINE;
 }

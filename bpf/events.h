@@ -34,6 +34,11 @@
 #define MOAT_EV_WAKE_BYTES (1u << 20)
 #define MOAT_EV_DENY_MAX 1024     /* executables the kernel kills at exec */
 #define MOAT_EV_SYSCALL_MAX 512   /* syscall numbers the sys_enter dispatch covers */
+/* The per-container syscall bitmap: native numbers, then from
+ * MOAT_EV_SYSBITS_IA32 the ia32 ones (int 0x80, 32-bit processes), whose
+ * numbers name other calls in the native table. */
+#define MOAT_EV_SYSBITS 1024
+#define MOAT_EV_SYSBITS_IA32 512
 #define MOAT_EV_NAME_LEN 64       /* a directory entry's name in a watch key (truncated) */
 #define MOAT_EV_WATCH_MAX 16384   /* watched inodes, and watched directory entries */
 #define MOAT_EV_WATCH_PREFIX_MAX 256 /* path prefixes user space stats in each root */
@@ -180,6 +185,10 @@ struct moat_ev_exec {
 	/* Working directory at exec, as the process sees it (up to its own
 	 * root, so a container's cwd is inside the container). */
 	char cwd[MOAT_EV_PATH_LEN];
+	/* The file executed, walked from the kernel's struct file up to the
+	 * task's root as the path of an open is: no symlink, no relative name.
+	 * Empty when the walk was cut (too deep or too long). */
+	char exe[MOAT_EV_PATH_LEN];
 };
 
 struct moat_ev_exit {

@@ -60,6 +60,7 @@ struct moat_nf_addr {
 enum moat_nf_ev_kind {
 	MOAT_NF_EV_CONNECT = 1,
 	MOAT_NF_EV_SENDMSG = 2,
+	MOAT_NF_EV_DNS = 3,         /* struct moat_nf_dns */
 };
 
 /* One connect() or (rate-limited) sendmsg() of a container, or of any
@@ -79,12 +80,52 @@ struct moat_nf_event {
 	char comm[16];
 };
 
+/* A DNS response a container received (UDP, source port 53), its payload
+ * copied as it was for the user-space parser (src/defend/dnsmsg.c). `kind`
+ * sits where moat_nf_event has it, so the ring's reader can tell them apart. */
+#define MOAT_NF_DNS_BYTES 1024
+struct moat_nf_dns {
+	__u64 time_ns;
+	__u64 cgroup_id;
+	__u32 len;                  /* payload bytes on the wire */
+	__u8 kind;                  /* MOAT_NF_EV_DNS */
+	__u8 keys;                  /* allow keys the kernel added for it */
+	__u16 cap;                  /* bytes copied to data, <= MOAT_NF_DNS_BYTES */
+	__u8 saddr[16];             /* the server, IPv6 form */
+	__u8 data[MOAT_NF_DNS_BYTES];
+};
+
+/* `dns_allow` (hash): the DNS names a policy may reach in enforce mode, so
+ * that the kernel adds the addresses of an answer to `allow` before the
+ * resolver sees it (no window in which the first connect is refused).
+ * hash is FNV-1a 64 over the lower-case name read backwards from its end
+ * ("moc.elpmaxe" for example.com); wild 1 matches the names strictly below. */
+struct moat_nf_dns_key {
+	__u32 policy;
+	__u32 wild;
+	__u64 hash;
+};
+
+#define MOAT_NF_DNS_PORTS 8
+struct moat_nf_dns_ports {
+	__u8 n;
+	__u8 proto[MOAT_NF_DNS_PORTS];      /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad[7];
+	__u16 port[MOAT_NF_DNS_PORTS];      /* network byte order, 0: any */
+};
+
+#define MOAT_NF_DNS_ALLOW_MAX 16384
+#define MOAT_NF_FNV_OFFSET 0xcbf29ce484222325ull
+#define MOAT_NF_FNV_PRIME 0x100000001b3ull
+
 /* Per-CPU counters (array index). */
 enum moat_nf_stat {
 	MOAT_NF_STAT_CHECKED = 0,   /* connects/sendmsgs of a cgroup in `cgroups` */
 	MOAT_NF_STAT_BLOCKED = 1,   /* refused (enforce or isolation) */
 	MOAT_NF_STAT_DROPPED = 2,   /* packets of an isolated container dropped */
-	MOAT_NF_STAT_MAX = 3,
+	MOAT_NF_STAT_DNS = 3,       /* DNS responses copied to the ring */
+	MOAT_NF_STAT_DNS_KEYS = 4,  /* allow keys added from DNS answers */
+	MOAT_NF_STAT_MAX = 5,
 };
 
 #endif

@@ -247,6 +247,8 @@ static __always_inline __u32 syscall_nr(struct pt_regs *regs)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
+	if (bl_compat())
+		return 0;       /* an ia32 number: not the native handler's call */
 	bpf_tail_call(ctx, &exit_calls, syscall_nr(regs));
 	return 0;
 }

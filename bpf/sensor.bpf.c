@@ -389,6 +389,21 @@ static __always_inline void exec_cwd(struct moat_ev_exec *e)
 		e->flags |= MOAT_EXEC_CWD_TRUNC;
 }
 
+/* The exe as resolved from the file the kernel opened (a symlink's target, a
+ * relative name made absolute), as path.bpf.h names an opened file. */
+static __always_inline void exec_exe(struct moat_ev_exec *e, struct linux_binprm *bprm)
+{
+	struct file *f = BPF_CORE_READ(bprm, file);
+	__u32 trunc = 0;
+
+	e->exe[0] = 0;
+	if (!f)
+		return;
+	walk_path(BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), e->exe, &trunc);
+	if (trunc)
+		e->exe[0] = 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -421,6 +436,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	exec_args(e, task);
 	exec_cgroup(e, task);
 	exec_cwd(e);
+	exec_exe(e, bprm);
 	exec_verdict(e);
 	submit(e, sizeof(*e), MOAT_EV_EXEC);
 	return 0;
@@ -742,6 +758,11 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	if (bl_compat()) {
+		/* named apart in the bitmap; the per-syscall handlers are native */
+		bl_syscall(MOAT_EV_SYSBITS_IA32 + (__u32)id);
+		return 0;
+	}
 	bl_syscall((__u32)id);
 	bpf_tail_call(ctx, &syscalls, (__u32)id);
 	return 0;

@@ -42,6 +42,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: moat defender [--rules DIR] [--format json] [--ready-file PATH]\n"
 		     "                     [--state DIR] [--net-rules FILE] [--no-network]\n"
+		     "                     [--firewall auto|bpf|nft]\n"
 		     "                     [--baseline-window SECONDS] [--baseline-window-events N]\n"
 		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n"
 		     "                     [--console URL (--token T | --token-file F) [--console-cacert F]\n"
@@ -57,7 +58,9 @@ static void usage(FILE *out)
 		     "with --baseline-auto-alert. --baseline-by-repo keeps one model per repository\n"
 		     "across tags instead of one per image id.\n"
 		     "Network (docs/network.md): --net-rules FILE holds firewall rules; --no-network\n"
-		     "turns the network graph and firewall off.\n"
+		     "turns the network graph and firewall off. --firewall picks where blocking\n"
+		     "happens: cgroup BPF (bpf), nftables in each container's namespace (nft), or\n"
+		     "BPF with nftables as the fallback (auto, the default).\n"
 		     "Console (docs/console.md): --console sends every alert to the console too, through\n"
 		     "a spool on disk (--spool, default STATE/uplink; bounded by --spool-max-mb, default\n"
 		     "256): alerts wait there while the console is away and are sent once it is back,\n"
@@ -141,6 +144,7 @@ struct run {
 	const char *state_dir;
 	const char *net_rules;
 	bool no_network;
+	enum moat_netfw_kind fw_kind;
 	bool no_baselines;
 	struct moat_uplink_opts up;             /* url NULL: no console */
 	const char *token_file;
@@ -223,7 +227,7 @@ static void container_changed(void *ctx, const struct moat_container *c,
  * missing, then it learns and alerts only. */
 static int open_network(struct run *run, const char *node, struct moat_error *err)
 {
-	struct moat_netfw_opts no = { .rules_path = run->net_rules, .node = node,
+	struct moat_netfw_opts no = { .rules_path = run->net_rules, .node = node, .kind = run->fw_kind,
 				      .on_alert = print_alert, .on_warn = print_warn };
 	int r;
 
@@ -267,11 +271,14 @@ static void print_stats(struct run *run)
 	if (run->net) {
 		moat_netfw_stats(run->net, &ns);
 		fprintf(stderr, "moat defender: network: %llu flows, %llu alerts, %llu blocked, "
-				"%llu learned; kernel: %llu refused, %llu packets of isolated "
-				"containers dropped\n",
+				"%llu learned, %llu DNS answers (%llu not usable); kernel: %llu "
+				"refused, %llu packets of isolated containers dropped, %llu "
+				"answers allowed in the kernel\n",
 			(unsigned long long)ns.flows, (unsigned long long)ns.alerts,
 			(unsigned long long)ns.blocked, (unsigned long long)ns.learned,
-			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped);
+			(unsigned long long)ns.dns_answers, (unsigned long long)ns.dns_bad,
+			(unsigned long long)ns.k_blocked, (unsigned long long)ns.k_dropped,
+			(unsigned long long)ns.k_dns_keys);
 	}
 	if (uplink) {
 		struct moat_uplink_stats us;
@@ -453,6 +460,7 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "net-rules", required_argument, NULL, 'N' },
 		{ "no-network", no_argument, NULL, 'n' },
+		{ "firewall", required_argument, NULL, 'F' },
 		{ "baseline-window", required_argument, NULL, 'W' },
 		{ "baseline-window-events", required_argument, NULL, 'E' },
 		{ "baseline-auto-alert", no_argument, NULL, 'A' },
@@ -499,6 +507,14 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'n':
 			run.no_network = true;
 			break;
+		case 'F':
+			if (!strcmp(optarg, "auto") || !strcmp(optarg, "bpf") || !strcmp(optarg, "nft")) {
+				run.fw_kind = optarg[0] == 'a' ? MOAT_NETFW_AUTO
+					      : optarg[0] == 'b' ? MOAT_NETFW_BPF : MOAT_NETFW_NFT;
+				break;
+			}
+			fprintf(stderr, "moat defender: --firewall: auto, bpf or nft, not '%s'\n", optarg);
+			return MOAT_EXIT_USAGE;
 		case 'W':
 		case 'E':
 			if (parse_count(c == 'W' ? "--baseline-window" : "--baseline-window-events",

@@ -64,19 +64,35 @@ const char *moat_bl_syscall_name(unsigned nr)
 	/* names are static in libseccomp's tables; the copy it returns is
 	 * cached here once per number, so callers get a stable pointer */
 	static char *names[MOAT_BL_SYSCALL_MAX];
+	char *n;
 
 	if (nr >= MOAT_BL_SYSCALL_MAX)
 		return NULL;
-	if (!names[nr])
-		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+	if (names[nr] || nr < MOAT_BL_SYSCALL_IA32) {
+		if (!names[nr])
+			names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)nr);
+		return names[nr];
+	}
+	/* an ia32 call (int 0x80, a 32-bit process): "ia32:NAME" */
+	n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86, (int)(nr - MOAT_BL_SYSCALL_IA32));
+	if (n && (names[nr] = malloc(strlen(n) + 6)))
+		snprintf(names[nr], strlen(n) + 6, "ia32:%s", n);
+	free(n);
 	return names[nr];
 }
 
 int moat_bl_syscall_number(const char *name)
 {
-	int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name);
+	int nr;
 
-	return nr < 0 || nr >= (int)MOAT_BL_SYSCALL_MAX ? -1 : nr;
+	if (!strncmp(name, "ia32:", 5)) {
+		nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name + 5);
+		return nr < 0 || nr >= (int)(MOAT_BL_SYSCALL_MAX - MOAT_BL_SYSCALL_IA32)
+			       ? -1
+			       : (int)MOAT_BL_SYSCALL_IA32 + nr;
+	}
+	nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name);
+	return nr < 0 || nr >= (int)MOAT_BL_SYSCALL_IA32 ? -1 : nr;
 }
 
 int moat_bl_add_syscall(struct moat_bl_model *m, unsigned nr)

@@ -27,7 +27,8 @@ struct moat_error;
 #define MOAT_BL_ITEMS_MAX 4096u        /* per list; more is refused (MOAT_E_LIMIT) */
 #define MOAT_BL_ITEM_LEN 1024u         /* longest item text */
 #define MOAT_BL_COLLAPSE_DEFAULT 8u    /* siblings before a directory becomes DIR/\* */
-#define MOAT_BL_SYSCALL_MAX 512u       /* syscall numbers the bitmap holds */
+#define MOAT_BL_SYSCALL_MAX 1024u      /* bits: native numbers, then ia32 ones */
+#define MOAT_BL_SYSCALL_IA32 512u      /* bit of ia32 syscall 0 ("ia32:restart_syscall") */
 #define MOAT_BL_SYSCALL_WORDS (MOAT_BL_SYSCALL_MAX / 64)
 #define MOAT_BL_FILE_MAX (8u << 20)    /* largest baseline.json read */
 

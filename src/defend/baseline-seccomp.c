@@ -53,7 +53,10 @@ int moat_bl_seccomp(const struct moat_bl_model *m, bool with_runtime, struct moa
 		free(learned);
 		return moat_error_set(err, -12, "seccomp: out of memory");
 	}
-	memcpy(all, learned, n * sizeof(*all));
+	/* an ia32 call is allowed by its name: the profile lists x86, and the
+	 * runtime's libseccomp resolves each name per architecture */
+	for (size_t i = 0; i < n; i++)
+		all[i] = strncmp(learned[i], "ia32:", 5) ? learned[i] : learned[i] + 5;
 	k = n;
 	for (size_t i = 0; with_runtime && i < N_RUNTIME; i++)
 		if (moat_bl_syscall_number(runtime_calls[i]) >= 0)

@@ -226,6 +226,23 @@ static const char *exec_path(const struct moat_ev_exec *e, char *buf, size_t cap
 	return buf;
 }
 
+/* The exe item of an exec: its resolved name (no symlink, no relative
+ * name), or the name it was given when the kernel's walk was cut, or when
+ * a model learned before exes were resolved has that one. */
+static const char *exec_item(const struct bl_image *img, const struct moat_ev_exec *e, char *buf,
+			     size_t cap)
+{
+	const char *given = exec_path(e, buf, cap);
+
+	if (e->exe[0] != '/')
+		return given;
+	if (img->mode != MOAT_STATE_LEARN && given[0] == '/' &&
+	    !moat_bl_has(&img->model, MOAT_BL_EXEC, e->exe) &&
+	    moat_bl_has(&img->model, MOAT_BL_EXEC, given))
+		return given;
+	return e->exe;
+}
+
 /* The path a file record writes, or NULL (reads, relative names). */
 static const char *written_path(const struct moat_ev_file *f)
 {
@@ -301,7 +318,7 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 	}
 	switch (rec->hdr.kind) {
 	case MOAT_EV_EXEC:
-		item = exec_path(&rec->exec, exe, sizeof(exe));
+		item = exec_item(img, &rec->exec, exe, sizeof(exe));
 		if (item[0] != '/')
 			break;
 		observe(b, img, MOAT_BL_EXEC, item, rec, c, report, ctx);

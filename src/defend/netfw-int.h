@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "base/hmap.h"
+#include "dnsnames.h"
 #include "netfw.h"
 #include "netfw-kernel.h"
 #include "netgraph.h"
@@ -39,10 +40,33 @@ struct nf_keyset {
 	struct moat_hmap ix;
 };
 
+/* A dns_allow entry as user space last wrote it. */
+struct nf_dns_pat {
+	struct moat_nf_dns_key k;
+	struct moat_nf_dns_ports v;
+};
+
+struct nf_dns_pats {
+	struct nf_dns_pat *v;
+	size_t n, cap;
+};
+
+/* The ruleset applied last to a container (nftables fallback). */
+struct nf_nft_done {
+	char id[65];
+	uint64_t hash;              /* of the ruleset text; 0: apply again */
+	int pid;
+};
+
 struct moat_netfw {
 	struct moat_netfw_opts o;
 	struct moat_peers *peers;
-	struct moat_nfk *k;                   /* NULL: no kernel enforcement */
+	struct moat_nfk *k;                   /* NULL: no cgroup BPF */
+	bool use_nft;                         /* nftables per network namespace instead */
+	struct {
+		struct nf_nft_done *v;
+		size_t n, cap;
+	} nft;
 	char status[512];
 	struct nf_image *imgs;
 	size_t n_imgs, cap_imgs;
@@ -59,6 +83,8 @@ struct moat_netfw {
 	size_t n_cgroups;
 	uint8_t (*dests)[16];                 /* addresses in the kernel's dests map */
 	size_t n_dests;
+	struct moat_dnsnames *names;          /* what each container's DNS answers said */
+	struct nf_dns_pats dns_pats;          /* in the kernel's dns_allow */
 	uint64_t iso_cg[MOAT_NETISO_MAX];     /* cgroups with the packet filter attached */
 	size_t n_iso_cg;
 	int64_t mono_to_real_ns;
@@ -78,6 +104,27 @@ void nf_warn(struct moat_netfw *nf, const char *fmt, ...) __attribute__((format(
 
 /* netfw-sync.c: bring the kernel maps in line with peers, models, rules and isolation. */
 void nf_sync(struct moat_netfw *nf);
+/* Every allow key the models, allow rules, containers and isolation ask for. */
+void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks);
 void nf_keyset_free(struct nf_keyset *ks);
+/* One address prefix for a policy, per protocol proto names. */
+void nf_add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uint16_t port,
+		   const uint8_t addr[16], unsigned bits);
+
+/* netfw-dns.c: the containers' DNS answers. */
+void nf_dns_record(void *ctx, const struct moat_nf_dns *d);
+size_t nf_dns_names(struct moat_netfw *nf, uint64_t cg, const uint8_t addr[16],
+		    const char *out[MOAT_DNSN_NAMES]);
+void nf_dns_tick(struct moat_netfw *nf);
+void nf_dns_keys(struct moat_netfw *nf, struct nf_keyset *ks, const struct nf_image *img,
+		 const struct moat_net_entry *e);
+void nf_dns_sync(struct moat_netfw *nf);
+
+/* netfw-nft.c: the same keys as an nftables table per container namespace. */
+bool nf_nft_available(void);
+void nf_nft_ruleset(const struct nf_keyset *ks, uint32_t policy, bool enforce, bool isolated,
+		    struct moat_buf *b);
+int nf_nft_apply(int pid, const struct moat_buf *rs, struct moat_error *err);
+void nf_nft_sync(struct moat_netfw *nf, struct moat_netiso *applied);
 
 #endif

@@ -75,9 +75,32 @@ int moat_nfk_dest_del(struct moat_nfk *k, const uint8_t addr[16])
 	return -EOPNOTSUPP;
 }
 
-int moat_nfk_drain(struct moat_nfk *k, void (*cb)(void *ctx, const struct moat_nf_event *ev),
-		   void *ctx)
+int moat_nfk_drain(struct moat_nfk *k, const struct moat_nfk_sink *sink)
 {
-	(void)k, (void)cb, (void)ctx;
+	(void)k, (void)sink;
+	return -EOPNOTSUPP;
+}
+
+int moat_nfk_dns_watch(struct moat_nfk *k, uint64_t cg, const char *path, struct moat_error *err)
+{
+	(void)k, (void)cg, (void)path;
+	return moat_error_set(err, -EOPNOTSUPP, "netfw: built without eBPF support");
+}
+
+void moat_nfk_dns_unwatch(struct moat_nfk *k, uint64_t cg)
+{
+	(void)k, (void)cg;
+}
+
+int moat_nfk_dns_allow_set(struct moat_nfk *k, const struct moat_nf_dns_key *key,
+			   const struct moat_nf_dns_ports *v)
+{
+	(void)k, (void)key, (void)v;
+	return -EOPNOTSUPP;
+}
+
+int moat_nfk_dns_allow_del(struct moat_nfk *k, const struct moat_nf_dns_key *key)
+{
+	(void)k, (void)key;
 	return -EOPNOTSUPP;
 }

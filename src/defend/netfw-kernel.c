@@ -28,15 +28,21 @@ struct iso {
 	struct bpf_link *in, *out;
 };
 
+struct dns_link {
+	uint64_t cg;
+	struct bpf_link *link;
+};
+
 struct moat_nfk {
 	struct netfw_bpf *skel;
 	struct bpf_link *links[4];
 	int root_fd;
 	struct iso iso[MOAT_NFK_ISO_MAX];
+	struct dns_link *dns;               /* one per watched container */
+	size_t n_dns, cap_dns;
 	int ncpus;
 	struct ring_buffer *rb;
-	void (*cb)(void *ctx, const struct moat_nf_event *ev);
-	void *cb_ctx;
+	struct moat_nfk_sink sink;
 };
 
 const char *moat_nfk_cgroup2_root(void)
@@ -75,18 +81,76 @@ static int map_fd(const struct bpf_map *m)
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct moat_nfk *k = ctx;
+	const struct moat_nf_event *ev = data;
 
-	if (len >= sizeof(struct moat_nf_event) && k->cb)
-		k->cb(k->cb_ctx, data);
+	if (len < sizeof(*ev))
+		return 0;
+	if (ev->kind == MOAT_NF_EV_DNS) {
+		if (len >= sizeof(struct moat_nf_dns) && k->sink.dns)
+			k->sink.dns(k->sink.ctx, data);
+	} else if (k->sink.conn) {
+		k->sink.conn(k->sink.ctx, ev);
+	}
 	return 0;
 }
 
-int moat_nfk_drain(struct moat_nfk *k, void (*cb)(void *ctx, const struct moat_nf_event *ev),
-		   void *ctx)
+int moat_nfk_drain(struct moat_nfk *k, const struct moat_nfk_sink *sink)
 {
-	k->cb = cb;
-	k->cb_ctx = ctx;
+	k->sink = *sink;
 	return ring_buffer__consume(k->rb);
+}
+
+int moat_nfk_dns_watch(struct moat_nfk *k, uint64_t cg, const char *path, struct moat_error *err)
+{
+	struct bpf_link *l;
+	int fd;
+
+	for (size_t i = 0; i < k->n_dns; i++)
+		if (k->dns[i].cg == cg)
+			return 0;
+	if (k->n_dns == k->cap_dns) {
+		size_t nc = k->cap_dns ? k->cap_dns * 2 : 64;
+		struct dns_link *v = realloc(k->dns, nc * sizeof(*v));
+
+		if (!v)
+			return moat_error_set(err, -ENOMEM, "netfw: out of memory");
+		k->dns = v;
+		k->cap_dns = nc;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return moat_error_set(err, -errno, "netfw: %s: %s", path, strerror(errno));
+	l = bpf_program__attach_cgroup(k->skel->progs.nf_dns_ingress, fd);
+	close(fd);
+	if (!l)
+		return moat_error_set(err, -errno, "netfw: attaching the DNS reader at %s: %s", path,
+				      strerror(errno));
+	k->dns[k->n_dns++] = (struct dns_link){ cg, l };
+	return 0;
+}
+
+void moat_nfk_dns_unwatch(struct moat_nfk *k, uint64_t cg)
+{
+	for (size_t i = 0; i < k->n_dns; i++) {
+		if (k->dns[i].cg != cg)
+			continue;
+		bpf_link__destroy(k->dns[i].link);
+		k->dns[i] = k->dns[--k->n_dns];
+		return;
+	}
+}
+
+int moat_nfk_dns_allow_set(struct moat_nfk *k, const struct moat_nf_dns_key *key,
+			   const struct moat_nf_dns_ports *v)
+{
+	return bpf_map_update_elem(map_fd(k->skel->maps.dns_allow), key, v, BPF_ANY) ? -errno : 0;
+}
+
+int moat_nfk_dns_allow_del(struct moat_nfk *k, const struct moat_nf_dns_key *key)
+{
+	return bpf_map_delete_elem(map_fd(k->skel->maps.dns_allow), key) && errno != ENOENT
+		       ? -errno
+		       : 0;
 }
 
 int moat_nfk_dest_add(struct moat_nfk *k, const uint8_t addr[16])
@@ -111,6 +175,9 @@ void moat_nfk_close(struct moat_nfk *k)
 			moat_nfk_unisolate(k, k->iso[i].cg);
 	for (size_t i = 0; i < 4; i++)
 		bpf_link__destroy(k->links[i]);
+	for (size_t i = 0; i < k->n_dns; i++)
+		bpf_link__destroy(k->dns[i].link);
+	free(k->dns);
 	ring_buffer__free(k->rb);
 	netfw_bpf__destroy(k->skel);
 	if (k->root_fd >= 0)

@@ -35,9 +35,22 @@ int moat_nfk_allow_del(struct moat_nfk *k, const struct moat_nf_key *key);
 int moat_nfk_dest_add(struct moat_nfk *k, const uint8_t addr[16]);
 int moat_nfk_dest_del(struct moat_nfk *k, const uint8_t addr[16]);
 
-/* Hand every record waiting in the ring to cb; returns how many, or -errno. */
-int moat_nfk_drain(struct moat_nfk *k, void (*cb)(void *ctx, const struct moat_nf_event *ev),
-		   void *ctx);
+/* Hand every record waiting in the ring to conn or dns, in the order the
+ * kernel wrote them (an answer comes before the connect it led to);
+ * returns how many, or -errno. */
+struct moat_nfk_sink {
+	void (*conn)(void *ctx, const struct moat_nf_event *ev);
+	void (*dns)(void *ctx, const struct moat_nf_dns *d);
+	void *ctx;
+};
+int moat_nfk_drain(struct moat_nfk *k, const struct moat_nfk_sink *sink);
+/* Copy the DNS answers the container at cgroup path receives (and, in
+ * enforce mode, allow their addresses for dns_allow's names) until unwatch. */
+int moat_nfk_dns_watch(struct moat_nfk *k, uint64_t cg, const char *path, struct moat_error *err);
+void moat_nfk_dns_unwatch(struct moat_nfk *k, uint64_t cg);
+int moat_nfk_dns_allow_set(struct moat_nfk *k, const struct moat_nf_dns_key *key,
+			   const struct moat_nf_dns_ports *v);
+int moat_nfk_dns_allow_del(struct moat_nfk *k, const struct moat_nf_dns_key *key);
 
 /* Drop every packet of the cgroup at path (a directory of the v2 mount)
  * whose peer is not an isolation peer, until unisolate; cg names it. */

@@ -35,9 +35,8 @@ void nf_keyset_free(struct nf_keyset *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-/* One address prefix for a policy, per protocol the entry names. */
-static void add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uint16_t port,
-		       const uint8_t addr[16], unsigned bits)
+void nf_add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uint16_t port,
+		   const uint8_t addr[16], unsigned bits)
 {
 	struct moat_nf_key k = { .prefixlen = MOAT_NF_KEY_FIXED_BITS + bits, .policy = policy,
 				 .port = (uint16_t)((port >> 8) | (port << 8)) };
@@ -53,20 +52,21 @@ static void add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uin
 	keyset_add(ks, &k);
 }
 
-/* The kernel keys of one allow entry: a CIDR as is, an image as the
- * addresses of its running containers. DNS names have no addresses here
- * (docs/network.md: known limits). */
-static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, uint32_t policy,
+/* The kernel keys of one allow entry of img: a CIDR as is, an image as
+ * the addresses of its running containers, a DNS name as the addresses the
+ * image's containers were given for it. */
+static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, const struct nf_image *img,
 		      const struct moat_net_entry *e)
 {
 	static const uint8_t any[16];
+	uint32_t policy = img->policy;
 
 	switch (e->to.kind) {
 	case MOAT_NET_TO_ALL:
-		add_prefix(ks, policy, e->proto, e->port, any, 0);
+		nf_add_prefix(ks, policy, e->proto, e->port, any, 0);
 		break;
 	case MOAT_NET_TO_CIDR:
-		add_prefix(ks, policy, e->proto, e->port, e->to.addr, e->to.bits);
+		nf_add_prefix(ks, policy, e->proto, e->port, e->to.addr, e->to.bits);
 		break;
 	case MOAT_NET_TO_IMAGE:
 		for (size_t i = 0; i < moat_peers_count(nf->peers); i++) {
@@ -75,40 +75,41 @@ static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, uint32_t poli
 			if (!moat_net_image_matches(e->to.name, p->image_id, p->image))
 				continue;
 			for (size_t a = 0; a < p->n_addr; a++)
-				add_prefix(ks, policy, e->proto, e->port, p->addr[a], 128);
+				nf_add_prefix(ks, policy, e->proto, e->port, p->addr[a], 128);
 		}
 		break;
 	case MOAT_NET_TO_DNS:
+		nf_dns_keys(nf, ks, img, e);
 		break;
 	}
 }
 
-static void build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
+void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
 {
 	for (size_t i = 0; i < nf->n_imgs; i++) {
 		const struct nf_image *img = &nf->imgs[i];
 
 		for (size_t m = 0; m < img->model.n; m++)
-			add_entry(nf, ks, img->policy, &img->model.v[m].e);
+			add_entry(nf, ks, img, &img->model.v[m].e);
 		for (size_t r = 0; r < nf->rules.n; r++) {
 			const struct moat_net_entry *e = &nf->rules.v[r];
 
 			if (!e->deny && moat_net_image_matches(e->from, img->image_id, img->ref))
-				add_entry(nf, ks, img->policy, e);
+				add_entry(nf, ks, img, e);
 		}
 	}
 	for (size_t i = 0; i < nf->iso.n; i++) {
 		const struct moat_netiso_entry *e = &nf->iso.v[i];
 
 		for (size_t a = 0; a < e->n_allow; a++)
-			add_prefix(ks, MOAT_NF_POLICY_ISO, 0, 0, e->allow[a].addr, e->allow[a].bits);
+			nf_add_prefix(ks, MOAT_NF_POLICY_ISO, 0, 0, e->allow[a].addr, e->allow[a].bits);
 	}
 	/* the host: where the defender (and the console it reports to) runs */
 	for (size_t i = 0; nf->iso.n && i < moat_peers_count(nf->peers); i++) {
 		const struct moat_peer *p = moat_peers_get(nf->peers, i);
 
 		for (size_t g = 0; g < p->n_gw; g++)
-			add_prefix(ks, MOAT_NF_POLICY_ISO, 0, 0, p->gw[g], 128);
+			nf_add_prefix(ks, MOAT_NF_POLICY_ISO, 0, 0, p->gw[g], 128);
 	}
 }
 
@@ -117,7 +118,7 @@ static void sync_keys(struct moat_netfw *nf)
 	struct nf_keyset want = { 0 };
 
 	moat_hmap_init(&want.ix);
-	build_keys(nf, &want);
+	nf_build_keys(nf, &want);
 	for (size_t i = 0; i < nf->installed.n; i++)
 		if (!moat_hmap_get(&want.ix, (const char *)&nf->installed.v[i], sizeof(want.v[0])))
 			moat_nfk_allow_del(nf->k, &nf->installed.v[i]);
@@ -179,6 +180,8 @@ static void sync_cgroups(struct moat_netfw *nf, struct moat_netiso *applied)
 		if (moat_nfk_cgroup_set(nf->k, p->cgroup_id, &v) < 0)
 			continue;
 		now[n++] = p->cgroup_id;
+		if (p->cgroup_path[0] && moat_nfk_dns_watch(nf->k, p->cgroup_id, p->cgroup_path, &err) < 0)
+			nf_warn(nf, "%s: DNS answers not read: %s", p->name, err.msg);
 		if (iso < 0 || n_iso == MOAT_NETISO_MAX)
 			continue;
 		if (moat_nfk_isolate(nf->k, p->cgroup_id, p->cgroup_path, &err) < 0) {
@@ -193,8 +196,10 @@ static void sync_cgroups(struct moat_netfw *nf, struct moat_netiso *applied)
 
 		for (size_t j = 0; j < n && !keep; j++)
 			keep = now[j] == nf->cgroups[i];
-		if (!keep)
+		if (!keep) {
 			moat_nfk_cgroup_del(nf->k, nf->cgroups[i]);
+			moat_nfk_dns_unwatch(nf->k, nf->cgroups[i]);
+		}
 	}
 	for (size_t i = 0; i < nf->n_iso_cg; i++) {
 		bool keep = false;
@@ -231,8 +236,11 @@ void nf_sync(struct moat_netfw *nf)
 		/* allow keys before the cgroup entries: a container switched to
 		 * enforce finds its list already there */
 		sync_keys(nf);
+		nf_dns_sync(nf);
 		sync_dests(nf);
 		sync_cgroups(nf, applied);
+	} else if (nf->use_nft) {
+		nf_nft_sync(nf, applied);
 	}
 	write_applied(nf, applied);
 	free(applied);

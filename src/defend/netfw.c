@@ -151,9 +151,10 @@ static void flush_graph(struct moat_netfw *nf)
 	moat_buf_release(&b);
 }
 
-/* A node for one end: image:<id>, host or external:<address>. */
+/* A node for one end: image:<id>, host, or external:<name> when the
+ * container's DNS answers named the address, else external:<address>. */
 static void node_of(struct moat_netfw *nf, const struct moat_peer *p, bool host,
-		    const uint8_t addr[16], char *id, size_t cap)
+		    const uint8_t addr[16], const char *name, char *id, size_t cap)
 {
 	char a[64];
 
@@ -165,7 +166,7 @@ static void node_of(struct moat_netfw *nf, const struct moat_peer *p, bool host,
 		moat_netgraph_node(nf->graph, id, "host", NULL, NULL);
 	} else {
 		moat_net_addr_format(addr, a, sizeof(a));
-		snprintf(id, cap, "external:%s", a);
+		snprintf(id, cap, "external:%s", name ? name : a);
 		moat_netgraph_node(nf->graph, id, "external", NULL, NULL);
 	}
 }
@@ -212,6 +213,9 @@ static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
 	return j;
 }
 
+/* A container is learned as image:<id>, a named address as dns:<name>
+ * (the name outlives the addresses a CDN hands out), anything else as
+ * cidr:<address>/128. */
 static void learn(struct moat_netfw *nf, struct nf_image *img, const struct moat_net_conn *c,
 		  const struct moat_peer *dst)
 {
@@ -224,6 +228,9 @@ static void learn(struct moat_netfw *nf, struct nf_image *img, const struct moat
 		l.e.to.kind = MOAT_NET_TO_IMAGE;
 		snprintf(l.e.to.name, sizeof(l.e.to.name), "%s", dst->image_id);
 		snprintf(l.ref, sizeof(l.ref), "%s", dst->image);
+	} else if (c->n_dns) {
+		l.e.to.kind = MOAT_NET_TO_DNS;
+		snprintf(l.e.to.name, sizeof(l.e.to.name), "%s", c->dns[0]);
 	} else {
 		l.e.to.kind = MOAT_NET_TO_CIDR;
 		memcpy(l.e.to.addr, c->addr, 16);
@@ -291,7 +298,7 @@ static void proc_ids(uint32_t pid, uint32_t *ppid, uint32_t *uid)
 
 static void alert(struct moat_netfw *nf, const struct judged *j, const struct moat_nf_event *ev,
 		  const struct moat_peer *src, const struct moat_peer *dst, const char *dst_node,
-		  const struct nf_image *img)
+		  const struct nf_image *img, const struct moat_net_conn *c)
 {
 	static const char *const mitre[] = { "T1021", "T1571" };
 	struct moat_alert_head h = { 0 };
@@ -331,6 +338,7 @@ static void alert(struct moat_netfw *nf, const struct judged *j, const struct mo
 	moat_jw_kstr(&jw, "dst.image", dst ? dst->image : "");
 	moat_jw_kstr(&jw, "dst.image_id", dst ? dst->image_id : "");
 	moat_jw_kstr(&jw, "dst.container", dst ? dst->name : "");
+	moat_jw_kstr(&jw, "dst.dns", c->n_dns ? c->dns[0] : "");
 	moat_jw_obj_end(&jw);
 	moat_jw_obj_end(&jw);
 	if (moat_jw_finish(&jw) == 0 && nf->o.on_alert)
@@ -345,14 +353,17 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 	bool host = !dst && moat_peers_is_host(nf->peers, ev->addr);
 	char sid[320], did[320];
 	struct moat_net_conn c = { .port = ev->port, .proto = ev->proto };
+	const char *names[MOAT_DNSN_NAMES];
 	struct nf_image *img;
 	struct judged j;
 
 	nf->stats.flows++;
 	if (ev->proto != MOAT_NET_TCP && ev->proto != MOAT_NET_UDP)
 		return;
-	node_of(nf, src, !src, NULL, sid, sizeof(sid));
-	node_of(nf, dst, host, ev->addr, did, sizeof(did));
+	c.n_dns = src ? nf_dns_names(nf, ev->cgroup_id, ev->addr, names) : 0;
+	c.dns = names;
+	node_of(nf, src, !src, NULL, NULL, sid, sizeof(sid));
+	node_of(nf, dst, host, ev->addr, c.n_dns && !host ? names[0] : NULL, did, sizeof(did));
 	memcpy(c.addr, ev->addr, 16);
 	if (dst) {
 		c.image_id = dst->image_id;
@@ -369,7 +380,7 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 			   1);
 	nf->graph_dirty = true;
 	if (j.rule && img)
-		alert(nf, &j, ev, src, dst, did, img);
+		alert(nf, &j, ev, src, dst, did, img, &c);
 }
 
 /* The rules file changed (mtime, size or inode): a bad edit keeps the old rules. */
@@ -456,6 +467,7 @@ static void slow_tick(struct moat_netfw *nf)
 	reload_images(nf);
 	reload_rules(nf);
 	reload_iso(nf);
+	nf_dns_tick(nf);
 	if (nf->sync_needed) {
 		nf->sync_needed = false;
 		nf_sync(nf);
@@ -470,7 +482,7 @@ void moat_netfw_tick(struct moat_netfw *nf)
 	int64_t now = now_ns(CLOCK_MONOTONIC);
 
 	if (nf->k)
-		moat_nfk_drain(nf->k, handle, nf);
+		moat_nfk_drain(nf->k, &(struct moat_nfk_sink){ handle, nf_dns_record, nf });
 	if (nf->peers_now || now - nf->last_slow_ns >= SLOW_PERIOD_NS) {
 		nf->peers_now = false;
 		nf->last_slow_ns = now;
@@ -496,6 +508,7 @@ void moat_netfw_stats(struct moat_netfw *nf, struct moat_netfw_stats *ret)
 	if (nf->k && moat_nfk_stats(nf->k, k) == 0) {
 		ret->k_blocked = k[MOAT_NF_STAT_BLOCKED];
 		ret->k_dropped = k[MOAT_NF_STAT_DROPPED];
+		ret->k_dns_keys = k[MOAT_NF_STAT_DNS_KEYS];
 	}
 }
 
@@ -531,6 +544,8 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 	moat_buf_init(&nf->out, 64u << 10);
 	moat_hmap_init(&nf->installed.ix);
 	r = moat_netgraph_new(&nf->graph);
+	if (r == 0)
+		r = moat_dnsnames_new(&nf->names);
 	if (r == 0 && opts->rules_path)
 		r = moat_netrules_load(opts->rules_path, &nf->rules, err);
 	if (r == 0 && opts->rules_path)
@@ -542,11 +557,18 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 		return r == -ENOMEM ? moat_error_set(err, r, "netfw: out of memory") : r;
 	}
 	load_graph(nf);
-	if (moat_nfk_open(&nf->k, &kerr) == 0)
+	if (opts->kind != MOAT_NETFW_NFT && moat_nfk_open(&nf->k, &kerr) == 0) {
 		snprintf(nf->status, sizeof(nf->status), "cgroup-bpf at %s",
 			 moat_nfk_cgroup2_root());
-	else
-		snprintf(nf->status, sizeof(nf->status), "no enforcement: %s", kerr.msg);
+	} else if (opts->kind != MOAT_NETFW_BPF && nf_nft_available()) {
+		nf->use_nft = true;
+		snprintf(nf->status, sizeof(nf->status),
+			 "nftables in each container's network namespace%s%s%s",
+			 kerr.msg[0] ? " (no cgroup BPF: " : "", kerr.msg, kerr.msg[0] ? ")" : "");
+	} else {
+		snprintf(nf->status, sizeof(nf->status), "no enforcement: %s",
+			 kerr.msg[0] ? kerr.msg : "nft not found");
+	}
 	slow_tick(nf);
 	*ret = nf;
 	return 0;
@@ -557,7 +579,7 @@ void moat_netfw_close(struct moat_netfw *nf)
 	if (!nf)
 		return;
 	if (nf->k)
-		moat_nfk_drain(nf->k, handle, nf);
+		moat_nfk_drain(nf->k, &(struct moat_nfk_sink){ handle, nf_dns_record, nf });
 	if (nf->peers) {
 		for (size_t i = 0; i < nf->n_imgs; i++)
 			flush_model(nf, &nf->imgs[i]);
@@ -574,6 +596,9 @@ void moat_netfw_close(struct moat_netfw *nf)
 	nf_keyset_free(&nf->installed);
 	moat_netrules_free(&nf->rules);
 	moat_netgraph_free(nf->graph);
+	moat_dnsnames_free(nf->names);
+	free(nf->dns_pats.v);
+	free(nf->nft.v);
 	moat_buf_release(&nf->out);
 	free(nf);
 }

@@ -3,7 +3,9 @@
  * netfw.h - the network side of the defender (docs/network.md): the
  * network graph, each image's learned outbound allow-list, the user's
  * firewall rules, alerts for connections outside them, blocking in the
- * kernel (cgroup BPF) for images in enforce mode, and isolation.
+ * kernel (cgroup BPF, else nftables in each container's network namespace)
+ * for images in enforce mode, isolation, and the names the containers' own
+ * DNS answers give their destinations (dns: entries).
  *
  * Per image the mode of the state directory applies (moat_state_mode_get):
  *   learn    a connection no deny rule names is added to network.json
@@ -28,8 +30,17 @@ struct moat_error;
 struct moat_netfw;
 struct moat_state;
 
+/* Where blocking happens (docs/network.md): cgroup BPF, else (auto) or
+ * only (nft) nftables in each container's network namespace. */
+enum moat_netfw_kind {
+	MOAT_NETFW_AUTO = 0,
+	MOAT_NETFW_BPF = 1,
+	MOAT_NETFW_NFT = 2,
+};
+
 struct moat_netfw_opts {
 	struct moat_state *state;          /* borrowed */
+	enum moat_netfw_kind kind;
 	const char *rules_path;            /* the firewall rules file; NULL = none */
 	const char *docker_sock;           /* NULL = default */
 	const char *node;                  /* host name for alerts */
@@ -60,6 +71,9 @@ struct moat_netfw_stats {
 	uint64_t learned;      /* entries added to models */
 	uint64_t lost;         /* kernel-side counters: refused, isolated packets dropped */
 	uint64_t k_blocked, k_dropped;
+	uint64_t dns_answers;  /* DNS answers read; of those not usable */
+	uint64_t dns_bad;
+	uint64_t k_dns_keys;   /* answers whose addresses the kernel allowed itself */
 };
 void moat_netfw_stats(struct moat_netfw *nf, struct moat_netfw_stats *ret);
 

@@ -218,8 +218,7 @@ static bool in_cidr(const struct moat_net_to *to, const uint8_t addr[16])
 	return !memcmp(a, to->addr, 16);
 }
 
-/* "*.example.com" covers every name below example.com. */
-static bool dns_matches(const char *pattern, const char *name)
+bool moat_net_dns_matches(const char *pattern, const char *name)
 {
 	size_t pl = strlen(pattern);
 	size_t nl = strlen(name);
@@ -244,7 +243,7 @@ bool moat_net_entry_matches(const struct moat_net_entry *e, const struct moat_ne
 		return c->image_id && moat_net_image_matches(e->to.name, c->image_id, c->image_ref);
 	case MOAT_NET_TO_DNS:
 		for (size_t i = 0; i < c->n_dns; i++)
-			if (dns_matches(e->to.name, c->dns[i]))
+			if (moat_net_dns_matches(e->to.name, c->dns[i]))
 				return true;
 		return false;
 	}

@@ -97,6 +97,9 @@ void moat_net_addr_format(const uint8_t addr[16], char *out, size_t cap);
 bool moat_net_image_matches(const char *pattern, const char *image_id, const char *image_ref);
 /* Does the connection fall under entry e (destination, port, protocol)? */
 bool moat_net_entry_matches(const struct moat_net_entry *e, const struct moat_net_conn *c);
+/* A dns: pattern against a name: "*.example.com" covers every name below
+ * example.com (not example.com itself); otherwise the same name, any case. */
+bool moat_net_dns_matches(const char *pattern, const char *name);
 
 /* Parse a rules file's bytes; origin names it in errors. MOAT_E_FORMAT
  * (file:line: what), MOAT_E_LIMIT past a bound. */

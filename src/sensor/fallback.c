@@ -203,6 +203,7 @@ static int emit_exec(struct fallback *fb, uint32_t pid, uint32_t tgid)
 	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
 	n = readlink(path, e->filename, sizeof(e->filename) - 1);
 	e->filename[n > 0 ? n : 0] = 0;
+	memcpy(e->exe, e->filename, sizeof(e->exe));    /* /proc/PID/exe is resolved */
 	if (stat(path, &st) == 0) {
 		e->exe_ino = st.st_ino;
 		e->exe_dev = (uint32_t)st.st_dev;

@@ -20,7 +20,7 @@ _Static_assert(offsetof(struct moat_ev_hdr, cgroup_id) == 40, "moat_ev_hdr.cgrou
 _Static_assert(offsetof(struct moat_ev_exec, stdio) == 104, "moat_ev_exec.stdio");
 _Static_assert(offsetof(struct moat_ev_exec, filename) == 112, "moat_ev_exec.filename");
 _Static_assert(sizeof(struct moat_ev_exec) ==
-	       112 + 2 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
+	       112 + 3 * MOAT_EV_PATH_LEN + MOAT_EV_ARGS_LEN + MOAT_EV_CGROUP_LEN,
 	       "moat_ev_exec layout");
 _Static_assert(sizeof(struct moat_ev_file) == 120 + 2 * MOAT_EV_PATH_LEN, "moat_ev_file layout");
 _Static_assert(offsetof(struct moat_ev_file, watch) == 96, "moat_ev_file.watch");
@@ -120,6 +120,7 @@ static void terminate_strings(union moat_sensor_rec *r)
 		r->exec.args[MOAT_EV_ARGS_LEN - 1] = 0;
 		r->exec.cgroup[MOAT_EV_CGROUP_LEN - 1] = 0;
 		r->exec.cwd[MOAT_EV_PATH_LEN - 1] = 0;
+		r->exec.exe[MOAT_EV_PATH_LEN - 1] = 0;
 		if (r->exec.args_len > MOAT_EV_ARGS_LEN - 1)
 			r->exec.args_len = MOAT_EV_ARGS_LEN - 1;
 		break;

@@ -117,7 +117,7 @@ const char *moat_sensor_watch_name(const struct moat_sensor *sensor,
  * slot (on), or stop (off). exes: the allow-list of slot becomes exactly
  * paths (absolute, shorter than MOAT_EV_PATH_LEN; n 0 empties it).
  */
-#define MOAT_SENSOR_SYSCALL_WORDS (MOAT_EV_SYSCALL_MAX / 64)
+#define MOAT_SENSOR_SYSCALL_WORDS (MOAT_EV_SYSBITS / 64)
 int moat_sensor_baseline_on(struct moat_sensor *sensor, uint64_t host_cgid);
 int moat_sensor_syscalls(struct moat_sensor *sensor, uint64_t cgroup_id,
 			 uint64_t bits[MOAT_SENSOR_SYSCALL_WORDS], bool forget);

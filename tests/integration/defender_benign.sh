@@ -240,6 +240,7 @@ benign, attacks, other = [], collections.defaultdict(list), []
 procs = set()
 shadow_reads = 0
 socket_only = 0
+every_shell = 0
 SHELLS = set("sh bash dash ash zsh ksh csh tcsh fish busybox python python3 perl ruby php nc "
              "ncat socat".split())
 for line in open(path):
@@ -253,6 +254,10 @@ for line in open(path):
         if d.get("proc.name") in SHELLS and "true" in (d.get("proc.stdin_socket"),
                                                      d.get("proc.stdout_socket")):
             socket_only += 1
+        # what shell-in-container did when it reported every shell in a container
+        if name and d.get("proc.name") in SHELLS - {"python", "python3", "perl", "ruby", "php",
+                                                    "nc", "ncat", "socat"}:
+            every_shell += 1
         continue
     if a["rule"] == "test-benign-shadow-read":
         shadow_reads += 1
@@ -274,6 +279,8 @@ print("benign: %d processes, %d alerts (%.1f per 1,000 processes), %d error/crit
                                 1000.0 * len(bad) / max(n, 1), dict(rules)), file=sys.stderr)
 print("the socket-only check would have raised %d critical reverse-shell alerts on them "
       "(%.1f per 1,000)" % (socket_only, 1000.0 * socket_only / max(n, 1)), file=sys.stderr)
+print("shell-in-container reporting every shell in a container would have raised %d "
+      "(%.1f per 1,000)" % (every_shell, 1000.0 * every_shell / max(n, 1)), file=sys.stderr)
 print("attacks: %s" % {k: sorted(set(v)) for k, v in sorted(attacks.items())}, file=sys.stderr)
 if other:
     print("not ours (other processes on the node): %s" %

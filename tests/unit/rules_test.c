@@ -85,11 +85,20 @@ static void test_rules__builtin_exec(void)
 	if (!rs)
 		return;
 	CHECK(moat_rules_count(rs) >= 15);
+	/* a shell someone started through the runtime (docker exec, entrypoint) */
 	exec_view(&v, "bash", "bash", true);
+	v.f[MOAT_F_PARENT_NAME] = "containerd-shim";
 	CHECK_STR(matches(rs, &v), "shell-in-container");
+	v.f[MOAT_F_PARENT_NAME] = "runc:[2:INIT]";
+	CHECK_STR(matches(rs, &v), "shell-in-container");
+	/* one the workload runs itself (node's child_process.exec, make) */
+	v.f[MOAT_F_PARENT_NAME] = "node";
+	CHECK_STR(matches(rs, &v), "");
 	exec_view(&v, "bash", "bash", false);
+	v.f[MOAT_F_PARENT_NAME] = "containerd-shim";
 	CHECK_STR(matches(rs, &v), "");
 	exec_view(&v, "bash", "bash -i", true);
+	v.f[MOAT_F_PARENT_NAME] = "containerd-shim";
 	v.f[MOAT_F_PROC_STDIN_SOCK] = "true";
 	v.f[MOAT_F_PROC_STDIN_TYPE] = "tcp";
 	CHECK_STR(matches(rs, &v), "shell-in-container,reverse-shell");
