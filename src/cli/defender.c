@@ -468,7 +468,7 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "no-baselines", no_argument, NULL, 'b' },
 		{ "console", required_argument, NULL, 'C' },
 		{ "token", required_argument, NULL, 'T' },
-		{ "token-file", required_argument, NULL, 'F' },
+		{ "token-file", required_argument, NULL, 't' },
 		{ "console-cacert", required_argument, NULL, 'K' },
 		{ "spool", required_argument, NULL, 'P' },
 		{ "spool-max-mb", required_argument, NULL, 'M' },
@@ -536,7 +536,7 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'T':
 			run.up.token = optarg;
 			break;
-		case 'F':
+		case 't':
 			run.token_file = optarg;
 			break;
 		case 'K':
