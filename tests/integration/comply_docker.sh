@@ -1,0 +1,235 @@
+#!/bin/bash
+# `moat comply docker` against a real engine: our OWN dockerd (own data root,
+# exec root, pid file and socket under /tmp, own network namespace; the
+# shared engine is never touched), started twice on the same data root:
+#  1. insecure: daemon.json with icc on, userland proxy, insecure registry,
+#     debug logging, no iptables, experimental, a world-writable config and
+#     socket; containers with the engine socket and /etc mounted, host PID,
+#     IPC, UTS and network, added capabilities, seccomp off, a low port on
+#     0.0.0.0, restart always, no limits, an "sshd" process, exec sessions
+#     --privileged and --user root; an image with ADD, a lone update and a
+#     secret in ENV; a privileged container (created: it cannot start here).
+#  2. hardened: the data root on its own mount, icc off, live restore, no
+#     userland proxy, no-new-privileges, default ulimits, remote log driver,
+#     TLS-verified TCP with root-owned 0444/0400 certificates, audit rules on
+#     the engine's files, content trust; a container with a read-only root,
+#     limits, non-root user, healthcheck image, user-defined network, port on
+#     127.0.0.1, on-failure:3.
+# Each phase: every check with an expected verdict must match
+# (comply_docker.expect), then docker-bench-security runs against the same
+# daemon and host and every id both report must agree or be a deliberate
+# difference listed in docs/comply.md. Prints the agreement counts and time.
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x /usr/sbin/dockerd ] || skip "no Docker engine (apt-get install docker.io)"
+command -v unshare >/dev/null || skip "no unshare"
+DBS=${MOAT_DOCKER_BENCH:-$REPO/../shared/peers/docker-bench-security}
+[ -f "$DBS/docker-bench-security.sh" ] || skip "docker-bench-security not found at $DBS"
+sample_image
+docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
+start=$(date +%s)
+
+base=/tmp/cdk.$$                        # short: unix socket paths have a limit
+dsock=$base/d.sock
+name=comply-docker
+AUDIT_KEY=comply-docker-$$
+mkdir -p "$base/root" "$base/exec"
+had_docker0=$(ip link show docker0 2>/dev/null | head -1)
+
+D() { timeout 120 "$docker" -H "unix://$dsock" "$@"; }
+
+stop_daemon() {
+    [ -n "${DPID:-}" ] || return 0
+    D ps -aq 2>/dev/null | xargs -r timeout 60 "$docker" -H "unix://$dsock" rm -f >/dev/null 2>&1 || true
+    kill "$DPID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$DPID" 2>/dev/null || true
+    wait "$DPID" 2>/dev/null || true
+    DPID=
+    # containerd shims of our engine, if any outlived it
+    for p in $(pgrep -f "$base/" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+}
+audit_clear() {
+    command -v auditctl >/dev/null || return 0
+    auditctl -l 2>/dev/null | grep -- "-k $AUDIT_KEY" | sed 's/^-w /-W /; s/^-a /-d /' |
+        while read -r rule; do eval "auditctl $rule" >/dev/null 2>&1 || true; done
+}
+cleanup() {
+    rc=$?
+    stop_daemon
+    audit_clear
+    umount "$base/root" 2>/dev/null || true
+    umount -R "$base/root" 2>/dev/null || true
+    rm -rf "$base"
+    rm -rf "$MOAT_WORK"
+    exit $rc
+}
+trap cleanup EXIT
+
+# start_daemon CONFIG EXTRA_HOSTS...: dockerd in its own network namespace
+# (lo up for the TCP listener); waits for it to answer.
+start_daemon() {
+    local cfg=$1; shift
+    local hosts="-H unix://$dsock"
+    for h in "$@"; do hosts="$hosts -H $h"; done
+    setsid unshare --net sh -c "ip link set lo up; exec /usr/sbin/dockerd --config-file $cfg \
+        --data-root $base/root --exec-root $base/exec --pidfile $base/d.pid $hosts" \
+        >>"$W/dockerd.log" 2>&1 </dev/null &
+    DPID=$!
+    for _ in $(seq 1 120); do D info >/dev/null 2>&1 && break; sleep 0.5; done
+    D info >/dev/null 2>&1 || { tail -20 "$W/dockerd.log" >&2; fail "own dockerd did not start"; }
+    ip link show docker0 >/dev/null 2>&1 || [ -z "$had_docker0" ] ||
+        fail "the host's docker0 is gone after our dockerd started"
+}
+
+# A copy of docker-bench-security (it writes log/ beside itself), run on
+# our daemon (DOCKER_HOST; its dockerd flags come from the newest dockerd,
+# which is ours) with the sections 1-6.
+cp -r "$DBS" "$base/dbs"
+run_bench() { # PHASE [ENV=...]
+    local phase=$1; shift
+    local t0; t0=$(date +%s.%N)
+    (cd "$base/dbs" && env DOCKER_HOST="unix://$dsock" "$@" timeout 300 bash docker-bench-security.sh -b \
+        -l "$W/bench-$phase.log" \
+        -c host_configuration,docker_daemon_configuration,docker_daemon_files,container_images,container_runtime,docker_security_operations \
+        >"$W/bench-$phase.out" 2>&1) || { tail -20 "$W/bench-$phase.out" >&2; fail "docker-bench-security ($phase) failed"; }
+    [ -s "$W/bench-$phase.log.json" ] || fail "docker-bench-security wrote no JSON ($phase)"
+    note "docker-bench-security ($phase): $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+}
+run_comply() { # PHASE [ENV=...]
+    local phase=$1; shift
+    local t0; t0=$(date +%s.%N)
+    RC=0
+    env "$@" timeout 120 "$MOAT" comply docker --docker-host "$dsock" --format json \
+        >"$W/moat-$phase.json" 2>"$W/moat-$phase.err" || RC=$?
+    [ "$RC" = 0 ] || { cat "$W/moat-$phase.err" >&2; fail "moat comply docker ($phase): $(describe_rc "$RC")"; }
+    note "moat comply docker ($phase): $(printf '%.2f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+}
+compare() { # PHASE
+    "$PY" "$TOOLS/comply-compare.py" expect "$W/moat-$1.json" "$REPO/tests/integration/comply_docker.expect" "$1" ||
+        fail "moat comply docker ($1): verdicts differ from the expected ones (above)"
+    "$PY" "$TOOLS/comply-compare.py" bench "$W/moat-$1.json" "$W/bench-$1.log.json" "$REPO/docs/comply.md" "$1" ||
+        fail "moat and docker-bench-security differ beyond the documented differences ($1)"
+}
+
+# ---- phase 1: insecure ------------------------------------------------------
+cat >"$base/insecure.json" <<EOF
+{"icc": true, "userland-proxy": true, "insecure-registries": ["10.9.8.7:5000"],
+ "log-level": "debug", "iptables": false, "experimental": true}
+EOF
+chmod 666 "$base/insecure.json"
+start_daemon "$base/insecure.json"
+chmod 666 "$dsock"
+D load -i "$SAMPLE/app.tar" >"$W/load.out" 2>&1 || { cat "$W/load.out" >&2; fail "docker load"; }
+IMG=moat-test/app:1
+mkdir -p "$base/ctx"
+echo hello >"$base/ctx/a.txt"
+cat >"$base/ctx/Dockerfile" <<'EOF'
+FROM moat-test/app:1
+ADD a.txt /a.txt
+RUN echo apt-get update
+ENV GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB
+EOF
+DOCKER_BUILDKIT=0 D build -q -t $name/insecure:1 "$base/ctx" >"$W/build1.out" 2>&1 ||
+    { cat "$W/build1.out" >&2; fail "docker build (insecure image)"; }
+run() { D run -d --name "$@" >>"$W/run.out" 2>&1 || { tail -5 "$W/run.out" >&2; fail "docker run $1"; }; }
+run $name-sock -v "$dsock:/var/run/docker.sock" -v /etc:/host-etc --pid host \
+    --cap-add NET_ADMIN --cap-add CHOWN -p 80:80 --restart always \
+    --security-opt seccomp=unconfined --device /dev/null:/dev/xnull \
+    $name/insecure:1 sleep infinity
+run $name-hostns --network host --uts host --ipc host --userns host --cgroup-parent comply-docker.slice \
+    --entrypoint /bin/sh $IMG -c 'cp /bin/sleep /tmp/sshd && exec /tmp/sshd infinity'
+D create --name $name-priv --privileged $IMG true >>"$W/run.out" 2>&1 || fail "docker create --privileged"
+D exec -u root $name-sock true >/dev/null 2>&1 || fail "docker exec -u root"
+D exec --privileged $name-sock true >/dev/null 2>&1 || true   # recorded even where it cannot start
+run_comply insecure
+# stopped containers only with --all
+"$MOAT" comply docker --docker-host "$dsock" --all --format json >"$W/moat-all.json" 2>"$W/moat-all.err" ||
+    fail "moat comply docker --all: $(cat "$W/moat-all.err")"
+grep -q '"5.5"' "$W/moat-all.json" && "$PY" - "$W/moat-all.json" "$W/moat-insecure.json" <<'EOF' || fail "--all: privileged created container not reported"
+import json, sys
+a = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+r = {c["id"]: c for c in json.load(open(sys.argv[2]))["checks"]}
+assert a["5.5"]["result"] == "WARN" and "comply-docker-priv" in a["5.5"]["evidence"], a["5.5"]
+assert r["5.5"]["result"] == "PASS", r["5.5"]
+EOF
+run_bench insecure
+compare insecure
+
+# policy: block a check that warns -> exit 1; turn it off -> gone; unknown id -> 2
+cat >"$W/policy.yaml" <<'EOF'
+comply:
+  docker:
+    default: alert
+    checks: {"5.5": off, "5.16": block, "2.1": {enabled: false}}
+EOF
+RC=0; "$MOAT" comply docker --docker-host "$dsock" --policy "$W/policy.yaml" --format json \
+    >"$W/pol.json" 2>"$W/pol.err" || RC=$?
+[ "$RC" = 1 ] || fail "policy with a blocking WARN: exit $RC, want 1 ($(cat "$W/pol.err"))"
+"$PY" - "$W/pol.json" <<'EOF' || fail "policy actions not applied"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = {c["id"]: c for c in d["checks"]}
+assert "5.5" not in ids and "2.1" not in ids, "off checks still reported"
+assert ids["5.16"]["action"] == "block" and ids["2.2"]["action"] == "alert"
+assert d["failed"] is True
+EOF
+printf 'comply:\n  docker:\n    checks: {"9.99": block}\n' >"$W/bad.yaml"
+RC=0; "$MOAT" comply docker --docker-host "$dsock" --policy "$W/bad.yaml" >/dev/null 2>"$W/bad.err" || RC=$?
+[ "$RC" = 2 ] && grep -q "9.99" "$W/bad.err" || fail "unknown check in policy: exit $RC: $(cat "$W/bad.err")"
+RC=0; "$MOAT" comply docker --docker-host "$dsock" --fail-on 2.2 --compliance pci >"$W/pci.txt" 2>&1 || RC=$?
+[ "$RC" = 1 ] || fail "--fail-on 2.2 (icc on): exit $RC, want 1"
+grep -q 'FAIL    PCI-DSS-4.0:1.3.1' "$W/pci.txt" || fail "--compliance pci: 1.3.1 not FAIL: $(grep 1.3.1 "$W/pci.txt")"
+"$MOAT" comply docker --docker-host "$dsock" --format sarif >"$W/sarif.json" || fail "--format sarif"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["runs"][0]; assert any(x["ruleId"]=="5.32" for x in r["results"])' "$W/sarif.json" ||
+    fail "SARIF lacks the 5.32 result"
+stop_daemon
+
+# ---- phase 2: hardened ------------------------------------------------------
+make_test_ca "$base/tls"
+chmod 444 "$base/tls/ca.pem" "$base/tls/server.pem"
+chmod 400 "$base/tls/server.key"
+mount --bind "$base/root" "$base/root"
+cat >"$base/hardened.json" <<EOF
+{"icc": false, "live-restore": true, "userland-proxy": false, "no-new-privileges": true,
+ "log-level": "info", "log-driver": "fluentd",
+ "log-opts": {"fluentd-async": "true", "fluentd-address": "127.0.0.1:24224"},
+ "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 4096, "Soft": 2048}},
+ "tlsverify": true, "tlscacert": "$base/tls/ca.pem", "tlscert": "$base/tls/server.pem",
+ "tlskey": "$base/tls/server.key"}
+EOF
+chmod 644 "$base/hardened.json"
+start_daemon "$base/hardened.json" tcp://127.0.0.1:2376
+chmod 660 "$dsock"
+cat >"$base/ctx/Dockerfile" <<'EOF'
+FROM moat-test/app:1
+HEALTHCHECK --interval=5s CMD true
+USER 1000
+EOF
+D rmi -f $name/insecure:1 >/dev/null 2>&1 || true
+DOCKER_BUILDKIT=0 D build -q -t $name/hardened:1 "$base/ctx" >"$W/build2.out" 2>&1 ||
+    { cat "$W/build2.out" >&2; fail "docker build (hardened image)"; }
+D rmi $IMG >/dev/null 2>&1 || fail "untag $IMG"   # its layers stay as the parent
+D network create $name-net >/dev/null || fail "docker network create"
+run $name-app --read-only --memory 64m --cpu-shares 512 --pids-limit 64 \
+    --security-opt no-new-privileges --user 1000 --restart on-failure:3 \
+    --ulimit nofile=1024:1024 -p 127.0.0.1:8080:8080 --network $name-net \
+    $name/hardened:1 sleep infinity
+if command -v auditctl >/dev/null; then
+    for p in /usr/sbin/dockerd /run/containerd "$base/root" /var/lib/docker /etc/docker \
+             /lib/systemd/system/docker.service /lib/systemd/system/docker.socket \
+             /run/docker/containerd/containerd.sock /etc/default/docker "$base/hardened.json" \
+             /etc/containerd/config.toml /usr/bin/containerd /usr/bin/containerd-shim \
+             /usr/bin/containerd-shim-runc-v1 /usr/bin/containerd-shim-runc-v2; do
+        [ -e "$p" ] && auditctl -w "$p" -p wa -k "$AUDIT_KEY" >/dev/null 2>&1
+    done
+fi
+run_comply hardened DOCKER_CONTENT_TRUST=1
+run_bench hardened DOCKER_CONTENT_TRUST=1
+audit_clear
+compare hardened
+
+end=$(date +%s)
+pass "insecure and hardened daemons checked, docker-bench-security compared ($((end - start)) s)"
