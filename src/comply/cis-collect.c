@@ -353,36 +353,24 @@ static void read_group(struct moat_cis_facts *f)
 	f->docker_members = s;
 }
 
-/* Is dir a mount point (a field 5 of /proc/self/mountinfo, octal escapes read)? */
-static bool is_mount_point(const char *dir)
+/* A file system of its own: dir's device differs from its parent's. dockerd
+ * bind-mounts its data root onto itself, so "is a mount point" says nothing
+ * about a partition; the device does. */
+static bool own_file_system(const char *dir)
 {
-	FILE *fp = fopen("/proc/self/mountinfo", "re");
-	char line[8192], mp[4096];
-	bool found = false;
+	char parent[PATH_MAX];
+	struct stat a, b;
+	char *slash;
 
-	while (fp && !found && fgets(line, sizeof(line), fp)) {
-		char *p = line;
-		size_t o = 0;
-
-		for (int field = 0; field < 4 && p; field++) {
-			p = strchr(p, ' ');
-			p = p ? p + 1 : NULL;
-		}
-		while (p && *p && *p != ' ' && o + 1 < sizeof(mp)) {
-			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
-				mp[o++] = (char)(((p[1] - '0') << 6) | ((p[2] - '0') << 3) |
-						 (p[3] - '0'));
-				p += 4;
-			} else {
-				mp[o++] = *p++;
-			}
-		}
-		mp[o] = 0;
-		found = p && !strcmp(mp, dir);
-	}
-	if (fp)
-		fclose(fp);
-	return found;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		return false;
+	if (slash == parent)
+		slash[1] = 0;
+	else
+		*slash = 0;
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
 }
 
 static bool has_security_option(const json_t *info, const char *prefix)
@@ -413,7 +401,7 @@ static void read_root(struct moat_cis_facts *f)
 	    strrchr(dir, '/') != dir)
 		*strrchr(dir, '/') = 0;
 	f->root_dir = dir;
-	f->root_on_own_mount = is_mount_point(dir);
+	f->root_on_own_mount = own_file_system(dir);
 }
 
 static int fail_oom(struct moat_error *err)

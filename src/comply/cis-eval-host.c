@@ -226,9 +226,9 @@ void cis_eval_host(struct cis_eval *ev)
 	};
 
 	if (f->root_on_own_mount)
-		cis_set(ev, "1.1.1", MOAT_CIS_PASS, "%s is a mount point", f->root_dir);
+		cis_set(ev, "1.1.1", MOAT_CIS_PASS, "%s is a file system of its own", f->root_dir);
 	else
-		cis_set(ev, "1.1.1", MOAT_CIS_WARN, "%s is not a separate mount",
+		cis_set(ev, "1.1.1", MOAT_CIS_WARN, "%s is on the same file system as its parent",
 			f->root_dir ? f->root_dir : "the data root");
 	trusted_users(ev);
 	audit_check(ev, "1.1.3", f->dockerd_exe, ANY);

@@ -92,7 +92,7 @@ struct moat_cis_facts {
 	bool docker_group;	  /* the group exists */
 	const char *docker_members; /* comma-separated, "" when none */
 	const char *trusted_users;  /* from the options, or NULL */
-	bool root_on_own_mount;	  /* DockerRootDir (or its parent with userns) is a mount point */
+	bool root_on_own_mount;	  /* DockerRootDir (or its parent with userns): own file system */
 	const char *root_dir;
 	const char *content_trust; /* $DOCKER_CONTENT_TRUST, or NULL */
 	bool all_containers;
