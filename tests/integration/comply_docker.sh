@@ -95,10 +95,10 @@ sel() { # SECTION-HEADER CHECKS...: the section's start, checks, end
     local s=$1; shift
     printf 'check_%s,' "$s"; for c in "$@"; do printf 'check_%s,' "$c"; done; printf 'check_%s_end,' "$s"
 }
-BENCH_insecure=$(sel 1 1_1_1 1_1_3 1_1_11 1_1_18; sel 2 2_2 2_5 2_14 2_16 2_18; sel 3 3_16 3_18;
-    sel 4 4_1 4_6 4_9 4_10; sel 5 5_4 5_6 5_7 5_10 5_15 5_24 5_32; sel 6 6_2)
-BENCH_hardened=$(sel 1 1_1_3 1_1_6 1_1_11; sel 2 2_2 2_7 2_13 2_15; sel 3 3_9 3_14 3_15 3_18;
-    sel 4 4_5 4_6 4_7; sel 5 5_3 5_13 5_26 5_27 5_29 5_30; sel 6 6_1)
+BENCH_insecure=$(sel 1 1_1_1 1_1_3; sel 2 2_2 2_5 2_16; sel 3 3_16; sel 4 4_1 4_6 4_10;
+    sel 5 5_4 5_6 5_7 5_15 5_32; sel 6 6_2)
+BENCH_hardened=$(sel 1 1_1_6 1_1_11; sel 2 2_7 2_13 2_15; sel 3 3_9 3_14; sel 4 4_5 4_6;
+    sel 5 5_13 5_26 5_27 5_29; sel 6 6_1)
 run_bench() { # PHASE [ENV=...]
     local phase=$1; shift
     local t0; t0=$(date +%s.%N)
@@ -122,7 +122,8 @@ run_comply() { # PHASE [ENV=...]
 compare() { # PHASE
     "$PY" "$TOOLS/comply-compare.py" expect "$W/moat-$1.json" "$REPO/tests/integration/comply_docker.expect" "$1" ||
         fail "moat comply docker ($1): verdicts differ from the expected ones (above)"
-    "$PY" "$TOOLS/comply-compare.py" bench "$W/moat-$1.json" "$W/bench-$1.log.json" "$REPO/docs/comply.md" "$1" ||
+    MIN_BOTH=$([ "${MOAT_COMPLY_BENCH:-}" = full ] && echo 90 || echo 14) \
+        "$PY" "$TOOLS/comply-compare.py" bench "$W/moat-$1.json" "$W/bench-$1.log.json" "$REPO/docs/comply.md" "$1" ||
         fail "moat and docker-bench-security differ beyond the documented differences ($1)"
 }
 

@@ -11,6 +11,7 @@
       verdicts as A/B lists or *) names the pair. Prints the counts.
 """
 import json
+import os
 import re
 import sys
 
@@ -97,7 +98,7 @@ def bench(moat_json, bench_json, docs_md, phase):
     print(f"  only moat: {len(only_moat)} ids")
     for b in bad:
         print("  UNDOCUMENTED: " + b)
-    return 1 if bad or len(both) < 40 else 0
+    return 1 if bad or len(both) < int(os.environ.get("MIN_BOTH", "14")) else 0
 
 
 if __name__ == "__main__":
