@@ -104,6 +104,8 @@ run_bench() { # PHASE [ENV=...]
     local t0; t0=$(date +%s.%N)
     local checks=host_configuration,docker_daemon_configuration,docker_daemon_files,container_images,container_runtime,docker_security_operations
     [ "${MOAT_COMPLY_BENCH:-}" = full ] || eval "checks=\${BENCH_$phase%,}"
+    # docker-bench reads the newest process named like dockerd: note which
+    pgrep -a -f -n dockerd >"$W/bench-$phase.dockerd" 2>&1 || true
     (cd "$base/dbs" && env DOCKER_HOST="unix://$dsock" "$@" timeout 600 bash docker-bench-security.sh -b \
         -l "$W/bench-$phase.log" -c "$checks" \
         >"$W/bench-$phase.out" 2>&1) || { tail -20 "$W/bench-$phase.out" >&2; fail "docker-bench-security ($phase) failed"; }
