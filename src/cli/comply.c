@@ -107,7 +107,7 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 			break;
 		case 'H':
 			a->host = !strncmp(optarg, "unix://", 7) ? optarg + 7 : optarg;
-			if (!*a->host || strstr(optarg, "://") > optarg + 4 * !strncmp(optarg, "unix", 4))
+			if (!*a->host || strstr(a->host, "://"))
 				return bad_arg("--docker-host (a unix socket path)", optarg);
 			break;
 		case 'C':

@@ -649,7 +649,7 @@ const struct moat_cis_control *moat_cis_controls(const char *framework, size_t *
 	size_t first = N(controls), n = 0;
 
 	for (size_t i = 0; framework && i < N(controls); i++) {
-		if (strcmp(controls[i].framework, framework))
+		if (strcmp(controls[i].framework, framework) != 0)
 			continue;
 		if (first == N(controls))
 			first = i;

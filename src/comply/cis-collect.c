@@ -195,7 +195,7 @@ static void find_daemon(struct moat_cis_facts *f)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		if (moat_read_small_file(path, comm, sizeof(comm)) <= 0 ||
-		    strcmp(comm, "dockerd\n"))
+		    strcmp(comm, "dockerd\n") != 0)
 			continue;
 		n++;
 		only = pid;
@@ -499,7 +499,7 @@ static int read_images(struct moat_docker *docker, struct moat_cis_facts *f,
 			break;
 		f->n_imgs++;
 		x->id = moat_arena_strdup(f->arena, id);
-		x->name = moat_arena_strdup(f->arena, tag && strcmp(tag, "<none>:<none>") ? tag : id);
+		x->name = moat_arena_strdup(f->arena, tag && strcmp(tag, "<none>:<none>") != 0 ? tag : id);
 		if (moat_docker_image_history(docker, id, &x->history, NULL) < 0)
 			x->history = NULL;
 		for (size_t k = 0; k < f->n_used; k++) {

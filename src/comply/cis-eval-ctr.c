@@ -91,7 +91,7 @@ static bool user_root(struct cis_eval *ev, const struct cis_ctr *c, struct cis_n
 static bool mode_host(struct cis_eval *ev, const struct cis_ctr *c, struct cis_names *l,
 		      const char *key)
 {
-	if (strcmp(hc_str(c, key), "host"))
+	if (strcmp(hc_str(c, key), "host") != 0)
 		return false;
 	cis_names_add(ev, l, "%s", c->name);
 	return true;
@@ -126,7 +126,7 @@ static bool apparmor(struct cis_eval *ev, const struct cis_ctr *c, struct cis_na
 {
 	const char *p = moat_json_str(c->inspect, "AppArmorProfile");
 
-	if (p && *p && strcmp(p, "unconfined"))
+	if (p && *p && strcmp(p, "unconfined") != 0)
 		return false;
 	cis_names_add(ev, l, "%s", c->name);
 	return true;

@@ -147,7 +147,7 @@ static const char *containerd_sock(const struct moat_cis_facts *f)
 static void version_check(struct cis_eval *ev)
 {
 	const char *v = moat_json_str(ev->f->version, "Version");
-	time_t then = ev->f->now - 30 * 86400;
+	time_t then = ev->f->now - (time_t)30 * 86400;
 	struct tm tm;
 	unsigned long maj = 0, min = 0;
 	char *end;
@@ -252,7 +252,7 @@ static const char *tcp_host(const struct moat_cis_facts *f)
 	json_array_foreach(cis_setting(f, "hosts"), i, h) {
 		const char *s = json_string_value(h);
 
-		if (s && strncmp(s, "unix://", 7) && strncmp(s, "fd://", 5))
+		if (s && strncmp(s, "unix://", 7) != 0 && strncmp(s, "fd://", 5) != 0)
 			return s;
 	}
 	return NULL;
@@ -277,7 +277,7 @@ static void insecure_registries(struct cis_eval *ev)
 	json_array_foreach(json_object_get(reg, "InsecureRegistryCIDRs"), i, v) {
 		const char *c = json_string_value(v);
 
-		if (c && strcmp(c, "127.0.0.0/8") && strcmp(c, "::1/128") &&
+		if (c && strcmp(c, "127.0.0.0/8") != 0 && strcmp(c, "::1/128") != 0 &&
 		    (!l.text || !strstr(l.text, c)))
 			cis_names_add(ev, &l, "%s", c);
 	}
@@ -337,7 +337,7 @@ void cis_eval_daemon(struct cis_eval *ev)
 	onoff(ev, "2.4", !is_false(cis_setting(f, "iptables")), "iptables is on",
 	      "iptables is false");
 	insecure_registries(ev);
-	onoff(ev, "2.6", !driver || strcmp(driver, "aufs"), "storage driver not aufs",
+	onoff(ev, "2.6", !driver || strcmp(driver, "aufs") != 0, "storage driver not aufs",
 	      "storage driver aufs");
 	tls_check(ev);
 	if (non_empty(cis_setting(f, "default-ulimits")))
@@ -443,7 +443,7 @@ static void registry_certs(struct cis_eval *ev)
 			char *p = moat_arena_printf(ev->arena, "%s/%s", sub, c->d_name);
 			struct cis_file st;
 
-			if (!p || n < 4 || strcmp(c->d_name + n - 4, ".crt"))
+			if (!p || n < 4 || strcmp(c->d_name + n - 4, ".crt") != 0)
 				continue;
 			cis_stat(p, &st);
 			if (!st.is_reg)

@@ -329,7 +329,7 @@ int moat_cis_unit_value(const char *data, size_t len, const char *section, const
 			return moat_error_set(err, MOAT_E_FORMAT,
 					      "unit file line %u: not KEY=VALUE", at);
 		*eq = 0;
-		if (!in_section || strcmp(trim(l), key))
+		if (!in_section || strcmp(trim(l), key) != 0)
 			continue;
 		/* an empty assignment resets a list setting such as ExecStart */
 		value = *trim(eq + 1) ? moat_arena_strdup(arena, trim(eq + 1)) : NULL;
