@@ -43,13 +43,12 @@ D() { timeout 120 "$docker" -H "unix://$dsock" "$@"; }
 stop_daemon() {
     [ -n "${DPID:-}" ] || return 0
     D ps -aq 2>/dev/null | xargs -r timeout 60 "$docker" -H "unix://$dsock" rm -f >/dev/null 2>&1 || true
-    kill "$DPID" 2>/dev/null || true
+    [ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$DPID" 2>/dev/null || true
+    [ -n "${HPID:-}" ] && kill -9 "$HPID" 2>/dev/null || true
+    kill "$DPID" 2>/dev/null || true
     wait "$DPID" 2>/dev/null || true
-    DPID=
-    # containerd shims of our engine, if any outlived it
-    for p in $(pgrep -f "$base/" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+    DPID= HPID=
 }
 audit_clear() {
     command -v auditctl >/dev/null || return 0
@@ -60,8 +59,6 @@ cleanup() {
     rc=$?
     stop_daemon
     audit_clear
-    umount "$base/root" 2>/dev/null || true
-    umount -R "$base/root" 2>/dev/null || true
     rm -rf "$base"
     rm -rf "$MOAT_WORK"
     exit $rc
@@ -69,24 +66,30 @@ cleanup() {
 trap cleanup EXIT
 
 # start_daemon CONFIG EXTRA_HOSTS...: dockerd in its own network namespace
-# (lo up for the TCP listener); waits for it to answer.
+# (lo up for the TCP listener) and its own PID namespace (with its /proc):
+# docker-bench-security takes "the newest process whose command line says
+# dockerd" for the daemon's flags, and on a shared machine that is often
+# someone else's (scripts/start-dockerd runs all the time); run inside this
+# PID namespace it sees only ours. Sets DPID (unshare) and HPID (dockerd,
+# PID 1 in the namespace: killing it ends everything in there).
 start_daemon() {
     local cfg=$1; shift
     local hosts="-H unix://$dsock"
     for h in "$@"; do hosts="$hosts -H $h"; done
-    setsid unshare --net sh -c "ip link set lo up; exec /usr/sbin/dockerd --config-file=$cfg \
-        --data-root $base/root --exec-root $base/exec --pidfile $base/d.pid $hosts" \
-        >>"$W/dockerd.log" 2>&1 </dev/null &
+    setsid unshare --net --pid --fork --mount-proc sh -c "ip link set lo up; exec /usr/sbin/dockerd \
+        --config-file=$cfg --data-root $base/root --exec-root $base/exec --pidfile $base/d.pid \
+        $hosts" >>"$W/dockerd.log" 2>&1 </dev/null &
     DPID=$!
     for _ in $(seq 1 120); do D info >/dev/null 2>&1 && break; sleep 0.5; done
     D info >/dev/null 2>&1 || { tail -20 "$W/dockerd.log" >&2; fail "own dockerd did not start"; }
+    HPID=$(pgrep -P "$DPID" | head -1)
+    [ -n "$HPID" ] && [ "$(cat "/proc/$HPID/comm" 2>/dev/null)" = dockerd ] || fail "dockerd's host pid not found"
     ip link show docker0 >/dev/null 2>&1 || [ -z "$had_docker0" ] ||
         fail "the host's docker0 is gone after our dockerd started"
 }
 
 # A copy of docker-bench-security (it writes log/ beside itself), run on
-# our daemon (DOCKER_HOST; its dockerd flags come from the newest dockerd,
-# which is ours). It spawns a few processes per check and takes minutes for
+# our daemon (DOCKER_HOST), in the daemon's PID namespace (see start_daemon). It spawns a few processes per check and takes minutes for
 # all of sections 1-6 on a loaded machine, so each phase runs a selection
 # from every section (the checks whose verdict the phase changes);
 # MOAT_COMPLY_BENCH=full runs all of sections 1-6 in both phases.
@@ -104,9 +107,8 @@ run_bench() { # PHASE [ENV=...]
     local t0; t0=$(date +%s.%N)
     local checks=host_configuration,docker_daemon_configuration,docker_daemon_files,container_images,container_runtime,docker_security_operations
     [ "${MOAT_COMPLY_BENCH:-}" = full ] || eval "checks=\${BENCH_$phase%,}"
-    # docker-bench reads the newest process named like dockerd: note which
-    pgrep -a -f -n dockerd >"$W/bench-$phase.dockerd" 2>&1 || true
-    (cd "$base/dbs" && env DOCKER_HOST="unix://$dsock" "$@" timeout 600 bash docker-bench-security.sh -b \
+    (nsenter -t "$HPID" -p -m --wd="$base/dbs" -- env DOCKER_HOST="unix://$dsock" "$@" \
+        timeout 600 bash docker-bench-security.sh -b \
         -l "$W/bench-$phase.log" -c "$checks" \
         >"$W/bench-$phase.out" 2>&1) || { tail -20 "$W/bench-$phase.out" >&2; fail "docker-bench-security ($phase) failed"; }
     [ -s "$W/bench-$phase.log.json" ] || fail "docker-bench-security wrote no JSON ($phase)"
