@@ -5,7 +5,7 @@
       EXPECT.txt: "ID INSECURE HARDENED [needle]" per line (# comments); PHASE
       picks the column; "-" = not checked in that phase. The optional needle
       must appear in the evidence (a container or image name).
-  comply-compare.py bench MOAT.json BENCH.json DOCS.md PHASE
+  comply-compare.py bench MOAT.json BENCH.json[,BENCH.json] DOCS.md PHASE
       every id both report: same verdict, or a row of the deliberate
       differences table in DOCS.md (| id | moat | docker-bench | reason |,
       verdicts as A/B lists or *) names the pair. Prints the counts.
@@ -69,11 +69,11 @@ def deliberate(docs_md):
 
 def bench(moat_json, bench_json, docs_md, phase):
     got = moat_results(moat_json)
-    doc = json.load(open(bench_json))
     theirs = {}
-    for sec in doc.get("tests", []):
-        for r in sec.get("results", []):
-            theirs[r["id"]] = r["result"]
+    for path in bench_json.split(","):
+        for sec in json.load(open(path)).get("tests", []):
+            for r in sec.get("results", []):
+                theirs[r["id"]] = r["result"]
     rows = deliberate(docs_md)
     agree, documented, bad = 0, [], []
     both = sorted(set(got) & set(theirs), key=lambda s: [int(x) for x in s.split(".")])
