@@ -22,12 +22,14 @@
 void cis_set(struct cis_eval *ev, const char *id, enum moat_cis_verdict v, const char *fmt, ...)
 {
 	const struct moat_cis_check *c = moat_cis_check_find(id);
+	size_t n;
+	const struct moat_cis_check *all = moat_cis_checks(&n);
 	struct moat_cis_result *res;
 	va_list ap;
 
 	if (!c)
 		return;
-	res = &ev->rep->items[c - moat_cis_check_find("1.1.1")];
+	res = &ev->rep->items[c - all]; /* results are in catalogue order */
 	res->check = c;
 	res->verdict = v;
 	res->evidence = "";
