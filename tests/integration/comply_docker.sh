@@ -53,7 +53,7 @@ stop_daemon() {
 audit_clear() {
     command -v auditctl >/dev/null || return 0
     auditctl -l 2>/dev/null | grep -- "-k $AUDIT_KEY" | sed 's/^-w /-W /; s/^-a /-d /' |
-        while read -r rule; do eval "auditctl $rule" >/dev/null 2>&1 || true; done
+        while read -r rule; do eval "auditctl $rule" >/dev/null 2>&1 || true; done || true
 }
 cleanup() {
     rc=$?
