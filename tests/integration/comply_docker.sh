@@ -59,7 +59,8 @@ cleanup() {
     rc=$?
     stop_daemon
     audit_clear
-    rm -rf "$base"
+    umount "$base/exec/netns/default" 2>/dev/null || true
+    rm -rf "$base" || true
     rm -rf "$MOAT_WORK"
     exit $rc
 }
