@@ -13,6 +13,8 @@ static const struct moat_cmd commands[] = {
 	{ "base", "register base images for owner attribution (add, list)", moat_cmd_base },
 	{ "top", "the N riskiest findings across images", moat_cmd_top },
 	{ "config", "check Dockerfiles (and an image's build) for misconfiguration", moat_cmd_config },
+	{ "comply", "CIS Docker Benchmark checks of an engine and its host; compliance controls",
+	  moat_cmd_comply },
 	{ "registry", "scan a registry's images, or scan on push (scan, listen)",
 	  moat_cmd_registry },
 	{ "defender", "watch this node's containers at run time (eBPF sensor, rules)",

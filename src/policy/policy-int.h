@@ -63,7 +63,14 @@ struct moat_policy {
 	struct policy_strs exclude_namespaces;
 	json_t *match_labels;           /* object or NULL */
 	struct policy_rule *rules;      /* parallel to policy_rule_defs */
+	json_t *comply;                 /* {BENCH: {"default": ACTION, "checks": {ID: ACTION}}},
+	                                 * actions as integers; NULL when the file has none */
 };
+
+/* off/disabled/false, alert/warn, block/deny; -EINVAL for anything else. */
+int policy_parse_action(const json_t *v, enum moat_policy_action *ret);
+/* The comply: section (policy-comply.c). */
+int policy_load_comply(struct moat_policy *p, json_t *v, struct moat_error *err);
 
 /* Evaluation state the checks see. */
 struct policy_ctx {

@@ -97,6 +97,7 @@ void moat_policy_free(struct moat_policy *p)
 	strs_release(&p->exclude_namespaces);
 	json_decref(p->match_labels);
 	json_decref(p->doc);
+	json_decref(p->comply);
 	free(p->origin);
 	free(p);
 }
@@ -137,7 +138,7 @@ static int load_strs(json_t *v, const char *origin, const char *key,
 	return 0;
 }
 
-static int parse_action(const json_t *v, enum moat_policy_action *ret)
+int policy_parse_action(const json_t *v, enum moat_policy_action *ret)
 {
 	const char *s = json_string_value(v);
 
@@ -167,14 +168,14 @@ static int load_rule(const struct policy_rule_def *def, json_t *v, const char *o
 
 	snprintf(key, sizeof(key), "rules.%s", def->id);
 	if (!json_is_object(v))
-		return parse_action(v, &rule->action) ? bad(err, origin, key, "off, alert or block") : 0;
+		return policy_parse_action(v, &rule->action) ? bad(err, origin, key, "off, alert or block") : 0;
 	if (def->builtin == MOAT_POLICY_OFF)
 		rule->action = MOAT_POLICY_BLOCK; /* naming a rule with parameters turns it on */
 	json_object_foreach(v, k, item) {
 		bool is_trust = !strcmp(def->id, "trusted_images");
 
 		if (!strcmp(k, "action")) {
-			if (parse_action(item, &rule->action))
+			if (policy_parse_action(item, &rule->action))
 				return bad(err, origin, key, "action off, alert or block");
 		} else if (!strcmp(k, "enabled")) {
 			if (!json_is_boolean(item))
@@ -364,6 +365,8 @@ static int load_doc(struct moat_policy *p, struct moat_error *err)
 			r = load_admission(p, v, err);
 		else if (!strcmp(k, "scope"))
 			r = load_scope(p, v, err);
+		else if (!strcmp(k, "comply"))
+			r = policy_load_comply(p, v, err);
 		else if (!strcmp(k, "version"))
 			r = json_is_integer(v) && json_integer_value(v) == 1 ? 0 :
 			    bad(err, p->origin, k, "1");

@@ -139,6 +139,16 @@ enum moat_policy_scan_mode moat_policy_scan_mode(const struct moat_policy *polic
 unsigned moat_policy_scan_timeout(const struct moat_policy *policy);
 enum moat_policy_action moat_policy_rule_action(const struct moat_policy *policy, const char *id);
 
+/* The comply: section (policy-comply.c). The action for check id of a
+ * benchmark ("docker", "k8s", "node"): the check's own entry, else the
+ * benchmark's default, else alert (also without a comply section). */
+enum moat_policy_action moat_policy_comply_action(const struct moat_policy *policy,
+						  const char *bench, const char *id);
+/* The first check id the section names for bench that known() rejects, or
+ * NULL: callers refuse a policy naming checks they do not have. */
+const char *moat_policy_comply_unknown(const struct moat_policy *policy, const char *bench,
+				       bool (*known)(const char *id));
+
 /* Decide on w. verdicts may be NULL (no image knowledge: unscanned).
  * dry_run: no side effects (no scans are queued). Reasons and warnings come
  * from arena. Returns 0 (decision filled), MOAT_E_LIMIT when the arena is

@@ -19,7 +19,7 @@
 #include "moat/limits.h"
 
 /* The engine's container name rule (daemon/names.go), with a length cap. */
-static int check_container(const char *ref, struct moat_error *err)
+int docker_check_ref(const char *ref, struct moat_error *err)
 {
 	size_t len = ref ? strlen(ref) : 0;
 
@@ -36,8 +36,7 @@ static int check_container(const char *ref, struct moat_error *err)
 	return 0;
 }
 
-/* GET target and parse the answer, which must be an object (or an array). */
-static int get_json(struct moat_docker *docker, const char *target, const char *what, bool array,
+int docker_get_json(struct moat_docker *docker, const char *target, const char *what, bool array,
 		    json_t **ret_json, struct moat_error *err)
 {
 	struct moat_buf body;
@@ -64,13 +63,13 @@ int moat_docker_container_inspect(struct moat_docker *docker, const char *ref, j
 				  struct moat_error *err)
 {
 	char target[MOAT_DOCKER_NAME_MAX + 64];
-	int r = check_container(ref, err);
+	int r = docker_check_ref(ref, err);
 
 	if (r < 0)
 		return r;
 	snprintf(target, sizeof(target), "/v%s/containers/%s/json", moat_docker_api_version(docker),
 		 ref);
-	return get_json(docker, target, "docker: container inspect", false, ret_json, err);
+	return docker_get_json(docker, target, "docker: container inspect", false, ret_json, err);
 }
 
 int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
@@ -79,14 +78,14 @@ int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
 	char target[64];
 
 	snprintf(target, sizeof(target), "/v%s/containers/json", moat_docker_api_version(docker));
-	return get_json(docker, target, "docker: container list", true, ret_json, err);
+	return docker_get_json(docker, target, "docker: container list", true, ret_json, err);
 }
 
 int moat_docker_container_stop(struct moat_docker *docker, const char *ref, unsigned timeout_sec,
 			       struct moat_error *err)
 {
 	char target[MOAT_DOCKER_NAME_MAX + 64];
-	int r = check_container(ref, err);
+	int r = docker_check_ref(ref, err);
 
 	if (r < 0)
 		return r;
@@ -99,7 +98,7 @@ int moat_docker_container_pause(struct moat_docker *docker, const char *ref,
 				struct moat_error *err)
 {
 	char target[MOAT_DOCKER_NAME_MAX + 64];
-	int r = check_container(ref, err);
+	int r = docker_check_ref(ref, err);
 
 	if (r < 0)
 		return r;
@@ -114,7 +113,7 @@ static int disconnect(struct moat_docker *docker, const char *net, const char *r
 {
 	char target[MOAT_DOCKER_NAME_MAX + 64];
 	char body[MOAT_DOCKER_NAME_MAX + 64];
-	int r = check_container(net, err);
+	int r = docker_check_ref(net, err);
 
 	if (r < 0)
 		return r;

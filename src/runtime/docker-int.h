@@ -3,6 +3,8 @@
 #ifndef MOAT_RUNTIME_DOCKER_INT_H
 #define MOAT_RUNTIME_DOCKER_INT_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/buf.h"
@@ -22,5 +24,13 @@ int docker_exchange(struct moat_docker *docker, const char *method, const char *
 int docker_exchange_body(struct moat_docker *docker, const char *method, const char *target,
 			 const char *json_body, struct moat_buf *out, size_t max, const char *what,
 			 struct moat_error *err);
+
+/* A container or network reference: [a-zA-Z0-9][a-zA-Z0-9_.-]*, bounded;
+ * else MOAT_E_USAGE. Nothing else reaches a URL. */
+int docker_check_ref(const char *ref, struct moat_error *err);
+/* GET target and parse the answer, which must be an object (array: an
+ * array), at most MOAT_LIMIT_JSON_BYTES. */
+int docker_get_json(struct moat_docker *docker, const char *target, const char *what, bool array,
+		    json_t **ret_json, struct moat_error *err);
 
 #endif

@@ -89,6 +89,30 @@ int moat_docker_container_isolate(struct moat_docker *docker, const char *ref,
 int moat_docker_container_list(struct moat_docker *docker, json_t **ret_json,
 			       struct moat_error *err);
 
+/*
+ * Read-only inventory for audits (docker-inventory.c); each answer parsed,
+ * caller json_decref's. info: GET /info; version: GET /version;
+ * container_list_all: GET /containers/json, every container when all is
+ * set; image_list: GET /images/json (top-level images, as `docker images`);
+ * image_history: GET /images/{id}/history (id "sha256:HEX" or HEX);
+ * exec_inspect: GET /exec/{id}/json; container_top: GET
+ * /containers/{ref}/top (Titles, Processes; ps -ef on the host, nothing runs
+ * inside the container); network_list: GET /networks.
+ */
+int moat_docker_info(struct moat_docker *docker, json_t **ret_json, struct moat_error *err);
+int moat_docker_version(struct moat_docker *docker, json_t **ret_json, struct moat_error *err);
+int moat_docker_container_list_all(struct moat_docker *docker, bool all, json_t **ret_json,
+				   struct moat_error *err);
+int moat_docker_image_list(struct moat_docker *docker, json_t **ret_json, struct moat_error *err);
+int moat_docker_image_history(struct moat_docker *docker, const char *id, json_t **ret_json,
+			      struct moat_error *err);
+int moat_docker_exec_inspect(struct moat_docker *docker, const char *id, json_t **ret_json,
+			     struct moat_error *err);
+int moat_docker_container_top(struct moat_docker *docker, const char *ref, json_t **ret_json,
+			      struct moat_error *err);
+int moat_docker_network_list(struct moat_docker *docker, json_t **ret_json,
+			     struct moat_error *err);
+
 /* The socket the handle connects to. Owned by docker. */
 const char *moat_docker_sock_path(const struct moat_docker *docker);
 

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * comply.c - `moat comply docker`: the CIS Docker Benchmark 1.6 checks
+ * against a live engine and its host (src/comply/cis-*.c), with a policy's
+ * comply: section turning checks off or making them block, and the
+ * per-control view of a compliance framework (--compliance).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "cli.h"
+#include "comply/cis-docker.h"
+#include "moat/error.h"
+#include "policy/policy.h"
+#include "report/comply-report.h"
+#include "runtime/docker.h"
+
+/* Per-audit memory: facts and evidence strings; hosts with many thousands
+ * of containers stay far below it. */
+#define COMPLY_ARENA_MAX (256ull << 20)
+
+enum comply_format { CF_TABLE, CF_JSON, CF_SARIF };
+
+struct comply_args {
+	enum comply_format format;
+	const char *output;
+	const char *host;
+	const char *framework;
+	const char *policy;
+	const char *fail_on; /* check ids that block, or "all" */
+	bool list;
+	struct moat_cis_opts opts;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: moat comply docker [options]\n\n"
+		"Audit a Docker engine and its host against the CIS Docker Benchmark 1.6\n"
+		"(sections 1-6, ids as docker-bench-security numbers them).\n\n"
+		"options:\n"
+		"  -f, --format FMT        table (default), json (moat.comply/v1), sarif\n"
+		"  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
+		"      --docker-host SOCK  the engine's unix socket (default $DOCKER_HOST or\n"
+		"                          /var/run/docker.sock)\n"
+		"      --compliance FW     also the status of each control of FW: nist-800-190,\n"
+		"                          pci, hipaa, gdpr\n"
+		"      --policy FILE       a policy file: its comply.docker section turns checks\n"
+		"                          off or makes them block (docs/policy.md)\n"
+		"      --fail-on IDS       these checks block too (comma-separated ids, or all)\n"
+		"      --all               also stopped containers (default: running ones)\n"
+		"      --trusted-users L   1.1.2: the docker group members you trust (comma list)\n"
+		"      --audit-rules FILE  read audit rules from FILE instead of auditctl -l\n"
+		"      --list-checks       print every check: id, level, title, controls\n"
+		"  -h, --help              this help\n\n"
+		"exit: 0 no blocking check warns, 1 one does, 2 bad arguments or input,\n"
+		"3 the engine cannot be read\n");
+}
+
+static int bad_arg(const char *what, const char *v)
+{
+	fprintf(stderr, "moat comply docker: bad %s '%s'\n", what, v);
+	usage(stderr);
+	return -EINVAL;
+}
+
+static int parse_args(int argc, char **argv, struct comply_args *a)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"docker-host", required_argument, NULL, 'H'},
+		{"compliance", required_argument, NULL, 'C'},
+		{"policy", required_argument, NULL, 'P'},
+		{"fail-on", required_argument, NULL, 'F'},
+		{"all", no_argument, NULL, 'A'},
+		{"trusted-users", required_argument, NULL, 'T'},
+		{"audit-rules", required_argument, NULL, 'R'},
+		{"list-checks", no_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	size_t n;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "table"))
+				a->format = CF_TABLE;
+			else if (!strcmp(optarg, "json"))
+				a->format = CF_JSON;
+			else if (!strcmp(optarg, "sarif"))
+				a->format = CF_SARIF;
+			else
+				return bad_arg("--format", optarg);
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'H':
+			a->host = !strncmp(optarg, "unix://", 7) ? optarg + 7 : optarg;
+			if (!*a->host || strstr(a->host, "://"))
+				return bad_arg("--docker-host (a unix socket path)", optarg);
+			break;
+		case 'C':
+			if (!moat_cis_controls(optarg, &n))
+				return bad_arg("--compliance (nist-800-190, pci, hipaa, gdpr)", optarg);
+			a->framework = optarg;
+			break;
+		case 'P':
+			a->policy = optarg;
+			break;
+		case 'F':
+			a->fail_on = optarg;
+			break;
+		case 'A':
+			a->opts.all_containers = true;
+			break;
+		case 'T':
+			a->opts.trusted_users = optarg;
+			break;
+		case 'R':
+			a->opts.audit_rules = optarg;
+			break;
+		case 'L':
+			a->list = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "moat comply docker: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		return bad_arg("argument", argv[optind]);
+	return 0;
+}
+
+static bool known_check(const char *id)
+{
+	return moat_cis_check_find(id) != NULL;
+}
+
+/* Is id in the comma-separated list (or is the list "all")? */
+static bool listed(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!list)
+		return false;
+	if (!strcmp(list, "all"))
+		return true;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+
+		if (w == n && !strncmp(p, id, n))
+			return true;
+		p += w + (p[w] == ',');
+	}
+	return false;
+}
+
+static int check_fail_on(const char *list)
+{
+	char id[16];
+
+	if (!list || !strcmp(list, "all"))
+		return 0;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+
+		if (!w || w >= sizeof(id))
+			return bad_arg("--fail-on", list);
+		memcpy(id, p, w);
+		id[w] = 0;
+		if (!known_check(id))
+			return bad_arg("--fail-on check id", id);
+		p += w + (p[w] == ',');
+	}
+	return 0;
+}
+
+static void list_checks(struct moat_buf *out)
+{
+	size_t n;
+	const struct moat_cis_check *c = moat_cis_checks(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *ids[64];
+		size_t k = moat_cis_check_controls(&c[i], ids, 64);
+
+		moat_buf_appendf(out, "%-7s L%u %-9s %s\n        controls:", c[i].id, c[i].level,
+				 c[i].automated ? "automated" : "manual", c[i].title);
+		for (size_t j = 0; j < k; j++)
+			moat_buf_appendf(out, " %s", ids[j]);
+		moat_buf_putc(out, '\n');
+	}
+	moat_buf_appendf(out, "%zu checks\n", n);
+}
+
+/* Drop checks the policy turns off; the action of the others. */
+static void apply_policy(const struct comply_args *a, const struct moat_policy *pol,
+			 struct moat_cis_report *rep, const char **actions, bool *failed)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < rep->count; i++) {
+		const char *id = rep->items[i].check->id;
+		enum moat_policy_action act = moat_policy_comply_action(pol, "docker", id);
+
+		if (listed(a->fail_on, id) && act != MOAT_POLICY_OFF)
+			act = MOAT_POLICY_BLOCK;
+		if (act == MOAT_POLICY_OFF)
+			continue;
+		actions[o] = act == MOAT_POLICY_BLOCK ? "block" : "alert";
+		*failed |= act == MOAT_POLICY_BLOCK && rep->items[i].verdict == MOAT_CIS_WARN;
+		rep->items[o++] = rep->items[i];
+	}
+	rep->count = o;
+}
+
+static int write_report(const struct comply_args *a, const struct moat_comply_result *res)
+{
+	struct moat_buf out;
+	struct moat_error err = {0};
+	int r;
+
+	moat_buf_init(&out, 0);
+	if (a->format == CF_JSON)
+		r = moat_report_comply_json(&out, res, true, &err);
+	else if (a->format == CF_SARIF)
+		r = moat_report_comply_sarif(&out, res, &err);
+	else
+		r = moat_report_comply_table(&out, res, &err);
+	if (r == 0 && (r = cli_emit(a->output, &out)) < 0)
+		fprintf(stderr, "moat comply docker: %s: %s\n", a->output ? a->output : "stdout",
+			strerror(-r));
+	else if (r < 0)
+		fprintf(stderr, "moat comply docker: %s\n", err.msg);
+	moat_buf_release(&out);
+	return r;
+}
+
+static int run_docker(const struct comply_args *a, struct moat_policy *pol)
+{
+	struct moat_arena *arena = moat_arena_open(COMPLY_ARENA_MAX);
+	struct moat_docker *docker = NULL;
+	struct moat_cis_facts *facts = NULL;
+	struct moat_cis_report rep = {0};
+	struct moat_error err = {0};
+	struct moat_comply_result res = {.benchmark = "cis-docker-1.6",
+					 .framework = a->framework};
+	const char **actions = NULL;
+	int r, rc = MOAT_EXIT_INTERNAL;
+
+	if (!arena)
+		return fprintf(stderr, "moat comply docker: out of memory\n"), MOAT_EXIT_INTERNAL;
+	r = moat_docker_open(a->host, &docker, &err);
+	if (r == 0)
+		r = moat_cis_collect(docker, &a->opts, arena, &facts, &err);
+	if (r == 0)
+		r = moat_cis_evaluate(facts, arena, &rep, &err);
+	if (r < 0) {
+		fprintf(stderr, "moat comply docker: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
+		goto out;
+	}
+	actions = moat_arena_calloc(arena, rep.count + 1, sizeof(*actions));
+	if (!actions)
+		goto out;
+	apply_policy(a, pol, &rep, actions, &res.failed);
+	res.report = &rep;
+	res.actions = a->policy || a->fail_on ? actions : NULL;
+	res.target = moat_docker_sock_path(docker);
+	if (write_report(a, &res) < 0)
+		goto out;
+	rc = res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK;
+out:
+	moat_cis_facts_free(facts);
+	moat_docker_close(docker);
+	moat_arena_close(arena);
+	return rc;
+}
+
+static int cmd_docker(int argc, char **argv)
+{
+	struct comply_args a = {0};
+	struct moat_policy *pol = NULL;
+	struct moat_error err = {0};
+	const char *unknown;
+	int r = parse_args(argc, argv, &a);
+
+	if (r)
+		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
+	if (check_fail_on(a.fail_on) < 0)
+		return MOAT_EXIT_USAGE;
+	if (a.list) {
+		struct moat_buf out;
+
+		moat_buf_init(&out, 0);
+		list_checks(&out);
+		r = cli_emit(a.output, &out);
+		moat_buf_release(&out);
+		return r < 0 ? MOAT_EXIT_INTERNAL : MOAT_EXIT_OK;
+	}
+	if (a.policy) {
+		if (moat_policy_load(a.policy, &pol, &err) < 0) {
+			fprintf(stderr, "moat comply docker: %s\n", err.msg);
+			return MOAT_EXIT_USAGE;
+		}
+		unknown = moat_policy_comply_unknown(pol, "docker", known_check);
+		if (unknown) {
+			cli_errorf("moat comply docker: %s: comply.docker.checks: unknown check "
+				   "'%s' (moat comply docker --list-checks)\n",
+				   a.policy, unknown);
+			moat_policy_free(pol);
+			return MOAT_EXIT_USAGE;
+		}
+	}
+	r = run_docker(&a, pol);
+	moat_policy_free(pol);
+	return r;
+}
+
+int moat_cmd_comply(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+
+		fprintf(out, "usage: moat comply docker [options]\n"
+			     "  docker   CIS Docker Benchmark 1.6 on a live engine and its host\n");
+		return argc < 2 ? MOAT_EXIT_USAGE : MOAT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "docker"))
+		return cmd_docker(argc - 1, argv + 1);
+	fprintf(stderr, "moat comply: unknown target '%s' (docker)\n", argv[1]);
+	return MOAT_EXIT_USAGE;
+}
