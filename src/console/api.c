@@ -58,6 +58,7 @@ static const struct route routes[] = {
 	{ "POST", "/events", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_DEFENDER, 0,
 	  console_api_events_post },
 	{ "GET", "/events", R_READ, 0, console_api_events },
+	{ "POST", "/events/{id}/ack", R_POLICY_W, 0, console_api_event_ack },
 	{ "GET", "/radar", R_READ, 0, console_api_radar },
 	{ "GET", "/policies", R_READ | CONSOLE_ROLE_DEFENDER, 0, console_api_policies_list },
 	{ "POST", "/policies", R_POLICY_W, 0, console_api_policies_create },
@@ -83,19 +84,31 @@ const char *moat_console_route(size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* path against pattern; *param points into path for a "{x}" last segment. */
-static bool path_match(const char *pattern, const char *path, const char **param)
+/* Longest {param} value. */
+#define API_PARAM_MAX 256
+
+/* path against pattern with at most one "{x}" segment, whose value goes
+ * into param (API_PARAM_MAX bytes). */
+static bool path_match(const char *pattern, const char *path, char *param)
 {
 	const char *brace = strchr(pattern, '{');
-	size_t pre;
+	const char *suffix;
+	size_t pre, suf, len = strlen(path), mid;
 
-	*param = NULL;
+	param[0] = '\0';
 	if (!brace)
 		return !strcmp(pattern, path);
 	pre = (size_t)(brace - pattern);
-	if (strncmp(pattern, path, pre) != 0 || !path[pre] || strchr(path + pre, '/'))
+	suffix = strchr(brace, '}') + 1;
+	suf = strlen(suffix);
+	if (len <= pre + suf || strncmp(pattern, path, pre) != 0 ||
+	    strcmp(path + len - suf, suffix) != 0)
 		return false;
-	*param = path + pre;
+	mid = len - pre - suf;
+	if (mid >= API_PARAM_MAX || memchr(path + pre, '/', mid))
+		return false;
+	memcpy(param, path + pre, mid);
+	param[mid] = '\0';
 	return true;
 }
 
@@ -221,17 +234,16 @@ static void api_dispatch(struct console_call *call, const char *path)
 {
 	const struct route *rt = NULL;
 	char allow[128] = "";
-	const char *param = NULL;
+	char param[API_PARAM_MAX], p[API_PARAM_MAX];
 
+	param[0] = '\0';
 	for (size_t i = 0; i < N_ROUTES; i++) {
-		const char *p;
-
-		if (!path_match(routes[i].path, path, &p))
+		if (!path_match(routes[i].path, path, p))
 			continue;
 		if (!strcmp(routes[i].method, call->req->method) ||
 		    (!strcmp(call->req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
 			rt = &routes[i];
-			param = p;
+			memcpy(param, p, sizeof(param));
 			break;
 		}
 		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
@@ -247,7 +259,7 @@ static void api_dispatch(struct console_call *call, const char *path)
 		console_reply_error(call, 404, "no such endpoint: %s%s", API_PREFIX, path);
 		return;
 	}
-	call->param = param;
+	call->param = strchr(rt->path, '{') ? param : NULL;
 	if (rt->flags & ROUTE_PUBLIC) {
 		rt->fn(call);
 		return;

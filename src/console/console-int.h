@@ -127,6 +127,7 @@ void console_api_image(struct console_call *call);
 void console_api_containers(struct console_call *call);
 void console_api_events_post(struct console_call *call);
 void console_api_events(struct console_call *call);
+void console_api_event_ack(struct console_call *call);
 void console_api_radar(struct console_call *call);
 
 /* Pure: one event of a batch, checked and normalised (fuzzed). Borrowed

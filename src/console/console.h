@@ -65,6 +65,11 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 			       const char *defender_id, size_t *ret_accepted,
 			       size_t *ret_duplicates, struct moat_error *err);
 
+/* Retention: delete events (and containers last seen) before before_us.
+ * *ret_events (may be NULL) gets how many events went. */
+int moat_console_prune(struct moat_console *c, int64_t before_us, int64_t *ret_events,
+		       struct moat_error *err);
+
 /* The API's routes, for `moat console routes` and the OpenAPI test:
  * the nth "METHOD /api/v1/path/{param}", or NULL past the end. */
 const char *moat_console_route(size_t n, char *buf, size_t len);

@@ -41,7 +41,7 @@ static const char *const v1[] = {
 	"received BIGINT NOT NULL, kind TEXT NOT NULL, rule TEXT, severity TEXT, "
 	"container_id TEXT, container_name TEXT, container TEXT, image TEXT, image_digest TEXT, "
 	"node TEXT, "
-	"details TEXT, doc TEXT NOT NULL, source TEXT)",
+	"details TEXT, doc TEXT NOT NULL, source TEXT, acked_by TEXT, acked_at BIGINT)",
 	"CREATE INDEX events_ts ON events (ts)",
 	"CREATE INDEX events_image ON events (image_digest)",
 	"CREATE TABLE edges (src TEXT NOT NULL, dst TEXT NOT NULL, port INTEGER NOT NULL, "
