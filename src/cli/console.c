@@ -237,6 +237,7 @@ static int serve(const struct console_args *a, int ready_fd)
 		.max_body = 64u << 20,
 		.threads = a->threads ? a->threads : 8,
 		.handler = moat_console_http,
+		.head = moat_console_head,
 		.ctx = con,
 	};
 	sigemptyset(&set);

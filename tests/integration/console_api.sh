@@ -112,6 +112,12 @@ while read -r class method path body allowed; do
 done <<<"$matrix"
 call bad GET /images -H "Authorization: Bearer moat_0000000000000000000000000000000000000000"
 [ "$S" = 401 ] || fail "a made-up token got HTTP $S"
+# bodies: refused before they are read without credentials; public ones are small
+head -c $((8 << 20)) /dev/zero | tr '\0' ' ' >"$W/bigbody.bin"
+call big POST /scans -H 'Content-Type: application/json' --data-binary "@$W/bigbody.bin"
+[ "$S" = 401 ] || fail "an 8 MiB body without credentials: HTTP $S, expected 401"
+call biglogin POST /login --data-binary "@$W/bigbody.bin"
+[ "$S" = 413 ] || fail "an 8 MiB login body: HTTP $S, expected 413"
 note "RBAC: $checks role x endpoint checks"
 
 lap "rbac"
