@@ -84,12 +84,9 @@ const char *moat_console_route(size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* Longest {param} value. */
-#define API_PARAM_MAX 256
+#define API_PARAM_MAX CONSOLE_PARAM_MAX
 
-/* path against pattern with at most one "{x}" segment, whose value goes
- * into param (API_PARAM_MAX bytes). */
-static bool path_match(const char *pattern, const char *path, char *param)
+bool console_path_match(const char *pattern, const char *path, char *param)
 {
 	const char *brace = strchr(pattern, '{');
 	const char *suffix;
@@ -239,7 +236,7 @@ static const struct route *find_route(const char *method, const char *path, char
 
 	param[0] = '\0';
 	for (size_t i = 0; i < N_ROUTES; i++) {
-		if (!path_match(routes[i].path, path, p))
+		if (!console_path_match(routes[i].path, path, p))
 			continue;
 		if (!strcmp(routes[i].method, method) ||
 		    (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
