@@ -52,12 +52,11 @@ void console_api_events_post(struct console_call *call)
 #define IMAGE_SELECT \
 	"SELECT i.digest, i.refs, i.os, i.scanned_at, i.n_critical, i.n_high, i.n_medium, " \
 	"i.n_low, i.n_negligible, i.n_unknown, i.risk_max, i.findings, " \
-	"(SELECT COUNT(*) FROM containers c WHERE c.running = 1 AND (c.image_digest = i.digest " \
-	"OR c.image_digest = i.config_digest)), " \
-	"(SELECT COUNT(*) FROM events e WHERE e.image_digest = i.digest OR e.image_digest = " \
-	"i.config_digest), " \
-	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND (c.image_digest = " \
-	"i.digest OR c.image_digest = i.config_digest)), i.config_digest FROM images i"
+	"(SELECT COUNT(*) FROM containers c WHERE c.running = 1 AND c.image_digest IN " \
+	"(i.digest, i.config_digest)), " \
+	"(SELECT COUNT(*) FROM events e WHERE e.image_digest IN (i.digest, i.config_digest)), " \
+	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND c.image_digest IN " \
+	"(i.digest, i.config_digest)), i.config_digest FROM images i"
 
 static const char *const sev_keys[] = { "critical", "high", "medium", "low", "negligible",
 					"unknown" };
