@@ -30,6 +30,7 @@ int moat_cmd_authz(int argc, char **argv);
 int moat_cmd_webhook(int argc, char **argv);
 int moat_cmd_registry(int argc, char **argv);
 int moat_cmd_network(int argc, char **argv);
+int moat_cmd_comply(int argc, char **argv);
 
 struct moat_buf;
 /* Write a finished report: to path via a temp file and rename (a reader
