@@ -210,6 +210,31 @@ static void check_resources(struct pod_ctx *p, const struct cont *c)
 	}
 }
 
+/* An OCI digest (algorithm ":" encoded) after '@': sha256, blake3, sha512 must
+ * have their exact length of lowercase hex; other algorithms their grammar. */
+static bool valid_digest(const char *img)
+{
+	const char *at = strrchr(img, '@');
+	const char *colon = at ? strchr(at, ':') : NULL;
+	size_t alg, enc;
+
+	if (!colon)
+		return false;
+	alg = (size_t)(colon - at - 1);
+	enc = strlen(colon + 1);
+	if (!alg || !enc || strspn(at + 1, "abcdefghijklmnopqrstuvwxyz0123456789+._-") != alg ||
+	    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_-") !=
+		    enc)
+		return false;
+	if (alg == 6 && !memcmp(at + 1, "sha256", 6))
+		return enc == 64 && strspn(colon + 1, "0123456789abcdef") == 64;
+	if (alg == 6 && !memcmp(at + 1, "blake3", 6))
+		return enc == 64 && strspn(colon + 1, "0123456789abcdef") == 64;
+	if (alg == 6 && !memcmp(at + 1, "sha512", 6))
+		return enc == 128 && strspn(colon + 1, "0123456789abcdef") == 128;
+	return true;
+}
+
 static void check_image(struct pod_ctx *p, const struct cont *c)
 {
 	const char *img = k8s_str(c->c, "image");
@@ -225,9 +250,9 @@ static void check_image(struct pod_ctx *p, const struct cont *c)
 	if (!strchr(img, '@') && (!colon || !strcmp(colon, ":latest")))
 		pod_report(p, "MOAT-K8S-040", line, path, "container \"%s\" uses image %s%s",
 			   c->name, img, colon ? "" : " (no tag: latest)");
-	if (!strstr(img, "@sha256:"))
+	if (!valid_digest(img))
 		pod_report(p, "MOAT-K8S-041", line, path,
-			   "container \"%s\" image %s is not pinned by digest", c->name, img);
+			   "container \"%s\" image %s is not pinned by a valid digest", c->name, img);
 	if (!policy || strcmp(policy, "Always"))
 		pod_report(p, "MOAT-K8S-042",
 			   k8s_line(p->o, c->c, "imagePullPolicy") ?: line,
@@ -236,12 +261,25 @@ static void check_image(struct pod_ctx *p, const struct cont *c)
 			   policy ? policy : "unset");
 }
 
+/* An HTTP Authorization value: "Bearer TOKEN" or "Basic BASE64". */
+static bool auth_value(const char *v)
+{
+	return (!strncasecmp(v, "bearer ", 7) && v[7]) || (!strncasecmp(v, "basic ", 6) && v[6]);
+}
+
 static void check_env(struct pod_ctx *p, const struct cont *c)
 {
 	json_t *env = k8s_get(c->c, "env");
+	json_t *from = k8s_get(c->c, "envFrom");
 	size_t i;
 	json_t *e;
 
+	json_array_foreach(from, i, e)
+		if (k8s_get(e, "secretRef"))
+			pod_report(p, "MOAT-K8S-044", k8s_line_idx(p->o, from, i),
+				   pod_path(p, "%s.envFrom[%zu].secretRef", c->path, i),
+				   "container \"%s\" reads secret %s into its environment", c->name,
+				   k8s_str(k8s_get(e, "secretRef"), "name") ?: "?");
 	json_array_foreach(env, i, e) {
 		const char *name = k8s_str(e, "name");
 		const char *value = k8s_str(e, "value");
@@ -251,7 +289,8 @@ static void check_env(struct pod_ctx *p, const struct cont *c)
 
 		if (!name)
 			continue;
-		if (value && *value && (mc_secret_name(name) || mc_credential_shape(value)))
+		if (value && *value &&
+		    (mc_secret_name(name) || mc_credential_shape(value) || auth_value(value)))
 			pod_report(p, "MOAT-K8S-043", line, at,
 				   "environment variable %s in container \"%s\" holds a secret", name,
 				   c->name);

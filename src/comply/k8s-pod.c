@@ -251,7 +251,9 @@ static void check_account(struct pod_ctx *p)
 		pod_report(p, "MOAT-K8S-051", k8s_line(p->o, p->pod, "serviceAccountName"),
 			   pod_path(p, "%s.serviceAccountName", p->pp),
 			   "pod runs as the default service account");
-	if (old)
+	/* the API server mirrors serviceAccountName into serviceAccount: only a
+	 * value of its own (or one alone) is the deprecated use */
+	if (old && strcmp(old, k8s_str(p->pod, "serviceAccountName") ?: ""))
 		pod_report(p, "MOAT-K8S-052", k8s_line(p->o, p->pod, "serviceAccount"),
 			   pod_path(p, "%s.serviceAccount", p->pp),
 			   "serviceAccount is specified (%s), but this field is deprecated; use "

@@ -3,6 +3,7 @@
  * k8s-rbac.c - RBAC checks (CIS Kubernetes 5.1): what a Role or ClusterRole
  * grants, rule by rule, and who a RoleBinding or ClusterRoleBinding binds.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "k8s-int.h"
@@ -28,9 +29,19 @@ static bool any_of(const json_t *list, const char *const *want)
 {
 	if (list_has(list, "*"))
 		return true;
-	for (; *want; want++)
+	for (; *want; want++) {
+		const char *slash = strchr(*want, '/');
+		char parent[64];
+
 		if (list_has(list, *want))
 			return true;
+		/* "pods/<star>" names every subresource of pods */
+		if (slash && (size_t)(slash - *want) + 3 <= sizeof(parent)) {
+			snprintf(parent, sizeof(parent), "%.*s/*", (int)(slash - *want), *want);
+			if (list_has(list, parent))
+				return true;
+		}
+	}
 	return false;
 }
 
@@ -55,6 +66,8 @@ static void check_rule(struct moat_k8s_scan *s, const struct k8s_obj *o, const s
 	static const char *const write[] = {"create", "update", "patch", "delete", NULL};
 	static const char *const update[] = {"update", "patch", NULL};
 	static const char *const approve[] = {"approve", NULL};
+	static const char *const imp[] = {"impersonate", NULL};
+	static const char *const esc_bind[] = {"escalate", "bind", NULL};
 	static const struct {
 		const char *id, *group, *resource;
 		const char *const *verbs;
@@ -75,6 +88,14 @@ static void check_rule(struct moat_k8s_scan *s, const struct k8s_obj *o, const s
 		{"MOAT-K8S-068", "certificates.k8s.io", "signers", approve, "approve for signers"},
 		{"MOAT-K8S-069", "", "persistentvolumes", create, "create persistent volumes"},
 		{"MOAT-K8S-070", "", "pods/portforward", exec, "port-forward into pods"},
+		/* "*" verbs include escalate, bind and impersonate */
+		{"MOAT-K8S-064", "", "users", imp, "impersonate users"},
+		{"MOAT-K8S-064", "", "groups", imp, "impersonate groups"},
+		{"MOAT-K8S-064", "", "serviceaccounts", imp, "impersonate service accounts"},
+		{"MOAT-K8S-064", "rbac.authorization.k8s.io", "roles", esc_bind,
+		 "escalate or bind roles"},
+		{"MOAT-K8S-064", "rbac.authorization.k8s.io", "clusterroles", esc_bind,
+		 "escalate or bind cluster roles"},
 	};
 	static const char *const esc[] = {"escalate", "bind", "impersonate", NULL};
 	const char *last = NULL;
@@ -92,6 +113,9 @@ static void check_rule(struct moat_k8s_scan *s, const struct k8s_obj *o, const s
 			last = table[i].id;
 		}
 	}
+	/* the 064 rows come last: when one matched, the explicit verbs add nothing */
+	if (last && !strcmp(last, "MOAT-K8S-064"))
+		return;
 	for (size_t i = 0; esc[i]; i++)
 		if (list_has(r->verbs, esc[i])) {
 			k8s_report(s, o, "MOAT-K8S-064", r->line, r->path, "%s %s has verb %s",
@@ -122,6 +146,10 @@ void k8s_check_binding(struct moat_k8s_scan *s, const struct k8s_obj *o)
 {
 	json_t *ref = k8s_get(o->root, "roleRef");
 	json_t *subjects = k8s_get(o->root, "subjects");
+	/* Kubernetes' own default bindings (kube-system service accounts) */
+	bool bootstrap = !strcmp(k8s_str(k8s_get(k8s_get(o->root, "metadata"), "labels"),
+					 "kubernetes.io/bootstrapping") ?: "",
+				 "rbac-defaults");
 	size_t i;
 	json_t *v;
 
@@ -143,7 +171,7 @@ void k8s_check_binding(struct moat_k8s_scan *s, const struct k8s_obj *o)
 		if (!strcmp(kind, "Group") && !strcmp(name, "system:masters"))
 			k8s_report(s, o, "MOAT-K8S-073", line, path, "%s %s binds group %s",
 				   o->kind, o->name, name);
-		if (!strcmp(kind, "ServiceAccount") && !strcmp(name, "default"))
+		if (!strcmp(kind, "ServiceAccount") && !strcmp(name, "default") && !bootstrap)
 			k8s_report(s, o, "MOAT-K8S-074", line, path,
 				   "%s %s binds %s to the default service account", o->kind,
 				   o->name, k8s_str(ref, "name") ?: "?");
