@@ -67,10 +67,12 @@ struct moat_yaml_lines {
 
 static size_t yaml_line_key(char *buf, char tag, const json_t *parent, const void *k, size_t n)
 {
+	uintptr_t p = (uintptr_t)parent;
+
 	buf[0] = tag;
-	memcpy(buf + 1, &parent, sizeof(parent));
-	memcpy(buf + 1 + sizeof(parent), k, n);
-	return 1 + sizeof(parent) + n;
+	memcpy(buf + 1, &p, sizeof(p));
+	memcpy(buf + 1 + sizeof(p), k, n);
+	return 1 + sizeof(p) + n;
 }
 
 static int yaml_line_put(struct moat_yaml_lines *l, char tag, const json_t *parent, const void *k,
@@ -80,7 +82,7 @@ static int yaml_line_put(struct moat_yaml_lines *l, char tag, const json_t *pare
 
 	if (!l || !line || n > YAML_LINE_KEY_MAX)
 		return 0;
-	key = moat_arena_alloc(l->arena, 1 + sizeof(parent) + n);
+	key = moat_arena_alloc(l->arena, 1 + sizeof(uintptr_t) + n);
 	if (!key)
 		return -ENOMEM;
 	n = yaml_line_key(key, tag, parent, k, n);
@@ -89,7 +91,7 @@ static int yaml_line_put(struct moat_yaml_lines *l, char tag, const json_t *pare
 
 unsigned moat_yaml_line_key(const struct moat_yaml_lines *l, const json_t *parent, const char *key)
 {
-	char buf[1 + sizeof(void *) + YAML_LINE_KEY_MAX];
+	char buf[1 + sizeof(uintptr_t) + YAML_LINE_KEY_MAX];
 	size_t n = strlen(key);
 
 	if (!l || !parent || n > YAML_LINE_KEY_MAX)
@@ -100,7 +102,7 @@ unsigned moat_yaml_line_key(const struct moat_yaml_lines *l, const json_t *paren
 
 unsigned moat_yaml_line_idx(const struct moat_yaml_lines *l, const json_t *parent, size_t idx)
 {
-	char buf[1 + sizeof(void *) + sizeof(size_t)];
+	char buf[1 + sizeof(uintptr_t) + sizeof(size_t)];
 	size_t n;
 
 	if (!l || !parent)
@@ -125,7 +127,7 @@ static int yaml_stream_doc(struct yaml_ctx *c, json_t *v, unsigned line)
 		json_decref(v);
 		return yaml_fail(c, MOAT_E_LIMIT, "too many documents");
 	}
-	docs = realloc(s->docs, (s->n + 1) * sizeof(*docs));
+	docs = realloc(s->docs, (s->n + 1) * sizeof(void *)); /* json_t pointers */
 	if (docs)
 		s->docs = docs;
 	lines = docs ? realloc(s->doc_lines, (s->n + 1) * sizeof(*lines)) : NULL;

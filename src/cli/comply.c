@@ -227,7 +227,7 @@ int moat_cmd_comply(int argc, char **argv)
 		usage(what ? stdout : stderr);
 		return what ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
 	}
-	if (strcmp(what, "k8s") && strcmp(what, "node")) {
+	if (strcmp(what, "k8s") != 0 && strcmp(what, "node") != 0) {
 		fprintf(stderr, "moat comply: unknown target '%s' (want k8s or node)\n", what);
 		return MOAT_EXIT_USAGE;
 	}

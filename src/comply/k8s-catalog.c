@@ -316,7 +316,7 @@ static int result_of(const struct moat_k8s_scan *s, const struct moat_k8s_check 
 		r->controls[i] = c->info.references[i];
 	for (size_t i = 0; i < s->n_items; i++)
 		n += s->items[i].check == c;
-	r->findings = n ? moat_arena_calloc(arena, n, sizeof(*r->findings)) : NULL;
+	r->findings = n ? moat_arena_calloc(arena, n, sizeof(void *)) : NULL;
 	if (n && !r->findings)
 		return -ENOMEM;
 	ev[0] = 0;

@@ -133,7 +133,7 @@ static void check_context(struct pod_ctx *p, const struct cont *c)
 			   k8s_line(p->o, sc, "readOnlyRootFilesystem") ?: c->line,
 			   pod_path(p, "%s.readOnlyRootFilesystem", scp),
 			   "container \"%s\" does not have a read-only root filesystem", c->name);
-	if (pm && strcmp(pm, "Default"))
+	if (pm && strcmp(pm, "Default") != 0)
 		pod_report(p, "MOAT-K8S-025", k8s_line(p->o, sc, "procMount"),
 			   pod_path(p, "%s.procMount", scp), "container \"%s\" sets procMount %s",
 			   c->name, pm);
@@ -253,7 +253,7 @@ static void check_image(struct pod_ctx *p, const struct cont *c)
 	if (!valid_digest(img))
 		pod_report(p, "MOAT-K8S-041", line, path,
 			   "container \"%s\" image %s is not pinned by a valid digest", c->name, img);
-	if (!policy || strcmp(policy, "Always"))
+	if (!policy || strcmp(policy, "Always") != 0)
 		pod_report(p, "MOAT-K8S-042",
 			   k8s_line(p->o, c->c, "imagePullPolicy") ?: line,
 			   pod_path(p, "%s.imagePullPolicy", c->path),

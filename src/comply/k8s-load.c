@@ -266,7 +266,7 @@ static int add_doc(struct moat_k8s_scan *s, struct k8s_obj *o)
 			item.line = k8s_line_idx(o, items, i);
 			item.kind = k8s_str(it, "kind");
 			/* list items from kubectl carry their kind; else the List's */
-			if (!item.kind && n > 4 && strcmp(kind, "List"))
+			if (!item.kind && n > 4 && strcmp(kind, "List") != 0)
 				item.kind = k8s_printf(s, "%.*s", (int)(n - 4), kind);
 			if (!item.kind || !item.prefix)
 				continue;

@@ -128,10 +128,14 @@ static void check_stat(struct node_ctx *c, const char *perm_id, const char *own_
 static void check_files(struct node_ctx *c)
 {
 	static const struct file_check files[] = {
-		{"1.1.1", "1.1.2", "API server pod specification", {pod_files[0]}, 0600},
-		{"1.1.3", "1.1.4", "Controller manager pod specification", {pod_files[1]}, 0600},
-		{"1.1.5", "1.1.6", "Scheduler pod specification", {pod_files[2]}, 0600},
-		{"1.1.7", "1.1.8", "etcd pod specification", {pod_files[3]}, 0600},
+		{"1.1.1", "1.1.2", "API server pod specification",
+		 {"etc/kubernetes/manifests/kube-apiserver.yaml"}, 0600},
+		{"1.1.3", "1.1.4", "Controller manager pod specification",
+		 {"etc/kubernetes/manifests/kube-controller-manager.yaml"}, 0600},
+		{"1.1.5", "1.1.6", "Scheduler pod specification",
+		 {"etc/kubernetes/manifests/kube-scheduler.yaml"}, 0600},
+		{"1.1.7", "1.1.8", "etcd pod specification", {"etc/kubernetes/manifests/etcd.yaml"},
+		 0600},
 		{"1.1.13", "1.1.14", "admin.conf", {"etc/kubernetes/admin.conf",
 						      "etc/kubernetes/super-admin.conf"}, 0600},
 		{"1.1.15", "1.1.16", "scheduler.conf", {"etc/kubernetes/scheduler.conf"}, 0600},
@@ -145,8 +149,9 @@ static void check_files(struct node_ctx *c)
 		 {"var/lib/kube-proxy/kubeconfig.conf", "etc/kubernetes/proxy.conf",
 		  "var/lib/kube-proxy/kubeconfig"}, 0600},
 		{"4.1.5", "4.1.6", "kubelet.conf", {"etc/kubernetes/kubelet.conf"}, 0600},
-		{"4.1.9", "4.1.10", "kubelet config.yaml", {kubelet_files[0], kubelet_files[1],
-							    kubelet_files[2]}, 0600},
+		{"4.1.9", "4.1.10", "kubelet config.yaml",
+		 {"var/lib/kubelet/config.yaml", "etc/kubernetes/kubelet/kubelet-config.json",
+		  "etc/kubernetes/kubelet-config.yaml"}, 0600},
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -251,14 +256,14 @@ static const char *flag(struct node_ctx *c, int src, const char *name)
 		for (size_t i = 0; i < json_array_size(a); i++) {
 			const char *w = json_string_value(json_array_get(a, i));
 
-			if (!w || strncmp(w, "--", 2) || strncmp(w + 2, name, n))
+			if (!w || strncmp(w, "--", 2) != 0 || strncmp(w + 2, name, n) != 0)
 				continue;
 			if (w[2 + n] == '=')
 				return w + 3 + n;
 			if (!w[2 + n]) {
 				const char *next = json_string_value(json_array_get(a, i + 1));
 
-				return next && strncmp(next, "--", 2) ? next : "";
+				return next && strncmp(next, "--", 2) != 0 ? next : "";
 			}
 		}
 	}
@@ -360,7 +365,7 @@ static bool pass_one(const struct value_check *v, const char *val)
 	case EQ:
 		return val && !strcmp(val, v->want);
 	case NE:
-		return !val || strcmp(val, v->want);
+		return !val || strcmp(val, v->want) != 0;
 	case SET:
 		return val && *val;
 	case UNSET:

@@ -53,7 +53,7 @@ void pod_check_seccomp(struct pod_ctx *p, json_t *sc, const char *path, const ch
 	/* restricted: the container's own profile, else the pod's, must be set */
 	if (!type)
 		type = k8s_str(k8s_get(p->psc, "seccompProfile"), "type");
-	if (!type || (strcmp(type, "RuntimeDefault") && strcmp(type, "Localhost")))
+	if (!type || (strcmp(type, "RuntimeDefault") != 0 && strcmp(type, "Localhost") != 0))
 		pod_report(p, "MOAT-K8S-022", line, pod_path(p, "%s.seccompProfile.type", path),
 			   "container \"%s\" has no RuntimeDefault or Localhost seccomp profile",
 			   name);
@@ -92,7 +92,7 @@ void pod_check_apparmor(struct pod_ctx *p, const struct cont *c)
 
 	snprintf(key, sizeof(key), "container.apparmor.security.beta.kubernetes.io/%s", c->name);
 	v = k8s_str(ann, key);
-	if (v && strcmp(v, "runtime/default") && strncmp(v, "localhost/", 10))
+	if (v && strcmp(v, "runtime/default") != 0 && strncmp(v, "localhost/", 10) != 0)
 		pod_report(p, "MOAT-K8S-023", k8s_line(p->o, ann, key),
 			   pod_path(p, "%s.annotations[%s]", p->meta_path, key),
 			   "container \"%s\" AppArmor profile is %s", c->name, v);
@@ -253,7 +253,7 @@ static void check_account(struct pod_ctx *p)
 			   "pod runs as the default service account");
 	/* the API server mirrors serviceAccountName into serviceAccount: only a
 	 * value of its own (or one alone) is the deprecated use */
-	if (old && strcmp(old, k8s_str(p->pod, "serviceAccountName") ?: ""))
+	if (old && strcmp(old, k8s_str(p->pod, "serviceAccountName") ?: "") != 0)
 		pod_report(p, "MOAT-K8S-052", k8s_line(p->o, p->pod, "serviceAccount"),
 			   pod_path(p, "%s.serviceAccount", p->pp),
 			   "serviceAccount is specified (%s), but this field is deprecated; use "

@@ -200,7 +200,7 @@ void k8s_bind_roles(struct moat_k8s_scan *s)
 		bool seen[128] = {false};
 
 		if (!kind || !name ||
-		    (strcmp(o->kind, "RoleBinding") && strcmp(o->kind, "ClusterRoleBinding")))
+		    (strcmp(o->kind, "RoleBinding") != 0 && strcmp(o->kind, "ClusterRoleBinding") != 0))
 			continue;
 		for (size_t i = 0; i < n_items; i++) {
 			const struct moat_k8s_finding *f = &s->items[i];
@@ -208,7 +208,7 @@ void k8s_bind_roles(struct moat_k8s_scan *s)
 			size_t ci = (size_t)(f->check - all);
 
 			if (f->check->scope != MOAT_K8S_RBAC_ROLE || ci >= 128 || seen[ci] ||
-			    strcmp(f->kind, kind) || strcmp(f->name, name) ||
+			    strcmp(f->kind, kind) != 0 || strcmp(f->name, name) != 0 ||
 			    (!strcmp(kind, "Role") && !same_ns(f->namespace, o->namespace)))
 				continue;
 			seen[ci] = true;

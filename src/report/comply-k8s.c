@@ -110,7 +110,7 @@ int moat_report_k8s_comply_table(struct moat_buf *out, const struct moat_k8s_rep
 		moat_term_pad(out, c->level, 11);
 		moat_term_str(out, c->title);
 		moat_buf_putc(out, '\n');
-		if (c->evidence && *c->evidence && strcmp(c->result, "PASS")) {
+		if (c->evidence && *c->evidence && strcmp(c->result, "PASS") != 0) {
 			moat_buf_append_str(out, "       ");
 			moat_term_str(out, c->evidence);
 			moat_buf_putc(out, '\n');

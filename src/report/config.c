@@ -240,7 +240,7 @@ int moat_report_config_sarif(struct moat_buf *out, const struct moat_config_resu
 {
 	const struct moat_misconfig_list *l = res->findings;
 	/* one rule per check that fired (Dockerfile and Kubernetes catalogues), first seen first */
-	const struct moat_check_info **rules = calloc(l->count + 1, sizeof(*rules));
+	const struct moat_check_info **rules = calloc(l->count + 1, sizeof(void *));
 	size_t *rule_of = calloc(l->count + 1, sizeof(*rule_of)), n_rules = 0;
 	struct moat_jw jw;
 	int r;
