@@ -133,6 +133,8 @@ run_moat sarif comply k8s --format sarif "$m/chart/rendered.yaml"
 [ "$RC" = 0 ] || fail "comply k8s --format sarif: $(describe_rc "$RC")"
 $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["runs"][0]["results"]; assert r and all(x["locations"][0]["physicalLocation"]["region"]["startLine"] for x in r), r[:1]' \
     "$W/sarif.out" || fail "SARIF results without lines"
+run_moat scank8s scan k8s --format json "$m"
+[ "$RC" = 0 ] && cmp -s "$W/scank8s.out" "$W/k8s.out" || fail "moat scan k8s differs from moat comply k8s"
 run_moat table comply k8s "$m/chart/rendered.yaml"
 grep -q '^\[WARN\] MOAT-K8S-001' "$W/table.out" || fail "table lacks the WARN line of MOAT-K8S-001"
 
