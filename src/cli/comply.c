@@ -134,7 +134,7 @@ static int add_manifest(void *arg, const char *path)
 		r = moat_k8s_add(run->scan, path,
 				 run->text.data ? run->text.data : (const uint8_t *)"", run->text.len,
 				 &err);
-	if (r == MOAT_E_FORMAT && run->walked) {
+	if ((r == MOAT_E_FORMAT || r == MOAT_E_LIMIT) && run->walked) {
 		cli_errorf("moat comply: warning: skipped %s\n", err.msg);
 		return 0;
 	}

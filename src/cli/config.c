@@ -197,8 +197,8 @@ static bool dockerfile_name(const char *name)
 	       (n > 11 && !strcmp(name + n - 11, ".dockerfile"));
 }
 
-/* A Kubernetes manifest; in a directory walk (quiet) a file that is not
- * YAML is skipped with a warning: charts hold unrendered templates. */
+/* A Kubernetes manifest; in a directory walk a file that is not YAML (charts
+ * hold unrendered templates) or is too big is skipped with a warning. */
 static int check_manifest(struct config_run *run, const char *path, bool walked)
 {
 	struct moat_error err = {0};
@@ -211,7 +211,7 @@ static int check_manifest(struct config_run *run, const char *path, bool walked)
 	if (r == 0)
 		r = moat_k8s_add(run->k8s, path, run->text.data ? run->text.data : (const uint8_t *)"",
 				 run->text.len, &err);
-	if (r == MOAT_E_FORMAT && walked) {
+	if ((r == MOAT_E_FORMAT || r == MOAT_E_LIMIT) && walked) {
 		cli_errorf("moat config: warning: skipped %s\n", err.msg);
 		return 0;
 	}
