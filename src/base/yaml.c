@@ -26,6 +26,8 @@ struct yaml_frame {
 	const char *anchor;     /* anchor to register when the collection ends, or NULL */
 	size_t anchor_len;
 	uint64_t nodes;         /* nodes inside, aliases counted at their expansion */
+	unsigned line;          /* 1-based line where the collection starts */
+	unsigned key_line;      /* mapping: line of the pending key */
 };
 
 /* An anchored node: the tree holds one reference, the map another. */
@@ -48,7 +50,97 @@ struct yaml_ctx {
 	unsigned aliases;
 	uint64_t alias_nodes;
 	const struct fy_mark *mark;     /* where the current event starts */
+	/* stream mode (moat_yaml_parse_stream): documents and lines go here */
+	struct moat_yaml_stream *out;
+	size_t max_docs;
 };
+
+static int yaml_fail(struct yaml_ctx *c, int code, const char *what);
+
+/* Keys: 'k' + parent pointer + member name, or 'i' + parent pointer + index. */
+struct moat_yaml_lines {
+	struct moat_arena *arena;
+	struct moat_hmap map;
+};
+
+#define YAML_LINE_KEY_MAX 256u
+
+static size_t yaml_line_key(char *buf, char tag, const json_t *parent, const void *k, size_t n)
+{
+	uintptr_t p = (uintptr_t)parent;
+
+	buf[0] = tag;
+	memcpy(buf + 1, &p, sizeof(p));
+	memcpy(buf + 1 + sizeof(p), k, n);
+	return 1 + sizeof(p) + n;
+}
+
+static int yaml_line_put(struct moat_yaml_lines *l, char tag, const json_t *parent, const void *k,
+			 size_t n, unsigned line)
+{
+	char *key;
+
+	if (!l || !line || n > YAML_LINE_KEY_MAX)
+		return 0;
+	key = moat_arena_alloc(l->arena, 1 + sizeof(uintptr_t) + n);
+	if (!key)
+		return -ENOMEM;
+	n = yaml_line_key(key, tag, parent, k, n);
+	return moat_hmap_put(&l->map, key, n, (void *)(uintptr_t)line);
+}
+
+unsigned moat_yaml_line_key(const struct moat_yaml_lines *l, const json_t *parent, const char *key)
+{
+	char buf[1 + sizeof(uintptr_t) + YAML_LINE_KEY_MAX];
+	size_t n = strlen(key);
+
+	if (!l || !parent || n > YAML_LINE_KEY_MAX)
+		return 0;
+	n = yaml_line_key(buf, 'k', parent, key, n);
+	return (unsigned)(uintptr_t)moat_hmap_get(&l->map, buf, n);
+}
+
+unsigned moat_yaml_line_idx(const struct moat_yaml_lines *l, const json_t *parent, size_t idx)
+{
+	char buf[1 + sizeof(uintptr_t) + sizeof(size_t)];
+	size_t n;
+
+	if (!l || !parent)
+		return 0;
+	n = yaml_line_key(buf, 'i', parent, &idx, sizeof(idx));
+	return (unsigned)(uintptr_t)moat_hmap_get(&l->map, buf, n);
+}
+
+static unsigned yaml_mark_line(const struct yaml_ctx *c)
+{
+	return c->mark ? (unsigned)c->mark->line + 1u : 0;
+}
+
+/* Stream mode: the document's root is complete. */
+static int yaml_stream_doc(struct yaml_ctx *c, json_t *v, unsigned line)
+{
+	struct moat_yaml_stream *s = c->out;
+	json_t **docs;
+	unsigned *lines;
+
+	if (s->n >= c->max_docs) {
+		json_decref(v);
+		return yaml_fail(c, MOAT_E_LIMIT, "too many documents");
+	}
+	docs = realloc(s->docs, (s->n + 1) * sizeof(void *)); /* json_t pointers */
+	if (docs)
+		s->docs = docs;
+	lines = docs ? realloc(s->doc_lines, (s->n + 1) * sizeof(*lines)) : NULL;
+	if (!lines) {
+		json_decref(v);
+		return -ENOMEM;
+	}
+	s->doc_lines = lines;
+	s->docs[s->n] = v;
+	s->doc_lines[s->n++] = line;
+	c->have_root = true;
+	return 0;
+}
 
 static int yaml_fail(struct yaml_ctx *c, int code, const char *what)
 {
@@ -194,13 +286,17 @@ static void yaml_count(struct yaml_ctx *c, uint64_t nodes)
 		c->stack[c->depth - 1].nodes += nodes;
 }
 
-/* Attach a finished value (reference stolen) to the top collection or as root. */
-static int yaml_attach(struct yaml_ctx *c, json_t *v)
+/* Attach a finished value (reference stolen), which starts at line, to the
+ * top collection or as root. */
+static int yaml_attach(struct yaml_ctx *c, json_t *v, unsigned line)
 {
+	struct moat_yaml_lines *l = c->out ? c->out->lines : NULL;
 	struct yaml_frame *top;
 	int r;
 
 	if (!c->depth) {
+		if (c->out)
+			return yaml_stream_doc(c, v, line);
 		if (c->have_root) {
 			json_decref(v);
 			return yaml_fail(c, MOAT_E_FORMAT, "more than one document");
@@ -211,13 +307,19 @@ static int yaml_attach(struct yaml_ctx *c, json_t *v)
 	}
 	top = &c->stack[c->depth - 1];
 	if (json_is_array(top->node)) {
+		size_t idx = json_array_size(top->node);
+
 		r = json_array_append_new(top->node, v);
+		if (r == 0)
+			r = yaml_line_put(l, 'i', top->node, &idx, sizeof(idx), line);
 	} else {
 		if (json_object_getn(top->node, top->key, top->key_len)) {
 			json_decref(v);
 			return yaml_fail(c, MOAT_E_FORMAT, "duplicate mapping key");
 		}
 		r = json_object_setn_new(top->node, top->key, top->key_len, v);
+		if (r == 0)
+			r = yaml_line_put(l, 'k', top->node, top->key, top->key_len, top->key_line);
 		top->key = NULL;
 	}
 	return r ? -ENOMEM : 0;
@@ -272,6 +374,7 @@ static int yaml_scalar(struct yaml_ctx *c, struct fy_event *e)
 
 		top->key = moat_arena_strndup(c->arena, s, n);
 		top->key_len = n;
+		top->key_line = yaml_mark_line(c);
 		return top->key ? 0 : -ENOMEM;
 	}
 	if (fy_token_scalar_style(e->scalar.value) == FYSS_PLAIN && !yaml_tag_is_str(e->scalar.tag))
@@ -289,7 +392,7 @@ static int yaml_scalar(struct yaml_ctx *c, struct fy_event *e)
 		}
 	}
 	yaml_count(c, 1);
-	return yaml_attach(c, v);
+	return yaml_attach(c, v, yaml_mark_line(c));
 }
 
 static int yaml_alias(struct yaml_ctx *c, struct fy_event *e)
@@ -309,7 +412,7 @@ static int yaml_alias(struct yaml_ctx *c, struct fy_event *e)
 	if (c->alias_nodes > MOAT_YAML_MAX_ALIAS_NODES)
 		return yaml_fail(c, MOAT_E_LIMIT, "aliases expand to too many nodes");
 	yaml_count(c, a->nodes);
-	return yaml_attach(c, json_incref(a->node));
+	return yaml_attach(c, json_incref(a->node), yaml_mark_line(c));
 }
 
 static int yaml_open(struct yaml_ctx *c, struct fy_event *e, bool mapping)
@@ -328,6 +431,7 @@ static int yaml_open(struct yaml_ctx *c, struct fy_event *e, bool mapping)
 		return -ENOMEM;
 	f->anchor = yaml_anchor_text(anchor, &f->anchor_len);
 	f->nodes = 1;
+	f->line = yaml_mark_line(c);
 	c->depth++;
 	return 0;
 }
@@ -347,7 +451,17 @@ static int yaml_close(struct yaml_ctx *c)
 		}
 	}
 	yaml_count(c, f->nodes);
-	return yaml_attach(c, v);
+	return yaml_attach(c, v, f->line);
+}
+
+/* Anchors name nodes of their own document only. */
+static void yaml_anchors_clear(struct yaml_ctx *c)
+{
+	for (size_t i = 0; i < c->anchors.cap; i++)
+		if (c->anchors.slots[i].key)
+			json_decref(((struct yaml_anchor *)c->anchors.slots[i].value)->node);
+	moat_hmap_release(&c->anchors);
+	moat_hmap_init(&c->anchors);
 }
 
 static int yaml_event(struct yaml_ctx *c, struct fy_event *e)
@@ -355,8 +469,18 @@ static int yaml_event(struct yaml_ctx *c, struct fy_event *e)
 	c->mark = fy_event_start_mark(e);
 	switch (e->type) {
 	case FYET_DOCUMENT_START:
+		if (c->out) {
+			c->have_root = false;
+			yaml_anchors_clear(c);
+			return 0;
+		}
 		if (++c->documents > 1)
 			return yaml_fail(c, MOAT_E_FORMAT, "more than one document");
+		return 0;
+	case FYET_DOCUMENT_END:
+		/* an empty document (--- alone) is a null, so indexes stay true */
+		if (c->out && !c->have_root)
+			return yaml_stream_doc(c, json_null(), yaml_mark_line(c));
 		return 0;
 	case FYET_SCALAR:
 		return yaml_scalar(c, e);
@@ -470,11 +594,12 @@ out:
 	return r;
 }
 
-int moat_yaml_parse(const uint8_t *data, size_t len, const char *origin, size_t max_bytes,
-		    unsigned max_depth, json_t **ret, struct moat_error *err)
+/* Parse into c (c->out set: stream mode). */
+static int yaml_parse_ctx(struct yaml_ctx *c_, const uint8_t *data, size_t len, size_t max_bytes)
 {
-	struct yaml_ctx c = { .origin = origin ? origin : "yaml", .err = err,
-			      .max_depth = max_depth };
+	struct yaml_ctx c = *c_;
+	struct moat_error *err = c.err;
+	unsigned max_depth = c.max_depth;
 	size_t bad;
 	int r;
 
@@ -499,17 +624,65 @@ int moat_yaml_parse(const uint8_t *data, size_t len, const char *origin, size_t 
 		moat_error_set(err, r, "%s: out of memory", c.origin);
 	while (c.depth)
 		json_decref(c.stack[--c.depth].node);
-	for (size_t i = 0; i < c.anchors.cap; i++)
-		if (c.anchors.slots[i].key)
-			json_decref(((struct yaml_anchor *)c.anchors.slots[i].value)->node);
+	yaml_anchors_clear(&c);
 	moat_hmap_release(&c.anchors);
 	moat_arena_close(c.arena);
+	*c_ = c;
+	return r;
+}
+
+int moat_yaml_parse(const uint8_t *data, size_t len, const char *origin, size_t max_bytes,
+		    unsigned max_depth, json_t **ret, struct moat_error *err)
+{
+	struct yaml_ctx c = { .origin = origin ? origin : "yaml", .err = err,
+			      .max_depth = max_depth };
+	int r = yaml_parse_ctx(&c, data, len, max_bytes);
+
 	if (r < 0) {
 		json_decref(c.root);
 		return r;
 	}
 	*ret = c.have_root ? c.root : json_null();
 	return 0;
+}
+
+void moat_yaml_stream_release(struct moat_yaml_stream *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		json_decref(s->docs[i]);
+	free(s->docs);
+	free(s->doc_lines);
+	if (s->lines) {
+		moat_hmap_release(&s->lines->map);
+		moat_arena_close(s->lines->arena);
+		free(s->lines);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+int moat_yaml_parse_stream(const uint8_t *data, size_t len, const char *origin,
+			   size_t max_bytes, unsigned max_depth, size_t max_docs,
+			   struct moat_yaml_stream *ret, struct moat_error *err)
+{
+	struct yaml_ctx c = { .origin = origin ? origin : "yaml", .err = err,
+			      .max_depth = max_depth, .out = ret, .max_docs = max_docs };
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->lines = calloc(1, sizeof(*ret->lines));
+	if (ret->lines)
+		ret->lines->arena = moat_arena_open(0);
+	if (!ret->lines || !ret->lines->arena) {
+		moat_yaml_stream_release(ret);
+		return moat_error_set(err, -ENOMEM, "%s: out of memory", c.origin);
+	}
+	moat_hmap_init(&ret->lines->map);
+	r = yaml_parse_ctx(&c, data, len, max_bytes);
+	if (r < 0)
+		moat_yaml_stream_release(ret);
+	return r;
 }
 
 int moat_yaml_is_json(const uint8_t *data, size_t len)

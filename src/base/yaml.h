@@ -41,6 +41,29 @@ struct moat_error;
 int moat_yaml_parse(const uint8_t *data, size_t len, const char *origin, size_t max_bytes,
 		    unsigned max_depth, json_t **ret, struct moat_error *err);
 
+/* A stream of documents with the line of every mapping member and sequence
+ * element (`kubectl get -o yaml`, Helm output and multi-document manifests
+ * need both: each document, and where in the file a finding is). */
+struct moat_yaml_lines;
+struct moat_yaml_stream {
+	json_t **docs;	       /* n documents (an empty document is JSON null) */
+	unsigned *doc_lines;   /* 1-based line where each document's root node starts */
+	size_t n;
+	struct moat_yaml_lines *lines;
+};
+
+/* Parse every document of data (at most max_docs; more is MOAT_E_LIMIT) into
+ * *ret. Bounds and errors as moat_yaml_parse(); anchors are per document.
+ * On failure *ret is left empty. Release with moat_yaml_stream_release(). */
+int moat_yaml_parse_stream(const uint8_t *data, size_t len, const char *origin,
+			   size_t max_bytes, unsigned max_depth, size_t max_docs,
+			   struct moat_yaml_stream *ret, struct moat_error *err);
+void moat_yaml_stream_release(struct moat_yaml_stream *s);
+/* 1-based line of member key of object parent (the key's own line), or 0. */
+unsigned moat_yaml_line_key(const struct moat_yaml_lines *l, const json_t *parent, const char *key);
+/* 1-based line of element idx of array parent, or 0. */
+unsigned moat_yaml_line_idx(const struct moat_yaml_lines *l, const json_t *parent, size_t idx);
+
 /* True when data looks like JSON rather than YAML: the first byte after
  * whitespace and an optional UTF-8 BOM is '{' or '['. JSON is also YAML, but
  * jansson is faster and exact for numbers, so callers try it first. */

@@ -31,6 +31,8 @@ int moat_cmd_webhook(int argc, char **argv);
 int moat_cmd_registry(int argc, char **argv);
 int moat_cmd_network(int argc, char **argv);
 int moat_cmd_console(int argc, char **argv);
+/* comply-k8s.c: `moat comply k8s|node` (argv[1] names which) */
+int moat_cmd_comply_k8s(int argc, char **argv);
 int moat_cmd_comply(int argc, char **argv);
 
 struct moat_buf;

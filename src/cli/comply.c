@@ -338,12 +338,16 @@ int moat_cmd_comply(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		FILE *out = argc < 2 ? stderr : stdout;
 
-		fprintf(out, "usage: moat comply docker [options]\n"
-			     "  docker   CIS Docker Benchmark 1.6 on a live engine and its host\n");
+		fprintf(out, "usage: moat comply docker|k8s|node [options] (--help for each)\n"
+			     "  docker   CIS Docker Benchmark 1.6 on a live engine and its host\n"
+			     "  k8s      Pod Security Standards and CIS Kubernetes 5.x over manifests\n"
+			     "  node     CIS Kubernetes 1.x, 2.x, 4.x over a node's files\n");
 		return argc < 2 ? MOAT_EXIT_USAGE : MOAT_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "docker"))
 		return cmd_docker(argc - 1, argv + 1);
-	fprintf(stderr, "moat comply: unknown target '%s' (docker)\n", argv[1]);
+	if (!strcmp(argv[1], "k8s") || !strcmp(argv[1], "node"))
+		return moat_cmd_comply_k8s(argc, argv);
+	fprintf(stderr, "moat comply: unknown target '%s' (docker, k8s or node)\n", argv[1]);
 	return MOAT_EXIT_USAGE;
 }

@@ -5,7 +5,6 @@
  * misconfiguration; `--image TARGET` checks a built image's config,
  * history, files and packages with the same catalogue.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "base/file.h"
 #include "cli.h"
 #include "comply/dockerfile.h"
+#include "comply/k8s.h"
 #include "comply/misconfig.h"
 #include "moat/error.h"
 #include "moat/limits.h"
@@ -25,9 +25,8 @@
 #include "scan-run.h"
 #include "vfs/fs.h"
 #include "vuln/match.h"
+#include "walk.h"
 
-/* Directory levels searched below a PATH argument; deeper trees are skipped. */
-#define CONFIG_MAX_DEPTH 16
 /* Dockerfiles found in directories, at most. */
 #define CONFIG_MAX_FILES 100000
 
@@ -50,6 +49,8 @@ struct config_run {
 	struct moat_arena *arena;
 	struct moat_misconfig_list findings;
 	size_t n_files;
+	size_t n_manifests;
+	struct moat_k8s_scan *k8s;
 	struct moat_buf text;
 };
 
@@ -57,8 +58,11 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: moat config [options] PATH...\n\n"
-		"Check Dockerfiles for misconfiguration. PATH is a Dockerfile or a directory\n"
-		"searched for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile.\n\n"
+		"Check Dockerfiles and Kubernetes manifests for misconfiguration. PATH is a\n"
+		"Dockerfile, a manifest (*.yaml, *.yml, *.json: several documents, List\n"
+		"objects, Helm output) or a directory searched for Dockerfile, *.Dockerfile,\n"
+		"Dockerfile.*, Containerfile and manifests (files that do not parse there are\n"
+		"skipped with a warning).\n\n"
 		"options:\n"
 		"  -f, --format FMT      table (default), json (moat.config/v1), sarif\n"
 		"  -o, --output FILE     write the report to FILE (atomically) instead of stdout\n"
@@ -193,6 +197,32 @@ static bool dockerfile_name(const char *name)
 	       (n > 11 && !strcmp(name + n - 11, ".dockerfile"));
 }
 
+/* A Kubernetes manifest; in a directory walk a file that is not YAML (charts
+ * hold unrendered templates) or is too big is skipped with a warning. */
+static int check_manifest(struct config_run *run, const char *path, bool walked)
+{
+	struct moat_error err = {0};
+	size_t before = moat_k8s_objects(run->k8s, MOAT_K8S_N_SCOPES);
+	int r;
+
+	r = moat_read_file(path, MOAT_K8S_MAX_FILE_BYTES, &run->text, &err);
+	if (r == MOAT_E_LIMIT)
+		moat_error_set(&err, r, "%s: larger than %u bytes", path, MOAT_K8S_MAX_FILE_BYTES);
+	if (r == 0)
+		r = moat_k8s_add(run->k8s, path, run->text.data ? run->text.data : (const uint8_t *)"",
+				 run->text.len, &err);
+	if ((r == MOAT_E_FORMAT || r == MOAT_E_LIMIT) && walked) {
+		cli_errorf("moat config: warning: skipped %s\n", err.msg);
+		return 0;
+	}
+	if (r < 0) {
+		cli_errorf("moat config: %s\n", err.msg[0] ? err.msg : moat_strerror(r));
+		return r;
+	}
+	run->n_manifests += moat_k8s_objects(run->k8s, MOAT_K8S_N_SCOPES) > before;
+	return 0;
+}
+
 static int check_file(struct config_run *run, const char *path)
 {
 	struct moat_dockerfile *df;
@@ -222,60 +252,6 @@ static int check_file(struct config_run *run, const char *path)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Dockerfiles below dir, in name order (stable reports). */
-static int walk(struct config_run *run, const char *dir, int depth)
-{
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
-	int r = 0;
-	DIR *d;
-
-	if (depth > CONFIG_MAX_DEPTH)
-		return 0;
-	d = opendir(dir);
-	if (!d)
-		return fprintf(stderr, "moat config: %s: %s\n", dir, strerror(errno)), -errno;
-	while ((de = readdir(d)) && r == 0) {
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git")))
-			continue;
-		if (!strcmp(de->d_name, "node_modules"))
-			continue;
-		char **grown = realloc(names, (n + 1) * sizeof(*names));
-
-		if (!grown ||
-		    !(grown[n] = moat_arena_printf(run->arena, "%s/%s", dir, de->d_name))) {
-			free(grown ? grown : names);
-			closedir(d);
-			return -ENOMEM;
-		}
-		names = grown;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct stat st;
-		const char *base = strrchr(names[i], '/') + 1;
-
-		if (lstat(names[i], &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			r = walk(run, names[i], depth + 1);
-		else if (S_ISREG(st.st_mode) && dockerfile_name(base))
-			r = check_file(run, names[i]);
-	}
-	free(names);
-	return r;
-}
-
 /* The same checks as `moat scan --scanners misconfig` (src/detect/misconfig-scan.c);
  * here without a scan's vulnerabilities, owners or other content scanners. */
 static int check_image(struct config_run *run, const struct config_args *a, struct scan_run *sr)
@@ -292,24 +268,47 @@ static int check_image(struct config_run *run, const struct config_args *a, stru
 	return r;
 }
 
+static void list_check(const struct moat_check_info *c)
+{
+	printf("%s\t%s\t%s\t", c->id, c->severity, c->title);
+	for (size_t r = 0; r < 4 && c->references[r]; r++)
+		printf("%s%s", r ? "," : "", c->references[r]);
+	printf("\n");
+}
+
 static int list_checks(void)
 {
 	size_t n;
 	const struct moat_check_info *c = moat_checks(&n);
+	const struct moat_k8s_check *k = moat_k8s_checks(&n);
 
-	for (size_t i = 0; i < n; i++) {
-		printf("%s\t%s\t%s\t", c[i].id, c[i].severity, c[i].title);
-		for (size_t r = 0; r < 4 && c[i].references[r]; r++)
-			printf("%s%s", r ? "," : "", c[i].references[r]);
-		printf("\n");
-	}
+	c = moat_checks(&n);
+	for (size_t i = 0; i < n; i++)
+		list_check(&c[i]);
+	k = moat_k8s_checks(&n);
+	for (size_t i = 0; i < n; i++)
+		list_check(&k[i].info);
 	return MOAT_EXIT_OK;
+}
+
+static bool wanted(const char *name)
+{
+	return dockerfile_name(name) || moat_k8s_file_name(name);
+}
+
+static int walk_file(void *arg, const char *path)
+{
+	struct config_run *run = arg;
+	const char *base = strrchr(path, '/') + 1;
+
+	return dockerfile_name(base) ? check_file(run, path) : check_manifest(run, path, true);
 }
 
 static int emit(const struct config_args *a, struct config_run *run, const struct scan_run *sr)
 {
 	struct moat_config_result res = {.findings = &run->findings,
 					 .n_files = run->n_files,
+					 .n_manifests = run->n_manifests,
 					 .image = sr->img ? sr->res.meta : NULL,
 					 .fail_on = a->fail_on};
 	struct moat_error err = {0};
@@ -349,18 +348,38 @@ int moat_cmd_config(int argc, char **argv)
 	if (!run.arena)
 		return fprintf(stderr, "moat config: out of memory\n"), MOAT_EXIT_INTERNAL;
 	moat_buf_init(&run.text, MOAT_LIMIT_DOCKERFILE_BYTES + 1);
+	if (moat_k8s_open(&run.k8s, NULL) < 0) {
+		moat_arena_close(run.arena);
+		return fprintf(stderr, "moat config: out of memory\n"), MOAT_EXIT_INTERNAL;
+	}
 	for (int i = 0; i < a.n_paths && r == 0; i++) {
 		struct stat st;
+
+		const char *base = strrchr(a.paths[i], '/') ? strrchr(a.paths[i], '/') + 1
+							    : a.paths[i];
 
 		if (stat(a.paths[i], &st) < 0) {
 			r = -errno;
 			fprintf(stderr, "moat config: %s: %s\n", a.paths[i], strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			r = cli_walk("config", a.paths[i], wanted, walk_file, &run, run.arena);
 		} else {
-			r = S_ISDIR(st.st_mode) ? walk(&run, a.paths[i], 0)
-						: check_file(&run, a.paths[i]);
+			r = moat_k8s_file_name(base) ? check_manifest(&run, a.paths[i], false)
+						     : check_file(&run, a.paths[i]);
 		}
 	}
 	code = r < 0 ? MOAT_EXIT_USAGE : MOAT_EXIT_OK;
+	if (r == 0) {
+		struct moat_error err = {0};
+
+		r = moat_k8s_finish(run.k8s, &err);
+		if (r == 0)
+			r = moat_k8s_to_misconfig(run.k8s, run.arena, &run.findings, &err);
+		if (r < 0) {
+			fprintf(stderr, "moat config: %s\n", err.msg);
+			code = MOAT_EXIT_INTERNAL;
+		}
+	}
 	if (r == 0 && a.image && (r = check_image(&run, &a, &sr)) < 0)
 		code = scan_exit_code(r);
 	if (a.skip) {
@@ -377,6 +396,7 @@ int moat_cmd_config(int argc, char **argv)
 		code = emit(&a, &run, &sr);
 	scan_run_close(&sr);
 	moat_buf_release(&run.text);
+	moat_k8s_close(run.k8s);
 	moat_arena_close(run.arena);
 	return code;
 }

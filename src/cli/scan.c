@@ -444,6 +444,9 @@ static int run(int argc, char **argv, bool sbom)
 
 int moat_cmd_scan(int argc, char **argv)
 {
+	/* `moat scan k8s PATH...` (issue 14's name) is `moat comply k8s PATH...` */
+	if (argc >= 3 && !strcmp(argv[1], "k8s"))
+		return moat_cmd_comply(argc, argv);
 	return run(argc, argv, false);
 }
 

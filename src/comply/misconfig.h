@@ -45,6 +45,8 @@ struct moat_misconfig {
 	const char *source;  /* NULL (a Dockerfile), "config", "history", "file", "package" */
 	const char *path;    /* file in the image (source "file"/"package"), else NULL */
 	int layer_index;     /* layer of the image, -1 unknown or not applicable */
+	unsigned doc;	     /* Kubernetes manifest: document index + 1; 0 = not one */
+	const char *object;  /* Kubernetes manifest: "Kind/name", else NULL */
 };
 
 struct moat_misconfig_list {

@@ -19,6 +19,7 @@ struct moat_misconfig_list;
 struct moat_config_result {
 	const struct moat_misconfig_list *findings; /* sorted */
 	size_t n_files;				    /* Dockerfiles checked */
+	size_t n_manifests;			    /* Kubernetes manifest files checked */
 	const struct moat_image_meta *image;	    /* --image: layers for diff_ids; else NULL */
 	const char *fail_on;			    /* the gate as given, or NULL */
 	bool failed;				    /* a finding at or above fail_on */

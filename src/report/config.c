@@ -45,6 +45,10 @@ static void json_finding(struct moat_jw *jw, const struct moat_config_result *re
 	}
 	if (f->line)
 		moat_jw_kuint(jw, "line", f->line);
+	if (f->doc) {
+		moat_jw_kuint(jw, "document", f->doc - 1);
+		moat_jw_kstr(jw, "object", f->object);
+	}
 	moat_jw_key(jw, "references");
 	moat_jw_arr_begin(jw);
 	for (size_t r = 0; r < 4 && c->references[r]; r++)
@@ -67,6 +71,7 @@ int moat_report_config_json(struct moat_buf *out, const struct moat_config_resul
 	if (res->image && res->image->ref)
 		moat_jw_kstr(&jw, "image", res->image->ref);
 	moat_jw_kuint(&jw, "files_checked", res->n_files);
+	moat_jw_kuint(&jw, "manifests_checked", res->n_manifests);
 	moat_jw_key(&jw, "findings");
 	moat_jw_arr_begin(&jw);
 	for (size_t i = 0; i < l->count; i++)
@@ -113,6 +118,11 @@ static void where(struct moat_buf *out, const struct moat_misconfig *f)
 		snprintf(num, sizeof(num), f->file ? ":%u" : " #%u", f->line);
 		moat_buf_append_str(out, num);
 	}
+	if (f->doc) {
+		snprintf(num, sizeof(num), " doc %u ", f->doc - 1);
+		moat_buf_append_str(out, num);
+		moat_term_str(out, f->path);
+	}
 }
 
 int moat_report_config_table(struct moat_buf *out, const struct moat_config_result *res,
@@ -126,9 +136,10 @@ int moat_report_config_table(struct moat_buf *out, const struct moat_config_resu
 		moat_term_str(out, res->image->ref);
 		moat_buf_putc(out, '\n');
 	}
-	moat_buf_appendf(out, "Checked %zu Dockerfile%s%s: %zu finding%s\n\n", res->n_files,
-			 res->n_files == 1 ? "" : "s", res->image ? " and the image" : "", l->count,
-			 l->count == 1 ? "" : "s");
+	moat_buf_appendf(out, "Checked %zu Dockerfile%s, %zu manifest%s%s: %zu finding%s\n\n",
+			 res->n_files, res->n_files == 1 ? "" : "s", res->n_manifests,
+			 res->n_manifests == 1 ? "" : "s", res->image ? " and the image" : "",
+			 l->count, l->count == 1 ? "" : "s");
 	for (size_t i = 0; i < l->count; i++) {
 		const struct moat_misconfig *f = &l->items[i];
 
@@ -213,41 +224,52 @@ static void sarif_result(struct moat_jw *jw, const struct moat_config_result *re
 	moat_jw_obj_end(jw);
 }
 
+/* Index of c in rules[0..n), appending it when new. */
+static size_t rule_index(const struct moat_check_info **rules, size_t *n,
+			 const struct moat_check_info *c)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (rules[i] == c)
+			return i;
+	rules[*n] = c;
+	return (*n)++;
+}
+
 int moat_report_config_sarif(struct moat_buf *out, const struct moat_config_result *res,
 			     struct moat_error *err)
 {
 	const struct moat_misconfig_list *l = res->findings;
-	size_t n_checks;
-	const struct moat_check_info *checks = moat_checks(&n_checks);
-	size_t *rule_of = calloc(n_checks + 1, sizeof(*rule_of)), n_rules = 0;
+	/* one rule per check that fired (Dockerfile and Kubernetes catalogues), first seen first */
+	const struct moat_check_info **rules = calloc(l->count + 1, sizeof(void *));
+	size_t *rule_of = calloc(l->count + 1, sizeof(*rule_of)), n_rules = 0;
 	struct moat_jw jw;
 	int r;
 
-	if (!rule_of)
+	if (!rules || !rule_of) {
+		free(rules);
+		free(rule_of);
 		return moat_error_set(err, -ENOMEM, "out of memory");
-	/* one rule per check that fired, in catalogue order */
+	}
 	for (size_t i = 0; i < l->count; i++)
-		rule_of[l->items[i].check - checks] = 1;
-	for (size_t c = 0; c < n_checks; c++)
-		rule_of[c] = rule_of[c] ? ++n_rules : 0;
+		rule_of[i] = rule_index(rules, &n_rules, l->items[i].check);
 	moat_jw_init(&jw, out, true);
 	moat_sarif_open_run(&jw);
 	moat_jw_key(&jw, "rules");
 	moat_jw_arr_begin(&jw);
-	for (size_t c = 0; c < n_checks; c++)
-		if (rule_of[c])
-			sarif_rule(&jw, &checks[c]);
+	for (size_t c = 0; c < n_rules; c++)
+		sarif_rule(&jw, rules[c]);
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
 	moat_jw_obj_end(&jw);
 	moat_jw_key(&jw, "results");
 	moat_jw_arr_begin(&jw);
 	for (size_t i = 0; i < l->count; i++)
-		sarif_result(&jw, res, &l->items[i], rule_of[l->items[i].check - checks] - 1);
+		sarif_result(&jw, res, &l->items[i], rule_of[i]);
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
 	moat_jw_arr_end(&jw);
 	moat_jw_obj_end(&jw);
+	free(rules);
 	free(rule_of);
 	r = moat_jw_finish(&jw);
 	return r < 0 ? moat_error_set(err, r, "writing SARIF: %s", moat_strerror(r)) : 0;
