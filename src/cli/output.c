@@ -1,25 +1,56 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* output.c - how every subcommand hands a finished report to the user. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/term.h"
 #include "cli.h"
 
-/* Write the whole buffer to path via a temp file and rename, or to stdout. */
+/* Straight into something that is not a regular file (a device such as
+ * /dev/null, a FIFO): renaming a temp file over it would replace it. */
+static int emit_special(const char *path, const struct moat_buf *buf)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	size_t done = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (done < buf->len) {
+		ssize_t n = write(fd, buf->data + done, buf->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -EIO;
+		}
+		done += (size_t)n;
+	}
+	return close(fd) == 0 ? 0 : -EIO;
+}
+
+/* Write the whole buffer to path via a temp file and rename (a reader never
+ * sees half a report), to a device or FIFO directly, or to stdout. */
 int cli_emit(const char *path, const struct moat_buf *buf)
 {
 	char tmp[4096];
+	struct stat st;
 	FILE *f;
 	int ok;
 
 	if (!path || !strcmp(path, "-"))
 		return fwrite(buf->data, 1, buf->len, stdout) == buf->len && fflush(stdout) == 0 ? 0 : -EIO;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return emit_special(path, buf);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	f = fopen(tmp, "wx");

@@ -41,6 +41,19 @@ for n in unknown-flag missing-target nonexistent-archive; do
     if grep -q '"packages"' "$W/$n.out"; then failures+=("$n printed a scan result"); fi
 done
 
+# -o names something that is not a regular file (a FIFO here, /dev/null in
+# scripts): the report goes into it, and it stays what it was (a temp file
+# renamed over it would replace it: /dev/null became a regular file that way)
+mkdir -p "$W/root/etc" && echo 'ID=debian' >"$W/root/etc/os-release"
+mkfifo "$W/fifo"
+timeout 60 cat "$W/fifo" >"$W/fifo.out" &   # nobody writes it if it was replaced
+reader=$!
+run_moat fifo sbom -o "$W/fifo" "dir:$W/root"
+wait "$reader" || true
+[ "$RC" = 0 ] || failures+=("moat sbom -o FIFO: $(describe_rc "$RC")")
+[ -p "$W/fifo" ] || failures+=("moat sbom -o FIFO replaced the FIFO")
+grep -q '"bomFormat"' "$W/fifo.out" || failures+=("moat sbom -o FIFO: no SBOM came out of the FIFO")
+
 [ ${#failures[@]} -eq 0 ] || fail "${#failures[@]} problems:
 $(printf '  %s\n' "${failures[@]}")"
 pass "$(head -n 1 "$W/version.out")"
