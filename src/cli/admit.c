@@ -94,6 +94,27 @@ static int resolve_docker(void *ctx, const char *image, char *key, size_t len)
 	return r;
 }
 
+/* A container's inspect document (--volumes-from sources). */
+static int inspect_container(void *ctx, const char *ref, json_t **ret)
+{
+	struct admit_args *a = ctx;
+	int r;
+
+	pthread_mutex_lock(&a->docker_mu);
+	r = a->docker ? 0 : moat_docker_open(a->docker_host, &a->docker, NULL);
+	if (r == 0)
+		r = moat_docker_container_inspect(a->docker, ref, ret, NULL);
+	if (r < 0 && r != MOAT_E_NOTFOUND && r != MOAT_E_USAGE) {
+		/* the connection may be stale: one fresh try */
+		moat_docker_close(a->docker);
+		a->docker = NULL;
+		if ((r = moat_docker_open(a->docker_host, &a->docker, NULL)) == 0)
+			r = moat_docker_container_inspect(a->docker, ref, ret, NULL);
+	}
+	pthread_mutex_unlock(&a->docker_mu);
+	return r == MOAT_E_USAGE ? MOAT_E_NOTFOUND : r;
+}
+
 /* "CVE-1 (pkg, critical, fix 1.2); ..." from the scan's gate. */
 static void gate_summary(const char *json_path, char *out, size_t len)
 {
@@ -412,7 +433,9 @@ static int serve(struct admit_args *a, bool webhook)
 		goto out;
 	}
 	src.ctx = verdicts;
-	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit };
+	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit,
+				  .inspect_container = webhook ? NULL : inspect_container,
+				  .inspect_ctx = a };
 	so = (struct moat_server_opts){
 		.unix_path = webhook ? NULL : a->socket,
 		.listen = webhook ? a->listen : NULL,
