@@ -649,13 +649,23 @@ static void test_http__events(void)
 	moat_buf_append_str(&resp, "0\r\n\r\n");
 	{
 		struct fake_route routes[] = { { "/version", version_141, 0 },
-					       { EVENTS_TARGET, (const char *)resp.data, resp.len } };
+					       { EVENTS_TARGET, (const char *)resp.data, resp.len,
+						 300 } };
+		double slowest = 0;
 
 		CHECK_INT(fake_start(&e, routes, 2), 0);
 		CHECK_INT(moat_docker_open(e.path, &docker, &err), 0);
 		CHECK_INT(moat_docker_events_open(docker, 0, &events, &err), 0);
+		/* the engine thinks 300 ms first: no call may wait for it */
 		for (unsigned calls = 0; events && calls < 100000; calls++) {
+			struct timeval t0, t1;
+
+			gettimeofday(&t0, NULL);
 			r = moat_docker_events_next(events, &ev, &err);
+			gettimeofday(&t1, NULL);
+			if ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_usec - t0.tv_usec) / 1e3 > slowest)
+				slowest = (t1.tv_sec - t0.tv_sec) * 1e3 +
+					  (t1.tv_usec - t0.tv_usec) / 1e3;
 			if (r == 1 && n++ == 0)
 				first = ev;
 			if (r == 0 && ++zeros)
@@ -663,8 +673,11 @@ static void test_http__events(void)
 			if (r < 0 && moat_docker_events_failed(events))
 				break;
 		}
-		printf("# %u events, %u calls without one\n", n, zeros);
+		printf("# %u events, %u calls without one, slowest call %.1f ms\n", n, zeros,
+		       slowest);
 		CHECK_INT(n, 22);
+		CHECK(zeros > 10);
+		CHECK(slowest < 100);
 		CHECK_INT(r, MOAT_E_TRUNCATED);
 		CHECK_STR(first.name, "rtcap-a");
 		CHECK_STR(fake_target(&e, 1), EVENTS_TARGET);
