@@ -169,6 +169,14 @@ static int token_request(struct moat_registry *reg, const struct moat_registry_c
 	return 0;
 }
 
+/* A 401 when we had nothing to offer: say so, not "failed". */
+static int no_credentials(const struct moat_registry *reg, struct moat_error *err)
+{
+	return moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication required and no "
+			      "credentials for it in the docker config (docker login %s)",
+			      reg->host, reg->host);
+}
+
 /* GET realm?service=..&scope=.. (with Basic credentials when we have them). */
 static int fetch_token(struct moat_registry *reg, const struct moat_registry_challenge *ch,
 		       const char *scope, struct moat_error *err)
@@ -195,7 +203,9 @@ static int fetch_token(struct moat_registry *reg, const struct moat_registry_cha
 	reg->requests++;
 	if (r == 0)
 		r = moat_http_send(reg->http, &req, &resp, err);
-	if (r == 0 && moat_http_resp_status(resp) == 401)
+	if (r == 0 && moat_http_resp_status(resp) == 401 && !reg->creds.have)
+		r = no_credentials(reg, err);
+	else if (r == 0 && moat_http_resp_status(resp) == 401)
 		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed at %s: check "
 				   "the credentials for %s (docker login)", reg->host, ch->realm,
 				   reg->host);
@@ -242,9 +252,7 @@ static int authenticate(struct moat_registry *reg, struct moat_http_resp *resp, 
 		return moat_error_prefix(err, "%s: 401 without a usable challenge: ", reg->host);
 	if (ch.scheme == MOAT_REGISTRY_AUTH_BASIC) {
 		if (!reg->creds.have)
-			return moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication required and "
-					      "no credentials for it in the docker config "
-					      "(docker login %s)", reg->host, reg->host);
+			return no_credentials(reg, err);
 		reg->auth = MOAT_REGISTRY_AUTH_BASIC;
 		return 0;
 	}
@@ -326,8 +334,10 @@ int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 			continue;
 		}
 		if (r == 0 && status == 401) {
+			/* an anonymous token without access, or credentials without it */
 			moat_http_resp_close(resp);
-			r = moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed (HTTP 401): "
+			r = !reg->creds.have ? no_credentials(reg, err) :
+			    moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed (HTTP 401): "
 					   "check the credentials for %s (docker login)",
 					   reg->host, reg->host);
 			break;

@@ -232,7 +232,7 @@ if [ -n "$REG" ] && command -v skopeo >/dev/null && command -v htpasswd >/dev/nu
     done
     R=127.0.0.1:$P_REG
     skopeo copy -q --dest-tls-verify=false --dest-creds moat:s3cret \
-        "docker-archive:$SAMPLE/app.tar" "docker://$R/moat/app:1" >"$W/skopeo.log" 2>&1 ||
+        "oci:$SAMPLE/app-oci" "docker://$R/moat/app:1" >"$W/skopeo.log" 2>&1 ||
         fail "skopeo push: $(tail -c 300 "$W/skopeo.log")"
     run_moat db db build --from "$SHARED/vulndb/debian-tracker-bookworm.json" -o "$W/vuln.db"
     [ "$RC" = 0 ] || { moat_err db; fail "moat db build: $(describe_rc "$RC")"; }
