@@ -279,7 +279,7 @@ PY
         fail "missing registry image: $(head -c 400 "$W/regn.out")"
     kill "$WPID"; wait "$WPID" || fail "moat webhook (registry) exited $? on SIGTERM"
     WPID=
-    kill "$RPID"; wait "$RPID" 2>/dev/null; RPID=
+    kill "$RPID"; wait "$RPID" 2>/dev/null || true; RPID=
     note "registry images: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 else
     note "registry image check skipped (docker-registry, skopeo, htpasswd: scripts/setup)"
