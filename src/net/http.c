@@ -520,8 +520,9 @@ int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err)
 		return transfer_error(resp, err);
 	if (!resp->head_done && !resp->done)
 		return 0;
+	/* as wait_head decides */
 	effective_url(resp);
-	if (!resp->head_done)
+	if (!resp->head_done && resp->status < 200)
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: no response", resp->url);
 	return 1;
 }
