@@ -9,7 +9,9 @@
 #     auths) reads the image; the token server saw Basic credentials and the
 #     scope repository:moat/app:pull (pull only: moat never asks to push),
 #     and one token served every request of the scan (cached per scope).
-#  2. No credentials and wrong ones exit 2 naming the registry.
+#  2. No credentials and wrong ones exit 2 naming the registry. An identity
+#     token (config.json identitytoken) is sent as the OAuth2
+#     refresh_token grant (POST), a revoked one is refused clearly.
 #  3. `moat registry scan` asks for registry:catalog:* to list, then the
 #     repository's pull scope; wrong credentials exit 2 naming the registry.
 . "$(dirname "$0")/lib.sh"
@@ -98,6 +100,33 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    def do_POST(self):
+        # the OAuth2 refresh-token grant (docker login's identity token)
+        n = int(self.headers.get("Content-Length", "0"))
+        f = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        get = lambda k: f.get(k, [""])[0]
+        with open(log, "a") as lf:
+            lf.write(json.dumps({"path": self.path, "method": "POST", "grant": get("grant_type"),
+                                 "service": get("service"), "scope": f.get("scope", []),
+                                 "user": "refresh:" + get("refresh_token")}) + "\n")
+        if get("grant_type") != "refresh_token" or get("refresh_token") != "moat-refresh-1":
+            self.send_response(401); self.send_header("Content-Length", "0"); self.end_headers()
+            return
+        now = int(time.time())
+        access = []
+        for s in f.get("scope", []):
+            typ, name, actions = s.split(":", 2)
+            access.append({"type": typ, "name": name, "actions": actions.split(",")})
+        tok = sign({"iss": "moat-test-issuer", "sub": USER, "aud": get("service"),
+                    "exp": now + 300, "nbf": now - 10, "iat": now, "jti": os.urandom(8).hex(),
+                    "access": access})
+        body = json.dumps({"access_token": tok, "expires_in": 300,
+                           "refresh_token": "moat-refresh-1"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 PYEOF
 $PY "$W/token-server.py" "$P_TOK" "$W/issuer.key" "$W/issuer.pem" "$W/tokens.jsonl" \
@@ -163,6 +192,9 @@ mkdir -p "$W/cfg-good" "$W/cfg-bad" "$W/cfg-none"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R" "$(printf moat:s3cret | base64)" > "$W/cfg-good/config.json"
 printf '{"auths":{"%s":{"username":"moat","password":"wrong"}}}\n' "$R" > "$W/cfg-bad/config.json"
 echo '{}' > "$W/cfg-none/config.json"
+mkdir -p "$W/cfg-idtok" "$W/cfg-idbad"
+printf '{"auths":{"%s":{"identitytoken":"moat-refresh-1"}}}\n' "$R" > "$W/cfg-idtok/config.json"
+printf '{"auths":{"%s":{"identitytoken":"revoked"}}}\n' "$R" > "$W/cfg-idbad/config.json"
 
 failures=()
 refused() {   # NAME PATTERN...
@@ -208,6 +240,15 @@ refused none "authentication required" "$R"
 DOCKER_CONFIG=$W/cfg-bad run_moat bad scan --no-vuln --no-progress -f json "registry://$R/moat/app:1"
 refused bad "authentication failed" "$R"
 
+# an identity token (docker login's OAuth2 refresh token): the POST grant
+n0=$(wc -l < "$W/tokens.jsonl")
+DOCKER_CONFIG=$W/cfg-idtok run_moat idtok scan --no-vuln --no-progress -f json "registry://$R/moat/app:1"
+[ "$RC" = 0 ] || { moat_err idtok; failures+=("idtok: $(describe_rc "$RC")"); }
+tokens_since "$n0" | grep '"method": "POST"' | grep '"grant": "refresh_token"' |
+    grep -q '"repository:moat/app:pull"' ||
+    failures+=("idtok: no refresh_token grant: $(tokens_since "$n0" | head -c 300)")
+DOCKER_CONFIG=$W/cfg-idbad run_moat idbad scan --no-vuln --no-progress -f json "registry://$R/moat/app:1"
+refused idbad "identity token was refused" "$R"
 note "refusals done: $(ms) ms"
 # 3. moat registry scan: the catalog scope, then the repository's
 n0=$(wc -l < "$W/tokens.jsonl")
