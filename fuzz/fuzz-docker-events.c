@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-docker-events.c - the Docker events stream: HTTP head, chunked body,
- * the object splitter and the event parser, behind a non-blocking reader.
+ * fuzz-docker-events.c - the Docker events stream: the object splitter and
+ * the event parser, behind the events handle's non-blocking reads (libcurl
+ * undoes the HTTP framing; the rest is ours).
  *
  * The first byte picks the mode: bit 7 feeds the rest to the splitter
- * directly as a decoded body (most random bytes never get past HTTP
- * framing); otherwise the rest is a whole response as the engine sends it.
+ * directly, with a 4 KiB object bound; otherwise the rest is the decoded
+ * body as the engine sends it, read through the events handle.
  * Bits 0-1 cut reads (whole, one byte, random), bit 2 makes the reader say
  * -EAGAIN before every read. Each input runs whole and then cut; the two
  * runs must agree on every event, every per-event error and how the stream

@@ -47,6 +47,14 @@ struct moat_authz_req {
  * bad base64 RequestBody or a create/exec body that is not a JSON object. */
 int moat_authz_decode(const uint8_t *body, size_t len, struct moat_arena *arena,
 		      struct moat_authz_req *ret, struct moat_error *err);
+/*
+ * --volumes-from: add the host paths the named containers mount (their
+ * inspect documents, in the order of workload.containers[0].volumes_from;
+ * NULL for one the engine does not know) to the create's container, so the
+ * mount rules see what it inherits. Only bind mounts name host paths.
+ */
+int moat_authz_inherit(struct moat_authz_req *r, json_t *const *inspects,
+		       struct moat_arena *arena);
 /* {"Allow":bool,"Msg":"...","Err":"..."} into out. */
 int moat_authz_encode(bool allow, const char *msg, const char *errmsg, struct moat_buf *out);
 
@@ -130,6 +138,12 @@ struct moat_admit {
 	const struct moat_verdict_source *verdicts; /* borrowed, may be NULL */
 	struct moat_audit *audit;               /* borrowed, may be NULL */
 	uint64_t arena_cap;                     /* per request; 0 = 16 MiB */
+	/* Docker: inspect an existing container (for --volumes-from). 0 and a
+	 * document the caller json_decref's, MOAT_E_NOTFOUND, or <0 when the
+	 * engine cannot answer (the failure mode decides). NULL: inherited
+	 * mounts are not looked at. */
+	int (*inspect_container)(void *ctx, const char *ref, json_t **ret);
+	void *inspect_ctx;
 };
 
 /* Docker plugin API: /Plugin.Activate, /AuthZPlugin.AuthZReq, /AuthZPlugin.AuthZRes.

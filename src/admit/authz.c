@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -191,6 +192,47 @@ static bool is_root_user(const char *u)
 	return (n == 1 && u[0] == '0') || (n == 4 && !strncmp(u, "root", 4));
 }
 
+/* --userns/--cgroupns host, --device, --device-cgroup-rule, --volumes-from. */
+static int decode_isolation(json_t *hc, struct moat_arena *arena, struct moat_authz_req *r,
+			    struct moat_container *c)
+{
+	struct admit_strs devs = { 0 }, from = { 0 };
+	const char *mode;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	r->workload.host_userns = (mode = admit_str(hc, "UsernsMode")) && !strcmp(mode, "host");
+	r->workload.host_cgroupns = (mode = admit_str(hc, "CgroupnsMode")) &&
+				    !strcmp(mode, "host");
+	json_array_foreach(admit_get(hc, "Devices"), i, v) {
+		const char *dev = admit_str(v, "PathOnHost");
+
+		if (dev && *dev && (rc = admit_strs_add(&devs, arena, dev)) < 0)
+			return rc;
+	}
+	json_array_foreach(admit_get(hc, "DeviceCgroupRules"), i, v) {
+		const char *rule = json_string_value(v);
+		const char *s = rule ? moat_arena_printf(arena, "cgroup rule '%s'", rule) : NULL;
+
+		if (rule && (!s || (rc = admit_strs_add(&devs, arena, s)) < 0))
+			return MOAT_E_LIMIT;
+	}
+	/* "NAME[:ro|:rw]": the container's name or id */
+	json_array_foreach(admit_get(hc, "VolumesFrom"), i, v) {
+		const char *s = json_string_value(v);
+		char *name = s ? moat_arena_strndup(arena, s, strcspn(s, ":")) : NULL;
+
+		if (s && (!name || (rc = admit_strs_add(&from, arena, name)) < 0))
+			return MOAT_E_LIMIT;
+	}
+	c->devices = (const char *const *)devs.items;
+	c->n_devices = devs.n;
+	c->volumes_from = (const char *const *)from.items;
+	c->n_volumes_from = from.n;
+	return 0;
+}
+
 static int decode_create(json_t *body, struct moat_arena *arena, struct moat_authz_req *r)
 {
 	json_t *hc = admit_get(body, "HostConfig");
@@ -229,6 +271,8 @@ static int decode_create(json_t *body, struct moat_arena *arena, struct moat_aut
 				c->apparmor_unconfined = true;
 		}
 		if ((rc = admit_docker_mounts(hc, arena, &paths)) < 0)
+			return rc;
+		if ((rc = decode_isolation(hc, arena, r, c)) < 0)
 			return rc;
 	}
 	c->cap_add = (const char *const *)caps.items;
@@ -421,4 +465,36 @@ int moat_authz_encode(bool allow, const char *msg, const char *errmsg, struct mo
 		moat_jw_kstr(&jw, "Err", errmsg);
 	moat_jw_obj_end(&jw);
 	return moat_jw_finish(&jw);
+}
+
+int moat_authz_inherit(struct moat_authz_req *r, json_t *const *inspects,
+		       struct moat_arena *arena)
+{
+	struct moat_container *c;
+	struct admit_strs paths = { 0 };
+	json_t *m;
+	size_t i;
+	int rc;
+
+	if (r->kind != MOAT_AUTHZ_CREATE || r->workload.n_containers != 1)
+		return 0;
+	/* the container is the request's own, from this arena */
+	c = (struct moat_container *)(uintptr_t)r->workload.containers;
+	for (i = 0; i < c->n_host_paths; i++)
+		if ((rc = admit_strs_add(&paths, arena, c->host_paths[i])) < 0)
+			return rc;
+	for (size_t k = 0; k < c->n_volumes_from; k++) {
+		/* "Mounts" holds what the source got by its own --volumes-from too */
+		json_array_foreach(json_object_get(inspects[k], "Mounts"), i, m) {
+			const char *type = moat_json_str(m, "Type");
+			const char *src = moat_json_str(m, "Source");
+
+			if (type && !strcmp(type, "bind") && src && src[0] == '/' &&
+			    (rc = admit_strs_add(&paths, arena, src)) < 0)
+				return rc;
+		}
+	}
+	c->host_paths = (const char *const *)paths.items;
+	c->n_host_paths = paths.n;
+	return 0;
 }

@@ -17,6 +17,8 @@
 #include "server/server.h"
 
 #define ADMIT_ARENA_DEFAULT (16u << 20)
+/* --volumes-from sources looked up per create. */
+#define ADMIT_VOLUMES_FROM_MAX 16u
 
 static const char *const kind_names[] = {
 	[MOAT_AUTHZ_OTHER] = "other", [MOAT_AUTHZ_CREATE] = "create",
@@ -43,6 +45,35 @@ static int decide_transfer(const struct moat_admit *ad, const struct moat_worklo
 	d->n_warnings = k;
 	d->allow = d->n_reasons == 0;
 	return 0;
+}
+
+/* --volumes-from: what the sources mount counts as mounted here too. */
+static int inherit_mounts(const struct moat_admit *ad, struct moat_authz_req *ar,
+			  struct moat_arena *arena, struct moat_error *err)
+{
+	const struct moat_container *c = ar->workload.containers;
+	json_t *docs[ADMIT_VOLUMES_FROM_MAX] = { 0 };
+	size_t n = c ? c->n_volumes_from : 0;
+	int r = 0;
+
+	if (!n || !ad->inspect_container)
+		return 0;
+	if (n > ADMIT_VOLUMES_FROM_MAX)
+		return moat_error_set(err, MOAT_E_LIMIT, "more than %u --volumes-from sources",
+				      ADMIT_VOLUMES_FROM_MAX);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		r = ad->inspect_container(ad->inspect_ctx, c->volumes_from[i], &docs[i]);
+		if (r == MOAT_E_NOTFOUND)
+			r = 0;  /* the engine refuses the create itself */
+		else if (r < 0)
+			moat_error_set(err, r, "cannot inspect container %s (--volumes-from) "
+				       "through the engine", c->volumes_from[i]);
+	}
+	if (r == 0 && moat_authz_inherit(ar, docs, arena) < 0)
+		r = moat_error_set(err, MOAT_E_LIMIT, "out of request memory");
+	for (size_t i = 0; i < n; i++)
+		json_decref(docs[i]);
+	return r;
 }
 
 /* An error instead of a decision: the failure mode decides. */
@@ -81,6 +112,8 @@ static void authz_req(const struct moat_admit *ad, const struct moat_server_req 
 	int r;
 
 	r = moat_authz_decode(req->body, req->body_len, arena, &ar, &err);
+	if (r == 0 && ar.kind == MOAT_AUTHZ_CREATE)
+		r = inherit_mounts(ad, &ar, arena, &err);
 	if (r < 0) {
 		failure(ad, arena, err.msg, &d);
 		ar = (struct moat_authz_req){ .user = "", .uri = "(unreadable request)" };

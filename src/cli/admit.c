@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "moat/error.h"
 #include "policy/policy.h"
+#include "registry/registry.h"
 #include "runtime/docker.h"
 #include "server/server.h"
 #include "vuln/vulndb.h"
@@ -36,6 +37,7 @@
 extern char **environ;
 
 #define ADMIT_SCAN_MAX_SEC 900
+#define ADMIT_MAX_INSECURE 8
 
 struct admit_args {
 	const char *policy_path;
@@ -48,6 +50,11 @@ struct admit_args {
 	const char *db;
 	const char *docker_host;
 	const char *ready_file;
+	const char *cacert;             /* registry TLS CA bundle for scans */
+	const char *registry_config;    /* DOCKER_CONFIG for registry credentials */
+	char *insecure[ADMIT_MAX_INSECURE];
+	char *insecure_list[ADMIT_MAX_INSECURE + 1];    /* the same, NULL-terminated */
+	unsigned n_insecure;
 	unsigned workers;
 	unsigned threads;
 	bool insecure_listen;           /* hidden: plain HTTP for benches */
@@ -57,6 +64,7 @@ struct admit_args {
 	char policy_buf[4096];
 	char host_buf[4096];
 	char state_buf[4096];
+	char cacert_buf[4096];
 	char self[4096];
 	pthread_mutex_t docker_mu;      /* one engine connection, shared */
 	struct moat_docker *docker;
@@ -92,6 +100,79 @@ static int resolve_docker(void *ctx, const char *image, char *key, size_t len)
 	r = id && !strncmp(id, "sha256:", 7) ? (snprintf(key, len, "%s", id), 0) : -EINVAL;
 	json_decref(doc);
 	return r;
+}
+
+/* A container's inspect document (--volumes-from sources). */
+static int inspect_container(void *ctx, const char *ref, json_t **ret)
+{
+	struct admit_args *a = ctx;
+	int r;
+
+	pthread_mutex_lock(&a->docker_mu);
+	r = a->docker ? 0 : moat_docker_open(a->docker_host, &a->docker, NULL);
+	if (r == 0)
+		r = moat_docker_container_inspect(a->docker, ref, ret, NULL);
+	if (r < 0 && r != MOAT_E_NOTFOUND && r != MOAT_E_USAGE) {
+		/* the connection may be stale: one fresh try */
+		moat_docker_close(a->docker);
+		a->docker = NULL;
+		if ((r = moat_docker_open(a->docker_host, &a->docker, NULL)) == 0)
+			r = moat_docker_container_inspect(a->docker, ref, ret, NULL);
+	}
+	pthread_mutex_unlock(&a->docker_mu);
+	return r == MOAT_E_USAGE ? MOAT_E_NOTFOUND : r;
+}
+
+/* The webhook's key is the reference as the pod names it: "nginx:1.25",
+ * "reg:5000/team/app@sha256:...". Keep it whole (a digest without its
+ * repository cannot be pulled). */
+static int resolve_ref(void *ctx, const char *image, char *key, size_t len)
+{
+	(void)ctx;
+	return (size_t)snprintf(key, len, "%s", image) < len ? 0 : -ENAMETOOLONG;
+}
+
+/* registry://HOST/REPO[:TAG][@DIGEST] for a reference as Docker reads it
+ * (docker.io is served by registry-1.docker.io). */
+static int registry_target(const char *image, char *out, size_t len)
+{
+	struct moat_image_ref ref;
+	const char *host;
+	int n;
+
+	if (moat_image_ref_parse(image, &ref) < 0 || !ref.repo[0])
+		return -EINVAL;
+	host = strcmp(ref.registry, "docker.io") ? ref.registry : "registry-1.docker.io";
+	n = snprintf(out, len, "registry://%s/%s%s%s%s%s", host, ref.repo,
+		     ref.digest[0] ? "" : ":", ref.digest[0] ? "" : ref.tag,
+		     ref.digest[0] ? "@" : "", ref.digest);
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+/* A registry that cannot be reached leaves the image unscanned (the
+ * `unscanned` rule decides), not failed: a scan error blocks under
+ * `failure: closed`, and a registry outside the cluster's view is common. */
+static bool registry_reachable(struct admit_args *a, const char *target,
+			       struct moat_verdict_result *ret)
+{
+	const char *host = target + strlen("registry://");
+	char name[300];
+	struct moat_registry_opts ro = { .cacert = a->cacert ? a->cacert_buf : NULL,
+					 .insecure = (const char *const *)a->insecure_list,
+					 .timeout_sec = 15 };
+	struct moat_registry *reg = NULL;
+	struct moat_error err = { 0 };
+	int r;
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(host, "/"), host);
+	r = moat_registry_open(name, &ro, &reg, &err);
+	moat_registry_close(reg);
+	if (r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ETIMEDOUT || r == -ENETUNREACH) {
+		ret->state = MOAT_VERDICT_UNKNOWN;
+		snprintf(ret->summary, sizeof(ret->summary), "%s", err.msg);
+		return false;
+	}
+	return true;
 }
 
 /* "CVE-1 (pkg, critical, fix 1.2); ..." from the scan's gate. */
@@ -157,10 +238,11 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	char dir[] = "/tmp/moat-admit-scan.XXXXXX";
 	char out[64], errp[64], target[1100], id[1024];
 	const char *what = key;
+	static char w_cacert[] = "--cacert", w_insec[] = "--insecure-registry";
 	/* posix_spawn takes char *const argv[]: mutable copies of the words */
 	static char w_scan[] = "scan", w_format[] = "--format", w_json[] = "json", w_o[] = "-o",
 		    w_db[] = "--db", w_policy[] = "--policy", w_host[] = "--docker-host";
-	char *argv[20];
+	char *argv[20 + 2 * ADMIT_MAX_INSECURE];
 	size_t n = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -171,25 +253,22 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	time_t start = time(NULL);
 
 	ret->state = MOAT_VERDICT_ERROR;
-	if (a->webhook) {
-		/* NEEDSWORK: registry:// once the registry client lands; today only
-		 * images the local engine holds can be scanned from the webhook. */
-		r = resolve_docker(a, key, id, sizeof(id));
-		if (r != 0) {
-			ret->state = MOAT_VERDICT_UNKNOWN;
-			snprintf(ret->summary, sizeof(ret->summary), "%s", r > 0 ?
-				 "not in the local engine to scan" : "no engine to scan it with");
-			return;
-		}
-		what = id;
-	}
+	snprintf(target, sizeof(target), "docker:%s", what);
+	/* The webhook: a copy in the local engine if there is one (no
+	 * network), else the registry the pod pulls from. */
+	if (a->webhook && resolve_docker(a, key, id, sizeof(id)) == 0)
+		snprintf(target, sizeof(target), "docker:%s", id);
+	else if (a->webhook && registry_target(key, target, sizeof(target)) < 0) {
+		snprintf(ret->summary, sizeof(ret->summary), "image reference cannot be parsed");
+		return;
+	} else if (a->webhook && !registry_reachable(a, target, ret))
+		return;
 	if (!mkdtemp(dir)) {
 		snprintf(ret->summary, sizeof(ret->summary), "mkdtemp: %s", strerror(errno));
 		return;
 	}
 	snprintf(out, sizeof(out), "%s/scan.json", dir);
 	snprintf(errp, sizeof(errp), "%s/scan.err", dir);
-	snprintf(target, sizeof(target), "docker:%s", what);
 	argv[n++] = a->self;
 	argv[n++] = w_scan;
 	argv[n++] = w_format;
@@ -208,6 +287,14 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 	if (a->docker_host) {
 		argv[n++] = w_host;
 		argv[n++] = a->host_buf;
+	}
+	if (a->cacert) {
+		argv[n++] = w_cacert;
+		argv[n++] = a->cacert_buf;
+	}
+	for (unsigned i = 0; i < a->n_insecure; i++) {
+		argv[n++] = w_insec;
+		argv[n++] = a->insecure[i];
 	}
 	argv[n++] = target;
 	argv[n] = NULL;
@@ -278,7 +365,12 @@ static void usage(FILE *f, const char *cmd)
 		"      --docker-host SOCK  Docker Engine socket for image scans\n"
 		"      --scan-workers N    concurrent image scans (default 1)\n"
 		"      --threads N         request threads (default 8)\n"
-		"      --ready-file FILE   written once the server accepts requests\n");
+		"      --ready-file FILE   written once the server accepts requests\n"
+		"registry images (webhook: images the local engine does not hold):\n"
+		"      --registry-config DIR  docker config dir for credentials (default\n"
+		"                          $DOCKER_CONFIG or ~/.docker)\n"
+		"      --cacert FILE       CA bundle for registry TLS\n"
+		"      --insecure-registry HOST  plain http / unverified TLS for HOST\n");
 }
 
 static int parse(int argc, char **argv, struct admit_args *a)
@@ -297,6 +389,9 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		{ "scan-workers", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "insecure-listen", no_argument, NULL, 'I' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "insecure-registry", required_argument, NULL, 'R' },
+		{ "registry-config", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -326,6 +421,15 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		case 'w': a->workers = (unsigned)v; break;
 		case 't': a->threads = (unsigned)v; break;
 		case 'I': a->insecure_listen = true; break;
+		case 'C': a->cacert = optarg; break;
+		case 'G': a->registry_config = optarg; break;
+		case 'R':
+			if (a->n_insecure == ADMIT_MAX_INSECURE)
+				return fprintf(stderr, "moat %s: at most %d --insecure-registry\n",
+					       argv[0], ADMIT_MAX_INSECURE), -1;
+			a->insecure_list[a->n_insecure] = optarg;
+			a->insecure[a->n_insecure++] = optarg;
+			break;
 		case 'h': usage(stdout, argv[0]); exit(MOAT_EXIT_OK);
 		default: usage(stderr, argv[0]); return -1;
 		}
@@ -361,6 +465,15 @@ static void defaults(struct admit_args *a)
 		snprintf(a->policy_buf, sizeof(a->policy_buf), "%s", a->policy_path);
 	if (a->docker_host)
 		snprintf(a->host_buf, sizeof(a->host_buf), "%s", a->docker_host);
+	if (a->cacert && !realpath(a->cacert, a->cacert_buf))
+		snprintf(a->cacert_buf, sizeof(a->cacert_buf), "%s", a->cacert);
+	/* scans are children: they find credentials where the docker CLI does */
+	if (a->registry_config) {
+		char *abs = realpath(a->registry_config, NULL);
+
+		setenv("DOCKER_CONFIG", abs ? abs : a->registry_config, 1);
+		free(abs);
+	}
 	if (readlink("/proc/self/exe", a->self, sizeof(a->self) - 1) < 0)
 		snprintf(a->self, sizeof(a->self), "/proc/self/exe");
 }
@@ -400,7 +513,7 @@ static int serve(struct admit_args *a, bool webhook)
 		.state_dir = a->state_dir,
 		.policy_hash = moat_policy_hash(policy),
 		.db_path = a->db,
-		.resolve = webhook ? NULL : resolve_docker,
+		.resolve = webhook ? resolve_ref : resolve_docker,
 		.scan = scan_image,
 		.ctx = a,
 		.workers = a->workers,
@@ -412,7 +525,9 @@ static int serve(struct admit_args *a, bool webhook)
 		goto out;
 	}
 	src.ctx = verdicts;
-	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit };
+	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit,
+				  .inspect_container = webhook ? NULL : inspect_container,
+				  .inspect_ctx = a };
 	so = (struct moat_server_opts){
 		.unix_path = webhook ? NULL : a->socket,
 		.listen = webhook ? a->listen : NULL,

@@ -43,6 +43,7 @@ struct moat_http_resp {
 	bool paused;
 	bool follow;
 	bool has_location;
+	bool nonblock;                  /* started with moat_http_start: never wait */
 	CURLcode result;
 	int cb_error;                   /* our callbacks' reason for aborting */
 	char cb_msg[160];
@@ -363,9 +364,12 @@ static int set_options(struct moat_http_resp *resp, const struct moat_http_req *
 	bad |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	bad |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	bad |= curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	/* Idle timeout: under 1 byte/s for `timeout` seconds. */
-	bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, timeout);
+	/* Idle timeout: under 1 byte/s for `timeout` seconds; a stream that
+	 * may stay quiet for hours (moat_http_start) has none. */
+	if (!resp->nonblock) {
+		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, timeout);
+	}
 	if (req->follow) {
 		bad |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 		bad |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MOAT_HTTP_MAX_REDIRECTS);
@@ -430,11 +434,11 @@ static bool request_ok(const struct moat_http_req *req)
 	return true;
 }
 
-int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
-		   struct moat_http_resp **ret_resp, struct moat_error *err)
+/* Set up the transfer and hand it to the multi handle. */
+static int begin(struct moat_http *http, const struct moat_http_req *req, bool nonblock,
+		 struct moat_http_resp **ret_resp, struct moat_error *err)
 {
 	struct moat_http_resp *resp;
-	int r;
 
 	if (!http || !req || !request_ok(req))
 		return moat_error_set(err, MOAT_E_USAGE, "http: bad URL, method or header");
@@ -443,6 +447,7 @@ int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 		return moat_error_set(err, -ENOMEM, "http: out of memory");
 	resp->http = http;
 	resp->follow = req->follow;
+	resp->nonblock = nonblock;
 	snprintf(resp->url, sizeof(resp->url), "%s", req->url);
 	moat_buf_init(&resp->head, MOAT_HTTP_MAX_HEADER_BYTES);
 	moat_buf_init(&resp->body, SIZE_MAX / 2);
@@ -457,6 +462,18 @@ int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 		return moat_error_set(err, MOAT_E_INTERNAL, "http: %s: libcurl rejected the request",
 				      req->url);
 	}
+	*ret_resp = resp;
+	return 0;
+}
+
+int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
+		   struct moat_http_resp **ret_resp, struct moat_error *err)
+{
+	struct moat_http_resp *resp = NULL;
+	int r = begin(http, req, false, &resp, err);
+
+	if (r < 0)
+		return r;
 	r = wait_head(resp, err);
 	if (r < 0) {
 		moat_http_resp_close(resp);
@@ -464,6 +481,60 @@ int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 	}
 	*ret_resp = resp;
 	return 0;
+}
+
+/* One step of the client's transfers, never waiting. */
+static int pump_nb(struct moat_http_resp *resp, struct moat_error *err)
+{
+	int running = 0;
+	CURLMcode mc = curl_multi_perform(resp->http->multi, &running);
+
+	if (mc != CURLM_OK)
+		return moat_error_set(err, MOAT_E_INTERNAL, "http: %s: libcurl: %s", resp->url,
+				      curl_multi_strerror(mc));
+	collect(resp->http);
+	return 0;
+}
+
+int moat_http_start(struct moat_http *http, const struct moat_http_req *req,
+		    struct moat_http_resp **ret_resp, struct moat_error *err)
+{
+	struct moat_http_resp *resp = NULL;
+	int r = begin(http, req, true, &resp, err);
+
+	/* the first step connects and sends (a unix socket connects at once) */
+	if (r == 0 && (r = pump_nb(resp, err)) < 0)
+		moat_http_resp_close(resp);
+	if (r == 0)
+		*ret_resp = resp;
+	return r;
+}
+
+int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err)
+{
+	int r;
+
+	if (!resp->head_done && !resp->done && (r = pump_nb(resp, err)) < 0)
+		return r;
+	if (resp->done && resp->result != CURLE_OK && !resp->head_done)
+		return transfer_error(resp, err);
+	if (!resp->head_done && !resp->done)
+		return 0;
+	/* as wait_head decides */
+	effective_url(resp);
+	if (!resp->head_done && resp->status < 200)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: no response", resp->url);
+	return 1;
+}
+
+int moat_http_resp_fd(const struct moat_http_resp *resp)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+
+	if (curl_easy_getinfo(resp->easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return -1;
+	return (int)fd;
 }
 
 void moat_http_resp_close(struct moat_http_resp *resp)
@@ -543,6 +614,14 @@ static ssize_t body_take(struct moat_http_resp *resp, uint8_t *buf, size_t len,
 			curl_easy_pause(resp->easy, CURLPAUSE_CONT);
 			continue;
 		}
+		if (resp->nonblock) {
+			/* one step; nothing new yet is -EAGAIN, never a wait */
+			if ((r = pump_nb(resp, err)) < 0)
+				return r;
+			if (resp->body.len == resp->pos && !resp->done && !resp->paused)
+				return -EAGAIN;
+			continue;
+		}
 		if ((r = pump(resp, err)) < 0)
 			return r;
 	}
@@ -619,8 +698,8 @@ static struct moat_slice error_text(const struct moat_buf *body, json_t **ret_js
 	return moat_slice_trim(line);
 }
 
-int moat_http_body_fail(int status, const struct moat_buf *body, const char *what,
-			struct moat_error *err)
+static int body_fail(int status, const struct moat_buf *body, const char *what,
+		     struct moat_error *err)
 {
 	int code = status == 404 ? MOAT_E_NOTFOUND : MOAT_E_RUNTIME;
 	char clean[MOAT_ERRMSG_MAX];
@@ -648,7 +727,7 @@ int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct mo
 	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY + 1);
 	/* A cut-off or broken body still yields whatever text arrived. */
 	moat_http_resp_read_all(resp, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL);
-	r = moat_http_body_fail(resp->status, &body, what, err);
+	r = body_fail(resp->status, &body, what, err);
 	moat_buf_release(&body);
 	return r;
 }

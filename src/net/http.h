@@ -81,6 +81,24 @@ struct moat_http_req {
  */
 int moat_http_send(struct moat_http *http, const struct moat_http_req *req,
 		   struct moat_http_resp **ret_resp, struct moat_error *err);
+/*
+ * Start the request without waiting, for a long-lived stream read from an
+ * event loop (the engine's /events): the connect timeout applies, the idle
+ * timeout does not. moat_http_resp_ready() then drives the transfer without
+ * blocking, and the body reader (moat_http_resp_body) of such a response
+ * never waits either: a read returns what has arrived, -EAGAIN when nothing
+ * has, 0 at the end. libcurl stops reading from the peer while 256 KiB are
+ * buffered and unread, so a stalled consumer holds a bounded amount.
+ * Errors as for moat_http_send, for a request libcurl refuses at once.
+ */
+int moat_http_start(struct moat_http *http, const struct moat_http_req *req,
+		    struct moat_http_resp **ret_resp, struct moat_error *err);
+/* Without blocking: 1 once the final head is in (status and headers may be
+ * read), 0 not yet, or the transfer's error as for moat_http_send. */
+int moat_http_resp_ready(struct moat_http_resp *resp, struct moat_error *err);
+/* The connection's socket, for poll(2) (POLLIN), or -1 before it exists. */
+int moat_http_resp_fd(const struct moat_http_resp *resp);
+
 /* Abort the transfer if unfinished and free. NULL is a no-op. */
 void moat_http_resp_close(struct moat_http_resp *resp);
 
@@ -110,10 +128,6 @@ int moat_http_resp_read_all(struct moat_http_resp *resp, struct moat_buf *out, s
  * message reads "<what>: HTTP <status>: <message>".
  */
 int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct moat_error *err);
-/* The same error from a status and a body already read (at most
- * MOAT_HTTP_MAX_ERROR_BODY of it): also for runtime/http.c's responses. */
-int moat_http_body_fail(int status, const struct moat_buf *body, const char *what,
-			struct moat_error *err);
 
 /*
  * Append seg to out, percent-encoding every byte that is not unreserved

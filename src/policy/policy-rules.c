@@ -151,6 +151,39 @@ static bool hit_cap_add(const struct policy_ctx *cx, const struct policy_rule *r
 	return false;
 }
 
+/* A host device not on the allow list (whole paths, cleaned). */
+static bool hit_devices(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
+			size_t len)
+{
+	for (size_t i = 0; i < cx->c->n_devices; i++) {
+		const char *dev = cx->c->devices[i];
+		char a[4096], b[4096];
+		bool allowed = false;
+
+		moat_policy_path_clean(dev, a, sizeof(a));
+		for (size_t k = 0; dev[0] == '/' && k < r->list.n; k++) {
+			moat_policy_path_clean(r->list.items[k], b, sizeof(b));
+			allowed |= !strcmp(a, b);
+		}
+		if (!allowed) {
+			snprintf(msg, len, "gets host device %s", dev);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool hit_volumes_from(const struct policy_ctx *cx, const struct policy_rule *r,
+			     char *msg, size_t len)
+{
+	(void)r;
+	if (!cx->c->n_volumes_from)
+		return false;
+	snprintf(msg, len, "inherits the mounts of container %s (--volumes-from)",
+		 cx->c->volumes_from[0]);
+	return true;
+}
+
 /* Trusted when the registry, a REGISTRY/REPO glob or the digest is listed.
  * A rule that lists nothing trusts everything. */
 static bool hit_trusted(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
@@ -219,6 +252,12 @@ const struct policy_rule_def policy_rule_defs[] = {
 	  W_FLAG(host_ipc), "shares the host IPC namespace" },
 	{ "host_uts", MOAT_POLICY_OFF, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
 	  W_FLAG(host_uts), "shares the host UTS namespace" },
+	{ "host_userns", MOAT_POLICY_OFF, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_userns), "runs in the host user namespace (--userns host: no remapping)" },
+	{ "host_cgroupns", MOAT_POLICY_OFF, POLICY_SCOPE_WORKLOAD, NULL, hit_flag,
+	  W_FLAG(host_cgroupns), "shares the host cgroup namespace" },
+	{ "host_devices", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, "allow", hit_devices },
+	{ "volumes_from", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_volumes_from },
 	{ "host_path", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, "prefixes", hit_host_path },
 	{ "cap_add", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, "allow", hit_cap_add },
 	{ "seccomp_unconfined", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_flag,

@@ -58,6 +58,12 @@ struct moat_container {
 	size_t n_cap_add;
 	const char *const *host_paths;  /* host paths mounted into it (bind, hostPath) */
 	size_t n_host_paths;
+	const char *const *devices;     /* host devices given to it (Docker --device,
+					 * --device-cgroup-rule as "cgroup rule R") */
+	size_t n_devices;
+	const char *const *volumes_from; /* containers whose mounts it inherits
+					  * (Docker --volumes-from NAME[:ro|rw]) */
+	size_t n_volumes_from;
 };
 
 struct moat_workload {
@@ -69,6 +75,8 @@ struct moat_workload {
 	bool host_network;
 	bool host_ipc;
 	bool host_uts;
+	bool host_userns;               /* Docker --userns host (no remapping) */
+	bool host_cgroupns;             /* Docker --cgroupns host */
 	const struct moat_container *containers;
 	size_t n_containers;
 };

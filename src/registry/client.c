@@ -169,7 +169,36 @@ static int token_request(struct moat_registry *reg, const struct moat_registry_c
 	return 0;
 }
 
-/* GET realm?service=..&scope=.. (with Basic credentials when we have them). */
+/* A 401 when we had nothing to offer: say so, not "failed". */
+static int no_credentials(const struct moat_registry *reg, struct moat_error *err)
+{
+	return moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication required and no "
+			      "credentials for it in the docker config (docker login %s)",
+			      reg->host, reg->host);
+}
+
+/* The OAuth2 form of the token request (an identity token from `docker
+ * login`): POST realm, grant_type=refresh_token. */
+static int oauth_form(struct moat_registry *reg, const struct moat_registry_challenge *ch,
+		      const char *scope, struct moat_buf *form)
+{
+	int r = moat_buf_append_str(form, "grant_type=refresh_token&client_id=moat&service=");
+
+	if (r == 0)
+		r = moat_http_escape(form, moat_slice_str(ch->service), NULL);
+	if (r == 0 && scope[0])
+		r = moat_buf_append_str(form, "&scope=");
+	if (r == 0 && scope[0])
+		r = moat_http_escape(form, moat_slice_str(scope), NULL);
+	if (r == 0)
+		r = moat_buf_append_str(form, "&refresh_token=");
+	if (r == 0)
+		r = moat_http_escape(form, moat_slice_str(reg->creds.identity_token), NULL);
+	return r;
+}
+
+/* GET realm?service=..&scope=.. (with Basic credentials when we have them),
+ * or the OAuth2 POST when all we have is an identity token. */
 static int fetch_token(struct moat_registry *reg, const struct moat_registry_challenge *ch,
 		       const char *scope, struct moat_error *err)
 {
@@ -177,25 +206,46 @@ static int fetch_token(struct moat_registry *reg, const struct moat_registry_cha
 	const char *headers[2] = { NULL, NULL };
 	struct moat_http_req req = { .follow = true };
 	struct moat_http_resp *resp = NULL;
-	struct moat_buf url, body;
+	struct moat_buf url, body, form;
 	json_t *json = NULL;
 	const char *tok;
+	bool oauth = reg->creds.identity_token[0] != '\0';
+	bool creds = reg->creds.have || oauth;
 	int r;
 
-	if (reg->creds.have && !realm_trusted(reg, ch->realm))
+	if (creds && !realm_trusted(reg, ch->realm))
 		return moat_error_set(err, MOAT_E_UNSUPPORTED, "%s: token realm %s is not https; "
 				      "not sending credentials there", reg->host, ch->realm);
-	if (reg->creds.have && registry_basic_header(&reg->creds, basic, sizeof(basic)) == 0)
+	if (!oauth && reg->creds.have &&
+	    registry_basic_header(&reg->creds, basic, sizeof(basic)) == 0)
 		headers[0] = basic;
 	moat_buf_init(&url, MOAT_HTTP_MAX_URL);
 	moat_buf_init(&body, TOKEN_RESPONSE_MAX + 1);
-	r = token_request(reg, ch, scope, &url, err);
+	moat_buf_init(&form, sizeof(reg->creds.identity_token) * 3 + 1024);
+	if (oauth) {
+		r = moat_buf_append_str(&url, ch->realm) || moat_buf_putc(&url, '\0') ||
+		    oauth_form(reg, ch, scope, &form) ? MOAT_E_LIMIT : 0;
+		req.method = "POST";
+		req.body = form.data;
+		req.body_len = form.len;
+		req.content_type = "application/x-www-form-urlencoded";
+		req.follow = false;
+	} else {
+		r = token_request(reg, ch, scope, &url, err);
+	}
 	req.url = (const char *)url.data;
 	req.headers = headers;
 	reg->requests++;
 	if (r == 0)
 		r = moat_http_send(reg->http, &req, &resp, err);
-	if (r == 0 && moat_http_resp_status(resp) == 401)
+	if (r == 0 && moat_http_resp_status(resp) == 401 && !creds)
+		r = no_credentials(reg, err);
+	else if (r == 0 && oauth && (moat_http_resp_status(resp) == 400 ||
+				     moat_http_resp_status(resp) == 401))
+		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed at %s: the "
+				   "identity token was refused (docker login %s again)", reg->host,
+				   ch->realm, reg->host);
+	else if (r == 0 && moat_http_resp_status(resp) == 401)
 		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed at %s: check "
 				   "the credentials for %s (docker login)", reg->host, ch->realm,
 				   reg->host);
@@ -218,10 +268,13 @@ static int fetch_token(struct moat_registry *reg, const struct moat_registry_cha
 	explicit_bzero(basic, sizeof(basic));
 	if (body.data)
 		explicit_bzero(body.data, body.len);
+	if (form.data)
+		explicit_bzero(form.data, form.len);
 	json_decref(json);
 	moat_http_resp_close(resp);
 	moat_buf_release(&url);
 	moat_buf_release(&body);
+	moat_buf_release(&form);
 	return r;
 }
 
@@ -242,9 +295,7 @@ static int authenticate(struct moat_registry *reg, struct moat_http_resp *resp, 
 		return moat_error_prefix(err, "%s: 401 without a usable challenge: ", reg->host);
 	if (ch.scheme == MOAT_REGISTRY_AUTH_BASIC) {
 		if (!reg->creds.have)
-			return moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication required and "
-					      "no credentials for it in the docker config "
-					      "(docker login %s)", reg->host, reg->host);
+			return no_credentials(reg, err);
 		reg->auth = MOAT_REGISTRY_AUTH_BASIC;
 		return 0;
 	}
@@ -326,8 +377,11 @@ int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 			continue;
 		}
 		if (r == 0 && status == 401) {
+			/* an anonymous token without access, or credentials without it */
 			moat_http_resp_close(resp);
-			r = moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed (HTTP 401): "
+			r = !reg->creds.have && !reg->creds.identity_token[0] ?
+			    no_credentials(reg, err) :
+			    moat_error_set(err, MOAT_E_RUNTIME, "%s: authentication failed (HTTP 401): "
 					   "check the credentials for %s (docker login)",
 					   reg->host, reg->host);
 			break;

@@ -4,9 +4,10 @@
  *
  * GET /events never ends: the engine writes one JSON object per event into
  * a chunked body (Go's json.Encoder, so usually one object and a newline per
- * chunk). Nothing here relies on that: the chunk framing is undone by the
- * strict decoder of http-body.c, which resumes after -EAGAIN, and the
- * splitter below finds object boundaries by tracking strings and nesting,
+ * chunk). Nothing here relies on that: libcurl (net/http.c, a started
+ * request: no idle timeout, reads that never block) undoes the chunk
+ * framing, and the splitter below finds object boundaries by tracking
+ * strings and nesting,
  * so an object may be cut anywhere and several may share a chunk or a line.
  * Each object is bounded; an oversize one is reported and skipped to its
  * end, so one bad event does not cost the stream.
@@ -15,15 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/slice.h"
 #include "docker.h"
-#include "http.h"
 #include "net/http.h"
 #include "moat/error.h"
 
@@ -34,12 +31,13 @@
 /* Nesting counted by the splitter; far past anything jansson accepts. */
 #define SPLIT_DEPTH_MAX 100000u
 #define EVENTS_FILTER "{\"type\":[\"container\"]}"
+/* Connecting to a local socket is immediate or fails; no idle timeout. */
+#define EVENTS_CONNECT_SEC 10
 
 struct moat_docker_events {
-	int fd;                         /* -1 when reading from a test's reader */
-	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct moat_http_rx rx;
-	bool rx_live;
+	struct moat_http *http;         /* NULL when reading from a test's reader */
+	struct moat_http_resp *resp;
+	struct moat_reader body;        /* never blocks: -EAGAIN when nothing came */
 	bool head_done;
 	int error;                      /* sticky stream failure, 0 if none */
 	struct moat_docker_event_splitter sp;
@@ -227,39 +225,13 @@ int moat_docker_event_feed(struct moat_docker_event_splitter *sp, const uint8_t 
 	return 0;
 }
 
-/* The transport: recv without waiting; -EAGAIN (no message) when empty. */
-static ssize_t events_recv(void *ctx, void *buf, size_t len, struct moat_error *err)
-{
-	struct moat_docker_events *events = ctx;
-	ssize_t n;
-
-	do {
-		n = recv(events->fd, buf, len, MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return -EAGAIN;
-	if (n < 0)
-		return moat_error_set(err, -errno, "docker: events: read %s: %s",
-				      events->sock_path, strerror(errno));
-	return n;
-}
-
-static int events_new(struct moat_reader src, struct moat_docker_events **ret,
-		      struct moat_error *err)
+static int events_new(struct moat_docker_events **ret, struct moat_error *err)
 {
 	struct moat_docker_events *events = calloc(1, sizeof(*events));
 
 	if (!events)
 		return moat_error_set(err, -ENOMEM, "docker: events: out of memory");
-	events->fd = -1;
 	moat_docker_event_splitter_init(&events->sp, 0);
-	if (!src.ctx)
-		src.ctx = events;
-	if (moat_http_rx_init(&events->rx, src, EVENTS_READ) < 0) {
-		moat_docker_events_close(events);
-		return moat_error_set(err, -ENOMEM, "docker: events: out of memory");
-	}
-	events->rx_live = true;
 	*ret = events;
 	return 0;
 }
@@ -267,85 +239,64 @@ static int events_new(struct moat_reader src, struct moat_docker_events **ret,
 int moat_docker_events_from_reader(struct moat_reader src, struct moat_docker_events **ret,
 				   struct moat_error *err)
 {
-	if (!src.read || !src.ctx || !ret)
-		return moat_error_set(err, MOAT_E_USAGE, "docker: events: no reader");
-	return events_new(src, ret, err);
-}
-
-/* "/v1.41/events?filters=<escaped {"type":["container"]}>[&since=N]" */
-static int events_request(struct moat_docker *docker, uint64_t since_sec, struct moat_buf *req,
-			  struct moat_error *err)
-{
-	struct moat_buf target;
 	int r;
 
-	moat_buf_init(&target, 1024);
-	r = moat_buf_appendf(&target, "/v%s/events?filters=", moat_docker_api_version(docker));
-	if (r == 0)
-		r = moat_http_escape(&target, moat_slice_str(EVENTS_FILTER), "");
-	if (r == 0 && since_sec)
-		r = moat_buf_appendf(&target, "&since=%llu", (unsigned long long)since_sec);
-	if (r < 0)
-		r = moat_error_set(err, r, "docker: events: request too long");
-	if (r == 0)
-		r = moat_http_format_request(req, "GET", (const char *)target.data, "docker", NULL,
-					     NULL, err);
-	moat_buf_release(&target);
-	return r;
+	if (!src.read || !src.ctx || !ret)
+		return moat_error_set(err, MOAT_E_USAGE, "docker: events: no reader");
+	if ((r = events_new(ret, err)) < 0)
+		return r;
+	(*ret)->body = src;
+	(*ret)->head_done = true;
+	return 0;
 }
 
-/*
- * Connect and send without waiting: a unix-socket connect completes at once
- * or fails (-EAGAIN when the engine's backlog is full), and a fresh
- * socket's buffer takes the ~150-byte request whole.
- */
-static int events_connect(struct moat_docker_events *events, const struct moat_buf *req,
-			  struct moat_error *err)
+/* "http://docker/v1.41/events?filters=<escaped {"type":["container"]}>[&since=N]" */
+static int events_url(struct moat_docker *docker, uint64_t since_sec, struct moat_buf *url)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	ssize_t n;
+	int r = moat_buf_appendf(url, "http://docker/v%s/events?filters=",
+				 moat_docker_api_version(docker));
 
-	memcpy(addr.sun_path, events->sock_path, sizeof(addr.sun_path));
-	events->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (events->fd < 0)
-		return moat_error_set(err, -errno, "docker: events: socket: %s", strerror(errno));
-	if (connect(events->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		return moat_error_set(err, -errno, "docker: events: connect %s: %s",
-				      events->sock_path, strerror(errno));
-	do {
-		n = send(events->fd, req->data, req->len, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return moat_error_set(err, -errno, "docker: events: write %s: %s",
-				      events->sock_path, strerror(errno));
-	if ((size_t)n != req->len)
-		return moat_error_set(err, -EAGAIN, "docker: events: request not sent whole");
-	return 0;
+	if (r == 0)
+		r = moat_http_escape(url, moat_slice_str(EVENTS_FILTER), "");
+	if (r == 0 && since_sec)
+		r = moat_buf_appendf(url, "&since=%llu", (unsigned long long)since_sec);
+	if (r == 0)
+		r = moat_buf_putc(url, '\0');
+	return r;
 }
 
 int moat_docker_events_open(struct moat_docker *docker, uint64_t since_sec,
 			    struct moat_docker_events **ret_events, struct moat_error *err)
 {
+	static const char *const headers[] = { "Connection: close", "Accept: */*", NULL };
+	struct moat_http_opts hopts = { .timeout_sec = EVENTS_CONNECT_SEC };
 	struct moat_docker_events *events = NULL;
-	struct moat_buf req;
+	struct moat_http_req req = { .headers = headers };
+	struct moat_buf url;
 	int r;
 
 	if (!docker || !ret_events)
 		return moat_error_set(err, MOAT_E_USAGE, "docker: events: no handle");
-	r = events_new((struct moat_reader){ events_recv, NULL, NULL }, &events, err);
-	if (r < 0)
+	if ((r = events_new(&events, err)) < 0)
 		return r;
-	snprintf(events->sock_path, sizeof(events->sock_path), "%s",
-		 moat_docker_sock_path(docker));
-	moat_buf_init(&req, 4096);
-	r = events_request(docker, since_sec, &req, err);
+	/* its own client: the stream lives beside the handle's other requests */
+	hopts.unix_socket = moat_docker_sock_path(docker);
+	moat_buf_init(&url, MOAT_HTTP_MAX_URL);
+	r = events_url(docker, since_sec, &url);
+	if (r < 0)
+		r = moat_error_set(err, r, "docker: events: request too long");
 	if (r == 0)
-		r = events_connect(events, &req, err);
-	moat_buf_release(&req);
+		r = moat_http_open(&hopts, &events->http, err);
+	req.url = (const char *)url.data;
+	if (r == 0)
+		r = moat_http_start(events->http, &req, &events->resp, err);
+	moat_buf_release(&url);
 	if (r < 0) {
+		moat_error_prefix(err, "docker: events: ");
 		moat_docker_events_close(events);
 		return r;
 	}
+	events->body = moat_http_resp_body(events->resp);
 	*ret_events = events;
 	return 0;
 }
@@ -354,10 +305,8 @@ void moat_docker_events_close(struct moat_docker_events *events)
 {
 	if (!events)
 		return;
-	if (events->rx_live)
-		moat_http_rx_release(&events->rx);
-	if (events->fd >= 0)
-		close(events->fd);
+	moat_http_resp_close(events->resp);
+	moat_http_close(events->http);
 	moat_docker_event_splitter_release(&events->sp);
 	free(events);
 }
@@ -371,16 +320,19 @@ static int events_fail(struct moat_docker_events *events, int code)
 /* The response head, as far as it has arrived: 1 once it is a 200. */
 static int events_head(struct moat_docker_events *events, struct moat_error *err)
 {
-	int r = moat_http_rx_head(&events->rx, err);
+	int r = moat_http_resp_ready(events->resp, err);
+	int status;
 
-	if (r == -EAGAIN)
+	if (r == 0)
 		return 0;
-	if (r < 0)
+	if (r < 0) {
+		moat_error_prefix(err, "docker: events: ");
 		return events_fail(events, r);
-	if (events->rx.resp.status != 200)
+	}
+	status = moat_http_resp_status(events->resp);
+	if (status != 200)
 		return events_fail(events, moat_error_set(err, MOAT_E_RUNTIME,
-							  "docker: GET /events: HTTP %d",
-							  events->rx.resp.status));
+							  "docker: GET /events: HTTP %d", status));
 	events->head_done = true;
 	return 1;
 }
@@ -388,7 +340,6 @@ static int events_head(struct moat_docker_events *events, struct moat_error *err
 int moat_docker_events_next(struct moat_docker_events *events, struct moat_docker_event *ret_ev,
 			    struct moat_error *err)
 {
-	struct moat_reader body;
 	int r;
 
 	if (events->error)
@@ -398,7 +349,6 @@ int moat_docker_events_next(struct moat_docker_events *events, struct moat_docke
 		if (r <= 0)
 			return r;
 	}
-	body = moat_http_rx_body(&events->rx);
 	for (int reads = 0;;) {
 		ssize_t n;
 
@@ -416,7 +366,7 @@ int moat_docker_events_next(struct moat_docker_events *events, struct moat_docke
 		}
 		if (reads++ == EVENTS_READS_PER_CALL)
 			return 0;
-		n = moat_read(&body, events->buf, sizeof(events->buf), err);
+		n = moat_read(&events->body, events->buf, sizeof(events->buf), err);
 		if (n == -EAGAIN)
 			return 0;
 		if (n == 0)
@@ -436,5 +386,5 @@ bool moat_docker_events_failed(const struct moat_docker_events *events)
 
 int moat_docker_events_fd(const struct moat_docker_events *events)
 {
-	return events->fd;
+	return events->resp ? moat_http_resp_fd(events->resp) : -1;
 }

@@ -16,7 +16,7 @@ struct moat_error;
  * One request on its own connection: METHOD target (already escaped, with
  * the /v1.xx prefix), no body. A 2xx answer's body is appended to out (if
  * not NULL; MOAT_E_LIMIT past max bytes); others become errors as in
- * moat_http_rx_fail, named by `what`.
+ * moat_http_resp_fail, named by `what`.
  */
 int docker_exchange(struct moat_docker *docker, const char *method, const char *target,
 		    struct moat_buf *out, size_t max, const char *what, struct moat_error *err);

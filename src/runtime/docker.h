@@ -119,9 +119,9 @@ const char *moat_docker_sock_path(const struct moat_docker *docker);
 /*
  * The engine's container events (GET /events, type=container), for keeping
  * a cache of container metadata fresh: a long-lived chunked response on its
- * own non-blocking connection, cut into JSON objects whatever the chunk and
- * line boundaries, each bounded (docker-events.c; still read with the strict
- * hand-written parser of http.h, which resumes after -EAGAIN).
+ * own non-blocking connection (libcurl through net/http.h, started without
+ * waiting), cut into JSON objects whatever the chunk and line boundaries,
+ * each bounded (docker-events.c).
  */
 #define MOAT_DOCKER_EVENT_MAX (64u << 10)  /* one event's JSON; real ones are < 1 KiB */
 #define MOAT_DOCKER_EVENT_STR 256u         /* name, image, action: truncated to this */
@@ -178,8 +178,8 @@ struct moat_docker_events;
  */
 int moat_docker_events_open(struct moat_docker *docker, uint64_t since_sec,
 			    struct moat_docker_events **ret_events, struct moat_error *err);
-/* The same stream from src (a response as the engine sends it, head
- * included), for tests and replays; src.read may return -EAGAIN. */
+/* The same stream from src (the body as the engine sends it, chunk
+ * framing undone), for tests and replays; src.read may return -EAGAIN. */
 int moat_docker_events_from_reader(struct moat_reader src, struct moat_docker_events **ret_events,
 				   struct moat_error *err);
 /* Close the connection and free. NULL is a no-op. */

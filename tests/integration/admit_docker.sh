@@ -46,14 +46,25 @@ cat >"$W/policy.yaml" <<'EOT'
 fail_on_fixable: true
 rules:
   cap_add: {action: block, allow: [NET_BIND_SERVICE]}
+  host_devices: {action: block, allow: [/dev/fuse]}
+  host_userns: block
+  host_cgroupns: block
 EOT
 
-"$MOAT" authz --policy "$W/policy.yaml" --socket "$plugin" --audit "$W/audit.jsonl" \
-    --state-dir "$W/state" --db "$W/vuln.db" --docker-host "$dsock" \
-    --ready-file "$W/authz.ready" >"$W/authz.out" 2>"$W/authz.err" &
-APID=$!
-for _ in $(seq 1 50); do [ -e "$W/authz.ready" ] && break; sleep 0.2; done
-[ -e "$W/authz.ready" ] || { cat "$W/authz.err" >&2; fail "moat authz did not start"; }
+# start_authz POLICY: (re)start the plugin on the socket dockerd knows.
+start_authz() {
+    if [ -n "${APID:-}" ]; then
+        kill "$APID"; wait "$APID" || fail "moat authz exited $? on SIGTERM"
+    fi
+    rm -f "$W/authz.ready"
+    "$MOAT" authz --policy "$1" --socket "$plugin" --audit "$W/audit.jsonl" \
+        --state-dir "$W/state" --db "$W/vuln.db" --docker-host "$dsock" \
+        --ready-file "$W/authz.ready" >"$W/authz.out" 2>"$W/authz.err" &
+    APID=$!
+    for _ in $(seq 1 50); do [ -e "$W/authz.ready" ] && break; sleep 0.2; done
+    [ -e "$W/authz.ready" ] || { cat "$W/authz.err" >&2; fail "moat authz did not start"; }
+}
+start_authz "$W/policy.yaml"
 
 # Its own network namespace: a dockerd started with --bridge none deletes the
 # host's docker0 at start-up (moby's removeDefaultBridgeInterface), which
@@ -111,6 +122,31 @@ denied cap "cap_add: adds capability SYS_ADMIN"
 try capok --cap-add NET_BIND_SERVICE admission/clean:1 /bin/busybox true
 [ "$RC" = 0 ] || fail "an allowed capability was denied: $(cat "$W/capok.err")"
 
+try dev --device /dev/mem admission/clean:1 /bin/busybox true
+denied dev "host_devices: gets host device /dev/mem"
+try devrule --device-cgroup-rule 'b 8:* rmw' admission/clean:1 /bin/busybox true
+denied devrule "host_devices: gets host device cgroup rule"
+try devok --device /dev/fuse admission/clean:1 /bin/busybox true
+[ "$RC" = 0 ] || fail "an allowed device was denied: $(cat "$W/devok.err")"
+try userns --userns host admission/clean:1 /bin/busybox true
+denied userns "host_userns"
+try cgroupns --cgroupns host admission/clean:1 /bin/busybox true
+denied cgroupns "host_cgroupns: shares the host cgroup namespace"
+# --volumes-from inherits the source's mounts: the mount rules see them.
+D create --network none --name madm-src1 -v "$W/clean:/data:ro" admission/clean:1 \
+    /bin/busybox true >/dev/null 2>"$W/src.err" || fail "source container: $(cat "$W/src.err")"
+try from --volumes-from madm-src1:ro admission/clean:1 /bin/busybox true
+[ "$RC" = 0 ] || fail "--volumes-from a harmless source was denied: $(cat "$W/from.err")"
+# A source holding the engine socket can only be made under a policy without
+# engine_socket: restart the plugin with one for that create, then back.
+printf 'rules:\n  engine_socket: off\n' >"$W/open.yaml"
+start_authz "$W/open.yaml"
+D create --network none --name madm-src2 -v /var/run/docker.sock:/s.sock admission/clean:1 \
+    /bin/busybox true >/dev/null 2>"$W/src.err" || fail "socket source: $(cat "$W/src.err")"
+start_authz "$W/policy.yaml"
+try from2 --volumes-from madm-src2 admission/clean:1 /bin/busybox true
+denied from2 "engine_socket: mounts the container engine socket /var/run/docker.sock"
+
 # Not scanned yet: runs (with a warning in the audit), scans in the background.
 out=$(D run --rm --network none --entrypoint /bin/echo "$vuln" first-run 2>"$W/first.err") ||
     fail "unscanned image denied: $(cat "$W/first.err")"
@@ -145,7 +181,8 @@ lines = [json.loads(l) for l in open(sys.argv[1])]
 deny = [l for l in lines if not l["allow"]]
 allow = [l for l in lines if l["allow"]]
 rules = {r["rule"] for l in deny for r in l["reasons"]}
-need = {"privileged", "engine_socket", "host_pid", "cap_add", "vulnerabilities"}
+need = {"privileged", "engine_socket", "host_pid", "cap_add", "vulnerabilities",
+        "host_devices", "host_userns", "host_cgroupns"}
 assert need <= rules, f"missing denials for {need - rules}"
 assert all(l["source"] == "docker" and l["time"].endswith("Z") for l in lines)
 print(f"admit_docker: {len(lines)} audit lines, {len(deny)} denied, {len(allow)} allowed", file=sys.stderr)
@@ -153,4 +190,4 @@ PY
 kill "$APID"; wait "$APID" || fail "moat authz exited $? on SIGTERM"
 APID=
 [ -e "$plugin" ] && fail "plugin socket left behind"
-pass "privileged, engine socket, host pid, cap_add and vulnerable image denied with reasons; clean image runs"
+pass "privileged, engine socket (also inherited by --volumes-from), host pid, cap_add, devices, userns/cgroupns host and vulnerable image denied with reasons; clean image runs"

@@ -4,8 +4,8 @@
  * parser, non-blocking reads) and containerd bundles (config.json
  * annotations, the bundle search).
  *
- * The streams are real: fuzz/corpus/docker-events/ holds bytes captured from
- * a Docker 20.10 engine's GET /events while a container was created,
+ * The streams are real: fuzz/corpus/docker-events/ holds the body (chunk
+ * framing undone) captured from a Docker 20.10 engine's GET /events while a container was created,
  * renamed, paused, unpaused, restarted, exec'd into and removed, then a
  * labelled `docker run --rm`. The config.json files are real bundles from
  * `ctr run --annotation ...` and from dockerd's own containerd.

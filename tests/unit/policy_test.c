@@ -270,6 +270,38 @@ static void test_policy__rules_and_verdicts(void)
 	CHECK(strstr(wn, "failure mode open") != NULL);
 }
 
+static void test_policy__isolation_rules(void)
+{
+	static const char *const devs[] = { "/dev/fuse", "/dev/../dev/mem" };
+	static const char *const from[] = { "db" };
+	struct moat_container c = { .name = "app", .image = "x", .devices = devs, .n_devices = 1,
+				    .volumes_from = from, .n_volumes_from = 1 };
+	struct moat_workload w = { .kind = "container", .host_userns = true, .containers = &c,
+				   .n_containers = 1 };
+	char r[2048], wn[2048];
+	bool allow = false;
+
+	/* all four are off in the built-in default */
+	decide("{}", &w, NULL, false, &allow, r, wn, sizeof(r));
+	CHECK(allow);
+	decide("{\"rules\": {\"host_devices\": {\"allow\": [\"/dev/fuse\"]}, \"host_userns\": "
+	       "\"block\", \"host_cgroupns\": \"block\", \"volumes_from\": \"alert\"}}", &w, NULL,
+	       false, &allow, r, wn, sizeof(r));
+	CHECK(!allow);
+	CHECK(strstr(r, "host_devices") == NULL); /* /dev/fuse is allowed */
+	CHECK(strstr(r, "host_userns: runs in the host user namespace") != NULL);
+	CHECK(strstr(r, "host_cgroupns") == NULL);
+	CHECK(strstr(wn, "volumes_from: inherits the mounts of container db") != NULL);
+	c.n_devices = 2;
+	w.host_userns = false;
+	w.host_cgroupns = true;
+	decide("{\"rules\": {\"host_devices\": {\"allow\": [\"/dev/fuse\"]}, \"host_cgroupns\": "
+	       "\"block\"}}", &w, NULL, false, &allow, r, wn, sizeof(r));
+	CHECK(!allow);
+	CHECK(strstr(r, "host_devices: gets host device /dev/../dev/mem") != NULL);
+	CHECK(strstr(r, "host_cgroupns: shares the host cgroup namespace") != NULL);
+}
+
 static void test_policy__scope(void)
 {
 	struct moat_container c = { .image = "x", .privileged = true };
@@ -340,6 +372,31 @@ static void test_policy__authz_decode(void)
 	CHECK_INT(c->n_cap_add, 1);
 	CHECK(r.workload.host_pid && r.workload.host_ipc && r.workload.host_uts);
 	CHECK(!r.workload.host_network);
+	/* devices, user and cgroup namespaces, --volumes-from and what it inherits */
+	CHECK_INT(authz("POST", "/v1.41/containers/create",
+			"{\"Image\":\"a\",\"HostConfig\":{\"Binds\":[\"/srv:/srv\"],"
+			"\"Devices\":[{\"PathOnHost\":\"/dev/sda\",\"PathInContainer\":\"/dev/x\"}],"
+			"\"DeviceCgroupRules\":[\"c *:* rwm\"],\"UsernsMode\":\"host\","
+			"\"CgroupnsMode\":\"host\",\"VolumesFrom\":[\"src:ro\",\"b\"]}}", a, &r), 0);
+	c = r.workload.containers;
+	CHECK(r.workload.host_userns && r.workload.host_cgroupns);
+	CHECK_INT(c->n_devices, 2);
+	CHECK_STR(c->devices[0], "/dev/sda");
+	CHECK_STR(c->devices[1], "cgroup rule 'c *:* rwm'");
+	CHECK_INT(c->n_volumes_from, 2);
+	CHECK_STR(c->volumes_from[0], "src");
+	{
+		json_t *src = json_loads("{\"Mounts\":[{\"Type\":\"bind\",\"Source\":"
+					 "\"/run/docker.sock\"},{\"Type\":\"volume\",\"Source\":"
+					 "\"/var/lib/docker/volumes/v/_data\"}]}", 0, NULL);
+		json_t *docs[2] = { src, NULL };
+
+		CHECK_INT(moat_authz_inherit(&r, docs, a), 0);
+		CHECK_INT(c->n_host_paths, 2);
+		CHECK_STR(c->host_paths[0], "/srv");
+		CHECK_STR(c->host_paths[1], "/run/docker.sock");
+		json_decref(src);
+	}
 	/* path tricks reach the same handler */
 	CHECK_INT(authz("POST", "/v1.41//containers/./create", "{\"Image\":\"a\"}", a, &r), 0);
 	CHECK_INT(r.kind, MOAT_AUTHZ_CREATE);
@@ -419,6 +476,7 @@ int main(void)
 	MOAT_RUN(test_policy__defaults);
 	MOAT_RUN(test_policy__load_errors);
 	MOAT_RUN(test_policy__rules_and_verdicts);
+	MOAT_RUN(test_policy__isolation_rules);
 	MOAT_RUN(test_policy__scope);
 	MOAT_RUN(test_policy__authz_decode);
 	MOAT_RUN(test_policy__review_decode);
