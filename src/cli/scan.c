@@ -106,7 +106,9 @@ static void usage(FILE *out, const char *cmd)
 		"      --secret-config F   more secret rules, allow-lists, disabled rules (YAML)\n"
 		"      --password-list F   word list for weak passwords (one a line), in place of\n"
 		"                          John the Ripper's password.lst (vendor defaults stay)\n"
-		"      --password-budget MS  time per password hash (default 1000)\n");
+		"      --password-budget MS  time per password hash (default 1000)\n"
+		"      --malware-rules DIR more YARA rules (*.yar, *.yara) and known-bad hash\n"
+		"                          lists (*.sha256) beside the built-in ones\n");
 	if (strcmp(cmd, "sbom") != 0)
 		scan_vuln_usage(out);
 }
@@ -144,6 +146,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 		return r;
 	case 0x181: d->secret_config = arg; return 0;
 	case 0x182: d->password_list = arg; return 0;
+	case 0x184: d->malware_rules = arg; return 0;
 	default:
 		if (parse_u64(arg, &v) < 0 || v == 0 || v > 600000) {
 			fprintf(stderr, "moat scan: bad --password-budget (1..600000 ms)\n");
@@ -156,7 +159,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 {
-	static struct option opts[32];
+	static struct option opts[48];
 	static const struct option base_opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -174,6 +177,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "secret-config", required_argument, NULL, 0x181 },
 		{ "password-list", required_argument, NULL, 0x182 },
 		{ "password-budget", required_argument, NULL, 0x183 },
+		{ "malware-rules", required_argument, NULL, 0x184 },
 		{ 0 },
 	};
 	const char *cmd = sbom ? "sbom" : "scan";
@@ -242,6 +246,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 0x181:
 		case 0x182:
 		case 0x183:
+		case 0x184:
 			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
 				return -EINVAL;
 			break;

@@ -25,6 +25,7 @@ static const struct moat_scanner *const scanners[] = {
 	&moat_scanner_secret,
 	&moat_scanner_password,
 	&moat_scanner_misconfig,
+	&moat_scanner_malware,
 };
 #define N_SCANNERS (sizeof(scanners) / sizeof(scanners[0]))
 
@@ -222,12 +223,15 @@ int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 	n->references = dup_refs(d->arena, f->references, &oom);
 	n->match = dup_or_null(d->arena, f->match);
 	n->fingerprint = dup_or_null(d->arena, f->fingerprint);
+	n->rule = dup_or_null(d->arena, f->rule);
+	n->sha256 = dup_or_null(d->arena, f->sha256);
 	n->field = dup_or_null(d->arena, f->field);
 	n->layer_index = file ? -1 : f->layer_index;
 	n->read_seq = file ? file->visit->read_seq : 0;
 	n->streamed = file != NULL;
 	n->path = file ? moat_arena_strndup(d->arena, file->visit->path, file->visit->path_len)
 		       : dup_or_null(d->arena, f->path);
+	oom |= (f->rule && !n->rule) || (f->sha256 && !n->sha256);
 	if (oom || (f->message && !n->message) || (file && !n->path) || (f->path && !n->path))
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	if (l->count == l->cap) {
@@ -314,13 +318,35 @@ static bool has_nul(const uint8_t *p, size_t n)
 	return memchr(p, 0, n) != NULL;
 }
 
+/* After the peek: drop scanners that do not read this kind of file (binary,
+ * or not the magic a match_head() wants); the largest budget left. */
+static uint64_t head_budgets(struct moat_detect *d, const struct moat_detect_file *head,
+			     uint64_t budget[N_SCANNERS])
+{
+	uint64_t most = 0;
+
+	for (size_t i = 0; i < N_SCANNERS; i++) {
+		if (!budget[i])
+			continue;
+		if (head->binary && !scanners[i]->wants_binary)
+			budget[i] = 0;
+		else if (scanners[i]->match_head) {
+			uint64_t b = scanners[i]->match_head(d->state[i], head, budget[i]);
+
+			budget[i] = b < budget[i] ? b : budget[i];
+		}
+		if (budget[i] > most)
+			most = budget[i];
+	}
+	return most;
+}
+
 int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
 		      struct moat_error *err)
 {
 	struct moat_detect *d = ctx;
 	uint64_t budget[N_SCANNERS] = { 0 };
 	uint64_t most = 0;
-	bool any_binary = false;
 	struct moat_detect_file df = { file, { 0 }, false, false };
 	struct moat_reader rd;
 	struct prefixed pf;
@@ -334,7 +360,6 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 					       file->size);
 		if (budget[i] > most)
 			most = budget[i];
-		any_binary |= budget[i] && scanners[i]->wants_binary;
 	}
 	if (!most || !file->size)
 		return pass_on(d, file, content, err);
@@ -343,21 +368,20 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 	if ((r = fill(d, content, want, err)) < 0)
 		return r;
 	df.binary = has_nul(d->file.data, d->file.len);
-	if (df.binary && !any_binary) {
-		/* Not ours: the next visitor reads the peeked bytes, then the stream. */
-		pf = (struct prefixed){ d->file.data, d->file.len, content };
-		rd = (struct moat_reader){ prefixed_read, &pf, prefixed_skip };
-		return pass_on(d, file, &rd, err);
-	}
-	want = (size_t)(file->size < most ? file->size : most);
-	if ((r = fill(d, content, want, err)) < 0)
-		return r;
 	df.content = moat_slice_make(d->file.data, d->file.len);
 	df.truncated = d->file.len < file->size;
+	most = head_budgets(d, &df, budget);
+	if (most) {
+		want = (size_t)(file->size < most ? file->size : most);
+		if ((r = fill(d, content, want, err)) < 0)
+			return r;
+		df.content = moat_slice_make(d->file.data, d->file.len);
+		df.truncated = d->file.len < file->size;
+	}
 	for (size_t i = 0; i < N_SCANNERS; i++) {
 		struct moat_detect_file mine = df;
 
-		if (!budget[i] || (df.binary && !scanners[i]->wants_binary))
+		if (!budget[i])
 			continue;
 		if (mine.content.len > budget[i]) {
 			mine.content.len = (size_t)budget[i];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * detect.h - image content scanners (secrets, weak passwords, and later
- * malware and image misconfiguration) and the findings they emit.
+ * detect.h - image content scanners (secrets, weak passwords, malware,
+ * image misconfiguration) and the findings they emit.
  *
  * Content scanners ride the same single pass over the layers as the
  * catalogers: moat_detect_visit() is the moat_image_opts.visit_file hook.
@@ -69,6 +69,8 @@ struct moat_finding {
 	unsigned line;              /* 1-based; 0 = not line-bound */
 	const char *match;          /* masked evidence (never a whole secret), or NULL */
 	const char *fingerprint;    /* stable id for allow-lists: hex, or NULL */
+	const char *rule;           /* malware: the engine's rule ("miners.miner_xmrig_binary", "sha256") */
+	const char *sha256;         /* malware: hex digest of the whole file, or NULL */
 	/* Filled by the framework. */
 	int layer_index;            /* -1 = unknown (set for file findings) */
 	const char *layer;          /* diff_id, or NULL */
@@ -112,6 +114,10 @@ struct moat_scanner {
 	/* Read this file? Return its byte budget (0 = no). Cheap: path, mode, size. */
 	uint64_t (*match)(void *state, const char *path, size_t len, uint32_t mode, uint64_t size);
 	bool wants_binary;          /* files with NULs are shown too */
+	/* Optional, after the first bytes are read (magic numbers): the budget
+	 * for this file (at most the one match() gave; 0 = not this file).
+	 * head->content is the peek (up to 8000 bytes), head->binary set. */
+	uint64_t (*match_head)(void *state, const struct moat_detect_file *head, uint64_t budget);
 	int (*scan_file)(void *state, struct moat_detect *d, const struct moat_detect_file *file,
 			 struct moat_error *err);
 	/* After all layers: config, history, merged view, packages (may be NULL). */
@@ -124,6 +130,9 @@ struct moat_detect_opts {
 	const struct moat_limits *limits;
 	/* Secrets: extra rules and allow-lists (YAML, rules/secrets format), or NULL. */
 	const char *secret_config;
+	/* Malware: a directory of extra YARA rules (*.yar, *.yara) and hash
+	 * lists (*.sha256), or NULL. */
+	const char *malware_rules;
 	/* Passwords: a word list (one password per line) instead of the shipped one. */
 	const char *password_list;
 	uint32_t password_budget_ms;    /* per hash; 0 = default (1000) */
@@ -186,5 +195,6 @@ int moat_detect_severity_rank(const char *severity);
 extern const struct moat_scanner moat_scanner_secret;   /* secret.c */
 extern const struct moat_scanner moat_scanner_password; /* password.c */
 extern const struct moat_scanner moat_scanner_misconfig; /* misconfig-scan.c */
+extern const struct moat_scanner moat_scanner_malware;  /* malware.c */
 
 #endif
