@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* detect.c - the content-scanner table, the stream fan-out and the findings sink. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ struct moat_detect {
 	struct moat_finding_list findings;
 	struct moat_warnings warnings;  /* layer = read_seq until finish */
 	struct moat_buf file;           /* the file being scanned */
+	size_t n_allowed;               /* secret findings a policy allow entry dropped */
 	bool full;                      /* DETECT_MAX_FINDINGS reached */
 };
 
@@ -100,6 +102,83 @@ int moat_scanners_parse(const char *list, unsigned *ret_bits, const char **ret_b
 	return 0;
 }
 
+static const char *const *dup_list(struct moat_arena *a, const char *const *l, bool *oom)
+{
+	const char **out;
+	size_t n = 0;
+
+	if (!l)
+		return NULL;
+	while (l[n])
+		n++;
+	out = moat_arena_calloc(a, n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = moat_arena_strdup(a, l[i])))
+			out = NULL;
+	*oom |= !out;
+	return out;
+}
+
+/* The policy's allow list, copied: the caller's may go once we are open. */
+static int copy_allow(struct moat_detect *d, const struct moat_detect_opts *opts,
+		      struct moat_error *err)
+{
+	struct moat_detect_allow *a;
+	bool oom = false;
+
+	if (!opts->n_secret_allow)
+		return 0;
+	a = moat_arena_calloc(d->arena, opts->n_secret_allow, sizeof(*a));
+	if (!a)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < opts->n_secret_allow; i++) {
+		const struct moat_detect_allow *s = &opts->secret_allow[i];
+		const char *p = s->path;
+
+		while (p && *p == '/')
+			p++;
+		a[i].path = p ? moat_arena_strdup(d->arena, p) : NULL;
+		a[i].rules = dup_list(d->arena, s->rules, &oom);
+		a[i].fingerprints = dup_list(d->arena, s->fingerprints, &oom);
+		oom |= p && !a[i].path;
+	}
+	if (oom)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	d->opts.secret_allow = a;
+	return 0;
+}
+
+static bool in_list(const char *const *l, const char *s)
+{
+	if (!l)
+		return true;
+	for (; s && *l; l++)
+		if (!strcmp(*l, s))
+			return true;
+	return false;
+}
+
+/* Does a policy allow entry accept this secret finding? */
+static bool allowed(const struct moat_detect *d, const struct moat_finding *f, const char *path)
+{
+	if (strcmp(f->kind, "secret") != 0)
+		return false;
+	for (size_t i = 0; i < d->opts.n_secret_allow; i++) {
+		const struct moat_detect_allow *a = &d->opts.secret_allow[i];
+
+		if (a->path && (!path || fnmatch(a->path, path, 0) != 0))
+			continue;
+		if (in_list(a->rules, f->id) && in_list(a->fingerprints, f->fingerprint))
+			return true;
+	}
+	return false;
+}
+
+size_t moat_detect_allowed_count(const struct moat_detect *d)
+{
+	return d->n_allowed;
+}
+
 int moat_detect_open(const struct moat_detect_opts *opts, struct moat_detect **ret,
 		     struct moat_error *err)
 {
@@ -113,6 +192,10 @@ int moat_detect_open(const struct moat_detect_opts *opts, struct moat_detect **r
 	}
 	d->opts = *opts;
 	d->arena = arena;
+	if ((r = copy_allow(d, opts, err)) < 0) {
+		moat_arena_close(arena);
+		return r;
+	}
 	d->warnings.arena = arena;
 	moat_buf_init(&d->file, 0);
 	*ret = d;
@@ -231,6 +314,10 @@ int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 	n->streamed = file != NULL;
 	n->path = file ? moat_arena_strndup(d->arena, file->visit->path, file->visit->path_len)
 		       : dup_or_null(d->arena, f->path);
+	if (d->opts.n_secret_allow && allowed(d, f, n->path)) {
+		d->n_allowed++;
+		return 0; /* the arena keeps the copies: a few bytes per allowed finding */
+	}
 	oom |= (f->rule && !n->rule) || (f->sha256 && !n->sha256);
 	if (oom || (f->message && !n->message) || (file && !n->path) || (f->path && !n->path))
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");

@@ -125,11 +125,22 @@ struct moat_scanner {
 			  struct moat_error *err);
 };
 
+/* A policy's `secrets.allow` entry: a secret finding that matches every
+ * given part is dropped. */
+struct moat_detect_allow {
+	const char *path;                   /* fnmatch glob ('*' crosses '/'; no leading '/'), or NULL */
+	const char *const *rules;           /* NULL-ended rule ids, or NULL = any */
+	const char *const *fingerprints;    /* NULL-ended, or NULL = any */
+};
+
 struct moat_detect_opts {
 	unsigned scanners;          /* enum moat_scanner_bits */
 	const struct moat_limits *limits;
 	/* Secrets: extra rules and allow-lists (YAML, rules/secrets format), or NULL. */
 	const char *secret_config;
+	/* Secrets: accepted findings (copied at open). */
+	const struct moat_detect_allow *secret_allow;
+	size_t n_secret_allow;
 	/* Malware: a directory of extra YARA rules (*.yar, *.yara) and hash
 	 * lists (*.sha256), or NULL. */
 	const char *malware_rules;
@@ -152,6 +163,8 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 int moat_detect_finish(struct moat_detect *d, const struct moat_detect_image *img,
 		       struct moat_error *err);
 const struct moat_finding_list *moat_detect_findings(const struct moat_detect *d);
+/* Secret findings a policy allow entry (opts.secret_allow) dropped. */
+size_t moat_detect_allowed_count(const struct moat_detect *d);
 /* Files the scanners skipped (too large, unreadable rules...). Owned by d. */
 const struct moat_warnings *moat_detect_warnings(const struct moat_detect *d);
 
