@@ -201,6 +201,12 @@ const char *moat_detect_mask(struct moat_arena *arena, const uint8_t *s, size_t 
 /* Line number (1-based) of offset off in content. */
 unsigned moat_detect_line_of(struct moat_slice content, size_t off);
 
+/* Does text (an ENV/ARG/LABEL value: no file, no scan) hold a credential
+ * one of the built-in secret rules names (not the name-based generic-*
+ * ones)? The rule's title ("AWS access key ID"), or NULL. The rules are
+ * compiled on first use, once per process, and kept; thread-safe. */
+const char *moat_secret_shape(const char *text);
+
 /* Severity rank: critical 4, high 3, medium 2, low 1, else 0. */
 int moat_detect_severity_rank(const char *severity);
 
