@@ -761,6 +761,18 @@ unsigned moat_detect_line_of(struct moat_slice content, size_t off)
 	return line;
 }
 
+bool moat_detect_rule_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	return true;
+}
+
 int moat_detect_severity_rank(const char *s)
 {
 	if (!s)

@@ -207,6 +207,9 @@ unsigned moat_detect_line_of(struct moat_slice content, size_t off);
  * compiled on first use, once per process, and kept; thread-safe. */
 const char *moat_secret_shape(const char *text);
 
+/* A rule id of ours: [a-z0-9-]{1,64}. */
+bool moat_detect_rule_id_valid(const char *id);
+
 /* Severity rank: critical 4, high 3, medium 2, low 1, else 0. */
 int moat_detect_severity_rank(const char *severity);
 
