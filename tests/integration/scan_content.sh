@@ -58,6 +58,8 @@ for fmt in json table sarif junit html; do
     done
 done
 grep -q 'aws-access-key-id' "$W/out.sarif" || fail "SARIF lacks the AWS finding"
+grep -q 'eicar-test-file' "$W/out.sarif" && grep -q '"sha256"' "$W/out.sarif" || fail "SARIF lacks the malware finding"
+grep -q 'eicar-test-file' "$W/out.junit" && grep -q 'eicar-test-file' "$W/out.html" || fail "JUnit/HTML lack the malware finding"
 grep -q 'moat.content' "$W/out.junit" || fail "JUnit lacks the content cases"
 grep -q 'Content findings' "$W/out.html" || fail "HTML lacks the content section"
 grep -q 'redis-weak-password' "$W/out.table" || fail "table lacks the Redis finding"
@@ -114,7 +116,7 @@ PYEOF
 FP=$("$PY" -c "import json,sys; print([f['fingerprint'] for f in json.load(open(sys.argv[1]))['findings'] if f['id']=='aws-access-key-id'][0])" "$W/out.json")
 printf 'allow:\n  - fingerprints: [%s]\n' "$FP" >"$W/allow.yaml"
 printf 'hunter2\ntrustno1\n' >"$W/words.txt"
-"$MOAT" scan --no-progress --no-vuln --secret-config "$W/allow.yaml" --password-list "$W/words.txt" \
+"$MOAT" scan --no-progress --no-vuln --scanners secret,password --secret-config "$W/allow.yaml" --password-list "$W/words.txt" \
     -f json "$W/img.tar" >"$W/allow.json" 2>"$W/allow.err" || { cat "$W/allow.err" >&2; fail "scan --secret-config"; }
 "$PY" - "$W/allow.json" <<'PYEOF' || fail "--secret-config / --password-list (above)"
 import json, sys
