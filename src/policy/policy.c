@@ -382,8 +382,8 @@ static int load_secrets(struct moat_policy *p, json_t *v, struct moat_error *err
 		if (!json_is_object(item))
 			return bad(err, p->origin, "secrets.allow", want);
 		json_object_foreach(item, k, x)
-			if (strcmp(k, "path") && strcmp(k, "rules") && strcmp(k, "fingerprints") &&
-			    strcmp(k, "reason"))
+			if (strcmp(k, "path") != 0 && strcmp(k, "rules") != 0 &&
+			    strcmp(k, "fingerprints") != 0 && strcmp(k, "reason") != 0)
 				return moat_error_set(err, MOAT_E_FORMAT, "%s: secrets.allow[%zu]: "
 						      "unknown key '%s'", p->origin, i, k);
 		if ((path && (!json_is_string(path) || !json_string_length(path))) ||
