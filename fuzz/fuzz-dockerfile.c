@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "comply/dockerfile.h"
 #include "comply/misconfig.h"
+#include "detect/detect.h"
 #include "image/image.h"
 #include "moat/error.h"
 
@@ -47,6 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct moat_error err;
 	struct moat_arena *arena;
 
+	/* ENV/ARG values go through the secret rules, as in `moat config`. */
+	moat_misconfig_set_credential_shape(moat_secret_shape);
 	if (size < 1 || size > FUZZ_MAX_INPUT)
 		return 0;
 	if (data[0] & 2) {

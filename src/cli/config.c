@@ -19,6 +19,7 @@
 #include "comply/dockerfile.h"
 #include "comply/k8s.h"
 #include "comply/misconfig.h"
+#include "detect/detect.h"
 #include "moat/error.h"
 #include "moat/limits.h"
 #include "report/config-report.h"
@@ -344,6 +345,8 @@ int moat_cmd_config(int argc, char **argv)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
 	if (a.list_checks)
 		return list_checks();
+	/* Credential shapes in ENV/ARG/LABEL: the secret scanner's rules. */
+	moat_misconfig_set_credential_shape(moat_secret_shape);
 	run.arena = moat_arena_open(MOAT_LIMIT_ARENA_BYTES);
 	if (!run.arena)
 		return fprintf(stderr, "moat config: out of memory\n"), MOAT_EXIT_INTERNAL;

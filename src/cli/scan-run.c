@@ -124,11 +124,20 @@ int scan_run_open(const struct scan_run_opts *o, struct scan_run *run, struct mo
 	 * one pass over the layers for both. */
 	if (r == 0 && (o->detect.scanners & ~MOAT_SCAN_VULN)) {
 		struct moat_detect_opts dopts = o->detect;
+		struct moat_detect_allow *allow = NULL;
+		json_t *owner = NULL;
 
 		dopts.limits = &run->opts.limits;
 		dopts.next_visit = run->opts.visit_file;
 		dopts.next_ctx = run->opts.visit_ctx;
-		r = moat_detect_open(&dopts, &run->detect, err);
+		/* The policy's secrets.allow (a --policy also read by the gate). */
+		if ((dopts.scanners & MOAT_SCAN_SECRET) && o->vuln)
+			r = scan_secret_allow(o->vuln->policy, &allow, &dopts.n_secret_allow, &owner,
+					      err);
+		dopts.secret_allow = allow;
+		if (r == 0)
+			r = moat_detect_open(&dopts, &run->detect, err);
+		scan_secret_allow_free(allow, dopts.n_secret_allow, owner);
 		run->opts.visit_file = moat_detect_visit;
 		run->opts.visit_ctx = run->detect;
 	}

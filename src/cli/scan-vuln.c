@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "vuln/vulndb.h"
 #include "cli.h"
 #include "scan-vuln.h"
+#include "detect/detect.h"
 #include "policy/policy.h"
 
 enum {
@@ -169,6 +171,78 @@ static int load_policy(struct vuln_args *va, struct moat_error *err)
 		va->gate_rule = va->policy;
 	moat_policy_free(p);
 	return 0;
+}
+
+/* A JSON list of strings as a NULL-ended array of borrowed strings. */
+static const char *const *str_array(const json_t *v)
+{
+	const char **out;
+	const json_t *item;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	out = calloc(json_array_size(v) + 1, sizeof(*out));
+	json_array_foreach(v, i, item)
+		if (out)
+			out[i] = json_string_value(item);
+	return out;
+}
+
+void scan_secret_allow_free(struct moat_detect_allow *a, size_t n, json_t *owner)
+{
+	json_decref(owner);
+	for (size_t i = 0; a && i < n; i++) {
+		free((void *)(uintptr_t)a[i].rules); /* ours: str_array() */
+		free((void *)(uintptr_t)a[i].fingerprints);
+	}
+	free(a);
+}
+
+int scan_secret_allow(const char *policy, struct moat_detect_allow **ret, size_t *ret_n,
+		      json_t **ret_owner, struct moat_error *err)
+{
+	struct moat_policy *p = NULL;
+	json_t *list;
+	const json_t *item;
+	struct moat_detect_allow *a;
+	size_t i;
+	int r = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	*ret_owner = NULL;
+	if (!policy)
+		return 0;
+	if ((r = moat_policy_load(policy, &p, err)) < 0)
+		return r;
+	list = moat_policy_vuln(p)->secret_allow;
+	a = list && json_array_size(list) ? calloc(json_array_size(list), sizeof(*a)) : NULL;
+	json_array_foreach(list, i, item) {
+		if (!a)
+			break;
+		a[i].path = moat_json_str(item, "path");
+		a[i].rules = str_array(json_object_get(item, "rules"));
+		a[i].fingerprints = str_array(json_object_get(item, "fingerprints"));
+		if ((json_object_get(item, "rules") && !a[i].rules) ||
+		    (json_object_get(item, "fingerprints") && !a[i].fingerprints))
+			r = -ENOMEM;
+	}
+	if (list && json_array_size(list) && (!a || r < 0))
+		r = moat_error_set(err, -ENOMEM, "out of memory");
+	else
+		*ret_n = list ? json_array_size(list) : 0;
+	/* The strings live in the policy's list: it outlives the policy. */
+	*ret = a;
+	*ret_owner = list ? json_incref(list) : NULL;
+	if (r < 0) {
+		scan_secret_allow_free(a, list ? json_array_size(list) : 0, *ret_owner);
+		*ret = NULL;
+		*ret_n = 0;
+		*ret_owner = NULL;
+	}
+	moat_policy_free(p);
+	return r;
 }
 
 /* The policy's ignore list: [{id, package?, reason?}]. */

@@ -64,6 +64,14 @@ int scan_vuln_option(int code, const char *arg, struct vuln_args *va);
  * Fails (naming the DB) when a gate is asked for and there is no usable DB,
  * so a gate never passes unevaluated. */
 int scan_vulns_open(struct vuln_args *va, struct vuln_state *st, struct moat_error *err);
+/* The policy file's secrets.allow as detect allow entries: *ret (malloc'd)
+ * points into *ret_owner (the policy's list); both go with
+ * scan_secret_allow_free() once moat_detect_open() has copied them. No
+ * policy or no list: *ret NULL, 0. */
+struct moat_detect_allow;
+int scan_secret_allow(const char *policy, struct moat_detect_allow **ret, size_t *ret_n,
+		      json_t **ret_owner, struct moat_error *err);
+void scan_secret_allow_free(struct moat_detect_allow *a, size_t n, json_t *owner);
 /* Match, attribute, score, filter, gate (after scan_vulns_open()); with no DB
  * open, nothing. Fills res->vulns etc. */
 int scan_vulns(struct vuln_args *va, const struct moat_image_opts *base_opts,

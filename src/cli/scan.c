@@ -109,6 +109,8 @@ static void usage(FILE *out, const char *cmd)
 		"      --password-list F   word list for weak passwords (one a line), in place of\n"
 		"                          John the Ripper's password.lst (vendor defaults stay)\n"
 		"      --password-budget MS  time per password hash (default 1000)\n"
+		"      --malware-rules DIR more YARA rules (*.yar, *.yara) and known-bad hash\n"
+		"                          lists (*.sha256) beside the built-in ones\n"
 		"\nconsole:\n"
 		"      --console URL       also upload the result (moat.scan/v1) to a moat console\n"
 		"      --token T           its API token (role ci; or $MOAT_CONSOLE_TOKEN)\n");
@@ -149,6 +151,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 		return r;
 	case 0x181: d->secret_config = arg; return 0;
 	case 0x182: d->password_list = arg; return 0;
+	case 0x184: d->malware_rules = arg; return 0;
 	default:
 		if (parse_u64(arg, &v) < 0 || v == 0 || v > 600000) {
 			fprintf(stderr, "moat scan: bad --password-budget (1..600000 ms)\n");
@@ -179,6 +182,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "secret-config", required_argument, NULL, 0x181 },
 		{ "password-list", required_argument, NULL, 0x182 },
 		{ "password-budget", required_argument, NULL, 0x183 },
+		{ "malware-rules", required_argument, NULL, 0x184 },
 		{ "console", required_argument, NULL, 0x190 },
 		{ "token", required_argument, NULL, 0x191 },
 		{ 0 },
@@ -258,6 +262,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 0x181:
 		case 0x182:
 		case 0x183:
+		case 0x184:
 			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
 				return -EINVAL;
 			break;

@@ -285,8 +285,8 @@ static void check_kv(struct df_ctx *ctx, const struct moat_df_instr *in, struct 
 		const char *v = kv->value, *shape = v ? mc_credential_shape(v) : NULL;
 
 		if (shape)
-			df_report(ctx, "MOAT-DF-052", in->line, "%s %s holds a %s", in->keyword,
-				  kv->key, shape);
+			df_report(ctx, "MOAT-DF-052", in->line, "%s %s holds a credential (%s)",
+				  in->keyword, kv->key, shape);
 		else if (env && v && *v && v[0] != '$' && mc_secret_name(kv->key))
 			df_report(ctx, "MOAT-DF-050", in->line, "ENV %s is set to a literal value",
 				  kv->key);

@@ -75,8 +75,9 @@ static int config_checks(const struct moat_image_meta *m, struct moat_arena *a,
 		name[eq - m->env[i]] = 0;
 		shape = mc_credential_shape(eq + 1);
 		if (shape || (eq[1] && eq[1] != '$' && mc_secret_name(name)))
-			r = report(a, out, "MOAT-IMG-004", "config", NULL, -1, "Env %s holds %s",
-				   name, shape ? shape : "a literal secret value");
+			r = report(a, out, "MOAT-IMG-004", "config", NULL, -1, "Env %s holds %s%s%s",
+				   name, shape ? "a credential (" : "a literal secret value",
+				   shape ? shape : "", shape ? ")" : "");
 	}
 	for (size_t i = 0; r == 0 && i < m->n_labels; i++) {
 		const char *v = m->labels[i].value, *slash, *colon;

@@ -98,6 +98,15 @@ int moat_misconfig_image(const struct moat_image_meta *meta, struct moat_fs *fs,
 			 struct moat_arena *arena, struct moat_misconfig_list *out,
 			 struct moat_error *err);
 
+/* The credential-shape oracle of the ENV/ARG/LABEL value checks: one list
+ * of credential shapes, the secret scanner's (src/detect: moat_secret_shape;
+ * comply sits below detect, so the caller sets it: `moat config` and the
+ * misconfig content scanner do, before any check runs). Returns the
+ * credential's name or NULL. Unset: values are not checked for shapes, only
+ * variable names are. */
+typedef const char *(*moat_credential_shape_fn)(const char *value);
+void moat_misconfig_set_credential_shape(moat_credential_shape_fn fn);
+
 /* Sort by file, line, id (stable output). */
 void moat_misconfig_sort(struct moat_misconfig_list *list);
 

@@ -3,25 +3,17 @@
  * secret-shape.c - does a variable name or value look like a secret, and is
  * a port one remote administration listens on. Shared by the ENV/ARG checks
  * and the image-environment check. Names are matched on word parts so that
- * PASS_MAX_DAYS or TOKENIZER_PATH stay quiet.
- *
- * NEEDSWORK: mc_credential_shape() is a small second list of token shapes
- * (14 prefixes) beside the secret scanner's rule set (src/detect/secret*.c,
- * rules/secrets: 107 rules, PCRE2/Hyperscan, entropy, allow-lists). Both
- * exist because the Dockerfile checks are pure functions over one string
- * with no scanner state: `moat config PATH` opens no secret engine, and
- * the engine wants an open, compiled rule set (and a struct moat_detect
- * sink) per scan. Folding them means a stateless "which rule matches this
- * text" entry point in detect/secret-rules.c that comply can call (compiled
- * once, lazily) -- not a safe change to make in passing. Until then a
- * shape added here is worth adding to rules/secrets too (the scanner is
- * the one that reports the secret itself, masked and fingerprinted; these
- * checks only say "a credential is set in ENV/ARG").
+ * PASS_MAX_DAYS or TOKENIZER_PATH stay quiet. Values are asked of the secret
+ * scanner's own rule set (moat_secret_shape(): rules/secrets, compiled once
+ * per process, set by the caller: moat_misconfig_set_credential_shape), so
+ * there is one list of credential shapes, with its entropy checks and
+ * allow-lists.
  */
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "misconfig.h"
 #include "misconfig-int.h"
 
 static bool part_is(const char *p, size_t n, const char *word)
@@ -89,81 +81,17 @@ bool mc_secret_name(const char *name)
 	return secret && !harmless_last;
 }
 
-static size_t run_of(const char *s, const char *set)
+static moat_credential_shape_fn credential_shape;
+
+void moat_misconfig_set_credential_shape(moat_credential_shape_fn fn)
 {
-	size_t n = 0;
-
-	while (s[n] && (isalnum((unsigned char)s[n]) || (set && strchr(set, s[n]))))
-		n++;
-	return n;
-}
-
-static bool upper_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* scheme://user:password@host with a literal password. */
-static bool url_password(const char *v)
-{
-	const char *s = strstr(v, "://"), *at, *colon;
-
-	if (!s)
-		return false;
-	s += 3;
-	at = strchr(s, '@');
-	if (!at)
-		return false;
-	colon = memchr(s, ':', (size_t)(at - s));
-	return colon && colon + 1 < at && colon[1] != '$' && !memchr(s, '/', (size_t)(at - s));
+	credential_shape = fn;
 }
 
 const char *mc_credential_shape(const char *v)
 {
-	static const struct {
-		const char *prefix;
-		size_t min_tail;
-		const char *extra;
-		const char *kind;
-	} shapes[] = {
-		{"ghp_", 36, NULL, "GitHub token"},	  {"gho_", 36, NULL, "GitHub token"},
-		{"ghs_", 36, NULL, "GitHub token"},	  {"ghu_", 36, NULL, "GitHub token"},
-		{"github_pat_", 60, "_", "GitHub token"}, {"glpat-", 20, "-_", "GitLab token"},
-		{"xoxb-", 20, "-", "Slack token"},	  {"xoxp-", 20, "-", "Slack token"},
-		{"xoxa-", 20, "-", "Slack token"},	  {"sk_live_", 20, NULL, "Stripe key"},
-		{"rk_live_", 20, NULL, "Stripe key"},	  {"AIza", 35, "-_", "Google API key"},
-		{"npm_", 36, NULL, "npm token"},	  {"SG.", 60, "-_.", "SendGrid key"},
-	};
-
-	for (const char *p = v; *p; p++) {
-		if (p != v && isalnum((unsigned char)p[-1]))
-			continue;
-		if ((!strncmp(p, "AKIA", 4) || !strncmp(p, "ASIA", 4)) && upper_digits(p + 4, 16) &&
-		    !isalnum((unsigned char)p[20]))
-			return "AWS access key id";
-		for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-			size_t n = strlen(shapes[i].prefix);
-
-			if (!strncmp(p, shapes[i].prefix, n) &&
-			    run_of(p + n, shapes[i].extra) >= shapes[i].min_tail)
-				return shapes[i].kind;
-		}
-		if (!strncmp(p, "eyJ", 3)) {
-			size_t a = run_of(p, "-_");
-
-			if (p[a] == '.' && !strncmp(p + a + 1, "eyJ", 3) &&
-			    p[a + 1 + run_of(p + a + 1, "-_")] == '.')
-				return "JSON Web Token";
-		}
-	}
-	if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY"))
-		return "private key";
-	if (url_password(v))
-		return "URL with a password";
-	return NULL;
+	/* The secret scanner's rule set: one list of credential shapes. */
+	return credential_shape && v ? credential_shape(v) : NULL;
 }
 
 /* Remote administration and control planes, in increasing order. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* detect.c - the content-scanner table, the stream fan-out and the findings sink. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ static const struct moat_scanner *const scanners[] = {
 	&moat_scanner_secret,
 	&moat_scanner_password,
 	&moat_scanner_misconfig,
+	&moat_scanner_malware,
 };
 #define N_SCANNERS (sizeof(scanners) / sizeof(scanners[0]))
 
@@ -53,6 +55,7 @@ struct moat_detect {
 	struct moat_finding_list findings;
 	struct moat_warnings warnings;  /* layer = read_seq until finish */
 	struct moat_buf file;           /* the file being scanned */
+	size_t n_allowed;               /* secret findings a policy allow entry dropped */
 	bool full;                      /* DETECT_MAX_FINDINGS reached */
 };
 
@@ -99,6 +102,83 @@ int moat_scanners_parse(const char *list, unsigned *ret_bits, const char **ret_b
 	return 0;
 }
 
+static const char *const *dup_list(struct moat_arena *a, const char *const *l, bool *oom)
+{
+	const char **out;
+	size_t n = 0;
+
+	if (!l)
+		return NULL;
+	while (l[n])
+		n++;
+	out = moat_arena_calloc(a, n + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = moat_arena_strdup(a, l[i])))
+			out = NULL;
+	*oom |= !out;
+	return out;
+}
+
+/* The policy's allow list, copied: the caller's may go once we are open. */
+static int copy_allow(struct moat_detect *d, const struct moat_detect_opts *opts,
+		      struct moat_error *err)
+{
+	struct moat_detect_allow *a;
+	bool oom = false;
+
+	if (!opts->n_secret_allow)
+		return 0;
+	a = moat_arena_calloc(d->arena, opts->n_secret_allow, sizeof(*a));
+	if (!a)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < opts->n_secret_allow; i++) {
+		const struct moat_detect_allow *s = &opts->secret_allow[i];
+		const char *p = s->path;
+
+		while (p && *p == '/')
+			p++;
+		a[i].path = p ? moat_arena_strdup(d->arena, p) : NULL;
+		a[i].rules = dup_list(d->arena, s->rules, &oom);
+		a[i].fingerprints = dup_list(d->arena, s->fingerprints, &oom);
+		oom |= p && !a[i].path;
+	}
+	if (oom)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	d->opts.secret_allow = a;
+	return 0;
+}
+
+static bool in_list(const char *const *l, const char *s)
+{
+	if (!l)
+		return true;
+	for (; s && *l; l++)
+		if (!strcmp(*l, s))
+			return true;
+	return false;
+}
+
+/* Does a policy allow entry accept this secret finding? */
+static bool allowed(const struct moat_detect *d, const struct moat_finding *f, const char *path)
+{
+	if (strcmp(f->kind, "secret") != 0)
+		return false;
+	for (size_t i = 0; i < d->opts.n_secret_allow; i++) {
+		const struct moat_detect_allow *a = &d->opts.secret_allow[i];
+
+		if (a->path && (!path || fnmatch(a->path, path, 0) != 0))
+			continue;
+		if (in_list(a->rules, f->id) && in_list(a->fingerprints, f->fingerprint))
+			return true;
+	}
+	return false;
+}
+
+size_t moat_detect_allowed_count(const struct moat_detect *d)
+{
+	return d->n_allowed;
+}
+
 int moat_detect_open(const struct moat_detect_opts *opts, struct moat_detect **ret,
 		     struct moat_error *err)
 {
@@ -112,6 +192,10 @@ int moat_detect_open(const struct moat_detect_opts *opts, struct moat_detect **r
 	}
 	d->opts = *opts;
 	d->arena = arena;
+	if ((r = copy_allow(d, opts, err)) < 0) {
+		moat_arena_close(arena);
+		return r;
+	}
 	d->warnings.arena = arena;
 	moat_buf_init(&d->file, 0);
 	*ret = d;
@@ -222,12 +306,19 @@ int moat_detect_emit(struct moat_detect *d, const struct moat_detect_file *file,
 	n->references = dup_refs(d->arena, f->references, &oom);
 	n->match = dup_or_null(d->arena, f->match);
 	n->fingerprint = dup_or_null(d->arena, f->fingerprint);
+	n->rule = dup_or_null(d->arena, f->rule);
+	n->sha256 = dup_or_null(d->arena, f->sha256);
 	n->field = dup_or_null(d->arena, f->field);
 	n->layer_index = file ? -1 : f->layer_index;
 	n->read_seq = file ? file->visit->read_seq : 0;
 	n->streamed = file != NULL;
 	n->path = file ? moat_arena_strndup(d->arena, file->visit->path, file->visit->path_len)
 		       : dup_or_null(d->arena, f->path);
+	if (d->opts.n_secret_allow && allowed(d, f, n->path)) {
+		d->n_allowed++;
+		return 0; /* the arena keeps the copies: a few bytes per allowed finding */
+	}
+	oom |= (f->rule && !n->rule) || (f->sha256 && !n->sha256);
 	if (oom || (f->message && !n->message) || (file && !n->path) || (f->path && !n->path))
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	if (l->count == l->cap) {
@@ -314,13 +405,35 @@ static bool has_nul(const uint8_t *p, size_t n)
 	return memchr(p, 0, n) != NULL;
 }
 
+/* After the peek: drop scanners that do not read this kind of file (binary,
+ * or not the magic a match_head() wants); the largest budget left. */
+static uint64_t head_budgets(struct moat_detect *d, const struct moat_detect_file *head,
+			     uint64_t budget[N_SCANNERS])
+{
+	uint64_t most = 0;
+
+	for (size_t i = 0; i < N_SCANNERS; i++) {
+		if (!budget[i])
+			continue;
+		if (head->binary && !scanners[i]->wants_binary)
+			budget[i] = 0;
+		else if (scanners[i]->match_head) {
+			uint64_t b = scanners[i]->match_head(d->state[i], head, budget[i]);
+
+			budget[i] = b < budget[i] ? b : budget[i];
+		}
+		if (budget[i] > most)
+			most = budget[i];
+	}
+	return most;
+}
+
 int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat_reader *content,
 		      struct moat_error *err)
 {
 	struct moat_detect *d = ctx;
 	uint64_t budget[N_SCANNERS] = { 0 };
 	uint64_t most = 0;
-	bool any_binary = false;
 	struct moat_detect_file df = { file, { 0 }, false, false };
 	struct moat_reader rd;
 	struct prefixed pf;
@@ -334,7 +447,6 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 					       file->size);
 		if (budget[i] > most)
 			most = budget[i];
-		any_binary |= budget[i] && scanners[i]->wants_binary;
 	}
 	if (!most || !file->size)
 		return pass_on(d, file, content, err);
@@ -343,21 +455,20 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 	if ((r = fill(d, content, want, err)) < 0)
 		return r;
 	df.binary = has_nul(d->file.data, d->file.len);
-	if (df.binary && !any_binary) {
-		/* Not ours: the next visitor reads the peeked bytes, then the stream. */
-		pf = (struct prefixed){ d->file.data, d->file.len, content };
-		rd = (struct moat_reader){ prefixed_read, &pf, prefixed_skip };
-		return pass_on(d, file, &rd, err);
-	}
-	want = (size_t)(file->size < most ? file->size : most);
-	if ((r = fill(d, content, want, err)) < 0)
-		return r;
 	df.content = moat_slice_make(d->file.data, d->file.len);
 	df.truncated = d->file.len < file->size;
+	most = head_budgets(d, &df, budget);
+	if (most) {
+		want = (size_t)(file->size < most ? file->size : most);
+		if ((r = fill(d, content, want, err)) < 0)
+			return r;
+		df.content = moat_slice_make(d->file.data, d->file.len);
+		df.truncated = d->file.len < file->size;
+	}
 	for (size_t i = 0; i < N_SCANNERS; i++) {
 		struct moat_detect_file mine = df;
 
-		if (!budget[i] || (df.binary && !scanners[i]->wants_binary))
+		if (!budget[i])
 			continue;
 		if (mine.content.len > budget[i]) {
 			mine.content.len = (size_t)budget[i];
@@ -648,6 +759,18 @@ unsigned moat_detect_line_of(struct moat_slice content, size_t off)
 		p++;
 	}
 	return line;
+}
+
+bool moat_detect_rule_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	return true;
 }
 
 int moat_detect_severity_rank(const char *s)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * detect.h - image content scanners (secrets, weak passwords, and later
- * malware and image misconfiguration) and the findings they emit.
+ * detect.h - image content scanners (secrets, weak passwords, malware,
+ * image misconfiguration) and the findings they emit.
  *
  * Content scanners ride the same single pass over the layers as the
  * catalogers: moat_detect_visit() is the moat_image_opts.visit_file hook.
@@ -69,6 +69,8 @@ struct moat_finding {
 	unsigned line;              /* 1-based; 0 = not line-bound */
 	const char *match;          /* masked evidence (never a whole secret), or NULL */
 	const char *fingerprint;    /* stable id for allow-lists: hex, or NULL */
+	const char *rule;           /* malware: the engine's rule ("miners.miner_xmrig_binary", "sha256") */
+	const char *sha256;         /* malware: hex digest of the whole file, or NULL */
 	/* Filled by the framework. */
 	int layer_index;            /* -1 = unknown (set for file findings) */
 	const char *layer;          /* diff_id, or NULL */
@@ -112,6 +114,10 @@ struct moat_scanner {
 	/* Read this file? Return its byte budget (0 = no). Cheap: path, mode, size. */
 	uint64_t (*match)(void *state, const char *path, size_t len, uint32_t mode, uint64_t size);
 	bool wants_binary;          /* files with NULs are shown too */
+	/* Optional, after the first bytes are read (magic numbers): the budget
+	 * for this file (at most the one match() gave; 0 = not this file).
+	 * head->content is the peek (up to 8000 bytes), head->binary set. */
+	uint64_t (*match_head)(void *state, const struct moat_detect_file *head, uint64_t budget);
 	int (*scan_file)(void *state, struct moat_detect *d, const struct moat_detect_file *file,
 			 struct moat_error *err);
 	/* After all layers: config, history, merged view, packages (may be NULL). */
@@ -119,11 +125,25 @@ struct moat_scanner {
 			  struct moat_error *err);
 };
 
+/* A policy's `secrets.allow` entry: a secret finding that matches every
+ * given part is dropped. */
+struct moat_detect_allow {
+	const char *path;                   /* fnmatch glob ('*' crosses '/'; no leading '/'), or NULL */
+	const char *const *rules;           /* NULL-ended rule ids, or NULL = any */
+	const char *const *fingerprints;    /* NULL-ended, or NULL = any */
+};
+
 struct moat_detect_opts {
 	unsigned scanners;          /* enum moat_scanner_bits */
 	const struct moat_limits *limits;
 	/* Secrets: extra rules and allow-lists (YAML, rules/secrets format), or NULL. */
 	const char *secret_config;
+	/* Secrets: accepted findings (copied at open). */
+	const struct moat_detect_allow *secret_allow;
+	size_t n_secret_allow;
+	/* Malware: a directory of extra YARA rules (*.yar, *.yara) and hash
+	 * lists (*.sha256), or NULL. */
+	const char *malware_rules;
 	/* Passwords: a word list (one password per line) instead of the shipped one. */
 	const char *password_list;
 	uint32_t password_budget_ms;    /* per hash; 0 = default (1000) */
@@ -143,6 +163,8 @@ int moat_detect_visit(void *ctx, const struct moat_file_visit *file, struct moat
 int moat_detect_finish(struct moat_detect *d, const struct moat_detect_image *img,
 		       struct moat_error *err);
 const struct moat_finding_list *moat_detect_findings(const struct moat_detect *d);
+/* Secret findings a policy allow entry (opts.secret_allow) dropped. */
+size_t moat_detect_allowed_count(const struct moat_detect *d);
 /* Files the scanners skipped (too large, unreadable rules...). Owned by d. */
 const struct moat_warnings *moat_detect_warnings(const struct moat_detect *d);
 
@@ -179,6 +201,15 @@ const char *moat_detect_mask(struct moat_arena *arena, const uint8_t *s, size_t 
 /* Line number (1-based) of offset off in content. */
 unsigned moat_detect_line_of(struct moat_slice content, size_t off);
 
+/* Does text (an ENV/ARG/LABEL value: no file, no scan) hold a credential
+ * one of the built-in secret rules names (not the name-based generic-*
+ * ones)? The rule's title ("AWS access key ID"), or NULL. The rules are
+ * compiled on first use, once per process, and kept; thread-safe. */
+const char *moat_secret_shape(const char *text);
+
+/* A rule id of ours: [a-z0-9-]{1,64}. */
+bool moat_detect_rule_id_valid(const char *id);
+
 /* Severity rank: critical 4, high 3, medium 2, low 1, else 0. */
 int moat_detect_severity_rank(const char *severity);
 
@@ -186,5 +217,6 @@ int moat_detect_severity_rank(const char *severity);
 extern const struct moat_scanner moat_scanner_secret;   /* secret.c */
 extern const struct moat_scanner moat_scanner_password; /* password.c */
 extern const struct moat_scanner moat_scanner_misconfig; /* misconfig-scan.c */
+extern const struct moat_scanner moat_scanner_malware;  /* malware.c */
 
 #endif

@@ -26,6 +26,8 @@ static int misconfig_open(struct moat_detect *d, void **ret_state, struct moat_e
 	if (!s)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	*ret_state = s;
+	/* ENV values are asked of the secret rules (one list of shapes). */
+	moat_misconfig_set_credential_shape(moat_secret_shape);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "base/yaml.h"
 #include "moat/error.h"
 #include "moat-config.h"
+#include "detect.h"
 #include "secret-rules.h"
 
 #if MOAT_HAVE_HYPERSCAN
@@ -183,18 +184,6 @@ static int compile_re(const char *src, const char *origin, const char *what, pcr
 	return 0;
 }
 
-static bool valid_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	return true;
-}
-
 static const char *severity_of(const char *s)
 {
 	static const char *const names[] = { "critical", "high", "medium", "low" };
@@ -285,7 +274,7 @@ static int load_rule(struct secret_rules *rs, json_t *o, const char *origin,
 
 	if (!json_is_object(o))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: a rule is not a mapping", origin);
-	if (!id || !valid_id(id))
+	if (!id || !moat_detect_rule_id_valid(id))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: rule id missing or not [a-z0-9-]{1,64}",
 				      origin);
 	if ((ret = check_keys(o, known, origin, id, err)) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* secret.c - the secret scanner: files as they stream, then config Env/Labels and history. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,3 +252,51 @@ const struct moat_scanner moat_scanner_secret = {
 	.scan_file = secret_scan_file,
 	.scan_image = secret_scan_image,
 };
+
+/* ---- one string, no scan state: the Dockerfile and image checks ---- */
+
+static struct secret_rules *shape_rules;
+static pthread_once_t shape_once = PTHREAD_ONCE_INIT;
+/* One scratch space (Hyperscan, PCRE2 match data) in the rule set: one caller at a time. */
+static pthread_mutex_t shape_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Compiled once per process and kept (reachable, not a leak): `moat
+ * config` and the image checks ask about one ENV/ARG value at a time. */
+static void shape_init(void)
+{
+	struct moat_error err = { 0 };
+	struct secret_rules *rs = NULL;
+
+	if (secret_rules_open(&rs, &err) < 0 || secret_rules_load_builtin(rs, &err) < 0 ||
+	    secret_rules_compile(rs, &err) < 0) {
+		secret_rules_close(rs);
+		return; /* the built-in rules compile (unit-tested): out of memory */
+	}
+	shape_rules = rs;
+}
+
+static int first_named(void *ctx, const struct secret_match *m, struct moat_error *err)
+{
+	const char **title = ctx;
+
+	(void)err;
+	if (!*title && !generic(m))
+		*title = m->title;
+	return 0;
+}
+
+const char *moat_secret_shape(const char *text)
+{
+	const char *title = NULL;
+	struct moat_error err = { 0 };
+
+	pthread_once(&shape_once, shape_init);
+	if (!shape_rules || !text)
+		return NULL;
+	pthread_mutex_lock(&shape_lock);
+	if (secret_rules_scan(shape_rules, NULL, moat_slice_str(text), false, first_named, &title,
+			      &err) < 0)
+		title = NULL;
+	pthread_mutex_unlock(&shape_lock);
+	return title;
+}

@@ -340,6 +340,66 @@ static int load_vuln_key(struct moat_policy *p, const char *k, json_t *v,
 	return 0;
 }
 
+/* A list of non-empty strings, or absent. */
+static bool str_list(const json_t *v)
+{
+	const json_t *item;
+	size_t i;
+
+	if (!v)
+		return true;
+	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > POLICY_MAX_LIST)
+		return false;
+	json_array_foreach(v, i, item)
+		if (!json_is_string(item) || !json_string_length(item) ||
+		    strlen(json_string_value(item)) != json_string_length(item))
+			return false;
+	return true;
+}
+
+/* secrets: {allow: [{path, rules, fingerprints, reason}]}: secret findings
+ * a team has looked at and accepted (test fixtures, published example keys). */
+static int load_secrets(struct moat_policy *p, json_t *v, struct moat_error *err)
+{
+	static const char want[] = "a list of {path, rules, fingerprints, reason} (at least one "
+				   "of path, rules, fingerprints)";
+	const char *k;
+	json_t *allow, *item, *x;
+	size_t i;
+
+	if (!json_is_object(v))
+		return bad(err, p->origin, "secrets", "a mapping with `allow`");
+	json_object_foreach(v, k, x)
+		if (strcmp(k, "allow") != 0)
+			return moat_error_set(err, MOAT_E_FORMAT, "%s: secrets: unknown key '%s'",
+					      p->origin, k);
+	allow = json_object_get(v, "allow");
+	if (!json_is_array(allow) || json_array_size(allow) > POLICY_MAX_LIST)
+		return bad(err, p->origin, "secrets.allow", want);
+	json_array_foreach(allow, i, item) {
+		const json_t *path = json_object_get(item, "path");
+		const json_t *reason = json_object_get(item, "reason");
+
+		if (!json_is_object(item))
+			return bad(err, p->origin, "secrets.allow", want);
+		json_object_foreach(item, k, x)
+			if (strcmp(k, "path") != 0 && strcmp(k, "rules") != 0 &&
+			    strcmp(k, "fingerprints") != 0 && strcmp(k, "reason") != 0)
+				return moat_error_set(err, MOAT_E_FORMAT, "%s: secrets.allow[%zu]: "
+						      "unknown key '%s'", p->origin, i, k);
+		if ((path && (!json_is_string(path) || !json_string_length(path))) ||
+		    (reason && !json_is_string(reason)) ||
+		    !str_list(json_object_get(item, "rules")) ||
+		    !str_list(json_object_get(item, "fingerprints")) ||
+		    (!path && !json_object_get(item, "rules") &&
+		     !json_object_get(item, "fingerprints")))
+			return moat_error_set(err, MOAT_E_FORMAT, "%s: secrets.allow[%zu]: want %s",
+					      p->origin, i, want);
+	}
+	p->vuln.secret_allow = allow;
+	return 0;
+}
+
 static int load_doc(struct moat_policy *p, struct moat_error *err)
 {
 	static const char *const vuln_keys[] = { "fail_on", "severity", "fail_on_fixable",
@@ -361,6 +421,8 @@ static int load_doc(struct moat_policy *p, struct moat_error *err)
 			r = load_vuln_key(p, k, v, err);
 		else if (!strcmp(k, "rules"))
 			r = load_rules(p, v, err);
+		else if (!strcmp(k, "secrets"))
+			r = load_secrets(p, v, err);
 		else if (!strcmp(k, "admission"))
 			r = load_admission(p, v, err);
 		else if (!strcmp(k, "scope"))

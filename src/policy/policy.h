@@ -43,6 +43,10 @@ struct moat_policy_vuln {
 	unsigned severity;              /* shown severities, 0 = all */
 	bool ignore_unfixed;
 	json_t *ignore;                 /* [{id, package?, reason?}] or NULL; owned by the policy (incref to keep) */
+	/* secrets.allow: [{path?, rules?, fingerprints?, reason?}] (each with at
+	 * least one of path/rules/fingerprints; rules and fingerprints are
+	 * arrays of strings), or NULL; owned by the policy (incref to keep). */
+	json_t *secret_allow;
 };
 
 /* One container of a workload, normalised from Docker or Kubernetes. Every

@@ -60,6 +60,8 @@ void moat_report_json_content(struct moat_jw *jw, const struct moat_finding_list
 		moat_jw_kstr(jw, "owner", f->owner ? f->owner : "unknown");
 		kstr_opt(jw, "match", f->match);
 		kstr_opt(jw, "fingerprint", f->fingerprint);
+		kstr_opt(jw, "rule", f->rule);
+		kstr_opt(jw, "sha256", f->sha256);
 		kstr_opt(jw, "note", f->note);
 		moat_jw_obj_end(jw);
 	}
@@ -106,6 +108,14 @@ void moat_report_table_content(struct moat_buf *out, const struct moat_finding_l
 			moat_buf_append_str(out, " [");
 			moat_term_str(out, f->note);
 			moat_buf_putc(out, ']');
+		}
+		if (f->rule) {
+			moat_buf_append_str(out, "\n      rule ");
+			moat_term_str(out, f->rule);
+			if (f->sha256) {
+				moat_buf_append_str(out, "  sha256 ");
+				moat_term_str(out, f->sha256);
+			}
 		}
 		moat_buf_putc(out, '\n');
 	}
@@ -222,6 +232,8 @@ void moat_report_sarif_content_results(struct moat_jw *jw, const struct moat_fin
 		moat_jw_kstr(jw, "owner", f->owner ? f->owner : "unknown");
 		kstr_opt(jw, "layer", f->layer);
 		kstr_opt(jw, "source", f->source);
+		kstr_opt(jw, "rule", f->rule);
+		kstr_opt(jw, "sha256", f->sha256);
 		moat_jw_obj_end(jw);
 		moat_jw_obj_end(jw);
 	}

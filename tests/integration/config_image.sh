@@ -41,7 +41,7 @@ cat >"$W/spec.json" <<'JSON'
   {"created_by": "/bin/sh -c #(nop)  EXPOSE 22/tcp", "empty_layer": true},
   {"created_by": "ENV DB_PASSWORD=hunter2hunter2", "empty_layer": true},
   {"layer": "app-layer.tar",
-   "created_by": "RUN |1 GITHUB_TOKEN=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB /bin/sh -c curl -fsSL https://get.example.com/install.sh | sh && chmod u+s /usr/local/bin/suidtool # buildkit"}
+   "created_by": "RUN |1 GITHUB_TOKEN=ghp_R8x2Lq9Zt4Wm7Kc1Vb5Nd3Hf6Jg0Ps2Ya8Qe /bin/sh -c curl -fsSL https://get.example.com/install.sh | sh && chmod u+s /usr/local/bin/suidtool # buildkit"}
  ]}
 JSON
 $PY "$TOOLS/mkimage.py" --format docker-archive -o "$W/app.tar" --spec "$W/spec.json"

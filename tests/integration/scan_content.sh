@@ -28,6 +28,11 @@ files = {
     'root/.ssh/id_rsa': open(w + '/id_rsa').read(),
     'etc/shadow': shadow,
     'etc/redis/redis.conf': '# requirepass foobared\nbind 127.0.0.1\nrequirepass foobared\n',
+    # Malware fixtures, harmless: the EICAR test string and a miner config.
+    'srv/eicar.com': 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*',
+    'opt/miner/config.json': '{"autosave": true, "donate-level": 1, "cpu": {"enabled": true},\n'
+                             ' "pools": [{"url": "stratum+tcp://pool.example.net:3333", "algo": "rx/0",'
+                             ' "keepalive": true}]}\n',
 }
 def add(t, name, data, mode=0o644):
     ti = tarfile.TarInfo(name); ti.size = len(data); ti.mode = mode; ti.mtime = 1700000000
@@ -53,6 +58,8 @@ for fmt in json table sarif junit html; do
     done
 done
 grep -q 'aws-access-key-id' "$W/out.sarif" || fail "SARIF lacks the AWS finding"
+grep -q 'eicar-test-file' "$W/out.sarif" && grep -q '"sha256"' "$W/out.sarif" || fail "SARIF lacks the malware finding"
+grep -q 'eicar-test-file' "$W/out.junit" && grep -q 'eicar-test-file' "$W/out.html" || fail "JUnit/HTML lack the malware finding"
 grep -q 'moat.content' "$W/out.junit" || fail "JUnit lacks the content cases"
 grep -q 'Content findings' "$W/out.html" || fail "HTML lacks the content section"
 grep -q 'redis-weak-password' "$W/out.table" || fail "table lacks the Redis finding"
@@ -61,11 +68,12 @@ grep -q 'redis-weak-password' "$W/out.table" || fail "table lacks the Redis find
 import json, sys
 d = json.load(open(sys.argv[1]))
 layers = [l['diff_id'] for l in d['layers']]
-fs = [f for f in d['findings'] if f['kind'] in ('secret', 'password')]
+fs = [f for f in d['findings'] if f['kind'] in ('secret', 'password', 'malware')]
 want = {
     ('aws-access-key-id', 'etc/app/config.ini'), ('aws-secret-access-key', 'etc/app/config.ini'),
     ('private-key-rsa', 'root/.ssh/id_rsa'), ('password-weak', 'etc/shadow'),
     ('redis-weak-password', 'etc/redis/redis.conf'),
+    ('eicar-test-file', 'srv/eicar.com'), ('miner-config', 'opt/miner/config.json'),
 }
 bad = []
 for rid, path in sorted(want):
@@ -93,7 +101,8 @@ base = [f for f in fs if f['layer_index'] in (0, 1)]
 if base:
     bad.append('base/sample layers yield findings: %r' % base)
 hi = [f for f in fs if f['severity'] in ('critical', 'high') and (f['id'], f.get('path')) not in want
-      and f['id'] not in ('github-pat', 'slack-token')]
+      and f['id'] not in ('github-pat', 'slack-token')
+      and (f['id'], f.get('path')) != ('miner-stratum-url', 'opt/miner/config.json')]
 if hi:
     bad.append('unexpected high findings: %r' % hi)
 print('%d content findings, %d on the Debian layers' % (len(fs), len(base)))
@@ -107,7 +116,7 @@ PYEOF
 FP=$("$PY" -c "import json,sys; print([f['fingerprint'] for f in json.load(open(sys.argv[1]))['findings'] if f['id']=='aws-access-key-id'][0])" "$W/out.json")
 printf 'allow:\n  - fingerprints: [%s]\n' "$FP" >"$W/allow.yaml"
 printf 'hunter2\ntrustno1\n' >"$W/words.txt"
-"$MOAT" scan --no-progress --no-vuln --secret-config "$W/allow.yaml" --password-list "$W/words.txt" \
+"$MOAT" scan --no-progress --no-vuln --scanners secret,password --secret-config "$W/allow.yaml" --password-list "$W/words.txt" \
     -f json "$W/img.tar" >"$W/allow.json" 2>"$W/allow.err" || { cat "$W/allow.err" >&2; fail "scan --secret-config"; }
 "$PY" - "$W/allow.json" <<'PYEOF' || fail "--secret-config / --password-list (above)"
 import json, sys
@@ -117,6 +126,32 @@ ok = [i for i in ('aws-secret-access-key', 'redis-weak-password') if i in ids]
 print('with the allow-list and the user list: %s' % ', '.join(sorted(set(ids))))
 sys.exit(1 if bad or len(ok) != 2 else 0)
 PYEOF
+
+# A policy's secrets.allow: by path glob, by rule id, by fingerprint.
+SFP=$("$PY" -c "import json,sys; print([f['fingerprint'] for f in json.load(open(sys.argv[1]))['findings'] if f['id']=='aws-secret-access-key'][0])" "$W/out.json")
+cat >"$W/policy.yaml" <<EOF
+secrets:
+  allow:
+    - path: "root/.ssh/*"
+      reason: test key
+    - rules: [aws-access-key-id]
+    - fingerprints: [$SFP]
+      reason: rotated
+EOF
+"$MOAT" scan --no-progress --no-vuln --scanners secret --policy "$W/policy.yaml" -f json "$W/img.tar" \
+    >"$W/policy.json" 2>"$W/policy.err" || { cat "$W/policy.err" >&2; fail "scan --policy secrets.allow"; }
+"$PY" - "$W/policy.json" <<'PYEOF' || fail "policy secrets.allow (above)"
+import json, sys
+ids = {f['id'] for f in json.load(open(sys.argv[1]))['findings']}
+gone = {'private-key-rsa', 'aws-access-key-id', 'aws-secret-access-key'}
+print('with the policy allow-list: %s' % ', '.join(sorted(ids)))
+sys.exit(1 if ids & gone or not {'github-pat', 'slack-token'} <= ids else 0)
+PYEOF
+printf 'secrets:\n  allow:\n    - {reason: nothing to match}\n' >"$W/badpolicy.yaml"
+set +e
+"$MOAT" scan --no-progress --scanners secret --policy "$W/badpolicy.yaml" "$W/img.tar" >/dev/null 2>"$W/badpolicy.err"; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "secrets.allow\[0\]" "$W/badpolicy.err" || { cat "$W/badpolicy.err" >&2; fail "bad secrets.allow: exit $rc"; }
 
 # --scanners: vuln alone = no content findings; unknown name = exit 2.
 "$MOAT" scan --no-progress --no-vuln --scanners vuln -f json "$W/img.tar" >"$W/vuln.json" 2>/dev/null

@@ -101,7 +101,9 @@ static void test_detect__scanners_option(void)
 	CHECK_INT(moat_scanners_parse("secret,nope", &bits, &bad, &bad_len), -EINVAL);
 	CHECK_INT(bad_len, 4);
 	CHECK(!strncmp(bad, "nope", 4));
-	CHECK_INT(moat_scanners_parse("malware", &bits, &bad, &bad_len), -ENOTSUP);
+	CHECK_INT(moat_scanners_parse("malware", &bits, &bad, &bad_len), 0);
+	CHECK_INT(bits, MOAT_SCAN_MALWARE);
+	CHECK(moat_scanners_available() & MOAT_SCAN_MALWARE);
 	CHECK_INT(moat_scanners_parse("", &bits, &bad, &bad_len), -EINVAL);
 	CHECK_INT(moat_scanners_parse("misconfig", &bits, &bad, &bad_len), 0);
 	CHECK_INT(bits, MOAT_SCAN_MISCONFIG);

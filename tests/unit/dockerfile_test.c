@@ -11,6 +11,7 @@
 #include "comply/dockerfile.h"
 #include "comply/misconfig-int.h"
 #include "comply/misconfig.h"
+#include "detect/detect.h"
 #include "harness.h"
 #include "moat/error.h"
 
@@ -239,13 +240,21 @@ static void test_dockerfile__secret_shapes(void)
 	CHECK(!mc_secret_name("PASS_MAX_DAYS"));
 	CHECK(!mc_secret_name("TOKENIZERS_PARALLELISM"));
 	CHECK(!mc_secret_name("KEY_ID"));
-	CHECK_STR(mc_credential_shape("AKIAIOSFODNN7EXAMPLE"), "AWS access key id");
-	CHECK_STR(mc_credential_shape("x=ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"),
-		  "GitHub token");
-	CHECK_STR(mc_credential_shape("postgres://app:s3cret@db/app"), "URL with a password");
+	/* The secret scanner's rules (moat_secret_shape): their titles, their
+	 * allow-lists (AWS's documented EXAMPLE key is no credential). Unset,
+	 * no value is a credential (only names are checked). */
+	moat_misconfig_set_credential_shape(NULL);
+	CHECK(mc_credential_shape("AKIAZ4Q7WERTYUIOPXQ2") == NULL);
+	moat_misconfig_set_credential_shape(moat_secret_shape);
+	CHECK_STR(mc_credential_shape("AKIAZ4Q7WERTYUIOPXQ2"), "AWS access key ID");
+	CHECK(mc_credential_shape("AKIAIOSFODNN7EXAMPLE") == NULL);
+	CHECK(mc_credential_shape("x=ghp_R8x2Lq9Zt4Wm7Kc1Vb5Nd3Hf6Jg0Ps2Ya8Qe") != NULL);
+	CHECK(mc_credential_shape("postgres://app:Qw7vLp2x9Rz@db/app") != NULL);
 	CHECK(mc_credential_shape("postgres://app:$PW@db/app") == NULL);
-	CHECK(mc_credential_shape("AKIAIOSFODNN7EXAMPLEX") == NULL);
+	CHECK(mc_credential_shape("AKIAZ4Q7WERTYUIOPXQ2X") == NULL);
 	CHECK(mc_credential_shape("hello") == NULL);
+	/* Name-based rules are mc_secret_name's: a value alone names no rule. */
+	CHECK(mc_credential_shape("password=Zq8vR3kLp2mW") == NULL);
 	CHECK_STR(mc_sensitive_port(2375), "Docker API without TLS");
 	CHECK(mc_sensitive_port(8080) == NULL);
 }
@@ -313,6 +322,7 @@ static void test_dockerfile__catalogue_documented(void)
 int main(void)
 {
 	arena = moat_arena_open(64 << 20);
+	moat_misconfig_set_credential_shape(moat_secret_shape); /* as moat config does */
 	MOAT_RUN(test_dockerfile__continuation_and_comments);
 	MOAT_RUN(test_dockerfile__heredocs);
 	MOAT_RUN(test_dockerfile__escape_directive);

@@ -130,6 +130,20 @@ static void test_policy__defaults(void)
 	CHECK_STR(rule, "host_pid");
 }
 
+static void test_policy__secret_allow(void)
+{
+	struct moat_error err = { 0 };
+	struct moat_policy *p = load_str("{\"secrets\": {\"allow\": [{\"path\": \"srv/*\"}, "
+					 "{\"rules\": [\"jwt\"], \"fingerprints\": [\"0123\"], "
+					 "\"reason\": \"ok\"}]}}", &err);
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	CHECK(json_array_size(moat_policy_vuln(p)->secret_allow) == 2);
+	moat_policy_free(p);
+}
+
 static void test_policy__load_errors(void)
 {
 	static const struct { const char *doc, *want; } rows[] = {
@@ -145,6 +159,12 @@ static void test_policy__load_errors(void)
 		{ "{\"scope\": {\"match_labels\": {\"a\": 1}}}", "scope.match_labels" },
 		{ "{\"version\": 2}", "version" },
 		{ "[1]", "top level" },
+		{ "{\"secrets\": {\"alow\": []}}", "unknown key 'alow'" },
+		{ "{\"secrets\": {\"allow\": [{\"reason\": \"x\"}]}}", "secrets.allow[0]" },
+		{ "{\"secrets\": {\"allow\": [{\"rules\": \"jwt\"}]}}", "secrets.allow[0]" },
+		{ "{\"secrets\": {\"allow\": [{\"path\": \"a/*\", \"fingerprint\": [\"ab\"]}]}}",
+		  "unknown key 'fingerprint'" },
+		{ "{\"secrets\": {\"allow\": [{\"fingerprints\": []}]}}", "secrets.allow[0]" },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -475,6 +495,7 @@ int main(void)
 	MOAT_RUN(test_policy__path_clean);
 	MOAT_RUN(test_policy__defaults);
 	MOAT_RUN(test_policy__load_errors);
+	MOAT_RUN(test_policy__secret_allow);
 	MOAT_RUN(test_policy__rules_and_verdicts);
 	MOAT_RUN(test_policy__isolation_rules);
 	MOAT_RUN(test_policy__scope);
