@@ -281,16 +281,19 @@ int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_inp
 	return 0;
 }
 
-void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4])
+void report_sbom_hashes(struct moat_jw *jw, const struct moat_pkg_hash *hashes, size_t n,
+			bool spdx)
 {
-	if (!sha256 || strncmp(sha256, "sha256:", 7) != 0)
+	if (!n)
 		return;
-	moat_jw_key(jw, names[0]);
+	moat_jw_key(jw, spdx ? "checksums" : "hashes");
 	moat_jw_arr_begin(jw);
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, names[1], names[2]);
-	moat_jw_kstr(jw, names[3], sha256 + 7);
-	moat_jw_obj_end(jw);
+	for (size_t i = 0; i < n; i++) {
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, spdx ? "algorithm" : "alg", moat_hash_name(hashes[i].alg, spdx));
+		moat_jw_kstr(jw, spdx ? "checksumValue" : "content", hashes[i].hex);
+		moat_jw_obj_end(jw);
+	}
 	moat_jw_arr_end(jw);
 }
 
@@ -454,8 +457,7 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	moat_jw_kstr(jw, "name", pkg->name);
 	moat_jw_kstr(jw, "version", pkg->version);
 	cdx_licenses(c, pkg->license);
-	report_sbom_sha256(jw, pkg->sha256, (const char *const[]){ "hashes", "alg", "SHA-256",
-								    "content" });
+	report_sbom_hashes(jw, pkg->hashes, pkg->n_hashes, false);
 	if (c->ctx.pkg_purls[i])
 		moat_jw_kstr(jw, "purl", c->ctx.pkg_purls[i]);
 	moat_jw_key(jw, "properties");

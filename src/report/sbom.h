@@ -75,10 +75,10 @@ struct report_sbom_ctx {
 int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_input *in,
 			 struct moat_error *err);
 void report_sbom_ctx_release(struct report_sbom_ctx *ctx);
-/* A one-hash list from "sha256:<hex>" (nothing for NULL): names are the
- * list's key, the algorithm's key and value, the digest's key (CycloneDX
- * "hashes"/"alg"/"SHA-256"/"content", SPDX "checksums"/"algorithm"/...). */
-void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4]);
+/* CycloneDX "hashes" ({alg, content}) or SPDX "checksums" ({algorithm,
+ * checksumValue}) for n digests; nothing when n is 0. */
+void report_sbom_hashes(struct moat_jw *jw, const struct moat_pkg_hash *hashes, size_t n,
+			bool spdx);
 /* Index of a package in in->pkgs (for pkg->deps), or -1. */
 long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg);
 

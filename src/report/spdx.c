@@ -242,7 +242,8 @@ struct spdx_pkg_view {
 	const char *purpose;              /* primaryPackagePurpose */
 	const char *description;
 	const char *source_info;
-	const char *sha256;               /* "sha256:<hex>" or NULL */
+	const struct moat_pkg_hash *hashes;
+	size_t n_hashes;
 };
 
 struct spdx {
@@ -336,8 +337,7 @@ static void spdx_package(struct moat_jw *jw, const struct spdx_pkg_view *v)
 	moat_jw_kstr(jw, "licenseConcluded", "NOASSERTION");
 	moat_jw_kstr(jw, "licenseDeclared", v->license ? v->license : "NOASSERTION");
 	moat_jw_kstr(jw, "copyrightText", "NOASSERTION");
-	report_sbom_sha256(jw, v->sha256, (const char *const[]){ "checksums", "algorithm", "SHA256",
-								  "checksumValue" });
+	report_sbom_hashes(jw, v->hashes, v->n_hashes, true);
 	if (v->description)
 		moat_jw_kstr(jw, "description", v->description);
 	if (v->source_info)
@@ -408,7 +408,8 @@ static void spdx_pkg(struct spdx *s, size_t i)
 		.license = report_spdx_license_expr(s->ctx.arena, pkg->license),
 		.purpose = "LIBRARY",
 		.source_info = spdx_source_info(s->ctx.arena, pkg),
-		.sha256 = pkg->sha256,
+		.hashes = pkg->hashes,
+		.n_hashes = pkg->n_hashes,
 	};
 
 	spdx_package(&s->jw, &v);
