@@ -30,6 +30,7 @@ struct scan_args {
 	const char *docker_host;
 	struct scan_registry_args reg;
 	enum format format;
+	unsigned cdx_minor;    /* CycloneDX 1.x: 6 (cyclonedx, cyclonedx-1.6) or 5 */
 	bool progress;
 	bool no_lang;          /* --no-lang: OS packages only */
 	bool strict;           /* --strict: any warning fails the run */
@@ -97,8 +98,9 @@ static void usage(FILE *out, const char *cmd)
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
 		"  -h, --help              this help\n"
 		"%s",
-		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
-					   : "table (default), json, sarif, junit, html, cyclonedx",
+		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default; = cyclonedx-1.6), cyclonedx-1.5 or spdx"
+					   : "table (default), json, sarif, junit, html, cyclonedx\n"
+					     "                          (1.6; cyclonedx-1.5 for older consumers)",
 		!strcmp(cmd, "sbom") ? "" :
 		"\ncontent scanners:\n"
 		"      --scanners LIST     vuln,secret,password,malware,misconfig (default: all\n"
@@ -201,8 +203,11 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 				a->format = FMT_TABLE;
 			else if (!sbom && !strcmp(optarg, "json"))
 				a->format = FMT_JSON;
-			else if (!strcmp(optarg, "cyclonedx"))
+			else if (!strcmp(optarg, "cyclonedx") || !strcmp(optarg, "cyclonedx-1.6") ||
+				 !strcmp(optarg, "cyclonedx-1.5")) {
 				a->format = FMT_CYCLONEDX;
+				a->cdx_minor = !strcmp(optarg, "cyclonedx-1.5") ? 5 : 6;
+			}
 			else if (!sbom && !strcmp(optarg, "sarif"))
 				a->format = FMT_SARIF;
 			else if (!sbom && !strcmp(optarg, "junit"))
@@ -273,7 +278,7 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 {
 	struct moat_sbom_input in = {
 		.meta = res->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
-		.vulns = res->vulns,
+		.vulns = res->vulns, .cdx_minor = a->cdx_minor,
 	};
 
 	switch (a->format) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cyclonedx.c - CycloneDX 1.5 JSON for one image, plus what both SBOM writers
+ * cyclonedx.c - CycloneDX 1.6 (or 1.5) JSON for one image, plus what both SBOM writers
  * share: timestamp and serial checks, the image's oci purl and package purls.
  *
  * Shape: metadata.component is the image (type container), components are the
@@ -575,11 +575,14 @@ static void cdx_dependencies(struct cdx *c)
 static void cdx_document(struct cdx *c)
 {
 	struct moat_jw *jw = &c->jw;
+	/* What moat writes is the same in both versions; 1.6 only adds. */
+	bool v15 = c->in->cdx_minor == 5;
 
 	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "$schema", "http://cyclonedx.org/schema/bom-1.5.schema.json");
+	moat_jw_kstr(jw, "$schema", v15 ? "http://cyclonedx.org/schema/bom-1.5.schema.json"
+				       : "http://cyclonedx.org/schema/bom-1.6.schema.json");
 	moat_jw_kstr(jw, "bomFormat", "CycloneDX");
-	moat_jw_kstr(jw, "specVersion", "1.5");
+	moat_jw_kstr(jw, "specVersion", v15 ? "1.5" : "1.6");
 	moat_jw_kstr(jw, "serialNumber", moat_arena_printf(c->ctx.arena, "urn:uuid:%s",
 							   c->ctx.uuid));
 	moat_jw_kint(jw, "version", 1);
@@ -598,6 +601,9 @@ int moat_sbom_cyclonedx(struct moat_buf *out, const struct moat_sbom_input *in,
 	size_t start = out->len;
 	int r;
 
+	if (in && in->cdx_minor && in->cdx_minor != 5 && in->cdx_minor != 6)
+		return moat_error_set(err, MOAT_E_USAGE, "cyclonedx: version 1.%u is not 1.5 or 1.6",
+				      in->cdx_minor);
 	r = report_sbom_ctx_init(&c.ctx, in, err);
 	if (r == 0) {
 		r = cdx_bom_refs(&c);
