@@ -146,6 +146,27 @@ static int index_pkgs(struct merge *m, const struct moat_pkg_list *pkgs)
 	return 0;
 }
 
+/* What a folded entry knew that the row absorbing it may lack: its edges,
+ * its digests (npm 7+ writes integrity to the lock only), its licence. */
+static int carry(struct merge *m, struct moat_pkg *p, struct moat_pkg *into)
+{
+	struct moat_pkg **key = moat_arena_zalloc(m->arena, sizeof(*key));
+
+	if (!key)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_deps; i++)
+		if (moat_pkg_add_dep(m->arena, into, p->deps[i]) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < p->n_hashes; i++)
+		if (moat_pkg_add_hash(m->arena, into, p->hashes[i].alg, p->hashes[i].hex,
+				      strlen(p->hashes[i].hex)) == MOAT_E_LIMIT)
+			return -ENOMEM;
+	if (!into->license)
+		into->license = p->license;
+	*key = p;
+	return moat_hmap_put(&m->folded, (const char *)key, sizeof(*key), into) < 0 ? -ENOMEM : 0;
+}
+
 /* Decide one package: false = folded into another (drop the row). */
 static int merge_one(struct merge *m, struct moat_pkg *p, bool *ret_keep)
 {
@@ -185,18 +206,8 @@ static int merge_one(struct merge *m, struct moat_pkg *p, bool *ret_keep)
 	*ret_keep = false;
 	if (add_location(m->arena, into, p->db_path) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_deps; i++)
-		if (moat_pkg_add_dep(m->arena, into, p->deps[i]) < 0)
-			return -ENOMEM;
-	if (p->n_deps || into->n_deps) {
-		struct moat_pkg **key = moat_arena_zalloc(m->arena, sizeof(*key));
-
-		if (!key)
-			return -ENOMEM;
-		*key = p;
-		if (moat_hmap_put(&m->folded, (const char *)key, sizeof(*key), into) < 0)
-			return -ENOMEM;
-	}
+	if (carry(m, p, into) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < p->n_locations; i++)
 		if (add_location(m->arena, into, p->locations[i]) < 0)
 			return -ENOMEM;
