@@ -31,6 +31,7 @@ struct scan_args {
 	struct scan_registry_args reg;
 	enum format format;
 	unsigned cdx_minor;    /* CycloneDX 1.x: 6 (cyclonedx, cyclonedx-1.6) or 5 */
+	bool files;            /* sbom --files: files with their recorded digests */
 	bool progress;
 	bool no_lang;          /* --no-lang: OS packages only */
 	bool strict;           /* --strict: any warning fails the run */
@@ -96,6 +97,8 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
+		"      --files             (sbom) list each package's files with the digests its\n"
+		"                          package manager recorded (dpkg md5sums)\n"
 		"  -h, --help              this help\n"
 		"%s",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default; = cyclonedx-1.6), cyclonedx-1.5 or spdx"
@@ -176,6 +179,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "secret-config", required_argument, NULL, 0x181 },
 		{ "password-list", required_argument, NULL, 0x182 },
 		{ "password-budget", required_argument, NULL, 0x183 },
+		{ "files", no_argument, NULL, 0x184 },
 		{ 0 },
 	};
 	const char *cmd = sbom ? "sbom" : "scan";
@@ -250,6 +254,11 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
 				return -EINVAL;
 			break;
+		case 0x184:
+			if (!sbom)
+				return fprintf(stderr, "moat scan: --files is a `moat sbom` option\n"), -EINVAL;
+			a->files = true;
+			break;
 		default:
 			if (c >= 0x200 && !sbom) {
 				int r = scan_vuln_option(c, optarg, &a->vuln);
@@ -278,7 +287,7 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 {
 	struct moat_sbom_input in = {
 		.meta = res->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
-		.vulns = res->vulns, .cdx_minor = a->cdx_minor,
+		.vulns = res->vulns, .cdx_minor = a->cdx_minor, .files = a->files,
 	};
 
 	switch (a->format) {

@@ -446,6 +446,27 @@ static void cdx_os(struct cdx *c)
 	moat_jw_obj_end(jw);
 }
 
+/* --files: the files a package manager recorded a digest for (dpkg
+ * md5sums), as file components inside the package's. */
+static void cdx_files(struct cdx *c, const struct moat_pkg *pkg)
+{
+	struct moat_jw *jw = &c->jw;
+
+	if (!pkg->n_file_hashes)
+		return;
+	moat_jw_key(jw, "components");
+	moat_jw_arr_begin(jw);
+	for (size_t k = 0; k < pkg->n_file_hashes; k++) {
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "type", "file");
+		moat_jw_kstr(jw, "name", moat_arena_printf(c->ctx.arena, "/%s",
+							   pkg->file_hashes[k].path));
+		report_sbom_hashes(jw, &pkg->file_hashes[k].hash, 1, false);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_arr_end(jw);
+}
+
 static void cdx_pkg(struct cdx *c, size_t i)
 {
 	const struct moat_pkg *pkg = c->in->pkgs->items[i];
@@ -475,6 +496,8 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	if (pkg->os_package)
 		cdx_prop(jw, "moat:os_package", pkg->os_package->name);
 	moat_jw_arr_end(jw);
+	if (c->in->files)
+		cdx_files(c, pkg);
 	moat_jw_obj_end(jw);
 }
 

@@ -32,6 +32,8 @@ struct moat_sbom_input {
 	const char *serial;                   /* "urn:uuid:<lowercase uuid>"; NULL = random v4 */
 	const struct moat_vuln_list *vulns;   /* CycloneDX only: a "vulnerabilities" array */
 	unsigned cdx_minor;                   /* CycloneDX 1.6 (6, also for 0) or 1.5 (5) */
+	bool files;                           /* list each package's files with their
+					       * recorded digests (pkg->file_hashes) */
 };
 
 struct moat_jw;

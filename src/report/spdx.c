@@ -437,6 +437,13 @@ static void spdx_relationships(struct spdx *s)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
 	for (size_t i = 0; i < n; i++)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", s->ids[i]);
+	for (size_t i = 0; s->in->files && i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t k = 0; k < p->n_file_hashes; k++)
+			spdx_relationship(jw, s->ids[i], "CONTAINS",
+					  moat_arena_printf(s->ctx.arena, "SPDXRef-File-%zu-%zu", i, k));
+	}
 	/* What each package's database says it needs (dpkg Depends, ...). */
 	for (size_t i = 0; i < n; i++) {
 		const struct moat_pkg *p = s->in->pkgs->items[i];
@@ -491,6 +498,34 @@ static void spdx_extracted(struct spdx *s)
 	moat_hmap_release(&seen);
 }
 
+/* --files: each file a package manager recorded a digest for (dpkg
+ * md5sums), with that digest. */
+static void spdx_files(struct spdx *s)
+{
+	size_t n = s->in->pkgs ? s->in->pkgs->count : 0;
+	struct moat_jw *jw = &s->jw;
+
+	if (!s->in->files)
+		return;
+	moat_jw_key(jw, "files");
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t k = 0; k < p->n_file_hashes; k++) {
+			const struct moat_pkg_file_hash *f = &p->file_hashes[k];
+
+			moat_jw_obj_begin(jw);
+			moat_jw_kstr(jw, "SPDXID",
+				     moat_arena_printf(s->ctx.arena, "SPDXRef-File-%zu-%zu", i, k));
+			moat_jw_kstr(jw, "fileName", moat_arena_printf(s->ctx.arena, "./%s", f->path));
+			report_sbom_hashes(jw, &f->hash, 1, true);
+			moat_jw_obj_end(jw);
+		}
+	}
+	moat_jw_arr_end(jw);
+}
+
 static void spdx_creation_info(struct spdx *s)
 {
 	struct moat_jw *jw = &s->jw;
@@ -527,6 +562,7 @@ static void spdx_document(struct spdx *s)
 	for (size_t i = 0; i < n; i++)
 		spdx_pkg(s, i);
 	moat_jw_arr_end(jw);
+	spdx_files(s);
 	spdx_extracted(s);
 	spdx_relationships(s);
 	moat_jw_obj_end(jw);

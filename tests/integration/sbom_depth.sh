@@ -84,6 +84,33 @@ print(f"licenses: {len(lic)}/{len(debs)} debs ({cov:.1%}; SPDX licenseDeclared o
 sys.exit(1 if bad else 0)
 PY
 
+# ---- --files: each deb's files with dpkg's MD5, checked against the bytes ----
+run_moat files sbom --files "docker-archive:$SAMPLE/app.tar"
+[ "$RC" = 0 ] || { moat_err files; fail "moat sbom --files: $(describe_rc "$RC")"; }
+"$TOOLS/cdx-validate.sh" "$W/files.out" || fail "@cyclonedx/cyclonedx-library rejects the --files SBOM"
+$PY - "$W/files.out" "$SAMPLE/app-root" <<'PY' || fail "--files digests wrong (above)"
+import hashlib, json, os, sys
+d, root = json.load(open(sys.argv[1])), sys.argv[2]
+debs = [c for c in d["components"] if "pkg:deb/" in c.get("purl", "")]
+with_files = [c for c in debs if c.get("components")]
+n = checked = bad = 0
+for c in with_files:
+    for f in c["components"]:
+        n += 1
+        path = os.path.join(root, f["name"].lstrip("/"))
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        checked += 1
+        want = hashlib.md5(open(path, "rb").read()).hexdigest()
+        if f["hashes"] != [{"alg": "MD5", "content": want}]:
+            bad += 1
+            if bad <= 5:
+                print(f'  {c["name"]}: {f["name"]}: {f["hashes"]} != md5 {want}', file=sys.stderr)
+print(f"--files: {len(with_files)}/{len(debs)} debs with file digests, {n} files, "
+      f"{checked} checked against the rootfs bytes, {bad} wrong", file=sys.stderr)
+sys.exit(1 if bad or checked < 1000 or len(with_files) < 0.9 * len(debs) else 0)
+PY
+
 # ---- language graphs, hashes and licences; apk and rpm graphs ----
 NPMFIX=$(ls -d "$MOAT_CACHE"/npm-fixture/*/ 2>/dev/null | head -n 1)
 [ -n "$NPMFIX" ] || fail "no npm fixture in $MOAT_CACHE/npm-fixture (lang_node builds it)"
