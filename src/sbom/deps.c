@@ -63,7 +63,7 @@ static struct moat_slice rel_name(const struct rel_syntax *syn, struct moat_slic
 	size_t n = 0;
 
 	alt = moat_slice_trim(alt);
-	if (alt.len && syn->conflict && alt.ptr[0] == syn->conflict)
+	if (alt.len && syn->conflict && alt.ptr[0] == (uint8_t)syn->conflict)
 		return moat_slice_make(alt.ptr, 0);
 	while (n < alt.len && !strchr(syn->name_stop, alt.ptr[n]))
 		n++;

@@ -150,7 +150,8 @@ static int index_pkgs(struct merge *m, const struct moat_pkg_list *pkgs)
  * its digests (npm 7+ writes integrity to the lock only), its licence. */
 static int carry(struct merge *m, struct moat_pkg *p, struct moat_pkg *into)
 {
-	struct moat_pkg **key = moat_arena_zalloc(m->arena, sizeof(*key));
+	struct moat_pkg **key = moat_arena_zalloc(m->arena,
+						  sizeof(*key)); /* NOLINT(bugprone-sizeof-expression) */
 
 	if (!key)
 		return -ENOMEM;
@@ -164,7 +165,9 @@ static int carry(struct merge *m, struct moat_pkg *p, struct moat_pkg *into)
 	if (!into->license)
 		into->license = p->license;
 	*key = p;
-	return moat_hmap_put(&m->folded, (const char *)key, sizeof(*key), into) < 0 ? -ENOMEM : 0;
+	/* keyed by the package's address: the pointer's own bytes */
+	return moat_hmap_put(&m->folded, (const char *)key, sizeof(*key), /* NOLINT(bugprone-sizeof-expression) */
+			     into) < 0 ? -ENOMEM : 0;
 }
 
 /* Decide one package: false = folded into another (drop the row). */
@@ -219,7 +222,8 @@ static struct moat_pkg *final_of(const struct merge *m, struct moat_pkg *p)
 {
 	/* folds go one level deep (into a kept row); the bound guards cycles */
 	for (int i = 0; i < 4; i++) {
-		struct moat_pkg *into = moat_hmap_get(&m->folded, (const char *)&p, sizeof(p));
+		struct moat_pkg *into = moat_hmap_get(&m->folded, (const char *)&p,
+						      sizeof(p)); /* NOLINT(bugprone-sizeof-expression) */
 
 		if (!into)
 			break;

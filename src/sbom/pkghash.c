@@ -161,7 +161,8 @@ int moat_pkg_add_dep(struct moat_arena *arena, struct moat_pkg *pkg, struct moat
 	if (pkg->n_deps == pkg->deps_cap) {
 		size_t cap = pkg->deps_cap ? 2 * pkg->deps_cap : 4;
 
-		d = moat_arena_grow(arena, pkg->deps, pkg->n_deps, cap, sizeof(*d));
+		d = moat_arena_grow(arena, pkg->deps, pkg->n_deps, cap,
+				    sizeof(*d)); /* NOLINT(bugprone-sizeof-expression): pointers */
 		if (!d)
 			return MOAT_E_LIMIT;
 		pkg->deps_cap = cap;
