@@ -166,8 +166,10 @@ static int carry(struct merge *m, struct moat_pkg *p, struct moat_pkg *into)
 		into->license = p->license;
 	*key = p;
 	/* keyed by the package's address: the pointer's own bytes */
-	return moat_hmap_put(&m->folded, (const char *)key, sizeof(*key), /* NOLINT(bugprone-sizeof-expression) */
-			     into) < 0 ? -ENOMEM : 0;
+	if (moat_hmap_put(&m->folded, (const char *)key,
+			  sizeof(*key), into) < 0) /* NOLINT(bugprone-sizeof-expression) */
+		return -ENOMEM;
+	return 0;
 }
 
 /* Decide one package: false = folded into another (drop the row). */
