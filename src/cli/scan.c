@@ -30,6 +30,8 @@ struct scan_args {
 	const char *docker_host;
 	struct scan_registry_args reg;
 	enum format format;
+	unsigned cdx_minor;    /* CycloneDX 1.x: 6 (cyclonedx, cyclonedx-1.6) or 5 */
+	bool files;            /* sbom --files: files with their recorded digests */
 	bool progress;
 	bool no_lang;          /* --no-lang: OS packages only */
 	bool strict;           /* --strict: any warning fails the run */
@@ -97,10 +99,13 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-layer-bytes N stop at N uncompressed bytes per layer\n"
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
+		"      --files             (sbom) list each package's files with the digests its\n"
+		"                          package manager recorded (dpkg md5sums)\n"
 		"  -h, --help              this help\n"
 		"%s",
-		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default) or spdx"
-					   : "table (default), json, sarif, junit, html, cyclonedx",
+		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default; = cyclonedx-1.6), cyclonedx-1.5 or spdx"
+					   : "table (default), json, sarif, junit, html, cyclonedx\n"
+					     "                          (1.6; cyclonedx-1.5 for older consumers)",
 		!strcmp(cmd, "sbom") ? "" :
 		"\ncontent scanners:\n"
 		"      --scanners LIST     vuln,secret,password,malware,misconfig (default: all\n"
@@ -183,6 +188,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "password-list", required_argument, NULL, 0x182 },
 		{ "password-budget", required_argument, NULL, 0x183 },
 		{ "malware-rules", required_argument, NULL, 0x184 },
+		{ "files", no_argument, NULL, 0x185 },
 		{ "console", required_argument, NULL, 0x190 },
 		{ "token", required_argument, NULL, 0x191 },
 		{ 0 },
@@ -214,8 +220,11 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 				a->format = FMT_TABLE;
 			else if (!sbom && !strcmp(optarg, "json"))
 				a->format = FMT_JSON;
-			else if (!strcmp(optarg, "cyclonedx"))
+			else if (!strcmp(optarg, "cyclonedx") || !strcmp(optarg, "cyclonedx-1.6") ||
+				 !strcmp(optarg, "cyclonedx-1.5")) {
 				a->format = FMT_CYCLONEDX;
+				a->cdx_minor = !strcmp(optarg, "cyclonedx-1.5") ? 5 : 6;
+			}
 			else if (!sbom && !strcmp(optarg, "sarif"))
 				a->format = FMT_SARIF;
 			else if (!sbom && !strcmp(optarg, "junit"))
@@ -266,6 +275,11 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
 				return -EINVAL;
 			break;
+		case 0x185:
+			if (!sbom)
+				return fprintf(stderr, "moat scan: --files is a `moat sbom` option\n"), -EINVAL;
+			a->files = true;
+			break;
 		default:
 			if (c >= 0x200 && !sbom) {
 				int r = scan_vuln_option(c, optarg, &a->vuln);
@@ -294,7 +308,7 @@ static int render(const struct scan_args *a, struct moat_catalog_ctx *cat,
 {
 	struct moat_sbom_input in = {
 		.meta = res->meta, .os = &cat->os, .pkgs = &cat->pkgs, .tool_version = MOAT_VERSION,
-		.vulns = res->vulns,
+		.vulns = res->vulns, .cdx_minor = a->cdx_minor, .files = a->files,
 	};
 
 	switch (a->format) {

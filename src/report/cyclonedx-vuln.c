@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cyclonedx-vuln.c - findings as CycloneDX 1.5 vulnerabilities (VDR). */
+/* cyclonedx-vuln.c - findings as CycloneDX 1.5/1.6 vulnerabilities (VDR). */
 #include <string.h>
 
 #include "base/jsonw.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cyclonedx.c - CycloneDX 1.5 JSON for one image, plus what both SBOM writers
+ * cyclonedx.c - CycloneDX 1.6 (or 1.5) JSON for one image, plus what both SBOM writers
  * share: timestamp and serial checks, the image's oci purl and package purls.
  *
  * Shape: metadata.component is the image (type container), components are the
@@ -281,16 +281,19 @@ int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_inp
 	return 0;
 }
 
-void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4])
+void report_sbom_hashes(struct moat_jw *jw, const struct moat_pkg_hash *hashes, size_t n,
+			bool spdx)
 {
-	if (!sha256 || strncmp(sha256, "sha256:", 7) != 0)
+	if (!n)
 		return;
-	moat_jw_key(jw, names[0]);
+	moat_jw_key(jw, spdx ? "checksums" : "hashes");
 	moat_jw_arr_begin(jw);
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, names[1], names[2]);
-	moat_jw_kstr(jw, names[3], sha256 + 7);
-	moat_jw_obj_end(jw);
+	for (size_t i = 0; i < n; i++) {
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, spdx ? "algorithm" : "alg", moat_hash_name(hashes[i].alg, spdx));
+		moat_jw_kstr(jw, spdx ? "checksumValue" : "content", hashes[i].hex);
+		moat_jw_obj_end(jw);
+	}
 	moat_jw_arr_end(jw);
 }
 
@@ -443,6 +446,27 @@ static void cdx_os(struct cdx *c)
 	moat_jw_obj_end(jw);
 }
 
+/* --files: the files a package manager recorded a digest for (dpkg
+ * md5sums), as file components inside the package's. */
+static void cdx_files(struct cdx *c, const struct moat_pkg *pkg)
+{
+	struct moat_jw *jw = &c->jw;
+
+	if (!pkg->n_file_hashes)
+		return;
+	moat_jw_key(jw, "components");
+	moat_jw_arr_begin(jw);
+	for (size_t k = 0; k < pkg->n_file_hashes; k++) {
+		moat_jw_obj_begin(jw);
+		moat_jw_kstr(jw, "type", "file");
+		moat_jw_kstr(jw, "name", moat_arena_printf(c->ctx.arena, "/%s",
+							   pkg->file_hashes[k].path));
+		report_sbom_hashes(jw, &pkg->file_hashes[k].hash, 1, false);
+		moat_jw_obj_end(jw);
+	}
+	moat_jw_arr_end(jw);
+}
+
 static void cdx_pkg(struct cdx *c, size_t i)
 {
 	const struct moat_pkg *pkg = c->in->pkgs->items[i];
@@ -454,8 +478,7 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	moat_jw_kstr(jw, "name", pkg->name);
 	moat_jw_kstr(jw, "version", pkg->version);
 	cdx_licenses(c, pkg->license);
-	report_sbom_sha256(jw, pkg->sha256, (const char *const[]){ "hashes", "alg", "SHA-256",
-								    "content" });
+	report_sbom_hashes(jw, pkg->hashes, pkg->n_hashes, false);
 	if (c->ctx.pkg_purls[i])
 		moat_jw_kstr(jw, "purl", c->ctx.pkg_purls[i]);
 	moat_jw_key(jw, "properties");
@@ -473,6 +496,8 @@ static void cdx_pkg(struct cdx *c, size_t i)
 	if (pkg->os_package)
 		cdx_prop(jw, "moat:os_package", pkg->os_package->name);
 	moat_jw_arr_end(jw);
+	if (c->in->files)
+		cdx_files(c, pkg);
 	moat_jw_obj_end(jw);
 }
 
@@ -573,11 +598,14 @@ static void cdx_dependencies(struct cdx *c)
 static void cdx_document(struct cdx *c)
 {
 	struct moat_jw *jw = &c->jw;
+	/* What moat writes is the same in both versions; 1.6 only adds. */
+	bool v15 = c->in->cdx_minor == 5;
 
 	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "$schema", "http://cyclonedx.org/schema/bom-1.5.schema.json");
+	moat_jw_kstr(jw, "$schema", v15 ? "http://cyclonedx.org/schema/bom-1.5.schema.json"
+				       : "http://cyclonedx.org/schema/bom-1.6.schema.json");
 	moat_jw_kstr(jw, "bomFormat", "CycloneDX");
-	moat_jw_kstr(jw, "specVersion", "1.5");
+	moat_jw_kstr(jw, "specVersion", v15 ? "1.5" : "1.6");
 	moat_jw_kstr(jw, "serialNumber", moat_arena_printf(c->ctx.arena, "urn:uuid:%s",
 							   c->ctx.uuid));
 	moat_jw_kint(jw, "version", 1);
@@ -596,6 +624,9 @@ int moat_sbom_cyclonedx(struct moat_buf *out, const struct moat_sbom_input *in,
 	size_t start = out->len;
 	int r;
 
+	if (in && in->cdx_minor && in->cdx_minor != 5 && in->cdx_minor != 6)
+		return moat_error_set(err, MOAT_E_USAGE, "cyclonedx: version 1.%u is not 1.5 or 1.6",
+				      in->cdx_minor);
 	r = report_sbom_ctx_init(&c.ctx, in, err);
 	if (r == 0) {
 		r = cdx_bom_refs(&c);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sbom.h - SBOM documents for one scanned image: CycloneDX 1.5 and SPDX 2.3 JSON.
+ * sbom.h - SBOM documents for one scanned image: CycloneDX 1.6 or 1.5 and SPDX 2.3 JSON.
  *
  * Both writers describe the same thing: the image as the root (type container),
  * the operating system when one was detected, and one entry per package, with
@@ -31,18 +31,22 @@ struct moat_sbom_input {
 	const char *timestamp;                /* "YYYY-MM-DDThh:mm:ssZ"; NULL = now */
 	const char *serial;                   /* "urn:uuid:<lowercase uuid>"; NULL = random v4 */
 	const struct moat_vuln_list *vulns;   /* CycloneDX only: a "vulnerabilities" array */
+	unsigned cdx_minor;                   /* CycloneDX 1.6 (6, also for 0) or 1.5 (5) */
+	bool files;                           /* list each package's files with their
+					       * recorded digests (pkg->file_hashes) */
 };
 
 struct moat_jw;
 struct moat_vuln_list;
-/* The CycloneDX 1.5 "vulnerabilities" member (cyclonedx-vuln.c); bom_refs are
+/* The CycloneDX "vulnerabilities" member (same shape in 1.5 and 1.6) (cyclonedx-vuln.c); bom_refs are
  * the components' refs, parallel to pkgs->items. */
 void report_cdx_vulnerabilities(struct moat_jw *jw, const struct moat_vuln_list *vulns,
 				const struct moat_pkg_list *pkgs, const char *const *bom_refs);
 
 /*
- * Append a CycloneDX 1.5 JSON document to out. Returns 0, MOAT_E_USAGE for a
- * missing meta or a malformed timestamp/serial, MOAT_E_LIMIT when out's maximum
+ * Append a CycloneDX JSON document (1.6 unless in->cdx_minor is 5) to out.
+ * Returns 0, MOAT_E_USAGE for a missing meta, a malformed timestamp/serial
+ * or a version other than 1.5/1.6, MOAT_E_LIMIT when out's maximum
  * is hit, or -ENOMEM. On failure out is truncated back to its length at entry
  * and err (may be NULL) says why.
  */
@@ -75,10 +79,10 @@ struct report_sbom_ctx {
 int report_sbom_ctx_init(struct report_sbom_ctx *ctx, const struct moat_sbom_input *in,
 			 struct moat_error *err);
 void report_sbom_ctx_release(struct report_sbom_ctx *ctx);
-/* A one-hash list from "sha256:<hex>" (nothing for NULL): names are the
- * list's key, the algorithm's key and value, the digest's key (CycloneDX
- * "hashes"/"alg"/"SHA-256"/"content", SPDX "checksums"/"algorithm"/...). */
-void report_sbom_sha256(struct moat_jw *jw, const char *sha256, const char *const names[4]);
+/* CycloneDX "hashes" ({alg, content}) or SPDX "checksums" ({algorithm,
+ * checksumValue}) for n digests; nothing when n is 0. */
+void report_sbom_hashes(struct moat_jw *jw, const struct moat_pkg_hash *hashes, size_t n,
+			bool spdx);
 /* Index of a package in in->pkgs (for pkg->deps), or -1. */
 long report_sbom_pkg_index(const struct report_sbom_ctx *ctx, const struct moat_pkg *pkg);
 

@@ -242,7 +242,8 @@ struct spdx_pkg_view {
 	const char *purpose;              /* primaryPackagePurpose */
 	const char *description;
 	const char *source_info;
-	const char *sha256;               /* "sha256:<hex>" or NULL */
+	const struct moat_pkg_hash *hashes;
+	size_t n_hashes;
 };
 
 struct spdx {
@@ -336,8 +337,7 @@ static void spdx_package(struct moat_jw *jw, const struct spdx_pkg_view *v)
 	moat_jw_kstr(jw, "licenseConcluded", "NOASSERTION");
 	moat_jw_kstr(jw, "licenseDeclared", v->license ? v->license : "NOASSERTION");
 	moat_jw_kstr(jw, "copyrightText", "NOASSERTION");
-	report_sbom_sha256(jw, v->sha256, (const char *const[]){ "checksums", "algorithm", "SHA256",
-								  "checksumValue" });
+	report_sbom_hashes(jw, v->hashes, v->n_hashes, true);
 	if (v->description)
 		moat_jw_kstr(jw, "description", v->description);
 	if (v->source_info)
@@ -408,7 +408,8 @@ static void spdx_pkg(struct spdx *s, size_t i)
 		.license = report_spdx_license_expr(s->ctx.arena, pkg->license),
 		.purpose = "LIBRARY",
 		.source_info = spdx_source_info(s->ctx.arena, pkg),
-		.sha256 = pkg->sha256,
+		.hashes = pkg->hashes,
+		.n_hashes = pkg->n_hashes,
 	};
 
 	spdx_package(&s->jw, &v);
@@ -436,6 +437,13 @@ static void spdx_relationships(struct spdx *s)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
 	for (size_t i = 0; i < n; i++)
 		spdx_relationship(jw, "SPDXRef-Image", "CONTAINS", s->ids[i]);
+	for (size_t i = 0; s->in->files && i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t k = 0; k < p->n_file_hashes; k++)
+			spdx_relationship(jw, s->ids[i], "CONTAINS",
+					  moat_arena_printf(s->ctx.arena, "SPDXRef-File-%zu-%zu", i, k));
+	}
 	/* What each package's database says it needs (dpkg Depends, ...). */
 	for (size_t i = 0; i < n; i++) {
 		const struct moat_pkg *p = s->in->pkgs->items[i];
@@ -490,6 +498,34 @@ static void spdx_extracted(struct spdx *s)
 	moat_hmap_release(&seen);
 }
 
+/* --files: each file a package manager recorded a digest for (dpkg
+ * md5sums), with that digest. */
+static void spdx_files(struct spdx *s)
+{
+	size_t n = s->in->pkgs ? s->in->pkgs->count : 0;
+	struct moat_jw *jw = &s->jw;
+
+	if (!s->in->files)
+		return;
+	moat_jw_key(jw, "files");
+	moat_jw_arr_begin(jw);
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_pkg *p = s->in->pkgs->items[i];
+
+		for (size_t k = 0; k < p->n_file_hashes; k++) {
+			const struct moat_pkg_file_hash *f = &p->file_hashes[k];
+
+			moat_jw_obj_begin(jw);
+			moat_jw_kstr(jw, "SPDXID",
+				     moat_arena_printf(s->ctx.arena, "SPDXRef-File-%zu-%zu", i, k));
+			moat_jw_kstr(jw, "fileName", moat_arena_printf(s->ctx.arena, "./%s", f->path));
+			report_sbom_hashes(jw, &f->hash, 1, true);
+			moat_jw_obj_end(jw);
+		}
+	}
+	moat_jw_arr_end(jw);
+}
+
 static void spdx_creation_info(struct spdx *s)
 {
 	struct moat_jw *jw = &s->jw;
@@ -526,6 +562,7 @@ static void spdx_document(struct spdx *s)
 	for (size_t i = 0; i < n; i++)
 		spdx_pkg(s, i);
 	moat_jw_arr_end(jw);
+	spdx_files(s);
 	spdx_extracted(s);
 	spdx_relationships(s);
 	moat_jw_obj_end(jw);

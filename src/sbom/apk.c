@@ -16,6 +16,8 @@ struct stanza {
 	struct moat_slice arch;       /* A: */
 	struct moat_slice origin;     /* o: */
 	struct moat_slice license;    /* L: */
+	struct moat_slice depends;    /* D: */
+	struct moat_slice provides;   /* p: */
 	size_t n_files;               /* R: lines */
 };
 
@@ -41,6 +43,8 @@ static void parse_stanza(struct moat_slice in, struct stanza *st)
 		case 'A': st->arch = v; break;
 		case 'o': st->origin = v; break;
 		case 'L': st->license = v; break;
+		case 'D': st->depends = v; break;
+		case 'p': st->provides = v; break;
 		case 'R': st->n_files++; break;
 		default: break;
 		}
@@ -87,6 +91,8 @@ static int add_pkg(struct moat_catalog_ctx *ctx, struct moat_slice stanza, const
 	p->version = dup(ctx, st->version);
 	p->arch = dup(ctx, st->arch);
 	p->license = dup(ctx, st->license);
+	p->requires = dup(ctx, st->depends);
+	p->provides = dup(ctx, st->provides);
 	p->source_name = st->origin.len ? dup(ctx, st->origin) : p->name;
 	p->source_version = p->version;
 	p->db_path = INSTALLED;
@@ -147,7 +153,8 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		if ((r = add_pkg(ctx, stanza, &st, distro, err)) < 0)
 			return r;
 	}
-	return catalog_attribute(ctx, "apk", INSTALLED, first, parse_versions, NULL, key_of, err);
+	r = catalog_attribute(ctx, "apk", INSTALLED, first, parse_versions, NULL, key_of, err);
+	return r < 0 ? r : catalog_resolve_deps(ctx, first, err);
 }
 
 const struct moat_cataloger moat_cataloger_apk = { "apk", want, run };

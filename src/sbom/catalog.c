@@ -117,10 +117,12 @@ int catalog_versions_put(struct catalog_versions *vers, struct moat_slice key,
 {
 	struct moat_slice *v = moat_arena_new0(vers->scratch, struct moat_slice);
 	char *k = moat_arena_strndup(vers->scratch, (const char *)key.ptr, key.len);
+	/* a copy: the parser's memory (rpm's per-parse scratch) may not outlive it */
+	char *ver = moat_arena_strndup(vers->scratch, (const char *)version.ptr, version.len);
 
-	if (!v || !k)
+	if (!v || !k || !ver)
 		return MOAT_E_LIMIT;
-	*v = version;
+	*v = moat_slice_make(ver, version.len);
 	return moat_hmap_put(&vers->map, k, key.len, v);
 }
 

@@ -61,6 +61,10 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err);
  * deps among pkgs[first..], by name, then by Provides (deps.c). */
 int catalog_resolve_deps(struct moat_catalog_ctx *ctx, size_t first, struct moat_error *err);
 
+/* Set p->file_hashes from a dpkg info/PKG.md5sums file (dpkg.c). Returns 0
+ * or MOAT_E_LIMIT. */
+int dpkg_parse_md5sums(struct moat_arena *arena, struct moat_slice content, struct moat_pkg *p);
+
 /* One package, one row: fold a lockfile's entry into the installed package
  * it names, go.sum into go.mod, and one toolchain's stdlib across binaries;
  * label lockfile entries with nothing installed "declared" (merge.c). */

@@ -45,7 +45,8 @@ static bool want(const char *path, size_t len)
 
 		return mid.len && moat_slice_find(mid, '/') < 0;
 	}
-	return moat_slice_startswith(p, INFO "/") && moat_slice_endswith(p, ".list");
+	return moat_slice_startswith(p, INFO "/") &&
+	       (moat_slice_endswith(p, ".list") || moat_slice_endswith(p, ".md5sums"));
 }
 
 /* Fields we use; continuation lines (leading space) belong to the field before. */
@@ -230,6 +231,69 @@ static int attach_files(struct moat_catalog_ctx *ctx, struct moat_pkg *p, struct
 	return 0;
 }
 
+/* info/NAME[:ARCH].md5sums: "<32 hex>  path" per file dpkg unpacked (conffiles
+ * are not listed). Malformed lines are skipped: a digest is evidence, not
+ * inventory. */
+int dpkg_parse_md5sums(struct moat_arena *arena, struct moat_slice content, struct moat_pkg *p)
+{
+	struct moat_slice line;
+	struct moat_pkg_file_hash *fh;
+	size_t n = 0;
+
+	for (struct moat_slice c = content; moat_slice_line(&c, &line);)
+		n += line.len > 34;
+	fh = moat_arena_newarray(arena, struct moat_pkg_file_hash, n ? n : 1);
+	if (!fh)
+		return MOAT_E_LIMIT;
+	p->n_file_hashes = 0;
+	while (moat_slice_line(&content, &line) && p->n_file_hashes < n) {
+		struct moat_slice path;
+		struct moat_pkg_file_hash *f = &fh[p->n_file_hashes];
+		bool hex = line.len > 34 && line.ptr[32] == ' ';
+
+		for (size_t i = 0; hex && i < 32; i++)
+			hex = (line.ptr[i] >= '0' && line.ptr[i] <= '9') ||
+			      (line.ptr[i] >= 'a' && line.ptr[i] <= 'f');
+		if (!hex)
+			continue;
+		/* "  path" (text mode) or " *path" (binary mode), then no leading '/' */
+		path = moat_slice_make(line.ptr + 34, line.len - 34);
+		while (path.len && path.ptr[0] == '/') {
+			path.ptr++;
+			path.len--;
+		}
+		if (!path.len || memchr(path.ptr, '\0', path.len))
+			continue;
+		f->path = moat_arena_strndup(arena, (const char *)path.ptr, path.len);
+		f->hash.alg = MOAT_HASH_MD5;
+		f->hash.hex = moat_arena_strndup(arena, (const char *)line.ptr, 32);
+		if (!f->path || !f->hash.hex)
+			return MOAT_E_LIMIT;
+		p->n_file_hashes++;
+	}
+	p->file_hashes = fh;
+	return 0;
+}
+
+static int attach_md5sums(struct moat_catalog_ctx *ctx, struct moat_pkg *p,
+			  struct moat_error *err)
+{
+	struct moat_slice content;
+	const char *paths[2];
+	int r = MOAT_E_NOTFOUND;
+
+	paths[0] = moat_arena_printf(ctx->arena, INFO "/%s.md5sums", p->name);
+	paths[1] = moat_arena_printf(ctx->arena, INFO "/%s:%s.md5sums", p->name,
+				     p->arch ? p->arch : "");
+	for (int i = 0; i < 2 && r < 0; i++)
+		if (paths[i])
+			r = moat_fs_read(ctx->fs, paths[i], &content, NULL);
+	if (r < 0)
+		return 0;
+	return dpkg_parse_md5sums(ctx->arena, content, p) < 0 ?
+		moat_error_set(err, MOAT_E_LIMIT, "out of scan memory") : 0;
+}
+
 /* usr/share/doc/NAME/copyright (a distroless status.d entry may carry its
  * own License field: that one stays). */
 static void attach_license(struct moat_catalog_ctx *ctx, struct moat_pkg *p)
@@ -308,7 +372,8 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	if (r < 0)
 		return r;
 	for (size_t i = first; i < ctx->pkgs.count; i++) {
-		if ((r = attach_files(ctx, ctx->pkgs.items[i], err)) < 0)
+		if ((r = attach_files(ctx, ctx->pkgs.items[i], err)) < 0 ||
+		    (r = attach_md5sums(ctx, ctx->pkgs.items[i], err)) < 0)
 			return r;
 		attach_license(ctx, ctx->pkgs.items[i]);
 	}

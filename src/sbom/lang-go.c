@@ -399,7 +399,7 @@ static const char *go_purl(struct moat_arena *arena, const char *path, const cha
 
 static int add_go(struct moat_lang *lang, const struct moat_file_visit *file, const char *path,
 		  const char *version, const struct moat_go_module *orig, const char *evidence,
-		  struct moat_error *err)
+		  struct moat_pkg **ret_pkg, struct moat_error *err)
 {
 	struct moat_arena *arena = moat_lang_arena(lang);
 	struct moat_pkg *pkg = moat_lang_pkg_new(lang, "golang", path, version, evidence);
@@ -410,33 +410,46 @@ static int add_go(struct moat_lang *lang, const struct moat_file_visit *file, co
 		pkg->source_name = orig->path;
 		pkg->source_version = orig->version;
 	}
+	if (ret_pkg)
+		*ret_pkg = pkg;
 	return moat_lang_add(lang, file, pkg, err);
 }
 
 /* A module line as a package; see the head of this file for replacements. */
 int lang_go_add_module(struct moat_lang *lang, const struct moat_file_visit *file,
 		       const struct moat_go_module *mod, const char *evidence,
-		       struct moat_error *err)
+		       struct moat_pkg **ret_pkg, struct moat_error *err)
 {
 	if (!mod->repl_path)
-		return add_go(lang, file, mod->path, mod->version, NULL, evidence, err);
+		return add_go(lang, file, mod->path, mod->version, NULL, evidence, ret_pkg, err);
 	if (*mod->repl_version)
-		return add_go(lang, file, mod->repl_path, mod->repl_version, mod, evidence, err);
-	return add_go(lang, file, mod->path, "", mod, evidence, err);
+		return add_go(lang, file, mod->repl_path, mod->repl_version, mod, evidence,
+			      ret_pkg, err);
+	return add_go(lang, file, mod->path, "", mod, evidence, ret_pkg, err);
 }
 
 static int go_add_all(struct moat_lang *lang, const struct moat_file_visit *file,
 		      const struct moat_go_buildinfo *bi, struct moat_error *err)
 {
+	struct moat_arena *arena = moat_lang_arena(lang);
+	struct moat_pkg *main_pkg = NULL;
+	struct moat_pkg *dep = NULL;
 	char stdlib[64];
 	int r = 0;
 
+	/* The graph a binary records: its main module needs every module
+	 * linked in, and the toolchain's standard library. */
 	if (moat_go_stdlib_version(bi->go_version, stdlib, sizeof(stdlib)))
-		r = add_go(lang, file, "stdlib", stdlib, NULL, "installed", err);
+		r = add_go(lang, file, "stdlib", stdlib, NULL, "installed", &dep, err);
 	if (r == 0 && *bi->main.path && (*bi->main.version || bi->main.repl_path))
-		r = lang_go_add_module(lang, file, &bi->main, "installed", err);
-	for (size_t i = 0; r == 0 && i < bi->n_deps; i++)
-		r = lang_go_add_module(lang, file, &bi->deps[i], "installed", err);
+		r = lang_go_add_module(lang, file, &bi->main, "installed", &main_pkg, err);
+	if (r == 0 && main_pkg && dep && moat_pkg_add_dep(arena, main_pkg, dep) < 0)
+		r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	for (size_t i = 0; r == 0 && i < bi->n_deps; i++) {
+		r = lang_go_add_module(lang, file, &bi->deps[i], "installed", &dep, err);
+		if (r == 0 && main_pkg && moat_pkg_add_dep(arena, main_pkg, dep) < 0)
+			r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	}
 	return r;
 }
 

@@ -85,11 +85,13 @@ int moat_go_sum_parse(struct moat_arena *arena, struct moat_slice text,
 
 struct moat_file_visit;
 struct moat_lang;
+struct moat_pkg;
 
 /* Add one module as a golang package of file (lang-go.c explains how
- * replacements are reported). Returns 0 or MOAT_E_LIMIT. */
+ * replacements are reported); *ret_pkg (ret_pkg may be NULL) is the new
+ * package. Returns 0 or MOAT_E_LIMIT. */
 int lang_go_add_module(struct moat_lang *lang, const struct moat_file_visit *file,
 		       const struct moat_go_module *mod, const char *evidence,
-		       struct moat_error *err);
+		       struct moat_pkg **ret_pkg, struct moat_error *err);
 
 #endif

@@ -312,7 +312,7 @@ static int gomod_read(struct moat_lang *lang, const struct moat_file_visit *file
 		moat_lang_warn(lang, file, "lang-file-malformed", "%zu malformed lines skipped",
 			       bad);
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = lang_go_add_module(lang, file, &mods[i], "lockfile", err);
+		r = lang_go_add_module(lang, file, &mods[i], "lockfile", NULL, err);
 	return r;
 }
 

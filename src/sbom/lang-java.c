@@ -205,7 +205,9 @@ static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice gr
 	else /* no stated group: claim no Maven identity */
 		pkg->purl = moat_purl_make(a, "generic", NULL, art, v, NULL, NULL, NULL);
 	pkg->db_path = where;
-	pkg->sha256 = jc->sha256;
+	if (jc->sha256 && moat_pkg_add_hash(a, pkg, MOAT_HASH_SHA256, jc->sha256 + 7,
+					    strlen(jc->sha256 + 7)) == MOAT_E_LIMIT)
+		return moat_error_set(jc->err, MOAT_E_LIMIT, "out of scan memory");
 	return moat_lang_add(jc->lang, jc->file, pkg, jc->err);
 }
 

@@ -32,6 +32,8 @@
 #define NODE_MANIFEST_MAX (4u << 20)
 /* Lock files of the largest monorepos are a few tens of MB. */
 #define NODE_LOCK_MAX (128u << 20)
+/* A license field longer than this is a license text, not an expression. */
+#define NODE_LICENSE_MAX 256u
 
 enum node_kind {
 	NODE_NONE,
@@ -183,19 +185,23 @@ static bool name_ok(struct moat_slice n)
 	return slash < 0;
 }
 
-/* Add name@version (both untrusted slices) once per file. An "npm:real@v"
- * version is an alias: the package is real@v. */
-static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slice version)
+/* Add name@version (both untrusted slices) once per file, and set *ret_pkg
+ * (may be NULL) to the package, or NULL when the entry is skipped. An
+ * "npm:real@v" version is an alias: the package is real@v. */
+static int node_add_pkg(struct node_ctx *c, struct moat_slice name, struct moat_slice version,
+			struct moat_pkg **ret_pkg)
 {
 	struct moat_arena *arena = moat_lang_arena(c->lang);
 	struct moat_pkg *pkg;
-	char *key;
+	char *key = NULL;
 	const char *n;
 	const char *v;
 	const char *slash;
 	const char *ns = NULL;
 	int r;
 
+	if (ret_pkg)
+		*ret_pkg = NULL;
 	if (moat_slice_startswith(version, "npm:")) {
 		struct moat_slice real = moat_slice_make(version.ptr + 4, version.len - 4);
 		size_t at = real.len;
@@ -214,10 +220,12 @@ static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slic
 					(int)version.len, (const char *)version.ptr);
 		if (!key)
 			return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
-		if (moat_hmap_get(&c->seen, key, strlen(key)))
+		pkg = moat_hmap_get(&c->seen, key, strlen(key));
+		if (pkg) {
+			if (ret_pkg)
+				*ret_pkg = pkg;
 			return 0;
-		if (moat_hmap_put(&c->seen, key, strlen(key), key) < 0)
-			return moat_error_set(c->err, -ENOMEM, "out of memory");
+		}
 	}
 	n = moat_arena_strndup(c->tmp, (const char *)name.ptr, name.len);
 	v = moat_arena_strndup(c->tmp, (const char *)version.ptr, version.len);
@@ -237,7 +245,17 @@ static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slic
 			return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
 	}
 	r = moat_lang_add(c->lang, c->file, pkg, c->err);
+	if (r == 0 && c->dedupe &&
+	    moat_hmap_put(&c->seen, key, strlen(key), pkg) < 0)
+		return moat_error_set(c->err, -ENOMEM, "out of memory");
+	if (r == 0 && ret_pkg)
+		*ret_pkg = pkg;
 	return r;
+}
+
+static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slice version)
+{
+	return node_add_pkg(c, name, version, NULL);
 }
 
 static struct moat_slice json_slice(const json_t *obj, const char *key)
@@ -250,8 +268,45 @@ static struct moat_slice json_slice(const json_t *obj, const char *key)
 
 /* ---- installed package.json ---- */
 
+/* package.json "license": an SPDX expression string, or the old
+ * {"type": "MIT"} object; the older "licenses": [{"type": ...}] array. */
+static const char *node_license(struct node_ctx *c, const json_t *root)
+{
+	struct moat_arena *a = moat_lang_arena(c->lang);
+	const json_t *l = json_object_get(root, "license");
+	const json_t *arr = json_object_get(root, "licenses");
+	struct moat_slice s = { 0 };
+
+	if (json_is_string(l))
+		s = moat_slice_make(json_string_value(l), json_string_length(l));
+	else if (json_is_object(l))
+		s = json_slice(l, "type");
+	else if (json_is_array(arr) && json_array_size(arr) == 1)
+		s = json_slice(json_array_get(arr, 0), "type");
+	s = moat_slice_trim(s);
+	if (!s.len || s.len > NODE_LICENSE_MAX || memchr(s.ptr, '\0', s.len))
+		return NULL;
+	return moat_arena_strndup(a, (const char *)s.ptr, s.len);
+}
+
+/* What an installed package.json or a lock entry says beyond name and
+ * version: the registry's integrity (under key) and the license. */
+static int node_details(struct node_ctx *c, struct moat_pkg *pkg, const json_t *obj,
+			const char *integrity_key)
+{
+	struct moat_slice sri = json_slice(obj, integrity_key);
+
+	if (sri.len && moat_pkg_add_sri(moat_lang_arena(c->lang), pkg, (const char *)sri.ptr,
+					sri.len) < 0)
+		return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+	if (!pkg->license)
+		pkg->license = node_license(c, obj);
+	return 0;
+}
+
 static int read_installed(struct node_ctx *c, const struct moat_buf *data)
 {
+	struct moat_pkg *pkg = NULL;
 	json_t *root = NULL;
 	struct moat_error jerr = { 0 };
 	int r;
@@ -263,12 +318,18 @@ static int read_installed(struct node_ctx *c, const struct moat_buf *data)
 	}
 	/* Without a name and version it is not a published package (a test
 	 * fixture, a "files" stub): nothing to report, nothing to warn. */
-	r = node_add(c, json_slice(root, "name"), json_slice(root, "version"));
+	r = node_add_pkg(c, json_slice(root, "name"), json_slice(root, "version"), &pkg);
+	if (r == 0 && pkg)
+		r = node_details(c, pkg, root, "_integrity");
 	json_decref(root);
 	return r;
 }
 
 /* ---- package-lock.json ---- */
+
+/* The dependency maps of a lock entry whose targets npm installs. */
+static const char *const dep_keys[] = { "dependencies", "optionalDependencies",
+					"peerDependencies" };
 
 /* v1: "dependencies": { name: { version, dependencies: {...} } } nested as
  * node_modules is. */
@@ -296,32 +357,150 @@ static int lock_v1_walk(struct node_ctx *c, json_t *deps, unsigned depth)
 	return 0;
 }
 
-/* v2/v3: "packages": { "node_modules/a/node_modules/@s/b": { version } }.
- * Keys outside node_modules are the project and its workspaces; "link"
- * entries point at them. */
-static int lock_packages(struct node_ctx *c, json_t *pkgs)
+/* v1 edges: an entry's "requires" names resolve in its own nested
+ * "dependencies", else in each enclosing one up to the root (scopes[0..depth]),
+ * the way node's require() climbs node_modules directories. */
+static int lock_v1_edges(struct node_ctx *c, json_t *deps, json_t **scopes, unsigned depth)
 {
-	static const char nm[] = "node_modules/";
 	const char *key;
-	json_t *p;
-	int r;
+	json_t *dep;
 
-	json_object_foreach(pkgs, key, p) {
-		const char *last = NULL;
-		struct moat_slice name;
+	if (!json_is_object(deps) || depth > c->max_depth)
+		return 0;
+	scopes[depth] = deps;
+	json_object_foreach(deps, key, dep) {
+		struct moat_pkg *from = NULL;
+		json_t *req = json_object_get(dep, "requires");
+		json_t *own = json_object_get(dep, "dependencies");
+		const char *rname;
+		json_t *rv;
+		int r = node_add_pkg(c, moat_slice_str(key), json_slice(dep, "version"), &from);
 
-		for (const char *s = strstr(key, nm); s; s = strstr(s + 1, nm))
-			if (s == key || s[-1] == '/')
-				last = s;
-		if (!last || !json_is_object(p) || json_is_true(json_object_get(p, "link")))
-			continue;
-		name = json_slice(p, "name");
-		if (!name.ptr)
-			name = moat_slice_str(last + sizeof(nm) - 1);
-		if ((r = node_add(c, name, json_slice(p, "version"))) < 0)
+		if (r == 0 && from)
+			r = node_details(c, from, dep, "integrity");
+		json_object_foreach(json_is_object(req) ? req : NULL, rname, rv) {
+			json_t *hit = json_is_object(own) ? json_object_get(own, rname) : NULL;
+			struct moat_pkg *to = NULL;
+
+			for (unsigned d = depth + 1; !hit && d-- > 0;)
+				hit = json_object_get(scopes[d], rname);
+			(void)rv;
+			if (r == 0 && from && hit)
+				r = node_add_pkg(c, moat_slice_str(rname), json_slice(hit, "version"),
+						 &to);
+			if (r == 0 && to && moat_pkg_add_dep(moat_lang_arena(c->lang), from, to) < 0)
+				r = moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+		}
+		if (r == 0)
+			r = lock_v1_edges(c, own, scopes, depth + 1);
+		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/* The name of the package at a v2/v3 key: its "name", else the path after
+ * the last node_modules/ (NULL slice for keys outside node_modules). */
+static struct moat_slice lock_key_name(const char *key, const json_t *p)
+{
+	static const char nm[] = "node_modules/";
+	const char *last = NULL;
+	struct moat_slice name;
+
+	for (const char *s = strstr(key, nm); s; s = strstr(s + 1, nm))
+		if (s == key || s[-1] == '/')
+			last = s;
+	if (!last || !json_is_object(p) || json_is_true(json_object_get(p, "link")))
+		return moat_slice_make(NULL, 0);
+	name = json_slice(p, "name");
+	return name.ptr ? name : moat_slice_str(last + sizeof(nm) - 1);
+}
+
+/* Where node finds dependency dep of the package at key: key/node_modules/dep,
+ * else the same below each enclosing directory, up to the root. */
+static json_t *lock_resolve(json_t *pkgs, const char *key, const char *dep, struct moat_buf *b)
+{
+	static const char nm[] = "node_modules/";
+	size_t klen = strlen(key);
+
+	for (;;) {
+		const char *last = NULL;
+		json_t *hit;
+
+		moat_buf_reset(b);
+		if ((klen && (moat_buf_append(b, key, klen) < 0 || moat_buf_putc(b, '/') < 0)) ||
+		    moat_buf_append_str(b, nm) < 0 || moat_buf_append_str(b, dep) < 0)
+			return NULL;
+		hit = json_object_getn(pkgs, (const char *)b->data, b->len);
+		if (hit || !klen)
+			return hit;
+		/* up one package: drop the last node_modules/NAME (or the workspace) */
+		for (const char *s = strstr(key, nm); s && s < key + klen; s = strstr(s + 1, nm))
+			if (s == key || s[-1] == '/')
+				last = s;
+		klen = last && last > key ? (size_t)(last - key) - 1 : 0;
+	}
+}
+
+static int lock_pkg_edges(struct node_ctx *c, json_t *pkgs, const char *key, json_t *p,
+			  struct moat_buf *b)
+{
+	struct moat_pkg *from = NULL;
+	int r = node_add_pkg(c, lock_key_name(key, p), json_slice(p, "version"), &from);
+
+	if (r < 0 || !from)
+		return r;
+	if ((r = node_details(c, from, p, "integrity")) < 0)
+		return r;
+	for (size_t k = 0; k < sizeof(dep_keys) / sizeof(dep_keys[0]); k++) {
+		json_t *deps = json_object_get(p, dep_keys[k]);
+		const char *dname;
+		json_t *dv;
+
+		json_object_foreach(json_is_object(deps) ? deps : NULL, dname, dv) {
+			char *dkey;
+			json_t *hit = lock_resolve(pkgs, key, dname, b);
+			struct moat_pkg *to = NULL;
+
+			(void)dv;
+			if (!hit)
+				continue;
+			dkey = moat_arena_strndup(c->tmp, (const char *)b->data, b->len);
+			if (!dkey)
+				return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+			r = node_add_pkg(c, lock_key_name(dkey, hit), json_slice(hit, "version"), &to);
+			if (r == 0 && to && moat_pkg_add_dep(moat_lang_arena(c->lang), from, to) < 0)
+				r = moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* v2/v3: "packages": { "node_modules/a/node_modules/@s/b": { version } }.
+ * Keys outside node_modules are the project and its workspaces; "link"
+ * entries point at them. Packages first, then the edges between them. */
+static int lock_packages(struct node_ctx *c, json_t *pkgs)
+{
+	struct moat_buf b;
+	const char *key;
+	json_t *p;
+	int r = 0;
+
+	json_object_foreach(pkgs, key, p) {
+		struct moat_slice name = lock_key_name(key, p);
+
+		if (name.ptr && (r = node_add(c, name, json_slice(p, "version"))) < 0)
+			return r;
+	}
+	moat_buf_init(&b, MOAT_LIMIT_PATH_BYTES);
+	json_object_foreach(pkgs, key, p) {
+		if ((r = lock_pkg_edges(c, pkgs, key, p, &b)) < 0)
+			break;
+	}
+	moat_buf_release(&b);
+	return r;
 }
 
 static int read_npm_lock(struct node_ctx *c, const struct moat_buf *data)
@@ -337,10 +516,17 @@ static int read_npm_lock(struct node_ctx *c, const struct moat_buf *data)
 		return 0;
 	}
 	pkgs = json_object_get(root, "packages");
-	if (json_is_object(pkgs))
+	if (json_is_object(pkgs)) {
 		r = lock_packages(c, pkgs);
-	else
+	} else {
+		json_t **scopes = moat_arena_newarray(c->tmp, json_t *, c->max_depth + 2);
+
 		r = lock_v1_walk(c, json_object_get(root, "dependencies"), 0);
+		if (r == 0 && !scopes)
+			r = moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
+		if (r == 0)
+			r = lock_v1_edges(c, json_object_get(root, "dependencies"), scopes, 0);
+	}
 	json_decref(root);
 	return r;
 }

@@ -14,6 +14,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/hmap.h"
 #include "base/json.h"
 #include "base/toml.h"
 #include "base/zip.h"
@@ -27,6 +28,8 @@
 #define LOCK_MAX ((uint64_t)64 << 20)
 /* A zipped egg is a library, not a data set. */
 #define EGG_MAX ((uint64_t)256 << 20)
+/* A License field longer than this is the licence text, not its name. */
+#define LICENSE_NAME_MAX 100u
 
 enum py_kind {
 	PY_NONE, PY_METADATA, PY_EGG_INFO_FILE, PY_EGG, PY_REQUIREMENTS, PY_POETRY, PY_UV,
@@ -104,7 +107,7 @@ static char *pep503(struct moat_arena *a, const char *name)
 
 static int add_pypi(struct moat_lang *lang, const struct moat_file_visit *file,
 		    struct moat_slice name, struct moat_slice version, const char *evidence,
-		    struct moat_error *err)
+		    struct moat_pkg **ret_pkg, struct moat_error *err)
 {
 	struct moat_arena *a = moat_lang_arena(lang);
 	char *n = moat_arena_strndup(a, (const char *)name.ptr, name.len);
@@ -115,7 +118,113 @@ static int add_pypi(struct moat_lang *lang, const struct moat_file_visit *file,
 	if (!norm)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	pkg->purl = moat_purl_make(a, "pypi", NULL, norm, v, NULL, NULL, NULL);
+	if (ret_pkg)
+		*ret_pkg = pkg;
 	return moat_lang_add(lang, file, pkg, err);
+}
+
+/* Trove classifiers that name exactly one SPDX licence ("BSD License" or
+ * "Apache Software License" do not say which version: kept as written). */
+static const struct {
+	const char *classifier;
+	const char *spdx;
+} trove_licenses[] = {
+	{ "MIT License", "MIT" },
+	{ "MIT No Attribution License (MIT-0)", "MIT-0" },
+	{ "ISC License (ISCL)", "ISC" },
+	{ "Python Software Foundation License", "PSF-2.0" },
+	{ "Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0" },
+	{ "GNU General Public License v2 (GPLv2)", "GPL-2.0-only" },
+	{ "GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later" },
+	{ "GNU General Public License v3 (GPLv3)", "GPL-3.0-only" },
+	{ "GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later" },
+	{ "GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only" },
+	{ "GNU Lesser General Public License v2 or later (LGPLv2+)", "LGPL-2.0-or-later" },
+	{ "GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only" },
+	{ "GNU Lesser General Public License v3 or later (LGPLv3+)", "LGPL-3.0-or-later" },
+	{ "GNU Affero General Public License v3", "AGPL-3.0-only" },
+	{ "Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0" },
+	{ "The Unlicense (Unlicense)", "Unlicense" },
+	{ "Boost Software License 1.0 (BSL-1.0)", "BSL-1.0" },
+	{ "zlib/libpng License", "Zlib" },
+	{ "Apache Software License 2.0", "Apache-2.0" },
+};
+
+/* "License :: OSI Approved :: MIT License" -> "MIT"; the last part as
+ * written when it names no single licence. */
+static struct moat_slice trove_license(struct moat_slice v)
+{
+	static const char pre[] = "License ::";
+	size_t cut = 0;
+
+	if (!moat_slice_startswith(v, pre))
+		return moat_slice_make(NULL, 0);
+	for (size_t i = 0; i + 1 < v.len; i++)
+		if (v.ptr[i] == ':' && v.ptr[i + 1] == ':')
+			cut = i + 2;
+	v = moat_slice_trim(moat_slice_make(v.ptr + cut, v.len - cut));
+	for (size_t i = 0; i < sizeof(trove_licenses) / sizeof(trove_licenses[0]); i++)
+		if (moat_slice_eq_str(v, trove_licenses[i].classifier))
+			return moat_slice_str(trove_licenses[i].spdx);
+	/* "OSI Approved" alone says nothing about which licence */
+	return moat_slice_eq_str(v, "OSI Approved") ? moat_slice_make(NULL, 0) : v;
+}
+
+/* Core metadata's licence, best first: License-Expression (PEP 639, SPDX),
+ * a License field that is a short name rather than the licence text, then
+ * the licence classifiers (joined with AND when there are several). */
+struct py_license {
+	struct moat_slice expression;
+	struct moat_slice field;
+	struct moat_slice trove[4];
+	size_t n_trove;
+};
+
+static void license_line(struct py_license *pl, struct moat_slice key, struct moat_slice v)
+{
+	if (moat_slice_eq_str(key, "License-Expression") && !pl->expression.len) {
+		pl->expression = v;
+	} else if (moat_slice_eq_str(key, "License") && !pl->field.len) {
+		pl->field = v;
+	} else if (moat_slice_eq_str(key, "Classifier") && pl->n_trove < 4) {
+		struct moat_slice t = trove_license(v);
+
+		for (size_t i = 0; t.len && i < pl->n_trove; i++)
+			if (t.len == pl->trove[i].len && !memcmp(t.ptr, pl->trove[i].ptr, t.len))
+				t.len = 0;
+		if (t.len)
+			pl->trove[pl->n_trove++] = t;
+	}
+}
+
+static bool license_name_ok(struct moat_slice s)
+{
+	return s.len && s.len <= LICENSE_NAME_MAX && !moat_slice_eq_str(s, "UNKNOWN") &&
+	       !moat_slice_eq_str(s, "None") && !memchr(s.ptr, '\0', s.len);
+}
+
+static const char *license_of(struct moat_arena *a, const struct py_license *pl)
+{
+	struct moat_buf b;
+	const char *out = NULL;
+	int r = 0;
+
+	if (license_name_ok(pl->expression))
+		return moat_arena_strndup(a, (const char *)pl->expression.ptr, pl->expression.len);
+	if (license_name_ok(pl->field))
+		return moat_arena_strndup(a, (const char *)pl->field.ptr, pl->field.len);
+	if (!pl->n_trove)
+		return NULL;
+	if (pl->n_trove == 1)
+		return moat_arena_strndup(a, (const char *)pl->trove[0].ptr, pl->trove[0].len);
+	moat_buf_init(&b, 0);
+	for (size_t i = 0; i < pl->n_trove && r == 0; i++)
+		r = (i ? moat_buf_append_str(&b, " AND ") : 0) ||
+		    moat_buf_append(&b, pl->trove[i].ptr, pl->trove[i].len);
+	if (r == 0)
+		out = moat_arena_strndup(a, (const char *)b.data, b.len);
+	moat_buf_release(&b);
+	return out;
 }
 
 /* ---- installed: core metadata (RFC 822 style headers, then the body) ---- */
@@ -124,6 +233,9 @@ static int from_metadata(struct moat_lang *lang, const struct moat_file_visit *f
 			 struct moat_slice in, struct moat_error *err)
 {
 	struct moat_slice line, key, name = { 0 }, version = { 0 };
+	struct py_license pl = { 0 };
+	struct moat_pkg *pkg = NULL;
+	int r;
 
 	while (moat_slice_line(&in, &line) && line.len) {
 		if (line.ptr[0] == ' ' || line.ptr[0] == '\t' || !moat_slice_split(&line, ':', &key))
@@ -132,13 +244,18 @@ static int from_metadata(struct moat_lang *lang, const struct moat_file_visit *f
 			name = moat_slice_trim(line);
 		else if (moat_slice_eq_str(key, "Version") && !version.len)
 			version = moat_slice_trim(line);
+		else
+			license_line(&pl, key, moat_slice_trim(line));
 	}
 	if (!name.len || !version.len) {
 		moat_lang_warn(lang, file, "lang-file-malformed",
 			       "no Name or Version in the metadata");
 		return 0;
 	}
-	return add_pypi(lang, file, name, version, "installed", err);
+	r = add_pypi(lang, file, name, version, "installed", &pkg, err);
+	if (r == 0 && pkg)
+		pkg->license = license_of(moat_lang_arena(lang), &pl);
+	return r;
 }
 
 static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
@@ -240,7 +357,7 @@ static int requirement_line(struct moat_lang *lang, const struct moat_file_visit
 	}
 	if (line.ptr[0] == '-' || !pinned(line, &name, &version))
 		return 0; /* options, editable installs, URLs and ranges name no version */
-	return add_pypi(lang, file, name, version, "lockfile", err);
+	return add_pypi(lang, file, name, version, "lockfile", NULL, err);
 }
 
 /* Lines ending in a backslash continue on the next one; they are joined in
@@ -268,6 +385,62 @@ static int from_requirements(struct moat_lang *lang, const struct moat_file_visi
 
 /* ---- poetry.lock, uv.lock (TOML) and Pipfile.lock (JSON) ---- */
 
+/* The names a lock entry depends on: poetry's [package.dependencies]
+ * table (name = constraint) or uv's dependencies = [{ name = ... }]. Extras
+ * and development groups are not what the package needs to run. */
+static const char *lock_dep_name(json_t *deps, void **iter, size_t *idx)
+{
+	if (json_is_object(deps)) {
+		const char *k = *iter ? json_object_iter_key(*iter) : NULL;
+
+		*iter = *iter ? json_object_iter_next(deps, *iter) : NULL;
+		return k;
+	}
+	if (json_is_array(deps) && *idx < json_array_size(deps))
+		return moat_json_str(json_array_get(deps, (*idx)++), "name");
+	return NULL;
+}
+
+/* Edges between the entries of one lock, by PEP 503 name (a lock holds one
+ * version of each name). */
+static int toml_lock_edges(struct moat_lang *lang, json_t *pkgs, struct moat_pkg **rows,
+			   struct moat_error *err)
+{
+	struct moat_arena *a = moat_lang_arena(lang);
+	struct moat_hmap by_name;
+	json_t *p;
+	size_t i;
+	int r = 0;
+
+	moat_hmap_init(&by_name);
+	json_array_foreach(pkgs, i, p) {
+		const char *n = rows[i] ? pep503(a, rows[i]->name) : NULL;
+
+		if (rows[i] && (!n || moat_hmap_put(&by_name, n, strlen(n), rows[i]) < 0))
+			r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		if (r < 0)
+			break;
+	}
+	json_array_foreach(pkgs, i, p) {
+		json_t *deps = json_object_get(p, "dependencies");
+		void *iter = json_is_object(deps) ? json_object_iter(deps) : NULL;
+		size_t idx = 0;
+		const char *dn;
+
+		if (r < 0)
+			break;
+		while (rows[i] && r == 0 && (dn = lock_dep_name(deps, &iter, &idx)) != NULL) {
+			const char *n = pep503(a, dn);
+			struct moat_pkg *to = n ? moat_hmap_get(&by_name, n, strlen(n)) : NULL;
+
+			if (!n || (to && moat_pkg_add_dep(a, rows[i], to) < 0))
+				r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		}
+	}
+	moat_hmap_release(&by_name);
+	return r;
+}
+
 static int from_toml_lock(struct moat_lang *lang, const struct moat_file_visit *file,
 			  struct moat_buf *data, const char *what, bool uv, struct moat_error *err)
 {
@@ -275,6 +448,7 @@ static int from_toml_lock(struct moat_lang *lang, const struct moat_file_visit *
 	json_t *pkgs;
 	json_t *p;
 	size_t i;
+	struct moat_pkg **rows;
 	int r = moat_toml_parse(data->data, data->len, LOCK_MAX, what, &doc, err);
 
 	if (r < 0) {
@@ -283,21 +457,28 @@ static int from_toml_lock(struct moat_lang *lang, const struct moat_file_visit *
 		return r == -ENOMEM ? r : 0;
 	}
 	pkgs = json_object_get(doc, "package");
+	rows = moat_arena_newarray(moat_lang_arena(lang), struct moat_pkg *,
+				   json_array_size(pkgs) + 1);
+	if (!rows)
+		r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	json_array_foreach(pkgs, i, p) {
 		const char *name = moat_json_str(p, "name");
 		const char *version = moat_json_str(p, "version");
 		json_t *source = json_object_get(p, "source");
 
+		if (r < 0)
+			break;
+		rows[i] = NULL;
 		/* uv lists the project itself as an editable or virtual source */
 		if (uv && (json_object_get(source, "editable") || json_object_get(source, "virtual")))
 			continue;
 		if (!name || !version || !*name || !*version)
 			continue;
 		r = add_pypi(lang, file, moat_slice_str(name), moat_slice_str(version), "lockfile",
-			     err);
-		if (r < 0)
-			break;
+			     &rows[i], err);
 	}
+	if (r == 0 && json_array_size(pkgs))
+		r = toml_lock_edges(lang, pkgs, rows, err);
 	json_decref(doc);
 	return r;
 }
@@ -325,7 +506,7 @@ static int from_pipfile_lock(struct moat_lang *lang, const struct moat_file_visi
 				continue;
 			version += 2 + (version[2] == '=');
 			r = add_pypi(lang, file, moat_slice_str(name), moat_slice_str(version),
-				     "lockfile", err);
+				     "lockfile", NULL, err);
 			if (r < 0)
 				break;
 		}

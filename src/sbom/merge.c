@@ -21,6 +21,10 @@
  *
  * Installed copies at different paths stay separate: they are different
  * code that a fix must reach one by one.
+ *
+ * Dependency edges drawn by a lockfile or binary follow the fold: the row
+ * that absorbs an entry takes over its edges, and edges to an absorbed
+ * entry lead to the row that absorbed it.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +45,7 @@ struct merge {
 	struct moat_hmap gomod;         /* dir/name/version of go.mod lines -> pkg */
 	struct moat_hmap kept_locks;    /* dir/type/name/version of kept lockfile entries */
 	struct moat_hmap stdlib;        /* version -> first stdlib package */
+	struct moat_hmap folded;        /* package address -> the package it folded into */
 };
 
 static bool is_lock(const struct moat_pkg *p)
@@ -141,6 +146,32 @@ static int index_pkgs(struct merge *m, const struct moat_pkg_list *pkgs)
 	return 0;
 }
 
+/* What a folded entry knew that the row absorbing it may lack: its edges,
+ * its digests (npm 7+ writes integrity to the lock only), its licence. */
+static int carry(struct merge *m, struct moat_pkg *p, struct moat_pkg *into)
+{
+	struct moat_pkg **key = moat_arena_zalloc(m->arena,
+						  sizeof(*key)); /* NOLINT(bugprone-sizeof-expression) */
+
+	if (!key)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_deps; i++)
+		if (moat_pkg_add_dep(m->arena, into, p->deps[i]) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < p->n_hashes; i++)
+		if (moat_pkg_add_hash(m->arena, into, p->hashes[i].alg, p->hashes[i].hex,
+				      strlen(p->hashes[i].hex)) == MOAT_E_LIMIT)
+			return -ENOMEM;
+	if (!into->license)
+		into->license = p->license;
+	*key = p;
+	/* keyed by the package's address: the pointer's own bytes */
+	if (moat_hmap_put(&m->folded, (const char *)key,
+			  sizeof(*key), into) < 0) /* NOLINT(bugprone-sizeof-expression) */
+		return -ENOMEM;
+	return 0;
+}
+
 /* Decide one package: false = folded into another (drop the row). */
 static int merge_one(struct merge *m, struct moat_pkg *p, bool *ret_keep)
 {
@@ -180,10 +211,49 @@ static int merge_one(struct merge *m, struct moat_pkg *p, bool *ret_keep)
 	*ret_keep = false;
 	if (add_location(m->arena, into, p->db_path) < 0)
 		return -ENOMEM;
+	if (carry(m, p, into) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < p->n_locations; i++)
 		if (add_location(m->arena, into, p->locations[i]) < 0)
 			return -ENOMEM;
 	return 0;
+}
+
+/* Where an edge to p leads after the merge: p, or the row it folded into. */
+static struct moat_pkg *final_of(const struct merge *m, struct moat_pkg *p)
+{
+	/* folds go one level deep (into a kept row); the bound guards cycles */
+	for (int i = 0; i < 4; i++) {
+		struct moat_pkg *into = moat_hmap_get(&m->folded, (const char *)&p,
+						      sizeof(p)); /* NOLINT(bugprone-sizeof-expression) */
+
+		if (!into)
+			break;
+		p = into;
+	}
+	return p;
+}
+
+/* Point every edge at a kept row, without repeats or self-edges. */
+static void redirect_deps(const struct merge *m, const struct moat_pkg_list *pkgs)
+{
+	for (size_t i = 0; i < pkgs->count; i++) {
+		struct moat_pkg *p = pkgs->items[i];
+		size_t out = 0;
+
+		if (moat_pkg_is_os(p))
+			continue;
+		for (size_t d = 0; d < p->n_deps; d++) {
+			struct moat_pkg *t = final_of(m, p->deps[d]);
+			bool dup = t == p;
+
+			for (size_t k = 0; k < out && !dup; k++)
+				dup = p->deps[k] == t;
+			if (!dup)
+				p->deps[out++] = t;
+		}
+		p->n_deps = out;
+	}
 }
 
 int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err)
@@ -196,6 +266,7 @@ int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err)
 	moat_hmap_init(&m.gomod);
 	moat_hmap_init(&m.kept_locks);
 	moat_hmap_init(&m.stdlib);
+	moat_hmap_init(&m.folded);
 	r = index_pkgs(&m, &ctx->pkgs);
 	for (size_t i = 0; r == 0 && i < ctx->pkgs.count; i++) {
 		struct moat_pkg *p = ctx->pkgs.items[i];
@@ -206,9 +277,13 @@ int catalog_merge_lang(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		if (keep)
 			ctx->pkgs.items[out++] = p;
 	}
-	if (r == 0)
+	if (r == 0) {
 		ctx->pkgs.count = out;
+		if (m.folded.count)
+			redirect_deps(&m, &ctx->pkgs);
+	}
 	moat_hmap_release(&m.installed);
+	moat_hmap_release(&m.folded);
 	moat_hmap_release(&m.gomod);
 	moat_hmap_release(&m.kept_locks);
 	moat_hmap_release(&m.stdlib);

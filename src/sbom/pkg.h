@@ -14,6 +14,27 @@
 
 struct moat_arena;
 
+/* Digest algorithms an image records for packages and their files. */
+enum moat_hash_alg {
+	MOAT_HASH_MD5,              /* dpkg info/PKG.md5sums */
+	MOAT_HASH_SHA1,             /* old npm integrity ("sha1-...") */
+	MOAT_HASH_SHA256,           /* jars (computed), Python RECORD */
+	MOAT_HASH_SHA384,
+	MOAT_HASH_SHA512,           /* npm integrity (Subresource Integrity "sha512-...") */
+};
+
+/* One digest as lowercase hex (2 chars per byte of the algorithm's size). */
+struct moat_pkg_hash {
+	enum moat_hash_alg alg;
+	const char *hex;
+};
+
+/* A file a package owns, with the digest its package manager recorded. */
+struct moat_pkg_file_hash {
+	const char *path;           /* no leading '/' */
+	struct moat_pkg_hash hash;
+};
+
 struct moat_pkg {
 	const char *type;           /* purl type: "deb", "apk", "rpm", "npm", "pypi", ... */
 	const char *name;
@@ -37,13 +58,24 @@ struct moat_pkg {
 	const char **locations;
 	size_t n_locations;
 	/* OS packages: the package manager's own relation text (dpkg
-	 * "Pre-Depends, Depends" and Provides), and what it resolves to among
-	 * the installed packages (deps.c): the SBOM's dependency graph. */
-	const char *sha256;         /* "sha256:<hex>" of the file it is (a jar), or NULL */
+	 * "Pre-Depends, Depends" and Provides, apk D:/p:, rpm REQUIRENAME and
+	 * PROVIDENAME one per line), and what it resolves to among the
+	 * installed packages (deps.c): the SBOM's dependency graph. Language
+	 * packages get deps from their lockfile or binary (npm lock trees,
+	 * poetry/uv locks, Go build info), carried across merges (merge.c). */
+	/* Digests of the package itself: the archive it is (a jar's SHA-256),
+	 * or what its registry published (npm integrity). */
+	struct moat_pkg_hash *hashes;
+	size_t n_hashes;
+	/* Digests its package manager recorded for the files it installed
+	 * (dpkg md5sums, Python RECORD); listed by `moat sbom --files`. */
+	const struct moat_pkg_file_hash *file_hashes;
+	size_t n_file_hashes;
 	const char *requires;
 	const char *provides;
 	struct moat_pkg **deps;
 	size_t n_deps;
+	size_t deps_cap;            /* slots of deps (moat_pkg_add_dep) */
 	/* Language packages: the OS package (deb, apk, rpm) whose file list
 	 * holds db_path, or NULL. Such a package is matched through its OS
 	 * package's advisories: distributions backport fixes without changing
@@ -70,5 +102,24 @@ int moat_pkg_list_add(struct moat_arena *arena, struct moat_pkg_list *list, stru
 const char *moat_purl_make(struct moat_arena *arena, const char *type, const char *ns,
 			   const char *name, const char *version, const char *arch,
 			   const char *distro, const char *upstream);
+
+/* Add a digest (deduplicated by algorithm and value). hex must be lowercase
+ * hex of the algorithm's length. Returns 0, MOAT_E_FORMAT for a bad hex or
+ * MOAT_E_LIMIT when the arena is full. */
+int moat_pkg_add_hash(struct moat_arena *arena, struct moat_pkg *pkg, enum moat_hash_alg alg,
+		      const char *hex, size_t len);
+/* Add the digests of a Subresource Integrity string ("sha512-BASE64
+ * sha1-BASE64", as npm's integrity fields hold it). Unknown algorithms and
+ * malformed entries are skipped; returns 0 or MOAT_E_LIMIT. */
+int moat_pkg_add_sri(struct moat_arena *arena, struct moat_pkg *pkg, const char *sri, size_t len);
+/* Edges kept per package: real packages have a few hundred at most. */
+#define MOAT_PKG_DEPS_MAX 2048u
+/* Add an edge pkg -> dep (once; none to itself; at most MOAT_PKG_DEPS_MAX,
+ * the rest dropped). Returns 0 or MOAT_E_LIMIT when the arena is full. */
+int moat_pkg_add_dep(struct moat_arena *arena, struct moat_pkg *pkg, struct moat_pkg *dep);
+/* Bytes of a digest of alg. */
+size_t moat_hash_size(enum moat_hash_alg alg);
+/* "MD5", "SHA-1", "SHA-256", ... (CycloneDX) or "MD5", "SHA1", "SHA256" (SPDX). */
+const char *moat_hash_name(enum moat_hash_alg alg, bool spdx);
 
 #endif

@@ -88,6 +88,8 @@ static int on_blob(void *vctx, const uint8_t *blob, size_t len)
 	p->source_version = h.source_version;
 	p->files = h.files;
 	p->n_files = h.n_files;
+	p->requires = h.requires;
+	p->provides = h.provides;
 	p->db_path = w->db_path;
 	p->distro = w->distro;
 	p->layer_index = -1;
@@ -185,6 +187,8 @@ static int run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		goto out;
 	}
 	r = catalog_attribute(ctx, "rpm", w.db_path, first, parse_versions, &w, key_of, err);
+	if (r == 0)
+		r = catalog_resolve_deps(ctx, first, err);
 out:
 	moat_buf_release(&path);
 	return r;

@@ -52,6 +52,8 @@ struct moat_rpm_header {
 	const char **files;         /* owned paths without the leading '/'; NULL if none */
 	size_t n_files;
 	const char *modularitylabel; /* MODULARITYLABEL, NULL when absent */
+	const char *requires;       /* REQUIRENAME entries, one per line; NULL when absent */
+	const char *provides;       /* PROVIDENAME entries, one per line; NULL when absent */
 };
 
 /* Parse one header blob (the rpmdb form: il, dl, index, data; no lead and no

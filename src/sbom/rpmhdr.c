@@ -49,6 +49,8 @@ enum want {
 	W_BASENAMES,
 	W_DIRNAMES,
 	W_MODULARITYLABEL,
+	W_PROVIDENAME,
+	W_REQUIRENAME,
 	W_COUNT,
 };
 
@@ -69,6 +71,8 @@ static const struct {
 	[W_BASENAMES] = { 1117, "BASENAMES" },
 	[W_DIRNAMES] = { 1118, "DIRNAMES" },
 	[W_MODULARITYLABEL] = { 5096, "MODULARITYLABEL" },
+	[W_PROVIDENAME] = { 1047, "PROVIDENAME" },
+	[W_REQUIRENAME] = { 1049, "REQUIRENAME" },
 };
 
 #define ENTRY_BYTES 16u
@@ -271,6 +275,34 @@ static int get_string_array(struct hdr *h, enum want w, struct hdr_entry *ret_e,
 	return 0;
 }
 
+/* A string array as one string, entries separated by '\n' (the arrays are
+ * stored back to back, so this is one copy). Absent or empty: NULL. */
+static int get_joined(struct hdr *h, enum want w, const char **ret)
+{
+	struct hdr_entry e;
+	struct moat_slice *v;
+	size_t total;
+	char *out;
+	int r;
+
+	if (h->want[w] < 0)
+		return 0;
+	r = get_string_array(h, w, &e, &v);
+	if (r < 0 || !e.count)
+		return r;
+	total = (size_t)(v[e.count - 1].ptr + v[e.count - 1].len - (h->data + e.offset));
+	out = moat_arena_alloc(h->arena, total + 1);
+	if (!out)
+		return moat_error_set(h->err, MOAT_E_LIMIT, "rpm header: arena full");
+	memcpy(out, h->data + e.offset, total);
+	for (size_t i = 0; i < total; i++)
+		if (out[i] == '\0')
+			out[i] = '\n';
+	out[total] = '\0';
+	*ret = out;
+	return 0;
+}
+
 static int get_epoch(struct hdr *h, int64_t *ret)
 {
 	struct hdr_entry e;
@@ -470,6 +502,10 @@ int moat_rpm_header_parse(struct moat_arena *arena, const uint8_t *blob, size_t 
 		r = split_sourcerpm(&h, &hdr);
 	if (r == 0)
 		r = get_files(&h, &hdr);
+	if (r == 0)
+		r = get_joined(&h, W_REQUIRENAME, &hdr.requires);
+	if (r == 0)
+		r = get_joined(&h, W_PROVIDENAME, &hdr.provides);
 	if (r < 0)
 		return r;
 	*ret_hdr = hdr;

@@ -62,7 +62,7 @@ def cmd_sarif(a):
 
 def cmd_cyclonedx(a):
     doc = json.load(open(a.doc))
-    validate(doc, os.path.join(a.schemas, "bom-1.5.schema.json"))
+    validate(doc, os.path.join(a.schemas, f"bom-{doc.get('specVersion')}.schema.json"))
     want = sorted(f["id"] for f in findings(a.json))
     got = sorted(v["id"] for v in doc.get("vulnerabilities", []))
     if got != want:

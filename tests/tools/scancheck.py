@@ -141,9 +141,9 @@ def cmd_sbom(a):
     if not isinstance(doc, dict):
         sys.exit(f"{a.doc}: not a JSON object")
     if a.kind == "cyclonedx":
-        if doc.get("bomFormat") != "CycloneDX" or doc.get("specVersion") != "1.5":
+        if doc.get("bomFormat") != "CycloneDX" or doc.get("specVersion") != a.cdx:
             err(f'bomFormat/specVersion are {doc.get("bomFormat")!r}/{doc.get("specVersion")!r}, '
-                'want "CycloneDX"/"1.5"')
+                f'want "CycloneDX"/{a.cdx!r}')
         names = {c.get("name") for c in doc.get("components") or [] if isinstance(c, dict)}
     else:
         if doc.get("spdxVersion") != "SPDX-2.3":
@@ -161,8 +161,8 @@ def cmd_sbom(a):
         return None if errors else print(why, file=sys.stderr) or 77
     store = schema_store(a.schemas) if os.path.isdir(a.schemas) else {}
     if a.kind == "cyclonedx":
-        ids = [i for i in store if i.endswith("/bom-1.5.schema.json")]
-        need = "bom-1.5.schema.json (+ spdx.schema.json, jsf-0.82.schema.json)"
+        ids = [i for i in store if i.endswith(f"/bom-{a.cdx}.schema.json")]
+        need = f"bom-{a.cdx}.schema.json (+ spdx, jsf-0.82, cryptography-defs schemas)"
     else:
         ids = [i for i in store if i.startswith("http://spdx.org/rdf/terms/2.3")]
         need = "the SPDX 2.3 document schema (spdx-spec schemas/spdx-schema.json)"
@@ -204,6 +204,7 @@ def main():
     p.add_argument("--layer2")
     p = sub.add_parser("sbom"); p.add_argument("kind", choices=("cyclonedx", "spdx"))
     p.add_argument("doc"); p.add_argument("--schemas", required=True); p.add_argument("--dpkg")
+    p.add_argument("--cdx", default="1.6", help="the CycloneDX specVersion expected")
     p = sub.add_parser("hostile-ok"); p.add_argument("scan"); p.add_argument("--no-os", action="store_true")
     a = ap.parse_args()
     rc = {"pkglines": cmd_pkglines, "diffids": cmd_diffids, "debian": cmd_debian,

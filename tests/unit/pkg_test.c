@@ -2,6 +2,7 @@
 /* pkg_test.c - package list growth and purl building (spec rows + moat's own cases). */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/arena.h"
 #include "harness.h"
@@ -186,6 +187,62 @@ static void test_pkg__list_limits(void)
 	moat_arena_close(small);
 }
 
+/* Subresource Integrity strings as npm writes them, and what must be refused. */
+static void test_pkg__sri_rows(void)
+{
+	static const struct {
+		const char *sri;
+		size_t n;               /* digests kept */
+		const char *first_hex;  /* of the first kept, or NULL */
+	} rows[] = {
+		/* sha512 of "" */
+		{ "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUR2hUYoCwkNfnWRrQ==",
+		  1, "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd44768546280b090d7e7591ad" },
+		/* sha1 of "", then a duplicate and an unknown algorithm */
+		{ "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk= sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk= md5-1B2M2Y8AsgTpgAmY7PhCfg==",
+		  1, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		/* SRI options after '?' are not part of the digest */
+		{ "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=?foo", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ "sha512-tooshort==", 0, NULL },
+		{ "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBw!=", 0, NULL },
+		{ "sha512", 0, NULL },
+		{ "", 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct moat_arena *arena = moat_arena_open(0);
+		struct moat_pkg p = { .type = "npm", .name = "x", .version = "1" };
+
+		CHECK_INT(moat_pkg_add_sri(arena, &p, rows[i].sri, strlen(rows[i].sri)), 0);
+		CHECK_INT((int)p.n_hashes, (int)rows[i].n);
+		if (rows[i].first_hex && p.n_hashes)
+			CHECK_STR(p.hashes[0].hex, rows[i].first_hex);
+		moat_arena_close(arena);
+	}
+}
+
+/* Edges: once each, none to itself, growth past the first block. */
+static void test_pkg__add_dep(void)
+{
+	struct moat_arena *arena = moat_arena_open(0);
+	struct moat_pkg a = { .type = "npm", .name = "a", .version = "1" };
+	struct moat_pkg others[20];
+
+	for (size_t i = 0; i < 20; i++) {
+		others[i] = (struct moat_pkg){ .type = "npm", .name = "b", .version = "1" };
+		CHECK_INT(moat_pkg_add_dep(arena, &a, &others[i]), 0);
+		CHECK_INT(moat_pkg_add_dep(arena, &a, &others[i]), 0);
+	}
+	CHECK_INT(moat_pkg_add_dep(arena, &a, &a), 0);
+	CHECK_INT((int)a.n_deps, 20);
+	for (size_t i = 0; i < 20; i++)
+		CHECK(a.deps[i] == &others[i]);
+	CHECK_INT(moat_pkg_add_hash(arena, &a, MOAT_HASH_MD5, "XYZ", 3), MOAT_E_FORMAT);
+	CHECK_INT(moat_pkg_add_hash(arena, &a, MOAT_HASH_MD5, "d41d8cd98f00b204e9800998ecf8427e", 32), 0);
+	CHECK_INT((int)a.n_hashes, 1);
+	moat_arena_close(arena);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_pkg__purl_moat_rows);
@@ -193,5 +250,7 @@ int main(void)
 	MOAT_RUN(test_pkg__purl_arena_exhausted);
 	MOAT_RUN(test_pkg__list_grows);
 	MOAT_RUN(test_pkg__list_limits);
+	MOAT_RUN(test_pkg__sri_rows);
+	MOAT_RUN(test_pkg__add_dep);
 	return moat_test_done();
 }
