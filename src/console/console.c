@@ -41,12 +41,14 @@ int moat_console_open(const struct moat_console_opts *o, struct moat_console **r
 	c->openapi_path = o->openapi_path ? strdup(o->openapi_path) : NULL;
 	if (o->web_dir && stat(o->web_dir, &st) == 0 && S_ISDIR(st.st_mode))
 		c->web_dir = strdup(o->web_dir);
-	if ((r = moat_db_open_sqlite(path, &c->db, err)) < 0 ||
-	    (r = moat_db_migrate(c->db, NULL, err)) < 0) {
+	r = o->db_url ? moat_db_open_pg(o->db_url, &c->db, err) :
+			moat_db_open_sqlite(path, &c->db, err);
+	if (r < 0 || (r = moat_db_migrate(c->db, NULL, err)) < 0) {
 		moat_console_close(c);
 		return r;
 	}
-	chmod(path, 0600);
+	if (!o->db_url)
+		chmod(path, 0600);
 	*ret = c;
 	return 0;
 }

@@ -15,17 +15,30 @@
 #     every documented operation answers (not 404/405);
 #  7. the web UI's files (index.html fallback, no traversal);
 #  8. stop and start again: everything is still there.
+# Storage: SQLite in the data dir; with CONSOLE_PG=1 (the console_api_pg
+# test) a PostgreSQL server this script starts (pg.sh), or the one
+# $MOAT_CONSOLE_DB names (an empty database): the same assertions on both,
+# plus, on PostgreSQL, a server restart under the running console and
+# errors that name the server but never the password.
 . "$(dirname "$0")/lib.sh"
+[ "${CONSOLE_PG:-}" = 1 ] && TEST=console_api_pg
 need_moat
 setup_work
 sample_image
+DBARG=()
+if [ "${CONSOLE_PG:-}" = 1 ] && [ -z "${MOAT_CONSOLE_DB:-}" ]; then
+    . "$(dirname "$0")/pg.sh"
+    start_postgres
+    export MOAT_CONSOLE_DB=$PG_URL
+fi
+[ -n "${MOAT_CONSOLE_DB:-}" ] && DBARG=(--db "$MOAT_CONSOLE_DB")
 t0=$(date +%s.%N)
 D=$W/data
 B=                                  # base URL, once started
 command -v curl >/dev/null || fail "curl is not installed"
 
 start_console() {
-    "$MOAT" console --data "$D" --listen 127.0.0.1:0 --web "$W/web" --daemon "$@" \
+    "$MOAT" console --data "$D" "${DBARG[@]}" --listen 127.0.0.1:0 --web "$W/web" --daemon "$@" \
         >"$W/start.out" 2>"$W/start.err" || { cat "$W/start.err" >&2; fail "console did not start"; }
     local port
     port=$(sed -n 's/.*serving http:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$D/console.log" | tail -1)
@@ -69,7 +82,26 @@ for r in admin operator auditor ci defender; do
     TOK[$r]=$("$MOAT" console token create --data "$D" --role "$r" --name "t-$r" 2>/dev/null)
     [[ ${TOK[$r]} =~ ^moat_[0-9a-f]{40}$ ]] || fail "token create --role $r printed '${TOK[$r]}'"
 done
-! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
+if [ -n "${PG_DIR:-}" ]; then
+    pg_as "$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U postgres moat >"$W/dump.sql" || fail "pg_dump failed"
+    grep -q "t-ci" "$W/dump.sql" || fail "the tokens are not in PostgreSQL"
+    ! grep -q "${TOK[ci]}" "$W/dump.sql" || fail "a token's secret is stored in the database"
+    ! ls "$D"/moat.db* >/dev/null 2>&1 || fail "--db postgres:// still made an SQLite file in --data"
+    # errors name the server, never the password
+    RC=0; "$MOAT" console --data "$W/bad" --db "postgresql://moat:wrong-$PG_PW@127.0.0.1:$PG_PORT/moat" \
+        --listen 127.0.0.1:0 >"$W/badpw.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "moat@127.0.0.1:$PG_PORT/moat" "$W/badpw.out" && grep -q "password" "$W/badpw.out" ||
+        { cat "$W/badpw.out" >&2; fail "a wrong password: exit $RC, expected 2 naming the server"; }
+    ! grep -q "$PG_PW" "$W/badpw.out" || fail "the error message shows the password: $(cat "$W/badpw.out")"
+    RC=0; "$MOAT" console token create --data "$W/bad" --db "postgresql://moat:$PG_PW@127.0.0.1:1/moat" \
+        --role ci >"$W/down.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "127.0.0.1:1/moat" "$W/down.out" && ! grep -q "$PG_PW" "$W/down.out" ||
+        { cat "$W/down.out" >&2; fail "an unreachable server: exit $RC, expected 2 naming it (no password)"; }
+    RC=0; "$MOAT" console token create --data "$W/bad" --db "mysql://x@y/z" --role ci >"$W/scheme.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "postgres://" "$W/scheme.out" || fail "a non-PostgreSQL --db URL: exit $RC"
+else
+    ! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
+fi
 start_console
 RC=0; "$MOAT" console --data "$D" --listen 127.0.0.1:0 >/dev/null 2>"$W/twice.err" || RC=$?
 [ "$RC" = 2 ] && grep -q "already running" "$W/twice.err" || fail "a second console on the same data dir was not refused (exit $RC)"
@@ -302,6 +334,14 @@ curl -s -m 5 "http://127.0.0.1:$tport/api/v1/health" | grep -q '"ok"' && fail "t
 lap "https"
 # 8. restart: data survives
 n_events=$(jq_ evs 'len(d["events"])')
+if [ -n "${PG_DIR:-}" ]; then
+    # PostgreSQL restarts under the running console: it reconnects
+    restart_postgres
+    expect 200 pgre GET /images -H "Authorization: Bearer ${TOK[auditor]}"
+    expect 200 pgre2 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$batch"
+    [ "$(jq_ pgre2 '(d["accepted"], d["duplicates"])')" = "(0, 3)" ] || fail "after a PostgreSQL restart: $(cat "$W/pgre2.json")"
+    [ "$(pg_psql -c 'SELECT COUNT(*) FROM events')" -ge 3 ] || fail "the events are not in PostgreSQL"
+fi
 stop_console
 [ ! -e "$D/console.pid" ] || fail "console stop left its pid file"
 curl -s -m 2 "$B/health" >/dev/null && fail "the console still answers after stop"
@@ -314,4 +354,4 @@ expect 200 login3 POST /login --data '{"user":"admin","password":"admin-pass-123
 stop_console
 lap restart
 t1=$(date +%s.%N)
-pass "$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"
+pass "${MOAT_CONSOLE_DB:+PostgreSQL: }$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"
