@@ -63,7 +63,8 @@ static char *rewrite(const char *sql, size_t nparams, struct moat_error *err)
 	n = 0;
 	for (const char *s = sql; *s; s++) {
 		if (quote) {
-			quote = *s == quote ? 0 : quote;
+			if (*s == quote)
+				quote = 0;
 		} else if (*s == '\'' || *s == '"') {
 			quote = *s;
 		} else if (*s == '?') {

@@ -57,9 +57,9 @@ start_postgres() {
         --auth-host=scram-sha-256 --encoding=UTF8 --locale=C --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
         { tail -20 "$PG_DIR/initdb.log" >&2; fail "initdb failed"; }
     PG_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    # fsync off: a test server, thrown away (the console's durability is the server's)
+    # fsync off by default: a test server, thrown away (PG_FSYNC=on for figures)
     pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null ||
+        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=${PG_FSYNC:-off}" start >/dev/null ||
         { tail -20 "$PG_DIR/log" >&2; fail "postgres did not start on 127.0.0.1:$PG_PORT"; }
     pg_as psql -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres \
         -c "CREATE ROLE moat LOGIN PASSWORD '$pw'" -c "CREATE DATABASE moat OWNER moat" ||
