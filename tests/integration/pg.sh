@@ -66,7 +66,7 @@ start_postgres() {
         fail "could not create the moat role and database"
     PG_URL="postgresql://moat:$pw@127.0.0.1:$PG_PORT/moat"
     PG_PW=$pw
-    note "postgres $("$PG_BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PG_PORT in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+    note "postgres $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 }
 
 # pg_psql SQL...: run statements as the superuser on the moat database.
