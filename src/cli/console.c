@@ -146,11 +146,12 @@ static bool loopback(const char *listen)
 	       !strncmp(listen, "localhost:", 10);
 }
 
-static int open_console(const struct console_args *a, struct moat_console **ret)
+static int open_console(const struct console_args *a, bool forward, struct moat_console **ret)
 {
 	struct moat_console_opts co = {
 		.data_dir = a->data,
 		.db_url = a->db,
+		.forward = forward,
 		.web_dir = a->web ? a->web : first_dir(MOAT_DATADIR "/web",
 						       MOAT_SOURCE_DIR "/web/dist"),
 		.version = MOAT_VERSION,
@@ -205,7 +206,7 @@ static int serve(const struct console_args *a, int ready_fd)
 	sigset_t set;
 	int r, sig = 0;
 
-	if (open_console(a, &con) < 0)
+	if (open_console(a, true, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	struct moat_server_opts so = {
 		.listen = a->listen,
@@ -367,7 +368,7 @@ static int cmd_user_add(const struct console_args *a, const char *name)
 		fprintf(stderr, "moat console user add: no password on stdin\n");
 		return MOAT_EXIT_USAGE;
 	}
-	if (open_console(a, &con) < 0)
+	if (open_console(a, false, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	r = moat_console_user_add(con, name, a->role, pw, a->replace, "cli", &err);
 	explicit_bzero(pw, sizeof(pw));
@@ -394,7 +395,7 @@ static int cmd_token_create(const struct console_args *a)
 		fprintf(stderr, "moat console token create: --role ROLE is required\n");
 		return MOAT_EXIT_USAGE;
 	}
-	if (open_console(a, &con) < 0)
+	if (open_console(a, false, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	r = moat_console_token_create(con, a->role, a->name, "cli", &token, id, &err);
 	moat_console_close(con);

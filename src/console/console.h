@@ -26,6 +26,7 @@ struct moat_console_opts {
 	const char *web_dir;            /* built UI (index.html ...); NULL or missing = API only */
 	const char *version;            /* for /health */
 	const char *openapi_path;       /* the OpenAPI document served at /api/v1/openapi.json */
+	bool forward;                   /* run alert forwarding (the server; not the CLI's user add) */
 };
 
 /* Open (creating and migrating) the store. */
