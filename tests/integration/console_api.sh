@@ -128,6 +128,7 @@ policy-read GET /policies - admin,operator,auditor,defender
 policy-write POST /policies POL_MINI admin,operator
 users GET /users - admin
 tokens GET /tokens - admin
+integrations GET /integrations - admin
 audit GET /audit - admin,auditor
 me GET /me - admin,operator,auditor,ci,defender"
 checks=0
@@ -283,6 +284,8 @@ expect 201 t POST /tokens -H "Authorization: Bearer ${TOK[admin]}" --data '{"rol
 tid=$(jq_ t 'd["id"]')
 expect 201 p POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data '{"kind":"vulnerability","name":"no criticals","mode":"block","rules":{"max_severity":"high"}}'
 pid=$(jq_ p 'd["id"]')
+expect 201 i POST /integrations -H "Authorization: Bearer ${TOK[admin]}" --data '{"name":"hook","kind":"webhook","url":"http://127.0.0.1:1/"}'
+iid=$(jq_ i 'd["id"]')
 expect 200 li POST /login -c "$W/jar2" --data '{"user":"tmp-user","password":"tmp-pass-123"}'
 csrf2=$(jq_ li 'd["csrf"]')
 ops=0
@@ -290,6 +293,7 @@ while read -r method path; do
     p=${path#/api/v1}
     p=${p//\{digest\}/$digest}; p=${p//\{id\}/$pid}; p=${p//\{name\}/tmp-user}
     [[ $path == */tokens/\{id\} ]] && p=/tokens/$tid
+    [[ $path == */integrations/\{id\} ]] && p=/integrations/$iid
     data=(--data '{}')
     case "$method $path" in
         "POST /api/v1/scans") data=(--data "$SCAN_MINI") ;;
@@ -299,6 +303,7 @@ while read -r method path; do
         "PUT /api/v1/policies/{id}") data=(--data '{"enabled":false}') ;;
         "POST /api/v1/users") data=(--data '{"name":"tmp-user2","role":"ci","password":"tmp-pass-123"}') ;;
         "POST /api/v1/tokens") data=(--data '{"role":"ci"}') ;;
+        "POST /api/v1/integrations") data=(--data '{"name":"h2","kind":"slack","url":"http://127.0.0.1:1/"}') ;;
     esac
     auth=(-H "Authorization: Bearer ${TOK[admin]}")
     [ "$path" = /api/v1/logout ] && auth=(-b "$W/jar2" -H "X-CSRF-Token: $csrf2")
@@ -310,7 +315,7 @@ expect 404 nope GET /nope -H "Authorization: Bearer ${TOK[admin]}"
 expect 405 meth DELETE /images -H "Authorization: Bearer ${TOK[admin]}"
 expect 409 lastadmin DELETE /users/admin -H "Authorization: Bearer ${TOK[admin]}"
 expect 200 aud GET /audit -H "Authorization: Bearer ${TOK[auditor]}"
-for a in user.create token.create policy.create policy.update policy.delete user.delete token.delete scan.upload login; do
+for a in integration.create integration.delete user.create token.create policy.create policy.update policy.delete user.delete token.delete scan.upload login; do
     [ "$(jq_ aud 'len([x for x in d["audit"] if x["action"] == "'$a'"])')" -gt 0 ] || fail "no $a in the audit log"
 done
 
