@@ -83,8 +83,10 @@ int console_fwd_check(const json_t *in, struct moat_error *err)
 		return moat_error_set(err, MOAT_E_USAGE, "kind: want webhook, slack or syslog");
 	if (!url || strlen(url) > 2048)
 		return moat_error_set(err, MOAT_E_USAGE, "url is required");
-	if (kind == FWD_SYSLOG ? strncmp(url, "udp://", 6) && strncmp(url, "tcp://", 6) :
-	    strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+	bool syslog_url = !strncmp(url, "udp://", 6) || !strncmp(url, "tcp://", 6);
+	bool http_url = !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+
+	if (kind == FWD_SYSLOG ? !syslog_url : !http_url)
 		return moat_error_set(err, MOAT_E_USAGE, "url: want %s", kind == FWD_SYSLOG ?
 				      "udp://HOST:PORT or tcp://HOST:PORT" : "an http(s):// URL");
 	if (rules && (!json_is_array(rules) || json_array_size(rules) > 64))
@@ -127,7 +129,10 @@ static void cef_put(struct moat_buf *b, const char *s, bool ext)
 	for (; s && *s; s++) {
 		if (*s == '\\' || (!ext && *s == '|') || (ext && *s == '='))
 			moat_buf_putc(b, '\\');
-		moat_buf_putc(b, *s == '\n' || *s == '\r' ? ' ' : *s);
+		if (*s == '\n' || *s == '\r')
+			moat_buf_putc(b, ' ');
+		else
+			moat_buf_putc(b, *s);
 	}
 }
 
@@ -153,7 +158,7 @@ static char *syslog_cef(const struct console_fwd *f, const json_t *ev)
 	struct moat_buf b;
 	char ts[MOAT_TIME_MAX];
 
-	moat_buf_init(&b, 64 * 1024);
+	moat_buf_init(&b, (size_t)64 * 1024);
 	moat_time_format(moat_time_now_us(), ts);
 	moat_buf_appendf(&b, "<%d>1 %s %s moat - alert - CEF:0|moat|moat|", 16 * 8 + sys_sev[rank],
 			 ts, f->host[0] ? f->host : "-");
