@@ -25,10 +25,13 @@ void moat_time_format(int64_t us, char out[MOAT_TIME_MAX])
 		frac += 1000000;
 		sec--;
 	}
-	gmtime_r(&sec, &tm);
-	snprintf(out, MOAT_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 frac);
+	/* years past 9999 do not fit: say so rather than cut digits */
+	if (!gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0 ||
+	    strftime(out, MOAT_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm) != 19) {
+		snprintf(out, MOAT_TIME_MAX, "0000-00-00T00:00:00.000000Z");
+		return;
+	}
+	snprintf(out + 19, MOAT_TIME_MAX - 19, ".%06ldZ", frac);
 }
 
 /* n decimal digits at *p into *v; advances p. */

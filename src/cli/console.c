@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/time.h"
 #include "cli.h"
 #include "console/console.h"
 #include "moat-config.h"
@@ -34,6 +35,7 @@ struct console_args {
 	const char *role;
 	const char *name;
 	unsigned threads;
+	unsigned retain_days;           /* 0: keep events forever */
 	bool daemon;
 	bool replace;
 	char pid_buf[4096];
@@ -59,6 +61,7 @@ static void usage(FILE *out)
 		"      --pid-file F      (default DIR/console.pid)\n"
 		"      --log-file F      with --daemon (default DIR/console.log)\n"
 		"      --threads N       request threads (default 8)\n"
+		"      --retain-days N   delete events older than N days, hourly (default 0: keep)\n"
 		"roles: admin, operator, auditor, ci, defender (docs/console.md)\n");
 }
 
@@ -75,6 +78,7 @@ static int parse(int argc, char **argv, struct console_args *a)
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "retain-days", required_argument, NULL, 'K' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "replace", no_argument, NULL, 'R' },
@@ -104,6 +108,15 @@ static int parse(int argc, char **argv, struct console_args *a)
 			if (a->threads < 1 || a->threads > 256)
 				return fprintf(stderr, "moat console: --threads 1..256\n"), -EINVAL;
 			break;
+		case 'K': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (end == optarg || *end || v > 36500)
+				return fprintf(stderr, "moat console: --retain-days 0..36500\n"), -EINVAL;
+			a->retain_days = (unsigned)v;
+			break;
+		}
 		case 'h': usage(stdout); return 1;
 		default:
 			fprintf(stderr, "moat console: unknown or incomplete option '%s'\n",
@@ -197,6 +210,23 @@ static int write_pid(const char *path)
 	return 0;
 }
 
+/* Retention: events (and containers) older than --retain-days go, at start
+ * and then hourly. */
+static void prune(const struct console_args *a, struct moat_console *con)
+{
+	struct moat_error err = { 0 };
+	int64_t n = 0;
+
+	if (!a->retain_days)
+		return;
+	if (moat_console_prune(con, moat_time_now_us() - (int64_t)a->retain_days * 86400 * 1000000,
+			       &n, &err) < 0)
+		cli_errorf("moat console: retention: %s\n", err.msg);
+	else if (n)
+		fprintf(stderr, "moat console: retention: %lld events older than %u days deleted\n",
+			(long long)n, a->retain_days);
+}
+
 /* Serve until SIGINT/SIGTERM. ready_fd (>= 0): tell the waiting parent. */
 static int serve(const struct console_args *a, int ready_fd)
 {
@@ -216,6 +246,7 @@ static int serve(const struct console_args *a, int ready_fd)
 		.max_body = 64u << 20,
 		.threads = a->threads ? a->threads : 8,
 		.handler = moat_console_http,
+		.head = moat_console_head,
 		.ctx = con,
 	};
 	sigemptyset(&set);
@@ -241,7 +272,14 @@ static int serve(const struct console_args *a, int ready_fd)
 		(void)!write(ready_fd, "ok", 2);
 		close(ready_fd);
 	}
-	sigwait(&set, &sig);
+	for (;;) {
+		struct timespec hour = { 3600, 0 };
+
+		prune(a, con);
+		sig = sigtimedwait(&set, NULL, &hour);
+		if (sig > 0)
+			break;
+	}
 	fprintf(stderr, "moat console: stopping (signal %d)\n", sig);
 	moat_server_close(srv);
 	moat_console_close(con);

@@ -77,44 +77,44 @@ void console_api_users_create(struct console_call *call)
 	json_decref(body);
 }
 
-void console_api_users_delete(struct console_call *call)
+/* DELETE by call->param: 204 when a row went (n > 0); 0 when none matched
+ * (the caller answers); -1 when a storage error was answered. */
+static int delete_one(struct console_call *call, const char *sql, const char *action)
 {
 	struct moat_error err = { 0 };
 	struct moat_db_val p = moat_db_text(call->param);
-	int64_t admins = 0, n = 0;
+	int64_t n = 0;
+
+	if (change(call, sql, &p, 1, action, call->param, &n, &err) < 0) {
+		console_reply_db(call, &err);
+		return -1;
+	}
+	if (n)
+		call->resp->status = 204;
+	return n ? 1 : 0;
+}
+
+void console_api_users_delete(struct console_call *call)
+{
+	struct moat_db_val p = moat_db_text(call->param);
+	int64_t exists = 0;
 	int r;
 
-	/* the last admin stays: without one nobody can manage the console */
+	/* the last admin stays (one statement, so two deletes cannot race past it) */
+	r = delete_one(call, "DELETE FROM users WHERE name = ? AND (role <> 'admin' OR (SELECT "
+		       "COUNT(*) FROM users WHERE role = 'admin') > 1)", "user.delete");
 	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_int_query(call->c->db, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND "
-			      "name <> ?", &p, 1, 0, &admins, &err);
-	int64_t is_admin = 0;
-	if (r == 0)
-		r = moat_db_int_query(call->c->db, "SELECT COUNT(*) FROM users WHERE role = 'admin' "
-				      "AND name = ?", &p, 1, 0, &is_admin, &err);
+	if (r > 0) /* its sessions no longer authenticate (they join users); tidy up */
+		moat_db_exec(call->c->db, "DELETE FROM sessions WHERE user_name = ?", &p, 1, NULL,
+			     NULL);
+	else if (r == 0)
+		moat_db_int_query(call->c->db, "SELECT COUNT(*) FROM users WHERE name = ?", &p, 1, 0,
+				  &exists, NULL);
 	pthread_mutex_unlock(&call->c->mu);
-	if (r < 0) {
-		console_reply_db(call, &err);
-		return;
-	}
-	if (is_admin && !admins) {
+	if (r == 0 && exists)
 		console_reply_error(call, 409, "%s is the last admin", call->param);
-		return;
-	}
-	pthread_mutex_lock(&call->c->mu);
-	moat_db_exec(call->c->db, "DELETE FROM sessions WHERE user_name = ?", &p, 1, NULL, NULL);
-	pthread_mutex_unlock(&call->c->mu);
-	r = change(call, "DELETE FROM users WHERE name = ?", &p, 1, "user.delete", call->param, &n,
-		   &err);
-	if (r < 0) {
-		console_reply_db(call, &err);
-		return;
-	}
-	if (!n) {
+	else if (r == 0)
 		console_reply_error(call, 404, "no user %s", call->param);
-		return;
-	}
-	call->resp->status = 204;
 }
 
 /* ---- tokens ---- */
@@ -160,20 +160,8 @@ void console_api_tokens_create(struct console_call *call)
 
 void console_api_tokens_delete(struct console_call *call)
 {
-	struct moat_error err = { 0 };
-	struct moat_db_val p = moat_db_text(call->param);
-	int64_t n = 0;
-
-	if (change(call, "DELETE FROM tokens WHERE id = ?", &p, 1, "token.delete", call->param, &n,
-		   &err) < 0) {
-		console_reply_db(call, &err);
-		return;
-	}
-	if (!n) {
+	if (delete_one(call, "DELETE FROM tokens WHERE id = ?", "token.delete") == 0)
 		console_reply_error(call, 404, "no token %s", call->param);
-		return;
-	}
-	call->resp->status = 204;
 }
 
 /* ---- audit, defenders ---- */
@@ -368,18 +356,6 @@ void console_api_policy_put(struct console_call *call)
 
 void console_api_policy_delete(struct console_call *call)
 {
-	struct moat_error err = { 0 };
-	struct moat_db_val p = moat_db_text(call->param);
-	int64_t n = 0;
-
-	if (change(call, "DELETE FROM policies WHERE id = ?", &p, 1, "policy.delete", call->param,
-		   &n, &err) < 0) {
-		console_reply_db(call, &err);
-		return;
-	}
-	if (!n) {
+	if (delete_one(call, "DELETE FROM policies WHERE id = ?", "policy.delete") == 0)
 		console_reply_error(call, 404, "no policy %s", call->param);
-		return;
-	}
-	call->resp->status = 204;
 }

@@ -52,12 +52,11 @@ void console_api_events_post(struct console_call *call)
 #define IMAGE_SELECT \
 	"SELECT i.digest, i.refs, i.os, i.scanned_at, i.n_critical, i.n_high, i.n_medium, " \
 	"i.n_low, i.n_negligible, i.n_unknown, i.risk_max, i.findings, " \
-	"(SELECT COUNT(*) FROM containers c WHERE c.running = 1 AND (c.image_digest = i.digest " \
-	"OR c.image_digest = i.config_digest)), " \
-	"(SELECT COUNT(*) FROM events e WHERE e.image_digest = i.digest OR e.image_digest = " \
-	"i.config_digest), " \
-	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND (c.image_digest = " \
-	"i.digest OR c.image_digest = i.config_digest)), i.config_digest FROM images i"
+	"(SELECT COUNT(*) FROM containers c WHERE c.running = 1 AND c.image_digest IN " \
+	"(i.digest, i.config_digest)), " \
+	"(SELECT COUNT(*) FROM events e WHERE e.image_digest IN (i.digest, i.config_digest)), " \
+	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND c.image_digest IN " \
+	"(i.digest, i.config_digest)), i.config_digest FROM images i"
 
 static const char *const sev_keys[] = { "critical", "high", "medium", "low", "negligible",
 					"unknown" };
@@ -218,7 +217,7 @@ static int event_rows(void *ctx, const struct moat_db_val *c, size_t n)
 {
 	json_t *doc, *ev;
 
-	if (n < 10)
+	if (n < 12)
 		return -1;
 	doc = console_doc_json(&c[9]);
 	ev = json_is_object(doc) ? doc : json_object();
@@ -237,6 +236,9 @@ static int event_rows(void *ctx, const struct moat_db_val *c, size_t n)
 	json_object_set_new(ev, "node", console_text_json(&c[8]));
 	if (!json_is_object(json_object_get(ev, "details")))
 		json_object_set_new(ev, "details", json_object());
+	json_object_set_new(ev, "acked", json_boolean(c[10].type == MOAT_DB_TEXT));
+	json_object_set_new(ev, "acked_by", console_text_json(&c[10]));
+	json_object_set_new(ev, "acked_at", console_time_json(&c[11]));
 	return json_array_append_new(ctx, ev) == 0 ? 0 : -1;
 }
 
@@ -256,6 +258,7 @@ static bool event_filters(struct console_call *call, char *where, size_t len,
 		{ "image", " AND (image = ? OR image_digest = ?)", 2 },
 		{ "container", " AND (container_id = ? OR container_name = ?)", 2 },
 	};
+	const char *acked = moat_server_req_arg(call->req, "acked");
 	const char *s = moat_server_req_arg(call->req, "since");
 
 	snprintf(where, len, " WHERE 1 = 1");
@@ -268,6 +271,13 @@ static bool event_filters(struct console_call *call, char *where, size_t len,
 		for (int k = 0; k < f[i].nparams; k++)
 			p[(*np)++] = moat_db_text(v);
 	}
+	if (acked && strcmp(acked, "true") != 0 && strcmp(acked, "false") != 0) {
+		console_reply_error(call, 400, "?acked= is true or false");
+		return false;
+	}
+	if (acked)
+		snprintf(where + strlen(where), len - strlen(where), " AND acked_by IS %sNULL",
+			 strcmp(acked, "true") == 0 ? "NOT " : "");
 	if (s && s[0]) {
 		if (console_since_parse(s, moat_time_now_us(), since) < 0) {
 			console_reply_error(call, 400, "?since= wants RFC 3339 or a duration like "
@@ -296,7 +306,8 @@ void console_api_events(struct console_call *call)
 	p[np++] = moat_db_int(limit);
 	p[np++] = moat_db_int(offset);
 	snprintf(sql, sizeof(sql), "SELECT event_id, ts, kind, rule, severity, container, image, "
-		 "image_digest, node, doc FROM events%s ORDER BY ts DESC, event_id LIMIT ? OFFSET ?",
+		 "image_digest, node, doc, acked_by, acked_at FROM events%s ORDER BY ts DESC, event_id "
+		 "LIMIT ? OFFSET ?",
 		 where);
 	arr = json_array();
 	pthread_mutex_lock(&call->c->mu);
@@ -308,6 +319,40 @@ void console_api_events(struct console_call *call)
 		return;
 	}
 	console_reply_json(call, 200, json_pack("{s:o}", "events", arr));
+}
+
+/* An operator has seen it: acked once (the first ack stays). */
+void console_api_event_ack(struct console_call *call)
+{
+	struct moat_console *c = call->c;
+	struct moat_error err = { 0 };
+	int64_t n = 0, have = 0;
+	struct moat_db_val p[] = { moat_db_text(call->who.name), moat_db_int(moat_time_now_us()),
+				   moat_db_text(call->param) };
+	int r;
+
+	pthread_mutex_lock(&c->mu);
+	r = moat_db_begin(c->db, &err);
+	if (r == 0)
+		r = moat_db_int_query(c->db, "SELECT COUNT(*) FROM events WHERE event_id = ?", &p[2], 1,
+				      0, &have, &err);
+	if (r == 0)
+		r = moat_db_exec(c->db, "UPDATE events SET acked_by = ?, acked_at = ? WHERE "
+				 "event_id = ? AND acked_by IS NULL", p, 3, &n, &err);
+	if (r == 0 && n)
+		r = console_audit(c, call->who.name, "event.ack", call->param, &err);
+	if (r == 0)
+		r = moat_db_commit(c->db, &err);
+	if (r < 0)
+		moat_db_rollback(c->db);
+	pthread_mutex_unlock(&c->mu);
+	if (r < 0)
+		console_reply_db(call, &err);
+	else if (!have)
+		console_reply_error(call, 404, "no event %s", call->param);
+	else
+		console_reply_json(call, 200, json_pack("{s:s,s:b}", "event_id", call->param,
+							"acked", 1));
 }
 
 /* ---- radar ---- */

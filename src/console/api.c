@@ -58,6 +58,7 @@ static const struct route routes[] = {
 	{ "POST", "/events", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_DEFENDER, 0,
 	  console_api_events_post },
 	{ "GET", "/events", R_READ, 0, console_api_events },
+	{ "POST", "/events/{id}/ack", R_POLICY_W, 0, console_api_event_ack },
 	{ "GET", "/radar", R_READ, 0, console_api_radar },
 	{ "GET", "/policies", R_READ | CONSOLE_ROLE_DEFENDER, 0, console_api_policies_list },
 	{ "POST", "/policies", R_POLICY_W, 0, console_api_policies_create },
@@ -86,19 +87,28 @@ const char *moat_console_route(size_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* path against pattern; *param points into path for a "{x}" last segment. */
-static bool path_match(const char *pattern, const char *path, const char **param)
+#define API_PARAM_MAX CONSOLE_PARAM_MAX
+
+bool console_path_match(const char *pattern, const char *path, char *param)
 {
 	const char *brace = strchr(pattern, '{');
-	size_t pre;
+	const char *suffix;
+	size_t pre, suf, len = strlen(path), mid;
 
-	*param = NULL;
+	param[0] = '\0';
 	if (!brace)
 		return !strcmp(pattern, path);
 	pre = (size_t)(brace - pattern);
-	if (strncmp(pattern, path, pre) != 0 || !path[pre] || strchr(path + pre, '/'))
+	suffix = strchr(brace, '}') + 1;
+	suf = strlen(suffix);
+	if (len <= pre + suf || strncmp(pattern, path, pre) != 0 ||
+	    strcmp(path + len - suf, suffix) != 0)
 		return false;
-	*param = path + pre;
+	mid = len - pre - suf;
+	if (mid >= API_PARAM_MAX || memchr(path + pre, '/', mid))
+		return false;
+	memcpy(param, path + pre, mid);
+	param[mid] = '\0';
 	return true;
 }
 
@@ -220,26 +230,71 @@ static int authenticate(struct console_call *call, const struct route *rt)
 
 /* ---- dispatch ---- */
 
+/* The route for method and path (param gets its {param}), or NULL; allow
+ * (may be NULL, 128 bytes) lists the methods the path has. */
+static const struct route *find_route(const char *method, const char *path, char *param,
+				      char *allow)
+{
+	char p[API_PARAM_MAX];
+
+	param[0] = '\0';
+	for (size_t i = 0; i < N_ROUTES; i++) {
+		if (!console_path_match(routes[i].path, path, p))
+			continue;
+		if (!strcmp(routes[i].method, method) ||
+		    (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
+			memcpy(param, p, sizeof(p));
+			return &routes[i];
+		}
+		if (allow)
+			snprintf(allow + strlen(allow), 128 - strlen(allow), "%s%s",
+				 allow[0] ? ", " : "", routes[i].method);
+	}
+	return NULL;
+}
+
+/* Bodies without credentials (login, anything outside the API) are small. */
+#define API_PUBLIC_BODY (64u << 10)
+
+int moat_console_head(void *ctx, const struct moat_server_req *req, size_t *max_body,
+		      char *msg, size_t msg_len)
+{
+	struct moat_console *c = ctx;
+	struct console_who who = { 0 };
+	char param[API_PARAM_MAX];
+	const struct route *rt = NULL;
+	const char *authz, *sid;
+	int r = 0;
+
+	if (!strncmp(req->path, API_PREFIX "/", sizeof(API_PREFIX)))
+		rt = find_route(req->method, req->path + strlen(API_PREFIX), param, NULL);
+	if (!rt || (rt->flags & ROUTE_PUBLIC) || !strcmp(req->method, "GET") ||
+	    !strcmp(req->method, "HEAD")) {
+		*max_body = API_PUBLIC_BODY;
+		return 0;
+	}
+	authz = moat_server_req_header(req, "Authorization");
+	sid = moat_server_req_cookie(req, CONSOLE_SESSION_COOKIE);
+	pthread_mutex_lock(&c->mu);
+	if (authz && !strncasecmp(authz, "Bearer ", 7))
+		r = auth_token(c, authz + 7, &who, NULL);
+	else if (!authz && sid)
+		r = auth_session(c, sid, &who, NULL);
+	pthread_mutex_unlock(&c->mu);
+	if (r == 1)
+		return 0;
+	snprintf(msg, msg_len, "authentication required (a session or Authorization: Bearer "
+		 "TOKEN)");
+	return r < 0 ? 503 : 401;
+}
+
 static void api_dispatch(struct console_call *call, const char *path)
 {
-	const struct route *rt = NULL;
+	const struct route *rt;
 	char allow[128] = "";
-	const char *param = NULL;
+	char param[API_PARAM_MAX];
 
-	for (size_t i = 0; i < N_ROUTES; i++) {
-		const char *p;
-
-		if (!path_match(routes[i].path, path, &p))
-			continue;
-		if (!strcmp(routes[i].method, call->req->method) ||
-		    (!strcmp(call->req->method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
-			rt = &routes[i];
-			param = p;
-			break;
-		}
-		snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
-			 allow[0] ? ", " : "", routes[i].method);
-	}
+	rt = find_route(call->req->method, path, param, allow);
 	if (!rt && allow[0]) {
 		moat_server_resp_header(call->resp, "Allow", allow);
 		console_reply_error(call, 405, "%s is not allowed here (allowed: %s)",
@@ -250,7 +305,7 @@ static void api_dispatch(struct console_call *call, const char *path)
 		console_reply_error(call, 404, "no such endpoint: %s%s", API_PREFIX, path);
 		return;
 	}
-	call->param = param;
+	call->param = strchr(rt->path, '{') ? param : NULL;
 	if (rt->flags & ROUTE_PUBLIC) {
 		rt->fn(call);
 		return;

@@ -133,7 +133,13 @@ void console_api_image(struct console_call *call);
 void console_api_containers(struct console_call *call);
 void console_api_events_post(struct console_call *call);
 void console_api_events(struct console_call *call);
+void console_api_event_ack(struct console_call *call);
 void console_api_radar(struct console_call *call);
+
+/* Pure: path against a route pattern with at most one "{x}" segment (not
+ * empty, no "/"), whose value goes into param (CONSOLE_PARAM_MAX bytes). */
+#define CONSOLE_PARAM_MAX 256
+bool console_path_match(const char *pattern, const char *path, char *param);
 
 /* Pure: one event of a batch, checked and normalised (fuzzed). Borrowed
  * pointers into ev. */

@@ -39,6 +39,12 @@ void moat_console_close(struct moat_console *c);
 void moat_console_http(void *ctx, const struct moat_server_req *req,
 		       struct moat_server_resp *resp);
 
+/* The server's head hook (moat_server_opts.head): a request that would send
+ * a body to an endpoint needing credentials, without valid ones, is refused
+ * (401) before its body is read; public endpoints take at most 64 KiB. */
+int moat_console_head(void *ctx, const struct moat_server_req *req, size_t *max_body,
+		      char *msg, size_t msg_len);
+
 /* Create a local user (role by name) or, with replace, set its password and role.
  * MOAT_E_USAGE for a bad name/role/short password, -EEXIST when it exists. */
 int moat_console_user_add(struct moat_console *c, const char *name, const char *role,
@@ -66,6 +72,11 @@ int moat_console_ingest_scan(struct moat_console *c, const json_t *doc, const ch
 int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 			       const char *defender_id, size_t *ret_accepted,
 			       size_t *ret_duplicates, struct moat_error *err);
+
+/* Retention: delete events (and containers last seen) before before_us.
+ * *ret_events (may be NULL) gets how many events went. */
+int moat_console_prune(struct moat_console *c, int64_t before_us, int64_t *ret_events,
+		       struct moat_error *err);
 
 /* The API's routes, for `moat console routes` and the OpenAPI test:
  * the nth "METHOD /api/v1/path/{param}", or NULL past the end. */

@@ -36,11 +36,12 @@ static const char *const v1[] = {
 	"CREATE TABLE containers (id TEXT PRIMARY KEY, name TEXT, image TEXT, image_digest TEXT, "
 	"node TEXT, running INTEGER NOT NULL, privileged INTEGER NOT NULL, user_name TEXT, "
 	"ports TEXT, k8s TEXT, last_seen BIGINT NOT NULL)",
+	"CREATE INDEX containers_image ON containers (image_digest)",
 	"CREATE TABLE events (event_id TEXT PRIMARY KEY, ts BIGINT NOT NULL, "
 	"received BIGINT NOT NULL, kind TEXT NOT NULL, rule TEXT, severity TEXT, "
 	"container_id TEXT, container_name TEXT, container TEXT, image TEXT, image_digest TEXT, "
 	"node TEXT, "
-	"details TEXT, doc TEXT NOT NULL, source TEXT)",
+	"details TEXT, doc TEXT NOT NULL, source TEXT, acked_by TEXT, acked_at BIGINT)",
 	"CREATE INDEX events_ts ON events (ts)",
 	"CREATE INDEX events_image ON events (image_digest)",
 	"CREATE TABLE edges (src TEXT NOT NULL, dst TEXT NOT NULL, port INTEGER NOT NULL, "

@@ -35,9 +35,14 @@ struct moat_server {
 };
 
 /* Per-request state, from the first call of the access handler to completion. */
+/* Longest message of an early refusal (moat_server_head_fn). */
+#define SERVER_HEAD_MSG 256
+
 struct conn {
 	struct moat_buf body;
 	bool too_big;
+	int refuse;                     /* status from the head check, or 0 */
+	char msg[SERVER_HEAD_MSG];
 };
 
 /* MHD copies data (MUST_COPY) but its prototype takes a non-const pointer. */
@@ -140,6 +145,30 @@ static void peer_name(struct MHD_Connection *c, char *out, size_t len)
 			  (socklen_t)len);
 }
 
+/* The opts.head hook on a request's head; the message is kept JSON-safe. */
+static void head_check(struct moat_server *s, struct MHD_Connection *c, const char *url,
+		       const char *method, struct conn *cn)
+{
+	size_t max = s->opts.max_body;
+	struct moat_server_req req = {
+		.method = method,
+		.path = url,
+		.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.tls = s->cert.data != NULL,
+		.conn = c,
+	};
+
+	if (s->opts.head) {
+		peer_name(c, req.peer, sizeof(req.peer));
+		cn->refuse = s->opts.head(s->opts.ctx, &req, &max, cn->msg, sizeof(cn->msg));
+		for (char *p = cn->msg; *p; p++)
+			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+				*p = '\'';
+	}
+	moat_buf_init(&cn->body, max < s->opts.max_body ? max : s->opts.max_body);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)
@@ -155,15 +184,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cn = calloc(1, sizeof(*cn));
 		if (!cn)
 			return MHD_NO;
-		moat_buf_init(&cn->body, s->opts.max_body);
 		*con_cls = cn;
+		head_check(s, c, url, method, cn);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!cn->too_big && moat_buf_append(&cn->body, upload, *upload_size) < 0)
+		if (!cn->refuse && !cn->too_big &&
+		    moat_buf_append(&cn->body, upload, *upload_size) < 0)
 			cn->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (cn->refuse) {
+		struct moat_buf b;
+
+		moat_buf_init(&b, 0);
+		moat_buf_append_str(&b, "{\"error\":\"");
+		moat_buf_append_str(&b, cn->msg);
+		moat_buf_append_str(&b, "\"}");
+		ret = send_resp(c, cn->refuse, "application/json", b.data, b.len);
+		moat_buf_release(&b);
+		return ret;
 	}
 	if (cn->too_big) {
 		static char msg[] = "{\"error\":\"request body too large\"}";

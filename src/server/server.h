@@ -61,6 +61,15 @@ int moat_server_resp_header(struct moat_server_resp *resp, const char *name, con
 
 typedef void (*moat_server_handler_fn)(void *ctx, const struct moat_server_req *req,
 				       struct moat_server_resp *resp);
+/*
+ * Optional: called once a request's head is in, before its body is read
+ * (req->body is NULL). Return 0 to go on (and may lower *max_body for this
+ * request), or an HTTP status to answer at once with {"error": msg}: the
+ * body is then read and thrown away, never buffered. So a server can refuse
+ * big bodies from clients without credentials before holding them in memory.
+ */
+typedef int (*moat_server_head_fn)(void *ctx, const struct moat_server_req *req,
+				   size_t *max_body, char *msg, size_t msg_len);
 
 struct moat_server_opts {
 	const char *unix_path;          /* listen on this unix socket (parent made, stale socket replaced) */
@@ -73,6 +82,7 @@ struct moat_server_opts {
 	unsigned timeout_sec;           /* idle connection timeout; 0 = 30 */
 	unsigned max_connections;       /* 0 = 256 */
 	moat_server_handler_fn handler;
+	moat_server_head_fn head;       /* may be NULL */
 	void *ctx;
 };
 

@@ -150,6 +150,12 @@ while read -r class method path body allowed; do
 done <<<"$matrix"
 call bad GET /images -H "Authorization: Bearer moat_0000000000000000000000000000000000000000"
 [ "$S" = 401 ] || fail "a made-up token got HTTP $S"
+# bodies: refused before they are read without credentials; public ones are small
+head -c $((8 << 20)) /dev/zero | tr '\0' ' ' >"$W/bigbody.bin"
+call big POST /scans -H 'Content-Type: application/json' --data-binary "@$W/bigbody.bin"
+[ "$S" = 401 ] || fail "an 8 MiB body without credentials: HTTP $S, expected 401"
+call biglogin POST /login --data-binary "@$W/bigbody.bin"
+[ "$S" = 413 ] || fail "an 8 MiB login body: HTTP $S, expected 413"
 note "RBAC: $checks role x endpoint checks"
 
 lap "rbac"
@@ -253,6 +259,12 @@ expect 400 evbad GET "/events?since=yesterday" -H "Authorization: Bearer ${TOK[a
 expect 400 evbad2 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data '{"events":[{"event_id":"ok-9"},{"event_id":"x","time":"noon"}]}'
 expect 200 evs3 GET "/events?rule=r" -H "Authorization: Bearer ${TOK[auditor]}"
 [ "$(jq_ evs3 'len([e for e in d["events"] if e["event_id"] == "ok-9"])')" = 0 ] || fail "a refused batch stored an event"
+expect 403 ack-aud POST /events/ev-1/ack -H "Authorization: Bearer ${TOK[auditor]}"
+expect 200 ack POST /events/ev-1/ack -H "Authorization: Bearer ${TOK[operator]}"
+expect 404 ack-none POST /events/no-such/ack -H "Authorization: Bearer ${TOK[operator]}"
+expect 200 acked GET "/events?acked=true" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ acked '[(e["event_id"], e["acked_by"]) for e in d["events"]]')" = "[('ev-1', 'token:t-operator')]" ] ||
+    fail "?acked=true: $(cat "$W/acked.json")"
 expect 200 ctr GET /containers -H "Authorization: Bearer ${TOK[operator]}"
 [ "$(jq_ ctr '[(c["name"], c["image_digest"], c["running"]) for c in d["containers"]]')" = "[('web', '$cfg', True)]" ] ||
     fail "containers: $(cat "$W/ctr.json")"
@@ -301,6 +313,7 @@ while read -r method path; do
         "POST /api/v1/login") data=(--data '{"user":"tmp-user","password":"tmp-pass-123"}') ;;
         "POST /api/v1/policies") data=(--data "$POL_MINI") ;;
         "PUT /api/v1/policies/{id}") data=(--data '{"enabled":false}') ;;
+        "POST /api/v1/events/{id}/ack") p=/events/ev-2/ack ;;
         "POST /api/v1/users") data=(--data '{"name":"tmp-user2","role":"ci","password":"tmp-pass-123"}') ;;
         "POST /api/v1/tokens") data=(--data '{"role":"ci"}') ;;
         "POST /api/v1/integrations") data=(--data '{"name":"h2","kind":"slack","url":"http://127.0.0.1:1/"}') ;;
@@ -365,6 +378,14 @@ expect 200 img3 GET "/images/$digest" -H "Authorization: Bearer ${TOK[auditor]}"
 expect 200 evs4 GET "/events?container=web" -H "Authorization: Bearer ${TOK[auditor]}"
 [ "$(jq_ evs4 'len(d["events"])')" = "$n_events" ] || fail "events lost across a restart"
 expect 200 login3 POST /login --data '{"user":"admin","password":"admin-pass-123"}'
+# retention: fresh events (rbac-1, fresh-1) stay, the November ones (older than 7 days) go
+expect 200 fresh POST /events -H "Authorization: Bearer ${TOK[defender]}" --data '{"events":[{"event_id":"fresh-1","rule":"r"}]}'
+stop_console
+start_console --retain-days 7
+expect 200 kept GET "/events?limit=1000" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ kept '" ".join(sorted(e["event_id"] for e in d["events"]))')" = "fresh-1 rbac-1" ] ||
+    fail "--retain-days 7 kept: $(jq_ kept '[e["event_id"] for e in d["events"]]')"
+grep -q 'retention: .* events older than 7 days deleted' "$D/console.log" || fail "retention did not log what it deleted"
 stop_console
 lap restart
 t1=$(date +%s.%N)

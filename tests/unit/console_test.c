@@ -184,6 +184,38 @@ static void test_console__scan_head(void)
 	json_decref(doc);
 }
 
+static void test_console__routes(void)
+{
+	static const struct {
+		const char *pattern, *path;
+		bool match;
+		const char *param;
+	} rows[] = {
+		{ "/images", "/images", true, "" },
+		{ "/images", "/images/", false, NULL },
+		{ "/images/{digest}", "/images/sha256:ab", true, "sha256:ab" },
+		{ "/images/{digest}", "/images/", false, NULL },
+		{ "/images/{digest}", "/images/a/b", false, NULL },
+		{ "/images/{digest}", "/imagesX", false, NULL },
+		{ "/events/{id}/ack", "/events/ev-1/ack", true, "ev-1" },
+		{ "/events/{id}/ack", "/events//ack", false, NULL },
+		{ "/events/{id}/ack", "/events/ev-1", false, NULL },
+		{ "/events/{id}/ack", "/events/a/b/ack", false, NULL },
+		{ "/events/{id}/ack", "/events/ack", false, NULL },
+	};
+	char param[CONSOLE_PARAM_MAX], longpath[CONSOLE_PARAM_MAX + 16];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		CHECK_INT(console_path_match(rows[i].pattern, rows[i].path, param), rows[i].match);
+		if (rows[i].match)
+			CHECK_STR(param, rows[i].param);
+	}
+	memcpy(longpath, "/images/", 8);
+	memset(longpath + 8, 'a', sizeof(longpath) - 9);
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK(!console_path_match("/images/{digest}", longpath, param));
+}
+
 static void test_console__migrate(void)
 {
 	char dir[] = "/tmp/moat-console-test.XXXXXX";
@@ -254,6 +286,7 @@ int main(void)
 	MOAT_RUN(test_console__times);
 	MOAT_RUN(test_console__event_parse);
 	MOAT_RUN(test_console__scan_head);
+	MOAT_RUN(test_console__routes);
 	MOAT_RUN(test_console__migrate);
 	MOAT_RUN(test_console__pg_open);
 	return moat_test_done();
