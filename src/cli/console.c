@@ -25,6 +25,7 @@
 
 struct console_args {
 	const char *data;
+	const char *db;
 	const char *listen;
 	const char *tls_cert;
 	const char *tls_key;
@@ -43,14 +44,16 @@ struct console_args {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: moat console --data DIR --listen ADDR [--tls-cert F --tls-key F] [options]\n"
+		"usage: moat console --data DIR --listen ADDR [--db URL] [--tls-cert F --tls-key F] [options]\n"
 		"       moat console stop --data DIR [--pid-file F]\n"
-		"       moat console user add --data DIR NAME --role ROLE [--replace]  (password on stdin)\n"
-		"       moat console token create --data DIR --role ROLE [--name N]     (prints the token once)\n"
-		"\nThe console: API under /api/v1, storage (SQLite in DIR), users, tokens, web UI.\n"
+		"       moat console user add --data DIR [--db URL] NAME --role ROLE [--replace]  (password on stdin)\n"
+		"       moat console token create --data DIR [--db URL] --role ROLE [--name N]     (prints the token once)\n"
+		"\nThe console: API under /api/v1, storage (SQLite in DIR, or PostgreSQL), users, tokens, web UI.\n"
 		"Plain HTTP only on loopback (127.0.0.1, ::1); any other address needs TLS.\n"
 		"\noptions:\n"
 		"      --data DIR        data directory (moat.db, console.pid, console.log)\n"
+		"      --db URL          PostgreSQL instead of DIR/moat.db: postgres://USER@HOST:PORT/DB\n"
+		"                        (default $MOAT_CONSOLE_DB; password from ~/.pgpass or $PGPASSWORD)\n"
 		"      --listen ADDR     HOST:PORT, e.g. 127.0.0.1:8080\n"
 		"      --tls-cert F, --tls-key F   PEM certificate and key (HTTPS)\n"
 		"      --web DIR         built web UI (default: installed, else the source tree's web/dist)\n"
@@ -66,6 +69,7 @@ static int parse(int argc, char **argv, struct console_args *a)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
@@ -88,6 +92,7 @@ static int parse(int argc, char **argv, struct console_args *a)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a->data = optarg; break;
+		case 'B': a->db = optarg; break;
 		case 'l': a->listen = optarg; break;
 		case 'c': a->tls_cert = optarg; break;
 		case 'k': a->tls_key = optarg; break;
@@ -124,6 +129,8 @@ static int parse(int argc, char **argv, struct console_args *a)
 		fprintf(stderr, "moat console: --data DIR is required\n");
 		return -EINVAL;
 	}
+	if (!a->db && getenv("MOAT_CONSOLE_DB") && getenv("MOAT_CONSOLE_DB")[0])
+		a->db = getenv("MOAT_CONSOLE_DB");
 	if (!a->pid_file) {
 		snprintf(a->pid_buf, sizeof(a->pid_buf), "%s/console.pid", a->data);
 		a->pid_file = a->pid_buf;
@@ -152,10 +159,12 @@ static bool loopback(const char *listen)
 	       !strncmp(listen, "localhost:", 10);
 }
 
-static int open_console(const struct console_args *a, struct moat_console **ret)
+static int open_console(const struct console_args *a, bool forward, struct moat_console **ret)
 {
 	struct moat_console_opts co = {
 		.data_dir = a->data,
+		.db_url = a->db,
+		.forward = forward,
 		.web_dir = a->web ? a->web : first_dir(MOAT_DATADIR "/web",
 						       MOAT_SOURCE_DIR "/web/dist"),
 		.version = MOAT_VERSION,
@@ -227,7 +236,7 @@ static int serve(const struct console_args *a, int ready_fd)
 	sigset_t set;
 	int r, sig = 0;
 
-	if (open_console(a, &con) < 0)
+	if (open_console(a, true, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	struct moat_server_opts so = {
 		.listen = a->listen,
@@ -397,7 +406,7 @@ static int cmd_user_add(const struct console_args *a, const char *name)
 		fprintf(stderr, "moat console user add: no password on stdin\n");
 		return MOAT_EXIT_USAGE;
 	}
-	if (open_console(a, &con) < 0)
+	if (open_console(a, false, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	r = moat_console_user_add(con, name, a->role, pw, a->replace, "cli", &err);
 	explicit_bzero(pw, sizeof(pw));
@@ -424,7 +433,7 @@ static int cmd_token_create(const struct console_args *a)
 		fprintf(stderr, "moat console token create: --role ROLE is required\n");
 		return MOAT_EXIT_USAGE;
 	}
-	if (open_console(a, &con) < 0)
+	if (open_console(a, false, &con) < 0)
 		return MOAT_EXIT_USAGE;
 	r = moat_console_token_create(con, a->role, a->name, "cli", &token, id, &err);
 	moat_console_close(con);

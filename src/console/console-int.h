@@ -33,6 +33,7 @@ struct moat_console {
 	char *web_dir;                  /* NULL: no UI */
 	char *version;
 	char *openapi_path;
+	struct console_fwd *fwd;        /* alert forwarding (forward.h) */
 };
 
 #define CONSOLE_ROLES_ANY (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR | CONSOLE_ROLE_AUDITOR | \
@@ -121,6 +122,11 @@ void console_api_policies_create(struct console_call *call);
 void console_api_policy_get(struct console_call *call);
 void console_api_policy_put(struct console_call *call);
 void console_api_policy_delete(struct console_call *call);
+void console_api_integrations_list(struct console_call *call);
+void console_api_integrations_create(struct console_call *call);
+void console_api_integration_delete(struct console_call *call);
+/* Under mu: hand the stored integrations to the forwarder (*ret, may be NULL: a reference). */
+int console_integrations_load(struct moat_console *c, json_t **ret, struct moat_error *err);
 void console_api_scans_post(struct console_call *call);
 void console_api_images(struct console_call *call);
 void console_api_image(struct console_call *call);

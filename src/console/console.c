@@ -12,6 +12,7 @@
 
 #include "base/digest.h"
 #include "console-int.h"
+#include "forward.h"
 #include "moat/error.h"
 
 /* Shortest password a user may set. */
@@ -41,12 +42,16 @@ int moat_console_open(const struct moat_console_opts *o, struct moat_console **r
 	c->openapi_path = o->openapi_path ? strdup(o->openapi_path) : NULL;
 	if (o->web_dir && stat(o->web_dir, &st) == 0 && S_ISDIR(st.st_mode))
 		c->web_dir = strdup(o->web_dir);
-	if ((r = moat_db_open_sqlite(path, &c->db, err)) < 0 ||
-	    (r = moat_db_migrate(c->db, NULL, err)) < 0) {
+	r = o->db_url ? moat_db_open_pg(o->db_url, &c->db, err) :
+			moat_db_open_sqlite(path, &c->db, err);
+	if (r < 0 || (r = moat_db_migrate(c->db, NULL, err)) < 0 ||
+	    (o->forward && ((r = console_fwd_open(c->version, &c->fwd, err)) < 0 ||
+			    (r = console_integrations_load(c, NULL, err)) < 0))) {
 		moat_console_close(c);
 		return r;
 	}
-	chmod(path, 0600);
+	if (!o->db_url)
+		chmod(path, 0600);
 	*ret = c;
 	return 0;
 }
@@ -55,6 +60,7 @@ void moat_console_close(struct moat_console *c)
 {
 	if (!c)
 		return;
+	console_fwd_close(c->fwd);
 	moat_db_close(c->db);
 	console_rl_release(&c->rl);
 	pthread_mutex_destroy(&c->mu);

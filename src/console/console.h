@@ -22,9 +22,11 @@ struct moat_server_resp;
 
 struct moat_console_opts {
 	const char *data_dir;           /* holds moat.db (SQLite, WAL); created 0700 */
+	const char *db_url;             /* postgres://...: PostgreSQL instead of DIR/moat.db */
 	const char *web_dir;            /* built UI (index.html ...); NULL or missing = API only */
 	const char *version;            /* for /health */
 	const char *openapi_path;       /* the OpenAPI document served at /api/v1/openapi.json */
+	bool forward;                   /* run alert forwarding (the server; not the CLI's user add) */
 };
 
 /* Open (creating and migrating) the store. */

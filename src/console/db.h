@@ -3,7 +3,7 @@
  * db.h - the console's SQL seam: one small interface (an ops table) that
  * every storage backend implements, so the console's queries are written
  * once in portable SQL and run on SQLite (db-sqlite.c, the default) or,
- * later, PostgreSQL (a db-pg.c over libpq behind the same table).
+ * PostgreSQL (db-pg.c over libpq, `moat console --db postgres://...`).
  *
  * Portable SQL only: `?` placeholders (a PostgreSQL backend rewrites them to
  * $1..$n), TEXT/BIGINT/INTEGER columns, INSERT ... ON CONFLICT ... DO
@@ -65,6 +65,12 @@ struct moat_db {
 
 /* Open (creating) the SQLite database at path in WAL mode. */
 int moat_db_open_sqlite(const char *path, struct moat_db **ret_db, struct moat_error *err);
+/* Connect to PostgreSQL at a postgres:// or postgresql:// URL (libpq's
+ * syntax; the password may come from ~/.pgpass or $PGPASSWORD). Errors
+ * name user@host:port/db, never the password. */
+int moat_db_open_pg(const char *url, struct moat_db **ret_db, struct moat_error *err);
+/* Whether url names a PostgreSQL server (postgres:// or postgresql://). */
+bool moat_db_is_pg_url(const char *url);
 /* NULL is a no-op. */
 void moat_db_close(struct moat_db *db);
 

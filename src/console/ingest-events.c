@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "console-int.h"
+#include "forward.h"
 #include "moat/error.h"
 
 static char *dump(const json_t *v)
@@ -152,8 +153,10 @@ static int heartbeat(struct moat_db *db, const char *id, const json_t *batch, co
 			    "excluded.last_seen", p, 5, NULL, err);
 }
 
+/* fresh gets the new events (not duplicates), to forward once committed. */
 static int batch_tx(struct moat_db *db, const json_t *batch, const char *defender_id,
-		    int64_t now, size_t *acc, size_t *dup, struct moat_error *err)
+		    int64_t now, size_t *acc, size_t *dup, json_t *fresh_events,
+		    struct moat_error *err)
 {
 	const json_t *events = json_object_get(batch, "events");
 	const json_t *ctrs = json_object_get(batch, "containers");
@@ -170,6 +173,8 @@ static int batch_tx(struct moat_db *db, const json_t *batch, const char *defende
 		    (r = put_event(db, ev, &e, defender_id, now, &fresh, err)) < 0)
 			return moat_error_prefix(err, "events[%zu]: ", i);
 		*(fresh ? acc : dup) += 1;
+		if (fresh)
+			json_array_append(fresh_events, json_array_get(events, i));
 		node = node ? node : e.node;
 	}
 	json_array_foreach(ctrs, i, ev) {
@@ -187,7 +192,8 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 {
 	const json_t *events = json_object_get(batch, "events");
 	const json_t *ctrs = json_object_get(batch, "containers");
-	size_t acc = 0, dup = 0;
+	json_t *fresh, *ev;
+	size_t acc = 0, dup = 0, i;
 	int r;
 
 	if (!json_is_object(batch) || !json_is_array(events))
@@ -197,10 +203,12 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 	if (json_array_size(events) + json_array_size(ctrs) > CONSOLE_MAX_BATCH)
 		return moat_error_set(err, MOAT_E_LIMIT, "over %d events and containers in one "
 				      "batch", CONSOLE_MAX_BATCH);
+	if (!(fresh = json_array()))
+		return moat_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_lock(&c->mu);
 	r = moat_db_begin(c->db, err);
 	if (r == 0 && (r = batch_tx(c->db, batch, defender_id, moat_time_now_us(), &acc, &dup,
-				    err)) == 0)
+				    fresh, err)) == 0)
 		r = moat_db_commit(c->db, err);
 	if (r < 0)
 		moat_db_rollback(c->db);
@@ -208,7 +216,11 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 	if (r == 0) {
 		*ret_acc = acc;
 		*ret_dup = dup;
+		/* forwarding: only what this batch stored, after the commit */
+		json_array_foreach(fresh, i, ev)
+			console_fwd_event(c->fwd, ev);
 	}
+	json_decref(fresh);
 	return r;
 }
 

@@ -55,7 +55,14 @@ static const char *const v1[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { v1 };
+/* v2: alert forwarding sinks and routes (forward.h); doc is the JSON object. */
+static const char *const v2[] = {
+	"CREATE TABLE integrations (id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, "
+	"doc TEXT NOT NULL, created BIGINT NOT NULL, created_by TEXT)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 static int apply(struct moat_db *db, int version, const char *const *stmts,

@@ -15,17 +15,31 @@
 #     every documented operation answers (not 404/405);
 #  7. the web UI's files (index.html fallback, no traversal);
 #  8. stop and start again: everything is still there.
+# Storage: SQLite in the data dir; with CONSOLE_PG=1 (the console_api_pg
+# test) a PostgreSQL server this script starts (pg.sh), or the one
+# $MOAT_CONSOLE_DB names (an empty database): the same assertions on both,
+# plus, on PostgreSQL, a server restart under the running console and
+# errors that name the server but never the password.
 . "$(dirname "$0")/lib.sh"
+[ "${CONSOLE_PG:-}" = 1 ] && TEST=console_api_pg
 need_moat
 setup_work
 sample_image
+DBARG=()
+if [ "${CONSOLE_PG:-}" = 1 ] && [ -z "${MOAT_CONSOLE_DB:-}" ]; then
+    . "$(dirname "$0")/pg.sh"
+    start_postgres
+    export MOAT_CONSOLE_DB=$PG_URL
+fi
+PG=${MOAT_CONSOLE_DB:+1}      # on PostgreSQL, the store-independent parts are skipped
+[ -n "$PG" ] && DBARG=(--db "$MOAT_CONSOLE_DB")
 t0=$(date +%s.%N)
 D=$W/data
 B=                                  # base URL, once started
 command -v curl >/dev/null || fail "curl is not installed"
 
 start_console() {
-    "$MOAT" console --data "$D" --listen 127.0.0.1:0 --web "$W/web" --daemon "$@" \
+    "$MOAT" console --data "$D" "${DBARG[@]}" --listen 127.0.0.1:0 --web "$W/web" --daemon "$@" \
         >"$W/start.out" 2>"$W/start.err" || { cat "$W/start.err" >&2; fail "console did not start"; }
     local port
     port=$(sed -n 's/.*serving http:\/\/127.0.0.1:0 (port \([0-9]*\).*/\1/p' "$D/console.log" | tail -1)
@@ -54,22 +68,45 @@ jq_() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$W/
 mkdir -p "$W/web/assets"
 echo '<!doctype html><title>moat</title>' >"$W/web/index.html"
 echo 'console.log(1)' >"$W/web/assets/app.js"
+if [ -z "$PG" ]; then   # refused before storage
 RC=0; "$MOAT" console --data "$D" --listen 0.0.0.0:0 >"$W/plain.out" 2>&1 || RC=$?
 [ "$RC" = 2 ] && grep -q "loopback" "$W/plain.out" || fail "plain HTTP on 0.0.0.0 was not refused (exit $RC)"
+fi
 echo 'admin-pass-123' | "$MOAT" console user add --data "$D" admin --role admin 2>"$W/ua.err" ||
     { cat "$W/ua.err" >&2; fail "user add failed"; }
 RC=0; echo 'admin-pass-123' | "$MOAT" console user add --data "$D" admin --role admin 2>/dev/null || RC=$?
 [ "$RC" = 2 ] || fail "a duplicate user was not refused"
+if [ -z "$PG" ]; then   # refused before storage
 RC=0; echo 'x' | "$MOAT" console user add --data "$D" bob --role admin 2>/dev/null || RC=$?
 [ "$RC" = 2 ] || fail "a short password was not refused"
 RC=0; echo 'long-enough-pw' | "$MOAT" console user add --data "$D" bob --role root 2>/dev/null || RC=$?
 [ "$RC" = 2 ] || fail "an unknown role was not refused"
+fi
 declare -A TOK
 for r in admin operator auditor ci defender; do
     TOK[$r]=$("$MOAT" console token create --data "$D" --role "$r" --name "t-$r" 2>/dev/null)
     [[ ${TOK[$r]} =~ ^moat_[0-9a-f]{40}$ ]] || fail "token create --role $r printed '${TOK[$r]}'"
 done
-! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
+if [ -n "${PG_DIR:-}" ]; then
+    pg_as "$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U postgres moat >"$W/dump.sql" || fail "pg_dump failed"
+    grep -q "t-ci" "$W/dump.sql" || fail "the tokens are not in PostgreSQL"
+    ! grep -q "${TOK[ci]}" "$W/dump.sql" || fail "a token's secret is stored in the database"
+    ! ls "$D"/moat.db* >/dev/null 2>&1 || fail "--db postgres:// still made an SQLite file in --data"
+    # errors name the server, never the password
+    RC=0; "$MOAT" console --data "$W/bad" --db "postgresql://moat:wrong-$PG_PW@127.0.0.1:$PG_PORT/moat" \
+        --listen 127.0.0.1:0 >"$W/badpw.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "moat@127.0.0.1:$PG_PORT/moat" "$W/badpw.out" && grep -q "password" "$W/badpw.out" ||
+        { cat "$W/badpw.out" >&2; fail "a wrong password: exit $RC, expected 2 naming the server"; }
+    ! grep -q "$PG_PW" "$W/badpw.out" || fail "the error message shows the password: $(cat "$W/badpw.out")"
+    RC=0; "$MOAT" console token create --data "$W/bad" --db "postgresql://moat:$PG_PW@127.0.0.1:1/moat" \
+        --role ci >"$W/down.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "127.0.0.1:1/moat" "$W/down.out" && ! grep -q "$PG_PW" "$W/down.out" ||
+        { cat "$W/down.out" >&2; fail "an unreachable server: exit $RC, expected 2 naming it (no password)"; }
+    RC=0; "$MOAT" console token create --data "$W/bad" --db "mysql://x@y/z" --role ci >"$W/scheme.out" 2>&1 || RC=$?
+    [ "$RC" = 2 ] && grep -q "postgres://" "$W/scheme.out" || fail "a non-PostgreSQL --db URL: exit $RC"
+else
+    ! grep -rq "${TOK[ci]}" "$D"/moat.db* || fail "a token's secret is stored in the database"
+fi
 start_console
 RC=0; "$MOAT" console --data "$D" --listen 127.0.0.1:0 >/dev/null 2>"$W/twice.err" || RC=$?
 [ "$RC" = 2 ] && grep -q "already running" "$W/twice.err" || fail "a second console on the same data dir was not refused (exit $RC)"
@@ -91,6 +128,7 @@ policy-read GET /policies - admin,operator,auditor,defender
 policy-write POST /policies POL_MINI admin,operator
 users GET /users - admin
 tokens GET /tokens - admin
+integrations GET /integrations - admin
 audit GET /audit - admin,auditor
 me GET /me - admin,operator,auditor,ci,defender"
 checks=0
@@ -183,6 +221,7 @@ expect 200 imgs GET /images -H "Authorization: Bearer ${TOK[operator]}"
 expect 201 up2 POST /scans -H "Authorization: Bearer ${TOK[ci]}" --data-binary "@$W/up.out"
 expect 200 img2 GET "/images/$digest" -H "Authorization: Bearer ${TOK[admin]}"
 [ "$(jq_ img2 'len(d["findings"])')" = "$(jq_ img 'len(d["findings"])')" ] || fail "a re-upload changed the finding count"
+if [ -z "$PG" ]; then   # the client's formats and failures do not depend on the store
 # a table-format scan uploads its JSON all the same
 run_moat up3 scan --format table --db "$W/vuln.db" --console "${B%/api/v1}/" --token "${TOK[ci]}" \
     "docker-archive:$SAMPLE/base.tar"
@@ -192,6 +231,7 @@ run_moat upbad scan --db "$W/vuln.db" --console "${B%/api/v1}" --token "${TOK[au
 [ "$RC" = 2 ] && grep -q 'HTTP 403' "$W/upbad.err" || { moat_err upbad; fail "an upload with an auditor token: exit $RC, expected 2 with HTTP 403"; }
 run_moat updown scan --db "$W/vuln.db" --console http://127.0.0.1:1 --token x "docker-archive:$SAMPLE/base.tar"
 [ "$RC" = 2 ] && grep -q 'upload to the console failed' "$W/updown.err" || { moat_err updown; fail "an unreachable console: exit $RC, expected 2"; }
+fi
 
 lap "scan upload"
 # 5. events: idempotent batches, filters, containers, radar
@@ -256,6 +296,8 @@ expect 201 t POST /tokens -H "Authorization: Bearer ${TOK[admin]}" --data '{"rol
 tid=$(jq_ t 'd["id"]')
 expect 201 p POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data '{"kind":"vulnerability","name":"no criticals","mode":"block","rules":{"max_severity":"high"}}'
 pid=$(jq_ p 'd["id"]')
+expect 201 i POST /integrations -H "Authorization: Bearer ${TOK[admin]}" --data '{"name":"hook","kind":"webhook","url":"http://127.0.0.1:1/"}'
+iid=$(jq_ i 'd["id"]')
 expect 200 li POST /login -c "$W/jar2" --data '{"user":"tmp-user","password":"tmp-pass-123"}'
 csrf2=$(jq_ li 'd["csrf"]')
 ops=0
@@ -263,6 +305,7 @@ while read -r method path; do
     p=${path#/api/v1}
     p=${p//\{digest\}/$digest}; p=${p//\{id\}/$pid}; p=${p//\{name\}/tmp-user}
     [[ $path == */tokens/\{id\} ]] && p=/tokens/$tid
+    [[ $path == */integrations/\{id\} ]] && p=/integrations/$iid
     data=(--data '{}')
     case "$method $path" in
         "POST /api/v1/scans") data=(--data "$SCAN_MINI") ;;
@@ -273,6 +316,7 @@ while read -r method path; do
         "POST /api/v1/events/{id}/ack") p=/events/ev-2/ack ;;
         "POST /api/v1/users") data=(--data '{"name":"tmp-user2","role":"ci","password":"tmp-pass-123"}') ;;
         "POST /api/v1/tokens") data=(--data '{"role":"ci"}') ;;
+        "POST /api/v1/integrations") data=(--data '{"name":"h2","kind":"slack","url":"http://127.0.0.1:1/"}') ;;
     esac
     auth=(-H "Authorization: Bearer ${TOK[admin]}")
     [ "$path" = /api/v1/logout ] && auth=(-b "$W/jar2" -H "X-CSRF-Token: $csrf2")
@@ -284,12 +328,13 @@ expect 404 nope GET /nope -H "Authorization: Bearer ${TOK[admin]}"
 expect 405 meth DELETE /images -H "Authorization: Bearer ${TOK[admin]}"
 expect 409 lastadmin DELETE /users/admin -H "Authorization: Bearer ${TOK[admin]}"
 expect 200 aud GET /audit -H "Authorization: Bearer ${TOK[auditor]}"
-for a in user.create token.create policy.create policy.update policy.delete user.delete token.delete scan.upload login; do
+for a in integration.create integration.delete user.create token.create policy.create policy.update policy.delete user.delete token.delete scan.upload login; do
     [ "$(jq_ aud 'len([x for x in d["audit"] if x["action"] == "'$a'"])')" -gt 0 ] || fail "no $a in the audit log"
 done
 
 lap "openapi"
 # 7. web UI files
+if [ -z "$PG" ]; then   # the UI files and TLS do not depend on the store
 ui=${B%/api/v1}
 curl -sf "$ui/" | grep -q '<title>moat</title>' || fail "GET / is not index.html"
 curl -sf "$ui/images/sha256:abc" | grep -q '<title>moat</title>' || fail "a deep link does not fall back to index.html"
@@ -311,10 +356,19 @@ S=$(curl -s -k -o "$W/tls.json" -D "$W/tls.head" -w '%{http_code}' --data '{"use
 [ "$S" = 200 ] || fail "login over HTTPS: HTTP $S"
 grep -i '^set-cookie: moat_session=' "$W/tls.head" | grep -qi '; Secure' || fail "the session cookie over HTTPS is not Secure"
 curl -s -m 5 "http://127.0.0.1:$tport/api/v1/health" | grep -q '"ok"' && fail "the TLS port answered plain HTTP"
+fi
 
 lap "https"
 # 8. restart: data survives
 n_events=$(jq_ evs 'len(d["events"])')
+if [ -n "${PG_DIR:-}" ]; then
+    # PostgreSQL restarts under the running console: it reconnects
+    restart_postgres
+    expect 200 pgre GET /images -H "Authorization: Bearer ${TOK[auditor]}"
+    expect 200 pgre2 POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$batch"
+    [ "$(jq_ pgre2 '(d["accepted"], d["duplicates"])')" = "(0, 3)" ] || fail "after a PostgreSQL restart: $(cat "$W/pgre2.json")"
+    [ "$(pg_psql -c 'SELECT COUNT(*) FROM events')" -ge 3 ] || fail "the events are not in PostgreSQL"
+fi
 stop_console
 [ ! -e "$D/console.pid" ] || fail "console stop left its pid file"
 curl -s -m 2 "$B/health" >/dev/null && fail "the console still answers after stop"
@@ -335,4 +389,4 @@ grep -q 'retention: .* events older than 7 days deleted' "$D/console.log" || fai
 stop_console
 lap restart
 t1=$(date +%s.%N)
-pass "$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"
+pass "${MOAT_CONSOLE_DB:+PostgreSQL: }$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"

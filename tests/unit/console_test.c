@@ -252,6 +252,31 @@ static void test_console__migrate(void)
 	rmdir(dir);
 }
 
+/* The PostgreSQL backend without a server: which URLs it takes, and errors
+ * that name the server but never the password (the SQL itself runs in the
+ * console_api_pg integration test, on a real server). */
+static void test_console__pg_open(void)
+{
+	struct moat_error err = { 0 };
+	struct moat_db *db = NULL;
+
+	CHECK(moat_db_is_pg_url("postgres://u@h/d"));
+	CHECK(moat_db_is_pg_url("postgresql://u@h:5/d?sslmode=require"));
+	CHECK(!moat_db_is_pg_url("mysql://u@h/d"));
+	CHECK(!moat_db_is_pg_url("/var/lib/moat/moat.db"));
+	CHECK(!moat_db_is_pg_url(NULL));
+	CHECK_INT(moat_db_open_pg("mysql://u:hunter2@h/d", &db, &err), MOAT_E_USAGE);
+	CHECK(strstr(err.msg, "hunter2") == NULL);
+	CHECK_INT(moat_db_open_pg("postgresql://u:hunter2@h/d?nosuchoption=1", &db, &err),
+		  MOAT_E_USAGE);
+	CHECK(strstr(err.msg, "hunter2") == NULL);
+	/* nothing listens on port 1: refused at once */
+	CHECK(moat_db_open_pg("postgresql://moat:hunter2@127.0.0.1:1/consoledb", &db, &err) < 0);
+	CHECK(strstr(err.msg, "moat@127.0.0.1:1/consoledb") != NULL);
+	CHECK(strstr(err.msg, "hunter2") == NULL);
+	CHECK(db == NULL);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_console__roles);
@@ -263,5 +288,6 @@ int main(void)
 	MOAT_RUN(test_console__scan_head);
 	MOAT_RUN(test_console__routes);
 	MOAT_RUN(test_console__migrate);
+	MOAT_RUN(test_console__pg_open);
 	return moat_test_done();
 }
