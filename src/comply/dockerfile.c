@@ -336,7 +336,7 @@ static const char *ignore_pragmas(struct df_parse *ps, size_t first)
 
 static int instruction(struct df_parse *ps, struct moat_buf *line)
 {
-	size_t first = ps->pos, last;
+	size_t first = ps->pos, last = first;   /* logical_line sets it; -O2 cannot tell */
 	struct moat_df_instr *in;
 	int r = logical_line(ps, line, &last);
 
