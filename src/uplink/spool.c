@@ -166,11 +166,11 @@ static int write_cursor(struct moat_spool *sp, struct moat_error *err)
 static int load_id(struct moat_spool *sp, struct moat_error *err)
 {
 	uint8_t raw[8];
-	char text[18];
+	char text[19] = "";             /* 16 hex digits, a newline, room to see more, a NUL */
 	int fd = openat(sp->dfd, "id", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd >= 0) {
-		ssize_t n = read(fd, text, sizeof(text));
+		ssize_t n = read(fd, text, sizeof(text) - 1);
 
 		close(fd);
 		if (n == 17 && text[16] == '\n' && strspn(text, "0123456789abcdef") == 16) {
