@@ -59,9 +59,12 @@ client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
 
 # learn the flow once, then keep the image in enforce mode
 start_defender
+# the containers predate the defender: it knows them after its first refresh
+# (about a second); connects before that pass unrecorded, so wait for it
+sleep 1.5
 client connect "$SRV" 9000 3 >/dev/null
 sleep 2.5
-grep -q 9000 "$W/state/images/$KEY/network.json" || { echo "bench/net: flow not learned" >&2; exit 1; }
+grep -q 9000 "$W/state/images/$KEY/network.json" || { ls -R "$W/state" >&2; tail -n 5 "$W/defender.err" >&2; echo "bench/net: flow not learned" >&2; exit 1; }
 printf 'enforce\n' >"$W/state/images/$KEY/mode"
 sleep 2
 client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow is blocked" >&2; exit 1; }
