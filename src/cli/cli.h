@@ -35,9 +35,15 @@ int moat_cmd_console(int argc, char **argv);
 int moat_cmd_comply_k8s(int argc, char **argv);
 int moat_cmd_comply(int argc, char **argv);
 
+/* The report formats of the check commands (config, comply). */
+enum cli_check_format { CLI_CHECK_TABLE, CLI_CHECK_JSON, CLI_CHECK_SARIF };
+/* "table", "json" or "sarif" into *ret: 0, or -1 for any other name. */
+int cli_check_format(const char *name, enum cli_check_format *ret);
+
 struct moat_buf;
 /* Write a finished report: to path via a temp file and rename (a reader
- * never sees half of it), or to stdout when path is NULL or "-". 0 or -errno. */
+ * never sees half of it), into a device or FIFO directly, or to stdout when
+ * path is NULL or "-". 0 or -errno (-EISDIR for a directory). */
 int cli_emit(const char *path, const struct moat_buf *buf);
 /* fprintf to stderr for messages that may carry image-controlled text (tags,
  * paths, package names): the formatted message is escaped for the terminal

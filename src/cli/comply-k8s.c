@@ -20,10 +20,9 @@
 #include "report/comply-k8s.h"
 #include "walk.h"
 
-enum comply_format { CF_TABLE, CF_JSON, CF_SARIF };
 
 struct comply_args {
-	enum comply_format format;
+	enum cli_check_format format;
 	const char *output;
 	const char *root;
 	char **paths;
@@ -66,13 +65,7 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				a->format = CF_TABLE;
-			else if (!strcmp(optarg, "json"))
-				a->format = CF_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				a->format = CF_SARIF;
-			else
+			if (cli_check_format(optarg, &a->format) < 0)
 				return fprintf(stderr, "moat comply: unknown format '%s'\n",
 					       optarg),
 				       -EINVAL;
@@ -105,8 +98,8 @@ static int emit(const struct comply_args *a, const struct moat_k8s_report *rep)
 	int r;
 
 	moat_buf_init(&out, 0);
-	r = a->format == CF_JSON    ? moat_report_k8s_comply_json(&out, rep, &err)
-	    : a->format == CF_SARIF ? moat_report_k8s_comply_sarif(&out, rep, &err)
+	r = a->format == CLI_CHECK_JSON    ? moat_report_k8s_comply_json(&out, rep, &err)
+	    : a->format == CLI_CHECK_SARIF ? moat_report_k8s_comply_sarif(&out, rep, &err)
 				    : moat_report_k8s_comply_table(&out, rep, &err);
 	if (r == 0 && (r = cli_emit(a->output, &out)) < 0)
 		fprintf(stderr, "moat comply: writing %s: %s\n", a->output ? a->output : "stdout",

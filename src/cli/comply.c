@@ -24,10 +24,9 @@
  * of containers stay far below it. */
 #define COMPLY_ARENA_MAX (256ull << 20)
 
-enum comply_format { CF_TABLE, CF_JSON, CF_SARIF };
 
 struct comply_args {
-	enum comply_format format;
+	enum cli_check_format format;
 	const char *output;
 	const char *host;
 	const char *framework;
@@ -93,13 +92,7 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				a->format = CF_TABLE;
-			else if (!strcmp(optarg, "json"))
-				a->format = CF_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				a->format = CF_SARIF;
-			else
+			if (cli_check_format(optarg, &a->format) < 0)
 				return bad_arg("--format", optarg);
 			break;
 		case 'o':
@@ -238,9 +231,9 @@ static int write_report(const struct comply_args *a, const struct moat_comply_re
 	int r;
 
 	moat_buf_init(&out, 0);
-	if (a->format == CF_JSON)
+	if (a->format == CLI_CHECK_JSON)
 		r = moat_report_comply_json(&out, res, true, &err);
-	else if (a->format == CF_SARIF)
+	else if (a->format == CLI_CHECK_SARIF)
 		r = moat_report_comply_sarif(&out, res, &err);
 	else
 		r = moat_report_comply_table(&out, res, &err);

@@ -31,10 +31,9 @@
 /* Dockerfiles found in directories, at most. */
 #define CONFIG_MAX_FILES 100000
 
-enum config_format { CFG_TABLE, CFG_JSON, CFG_SARIF };
 
 struct config_args {
-	enum config_format format;
+	enum cli_check_format format;
 	const char *output;
 	int fail_rank; /* -1: no gate */
 	const char *fail_on;
@@ -124,13 +123,7 @@ static int parse_args(int argc, char **argv, struct config_args *a)
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				a->format = CFG_TABLE;
-			else if (!strcmp(optarg, "json"))
-				a->format = CFG_JSON;
-			else if (!strcmp(optarg, "sarif"))
-				a->format = CFG_SARIF;
-			else
+			if (cli_check_format(optarg, &a->format) < 0)
 				return fprintf(stderr, "moat config: unknown format '%s'\n",
 					       optarg),
 				       -EINVAL;
@@ -320,8 +313,8 @@ static int emit(const struct config_args *a, struct config_run *run, const struc
 		res.failed |=
 			moat_severity_rank(run->findings.items[i].check->severity) >= a->fail_rank;
 	moat_buf_init(&out, 0);
-	r = a->format == CFG_JSON    ? moat_report_config_json(&out, &res, true, &err)
-	    : a->format == CFG_SARIF ? moat_report_config_sarif(&out, &res, &err)
+	r = a->format == CLI_CHECK_JSON    ? moat_report_config_json(&out, &res, true, &err)
+	    : a->format == CLI_CHECK_SARIF ? moat_report_config_sarif(&out, &res, &err)
 				     : moat_report_config_table(&out, &res, &err);
 	if (r == 0 && (r = cli_emit(a->output, &out)) < 0)
 		fprintf(stderr, "moat config: writing %s: %s\n", a->output ? a->output : "stdout",

@@ -65,6 +65,19 @@ int cli_emit(const char *path, const struct moat_buf *buf)
 	return 0;
 }
 
+int cli_check_format(const char *name, enum cli_check_format *ret)
+{
+	static const char *const names[] = { "table", "json", "sarif" };
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(name, names[i])) {
+			*ret = (enum cli_check_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 void cli_errorf(const char *fmt, ...)
 {
 	struct moat_buf msg, out;
