@@ -690,6 +690,8 @@ static struct moat_slice error_text(const struct moat_buf *body, json_t **ret_js
 		if (!msg)
 			msg = moat_json_strn(json_array_get(json_object_get(*ret_json, "errors"), 0),
 					     "message", &len);
+		if (!msg)       /* moat's console: {"error": "..."} */
+			msg = moat_json_strn(*ret_json, "error", &len);
 		if (msg)
 			return moat_slice_make(msg, len);
 	}

@@ -123,9 +123,9 @@ int moat_http_resp_read_all(struct moat_http_resp *resp, struct moat_buf *out, s
 /*
  * Turn a response with an unexpected status into an error: read at most
  * MOAT_HTTP_MAX_ERROR_BODY of its body and use its JSON "message" (the
- * Docker Engine's shape) or "errors"[0].message (the distribution API's), or
- * its first text line. MOAT_E_NOTFOUND for 404, else MOAT_E_RUNTIME; the
- * message reads "<what>: HTTP <status>: <message>".
+ * Docker Engine's shape), "errors"[0].message (the distribution API's) or
+ * "error" (moat's console), or its first text line. MOAT_E_NOTFOUND for
+ * 404, else MOAT_E_RUNTIME; the message reads "<what>: HTTP <status>: <message>".
  */
 int moat_http_resp_fail(struct moat_http_resp *resp, const char *what, struct moat_error *err);
 

@@ -42,27 +42,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* The console's own error text, or the status alone. */
-static int answer_fail(struct moat_http_resp *resp, const char *url, struct moat_error *err)
-{
-	int status = moat_http_resp_status(resp);
-	struct moat_buf body;
-	json_t *ans = NULL;
-	int r;
-
-	moat_buf_init(&body, MOAT_HTTP_MAX_ERROR_BODY);
-	if (moat_http_resp_read_all(resp, &body, MOAT_HTTP_MAX_ERROR_BODY, NULL) == 0 &&
-	    moat_json_parse(body.data, body.len, body.len + 1, "answer", &ans, NULL) == 0 &&
-	    moat_json_str(ans, "error"))
-		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: HTTP %d: %s", url, status,
-				   moat_json_str(ans, "error"));
-	else
-		r = moat_error_set(err, MOAT_E_RUNTIME, "%s: HTTP %d", url, status);
-	json_decref(ans);
-	moat_buf_release(&body);
-	return r;
-}
-
 int moat_console_post(struct moat_http *http, const char *base, const char *path,
 		      const char *token, const void *body, size_t len, struct moat_buf *answer,
 		      int *ret_status, struct moat_error *err)
@@ -93,7 +72,7 @@ int moat_console_post(struct moat_http *http, const char *base, const char *path
 		goto out;
 	*ret_status = moat_http_resp_status(resp);
 	if (*ret_status != 200 && *ret_status != 201)
-		r = answer_fail(resp, (const char *)url.data, err);
+		r = moat_http_resp_fail(resp, (const char *)url.data, err);
 	else if (answer)
 		r = moat_http_resp_read_all(resp, answer, 1u << 20, err);
 out:
