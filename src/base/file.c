@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* file.c - small whole-file reads. */
+/* file.c - small whole-file reads, and whole writes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -55,4 +55,21 @@ int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct mo
 	if (r == 0 && moat_buf_putc(out, '\0') == 0)
 		out->len--;
 	return r;
+}
+
+int moat_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * file.h - small whole-file reads (procfs entries, sysfs, short configs).
+ * file.h - small whole-file reads (procfs entries, sysfs, short configs),
+ * and writes that finish.
  */
 #ifndef MOAT_BASE_FILE_H
 #define MOAT_BASE_FILE_H
@@ -19,5 +20,9 @@ ssize_t moat_read_small_file(const char *path, char *buf, size_t cap);
  * max bytes. 0; -errno naming the path when it cannot be read (-ENOENT lets
  * callers treat a missing file as empty); MOAT_E_LIMIT when it is larger. */
 int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct moat_error *err);
+
+/* Write all len bytes to fd, retrying short writes and EINTR. 0, -errno, or
+ * -EIO when the kernel accepts nothing. */
+int moat_write_all(int fd, const void *data, size_t len);
 
 #endif

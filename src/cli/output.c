@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/term.h"
 #include "cli.h"
 
@@ -18,22 +19,14 @@
 static int emit_special(const char *path, const struct moat_buf *buf)
 {
 	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	size_t done = 0;
+	int r;
 
 	if (fd < 0)
 		return -errno;
-	while (done < buf->len) {
-		ssize_t n = write(fd, buf->data + done, buf->len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -EIO;
-		}
-		done += (size_t)n;
-	}
-	return close(fd) == 0 ? 0 : -EIO;
+	r = moat_write_all(fd, buf->data, buf->len);
+	if (close(fd) != 0 && r == 0)
+		r = -EIO;
+	return r < 0 ? -EIO : 0;
 }
 
 /* Write the whole buffer to path via a temp file and rename (a reader never

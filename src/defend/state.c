@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "moat/error.h"
 
 struct moat_state {
@@ -180,20 +181,6 @@ int moat_state_read(struct moat_state *st, const char *key, const char *name,
 	return r;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int moat_state_write(struct moat_state *st, const char *key, const char *name,
 		     const void *data, size_t len, struct moat_error *err)
 {
@@ -209,7 +196,7 @@ int moat_state_write(struct moat_state *st, const char *key, const char *name,
 	if (fd < 0)
 		r = -errno;
 	else {
-		r = write_all(fd, data, len);
+		r = moat_write_all(fd, data, len);
 		if (r == 0 && fsync(fd) < 0)
 			r = -errno;
 		if (close(fd) < 0 && r == 0)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "moat/error.h"
 
 #define SEG_DIGITS 20
@@ -110,23 +111,6 @@ size_t moat_spool_whole_lines(const char *data, size_t len, size_t *ret_lines)
 	return whole;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace name in the spool directory with data, durably. */
 static int replace_file(struct moat_spool *sp, const char *name, const char *data, size_t len,
 			struct moat_error *err)
@@ -138,7 +122,7 @@ static int replace_file(struct moat_spool *sp, const char *name, const char *dat
 	fd = openat(sp->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return moat_error_set(err, -errno, "%s/%s: %s", sp->dir, tmp, strerror(errno));
-	r = write_all(fd, data, len);
+	r = moat_write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
@@ -428,7 +412,7 @@ int moat_spool_append(struct moat_spool *sp, const char *json, size_t len,
 		r = start_segment(sp, err);
 	if (r == 0 && format_line(sp, json, len) < 0)
 		r = moat_error_set(err, MOAT_E_LIMIT, "%s: event too large", sp->dir);
-	if (r == 0 && (r = write_all(sp->fd, sp->line.data, sp->line.len)) < 0)
+	if (r == 0 && (r = moat_write_all(sp->fd, sp->line.data, sp->line.len)) < 0)
 		moat_error_set(err, r, "%s: cannot append: %s", sp->dir, strerror(-r));
 	if (r == 0) {
 		sp->segs[sp->n_segs - 1].size += sp->line.len;
