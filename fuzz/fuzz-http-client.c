@@ -30,9 +30,14 @@
 #define FUZZ_MAX_INPUT (256u << 10)
 #define BODY_MAX (1u << 20)
 
+/*
+ * The peer sends its own copy of the input: the client can give up on a
+ * bad head before the peer is done sending, and libFuzzer frees its input
+ * as soon as the call returns.
+ */
 static struct {
 	pthread_mutex_t mu;
-	const uint8_t *data;
+	uint8_t *data;
 	size_t len;
 	char path[108];
 	bool up;
@@ -188,7 +193,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!peer.up && !(peer.up = peer_start()))
 		abort();
 	pthread_mutex_lock(&peer.mu);
-	peer.data = data;
+	free(peer.data);
+	peer.data = malloc(size ? size : 1);
+	if (!peer.data)
+		abort();
+	if (size)
+		memcpy(peer.data, data, size);
 	peer.len = size;
 	pthread_mutex_unlock(&peer.mu);
 	fetch(false, &a);
