@@ -52,9 +52,19 @@ start_defender() {    # start_defender ARGS...
     rm -f "$W/ready"
     "$MOAT" defender --state "$W/state" "$@" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
     DEF_PID=$!
-    for _ in $(seq 1 120); do [ -e "$W/ready" ] && return 0; sleep 0.25; done
+    for _ in $(seq 1 120); do
+        if [ -e "$W/ready" ]; then
+            # its first refresh of the containers (and the BPF loads' page
+            # faults) would otherwise land inside the measured run
+            sleep "${SETTLE:-2}"
+            return 0
+        fi
+        sleep 0.25
+    done
     cat "$W/defender.err" >&2; echo "bench/net: defender not ready" >&2; exit 1
 }
+# CPU seconds the defender used (user + system)
+def_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / hz}' "/proc/$DEF_PID/stat"; }
 client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
 
 # learn the flow once, then keep the image in enforce mode
@@ -71,22 +81,30 @@ client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow i
 stop_defender
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-declare -A conn tput
+declare -A conn tput dcpu last_c last_t
+paired_c="" paired_t=""
 for rep in $(seq 1 "$REPS"); do
     for mode in none sensor enforce; do
         case $mode in
             sensor) start_defender --no-network ;;
             enforce) start_defender ;;
         esac
+        [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
         c=$(client connect "$SRV" 9000 "$CONNECT_N")
+        [ -n "$DEF_PID" ] && dcpu[$mode]+="$(awk -v a="$(def_cpu)" -v b="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (a - b) * 1e6 / n}') "
         t=$(client send "$SRV" 9000 "$MIB")
         conn[$mode]+="$(ratio "$CONNECT_N" "$c") "
         tput[$mode]+="$(ratio "$MIB" "$t") "
+        last_c[$mode]=$c last_t[$mode]=$t
         if [ "$mode" = enforce ]; then
             grep -q "network-outside-baseline" "$W/alerts" && { echo "bench/net: the flow raised alerts" >&2; exit 1; }
         fi
         stop_defender
     done
+    # the same repetition's runs side by side: drift on a shared machine
+    # moves both, so the paired ratio is steadier than a ratio of medians
+    paired_c+="$(ratio "${last_c[none]}" "${last_c[enforce]}") "
+    paired_t+="$(ratio "${last_t[none]}" "${last_t[enforce]}") "
 done
 # the enforce runs really went through the kernel check; and what the check
 # costs per connect, from the kernel's own BPF run-time statistics (steadier
@@ -128,6 +146,10 @@ printf 'ratios (median)  enforce/none: connect %s, throughput %s; enforce/sensor
 printf 'ratios (best)    enforce/none: connect %s, throughput %s; enforce/sensor: connect %s, throughput %s\n' \
     "$(ratio "$CB_enforce" "$CB_none")" "$(ratio "$TB_enforce" "$TB_none")" \
     "$(ratio "$CB_enforce" "$CB_sensor")" "$(ratio "$TB_enforce" "$TB_sensor")"
+printf 'ratios (paired, median of %s reps)  enforce/none: connect %s, throughput %s\n' "$REPS" \
+    "$(echo "$paired_c" | median)" "$(echo "$paired_t" | median)"
+printf 'defender CPU per connect (median): sensor %s us, enforce %s us\n' \
+    "$(echo "${dcpu[sensor]}" | median)" "$(echo "${dcpu[enforce]}" | median)"
 if [ "$((n1 - n0))" -gt 0 ]; then
     ns=$(( (t1 - t0) / (n1 - n0) ))
     printf 'kernel: nf_connect4 ran %d times, %d ns each: %s of a connect at the median rate without a defender (ratio %s)\n' \
