@@ -189,6 +189,14 @@ int moat_baselines_flush(struct moat_baselines *b, struct moat_error *err)
 	return first;
 }
 
+static bool model_empty(const struct moat_bl_model *m)
+{
+	for (int k = 0; k < MOAT_BL_KIND_COUNT; k++)
+		if (moat_bl_count(m, (enum moat_bl_kind)k))
+			return false;
+	return !m->learn_start;
+}
+
 void bl_image_refresh(struct moat_baselines *b, struct bl_image *img)
 {
 	struct moat_state_stamp mode_now;
@@ -207,6 +215,8 @@ void bl_image_refresh(struct moat_baselines *b, struct bl_image *img)
 	    flush_image(b, img, &err) < 0)
 		warn(img, &err, "not saved");
 	load(b, img);
+	if (img->mode == MOAT_STATE_LEARN && model_empty(&img->model))
+		bl_image_forget_syscalls(b, img);     /* `moat baseline reset` */
 	if (img->mode != before || img->mode == MOAT_STATE_ENFORCE) {
 		fprintf(stderr, "moat defender: baseline of %s: %s, %zu executables\n",
 			img->image_id, moat_state_mode_name(img->mode),

@@ -46,6 +46,7 @@ struct moat_baselines {
 struct bl_image *bl_image_get(struct moat_baselines *b, const struct moat_container *c);
 void bl_image_free(struct bl_image *img);
 /* Reload the mode and the model when someone else changed their files. */
+void bl_image_forget_syscalls(struct moat_baselines *b, const struct bl_image *img);
 void bl_image_refresh(struct moat_baselines *b, struct bl_image *img);
 /* Close the learning window when it has passed (and switch to alert if asked). */
 void bl_image_window(struct moat_baselines *b, struct bl_image *img, uint64_t now);

@@ -375,6 +375,24 @@ static void harvest(struct moat_baselines *b, struct bl_cgroup *cg, bool forget,
 	}
 }
 
+/* A reset model learns again from now: what the image's running containers
+ * used before it (their kernel bitmaps and what was folded in) is dropped,
+ * or the next tick would learn it back as if it had just happened. */
+void bl_image_forget_syscalls(struct moat_baselines *b, const struct bl_image *img)
+{
+	uint64_t bits[MOAT_SENSOR_SYSCALL_WORDS];
+
+	for (size_t i = 0; i < b->cgroups.cap; i++) {
+		struct bl_cgroup *cg = b->cgroups.slots[i].value;
+
+		if (!b->cgroups.slots[i].key || cg->img != img)
+			continue;
+		if (b->kernel)
+			(void)moat_sensor_syscalls(b->o.sensor, cg->id, bits, true);
+		memset(cg->seen, 0, sizeof(cg->seen));
+	}
+}
+
 /* Read a container's syscalls one last time and forget it. */
 static void cgroup_gone(struct moat_baselines *b, struct bl_cgroup *cg, moat_bl_report_fn report,
 			void *ctx)
