@@ -6,6 +6,7 @@
 #ifndef MOAT_BASE_FILE_H
 #define MOAT_BASE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,5 +25,12 @@ int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct mo
 /* Write all len bytes to fd, retrying short writes and EINTR. 0, -errno, or
  * -EIO when the kernel accepts nothing. */
 int moat_write_all(int fd, const void *data, size_t len);
+
+/* Replace path with data as one step: a unique temporary file beside it,
+ * written, fsync'd when durable, then renamed over path. A reader sees the
+ * old or the new content, never a mix. 0 or -errno (the temporary file is
+ * removed on failure). */
+int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			   bool durable);
 
 #endif

@@ -19,19 +19,45 @@
 #define CONSOLE_PASSWORD_MIN 8
 #define CONSOLE_PASSWORD_MAX 1024
 
+#define FWD_RESUME_MAX 10000      /* the forwarder's queue holds no more */
+
+static int resume_row(void *ctx, const struct moat_db_val *cols, size_t ncols)
+{
+	struct moat_console *c = ctx;
+	json_t *ev;
+
+	if (ncols < 2 || cols[1].type != MOAT_DB_TEXT || !(ev = json_loads(cols[1].s, 0, NULL)))
+		return 0;
+	console_fwd_resume_event(c->fwd, ev, cols[0].i);
+	json_decref(ev);
+	return 0;
+}
+
+/* Route again what may not have been forwarded before the last stop or
+ * crash (forward.h): at least once, oldest first. */
+static int forward_resume(struct moat_console *c, struct moat_error *err)
+{
+	struct moat_db_val p[] = { moat_db_int(console_fwd_resume_from(c->fwd)),
+				   moat_db_int(FWD_RESUME_MAX) };
+
+	return moat_db_query(c->db, "SELECT received, doc FROM events WHERE received >= ? "
+			     "ORDER BY received LIMIT ?", p, 2, resume_row, c, err);
+}
+
 int moat_console_open(const struct moat_console_opts *o, struct moat_console **ret,
 		      struct moat_error *err)
 {
 	struct moat_console *c;
 	struct stat st;
-	char path[4096];
+	char path[4096], cursor[4096];
 	int r;
 
 	if (!o->data_dir || !o->data_dir[0])
 		return moat_error_set(err, MOAT_E_USAGE, "console: --data DIR is required");
 	if (mkdir(o->data_dir, 0700) < 0 && errno != EEXIST)
 		return moat_error_set(err, -errno, "%s: %s", o->data_dir, strerror(errno));
-	if (snprintf(path, sizeof(path), "%s/moat.db", o->data_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/forward.cursor", o->data_dir) >= (int)sizeof(path) ||
+	    snprintf(path, sizeof(path), "%s/moat.db", o->data_dir) >= (int)sizeof(path))
 		return moat_error_set(err, MOAT_E_USAGE, "%s: path too long", o->data_dir);
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -44,9 +70,11 @@ int moat_console_open(const struct moat_console_opts *o, struct moat_console **r
 		c->web_dir = strdup(o->web_dir);
 	r = o->db_url ? moat_db_open_pg(o->db_url, &c->db, err) :
 			moat_db_open_sqlite(path, &c->db, err);
+	snprintf(cursor, sizeof(cursor), "%s/forward.cursor", o->data_dir);
 	if (r < 0 || (r = moat_db_migrate(c->db, NULL, err)) < 0 ||
-	    (o->forward && ((r = console_fwd_open(c->version, &c->fwd, err)) < 0 ||
-			    (r = console_integrations_load(c, NULL, err)) < 0))) {
+	    (o->forward && ((r = console_fwd_open(c->version, cursor, &c->fwd, err)) < 0 ||
+			    (r = console_integrations_load(c, NULL, err)) < 0 ||
+			    (r = forward_resume(c, err)) < 0))) {
 		moat_console_close(c);
 		return r;
 	}

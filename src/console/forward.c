@@ -5,6 +5,14 @@
  * per (event, integration), retried with doubling back-off until it is
  * delivered or out of attempts; the queue is bounded and a full queue
  * drops new jobs (counted), so ingest never blocks on a slow sink.
+ *
+ * Nothing stored is lost to a restart or a crash: a cursor file holds, per
+ * integration, the console's receive time below which every event has been
+ * delivered or given up on (its oldest pending job's, else past the newest
+ * routed). On start the console routes every stored event from the lowest
+ * cursor on again, each only to the integrations it is not below (console.c),
+ * so delivery is at least once: a crash between a delivery and the next
+ * cursor write sends that event again, with the same event_id.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -18,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "forward.h"
@@ -28,6 +37,7 @@
 #define FWD_ATTEMPTS 6
 #define FWD_BACKOFF_MS 500      /* then 1 s, 2 s, 4 s, 8 s */
 #define FWD_TIMEOUT_SEC 5
+#define FWD_CURSOR_EVERY_US 1000000    /* write the cursor at most once a second */
 
 enum fwd_kind { FWD_WEBHOOK, FWD_SLACK, FWD_SYSLOG };
 
@@ -38,6 +48,8 @@ struct fwd_job {
 	char *payload;
 	int attempts;
 	int64_t due_us;
+	int64_t received;               /* the event's receive time (the cursor's unit) */
+	char *integration;              /* its id */
 };
 
 struct console_fwd {
@@ -51,6 +63,11 @@ struct console_fwd {
 	struct console_fwd_stats st;
 	char *version;
 	char host[256];
+	char *cursor_path;              /* NULL: not kept */
+	int64_t routed_upto;            /* newest receive time routed (or the loaded cursor - 1) */
+	const struct fwd_job *inflight; /* the job being sent (the worker's) */
+	json_t *saved;                  /* the cursors last written or loaded */
+	int64_t cursor_saved_at;
 };
 
 static const char *const severities[] = { "info", "notice", "warning", "error", "critical" };
@@ -242,6 +259,7 @@ static int send_http(struct moat_http *http, const char *url, const char *body)
 
 static void job_free(struct fwd_job *j)
 {
+	free(j->integration);
 	free(j->url);
 	free(j->payload);
 	free(j);
@@ -269,6 +287,114 @@ static struct fwd_job *take_due(struct console_fwd *f, int64_t now, int64_t *wai
 	return j;
 }
 
+/* ---- the cursor ---- */
+
+/* Under mu: per integration, the receive time below which every event is
+ * delivered or given up on; "*" for integrations added since. Pending and
+ * in-flight jobs hold an integration's cursor back. */
+static json_t *cursor_now(const struct console_fwd *f)
+{
+	json_t *cur = json_object();
+	size_t i;
+	json_t *in;
+
+	if (!cur)
+		return NULL;
+	json_object_set_new(cur, "*", json_integer(f->routed_upto + 1));
+	json_array_foreach(f->integrations, i, in) {
+		const char *id = moat_json_str(in, "id");
+		int64_t low = f->routed_upto + 1;
+
+		if (!id)
+			continue;
+		for (const struct fwd_job *j = f->head; j; j = j->next)
+			if (j->received < low && !strcmp(j->integration, id))
+				low = j->received;
+		if (f->inflight && f->inflight->received < low && !strcmp(f->inflight->integration, id))
+			low = f->inflight->received;
+		json_object_set_new(cur, id, json_integer(low));
+	}
+	return cur;
+}
+
+/* Under mu: write the cursors when they moved, at most once a second
+ * unless forced (a small file; fsync'd, then renamed over the old one). */
+static void cursor_save(struct console_fwd *f, bool force)
+{
+	int64_t now = moat_time_now_us();
+	json_t *cur;
+	char *text;
+
+	if (!f->cursor_path || (!force && now - f->cursor_saved_at < FWD_CURSOR_EVERY_US))
+		return;
+	cur = cursor_now(f);
+	if (cur && (!f->saved || !json_equal(cur, f->saved)) &&
+	    (text = json_dumps(cur, JSON_COMPACT | JSON_SORT_KEYS)) != NULL) {
+		if (moat_write_file_atomic(f->cursor_path, text, strlen(text), 0600, true) == 0) {
+			json_decref(f->saved);
+			f->saved = json_incref(cur);
+			f->cursor_saved_at = now;
+		}
+		free(text);
+	}
+	json_decref(cur);
+}
+
+/* The saved cursors; a console without them (first start) begins now. */
+static int cursor_load(struct console_fwd *f, struct moat_error *err)
+{
+	char text[64 * 1024];
+	ssize_t n = moat_read_small_file(f->cursor_path, text, sizeof(text));
+	const char *id;
+	json_t *v;
+
+	if (n == -ENOENT) {
+		f->routed_upto = moat_time_now_us() - 1;
+		cursor_save(f, true);
+		return f->saved ? 0 : moat_error_set(err, -EIO, "%s: cannot write", f->cursor_path);
+	}
+	if (n < 0)
+		return moat_error_set(err, (int)n, "%s: %s", f->cursor_path, strerror((int)-n));
+	f->saved = json_loadb(text, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(f->saved) || !json_is_integer(json_object_get(f->saved, "*")))
+		goto bad;
+	json_object_foreach(f->saved, id, v)
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			goto bad;
+	f->routed_upto = json_integer_value(json_object_get(f->saved, "*")) - 1;
+	return 0;
+bad:
+	return moat_error_set(err, MOAT_E_FORMAT, "%s: not a forwarding cursor (want "
+			      "{\"*\": us, \"INTEGRATION\": us, ...})", f->cursor_path);
+}
+
+/* Where integration id's saved cursor stands (its own, else "*"). */
+static int64_t cursor_of(const struct console_fwd *f, const char *id)
+{
+	const json_t *v = id ? json_object_get(f->saved, id) : NULL;
+
+	if (!v)
+		v = json_object_get(f->saved, "*");
+	return v ? json_integer_value(v) : 0;
+}
+
+int64_t console_fwd_resume_from(struct console_fwd *f)
+{
+	int64_t low = INT64_MAX;
+	size_t i;
+	json_t *in;
+
+	if (!f)
+		return low;
+	pthread_mutex_lock(&f->mu);
+	low = cursor_of(f, NULL);
+	json_array_foreach(f->integrations, i, in)
+		if (cursor_of(f, moat_json_str(in, "id")) < low)
+			low = cursor_of(f, moat_json_str(in, "id"));
+	pthread_mutex_unlock(&f->mu);
+	return low;
+}
+
 static void *worker(void *arg)
 {
 	struct console_fwd *f = arg;
@@ -280,6 +406,8 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&f->mu);
 	while (!f->stop) {
 		int64_t wait_us;
+
+		cursor_save(f, false);  /* idle, it still moves past events routed nowhere */
 		struct fwd_job *j = take_due(f, moat_time_now_us(), &wait_us);
 
 		if (!j) {
@@ -295,14 +423,16 @@ static void *worker(void *arg)
 			pthread_cond_timedwait(&f->cv, &f->mu, &ts);
 			continue;
 		}
+		f->inflight = j;
 		pthread_mutex_unlock(&f->mu);
 		int r = j->kind == FWD_SYSLOG ? send_syslog(j->url, j->payload) :
 			http ? send_http(http, j->url, j->payload) : -ENOMEM;
 		pthread_mutex_lock(&f->mu);
+		f->inflight = NULL;
 		if (r == 0) {
 			f->st.sent++;
 			job_free(j);
-		} else if (++j->attempts >= FWD_ATTEMPTS || f->stop) {
+		} else if (++j->attempts >= FWD_ATTEMPTS) {
 			f->st.failed++;
 			job_free(j);
 		} else {
@@ -338,7 +468,7 @@ static bool routes(const json_t *in, const char *rule, const char *sev)
 	return false;
 }
 
-void console_fwd_event(struct console_fwd *f, const json_t *ev)
+static void route(struct console_fwd *f, const json_t *ev, int64_t received, bool resume)
 {
 	const char *rule = moat_json_str(ev, "rule"), *sev = moat_json_str(ev, "severity");
 	char *as_json = NULL;
@@ -348,11 +478,14 @@ void console_fwd_event(struct console_fwd *f, const json_t *ev)
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->mu);
+	if (received > f->routed_upto)
+		f->routed_upto = received;
 	json_array_foreach(f->integrations, i, in) {
 		int kind = kind_parse(moat_json_str(in, "kind"));
 		struct fwd_job *j;
 
-		if (!routes(in, rule, sev))
+		if (!routes(in, rule, sev) ||
+		    (resume && received < cursor_of(f, moat_json_str(in, "id"))))
 			continue;
 		if (f->queued >= FWD_QUEUE_MAX || !(j = calloc(1, sizeof(*j)))) {
 			f->st.dropped++;
@@ -362,10 +495,12 @@ void console_fwd_event(struct console_fwd *f, const json_t *ev)
 			as_json = json_dumps(ev, JSON_COMPACT);
 		j->kind = (enum fwd_kind)kind;
 		j->url = strdup(moat_json_str(in, "url"));
+		j->integration = strdup(moat_json_str(in, "id") ? moat_json_str(in, "id") : "");
 		j->payload = kind == FWD_SLACK ? slack_text(ev) : kind == FWD_SYSLOG ?
 			     syslog_cef(f, ev) : as_json ? strdup(as_json) : NULL;
 		j->due_us = 0;
-		if (!j->url || !j->payload) {
+		j->received = received;
+		if (!j->url || !j->payload || !j->integration) {
 			job_free(j);
 			f->st.dropped++;
 			continue;
@@ -377,6 +512,16 @@ void console_fwd_event(struct console_fwd *f, const json_t *ev)
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	free(as_json);
+}
+
+void console_fwd_event(struct console_fwd *f, const json_t *ev, int64_t received)
+{
+	route(f, ev, received, false);
+}
+
+void console_fwd_resume_event(struct console_fwd *f, const json_t *ev, int64_t received)
+{
+	route(f, ev, received, true);
 }
 
 void console_fwd_set(struct console_fwd *f, json_t *integrations)
@@ -401,9 +546,28 @@ void console_fwd_stats(struct console_fwd *f, struct console_fwd_stats *ret)
 	pthread_mutex_unlock(&f->mu);
 }
 
-int console_fwd_open(const char *version, struct console_fwd **ret, struct moat_error *err)
+static void fwd_free(struct console_fwd *f)
+{
+	while (f->head) {
+		struct fwd_job *j = f->head;
+
+		f->head = j->next;
+		job_free(j);
+	}
+	json_decref(f->integrations);
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	free(f->version);
+	free(f->cursor_path);
+	json_decref(f->saved);
+	free(f);
+}
+
+int console_fwd_open(const char *version, const char *cursor_path, struct console_fwd **ret,
+		     struct moat_error *err)
 {
 	struct console_fwd *f = calloc(1, sizeof(*f));
+	int r = 0;
 
 	if (!f)
 		return moat_error_set(err, -ENOMEM, "out of memory");
@@ -412,11 +576,15 @@ int console_fwd_open(const char *version, struct console_fwd **ret, struct moat_
 	f->integrations = json_array();
 	f->version = strdup(version ? version : "");
 	gethostname(f->host, sizeof(f->host) - 1);
-	if (pthread_create(&f->worker, NULL, worker, f) != 0) {
-		json_decref(f->integrations);
-		free(f->version);
-		free(f);
-		return moat_error_set(err, -EAGAIN, "forwarding: cannot start its thread");
+	if (cursor_path && !(f->cursor_path = strdup(cursor_path)))
+		r = moat_error_set(err, -ENOMEM, "out of memory");
+	if (r == 0 && cursor_path)
+		r = cursor_load(f, err);
+	if (r == 0 && pthread_create(&f->worker, NULL, worker, f) != 0)
+		r = moat_error_set(err, -EAGAIN, "forwarding: cannot start its thread");
+	if (r < 0) {
+		fwd_free(f);
+		return r;
 	}
 	*ret = f;
 	return 0;
@@ -431,15 +599,8 @@ void console_fwd_close(struct console_fwd *f)
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->worker, NULL);
-	while (f->head) {
-		struct fwd_job *j = f->head;
-
-		f->head = j->next;
-		job_free(j);
-	}
-	json_decref(f->integrations);
-	pthread_cond_destroy(&f->cv);
-	pthread_mutex_destroy(&f->mu);
-	free(f->version);
-	free(f);
+	pthread_mutex_lock(&f->mu);
+	cursor_save(f, true);       /* pending jobs stay above it: sent after the restart */
+	pthread_mutex_unlock(&f->mu);
+	fwd_free(f);
 }

@@ -194,6 +194,7 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 	const json_t *ctrs = json_object_get(batch, "containers");
 	json_t *fresh, *ev;
 	size_t acc = 0, dup = 0, i;
+	int64_t now;
 	int r;
 
 	if (!json_is_object(batch) || !json_is_array(events))
@@ -206,19 +207,22 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 	if (!(fresh = json_array()))
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	pthread_mutex_lock(&c->mu);
+	now = moat_time_now_us();
 	r = moat_db_begin(c->db, err);
-	if (r == 0 && (r = batch_tx(c->db, batch, defender_id, moat_time_now_us(), &acc, &dup,
-				    fresh, err)) == 0)
+	if (r == 0 && (r = batch_tx(c->db, batch, defender_id, now, &acc, &dup, fresh, err)) == 0)
 		r = moat_db_commit(c->db, err);
 	if (r < 0)
 		moat_db_rollback(c->db);
+	/* forwarding: only what this batch stored, after the commit, and in
+	 * commit order (still under mu) so its cursor never passes an event
+	 * that is stored but not yet routed */
+	if (r == 0)
+		json_array_foreach(fresh, i, ev)
+			console_fwd_event(c->fwd, ev, now);
 	pthread_mutex_unlock(&c->mu);
 	if (r == 0) {
 		*ret_acc = acc;
 		*ret_dup = dup;
-		/* forwarding: only what this batch stored, after the commit */
-		json_array_foreach(fresh, i, ev)
-			console_fwd_event(c->fwd, ev);
 	}
 	json_decref(fresh);
 	return r;
