@@ -101,15 +101,13 @@ static const char *state_name(enum moat_verdict_state s)
 
 static void save(const struct moat_verdicts *v, const struct entry *e)
 {
-	char path[4096], tmp[4200];
+	char path[4096];
 	struct moat_buf b;
 	struct moat_jw jw;
-	FILE *f;
 
 	if (e->res.state != MOAT_VERDICT_PASS && e->res.state != MOAT_VERDICT_FAIL)
 		return; /* retried later, never remembered across restarts */
 	file_path(v, e->id, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%lu", path, (unsigned long)pthread_self());
 	moat_buf_init(&b, 0);
 	moat_jw_init(&jw, &b, false);
 	moat_jw_obj_begin(&jw);
@@ -119,14 +117,8 @@ static void save(const struct moat_verdicts *v, const struct entry *e)
 	moat_jw_kstr(&jw, "summary", e->res.summary);
 	moat_jw_kint(&jw, "time", (int64_t)e->done_at);
 	moat_jw_obj_end(&jw);
-	if (moat_jw_finish(&jw) == 0 && moat_buf_putc(&b, '\n') == 0 &&
-	    (f = fopen(tmp, "wx")) != NULL) {
-		bool ok = fwrite(b.data, 1, b.len, f) == b.len;
-
-		ok &= fclose(f) == 0;
-		if (!ok || rename(tmp, path) < 0)
-			unlink(tmp);
-	}
+	if (moat_jw_finish(&jw) == 0 && moat_buf_putc(&b, '\n') == 0)
+		(void)moat_write_file_atomic(path, b.data, b.len, 0600, false);
 	moat_buf_release(&b);
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/time.h"
 #include "cli.h"
 #include "console/console.h"
@@ -197,17 +198,10 @@ static long live_pid(const char *path)
 
 static int write_pid(const char *path)
 {
-	char tmp[4200];
-	FILE *f;
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) < 0)
-		return -errno;
-	return 0;
+	return moat_write_file_atomic(path, text, (size_t)n, 0644, false);
 }
 
 /* Retention: events (and containers) older than --retain-days go, at start

@@ -33,10 +33,7 @@ static int emit_special(const char *path, const struct moat_buf *buf)
  * sees half a report), to a device or FIFO directly, or to stdout. */
 int cli_emit(const char *path, const struct moat_buf *buf)
 {
-	char tmp[4096];
 	struct stat st;
-	FILE *f;
-	int ok;
 
 	if (!path || !strcmp(path, "-"))
 		return fwrite(buf->data, 1, buf->len, stdout) == buf->len && fflush(stdout) == 0 ? 0 : -EIO;
@@ -44,18 +41,7 @@ int cli_emit(const char *path, const struct moat_buf *buf)
 		return -EISDIR;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return emit_special(path, buf);
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "wx");
-	if (!f)
-		return -errno;
-	ok = fwrite(buf->data, 1, buf->len, f) == buf->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
+	return moat_write_file_atomic(path, buf->data, buf->len, 0644, false) < 0 ? -EIO : 0;
 }
 
 int cli_check_format(const char *name, enum cli_check_format *ret)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/arena.h"
@@ -208,6 +209,27 @@ static void test_base__read_file(void)
 	moat_buf_release(&b);
 }
 
+/* An atomic replace: new content and mode in place, no temporary left
+ * behind, and a failure (a directory in the way) leaves nothing either. */
+static void test_base__write_file_atomic(void)
+{
+	char dir[] = "/tmp/moat-base-atomic-XXXXXX", path[64], small[16];
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	CHECK_INT(moat_write_file_atomic(path, "one", 3, 0600, false), 0);
+	CHECK_INT(moat_write_file_atomic(path, "second", 6, 0640, true), 0);
+	CHECK_INT((int)moat_read_small_file(path, small, sizeof(small)), 6);
+	CHECK_STR(small, "second");
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+	unlink(path);
+	CHECK(mkdir(path, 0700) == 0);
+	CHECK(moat_write_file_atomic(path, "x", 1, 0600, false) < 0);
+	rmdir(path);
+	CHECK(rmdir(dir) == 0);      /* empty: no temporary file left */
+}
+
 /* Terminal escaping: controls, DEL, C1 (raw and encoded), invalid UTF-8 and
  * bidi overrides become visible escapes; printable UTF-8 stays. */
 static void test_base__term_escape(void)
@@ -283,6 +305,7 @@ int main(void)
 	MOAT_RUN(test_base__sha256);
 	MOAT_RUN(test_base__jsonw);
 	MOAT_RUN(test_base__read_file);
+	MOAT_RUN(test_base__write_file_atomic);
 	MOAT_RUN(test_base__term_escape);
 	MOAT_RUN(test_base__warnings);
 	return moat_test_done();
