@@ -63,6 +63,22 @@ start_defender() {    # start_defender ARGS...
     done
     cat "$W/defender.err" >&2; echo "bench/net: defender not ready" >&2; exit 1
 }
+# CPU the two containers used (ns, their cgroups: v1 cpuacct, else v2
+# cpu.stat): unlike rates, CPU per connect hardly moves when other work
+# shares the machine
+CIDS=
+ctr_cpu() {
+    local id sum=0 v
+    for id in $CIDS; do
+        if [ -r "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" ]; then
+            v=$(cat "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage")
+        else
+            v=$(awk '/^usage_usec/ {print $2 * 1000}' "/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat" 2>/dev/null || echo 0)
+        fi
+        sum=$((sum + v))
+    done
+    echo "$sum"
+}
 # CPU seconds the defender used (user + system)
 def_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / hz}' "/proc/$DEF_PID/stat"; }
 client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
@@ -81,7 +97,8 @@ client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow i
 stop_defender
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-declare -A conn tput dcpu last_c last_t
+CIDS="$("$docker" inspect -f '{{.Id}}' "$P-srv") $("$docker" inspect -f '{{.Id}}' "$P-cli")"
+declare -A conn tput dcpu ccpu tcpu last_c last_t
 paired_c="" paired_t=""
 for rep in $(seq 1 "$REPS"); do
     for mode in none sensor enforce; do
@@ -89,10 +106,18 @@ for rep in $(seq 1 "$REPS"); do
             sensor) start_defender --no-network ;;
             enforce) start_defender ;;
         esac
-        [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
+        cpu0=0; [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
+        k0=$(ctr_cpu)
         c=$(client connect "$SRV" 9000 "$CONNECT_N")
-        [ -n "$DEF_PID" ] && dcpu[$mode]+="$(awk -v a="$(def_cpu)" -v b="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (a - b) * 1e6 / n}') "
+        k1=$(ctr_cpu); cpu1=0; [ -n "$DEF_PID" ] && cpu1=$(def_cpu)
+        [ -n "$DEF_PID" ] && dcpu[$mode]+="$(awk -v a="$cpu1" -v b="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (a - b) * 1e6 / n}') "
+        # containers + defender, us per connect
+        ccpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (k / 1e3 + (d - e) * 1e6) / n}') "
+        cpu0=0; [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
+        k0=$(ctr_cpu)
         t=$(client send "$SRV" 9000 "$MIB")
+        k1=$(ctr_cpu); cpu1=0; [ -n "$DEF_PID" ] && cpu1=$(def_cpu)
+        tcpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$MIB" 'BEGIN {printf "%.2f", (k / 1e3 + (d - e) * 1e6) / n}') "
         conn[$mode]+="$(ratio "$CONNECT_N" "$c") "
         tput[$mode]+="$(ratio "$MIB" "$t") "
         last_c[$mode]=$c last_t[$mode]=$t
@@ -150,6 +175,16 @@ printf 'ratios (paired, median of %s reps)  enforce/none: connect %s, throughput
     "$(echo "$paired_c" | median)" "$(echo "$paired_t" | median)"
 printf 'defender CPU per connect (median): sensor %s us, enforce %s us\n' \
     "$(echo "${dcpu[sensor]}" | median)" "$(echo "${dcpu[enforce]}" | median)"
+for mode in none sensor enforce; do
+    eval "CC_$mode=$(echo "${ccpu[$mode]}" | median) TC_$mode=$(echo "${tcpu[$mode]}" | median)"
+done
+# the same work for less CPU is the figure load does not blur: none/enforce
+# is the share of the machine's capacity left for connections (>= 0.95)
+printf 'CPU (containers + defender, median): per connect none %s us, sensor %s us, enforce %s us; per MiB none %s us, sensor %s us, enforce %s us\n' \
+    "$CC_none" "$CC_sensor" "$CC_enforce" "$TC_none" "$TC_sensor" "$TC_enforce"
+printf 'ratios (CPU)     none/enforce: connect %s, throughput %s; sensor/enforce: connect %s, throughput %s\n' \
+    "$(ratio "$CC_none" "$CC_enforce")" "$(ratio "$TC_none" "$TC_enforce")" \
+    "$(ratio "$CC_sensor" "$CC_enforce")" "$(ratio "$TC_sensor" "$TC_enforce")"
 if [ "$((n1 - n0))" -gt 0 ]; then
     ns=$(( (t1 - t0) / (n1 - n0) ))
     printf 'kernel: nf_connect4 ran %d times, %d ns each: %s of a connect at the median rate without a defender (ratio %s)\n' \
