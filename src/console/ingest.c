@@ -256,6 +256,8 @@ static int scan_tx(struct moat_db *db, const json_t *doc, const struct console_s
 		r = put_findings(db, h->digest, doc, map, h->base_layers, &st, err);
 	if (r == 0)
 		r = put_image(db, h, &st, err);
+	if (r == 0)
+		r = console_risk_refresh(db, h->digest, true, err);
 	json_decref(map);
 	return r;
 }
