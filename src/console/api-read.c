@@ -66,18 +66,18 @@ static int64_t col_int(const struct moat_db_val *v)
 	return v->type == MOAT_DB_INT ? v->i : 0;
 }
 
-/* The radar's colour: the highest severity with a finding. An image whose
- * only findings have no severity is "unknown" (grey), never "low": nobody
- * has rated them, and low would read as "looked at, harmless". */
+/* The radar's colour: the highest severity with a finding, where a finding
+ * nobody rated ("unknown") ranks above low, as the risk model weighs it
+ * (between low and medium, docs/risk.md): an image of unrated flaws is
+ * "unknown" (grey), never "low", which would read "looked at, harmless". */
 static const char *top_severity(const json_t *counts)
 {
-	for (size_t i = 0; i < 4; i++)
-		if (moat_json_int(counts, sev_keys[i], 0) > 0)
-			return sev_keys[i];
-	if (moat_json_int(counts, "unknown", 0) > 0)
-		return "unknown";
-	if (moat_json_int(counts, "negligible", 0) > 0)
-		return "negligible";
+	static const char *const order[] = { "critical", "high", "medium", "unknown", "low",
+					     "negligible" };
+
+	for (size_t i = 0; i < N(order); i++)
+		if (moat_json_int(counts, order[i], 0) > 0)
+			return order[i];
 	return "none";
 }
 

@@ -55,15 +55,14 @@ export function Sev({ s }) {
 }
 
 // An image's highest severity, as the radar colours it (the API's
-// top_severity): the worst known one; findings nobody rated are "unknown"
-// (grey), never "low"; then "negligible"; "none" without findings.
+// top_severity): an unrated finding ("unknown") ranks above low, as the
+// risk model weighs it, so an image of unrated flaws is grey, never "low".
+export const IMAGE_SEVERITY_ORDER = ['critical', 'high', 'medium', 'unknown', 'low', 'negligible'];
 export function imageSeverity(img) {
   if (!img) return 'none';
   if (typeof img.severity === 'string') return img.severity;
   const c = img.counts || {};
-  for (const s of ['critical', 'high', 'medium', 'low']) if (c[s] > 0) return s;
-  if (c.unknown > 0) return 'unknown';
-  return c.negligible > 0 ? 'negligible' : 'none';
+  return IMAGE_SEVERITY_ORDER.find((s) => c[s] > 0) || 'none';
 }
 
 // A finding's or image's risk score with the environment factors that
