@@ -84,7 +84,7 @@ int console_comply_parse(const json_t *doc, struct console_comply_head *h, struc
 	memset(h, 0, sizeof(*h));
 	if (!json_is_object(doc))
 		return moat_error_set(err, MOAT_E_FORMAT, "the report is not a JSON object");
-	if (!moat_json_str(doc, "schema") || strcmp(moat_json_str(doc, "schema"), "moat.comply/v1"))
+	if (!moat_json_str(doc, "schema") || strcmp(moat_json_str(doc, "schema"), "moat.comply/v1") != 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "\"schema\" is not \"moat.comply/v1\" "
 				      "(send what `moat comply docker --format json` prints)");
 	if ((r = str_field(doc, "benchmark", 128, true, "", err)) < 0 ||

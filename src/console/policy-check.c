@@ -66,7 +66,7 @@ static const struct rule_key runtime_keys[] = {
 static const struct rule_key baseline_keys[] = {
 	{ "images", R_STRINGS, NULL, 0, 0, false },
 	{ "mode", R_ENUM, baseline_modes, 0, 0, false },
-	{ "learn_minutes", R_INT, NULL, 1, 60 * 24 * 90, false },
+	{ "learn_minutes", R_INT, NULL, 1, 60L * 24 * 90, false },
 	END,
 };
 static const struct rule_key firewall_keys[] = {
@@ -152,7 +152,8 @@ static bool scope_ok(json_t *v, char *msg, size_t len, const char *path)
 		return false;
 	}
 	json_object_foreach(v, k, x) {
-		if (strcmp(k, "images") && strcmp(k, "namespaces") && strcmp(k, "labels")) {
+		if (strcmp(k, "images") != 0 && strcmp(k, "namespaces") != 0 &&
+		    strcmp(k, "labels") != 0) {
 			snprintf(msg, len, "%s.%s: not a scope (images, namespaces, labels)", path, k);
 			return false;
 		}
@@ -189,8 +190,8 @@ static bool flows_ok(const json_t *v, char *msg, size_t len, const char *path)
 			return false;
 		}
 		json_object_foreach(f, k, x)
-			if (strcmp(k, "from") && strcmp(k, "to") && strcmp(k, "port") &&
-			    strcmp(k, "proto")) {
+			if (strcmp(k, "from") != 0 && strcmp(k, "to") != 0 &&
+			    strcmp(k, "port") != 0 && strcmp(k, "proto") != 0) {
 				snprintf(msg, len, "%s[%zu].%s: not a field of a flow (from, to, "
 					 "port, proto)", path, i, k);
 				return false;

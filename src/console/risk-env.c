@@ -79,8 +79,9 @@ bool console_port_published(const json_t *port, bool *outside)
 
 	*outside = false;
 	if (json_is_integer(port)) {
-		*outside = true;
-		return json_integer_value(port) > 0 && json_integer_value(port) <= 65535;
+		/* a bare host port: published on every address */
+		*outside = json_integer_value(port) > 0 && json_integer_value(port) <= 65535;
+		return *outside;
 	}
 	if (json_is_string(port))
 		return port_string(json_string_value(port), outside);
