@@ -59,7 +59,9 @@ static bool port_string(const char *s, bool *outside)
 	if (n == 0 || n > 128)
 		return false;
 	colon = memrchr(s, ':', n);
-	if (!arrow && colon) {
+	if (!arrow && !colon)
+		return false;   /* "80/tcp": exposed, not published */
+	if (!arrow) {
 		/* "HOST:CTR" or "IP:HOST:CTR": the host part is before the last colon */
 		n = (size_t)(colon - s);
 		colon = memrchr(s, ':', n);
