@@ -4,8 +4,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, query } from '../api.js';
 import { imageHref } from '../router.js';
-import { useLoad, Loaded, Sev, Risk, Table, Counts, fmtTime, imageName, sevRank, imageSeverity, plural,
+import { useLoad, Loaded, Sev, Risk, Table, Counts, fmtTime, imageName, imageSeverity, IMAGE_SEVERITY_ORDER, plural,
   shortDigest } from '../ui.jsx';
+
+// As the radar orders colours: an image of unrated findings above one of low ones.
+const imageRank = (i) => {
+  const k = IMAGE_SEVERITY_ORDER.indexOf(imageSeverity(i));
+  return k < 0 ? IMAGE_SEVERITY_ORDER.length : k;
+};
 
 export function VulnsByImage() {
   const res = useLoad(() => get('/images'), []);
@@ -13,7 +19,7 @@ export function VulnsByImage() {
     <Loaded res={res} what="images">
       {({ images }) => (
         <Table caption="Images" rowKey={(i) => i.digest}
-          rows={[...images].sort((a, b) => sevRank(imageSeverity(a)) - sevRank(imageSeverity(b)) ||
+          rows={[...images].sort((a, b) => imageRank(a) - imageRank(b) ||
             (Number(b.risk_max) || 0) - (Number(a.risk_max) || 0) || imageName(a).localeCompare(imageName(b)))}
           empty="No images yet: upload a scan with moat scan --console URL --token T IMAGE." cols={[
             { label: 'Image', cell: (i) => <a href={imageHref(i.digest)}>{imageName(i)}</a> },
