@@ -201,6 +201,13 @@ try {
   check(/1 WARN/.test(c54Text) && /ui-node: capabilities added/.test(c54Text), `check 5.4: ${c54Text}`);
   log('compliance: per template (PCI-DSS-4.0 1 failed, 1 passed; 2.2.6 FAIL) and per check (5.4 warns on ui-node)');
   await shot('compliance');
+  await page.goto(`${URL_}/#/monitor/containers`);
+  const db = (await rowsOf('Containers')).filter({ hasText: 'k8s_db_db-0_shop' }).first();
+  const web = (await rowsOf('Containers')).filter({ hasText: 'ui-web-1' }).first();
+  const dbText = (await db.textContent()).replace(/\s+/g, ' '), webText = (await web.textContent()).replace(/\s+/g, ' ');
+  check(dbText.includes('shop/db-0') && webText.includes('standalone') && webText.includes('0.0.0.0:8080->80/tcp'),
+    `containers: "${dbText}" / "${webText}"`);
+  log('containers: the pod from io.kubernetes.* labels, the published port as docker ps writes it');
 
   step = 'events';
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitor' }).click();
