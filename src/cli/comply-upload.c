@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * comply-upload.c - `moat comply ... --console URL --token T`: POST the
+ * comply-upload.c - `moat comply docker|k8s|node --console URL --token T`: POST the
  * moat.comply/v1 report to the console (POST /api/v1/compliance) through
  * the producers' one POST (uplink/uplink.h), with this host's name as
  * "node" so the console keeps one report per node, benchmark and target.

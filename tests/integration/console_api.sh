@@ -419,6 +419,22 @@ if curl -sf --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; t
         fail "moat comply docker --console: no report of $(hostname): $(head -c 400 "$W/cpg2.json")"
     note "moat comply docker --console: $($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["checks"]))' "$W/cpcli.out") checks uploaded as node $(hostname) in $cp_ms ms"
 fi
+# moat comply k8s too (no engine needed): a privileged pod, uploaded from a table run
+cat >"$W/pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: risky, namespace: shop}
+spec:
+  containers:
+  - name: web
+    image: registry.example.com/web:1
+    securityContext: {privileged: true}
+YAML
+run_moat cpk8s comply k8s --format table --console "${B%/api/v1}" --token "${TOK[ci]}" "$W/pod.yaml"
+[ "$RC" = 0 ] && grep -q 'uploaded to' "$W/cpk8s.err" || { moat_err cpk8s; fail "moat comply k8s --console: $(describe_rc "$RC")"; }
+expect 200 cpg3 GET /compliance -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ cpg3 'sum(1 for r in d["reports"] if r["node"] == "'"$(hostname)"'" and r["benchmark"].startswith("cis-k8s") and r["warn"] > 0)')" = 1 ] ||
+    fail "moat comply k8s --console: no report with warnings from $(hostname): $(head -c 400 "$W/cpg3.json")"
 RC=0; "$MOAT" comply docker --console http://127.0.0.1:1 >/dev/null 2>"$W/cpnotok.err" </dev/null || RC=$?
 [ "$RC" = 2 ] && grep -q 'needs --token' "$W/cpnotok.err" || fail "comply --console without a token: exit $RC"
 
