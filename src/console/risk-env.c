@@ -390,6 +390,12 @@ int console_risk_refresh(struct moat_db *db, const char *digest, bool force,
 		json_object_set(env, "risk_max_scan", json_object_get(ie.env, "risk_max_scan"));
 		if (json_equal(env, ie.env))
 			goto out;
+	} else if (force && !strcmp(key, "scan")) {
+		/* a new scan with no environment: its findings hold the scan's scores */
+		if ((r = moat_db_int_query(db, "SELECT MAX(risk) FROM findings WHERE image = ?", &d,
+					   1, 0, &max, err)) < 0)
+			goto out;
+		json_object_set_new(env, "risk_max_scan", json_integer(max));
 	} else if ((r = rescore(db, digest, &ef, env, err)) < 0 ||
 		   (r = moat_db_int_query(db, "SELECT MAX(risk) FROM findings WHERE image = ?", &d,
 					  1, 0, &max, err)) < 0) {
