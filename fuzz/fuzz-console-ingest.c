@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-console-ingest.c - what the console reads from producers: an event
- * batch (POST /events), a moat.scan/v1 document (POST /scans), and the
- * RFC 3339 / duration parsers behind ?since=.
+ * batch (POST /events) with its container inventory (Kubernetes facts,
+ * published ports), a moat.scan/v1 document (POST /scans), a moat.comply/v1
+ * report (POST /compliance), a policy's rules (POST /policies), and the
+ * RFC 3339 / duration parsers behind ?since=. Whole ingest also scores the
+ * images again in their environment (risk-env.c).
  *
  * The first byte picks the mode: 0 the pure parsers only (each event of a
  * batch, the scan head, the rest as a time string); 1 the whole ingest into
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/json.h"
 #include "console/console-int.h"
 #include "moat/error.h"
 
@@ -62,6 +66,7 @@ static void pure(const json_t *doc, const uint8_t *data, size_t size)
 {
 	struct moat_error err = { 0 };
 	struct console_scan_head h;
+	struct console_comply_head ch;
 	struct console_event e;
 	const json_t *ev;
 	char text[128];
@@ -72,6 +77,28 @@ static void pure(const json_t *doc, const uint8_t *data, size_t size)
 		if (console_event_parse(ev, 0, &e, &err) == 0 && (!e.event_id || !e.kind))
 			abort();
 	console_scan_head(doc, &h, &err);
+	json_array_foreach(json_object_get(doc, "containers"), i, ev) {
+		json_t *k8s = console_container_k8s(ev), *port;
+		size_t k;
+		bool outside;
+
+		if (k8s && !json_is_object(k8s))
+			abort();
+		json_decref(k8s);
+		json_array_foreach(json_object_get(ev, "ports"), k, port)
+			if (!console_port_published(port, &outside) && outside)
+				abort(); /* not published, yet outside */
+	}
+	if (console_comply_parse(doc, &ch, &err) == 0 && (!ch.benchmark || !ch.node || !ch.target))
+		abort();
+	if (moat_json_str(doc, "kind") && json_is_object(json_object_get(doc, "rules"))) {
+		char msg[512];
+
+		if (!console_policy_rules_check(moat_json_str(doc, "kind"),
+						json_object_get(doc, "rules"), msg, sizeof(msg)) &&
+		    !msg[0])
+			abort(); /* refused without a reason */
+	}
 	if (size < sizeof(text)) {
 		memcpy(text, data, size);
 		text[size] = '\0';

@@ -39,6 +39,12 @@ int moat_cmd_comply(int argc, char **argv);
 enum cli_check_format { CLI_CHECK_TABLE, CLI_CHECK_JSON, CLI_CHECK_SARIF };
 /* "table", "json" or "sarif" into *ret: 0, or -1 for any other name. */
 int cli_check_format(const char *name, enum cli_check_format *ret);
+/* POST a moat.comply/v1 report to the console at URL with a Bearer token,
+ * this host's name as "node" (comply-upload.c). */
+struct moat_buf;
+struct moat_error;
+int cli_comply_upload(const char *console, const char *token, const struct moat_buf *report,
+		      struct moat_error *err);
 
 struct moat_buf;
 /* Write a finished report: to path via a temp file and rename (a reader

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,6 +26,8 @@ struct comply_args {
 	enum cli_check_format format;
 	const char *output;
 	const char *root;
+	const char *console; /* also upload the report there (--console URL) */
+	const char *token;
 	char **paths;
 	int n_paths;
 };
@@ -43,6 +46,8 @@ static void usage(FILE *out)
 		"  -f, --format FMT   table (default), json (moat.comply/v1), sarif\n"
 		"  -o, --output FILE  write the report to FILE (atomically) instead of stdout\n"
 		"      --root DIR     node: the host's root directory (default /)\n"
+		"      --console URL  also upload the report to a moat console\n"
+		"      --token T      the console's API token (default $MOAT_CONSOLE_TOKEN)\n"
 		"  -h, --help         this help\n\n"
 		"exit: 0 report written (WARN lines are findings, not errors), 2 bad arguments\n"
 		"or input, 3 internal error\n");
@@ -54,6 +59,8 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"root", required_argument, NULL, 'R'},
+		{"console", required_argument, NULL, 'U'},
+		{"token", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -76,6 +83,12 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		case 'R':
 			a->root = optarg;
 			break;
+		case 'U':
+			a->console = optarg;
+			break;
+		case 'K':
+			a->token = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -88,7 +101,32 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	}
 	a->paths = argv + optind;
 	a->n_paths = argc - optind;
+	if (a->console && !a->token)
+		a->token = getenv("MOAT_CONSOLE_TOKEN");
+	if (a->console && (!a->token || !a->token[0]))
+		return fprintf(stderr, "moat comply: --console needs --token T (or "
+			       "$MOAT_CONSOLE_TOKEN)\n"), -EINVAL;
 	return 0;
+}
+
+/* The JSON report to the console, whatever format went to the output. */
+static int upload(const struct comply_args *a, const struct moat_k8s_report *rep)
+{
+	struct moat_error err = {0};
+	struct moat_buf json;
+	int r;
+
+	moat_buf_init(&json, 0);
+	r = moat_report_k8s_comply_json(&json, rep, &err);
+	if (r == 0)
+		r = cli_comply_upload(a->console, a->token, &json, &err);
+	moat_buf_release(&json);
+	if (r < 0) {
+		cli_errorf("moat comply: upload to the console failed: %s\n", err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	fprintf(stderr, "moat comply: uploaded to %s\n", a->console);
+	return MOAT_EXIT_OK;
 }
 
 static int emit(const struct comply_args *a, const struct moat_k8s_report *rep)
@@ -107,7 +145,9 @@ static int emit(const struct comply_args *a, const struct moat_k8s_report *rep)
 	else if (r < 0)
 		fprintf(stderr, "moat comply: %s\n", err.msg);
 	moat_buf_release(&out);
-	return r < 0 ? MOAT_EXIT_INTERNAL : MOAT_EXIT_OK;
+	if (r < 0)
+		return MOAT_EXIT_INTERNAL;
+	return a->console ? upload(a, rep) : MOAT_EXIT_OK;
 }
 
 struct k8s_run {

@@ -32,6 +32,8 @@ struct comply_args {
 	const char *framework;
 	const char *policy;
 	const char *fail_on; /* check ids that block, or "all" */
+	const char *console; /* upload the report there (--console URL) */
+	const char *token;
 	bool list;
 	struct moat_cis_opts opts;
 };
@@ -56,6 +58,9 @@ static void usage(FILE *out)
 		"      --trusted-users L   1.1.2: the docker group members you trust (comma list)\n"
 		"      --audit-rules FILE  read audit rules from FILE instead of auditctl -l\n"
 		"      --list-checks       print every check: id, level, title, controls\n"
+		"      --console URL       also upload the report to a moat console\n"
+		"      --token T           the console's API token (role ci, admin or defender;\n"
+		"                          default $MOAT_CONSOLE_TOKEN)\n"
 		"  -h, --help              this help\n\n"
 		"exit: 0 no blocking check warns, 1 one does, 2 bad arguments or input,\n"
 		"3 the engine cannot be read\n");
@@ -81,6 +86,8 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"trusted-users", required_argument, NULL, 'T'},
 		{"audit-rules", required_argument, NULL, 'R'},
 		{"list-checks", no_argument, NULL, 'L'},
+		{"console", required_argument, NULL, 'U'},
+		{"token", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -126,6 +133,12 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		case 'L':
 			a->list = true;
 			break;
+		case 'U':
+			a->console = optarg;
+			break;
+		case 'K':
+			a->token = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -138,6 +151,13 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	}
 	if (optind < argc)
 		return bad_arg("argument", argv[optind]);
+	if (a->console && !a->token)
+		a->token = getenv("MOAT_CONSOLE_TOKEN");
+	if (a->console && (!a->token || !a->token[0])) {
+		fprintf(stderr, "moat comply docker: --console needs --token T (or "
+			"$MOAT_CONSOLE_TOKEN)\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -246,6 +266,26 @@ static int write_report(const struct comply_args *a, const struct moat_comply_re
 	return r;
 }
 
+/* The JSON report to the console, whatever format went to the output. */
+static int upload(const struct comply_args *a, const struct moat_comply_result *res)
+{
+	struct moat_buf json;
+	struct moat_error err = {0};
+	int r;
+
+	moat_buf_init(&json, 0);
+	r = moat_report_comply_json(&json, res, false, &err);
+	if (r == 0)
+		r = cli_comply_upload(a->console, a->token, &json, &err);
+	moat_buf_release(&json);
+	if (r < 0) {
+		cli_errorf("moat comply docker: upload to the console failed: %s\n", err.msg);
+		return r;
+	}
+	fprintf(stderr, "moat comply docker: uploaded to %s\n", a->console);
+	return 0;
+}
+
 static int run_docker(const struct comply_args *a, struct moat_policy *pol)
 {
 	struct moat_arena *arena = moat_arena_open(COMPLY_ARENA_MAX);
@@ -278,6 +318,10 @@ static int run_docker(const struct comply_args *a, struct moat_policy *pol)
 	res.target = moat_docker_sock_path(docker);
 	if (write_report(a, &res) < 0)
 		goto out;
+	if (a->console && upload(a, &res) < 0) {
+		rc = MOAT_EXIT_USAGE;
+		goto out;
+	}
 	rc = res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK;
 out:
 	moat_cis_facts_free(facts);

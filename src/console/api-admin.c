@@ -254,6 +254,7 @@ static bool policy_merge(struct console_call *call, json_t *base, const json_t *
 	static const char *const keys[] = { "kind", "name", "enabled", "mode", "rules" };
 	const char *kind, *name, *mode;
 	bool kind_ok = false;
+	char msg[512];
 
 	for (size_t i = 0; i < N(keys); i++)
 		if (json_object_get(body, keys[i]))
@@ -272,8 +273,9 @@ static bool policy_merge(struct console_call *call, json_t *base, const json_t *
 		console_reply_error(call, 400, "\"mode\": alert or block");
 	} else if (!json_is_boolean(json_object_get(base, "enabled"))) {
 		console_reply_error(call, 400, "\"enabled\": true or false");
-	} else if (!json_is_object(json_object_get(base, "rules"))) {
-		console_reply_error(call, 400, "\"rules\": an object");
+	} else if (!console_policy_rules_check(kind, json_object_get(base, "rules"), msg,
+					       sizeof(msg))) {
+		console_reply_error(call, 400, "%s", msg);
 	} else {
 		return true;
 	}

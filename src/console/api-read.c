@@ -56,7 +56,7 @@ void console_api_events_post(struct console_call *call)
 	"(i.digest, i.config_digest)), " \
 	"(SELECT COUNT(*) FROM events e WHERE e.image_digest IN (i.digest, i.config_digest)), " \
 	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND c.image_digest IN " \
-	"(i.digest, i.config_digest)), i.config_digest FROM images i"
+	"(i.digest, i.config_digest)), i.config_digest, i.env FROM images i"
 
 static const char *const sev_keys[] = { "critical", "high", "medium", "low", "negligible",
 					"unknown" };
@@ -66,14 +66,18 @@ static int64_t col_int(const struct moat_db_val *v)
 	return v->type == MOAT_DB_INT ? v->i : 0;
 }
 
-/* The radar's colour: the highest severity with a finding. */
+/* The radar's colour: the highest severity with a finding, where a finding
+ * nobody rated ("unknown") ranks above low, as the risk model weighs it
+ * (between low and medium, docs/risk.md): an image of unrated flaws is
+ * "unknown" (grey), never "low", which would read "looked at, harmless". */
 static const char *top_severity(const json_t *counts)
 {
-	for (size_t i = 0; i < 4; i++)
-		if (moat_json_int(counts, sev_keys[i], 0) > 0)
-			return sev_keys[i];
-	if (moat_json_int(counts, "negligible", 0) + moat_json_int(counts, "unknown", 0) > 0)
-		return "low";
+	static const char *const order[] = { "critical", "high", "medium", "unknown", "low",
+					     "negligible" };
+
+	for (size_t i = 0; i < N(order); i++)
+		if (moat_json_int(counts, order[i], 0) > 0)
+			return order[i];
 	return "none";
 }
 
@@ -82,7 +86,9 @@ static json_t *image_object(const struct moat_db_val *c, size_t n)
 	json_t *counts = json_object();
 	json_t *o;
 
-	if (n < 16)
+	json_t *env;
+
+	if (n < 17)
 		return NULL;
 	for (size_t i = 0; i < N(sev_keys); i++)
 		json_object_set_new(counts, sev_keys[i], json_integer(col_int(&c[4 + i])));
@@ -94,6 +100,16 @@ static json_t *image_object(const struct moat_db_val *c, size_t n)
 		      "containers_running", (json_int_t)col_int(&c[12]),
 		      "incidents", (json_int_t)col_int(&c[13]), "k8s", col_int(&c[14]) > 0,
 		      "config_digest", console_text_json(&c[15]));
+	env = console_doc_json(&c[16]);
+	/* what the scan said, and where the image runs (risk-env.c) */
+	json_object_set_new(o, "risk_max_scan", json_is_object(env) ?
+			    json_integer(moat_json_int(env, "risk_max_scan", 0)) :
+			    json_integer(col_int(&c[10])));
+	if (json_is_object(env))
+		json_object_del(env, "key");
+	json_object_set_new(o, "environment", json_is_object(env) ? env : json_null());
+	if (!json_is_object(env))
+		json_decref(env);
 	return o;
 }
 
@@ -321,6 +337,24 @@ void console_api_events(struct console_call *call)
 	console_reply_json(call, 200, json_pack("{s:o}", "events", arr));
 }
 
+static int text_row(void *ctx, const struct moat_db_val *c, size_t n)
+{
+	if (n >= 1 && c[0].type == MOAT_DB_TEXT)
+		snprintf(ctx, 160, "%s", c[0].s);
+	return 1;
+}
+
+static int risk_after_ack(struct moat_db *db, const char *event_id, struct moat_error *err)
+{
+	struct moat_db_val p = moat_db_text(event_id);
+	char image[160] = "";
+	int r;
+
+	r = moat_db_query(db, "SELECT image_digest FROM events WHERE event_id = ?", &p, 1, text_row,
+			  image, err);
+	return r == 0 && image[0] ? console_risk_refresh_image(db, image, err) : r;
+}
+
 /* An operator has seen it: acked once (the first ack stays). */
 void console_api_event_ack(struct console_call *call)
 {
@@ -341,6 +375,8 @@ void console_api_event_ack(struct console_call *call)
 				 "event_id = ? AND acked_by IS NULL", p, 3, &n, &err);
 	if (r == 0 && n)
 		r = console_audit(c, call->who.name, "event.ack", call->param, &err);
+	if (r == 0 && n)        /* an acknowledged alert no longer raises its image's risk */
+		r = risk_after_ack(c->db, call->param, &err);
 	if (r == 0)
 		r = moat_db_commit(c->db, &err);
 	if (r < 0)
@@ -369,17 +405,21 @@ static int radar_image(void *ctx, const struct moat_db_val *c, size_t n)
 	struct radar *rd = ctx;
 	json_t *img = image_object(c, n);
 	const json_t *refs;
+	json_t *raised;
 	char id[96], alias[96];
 
 	if (!img)
 		return -1;
 	refs = json_object_get(img, "refs");
 	snprintf(id, sizeof(id), "image:%s", moat_json_str(img, "digest"));
+	raised = json_object_get(json_object_get(img, "environment"), "raised_by");
 	json_array_append_new(rd->nodes, json_pack(
-		"{s:s,s:s,s:O,s:O,s:O,s:s,s:O,s:O,s:O}", "id", id, "kind", "image",
+		"{s:s,s:s,s:O,s:O,s:O,s:O,s:o,s:s,s:O,s:O,s:O}", "id", id, "kind", "image",
 		"image", json_array_size(refs) ? json_array_get(refs, 0) : json_null(),
 		"digest", json_object_get(img, "digest"),
 		"risk_max", json_object_get(img, "risk_max"),
+		"risk_max_scan", json_object_get(img, "risk_max_scan"),
+		"risk_raised_by", json_is_array(raised) ? json_incref(raised) : json_array(),
 		"severity", top_severity(json_object_get(img, "counts")),
 		"containers_running", json_object_get(img, "containers_running"),
 		"incidents", json_object_get(img, "incidents"), "k8s", json_object_get(img, "k8s")));
@@ -405,8 +445,9 @@ static const char *radar_end(struct radar *rd, const char *end)
 		return end;
 	kind = !strcmp(end, "host") ? "host" : !strncmp(end, "image:", 6) ? "image" : "external";
 	json_array_append_new(rd->nodes, json_pack(
-		"{s:s,s:s,s:n,s:s?,s:i,s:s,s:i,s:i,s:b}", "id", end, "kind", kind, "image",
-		"digest", !strcmp(kind, "image") ? end + 6 : NULL, "risk_max", 0, "severity", "none",
+		"{s:s,s:s,s:n,s:s?,s:i,s:i,s:[],s:s,s:i,s:i,s:b}", "id", end, "kind", kind, "image",
+		"digest", !strcmp(kind, "image") ? end + 6 : NULL, "risk_max", 0, "risk_max_scan", 0,
+		"risk_raised_by", "severity", "none",
 		"containers_running", 0, "incidents", 0, "k8s", 0));
 	json_object_set_new(rd->ids, end, json_true());
 	return end;

@@ -135,6 +135,9 @@ void console_api_events_post(struct console_call *call);
 void console_api_events(struct console_call *call);
 void console_api_event_ack(struct console_call *call);
 void console_api_radar(struct console_call *call);
+void console_api_compliance_post(struct console_call *call);
+void console_api_compliance(struct console_call *call);
+void console_api_vulnerabilities(struct console_call *call);
 
 /* Pure: path against a route pattern with at most one "{x}" segment (not
  * empty, no "/"), whose value goes into param (CONSOLE_PARAM_MAX bytes). */
@@ -177,5 +180,40 @@ struct console_scan_head {
 int console_scan_head(const json_t *doc, struct console_scan_head *out, struct moat_error *err);
 /* "base", "app" or "unknown" for a layer index given the base layer count. */
 const char *console_layer_owner(int index, int base_layers);
+
+/* Pure: whether a policy's rules are what its kind reads (policy-check.c);
+ * msg gets the key path and what it wants. */
+bool console_policy_rules_check(const char *kind, json_t *rules, char *msg, size_t len);
+
+/* Pure: a moat.comply/v1 report checked (bounded strings, known results;
+ * fuzzed). Borrowed strings; node "unknown" when the report names none. */
+struct console_comply_head {
+	const char *benchmark;
+	const char *target;
+	const char *node;
+	int64_t warn;           /* checks with result WARN */
+};
+
+int console_comply_parse(const json_t *doc, struct console_comply_head *h,
+			 struct moat_error *err);
+
+/* risk-env.c: the environment (running containers, open alerts) flows back
+ * into the risk of an image's findings; under mu, in the caller's
+ * transaction. force: score again even when the facts look unchanged (a
+ * new scan). */
+int console_risk_refresh(struct moat_db *db, const char *digest, bool force,
+			 struct moat_error *err);
+/* Every scanned image an image id (digest or config digest) names; NULL: all. */
+int console_risk_refresh_image(struct moat_db *db, const char *image_id, struct moat_error *err);
+/* The keys of an object of image ids. */
+int console_risk_refresh_set(struct moat_db *db, json_t *image_ids, struct moat_error *err);
+/* Pure: a container's Kubernetes facts from its "k8s" object, its "pod" and
+ * "namespace" (as alerts carry them) or io.kubernetes.* labels; NULL when
+ * none (new reference). */
+json_t *console_container_k8s(const json_t *ctr);
+/* Pure: whether one entry of a container's "ports" is published on the host
+ * (an integer, "IP:HOST->CTR/proto", {"ip","public"} or Docker's
+ * {"IP","PublicPort"}); *outside when on a non-loopback address. */
+bool console_port_published(const json_t *port, bool *outside);
 
 #endif

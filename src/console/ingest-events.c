@@ -23,8 +23,8 @@ static char *dump(const json_t *v)
 static int see_container(struct moat_db *db, const struct console_event *e,
 			 struct moat_error *err)
 {
-	const json_t *k8s = json_object_get(e->container, "k8s");
-	char *k8s_text = json_is_object(k8s) ? dump(k8s) : NULL;
+	json_t *k8s = console_container_k8s(e->container);
+	char *k8s_text = dump(k8s);
 	struct moat_db_val p[] = {
 		moat_db_text(e->container_id), moat_db_text(moat_json_str(e->container, "name")),
 		moat_db_text(e->image), moat_db_text(e->image_digest), moat_db_text(e->node),
@@ -41,6 +41,7 @@ static int see_container(struct moat_db *db, const struct console_event *e,
 			 "COALESCE(excluded.k8s, containers.k8s), last_seen = excluded.last_seen "
 			 "WHERE excluded.last_seen > containers.last_seen", p, 7, NULL, err);
 	free(k8s_text);
+	json_decref(k8s);
 	return r;
 }
 
@@ -94,27 +95,48 @@ static int put_event(struct moat_db *db, const json_t *ev, const struct console_
 	return r;
 }
 
+static int old_image_row(void *ctx, const struct moat_db_val *c, size_t n)
+{
+	if (n >= 1 && c[0].type == MOAT_DB_TEXT)
+		json_object_set_new(ctx, c[0].s, json_true());
+	return 1;
+}
+
 /* A defender's inventory: {"id","name","image","image_digest","node",
- * "running","privileged","user","ports","k8s"}, replacing what we knew. */
-static int put_inventory(struct moat_db *db, const json_t *ctr, int64_t now,
+ * "running","privileged","user","ports","k8s"|"labels"}, replacing what we
+ * knew. The images it was and is of go into touched (their risk changes). */
+static int put_inventory(struct moat_db *db, const json_t *ctr, int64_t now, json_t *touched,
 			 struct moat_error *err)
 {
 	const char *id = moat_json_str(ctr, "id");
 	const char *digest = moat_json_str(ctr, "image_digest");
 	const json_t *ports = json_object_get(ctr, "ports");
-	const json_t *k8s = json_object_get(ctr, "k8s");
+	json_t *k8s = console_container_k8s(ctr);
+	struct moat_db_val idv = moat_db_text(id);
 	char *ports_text, *k8s_text;
 	int r;
 
-	if (!id || strlen(id) > 128)
+	if (!id || strlen(id) > 128) {
+		json_decref(k8s);
 		return moat_error_set(err, MOAT_E_FORMAT, "containers[]: \"id\" is missing or "
 				      "over 128 bytes");
+	}
+	if (!digest)
+		digest = moat_json_str(ctr, "image_id");
+	if (digest && strlen(digest) <= 128)
+		json_object_set_new(touched, digest, json_true());
+	r = moat_db_query(db, "SELECT image_digest FROM containers WHERE id = ?", &idv, 1,
+			  old_image_row, touched, err);
+	if (r < 0) {
+		json_decref(k8s);
+		return r;
+	}
 	ports_text = json_is_array(ports) ? dump(ports) : NULL;
-	k8s_text = json_is_object(k8s) ? dump(k8s) : NULL;
+	k8s_text = dump(k8s);
+	json_decref(k8s);
 	struct moat_db_val p[] = {
 		moat_db_text(id), moat_db_text(moat_json_str(ctr, "name")),
-		moat_db_text(moat_json_str(ctr, "image")),
-		moat_db_text(digest ? digest : moat_json_str(ctr, "image_id")),
+		moat_db_text(moat_json_str(ctr, "image")), moat_db_text(digest),
 		moat_db_text(moat_json_str(ctr, "node")),
 		moat_db_int(json_is_false(json_object_get(ctr, "running")) ? 0 : 1),
 		moat_db_int(json_is_true(json_object_get(ctr, "privileged")) ? 1 : 0),
@@ -153,11 +175,13 @@ static int heartbeat(struct moat_db *db, const char *id, const json_t *batch, co
 			    "excluded.last_seen", p, 5, NULL, err);
 }
 
-/* fresh gets the new events (not duplicates), to forward once committed. */
+/* fresh gets the new events (not duplicates), to forward once committed;
+ * the images they and the inventory name are scored again at the end. */
 static int batch_tx(struct moat_db *db, const json_t *batch, const char *defender_id,
 		    int64_t now, size_t *acc, size_t *dup, json_t *fresh_events,
 		    struct moat_error *err)
 {
+	json_t *touched = json_object();
 	const json_t *events = json_object_get(batch, "events");
 	const json_t *ctrs = json_object_get(batch, "containers");
 	const char *node = NULL;
@@ -170,19 +194,29 @@ static int batch_tx(struct moat_db *db, const json_t *batch, const char *defende
 		bool fresh;
 
 		if ((r = console_event_parse(ev, now, &e, err)) < 0 ||
-		    (r = put_event(db, ev, &e, defender_id, now, &fresh, err)) < 0)
+		    (r = put_event(db, ev, &e, defender_id, now, &fresh, err)) < 0) {
+			json_decref(touched);
 			return moat_error_prefix(err, "events[%zu]: ", i);
+		}
 		*(fresh ? acc : dup) += 1;
 		if (fresh)
 			json_array_append(fresh_events, json_array_get(events, i));
+		if (fresh && e.image_digest)
+			json_object_set_new(touched, e.image_digest, json_true());
 		node = node ? node : e.node;
 	}
+	r = 0;
 	json_array_foreach(ctrs, i, ev) {
 		if (!json_is_object(ev))
-			return moat_error_set(err, MOAT_E_FORMAT, "containers[%zu] is not an object", i);
-		if ((r = put_inventory(db, ev, now, err)) < 0)
-			return r;
+			r = moat_error_set(err, MOAT_E_FORMAT, "containers[%zu] is not an object", i);
+		if (r < 0 || (r = put_inventory(db, ev, now, touched, err)) < 0)
+			break;
 	}
+	if (r == 0)
+		r = console_risk_refresh_set(db, touched, err);
+	json_decref(touched);
+	if (r < 0)
+		return r;
 	return defender_id ? heartbeat(db, defender_id, batch, node, now, err) : 0;
 }
 
@@ -241,6 +275,8 @@ int moat_console_prune(struct moat_console *c, int64_t before_us, int64_t *ret_e
 		r = moat_db_exec(c->db, "DELETE FROM events WHERE ts < ?", &p, 1, &n, err);
 	if (r == 0)
 		r = moat_db_exec(c->db, "DELETE FROM containers WHERE last_seen < ?", &p, 1, NULL, err);
+	if (r == 0)     /* what was deleted no longer raises any image's risk */
+		r = console_risk_refresh_image(c->db, NULL, err);
 	if (r == 0 && n)
 		r = console_audit(c, "retention", "events.prune", NULL, err);
 	if (r == 0)

@@ -114,6 +114,13 @@ static int put_finding(struct moat_db *db, const char *digest, size_t i, json_t 
 
 	if (!json_object_get(f, "layer"))
 		json_object_set_new(f, "layer", json_null());
+	if (json_is_object(risk) && moat_json_str(f, "kind") &&
+	    !strcmp(moat_json_str(f, "kind"), "vuln")) {
+		/* the scan's score, until the environment moves it (risk-env.c) */
+		json_object_set_new(f, "risk_scan", json_deep_copy(risk));
+		json_object_set_new(f, "risk_raised_by", json_array());
+		json_object_set_new(f, "risk_lowered_by", json_array());
+	}
 	if (!moat_json_str(f, "owner")) {
 		const json_t *idx = layer ? json_object_get(layer_map, layer) : NULL;
 
@@ -256,6 +263,8 @@ static int scan_tx(struct moat_db *db, const json_t *doc, const struct console_s
 		r = put_findings(db, h->digest, doc, map, h->base_layers, &st, err);
 	if (r == 0)
 		r = put_image(db, h, &st, err);
+	if (r == 0)
+		r = console_risk_refresh(db, h->digest, true, err);
 	json_decref(map);
 	return r;
 }

@@ -62,7 +62,17 @@ static const char *const v2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2 };
+/* v3: the environment an image's risk was scored in (risk-env.c); the
+ * newest compliance report per node, benchmark and target (api-comply.c). */
+static const char *const v3[] = {
+	"ALTER TABLE images ADD COLUMN env TEXT",
+	"CREATE TABLE comply_reports (id TEXT PRIMARY KEY, node TEXT NOT NULL, "
+	"benchmark TEXT NOT NULL, target TEXT NOT NULL, received BIGINT NOT NULL, "
+	"warn INTEGER NOT NULL, doc TEXT NOT NULL)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 static int apply(struct moat_db *db, int version, const char *const *stmts,

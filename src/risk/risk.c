@@ -26,14 +26,17 @@ void moat_risk_context_init(struct moat_risk_context *ctx)
 	ctx->now = time(NULL);
 }
 
+bool moat_risk_user_is_root(const char *user)
+{
+	/* An empty User runs as root, as does "root", "0" and "0:0"/"root:x". */
+	return !user || !*user || !strncmp(user, "root", 4) ||
+	       (user[0] == '0' && (user[1] == '\0' || user[1] == ':'));
+}
+
 void moat_risk_context_from_image(struct moat_risk_context *ctx,
 				  const struct moat_image_meta *meta)
 {
-	const char *user = meta->user;
-
-	/* An empty User runs as root, as does "root", "0" and "0:0"/"root:x". */
-	ctx->runs_as_root = !user || !*user || !strncmp(user, "root", 4) ||
-			    (user[0] == '0' && (user[1] == '\0' || user[1] == ':'));
+	ctx->runs_as_root = moat_risk_user_is_root(meta->user);
 	ctx->exposed_ports = (int)meta->n_exposed_ports;
 }
 

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <time.h>
 
+struct json_t;
 struct moat_error;
 struct moat_image_meta;
+struct moat_risk;
 struct moat_vuln_finding;
 struct moat_vuln_list;
 
@@ -32,6 +34,9 @@ struct moat_risk_context {
 
 /* Unknown everywhere; now = time(NULL). */
 void moat_risk_context_init(struct moat_risk_context *ctx);
+/* Whether a container's User runs as root: empty (the default), "root",
+ * "root:GROUP", "0" or "0:GROUP". */
+bool moat_risk_user_is_root(const char *user);
 /* What the image config says: User (empty/root/0 = root), ExposedPorts. */
 void moat_risk_context_from_image(struct moat_risk_context *ctx,
 				  const struct moat_image_meta *meta);
@@ -42,5 +47,20 @@ int moat_risk_context_load(struct moat_risk_context *ctx, const char *path,
 
 void moat_risk_score(const struct moat_risk_context *ctx, struct moat_vuln_finding *f);
 void moat_risk_score_all(const struct moat_risk_context *ctx, struct moat_vuln_list *list);
+
+/* risk-json.c: the same model over findings as JSON (the console scores a
+ * stored finding again when it learns where the image runs). */
+/* Whether a factor is one of the environment's (privileged, runs-as-root,
+ * listening-ports, internet-facing, runtime-alerts). */
+bool moat_risk_factor_is_env(const char *name);
+/* The environment a scan scored with, read back from its risk object's
+ * factors: each environment factor present sets its field to 1. */
+void moat_risk_context_from_factors(struct moat_risk_context *ctx, const struct json_t *risk);
+/* Score a moat.scan/v1 "vuln" finding (severity, cvss, status, kev, epss,
+ * published) under ctx. Factor names are static strings. */
+void moat_risk_score_json(const struct moat_risk_context *ctx, const struct json_t *finding,
+			  struct moat_risk *out);
+/* {"score": N, "factors": [{"name", "weight"}]} as the scan prints it (new reference). */
+struct json_t *moat_risk_json(const struct moat_risk *risk);
 
 #endif

@@ -116,12 +116,16 @@ lap "bootstrap"
 SCAN_MINI='{"schema":"moat.scan/v1","target":{"ref":"mini:1","digest":"sha256:'$(printf 'a%.0s' {1..64})'"},"layers":[],"packages":[],"findings":[]}'
 EV_MINI='{"events":[{"event_id":"rbac-1","rule":"r","severity":"notice"}]}'
 POL_MINI='{"kind":"runtime","name":"rbac","rules":{}}'
+COMPLY_MINI='{"schema":"moat.comply/v1","benchmark":"cis-docker-1.6","target":"/run/x.sock","node":"rbac","checks":[]}'
 # class method path body allowed-roles
 matrix="read GET /images - admin,operator,auditor
 read GET /containers - admin,operator,auditor
 read GET /events - admin,operator,auditor
 read GET /radar - admin,operator,auditor
 read GET /defenders - admin,operator,auditor
+read GET /vulnerabilities - admin,operator,auditor
+read GET /compliance - admin,operator,auditor
+comply POST /compliance COMPLY_MINI admin,ci,defender
 scan POST /scans SCAN_MINI admin,ci,defender
 events POST /events EV_MINI admin,defender
 policy-read GET /policies - admin,operator,auditor,defender
@@ -269,14 +273,17 @@ expect 200 ctr GET /containers -H "Authorization: Bearer ${TOK[operator]}"
 [ "$(jq_ ctr '[(c["name"], c["image_digest"], c["running"]) for c in d["containers"]]')" = "[('web', '$cfg', True)]" ] ||
     fail "containers: $(cat "$W/ctr.json")"
 expect 200 radar GET /radar -H "Authorization: Bearer ${TOK[operator]}"
-$PY - "$W/radar.json" "$digest" <<'PY' || fail "radar is wrong (above)"
+$PY - "$W/radar.json" "$digest" "$W/up.out" <<'PY' || fail "radar is wrong (above)"
 import json, sys
 d = json.load(open(sys.argv[1])); dg = sys.argv[2]
+sevs = {f.get("severity") for f in json.load(open(sys.argv[3]))["findings"]}
+# the colour: the worst severity, unrated (unknown) above low, never shown as low
+want = next((s for s in ("critical", "high", "medium", "unknown", "low", "negligible") if s in sevs), "none")
 node = [n for n in d["nodes"] if n["id"] == "image:" + dg]
 assert len(node) == 1, d["nodes"]
 n = node[0]
 assert n["kind"] == "image" and n["incidents"] == 3 and n["containers_running"] == 1, n
-assert n["severity"] in ("critical", "high", "medium", "low"), n
+assert n["severity"] == want, (n, want, sevs)
 edges = [e for e in d["edges"] if e["src"] == "image:" + dg]
 assert edges == [{"src": "image:" + dg, "dst": "external:10.9.8.7", "port": 5432, "proto": "tcp", "count": 1}], d["edges"]
 assert any(x["id"] == "external:10.9.8.7" and x["kind"] == "external" for x in d["nodes"]), d["nodes"]
@@ -286,6 +293,168 @@ expect 200 defs GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
     fail "defenders: $(cat "$W/defs.json")"
 
 lap "events"
+# 5b. risk in its environment: a privileged root container with a published
+# port and an alert raise every finding's score (the same model as the
+# scan, factors named); stopping it, then acknowledging the alert, brings
+# the scan's scores back. The sample scan again under a new digest, so the
+# image has no history here.
+t_risk=$(date +%s%N)
+D2=sha256:$(printf 'd%.0s' {1..64}); C2=sha256:$(printf 'e%.0s' {1..64})
+$PY - "$W/up.out" "$D2" "$C2" >"$W/scan2.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["target"]["digest"], d["target"]["config_digest"], d["target"]["ref"] = sys.argv[2], sys.argv[3], "moat-test/risk:1"
+print(json.dumps(d))
+PY
+expect 201 s2 POST /scans -H "Authorization: Bearer ${TOK[ci]}" --data-binary "@$W/scan2.json"
+ctr2() {  # ctr2 RUNNING: the defender's inventory of one container of that image
+    printf '{"defender":{"node":"node-2"},"events":%s,"containers":[{"id":"risk-ctr-1","name":"risk-web","image":"moat-test/risk:1","image_digest":"%s","node":"node-2","running":%s,"privileged":true,"user":"root","ports":[{"ip":"0.0.0.0","public":8443,"private":443,"proto":"tcp"}],"labels":{"io.kubernetes.pod.name":"web-0","io.kubernetes.pod.namespace":"shop"}}]}' \
+        "$2" "$C2" "$1"
+}
+risk_check() {  # risk_check NAME EXPECTED-ENV-FACTORS(comma list, or -)
+    expect 200 "$1" GET "/images/$D2" -H "Authorization: Bearer ${TOK[auditor]}"
+    $PY - "$W/$1.json" "$2" <<'PY' || fail "risk in its environment ($1, want $2) is wrong (above)"
+import json, sys
+d = json.load(open(sys.argv[1])); want = set() if sys.argv[2] == "-" else set(sys.argv[2].split(","))
+ENV = {"privileged", "runs-as-root", "listening-ports", "internet-facing", "runtime-alerts"}
+vulns = [f for f in d["findings"] if f["kind"] == "vuln"]
+assert vulns, "no vulnerabilities"
+top = top_scan = 0
+for f in vulns:
+    scan, now = f["risk_scan"], f["risk"]
+    had = {x["name"] for x in scan["factors"]} & ENV
+    names = [x["name"] for x in now["factors"]]
+    assert set(names) & ENV == had | want, f"{f['id']}: env factors {set(names) & ENV}, want {had | want}"
+    assert sorted(f["risk_raised_by"]) == sorted(want - had), f"{f['id']}: raised_by {f['risk_raised_by']}, want {want - had}"
+    assert f["risk_lowered_by"] == [], f"{f['id']}: lowered_by {f['risk_lowered_by']}"
+    # the same model: the scan's own factors, each with its weight, plus the environment's
+    non_env = [(x["name"], x["weight"]) for x in now["factors"] if x["name"] not in ENV]
+    assert non_env == [(x["name"], x["weight"]) for x in scan["factors"] if x["name"] not in ENV], f"{f['id']}: vulnerability factors changed"
+    raw = sum(x["weight"] for x in now["factors"])
+    assert now["score"] == max(0, min(100, int(raw + 0.5))), f"{f['id']}: score {now['score']} is not the sum of its factors {raw}"
+    if not want:
+        assert now == scan, f"{f['id']}: {now} differs from the scan's {scan}"
+    else:
+        assert now["score"] >= scan["score"], f"{f['id']}: {now['score']} < scan {scan['score']}"
+    top, top_scan = max(top, now["score"]), max(top_scan, scan["score"])
+img = d["image"]
+assert img["risk_max"] == top and img["risk_max_scan"] == top_scan, (img["risk_max"], top, img["risk_max_scan"], top_scan)
+raised = sum(f["risk"]["score"] > f["risk_scan"]["score"] for f in vulns)
+print(f"{sys.argv[2]}: risk_max {top} (scan {top_scan}), {raised} of {len(vulns)} findings raised, environment {img['environment']}", file=sys.stderr)
+PY
+}
+risk_check r0 -
+expect 200 r1p POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$(ctr2 true '[{"event_id":"risk-ev-1","time":"2026-11-23T20:10:00Z","rule":"reverse-shell","severity":"critical","container":{"id":"risk-ctr-1","image_id":"'"$C2"'"}}]')"
+risk_check r1 privileged,runs-as-root,listening-ports,internet-facing,runtime-alerts
+$PY - "$W/r1.json" <<'PY' || fail "the image's environment is wrong (above)"
+import json, sys
+img = json.load(open(sys.argv[1]))["image"]; e = img["environment"]
+assert (e["containers_running"], e["privileged"], e["runs_as_root"], e["published_ports"], e["internet_facing"], e["runtime_alerts"]) == (1, True, True, 1, True, 1), e
+assert img["risk_max"] > img["risk_max_scan"] and img["k8s"] is True, img
+PY
+expect 200 r1l GET /images -H "Authorization: Bearer ${TOK[auditor]}"
+expect 200 r1r GET /radar -H "Authorization: Bearer ${TOK[auditor]}"
+expect 200 r1v GET "/vulnerabilities?limit=1000" -H "Authorization: Bearer ${TOK[auditor]}"
+$PY - "$W/r1.json" "$W/r1l.json" "$W/r1r.json" "$W/r1v.json" "$D2" <<'PY' || fail "/images, /radar or /vulnerabilities disagree with the image (above)"
+import json, sys
+one, lst, radar, vul = (json.load(open(f)) for f in sys.argv[1:5]); dg = sys.argv[5]
+top = one["image"]["risk_max"]
+assert [i["risk_max"] for i in lst["images"] if i["digest"] == dg] == [top], "GET /images risk_max"
+n = [x for x in radar["nodes"] if x["id"] == "image:" + dg][0]
+assert n["risk_max"] == top and n["k8s"] is True and "privileged" in n["risk_raised_by"], n
+best = max((f for f in one["findings"] if f["kind"] == "vuln"), key=lambda f: f["risk"]["score"])
+cve = [v for v in vul["vulnerabilities"] if v["id"] == best["id"]]
+assert cve and any(i["digest"] == dg and i["risk"] == best["risk"]["score"] and "privileged" in i["risk_raised_by"] for i in cve[0]["images"]), cve
+assert vul["total"] >= len(vul["vulnerabilities"]) > 0
+PY
+expect 200 r2p POST /events -H "Authorization: Bearer ${TOK[defender]}" --data "$(ctr2 false '[]')"
+risk_check r2 runtime-alerts
+expect 200 r3p POST /events/risk-ev-1/ack -H "Authorization: Bearer ${TOK[operator]}"
+risk_check r3 -
+cve1=$(jq_ r3 '[f["id"] for f in d["findings"] if f["kind"] == "vuln"][0]')
+q1=$(tr 'A-Z' 'a-z' <<<"${cve1:4}")   # a part of the id, in the other case
+expect 200 vq GET "/vulnerabilities?q=$q1" -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ vq 'all("'"$q1"'" in (v["id"].lower() + " " + " ".join(v["packages"]).lower()) for v in d["vulnerabilities"]) and "'"$cve1"'" in [v["id"] for v in d["vulnerabilities"]]')" = True ] ||
+    fail "/vulnerabilities?q=$q1 (for $cve1): $(head -c 300 "$W/vq.json")"
+expect 400 vbad GET "/vulnerabilities?severity=urgent" -H "Authorization: Bearer ${TOK[auditor]}"
+note "risk in its environment: up with 5 named factors, down when the container stopped, the scan's scores back after the ack: $(( ($(date +%s%N) - t_risk) / 1000000 )) ms"
+
+# 5c. compliance reports: per check and per template; one report per node,
+# benchmark and target (a new one replaces it); a malformed one is refused.
+comply_doc() {  # comply_doc NODE RESULT-of-5.4
+    printf '{"schema":"moat.comply/v1","benchmark":"cis-docker-1.6","target":"/var/run/docker.sock","node":"%s","checks":[{"id":"5.4","title":"Ensure that Linux kernel capabilities are restricted within containers","result":"%s","level":"Level 1","evidence":"capabilities added: web:NET_ADMIN","controls":["NIST-800-190:4.4.3","PCI-DSS-4.0:2.2.6"]},{"id":"2.2","title":"Ensure network traffic is restricted between containers on the default bridge","result":"PASS","level":"Level 1","evidence":"","controls":["PCI-DSS-4.0:1.3.1"]},{"id":"4.8","title":"Ensure setuid and setgid permissions are removed","result":"NOTE","controls":["NIST-800-190:4.1.5"]}],"summary":{"PASS":1,"WARN":1,"INFO":0,"NOTE":1}}' "$1" "$2"
+}
+expect 201 cp1 POST /compliance -H "Authorization: Bearer ${TOK[ci]}" --data "$(comply_doc node-a WARN)"
+expect 201 cp2 POST /compliance -H "Authorization: Bearer ${TOK[defender]}" --data "$(comply_doc node-b PASS)"
+expect 201 cp3 POST /compliance -H "Authorization: Bearer ${TOK[ci]}" --data "$(comply_doc node-a WARN)"
+expect 403 cp4 POST /compliance -H "Authorization: Bearer ${TOK[auditor]}" --data "$(comply_doc node-c WARN)"
+expect 400 cp5 POST /compliance -H "Authorization: Bearer ${TOK[ci]}" --data "$(comply_doc node-c MAYBE)"
+grep -q 'checks\[0\].*result' "$W/cp5.json" || fail "a bad result was refused without naming it: $(cat "$W/cp5.json")"
+expect 400 cp6 POST /compliance -H "Authorization: Bearer ${TOK[ci]}" --data '{"schema":"moat.scan/v1"}'
+expect 200 cpg GET /compliance -H "Authorization: Bearer ${TOK[auditor]}"
+$PY - "$W/cpg.json" <<'PY' || fail "/compliance is wrong (above)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+reps = sorted(r["node"] for r in d["reports"] if r["benchmark"] == "cis-docker-1.6" and r["target"] == "/var/run/docker.sock")
+assert reps == ["node-a", "node-b"], reps
+c = {x["id"]: x for x in d["checks"] if x["benchmark"] == "cis-docker-1.6"}
+assert c["5.4"]["results"] == {"WARN": 1, "PASS": 1}, c["5.4"]
+assert [(f["node"], f["evidence"]) for f in c["5.4"]["failing"]] == [("node-a", "capabilities added: web:NET_ADMIN")], c["5.4"]["failing"]
+assert c["2.2"]["results"] == {"PASS": 2} and c["2.2"]["failing"] == [], c["2.2"]
+t = {x["name"]: {k["id"]: k["status"] for k in x["controls"]} for x in d["templates"]}
+assert t["PCI-DSS-4.0"] == {"PCI-DSS-4.0:2.2.6": "FAIL", "PCI-DSS-4.0:1.3.1": "PASS"}, t
+assert t["NIST-800-190"] == {"NIST-800-190:4.4.3": "FAIL", "NIST-800-190:4.1.5": "REVIEW"}, t
+s = [x["summary"] for x in d["templates"] if x["name"] == "PCI-DSS-4.0"][0]
+assert s == {"FAIL": 1, "PASS": 1, "REVIEW": 0}, s
+assert isinstance(d["image_checks"], list)
+PY
+if curl -sf --unix-socket /var/run/docker.sock http://d/_ping >/dev/null 2>&1; then
+    # the CLI end to end: a real report of this host's engine, as node $(hostname)
+    cp_t=$(date +%s%N)
+    run_moat cpcli comply docker --format json --console "${B%/api/v1}" --token "${TOK[ci]}"
+    cp_ms=$(( ($(date +%s%N) - cp_t) / 1000000 ))
+    { [ "$RC" = 0 ] || [ "$RC" = 1 ]; } && grep -q 'uploaded to' "$W/cpcli.err" || { moat_err cpcli; fail "moat comply docker --console: $(describe_rc "$RC")"; }
+    expect 200 cpg2 GET /compliance -H "Authorization: Bearer ${TOK[auditor]}"
+    [ "$(jq_ cpg2 'sum(1 for r in d["reports"] if r["node"] == "'"$(hostname)"'" and r["benchmark"] == "cis-docker-1.6")')" = 1 ] ||
+        fail "moat comply docker --console: no report of $(hostname): $(head -c 400 "$W/cpg2.json")"
+    note "moat comply docker --console: $($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["checks"]))' "$W/cpcli.out") checks uploaded as node $(hostname) in $cp_ms ms"
+fi
+# moat comply k8s too (no engine needed): a privileged pod, uploaded from a table run
+cat >"$W/pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: risky, namespace: shop}
+spec:
+  containers:
+  - name: web
+    image: registry.example.com/web:1
+    securityContext: {privileged: true}
+YAML
+run_moat cpk8s comply k8s --format table --console "${B%/api/v1}" --token "${TOK[ci]}" "$W/pod.yaml"
+[ "$RC" = 0 ] && grep -q 'uploaded to' "$W/cpk8s.err" || { moat_err cpk8s; fail "moat comply k8s --console: $(describe_rc "$RC")"; }
+expect 200 cpg3 GET /compliance -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ cpg3 'sum(1 for r in d["reports"] if r["node"] == "'"$(hostname)"'" and r["benchmark"].startswith("cis-k8s") and r["warn"] > 0)')" = 1 ] ||
+    fail "moat comply k8s --console: no report with warnings from $(hostname): $(head -c 400 "$W/cpg3.json")"
+RC=0; "$MOAT" comply docker --console http://127.0.0.1:1 >/dev/null 2>"$W/cpnotok.err" </dev/null || RC=$?
+[ "$RC" = 2 ] && grep -q 'needs --token' "$W/cpnotok.err" || fail "comply --console without a token: exit $RC"
+
+# 5d. policies: every kind's rules are checked on the server
+for bad in '{"kind":"vulnerability","name":"x","rules":{"severity":["urgent"]}}|rules.severity' \
+           '{"kind":"waf","name":"x","rules":{"paranoia":7}}|rules.paranoia' \
+           '{"kind":"firewall","name":"x","rules":{"allow":[{"from":"a","to":"b","port":70000}]}}|rules.allow[0]' \
+           '{"kind":"admission","name":"x","rules":{"deny_privilegd":true}}|rules.deny_privilegd' \
+           '{"kind":"runtime","name":"x","rules":{"action":"explode"}}|rules.action' \
+           '{"kind":"trusted-images","name":"x","rules":{"allow":"registry.example.com/*"}}|rules.allow'; do
+    expect 400 pbad POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data "${bad%|*}"
+    grep -qF "${bad#*|}" "$W/pbad.json" || fail "a bad policy was refused without naming ${bad#*|}: $(cat "$W/pbad.json")"
+done
+expect 201 pok POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data '{"kind":"firewall","name":"db only from web","rules":{"allow":[{"from":"image:shop/web","to":"image:shop/db","port":5432,"proto":"tcp"}],"deny":[]}}'
+pid_fw=$(jq_ pok 'd["id"]')
+expect 400 pput PUT "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}" --data '{"rules":{"allow":[{"from":"a"}]}}'
+expect 200 pput2 PUT "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}" --data '{"enabled":false}'
+expect 204 pdel DELETE "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}"
+
+lap "risk, compliance, policy rules"
 # 6. OpenAPI <-> routes, and every documented operation answers
 expect 200 openapi GET /openapi.json
 "$MOAT" console routes | sort >"$W/routes.txt"
@@ -312,6 +481,7 @@ while read -r method path; do
         "POST /api/v1/events") data=(--data '{"events":[]}') ;;
         "POST /api/v1/login") data=(--data '{"user":"tmp-user","password":"tmp-pass-123"}') ;;
         "POST /api/v1/policies") data=(--data "$POL_MINI") ;;
+        "POST /api/v1/compliance") data=(--data "$COMPLY_MINI") ;;
         "PUT /api/v1/policies/{id}") data=(--data '{"enabled":false}') ;;
         "POST /api/v1/events/{id}/ack") p=/events/ev-2/ack ;;
         "POST /api/v1/users") data=(--data '{"name":"tmp-user2","role":"ci","password":"tmp-pass-123"}') ;;

@@ -5,9 +5,13 @@
 # with `moat console user add`, the sample images' scans uploaded with
 # `moat scan --console` (a ci token), events with a network connection
 # posted by a defender token; then the browser logs in, finds the image and
-# the connection on the radar (same layout after a reload), opens the
-# image's vulnerabilities in the layer view, filters events, creates,
-# disables and edits a policy, reads the CI snippets. Screenshots go to
+# the connection on the radar (same layout after a reload), checks each
+# node's colour (highest risk; an unrated image grey, not low) and icon
+# (Kubernetes-managed from io.kubernetes.* labels, standalone), opens the
+# image's vulnerabilities in the layer view with risk raised where it runs,
+# the by-CVE view and compliance per template and check, filters events,
+# creates, disables and edits a policy (a bad rule refused by the server),
+# reads the CI snippets. Screenshots go to
 # $MOAT_ARTIFACTS (meson: build dir/console_ui-artifacts).
 # Skips (77) only when chromium cannot start.
 . "$(dirname "$0")/lib.sh"
@@ -109,13 +113,52 @@ JSON
 ans=$(curl -sf -H "Authorization: Bearer $DEF_TOKEN" -H 'Content-Type: application/json' \
     --data-binary @"$W/events.json" "$URL/api/v1/events") || fail "POST /api/v1/events failed"
 [ "$(jq -r .accepted <<<"$ans")" = 4 ] || fail "POST /api/v1/events: $ans"
-note "console on $URL: 2 images ($APP_REF, $BASE_REF), 4 events; looking for $CVE in layer $LAYER"
+# The radar's colour rule, written again here: the worst severity, an
+# unrated finding (unknown) above low (as the risk model weighs it), never
+# shown as low.
+top_sev() {
+    jq -r '[.findings[].severity] as $s
+        | first((["critical","high","medium","unknown","low","negligible"][] | select(. as $x | any($s[]; . == $x))), "none")' "$1"
+}
+APP_SEV=$(top_sev "$W/scan-app.out")
+BASE_SEV=$(top_sev "$W/scan-base.out")
+# A third image whose only finding nobody rated: grey on the radar.
+UNK=sha256:$(printf 'f%.0s' {1..64})
+curl -sf -H "Authorization: Bearer $CI_TOKEN" -H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/scans" >/dev/null <<JSON ||
+{"schema":"moat.scan/v1","target":{"ref":"ui-unrated:1","digest":"$UNK"},"layers":[],"packages":[],
+ "findings":[{"kind":"vuln","id":"CVE-2099-0001","severity":"unknown","package":"libfoo","installed_version":"1","status":"affected",
+  "risk":{"score":18,"factors":[{"name":"severity","weight":18}]}}]}
+JSON
+    fail "POST /api/v1/scans (the unrated image) failed"
+# The defender's inventory: the base image runs in a Kubernetes pod (its
+# labels say so), the app standalone, privileged, as root, port published.
+BASE_CFG=$(jq -r .target.config_digest "$W/scan-base.out")
+APP_CFG=$(jq -r .target.config_digest "$W/scan-app.out")
+ans=$(curl -sf -H "Authorization: Bearer $DEF_TOKEN" -H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/events" <<JSON
+{"events":[],"containers":[
+ {"id":"c0ffee0000000002","name":"k8s_db_db-0_shop","image":"$BASE_REF","image_digest":"$BASE_CFG","node":"ui-node","running":true,
+  "privileged":false,"user":"999","ports":[],"labels":{"io.kubernetes.pod.name":"db-0","io.kubernetes.pod.namespace":"shop","io.kubernetes.container.name":"db"}},
+ {"id":"c0ffee0000000001","name":"ui-web-1","image":"$APP_REF","image_digest":"$APP_CFG","node":"ui-node","running":true,
+  "privileged":true,"user":"root","ports":[{"ip":"0.0.0.0","public":8080,"private":80,"proto":"tcp"}]}]}
+JSON
+) || fail "POST /api/v1/events (inventory) failed"
+# A compliance report of the node (what moat comply docker --console sends).
+curl -sf -H "Authorization: Bearer $CI_TOKEN" -H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/compliance" >/dev/null <<JSON ||
+{"schema":"moat.comply/v1","benchmark":"cis-docker-1.6","target":"/var/run/docker.sock","node":"ui-node","checks":[
+ {"id":"5.4","title":"Ensure that Linux kernel capabilities are restricted within containers","result":"WARN","level":"Level 1",
+  "evidence":"capabilities added: ui-web-1:NET_ADMIN","controls":["NIST-800-190:4.4.3","PCI-DSS-4.0:2.2.6"]},
+ {"id":"2.2","title":"Ensure network traffic is restricted between containers on the default bridge","result":"PASS","level":"Level 1",
+  "controls":["PCI-DSS-4.0:1.3.1"]}],"summary":{"PASS":1,"WARN":1,"INFO":0,"NOTE":0}}
+JSON
+    fail "POST /api/v1/compliance failed"
+note "console on $URL: 3 images ($APP_REF $APP_SEV standalone, $BASE_REF $BASE_SEV Kubernetes, ui-unrated:1 unknown), 4 events; looking for $CVE in layer $LAYER"
 
 t_ui=$SECONDS
 RC=0
 UI_URL=$URL UI_USER=admin UI_PASSWORD=$PASSWORD UI_ARTIFACTS=$ART \
 UI_IMAGE=$APP_REF UI_DIGEST=$APP UI_PEER=$BASE_REF UI_CVE=$CVE UI_LAYER=$LAYER UI_CMD=$CMD \
 UI_EVENTS_TOTAL=4 UI_CRITICAL=1 UI_NETWORK=1 UI_RECENT=3 \
+UI_APP_SEV=$APP_SEV UI_BASE_SEV=$BASE_SEV UI_UNRATED=ui-unrated:1 \
     timeout -k 5 240 node "$REPO/tests/integration/ui/console_ui.mjs" || RC=$?
 echo "screenshots: $ART"
 ls "$ART"

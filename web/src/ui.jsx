@@ -54,14 +54,29 @@ export function Sev({ s }) {
   return <span class={`sev sev-${v}`}>{v}</span>;
 }
 
-// An image's highest severity: the counts' worst (negligible and unknown
-// count as low, as the radar does); risk_max is the top risk score (0-100).
+// An image's highest severity, as the radar colours it (the API's
+// top_severity): an unrated finding ("unknown") ranks above low, as the
+// risk model weighs it, so an image of unrated flaws is grey, never "low".
+export const IMAGE_SEVERITY_ORDER = ['critical', 'high', 'medium', 'unknown', 'low', 'negligible'];
 export function imageSeverity(img) {
   if (!img) return 'none';
-  if (typeof img.risk_max === 'string') return img.risk_max;
+  if (typeof img.severity === 'string') return img.severity;
   const c = img.counts || {};
-  for (const s of ['critical', 'high', 'medium', 'low']) if (c[s] > 0) return s;
-  return (c.negligible > 0 || c.unknown > 0) ? 'low' : 'none';
+  return IMAGE_SEVERITY_ORDER.find((s) => c[s] > 0) || 'none';
+}
+
+// A finding's or image's risk score with the environment factors that
+// moved it since the scan (the console scores again where the image runs).
+export function Risk({ score, scan, raised, lowered }) {
+  if (score == null) return null;
+  return (
+    <span class="risk-cell">
+      {score}
+      {scan != null && scan !== score && <span class="muted" title="score at scan time"> (scan {scan})</span>}
+      {(raised || []).map((f) => <span class="tag raised" title="raised by where it runs">↑ {f}</span>)}
+      {(lowered || []).map((f) => <span class="tag lowered" title="lowered by where it runs">↓ {f}</span>)}
+    </span>
+  );
 }
 
 export const plural = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;

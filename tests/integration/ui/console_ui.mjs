@@ -11,6 +11,10 @@
 //   UI_EVENTS_TOTAL             events posted; UI_CRITICAL, UI_NETWORK: how
 //                               many are critical, of kind network;
 //                               UI_RECENT: how many are from the last hour
+//   UI_APP_SEV UI_BASE_SEV      the colour the radar owes each image (the
+//                               app runs standalone and privileged, the base
+//                               in a Kubernetes pod)
+//   UI_UNRATED                  an image whose only finding has no severity
 // Every step asserts on what the page shows; the first failure exits 1.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -112,6 +116,43 @@ try {
   check(again === where, `radar layout moved on reload: ${where} then ${again}`);
   log('radar layout is the same after a reload');
 
+  step = 'radar colours and icons';
+  const fills = {};
+  for (const [name, sev, k8s] of [[IMAGE, env('UI_APP_SEV'), false], [PEER, env('UI_BASE_SEV'), true],
+    [env('UI_UNRATED'), 'unknown', false]]) {
+    const nd = map.getByRole('link', { name: new RegExp(`^image ${esc(name)},`) });
+    await nd.waitFor();
+    const c = await nd.getAttribute('class'), l = await nd.getAttribute('aria-label');
+    check(c.includes(`sev-${sev}`) && l.includes(`highest risk ${sev},`), `${name}: want colour ${sev}: class "${c}", label "${l}"`);
+    check(l.includes(k8s ? 'Kubernetes-managed' : 'standalone'), `${name}: want ${k8s ? 'Kubernetes-managed' : 'standalone'}: "${l}"`);
+    const poly = await nd.locator('polygon.shape').count(), box = await nd.locator('rect.shape').count();
+    const wheel = await nd.locator('g.icon line').count(), crate = await nd.locator('g.icon path').count();
+    check(k8s ? poly === 1 && box === 0 && wheel === 7 && crate === 0 : box === 1 && poly === 0 && crate === 1 && wheel === 0,
+      `${name}: shape/icon polygon ${poly} rect ${box} wheel spokes ${wheel} box paths ${crate} (want ${k8s ? 'heptagon + wheel' : 'box + crate'})`);
+    fills[sev] = await nd.locator('.shape').evaluate((e) => getComputedStyle(e).fill);
+    log(`radar: ${name} is ${sev} (${fills[sev]}), ${k8s ? 'Kubernetes-managed' : 'standalone'}`);
+  }
+  // Grey, and not the colour low is drawn in (the bug this guards against).
+  const lowFill = await page.evaluate(() => {
+    const g = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+    g.setAttribute('class', 'sev-low');
+    const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+    r.setAttribute('class', 'shape');
+    g.appendChild(r);
+    document.querySelector('svg.radar').appendChild(g);
+    const f = getComputedStyle(r).fill;
+    g.remove();
+    return f;
+  });
+  check(fills.unknown === 'rgb(107, 114, 128)' && fills.unknown !== lowFill,
+    `an unrated image is drawn ${fills.unknown} (low is ${lowFill}); want grey`);
+  const appRow = (await rowsOf('Radar images')).filter({ hasText: IMAGE }).first();
+  const appText = (await appRow.textContent()).replace(/\s+/g, ' ');
+  check(/↑ privileged/.test(appText) && /↑ internet-facing/.test(appText) && /scan \d+/.test(appText),
+    `the app's radar row does not say its risk was raised where it runs: ${appText}`);
+  log(`radar: ${IMAGE} risk raised where it runs: ${appText.slice(0, 160)}`);
+  await shot('radar-colours');
+
   step = 'image vulnerabilities';
   await node.click();
   await page.getByRole('heading', { name: IMAGE, exact: true }).waitFor();
@@ -134,7 +175,10 @@ try {
   check(rowText.includes(CMD.slice(0, 30)), `row for ${CVE} does not show the instruction "${CMD.slice(0, 30)}": ${rowText}`);
   const nmine = await mine.count();
   check(nmine <= nall, `layer filter shows more rows (${nmine}) than all layers (${nall})`);
-  log(`image: ${nlayers} layers (base and app), ${nall} vulnerabilities; layer ${LAYER} shows ${nmine} incl. ${CVE}`);
+  check(/↑ privileged/.test(rowText) && /\(scan \d+\)/.test(rowText), `row for ${CVE} does not show its risk raised where it runs: ${rowText}`);
+  const envText = await page.getByLabel('Environment').textContent();
+  check(/privileged/.test(envText) && /as root/.test(envText) && /published port/.test(envText), `environment: ${envText}`);
+  log(`image: ${nlayers} layers (base and app), ${nall} vulnerabilities; layer ${LAYER} shows ${nmine} incl. ${CVE}; runs ${envText}`);
   await shot('image-layers', false);
   // The same CVE across images: the by-CVE view names the image.
   await page.goto(`${URL_}/#/monitor/cves`);
@@ -142,6 +186,28 @@ try {
   const cveRow = (await rowsOf('Vulnerabilities by CVE')).filter({ hasText: CVE }).first();
   await cveRow.getByRole('link', { name: IMAGE }).waitFor();
   log(`by CVE: ${CVE} lists ${IMAGE}`);
+  await shot('cves');
+
+  step = 'compliance';
+  await page.goto(`${URL_}/#/monitor/compliance`);
+  const pci = (await rowsOf('Compliance per template')).filter({ hasText: 'PCI-DSS-4.0' }).first();
+  await pci.waitFor();
+  const pciCells = await pci.locator('td').allTextContents();
+  check(pciCells[1] === '1' && pciCells[2] === '1', `PCI-DSS-4.0: failed/passed controls ${pciCells.join(' | ')}, want 1 and 1`);
+  await pci.getByRole('button', { name: /Show 2 controls/ }).click();
+  await (await rowsOf('Controls of PCI-DSS-4.0')).filter({ hasText: 'PCI-DSS-4.0:2.2.6' }).filter({ hasText: 'FAIL' }).first().waitFor();
+  const c54 = (await rowsOf('Compliance per check')).filter({ hasText: 'capabilities' }).first();
+  const c54Text = (await c54.textContent()).replace(/\s+/g, ' ');
+  check(/1 WARN/.test(c54Text) && /ui-node: capabilities added/.test(c54Text), `check 5.4: ${c54Text}`);
+  log('compliance: per template (PCI-DSS-4.0 1 failed, 1 passed; 2.2.6 FAIL) and per check (5.4 warns on ui-node)');
+  await shot('compliance');
+  await page.goto(`${URL_}/#/monitor/containers`);
+  const db = (await rowsOf('Containers')).filter({ hasText: 'k8s_db_db-0_shop' }).first();
+  const web = (await rowsOf('Containers')).filter({ hasText: 'ui-web-1' }).first();
+  const dbText = (await db.textContent()).replace(/\s+/g, ' '), webText = (await web.textContent()).replace(/\s+/g, ' ');
+  check(dbText.includes('shop/db-0') && webText.includes('standalone') && webText.includes('0.0.0.0:8080->80/tcp'),
+    `containers: "${dbText}" / "${webText}"`);
+  log('containers: the pod from io.kubernetes.* labels, the published port as docker ps writes it');
 
   step = 'events';
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitor' }).click();
@@ -194,6 +260,14 @@ try {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Defend' }).click();
   await page.getByRole('link', { name: 'New policy' }).click();
   const form = page.getByRole('form', { name: 'New policy' });
+  // The server checks each kind's rules: a severity that does not exist is refused, named.
+  const rules0 = await form.getByLabel('Rules (JSON)').inputValue();
+  await form.getByLabel('Name').fill('ui-test refused');
+  await form.getByLabel('Rules (JSON)').fill('{"severity": ["urgent"]}');
+  await form.getByRole('button', { name: 'Create policy' }).click();
+  await form.getByRole('alert').filter({ hasText: 'rules.severity' }).waitFor();
+  log('policy: a rule the kind does not allow is refused by the server, naming rules.severity');
+  await form.getByLabel('Rules (JSON)').fill(rules0);
   await form.getByLabel('Name').fill('ui-test block criticals');
   await form.getByLabel('Kind').selectOption('vulnerability');
   await form.getByRole('radio', { name: 'block' }).check();
@@ -245,7 +319,12 @@ try {
   const gh = page.getByRole('region', { name: 'GitHub Actions snippet' });
   await gh.waitFor();
   const snippet = await gh.locator('pre').textContent();
-  check(snippet.includes(`moat scan --console ${new URL(URL_).origin} --token`), `CI snippet: ${snippet}`);
+  for (const name of ['Jenkins', 'GitLab CI', 'GitHub Actions']) {
+    const text = await page.getByRole('region', { name: `${name} snippet` }).locator('pre').textContent();
+    check(text.includes(`moat scan --console ${new URL(URL_).origin} --token "$MOAT_TOKEN" --fail-on critical,high`),
+      `${name} CI snippet does not scan against this console and fail on high: ${text}`);
+  }
+  check(snippet.includes('secrets.MOAT_TOKEN'), `the GitHub snippet does not take the token from a secret: ${snippet}`);
   await shot('manage-ci');
   await page.goto(`${URL_}/#/manage/users`);
   await (await rowsOf('Users')).filter({ hasText: env('UI_USER') }).first().waitFor();

@@ -1,66 +1,89 @@
 // SPDX-License-Identifier: Apache-2.0
-// Compliance across images, per check (how many images fail it) and per
-// template (a benchmark or rule set: the finding's `templates` when the
-// scan names them, else the families its references belong to, e.g.
-// cis-docker:4.1 -> cis-docker).
+// Compliance (GET /compliance): per template (each framework the checks'
+// controls belong to: NIST 800-190, PCI DSS, HIPAA, GDPR; a control fails
+// when one of its checks warns on some node), per check (its result on
+// every reporting node, the evidence where it fails), the reports
+// (`moat comply docker --console URL --token T` per node), and the
+// images' own compliance findings (scans with misconfig checks).
+import { useState } from 'preact/hooks';
+import { get } from '../api.js';
 import { imageHref } from '../router.js';
-import { allImageDetails, isCompliance } from '../details.js';
-import { useLoad, Loaded, Sev, Table, imageName, sevRank } from '../ui.jsx';
+import { useLoad, Loaded, Sev, Table, fmtTime, shortDigest } from '../ui.jsx';
 
-function templatesOf(f) {
-  if (Array.isArray(f.templates) && f.templates.length) return f.templates;
-  if (f.template) return [f.template];
-  const fam = new Set((f.references || []).map((r) => String(r).split(':')[0]));
-  return fam.size ? [...fam] : ['moat'];
+const RESULTS = ['WARN', 'PASS', 'INFO', 'NOTE'];
+
+function Results({ r }) {
+  return (
+    <span class="counts">
+      {RESULTS.filter((k) => r[k]).map((k) => <span class={`tag result-${k.toLowerCase()}`}>{r[k]} {k}</span>)}
+    </span>
+  );
 }
 
-function summarise(details) {
-  const checks = new Map(), templates = new Map();
-  for (const d of details) {
-    const name = imageName(d.image);
-    for (const f of d.findings || []) {
-      if (!isCompliance(f)) continue;
-      let c = checks.get(f.id);
-      if (!c) checks.set(f.id, c = { id: f.id, title: f.title, severity: f.severity, images: new Map(), refs: f.references || [] });
-      c.images.set(d.image.digest, name);
-      for (const t of templatesOf(f)) {
-        let e = templates.get(t);
-        if (!e) templates.set(t, e = { name: t, checks: new Set(), images: new Set() });
-        e.checks.add(f.id);
-        e.images.add(d.image.digest);
-      }
-    }
-  }
-  return {
-    images: details.length,
-    checks: [...checks.values()].sort((a, b) => sevRank(a.severity) - sevRank(b.severity) || a.id.localeCompare(b.id)),
-    templates: [...templates.values()].sort((a, b) => a.name.localeCompare(b.name)),
-  };
+function Template({ t }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" aria-expanded={open ? 'true' : 'false'} onClick={() => setOpen(!open)}>
+        {open ? 'Hide' : 'Show'} {t.controls.length} controls</button>
+      {open && (
+        <Table caption={`Controls of ${t.name}`} rows={t.controls} rowKey={(c) => c.id} cols={[
+          { label: 'Control', key: 'id' },
+          { label: 'Status', cell: (c) => <span class={`tag status-${c.status.toLowerCase()}`}>{c.status}</span> },
+          { label: 'Checks', cell: (c) => c.checks.join(', ') },
+        ]} />
+      )}
+    </>
+  );
 }
+
+const worst = (c) => (c.results.WARN ? 0 : c.results.PASS ? 1 : 2);
 
 export function Compliance() {
-  const res = useLoad(allImageDetails, []);
+  const res = useLoad(() => get('/compliance'), []);
   return (
     <Loaded res={res} what="compliance results">
-      {(details) => {
-        const s = summarise(details);
+      {(d) => {
+        const checks = [...d.checks].sort((a, b) => worst(a) - worst(b) ||
+          a.benchmark.localeCompare(b.benchmark) || a.id.localeCompare(b.id, undefined, { numeric: true }));
         return (
           <>
             <h2>Per template</h2>
-            <Table caption="Compliance per template" rows={s.templates} rowKey={(t) => t.name}
-              empty="No compliance findings in any scan (scan with --scanners misconfig to check images)." cols={[
+            <Table caption="Compliance per template" rows={d.templates} rowKey={(t) => t.name}
+              empty="No compliance reports yet: run moat comply docker --console URL --token T on a node." cols={[
                 { label: 'Template', key: 'name' },
-                { label: 'Failed checks', cell: (t) => t.checks.size, cls: 'num' },
-                { label: 'Images failing', cell: (t) => `${t.images.size} of ${s.images}`, cls: 'num' },
+                { label: 'Failed controls', cell: (t) => t.summary.FAIL, cls: 'num' },
+                { label: 'Passed controls', cell: (t) => t.summary.PASS, cls: 'num' },
+                { label: 'To review', cell: (t) => t.summary.REVIEW, cls: 'num' },
+                { label: 'Controls', cell: (t) => <Template t={t} /> },
               ]} />
             <h2>Per check</h2>
-            <Table caption="Compliance per check" rows={s.checks} rowKey={(c) => c.id}
-              empty="No failed checks." cols={[
+            <Table caption="Compliance per check" rows={checks} rowKey={(c) => c.benchmark + c.id} limit={150}
+              empty="No checks reported." cols={[
+                { label: 'Check', cls: 'nowrap', key: 'id' },
+                { label: 'Benchmark', key: 'benchmark' },
+                { label: 'Title', key: 'title' },
+                { label: 'Results', cell: (c) => <Results r={c.results} /> },
+                { label: 'Failing on', cell: (c) => c.failing.map((f) => (
+                  <span class="chip" title={f.evidence || ''}>{f.node}{f.evidence ? `: ${f.evidence}` : ''}</span>)) },
+                { label: 'Controls', cell: (c) => c.controls.length },
+              ]} />
+            <h2>Reports</h2>
+            <Table caption="Compliance reports" rows={d.reports} rowKey={(r) => r.id} empty="No reports." cols={[
+              { label: 'Node', key: 'node' },
+              { label: 'Benchmark', key: 'benchmark' },
+              { label: 'Target', cell: (r) => <code>{r.target}</code> },
+              { label: 'Summary', cell: (r) => <Results r={r.summary} /> },
+              { label: 'Received', cell: (r) => fmtTime(r.received) },
+            ]} />
+            <h2>Image checks</h2>
+            <Table caption="Image compliance checks" rows={d.image_checks} rowKey={(c) => c.id}
+              empty="No compliance findings in any scan (scan with --scanners misconfig to check images)." cols={[
                 { label: 'Check', key: 'id' },
                 { label: 'Severity', cell: (c) => <Sev s={c.severity} /> },
                 { label: 'Title', key: 'title' },
-                { label: 'References', cell: (c) => c.refs.join(', ') },
-                { label: 'Images failing', cell: (c) => [...c.images].map(([d, n]) => <a class="chip" href={imageHref(d)}>{n}</a>) },
+                { label: 'References', cell: (c) => c.references.join(', ') },
+                { label: 'Images failing', cell: (c) => c.images.map((i) => <a class="chip" href={imageHref(i.digest)}>{i.ref || shortDigest(i.digest)}</a>) },
               ]} />
           </>
         );

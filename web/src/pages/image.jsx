@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { isVuln, isCompliance } from '../details.js';
-import { useLoad, Loaded, Sev, Table, Counts, fmtTime, imageName, shortDigest, sevRank,
+import { useLoad, Loaded, Sev, Risk, Table, Counts, fmtTime, imageName, shortDigest, sevRank,
   VULN_SEVERITIES, imageSeverity, plural } from '../ui.jsx';
 
 // The layer index of a finding or package: its own layer_index, else the
@@ -85,7 +85,8 @@ function Findings({ findings, layers, layer, setLayer }) {
         empty="No vulnerabilities here." cols={[
           { label: 'CVE', cls: 'nowrap', cell: (f) => <>{f.id}{f.kev && <span class="tag kev">KEV</span>}</> },
           { label: 'Severity', cell: (f) => <Sev s={f.severity} /> },
-          { label: 'Risk', cell: (f) => (f.risk ? f.risk.score : ''), cls: 'num' },
+          { label: 'Risk', cell: (f) => (f.risk ? <Risk score={f.risk.score} scan={f.risk_scan && f.risk_scan.score}
+            raised={f.risk_raised_by} lowered={f.risk_lowered_by} /> : '') },
           { label: 'Package', cell: (f) => `${f.package} ${f.installed_version || ''}` },
           { label: 'Fixed in', cell: (f) => f.fixed_version || (f.status === 'wont-fix' ? "won't fix" : 'no fix') },
           { label: 'Layer', cell: (f) => (f.layerIndex != null ? `#${f.layerIndex}` : ''), cls: 'num' },
@@ -132,6 +133,17 @@ function ComplianceChecks({ findings }) {
   );
 }
 
+// What the console knows of the image's running containers and alerts.
+function envText(e) {
+  const parts = [plural(e.containers_running || 0, 'running container')];
+  if (e.privileged) parts.push('privileged');
+  if (e.runs_as_root === true) parts.push('as root');
+  if (e.runs_as_root === false) parts.push('not as root');
+  if (e.published_ports) parts.push(`${plural(e.published_ports, 'published port')}${e.internet_facing ? ' (outside the host)' : ''}`);
+  parts.push(plural(e.runtime_alerts || 0, 'open runtime alert'));
+  return parts.join(', ');
+}
+
 export function ImageDetail({ digest }) {
   const res = useLoad(() => get('/images/' + encodeURIComponent(digest)), [digest]);
   const [layer, setLayer] = useState(null);
@@ -152,7 +164,9 @@ export function ImageDetail({ digest }) {
               <dt>OS</dt><dd>{img.os || 'unknown'}</dd>
               <dt>Scanned</dt><dd>{fmtTime(img.scanned_at)}</dd>
               <dt>Highest severity</dt><dd><Sev s={imageSeverity(img)} /></dd>
-              {typeof img.risk_max === 'number' && <><dt>Top risk score</dt><dd>{img.risk_max} / 100</dd></>}
+              {typeof img.risk_max === 'number' && <><dt>Top risk score</dt><dd>
+                <Risk score={img.risk_max} scan={img.risk_max_scan} raised={img.environment && img.environment.raised_by} /> / 100</dd></>}
+              {img.environment && <><dt>Where it runs</dt><dd aria-label="Environment">{envText(img.environment)}</dd></>}
               <dt>Findings by severity</dt><dd><Counts counts={img.counts} /></dd>
               <dt>Running</dt><dd>{plural(img.containers_running || 0, 'container')}{img.k8s ? ' (Kubernetes)' : ''}</dd>
               <dt>Incidents</dt><dd>{img.incidents || 0}</dd>

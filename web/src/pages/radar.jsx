@@ -9,7 +9,7 @@ import { useEffect } from 'preact/hooks';
 import { get } from '../api.js';
 import { imageHref, go } from '../router.js';
 import { layout, WIDTH, HEIGHT } from '../radar-layout.js';
-import { useLoad, Loaded, Sev, Table, shortDigest } from '../ui.jsx';
+import { useLoad, Loaded, Sev, Risk, Table, shortDigest } from '../ui.jsx';
 
 const REFRESH_MS = 15000;
 
@@ -25,9 +25,10 @@ const clip = (s) => (s.length > 28 ? '…' + s.slice(-27) : s);
 
 function describe(n) {
   if (n.kind !== 'image') return `${n.kind} ${nodeLabel(n)}`;
+  const raised = (n.risk_raised_by || []).length ? `, raised by ${n.risk_raised_by.join(' ')}` : '';
   return `image ${nodeLabel(n)}, ${n.k8s ? 'Kubernetes-managed' : 'standalone'}, ` +
-    `highest risk ${n.severity || 'none'}, ${n.containers_running || 0} running, ` +
-    `${n.incidents || 0} incidents`;
+    `highest risk ${n.severity || 'none'}, risk score ${n.risk_max || 0}${raised}, ` +
+    `${n.containers_running || 0} running, ${n.incidents || 0} incidents`;
 }
 
 // Heptagon for Kubernetes-managed images, a rounded box for standalone ones.
@@ -69,7 +70,7 @@ function ImageNode({ n, p }) {
   const open = () => n.digest && go('/images/' + encodeURIComponent(n.digest));
   const key = (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } };
   return (
-    <g class={`node image sev-${sev}`} transform={`translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`}
+    <g class={`node image sev-${sev} ${n.k8s ? 'k8s' : 'standalone'}`} transform={`translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`}
       role="link" tabindex="0" aria-label={describe(n)} onClick={open} onKeyDown={key}
       data-id={n.id}>
       <title>{describe(n)}</title>
@@ -77,6 +78,7 @@ function ImageNode({ n, p }) {
       {n.k8s ? <polygon class="shape" points={heptagon(24)} />
         : <rect class="shape" x="-21" y="-21" width="42" height="42" rx="8" />}
       {n.k8s ? <HelmIcon /> : <BoxIcon />}
+      <desc>{n.k8s ? 'Kubernetes-managed' : 'standalone'}</desc>
       {n.containers_running > 0 && (
         <g class="badge" transform="translate(20,-20)">
           <circle r="10" />
@@ -120,7 +122,9 @@ function Legend() {
       <li><span class="k sev-high" />high</li>
       <li><span class="k sev-medium" />medium</li>
       <li><span class="k sev-low" />low</li>
-      <li><span class="k sev-none" />none</li>
+      <li><span class="k sev-negligible" />negligible</li>
+      <li><span class="k sev-unknown" />unknown (not rated)</li>
+      <li><span class="k sev-none" />no findings</li>
       <li><MiniIcon><HelmIcon /></MiniIcon>Kubernetes-managed</li>
       <li><MiniIcon><BoxIcon /></MiniIcon>standalone</li>
       <li><span class="k halo-key" />runtime incidents</li>
@@ -184,6 +188,7 @@ function RadarView({ data }) {
         { label: 'Image', cell: (n) => n.digest ? <a href={imageHref(n.digest)}>{nodeLabel(n)}</a> : nodeLabel(n) },
         { label: 'Managed by', cell: (n) => (n.k8s ? 'Kubernetes' : 'standalone') },
         { label: 'Highest risk', cell: (n) => <Sev s={n.severity || 'none'} /> },
+        { label: 'Risk score', cell: (n) => <Risk score={n.risk_max} scan={n.risk_max_scan} raised={n.risk_raised_by} /> },
         { label: 'Running', key: 'containers_running', cls: 'num' },
         { label: 'Incidents', key: 'incidents', cls: 'num' },
       ]} />
