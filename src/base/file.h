@@ -25,4 +25,9 @@ int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct mo
  * -EIO when the kernel accepts nothing. */
 int moat_write_all(int fd, const void *data, size_t len);
 
+/* Replace name in directory dfd with data, mode 0600, so that a crash
+ * leaves the old or the new file, never a part: a temporary file written
+ * and fsync'd, renamed over name, then the directory fsync'd. 0 or -errno. */
+int moat_replace_file_at(int dfd, const char *name, const void *data, size_t len);
+
 #endif
