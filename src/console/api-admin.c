@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api-admin.c - users, API tokens, the audit log, defenders and policies.
+ * api-admin.c - users, API tokens, the audit log and policies (defenders:
+ * api-defenders.c).
  * Every change is written with its audit record in one transaction.
  */
 #include <errno.h>
@@ -164,7 +165,7 @@ void console_api_tokens_delete(struct console_call *call)
 		console_reply_error(call, 404, "no token %s", call->param);
 }
 
-/* ---- audit, defenders ---- */
+/* ---- audit ---- */
 
 static const struct console_colspec audit_cols[] = {
 	{ "time", COL_TIME }, { "user", COL_TEXT }, { "action", COL_TEXT }, { "target", COL_TEXT },
@@ -179,20 +180,6 @@ void console_api_audit(struct console_call *call)
 	struct moat_db_val p[] = { moat_db_int(limit), moat_db_int(offset) };
 	console_reply_list(call, "audit", "SELECT ts, user_name, action, target FROM audit ORDER "
 			   "BY ts DESC, id LIMIT ? OFFSET ?", p, 2, audit_cols, N(audit_cols));
-}
-
-static const struct console_colspec defender_cols[] = {
-	{ "id", COL_TEXT }, { "node", COL_TEXT }, { "version", COL_TEXT },
-	{ "last_seen", COL_TIME }, { "status", COL_TEXT },
-};
-
-void console_api_defenders(struct console_call *call)
-{
-	struct moat_db_val p = moat_db_int(moat_time_now_us() - CONSOLE_DEFENDER_STALE_US);
-
-	console_reply_list(call, "defenders", "SELECT id, node, version, last_seen, CASE WHEN "
-			   "last_seen > ? THEN 'connected' ELSE 'stale' END FROM defenders ORDER "
-			   "BY node, id", &p, 1, defender_cols, N(defender_cols));
 }
 
 /* ---- policies ---- */

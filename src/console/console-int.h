@@ -25,6 +25,10 @@
 #define CONSOLE_EVENT_ID_MAX 128
 /* Defenders not heard from for this long are "stale". */
 #define CONSOLE_DEFENDER_STALE_US (5LL * 60 * 1000000)
+/* Join tokens: default and longest lifetime, most uses. */
+#define CONSOLE_JOIN_TTL_DEFAULT_US (24LL * 3600 * 1000000)
+#define CONSOLE_JOIN_TTL_MAX_US (30LL * 86400 * 1000000)
+#define CONSOLE_JOIN_USES_MAX 10000u
 
 struct moat_console {
 	struct moat_db *db;
@@ -45,6 +49,7 @@ struct console_who {
 	unsigned role;
 	char name[80];                  /* user name, or "token:<name>" */
 	char token_id[32];              /* tokens only */
+	char defender_id[32];           /* enrolled defenders only */
 	char session_hash[72];          /* sessions only */
 	char csrf[72];                  /* sessions only */
 };
@@ -117,6 +122,19 @@ void console_api_tokens_create(struct console_call *call);
 void console_api_tokens_delete(struct console_call *call);
 void console_api_audit(struct console_call *call);
 void console_api_defenders(struct console_call *call);
+void console_api_defender_revoke(struct console_call *call);
+void console_api_enroll(struct console_call *call);
+void console_api_heartbeat(struct console_call *call);
+void console_api_self_policy(struct console_call *call);
+void console_api_join_tokens_list(struct console_call *call);
+void console_api_join_tokens_create(struct console_call *call);
+void console_api_join_token_delete(struct console_call *call);
+/* Under mu: the enrolled defender whose secret has this SHA-256: 1 (who
+ * filled), 2 revoked (who names it), 0 none, <0 storage error. */
+int console_auth_defender(struct moat_console *c, const char *hash, struct console_who *who,
+			  struct moat_error *err);
+/* The defender a call speaks for (enrolled, or a role-defender token), or NULL. */
+const char *console_defender_self(const struct console_call *call);
 void console_api_policies_list(struct console_call *call);
 void console_api_policies_create(struct console_call *call);
 void console_api_policy_get(struct console_call *call);
