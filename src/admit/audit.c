@@ -9,9 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,26 +107,19 @@ static void decision_fields(struct moat_jw *jw, const char *source, const char *
 	msgs(jw, "warnings", d->warnings, d->n_warnings);
 }
 
-/* The decision as a console event (moat.alert/v1 shape, kind "admission"). */
+/* The decision as a console event (moat.alert/v1 shape, kind "admission");
+ * the spool gives it its unique event id. */
 static int to_console(struct moat_audit *a, const char *when, const char *source,
 		      const char *action, const char *object, const char *user, const char *image,
 		      const struct moat_decision *d, bool dry_run)
 {
-	unsigned char rnd[12];
-	char id[40];
 	struct moat_buf b;
 	struct moat_jw jw;
 	int r;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return -EIO;
-	snprintf(id, sizeof(id), "adm-");
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(id + 4 + 2 * i, 3, "%02x", rnd[i]);
 	moat_buf_init(&b, 1u << 20);
 	moat_jw_init(&jw, &b, false);
 	moat_jw_obj_begin(&jw);
-	moat_jw_kstr(&jw, "event_id", id);
 	moat_jw_kstr(&jw, "time", when);
 	moat_jw_kstr(&jw, "kind", "admission");
 	moat_jw_kstr(&jw, "rule", d->n_reasons ? d->reasons[0].rule : d->allow ? "allowed" :

@@ -147,9 +147,11 @@ int defender_console_open(const struct defender_console_opts *o, struct defender
 	mkdir(state, 0700);     /* the state module makes the rest of it later */
 	moat_buf_init(&tok, 4096);
 	r = credentials(o, state, &tok, &id, &up.token, err);
-	snprintf(dc->spool_dir, sizeof(dc->spool_dir), "%s/uplink", state);
-	up.spool_dir = o->spool_dir ? o->spool_dir : dc->spool_dir;
-	snprintf(dc->spool_dir, sizeof(dc->spool_dir), "%s", up.spool_dir);
+	if (o->spool_dir)
+		snprintf(dc->spool_dir, sizeof(dc->spool_dir), "%s", o->spool_dir);
+	else
+		snprintf(dc->spool_dir, sizeof(dc->spool_dir), "%s/uplink", state);
+	up.spool_dir = dc->spool_dir;
 	if (gethostname(node, sizeof(node) - 1) == 0)
 		up.node = node;
 	if (r == 0)

@@ -203,7 +203,7 @@ static void reload(struct run *run)
 			moat_rules_count(run->rules), err.msg[0] ? err.msg : moat_strerror(r));
 		return;
 	}
-	install_rules(run, fresh, run->rules_dir);
+	install_rules(run, fresh, "from the rule directory");
 }
 
 /* Swap in a fresh rule set (the console's policy laid over it first). */
@@ -211,6 +211,7 @@ static void install_rules(struct run *run, struct moat_ruleset *fresh, const cha
 {
 	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
 	size_t n, dropped = 0, changed = 0;
+	char note[96] = "";
 	int r;
 
 	moat_rules_overlay_apply(run->overlay, fresh, &dropped, &changed);
@@ -224,9 +225,12 @@ static void install_rules(struct run *run, struct moat_ruleset *fresh, const cha
 	moat_rules_close(run->rules);
 	run->rules = fresh;
 	deny_exes(run);
-	fprintf(stderr, "moat defender: reloaded %zu rules (%s; %zu off and %zu responses changed "
-		"by the console's policy), %zu path prefixes%s\n", moat_rules_count(fresh), why,
-		dropped, changed, n, r < 0 ? " (the sensor kept its old prefixes)" : "");
+	if (run->overlay)
+		snprintf(note, sizeof(note), " (console policy: %zu off, %zu responses changed)",
+			 dropped, changed);
+	fprintf(stderr, "moat defender: reloaded %zu rules %s%s, %zu path prefixes%s\n",
+		moat_rules_count(fresh), why, note, n,
+		r < 0 ? " (the sensor kept its old prefixes)" : "");
 }
 
 /* A new policy from the console (or its cache): laid over the rule
@@ -258,7 +262,7 @@ static void take_policy(struct run *run)
 	moat_rules_overlay_free(run->overlay);
 	run->overlay = ov;
 	if (fresh) {
-		install_rules(run, fresh, "the console's policy");
+		install_rules(run, fresh, "for the console's policy");
 	} else {        /* before the sensor: the rules just loaded from the directory */
 		moat_rules_overlay_apply(ov, run->rules, NULL, NULL);
 		fprintf(stderr, "moat defender: the console's policy %.12s is in force\n",

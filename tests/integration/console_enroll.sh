@@ -139,8 +139,8 @@ note "$(cat "$W/health")"
 # 4. a runtime policy from the console turns the marker rule off
 expect 201 POST /policies "$ADMIN" \
     '{"kind":"runtime","name":"quiet-marker","mode":"alert","rules":{"disable":["test-enroll-marker"]}}'
-for _ in $(seq 1 40); do grep -q "the console's policy" "$W/defender.err" && break; sleep 0.25; done
-grep -q "1 off .* by the console's policy" "$W/defender.err" ||
+for _ in $(seq 1 40); do grep -q "console policy: 1 off" "$W/defender.err" && break; sleep 0.25; done
+grep -q "for the console's policy (console policy: 1 off" "$W/defender.err" ||
     fail "the defender did not apply the policy: $(tail -n 5 "$W/defender.err")"
 before=$(printed marker)
 "$W/marker"
@@ -185,8 +185,8 @@ ev = json.load(sys.stdin)["events"]
 e = [x for x in ev if x["image"] == "enroll.test/evil:1"]
 assert len(e) == 1 and e[0]["rule"] == "privileged" and e[0]["details"]["allow"] is False, ev
 print("admission event:", e[0]["rule"], "allow", e[0]["details"]["allow"], e[0]["image"])' \
-    >"$W/adm" || fail "no admission event in the console: $(cat "$W/body")"
-note "$(cat "$W/adm")"
+    >"$W/adm.txt" || fail "no admission event in the console: $(cat "$W/body")"
+note "$(cat "$W/adm.txt")"
 
 # 6. revocation
 expect 204 POST "/defenders/$DID/revoke" "$ADMIN"
