@@ -265,7 +265,7 @@ static void take_policy(struct run *run)
 		install_rules(run, fresh, "for the console's policy");
 	} else {        /* before the sensor: the rules just loaded from the directory */
 		moat_rules_overlay_apply(ov, run->rules, NULL, NULL);
-		fprintf(stderr, "moat defender: the console's policy %.12s is in force\n",
+		fprintf(stderr, "moat defender: the console's policy %.19s is in force\n",
 			moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?");
 	}
 	moat_console_ctl_applied(run->dc.ctl, moat_json_str(doc, "etag"));

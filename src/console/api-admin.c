@@ -14,29 +14,13 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Run one changing statement plus its audit record; *ret_n rows changed. */
+/* One changing statement and its audit record, by the caller. */
 static int change(struct console_call *call, const char *sql, const struct moat_db_val *p,
 		  size_t n, const char *action, const char *target, int64_t *ret_n,
 		  struct moat_error *err)
 {
-	struct moat_console *c = call->c;
-	int64_t changed = 0;
-	int r;
-
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, sql, p, n, &changed, err);
-	if (r == 0 && changed)
-		r = console_audit(c, call->who.name, action, target, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	pthread_mutex_unlock(&c->mu);
-	if (ret_n)
-		*ret_n = changed;
-	return r;
+	return console_exec_audited(call->c, call->who.name, sql, p, n, action, target, ret_n,
+				    err);
 }
 
 /* ---- users ---- */

@@ -63,19 +63,9 @@ int moat_console_join_token_create(struct moat_console *c, const char *name, int
 	struct moat_db_val p[] = { moat_db_text(id), moat_db_text(name ? name : id),
 				   moat_db_text(hash), moat_db_int(now), moat_db_text(by),
 				   moat_db_int(now + ttl_us), moat_db_int(max_uses) };
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, "INSERT INTO join_tokens (id, name, hash, created, "
+	r = console_exec_audited(c, by, "INSERT INTO join_tokens (id, name, hash, created, "
 				 "created_by, expires, max_uses, uses) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-				 p, N(p), NULL, err);
-	if (r == 0)
-		r = console_audit(c, by, "join-token.create", id, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	pthread_mutex_unlock(&c->mu);
+				 p, N(p), "join-token.create", id, NULL, err);
 	if (r == 0 && !(*ret_token = strdup(token)))
 		r = moat_error_set(err, -ENOMEM, "out of memory");
 	explicit_bzero(token, sizeof(token));
@@ -140,22 +130,10 @@ void console_api_join_token_delete(struct console_call *call)
 {
 	struct moat_error err = { 0 };
 	struct moat_db_val p = moat_db_text(call->param);
-	struct moat_console *c = call->c;
 	int64_t n = 0;
-	int r;
 
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, &err);
-	if (r == 0)
-		r = moat_db_exec(c->db, "DELETE FROM join_tokens WHERE id = ?", &p, 1, &n, &err);
-	if (r == 0 && n)
-		r = console_audit(c, call->who.name, "join-token.delete", call->param, &err);
-	if (r == 0)
-		r = moat_db_commit(c->db, &err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	pthread_mutex_unlock(&c->mu);
-	if (r < 0)
+	if (console_exec_audited(call->c, call->who.name, "DELETE FROM join_tokens WHERE id = ?",
+				 &p, 1, "join-token.delete", call->param, &n, &err) < 0)
 		console_reply_db(call, &err);
 	else if (!n)
 		console_reply_error(call, 404, "no join token %s", call->param);
@@ -283,7 +261,7 @@ void console_api_enroll(struct console_call *call)
 		console_reply_error(call, 429, "too many failed enrollments; try again in %u s", wait);
 		return;
 	}
-	if (!authz || strncasecmp(authz, "Bearer ", 7) || token_hash(authz + 7, jhash) < 0) {
+	if (!authz || strncasecmp(authz, "Bearer ", 7) != 0 || token_hash(authz + 7, jhash) < 0) {
 		console_reply_error(call, 401, "enrollment needs a join token (Authorization: "
 				    "Bearer JOIN-TOKEN)");
 		return;
@@ -365,27 +343,18 @@ int moat_console_defender_revoke(struct moat_console *c, const char *id, const c
 	int64_t n = 0, exists = 0;
 	int r;
 
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, "UPDATE defenders SET revoked = ?, revoked_by = ? WHERE "
-				 "id = ? AND revoked IS NULL", p, 3, &n, err);
-	if (r == 0 && n)
-		r = console_audit(c, by, "defender.revoke", id, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	else if (!n)
-		moat_db_int_query(c->db, "SELECT COUNT(*) FROM defenders WHERE id = ?", &p[2], 1, 0,
-				  &exists, NULL);
-	pthread_mutex_unlock(&c->mu);
+	r = console_exec_audited(c, by, "UPDATE defenders SET revoked = ?, revoked_by = ? WHERE "
+				 "id = ? AND revoked IS NULL", p, 3, "defender.revoke", id, &n, err);
 	if (r < 0)
 		return r;
-	if (!n)
-		return moat_error_set(err, exists ? -EALREADY : MOAT_E_NOTFOUND, exists ?
-				      "defender %s is already revoked" : "no defender %s", id);
-	return 0;
+	if (n)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	moat_db_int_query(c->db, "SELECT COUNT(*) FROM defenders WHERE id = ?", &p[2], 1, 0,
+			  &exists, NULL);
+	pthread_mutex_unlock(&c->mu);
+	return moat_error_set(err, exists ? -EALREADY : MOAT_E_NOTFOUND, exists ?
+			      "defender %s is already revoked" : "no defender %s", id);
 }
 
 void console_api_defender_revoke(struct console_call *call)

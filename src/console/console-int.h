@@ -76,6 +76,11 @@ json_t *console_body_object(struct console_call *call);
 /* ?limit= and ?offset= (defaults, max); false when answered 400. */
 bool console_paging(struct console_call *call, int64_t *limit, int64_t *offset);
 
+/* Take mu, run one changing statement and, when it changed rows, its audit
+ * record, in one transaction; *ret_n (may be NULL) rows changed. */
+int console_exec_audited(struct moat_console *c, const char *who, const char *sql,
+			 const struct moat_db_val *p, size_t n, const char *action,
+			 const char *target, int64_t *ret_n, struct moat_error *err);
 /* Add an audit record (under c->mu). */
 int console_audit(struct moat_console *c, const char *who, const char *action,
 		  const char *target, struct moat_error *err);

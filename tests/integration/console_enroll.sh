@@ -19,8 +19,7 @@ setup_work
 [ "$(id -u)" = 0 ] || skip "needs root (eBPF)"
 command -v curl >/dev/null || fail "curl is not installed"
 D=$W/console
-PORT=$(( 21000 + ($$ * 7) % 9000 ))
-while ss -ltn "sport = :$PORT" 2>/dev/null | grep -q LISTEN; do PORT=$((PORT + 1)); done
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 DEF_PID= WH_PID=
 cleanup() {
@@ -67,16 +66,20 @@ rules:
     when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/$m"]}]}
 YAML
 done
-"$MOAT" defender --rules "$W/rules" --format json --state "$W/state" --no-network --no-baselines \
-    --console "$URL" --join-token-file "$W/join.token" --console-interval 1 \
-    --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
-DEF_PID=$!
-for _ in $(seq 1 120); do
-    [ -e "$W/ready" ] && break
-    kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
-    sleep 0.25
-done
-[ -e "$W/ready" ] || fail "defender not ready"
+defender_up() { # the same (by then spent) join token every time
+    rm -f "$W/ready"
+    "$MOAT" defender --rules "$W/rules" --format json --state "$W/state" --no-network \
+        --no-baselines --console "$URL" --join-token-file "$W/join.token" --console-interval 1 \
+        --ready-file "$W/ready" >>"$W/alerts" 2>"$W/defender.err" &
+    DEF_PID=$!
+    for _ in $(seq 1 120); do
+        [ -e "$W/ready" ] && return 0
+        kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
+        sleep 0.25
+    done
+    fail "defender not ready"
+}
+defender_up
 
 # 1. the identity: 0600, the secret never printed; the join token is spent
 ID_FILE=$W/state/console-identity.json
@@ -151,6 +154,19 @@ grep -q quiet-marker "$W/state/console-policy.json" || fail "the policy is not c
 expect 200 GET /defenders/self/policy "$SECRET"
 grep -q quiet-marker "$W/body" || fail "self policy: $(cat "$W/body")"
 note "console policy disabled test-enroll-marker in the running defender; cached on disk"
+# a restart: the identity is reused (the spent join token is not sent again),
+# and the cached policy is in force before the sensor runs
+kill -TERM "$DEF_PID"; wait "$DEF_PID" || true
+defender_up
+grep -q "identity of defender $DID" "$W/defender.err" || fail "restart: $(head -n 3 "$W/defender.err")"
+grep -q "the console's policy sha256:.* is in force" "$W/defender.err" ||
+    fail "restart: the cached policy was not applied at start: $(head -n 3 "$W/defender.err")"
+before=$(printed marker)
+"$W/marker"
+run_marker marker2 || fail "restart: the second rule does not alert"
+sleep 0.3
+[ "$(printed marker)" = "$before" ] || fail "restart: the disabled rule alerted"
+note "restarted: same identity $DID, cached policy enforced from the start"
 
 # 5. an admission decision reaches the console
 cat >"$W/policy.yaml" <<'EOT'
