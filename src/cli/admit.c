@@ -530,6 +530,7 @@ static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **
 	struct moat_uplink_opts uo = { .url = a->console, .token = a->token,
 				       .cacert = a->console_cacert, .spool_dir = a->spool,
 				       .version = MOAT_VERSION, .on_warn = uplink_warn,
+				       .producer = "admission",
 				       .ctx = webhook ? who_webhook : who_authz };
 	int r = 0;
 

@@ -187,9 +187,9 @@ static void deny_exes(struct run *run)
 				"kernel deny list: %s)\n", n, moat_strerror(r));
 }
 
-/* A rule file changed: swap in the new set only if the whole directory parsed. */
 static void install_rules(struct run *run, struct moat_ruleset *fresh, const char *why);
 
+/* A rule file changed: swap in the new set only if the whole directory parsed. */
 static void reload(struct run *run)
 {
 	struct moat_ruleset *fresh = NULL;

@@ -437,7 +437,7 @@ void console_api_heartbeat(struct console_call *call)
 		pthread_mutex_lock(&call->c->mu);
 		r = moat_db_exec(call->c->db, "INSERT INTO defenders (id, node, version, last_seen, "
 				 "health) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET node = "
-				 "COALESCE(excluded.node, defenders.node), version = "
+				 CONSOLE_DEFENDER_NODE_SQL ", version = "
 				 "COALESCE(excluded.version, defenders.version), last_seen = "
 				 "excluded.last_seen, health = excluded.health", p, N(p), NULL, &err);
 		pthread_mutex_unlock(&call->c->mu);

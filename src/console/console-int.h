@@ -25,6 +25,12 @@
 #define CONSOLE_EVENT_ID_MAX 128
 /* Defenders not heard from for this long are "stale". */
 #define CONSOLE_DEFENDER_STALE_US (5LL * 60 * 1000000)
+/* A defender's node on a heartbeat upsert: an enrolled defender keeps the
+ * node it enrolled with (its identity is bound to it); one on an API token
+ * takes what it reports. */
+#define CONSOLE_DEFENDER_NODE_SQL \
+	"CASE WHEN defenders.enrolled IS NULL THEN COALESCE(excluded.node, defenders.node) " \
+	"ELSE COALESCE(defenders.node, excluded.node) END"
 /* Join tokens: default and longest lifetime, most uses. */
 #define CONSOLE_JOIN_TTL_DEFAULT_US (24LL * 3600 * 1000000)
 #define CONSOLE_JOIN_TTL_MAX_US (30LL * 86400 * 1000000)

@@ -237,6 +237,8 @@ static int batch_head(struct moat_uplink *up)
 		json_object_set_new(d, "node", json_string(up->o.node));
 	if (d && up->o.version)
 		json_object_set_new(d, "version", json_string(up->o.version));
+	if (d && up->o.producer)
+		json_object_set_new(d, "producer", json_string(up->o.producer));
 	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	json_decref(d);
 	if (!text)

@@ -32,6 +32,8 @@ struct moat_uplink_opts {
 	const char *spool_dir;
 	const char *node;               /* this host's name, sent with each batch (or NULL) */
 	const char *version;            /* the producer's version (or NULL) */
+	const char *producer;           /* NULL: a defender (its batches are its heartbeat);
+					 * else what sends, e.g. "admission" */
 	uint64_t spool_max_bytes;       /* 0 = MOAT_SPOOL_MAX_BYTES */
 	unsigned flush_ms;              /* longest an event waits before a POST; 0 = 500 */
 	/* Something went wrong in the sender (called on its thread, rate-limited

@@ -110,6 +110,8 @@ done
 expect 403 POST /policies "$SECRET" '{"kind":"runtime","name":"x"}'
 expect 403 POST "/defenders/$SPARE/revoke" "$SECRET"
 expect 403 POST /defenders/self/heartbeat "$READ" '{}'
+# the identity is bound to the node it enrolled with
+expect 200 POST /defenders/self/heartbeat "$SECRET" '{"node":"elsewhere"}'
 note "enrolled identity: push, heartbeat and own policy only (403 on 12 other calls)"
 
 printed() { grep -c "\"rule\":\"test-enroll-$1\"" "$W/alerts" 2>/dev/null || true; }
@@ -135,7 +137,8 @@ defenders | $PY -c 'import json,sys
 d = {x["id"]: x for x in json.load(sys.stdin)["defenders"]}[sys.argv[1]]
 h = d.get("health") or {}
 assert d["status"] == "online" and h.get("events_sent", 0) >= 1, d
-print("status", d["status"], "health", json.dumps(h, sort_keys=True))' "$DID" >"$W/health" ||
+assert d["node"] == sys.argv[2], ("node", d)
+print("status", d["status"], "health", json.dumps(h, sort_keys=True))' "$DID" "$(hostname)" >"$W/health" ||
     fail "no heartbeat with health in /defenders: $(defenders)"
 note "$(cat "$W/health")"
 
@@ -203,6 +206,7 @@ assert len(e) == 1 and e[0]["rule"] == "privileged" and e[0]["details"]["allow"]
 print("admission event:", e[0]["rule"], "allow", e[0]["details"]["allow"], e[0]["image"])' \
     >"$W/adm.txt" || fail "no admission event in the console: $(cat "$W/body")"
 note "$(cat "$W/adm.txt")"
+defenders | grep -q '"node":null\|admission' && fail "the webhook is listed as a defender: $(defenders)"
 
 # 6. revocation
 expect 204 POST "/defenders/$DID/revoke" "$ADMIN"
