@@ -122,6 +122,14 @@ run_marker() { # NAME: run it, wait until printed (or 3 s)
     return 1
 }
 run_marker marker || fail "the marker did not alert before the policy"
+quiet_marker() { # WHEN: the marker does not alert while marker2 still does
+    local before
+    before=$(printed marker)
+    "$W/marker"
+    run_marker marker2 || fail "$1: the second rule does not alert"
+    sleep 0.3
+    [ "$(printed marker)" = "$before" ] || fail "$1: the disabled rule alerted"
+}
 
 # 3. heartbeat and health
 defenders() { api GET /defenders "$READ"; }
@@ -148,11 +156,7 @@ expect 201 POST /policies "$ADMIN" \
 for _ in $(seq 1 40); do grep -q "console policy: 1 off" "$W/defender.err" && break; sleep 0.25; done
 grep -q "for the console's policy (console policy: 1 off" "$W/defender.err" ||
     fail "the defender did not apply the policy: $(tail -n 5 "$W/defender.err")"
-before=$(printed marker)
-"$W/marker"
-run_marker marker2 || fail "the second rule stopped alerting too"
-sleep 0.3
-[ "$(printed marker)" = "$before" ] || fail "the disabled rule still alerted"
+quiet_marker "after the policy"
 grep -q quiet-marker "$W/state/console-policy.json" || fail "the policy is not cached"
 expect 200 GET /defenders/self/policy "$SECRET"
 grep -q quiet-marker "$W/body" || fail "self policy: $(cat "$W/body")"
@@ -164,11 +168,7 @@ defender_up
 grep -q "identity of defender $DID" "$W/defender.err" || fail "restart: $(head -n 3 "$W/defender.err")"
 grep -q "the console's policy sha256:.* is in force" "$W/defender.err" ||
     fail "restart: the cached policy was not applied at start: $(head -n 3 "$W/defender.err")"
-before=$(printed marker)
-"$W/marker"
-run_marker marker2 || fail "restart: the second rule does not alert"
-sleep 0.3
-[ "$(printed marker)" = "$before" ] || fail "restart: the disabled rule alerted"
+quiet_marker "after the restart"
 note "restarted: same identity $DID, cached policy enforced from the start"
 
 # 5. an admission decision reaches the console
