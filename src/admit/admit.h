@@ -122,11 +122,17 @@ struct moat_audit;
 /* Append to path (made 0600 if new); NULL path = no audit. */
 int moat_audit_open(const char *path, struct moat_audit **ret, struct moat_error *err);
 void moat_audit_close(struct moat_audit *a);
-/* One line: {"time","source","allow","user","action","object","reasons":[..],"warnings":[..]}.
- * Thread-safe; a failed write is returned (the caller decides fail-open/closed). */
+struct moat_uplink;
+/* Also send every decision to the console through up (borrowed; it must
+ * outlive the audit) as an event of kind "admission"; *a may be NULL (no
+ * audit file), then one is made for the uplink alone. */
+int moat_audit_add_uplink(struct moat_audit **a, struct moat_uplink *up, struct moat_error *err);
+/* One line: {"time","source","allow","user","action","object","image"?,"reasons":[..],
+ * "warnings":[..]}; image (may be NULL) the first container's. Thread-safe;
+ * a failed write (file or spool) is returned (the caller decides fail-open/closed). */
 int moat_audit_write(struct moat_audit *a, const char *source, const char *action,
-		     const char *object, const char *user, const struct moat_decision *d,
-		     bool dry_run);
+		     const char *object, const char *user, const char *image,
+		     const struct moat_decision *d, bool dry_run);
 
 /* ---- the HTTP handlers of `moat authz` and `moat webhook` ---- */
 

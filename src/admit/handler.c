@@ -130,7 +130,8 @@ static void authz_req(const struct moat_admit *ad, const struct moat_server_req 
 	if (moat_audit_write(ad->audit, "docker", r < 0 ? "invalid" : kind_names[ar.kind],
 			     ar.target ? ar.target : ar.workload.n_containers &&
 			     ar.workload.containers[0].image ? ar.workload.containers[0].image :
-			     ar.uri, ar.user, &d, false) < 0 && !moat_policy_fail_open(ad->policy)) {
+			     ar.uri, ar.user, ar.workload.n_containers ?
+			     ar.workload.containers[0].image : NULL, &d, false) < 0 && !moat_policy_fail_open(ad->policy)) {
 		d.allow = false;
 		msg = "moat: the audit log cannot be written";
 	}
@@ -207,7 +208,8 @@ static void review_req(const struct moat_admit *ad, const struct moat_server_req
 			     moat_arena_printf(arena, "%s %s/%s", rv.kind ? rv.kind : "?",
 					       rv.workload.namespace ? rv.workload.namespace : "",
 					       rv.workload.name ? rv.workload.name : ""),
-			     "", &d, rv.dry_run) < 0 && !moat_policy_fail_open(ad->policy))
+			     "", rv.workload.n_containers ? rv.workload.containers[0].image : NULL,
+			     &d, rv.dry_run) < 0 && !moat_policy_fail_open(ad->policy))
 		failure(ad, arena, "the audit log cannot be written", &d);
 	if (moat_review_encode(&rv, &d, arena, &resp->body) < 0) {
 		resp->status = 500;

@@ -77,15 +77,18 @@ int moat_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-			   bool durable)
+/* The temporary file's name is unique per thread: two threads replacing
+ * the same file must not write into one temporary file. */
+static int replace_at(int dfd, const char *name, const void *data, size_t len, mode_t mode,
+		      bool durable)
 {
-	char tmp[4200];
+	char tmp[300];
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+	if (strlen(name) > 200)
 		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	snprintf(tmp, sizeof(tmp), ".%s.%ld.%ld.tmp", name, (long)getpid(), (long)gettid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	r = fchmod(fd, mode) < 0 ? -errno : moat_write_all(fd, data, len);
@@ -93,9 +96,38 @@ int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
-	if (r < 0)
-		unlink(tmp);
+	if (r < 0) {
+		unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	if (durable)
+		fsync(dfd);     /* the rename itself survives a crash */
+	return 0;
+}
+
+int moat_replace_file_at(int dfd, const char *name, const void *data, size_t len)
+{
+	return replace_at(dfd, name, data, len, 0600, true);
+}
+
+int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			   bool durable)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int dfd, r;
+
+	if (!slash)
+		return replace_at(AT_FDCWD, path, data, len, mode, durable);
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	r = replace_at(dfd, slash + 1, data, len, mode, durable);
+	close(dfd);
 	return r;
 }

@@ -26,10 +26,12 @@ int moat_read_file(const char *path, size_t max, struct moat_buf *out, struct mo
  * -EIO when the kernel accepts nothing. */
 int moat_write_all(int fd, const void *data, size_t len);
 
-/* Replace path with data as one step: a unique temporary file beside it,
- * written, fsync'd when durable, then renamed over path. A reader sees the
- * old or the new content, never a mix. 0 or -errno (the temporary file is
- * removed on failure). */
+/* Replace name in directory dfd with data, mode 0600, so that a crash
+ * leaves the old or the new file, never a part: a temporary file written
+ * and fsync'd, renamed over name, then the directory fsync'd. 0 or -errno. */
+int moat_replace_file_at(int dfd, const char *name, const void *data, size_t len);
+/* The same for a path, with its mode; durable: fsync the file and the
+ * directory (a reader sees the old or the new content either way). */
 int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			   bool durable);
 

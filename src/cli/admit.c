@@ -27,11 +27,13 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "cli.h"
+#include "moat-config.h"
 #include "moat/error.h"
 #include "policy/policy.h"
 #include "registry/registry.h"
 #include "runtime/docker.h"
 #include "server/server.h"
+#include "uplink/uplink.h"
 #include "vuln/vulndb.h"
 
 extern char **environ;
@@ -52,6 +54,11 @@ struct admit_args {
 	const char *ready_file;
 	const char *cacert;             /* registry TLS CA bundle for scans */
 	const char *registry_config;    /* DOCKER_CONFIG for registry credentials */
+	const char *console;            /* --console URL: decisions as events */
+	const char *token;
+	const char *token_file;
+	const char *console_cacert;
+	const char *spool;              /* default STATE/admission-uplink */
 	char *insecure[ADMIT_MAX_INSECURE];
 	char *insecure_list[ADMIT_MAX_INSECURE + 1];    /* the same, NULL-terminated */
 	unsigned n_insecure;
@@ -370,7 +377,13 @@ static void usage(FILE *f, const char *cmd)
 		"      --registry-config DIR  docker config dir for credentials (default\n"
 		"                          $DOCKER_CONFIG or ~/.docker)\n"
 		"      --cacert FILE       CA bundle for registry TLS\n"
-		"      --insecure-registry HOST  plain http / unverified TLS for HOST\n");
+		"      --insecure-registry HOST  plain http / unverified TLS for HOST\n"
+		"console (docs/console.md): every decision also goes to a moat console as an\n"
+		"event of kind \"admission\", through a spool on disk (no loss while it is away):\n"
+		"      --console URL       the console, http(s)://HOST:PORT\n"
+		"      --token T, --token-file F  its API token (role defender; or $MOAT_CONSOLE_TOKEN)\n"
+		"      --console-cacert F  CA bundle for the console's certificate\n"
+		"      --spool DIR         (default STATE-DIR/admission-uplink)\n");
 }
 
 static int parse(int argc, char **argv, struct admit_args *a)
@@ -392,6 +405,11 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "insecure-registry", required_argument, NULL, 'R' },
 		{ "registry-config", required_argument, NULL, 'G' },
+		{ "console", required_argument, NULL, 'U' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "token-file", required_argument, NULL, 'F' },
+		{ "console-cacert", required_argument, NULL, 'K' },
+		{ "spool", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -423,6 +441,11 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		case 'I': a->insecure_listen = true; break;
 		case 'C': a->cacert = optarg; break;
 		case 'G': a->registry_config = optarg; break;
+		case 'U': a->console = optarg; break;
+		case 'T': a->token = optarg; break;
+		case 'F': a->token_file = optarg; break;
+		case 'K': a->console_cacert = optarg; break;
+		case 'P': a->spool = optarg; break;
 		case 'R':
 			if (a->n_insecure == ADMIT_MAX_INSECURE)
 				return fprintf(stderr, "moat %s: at most %d --insecure-registry\n",
@@ -489,8 +512,61 @@ static int write_ready(const char *path, unsigned port)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+static char who_webhook[] = "webhook", who_authz[] = "authz";
+
+static void uplink_warn(void *ctx, const char *msg)
+{
+	fprintf(stderr, "moat %s: console: %s (decisions wait in the spool)\n",
+		(const char *)ctx, msg);
+}
+
+/* --console: decisions through a spool to the console (uplink.h). */
+static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **ret,
+		       struct moat_error *err)
+{
+	static char node[256];
+	char spool[4200];
+	struct moat_buf tok;
+	struct moat_uplink_opts uo = { .url = a->console, .token = a->token,
+				       .cacert = a->console_cacert, .spool_dir = a->spool,
+				       .version = MOAT_VERSION, .on_warn = uplink_warn,
+				       .producer = "admission",
+				       .ctx = webhook ? who_webhook : who_authz };
+	int r = 0;
+
+	*ret = NULL;
+	if (!a->console)
+		return a->token || a->token_file ? moat_error_set(err, MOAT_E_USAGE, "--token "
+								  "needs --console") : 0;
+	moat_buf_init(&tok, 4096);
+	if (a->token_file && (r = moat_read_file(a->token_file, 4096, &tok, err)) == 0) {
+		while (tok.len && strchr(" \t\r\n", tok.data[tok.len - 1]))
+			tok.data[--tok.len] = 0;
+		uo.token = (const char *)tok.data;
+	}
+	if (r == 0 && !uo.token)
+		uo.token = getenv("MOAT_CONSOLE_TOKEN");
+	if (r == 0 && (!uo.token || !uo.token[0]))
+		r = moat_error_set(err, MOAT_E_USAGE, "--console needs --token, --token-file or "
+				   "$MOAT_CONSOLE_TOKEN");
+	if (!uo.spool_dir) {
+		mkdir(a->state_dir, 0700);
+		snprintf(spool, sizeof(spool), "%s/admission-uplink", a->state_dir);
+		uo.spool_dir = spool;
+	}
+	if (gethostname(node, sizeof(node) - 1) == 0)
+		uo.node = node;
+	if (r == 0)
+		r = moat_uplink_open(&uo, ret, err);
+	if (tok.data)
+		explicit_bzero(tok.data, tok.len);
+	moat_buf_release(&tok);
+	return r;
+}
+
 static int serve(struct admit_args *a, bool webhook)
 {
+	struct moat_uplink *uplink = NULL;
 	struct moat_error err = { 0 };
 	struct moat_policy *policy = NULL;
 	struct moat_verdicts *verdicts = NULL;
@@ -519,7 +595,9 @@ static int serve(struct admit_args *a, bool webhook)
 		.workers = a->workers,
 	};
 	if ((r = moat_verdicts_open(&vo, &verdicts, &err)) < 0 ||
-	    (r = moat_audit_open(a->audit, &audit, &err)) < 0) {
+	    (r = moat_audit_open(a->audit, &audit, &err)) < 0 ||
+	    (r = open_uplink(a, webhook, &uplink, &err)) < 0 ||
+	    (uplink && (r = moat_audit_add_uplink(&audit, uplink, &err)) < 0)) {
 		cli_errorf("moat: %s\n", err.msg);
 		rc = MOAT_EXIT_USAGE;
 		goto out;
@@ -569,6 +647,10 @@ out:
 	moat_server_close(srv);
 	moat_verdicts_close(verdicts);
 	moat_audit_close(audit);
+	/* a few seconds to hand the console what is spooled; the rest waits on disk */
+	if (uplink)
+		moat_uplink_stop(uplink, 3000);
+	moat_uplink_close(uplink);
 	moat_policy_free(policy);
 	return rc;
 }

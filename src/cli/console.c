@@ -35,6 +35,9 @@ struct console_args {
 	const char *log_file;
 	const char *role;
 	const char *name;
+	const char *ttl;                /* token create --join */
+	unsigned uses;
+	bool join;
 	unsigned threads;
 	unsigned retain_days;           /* 0: keep events forever */
 	bool daemon;
@@ -49,6 +52,9 @@ static void usage(FILE *out)
 		"       moat console stop --data DIR [--pid-file F]\n"
 		"       moat console user add --data DIR [--db URL] NAME --role ROLE [--replace]  (password on stdin)\n"
 		"       moat console token create --data DIR [--db URL] --role ROLE [--name N]     (prints the token once)\n"
+		"       moat console token create --data DIR --role defender --join [--ttl 24h] [--uses N] [--name N]\n"
+		"                         (a join token: `moat defender --join-token` trades it for its own identity)\n"
+		"       moat console defender revoke --data DIR [--db URL] ID\n"
 		"\nThe console: API under /api/v1, storage (SQLite in DIR, or PostgreSQL), users, tokens, web UI.\n"
 		"Plain HTTP only on loopback (127.0.0.1, ::1); any other address needs TLS.\n"
 		"\noptions:\n"
@@ -83,6 +89,9 @@ static int parse(int argc, char **argv, struct console_args *a)
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "join", no_argument, NULL, 'j' },
+		{ "ttl", required_argument, NULL, 'T' },
+		{ "uses", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -104,6 +113,17 @@ static int parse(int argc, char **argv, struct console_args *a)
 		case 'r': a->role = optarg; break;
 		case 'n': a->name = optarg; break;
 		case 'R': a->replace = true; break;
+		case 'j': a->join = true; break;
+		case 'T': a->ttl = optarg; break;
+		case 'u': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 1 || v > 10000)
+				return fprintf(stderr, "moat console: --uses 1..10000\n"), -EINVAL;
+			a->uses = (unsigned)v;
+			break;
+		}
 		case 't':
 			a->threads = (unsigned)strtoul(optarg, NULL, 10);
 			if (a->threads < 1 || a->threads > 256)
@@ -415,6 +435,67 @@ static int cmd_user_add(const struct console_args *a, const char *name)
 	return MOAT_EXIT_OK;
 }
 
+/* --join: a defender join token (short-lived, limited uses). */
+static int cmd_join_token_create(const struct console_args *a)
+{
+	struct moat_console *con = NULL;
+	struct moat_error err = { 0 };
+	int64_t ttl = 24LL * 3600 * 1000000, expires;
+	char *token = NULL;
+	char id[32], t[MOAT_TIME_MAX];
+	int r;
+
+	if (a->role && strcmp(a->role, "defender") != 0) {
+		fprintf(stderr, "moat console token create --join: join tokens are for defenders "
+			"(--role defender)\n");
+		return MOAT_EXIT_USAGE;
+	}
+	if (a->ttl && moat_console_duration_parse(a->ttl, &ttl) < 0) {
+		fprintf(stderr, "moat console: --ttl '%s': want e.g. 30m, 24h, 7d\n", a->ttl);
+		return MOAT_EXIT_USAGE;
+	}
+	if (open_console(a, false, &con) < 0)
+		return MOAT_EXIT_USAGE;
+	r = moat_console_join_token_create(con, a->name, ttl, a->uses ? a->uses : 1, "cli", &token,
+					   id, &expires, &err);
+	moat_console_close(con);
+	if (r < 0) {
+		cli_errorf("moat console token create: %s\n", err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	printf("%s\n", token);
+	moat_time_format(expires, t);
+	fprintf(stderr, "moat console: join token %s created, good for %u enrollment%s until %s; "
+		"it is shown only now\n", id, a->uses ? a->uses : 1, a->uses > 1 ? "s" : "", t);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	return MOAT_EXIT_OK;
+}
+
+static int cmd_defender_revoke(const struct console_args *a, const char *id)
+{
+	struct moat_console *con = NULL;
+	struct moat_error err = { 0 };
+	int r;
+
+	if (!id) {
+		fprintf(stderr, "moat console defender revoke: which defender? (an id from GET "
+			"/api/v1/defenders)\n");
+		return MOAT_EXIT_USAGE;
+	}
+	if (open_console(a, false, &con) < 0)
+		return MOAT_EXIT_USAGE;
+	r = moat_console_defender_revoke(con, id, "cli", &err);
+	moat_console_close(con);
+	if (r < 0) {
+		cli_errorf("moat console defender revoke: %s\n", err.msg);
+		return r == MOAT_E_NOTFOUND || r == -EALREADY ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
+	}
+	fprintf(stderr, "moat console: defender %s revoked; its pushes are refused from now on\n",
+		id);
+	return MOAT_EXIT_OK;
+}
+
 static int cmd_token_create(const struct console_args *a)
 {
 	struct moat_console *con = NULL;
@@ -423,6 +504,12 @@ static int cmd_token_create(const struct console_args *a)
 	char id[32];
 	int r;
 
+	if (a->join)
+		return cmd_join_token_create(a);
+	if (a->ttl || a->uses) {
+		fprintf(stderr, "moat console token create: --ttl and --uses are for --join tokens\n");
+		return MOAT_EXIT_USAGE;
+	}
 	if (!a->role) {
 		fprintf(stderr, "moat console token create: --role ROLE is required\n");
 		return MOAT_EXIT_USAGE;
@@ -464,7 +551,8 @@ int moat_cmd_console(int argc, char **argv)
 	if (sub && !strcmp(sub, "routes"))
 		return cmd_routes();
 	if (sub && strcmp(sub, "stop") != 0 && !(!strcmp(sub, "user") && sub2 && !strcmp(sub2, "add")) &&
-	    !(!strcmp(sub, "token") && sub2 && !strcmp(sub2, "create"))) {
+	    !(!strcmp(sub, "token") && sub2 && !strcmp(sub2, "create")) &&
+	    !(!strcmp(sub, "defender") && sub2 && !strcmp(sub2, "revoke"))) {
 		fprintf(stderr, "moat console: unknown subcommand '%s%s%s'\n", sub, sub2 ? " " : "",
 			sub2 ? sub2 : "");
 		usage(stderr);
@@ -479,6 +567,8 @@ int moat_cmd_console(int argc, char **argv)
 		return cmd_user_add(&a, optind < argc - skip ? argv[skip + optind] : NULL);
 	if (sub && !strcmp(sub, "token"))
 		return cmd_token_create(&a);
+	if (sub && !strcmp(sub, "defender"))
+		return cmd_defender_revoke(&a, optind < argc - skip ? argv[skip + optind] : NULL);
 	if (!a.listen) {
 		fprintf(stderr, "moat console: --listen ADDR is required (e.g. 127.0.0.1:8080)\n");
 		return MOAT_EXIT_USAGE;

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "cli.h"
 #include "moat-config.h"
 #include "defend/baseline.h"
@@ -28,6 +29,9 @@
 #include "moat/error.h"
 #include "sensor/container.h"
 #include "sensor/sensor.h"
+#include "defend/rules-policy.h"
+#include "defender-console.h"
+#include "uplink/control.h"
 #include "uplink/uplink.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -45,8 +49,9 @@ static void usage(FILE *out)
 		     "                     [--firewall auto|bpf|nft]\n"
 		     "                     [--baseline-window SECONDS] [--baseline-window-events N]\n"
 		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n"
-		     "                     [--console URL (--token T | --token-file F) [--console-cacert F]\n"
-		     "                      [--spool DIR] [--spool-max-mb N]]\n\n"
+		     "                     [--console URL (--token T | --token-file F |\n"
+		     "                      --join-token T | --join-token-file F) [--console-cacert F]\n"
+		     "                      [--spool DIR] [--spool-max-mb N] [--console-interval SECONDS]]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
@@ -64,17 +69,24 @@ static void usage(FILE *out)
 		     "Console (docs/console.md): --console sends every alert to the console too, through\n"
 		     "a spool on disk (--spool, default STATE/uplink; bounded by --spool-max-mb, default\n"
 		     "256): alerts wait there while the console is away and are sent once it is back,\n"
-		     "also after a restart. The token may come from $MOAT_CONSOLE_TOKEN.\n");
+		     "also after a restart. The token may come from $MOAT_CONSOLE_TOKEN. A join token\n"
+		     "(`moat console token create --role defender --join`) is traded once for this\n"
+		     "defender's own identity, kept in STATE/" MOAT_IDENTITY_FILE " and reused after\n"
+		     "restarts. Every --console-interval (default 30) the defender sends a heartbeat\n"
+		     "and pulls its policy (runtime rules off, responses); the last policy is kept in\n"
+		     "STATE/" MOAT_POLICY_CACHE_FILE " and enforced while the console is away.\n");
 }
 
 /* Alerts go to the console too when there is an uplink (the alert sinks' ctx). */
 static struct moat_uplink *uplink;
+static uint64_t alerts_printed;
 
 static void print_alert(void *ctx, const char *json, size_t len)
 {
 	struct moat_error err = { 0 };
 
 	(void)ctx;
+	__atomic_add_fetch(&alerts_printed, 1, __ATOMIC_RELAXED);
 	fwrite(json, 1, len, stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -146,8 +158,9 @@ struct run {
 	bool no_network;
 	enum moat_netfw_kind fw_kind;
 	bool no_baselines;
-	struct moat_uplink_opts up;             /* url NULL: no console */
-	const char *token_file;
+	struct defender_console_opts con;       /* url NULL: no console */
+	struct defender_console dc;
+	struct moat_rules_overlay *overlay;     /* the console's runtime policy, or NULL */
 	struct moat_baselines_opts bl;
 	struct moat_state *state;               /* NULL when nothing learns */
 	struct moat_baselines *baselines;
@@ -174,13 +187,13 @@ static void deny_exes(struct run *run)
 				"kernel deny list: %s)\n", n, moat_strerror(r));
 }
 
+static void install_rules(struct run *run, struct moat_ruleset *fresh, const char *why);
+
 /* A rule file changed: swap in the new set only if the whole directory parsed. */
 static void reload(struct run *run)
 {
-	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
 	struct moat_ruleset *fresh = NULL;
 	struct moat_error err = { 0 };
-	size_t n;
 	int r = moat_rules_watch_check(run->watch, 100, &fresh, &err);
 
 	if (r == 0)
@@ -190,6 +203,18 @@ static void reload(struct run *run)
 			moat_rules_count(run->rules), err.msg[0] ? err.msg : moat_strerror(r));
 		return;
 	}
+	install_rules(run, fresh, "from the rule directory");
+}
+
+/* Swap in a fresh rule set (the console's policy laid over it first). */
+static void install_rules(struct run *run, struct moat_ruleset *fresh, const char *why)
+{
+	struct moat_ev_prefix prefixes[MOAT_EV_PREFIX_MAX];
+	size_t n, dropped = 0, changed = 0;
+	char note[96] = "";
+	int r;
+
+	moat_rules_overlay_apply(run->overlay, fresh, &dropped, &changed);
 	moat_defender_set_rules(run->defender, fresh);
 	n = moat_rules_prefixes(fresh, prefixes, MOAT_EV_PREFIX_MAX);
 	r = moat_sensor_set_prefixes(run->sensor, prefixes, n);
@@ -200,9 +225,51 @@ static void reload(struct run *run)
 	moat_rules_close(run->rules);
 	run->rules = fresh;
 	deny_exes(run);
-	fprintf(stderr, "moat defender: reloaded %zu rules from %s, %zu path prefixes%s\n",
-		moat_rules_count(fresh), run->rules_dir, n,
+	if (run->overlay)
+		snprintf(note, sizeof(note), " (console policy: %zu off, %zu responses changed)",
+			 dropped, changed);
+	fprintf(stderr, "moat defender: reloaded %zu rules %s%s, %zu path prefixes%s\n",
+		moat_rules_count(fresh), why, note, n,
 		r < 0 ? " (the sensor kept its old prefixes)" : "");
+}
+
+/* A new policy from the console (or its cache): laid over the rule
+ * directory's rules; a policy that does not parse leaves the old one. */
+static void take_policy(struct run *run)
+{
+	struct moat_rules_overlay *ov = NULL;
+	struct moat_ruleset *fresh = NULL;
+	struct moat_error err = { 0 };
+	json_t *doc = NULL;
+	int r;
+
+	if (!run->dc.ctl || moat_console_ctl_policy_take(run->dc.ctl, &doc) <= 0)
+		return;
+	r = moat_rules_overlay_parse(json_object_get(doc, "policies"), &ov, &err);
+	if (r == 0 && run->defender) {
+		r = moat_rules_open(&fresh, &err);
+		if (r == 0)
+			r = moat_rules_load_dir(fresh, run->rules_dir, &err);
+	}
+	if (r < 0) {
+		fprintf(stderr, "moat defender: the console's policy is not applied, the last one "
+			"stays: %s\n", err.msg);
+		moat_rules_close(fresh);
+		moat_rules_overlay_free(ov);
+		json_decref(doc);
+		return;
+	}
+	moat_rules_overlay_free(run->overlay);
+	run->overlay = ov;
+	if (fresh) {
+		install_rules(run, fresh, "for the console's policy");
+	} else {        /* before the sensor: the rules just loaded from the directory */
+		moat_rules_overlay_apply(ov, run->rules, NULL, NULL);
+		fprintf(stderr, "moat defender: the console's policy %.19s is in force\n",
+			moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?");
+	}
+	moat_console_ctl_applied(run->dc.ctl, moat_json_str(doc, "etag"));
+	json_decref(doc);
 }
 
 static void print_warn(void *ctx, const char *msg)
@@ -290,7 +357,7 @@ static void print_stats(struct run *run)
 			(unsigned long long)us.spool.appended, (unsigned long long)us.spool.committed,
 			(unsigned long long)us.posts, (unsigned long long)us.duplicates,
 			(unsigned long long)us.failures, (unsigned long long)us.spool.dropped,
-			(unsigned long long)us.spool.pending_bytes, run->up.spool_dir);
+			(unsigned long long)us.spool.pending_bytes, run->dc.spool_dir);
 	}
 	/* last: scripts (bench/sensor) read the last line for events and losses */
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
@@ -361,6 +428,9 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 			return r;
 		if (run->watch)
 			reload(run);
+		take_policy(run);
+		defender_console_note(moat_rules_count(run->rules),
+				      __atomic_load_n(&alerts_printed, __ATOMIC_RELAXED));
 		moat_containers_pump(run->containers, container_changed, run);
 		if (time(NULL) != last_tick) {
 			moat_defender_tick(run->defender);
@@ -380,59 +450,6 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		moat_uplink_stop(uplink, 3000);
 	print_stats(run);
 	return 0;
-}
-
-static void uplink_warn(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "moat defender: console: %s (alerts wait in the spool)\n", msg);
-}
-
-/* --console: the token from --token, --token-file or $MOAT_CONSOLE_TOKEN;
- * the spool under the state directory unless --spool says where. */
-static int open_uplink(struct run *run, struct moat_error *err)
-{
-	static char spool[PATH_MAX];
-	static char node[256];
-	struct moat_buf tok;
-	int r;
-
-	if (!run->up.url)
-		return run->up.token || run->token_file
-			       ? moat_error_set(err, MOAT_E_USAGE, "--token needs --console") : 0;
-	moat_buf_init(&tok, 4096);
-	if (run->token_file) {
-		r = moat_read_file(run->token_file, 4096, &tok, err);
-		if (r < 0)
-			return r;
-		while (tok.len && strchr(" \t\r\n", tok.data[tok.len - 1]))
-			tok.data[--tok.len] = 0;
-		run->up.token = (const char *)tok.data;
-	}
-	if (!run->up.token)
-		run->up.token = getenv("MOAT_CONSOLE_TOKEN");
-	if (!run->up.token || !run->up.token[0]) {
-		moat_buf_release(&tok);
-		return moat_error_set(err, MOAT_E_USAGE,
-				      "--console needs a token (--token, --token-file or $MOAT_CONSOLE_TOKEN)");
-	}
-	if (!run->up.spool_dir) {
-		const char *state = run->state_dir ? run->state_dir : MOAT_STATE_DEFAULT_DIR;
-
-		mkdir(state, 0700);     /* the state module makes the rest of it later */
-		snprintf(spool, sizeof(spool), "%s/uplink", state);
-		run->up.spool_dir = spool;
-	}
-	run->up.on_warn = uplink_warn;
-	if (gethostname(node, sizeof(node) - 1) == 0)
-		run->up.node = node;
-	run->up.version = MOAT_VERSION;
-	r = moat_uplink_open(&run->up, &uplink, err);
-	if (tok.data)
-		explicit_bzero(tok.data, tok.len);
-	moat_buf_release(&tok);
-	run->up.token = NULL;                   /* the uplink keeps its own copy */
-	return r;
 }
 
 /* A positive whole number for option name. */
@@ -470,6 +487,9 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "token", required_argument, NULL, 'T' },
 		{ "token-file", required_argument, NULL, 't' },
 		{ "console-cacert", required_argument, NULL, 'K' },
+		{ "join-token", required_argument, NULL, 'J' },
+		{ "join-token-file", required_argument, NULL, 'j' },
+		{ "console-interval", required_argument, NULL, 'I' },
 		{ "spool", required_argument, NULL, 'P' },
 		{ "spool-max-mb", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -531,26 +551,40 @@ int moat_cmd_defender(int argc, char **argv)
 			run.no_baselines = true;
 			break;
 		case 'C':
-			run.up.url = optarg;
+			run.con.url = optarg;
 			break;
 		case 'T':
-			run.up.token = optarg;
+			run.con.token = optarg;
 			break;
 		case 't':
-			run.token_file = optarg;
+			run.con.token_file = optarg;
+			break;
+		case 'J':
+			run.con.join_token = optarg;
+			break;
+		case 'j':
+			run.con.join_token_file = optarg;
 			break;
 		case 'K':
-			run.up.cacert = optarg;
+			run.con.cacert = optarg;
 			break;
 		case 'P':
-			run.up.spool_dir = optarg;
+			run.con.spool_dir = optarg;
 			break;
+		case 'I': {
+			uint64_t sec;
+
+			if (parse_count("--console-interval", optarg, &sec) < 0 || sec > 86400)
+				return MOAT_EXIT_USAGE;
+			run.con.interval_ms = (unsigned)sec * 1000u;
+			break;
+		}
 		case 'M': {
 			uint64_t mb;
 
 			if (parse_count("--spool-max-mb", optarg, &mb) < 0 || mb > (1u << 20))
 				return MOAT_EXIT_USAGE;
-			run.up.spool_max_bytes = mb << 20;
+			run.con.spool_max_bytes = mb << 20;
 			break;
 		}
 		case 'h':
@@ -568,8 +602,13 @@ int moat_cmd_defender(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	run.rules_dir = rules_dir;
-	r = open_uplink(&run, &err);
+	run.con.state_dir = run.state_dir;
+	r = defender_console_open(&run.con, &run.dc, &err);
+	uplink = run.dc.uplink;
 	if (r < 0) {
+		defender_console_close(&run.dc);
+		moat_uplink_close(uplink);
+		uplink = NULL;
 		fprintf(stderr, "moat defender: %s\n", err.msg);
 		return moat_error_is_input(r) ? MOAT_EXIT_USAGE : MOAT_EXIT_INTERNAL;
 	}
@@ -577,7 +616,11 @@ int moat_cmd_defender(int argc, char **argv)
 	if (r == 0)
 		r = moat_rules_load_dir(run.rules, rules_dir, &err);
 	if (r == 0)
+		take_policy(&run);      /* the cached one, before the sensor starts */
+	if (r == 0)
 		r = run_loop(&run, ready, &err);
+	defender_console_close(&run.dc);
+	moat_rules_overlay_free(run.overlay);
 	moat_rules_watch_close(run.watch);
 	moat_netfw_close(run.net);
 	moat_defender_close(run.defender);

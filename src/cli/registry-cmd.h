@@ -37,6 +37,9 @@ struct reg_args {
 	struct moat_registry_opts reg;
 	const char *insecure[17];
 	const char *platform;
+	const char *console;            /* --console URL: upload each report (POST /api/v1/scans) */
+	const char *token;              /* --token T or $MOAT_CONSOLE_TOKEN */
+	const char *console_cacert;
 	const char *pass[REG_MAX_PASS + 1];     /* argv tail for `moat scan` */
 	size_t npass;
 	char db_key[80];                /* "sha256:..." of the DB, or "none" */

@@ -28,6 +28,7 @@
 #include "vuln/vulndb.h"
 #include "cli.h"
 #include "registry-cmd.h"
+#include "scan-run.h"
 
 #define REPORT_MAX (512u << 20)
 #define MAX_IMAGES_DEFAULT 100000u
@@ -54,7 +55,10 @@ static void usage(FILE *out)
 		"      --no-vuln           packages and findings only\n"
 		"      --platform OS/ARCH  image picked from manifest lists (default linux/amd64)\n"
 		"      --cacert FILE       CA bundle for the registry's TLS\n"
-		"      --insecure-registry HOST  allow plain http and unverified TLS for HOST\n");
+		"      --insecure-registry HOST  allow plain http and unverified TLS for HOST\n"
+		"      --console URL     upload each new report to a moat console (POST /api/v1/scans)\n"
+		"      --token T         its API token (role ci; or $MOAT_CONSOLE_TOKEN)\n"
+		"      --console-cacert F  CA bundle for the console's certificate\n");
 }
 
 static int parse_duration(const char *s, long long *ret)
@@ -101,6 +105,9 @@ static int parse_one(struct reg_args *a, int c, const char *arg)
 	case 'c': a->cache_dir = arg; return 0;
 	case 'l': a->listen = arg; return 0;
 	case 'g': a->host = arg; return 0;
+	case 'U': a->console = arg; return 0;
+	case 'T': a->token = arg; return 0;
+	case 'K': a->console_cacert = arg; return 0;
 	case 'j':
 		v = strtoul(arg, NULL, 10);
 		if (v == 0 || v > REG_MAX_JOBS)
@@ -141,6 +148,9 @@ int reg_parse(int argc, char **argv, struct reg_args *a, bool listen)
 		{ "insecure-registry", required_argument, NULL, 'I' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "registry", required_argument, NULL, 'g' },
+		{ "console", required_argument, NULL, 'U' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "console-cacert", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	int c;
@@ -165,6 +175,13 @@ int reg_parse(int argc, char **argv, struct reg_args *a, bool listen)
 	}
 	if (!listen && optind == argc - 1)
 		a->host = argv[optind++];
+	if (a->console && !a->token)
+		a->token = getenv("MOAT_CONSOLE_TOKEN");
+	if (!!a->console != !!(a->token && a->token[0])) {
+		fprintf(stderr, "moat registry: --console URL and --token T (or "
+			"$MOAT_CONSOLE_TOKEN) go together\n");
+		return -EINVAL;
+	}
 	if (optind != argc || !a->host || (listen && !a->listen)) {
 		fprintf(stderr, "moat registry: need %s\n", listen ? "--listen ADDR:PORT and "
 			"--registry HOST" : "one registry HOST[:PORT]");
@@ -366,6 +383,23 @@ static void err_tail(const char *path, char *out, size_t size)
 	moat_buf_release(&data);
 }
 
+/* --console: the report to the console, like `moat scan --console`; the
+ * line says "console": the stored image, or "console_error". A failed
+ * upload does not fail the scan (the report and cache stay). */
+static void upload(const struct reg_args *a, const struct moat_buf *rep, struct moat_jw *jw)
+{
+	struct moat_error err = { 0 };
+	char digest[MOAT_DIGEST_STR_MAX];
+
+	if (scan_upload(a->console, a->token, a->console_cacert, rep, digest, sizeof(digest),
+			&err) < 0) {
+		moat_jw_kstr(jw, "console_error", err.msg);
+		fprintf(stderr, "moat registry: upload to the console failed: %s\n", err.msg);
+	} else {
+		moat_jw_kstr(jw, "console", digest);
+	}
+}
+
 /* Print the line for a finished job; cache it when the scan worked. */
 static void job_done(struct reg_runner *rr, struct reg_job *job, int status)
 {
@@ -403,6 +437,8 @@ static void job_done(struct reg_runner *rr, struct reg_job *job, int status)
 		moat_jw_kbool(&jw, "policy_failed", WEXITSTATUS(status) == 1);
 		summary(&jw, doc);
 		moat_jw_kstr(&jw, "report", job->report);
+		if (a->console)
+			upload(a, &rep, &jw);
 	} else {
 		moat_jw_kstr(&jw, "error", errmsg[0] ? errmsg : "scan failed");
 	}

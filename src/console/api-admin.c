@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * api-admin.c - users, API tokens, the audit log, defenders and policies.
+ * api-admin.c - users, API tokens, the audit log and policies (defenders:
+ * api-defenders.c).
  * Every change is written with its audit record in one transaction.
  */
 #include <errno.h>
@@ -13,29 +14,13 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Run one changing statement plus its audit record; *ret_n rows changed. */
+/* One changing statement and its audit record, by the caller. */
 static int change(struct console_call *call, const char *sql, const struct moat_db_val *p,
 		  size_t n, const char *action, const char *target, int64_t *ret_n,
 		  struct moat_error *err)
 {
-	struct moat_console *c = call->c;
-	int64_t changed = 0;
-	int r;
-
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, sql, p, n, &changed, err);
-	if (r == 0 && changed)
-		r = console_audit(c, call->who.name, action, target, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	pthread_mutex_unlock(&c->mu);
-	if (ret_n)
-		*ret_n = changed;
-	return r;
+	return console_exec_audited(call->c, call->who.name, sql, p, n, action, target, ret_n,
+				    err);
 }
 
 /* ---- users ---- */
@@ -164,7 +149,7 @@ void console_api_tokens_delete(struct console_call *call)
 		console_reply_error(call, 404, "no token %s", call->param);
 }
 
-/* ---- audit, defenders ---- */
+/* ---- audit ---- */
 
 static const struct console_colspec audit_cols[] = {
 	{ "time", COL_TIME }, { "user", COL_TEXT }, { "action", COL_TEXT }, { "target", COL_TEXT },
@@ -179,20 +164,6 @@ void console_api_audit(struct console_call *call)
 	struct moat_db_val p[] = { moat_db_int(limit), moat_db_int(offset) };
 	console_reply_list(call, "audit", "SELECT ts, user_name, action, target FROM audit ORDER "
 			   "BY ts DESC, id LIMIT ? OFFSET ?", p, 2, audit_cols, N(audit_cols));
-}
-
-static const struct console_colspec defender_cols[] = {
-	{ "id", COL_TEXT }, { "node", COL_TEXT }, { "version", COL_TEXT },
-	{ "last_seen", COL_TIME }, { "status", COL_TEXT },
-};
-
-void console_api_defenders(struct console_call *call)
-{
-	struct moat_db_val p = moat_db_int(moat_time_now_us() - CONSOLE_DEFENDER_STALE_US);
-
-	console_reply_list(call, "defenders", "SELECT id, node, version, last_seen, CASE WHEN "
-			   "last_seen > ? THEN 'connected' ELSE 'stale' END FROM defenders ORDER "
-			   "BY node, id", &p, 1, defender_cols, N(defender_cols));
 }
 
 /* ---- policies ---- */

@@ -38,8 +38,7 @@ void console_api_events_post(struct console_call *call)
 
 	if (!batch)
 		return;
-	if (moat_console_ingest_events(call->c, batch, call->who.role == CONSOLE_ROLE_DEFENDER ?
-				       call->who.token_id : NULL, &acc, &dup, &err) < 0)
+	if (moat_console_ingest_events(call->c, batch, console_defender_self(call), &acc, &dup, &err) < 0)
 		console_reply_db(call, &err);
 	else
 		console_reply_json(call, 200, json_pack("{s:I,s:I}", "accepted", (json_int_t)acc,

@@ -43,6 +43,7 @@ static void api_openapi(struct console_call *call);
 #define R_READ CONSOLE_ROLES_READ
 #define R_ADMIN CONSOLE_ROLE_ADMIN
 #define R_POLICY_W (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR)
+#define R_DEFENDER (CONSOLE_ROLE_DEFENDER | CONSOLE_ROLE_NODE)
 
 static const struct route routes[] = {
 	{ "GET", "/health", 0, ROUTE_PUBLIC, api_health },
@@ -50,12 +51,12 @@ static const struct route routes[] = {
 	{ "GET", "/openapi.json", 0, ROUTE_PUBLIC, api_openapi },
 	{ "POST", "/logout", CONSOLE_ROLES_ANY, ROUTE_SESSION, api_logout },
 	{ "GET", "/me", CONSOLE_ROLES_ANY, 0, api_me },
-	{ "POST", "/scans", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_CI | CONSOLE_ROLE_DEFENDER, 0,
+	{ "POST", "/scans", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_CI | R_DEFENDER, 0,
 	  console_api_scans_post },
 	{ "GET", "/images", R_READ, 0, console_api_images },
 	{ "GET", "/images/{digest}", R_READ, 0, console_api_image },
 	{ "GET", "/containers", R_READ, 0, console_api_containers },
-	{ "POST", "/events", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_DEFENDER, 0,
+	{ "POST", "/events", CONSOLE_ROLE_ADMIN | R_DEFENDER, 0,
 	  console_api_events_post },
 	{ "GET", "/events", R_READ, 0, console_api_events },
 	{ "POST", "/events/{id}/ack", R_POLICY_W, 0, console_api_event_ack },
@@ -79,6 +80,13 @@ static const struct route routes[] = {
 	{ "POST", "/tokens", R_ADMIN, 0, console_api_tokens_create },
 	{ "DELETE", "/tokens/{id}", R_ADMIN, 0, console_api_tokens_delete },
 	{ "GET", "/defenders", R_READ, 0, console_api_defenders },
+	{ "POST", "/defenders/enroll", 0, ROUTE_PUBLIC, console_api_enroll },
+	{ "POST", "/defenders/self/heartbeat", R_DEFENDER, 0, console_api_heartbeat },
+	{ "GET", "/defenders/self/policy", R_DEFENDER, 0, console_api_self_policy },
+	{ "POST", "/defenders/{id}/revoke", R_ADMIN, 0, console_api_defender_revoke },
+	{ "GET", "/join-tokens", R_ADMIN, 0, console_api_join_tokens_list },
+	{ "POST", "/join-tokens", R_ADMIN, 0, console_api_join_tokens_create },
+	{ "DELETE", "/join-tokens/{id}", R_ADMIN, 0, console_api_join_token_delete },
 	{ "GET", "/audit", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_AUDITOR, 0, console_api_audit },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -157,8 +165,10 @@ static int auth_token(struct moat_console *c, const char *token, struct console_
 		return 0;
 	r = moat_db_query(c->db, "SELECT name, role, id FROM tokens WHERE hash = ?", &p, 1,
 			  who_row, &w, err);
-	if (r < 0 || !w.found)
-		return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	if (!w.found) /* not an API token: an enrolled defender's secret? */
+		return console_auth_defender(c, hash, who, err);
 	/* last_used, at most once a minute per token (a write per call is waste) */
 	struct moat_db_val u[] = { moat_db_int(now), moat_db_text(who->token_id),
 				   moat_db_int(now - 60 * 1000000LL) };
@@ -186,7 +196,7 @@ static int auth_session(struct moat_console *c, const char *sid, struct console_
 	return w.found;
 }
 
-/* 1 authenticated, 0 answered (401/403), <0 storage failure. */
+/* 1 authenticated, 0 answered (401/403). */
 static int authenticate(struct console_call *call, const struct route *rt)
 {
 	const struct moat_server_req *req = call->req;
@@ -201,6 +211,11 @@ static int authenticate(struct console_call *call, const struct route *rt)
 		r = auth_session(call->c, sid, &call->who, &err);
 	if (r < 0) {
 		console_reply_db(call, &err);
+		return 0;
+	}
+	if (r == 2) {
+		console_reply_error(call, 403, "defender %s has been revoked; enroll it again with "
+				    "a new join token", call->who.defender_id);
 		return 0;
 	}
 	if (r == 0) {
@@ -287,6 +302,11 @@ int moat_console_head(void *ctx, const struct moat_server_req *req, size_t *max_
 	pthread_mutex_unlock(&c->mu);
 	if (r == 1)
 		return 0;
+	if (r == 2) {
+		snprintf(msg, msg_len, "defender %s has been revoked; enroll it again with a new "
+			 "join token", who.defender_id);
+		return 403;
+	}
 	snprintf(msg, msg_len, "authentication required (a session or Authorization: Bearer "
 		 "TOKEN)");
 	return r < 0 ? 503 : 401;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "console.h"
 #include "moat/error.h"
 
 static const char *const role_names[] = { "admin", "operator", "auditor", "ci", "defender" };
@@ -23,6 +24,8 @@ unsigned console_role_parse(const char *s)
 
 const char *console_role_name(unsigned role)
 {
+	if (role == CONSOLE_ROLE_NODE)
+		return "enrolled-defender";
 	for (size_t i = 0; i < sizeof(role_names) / sizeof(role_names[0]); i++)
 		if (role == 1u << i)
 			return role_names[i];
@@ -175,14 +178,12 @@ void console_rl_clear(struct console_rl *rl, const char *key)
 	pthread_mutex_unlock(&rl->mu);
 }
 
-int console_since_parse(const char *s, int64_t now, int64_t *ret)
+int moat_console_duration_parse(const char *s, int64_t *ret_us)
 {
 	char *end;
 	unsigned long long n;
 	int64_t unit;
 
-	if (moat_time_parse(s, ret) == 0)
-		return 0;
 	if (*s < '0' || *s > '9')
 		return MOAT_E_FORMAT;
 	errno = 0;
@@ -198,6 +199,18 @@ int console_since_parse(const char *s, int64_t now, int64_t *ret)
 	}
 	if (n * (unsigned long long)unit > 3650ULL * 86400)
 		return MOAT_E_FORMAT;
-	*ret = now - (int64_t)n * unit * 1000000;
+	*ret_us = (int64_t)n * unit * 1000000;
+	return 0;
+}
+
+int console_since_parse(const char *s, int64_t now, int64_t *ret)
+{
+	int64_t d;
+
+	if (moat_time_parse(s, ret) == 0)
+		return 0;
+	if (moat_console_duration_parse(s, &d) < 0)
+		return MOAT_E_FORMAT;
+	*ret = now - d;
 	return 0;
 }

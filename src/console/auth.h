@@ -23,6 +23,8 @@ enum console_role {
 	CONSOLE_ROLE_AUDITOR = 1 << 2,
 	CONSOLE_ROLE_CI = 1 << 3,
 	CONSOLE_ROLE_DEFENDER = 1 << 4,
+	/* an enrolled defender's own identity (api-defenders.c); never a token's role */
+	CONSOLE_ROLE_NODE = 1 << 5,
 };
 
 /* The role named s, or 0. */

@@ -25,6 +25,16 @@
 #define CONSOLE_EVENT_ID_MAX 128
 /* Defenders not heard from for this long are "stale". */
 #define CONSOLE_DEFENDER_STALE_US (5LL * 60 * 1000000)
+/* A defender's node on a heartbeat upsert: an enrolled defender keeps the
+ * node it enrolled with (its identity is bound to it); one on an API token
+ * takes what it reports. */
+#define CONSOLE_DEFENDER_NODE_SQL \
+	"CASE WHEN defenders.enrolled IS NULL THEN COALESCE(excluded.node, defenders.node) " \
+	"ELSE COALESCE(defenders.node, excluded.node) END"
+/* Join tokens: default and longest lifetime, most uses. */
+#define CONSOLE_JOIN_TTL_DEFAULT_US (24LL * 3600 * 1000000)
+#define CONSOLE_JOIN_TTL_MAX_US (30LL * 86400 * 1000000)
+#define CONSOLE_JOIN_USES_MAX 10000u
 
 struct moat_console {
 	struct moat_db *db;
@@ -37,7 +47,7 @@ struct moat_console {
 };
 
 #define CONSOLE_ROLES_ANY (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR | CONSOLE_ROLE_AUDITOR | \
-			   CONSOLE_ROLE_CI | CONSOLE_ROLE_DEFENDER)
+			   CONSOLE_ROLE_CI | CONSOLE_ROLE_DEFENDER | CONSOLE_ROLE_NODE)
 #define CONSOLE_ROLES_READ (CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_OPERATOR | CONSOLE_ROLE_AUDITOR)
 
 /* Who is calling: a user with a session, or an API token. */
@@ -45,6 +55,7 @@ struct console_who {
 	unsigned role;
 	char name[80];                  /* user name, or "token:<name>" */
 	char token_id[32];              /* tokens only */
+	char defender_id[32];           /* enrolled defenders only */
 	char session_hash[72];          /* sessions only */
 	char csrf[72];                  /* sessions only */
 };
@@ -71,6 +82,11 @@ json_t *console_body_object(struct console_call *call);
 /* ?limit= and ?offset= (defaults, max); false when answered 400. */
 bool console_paging(struct console_call *call, int64_t *limit, int64_t *offset);
 
+/* Take mu, run one changing statement and, when it changed rows, its audit
+ * record, in one transaction; *ret_n (may be NULL) rows changed. */
+int console_exec_audited(struct moat_console *c, const char *who, const char *sql,
+			 const struct moat_db_val *p, size_t n, const char *action,
+			 const char *target, int64_t *ret_n, struct moat_error *err);
 /* Add an audit record (under c->mu). */
 int console_audit(struct moat_console *c, const char *who, const char *action,
 		  const char *target, struct moat_error *err);
@@ -117,6 +133,19 @@ void console_api_tokens_create(struct console_call *call);
 void console_api_tokens_delete(struct console_call *call);
 void console_api_audit(struct console_call *call);
 void console_api_defenders(struct console_call *call);
+void console_api_defender_revoke(struct console_call *call);
+void console_api_enroll(struct console_call *call);
+void console_api_heartbeat(struct console_call *call);
+void console_api_self_policy(struct console_call *call);
+void console_api_join_tokens_list(struct console_call *call);
+void console_api_join_tokens_create(struct console_call *call);
+void console_api_join_token_delete(struct console_call *call);
+/* Under mu: the enrolled defender whose secret has this SHA-256: 1 (who
+ * filled), 2 revoked (who names it), 0 none, <0 storage error. */
+int console_auth_defender(struct moat_console *c, const char *hash, struct console_who *who,
+			  struct moat_error *err);
+/* The defender a call speaks for (enrolled, or a role-defender token), or NULL. */
+const char *console_defender_self(const struct console_call *call);
 void console_api_policies_list(struct console_call *call);
 void console_api_policies_create(struct console_call *call);
 void console_api_policy_get(struct console_call *call);

@@ -330,6 +330,29 @@ int moat_console_token_create(struct moat_console *c, const char *role, const ch
 	return 0;
 }
 
+int console_exec_audited(struct moat_console *c, const char *who, const char *sql,
+			 const struct moat_db_val *p, size_t n, const char *action,
+			 const char *target, int64_t *ret_n, struct moat_error *err)
+{
+	int64_t changed = 0;
+	int r;
+
+	pthread_mutex_lock(&c->mu);
+	r = moat_db_begin(c->db, err);
+	if (r == 0)
+		r = moat_db_exec(c->db, sql, p, n, &changed, err);
+	if (r == 0 && changed)
+		r = console_audit(c, who, action, target, err);
+	if (r == 0)
+		r = moat_db_commit(c->db, err);
+	if (r < 0)
+		moat_db_rollback(c->db);
+	pthread_mutex_unlock(&c->mu);
+	if (ret_n)
+		*ret_n = changed;
+	return r;
+}
+
 json_t *console_row_object(const struct console_colspec *spec, size_t nspec,
 			   const struct moat_db_val *cols, size_t ncols)
 {

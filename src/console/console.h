@@ -56,6 +56,20 @@ int moat_console_token_create(struct moat_console *c, const char *role, const ch
 			      const char *by, char **ret_token, char ret_id[32],
 			      struct moat_error *err);
 
+/* A join token for defender enrollment (docs/console.md): valid ttl_us,
+ * good for max_uses enrollments; the secret into *ret_token (caller frees),
+ * only its SHA-256 stored. ret_id (32 bytes) its id; *ret_expires (may be
+ * NULL) when it expires. MOAT_E_USAGE for a bad name, lifetime or count. */
+int moat_console_join_token_create(struct moat_console *c, const char *name, int64_t ttl_us,
+				   unsigned max_uses, const char *by, char **ret_token,
+				   char ret_id[32], int64_t *ret_expires, struct moat_error *err);
+/* A duration: "90s", "15m", "24h", "7d" (at most 10 years). 0 or MOAT_E_FORMAT. */
+int moat_console_duration_parse(const char *s, int64_t *ret_us);
+/* Revoke an enrolled defender: its secret no longer authenticates.
+ * MOAT_E_NOTFOUND for no such defender, -EALREADY when already revoked. */
+int moat_console_defender_revoke(struct moat_console *c, const char *id, const char *by,
+				 struct moat_error *err);
+
 /*
  * Ingest seams, also used by the HTTP API (and later the defender stream
  * and its spool replay): `by` names the principal for the audit trail,

@@ -170,7 +170,7 @@ static int heartbeat(struct moat_db *db, const char *id, const json_t *batch, co
 
 	return moat_db_exec(db, "INSERT INTO defenders (id, node, version, last_seen, token_id) "
 			    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET node = "
-			    "COALESCE(excluded.node, defenders.node), version = "
+			    CONSOLE_DEFENDER_NODE_SQL ", version = "
 			    "COALESCE(excluded.version, defenders.version), last_seen = "
 			    "excluded.last_seen", p, 5, NULL, err);
 }
@@ -217,6 +217,10 @@ static int batch_tx(struct moat_db *db, const json_t *batch, const char *defende
 	json_decref(touched);
 	if (r < 0)
 		return r;
+	/* another producer on a defender token (admission) is not a defender */
+	if (json_is_object(json_object_get(batch, "defender")) &&
+	    moat_json_str(json_object_get(batch, "defender"), "producer"))
+		return 0;
 	return defender_id ? heartbeat(db, defender_id, batch, node, now, err) : 0;
 }
 

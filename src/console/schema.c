@@ -72,7 +72,23 @@ static const char *const v3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3 };
+/* v4: defender enrollment (api-defenders.c): join tokens, and each defender's
+ * own identity (the SHA-256 of its secret), revocation and health. */
+static const char *const v4[] = {
+	"CREATE TABLE join_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+	"hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL, created_by TEXT, "
+	"expires BIGINT NOT NULL, max_uses INTEGER NOT NULL, uses INTEGER NOT NULL)",
+	"ALTER TABLE defenders ADD COLUMN secret_hash TEXT",
+	"ALTER TABLE defenders ADD COLUMN enrolled BIGINT",
+	"ALTER TABLE defenders ADD COLUMN join_token TEXT",
+	"ALTER TABLE defenders ADD COLUMN revoked BIGINT",
+	"ALTER TABLE defenders ADD COLUMN revoked_by TEXT",
+	"ALTER TABLE defenders ADD COLUMN health TEXT",
+	"CREATE UNIQUE INDEX defenders_secret ON defenders (secret_hash)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3, v4 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 static int apply(struct moat_db *db, int version, const char *const *stmts,

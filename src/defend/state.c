@@ -190,24 +190,7 @@ int moat_state_write(struct moat_state *st, const char *key, const char *name,
 	int dfd = file_dir(st, key, true, err);
 	if (dfd < 0)
 		return dfd;
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), ".%.200s.%ld.tmp", name, (long)getpid());
-	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		r = -errno;
-	else {
-		r = moat_write_all(fd, data, len);
-		if (r == 0 && fsync(fd) < 0)
-			r = -errno;
-		if (close(fd) < 0 && r == 0)
-			r = -errno;
-		if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
-			r = -errno;
-		if (r < 0)
-			unlinkat(dfd, tmp, 0);
-		else
-			fsync(dfd); /* the rename itself survives a crash */
-	}
+	r = moat_replace_file_at(dfd, name, data, len);
 	close(dfd);
 	if (r < 0)
 		return moat_error_set(err, r, "%s: cannot write %s%s%s: %s", st->dir,

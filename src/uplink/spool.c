@@ -115,25 +115,10 @@ size_t moat_spool_whole_lines(const char *data, size_t len, size_t *ret_lines)
 static int replace_file(struct moat_spool *sp, const char *name, const char *data, size_t len,
 			struct moat_error *err)
 {
-	char tmp[64];
-	int fd, r;
+	int r = moat_replace_file_at(sp->dfd, name, data, len);
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(sp->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return moat_error_set(err, -errno, "%s/%s: %s", sp->dir, tmp, strerror(errno));
-	r = moat_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(sp->dfd, tmp, sp->dfd, name) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(sp->dfd, tmp, 0);
+	if (r < 0)
 		return moat_error_set(err, r, "%s/%s: %s", sp->dir, name, strerror(-r));
-	}
-	fsync(sp->dfd);
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct moat_uplink {
 	uint64_t stop_deadline_ms;      /* under mu: last attempt ends by then */
 	uint64_t posts, failures, duplicates;   /* under mu */
 	char last_warn[256];            /* sender thread only */
+	char last_error[256];           /* under mu: the last failure, "" once sent again */
 };
 
 static uint64_t now_ms(void)
@@ -45,6 +46,14 @@ static uint64_t now_ms(void)
 int moat_console_post(struct moat_http *http, const char *base, const char *path,
 		      const char *token, const void *body, size_t len, struct moat_buf *answer,
 		      int *ret_status, struct moat_error *err)
+{
+	return moat_console_call(http, "POST", base, path, token, body, len, answer, ret_status,
+				 err);
+}
+
+int moat_console_call(struct moat_http *http, const char *method, const char *base,
+		      const char *path, const char *token, const void *body, size_t len,
+		      struct moat_buf *answer, int *ret_status, struct moat_error *err)
 {
 	struct moat_http_resp *resp = NULL;
 	struct moat_buf url, auth;
@@ -65,8 +74,8 @@ int moat_console_post(struct moat_http *http, const char *base, const char *path
 	}
 	const char *headers[] = { (const char *)auth.data, NULL };
 	struct moat_http_req req = {
-		.method = "POST", .url = (const char *)url.data, .headers = headers,
-		.content_type = "application/json", .body = body, .body_len = len,
+		.method = method, .url = (const char *)url.data, .headers = headers,
+		.content_type = body ? "application/json" : NULL, .body = body, .body_len = len,
 	};
 	if ((r = moat_http_send(http, &req, &resp, err)) < 0)
 		goto out;
@@ -87,6 +96,9 @@ out:
 /* One message per distinct failure in a row, not one per retry. */
 static void warn_once(struct moat_uplink *up, const char *msg)
 {
+	pthread_mutex_lock(&up->mu);
+	snprintf(up->last_error, sizeof(up->last_error), "%s", msg);
+	pthread_mutex_unlock(&up->mu);
 	if (!up->o.on_warn || !strcmp(up->last_warn, msg))
 		return;
 	snprintf(up->last_warn, sizeof(up->last_warn), "%s", msg);
@@ -127,6 +139,7 @@ static int send_batch(struct moat_uplink *up, struct moat_http *http, struct moa
 		pthread_mutex_lock(&up->mu);
 		up->posts++;
 		up->duplicates += (uint64_t)moat_json_int(ans, "duplicates", 0);
+		up->last_error[0] = 0;
 		pthread_mutex_unlock(&up->mu);
 		json_decref(ans);
 		up->last_warn[0] = 0;
@@ -224,6 +237,8 @@ static int batch_head(struct moat_uplink *up)
 		json_object_set_new(d, "node", json_string(up->o.node));
 	if (d && up->o.version)
 		json_object_set_new(d, "version", json_string(up->o.version));
+	if (d && up->o.producer)
+		json_object_set_new(d, "producer", json_string(up->o.producer));
 	text = d ? json_dumps(d, JSON_COMPACT) : NULL;
 	json_decref(d);
 	if (!text)
@@ -337,5 +352,6 @@ void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret)
 	ret->posts = up->posts;
 	ret->failures = up->failures;
 	ret->duplicates = up->duplicates;
+	memcpy(ret->last_error, up->last_error, sizeof(ret->last_error));
 	pthread_mutex_unlock(&up->mu);
 }

@@ -32,6 +32,8 @@ struct moat_uplink_opts {
 	const char *spool_dir;
 	const char *node;               /* this host's name, sent with each batch (or NULL) */
 	const char *version;            /* the producer's version (or NULL) */
+	const char *producer;           /* NULL: a defender (its batches are its heartbeat);
+					 * else what sends, e.g. "admission" */
 	uint64_t spool_max_bytes;       /* 0 = MOAT_SPOOL_MAX_BYTES */
 	unsigned flush_ms;              /* longest an event waits before a POST; 0 = 500 */
 	/* Something went wrong in the sender (called on its thread, rate-limited
@@ -45,6 +47,7 @@ struct moat_uplink_stats {
 	uint64_t posts;                 /* batches acknowledged */
 	uint64_t failures;              /* POSTs that failed */
 	uint64_t duplicates;            /* events the console already had */
+	char last_error[256];           /* why the last POST failed; "" after a success */
 };
 
 /* Opens (or resumes) the spool and starts the sender. */
@@ -77,5 +80,9 @@ struct moat_buf;
 int moat_console_post(struct moat_http *http, const char *base, const char *path,
 		      const char *token, const void *body, size_t len, struct moat_buf *answer,
 		      int *ret_status, struct moat_error *err);
+/* The same for any method; body NULL sends none (GET). */
+int moat_console_call(struct moat_http *http, const char *method, const char *base,
+		      const char *path, const char *token, const void *body, size_t len,
+		      struct moat_buf *answer, int *ret_status, struct moat_error *err);
 
 #endif

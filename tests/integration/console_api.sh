@@ -134,7 +134,9 @@ users GET /users - admin
 tokens GET /tokens - admin
 integrations GET /integrations - admin
 audit GET /audit - admin,auditor
-me GET /me - admin,operator,auditor,ci,defender"
+me GET /me - admin,operator,auditor,ci,defender
+defender-self GET /defenders/self/policy - defender
+join-tokens GET /join-tokens - admin"
 checks=0
 while read -r class method path body allowed; do
     data=()
@@ -289,7 +291,7 @@ assert edges == [{"src": "image:" + dg, "dst": "external:10.9.8.7", "port": 5432
 assert any(x["id"] == "external:10.9.8.7" and x["kind"] == "external" for x in d["nodes"]), d["nodes"]
 PY
 expect 200 defs GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
-[ "$(jq_ defs '[(x["node"], x["version"], x["status"]) for x in d["defenders"]]')" = "[('node-1', 'test', 'connected')]" ] ||
+[ "$(jq_ defs '[(x["node"], x["version"], x["status"]) for x in d["defenders"]]')" = "[('node-1', 'test', 'online')]" ] ||
     fail "defenders: $(cat "$W/defs.json")"
 
 lap "events"
@@ -469,12 +471,19 @@ expect 201 i POST /integrations -H "Authorization: Bearer ${TOK[admin]}" --data 
 iid=$(jq_ i 'd["id"]')
 expect 200 li POST /login -c "$W/jar2" --data '{"user":"tmp-user","password":"tmp-pass-123"}'
 csrf2=$(jq_ li 'd["csrf"]')
+# enrollment needs a join token; revoking, an enrolled defender
+expect 201 jt POST /join-tokens -H "Authorization: Bearer ${TOK[admin]}" --data '{"uses":2}'
+jt=$(jq_ jt 'd["token"]'); jtid=$(jq_ jt 'd["id"]')
+expect 201 en POST /defenders/enroll -H "Authorization: Bearer $jt" --data '{"node":"n-2"}'
+did=$(jq_ en 'd["id"]')
 ops=0
 while read -r method path; do
     p=${path#/api/v1}
     p=${p//\{digest\}/$digest}; p=${p//\{id\}/$pid}; p=${p//\{name\}/tmp-user}
     [[ $path == */tokens/\{id\} ]] && p=/tokens/$tid
     [[ $path == */integrations/\{id\} ]] && p=/integrations/$iid
+    [[ $path == */join-tokens/\{id\} ]] && p=/join-tokens/$jtid
+    [[ $path == */defenders/\{id\}/revoke ]] && p=/defenders/$did/revoke
     data=(--data '{}')
     case "$method $path" in
         "POST /api/v1/scans") data=(--data "$SCAN_MINI") ;;
@@ -490,6 +499,8 @@ while read -r method path; do
     esac
     auth=(-H "Authorization: Bearer ${TOK[admin]}")
     [ "$path" = /api/v1/logout ] && auth=(-b "$W/jar2" -H "X-CSRF-Token: $csrf2")
+    [ "$path" = /api/v1/defenders/enroll ] && auth=(-H "Authorization: Bearer $jt")
+    [[ $path == /api/v1/defenders/self/* ]] && auth=(-H "Authorization: Bearer ${TOK[defender]}")
     call op "$method" "$p" "${auth[@]}" "${data[@]}"
     [[ $S == 2?? ]] || fail "documented $method $path ($p): HTTP $S: $(head -c 300 "$W/op.json")"
     ops=$((ops + 1))

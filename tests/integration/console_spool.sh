@@ -18,8 +18,7 @@ setup_work
 [ "$(id -u)" = 0 ] || skip "needs root (eBPF)"
 command -v curl >/dev/null || fail "curl is not installed"
 D=$W/console
-PORT=$(( 21000 + $$ % 9000 ))
-while ss -ltn "sport = :$PORT" 2>/dev/null | grep -q LISTEN; do PORT=$((PORT + 1)); done
+PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 DEF_PID=
 cleanup() {

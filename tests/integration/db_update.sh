@@ -20,9 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 wait_port() {   # PORT
     for _ in $(seq 100); do
         $PY -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0

@@ -19,6 +19,10 @@ pass() { echo "PASS $TEST${1:+: $*}"; exit 0; }
 fail() { echo "FAIL $TEST: $*" >&2; exit 1; }
 skip() { echo "SKIP $TEST: $*" >&2; exit 77; }
 note() { echo "$TEST: $*" >&2; }
+# free_port: a loopback TCP port the kernel just handed out (free now)
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 
 need_moat() {
     if [ -z "${MOAT:-}" ]; then

@@ -20,13 +20,11 @@ sample_image
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    "$MOAT" console stop --data "$W/console" >/dev/null 2>&1 || true
     rm -rf "$MOAT_WORK"
 }
 trap cleanup EXIT
 
-free_port() {
-    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # start_registry NAME PORT [EXTRA-HTTP-YAML]
 start_registry() {
@@ -196,9 +194,22 @@ rscan() {   # NAME [args]
     [ "$RC" = 0 ] || { moat_err "$name"; failures+=("$name: $(describe_rc "$RC")"); }
     note "$name: $(tail -n 1 "$W/$name.err")"
 }
+# ... each report also uploaded to a console (SQLite) with --console
+CPORT=$(free_port)
+CTOK=$("$MOAT" console token create --data "$W/console" --role ci --name reg 2>/dev/null)
+CREAD=$("$MOAT" console token create --data "$W/console" --role auditor --name read 2>/dev/null)
+"$MOAT" console --data "$W/console" --listen "127.0.0.1:$CPORT" --daemon >/dev/null 2>"$W/console.err" ||
+    failures+=("console did not start: $(cat "$W/console.err")")
 t0=$(date +%s%N)
-rscan rscan-1 --no-vuln
+rscan rscan-1 --no-vuln --console "http://127.0.0.1:$CPORT" --token "$CTOK"
 t1=$(date +%s%N)
+curl -s -H "Authorization: Bearer $CREAD" "http://127.0.0.1:$CPORT/api/v1/images" >"$W/console-images.json"
+$PY - "$W/rscan-1.out" "$W/console-images.json" <<'PYEOF' || failures+=("registry scan --console: the console lacks the images: $(head -c 300 "$W/console-images.json")")
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+stored = {i["digest"] for i in json.load(open(sys.argv[2]))["images"]}
+assert lines and all(l.get("console") in stored for l in lines), (lines, stored)
+PYEOF
 note "registry scan of 3 images with --jobs 2: $(( (t1 - t0) / 1000000 )) ms"
 $PY - "$W/rscan-1.out" "$W/tar-app.out" <<'PYEOF' || failures+=("rscan-1: $(cat "$W/rscan-1.check" 2>/dev/null)")
 import collections, json, sys

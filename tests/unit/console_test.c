@@ -120,6 +120,16 @@ static void test_console__times(void)
 	CHECK_INT(console_since_parse("15", 0, &us), MOAT_E_FORMAT);
 	CHECK_INT(console_since_parse("-5m", 0, &us), MOAT_E_FORMAT);
 	CHECK_INT(console_since_parse("99999999999d", 0, &us), MOAT_E_FORMAT);
+	/* join-token lifetimes */
+	CHECK_INT(moat_console_duration_parse("24h", &us), 0);
+	CHECK_INT(us, 24LL * 3600 * 1000000);
+	CHECK_INT(moat_console_duration_parse("90s", &us), 0);
+	CHECK_INT(us, 90000000LL);
+	CHECK_INT(moat_console_duration_parse("1970-01-01T00:00:01Z", &us), MOAT_E_FORMAT);
+	CHECK_INT(moat_console_duration_parse("5w", &us), MOAT_E_FORMAT);
+	CHECK_INT(moat_console_duration_parse("", &us), MOAT_E_FORMAT);
+	CHECK_STR(console_role_name(CONSOLE_ROLE_NODE), "enrolled-defender");
+	CHECK_INT(console_role_parse("enrolled-defender"), 0);
 }
 
 static void test_console__event_parse(void)

@@ -12,6 +12,7 @@
 
 #include "defend/lua.h"
 #include "defend/reload.h"
+#include "defend/rules-policy.h"
 #include "defend/rules.h"
 #include "events.h"
 #include "harness.h"
@@ -661,6 +662,63 @@ static void test_rules__record_checks(void)
 	CHECK_STR(moat_sensor_kind_name(999), "unknown");
 }
 
+static const struct moat_rule *rule_by_id(const struct moat_ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < moat_rules_count(rs); i++)
+		if (!strcmp(moat_rules_get(rs, i)->id, id))
+			return moat_rules_get(rs, i);
+	return NULL;
+}
+
+/* The console's runtime policies over a ruleset (rules-policy.h). */
+static void test_rules__overlay(void)
+{
+	static const char rules[] = "rules:\n"
+		"  - {id: a-one, severity: warning, when: {field: evt.kind, equals: exec}}\n"
+		"  - {id: a-two, severity: warning, when: {field: evt.kind, equals: exec}}\n"
+		"  - {id: b-one, severity: warning, action: kill, when: {field: evt.kind, equals: exec}}\n"
+		"  - {id: c-one, severity: warning, when: {field: evt.kind, equals: exec}}\n";
+	struct moat_rules_overlay *ov = NULL;
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	size_t dropped = 9, changed = 9;
+	json_t *pol = json_loads("[{\"kind\":\"runtime\",\"name\":\"p1\",\"enabled\":true,"
+				 "\"mode\":\"block\",\"rules\":{\"disable\":[\"a-*\"],"
+				 "\"rules\":[\"c-one\"],\"action\":\"stop\"}},"
+				 "{\"kind\":\"runtime\",\"name\":\"dry\",\"enabled\":true,"
+				 "\"mode\":\"alert\",\"rules\":{\"rules\":[\"b-*\"],\"action\":\"kill\"}},"
+				 "{\"kind\":\"runtime\",\"name\":\"off\",\"enabled\":false,"
+				 "\"mode\":\"block\",\"rules\":{\"disable\":[\"*\"]}},"
+				 "{\"kind\":\"firewall\",\"name\":\"fw\",\"enabled\":true,"
+				 "\"mode\":\"block\",\"rules\":{\"disable\":[\"*\"]}}]", 0, NULL);
+
+	CHECK(pol != NULL);
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(moat_rules_load(rs, (const uint8_t *)rules, strlen(rules), "t.yaml", &err), 0);
+	CHECK_INT(moat_rules_overlay_parse(pol, &ov, &err), 0);
+	moat_rules_overlay_apply(ov, rs, &dropped, &changed);
+	CHECK_INT(dropped, 2);
+	CHECK_INT(changed, 2);  /* c-one alert -> stop; b-one kill -> alert (dry run) */
+	CHECK_INT(moat_rules_count(rs), 2);
+	CHECK(rule_by_id(rs, "a-one") == NULL && rule_by_id(rs, "a-two") == NULL);
+	CHECK(rule_by_id(rs, "c-one") && rule_by_id(rs, "c-one")->action == MOAT_ACTION_STOP);
+	CHECK(rule_by_id(rs, "b-one") && rule_by_id(rs, "b-one")->action == MOAT_ACTION_ALERT);
+	moat_rules_overlay_free(ov);
+	moat_rules_close(rs);
+	json_decref(pol);
+	/* a bad action or a list that is not one: an error naming the policy, nothing applied */
+	pol = json_loads("[{\"kind\":\"runtime\",\"name\":\"bad\",\"enabled\":true,"
+			 "\"mode\":\"block\",\"rules\":{\"action\":\"explode\"}}]", 0, NULL);
+	ov = NULL;
+	CHECK_INT(moat_rules_overlay_parse(pol, &ov, &err), MOAT_E_FORMAT);
+	CHECK(ov == NULL && strstr(err.msg, "bad") != NULL);
+	json_decref(pol);
+	pol = json_loads("[{\"kind\":\"runtime\",\"name\":\"bad2\",\"enabled\":true,"
+			 "\"mode\":\"block\",\"rules\":{\"disable\":\"a-one\"}}]", 0, NULL);
+	CHECK_INT(moat_rules_overlay_parse(pol, &ov, &err), MOAT_E_FORMAT);
+	json_decref(pol);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_rules__builtin_exec);
@@ -677,5 +735,6 @@ int main(void)
 	MOAT_RUN(test_rules__cgroup_ids);
 	MOAT_RUN(test_rules__times);
 	MOAT_RUN(test_rules__record_checks);
+	MOAT_RUN(test_rules__overlay);
 	return moat_test_done();
 }

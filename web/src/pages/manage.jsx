@@ -19,7 +19,7 @@ const TABS = [
 
 // A defender is healthy when it reported in the last two minutes.
 function health(d) {
-  if (d.status && d.status !== 'ok' && d.status !== 'connected') return d.status;
+  if (d.status && !['ok', 'connected', 'online'].includes(d.status)) return d.status;
   const age = (Date.now() - new Date(d.last_seen)) / 1000;
   if (isNaN(age)) return d.status || 'unknown';
   return age < 120 ? (d.status || 'ok') : `stale (${Math.round(age / 60)} min)`;
@@ -35,7 +35,7 @@ function Defenders() {
             { label: 'Node', key: 'node' },
             { label: 'ID', cell: (d) => <code>{d.id}</code> },
             { label: 'Version', key: 'version' },
-            { label: 'Health', cell: (d) => { const h = health(d); return <span class={`health ${/^(ok|connected)$/.test(h) ? 'good' : 'bad'}`}>{h}</span>; } },
+            { label: 'Health', cell: (d) => { const h = health(d); return <span class={`health ${/^(ok|connected|online)$/.test(h) ? 'good' : 'bad'}`}>{h}</span>; } },
             { label: 'Last seen', cell: (d) => fmtTime(d.last_seen) },
           ]} />
       )}

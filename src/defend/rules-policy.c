@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rules-policy.c - console runtime policies over a ruleset (rules-policy.h). */
+#include "defend/rules-policy.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json.h"
+#include "defend/lua.h"
+#include "defend/rules-int.h"
+#include "moat/error.h"
+
+struct entry {
+	char glob[MOAT_OVERLAY_MAX_GLOB + 1];
+	bool drop;
+	enum moat_rule_action action;
+};
+
+struct moat_rules_overlay {
+	struct entry *e;
+	size_t n;
+};
+
+static int action_parse(const char *s, enum moat_rule_action *ret)
+{
+	static const char *const names[] = { "alert", "kill", "stop", "pause", "isolate" };
+	static const enum moat_rule_action vals[] = { MOAT_ACTION_ALERT, MOAT_ACTION_KILL,
+						      MOAT_ACTION_STOP, MOAT_ACTION_PAUSE,
+						      MOAT_ACTION_ISOLATE };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*ret = vals[i];
+			return 0;
+		}
+	return MOAT_E_FORMAT;
+}
+
+static int add_globs(struct moat_rules_overlay *ov, const json_t *list, bool drop,
+		     enum moat_rule_action action, const char *where, struct moat_error *err)
+{
+	const json_t *g;
+	size_t i;
+
+	if (!list)
+		return 0;
+	if (!json_is_array(list))
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: want a list of rule ids or globs",
+				      where);
+	json_array_foreach(list, i, g) {
+		const char *s = json_string_value(g);
+
+		if (!s || !s[0] || strlen(s) > MOAT_OVERLAY_MAX_GLOB)
+			return moat_error_set(err, MOAT_E_FORMAT, "%s[%zu]: want a rule id or glob "
+					      "of 1 to %u characters", where, i, MOAT_OVERLAY_MAX_GLOB);
+		if (ov->n >= MOAT_OVERLAY_MAX_ENTRIES)
+			return moat_error_set(err, MOAT_E_LIMIT, "%s: more than %u rule entries in "
+					      "all policies", where, MOAT_OVERLAY_MAX_ENTRIES);
+		memcpy(ov->e[ov->n].glob, s, strlen(s) + 1);
+		ov->e[ov->n].drop = drop;
+		ov->e[ov->n].action = action;
+		ov->n++;
+	}
+	return 0;
+}
+
+static int parse_one(struct moat_rules_overlay *ov, const json_t *pol, size_t idx,
+		     struct moat_error *err)
+{
+	const json_t *rules = json_object_get(pol, "rules");
+	const char *mode = moat_json_str(pol, "mode");
+	const char *act = json_is_object(rules) ? moat_json_str(rules, "action") : NULL;
+	enum moat_rule_action action = MOAT_ACTION_ALERT;
+	char where[96];
+	int r;
+
+	snprintf(where, sizeof(where), "runtime policy %.40s",
+		 moat_json_str(pol, "name") ? moat_json_str(pol, "name") : "?");
+	if (!json_is_object(rules))
+		return moat_error_set(err, MOAT_E_FORMAT, "policies[%zu] (%s): \"rules\" is not an "
+				      "object", idx, where);
+	if (act && action_parse(act, &action) < 0)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: action '%.40s': alert, kill, stop, "
+				      "pause or isolate", where, act);
+	/* mode alert: a dry run, the listed rules only alert */
+	if (!mode || strcmp(mode, "block") != 0)
+		action = MOAT_ACTION_ALERT;
+	if ((r = add_globs(ov, json_object_get(rules, "disable"), true, action, where, err)) < 0)
+		return r;
+	return add_globs(ov, json_object_get(rules, "rules"), false, action, where, err);
+}
+
+int moat_rules_overlay_parse(const json_t *policies, struct moat_rules_overlay **ret,
+			     struct moat_error *err)
+{
+	struct moat_rules_overlay *ov = calloc(1, sizeof(*ov));
+	const json_t *pol;
+	size_t i;
+	int r = 0;
+
+	*ret = NULL;
+	if (ov)
+		ov->e = calloc(MOAT_OVERLAY_MAX_ENTRIES, sizeof(*ov->e));
+	if (!ov || !ov->e) {
+		moat_rules_overlay_free(ov);
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (!json_is_array(policies))
+		r = moat_error_set(err, MOAT_E_FORMAT, "\"policies\" is not a list");
+	json_array_foreach(policies, i, pol) {
+		const char *kind = moat_json_str(pol, "kind");
+
+		if (r < 0)
+			break;
+		if (!json_is_object(pol) || !kind)
+			r = moat_error_set(err, MOAT_E_FORMAT, "policies[%zu]: no kind", i);
+		else if (!strcmp(kind, "runtime") && json_is_true(json_object_get(pol, "enabled")))
+			r = parse_one(ov, pol, i, err);
+	}
+	if (r < 0) {
+		moat_rules_overlay_free(ov);
+		return r;
+	}
+	*ret = ov;
+	return 0;
+}
+
+void moat_rules_overlay_free(struct moat_rules_overlay *ov)
+{
+	if (!ov)
+		return;
+	free(ov->e);
+	free(ov);
+}
+
+static bool matches(const struct entry *e, const char *id)
+{
+	return fnmatch(e->glob, id, 0) == 0;
+}
+
+void moat_rules_overlay_apply(const struct moat_rules_overlay *ov, struct moat_ruleset *rs,
+			      size_t *ret_dropped, size_t *ret_changed)
+{
+	size_t dropped = 0, changed = 0, kept = 0;
+
+	for (size_t i = 0; ov && i < rs->n; i++) {
+		struct moat_rule *rule = &rs->rules[i];
+		enum moat_rule_action action = rule->action;
+		bool drop = false;
+
+		for (size_t k = 0; k < ov->n; k++) {
+			if (!matches(&ov->e[k], rule->id))
+				continue;
+			if (ov->e[k].drop)
+				drop = true;
+			else
+				action = ov->e[k].action;
+		}
+		if (drop) {
+			moat_lua_close(rule->lua);
+			dropped++;
+			continue;
+		}
+		changed += action != rule->action;
+		rule->action = action;
+		if (kept != i)
+			rs->rules[kept] = *rule;
+		kept++;
+	}
+	if (ov)
+		rs->n = kept;
+	if (ret_dropped)
+		*ret_dropped = dropped;
+	if (ret_changed)
+		*ret_changed = changed;
+}

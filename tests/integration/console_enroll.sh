@@ -1,0 +1,236 @@
+#!/bin/bash
+# Defender enrollment end to end: the real `moat console` (SQLite) and the
+# real `moat defender` (eBPF sensor) and `moat webhook` on loopback.
+#  1. a join token (CLI) is traded by the defender for its own identity,
+#     kept 0600 in its state directory and never printed; the same join
+#     token is refused a second time;
+#  2. the identity may push and read its own policy, nothing else (403);
+#  3. the defender's heartbeat lists it online with its health;
+#  4. a runtime policy made in the console turns a rule off in the running
+#     defender (the marker stops alerting, a second rule still alerts), and
+#     the policy is cached in the state directory;
+#  5. an admission decision of `moat webhook --console` is an event of kind
+#     "admission" in the console;
+#  6. a revoked defender is refused (403 naming the revocation) and listed
+#     as revoked; the audit log holds the enrollment and the revocation.
+. "$(dirname "$0")/lib.sh"
+need_moat
+setup_work
+[ "$(id -u)" = 0 ] || skip "needs root (eBPF)"
+command -v curl >/dev/null || fail "curl is not installed"
+D=$W/console
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+DEF_PID= WH_PID=
+cleanup() {
+    if [ -n "$DEF_PID" ]; then kill -KILL "$DEF_PID" 2>/dev/null || true; fi
+    if [ -n "$WH_PID" ]; then kill -KILL "$WH_PID" 2>/dev/null || true; fi
+    "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true
+    if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
+}
+trap cleanup EXIT
+t0=$(date +%s%N)
+
+ADMIN=$("$MOAT" console token create --data "$D" --role admin --name boss 2>/dev/null) ||
+    fail "admin token create failed"
+READ=$("$MOAT" console token create --data "$D" --role auditor --name reader 2>/dev/null)
+"$MOAT" console token create --data "$D" --role defender --name gate >"$W/gate.token" 2>/dev/null
+"$MOAT" console token create --data "$D" --role defender --join --ttl 1h --name node-join \
+    >"$W/join.token" 2>"$W/join.err" || { cat "$W/join.err" >&2; fail "join token create failed"; }
+grep -q '^moatjoin_' "$W/join.token" || fail "join token: $(cat "$W/join.token")"
+grep -q "good for 1 enrollment" "$W/join.err" || fail "join token message: $(cat "$W/join.err")"
+"$MOAT" console token create --data "$D" --join --ttl 0h >/dev/null 2>&1 &&
+    fail "a join token with no lifetime was made"
+"$MOAT" console --data "$D" --listen "127.0.0.1:$PORT" --daemon >/dev/null 2>"$W/console.err" ||
+    { cat "$W/console.err" >&2; fail "console did not start"; }
+
+api() { # METHOD PATH TOKEN [BODY] -> body on stdout, status in $W/status
+    local args=(-s -o "$W/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $3")
+    if [ -n "${4:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$4"); fi
+    curl "${args[@]}" "$URL/api/v1$2" >"$W/status"
+    cat "$W/body"
+}
+expect() { # STATUS METHOD PATH TOKEN [BODY]
+    api "$2" "$3" "$4" "${5:-}" >/dev/null
+    [ "$(cat "$W/status")" = "$1" ] || fail "$2 $3: HTTP $(cat "$W/status"), expected $1: $(cat "$W/body")"
+}
+
+mkdir -p "$W/rules"
+cp /bin/true "$W/marker"; cp /bin/true "$W/marker2"
+for m in marker marker2; do cat >"$W/rules/$m.yaml" <<YAML
+rules:
+  - id: test-enroll-$m
+    description: the enroll test's $m ran
+    severity: warning
+    action: alert
+    when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/$m"]}]}
+YAML
+done
+defender_up() { # the same (by then spent) join token every time
+    rm -f "$W/ready"
+    "$MOAT" defender --rules "$W/rules" --format json --state "$W/state" --no-network \
+        --no-baselines --console "$URL" --join-token-file "$W/join.token" --console-interval 1 \
+        --ready-file "$W/ready" >>"$W/alerts" 2>"$W/defender.err" &
+    DEF_PID=$!
+    for _ in $(seq 1 120); do
+        [ -e "$W/ready" ] && return 0
+        kill -0 "$DEF_PID" 2>/dev/null || { cat "$W/defender.err" >&2; fail "defender exited early"; }
+        sleep 0.25
+    done
+    fail "defender not ready"
+}
+defender_up
+
+# 1. the identity: 0600, the secret never printed; the join token is spent
+ID_FILE=$W/state/console-identity.json
+[ -f "$ID_FILE" ] || fail "no identity in the state directory"
+[ "$(stat -c %a "$ID_FILE")" = 600 ] || fail "identity mode $(stat -c %a "$ID_FILE")"
+DID=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$ID_FILE")
+SECRET=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["secret"])' "$ID_FILE")
+grep -q "enrolled as defender $DID" "$W/defender.err" || fail "no enrollment line: $(cat "$W/defender.err")"
+grep -qF "$SECRET" "$W/defender.err" "$W/alerts" "$D/console.log" 2>/dev/null &&
+    fail "the defender's secret was logged"
+expect 401 POST /defenders/enroll "$(cat "$W/join.token")" '{"node":"thief"}'
+grep -q "used up" "$W/body" || fail "reused join token: $(cat "$W/body")"
+# an API-made join token works once, for anyone holding it
+JT=$(api POST /join-tokens "$ADMIN" '{"name":"api-join","ttl":"10m","uses":1}' |
+    $PY -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+expect 201 POST /defenders/enroll "$JT" '{"node":"spare","version":"x"}'
+SPARE=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/body")
+expect 401 POST /defenders/enroll "$JT" '{"node":"spare2"}'
+expect 403 POST /join-tokens "$READ" '{}'
+note "enrolled $DID with a join token (identity 0600, secret not logged); reuse refused"
+
+# 2. what the identity may do
+expect 200 GET /defenders/self/policy "$SECRET"
+expect 200 GET /me "$SECRET"
+for p in /images /events /policies /defenders /containers /radar /audit /users /join-tokens; do
+    expect 403 GET "$p" "$SECRET"
+done
+expect 403 POST /policies "$SECRET" '{"kind":"runtime","name":"x"}'
+expect 403 POST "/defenders/$SPARE/revoke" "$SECRET"
+expect 403 POST /defenders/self/heartbeat "$READ" '{}'
+# the identity is bound to the node it enrolled with
+expect 200 POST /defenders/self/heartbeat "$SECRET" '{"node":"elsewhere"}'
+note "enrolled identity: push, heartbeat and own policy only (403 on 12 other calls)"
+
+printed() { grep -c "\"rule\":\"test-enroll-$1\"" "$W/alerts" 2>/dev/null || true; }
+run_marker() { # NAME: run it, wait until printed (or 3 s)
+    local want=$(( $(printed "$1") + 1 ))
+    "$W/$1"
+    for _ in $(seq 1 30); do [ "$(printed "$1")" -ge "$want" ] && return 0; sleep 0.1; done
+    return 1
+}
+run_marker marker || fail "the marker did not alert before the policy"
+quiet_marker() { # WHEN: the marker does not alert while marker2 still does
+    local before
+    before=$(printed marker)
+    "$W/marker"
+    run_marker marker2 || fail "$1: the second rule does not alert"
+    sleep 0.3
+    [ "$(printed marker)" = "$before" ] || fail "$1: the disabled rule alerted"
+}
+
+# 3. heartbeat and health
+defenders() { api GET /defenders "$READ"; }
+for _ in $(seq 1 40); do
+    defenders | $PY -c 'import json,sys
+d = {x["id"]: x for x in json.load(sys.stdin)["defenders"]}[sys.argv[1]]
+h = d.get("health") or {}
+sys.exit(0 if d["status"] == "online" and h.get("events_sent", 0) >= 1 and d["version"] and
+         "uptime_s" in h else 1)' "$DID" 2>/dev/null && break
+    sleep 0.25
+done || true
+defenders | $PY -c 'import json,sys
+d = {x["id"]: x for x in json.load(sys.stdin)["defenders"]}[sys.argv[1]]
+h = d.get("health") or {}
+assert d["status"] == "online" and h.get("events_sent", 0) >= 1, d
+assert d["node"] == sys.argv[2], ("node", d)
+print("status", d["status"], "health", json.dumps(h, sort_keys=True))' "$DID" "$(hostname)" >"$W/health" ||
+    fail "no heartbeat with health in /defenders: $(defenders)"
+note "$(cat "$W/health")"
+
+# 4. a runtime policy from the console turns the marker rule off
+expect 201 POST /policies "$ADMIN" \
+    '{"kind":"runtime","name":"quiet-marker","mode":"alert","rules":{"disable":["test-enroll-marker"]}}'
+for _ in $(seq 1 40); do grep -q "console policy: 1 off" "$W/defender.err" && break; sleep 0.25; done
+grep -q "for the console's policy (console policy: 1 off" "$W/defender.err" ||
+    fail "the defender did not apply the policy: $(tail -n 5 "$W/defender.err")"
+quiet_marker "after the policy"
+grep -q quiet-marker "$W/state/console-policy.json" || fail "the policy is not cached"
+expect 200 GET /defenders/self/policy "$SECRET"
+grep -q quiet-marker "$W/body" || fail "self policy: $(cat "$W/body")"
+note "console policy disabled test-enroll-marker in the running defender; cached on disk"
+# a restart: the identity is reused (the spent join token is not sent again),
+# and the cached policy is in force before the sensor runs
+kill -TERM "$DEF_PID"; wait "$DEF_PID" || true
+defender_up
+grep -q "identity of defender $DID" "$W/defender.err" || fail "restart: $(head -n 3 "$W/defender.err")"
+grep -q "the console's policy sha256:.* is in force" "$W/defender.err" ||
+    fail "restart: the cached policy was not applied at start: $(head -n 3 "$W/defender.err")"
+quiet_marker "after the restart"
+note "restarted: same identity $DID, cached policy enforced from the start"
+
+# 5. an admission decision reaches the console
+cat >"$W/policy.yaml" <<'EOT'
+admission: {scan: none}
+rules:
+  privileged: block
+EOT
+"$MOAT" webhook --listen 127.0.0.1:0 --insecure-listen --policy "$W/policy.yaml" \
+    --state-dir "$W/adm" --console "$URL" --token-file "$W/gate.token" \
+    --ready-file "$W/wh.ready" >/dev/null 2>"$W/webhook.err" &
+WH_PID=$!
+for _ in $(seq 1 50); do [ -s "$W/wh.ready" ] && break; sleep 0.2; done
+[ -s "$W/wh.ready" ] || { cat "$W/webhook.err" >&2; fail "moat webhook did not start"; }
+$PY - >"$W/review.json" <<'PY'
+import json
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "evil", "namespace": "default"},
+       "spec": {"containers": [{"name": "c", "image": "enroll.test/evil:1",
+                                "securityContext": {"privileged": True}}]}}
+print(json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                  "request": {"uid": "enroll-1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                              "operation": "CREATE", "namespace": "default", "object": pod}}))
+PY
+curl -s --max-time 10 --data-binary "@$W/review.json" -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$(sed -n 2p "$W/wh.ready")/validate" >"$W/review.out"
+grep -q '"allowed":false' "$W/review.out" || fail "webhook answer: $(cat "$W/review.out")"
+for _ in $(seq 1 40); do
+    api GET "/events?kind=admission" "$READ" | grep -q 'enroll.test/evil:1' && break
+    sleep 0.25
+done
+api GET "/events?kind=admission" "$READ" | $PY -c 'import json,sys
+ev = json.load(sys.stdin)["events"]
+e = [x for x in ev if x["image"] == "enroll.test/evil:1"]
+assert len(e) == 1 and e[0]["rule"] == "privileged" and e[0]["details"]["allow"] is False, ev
+print("admission event:", e[0]["rule"], "allow", e[0]["details"]["allow"], e[0]["image"])' \
+    >"$W/adm.txt" || fail "no admission event in the console: $(cat "$W/body")"
+note "$(cat "$W/adm.txt")"
+defenders | grep -q '"node":null\|admission' && fail "the webhook is listed as a defender: $(defenders)"
+
+# 6. revocation
+expect 204 POST "/defenders/$DID/revoke" "$ADMIN"
+expect 409 POST "/defenders/$DID/revoke" "$ADMIN"
+expect 403 POST /events "$SECRET" '{"events":[]}'
+grep -q "has been revoked" "$W/body" || fail "revoked push: $(cat "$W/body")"
+expect 403 GET /defenders/self/policy "$SECRET"
+"$MOAT" console defender revoke --data "$D" "$SPARE" 2>"$W/revoke.err" ||
+    fail "CLI revoke: $(cat "$W/revoke.err")"
+"$W/marker2"
+for _ in $(seq 1 40); do grep -q "has been revoked" "$W/defender.err" && break; sleep 0.25; done
+grep -q "has been revoked" "$W/defender.err" || fail "the defender was not told: $(tail -n 3 "$W/defender.err")"
+defenders | $PY -c 'import json,sys
+d = {x["id"]: x["status"] for x in json.load(sys.stdin)["defenders"]}
+assert d[sys.argv[1]] == "revoked" and d[sys.argv[2]] == "revoked", d' "$DID" "$SPARE" ||
+    fail "revoked defenders not listed as revoked: $(defenders)"
+api GET "/audit?limit=1000" "$ADMIN" | $PY -c 'import json,sys
+a = [(x["action"], x["target"]) for x in json.load(sys.stdin)["audit"]]
+for want in [("defender.enroll", sys.argv[1]), ("defender.revoke", sys.argv[1]),
+             ("defender.revoke", sys.argv[2]), ("join-token.create", None)]:
+    assert any(x[0] == want[0] and (want[1] is None or x[1] == want[1]) for x in a), (want, a)' \
+    "$DID" "$SPARE" || fail "audit log lacks enroll/revoke: $(cat "$W/body")"
+note "revoked defender refused (403) and listed as revoked; audit holds enroll and revoke"
+kill -TERM "$DEF_PID"; wait "$DEF_PID" || true; DEF_PID=
+kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
+note "$(( ($(date +%s%N) - t0) / 1000000 )) ms"
+pass
