@@ -27,7 +27,7 @@ static inline void fuzz_detect_file(unsigned scanners, const char *path, const u
 	static unsigned uses;
 	struct moat_detect_opts o = { 0 };
 	struct moat_error err = { 0 };
-	struct moat_file_visit fv = { 0, path, strlen(path), 0100644, size };
+	struct moat_file_visit fv = { 0, path, strlen(path), 0100644, size, NULL, 0 };
 	struct moat_mem_reader mr;
 	struct moat_reader rd;
 

@@ -91,6 +91,12 @@ struct moat_file_visit {
 	size_t path_len;
 	uint32_t mode;
 	uint64_t size;
+	/* The file's first held_len bytes when an earlier visitor already holds
+	 * them in memory (the content scanners' fan-out), else NULL: a visitor
+	 * that wants the whole file reads it here instead of copying it from
+	 * content again. Valid during the call. */
+	const uint8_t *held;
+	size_t held_len;
 };
 
 /* Read the file once through content (it may stop early). A negative return

@@ -558,7 +558,7 @@ static int capture(struct moat_tar *tar, const struct moat_tar_entry *e,
 static int visit(struct moat_tar *tar, const struct moat_tar_entry *e,
 		 const struct moat_layer_ctx *ctx, const uint8_t *captured, struct moat_error *err)
 {
-	struct moat_file_visit f = { ctx->read_seq, e->path, e->path_len, e->mode, e->size };
+	struct moat_file_visit f = { ctx->read_seq, e->path, e->path_len, e->mode, e->size, NULL, 0 };
 	struct moat_mem_reader mr;
 	struct moat_reader rd;
 

@@ -94,7 +94,7 @@ static int visit(struct walk *w, int dirfd, const char *name, const struct moat_
 		 struct moat_error *err)
 {
 	const struct moat_image_opts *opts = w->img->opts;
-	struct moat_file_visit f = { 0, e->path, e->path_len, e->mode, e->size };
+	struct moat_file_visit f = { 0, e->path, e->path_len, e->mode, e->size, NULL, 0 };
 	struct moat_fd_reader fr;
 	struct moat_reader rd;
 	int fd, r;

@@ -539,6 +539,17 @@ static int elf_read(struct moat_lang *lang, const struct moat_file_visit *file,
 	struct moat_buf *buf;
 	int r;
 
+	if (file->held && file->held_len == file->size && file->size <= LANG_ELF_MAX_BYTES) {
+		/* Held whole by the content scanners: parse it there (a view,
+		 * read only: elf_scan takes it const). */
+		const struct moat_buf view = { (uint8_t *)(uintptr_t)file->held, file->held_len,
+					       file->held_len, file->held_len };
+
+		if (!moat_elf_is_magic(file->held, n))
+			return 0;
+		r = elf_scan(lang, file, &view, err);
+		return r < 0 ? r : 0;
+	}
 	if ((r = moat_read_full(content, head, n, err)) < 0)
 		return r;
 	if (!moat_elf_is_magic(head, n))

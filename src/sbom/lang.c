@@ -117,7 +117,7 @@ static int on_linked(void *ctx, const char *path, const struct moat_fs_stat *lst
 		     const char *real, const struct moat_fs_stat *st)
 {
 	struct linked *l = ctx;
-	struct moat_file_visit file = { 0, path, strlen(path), st->mode, st->size };
+	struct moat_file_visit file = { 0, path, strlen(path), st->mode, st->size, NULL, 0 };
 	struct moat_mem_reader mr;
 	struct moat_reader rd;
 	struct moat_slice content;

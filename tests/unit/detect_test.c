@@ -21,7 +21,7 @@ static const char *scan_one(unsigned scanners, const char *path, const char *con
 	struct moat_detect_opts o = { 0 };
 	struct moat_detect *d = NULL;
 	struct moat_error err = { 0 };
-	struct moat_file_visit fv = { 0, path, strlen(path), 0100644, strlen(content) };
+	struct moat_file_visit fv = { 0, path, strlen(path), 0100644, strlen(content), NULL, 0 };
 	struct moat_mem_reader mr;
 	struct moat_reader rd;
 	const struct moat_finding_list *l;
