@@ -59,6 +59,7 @@ static const struct rule_key comply_keys[] = {
 };
 static const struct rule_key runtime_keys[] = {
 	{ "rules", R_STRINGS, NULL, 0, 0, false },
+	{ "disable", R_STRINGS, NULL, 0, 0, false },      /* rule globs turned off (rules-policy.c) */
 	{ "action", R_ENUM, responses, 0, 0, false },
 	{ "scope", R_SCOPE, NULL, 0, 0, false },
 	END,
