@@ -105,8 +105,9 @@ const char *moat_license_identify(const void *text, size_t len)
 		found = "MPL-2.0";
 	if (has_all(t, n, bsd) && ++hits)
 		found = bsd_variant(t, n);
-	if (hits != 1 || has(t, n, "gnu general public license") ||
-	    has(t, n, "gnu lesser general public license") || has(t, n, "gnu affero"))
+	/* the preamble every GNU licence text (GPL, LGPL, AGPL, FDL) opens with */
+	if (hits != 1 || has(t, n, "everyone is permitted to copy and distribute verbatim copies "
+			     "of this license document"))
 		found = NULL;
 	free(t);
 	return found;

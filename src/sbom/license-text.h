@@ -7,7 +7,7 @@
  * Apache-2.0, BSD-2-Clause, BSD-3-Clause, ISC, MPL-2.0), by phrases of the
  * licence's own grant that every faithful copy holds, after folding case,
  * punctuation and line breaks. Text that holds none of them, more than one
- * (dual licensing, bundled third-party notices) or a GNU licence as well
+ * (dual licensing, bundled third-party notices) or a GNU licence's text as well
  * gives NULL: no licence is better than a guessed one.
  */
 #ifndef MOAT_SBOM_LICENSE_TEXT_H
