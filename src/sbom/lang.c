@@ -219,9 +219,12 @@ int moat_lang_add_fact(struct moat_lang *lang, const struct moat_file_visit *fil
 
 	if (!f || !k || !(f->file = moat_arena_strndup(lang->arena, file->path, file->path_len)))
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
-	if (lang->facts.count >= lang->limits->packages)
-		return moat_error_set(err, MOAT_E_LIMIT, "more than %u package facts",
-				      (unsigned)lang->limits->packages);
+	/* facts only add detail: past the bound they are dropped, not fatal */
+	if (lang->facts.count >= lang->limits->packages) {
+		moat_lang_warn(lang, file, "lang-limit", "more than %u package facts; not kept",
+			       (unsigned)lang->limits->packages);
+		return 0;
+	}
 	f->f = *fact;
 	f->read_seq = file->read_seq;
 	f->alive = -1;
