@@ -123,7 +123,7 @@ static int add_array(struct moat_lang *lang, const struct moat_file_visit *file,
 	const json_t *arr = cf->arrs[which];
 	size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
 	struct moat_pkg **rows = moat_arena_calloc(moat_lang_arena(lang), n ? n : 1,
-						   sizeof(*rows));
+						   sizeof(*rows)); /* NOLINT(bugprone-sizeof-expression) */
 	int r;
 
 	if (!rows)

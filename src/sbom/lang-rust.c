@@ -242,7 +242,8 @@ static int add_crates(struct moat_lang *lang, const struct moat_file_visit *file
 		      struct moat_error *err)
 {
 	struct moat_arena *a = moat_lang_arena(lang);
-	struct moat_pkg **rows = moat_arena_calloc(a, n ? n : 1, sizeof(*rows));
+	struct moat_pkg **rows = moat_arena_calloc(a, n ? n : 1,
+						   sizeof(*rows)); /* NOLINT(bugprone-sizeof-expression) */
 
 	if (!rows)
 		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");

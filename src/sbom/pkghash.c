@@ -108,9 +108,15 @@ int moat_hash_hex_from_b64(enum moat_hash_alg alg, const char *b64, size_t len,
 	if (len > padded || len + 2 < padded || padded > SRI_B64_MAX)
 		return MOAT_E_FORMAT;
 	for (size_t i = 0; i < padded; i++) {
-		char ch = i < len ? b64[i] : '=';
+		char ch = '=';
 
-		std[i] = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+		if (i < len)
+			ch = b64[i];
+		if (ch == '-')
+			ch = '+';
+		else if (ch == '_')
+			ch = '/';
+		std[i] = ch;
 	}
 	while (pad < 2 && std[padded - 1 - pad] == '=')
 		pad++;
