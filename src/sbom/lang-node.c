@@ -4,7 +4,8 @@
  * node_modules/@scope/<name>/ package.json, and Debian's /usr/share/nodejs,
  * /usr/lib/nodejs and /usr/lib/<triplet>/nodejs), package-lock.json and
  * npm-shrinkwrap.json (v1 "dependencies" tree, v2/v3 "packages" map),
- * yarn.lock (v1 text format and berry YAML) and pnpm-lock.yaml (v5, v6, v9).
+ * yarn.lock (v1 text format and berry YAML) and pnpm-lock.yaml (v5, v6, v9),
+ * whose parsers and graphs are in lang-node-lock.c.
  *
  * Only package.json files exactly at a package root count: the ones deeper
  * inside a package (test fixtures, "exports" stubs like lib/package.json)
