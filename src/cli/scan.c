@@ -100,7 +100,7 @@ static void usage(FILE *out, const char *cmd)
 		"      --max-ratio N       stop when a layer inflates more than N times\n"
 		"      --strict            exit 1 when the scan skipped anything (any warning)\n"
 		"      --files             (sbom) list each package's files with the digests its\n"
-		"                          package manager recorded (dpkg md5sums)\n"
+		"                          package manager recorded (dpkg md5sums, Python RECORD)\n"
 		"  -h, --help              this help\n"
 		"%s",
 		cmd, !strcmp(cmd, "sbom") ? "cyclonedx (default; = cyclonedx-1.6), cyclonedx-1.5 or spdx"

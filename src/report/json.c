@@ -141,6 +141,24 @@ static void write_packages(struct moat_jw *jw, const struct moat_pkg_list *pkgs)
 		if (p->os_package) /* language packages an OS package installed */
 			moat_jw_kstr(jw, "os_package", p->os_package->name);
 		moat_jw_kuint(jw, "files", p->n_files);
+		if (p->n_hashes) { /* what the image records for the package itself */
+			moat_jw_key(jw, "hashes");
+			moat_jw_arr_begin(jw);
+			for (size_t h = 0; h < p->n_hashes; h++) {
+				moat_jw_obj_begin(jw);
+				moat_jw_kstr(jw, "alg", moat_hash_name(p->hashes[h].alg, false));
+				moat_jw_kstr(jw, "content", p->hashes[h].hex);
+				moat_jw_obj_end(jw);
+			}
+			moat_jw_arr_end(jw);
+		}
+		if (p->n_deps) { /* the graph: purls of the packages it needs */
+			moat_jw_key(jw, "depends_on");
+			moat_jw_arr_begin(jw);
+			for (size_t d = 0; d < p->n_deps; d++)
+				moat_jw_str(jw, p->deps[d]->purl);
+			moat_jw_arr_end(jw);
+		}
 		moat_jw_obj_end(jw);
 	}
 	moat_jw_arr_end(jw);

@@ -69,6 +69,8 @@ int moat_catalog_run(struct moat_catalog_ctx *ctx, struct moat_error *err)
 		return r;
 	if ((r = catalog_merge_lang(ctx, err)) < 0)
 		return r;
+	if (ctx->lang && (r = moat_lang_apply_facts(ctx->lang, ctx, err)) < 0)
+		return r;
 	return catalog_mark_owned(ctx, err);
 }
 

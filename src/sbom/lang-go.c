@@ -415,17 +415,41 @@ static int add_go(struct moat_lang *lang, const struct moat_file_visit *file, co
 	return moat_lang_add(lang, file, pkg, err);
 }
 
+/* go.sum's and the build info's "h1:" is Go's own module digest: SHA-256
+ * (base64) of the module's file list with each file's SHA-256 (dirhash
+ * Hash1), which the go command checks every download against. */
+static int add_h1(struct moat_lang *lang, struct moat_pkg *pkg, const char *sum,
+		  struct moat_error *err)
+{
+	char hex[2 * 64 + 1];
+
+	if (!sum || strncmp(sum, "h1:", 3) != 0 ||
+	    moat_hash_hex_from_b64(MOAT_HASH_SHA256, sum + 3, strlen(sum + 3), hex) != 0)
+		return 0;
+	if (moat_pkg_add_hash(moat_lang_arena(lang), pkg, MOAT_HASH_SHA256, hex, 64) < 0)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	return 0;
+}
+
 /* A module line as a package; see the head of this file for replacements. */
 int lang_go_add_module(struct moat_lang *lang, const struct moat_file_visit *file,
 		       const struct moat_go_module *mod, const char *evidence,
 		       struct moat_pkg **ret_pkg, struct moat_error *err)
 {
+	struct moat_pkg *pkg = NULL;
+	int r;
+
 	if (!mod->repl_path)
-		return add_go(lang, file, mod->path, mod->version, NULL, evidence, ret_pkg, err);
-	if (*mod->repl_version)
-		return add_go(lang, file, mod->repl_path, mod->repl_version, mod, evidence,
-			      ret_pkg, err);
-	return add_go(lang, file, mod->path, "", mod, evidence, ret_pkg, err);
+		r = add_go(lang, file, mod->path, mod->version, NULL, evidence, &pkg, err);
+	else if (*mod->repl_version)
+		r = add_go(lang, file, mod->repl_path, mod->repl_version, mod, evidence, &pkg, err);
+	else
+		r = add_go(lang, file, mod->path, "", mod, evidence, &pkg, err);
+	if (r == 0 && pkg && *pkg->version)
+		r = add_h1(lang, pkg, mod->sum, err);
+	if (ret_pkg)
+		*ret_pkg = pkg;
+	return r;
 }
 
 static int go_add_all(struct moat_lang *lang, const struct moat_file_visit *file,

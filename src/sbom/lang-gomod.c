@@ -13,6 +13,13 @@
  *
  * Files inside a module cache (".../pkg/mod/...") are the go.mod of every
  * downloaded dependency, not of anything built, and are not read.
+ *
+ * Licences: a module's LICENSE (LICENCE, COPYING, with .txt/.md) at the root
+ * of its directory in a module cache (pkg/mod/PATH@VERSION/, the path
+ * case-encoded as "!x" for "X") names the licence of PATH@VERSION wherever
+ * the image lists it; one under a vendor/ directory (DIR/vendor/PATH/) that
+ * of PATH for the go.mod in DIR. The text is identified by
+ * license-text.c; unknown text gives no licence.
  */
 #include <string.h>
 
@@ -21,6 +28,7 @@
 #include "base/reader.h"
 #include "moat/error.h"
 #include "lang-go.h"
+#include "license-text.h"
 #include "lang.h"
 
 /* go.mod of Kubernetes is 15 KB, its go.sum 150 KB. */
@@ -278,16 +286,112 @@ static bool has_segment(const char *path, size_t len, const char *seg)
 	return false;
 }
 
+static bool is_license_name(const char *base, size_t blen)
+{
+	static const char *const names[] = {
+		"LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "LICENCE.txt", "LICENCE.md",
+		"COPYING", "LICENSE-MIT", "LICENSE.MIT",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == blen && !memcmp(names[i], base, blen))
+			return true;
+	return false;
+}
+
+/* Where a LICENSE file's module starts: after "pkg/mod/" (not its cache/)
+ * or after the last "vendor/"; 0 when it is in neither. */
+static size_t module_start(const char *path, size_t len, bool *ret_cache)
+{
+	size_t start = 0;
+
+	*ret_cache = false;
+	for (size_t i = 0; i + 8 <= len; i++) {
+		if (i && path[i - 1] != '/')
+			continue;
+		if (!memcmp(path + i, "pkg/mod/", 8) && !(i + 14 <= len &&
+							   !memcmp(path + i + 8, "cache/", 6))) {
+			start = i + 8;
+			*ret_cache = true;
+		} else if (i + 7 <= len && !memcmp(path + i, "vendor/", 7)) {
+			start = i + 7;
+			*ret_cache = false;
+		}
+	}
+	return start;
+}
+
 static bool gomod_match(const char *path, size_t len, uint32_t mode, uint64_t size)
 {
 	const char *base = memrchr(path, '/', len);
 	size_t blen;
+	bool cache;
 
 	base = base ? base + 1 : path;
 	blen = len - (size_t)(base - path);
+	if (is_license_name(base, blen))
+		return size > 0 && module_start(path, len, &cache) > 0;
 	if (!(blen == 6 && (memcmp(base, "go.mod", 6) == 0 || memcmp(base, "go.sum", 6) == 0)))
 		return false;
 	return !has_segment(path, len, "pkg/mod/");
+}
+
+/* Module cache paths escape upper case: "!x" is "X". */
+static const char *unescape_path(struct moat_arena *a, const char *p, size_t len)
+{
+	char *out = moat_arena_alloc(a, len + 1);
+	size_t w = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '!' && i + 1 < len && p[i + 1] >= 'a' && p[i + 1] <= 'z')
+			out[w++] = (char)(p[++i] - ('a' - 'A'));
+		else
+			out[w++] = p[i];
+	}
+	out[w] = '\0';
+	return out;
+}
+
+static int license_read(struct moat_lang *lang, const struct moat_file_visit *file,
+			struct moat_reader *content, struct moat_error *err)
+{
+	struct moat_arena *a = moat_lang_arena(lang);
+	struct moat_lang_fact fact = { .type = "golang" };
+	const char *dir_end = memrchr(file->path, '/', file->path_len);
+	bool cache;
+	size_t start = module_start(file->path, file->path_len, &cache);
+	const char *mod = file->path + start;
+	size_t mlen = dir_end && dir_end > mod ? (size_t)(dir_end - mod) : 0;
+	const char *at = memchr(mod, '@', mlen);
+	struct moat_buf buf;
+	int r;
+
+	/* only the module's root: PATH@VERSION/LICENSE, vendor/PATH/LICENSE */
+	if (!mlen || (cache && (!at || memchr(at, '/', mlen - (size_t)(at - mod)))))
+		return 0;
+	if (!cache && !memchr(mod, '/', mlen))
+		return 0;
+	moat_buf_init(&buf, MOAT_LICENSE_TEXT_MAX + 1);
+	r = moat_lang_read_all(lang, file, content, MOAT_LICENSE_TEXT_MAX, &buf, err);
+	fact.license = r == 0 ? moat_license_identify(buf.data, buf.len) : NULL;
+	moat_buf_release(&buf);
+	if (r != 0 || !fact.license)
+		return r < 0 ? r : 0;
+	if (cache) {
+		fact.name = unescape_path(a, mod, (size_t)(at - mod));
+		fact.version = unescape_path(a, at + 1, mlen - (size_t)(at - mod) - 1);
+		if (!fact.name || !fact.version)
+			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	} else {
+		/* DIR/vendor/PATH: the go.mod beside vendor/ requires PATH */
+		fact.dir = moat_arena_strndup(a, file->path, start >= 8 ? start - 8 : 0);
+		fact.name = moat_arena_strndup(a, mod, mlen);
+		if (!fact.dir || !fact.name)
+			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	}
+	return moat_lang_add_fact(lang, file, &fact, err);
 }
 
 static int gomod_read(struct moat_lang *lang, const struct moat_file_visit *file,
@@ -298,6 +402,10 @@ static int gomod_read(struct moat_lang *lang, const struct moat_file_visit *file
 	struct moat_buf buf;
 	size_t n = 0, bad = 0;
 	int r;
+
+	if (!(file->path_len >= 6 && (!memcmp(file->path + file->path_len - 6, "go.mod", 6) ||
+				      !memcmp(file->path + file->path_len - 6, "go.sum", 6))))
+		return license_read(lang, file, content, err);
 
 	moat_buf_init(&buf, GOMOD_MAX_BYTES + 1);
 	r = moat_lang_read_all(lang, file, content, GOMOD_MAX_BYTES, &buf, err);

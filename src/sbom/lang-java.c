@@ -16,6 +16,12 @@
  * read from memory, up to MOAT_LIMIT_ZIP_DEPTH deep, and their packages are
  * reported as "outer.jar!/BOOT-INF/lib/x.jar". Entry names are used only if
  * they are safe (no "..", not absolute); the rest are skipped.
+ *
+ * Licences: the pom.xml beside each pom.properties (META-INF/maven/G/A/)
+ * lists the artifact's <licenses>; each <name> is mapped to its SPDX id
+ * where license-text.c knows the spelling, else kept as written, and
+ * several are alternatives (joined with OR). A pom that inherits its
+ * licence from a parent pom not in the jar gives none.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,6 +34,7 @@
 #include "moat/error.h"
 #include "moat/limits.h"
 #include "lang.h"
+#include "license-text.h"
 
 /* pom.properties and MANIFEST.MF are a few hundred bytes; a 1 MiB one is not real. */
 #define META_MAX ((uint64_t)1 << 20)
@@ -187,7 +194,8 @@ static void split_file_name(struct moat_slice base, struct moat_slice *name,
 /* ---- packages ---- */
 
 static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice group,
-		     struct moat_slice artifact, struct moat_slice version, bool known)
+		     struct moat_slice artifact, struct moat_slice version, bool known,
+		     const char *license)
 {
 	struct moat_arena *a = moat_lang_arena(jc->lang);
 	char *g = moat_arena_strndup(a, (const char *)group.ptr, group.len);
@@ -205,6 +213,7 @@ static int add_maven(struct jar_ctx *jc, const char *where, struct moat_slice gr
 	else /* no stated group: claim no Maven identity */
 		pkg->purl = moat_purl_make(a, "generic", NULL, art, v, NULL, NULL, NULL);
 	pkg->db_path = where;
+	pkg->license = license;
 	if (jc->sha256 && moat_pkg_add_hash(a, pkg, MOAT_HASH_SHA256, jc->sha256 + 7,
 					    strlen(jc->sha256 + 7)) == MOAT_E_LIMIT)
 		return moat_error_set(jc->err, MOAT_E_LIMIT, "out of scan memory");
@@ -229,6 +238,79 @@ static struct moat_slice stated_group(const struct moat_slice *f, struct moat_sl
 	return moat_slice_make(NULL, 0);
 }
 
+/* The text between <tag> and </tag> from *in on, consuming it. */
+static bool xml_element(struct moat_slice *in, const char *open, const char *close,
+			struct moat_slice *ret)
+{
+	const uint8_t *a = memmem(in->ptr, in->len, open, strlen(open));
+	const uint8_t *b;
+	size_t off;
+
+	if (!a)
+		return false;
+	off = (size_t)(a - in->ptr) + strlen(open);
+	b = memmem(in->ptr + off, in->len - off, close, strlen(close));
+	if (!b)
+		return false;
+	*ret = moat_slice_make(in->ptr + off, (size_t)(b - (in->ptr + off)));
+	off = (size_t)(b - in->ptr) + strlen(close);
+	*in = moat_slice_make(in->ptr + off, in->len - off);
+	return true;
+}
+
+/* <licenses><license><name>...</name></license>...</licenses>, names
+ * mapped to SPDX where known and joined with OR. */
+static const char *pom_licenses(struct moat_arena *a, struct moat_slice xml)
+{
+	struct moat_slice block, lic, name;
+	struct moat_buf b;
+	const char *out = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!xml_element(&xml, "<licenses>", "</licenses>", &block))
+		return NULL;
+	moat_buf_init(&b, 4096);
+	while (r == 0 && n < 8 && xml_element(&block, "<license>", "</license>", &lic)) {
+		const char *id;
+
+		if (!xml_element(&lic, "<name>", "</name>", &name))
+			continue;
+		name = moat_slice_trim(name);
+		if (!name.len || name.len > 200 || memchr(name.ptr, '<', name.len) ||
+		    memchr(name.ptr, '\0', name.len))
+			continue;
+		id = moat_license_from_name((const char *)name.ptr, name.len);
+		r = (n++ && moat_buf_append_str(&b, " OR ") < 0) ||
+		    (id ? moat_buf_append_str(&b, id) : moat_buf_append(&b, name.ptr, name.len)) < 0;
+	}
+	if (r == 0 && n)
+		out = moat_arena_strndup(a, (const char *)b.data, b.len);
+	moat_buf_release(&b);
+	return out;
+}
+
+/* The licence in the pom.xml beside pom.properties entry i, or NULL. */
+static const char *pom_xml_license(struct jar_ctx *jc, struct moat_zip *zip, size_t i)
+{
+	const struct moat_zip_entry *e = moat_zip_entry(zip, i);
+	struct moat_arena *a = moat_lang_arena(jc->lang);
+	size_t dir = e->name.len - strlen("pom.properties");
+	char *name = moat_arena_printf(a, "%.*spom.xml", (int)dir, (const char *)e->name.ptr);
+	struct moat_error why = { 0 };
+	const char *license = NULL;
+	struct moat_buf xml;
+	long x;
+
+	if (!name || (x = moat_zip_find(zip, moat_slice_str(name))) < 0)
+		return NULL;
+	moat_buf_init(&xml, 0);
+	if (moat_zip_extract(zip, (size_t)x, META_MAX, &xml, &why) == 0)
+		license = pom_licenses(a, moat_slice_make(xml.data, xml.len));
+	moat_buf_release(&xml);
+	return license;
+}
+
 static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const char *where,
 		    size_t *found)
 {
@@ -246,7 +328,8 @@ static int from_pom(struct jar_ctx *jc, struct moat_zip *zip, size_t i, const ch
 	if (!pom.artifact.len || !pom.version.len)
 		return 0;
 	(*found)++;
-	return add_maven(jc, where, pom.group, pom.artifact, pom.version, true);
+	return add_maven(jc, where, pom.group, pom.artifact, pom.version, true,
+			 pom_xml_license(jc, zip, i));
 }
 
 /* No pom.properties: manifest fields and the archive's own file name. */
@@ -277,7 +360,7 @@ static int from_manifest(struct jar_ctx *jc, struct moat_zip *zip, const char *w
 	group = stated_group(f, name);
 	if (!name.len || !version.len)
 		return 0;
-	return add_maven(jc, where, group, name, version, group.len > 0);
+	return add_maven(jc, where, group, name, version, group.len > 0, NULL);
 }
 
 static bool is_pom_properties(const struct moat_zip_entry *e)

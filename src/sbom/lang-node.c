@@ -4,7 +4,8 @@
  * node_modules/@scope/<name>/ package.json, and Debian's /usr/share/nodejs,
  * /usr/lib/nodejs and /usr/lib/<triplet>/nodejs), package-lock.json and
  * npm-shrinkwrap.json (v1 "dependencies" tree, v2/v3 "packages" map),
- * yarn.lock (v1 text format and berry YAML) and pnpm-lock.yaml (v5, v6, v9).
+ * yarn.lock (v1 text format and berry YAML) and pnpm-lock.yaml (v5, v6, v9),
+ * whose parsers and graphs are in lang-node-lock.c.
  *
  * Only package.json files exactly at a package root count: the ones deeper
  * inside a package (test fixtures, "exports" stubs like lib/package.json)
@@ -25,13 +26,12 @@
 #include "base/yaml.h"
 #include "moat/error.h"
 #include "moat/limits.h"
+#include "lang-node-int.h"
 #include "lang.h"
 
 /* A package.json bigger than this is not a manifest (old npm embedded the
  * README, which stays far below it). */
 #define NODE_MANIFEST_MAX (4u << 20)
-/* Lock files of the largest monorepos are a few tens of MB. */
-#define NODE_LOCK_MAX (128u << 20)
 /* A license field longer than this is a license text, not an expression. */
 #define NODE_LICENSE_MAX 256u
 
@@ -41,18 +41,6 @@ enum node_kind {
 	NODE_NPM_LOCK,
 	NODE_YARN_LOCK,
 	NODE_PNPM_LOCK,
-};
-
-/* What one file's parse needs: where to add, and what it already added. */
-struct node_ctx {
-	struct moat_lang *lang;
-	const struct moat_file_visit *file;
-	const char *evidence;
-	struct moat_arena *tmp;  /* scratch for this file: keys of seen */
-	struct moat_hmap seen;   /* name@version already added from this file */
-	bool dedupe;
-	unsigned max_depth;
-	struct moat_error *err;
 };
 
 /* ---- matching ---- */
@@ -188,7 +176,7 @@ static bool name_ok(struct moat_slice n)
 /* Add name@version (both untrusted slices) once per file, and set *ret_pkg
  * (may be NULL) to the package, or NULL when the entry is skipped. An
  * "npm:real@v" version is an alias: the package is real@v. */
-static int node_add_pkg(struct node_ctx *c, struct moat_slice name, struct moat_slice version,
+int node_add_pkg(struct node_ctx *c, struct moat_slice name, struct moat_slice version,
 			struct moat_pkg **ret_pkg)
 {
 	struct moat_arena *arena = moat_lang_arena(c->lang);
@@ -253,12 +241,27 @@ static int node_add_pkg(struct node_ctx *c, struct moat_slice name, struct moat_
 	return r;
 }
 
-static int node_add(struct node_ctx *c, struct moat_slice name, struct moat_slice version)
+struct moat_pkg *node_seen(struct node_ctx *c, struct moat_slice name, struct moat_slice version)
 {
-	return node_add_pkg(c, name, version, NULL);
+	char *key;
+
+	if (moat_slice_startswith(version, "npm:")) {
+		struct moat_slice real = moat_slice_make(version.ptr + 4, version.len - 4);
+		size_t at = real.len;
+
+		while (at > 1 && real.ptr[at - 1] != '@')
+			at--;
+		if (at <= 1)
+			return NULL;
+		name = moat_slice_make(real.ptr, at - 1);
+		version = moat_slice_make(real.ptr + at, real.len - at);
+	}
+	key = moat_arena_printf(c->tmp, "%.*s@%.*s", (int)name.len, (const char *)name.ptr,
+				(int)version.len, (const char *)version.ptr);
+	return key ? moat_hmap_get(&c->seen, key, strlen(key)) : NULL;
 }
 
-static struct moat_slice json_slice(const json_t *obj, const char *key)
+struct moat_slice node_json_slice(const json_t *obj, const char *key)
 {
 	size_t len = 0;
 	const char *s = moat_json_strn(obj, key, &len);
@@ -280,9 +283,9 @@ static const char *node_license(struct node_ctx *c, const json_t *root)
 	if (json_is_string(l))
 		s = moat_slice_make(json_string_value(l), json_string_length(l));
 	else if (json_is_object(l))
-		s = json_slice(l, "type");
+		s = node_json_slice(l, "type");
 	else if (json_is_array(arr) && json_array_size(arr) == 1)
-		s = json_slice(json_array_get(arr, 0), "type");
+		s = node_json_slice(json_array_get(arr, 0), "type");
 	s = moat_slice_trim(s);
 	if (!s.len || s.len > NODE_LICENSE_MAX || memchr(s.ptr, '\0', s.len))
 		return NULL;
@@ -291,10 +294,10 @@ static const char *node_license(struct node_ctx *c, const json_t *root)
 
 /* What an installed package.json or a lock entry says beyond name and
  * version: the registry's integrity (under key) and the license. */
-static int node_details(struct node_ctx *c, struct moat_pkg *pkg, const json_t *obj,
+int node_details(struct node_ctx *c, struct moat_pkg *pkg, const json_t *obj,
 			const char *integrity_key)
 {
-	struct moat_slice sri = json_slice(obj, integrity_key);
+	struct moat_slice sri = node_json_slice(obj, integrity_key);
 
 	if (sri.len && moat_pkg_add_sri(moat_lang_arena(c->lang), pkg, (const char *)sri.ptr,
 					sri.len) < 0)
@@ -318,7 +321,7 @@ static int read_installed(struct node_ctx *c, const struct moat_buf *data)
 	}
 	/* Without a name and version it is not a published package (a test
 	 * fixture, a "files" stub): nothing to report, nothing to warn. */
-	r = node_add_pkg(c, json_slice(root, "name"), json_slice(root, "version"), &pkg);
+	r = node_add_pkg(c, node_json_slice(root, "name"), node_json_slice(root, "version"), &pkg);
 	if (r == 0 && pkg)
 		r = node_details(c, pkg, root, "_integrity");
 	json_decref(root);
@@ -348,7 +351,7 @@ static int lock_v1_walk(struct node_ctx *c, json_t *deps, unsigned depth)
 		return 0;
 	}
 	json_object_foreach(deps, key, dep) {
-		r = node_add(c, moat_slice_str(key), json_slice(dep, "version"));
+		r = node_add_pkg(c, moat_slice_str(key), node_json_slice(dep, "version"), NULL);
 		if (r == 0)
 			r = lock_v1_walk(c, json_object_get(dep, "dependencies"), depth + 1);
 		if (r < 0)
@@ -374,7 +377,7 @@ static int lock_v1_edges(struct node_ctx *c, json_t *deps, json_t **scopes, unsi
 		json_t *own = json_object_get(dep, "dependencies");
 		const char *rname;
 		json_t *rv;
-		int r = node_add_pkg(c, moat_slice_str(key), json_slice(dep, "version"), &from);
+		int r = node_add_pkg(c, moat_slice_str(key), node_json_slice(dep, "version"), &from);
 
 		if (r == 0 && from)
 			r = node_details(c, from, dep, "integrity");
@@ -386,7 +389,7 @@ static int lock_v1_edges(struct node_ctx *c, json_t *deps, json_t **scopes, unsi
 				hit = json_object_get(scopes[d], rname);
 			(void)rv;
 			if (r == 0 && from && hit)
-				r = node_add_pkg(c, moat_slice_str(rname), json_slice(hit, "version"),
+				r = node_add_pkg(c, moat_slice_str(rname), node_json_slice(hit, "version"),
 						 &to);
 			if (r == 0 && to && moat_pkg_add_dep(moat_lang_arena(c->lang), from, to) < 0)
 				r = moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
@@ -412,7 +415,7 @@ static struct moat_slice lock_key_name(const char *key, const json_t *p)
 			last = s;
 	if (!last || !json_is_object(p) || json_is_true(json_object_get(p, "link")))
 		return moat_slice_make(NULL, 0);
-	name = json_slice(p, "name");
+	name = node_json_slice(p, "name");
 	return name.ptr ? name : moat_slice_str(last + sizeof(nm) - 1);
 }
 
@@ -446,7 +449,7 @@ static int lock_pkg_edges(struct node_ctx *c, json_t *pkgs, const char *key, jso
 			  struct moat_buf *b)
 {
 	struct moat_pkg *from = NULL;
-	int r = node_add_pkg(c, lock_key_name(key, p), json_slice(p, "version"), &from);
+	int r = node_add_pkg(c, lock_key_name(key, p), node_json_slice(p, "version"), &from);
 
 	if (r < 0 || !from)
 		return r;
@@ -468,7 +471,7 @@ static int lock_pkg_edges(struct node_ctx *c, json_t *pkgs, const char *key, jso
 			dkey = moat_arena_strndup(c->tmp, (const char *)b->data, b->len);
 			if (!dkey)
 				return moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
-			r = node_add_pkg(c, lock_key_name(dkey, hit), json_slice(hit, "version"), &to);
+			r = node_add_pkg(c, lock_key_name(dkey, hit), node_json_slice(hit, "version"), &to);
 			if (r == 0 && to && moat_pkg_add_dep(moat_lang_arena(c->lang), from, to) < 0)
 				r = moat_error_set(c->err, MOAT_E_LIMIT, "out of scan memory");
 			if (r < 0)
@@ -491,7 +494,7 @@ static int lock_packages(struct node_ctx *c, json_t *pkgs)
 	json_object_foreach(pkgs, key, p) {
 		struct moat_slice name = lock_key_name(key, p);
 
-		if (name.ptr && (r = node_add(c, name, json_slice(p, "version"))) < 0)
+		if (name.ptr && (r = node_add_pkg(c, name, node_json_slice(p, "version"), NULL)) < 0)
 			return r;
 	}
 	moat_buf_init(&b, MOAT_LIMIT_PATH_BYTES);
@@ -531,185 +534,6 @@ static int read_npm_lock(struct node_ctx *c, const struct moat_buf *data)
 	return r;
 }
 
-/* ---- yarn.lock v1 ---- */
-
-/* The name in a yarn v1 entry header: first of `"a@^1", a@~1.2:`. An alias
- * header `a@npm:b@^1` names b. */
-static struct moat_slice yarn_v1_name(struct moat_slice header)
-{
-	struct moat_slice spec = { 0 };
-	size_t at;
-
-	header.len--; /* the ':' */
-	moat_slice_split(&header, ',', &spec);
-	spec = moat_slice_trim(spec);
-	if (spec.len >= 2 && spec.ptr[0] == '"' && spec.ptr[spec.len - 1] == '"')
-		spec = moat_slice_make(spec.ptr + 1, spec.len - 2);
-	for (at = 1; at < spec.len && spec.ptr[at] != '@'; at++)
-		;
-	if (at >= spec.len)
-		return moat_slice_make(NULL, 0);
-	if (moat_slice_startswith(moat_slice_make(spec.ptr + at + 1, spec.len - at - 1), "npm:")) {
-		struct moat_slice real = moat_slice_make(spec.ptr + at + 5, spec.len - at - 5);
-
-		for (at = 1; at < real.len && real.ptr[at] != '@'; at++)
-			;
-		return moat_slice_make(real.ptr, at);
-	}
-	return moat_slice_make(spec.ptr, at);
-}
-
-static int read_yarn_v1(struct node_ctx *c, struct moat_slice in)
-{
-	struct moat_slice line;
-	struct moat_slice name = { 0 };
-	int r;
-
-	while (moat_slice_line(&in, &line)) {
-		if (line.len == 0 || line.ptr[0] == '#')
-			continue;
-		if (line.ptr[0] != ' ') {
-			name = line.ptr[line.len - 1] == ':' ? yarn_v1_name(line)
-							     : moat_slice_make(NULL, 0);
-			continue;
-		}
-		/* `  version "1.2.3"` (two spaces: the entry's own field) */
-		if (!name.ptr || !moat_slice_startswith(line, "  version "))
-			continue;
-		line = moat_slice_trim(moat_slice_make(line.ptr + 10, line.len - 10));
-		if (line.len >= 2 && line.ptr[0] == '"' && line.ptr[line.len - 1] == '"')
-			line = moat_slice_make(line.ptr + 1, line.len - 2);
-		if ((r = node_add(c, name, line)) < 0)
-			return r;
-		name = moat_slice_make(NULL, 0);
-	}
-	return 0;
-}
-
-/* ---- YAML lock files: yarn berry and pnpm ---- */
-
-static int parse_yaml(struct node_ctx *c, const struct moat_buf *data, json_t **ret)
-{
-	struct moat_error yerr = { 0 };
-	int r = moat_yaml_parse(data->data, data->len, "lock file", NODE_LOCK_MAX, c->max_depth,
-				ret, &yerr);
-
-	if (r == -ENOMEM)
-		return moat_error_set(c->err, r, "out of memory");
-	if (r < 0) {
-		moat_lang_warn(c->lang, c->file, moat_lang_code(yerr.code), "%s", yerr.msg);
-		return 1;
-	}
-	return 0;
-}
-
-/* berry: each entry's "resolution" is "name@npm:1.2.3"; other protocols
- * (workspace:, patch:, git, file) are not registry packages. */
-static int read_yarn_berry(struct node_ctx *c, const struct moat_buf *data)
-{
-	json_t *root = NULL;
-	const char *key;
-	json_t *e;
-	int r = parse_yaml(c, data, &root);
-
-	if (r != 0)
-		return r < 0 ? r : 0;
-	json_object_foreach(root, key, e) {
-		struct moat_slice res = json_slice(e, "resolution");
-		struct moat_slice name;
-		size_t at;
-
-		if (!res.ptr || strcmp(key, "__metadata") == 0)
-			continue;
-		for (at = 1; at + 4 < res.len && memcmp(res.ptr + at, "@npm:", 5) != 0; at++)
-			;
-		if (at + 4 >= res.len)
-			continue;
-		name = moat_slice_make(res.ptr, at);
-		res = moat_slice_make(res.ptr + at + 5, res.len - at - 5);
-		if ((r = node_add(c, name, res)) < 0)
-			break;
-	}
-	json_decref(root);
-	return r < 0 ? r : 0;
-}
-
-/* Cut a slice at the first byte c (peer-dependency suffixes). */
-static struct moat_slice cut_at(struct moat_slice s, uint8_t ch)
-{
-	long i = moat_slice_find(s, ch);
-
-	if (i >= 0)
-		s.len = (size_t)i;
-	return s;
-}
-
-/*
- * pnpm "packages" keys:
- *   v5  /name/1.2.3, /@scope/name/1.2.3_peer@1.0.0
- *   v6  /name@1.2.3, /@scope/name@1.2.3(peer@1.0.0)
- *   v9  name@1.2.3, @scope/name@1.2.3  (peers only in "snapshots")
- * Explicit name/version fields (tarball and git dependencies) win.
- */
-static int pnpm_entry(struct node_ctx *c, bool v5, const char *key, const json_t *e)
-{
-	struct moat_slice k = moat_slice_str(key);
-	struct moat_slice name = json_slice(e, "name");
-	struct moat_slice ver = json_slice(e, "version");
-	size_t i;
-
-	if (name.ptr && ver.ptr)
-		return node_add(c, name, ver);
-	if (k.len && k.ptr[0] == '/')
-		k = moat_slice_make(k.ptr + 1, k.len - 1);
-	if (v5) {
-		/* name is one component, or two after an @scope */
-		size_t slashes = k.len && k.ptr[0] == '@' ? 2 : 1;
-
-		for (i = 0; i < k.len && slashes; i++)
-			if (k.ptr[i] == '/')
-				slashes--;
-		if (slashes || i == 0)
-			return 0;
-		name = moat_slice_make(k.ptr, i - 1);
-		ver = cut_at(moat_slice_make(k.ptr + i, k.len - i), '_');
-		return node_add(c, name, ver);
-	}
-	k = cut_at(k, '(');
-	for (i = 1; i < k.len && k.ptr[i] != '@'; i++)
-		;
-	if (i >= k.len)
-		return 0;
-	return node_add(c, moat_slice_make(k.ptr, i), moat_slice_make(k.ptr + i + 1, k.len - i - 1));
-}
-
-static int read_pnpm(struct node_ctx *c, const struct moat_buf *data)
-{
-	json_t *root = NULL;
-	json_t *ver;
-	json_t *pkgs;
-	const char *key;
-	json_t *e;
-	bool v5;
-	int r = parse_yaml(c, data, &root);
-
-	if (r != 0)
-		return r < 0 ? r : 0;
-	/* 5.x is written unquoted (a YAML number); 6.0 and 9.0 are strings */
-	ver = json_object_get(root, "lockfileVersion");
-	v5 = (json_is_number(ver) && json_number_value(ver) < 6) ||
-	     (json_is_string(ver) && json_string_value(ver)[0] == '5');
-	pkgs = json_object_get(root, "packages");
-	if (json_is_object(pkgs)) {
-		json_object_foreach(pkgs, key, e) {
-			if ((r = pnpm_entry(c, v5, key, e)) < 0)
-				break;
-		}
-	}
-	json_decref(root);
-	return r < 0 ? r : 0;
-}
-
 /* ---- the cataloger ---- */
 
 static int node_parse(struct node_ctx *c, enum node_kind kind, const struct moat_buf *data)
@@ -724,10 +548,10 @@ static int node_parse(struct node_ctx *c, enum node_kind kind, const struct moat
 	case NODE_YARN_LOCK:
 		/* berry's lock is YAML with a __metadata block; v1 is its own text */
 		if (moat_slice_startswith(s, "__metadata:") || memmem(s.ptr, s.len, "\n__metadata:", 12))
-			return read_yarn_berry(c, data);
-		return read_yarn_v1(c, s);
+			return node_read_yarn_berry(c, data);
+		return node_read_yarn_v1(c, s);
 	case NODE_PNPM_LOCK:
-		return read_pnpm(c, data);
+		return node_read_pnpm(c, data);
 	default:
 		return 0;
 	}

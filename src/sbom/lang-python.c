@@ -31,8 +31,12 @@
 /* A License field longer than this is the licence text, not its name. */
 #define LICENSE_NAME_MAX 100u
 
+/* RECORD lists every installed file: big distributions have ~20k. */
+#define RECORD_MAX ((uint64_t)32 << 20)
+#define RECORD_MAX_FILES 200000u
+
 enum py_kind {
-	PY_NONE, PY_METADATA, PY_EGG_INFO_FILE, PY_EGG, PY_REQUIREMENTS, PY_POETRY, PY_UV,
+	PY_NONE, PY_RECORD, PY_METADATA, PY_EGG_INFO_FILE, PY_EGG, PY_REQUIREMENTS, PY_POETRY, PY_UV,
 	PY_PIPFILE,
 };
 
@@ -60,6 +64,8 @@ static enum py_kind classify(const char *path, size_t len)
 	    moat_slice_endswith(p, ".egg-info/PKG-INFO") ||
 	    moat_slice_endswith(p, ".egg/EGG-INFO/PKG-INFO"))
 		return PY_METADATA;
+	if (moat_slice_endswith(p, ".dist-info/RECORD"))
+		return PY_RECORD;
 	if (moat_slice_endswith(base, ".egg-info"))
 		return PY_EGG_INFO_FILE;
 	if (moat_slice_endswith(base, ".egg"))
@@ -285,6 +291,176 @@ static int from_egg(struct moat_lang *lang, const struct moat_file_visit *file,
 	moat_buf_release(&info);
 	moat_zip_close(zip);
 	return r;
+}
+
+/* ---- installed: RECORD (PEP 376/627), the digests of the files pip wrote ---- */
+
+/* Append the RECORD path rel (relative to site-packages, which holds the
+ * dist-info directory) to base, resolving "." and ".."; false when it
+ * climbs out of the root. */
+static bool record_path(struct moat_buf *out, struct moat_slice base, struct moat_slice rel)
+{
+	moat_buf_reset(out);
+	if (rel.len && rel.ptr[0] == '/')
+		base.len = 0; /* absolute (data files): relative to the root */
+	if (moat_buf_append(out, base.ptr, base.len) < 0)
+		return false;
+	while (rel.len) {
+		long sl = moat_slice_find(rel, '/');
+		struct moat_slice comp = sl < 0 ? rel : moat_slice_make(rel.ptr, (size_t)sl);
+
+		rel = sl < 0 ? moat_slice_make(NULL, 0) :
+		      moat_slice_make(rel.ptr + sl + 1, rel.len - (size_t)sl - 1);
+		if (!comp.len || moat_slice_eq_str(comp, "."))
+			continue;
+		if (moat_slice_eq_str(comp, "..")) {
+			if (!out->len)
+				return false; /* above the root */
+			while (out->len && out->data[out->len - 1] != '/')
+				out->len--;
+			out->len -= out->len > 0;
+			continue;
+		}
+		if ((out->len && moat_buf_append(out, "/", 1) < 0) ||
+		    moat_buf_append(out, comp.ptr, comp.len) < 0)
+			return false;
+	}
+	return out->len > 0;
+}
+
+/* One CSV field: quoted ("" is a quote; quotes and commas are rare in
+ * paths but legal) or up to the next comma. */
+static bool csv_field(struct moat_slice *line, struct moat_buf *out)
+{
+	size_t i = 0;
+
+	moat_buf_reset(out);
+	if (line->len && line->ptr[0] == '"') {
+		for (i = 1; i < line->len; i++) {
+			if (line->ptr[i] != '"') {
+				if (moat_buf_append(out, line->ptr + i, 1) < 0)
+					return false;
+			} else if (i + 1 < line->len && line->ptr[i + 1] == '"') {
+				if (moat_buf_append(out, "\"", 1) < 0)
+					return false;
+				i++;
+			} else {
+				break;
+			}
+		}
+		if (i >= line->len)
+			return false; /* unterminated */
+		i++;
+	} else {
+		while (i < line->len && line->ptr[i] != ',')
+			i++;
+		if (moat_buf_append(out, line->ptr, i) < 0)
+			return false;
+	}
+	if (i < line->len && line->ptr[i] != ',')
+		return false;
+	*line = moat_slice_make(line->ptr + i + (i < line->len), line->len - i - (i < line->len));
+	return true;
+}
+
+/* "sha256=URLSAFE_B64" -> alg and hex; RECORD allows sha256 and stronger. */
+static bool record_hash(struct moat_slice h, struct moat_pkg_hash *ret, char hex[2 * 64 + 1])
+{
+	static const struct {
+		const char *name;
+		enum moat_hash_alg alg;
+	} algs[] = {
+		{ "sha256=", MOAT_HASH_SHA256 },
+		{ "sha384=", MOAT_HASH_SHA384 },
+		{ "sha512=", MOAT_HASH_SHA512 },
+	};
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		size_t n = strlen(algs[i].name);
+
+		if (!moat_slice_startswith(h, algs[i].name))
+			continue;
+		ret->alg = algs[i].alg;
+		return moat_hash_hex_from_b64(algs[i].alg, (const char *)h.ptr + n, h.len - n,
+					      hex) == 0;
+	}
+	return false;
+}
+
+static int from_record(struct moat_lang *lang, const struct moat_file_visit *file,
+		       struct moat_slice in, struct moat_error *err)
+{
+	struct moat_arena *a = moat_lang_arena(lang);
+	struct moat_slice path = moat_slice_make(file->path, file->path_len);
+	struct moat_slice distinfo = path, site = path, line;
+	struct moat_pkg_file_hash *fh = NULL;
+	struct moat_lang_fact fact = { .type = "pypi" };
+	struct moat_buf field, full;
+	size_t n = 0, cap = 0, bad = 0;
+	int r = 0;
+
+	distinfo.len -= 7; /* "/RECORD" */
+	site.len = distinfo.len;
+	while (site.len && site.ptr[site.len - 1] != '/')
+		site.len--;
+	site.len -= site.len > 0; /* drop the '/' */
+	moat_buf_init(&field, 0);
+	moat_buf_init(&full, 0);
+	while (r == 0 && moat_slice_line(&in, &line)) {
+		struct moat_pkg_hash h;
+		char hex[2 * 64 + 1];
+
+		line = moat_slice_trim(line);
+		if (!line.len)
+			continue;
+		if (!csv_field(&line, &field) || !field.len ||
+		    !record_path(&full, site, moat_slice_make(field.data, field.len)) ||
+		    !csv_field(&line, &field)) {
+			bad++;
+			continue;
+		}
+		/* RECORD itself and .pyc files compiled later carry no digest */
+		if (!field.len)
+			continue;
+		if (!record_hash(moat_slice_make(field.data, field.len), &h, hex)) {
+			bad++;
+			continue;
+		}
+		if (n == RECORD_MAX_FILES) {
+			moat_lang_warn(lang, file, "lang-limit", "more than %u files; the rest skipped",
+				       RECORD_MAX_FILES);
+			break;
+		}
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			struct moat_pkg_file_hash *g = moat_arena_grow(a, fh, n, nc, sizeof(*fh));
+
+			if (!g) {
+				r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+				break;
+			}
+			fh = g;
+			cap = nc;
+		}
+		fh[n].path = moat_arena_strndup(a, (const char *)full.data, full.len);
+		h.hex = moat_arena_strdup(a, hex);
+		fh[n].hash = h;
+		if (!fh[n].path || !h.hex)
+			r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		n++;
+	}
+	moat_buf_release(&field);
+	moat_buf_release(&full);
+	if (bad)
+		moat_lang_warn(lang, file, "lang-file-malformed", "%zu malformed lines skipped", bad);
+	if (r < 0 || !n)
+		return r;
+	fact.dir = moat_arena_strndup(a, (const char *)distinfo.ptr, distinfo.len);
+	fact.file_hashes = fh;
+	fact.n_file_hashes = n;
+	if (!fact.dir)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	return moat_lang_add_fact(lang, file, &fact, err);
 }
 
 /* ---- requirements*.txt ---- */
@@ -519,7 +695,8 @@ static int python_read(struct moat_lang *lang, const struct moat_file_visit *fil
 		       struct moat_reader *content, struct moat_error *err)
 {
 	enum py_kind kind = classify(file->path, file->path_len);
-	uint64_t max = kind == PY_EGG ? EGG_MAX : kind == PY_METADATA ? METADATA_MAX : LOCK_MAX;
+	uint64_t max = kind == PY_EGG ? EGG_MAX : kind == PY_METADATA ? METADATA_MAX :
+		       kind == PY_RECORD ? RECORD_MAX : LOCK_MAX;
 	/* parsers name their input in messages; file->path need not be NUL-terminated */
 	const char *what = moat_arena_strndup(moat_lang_arena(lang), file->path, file->path_len);
 	struct moat_buf data;
@@ -531,6 +708,8 @@ static int python_read(struct moat_lang *lang, const struct moat_file_visit *fil
 	r = moat_lang_read_all(lang, file, content, max, &data, err);
 	if (r == 0 && (kind == PY_METADATA || kind == PY_EGG_INFO_FILE))
 		r = from_metadata(lang, file, moat_slice_make(data.data, data.len), err);
+	else if (r == 0 && kind == PY_RECORD)
+		r = from_record(lang, file, moat_slice_make(data.data, data.len), err);
 	else if (r == 0 && kind == PY_EGG)
 		r = from_egg(lang, file, &data, what, err);
 	else if (r == 0 && kind == PY_REQUIREMENTS)

@@ -22,6 +22,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/elf.h"
+#include "base/hmap.h"
 #include "base/json.h"
 #include "base/reader.h"
 #include "base/toml.h"
@@ -68,6 +69,74 @@ static const char *dup_str(struct moat_arena *arena, const json_t *obj, const ch
 	return moat_arena_strndup(arena, s ? s : "", s ? len : 0);
 }
 
+/* A bare name locked in several versions names none of them. */
+static size_t ambiguous = SIZE_MAX;
+
+/* Index of the crate a Cargo.lock dependency string names: "name" (the
+ * lock holds one version of it), "name version" or "name version (source)". */
+static long lock_dep_index(const struct moat_hmap *by_key, const char *dep)
+{
+	const char *sp = strchr(dep, ' ');
+	const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+	size_t klen = sp2 ? (size_t)(sp2 - dep) : strlen(dep);
+	const size_t *i = moat_hmap_get(by_key, dep, klen);
+
+	return i && *i != ambiguous ? (long)*i : -1;
+}
+
+/* "name" (when only one version is locked) and "name version" -> index. */
+static int index_crates(struct moat_arena *arena, struct moat_hmap *by_key,
+			const struct moat_rust_crate *crates, size_t n)
+{
+	size_t *idx = moat_arena_calloc(arena, n ? n : 1, sizeof(*idx));
+
+	if (!idx)
+		return MOAT_E_LIMIT;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = moat_arena_printf(arena, "%s %s", crates[i].name,
+						  crates[i].version);
+
+		idx[i] = i;
+		if (!k || moat_hmap_put(by_key, k, strlen(k), &idx[i]) < 0)
+			return MOAT_E_LIMIT;
+		/* a second version makes the bare name ambiguous: the lock then
+		 * writes "name version" for it */
+		if (moat_hmap_put(by_key, crates[i].name, strlen(crates[i].name),
+				  moat_hmap_get(by_key, crates[i].name, strlen(crates[i].name)) ?
+				  &ambiguous : &idx[i]) < 0)
+			return MOAT_E_LIMIT;
+	}
+	return 0;
+}
+
+/* The "dependencies" of crate i: indices (cargo-auditable) or strings
+ * (Cargo.lock). */
+static int crate_deps(struct moat_arena *arena, const json_t *arr,
+		      const struct moat_hmap *by_key, size_t n, struct moat_rust_crate *c)
+{
+	size_t m = json_array_size(arr);
+	size_t *deps;
+
+	if (!m)
+		return 0;
+	if (!(deps = moat_arena_calloc(arena, m, sizeof(*deps))))
+		return MOAT_E_LIMIT;
+	for (size_t k = 0; k < m; k++) {
+		const json_t *d = json_array_get(arr, k);
+		long at = -1;
+
+		if (json_is_integer(d) && json_integer_value(d) >= 0 &&
+		    (uint64_t)json_integer_value(d) < n)
+			at = (long)json_integer_value(d);
+		else if (json_is_string(d))
+			at = lock_dep_index(by_key, json_string_value(d));
+		if (at >= 0)
+			deps[c->n_deps++] = (size_t)at;
+	}
+	c->deps = deps;
+	return 0;
+}
+
 /* Turn a JSON array of crate objects into crates; entries without a string
  * name and version are bad input. */
 static int crates_from_json(struct moat_arena *arena, const json_t *arr, const json_t *root,
@@ -76,6 +145,8 @@ static int crates_from_json(struct moat_arena *arena, const json_t *arr, const j
 {
 	size_t n = json_array_size(arr) + (root ? 1 : 0);
 	struct moat_rust_crate *crates;
+	struct moat_hmap by_key;
+	int r = 0;
 
 	if (n > MOAT_RUST_MAX_CRATES)
 		return moat_error_set(err, MOAT_E_LIMIT, "%s: %zu crates", what, n);
@@ -93,10 +164,21 @@ static int crates_from_json(struct moat_arena *arena, const json_t *arr, const j
 		c->version = dup_str(arena, p, "version");
 		c->source = dup_str(arena, p, "source");
 		c->kind = dup_str(arena, p, "kind");
+		c->checksum = dup_str(arena, p, "checksum");
 		c->root = json_is_true(json_object_get(p, "root"));
-		if (!c->name || !c->version || !c->source || !c->kind)
+		if (!c->name || !c->version || !c->source || !c->kind || !c->checksum)
 			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	}
+	moat_hmap_init(&by_key);
+	r = index_crates(arena, &by_key, crates, n);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const json_t *p = i < json_array_size(arr) ? json_array_get(arr, i) : root;
+
+		r = crate_deps(arena, json_object_get(p, "dependencies"), &by_key, n, &crates[i]);
+	}
+	moat_hmap_release(&by_key);
+	if (r < 0)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	*ret_crates = crates;
 	*ret_n = n;
 	return 0;
@@ -159,16 +241,33 @@ static int add_crates(struct moat_lang *lang, const struct moat_file_visit *file
 		      const struct moat_rust_crate *crates, size_t n, const char *evidence,
 		      struct moat_error *err)
 {
+	struct moat_arena *a = moat_lang_arena(lang);
+	struct moat_pkg **rows = moat_arena_calloc(a, n ? n : 1,
+						   sizeof(*rows)); /* NOLINT(bugprone-sizeof-expression) */
+
+	if (!rows)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	for (size_t i = 0; i < n; i++) {
 		struct moat_pkg *pkg = moat_lang_pkg_new(lang, "cargo", crates[i].name,
 							 crates[i].version, evidence);
+		size_t cl = strlen(crates[i].checksum);
 		int r;
 
 		if (!pkg)
 			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+		/* the SHA-256 of the .crate the registry served; a malformed one
+		 * is not a digest and is left out */
+		if (cl && moat_pkg_add_hash(a, pkg, MOAT_HASH_SHA256, crates[i].checksum, cl) ==
+			  MOAT_E_LIMIT)
+			return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 		if ((r = moat_lang_add(lang, file, pkg, err)) < 0)
 			return r;
+		rows[i] = pkg;
 	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < crates[i].n_deps; k++)
+			if (moat_pkg_add_dep(a, rows[i], rows[crates[i].deps[k]]) < 0)
+				return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
 	return 0;
 }
 
@@ -197,12 +296,77 @@ int lang_rust_scan_elf(struct moat_lang *lang, const struct moat_file_visit *fil
 	return add_crates(lang, file, crates, n, "installed", err);
 }
 
-/* ---- Cargo.lock ---- */
+/* ---- Cargo.lock; Cargo.toml of downloaded and vendored crates ---- */
+
+static bool base_is(const char *path, size_t len, const char *base)
+{
+	size_t n = strlen(base);
+
+	return (len == n || (len > n && path[len - n - 1] == '/')) &&
+	       memcmp(path + len - n, base, n) == 0;
+}
+
+/* A crate's own manifest as cargo unpacked it: CARGO_HOME/registry/src/
+ * INDEX/NAME-VERSION/Cargo.toml or (cargo vendor) .../vendor/NAME/Cargo.toml.
+ * A project's own Cargo.toml is not read: its dependencies are ranges. */
+static bool is_crate_manifest(const char *path, size_t len)
+{
+	size_t slashes = 0;
+	long at = -1;
+
+	if (!base_is(path, len, "Cargo.toml"))
+		return false;
+	for (size_t i = 0; i + 13 <= len; i++)
+		if ((i == 0 || path[i - 1] == '/') && !memcmp(path + i, "registry/src/", 13))
+			at = (long)(i + 13);
+	if (at >= 0) {
+		/* INDEX/NAME-VERSION/Cargo.toml: exactly two directories deep */
+		for (size_t i = (size_t)at; i < len; i++)
+			slashes += path[i] == '/';
+		return slashes == 2;
+	}
+	for (size_t i = 0; i + 7 <= len; i++)
+		if ((i == 0 || path[i - 1] == '/') && !memcmp(path + i, "vendor/", 7))
+			at = (long)(i + 7);
+	if (at < 0)
+		return false;
+	for (size_t i = (size_t)at; i < len; i++)
+		slashes += path[i] == '/';
+	return slashes == 1;
+}
 
 static bool cargo_lock_match(const char *path, size_t len, uint32_t mode, uint64_t size)
 {
-	return (len == 10 || (len > 10 && path[len - 11] == '/')) &&
-	       memcmp(path + len - 10, "Cargo.lock", 10) == 0;
+	return base_is(path, len, "Cargo.lock") || (size > 0 && is_crate_manifest(path, len));
+}
+
+/* [package] license of a crate's Cargo.toml, for name@version anywhere. */
+static int crate_manifest(struct moat_lang *lang, const struct moat_file_visit *file,
+			  const struct moat_buf *buf, struct moat_error *err)
+{
+	struct moat_arena *a = moat_lang_arena(lang);
+	struct moat_lang_fact fact = { .type = "cargo" };
+	struct moat_error why = { 0 };
+	json_t *doc = NULL;
+	const json_t *pkg;
+	int r = moat_toml_parse(buf->data, buf->len, MOAT_CARGO_LOCK_MAX, "Cargo.toml", &doc, &why);
+
+	if (r == -ENOMEM)
+		return moat_error_set(err, r, "%s", why.msg);
+	if (r < 0) {
+		moat_lang_warn(lang, file, moat_lang_code(why.code), "%s", why.msg);
+		return 0;
+	}
+	pkg = json_object_get(doc, "package");
+	fact.name = dup_str(a, pkg, "name");
+	fact.version = dup_str(a, pkg, "version");
+	fact.license = dup_str(a, pkg, "license");
+	if (!fact.name || !fact.version || !fact.license)
+		r = moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	else if (*fact.name && *fact.version && *fact.license && strlen(fact.license) <= 200)
+		r = moat_lang_add_fact(lang, file, &fact, err);
+	json_decref(doc);
+	return r;
 }
 
 static int cargo_lock_read(struct moat_lang *lang, const struct moat_file_visit *file,
@@ -216,7 +380,9 @@ static int cargo_lock_read(struct moat_lang *lang, const struct moat_file_visit 
 
 	moat_buf_init(&buf, MOAT_CARGO_LOCK_MAX + 1);
 	r = moat_lang_read_all(lang, file, content, MOAT_CARGO_LOCK_MAX, &buf, err);
-	if (r == 0) {
+	if (r == 0 && !base_is(file->path, file->path_len, "Cargo.lock")) {
+		r = crate_manifest(lang, file, &buf, err);
+	} else if (r == 0) {
 		r = moat_cargo_lock_parse(moat_lang_arena(lang), buf.data, buf.len, &crates, &n,
 					  &why);
 		if (r == -ENOMEM) {

@@ -34,6 +34,12 @@ struct moat_rust_crate {
 	const char *source;         /* "crates.io", "git", "local", "registry+https://..." */
 	const char *kind;           /* cargo-auditable: "runtime" or "build" */
 	bool root;                  /* cargo-auditable: the crate the binary was built from */
+	const char *checksum;       /* Cargo.lock: SHA-256 hex of the .crate, or "" */
+	/* what it depends on, as indices into the same array (cargo-auditable's
+	 * "dependencies" indices; Cargo.lock's "name [version [(source)]]"
+	 * resolved within the lock); unresolvable ones are left out */
+	const size_t *deps;
+	size_t n_deps;
 };
 
 /* Inflate (zlib, at most MOAT_RUST_AUDIT_MAX bytes out) and parse the

@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/hmap.h"
 #include "base/reader.h"
 #include "base/warn.h"
 #include "moat/error.h"
@@ -21,8 +22,16 @@ struct finding {
 	struct finding *next;
 };
 
+struct fact {
+	struct moat_lang_fact f;
+	const char *file;
+	unsigned read_seq;
+	int alive;               /* -1 unknown, 0 gone, 1 still in the final view */
+};
+
 struct moat_lang {
 	struct moat_arena *arena;
+	struct moat_hmap facts;          /* fact_key() -> struct fact */
 	const struct moat_limits *limits;
 	struct finding *head, **tail;
 	size_t n_findings;
@@ -44,6 +53,7 @@ int moat_lang_open(const struct moat_limits *limits, struct moat_lang **ret_lang
 	lang->limits = limits;
 	lang->tail = &lang->head;
 	lang->warnings.arena = arena;
+	moat_hmap_init(&lang->facts);
 	*ret_lang = lang;
 	return 0;
 }
@@ -53,6 +63,7 @@ void moat_lang_close(struct moat_lang *lang)
 	if (!lang)
 		return;
 	moat_buf_release(&lang->scratch);
+	moat_hmap_release(&lang->facts);
 	moat_arena_close(lang->arena);
 }
 
@@ -191,6 +202,38 @@ int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
 	return 0;
 }
 
+/* "TYPE\nDIR\nNAME\nVERSION", absent keys empty. */
+static const char *fact_key(struct moat_arena *a, const char *type, const char *dir,
+			    size_t dir_len, const char *name, const char *version)
+{
+	return moat_arena_printf(a, "%s\n%.*s\n%s\n%s", type, (int)dir_len, dir ? dir : "",
+				 name ? name : "", version ? version : "");
+}
+
+int moat_lang_add_fact(struct moat_lang *lang, const struct moat_file_visit *file,
+		       const struct moat_lang_fact *fact, struct moat_error *err)
+{
+	struct fact *f = moat_arena_zalloc(lang->arena, sizeof(*f));
+	const char *k = fact_key(lang->arena, fact->type, fact->dir,
+				 fact->dir ? strlen(fact->dir) : 0, fact->name, fact->version);
+
+	if (!f || !k || !(f->file = moat_arena_strndup(lang->arena, file->path, file->path_len)))
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	/* facts only add detail: past the bound they are dropped, not fatal */
+	if (lang->facts.count >= lang->limits->packages) {
+		moat_lang_warn(lang, file, "lang-limit", "more than %u package facts; not kept",
+			       (unsigned)lang->limits->packages);
+		return 0;
+	}
+	f->f = *fact;
+	f->read_seq = file->read_seq;
+	f->alive = -1;
+	/* a later file of the same key (a later layer's copy) wins */
+	if (moat_hmap_put(&lang->facts, k, strlen(k), f) < 0)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
 void moat_lang_warn(struct moat_lang *lang, const struct moat_file_visit *file, const char *code,
 		    const char *fmt, ...)
 {
@@ -284,6 +327,75 @@ static int resolve(struct moat_catalog_ctx *ctx, struct finding *f, struct moat_
 	return moat_pkg_list_add(ctx->arena, &ctx->removed, f->pkg);
 }
 
+/* Is the fact's file still the one the final view shows? */
+static int fact_alive(struct moat_catalog_ctx *ctx, struct fact *f, struct moat_error *err)
+{
+	struct moat_fs_stat st;
+	int r;
+
+	if (f->alive >= 0)
+		return f->alive;
+	r = moat_fs_lstat(ctx->fs, f->file, &st, err);
+	if (r < 0 && r != MOAT_E_NOTFOUND)
+		return r;
+	memset(err, 0, sizeof(*err));
+	f->alive = r == 0 && st.layer == layer_of_seq(ctx->meta, f->read_seq);
+	return f->alive;
+}
+
+static int apply_fact(struct moat_catalog_ctx *ctx, struct moat_lang *lang, struct moat_pkg *p,
+		      const char *k, struct moat_error *err)
+{
+	struct fact *f = k ? moat_hmap_get(&lang->facts, k, strlen(k)) : NULL;
+	int r;
+
+	if (!k)
+		return moat_error_set(err, MOAT_E_LIMIT, "out of scan memory");
+	if (!f || (r = fact_alive(ctx, f, err)) == 0)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!p->license && f->f.license)
+		p->license = f->f.license;
+	if (!p->n_file_hashes && f->f.n_file_hashes) {
+		p->file_hashes = f->f.file_hashes;
+		p->n_file_hashes = f->f.n_file_hashes;
+	}
+	return 0;
+}
+
+/* Each language package looks up the facts that could name it: by
+ * identity anywhere, by name beside it, by its directory. */
+static int apply_facts(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
+		       struct moat_error *err)
+{
+	struct moat_arena *tmp;
+	int r = 0;
+
+	if (!lang->facts.count)
+		return 0;
+	if (!(tmp = moat_arena_open(0)))
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < ctx->pkgs.count; i++) {
+		struct moat_pkg *p = ctx->pkgs.items[i];
+		const char *slash = p->db_path ? strrchr(p->db_path, '/') : NULL;
+		size_t dl = slash ? (size_t)(slash - p->db_path) : 0;
+
+		if (moat_pkg_is_os(p) || !p->db_path)
+			continue;
+		r = apply_fact(ctx, lang, p, fact_key(tmp, p->type, NULL, 0, p->name, p->version),
+			       err);
+		if (r == 0)
+			r = apply_fact(ctx, lang, p, fact_key(tmp, p->type, p->db_path, dl, p->name,
+							      NULL), err);
+		if (r == 0)
+			r = apply_fact(ctx, lang, p, fact_key(tmp, p->type, p->db_path, dl, NULL,
+							      NULL), err);
+	}
+	moat_arena_close(tmp);
+	return r;
+}
+
 int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
 		     struct moat_error *err)
 {
@@ -301,6 +413,12 @@ int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
 			return moat_error_prefix(err, "%s: ", f->file);
 	}
 	return 0;
+}
+
+int moat_lang_apply_facts(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
+			  struct moat_error *err)
+{
+	return apply_facts(lang, ctx, err);
 }
 
 /* Every language cataloger, in the order they get to claim a file. */

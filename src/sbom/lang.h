@@ -63,6 +63,11 @@ int moat_lang_visit_linked(struct moat_lang *lang, struct moat_fs *fs,
 int moat_lang_finish(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
 		     struct moat_error *err);
 
+/* After catalog_merge_lang(): give the packages of ctx->pkgs what facts
+ * (moat_lang_add_fact) say about them. */
+int moat_lang_apply_facts(struct moat_lang *lang, struct moat_catalog_ctx *ctx,
+			  struct moat_error *err);
+
 /* What the catalogers skipped or could not read, in order (base/warn.h);
  * layers are resolved by moat_lang_finish(). Owned by lang. */
 const struct moat_warnings *moat_lang_warnings(const struct moat_lang *lang);
@@ -83,6 +88,26 @@ struct moat_pkg *moat_lang_pkg_new(struct moat_lang *lang, const char *type, con
  * is made from type/name/version when the cataloger left it NULL. */
 int moat_lang_add(struct moat_lang *lang, const struct moat_file_visit *file,
 		  struct moat_pkg *pkg, struct moat_error *err);
+/* What a file says about packages found in other files: a dist-info's
+ * RECORD (the file digests of the METADATA beside it), a Go module's
+ * LICENSE in the module cache or vendor/, a crate's Cargo.toml in the
+ * registry's sources. It applies, after the merge of the final view, to the
+ * packages of `type` that match every non-NULL key: dir (the directory of
+ * their db_path), name, version. A fact whose own file a later layer
+ * deleted or replaced is dropped. Fields fill only what the package lacks. */
+struct moat_lang_fact {
+	const char *type;
+	const char *dir;            /* no trailing '/' */
+	const char *name;
+	const char *version;
+	const char *license;
+	const struct moat_pkg_file_hash *file_hashes;
+	size_t n_file_hashes;
+};
+/* Record fact (strings must live in the lang arena). Returns 0 or
+ * MOAT_E_LIMIT. */
+int moat_lang_add_fact(struct moat_lang *lang, const struct moat_file_visit *file,
+		       const struct moat_lang_fact *fact, struct moat_error *err);
 /* Note a file skipped or not fully read, and go on. code is a stable
  * string for the report: "lang-file-too-large" (over a size limit),
  * "lang-nesting-too-deep" (archives or dependency trees nested past a

@@ -112,6 +112,11 @@ int moat_pkg_add_hash(struct moat_arena *arena, struct moat_pkg *pkg, enum moat_
  * sha1-BASE64", as npm's integrity fields hold it). Unknown algorithms and
  * malformed entries are skipped; returns 0 or MOAT_E_LIMIT. */
 int moat_pkg_add_sri(struct moat_arena *arena, struct moat_pkg *pkg, const char *sri, size_t len);
+/* Decode a base64 digest of alg (standard or urlsafe alphabet, padding
+ * optional, as Python's RECORD and Go's "h1:" write them) into lowercase
+ * hex. Returns 0 or MOAT_E_FORMAT when it is not one digest of alg. */
+int moat_hash_hex_from_b64(enum moat_hash_alg alg, const char *b64, size_t len,
+			   char hex[2 * 64 + 1]);
 /* Edges kept per package: real packages have a few hundred at most. */
 #define MOAT_PKG_DEPS_MAX 2048u
 /* Add an edge pkg -> dep (once; none to itself; at most MOAT_PKG_DEPS_MAX,

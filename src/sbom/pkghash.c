@@ -93,15 +93,50 @@ static bool sri_alg(const char *s, size_t len, enum moat_hash_alg *ret_alg)
 	return false;
 }
 
+int moat_hash_hex_from_b64(enum moat_hash_alg alg, const char *b64, size_t len,
+			   char hex[2 * 64 + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[SRI_B64_MAX];
+	char std[SRI_B64_MAX];
+	size_t want = moat_hash_size(alg);
+	size_t padded = (want + 2) / 3 * 4;
+	size_t pad = 0;
+	int n;
+
+	/* padding is optional (RECORD's urlsafe form drops it) */
+	if (len > padded || len + 2 < padded || padded > SRI_B64_MAX)
+		return MOAT_E_FORMAT;
+	for (size_t i = 0; i < padded; i++) {
+		char ch = '=';
+
+		if (i < len)
+			ch = b64[i];
+		if (ch == '-')
+			ch = '+';
+		else if (ch == '_')
+			ch = '/';
+		std[i] = ch;
+	}
+	while (pad < 2 && std[padded - 1 - pad] == '=')
+		pad++;
+	n = EVP_DecodeBlock(raw, (const unsigned char *)std, (int)padded);
+	if (n < 0 || (size_t)n - pad != want)
+		return MOAT_E_FORMAT;
+	for (size_t i = 0; i < want; i++) {
+		hex[2 * i] = digits[raw[i] >> 4];
+		hex[2 * i + 1] = digits[raw[i] & 15];
+	}
+	hex[2 * want] = '\0';
+	return 0;
+}
+
 /* One "alg-BASE64[?opts]" entry; false when it is not a well-formed one. */
 static bool sri_entry(const char *s, size_t len, enum moat_hash_alg *ret_alg,
 		      char hex[2 * 64 + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char raw[SRI_B64_MAX];
 	const char *dash = memchr(s, '-', len);
-	size_t b64, pad = 0, want;
-	int n;
+	size_t b64;
 
 	if (!dash || !sri_alg(s, (size_t)(dash - s), ret_alg))
 		return false;
@@ -111,20 +146,11 @@ static bool sri_entry(const char *s, size_t len, enum moat_hash_alg *ret_alg,
 			b64 = i;
 			break;
 		}
-	want = moat_hash_size(*ret_alg);
-	if (b64 % 4 || b64 > SRI_B64_MAX || b64 != (want + 2) / 3 * 4)
+	/* SRI is standard base64, padded */
+	if (b64 != (moat_hash_size(*ret_alg) + 2) / 3 * 4 || memchr(dash + 1, '-', b64) ||
+	    memchr(dash + 1, '_', b64))
 		return false;
-	while (pad < 2 && pad < b64 && dash[b64 - pad] == '=')
-		pad++;
-	n = EVP_DecodeBlock(raw, (const unsigned char *)dash + 1, (int)b64);
-	if (n < 0 || (size_t)n - pad != want)
-		return false;
-	for (size_t i = 0; i < want; i++) {
-		hex[2 * i] = digits[raw[i] >> 4];
-		hex[2 * i + 1] = digits[raw[i] & 15];
-	}
-	hex[2 * want] = '\0';
-	return true;
+	return moat_hash_hex_from_b64(*ret_alg, dash + 1, b64, hex) == 0;
 }
 
 int moat_pkg_add_sri(struct moat_arena *arena, struct moat_pkg *pkg, const char *sri, size_t len)

@@ -7,8 +7,11 @@
  * against `composer show`), and a deps.json written by the .NET SDK.
  * tests/data/lang/README.md says where each came from.
  */
+#include <ctype.h>
+
 #include "harness.h"
 #include "lang_scan.h"
+#include "sbom/license-text.h"
 
 static void check_file(const char *data_file, const char *image_path, const char *expected,
 		       const char *evidence)
@@ -139,8 +142,104 @@ static void test_lang_misc__match(void)
 	CHECK(!match(&moat_lang_dotnet, "src/mypackages.lock.json"));
 }
 
+static char *licence_text(const char *name, size_t *len)
+{
+	char path[4096];
+	const char *src = getenv("MOAT_SRC");
+
+	snprintf(path, sizeof(path), "%s/tests/data/licenses/%s", src ? src : ".", name);
+	return (char *)test_slurp(path, 0, len);
+}
+
+static const char *identify(const char *name)
+{
+	size_t len = 0;
+	char *t = licence_text(name, &len);
+	const char *id = t ? moat_license_identify(t, len) : "unreadable";
+
+	free(t);
+	return id;
+}
+
+/* Two texts in one file (dual licensing, bundled notices) name no one licence. */
+static const char *identify_pair(const char *a, const char *b)
+{
+	size_t la = 0, lb = 0;
+	char *ta = licence_text(a, &la);
+	char *tb = licence_text(b, &lb);
+	char *both = ta && tb ? malloc(la + lb) : NULL;
+	const char *id = "unreadable";
+
+	if (both) {
+		memcpy(both, ta, la);
+		memcpy(both + la, tb, lb);
+		id = moat_license_identify(both, la + lb);
+	}
+	free(ta);
+	free(tb);
+	free(both);
+	return id;
+}
+
+static void test_lang_misc__license_text(void)
+{
+	static const char *const texts[] = { "MIT", "ISC", "Apache-2.0", "MPL-2.0",
+					     "BSD-2-Clause", "BSD-3-Clause" };
+	size_t len = 0;
+	char *t;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		CHECK_STR(identify(texts[i]), texts[i]);
+	CHECK(identify_pair("MIT", "Apache-2.0") == NULL);
+	CHECK(identify_pair("BSD-2-Clause", "ISC") == NULL);
+	/* BSD with the advertising clause (BSD-4-Clause) is neither 2 nor 3 */
+	t = licence_text("BSD-3-Clause", &len);
+	CHECK(t != NULL);
+	if (t) {
+		char *four = malloc(len + 200);
+		static const char adv[] = "3. All advertising materials mentioning features or use "
+					  "of this software must display an acknowledgement.\n";
+
+		memcpy(four, t, len);
+		memcpy(four + len, adv, sizeof(adv) - 1);
+		CHECK(moat_license_identify(four, len + sizeof(adv) - 1) == NULL);
+		/* re-wrapped and re-cased text is the same licence */
+		for (size_t i = 0; i < len; i++)
+			four[i] = t[i] == '\n' ? ' ' : (char)toupper((unsigned char)t[i]);
+		CHECK_STR(moat_license_identify(four, len), "BSD-3-Clause");
+		free(four);
+	}
+	free(t);
+	/* a grant cut short (MIT without its notice condition) is no licence we know */
+	t = licence_text("MIT", &len);
+	CHECK(t != NULL && moat_license_identify(t, len / 2) == NULL);
+	free(t);
+	/* GPL text after an MIT notice: not MIT alone */
+	t = licence_text("MIT", &len);
+	if (t) {
+		static const char gpl[] = "GNU GENERAL PUBLIC LICENSE Version 2, June 1991 Everyone "
+			"is permitted to copy and distribute verbatim copies of this license "
+			"document, but changing it is not allowed.";
+		char *both = malloc(len + sizeof(gpl));
+
+		memcpy(both, t, len);
+		memcpy(both + len, gpl, sizeof(gpl));
+		CHECK(moat_license_identify(both, len + sizeof(gpl) - 1) == NULL);
+		free(both);
+	}
+	free(t);
+	CHECK(moat_license_identify("GNU GENERAL PUBLIC LICENSE Version 2", 36) == NULL);
+	CHECK(moat_license_identify("", 0) == NULL);
+	CHECK_STR(moat_license_from_name("The Apache Software License, Version 2.0", 40),
+		  "Apache-2.0");
+	CHECK_STR(moat_license_from_name("MIT License", 11), "MIT");
+	CHECK_STR(moat_license_from_name("Eclipse Public License - v 2.0", 30), "EPL-2.0");
+	CHECK(moat_license_from_name("Some Custom License", 19) == NULL);
+}
+
 int main(void)
 {
+	MOAT_RUN(test_lang_misc__license_text);
 	MOAT_RUN(test_lang_misc__gemspec);
 	MOAT_RUN(test_lang_misc__gemfile_lock);
 	MOAT_RUN(test_lang_misc__composer_installed);
