@@ -339,8 +339,10 @@ int moat_cmd_comply_k8s(int argc, char **argv)
 	if (a.list)
 		return list_checks(&a, node);
 	r = cli_comply_policy_load(&a.pol);
-	if (r)
+	if (r) {
+		cli_comply_policy_release(&a.pol);
 		return r;
+	}
 	arena = moat_arena_open(MOAT_LIMIT_ARENA_BYTES);
 	if (!arena) {
 		cli_comply_policy_release(&a.pol);
