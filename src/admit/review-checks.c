@@ -36,8 +36,8 @@ static int add_findings(const struct moat_policy *policy, const struct moat_k8s_
 	struct moat_finding_msg *block, *alert;
 
 	for (size_t i = 0; i < n; i++) {
-		enum moat_policy_action a = moat_policy_comply_action(policy, "k8s",
-								      f[i].check->info.id);
+		enum moat_policy_action a =
+			moat_policy_comply_action(policy, "k8s", f[i].check->info.id);
 
 		n_block += a == MOAT_POLICY_BLOCK;
 		n_alert += a == MOAT_POLICY_ALERT;
@@ -47,10 +47,11 @@ static int add_findings(const struct moat_policy *policy, const struct moat_k8s_
 	if ((n_block && !block) || (n_alert && !alert))
 		return MOAT_E_LIMIT;
 	for (size_t i = 0; i < n; i++) {
-		enum moat_policy_action a = moat_policy_comply_action(policy, "k8s",
-								      f[i].check->info.id);
-		struct moat_finding_msg *m = a == MOAT_POLICY_BLOCK ? block++ :
-					     a == MOAT_POLICY_ALERT ? alert++ : NULL;
+		enum moat_policy_action a =
+			moat_policy_comply_action(policy, "k8s", f[i].check->info.id);
+		struct moat_finding_msg *m = a == MOAT_POLICY_BLOCK   ? block++
+					     : a == MOAT_POLICY_ALERT ? alert++
+								      : NULL;
 
 		if (!m)
 			continue;

@@ -55,6 +55,12 @@ struct cli_comply_policy {
 	struct moat_policy *policy;	 /* loaded by cli_comply_policy_load() */
 };
 
+/* The options every `moat comply` target shares: --compliance FW ('C'),
+ * --policy FILE ('P'), --fail-on IDS ('F'). 1 when opt was one of them (its
+ * value stored), 0 when it is another option, -1 for a framework moat does
+ * not have (named on stderr). */
+int cli_comply_option(int opt, const char *arg, const char **framework,
+		      struct cli_comply_policy *p);
 /* Check --fail-on and load --policy: a bad file or a check id known()
  * rejects is named on stderr and returns MOAT_EXIT_USAGE; else 0. */
 int cli_comply_policy_load(struct cli_comply_policy *p);

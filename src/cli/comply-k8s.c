@@ -72,7 +72,6 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	size_t n;
 	int c;
 
 	optind = 1;
@@ -92,17 +91,10 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 			a->root = optarg;
 			break;
 		case 'C':
-			if (!moat_controls(optarg, &n))
-				return fprintf(stderr, "moat comply: bad --compliance '%s' (nist-800-190, "
-					       "pci, hipaa, gdpr)\n", optarg),
-				       -EINVAL;
-			a->framework = optarg;
-			break;
 		case 'P':
-			a->pol.path = optarg;
-			break;
 		case 'F':
-			a->pol.fail_on = optarg;
+			if (cli_comply_option(c, optarg, &a->framework, &a->pol) < 0)
+				return -EINVAL;
 			break;
 		case 'L':
 			a->list = true;

@@ -84,7 +84,6 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	size_t n;
 	int c;
 
 	optind = 1;
@@ -104,15 +103,10 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 				return bad_arg("--docker-host (a unix socket path)", optarg);
 			break;
 		case 'C':
-			if (!moat_controls(optarg, &n))
-				return bad_arg("--compliance (nist-800-190, pci, hipaa, gdpr)", optarg);
-			a->framework = optarg;
-			break;
 		case 'P':
-			a->pol.path = optarg;
-			break;
 		case 'F':
-			a->pol.fail_on = optarg;
+			if (cli_comply_option(c, optarg, &a->framework, &a->pol) < 0)
+				return usage(stderr), -EINVAL;
 			break;
 		case 'A':
 			a->opts.all_containers = true;
@@ -185,6 +179,30 @@ static int check_fail_on(const struct cli_comply_policy *p)
 			return MOAT_EXIT_USAGE;
 		}
 		s += w + (s[w] == ',');
+	}
+	return 0;
+}
+
+int cli_comply_option(int opt, const char *arg, const char **framework,
+		      struct cli_comply_policy *p)
+{
+	size_t n;
+
+	switch (opt) {
+	case 'C':
+		if (!moat_controls(arg, &n)) {
+			fprintf(stderr, "%s: bad --compliance '%s' (nist-800-190, pci, hipaa, gdpr)\n",
+				p->cmd, arg);
+			return -1;
+		}
+		*framework = arg;
+		return 1;
+	case 'P':
+		p->path = arg;
+		return 1;
+	case 'F':
+		p->fail_on = arg;
+		return 1;
 	}
 	return 0;
 }

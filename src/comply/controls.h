@@ -19,24 +19,24 @@
 
 /* Themes: what a check is about; controls pick checks by theme. */
 enum {
-	MOAT_T_AUDIT = 1u << 0,	    /* audit records of changes (rules on files, API audit log) */
-	MOAT_T_ACCESS = 1u << 1,    /* who controls the engine or the cluster: authn, authz, RBAC */
-	MOAT_T_NET = 1u << 2,	    /* network separation and exposure */
-	MOAT_T_CRYPTO = 1u << 3,    /* TLS, certificates, registry transport */
-	MOAT_T_PRIV = 1u << 4,	    /* least privilege, isolation from the host */
-	MOAT_T_RESOURCE = 1u << 5,  /* limits and availability */
-	MOAT_T_CONFIG = 1u << 6,    /* the platform's secure configuration */
-	MOAT_T_FILES = 1u << 7,	    /* ownership and modes of the platform's files */
-	MOAT_T_IMAGE = 1u << 8,	    /* image provenance and integrity */
-	MOAT_T_VULN = 1u << 9,	    /* patching */
-	MOAT_T_SECRETS = 1u << 10,  /* credentials: in images, in manifests, at rest */
-	MOAT_T_LOG = 1u << 11,	    /* logging */
+	MOAT_T_AUDIT = 1u << 0,	   /* audit records of changes (rules on files, API audit log) */
+	MOAT_T_ACCESS = 1u << 1,   /* who controls the engine or the cluster: authn, authz, RBAC */
+	MOAT_T_NET = 1u << 2,	   /* network separation and exposure */
+	MOAT_T_CRYPTO = 1u << 3,   /* TLS, certificates, registry transport */
+	MOAT_T_PRIV = 1u << 4,	   /* least privilege, isolation from the host */
+	MOAT_T_RESOURCE = 1u << 5, /* limits and availability */
+	MOAT_T_CONFIG = 1u << 6,   /* the platform's secure configuration */
+	MOAT_T_FILES = 1u << 7,	   /* ownership and modes of the platform's files */
+	MOAT_T_IMAGE = 1u << 8,	   /* image provenance and integrity */
+	MOAT_T_VULN = 1u << 9,	   /* patching */
+	MOAT_T_SECRETS = 1u << 10, /* credentials: in images, in manifests, at rest */
+	MOAT_T_LOG = 1u << 11,	   /* logging */
 	MOAT_T_INVENTORY = 1u << 12, /* what runs, what is kept, which version */
-	MOAT_T_HOST = 1u << 13,	    /* host hardening */
-	MOAT_T_IMGCONF = 1u << 14,  /* image configuration defects */
-	MOAT_T_SERVICES = 1u << 15, /* unneeded services and ports */
-	MOAT_T_SEGMENT = 1u << 16,  /* workloads of different sensitivity kept apart (namespaces) */
-	MOAT_T_NODE = 1u << 17,	    /* orchestrator node trust: node identity, kubelet authn/z */
+	MOAT_T_HOST = 1u << 13,	     /* host hardening */
+	MOAT_T_IMGCONF = 1u << 14,   /* image configuration defects */
+	MOAT_T_SERVICES = 1u << 15,  /* unneeded services and ports */
+	MOAT_T_SEGMENT = 1u << 16, /* workloads of different sensitivity kept apart (namespaces) */
+	MOAT_T_NODE = 1u << 17,	   /* orchestrator node trust: node identity, kubelet authn/z */
 };
 
 /* One control of a compliance framework. */
@@ -44,7 +44,7 @@ struct moat_control {
 	const char *framework; /* "nist-800-190", "pci", "hipaa", "gdpr" */
 	const char *id;	       /* "NIST-800-190:4.4.3" */
 	const char *title;
-	unsigned themes;       /* checks with any of these themes serve it */
+	unsigned themes; /* checks with any of these themes serve it */
 };
 
 /* The controls of one framework ("nist-800-190", "pci", "hipaa", "gdpr"),

@@ -57,13 +57,7 @@ static void json_check(struct moat_jw *jw, const struct moat_k8s_report *rep, si
 	moat_jw_kstr(jw, "level", c->level);
 	moat_jw_kstr(jw, "evidence", c->evidence ? c->evidence : "");
 	moat_jw_kstr(jw, "remediation", c->remediation ? c->remediation : "");
-	if (rep->actions)
-		moat_jw_kstr(jw, "action", rep->actions[i]);
-	moat_jw_key(jw, "controls");
-	moat_jw_arr_begin(jw);
-	for (size_t k = 0; k < n; k++)
-		moat_jw_str(jw, tags[k]);
-	moat_jw_arr_end(jw);
+	moat_report_comply_action_controls(jw, rep->actions ? rep->actions[i] : NULL, tags, n);
 	if (c->n_findings) {
 		moat_jw_key(jw, "findings");
 		moat_jw_arr_begin(jw);

@@ -41,6 +41,9 @@ struct moat_comply_row {
 	unsigned themes;
 };
 
+/* A moat.comply/v1 check's "action" (when not NULL) and "controls" members. */
+void moat_report_comply_action_controls(struct moat_jw *jw, const char *action,
+					const char *const *controls, size_t n);
 /* The per-control view of framework over rows: "compliance": {"framework",
  * "controls": [{"id", "title", "status", "checks": [{"id", "result"}]}]}
  * as a member of the object jw is in; status FAIL when a check serving the

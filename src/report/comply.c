@@ -105,6 +105,18 @@ void moat_report_comply_controls_table(struct moat_buf *out, const char *framewo
 	}
 }
 
+void moat_report_comply_action_controls(struct moat_jw *jw, const char *action,
+					const char *const *controls, size_t n)
+{
+	if (action)
+		moat_jw_kstr(jw, "action", action);
+	moat_jw_key(jw, "controls");
+	moat_jw_arr_begin(jw);
+	for (size_t k = 0; k < n; k++)
+		moat_jw_str(jw, controls[k]);
+	moat_jw_arr_end(jw);
+}
+
 /* The docker report's rows for the per-control view (malloc'd; NULL on ENOMEM). */
 static struct moat_comply_row *docker_rows(const struct moat_comply_result *res)
 {
@@ -129,13 +141,7 @@ static void json_check(struct moat_jw *jw, const struct moat_comply_result *res,
 	moat_jw_kbool(jw, "automated", r->check->automated);
 	moat_jw_kstr(jw, "evidence", r->evidence);
 	moat_jw_kstr(jw, "remediation", r->check->remediation);
-	if (res->actions)
-		moat_jw_kstr(jw, "action", res->actions[i]);
-	moat_jw_key(jw, "controls");
-	moat_jw_arr_begin(jw);
-	for (size_t k = 0; k < n; k++)
-		moat_jw_str(jw, ids[k]);
-	moat_jw_arr_end(jw);
+	moat_report_comply_action_controls(jw, res->actions ? res->actions[i] : NULL, ids, n);
 	moat_jw_obj_end(jw);
 }
 
