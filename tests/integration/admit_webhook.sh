@@ -11,15 +11,15 @@
 #  3. dryRun: answered, but no scan is queued; the same request without
 #     dryRun queues one, and once it is in, the warning is gone.
 #  4. TLS: a client trusting another CA cannot talk to it; a bad document is 400.
+#  5. A pod whose image is only in a registry (docker-registry with Basic
+#     auth, credentials from --registry-config; no engine) is scanned from
+#     the registry and denied for its fixable vulnerabilities, by tag and by
+#     digest; a missing repository is a scan error (denied, failure closed).
 #  6. The manifest checks under the policy's comply.k8s section: a
 #     privileged Pod is denied naming MOAT-K8S-001 and its YAML path when the
 #     check is block, allowed with that warning when it is alert, allowed
 #     without a word when it is off (the built-in rules are off here, so the
 #     check alone decides); a wildcard ClusterRole gets its warning.
-#  5. A pod whose image is only in a registry (docker-registry with Basic
-#     auth, credentials from --registry-config; no engine) is scanned from
-#     the registry and denied for its fixable vulnerabilities, by tag and by
-#     digest; a missing repository is a scan error (denied, failure closed).
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -216,58 +216,6 @@ lines=$(wc -l <"$W/audit.jsonl")
 kill "$WPID"; wait "$WPID" || fail "moat webhook exited $? on SIGTERM"
 WPID=
 
-# 6. comply.k8s in admission: the same privileged Pod under block, alert and off.
-t6=$(date +%s%N)
-$PY - "$W" <<'PY'
-import json, sys
-w = sys.argv[1]
-pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "priv", "namespace": "shop"},
-       "spec": {"containers": [{"name": "app", "image": "reg.example/app:1",
-                                "securityContext": {"privileged": True}}]}}
-role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-        "metadata": {"name": "all"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
-for name, obj, group in (("priv", pod, ""), ("role", role, "rbac.authorization.k8s.io")):
-    json.dump({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-               "request": {"uid": "c-" + name, "kind": {"group": group, "version": "v1", "kind": obj["kind"]},
-                           "operation": "CREATE", "namespace": "shop", "object": obj}},
-              open(f"{w}/{name}-review.json", "w"))
-PY
-for act in block alert off; do
-    printf 'rules: {privileged: off, unscanned: off}\ncomply:\n  k8s:\n    default: off\n    checks: {MOAT-K8S-001: %s, MOAT-K8S-060: alert}\n' \
-        "$act" >"$W/comply-$act.yaml"
-    rm -f "$W/ready"
-    "$MOAT" webhook --listen 127.0.0.1:0 --tls-cert "$W/tls.pem" --tls-key "$W/tls.key" \
-        --policy "$W/comply-$act.yaml" --state-dir "$W/state-$act" --db "$W/none.db" \
-        --ready-file "$W/ready" >"$W/webhook-$act.out" 2>"$W/webhook-$act.err" &
-    WPID=$!
-    for _ in $(seq 1 50); do [ -s "$W/ready" ] && break; sleep 0.1; done
-    [ -s "$W/ready" ] || { cat "$W/webhook-$act.err" >&2; fail "moat webhook ($act) did not start"; }
-    url=https://127.0.0.1:$(sed -n 2p "$W/ready")/validate
-    post "$W/priv-review.json" >"$W/priv-$act.out" || fail "comply $act: request failed"
-    post "$W/role-review.json" >"$W/role-$act.out" || fail "comply $act: role request failed"
-    kill "$WPID"; wait "$WPID" || fail "moat webhook ($act) exited $? on SIGTERM"
-    WPID=
-done
-$PY - "$W" <<'PY' || fail "comply.k8s in admission: wrong answers (above)"
-import json, sys
-w = sys.argv[1]
-def resp(name):
-    return json.load(open(f"{w}/{name}.out"))["response"]
-b, a, o = resp("priv-block"), resp("priv-alert"), resp("priv-off")
-path = "spec.containers[0].securityContext.privileged"
-msg = b.get("status", {}).get("message", "")
-assert b["allowed"] is False and b["status"]["code"] == 403, b
-assert "MOAT-K8S-001: " + path in msg, msg
-assert a["allowed"] is True and "status" not in a, a
-assert any(x.startswith("moat: MOAT-K8S-001: " + path) for x in a.get("warnings", [])), a
-assert o["allowed"] is True and not o.get("warnings"), o
-for act in ("block", "alert", "off"):
-    r = resp("role-" + act)
-    assert r["allowed"] is True and any("MOAT-K8S-060" in x for x in r.get("warnings", [])), (act, r)
-print("comply.k8s in admission: block denied (%s), alert warned, off silent" % msg[:90])
-PY
-note "comply.k8s in admission: $(( ($(date +%s%N) - t6) / 1000000 )) ms"
-
 # 5. Images from a registry, no engine: a real docker-registry (htpasswd
 # Basic auth) holding the Debian sample image (fixable vulnerabilities);
 # the webhook reads credentials from --registry-config and scans
@@ -341,4 +289,55 @@ PY
 else
     note "registry image check skipped (docker-registry, skopeo, htpasswd: scripts/setup)"
 fi
+# 6. comply.k8s in admission: the same privileged Pod under block, alert and off.
+t6=$(date +%s%N)
+$PY - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "priv", "namespace": "shop"},
+       "spec": {"containers": [{"name": "app", "image": "reg.example/app:1",
+                                "securityContext": {"privileged": True}}]}}
+role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "all"}, "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}
+for name, obj, group in (("priv", pod, ""), ("role", role, "rbac.authorization.k8s.io")):
+    json.dump({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+               "request": {"uid": "c-" + name, "kind": {"group": group, "version": "v1", "kind": obj["kind"]},
+                           "operation": "CREATE", "namespace": "shop", "object": obj}},
+              open(f"{w}/{name}-review.json", "w"))
+PY
+for act in block alert off; do
+    printf 'rules: {privileged: off, unscanned: off}\ncomply:\n  k8s:\n    default: off\n    checks: {MOAT-K8S-001: %s, MOAT-K8S-060: alert}\n' \
+        "$act" >"$W/comply-$act.yaml"
+    rm -f "$W/ready"
+    "$MOAT" webhook --listen 127.0.0.1:0 --tls-cert "$W/tls.pem" --tls-key "$W/tls.key" \
+        --policy "$W/comply-$act.yaml" --state-dir "$W/state-$act" --db "$W/none.db" \
+        --ready-file "$W/ready" >"$W/webhook-$act.out" 2>"$W/webhook-$act.err" &
+    WPID=$!
+    for _ in $(seq 1 50); do [ -s "$W/ready" ] && break; sleep 0.1; done
+    [ -s "$W/ready" ] || { cat "$W/webhook-$act.err" >&2; fail "moat webhook ($act) did not start"; }
+    url=https://127.0.0.1:$(sed -n 2p "$W/ready")/validate
+    post "$W/priv-review.json" >"$W/priv-$act.out" || fail "comply $act: request failed"
+    post "$W/role-review.json" >"$W/role-$act.out" || fail "comply $act: role request failed"
+    kill "$WPID"; wait "$WPID" || fail "moat webhook ($act) exited $? on SIGTERM"
+    WPID=
+done
+$PY - "$W" <<'PY' || fail "comply.k8s in admission: wrong answers (above)"
+import json, sys
+w = sys.argv[1]
+def resp(name):
+    return json.load(open(f"{w}/{name}.out"))["response"]
+b, a, o = resp("priv-block"), resp("priv-alert"), resp("priv-off")
+path = "spec.containers[0].securityContext.privileged"
+msg = b.get("status", {}).get("message", "")
+assert b["allowed"] is False and b["status"]["code"] == 403, b
+assert "MOAT-K8S-001: " + path in msg, msg
+assert a["allowed"] is True and "status" not in a, a
+assert any(x.startswith("moat: MOAT-K8S-001: " + path) for x in a.get("warnings", [])), a
+assert o["allowed"] is True and not o.get("warnings"), o
+for act in ("block", "alert", "off"):
+    r = resp("role-" + act)
+    assert r["allowed"] is True and any("MOAT-K8S-060" in x for x in r.get("warnings", [])), (act, r)
+print("comply.k8s in admission: block denied (%s), alert warned, off silent" % msg[:90])
+PY
+note "comply.k8s in admission: $(( ($(date +%s%N) - t6) / 1000000 )) ms"
 pass "kube-linter manifests x 7 kinds over TLS agree; warnings, scope, dryRun; $lines audit lines; comply.k8s block/alert/off; registry images scanned without an engine"
