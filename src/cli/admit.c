@@ -27,6 +27,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "cli.h"
+#include "comply/k8s.h"
 #include "moat/error.h"
 #include "policy/policy.h"
 #include "registry/registry.h"
@@ -489,6 +490,11 @@ static int write_ready(const char *path, unsigned port)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+static bool known_k8s_check(const char *id)
+{
+	return moat_k8s_check_find(id) != NULL;
+}
+
 static int serve(struct admit_args *a, bool webhook)
 {
 	struct moat_error err = { 0 };
@@ -506,6 +512,14 @@ static int serve(struct admit_args *a, bool webhook)
 			     moat_policy_default(&policy, &err);
 	if (r < 0) {
 		cli_errorf("moat: %s\n", err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	/* the webhook enforces comply.k8s: a typo'd check id must not pass unseen */
+	if (webhook && moat_policy_comply_unknown(policy, "k8s", known_k8s_check)) {
+		cli_errorf("moat webhook: %s: comply.k8s.checks: unknown check '%s' (moat comply k8s "
+			   "--list-checks)\n", a->policy_path,
+			   moat_policy_comply_unknown(policy, "k8s", known_k8s_check));
+		moat_policy_free(policy);
 		return MOAT_EXIT_USAGE;
 	}
 	a->vuln_gate = moat_policy_has_vuln_gate(policy);
