@@ -4,7 +4,9 @@
  * images whose verdicts are cached: the real server (src/server), handlers,
  * policy and verdict cache in this process, CLIENTS threads sending
  * requests over keep-alive connections (unix socket for authz, loopback TCP
- * for the webhook). Prints p50/p99/max per endpoint.
+ * for the webhook). Prints p50/p99/max per endpoint; the webhook also with
+ * a comply.k8s section (the manifest checks of comply/k8s.h on each object,
+ * see bench_checks).
  *
  *   admit-bench DIR [CLIENTS [REQUESTS_PER_CLIENT]]   (DIR: scratch, the caller removes it)
  */
@@ -149,7 +151,7 @@ static void report(const char *name, struct client *cs, unsigned n_clients, doub
 		errors += cs[i].errors;
 	}
 	qsort(all, total, sizeof(*all), cmp_double);
-	printf("%-8s %u clients x %u requests: p50 %.3f ms, p99 %.3f ms, max %.3f ms, "
+	printf("%-14s %u clients x %u requests: p50 %.3f ms, p99 %.3f ms, max %.3f ms, "
 	       "%.0f decisions/s, %u errors%s\n", name, n_clients, cs[0].requests,
 	       all[total / 2], all[total * 99 / 100], all[total - 1], total / (wall_ms / 1e3),
 	       errors, all[total * 99 / 100] < 5.0 ? "" : "  (over the 5 ms p99 target)");
@@ -239,6 +241,43 @@ static int bench(const char *name, bool webhook, struct moat_admit *ad, unsigned
 	return 0;
 }
 
+/* The webhook again with the manifest checks on (comply.k8s): "all" has
+ * every check alert (about 40 warnings per answer and audit line: each
+ * container of the bench's Deployment misses most restricted settings),
+ * "some" the checks of the built-in rules at block and nothing else. */
+static int bench_checks(struct moat_admit *ad, unsigned n_clients, unsigned requests,
+			const char *dir)
+{
+	static const char *const docs[][2] = {
+		{"webhook+all", "{\"comply\": {\"k8s\": {\"default\": \"alert\", "
+				"\"checks\": {\"MOAT-K8S-001\": \"block\"}}}}"},
+		{"webhook+some", "{\"comply\": {\"k8s\": {\"default\": \"off\", \"checks\": "
+				 "{\"MOAT-K8S-001\": \"block\", \"MOAT-K8S-002\": \"block\", "
+				 "\"MOAT-K8S-003\": \"block\", \"MOAT-K8S-004\": \"block\", "
+				 "\"MOAT-K8S-012\": \"block\", \"MOAT-K8S-016\": \"alert\"}}}}"},
+	};
+	const struct moat_policy *builtin = ad->policy;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct moat_policy *p = NULL;
+		struct moat_error err = { 0 };
+		json_t *j = json_loads(docs[i][1], 0, NULL);
+
+		if (!j || moat_policy_from_json(j, "bench", &p, &err) < 0) {
+			fprintf(stderr, "admit-bench: %s\n", err.msg);
+			json_decref(j);
+			return 3;
+		}
+		json_decref(j);
+		ad->policy = p;
+		rc = bench(docs[i][0], true, ad, n_clients, requests, dir);
+		ad->policy = builtin;
+		moat_policy_free(p);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned n_clients = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 8;
@@ -279,6 +318,8 @@ int main(int argc, char **argv)
 	rc = bench("authz", false, &ad, n_clients, requests, dir);
 	if (!rc)
 		rc = bench("webhook", true, &ad, n_clients, requests, dir);
+	if (!rc)
+		rc = bench_checks(&ad, n_clients, requests, dir);
 	moat_audit_close(audit);
 	moat_verdicts_close(v);
 	moat_policy_free(policy);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-admission-review.c - an AdmissionReview v1 body through the decoder,
- * a policy with every rule on, and the response writer.
+ * a policy with every rule and every manifest check on (comply.k8s: the
+ * checks of comply/k8s.h on request.object, any kind), and the response
+ * writer.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -22,7 +24,8 @@ static struct moat_policy *all_rules(void)
 		"\"seccomp_unconfined\":\"alert\",\"apparmor_unconfined\":\"alert\","
 		"\"run_as_root\":\"alert\",\"trusted_images\":{\"registries\":[\"docker.io\"],"
 		"\"repos\":[\"ghcr.io/*\"]}},\"scope\":{\"exclude_namespaces\":[\"kube-system\"],"
-		"\"match_labels\":{\"a\":\"b\"}}}";
+		"\"match_labels\":{\"a\":\"b\"}},\"comply\":{\"k8s\":{\"default\":\"alert\","
+		"\"checks\":{\"MOAT-K8S-001\":\"block\",\"MOAT-K8S-060\":\"block\"}}}}";
 	struct moat_policy *p = NULL;
 	json_t *j = json_loads(doc, 0, NULL);
 
@@ -47,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = moat_arena_open(16u << 20);
 	moat_buf_init(&out, 0);
 	if (a && moat_review_decode(data, size, a, &rv, NULL) == 0 &&
-	    moat_policy_decide(p, &rv.workload, NULL, rv.dry_run, a, &d) == 0)
+	    moat_policy_decide(p, &rv.workload, NULL, rv.dry_run, a, &d) == 0 &&
+	    moat_review_checks(p, &rv, a, &d, NULL) == 0)
 		moat_review_encode(&rv, &d, a, &out);
 	moat_buf_release(&out);
 	moat_arena_close(a);

@@ -68,12 +68,20 @@ struct moat_review {
 	bool dry_run;
 	bool supported;                 /* a kind with a pod spec (else allowed as is) */
 	struct moat_workload workload;
+	json_t *object;                 /* request.object (arena-kept), or NULL */
 };
 
 /* Decode an AdmissionReview v1 request. MOAT_E_FORMAT when it is not one (wrong
  * apiVersion/kind, no request.uid, an object that is not a mapping). */
 int moat_review_decode(const uint8_t *body, size_t len, struct moat_arena *arena,
 		       struct moat_review *ret, struct moat_error *err);
+/* The manifest checks of comply/k8s.h on rv->object under the policy's
+ * comply.k8s section (none: nothing is done): block-level findings become
+ * reasons ("MOAT-K8S-001": "PATH: message") and deny, alert-level ones
+ * warnings. Kinds no check looks at are left alone. 0, or MOAT_E_LIMIT /
+ * -ENOMEM with err set (the failure mode decides). */
+int moat_review_checks(const struct moat_policy *policy, const struct moat_review *rv,
+		       struct moat_arena *arena, struct moat_decision *d, struct moat_error *err);
 /* The AdmissionReview response: allowed, status {code, message}, warnings. */
 int moat_review_encode(const struct moat_review *rv, const struct moat_decision *d,
 		       struct moat_arena *arena, struct moat_buf *out);

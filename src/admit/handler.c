@@ -13,6 +13,7 @@
 #include "admit.h"
 #include "base/arena.h"
 #include "base/jsonw.h"
+#include "comply/k8s.h"
 #include "moat/error.h"
 #include "server/server.h"
 
@@ -196,13 +197,18 @@ static void review_req(const struct moat_admit *ad, const struct moat_server_req
 		moat_jw_finish(&jw);
 		return;
 	}
-	act = r == 0 && rv.supported && rv.operation &&
-	      (!strcmp(rv.operation, "CREATE") || !strcmp(rv.operation, "UPDATE"));
+	/* pod specs; and RBAC objects and service accounts when the manifest checks run */
+	act = r == 0 && rv.operation &&
+	      (!strcmp(rv.operation, "CREATE") || !strcmp(rv.operation, "UPDATE")) &&
+	      (rv.supported ||
+	       (moat_policy_comply_has(ad->policy, "k8s") && moat_k8s_checked_kind(rv.kind)));
+	if (act && (r = moat_policy_decide(ad->policy, &rv.workload, ad->verdicts, rv.dry_run,
+					   arena, &d)) < 0)
+		moat_error_set(&err, r, "out of request memory");
+	else if (act && !d.skipped)
+		r = moat_review_checks(ad->policy, &rv, arena, &d, &err);
 	if (r < 0)
 		failure(ad, arena, err.msg, &d);
-	else if (act && (r = moat_policy_decide(ad->policy, &rv.workload, ad->verdicts, rv.dry_run,
-						arena, &d)) < 0)
-		failure(ad, arena, "out of request memory", &d);
 	if ((act || r < 0) &&
 	    moat_audit_write(ad->audit, "kubernetes", rv.operation ? rv.operation : "?",
 			     moat_arena_printf(arena, "%s %s/%s", rv.kind ? rv.kind : "?",

@@ -179,6 +179,7 @@ int moat_review_decode(const uint8_t *body, size_t len, struct moat_arena *arena
 		return moat_error_set(err, MOAT_E_FORMAT, "AdmissionReview: request.object is not "
 				      "a mapping");
 	meta = json_object_get(obj, "metadata");
+	rv.object = json_is_object(obj) ? json_object_get(req, "object") : NULL;
 	rv.workload.kind = rv.kind ? rv.kind : "";
 	rv.workload.name = moat_json_str(meta, "name");
 	if (!rv.workload.name)

@@ -91,7 +91,16 @@ static void put_escaped(struct moat_jw *jw, const char *str, size_t len)
 		uint32_t cp;
 		size_t n;
 
-		if (c == '"' || c == '\\') {
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			/* a run of plain ASCII goes out in one append: admission
+			 * answers and audit lines are mostly that */
+			size_t j = i + 1;
+
+			while (j < len && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+				j++;
+			put(jw, str + i, j - i);
+			i = j;
+		} else if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
 			put(jw, esc, 2);

@@ -27,6 +27,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "cli.h"
+#include "comply/k8s.h"
 #include "moat-config.h"
 #include "moat/error.h"
 #include "policy/policy.h"
@@ -564,6 +565,11 @@ static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **
 	return r;
 }
 
+static bool known_k8s_check(const char *id)
+{
+	return moat_k8s_check_find(id) != NULL;
+}
+
 static int serve(struct admit_args *a, bool webhook)
 {
 	struct moat_uplink *uplink = NULL;
@@ -582,6 +588,14 @@ static int serve(struct admit_args *a, bool webhook)
 			     moat_policy_default(&policy, &err);
 	if (r < 0) {
 		cli_errorf("moat: %s\n", err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	/* the webhook enforces comply.k8s: a typo'd check id must not pass unseen */
+	if (webhook && moat_policy_comply_unknown(policy, "k8s", known_k8s_check)) {
+		cli_errorf("moat webhook: %s: comply.k8s.checks: unknown check '%s' (moat comply k8s "
+			   "--list-checks)\n", a->policy_path,
+			   moat_policy_comply_unknown(policy, "k8s", known_k8s_check));
+		moat_policy_free(policy);
 		return MOAT_EXIT_USAGE;
 	}
 	a->vuln_gate = moat_policy_has_vuln_gate(policy);

@@ -3,6 +3,8 @@
 #ifndef MOAT_CLI_H
 #define MOAT_CLI_H
 
+#include <stdbool.h>
+
 enum moat_exit {
 	MOAT_EXIT_OK = 0,
 	MOAT_EXIT_POLICY = 1,   /* the scan worked and the policy failed */
@@ -45,8 +47,45 @@ struct moat_buf;
 struct moat_error;
 int cli_comply_upload(const char *console, const char *token, const struct moat_buf *report,
 		      struct moat_error *err);
+/* After the report is out: --console's upload, if asked (the failure named
+ * on stderr). MOAT_EXIT_USAGE when it failed, else rc. */
+int cli_comply_upload_report(const char *cmd, const char *console, const char *token,
+			     const struct moat_buf *json, int rc);
 
 struct moat_buf;
+struct moat_policy;
+
+/* The policy options every `moat comply` target takes (comply.c). */
+struct cli_comply_policy {
+	const char *cmd;		 /* "moat comply docker", for messages */
+	const char *bench;		 /* the policy's comply.BENCH section: docker, k8s, node */
+	bool (*known)(const char *id);	 /* a check id of this target */
+	const char *path;		 /* --policy FILE, or NULL */
+	const char *fail_on;		 /* --fail-on ids, "all", or NULL */
+	struct moat_policy *policy;	 /* loaded by cli_comply_policy_load() */
+	const char *console;		 /* --console URL: also upload the JSON report */
+	const char *token;		 /* --token T, else $MOAT_CONSOLE_TOKEN */
+};
+
+/* The options every `moat comply` target shares: --compliance FW ('C'),
+ * --policy FILE ('P'), --fail-on IDS ('F'), --console URL ('U'), --token T
+ * ('K'). 1 when opt was one of them (its
+ * value stored), 0 when it is another option, -1 for a framework moat does
+ * not have (named on stderr). */
+int cli_comply_option(int opt, const char *arg, const char **framework,
+		      struct cli_comply_policy *p);
+/* Check --fail-on and --console's token and load --policy: a bad file or a check id known()
+ * rejects is named on stderr and returns MOAT_EXIT_USAGE; else 0. */
+int cli_comply_policy_load(struct cli_comply_policy *p);
+/* The action for check id: the policy's (block, alert, off: the check is
+ * not reported), block when --fail-on names it (unless the policy turns it
+ * off); alert without either. Returns "off", "alert" or "block". */
+const char *cli_comply_action(const struct cli_comply_policy *p, const char *id);
+/* True when there is a policy or --fail-on (reports show actions). */
+bool cli_comply_has_policy(const struct cli_comply_policy *p);
+/* Release what load took. */
+void cli_comply_policy_release(struct cli_comply_policy *p);
+
 /* Write a finished report: to path via a temp file and rename (a reader
  * never sees half of it), into a device or FIFO directly, or to stdout when
  * path is NULL or "-". 0 or -errno (-EISDIR for a directory). */

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -15,6 +14,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "cli.h"
+#include "comply/controls.h"
 #include "comply/k8s.h"
 #include "moat/error.h"
 #include "moat/limits.h"
@@ -26,8 +26,9 @@ struct comply_args {
 	enum cli_check_format format;
 	const char *output;
 	const char *root;
-	const char *console; /* also upload the report there (--console URL) */
-	const char *token;
+	const char *framework;	      /* --compliance */
+	struct cli_comply_policy pol; /* --policy, --fail-on */
+	bool list;
 	char **paths;
 	int n_paths;
 };
@@ -43,14 +44,21 @@ static void usage(FILE *out)
 		"4.x checks of the kubelet config, static pod manifests, kubeconfigs and PKI\n"
 		"below DIR (default /).\n\n"
 		"options:\n"
-		"  -f, --format FMT   table (default), json (moat.comply/v1), sarif\n"
-		"  -o, --output FILE  write the report to FILE (atomically) instead of stdout\n"
-		"      --root DIR     node: the host's root directory (default /)\n"
-		"      --console URL  also upload the report to a moat console\n"
-		"      --token T      the console's API token (default $MOAT_CONSOLE_TOKEN)\n"
-		"  -h, --help         this help\n\n"
-		"exit: 0 report written (WARN lines are findings, not errors), 2 bad arguments\n"
-		"or input, 3 internal error\n");
+		"  -f, --format FMT    table (default), json (moat.comply/v1), sarif\n"
+		"  -o, --output FILE   write the report to FILE (atomically) instead of stdout\n"
+		"      --root DIR      node: the host's root directory (default /)\n"
+		"      --compliance FW also the status of each control of FW: nist-800-190,\n"
+		"                      pci, hipaa, gdpr\n"
+		"      --policy FILE   a policy file: its comply.k8s (comply.node) section turns\n"
+		"                      checks off or makes them block (docs/policy.md)\n"
+		"      --fail-on IDS   these checks block too (comma-separated ids, or all)\n"
+		"      --list-checks   print every check: id, controls\n"
+		"      --console URL   also upload the report to a moat console\n"
+		"      --token T       the console's API token (default $MOAT_CONSOLE_TOKEN)\n"
+		"  -h, --help          this help\n\n"
+		"exit: 0 report written and no blocking check warns (alert-level WARN lines\n"
+		"are findings, not errors), 1 a blocking check warns, 2 bad arguments, input\n"
+		"or policy, 3 internal error\n");
 }
 
 static int parse_args(int argc, char **argv, struct comply_args *a)
@@ -59,14 +67,17 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"root", required_argument, NULL, 'R'},
+		{"compliance", required_argument, NULL, 'C'},
+		{"policy", required_argument, NULL, 'P'},
+		{"fail-on", required_argument, NULL, 'F'},
 		{"console", required_argument, NULL, 'U'},
 		{"token", required_argument, NULL, 'K'},
+		{"list-checks", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	int c;
 
-	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
@@ -83,11 +94,16 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		case 'R':
 			a->root = optarg;
 			break;
+		case 'C':
+		case 'P':
+		case 'F':
 		case 'U':
-			a->console = optarg;
-			break;
 		case 'K':
-			a->token = optarg;
+			if (cli_comply_option(c, optarg, &a->framework, &a->pol) < 0)
+				return -EINVAL;
+			break;
+		case 'L':
+			a->list = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -101,40 +117,62 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	}
 	a->paths = argv + optind;
 	a->n_paths = argc - optind;
-	if (a->console && !a->token)
-		a->token = getenv("MOAT_CONSOLE_TOKEN");
-	if (a->console && (!a->token || !a->token[0]))
-		return fprintf(stderr, "moat comply: --console needs --token T (or "
-			       "$MOAT_CONSOLE_TOKEN)\n"), -EINVAL;
 	return 0;
 }
 
-/* The JSON report to the console, whatever format went to the output. */
-static int upload(const struct comply_args *a, const struct moat_k8s_report *rep)
+/* Drop the checks the policy turns off; the action of the others, and
+ * whether a blocking one warns. */
+static int apply_policy(const struct comply_args *a, struct moat_k8s_report *rep,
+			struct moat_k8s_result *res, struct moat_arena *arena)
+{
+	const char **actions = moat_arena_calloc(arena, rep->n_checks + 1, sizeof(*actions));
+	size_t o = 0;
+
+	if (!actions)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->n_checks; i++) {
+		const char *act = cli_comply_action(&a->pol, res[i].id);
+
+		if (!strcmp(act, "off"))
+			continue;
+		actions[o] = act;
+		rep->failed |= !strcmp(act, "block") && !strcmp(res[i].result, "WARN");
+		res[o++] = res[i];
+	}
+	rep->n_checks = o;
+	rep->actions = cli_comply_has_policy(&a->pol) ? actions : NULL;
+	return 0;
+}
+
+/* --console: the JSON report, whatever format went to the output. */
+static int upload(const struct comply_args *a, const struct moat_k8s_report *rep, int rc)
 {
 	struct moat_error err = {0};
 	struct moat_buf json;
-	int r;
 
+	if (!a->pol.console)
+		return rc;
 	moat_buf_init(&json, 0);
-	r = moat_report_k8s_comply_json(&json, rep, &err);
-	if (r == 0)
-		r = cli_comply_upload(a->console, a->token, &json, &err);
+	if (moat_report_k8s_comply_json(&json, rep, &err) < 0)
+		rc = (fprintf(stderr, "moat comply: %s\n", err.msg), MOAT_EXIT_INTERNAL);
+	else
+		rc = cli_comply_upload_report("moat comply", a->pol.console, a->pol.token, &json,
+					      rc);
 	moat_buf_release(&json);
-	if (r < 0) {
-		cli_errorf("moat comply: upload to the console failed: %s\n", err.msg);
-		return MOAT_EXIT_USAGE;
-	}
-	fprintf(stderr, "moat comply: uploaded to %s\n", a->console);
-	return MOAT_EXIT_OK;
+	return rc;
 }
 
-static int emit(const struct comply_args *a, const struct moat_k8s_report *rep)
+static int emit(const struct comply_args *a, struct moat_k8s_report *rep,
+		struct moat_k8s_result *res, struct moat_arena *arena)
 {
 	struct moat_error err = {0};
 	struct moat_buf out;
 	int r;
 
+	rep->checks = res;
+	rep->framework = a->framework;
+	if (apply_policy(a, rep, res, arena) < 0)
+		return fprintf(stderr, "moat comply: out of memory\n"), MOAT_EXIT_INTERNAL;
 	moat_buf_init(&out, 0);
 	r = a->format == CLI_CHECK_JSON    ? moat_report_k8s_comply_json(&out, rep, &err)
 	    : a->format == CLI_CHECK_SARIF ? moat_report_k8s_comply_sarif(&out, rep, &err)
@@ -147,7 +185,7 @@ static int emit(const struct comply_args *a, const struct moat_k8s_report *rep)
 	moat_buf_release(&out);
 	if (r < 0)
 		return MOAT_EXIT_INTERNAL;
-	return a->console ? upload(a, rep) : MOAT_EXIT_OK;
+	return upload(a, rep, rep->failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
 }
 
 struct k8s_run {
@@ -219,11 +257,10 @@ static int comply_k8s(const struct comply_args *a, struct moat_arena *arena)
 	r = moat_k8s_finish(run.scan, &err);
 	if (r == 0)
 		r = moat_k8s_results(run.scan, arena, &res, &rep.n_checks, &err);
-	rep.checks = res;
 	rep.n_files = run.n_files;
 	rep.n_objects = moat_k8s_objects(run.scan, MOAT_K8S_N_SCOPES);
 	r = r < 0 ? (fprintf(stderr, "moat comply: %s\n", err.msg), MOAT_EXIT_INTERNAL)
-		  : emit(a, &rep);
+		  : emit(a, &rep, res, arena);
 	moat_buf_release(&run.text);
 	moat_k8s_close(run.scan);
 	return r;
@@ -245,15 +282,61 @@ static int comply_node(const struct comply_args *a, struct moat_arena *arena)
 		       MOAT_EXIT_USAGE;
 	if (moat_k8s_node(root, arena, &res, &rep.n_checks, &err) < 0)
 		return fprintf(stderr, "moat comply: %s\n", err.msg), MOAT_EXIT_INTERNAL;
-	rep.checks = res;
-	return emit(a, &rep);
+	return emit(a, &rep, res, arena);
+}
+
+static bool known_manifest_check(const char *id)
+{
+	return moat_k8s_check_find(id) != NULL;
+}
+
+static bool known_node_check(const char *id)
+{
+	return moat_k8s_node_check_find(id) != NULL;
+}
+
+static void list_one(struct moat_buf *out, const char *id, const char *title, unsigned themes)
+{
+	const char *ids[MOAT_CONTROLS_MAX];
+	size_t k = moat_controls_of(themes, ids, MOAT_CONTROLS_MAX);
+
+	moat_buf_appendf(out, "%-13s %s\n        controls:", id, title); /* node: no title */
+	for (size_t j = 0; j < k; j++)
+		moat_buf_appendf(out, " %s", ids[j]);
+	moat_buf_putc(out, '\n');
+}
+
+/* --list-checks: every check of the target with the controls it serves. */
+static int list_checks(const struct comply_args *a, bool node)
+{
+	struct moat_buf out;
+	size_t n;
+	int r;
+
+	moat_buf_init(&out, 0);
+	if (node) {
+		const struct moat_k8s_node_check *c = moat_k8s_node_checks(&n);
+
+		for (size_t i = 0; i < n; i++)
+			list_one(&out, c[i].id, "", c[i].themes);
+	} else {
+		const struct moat_k8s_check *c = moat_k8s_checks(&n);
+
+		for (size_t i = 0; i < n; i++)
+			list_one(&out, c[i].info.id, c[i].info.title, c[i].themes);
+	}
+	moat_buf_appendf(&out, "%zu checks\n", n);
+	r = cli_emit(a->output, &out);
+	moat_buf_release(&out);
+	return r < 0 ? MOAT_EXIT_INTERNAL : MOAT_EXIT_OK;
 }
 
 int moat_cmd_comply_k8s(int argc, char **argv)
 {
-	struct comply_args a;
+	struct comply_args a = {0};
 	struct moat_arena *arena;
 	const char *what = argc > 1 ? argv[1] : NULL;
+	bool node;
 	int r;
 
 	if (!what || !strcmp(what, "-h") || !strcmp(what, "--help")) {
@@ -264,13 +347,27 @@ int moat_cmd_comply_k8s(int argc, char **argv)
 		fprintf(stderr, "moat comply: unknown target '%s' (want k8s or node)\n", what);
 		return MOAT_EXIT_USAGE;
 	}
+	node = !strcmp(what, "node");
+	a.pol = (struct cli_comply_policy){
+		.cmd = node ? "moat comply node" : "moat comply k8s", .bench = node ? "node" : "k8s",
+		.known = node ? known_node_check : known_manifest_check};
 	r = parse_args(argc - 1, argv + 1, &a);
 	if (r)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
+	if (a.list)
+		return list_checks(&a, node);
+	r = cli_comply_policy_load(&a.pol);
+	if (r) {
+		cli_comply_policy_release(&a.pol);
+		return r;
+	}
 	arena = moat_arena_open(MOAT_LIMIT_ARENA_BYTES);
-	if (!arena)
+	if (!arena) {
+		cli_comply_policy_release(&a.pol);
 		return fprintf(stderr, "moat comply: out of memory\n"), MOAT_EXIT_INTERNAL;
-	r = !strcmp(what, "k8s") ? comply_k8s(&a, arena) : comply_node(&a, arena);
+	}
+	r = node ? comply_node(&a, arena) : comply_k8s(&a, arena);
 	moat_arena_close(arena);
+	cli_comply_policy_release(&a.pol);
 	return r;
 }

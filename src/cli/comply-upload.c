@@ -51,3 +51,18 @@ out:
 	moat_buf_release(&body);
 	return r;
 }
+
+int cli_comply_upload_report(const char *cmd, const char *console, const char *token,
+			     const struct moat_buf *json, int rc)
+{
+	struct moat_error err = {0};
+
+	if (!console)
+		return rc;
+	if (cli_comply_upload(console, token, json, &err) < 0) {
+		cli_errorf("%s: upload to the console failed: %s\n", cmd, err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	fprintf(stderr, "%s: uploaded to %s\n", cmd, console);
+	return rc;
+}

@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "cli.h"
 #include "comply/cis-docker.h"
+#include "comply/controls.h"
 #include "moat/error.h"
 #include "policy/policy.h"
 #include "report/comply-report.h"
@@ -30,10 +31,7 @@ struct comply_args {
 	const char *output;
 	const char *host;
 	const char *framework;
-	const char *policy;
-	const char *fail_on; /* check ids that block, or "all" */
-	const char *console; /* upload the report there (--console URL) */
-	const char *token;
+	struct cli_comply_policy pol; /* --policy, --fail-on */
 	bool list;
 	struct moat_cis_opts opts;
 };
@@ -82,16 +80,15 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		{"compliance", required_argument, NULL, 'C'},
 		{"policy", required_argument, NULL, 'P'},
 		{"fail-on", required_argument, NULL, 'F'},
+		{"console", required_argument, NULL, 'U'},
+		{"token", required_argument, NULL, 'K'},
 		{"all", no_argument, NULL, 'A'},
 		{"trusted-users", required_argument, NULL, 'T'},
 		{"audit-rules", required_argument, NULL, 'R'},
 		{"list-checks", no_argument, NULL, 'L'},
-		{"console", required_argument, NULL, 'U'},
-		{"token", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	size_t n;
 	int c;
 
 	optind = 1;
@@ -111,15 +108,12 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 				return bad_arg("--docker-host (a unix socket path)", optarg);
 			break;
 		case 'C':
-			if (!moat_cis_controls(optarg, &n))
-				return bad_arg("--compliance (nist-800-190, pci, hipaa, gdpr)", optarg);
-			a->framework = optarg;
-			break;
 		case 'P':
-			a->policy = optarg;
-			break;
 		case 'F':
-			a->fail_on = optarg;
+		case 'U':
+		case 'K':
+			if (cli_comply_option(c, optarg, &a->framework, &a->pol) < 0)
+				return usage(stderr), -EINVAL;
 			break;
 		case 'A':
 			a->opts.all_containers = true;
@@ -133,12 +127,6 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 		case 'L':
 			a->list = true;
 			break;
-		case 'U':
-			a->console = optarg;
-			break;
-		case 'K':
-			a->token = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -151,13 +139,6 @@ static int parse_args(int argc, char **argv, struct comply_args *a)
 	}
 	if (optind < argc)
 		return bad_arg("argument", argv[optind]);
-	if (a->console && !a->token)
-		a->token = getenv("MOAT_CONSOLE_TOKEN");
-	if (a->console && (!a->token || !a->token[0])) {
-		fprintf(stderr, "moat comply docker: --console needs --token T (or "
-			"$MOAT_CONSOLE_TOKEN)\n");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -185,24 +166,106 @@ static bool listed(const char *list, const char *id)
 	return false;
 }
 
-static int check_fail_on(const char *list)
+static int check_fail_on(const struct cli_comply_policy *p)
 {
-	char id[16];
+	char id[32];
 
-	if (!list || !strcmp(list, "all"))
+	if (!p->fail_on || !strcmp(p->fail_on, "all"))
 		return 0;
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, ",");
+	for (const char *s = p->fail_on; *s;) {
+		size_t w = strcspn(s, ",");
 
-		if (!w || w >= sizeof(id))
-			return bad_arg("--fail-on", list);
-		memcpy(id, p, w);
+		if (!w || w >= sizeof(id)) {
+			fprintf(stderr, "%s: bad --fail-on '%s'\n", p->cmd, p->fail_on);
+			return MOAT_EXIT_USAGE;
+		}
+		memcpy(id, s, w);
 		id[w] = 0;
-		if (!known_check(id))
-			return bad_arg("--fail-on check id", id);
-		p += w + (p[w] == ',');
+		if (!p->known(id)) {
+			fprintf(stderr, "%s: bad --fail-on check id '%s'\n", p->cmd, id);
+			return MOAT_EXIT_USAGE;
+		}
+		s += w + (s[w] == ',');
 	}
 	return 0;
+}
+
+int cli_comply_option(int opt, const char *arg, const char **framework,
+		      struct cli_comply_policy *p)
+{
+	size_t n;
+
+	switch (opt) {
+	case 'C':
+		if (!moat_controls(arg, &n)) {
+			fprintf(stderr, "%s: bad --compliance '%s' (nist-800-190, pci, hipaa, gdpr)\n",
+				p->cmd, arg);
+			return -1;
+		}
+		*framework = arg;
+		return 1;
+	case 'P':
+		p->path = arg;
+		return 1;
+	case 'F':
+		p->fail_on = arg;
+		return 1;
+	case 'U':
+		p->console = arg;
+		return 1;
+	case 'K':
+		p->token = arg;
+		return 1;
+	}
+	return 0;
+}
+
+int cli_comply_policy_load(struct cli_comply_policy *p)
+{
+	struct moat_error err = {0};
+	const char *unknown;
+
+	if (check_fail_on(p))
+		return MOAT_EXIT_USAGE;
+	if (p->console && !p->token)
+		p->token = getenv("MOAT_CONSOLE_TOKEN");
+	if (p->console && (!p->token || !p->token[0])) {
+		fprintf(stderr, "%s: --console needs --token T (or $MOAT_CONSOLE_TOKEN)\n", p->cmd);
+		return MOAT_EXIT_USAGE;
+	}
+	if (!p->path)
+		return 0;
+	if (moat_policy_load(p->path, &p->policy, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", p->cmd, err.msg);
+		return MOAT_EXIT_USAGE;
+	}
+	unknown = moat_policy_comply_unknown(p->policy, p->bench, p->known);
+	if (unknown) {
+		cli_errorf("%s: %s: comply.%s.checks: unknown check '%s' (%s --list-checks)\n",
+			   p->cmd, p->path, p->bench, unknown, p->cmd);
+		return MOAT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+const char *cli_comply_action(const struct cli_comply_policy *p, const char *id)
+{
+	enum moat_policy_action act = moat_policy_comply_action(p->policy, p->bench, id);
+
+	if (listed(p->fail_on, id) && act != MOAT_POLICY_OFF)
+		act = MOAT_POLICY_BLOCK;
+	return act == MOAT_POLICY_OFF ? "off" : act == MOAT_POLICY_BLOCK ? "block" : "alert";
+}
+
+bool cli_comply_has_policy(const struct cli_comply_policy *p)
+{
+	return p->path || p->fail_on;
+}
+
+void cli_comply_policy_release(struct cli_comply_policy *p)
+{
+	moat_policy_free(p->policy);
+	p->policy = NULL;
 }
 
 static void list_checks(struct moat_buf *out)
@@ -211,8 +274,8 @@ static void list_checks(struct moat_buf *out)
 	const struct moat_cis_check *c = moat_cis_checks(&n);
 
 	for (size_t i = 0; i < n; i++) {
-		const char *ids[64];
-		size_t k = moat_cis_check_controls(&c[i], ids, 64);
+		const char *ids[MOAT_CONTROLS_MAX];
+		size_t k = moat_controls_of(c[i].themes, ids, MOAT_CONTROLS_MAX);
 
 		moat_buf_appendf(out, "%-7s L%u %-9s %s\n        controls:", c[i].id, c[i].level,
 				 c[i].automated ? "automated" : "manual", c[i].title);
@@ -224,21 +287,18 @@ static void list_checks(struct moat_buf *out)
 }
 
 /* Drop checks the policy turns off; the action of the others. */
-static void apply_policy(const struct comply_args *a, const struct moat_policy *pol,
-			 struct moat_cis_report *rep, const char **actions, bool *failed)
+static void apply_policy(const struct cli_comply_policy *pol, struct moat_cis_report *rep,
+			 const char **actions, bool *failed)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < rep->count; i++) {
-		const char *id = rep->items[i].check->id;
-		enum moat_policy_action act = moat_policy_comply_action(pol, "docker", id);
+		const char *act = cli_comply_action(pol, rep->items[i].check->id);
 
-		if (listed(a->fail_on, id) && act != MOAT_POLICY_OFF)
-			act = MOAT_POLICY_BLOCK;
-		if (act == MOAT_POLICY_OFF)
+		if (!strcmp(act, "off"))
 			continue;
-		actions[o] = act == MOAT_POLICY_BLOCK ? "block" : "alert";
-		*failed |= act == MOAT_POLICY_BLOCK && rep->items[i].verdict == MOAT_CIS_WARN;
+		actions[o] = act;
+		*failed |= !strcmp(act, "block") && rep->items[i].verdict == MOAT_CIS_WARN;
 		rep->items[o++] = rep->items[i];
 	}
 	rep->count = o;
@@ -266,27 +326,25 @@ static int write_report(const struct comply_args *a, const struct moat_comply_re
 	return r;
 }
 
-/* The JSON report to the console, whatever format went to the output. */
-static int upload(const struct comply_args *a, const struct moat_comply_result *res)
+/* --console: the JSON report, whatever format went to the output. */
+static int upload(const struct comply_args *a, const struct moat_comply_result *res, int rc)
 {
-	struct moat_buf json;
 	struct moat_error err = {0};
-	int r;
+	struct moat_buf json;
 
+	if (!a->pol.console)
+		return rc;
 	moat_buf_init(&json, 0);
-	r = moat_report_comply_json(&json, res, false, &err);
-	if (r == 0)
-		r = cli_comply_upload(a->console, a->token, &json, &err);
+	if (moat_report_comply_json(&json, res, false, &err) < 0)
+		rc = (fprintf(stderr, "moat comply docker: %s\n", err.msg), MOAT_EXIT_INTERNAL);
+	else
+		rc = cli_comply_upload_report("moat comply docker", a->pol.console, a->pol.token,
+					      &json, rc);
 	moat_buf_release(&json);
-	if (r < 0) {
-		cli_errorf("moat comply docker: upload to the console failed: %s\n", err.msg);
-		return r;
-	}
-	fprintf(stderr, "moat comply docker: uploaded to %s\n", a->console);
-	return 0;
+	return rc;
 }
 
-static int run_docker(const struct comply_args *a, struct moat_policy *pol)
+static int run_docker(const struct comply_args *a)
 {
 	struct moat_arena *arena = moat_arena_open(COMPLY_ARENA_MAX);
 	struct moat_docker *docker = NULL;
@@ -312,17 +370,13 @@ static int run_docker(const struct comply_args *a, struct moat_policy *pol)
 	actions = moat_arena_calloc(arena, rep.count + 1, sizeof(*actions));
 	if (!actions)
 		goto out;
-	apply_policy(a, pol, &rep, actions, &res.failed);
+	apply_policy(&a->pol, &rep, actions, &res.failed);
 	res.report = &rep;
-	res.actions = a->policy || a->fail_on ? actions : NULL;
+	res.actions = cli_comply_has_policy(&a->pol) ? actions : NULL;
 	res.target = moat_docker_sock_path(docker);
 	if (write_report(a, &res) < 0)
 		goto out;
-	if (a->console && upload(a, &res) < 0) {
-		rc = MOAT_EXIT_USAGE;
-		goto out;
-	}
-	rc = res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK;
+	rc = upload(a, &res, res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
 out:
 	moat_cis_facts_free(facts);
 	moat_docker_close(docker);
@@ -332,16 +386,12 @@ out:
 
 static int cmd_docker(int argc, char **argv)
 {
-	struct comply_args a = {0};
-	struct moat_policy *pol = NULL;
-	struct moat_error err = {0};
-	const char *unknown;
+	struct comply_args a = {.pol = {.cmd = "moat comply docker", .bench = "docker",
+					.known = known_check}};
 	int r = parse_args(argc, argv, &a);
 
 	if (r)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
-	if (check_fail_on(a.fail_on) < 0)
-		return MOAT_EXIT_USAGE;
 	if (a.list) {
 		struct moat_buf out;
 
@@ -351,22 +401,10 @@ static int cmd_docker(int argc, char **argv)
 		moat_buf_release(&out);
 		return r < 0 ? MOAT_EXIT_INTERNAL : MOAT_EXIT_OK;
 	}
-	if (a.policy) {
-		if (moat_policy_load(a.policy, &pol, &err) < 0) {
-			fprintf(stderr, "moat comply docker: %s\n", err.msg);
-			return MOAT_EXIT_USAGE;
-		}
-		unknown = moat_policy_comply_unknown(pol, "docker", known_check);
-		if (unknown) {
-			cli_errorf("moat comply docker: %s: comply.docker.checks: unknown check "
-				   "'%s' (moat comply docker --list-checks)\n",
-				   a.policy, unknown);
-			moat_policy_free(pol);
-			return MOAT_EXIT_USAGE;
-		}
-	}
-	r = run_docker(&a, pol);
-	moat_policy_free(pol);
+	r = cli_comply_policy_load(&a.pol);
+	if (r == 0)
+		r = run_docker(&a);
+	cli_comply_policy_release(&a.pol);
 	return r;
 }
 

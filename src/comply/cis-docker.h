@@ -10,8 +10,8 @@
  * daemon.json, systemd units, audit rules, file modes, the docker group,
  * mounts) into a facts object; moat_cis_evaluate() turns facts into one
  * result per check. Every string lives in the caller's arena. Each check
- * maps to controls of NIST SP 800-190, PCI DSS 4.0, HIPAA and GDPR
- * (cis-catalog.c). docs/comply.md describes every check.
+ * maps to controls of NIST SP 800-190, PCI DSS 4.0, HIPAA and GDPR through
+ * its themes (controls.h). docs/comply.md describes every check.
  */
 #ifndef MOAT_COMPLY_CIS_DOCKER_H
 #define MOAT_COMPLY_CIS_DOCKER_H
@@ -39,15 +39,7 @@ struct moat_cis_check {
 	unsigned level;		 /* CIS profile: 1 or 2 */
 	bool automated;		 /* the benchmark's "(Automated)" */
 	const char *remediation; /* what to change */
-	unsigned themes;	 /* CIS_T_* bits: which controls it serves (cis-catalog.c) */
-};
-
-/* One control of a compliance framework. */
-struct moat_cis_control {
-	const char *framework; /* "nist-800-190", "pci", "hipaa", "gdpr" */
-	const char *id;	       /* "NIST-800-190:4.4.3" */
-	const char *title;
-	unsigned themes;       /* checks with any of these themes serve it */
+	unsigned themes;	 /* MOAT_T_* bits: which controls it serves (controls.h) */
 };
 
 struct moat_cis_result {
@@ -71,14 +63,6 @@ struct moat_cis_opts {
 /* Every check, in benchmark order; *ret_n set. */
 const struct moat_cis_check *moat_cis_checks(size_t *ret_n);
 const struct moat_cis_check *moat_cis_check_find(const char *id);
-/* The controls of one framework ("nist-800-190", "pci", "hipaa", "gdpr"),
- * NULL for another name; *ret_n set. */
-const struct moat_cis_control *moat_cis_controls(const char *framework, size_t *ret_n);
-/* True when check serves control. */
-bool moat_cis_serves(const struct moat_cis_check *check, const struct moat_cis_control *control);
-/* The control ids a check maps to, across all frameworks, in a NULL-ended
- * array of at most cap-1 entries (static strings). Returns the count. */
-size_t moat_cis_check_controls(const struct moat_cis_check *check, const char **out, size_t cap);
 const char *moat_cis_verdict_name(enum moat_cis_verdict v);
 
 /* Read the engine behind docker and the host it runs on. Engine errors

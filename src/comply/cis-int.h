@@ -11,26 +11,7 @@
 #include <time.h>
 
 #include "cis-docker.h"
-
-/* Themes: what a check is about; controls pick checks by theme. */
-enum {
-	CIS_T_AUDIT = 1u << 0,	   /* audit rules on the engine's files */
-	CIS_T_ACCESS = 1u << 1,	   /* who controls the daemon */
-	CIS_T_NET = 1u << 2,	   /* network separation and exposure */
-	CIS_T_CRYPTO = 1u << 3,	   /* TLS, certificates, registry transport */
-	CIS_T_PRIV = 1u << 4,	   /* least privilege, isolation from the host */
-	CIS_T_RESOURCE = 1u << 5,  /* limits and availability */
-	CIS_T_CONFIG = 1u << 6,	   /* the daemon's secure configuration */
-	CIS_T_FILES = 1u << 7,	   /* ownership and modes of the engine's files */
-	CIS_T_IMAGE = 1u << 8,	   /* image provenance and integrity */
-	CIS_T_VULN = 1u << 9,	   /* patching */
-	CIS_T_SECRETS = 1u << 10,  /* credentials in images */
-	CIS_T_LOG = 1u << 11,	   /* logging */
-	CIS_T_INVENTORY = 1u << 12, /* what runs, what is kept */
-	CIS_T_HOST = 1u << 13,	   /* host hardening */
-	CIS_T_IMGCONF = 1u << 14,  /* image configuration defects */
-	CIS_T_SERVICES = 1u << 15, /* unneeded services and ports */
-};
+#include "controls.h"
 
 /* A host path as stat(2) saw it. */
 struct cis_file {

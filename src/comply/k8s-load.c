@@ -354,6 +354,37 @@ int moat_k8s_add(struct moat_k8s_scan *s, const char *path, const uint8_t *data,
 	return 0;
 }
 
+int moat_k8s_add_object(struct moat_k8s_scan *s, const char *origin, json_t *obj,
+			const char *kind, struct moat_error *err)
+{
+	struct k8s_obj o = {.root = obj, .file = origin, .prefix = ""};
+	size_t keep_objs = s->n_objs, keep_items = s->n_items;
+	int r;
+
+	o.kind = kind ? kind : k8s_str(obj, "kind");
+	if (!json_is_object(obj) || !o.kind)
+		return moat_error_set(err, MOAT_E_FORMAT, "%s: not a Kubernetes object", origin);
+	o.name = k8s_str(k8s_get(obj, "metadata"), "name");
+	o.namespace = k8s_str(k8s_get(obj, "metadata"), "namespace");
+	if (!o.name)
+		o.name = "";
+	r = add_obj(s, &o);
+	if (r < 0) {
+		s->n_objs = keep_objs;
+		s->n_items = keep_items;
+		s->err = 0;
+		return moat_error_set(err, r, "%s: out of memory", origin);
+	}
+	return 0;
+}
+
+bool moat_k8s_checked_kind(const char *kind)
+{
+	return kind && (k8s_pod_path(kind) || !strcmp(kind, "Role") || !strcmp(kind, "ClusterRole") ||
+			!strcmp(kind, "RoleBinding") || !strcmp(kind, "ClusterRoleBinding") ||
+			!strcmp(kind, "ServiceAccount"));
+}
+
 static int cmp_finding(const void *pa, const void *pb)
 {
 	const struct moat_k8s_finding *a = pa, *b = pb;

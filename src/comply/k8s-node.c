@@ -72,6 +72,7 @@ static void add(struct node_ctx *c, const char *id, const char *title, const cha
 				      .level = "L1", .remediation = remediation,
 				      .evidence = moat_arena_strdup(c->arena, ev)};
 	r->controls[0] = moat_arena_printf(c->arena, "cis-k8s:%s", id);
+	r->themes = moat_k8s_node_check_find(id) ? moat_k8s_node_check_find(id)->themes : 0;
 	if (!r->evidence || !r->controls[0])
 		c->r = -ENOMEM;
 }

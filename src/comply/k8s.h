@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "misconfig.h"
 
 struct moat_error;
@@ -52,6 +54,7 @@ struct moat_k8s_check {
 	const char *pss;	     /* "baseline", "restricted" or NULL */
 	const char *family;	     /* "pod-security", "rbac", "resources", ... */
 	enum moat_k8s_scope scope;
+	unsigned themes;	     /* MOAT_T_* bits: the controls it serves (controls.h) */
 };
 
 struct moat_k8s_finding {
@@ -80,6 +83,14 @@ void moat_k8s_close(struct moat_k8s_scan *scan);
  * column), MOAT_E_LIMIT or -ENOMEM; on failure nothing of the file is kept. */
 int moat_k8s_add(struct moat_k8s_scan *scan, const char *path, const uint8_t *data, size_t len,
 		 struct moat_error *err);
+/* Check one parsed object (an AdmissionReview's request.object): origin
+ * names it in findings (their file), kind overrides the object's own (NULL:
+ * its "kind"); no lines. The object is borrowed until close. MOAT_E_FORMAT
+ * when it is not a mapping with a kind, -ENOMEM. */
+int moat_k8s_add_object(struct moat_k8s_scan *scan, const char *origin, json_t *obj,
+			const char *kind, struct moat_error *err);
+/* True for the kinds some check looks at (workloads, RBAC, ServiceAccount). */
+bool moat_k8s_checked_kind(const char *kind);
 /* Checks that need every object (bindings to a role loaded later). Call
  * once after the last moat_k8s_add(). */
 int moat_k8s_finish(struct moat_k8s_scan *scan, struct moat_error *err);
@@ -105,7 +116,8 @@ struct moat_k8s_result {
 	const char *level;  /* PSS "baseline"/"restricted", else CIS "L1"/"L2" */
 	const char *evidence;
 	const char *remediation;
-	const char *controls[5]; /* NULL-ended */
+	const char *controls[5]; /* references (pss:, cis-k8s:, ...), NULL-ended */
+	unsigned themes;	 /* MOAT_T_* bits: the framework controls it serves */
 	const struct moat_k8s_finding **findings; /* manifest checks: the findings */
 	size_t n_findings;
 };
@@ -114,6 +126,17 @@ struct moat_k8s_result {
  * with findings, PASS when objects of its scope were checked, else INFO. */
 int moat_k8s_results(const struct moat_k8s_scan *scan, struct moat_arena *arena,
 		     struct moat_k8s_result **ret, size_t *ret_n, struct moat_error *err);
+
+/* A node check: its CIS Kubernetes 1.9 id and the themes that map it to
+ * framework controls (its title and verdict come from moat_k8s_node()). */
+struct moat_k8s_node_check {
+	const char *id;
+	unsigned themes;
+};
+
+/* Every node check in report order; the one with this id or NULL. */
+const struct moat_k8s_node_check *moat_k8s_node_checks(size_t *ret_n);
+const struct moat_k8s_node_check *moat_k8s_node_check_find(const char *id);
 
 /* CIS Kubernetes 1.9 node checks (sections 1, 2 and 4) on the files below
  * root ("/" for the host): kubelet config and service files, static pod

@@ -3,7 +3,8 @@
  * policy-comply.c - the comply: section of a policy file: per benchmark
  * (docker; k8s and node for the Kubernetes commands), a default action and
  * one action per check id, which `moat comply` applies: off drops the
- * check, alert reports it, block also fails the run when it WARNs.
+ * check, alert reports it, block also fails the run when it WARNs. The
+ * admission webhook applies the k8s section to each object it admits.
  *
  *   comply:
  *     docker:
@@ -150,4 +151,9 @@ const char *moat_policy_comply_unknown(const struct moat_policy *p, const char *
 		if (!known(id))
 			return id;
 	return NULL;
+}
+
+bool moat_policy_comply_has(const struct moat_policy *p, const char *bench)
+{
+	return p && json_object_get(p->comply, bench) != NULL;
 }

@@ -156,6 +156,9 @@ enum moat_policy_action moat_policy_rule_action(const struct moat_policy *policy
  * benchmark's default, else alert (also without a comply section). */
 enum moat_policy_action moat_policy_comply_action(const struct moat_policy *policy,
 						  const char *bench, const char *id);
+/* True when the policy has a comply.BENCH section (the webhook runs the
+ * manifest checks only then). */
+bool moat_policy_comply_has(const struct moat_policy *policy, const char *bench);
 /* The first check id the section names for bench that known() rejects, or
  * NULL: callers refuse a policy naming checks they do not have. */
 const char *moat_policy_comply_unknown(const struct moat_policy *policy, const char *bench,

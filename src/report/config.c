@@ -167,15 +167,7 @@ static void sarif_rule(struct moat_jw *jw, const struct moat_check_info *c)
 	int rank = moat_severity_rank(c->severity);
 
 	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "id", c->id);
-	moat_jw_key(jw, "shortDescription");
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "text", c->title);
-	moat_jw_obj_end(jw);
-	moat_jw_key(jw, "help");
-	moat_jw_obj_begin(jw);
-	moat_jw_kstr(jw, "text", c->remediation);
-	moat_jw_obj_end(jw);
+	moat_sarif_rule_text(jw, c->id, c->title, c->remediation);
 	moat_jw_key(jw, "defaultConfiguration");
 	moat_jw_obj_begin(jw);
 	moat_jw_kstr(jw, "level", moat_sarif_level(c->severity));
@@ -183,13 +175,7 @@ static void sarif_rule(struct moat_jw *jw, const struct moat_check_info *c)
 	moat_jw_key(jw, "properties");
 	moat_jw_obj_begin(jw);
 	moat_jw_kstr(jw, "security-severity", rank >= 0 ? by_rank[rank] : "5.0");
-	moat_jw_key(jw, "tags");
-	moat_jw_arr_begin(jw);
-	moat_jw_str(jw, "security");
-	moat_jw_str(jw, "misconfiguration");
-	for (size_t r = 0; r < 4 && c->references[r]; r++)
-		moat_jw_str(jw, c->references[r]);
-	moat_jw_arr_end(jw);
+	moat_sarif_tags(jw, "misconfiguration", c->references, 4);
 	moat_jw_obj_end(jw);
 	moat_jw_obj_end(jw);
 }
@@ -243,7 +229,6 @@ int moat_report_config_sarif(struct moat_buf *out, const struct moat_config_resu
 	const struct moat_check_info **rules = calloc(l->count + 1, sizeof(void *));
 	size_t *rule_of = calloc(l->count + 1, sizeof(*rule_of)), n_rules = 0;
 	struct moat_jw jw;
-	int r;
 
 	if (!rules || !rule_of) {
 		free(rules);
@@ -258,19 +243,10 @@ int moat_report_config_sarif(struct moat_buf *out, const struct moat_config_resu
 	moat_jw_arr_begin(&jw);
 	for (size_t c = 0; c < n_rules; c++)
 		sarif_rule(&jw, rules[c]);
-	moat_jw_arr_end(&jw);
-	moat_jw_obj_end(&jw);
-	moat_jw_obj_end(&jw);
-	moat_jw_key(&jw, "results");
-	moat_jw_arr_begin(&jw);
+	moat_sarif_begin_results(&jw);
 	for (size_t i = 0; i < l->count; i++)
 		sarif_result(&jw, res, &l->items[i], rule_of[i]);
-	moat_jw_arr_end(&jw);
-	moat_jw_obj_end(&jw);
-	moat_jw_arr_end(&jw);
-	moat_jw_obj_end(&jw);
 	free(rules);
 	free(rule_of);
-	r = moat_jw_finish(&jw);
-	return r < 0 ? moat_error_set(err, r, "writing SARIF: %s", moat_strerror(r)) : 0;
+	return moat_sarif_end(&jw, out, false, err);
 }

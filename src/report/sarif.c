@@ -286,3 +286,50 @@ const char *moat_sarif_level(const char *severity)
 {
 	return level_of(severity);
 }
+
+void moat_sarif_rule_text(struct moat_jw *jw, const char *id, const char *title, const char *help)
+{
+	moat_jw_kstr(jw, "id", id);
+	moat_jw_key(jw, "shortDescription");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "text", title);
+	moat_jw_obj_end(jw);
+	moat_jw_key(jw, "help");
+	moat_jw_obj_begin(jw);
+	moat_jw_kstr(jw, "text", help ? help : "");
+	moat_jw_obj_end(jw);
+}
+
+void moat_sarif_tags(struct moat_jw *jw, const char *kind, const char *const *tags, size_t n)
+{
+	moat_jw_key(jw, "tags");
+	moat_jw_arr_begin(jw);
+	moat_jw_str(jw, "security");
+	moat_jw_str(jw, kind);
+	for (size_t i = 0; i < n && tags[i]; i++)
+		moat_jw_str(jw, tags[i]);
+	moat_jw_arr_end(jw);
+}
+
+void moat_sarif_begin_results(struct moat_jw *jw)
+{
+	moat_jw_arr_end(jw); /* rules */
+	moat_jw_obj_end(jw); /* driver */
+	moat_jw_obj_end(jw); /* tool */
+	moat_jw_key(jw, "results");
+	moat_jw_arr_begin(jw);
+}
+
+int moat_sarif_end(struct moat_jw *jw, struct moat_buf *out, bool newline, struct moat_error *err)
+{
+	int r;
+
+	moat_jw_arr_end(jw); /* results */
+	moat_jw_obj_end(jw); /* the run */
+	moat_jw_arr_end(jw); /* runs */
+	moat_jw_obj_end(jw);
+	r = moat_jw_finish(jw);
+	if (r == 0 && newline)
+		r = moat_buf_putc(out, '\n');
+	return r < 0 ? moat_error_set(err, r, "writing SARIF: %s", moat_strerror(r)) : 0;
+}

@@ -138,6 +138,84 @@ run_moat scank8s scan k8s --format json "$m"
 run_moat table comply k8s "$m/chart/rendered.yaml"
 grep -q '^\[WARN\] MOAT-K8S-001' "$W/table.out" || fail "table lacks the WARN line of MOAT-K8S-001"
 
+# The policy's comply.k8s section: off drops a check, block fails the run
+# (exit 1), alert reports without failing; an unknown id is exit 2.
+tp=$(date +%s%N)
+pol() { printf 'comply:\n  %s:\n    default: alert\n    checks: {%s}\n' "$1" "$2" >"$W/$3.yaml"; }
+pol k8s '"MOAT-K8S-001": block, "MOAT-K8S-054": off' block
+pol k8s '"MOAT-K8S-001": {action: alert}, "MOAT-K8S-054": {enabled: false}' alert
+pol k8s '"MOAT-K8S-999": block' unknown
+run_moat polblock comply k8s --policy "$W/block.yaml" --format json "$m/chart/rendered.yaml"
+[ "$RC" = 1 ] || { moat_err polblock; fail "a block-level WARN: $(describe_rc "$RC"), want 1"; }
+run_moat polalert comply k8s --policy "$W/alert.yaml" --format json "$m/chart/rendered.yaml"
+[ "$RC" = 0 ] || { moat_err polalert; fail "alert-level WARNs only: $(describe_rc "$RC"), want 0"; }
+run_moat polsarif comply k8s --policy "$W/block.yaml" --format sarif "$m/chart/rendered.yaml"
+[ "$RC" = 1 ] || fail "SARIF with a block-level WARN: $(describe_rc "$RC"), want 1"
+$PY - "$W/polblock.out" "$W/polalert.out" "$W/polsarif.out" <<'PYEOF' || fail "comply k8s --policy: wrong report (above)"
+import json, sys
+b, a, s = (json.load(open(p)) for p in sys.argv[1:4])
+for doc, act, failed in ((b, "block", True), (a, "alert", False)):
+    ids = {c["id"]: c for c in doc["checks"]}
+    assert "MOAT-K8S-054" not in ids, "a check turned off is still reported"
+    assert ids["MOAT-K8S-001"]["action"] == act and ids["MOAT-K8S-001"]["result"] == "WARN", ids["MOAT-K8S-001"]
+    assert ids["MOAT-K8S-004"]["action"] == "alert", ids["MOAT-K8S-004"]
+    assert doc["failed"] is failed and len(doc["checks"]) == 61, (doc["failed"], len(doc["checks"]))
+lv = {r["ruleId"]: r["level"] for r in s["runs"][0]["results"]}
+assert lv["MOAT-K8S-001"] == "error" and lv["MOAT-K8S-004"] == "warning", lv
+print("policy: block exit 1, alert exit 0, off dropped")
+PYEOF
+run_moat polunk comply k8s --policy "$W/unknown.yaml" "$m/chart/rendered.yaml"
+[ "$RC" = 2 ] && grep -q "unknown check 'MOAT-K8S-999'" "$W/polunk.err" ||
+    { moat_err polunk; fail "a policy naming an unknown check: $(describe_rc "$RC"), want 2 naming it"; }
+run_moat failon comply k8s --fail-on MOAT-K8S-004 "$m/chart/rendered.yaml"
+[ "$RC" = 1 ] || fail "--fail-on MOAT-K8S-004: $(describe_rc "$RC"), want 1"
+
+# --compliance: per-control status. A hardened pod alone: every control a
+# workload check serves passes; those only RBAC, node or no manifest checks
+# serve are REVIEW. The Helm chart: the controls its findings serve fail.
+$PY - "$m/live/pods.json" "$W/hardened.json" <<'PYEOF'
+import json, sys
+l = json.load(open(sys.argv[1])); l["items"] = l["items"][:1]; json.dump(l, open(sys.argv[2], "w"))
+PYEOF
+run_moat pci comply k8s --compliance pci --format json "$W/hardened.json"
+[ "$RC" = 0 ] || { moat_err pci; fail "comply k8s --compliance pci: $(describe_rc "$RC")"; }
+run_moat pcibad comply k8s --compliance pci --format json "$m/chart/rendered.yaml"
+run_moat nist comply k8s --compliance nist-800-190 "$m/chart/rendered.yaml"
+grep -q '^FAIL    NIST-800-190:4.3.4 ' "$W/nist.out" && grep -q 'checks: MOAT-K8S-054=WARN' "$W/nist.out" ||
+    fail "--compliance nist-800-190 table: 4.3.4 not FAIL with MOAT-K8S-054: $(grep -A1 4.3.4 "$W/nist.out")"
+run_moat badfw comply k8s --compliance sox "$m/chart/rendered.yaml"
+[ "$RC" = 2 ] || fail "--compliance sox: $(describe_rc "$RC"), want 2"
+$PY - "$W/pci.out" "$W/pcibad.out" <<'PYEOF' || fail "comply k8s --compliance pci: wrong per-control status (above)"
+import json, sys
+good, bad = (json.load(open(p)) for p in sys.argv[1:3])
+def status(doc):
+    assert doc["compliance"]["framework"] == "pci", doc["compliance"]["framework"]
+    res = {c["id"]: c["result"] for c in doc["checks"]}
+    out = {}
+    for ctl in doc["compliance"]["controls"]:
+        got = [c["result"] for c in ctl["checks"]]
+        assert all(res[c["id"]] == c["result"] for c in ctl["checks"]), ctl
+        want = "FAIL" if "WARN" in got else "PASS" if "PASS" in got else "REVIEW"
+        assert ctl["status"] == want, (ctl["id"], ctl["status"], want)
+        out[ctl["id"][len("PCI-DSS-4.0:"):]] = ctl["status"]
+    return out
+g = status(good)
+want = {"1.3.1": "PASS", "2.2.1": "PASS", "2.2.3": "PASS", "2.2.4": "PASS", "2.2.6": "PASS",
+        "2.2.7": "REVIEW", "4.2.1": "REVIEW", "6.3.3": "PASS", "7.2.2": "PASS", "8.3.2": "PASS",
+        "10.2.1": "REVIEW", "11.5.2": "PASS", "12.5.1": "PASS"}
+assert g == want, {k: (g.get(k), v) for k, v in want.items() if g.get(k) != v}
+b = status(bad)
+for ctl in ("1.3.1", "2.2.3", "2.2.6", "7.2.2", "8.3.2", "12.5.1"):
+    assert b[ctl] == "FAIL", (ctl, b[ctl])
+assert b["10.2.1"] == "REVIEW", b["10.2.1"]
+c = {x["id"]: x for x in bad["checks"]}["MOAT-K8S-001"]["controls"]
+assert "pss:baseline/privileged" in c and "PCI-DSS-4.0:2.2.6" in c and "NIST-800-190:4.4.3" in c, c
+print("compliance pci: hardened pod %d PASS %d REVIEW; chart %d FAIL" % (
+    list(g.values()).count("PASS"), list(g.values()).count("REVIEW"), list(b.values()).count("FAIL")))
+PYEOF
+
+tpol=$(( ($(date +%s%N) - tp) / 1000000 ))
+
 # Bad input: an explicit file that is not YAML is exit 2, named with its line; no report.
 run_moat bad comply k8s --format json -o "$W/bad.json" "$m/chart/broken.yaml"
 [ "$RC" = 2 ] || fail "broken manifest: $(describe_rc "$RC"), want 2"
@@ -204,8 +282,25 @@ for cid, v in same.items():
 print("comply node: %d checks; insecure node %d WARN, hardened node %d WARN" % (
     len(bad), sum(v == "WARN" for v in bad.values()), sum(v == "WARN" for v in good.values())))
 PYEOF
+# comply.node in a policy: 1.2.1 (anonymous auth) blocks on the insecure node only.
+tp=$(date +%s%N)
+pol node '"1.2.1": block, "4.2.4": off' nodepol
+run_moat nodepol-bad comply node --policy "$W/nodepol.yaml" --format json --root "$W/bad-node"
+[ "$RC" = 1 ] || { moat_err nodepol-bad; fail "comply node --policy, insecure node: $(describe_rc "$RC"), want 1"; }
+run_moat nodepol-good comply node --policy "$W/nodepol.yaml" --compliance nist-800-190 --format json --root "$W/good-node"
+[ "$RC" = 0 ] || { moat_err nodepol-good; fail "comply node --policy, hardened node: $(describe_rc "$RC"), want 0"; }
+$PY - "$W/nodepol-good.out" <<'PYEOF' || fail "comply node --policy --compliance: wrong report (above)"
+import json, sys
+d = json.load(open(sys.argv[1])); ids = {c["id"]: c for c in d["checks"]}
+assert "4.2.4" not in ids and ids["1.2.1"]["action"] == "block" and d["failed"] is False, d["failed"]
+ctl = {c["id"]: c for c in d["compliance"]["controls"]}
+node = ctl["NIST-800-190:4.3.5"]
+assert {c["id"] for c in node["checks"]} >= {"1.2.7", "1.2.14", "4.2.1"}, node
+assert node["status"] == "FAIL", node  # 4.2.11/1.2.4: no kubelet client certificate flags
+PYEOF
+tpol=$(( tpol + ($(date +%s%N) - tp) / 1000000 ))
 run_moat noroot comply node --root "$W/nope"
 [ "$RC" = 2 ] || fail "comply node --root missing dir: $(describe_rc "$RC"), want 2"
 
-echo "comply_k8s: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+echo "comply_k8s: $(( ($(date +%s%N) - t0) / 1000000 )) ms (policy and --compliance: $tpol ms)"
 pass "$(grep '^total:' "$W/agree.txt")"

@@ -159,6 +159,8 @@ static void test_base__jsonw(void)
 	moat_jw_init(&jw, &buf, false);
 	moat_jw_obj_begin(&jw);
 	moat_jw_kstr(&jw, "s", "q\"\\\n\x01\xff");
+	/* plain runs around escapes, DEL and UTF-8 pass as they are */
+	moat_jw_kstr(&jw, "r", "ab \"cd\x7f\xc3\xa9\tzz");
 	moat_jw_key(&jw, "a");
 	moat_jw_arr_begin(&jw);
 	moat_jw_int(&jw, -1);
@@ -171,7 +173,8 @@ static void test_base__jsonw(void)
 	moat_jw_obj_end(&jw);
 	CHECK_INT(moat_jw_finish(&jw), 0);
 	CHECK_STR((char *)buf.data,
-		  "{\"s\":\"q\\\"\\\\\\n\\u0001\\ufffd\",\"a\":[-1,true,null],\"e\":{}}");
+		  "{\"s\":\"q\\\"\\\\\\n\\u0001\\ufffd\",\"r\":\"ab \\\"cd\x7f\xc3\xa9\\tzz\","
+		  "\"a\":[-1,true,null],\"e\":{}}");
 	CHECK_INT(moat_json_parse(buf.data, buf.len, 1 << 20, "out", &back, &err), 0);
 	CHECK_STR(moat_json_str(back, "s"), "q\"\\\n\x01\xef\xbf\xbd");
 	json_decref(back);

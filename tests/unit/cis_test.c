@@ -10,6 +10,8 @@
 
 #include "base/arena.h"
 #include "comply/cis-docker.h"
+#include "comply/controls.h"
+#include "comply/k8s.h"
 #include "comply/cis-int.h"
 #include "harness.h"
 #include "moat/error.h"
@@ -173,40 +175,47 @@ static void test_cis__audit(void)
 }
 
 /* Ids in benchmark order, unique; each serves controls of every framework
- * it is tagged for, and every framework has controls served by a check. */
+ * it is tagged for, and every control is served by a check of some
+ * benchmark (CIS Docker, Kubernetes manifests, Kubernetes nodes). */
 static void test_cis__catalogue(void)
 {
 	static const char *const fw[] = {"nist-800-190", "pci", "hipaa", "gdpr"};
-	size_t n;
+	size_t n, nk, nn;
 	const struct moat_cis_check *c = moat_cis_checks(&n);
+	const struct moat_k8s_check *k = moat_k8s_checks(&nk);
+	const struct moat_k8s_node_check *node = moat_k8s_node_checks(&nn);
 
 	CHECK_INT(n, 108);
 	CHECK_STR(c[0].id, "1.1.1");
 	CHECK_STR(c[n - 1].id, "6.2");
 	for (size_t i = 0; i < n; i++) {
-		const char *ids[64];
+		const char *ids[MOAT_CONTROLS_MAX];
 
 		CHECK(moat_cis_check_find(c[i].id) == &c[i]);
-		CHECK(moat_cis_check_controls(&c[i], ids, 64) >= 2);
+		CHECK(moat_controls_of(c[i].themes, ids, MOAT_CONTROLS_MAX) >= 2);
 		CHECK(c[i].level == 1 || c[i].level == 2);
 		CHECK(c[i].remediation && *c[i].remediation);
 	}
 	for (size_t f = 0; f < 4; f++) {
 		size_t nc;
-		const struct moat_cis_control *ctl = moat_cis_controls(fw[f], &nc);
+		const struct moat_control *ctl = moat_controls(fw[f], &nc);
 
 		CHECK(nc >= 7);
-		for (size_t k = 0; k < nc; k++) {
+		for (size_t j = 0; j < nc; j++) {
 			size_t served = 0;
 
 			for (size_t i = 0; i < n; i++)
-				served += moat_cis_serves(&c[i], &ctl[k]);
+				served += moat_control_serves(&ctl[j], c[i].themes);
+			for (size_t i = 0; i < nk; i++)
+				served += moat_control_serves(&ctl[j], k[i].themes);
+			for (size_t i = 0; i < nn; i++)
+				served += moat_control_serves(&ctl[j], node[i].themes);
 			if (!served)
-				printf("# %s serves no check\n", ctl[k].id);
+				printf("# %s serves no check\n", ctl[j].id);
 			CHECK(served > 0);
 		}
 	}
-	CHECK(moat_cis_controls("sox", &n) == NULL);
+	CHECK(moat_controls("sox", &n) == NULL);
 }
 
 static const struct moat_cis_result *find(const struct moat_cis_report *r, const char *id)

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/yaml.h"
+#include "comply/controls.h"
 #include "comply/k8s.h"
 #include "harness.h"
 #include "moat/error.h"
@@ -296,8 +297,52 @@ static void test_k8s__node(void)
 	CHECK_STR(result_of(r, n, "4.2.4"), "WARN");
 	CHECK_STR(result_of(r, n, "4.2.6"), "PASS");
 	CHECK_STR(result_of(r, n, "4.2.13"), "PASS");
+	/* every result has a row in the node table (its themes), and each row a result */
+	for (size_t i = 0; i < n; i++) {
+		const struct moat_k8s_node_check *c = moat_k8s_node_check_find(r[i].id);
+
+		if (!c || c->themes != r[i].themes || !r[i].themes)
+			printf("# node check %s: no themes\n", r[i].id);
+		CHECK(c && c->themes == r[i].themes && r[i].themes);
+	}
+	{
+		size_t nn;
+		const struct moat_k8s_node_check *c = moat_k8s_node_checks(&nn);
+
+		CHECK_INT(nn, n);
+		for (size_t i = 0; i < nn; i++)
+			CHECK(strcmp(result_of(r, n, c[i].id), "missing") != 0);
+	}
 	CHECK_INT(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 	moat_arena_close(arena);
+}
+
+/* Every manifest and node check serves a control of each framework. */
+static void test_k8s__controls(void)
+{
+	static const char *const fw[] = {"NIST-800-190:", "PCI-DSS-4.0:", "HIPAA:", "GDPR:"};
+	size_t n, nn;
+	const struct moat_k8s_check *c = moat_k8s_checks(&n);
+	const struct moat_k8s_node_check *node = moat_k8s_node_checks(&nn);
+
+	for (size_t i = 0; i < n + nn; i++) {
+		const char *ids[MOAT_CONTROLS_MAX];
+		const char *id = i < n ? c[i].info.id : node[i - n].id;
+		size_t k = moat_controls_of(i < n ? c[i].themes : node[i - n].themes, ids,
+					    MOAT_CONTROLS_MAX);
+
+		for (size_t f = 0; f < 4; f++) {
+			bool found = false;
+
+			for (size_t j = 0; j < k; j++)
+				found |= !strncmp(ids[j], fw[f], strlen(fw[f]));
+			if (!found)
+				printf("# %s maps to no %s control\n", id, fw[f]);
+			CHECK(found);
+		}
+		CHECK(i >= n || moat_k8s_node_check_find(id) == NULL);
+	}
+	CHECK(moat_k8s_node_check_find("1.2.1") != NULL && moat_k8s_node_check_find("9.9") == NULL);
 }
 
 /* Every check in docs/k8s-checks.md with its severity, and no stray ids. */
@@ -335,6 +380,7 @@ int main(void)
 	MOAT_RUN(test_k8s__rbac);
 	MOAT_RUN(test_k8s__bad_input);
 	MOAT_RUN(test_k8s__node);
+	MOAT_RUN(test_k8s__controls);
 	MOAT_RUN(test_k8s__catalogue_documented);
 	return moat_test_done();
 }

@@ -489,6 +489,75 @@ static void test_policy__review_decode(void)
 	moat_arena_close(a);
 }
 
+static struct moat_policy *policy_of(const char *text)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+	struct moat_policy *p = NULL;
+
+	CHECK(doc != NULL);
+	CHECK_INT(moat_policy_from_json(doc, "test", &p, NULL), 0);
+	json_decref(doc);
+	return p;
+}
+
+static const struct moat_finding_msg *msg_of(const struct moat_finding_msg *m, size_t n,
+					     const char *rule)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(m[i].rule, rule))
+			return &m[i];
+	return NULL;
+}
+
+/* The manifest checks in admission: block denies naming the check and its
+ * path, alert warns, off and a policy without comply.k8s do nothing. */
+static void test_policy__review_checks(void)
+{
+	static const char pod[] =
+		"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":"
+		"{\"uid\":\"u2\",\"kind\":{\"kind\":\"Pod\"},\"operation\":\"CREATE\",\"object\":"
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":"
+		"{\"hostNetwork\":true,\"containers\":[{\"name\":\"c\",\"image\":\"app:1\","
+		"\"securityContext\":{\"privileged\":true}}]}}}}";
+	static const char role[] =
+		"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":"
+		"{\"uid\":\"u3\",\"kind\":{\"kind\":\"ClusterRole\"},\"operation\":\"CREATE\","
+		"\"object\":{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":"
+		"\"ClusterRole\",\"metadata\":{\"name\":\"r\"},\"rules\":[{\"apiGroups\":[\"*\"],"
+		"\"resources\":[\"*\"],\"verbs\":[\"*\"]}]}}}";
+	struct moat_policy *p = policy_of(
+		"{\"comply\":{\"k8s\":{\"default\":\"off\",\"checks\":{\"MOAT-K8S-001\":\"block\","
+		"\"MOAT-K8S-004\":\"alert\",\"MOAT-K8S-060\":\"alert\"}}}}");
+	struct moat_policy *none = policy_of("{\"rules\":{\"privileged\":\"off\"}}");
+	struct moat_arena *a = moat_arena_open(1 << 20);
+	struct moat_review rv;
+	struct moat_decision d = { .allow = true };
+	const struct moat_finding_msg *m;
+
+	CHECK(moat_policy_comply_has(p, "k8s") && !moat_policy_comply_has(none, "k8s"));
+	CHECK_INT(moat_review_decode((const uint8_t *)pod, sizeof(pod) - 1, a, &rv, NULL), 0);
+	CHECK_INT(moat_review_checks(none, &rv, a, &d, NULL), 0);
+	CHECK(d.allow && d.n_reasons == 0 && d.n_warnings == 0);
+	CHECK_INT(moat_review_checks(p, &rv, a, &d, NULL), 0);
+	CHECK(!d.allow);
+	CHECK_INT(d.n_reasons, 1);
+	CHECK_INT(d.n_warnings, 1);
+	m = msg_of(d.reasons, d.n_reasons, "MOAT-K8S-001");
+	CHECK(m && !strncmp(m->msg, "spec.containers[0].securityContext.privileged: ", 47));
+	m = msg_of(d.warnings, d.n_warnings, "MOAT-K8S-004");
+	CHECK(m && !strncmp(m->msg, "spec.hostNetwork: ", 18));
+	CHECK(strstr(moat_decision_summary(&d, false, a), "MOAT-K8S-001: spec.containers[0]") != NULL);
+	d = (struct moat_decision){ .allow = true };
+	CHECK_INT(moat_review_decode((const uint8_t *)role, sizeof(role) - 1, a, &rv, NULL), 0);
+	CHECK(!rv.supported);
+	CHECK_INT(moat_review_checks(p, &rv, a, &d, NULL), 0);
+	CHECK(d.allow && d.n_reasons == 0);
+	CHECK(msg_of(d.warnings, d.n_warnings, "MOAT-K8S-060") != NULL);
+	moat_arena_close(a);
+	moat_policy_free(p);
+	moat_policy_free(none);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_policy__image_ref);
@@ -501,5 +570,6 @@ int main(void)
 	MOAT_RUN(test_policy__scope);
 	MOAT_RUN(test_policy__authz_decode);
 	MOAT_RUN(test_policy__review_decode);
+	MOAT_RUN(test_policy__review_checks);
 	return moat_test_done();
 }
