@@ -84,7 +84,72 @@ static bool pid_alive(int pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-/* Name, image, labels, state and start time from the engine's inspect. */
+/* A decimal port 1..65535 ending at end (or at a NUL when end is NULL). */
+static uint16_t port_num(const char *s, const char *end)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (!s)
+		return 0;
+	for (; p != end && *p; p++) {
+		if (*p < '0' || *p > '9' || p - s >= 5)
+			return 0;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return p > s && v <= 65535 ? (uint16_t)v : 0;
+}
+
+/* One "80/tcp": [{"HostIp","HostPort"}...] entry of a port map; unpublished
+ * ports (null, or no host port) are not kept. */
+static void add_ports(struct moat_container *c, const char *key, const json_t *binds)
+{
+	const char *slash = strchr(key, '/');
+	uint16_t port = port_num(key, slash);
+	const json_t *b;
+	size_t i;
+
+	if (!port || !json_is_array(binds))
+		return;
+	json_array_foreach(binds, i, b) {
+		struct moat_container_port *p;
+		uint16_t host_port = port_num(moat_json_str(b, "HostPort"), NULL);
+
+		if (!host_port)
+			continue;
+		if (c->n_ports >= MOAT_CONTAINER_PORTS) {
+			c->ports_dropped++;
+			continue;
+		}
+		p = &c->ports[c->n_ports++];
+		copy_str(p->host_ip, sizeof(p->host_ip), moat_json_str(b, "HostIp"));
+		copy_str(p->proto, sizeof(p->proto), slash ? slash + 1 : "tcp");
+		p->host_port = host_port;
+		p->port = port;
+	}
+}
+
+/* Privileged, user and published ports: the ports as bound now (a host port
+ * of 0 asked for is the one the engine chose), else as configured. */
+static void describe_exposure(struct moat_container *c, json_t *j)
+{
+	json_t *host = json_object_get(j, "HostConfig");
+	json_t *ports = json_object_get(json_object_get(j, "NetworkSettings"), "Ports");
+	const char *key;
+	json_t *binds;
+
+	c->privileged = json_is_true(json_object_get(host, "Privileged"));
+	copy_str(c->user, sizeof(c->user), moat_json_str(json_object_get(j, "Config"), "User"));
+	c->n_ports = c->ports_dropped = 0;
+	if (!json_is_object(ports) || !json_object_size(ports))
+		ports = json_object_get(host, "PortBindings");
+	if (!json_is_object(ports))
+		return;
+	json_object_foreach(ports, key, binds)
+		add_ports(c, key, binds);
+}
+
+/* Name, image, labels, state, start time and exposure from the engine's inspect. */
 static bool describe_docker(struct moat_containers *cs, struct moat_container *c)
 {
 	struct moat_docker *docker = engine(cs);
@@ -117,6 +182,7 @@ static bool describe_docker(struct moat_containers *cs, struct moat_container *c
 	c->init_pid = (int)moat_json_int(state, "Pid", 0);
 	/* the engine learns of an exit after the sensor does: believe the pid */
 	c->running = json_is_true(json_object_get(state, "Running")) && pid_alive(c->init_pid);
+	describe_exposure(c, j);
 	c->source = MOAT_CONTAINER_SRC_DOCKER;
 	c->described = true;
 	json_decref(j);
@@ -138,6 +204,9 @@ static void describe_containerd(struct moat_container *c)
 	copy_str(c->k8s_ns, sizeof(c->k8s_ns), meta.k8s_ns);
 	c->start_sec = meta.start_sec;
 	c->init_pid = meta.init_pid;
+	c->privileged = false;          /* a bundle does not tell these */
+	c->user[0] = 0;
+	c->n_ports = c->ports_dropped = 0;
 	c->running = pid_alive(meta.init_pid);
 	c->source = MOAT_CONTAINER_SRC_CONTAINERD;
 	c->described = true;
