@@ -129,9 +129,9 @@ static void add_ports(struct moat_container *c, const char *key, const json_t *b
 	}
 }
 
-/* Privileged, user and published ports: the ports as bound now (a host port
- * of 0 asked for is the one the engine chose), else as configured. */
-static void describe_exposure(struct moat_container *c, json_t *j)
+/* The ports as bound now (a host port of 0 asked for is the one the engine
+ * chose), else as configured. */
+void moat_container_exposure(struct moat_container *c, json_t *j)
 {
 	json_t *host = json_object_get(j, "HostConfig");
 	json_t *ports = json_object_get(json_object_get(j, "NetworkSettings"), "Ports");
@@ -182,7 +182,7 @@ static bool describe_docker(struct moat_containers *cs, struct moat_container *c
 	c->init_pid = (int)moat_json_int(state, "Pid", 0);
 	/* the engine learns of an exit after the sensor does: believe the pid */
 	c->running = json_is_true(json_object_get(state, "Running")) && pid_alive(c->init_pid);
-	describe_exposure(c, j);
+	moat_container_exposure(c, j);
 	c->source = MOAT_CONTAINER_SRC_DOCKER;
 	c->described = true;
 	json_decref(j);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_t;
 struct moat_error;
 struct moat_containers;
 
@@ -153,6 +154,11 @@ bool moat_containers_following(const struct moat_containers *cs);
  */
 bool moat_container_id_from_cgroup(const char *text, size_t len,
 				   char out[MOAT_CONTAINER_ID_LEN + 1]);
+
+/* Privileged, user and published ports of c from the engine's container
+ * inspect document (any JSON: what is not as expected is left out; at most
+ * MOAT_CONTAINER_PORTS ports kept, the rest counted in ports_dropped). */
+void moat_container_exposure(struct moat_container *c, struct json_t *inspect);
 
 /* RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or with +hh:mm) to epoch seconds. */
 bool moat_container_parse_time(const char *s, uint64_t *ret_sec);
