@@ -74,9 +74,24 @@ static struct moat_docker *engine(struct moat_containers *cs)
 	return cs->docker;
 }
 
+/* src, cut to cap without splitting a UTF-8 sequence (the console takes
+ * these as JSON strings, which must be valid UTF-8). */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	size_t n, lead;
+	unsigned char b;
+
+	if (snprintf(dst, cap, "%s", src ? src : "") < (int)cap)
+		return;
+	n = strlen(dst);
+	for (lead = n; lead > 0 && ((unsigned char)dst[lead - 1] & 0xc0) == 0x80; lead--)
+		;
+	if (lead == 0)
+		return;
+	b = (unsigned char)dst[lead - 1];
+	/* the sequence that starts at lead - 1 needs this many bytes */
+	if (b >= 0xc0 && lead - 1 + (b >= 0xf0 ? 4u : b >= 0xe0 ? 3u : 2u) > n)
+		dst[lead - 1] = 0;
 }
 
 static bool pid_alive(int pid)

@@ -436,6 +436,13 @@ static void test_container__exposure_hostile(void)
 	CHECK_INT(c.ports_dropped, 20 - MOAT_CONTAINER_PORTS);
 	CHECK_STR(c.ports[0].proto, "tcpxxxx");
 	CHECK_INT(c.ports[15].host_port, 1016);
+	/* a user cut at the bound is not cut inside a UTF-8 sequence */
+	n = (size_t)snprintf(big, sizeof(big), "{\"Config\":{\"User\":\"");
+	for (int i = 0; i < MOAT_CONTAINER_STR - 2; i++)
+		big[n++] = 'u';
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\u00e9\"}}");
+	exposure_of(big, &c);
+	CHECK_INT(strlen(c.user), MOAT_CONTAINER_STR - 2);
 	/* not an object at all */
 	exposure_of("[1,2]", &c);
 	CHECK(!c.privileged && !c.user[0] && !c.n_ports && !c.ports_dropped);
