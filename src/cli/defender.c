@@ -31,6 +31,7 @@
 #include "sensor/sensor.h"
 #include "defend/rules-policy.h"
 #include "defender-console.h"
+#include "defender-inventory.h"
 #include "uplink/control.h"
 #include "uplink/uplink.h"
 
@@ -168,6 +169,7 @@ struct run {
 	struct moat_rules_watch *watch;         /* NULL: no hot reload */
 	struct moat_ruleset *rules;
 	struct moat_containers *containers;
+	struct defender_inventory *inventory;   /* NULL: no console */
 	struct moat_sensor *sensor;
 	struct moat_defender *defender;
 	/* the rules' path prefixes before merging: watched by inode */
@@ -353,11 +355,12 @@ static void print_stats(struct run *run)
 		moat_uplink_stats(uplink, &us);
 		fprintf(stderr, "moat defender: console: %llu alerts spooled, %llu sent in %llu posts "
 				"(%llu the console had), %llu failed posts, %llu dropped, %llu bytes "
-				"waiting in %s\n",
+				"waiting in %s, %llu container inventories sent\n",
 			(unsigned long long)us.spool.appended, (unsigned long long)us.spool.committed,
 			(unsigned long long)us.posts, (unsigned long long)us.duplicates,
 			(unsigned long long)us.failures, (unsigned long long)us.spool.dropped,
-			(unsigned long long)us.spool.pending_bytes, run->dc.spool_dir);
+			(unsigned long long)us.spool.pending_bytes, run->dc.spool_dir,
+			(unsigned long long)us.inventories);
 	}
 	/* last: scripts (bench/sensor) read the last line for events and losses */
 	fprintf(stderr, "moat defender: %llu events, %llu alerts (%llu repeats not shown), %llu lost, "
@@ -384,6 +387,8 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	int r;
 
 	gethostname(node, sizeof(node) - 1);
+	if (uplink)
+		run->inventory = defender_inventory_new(uplink, node);
 	so.n_prefixes = moat_rules_prefixes(run->rules, prefixes, MOAT_EV_PREFIX_MAX);
 	so.watched = run->watched;
 	so.n_watched = moat_rules_prefixes(run->rules, run->watched, MOAT_SENSOR_WATCH_MAX);
@@ -432,6 +437,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		defender_console_note(moat_rules_count(run->rules),
 				      __atomic_load_n(&alerts_printed, __ATOMIC_RELAXED));
 		moat_containers_pump(run->containers, container_changed, run);
+		defender_inventory_tick(run->inventory, run->containers);
 		if (time(NULL) != last_tick) {
 			moat_defender_tick(run->defender);
 			last_tick = time(NULL);
@@ -627,6 +633,7 @@ int moat_cmd_defender(int argc, char **argv)
 	moat_baselines_close(run.baselines);
 	moat_state_close(run.state);
 	moat_sensor_close(run.sensor);
+	defender_inventory_free(run.inventory);
 	moat_containers_close(run.containers);
 	moat_rules_close(run.rules);
 	moat_uplink_close(uplink);

@@ -74,9 +74,24 @@ static struct moat_docker *engine(struct moat_containers *cs)
 	return cs->docker;
 }
 
+/* src, cut to cap without splitting a UTF-8 sequence (the console takes
+ * these as JSON strings, which must be valid UTF-8). */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	size_t n, lead;
+	unsigned char b;
+
+	if (snprintf(dst, cap, "%s", src ? src : "") < (int)cap)
+		return;
+	n = strlen(dst);
+	for (lead = n; lead > 0 && ((unsigned char)dst[lead - 1] & 0xc0) == 0x80; lead--)
+		;
+	if (lead == 0)
+		return;
+	b = (unsigned char)dst[lead - 1];
+	/* the sequence that starts at lead - 1 needs this many bytes */
+	if (b >= 0xc0 && lead - 1 + (b >= 0xf0 ? 4u : b >= 0xe0 ? 3u : 2u) > n)
+		dst[lead - 1] = 0;
 }
 
 static bool pid_alive(int pid)
@@ -84,7 +99,72 @@ static bool pid_alive(int pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-/* Name, image, labels, state and start time from the engine's inspect. */
+/* A decimal port 1..65535 ending at end (or at a NUL when end is NULL). */
+static uint16_t port_num(const char *s, const char *end)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (!s)
+		return 0;
+	for (; p != end && *p; p++) {
+		if (*p < '0' || *p > '9' || p - s >= 5)
+			return 0;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return p > s && v <= 65535 ? (uint16_t)v : 0;
+}
+
+/* One "80/tcp": [{"HostIp","HostPort"}...] entry of a port map; unpublished
+ * ports (null, or no host port) are not kept. */
+static void add_ports(struct moat_container *c, const char *key, const json_t *binds)
+{
+	const char *slash = strchr(key, '/');
+	uint16_t port = port_num(key, slash);
+	const json_t *b;
+	size_t i;
+
+	if (!port || !json_is_array(binds))
+		return;
+	json_array_foreach(binds, i, b) {
+		struct moat_container_port *p;
+		uint16_t host_port = port_num(moat_json_str(b, "HostPort"), NULL);
+
+		if (!host_port)
+			continue;
+		if (c->n_ports >= MOAT_CONTAINER_PORTS) {
+			c->ports_dropped++;
+			continue;
+		}
+		p = &c->ports[c->n_ports++];
+		copy_str(p->host_ip, sizeof(p->host_ip), moat_json_str(b, "HostIp"));
+		copy_str(p->proto, sizeof(p->proto), slash ? slash + 1 : "tcp");
+		p->host_port = host_port;
+		p->port = port;
+	}
+}
+
+/* The ports as bound now (a host port of 0 asked for is the one the engine
+ * chose), else as configured. */
+void moat_container_exposure(struct moat_container *c, json_t *j)
+{
+	json_t *host = json_object_get(j, "HostConfig");
+	json_t *ports = json_object_get(json_object_get(j, "NetworkSettings"), "Ports");
+	const char *key;
+	json_t *binds;
+
+	c->privileged = json_is_true(json_object_get(host, "Privileged"));
+	copy_str(c->user, sizeof(c->user), moat_json_str(json_object_get(j, "Config"), "User"));
+	c->n_ports = c->ports_dropped = 0;
+	if (!json_is_object(ports) || !json_object_size(ports))
+		ports = json_object_get(host, "PortBindings");
+	if (!json_is_object(ports))
+		return;
+	json_object_foreach(ports, key, binds)
+		add_ports(c, key, binds);
+}
+
+/* Name, image, labels, state, start time and exposure from the engine's inspect. */
 static bool describe_docker(struct moat_containers *cs, struct moat_container *c)
 {
 	struct moat_docker *docker = engine(cs);
@@ -117,6 +197,7 @@ static bool describe_docker(struct moat_containers *cs, struct moat_container *c
 	c->init_pid = (int)moat_json_int(state, "Pid", 0);
 	/* the engine learns of an exit after the sensor does: believe the pid */
 	c->running = json_is_true(json_object_get(state, "Running")) && pid_alive(c->init_pid);
+	moat_container_exposure(c, j);
 	c->source = MOAT_CONTAINER_SRC_DOCKER;
 	c->described = true;
 	json_decref(j);
@@ -138,6 +219,9 @@ static void describe_containerd(struct moat_container *c)
 	copy_str(c->k8s_ns, sizeof(c->k8s_ns), meta.k8s_ns);
 	c->start_sec = meta.start_sec;
 	c->init_pid = meta.init_pid;
+	c->privileged = false;          /* a bundle does not tell these */
+	c->user[0] = 0;
+	c->n_ports = c->ports_dropped = 0;
 	c->running = pid_alive(meta.init_pid);
 	c->source = MOAT_CONTAINER_SRC_CONTAINERD;
 	c->described = true;

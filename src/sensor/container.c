@@ -432,6 +432,11 @@ uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid)
 	return 0;
 }
 
+const struct moat_container *moat_containers_at(const struct moat_containers *cs, size_t i)
+{
+	return i < cs->n ? cs->entries[i] : NULL;
+}
+
 size_t moat_containers_count(const struct moat_containers *cs)
 {
 	return cs->n;

@@ -5,7 +5,8 @@
  * A process's container is found from /proc/PID/cgroup (cgroup v1 and v2
  * path forms: docker-<id>.scope, /docker/<id>, kubepods..., cri-containerd-,
  * crio-, libpod-), then described by the Docker Engine API (name, image,
- * image ID, labels, Kubernetes pod/namespace labels, start time), or for
+ * image ID, labels, Kubernetes pod/namespace labels, start time, privileged,
+ * user, published ports), or for
  * containers the engine does not know, by containerd's bundle (containerd.h).
  * Results are cached per mount namespace and cgroup, so the common case
  * costs one hash lookup; a miss describes. moat_containers_pump() keeps the
@@ -20,11 +21,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_t;
 struct moat_error;
 struct moat_containers;
 
 #define MOAT_CONTAINER_ID_LEN 64
 #define MOAT_CONTAINER_STR 256   /* name, image, pod, namespace: truncated to this */
+#define MOAT_CONTAINER_PORTS 16  /* published ports kept per container; the rest counted */
+
+/* A published port: host address and port to the container's port. */
+struct moat_container_port {
+	char host_ip[48];                     /* "" = every address */
+	uint16_t host_port;
+	uint16_t port;
+	char proto[8];                        /* "tcp", "udp", "sctp" */
+};
 
 /* Cache key: namespace inodes are reused once a container is gone, cgroup v2
  * ids are not (0 where the source does not know it). */
@@ -43,6 +54,11 @@ struct moat_container {
 	char image_id[80];                    /* "sha256:..." */
 	char pod[MOAT_CONTAINER_STR];         /* io.kubernetes.pod.name label */
 	char k8s_ns[MOAT_CONTAINER_STR];      /* io.kubernetes.pod.namespace label */
+	char user[MOAT_CONTAINER_STR];        /* Config.User ("" = the image's, often root) */
+	bool privileged;                      /* HostConfig.Privileged */
+	unsigned n_ports;                     /* in ports[], at most MOAT_CONTAINER_PORTS */
+	unsigned ports_dropped;               /* published beyond that */
+	struct moat_container_port ports[MOAT_CONTAINER_PORTS];
 	uint64_t start_sec;                   /* State.StartedAt, seconds since the epoch */
 	int init_pid;                         /* State.Pid */
 	uint32_t mnt_ns;
@@ -120,6 +136,10 @@ unsigned moat_containers_pump(struct moat_containers *cs,
 					      enum moat_container_change what),
 			      void *ctx);
 
+/* The i-th cached entry (i < moat_containers_count), in no order; an ID
+ * may have more than one entry (past runs): take the running one. */
+const struct moat_container *moat_containers_at(const struct moat_containers *cs, size_t i);
+
 /* Containers cached now, and entries dropped since open (destroyed, or
  * replaced because their namespace was handed to another container). */
 size_t moat_containers_count(const struct moat_containers *cs);
@@ -134,6 +154,11 @@ bool moat_containers_following(const struct moat_containers *cs);
  */
 bool moat_container_id_from_cgroup(const char *text, size_t len,
 				   char out[MOAT_CONTAINER_ID_LEN + 1]);
+
+/* Privileged, user and published ports of c from the engine's container
+ * inspect document (any JSON: what is not as expected is left out; at most
+ * MOAT_CONTAINER_PORTS ports kept, the rest counted in ports_dropped). */
+void moat_container_exposure(struct moat_container *c, struct json_t *inspect);
 
 /* RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or with +hh:mm) to epoch seconds. */
 bool moat_container_parse_time(const char *s, uint64_t *ret_sec);

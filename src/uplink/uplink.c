@@ -31,6 +31,10 @@ struct moat_uplink {
 	bool poked;                     /* under mu: new events */
 	uint64_t stop_deadline_ms;      /* under mu: last attempt ends by then */
 	uint64_t posts, failures, duplicates;   /* under mu */
+	char *inventory;                /* under mu: "containers" to send, or NULL */
+	uint64_t inventory_gen;         /* under mu: bumped by each set */
+	uint64_t inventories;           /* under mu: inventories acknowledged */
+	uint64_t inventory_acked;       /* under mu: generation last acknowledged */
 	char last_warn[256];            /* sender thread only */
 	char last_error[256];           /* under mu: the last failure, "" once sent again */
 };
@@ -105,14 +109,44 @@ static void warn_once(struct moat_uplink *up, const char *msg)
 	up->o.on_warn(up->o.ctx, msg);
 }
 
-/* Post one batch from the spool. 1: sent (maybe more waiting), 0: nothing
- * to send, <0: failed (keep the events, retry later). */
+/* The inventory waiting to be sent (a copy) and its generation, or NULL. */
+static char *inventory_take(struct moat_uplink *up, uint64_t *ret_gen)
+{
+	char *copy;
+
+	pthread_mutex_lock(&up->mu);
+	copy = up->inventory ? strdup(up->inventory) : NULL;
+	*ret_gen = up->inventory_gen;
+	pthread_mutex_unlock(&up->mu);
+	return copy;
+}
+
+/* The console has it: forget it unless a newer one came meanwhile. */
+static void inventory_sent(struct moat_uplink *up, uint64_t gen)
+{
+	pthread_mutex_lock(&up->mu);
+	if (up->inventory_gen == gen) {
+		free(up->inventory);
+		up->inventory = NULL;
+	}
+	if (gen > up->inventory_acked)
+		up->inventory_acked = gen;
+	up->inventories++;
+	pthread_mutex_unlock(&up->mu);
+}
+
+/* Post one batch from the spool (with the inventory, if one waits). 1: sent
+ * (maybe more waiting), 0: nothing to send, <0: failed (keep the events,
+ * retry later). */
 static int send_batch(struct moat_uplink *up, struct moat_http *http, struct moat_buf *body)
 {
 	struct moat_error err = { 0 };
 	struct moat_spool_mark end;
 	struct moat_buf answer;
 	json_t *ans = NULL;
+	uint64_t inv_gen = 0;
+	char *inv;
+	bool has_inv;
 	size_t n = 0;
 	int status, r;
 
@@ -122,18 +156,27 @@ static int send_batch(struct moat_uplink *up, struct moat_http *http, struct moa
 		return -ENOMEM;
 	r = moat_spool_peek(up->spool, body, MOAT_UPLINK_BATCH_EVENTS, MOAT_UPLINK_BATCH_BYTES, &n,
 			    &end, &err);
-	if (r < 0 || n == 0) {
-		if (r < 0)
-			warn_once(up, err.msg);
-		return r < 0 ? r : 0;
+	if (r < 0) {
+		warn_once(up, err.msg);
+		return r;
 	}
-	if (moat_buf_append_str(body, "]}") < 0)
+	inv = inventory_take(up, &inv_gen);
+	has_inv = inv != NULL;
+	if (n == 0 && !has_inv)
+		return 0;
+	r = moat_buf_append_str(body, "]");
+	if (r == 0 && inv)
+		r = moat_buf_appendf(body, ",\"containers\":%s", inv);
+	free(inv);
+	if (r < 0 || moat_buf_append_str(body, "}") < 0)
 		return -ENOMEM;
 	moat_buf_init(&answer, 1u << 20);
 	r = moat_console_post(http, up->url, "/api/v1/events", up->token, body->data, body->len,
 			      &answer, &status, &err);
-	if (r == 0)
+	if (r == 0 && n)
 		r = moat_spool_commit(up->spool, &end, &err);
+	if (r == 0 && has_inv)
+		inventory_sent(up, inv_gen);
 	if (r == 0) {
 		moat_json_parse(answer.data, answer.len, answer.len + 1, "answer", &ans, NULL);
 		pthread_mutex_lock(&up->mu);
@@ -194,7 +237,8 @@ static void *sender(void *arg)
 	struct moat_buf body;
 	unsigned backoff = 0;
 
-	moat_buf_init(&body, MOAT_UPLINK_BATCH_BYTES + MOAT_SPOOL_MAX_EVENT + 64);
+	/* events, and an inventory of at most as many bytes */
+	moat_buf_init(&body, 2 * MOAT_UPLINK_BATCH_BYTES + MOAT_SPOOL_MAX_EVENT + 64);
 	if (moat_http_open(&ho, &http, &err) < 0) {
 		warn_once(up, err.msg);
 		moat_buf_release(&body);
@@ -327,6 +371,7 @@ void moat_uplink_close(struct moat_uplink *up)
 	free(up->token);
 	free(up->cacert);
 	free(up->head);
+	free(up->inventory);
 	free(up);
 }
 
@@ -344,6 +389,31 @@ int moat_uplink_push(struct moat_uplink *up, const char *json, size_t len,
 	return r;
 }
 
+int moat_uplink_set_containers(struct moat_uplink *up, const json_t *containers,
+			       uint64_t *ret_gen, struct moat_error *err)
+{
+	char *text;
+
+	if (!json_is_array(containers) || json_array_size(containers) > MOAT_UPLINK_INVENTORY_MAX)
+		return moat_error_set(err, MOAT_E_LIMIT, "container inventory: want an array of at "
+				      "most %u", MOAT_UPLINK_INVENTORY_MAX);
+	if (!(text = json_dumps(containers, JSON_COMPACT)))
+		return moat_error_set(err, -ENOMEM, "container inventory: out of memory");
+	if (strlen(text) > MOAT_UPLINK_BATCH_BYTES) {
+		free(text);
+		return moat_error_set(err, MOAT_E_LIMIT, "container inventory: over %u bytes",
+				      MOAT_UPLINK_BATCH_BYTES);
+	}
+	pthread_mutex_lock(&up->mu);
+	free(up->inventory);
+	up->inventory = text;
+	*ret_gen = ++up->inventory_gen;
+	up->poked = true;
+	pthread_cond_signal(&up->cv);
+	pthread_mutex_unlock(&up->mu);
+	return 0;
+}
+
 void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -352,6 +422,8 @@ void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret)
 	ret->posts = up->posts;
 	ret->failures = up->failures;
 	ret->duplicates = up->duplicates;
+	ret->inventories = up->inventories;
+	ret->inventory_acked = up->inventory_acked;
 	memcpy(ret->last_error, up->last_error, sizeof(ret->last_error));
 	pthread_mutex_unlock(&up->mu);
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "uplink/spool.h"
 
 struct moat_error;
@@ -22,6 +24,9 @@ struct moat_uplink;
 /* Events per POST at most, and bytes of events per POST at most. */
 #define MOAT_UPLINK_BATCH_EVENTS 500u
 #define MOAT_UPLINK_BATCH_BYTES (1u << 20)
+/* Containers in one inventory at most (with the events, under the console's
+ * 5000 per batch). */
+#define MOAT_UPLINK_INVENTORY_MAX 2000u
 /* Longest wait between retries of a failed POST. */
 #define MOAT_UPLINK_BACKOFF_MAX_MS 30000u
 
@@ -47,6 +52,8 @@ struct moat_uplink_stats {
 	uint64_t posts;                 /* batches acknowledged */
 	uint64_t failures;              /* POSTs that failed */
 	uint64_t duplicates;            /* events the console already had */
+	uint64_t inventories;           /* container inventories acknowledged */
+	uint64_t inventory_acked;       /* the latest generation of those */
 	char last_error[256];           /* why the last POST failed; "" after a success */
 };
 
@@ -63,6 +70,18 @@ void moat_uplink_close(struct moat_uplink *up);
 /* Queue one event: a JSON object on one line (moat.alert/v1). */
 int moat_uplink_push(struct moat_uplink *up, const char *json, size_t len,
 		     struct moat_error *err);
+
+/*
+ * The producer's container inventory (a JSON array of objects, as POST
+ * /api/v1/events takes in "containers", at most MOAT_UPLINK_INVENTORY_MAX),
+ * sent with the next batch, alone if no events wait. It is not spooled: a
+ * newer one replaces one not yet sent, and one the console did not take is
+ * sent again with the next try. The caller keeps containers. *ret_gen gets
+ * its generation (1, 2, ...): the stats' inventory_acked reaches it once the
+ * console took this inventory or a later one.
+ */
+int moat_uplink_set_containers(struct moat_uplink *up, const json_t *containers,
+			       uint64_t *ret_gen, struct moat_error *err);
 
 void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret);
 

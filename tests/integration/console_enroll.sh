@@ -9,6 +9,9 @@
 #  4. a runtime policy made in the console turns a rule off in the running
 #     defender (the marker stops alerting, a second rule still alerts), and
 #     the policy is cached in the state directory;
+#  4b. a privileged root container with a published port is in the
+#     console's inventory from the defender, with its facts, and raises its
+#     image's risk; stopped, it is listed as not running (needs dockerd);
 #  5. an admission decision of `moat webhook --console` is an event of kind
 #     "admission" in the console;
 #  6. a revoked defender is refused (403 naming the revocation) and listed
@@ -170,6 +173,66 @@ grep -q "the console's policy sha256:.* is in force" "$W/defender.err" ||
     fail "restart: the cached policy was not applied at start: $(head -n 3 "$W/defender.err")"
 quiet_marker "after the restart"
 note "restarted: same identity $DID, cached policy enforced from the start"
+
+# 4b. the container inventory: a privileged root container with a published
+# port, seen by the defender, is in /containers with those facts and raises
+# its image's risk (privileged named); stopped, it is listed as not running
+# and the factor goes. Needs the Docker engine (skipped without one).
+if [ -x /usr/sbin/dockerd ] && "$REPO/scripts/start-dockerd" >"$W/dockerd.out" 2>&1; then
+    t_inv=$(date +%s%N)
+    defender_engine                     # docker, IMG (loaded if missing)
+    CTR=inventory-enroll-$$
+    cleanup_ctr() { "$docker" rm -f "$CTR" >/dev/null 2>&1 || true; }
+    trap 'cleanup_ctr; cleanup' EXIT
+    IMGID=$("$docker" image inspect -f '{{.Id}}' "$IMG")
+    printf '{"schema":"moat.scan/v1","target":{"digest":"sha256:%s","config_digest":"%s","ref":"%s"},"layers":[],"packages":[],"findings":[{"kind":"vuln","id":"CVE-2099-1","severity":"high","cvss":{"version":"3.1","vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N","score":7.5},"status":"fixed","kev":false,"epss":0.2,"published":"2020-01-01","risk":{"score":40,"factors":[{"name":"cvss-base-score","weight":33.75}]}}]}' \
+        "$(printf 'a%.0s' {1..64})" "$IMGID" "$IMG" >"$W/inv-scan.json"
+    expect 201 POST /scans "$ADMIN" "$(cat "$W/inv-scan.json")"
+    # --privileged needs every capability; where this host's bounding set
+    # lacks one, runc refuses it: then the rest is checked unprivileged
+    PRIV=1
+    if ! "$docker" run -d --name "$CTR" --privileged --user 0 -p 127.0.0.1:0:80 \
+        --entrypoint sleep "$IMG" 60 >"$W/ctr.id" 2>"$W/ctr.err"; then
+        grep -q "unable to apply caps" "$W/ctr.err" || fail "docker run: $(cat "$W/ctr.err")"
+        note "this host cannot run --privileged containers (capabilities missing): checking an unprivileged one"
+        cleanup_ctr; PRIV=0
+        "$docker" run -d --name "$CTR" --user 0 -p 127.0.0.1:0:80 --entrypoint sleep "$IMG" 60 \
+            >"$W/ctr.id" 2>"$W/ctr.err" || fail "docker run: $(cat "$W/ctr.err")"
+    fi
+    CID=$(cat "$W/ctr.id")
+    HPORT=$("$docker" port "$CTR" 80/tcp | head -n 1 | sed 's/.*://')
+    inv_check() { # WANT-RUNNING: /containers and the image's environment agree
+        api GET "/containers?limit=1000" "$READ" >"$W/ctrs.json"
+        api GET "/images/$IMGID" "$READ" >"$W/inv-img.json"
+        $PY - "$W/ctrs.json" "$W/inv-img.json" "$CID" "$1" "$HPORT" "$(hostname)" "$PRIV" <<'PY'
+import json, sys
+c = [x for x in json.load(open(sys.argv[1]))["containers"] if x["id"] == sys.argv[3]]
+assert c, "the container is not listed"
+c, running, priv = c[0], sys.argv[4] == "1", sys.argv[7] == "1"
+assert c["running"] is running, c
+assert c["privileged"] is priv and c["user"] == "0" and c["node"] == sys.argv[6], c
+assert c["ports"] == [{"ip": "127.0.0.1", "host_port": int(sys.argv[5]), "port": 80, "proto": "tcp"}], c
+img = json.load(open(sys.argv[2]))["image"]
+e = img.get("environment") or {}
+assert bool(e.get("privileged")) is (running and priv) and e.get("containers_running", 0) == (1 if running else 0), e
+raised = set(e.get("raised_by") or [])
+assert ("privileged" in raised) is (running and priv) and ("listening-ports" in raised) is running, e
+assert "internet-facing" not in raised, e
+print("running" if running else "stopped", "privileged", c["privileged"], "user", c["user"], "ports", c["ports"], "environment", json.dumps(e, sort_keys=True))
+PY
+    }
+    for _ in $(seq 1 40); do inv_check 1 >"$W/inv1.txt" 2>&1 && break; sleep 0.25; done
+    inv_check 1 >"$W/inv1.txt" 2>&1 || fail "the defender's inventory: $(cat "$W/inv1.txt")"
+    note "$(cat "$W/inv1.txt")"
+    "$docker" stop -t 0 "$CTR" >/dev/null 2>&1 || fail "docker stop"
+    for _ in $(seq 1 40); do inv_check 0 >"$W/inv0.txt" 2>&1 && break; sleep 0.25; done
+    inv_check 0 >"$W/inv0.txt" 2>&1 || fail "after the stop: $(cat "$W/inv0.txt")"
+    note "$(cat "$W/inv0.txt")"
+    cleanup_ctr
+    note "container inventory: privileged($PRIV)/user/ports in /containers, the image's risk raised by them, stop -> running false: $(( ($(date +%s%N) - t_inv) / 1000000 )) ms"
+else
+    note "no Docker engine: the container inventory is not tested"
+fi
 
 # 5. an admission decision reaches the console
 cat >"$W/policy.yaml" <<'EOT'

@@ -8,7 +8,10 @@
  * framing undone) captured from a Docker 20.10 engine's GET /events while a container was created,
  * renamed, paused, unpaused, restarted, exec'd into and removed, then a
  * labelled `docker run --rm`. The config.json files are real bundles from
- * `ctr run --annotation ...` and from dockerd's own containerd.
+ * `ctr run --annotation ...` and from dockerd's own containerd. The inspect
+ * document is Docker 20.10's for `docker create --privileged --user nobody
+ * -p 127.0.0.1:8080:80 -p 53:53/udp -p 9000-9001:9000-9001` (not started:
+ * its bindings are only configured).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,10 +22,12 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/file.h"
 #include "harness.h"
 #include "moat/error.h"
 #include "runtime/docker.h"
+#include "sensor/container.h"
 #include "sensor/containerd.h"
 
 #define DATA "tests/data/sensor/containerd/"
@@ -359,11 +364,97 @@ static void test_container__containerd_describe(void)
 	free(data);
 }
 
+static void exposure_of(const char *text, struct moat_container *c)
+{
+	json_t *j = NULL;
+
+	memset(c, 0x5a, sizeof(*c));
+	CHECK(moat_json_parse(text, strlen(text), strlen(text) + 1, "inspect", &j, NULL) == 0);
+	moat_container_exposure(c, j);
+	json_decref(j);
+}
+
+static void test_container__exposure_real(void)
+{
+	struct moat_container c;
+	size_t len = 0;
+	uint8_t *data = load(DATA "../inspect-privileged.json", &len);
+	unsigned seen = 0;
+
+	CHECK(data != NULL);
+	if (!data)
+		return;
+	exposure_of((const char *)data, &c);
+	free(data);
+	CHECK(c.privileged);
+	CHECK_STR(c.user, "nobody");
+	CHECK_INT(c.n_ports, 4);
+	CHECK_INT(c.ports_dropped, 0);
+	for (unsigned i = 0; i < c.n_ports && i < MOAT_CONTAINER_PORTS; i++) {
+		const struct moat_container_port *p = &c.ports[i];
+
+		if (p->port == 80 && p->host_port == 8080 && !strcmp(p->host_ip, "127.0.0.1") &&
+		    !strcmp(p->proto, "tcp"))
+			seen |= 1;
+		if (p->port == 53 && p->host_port == 53 && !p->host_ip[0] && !strcmp(p->proto, "udp"))
+			seen |= 2;
+		if ((p->port == 9000 || p->port == 9001) && p->host_port == p->port)
+			seen |= p->port == 9000 ? 4 : 8;
+	}
+	CHECK_INT(seen, 15);
+}
+
+/* What an engine should not say is left out, never half taken. */
+static void test_container__exposure_hostile(void)
+{
+	struct moat_container c;
+	char big[4096];
+	size_t n;
+
+	exposure_of("{\"HostConfig\":{\"Privileged\":\"yes\"},\"Config\":{\"User\":5},"
+		    "\"NetworkSettings\":{\"Ports\":{\"99999/tcp\":[{\"HostPort\":\"1\"}],"
+		    "\"x/tcp\":[{\"HostPort\":\"1\"}],\"80/tcp\":[{\"HostPort\":\"70000\"}],"
+		    "\"81\":[{\"HostPort\":\"81\",\"HostIp\":7}],\"82/tcp\":null,"
+		    "\"83/tcp\":[{\"HostPort\":\"\"}],\"84/tcp\":\"str\",\"/tcp\":[{\"HostPort\":\"2\"}],"
+		    "\"85/tcp\":[{\"HostPort\":\"0085x\"}],\"86/tcp\":[7,null]}}}", &c);
+	CHECK(!c.privileged);
+	CHECK_STR(c.user, "");
+	CHECK_INT(c.n_ports, 1);
+	CHECK_INT(c.ports[0].port, 81);
+	CHECK_INT(c.ports[0].host_port, 81);
+	CHECK_STR(c.ports[0].proto, "tcp");
+	CHECK_STR(c.ports[0].host_ip, "");
+	/* bounded: 16 kept, the rest counted; a long protocol is cut */
+	n = (size_t)snprintf(big, sizeof(big), "{\"HostConfig\":{\"PortBindings\":{\"80/"
+			     "tcpxxxxxxxxxxxxxxxxxxx\":[");
+	for (int i = 1; i <= 20; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s{\"HostPort\":\"%d\"}",
+				      i > 1 ? "," : "", 1000 + i);
+	snprintf(big + n, sizeof(big) - n, "]}}}");
+	exposure_of(big, &c);
+	CHECK_INT(c.n_ports, MOAT_CONTAINER_PORTS);
+	CHECK_INT(c.ports_dropped, 20 - MOAT_CONTAINER_PORTS);
+	CHECK_STR(c.ports[0].proto, "tcpxxxx");
+	CHECK_INT(c.ports[15].host_port, 1016);
+	/* a user cut at the bound is not cut inside a UTF-8 sequence */
+	n = (size_t)snprintf(big, sizeof(big), "{\"Config\":{\"User\":\"");
+	for (int i = 0; i < MOAT_CONTAINER_STR - 2; i++)
+		big[n++] = 'u';
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "\u00e9\"}}");
+	exposure_of(big, &c);
+	CHECK_INT(strlen(c.user), MOAT_CONTAINER_STR - 2);
+	/* not an object at all */
+	exposure_of("[1,2]", &c);
+	CHECK(!c.privileged && !c.user[0] && !c.n_ports && !c.ports_dropped);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_container__events_real_stream);
 	MOAT_RUN(test_container__events_split_table);
 	MOAT_RUN(test_container__containerd_config_real);
 	MOAT_RUN(test_container__containerd_describe);
+	MOAT_RUN(test_container__exposure_real);
+	MOAT_RUN(test_container__exposure_hostile);
 	return moat_test_done();
 }
