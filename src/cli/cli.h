@@ -47,10 +47,15 @@ struct moat_buf;
 struct moat_error;
 int cli_comply_upload(const char *console, const char *token, const struct moat_buf *report,
 		      struct moat_error *err);
-/* After the report is out: --console's upload, if asked (the failure named
- * on stderr). MOAT_EXIT_USAGE when it failed, else rc. */
-int cli_comply_upload_report(const char *cmd, const char *console, const char *token,
-			     const struct moat_buf *json, int rc);
+/* After the report is out: --console's upload (p->console, p->token) of the
+ * JSON report json() makes of rep, whatever format went to the output; the
+ * failure named on stderr after p->cmd. MOAT_EXIT_USAGE when the upload
+ * failed, MOAT_EXIT_INTERNAL when the report did not build, else rc. */
+struct cli_comply_policy;
+typedef int (*cli_report_json_fn)(struct moat_buf *out, const void *rep,
+				  struct moat_error *err);
+int cli_comply_upload_report(const struct cli_comply_policy *p, cli_report_json_fn json,
+			     const void *rep, int rc);
 
 struct moat_buf;
 struct moat_policy;

@@ -144,22 +144,9 @@ static int apply_policy(const struct comply_args *a, struct moat_k8s_report *rep
 	return 0;
 }
 
-/* --console: the JSON report, whatever format went to the output. */
-static int upload(const struct comply_args *a, const struct moat_k8s_report *rep, int rc)
+static int report_json(struct moat_buf *out, const void *rep, struct moat_error *err)
 {
-	struct moat_error err = {0};
-	struct moat_buf json;
-
-	if (!a->pol.console)
-		return rc;
-	moat_buf_init(&json, 0);
-	if (moat_report_k8s_comply_json(&json, rep, &err) < 0)
-		rc = (fprintf(stderr, "moat comply: %s\n", err.msg), MOAT_EXIT_INTERNAL);
-	else
-		rc = cli_comply_upload_report("moat comply", a->pol.console, a->pol.token, &json,
-					      rc);
-	moat_buf_release(&json);
-	return rc;
+	return moat_report_k8s_comply_json(out, rep, err);
 }
 
 static int emit(const struct comply_args *a, struct moat_k8s_report *rep,
@@ -185,7 +172,8 @@ static int emit(const struct comply_args *a, struct moat_k8s_report *rep,
 	moat_buf_release(&out);
 	if (r < 0)
 		return MOAT_EXIT_INTERNAL;
-	return upload(a, rep, rep->failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
+	return cli_comply_upload_report(&a->pol, report_json, rep,
+					rep->failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
 }
 
 struct k8s_run {

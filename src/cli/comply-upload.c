@@ -52,17 +52,24 @@ out:
 	return r;
 }
 
-int cli_comply_upload_report(const char *cmd, const char *console, const char *token,
-			     const struct moat_buf *json, int rc)
+int cli_comply_upload_report(const struct cli_comply_policy *p, cli_report_json_fn json,
+			     const void *rep, int rc)
 {
 	struct moat_error err = {0};
+	struct moat_buf out;
 
-	if (!console)
+	if (!p->console)
 		return rc;
-	if (cli_comply_upload(console, token, json, &err) < 0) {
-		cli_errorf("%s: upload to the console failed: %s\n", cmd, err.msg);
-		return MOAT_EXIT_USAGE;
+	moat_buf_init(&out, 0);
+	if (json(&out, rep, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", p->cmd, err.msg);
+		rc = MOAT_EXIT_INTERNAL;
+	} else if (cli_comply_upload(p->console, p->token, &out, &err) < 0) {
+		cli_errorf("%s: upload to the console failed: %s\n", p->cmd, err.msg);
+		rc = MOAT_EXIT_USAGE;
+	} else {
+		fprintf(stderr, "%s: uploaded to %s\n", p->cmd, p->console);
 	}
-	fprintf(stderr, "%s: uploaded to %s\n", cmd, console);
+	moat_buf_release(&out);
 	return rc;
 }

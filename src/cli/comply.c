@@ -326,22 +326,9 @@ static int write_report(const struct comply_args *a, const struct moat_comply_re
 	return r;
 }
 
-/* --console: the JSON report, whatever format went to the output. */
-static int upload(const struct comply_args *a, const struct moat_comply_result *res, int rc)
+static int report_json(struct moat_buf *out, const void *res, struct moat_error *err)
 {
-	struct moat_error err = {0};
-	struct moat_buf json;
-
-	if (!a->pol.console)
-		return rc;
-	moat_buf_init(&json, 0);
-	if (moat_report_comply_json(&json, res, false, &err) < 0)
-		rc = (fprintf(stderr, "moat comply docker: %s\n", err.msg), MOAT_EXIT_INTERNAL);
-	else
-		rc = cli_comply_upload_report("moat comply docker", a->pol.console, a->pol.token,
-					      &json, rc);
-	moat_buf_release(&json);
-	return rc;
+	return moat_report_comply_json(out, res, false, err);
 }
 
 static int run_docker(const struct comply_args *a)
@@ -376,7 +363,8 @@ static int run_docker(const struct comply_args *a)
 	res.target = moat_docker_sock_path(docker);
 	if (write_report(a, &res) < 0)
 		goto out;
-	rc = upload(a, &res, res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
+	rc = cli_comply_upload_report(&a->pol, report_json, &res,
+				      res.failed ? MOAT_EXIT_POLICY : MOAT_EXIT_OK);
 out:
 	moat_cis_facts_free(facts);
 	moat_docker_close(docker);
