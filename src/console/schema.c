@@ -75,7 +75,8 @@ static const char *const v3[] = {
 /* v4: defender enrollment (api-defenders.c): join tokens, and each defender's
  * own identity (the SHA-256 of its secret), revocation and health. */
 static const char *const v4[] = {
-	"CREATE TABLE join_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+	/* one statement over three lines (not a missing comma) */
+	"CREATE TABLE join_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, " // NOLINT(bugprone-suspicious-missing-comma)
 	"hash TEXT NOT NULL UNIQUE, created BIGINT NOT NULL, created_by TEXT, "
 	"expires BIGINT NOT NULL, max_uses INTEGER NOT NULL, uses INTEGER NOT NULL)",
 	"ALTER TABLE defenders ADD COLUMN secret_hash TEXT",
