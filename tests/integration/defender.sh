@@ -45,6 +45,12 @@ rules:
     action: kill
     when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/denied"]}]}
 EOF
+# Built before anything starts: drift compares whole seconds (the exe's
+# ctime at or after the container's start second), so a probe compiled in
+# the same second as its container's start would be killed as drift.
+if [ "$MODE" = ebpf ]; then
+    cc -static -O2 -o "$W/sysprobe" "$REPO/tests/integration/syscall_probe.c" || fail "cannot build the syscall probe"
+fi
 start_defender 60 --rules "$W/rules" --format json
 note "$(head -n 1 "$W/defender.err")"
 grep -q "sensor $MODE" "$W/defender.err" || fail "expected sensor $MODE: $(head -n 1 "$W/defender.err")"
@@ -105,7 +111,6 @@ if [ "$MODE" = ebpf ]; then
     run minerargs --entrypoint bash "$IMG" -c ': --url stratum+tcp://pool.invalid:3333'
     # kernel-level calls: module load, ptrace, bpf(), a host device mount
     # (unconfined seccomp: Docker's profile would refuse them before the sensor sees them)
-    cc -static -O2 -o "$W/sysprobe" "$REPO/tests/integration/syscall_probe.c"
     run sys --user 0 --security-opt seccomp=unconfined -v "$W/sysprobe:/sysprobe:ro" \
         --entrypoint bash "$IMG" -c '/sysprobe; true'
     # benign: a small HTTP server, 200 requests
