@@ -56,7 +56,7 @@ int moat_console_open(const struct moat_console_opts *o, struct moat_console **r
 		return moat_error_set(err, MOAT_E_USAGE, "console: --data DIR is required");
 	if (mkdir(o->data_dir, 0700) < 0 && errno != EEXIST)
 		return moat_error_set(err, -errno, "%s: %s", o->data_dir, strerror(errno));
-	if (snprintf(path, sizeof(path), "%s/forward.cursor", o->data_dir) >= (int)sizeof(path) ||
+	if (snprintf(cursor, sizeof(cursor), "%s/forward.cursor", o->data_dir) >= (int)sizeof(cursor) ||
 	    snprintf(path, sizeof(path), "%s/moat.db", o->data_dir) >= (int)sizeof(path))
 		return moat_error_set(err, MOAT_E_USAGE, "%s: path too long", o->data_dir);
 	c = calloc(1, sizeof(*c));
@@ -70,7 +70,6 @@ int moat_console_open(const struct moat_console_opts *o, struct moat_console **r
 		c->web_dir = strdup(o->web_dir);
 	r = o->db_url ? moat_db_open_pg(o->db_url, &c->db, err) :
 			moat_db_open_sqlite(path, &c->db, err);
-	snprintf(cursor, sizeof(cursor), "%s/forward.cursor", o->data_dir);
 	if (r < 0 || (r = moat_db_migrate(c->db, NULL, err)) < 0 ||
 	    (o->forward && ((r = console_fwd_open(c->version, cursor, &c->fwd, err)) < 0 ||
 			    (r = console_integrations_load(c, NULL, err)) < 0 ||
