@@ -39,7 +39,9 @@ struct console_args {
 	unsigned uses;
 	bool join;
 	unsigned threads;
-	unsigned retain_days;           /* 0: keep events forever */
+	unsigned retain_days;           /* events, containers, edges; 0: keep forever */
+	unsigned retain_images_days;    /* images nothing runs; 0: keep forever */
+	unsigned retain_audit_days;     /* audit records; 0: keep forever */
 	bool daemon;
 	bool replace;
 	char pid_buf[4096];
@@ -69,7 +71,21 @@ static void usage(FILE *out)
 		"      --log-file F      with --daemon (default DIR/console.log)\n"
 		"      --threads N       request threads (default 8)\n"
 		"      --retain-days N   delete events older than N days, hourly (default 0: keep)\n"
+		"      --retain-images-days N   delete images scanned more than N days ago that\n"
+		"                        no container seen since runs (default 0: keep)\n"
+		"      --retain-audit-days N    delete audit records older than N days (default 0: keep)\n"
 		"roles: admin, operator, auditor, ci, defender (docs/console.md)\n");
+}
+
+static int parse_days(const char *text, unsigned *ret)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+
+	if (end == text || *end || v > 36500)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
 }
 
 static int parse(int argc, char **argv, struct console_args *a)
@@ -86,6 +102,8 @@ static int parse(int argc, char **argv, struct console_args *a)
 		{ "log-file", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "retain-days", required_argument, NULL, 'K' },
+		{ "retain-images-days", required_argument, NULL, 'I' },
+		{ "retain-audit-days", required_argument, NULL, 'A' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "replace", no_argument, NULL, 'R' },
@@ -129,13 +147,14 @@ static int parse(int argc, char **argv, struct console_args *a)
 			if (a->threads < 1 || a->threads > 256)
 				return fprintf(stderr, "moat console: --threads 1..256\n"), -EINVAL;
 			break;
-		case 'K': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+		case 'K': case 'I': case 'A': {
+			unsigned *days = c == 'K' ? &a->retain_days :
+					 c == 'I' ? &a->retain_images_days : &a->retain_audit_days;
+			const char *name = c == 'K' ? "" : c == 'I' ? "images-" : "audit-";
 
-			if (end == optarg || *end || v > 36500)
-				return fprintf(stderr, "moat console: --retain-days 0..36500\n"), -EINVAL;
-			a->retain_days = (unsigned)v;
+			if (parse_days(optarg, days) < 0)
+				return fprintf(stderr, "moat console: --retain-%sdays 0..36500\n",
+					       name), -EINVAL;
 			break;
 		}
 		case 'h': usage(stdout); return 1;
@@ -224,21 +243,37 @@ static int write_pid(const char *path)
 	return moat_write_file_atomic(path, text, (size_t)n, 0644, false);
 }
 
-/* Retention: events (and containers) older than --retain-days go, at start
- * and then hourly. */
+static int64_t days_ago_us(unsigned days)
+{
+	return days ? moat_time_now_us() - (int64_t)days * 86400 * 1000000 : 0;
+}
+
+/* Retention (--retain-*): at start and then hourly. */
 static void prune(const struct console_args *a, struct moat_console *con)
 {
+	struct moat_console_retention keep = {
+		.events_before_us = days_ago_us(a->retain_days),
+		.images_before_us = days_ago_us(a->retain_images_days),
+		.audit_before_us = days_ago_us(a->retain_audit_days),
+	};
+	struct moat_console_pruned n = { 0 };
 	struct moat_error err = { 0 };
-	int64_t n = 0;
 
-	if (!a->retain_days)
+	if (!keep.events_before_us && !keep.images_before_us && !keep.audit_before_us)
 		return;
-	if (moat_console_prune(con, moat_time_now_us() - (int64_t)a->retain_days * 86400 * 1000000,
-			       &n, &err) < 0)
+	if (moat_console_prune(con, &keep, &n, &err) < 0) {
 		cli_errorf("moat console: retention: %s\n", err.msg);
-	else if (n)
+		return;
+	}
+	if (n.events)
 		fprintf(stderr, "moat console: retention: %lld events older than %u days deleted\n",
-			(long long)n, a->retain_days);
+			(long long)n.events, a->retain_days);
+	if (n.images)
+		fprintf(stderr, "moat console: retention: %lld images scanned more than %u days "
+			"ago and not running deleted\n", (long long)n.images, a->retain_images_days);
+	if (n.audit)
+		fprintf(stderr, "moat console: retention: %lld audit records older than %u days "
+			"deleted\n", (long long)n.audit, a->retain_audit_days);
 }
 
 /* Serve until SIGINT/SIGTERM. ready_fd (>= 0): tell the waiting parent. */
@@ -268,6 +303,7 @@ static int serve(const struct console_args *a, int ready_fd)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	prune(a, con);  /* before the first request, so nothing expired is served */
 	r = moat_server_open(&so, &srv, &err);
 	if (r < 0) {
 		if (r == MOAT_E_USAGE && !a->tls_cert)
@@ -289,10 +325,10 @@ static int serve(const struct console_args *a, int ready_fd)
 	for (;;) {
 		struct timespec hour = { 3600, 0 };
 
-		prune(a, con);
 		sig = sigtimedwait(&set, NULL, &hour);
 		if (sig > 0)
 			break;
+		prune(a, con);
 	}
 	fprintf(stderr, "moat console: stopping (signal %d)\n", sig);
 	moat_server_close(srv);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* defender-console.c - the defender's link to the console (defender-console.h). */
 #include "defender-console.h"
+#include "defender-scan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +23,28 @@
 static size_t note_rules;
 static uint64_t note_alerts;
 static struct moat_uplink *health_uplink;
+static struct defender_scan *health_scan;
+
+void defender_console_note_scans(struct defender_scan *scan)
+{
+	__atomic_store_n(&health_scan, scan, __ATOMIC_RELEASE);
+}
+
+/* The node's image scans in the heartbeat. */
+static void scan_health(json_t *hb)
+{
+	struct defender_scan *scan = __atomic_load_n(&health_scan, __ATOMIC_ACQUIRE);
+	struct defender_scan_stats st;
+
+	if (!scan)
+		return;
+	defender_scan_stats(scan, &st);
+	json_object_set_new(hb, "images_scanned", json_integer((json_int_t)st.scanned));
+	json_object_set_new(hb, "images_failed", json_integer((json_int_t)st.failed));
+	json_object_set_new(hb, "images_queued", json_integer((json_int_t)st.queued));
+	if (st.last_error[0])
+		json_object_set_new(hb, "scan_error", json_string(st.last_error));
+}
 
 void defender_console_note(size_t rules, uint64_t alerts)
 {
@@ -53,6 +76,7 @@ static void health(void *ctx, json_t *hb)
 		&note_rules, __ATOMIC_RELAXED)));
 	json_object_set_new(hb, "alerts", json_integer((json_int_t)__atomic_load_n(
 		&note_alerts, __ATOMIC_RELAXED)));
+	scan_health(hb);
 	if (!health_uplink)
 		return;
 	moat_uplink_stats(health_uplink, &us);
@@ -157,6 +181,8 @@ int defender_console_open(const struct defender_console_opts *o, struct defender
 	if (r == 0)
 		r = moat_uplink_open(&up, &dc->uplink, err);
 	co.token = up.token;
+	if (r == 0 && !(dc->token = strdup(up.token)))
+		r = moat_error_set(err, -ENOMEM, "out of memory");
 	health_uplink = dc->uplink;
 	if (r == 0)
 		r = moat_console_ctl_open(&co, &dc->ctl, err);
@@ -171,4 +197,8 @@ void defender_console_close(struct defender_console *dc)
 {
 	moat_console_ctl_close(dc->ctl);
 	dc->ctl = NULL;
+	if (dc->token)
+		explicit_bzero(dc->token, strlen(dc->token));
+	free(dc->token);
+	dc->token = NULL;
 }

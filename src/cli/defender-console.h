@@ -30,15 +30,20 @@ struct defender_console_opts {
 struct defender_console {
 	struct moat_uplink *uplink;
 	struct moat_console_ctl *ctl;
+	char *token;                    /* the credential in use (image scans upload with it) */
 	char spool_dir[4096];
 };
 
 /* Open both (nothing with no url). Usage errors as MOAT_E_USAGE. */
 int defender_console_open(const struct defender_console_opts *o, struct defender_console *dc,
 			  struct moat_error *err);
-/* Stop the control channel (the uplink is the caller's to stop and close). */
+/* Stop the control channel and wipe the token (the uplink is the caller's
+ * to stop and close). */
 void defender_console_close(struct defender_console *dc);
 /* For the heartbeat: rules in force, alerts printed (any thread). */
 void defender_console_note(size_t rules, uint64_t alerts);
+/* For the heartbeat: the node's image scans (NULL: none). */
+struct defender_scan;
+void defender_console_note_scans(struct defender_scan *scan);
 
 #endif

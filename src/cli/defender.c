@@ -32,6 +32,7 @@
 #include "defend/rules-policy.h"
 #include "defender-console.h"
 #include "defender-inventory.h"
+#include "defender-scan.h"
 #include "uplink/control.h"
 #include "uplink/uplink.h"
 
@@ -52,7 +53,9 @@ static void usage(FILE *out)
 		     "                     [--baseline-auto-alert] [--baseline-by-repo] [--no-baselines]\n"
 		     "                     [--console URL (--token T | --token-file F |\n"
 		     "                      --join-token T | --join-token-file F) [--console-cacert F]\n"
-		     "                      [--spool DIR] [--spool-max-mb N] [--console-interval SECONDS]]\n\n"
+		     "                      [--spool DIR] [--spool-max-mb N] [--console-interval SECONDS]\n"
+		     "                      [--scan-db FILE [--scan-scanners LIST] [--scan-every HOURS]\n"
+		     "                       [--scan-images GLOB,...]]]\n\n"
 		     "Watch processes, files and connections of this node and its containers;\n"
 		     "print one JSON alert per line. MOAT_SENSOR=fallback forces the non-eBPF source.\n"
 		     "Rule files in the --rules directory are reloaded when they change; an\n"
@@ -75,7 +78,12 @@ static void usage(FILE *out)
 		     "defender's own identity, kept in STATE/" MOAT_IDENTITY_FILE " and reused after\n"
 		     "restarts. Every --console-interval (default 30) the defender sends a heartbeat\n"
 		     "and pulls its policy (runtime rules off, responses); the last policy is kept in\n"
-		     "STATE/" MOAT_POLICY_CACHE_FILE " and enforced while the console is away.\n");
+		     "STATE/" MOAT_POLICY_CACHE_FILE " and enforced while the console is away.\n"
+		     "--scan-db FILE: the images this node's containers run are scanned here (one\n"
+		     "`moat scan` at a time, at low priority, with FILE as the vulnerability DB and\n"
+		     "--scan-scanners, default all) and the reports sent to the console; a running\n"
+		     "image is scanned again every --scan-every hours (default 24). --scan-images\n"
+		     "limits it to images whose name (as containers name it) or id matches a glob.\n");
 }
 
 /* Alerts go to the console too when there is an uplink (the alert sinks' ctx). */
@@ -170,6 +178,8 @@ struct run {
 	struct moat_ruleset *rules;
 	struct moat_containers *containers;
 	struct defender_inventory *inventory;   /* NULL: no console */
+	struct defender_scan_opts scan_opts;    /* db NULL: no image scans */
+	struct defender_scan *scan;
 	struct moat_sensor *sensor;
 	struct moat_defender *defender;
 	/* the rules' path prefixes before merging: watched by inode */
@@ -411,6 +421,8 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 	if (r < 0)
 		return r;
 	deny_exes(run);
+	fprintf(stderr, "moat defender: %u containers running at start\n",
+		moat_defender_discover(run->defender));
 	if (moat_rules_watch_open(run->rules_dir, &run->watch, err) < 0) {
 		fprintf(stderr, "moat defender: no hot reload: %s\n", err->msg);
 		memset(err, 0, sizeof(*err));
@@ -438,6 +450,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 				      __atomic_load_n(&alerts_printed, __ATOMIC_RELAXED));
 		moat_containers_pump(run->containers, container_changed, run);
 		defender_inventory_tick(run->inventory, run->containers);
+		defender_scan_tick(run->scan, run->containers);
 		if (time(NULL) != last_tick) {
 			moat_defender_tick(run->defender);
 			last_tick = time(NULL);
@@ -456,6 +469,20 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		moat_uplink_stop(uplink, 3000);
 	print_stats(run);
 	return 0;
+}
+
+/* --scan-db: the node's images scanned and sent where the alerts go. */
+static int open_scans(struct run *run, struct moat_error *err)
+{
+	int r;
+
+	run->scan_opts.console = run->con.url;
+	run->scan_opts.token = run->dc.token;
+	run->scan_opts.cacert = run->con.cacert;
+	run->scan_opts.state_dir = run->state_dir ? run->state_dir : MOAT_STATE_DEFAULT_DIR;
+	r = defender_scan_open(&run->scan_opts, &run->scan, err);
+	defender_console_note_scans(run->scan);
+	return r;
 }
 
 /* A positive whole number for option name. */
@@ -498,6 +525,10 @@ int moat_cmd_defender(int argc, char **argv)
 		{ "console-interval", required_argument, NULL, 'I' },
 		{ "spool", required_argument, NULL, 'P' },
 		{ "spool-max-mb", required_argument, NULL, 'M' },
+		{ "scan-db", required_argument, NULL, 'D' },
+		{ "scan-scanners", required_argument, NULL, 'X' },
+		{ "scan-every", required_argument, NULL, 'Y' },
+		{ "scan-images", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -593,6 +624,23 @@ int moat_cmd_defender(int argc, char **argv)
 			run.con.spool_max_bytes = mb << 20;
 			break;
 		}
+		case 'D':
+			run.scan_opts.db = optarg;
+			break;
+		case 'X':
+			run.scan_opts.scanners = optarg;
+			break;
+		case 'G':
+			run.scan_opts.images = optarg;
+			break;
+		case 'Y': {
+			uint64_t hours;
+
+			if (parse_count("--scan-every", optarg, &hours) < 0 || hours > 24 * 365)
+				return MOAT_EXIT_USAGE;
+			run.scan_opts.every_sec = (unsigned)hours * 3600u;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return MOAT_EXIT_OK;
@@ -611,6 +659,8 @@ int moat_cmd_defender(int argc, char **argv)
 	run.con.state_dir = run.state_dir;
 	r = defender_console_open(&run.con, &run.dc, &err);
 	uplink = run.dc.uplink;
+	if (r == 0 && run.scan_opts.db)
+		r = open_scans(&run, &err);
 	if (r < 0) {
 		defender_console_close(&run.dc);
 		moat_uplink_close(uplink);
@@ -625,6 +675,8 @@ int moat_cmd_defender(int argc, char **argv)
 		take_policy(&run);      /* the cached one, before the sensor starts */
 	if (r == 0)
 		r = run_loop(&run, ready, &err);
+	defender_scan_close(run.scan);
+	defender_console_note_scans(NULL);
 	defender_console_close(&run.dc);
 	moat_rules_overlay_free(run.overlay);
 	moat_rules_watch_close(run.watch);

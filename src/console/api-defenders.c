@@ -394,8 +394,9 @@ static json_t *health_doc(const json_t *body)
 {
 	static const char *const ints[] = { "uptime_s", "events_sent", "events_failed",
 					    "spool_events", "spool_bytes", "spool_dropped",
-					    "alerts", "rules" };
-	static const char *const texts[] = { "last_error", "policy" };
+					    "alerts", "rules", "images_scanned", "images_failed",
+					    "images_queued" };
+	static const char *const texts[] = { "last_error", "policy", "scan_error" };
 	json_t *h = json_object();
 
 	for (size_t i = 0; h && i < N(ints); i++) {

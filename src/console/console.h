@@ -87,10 +87,27 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 			       const char *defender_id, size_t *ret_accepted,
 			       size_t *ret_duplicates, struct moat_error *err);
 
-/* Retention: delete events (and containers last seen) before before_us.
- * *ret_events (may be NULL) gets how many events went. */
-int moat_console_prune(struct moat_console *c, int64_t before_us, int64_t *ret_events,
-		       struct moat_error *err);
+/* Retention cutoffs (microseconds since the epoch; 0 keeps that class):
+ * events, the containers and network edges last seen before the cutoff;
+ * images scanned before theirs that no container seen since runs, with
+ * their layers, packages and findings; audit records. */
+struct moat_console_retention {
+	int64_t events_before_us;
+	int64_t images_before_us;
+	int64_t audit_before_us;
+};
+
+/* How many rows of each class one prune deleted. */
+struct moat_console_pruned {
+	int64_t events;
+	int64_t images;
+	int64_t audit;
+};
+
+/* Delete what keep says, in one transaction with an audit record per class
+ * that lost rows. *ret (may be NULL) gets the counts. */
+int moat_console_prune(struct moat_console *c, const struct moat_console_retention *keep,
+		       struct moat_console_pruned *ret, struct moat_error *err);
 
 /* The API's routes, for `moat console routes` and the OpenAPI test:
  * the nth "METHOD /api/v1/path/{param}", or NULL past the end. */

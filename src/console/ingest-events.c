@@ -265,30 +265,3 @@ int moat_console_ingest_events(struct moat_console *c, const json_t *batch,
 	json_decref(fresh);
 	return r;
 }
-
-int moat_console_prune(struct moat_console *c, int64_t before_us, int64_t *ret_events,
-		       struct moat_error *err)
-{
-	struct moat_db_val p = moat_db_int(before_us);
-	int64_t n = 0;
-	int r;
-
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, "DELETE FROM events WHERE ts < ?", &p, 1, &n, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, "DELETE FROM containers WHERE last_seen < ?", &p, 1, NULL, err);
-	if (r == 0)     /* what was deleted no longer raises any image's risk */
-		r = console_risk_refresh_image(c->db, NULL, err);
-	if (r == 0 && n)
-		r = console_audit(c, "retention", "events.prune", NULL, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	pthread_mutex_unlock(&c->mu);
-	if (r == 0 && ret_events)
-		*ret_events = n;
-	return r;
-}

@@ -89,7 +89,13 @@ static const char *const v4[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3, v4 };
+/* v5: alert forwarding resumes from its cursor by receive time (forward.c). */
+static const char *const v5[] = {
+	"CREATE INDEX events_received ON events (received)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3, v4, v5 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 static int apply(struct moat_db *db, int version, const char *const *stmts,

@@ -481,6 +481,16 @@ static void new_container(struct moat_defender *d, const struct moat_container *
 					    c->init_pid);
 }
 
+static void discovered(void *ctx, const struct moat_container *c)
+{
+	new_container(ctx, c);
+}
+
+unsigned moat_defender_discover(struct moat_defender *d)
+{
+	return d->o.containers ? moat_containers_discover(d->o.containers, discovered, d) : 0;
+}
+
 void moat_defender_container_changed(void *ctx, const struct moat_container *c,
 				     enum moat_container_change what)
 {

@@ -55,6 +55,10 @@ uint64_t moat_defender_suppressed(const struct moat_defender *d);
 /* Periodic work of the learned baselines (about once a second). */
 void moat_defender_tick(struct moat_defender *d);
 
+/* Containers already running when the defender starts: described now and
+ * their start times given to the sensor (drift), so an idle one is watched
+ * and inventoried before any of its processes acts. Returns how many. */
+unsigned moat_defender_discover(struct moat_defender *d);
 /* A cached container changed (a moat_containers_pump callback; ctx is the
  * defender): a restart gives the sensor its new start time, a stop makes it
  * forget the namespace. */

@@ -414,6 +414,49 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 	return c;
 }
 
+#define DISCOVER_NS_MAX 4096u
+
+static bool is_pid_name(const char *s)
+{
+	return s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) < 11;
+}
+
+unsigned moat_containers_discover(struct moat_containers *cs,
+				  void (*on_new)(void *ctx, const struct moat_container *c),
+				  void *ctx)
+{
+	/* init's namespace, or ours where init's cannot be read (a sandbox) */
+	uint32_t host_ns = containers_pid_mnt_ns(1) ?: containers_pid_mnt_ns((uint32_t)getpid());
+	uint32_t *seen = calloc(DISCOVER_NS_MAX, sizeof(*seen));
+	DIR *proc = opendir("/proc");
+	unsigned n_seen = 0, found = 0;
+	struct dirent *de;
+
+	while (seen && proc && (de = readdir(proc)) && n_seen < DISCOVER_NS_MAX) {
+		uint32_t pid = is_pid_name(de->d_name) ? (uint32_t)strtoul(de->d_name, NULL, 10) : 0;
+		uint32_t ns = pid ? containers_pid_mnt_ns(pid) : 0;
+		const struct moat_container *c;
+		bool fresh = false, dup = false;
+
+		if (!ns || ns == host_ns)
+			continue;
+		for (unsigned i = 0; i < n_seen && !dup; i++)
+			dup = seen[i] == ns;
+		if (dup)
+			continue;
+		seen[n_seen++] = ns;
+		c = moat_containers_lookup(cs, ns, containers_pid_cgroup_id(pid), NULL, pid, 0,
+					   false, &fresh);
+		found += c != NULL;
+		if (c && fresh && on_new)
+			on_new(ctx, c);
+	}
+	if (proc)
+		closedir(proc);
+	free(seen);
+	return found;
+}
+
 uint32_t moat_containers_init_exited(struct moat_containers *cs, uint32_t pid)
 {
 	for (unsigned i = 0; pid && i < cs->n; i++) {

@@ -95,6 +95,18 @@ const struct moat_container *moat_containers_lookup(struct moat_containers *cs, 
 						    uint32_t pid, uint32_t ppid, bool recheck,
 						    bool *ret_new);
 
+/*
+ * Describe the containers that have processes now (one walk of /proc, one
+ * lookup per mount namespace other than init's): a container that was
+ * running before its observer started and has been idle since would
+ * otherwise stay unknown until one of its processes does something.
+ * on_new(ctx, c) hears about each one seen for the first time (as
+ * moat_containers_lookup's ret_new). Returns how many were found.
+ */
+unsigned moat_containers_discover(struct moat_containers *cs,
+				  void (*on_new)(void *ctx, const struct moat_container *c),
+				  void *ctx);
+
 /* pid exited: if it was a known container's init process, forget that the
  * container is alive and return its mount namespace (else 0). Entries that
  * only a containerd bundle described are dropped then: nothing else would

@@ -568,6 +568,26 @@ expect 200 kept GET "/events?limit=1000" -H "Authorization: Bearer ${TOK[auditor
     fail "--retain-days 7 kept: $(jq_ kept '[e["event_id"] for e in d["events"]]')"
 grep -q 'retention: .* events older than 7 days deleted' "$D/console.log" || fail "retention did not log what it deleted"
 stop_console
+# retention of images and audit records: both images and every audit record
+# made old; the risk image's container was just seen, so that image stays
+db_sql() {
+    if [ -z "$PG" ]; then sqlite3 "$D/moat.db" "$@"
+    elif [ -n "${PG_DIR:-}" ]; then pg_psql -c "$@"
+    else return 1; fi
+}
+now_us=$(( $(date +%s) * 1000000 ))
+if db_sql "UPDATE images SET scanned_at = 1; UPDATE audit SET ts = 1; UPDATE containers SET last_seen = $now_us WHERE id = 'risk-ctr-1'"; then
+    start_console --retain-images-days 7 --retain-audit-days 7
+    expect 404 gone GET "/images/$digest" -H "Authorization: Bearer ${TOK[auditor]}"
+    expect 200 kept2 GET "/images/$D2" -H "Authorization: Bearer ${TOK[auditor]}"
+    [ "$(db_sql "SELECT COUNT(*) FROM findings WHERE image = '$digest'")" = 0 ] || fail "the pruned image's findings stayed"
+    expect 200 aud GET "/audit?limit=1000" -H "Authorization: Bearer ${TOK[auditor]}"
+    [ "$(jq_ aud '" ".join(sorted(a["action"] for a in d["audit"]))')" = "audit.prune images.prune" ] ||
+        fail "audit after --retain-audit-days 7: $(jq_ aud '[a["action"] for a in d["audit"]]')"
+    grep -Eq 'retention: [0-9]+ images scanned more than 7 days ago and not running deleted' "$D/console.log" ||
+        fail "image retention did not log what it deleted: $(tail -5 "$D/console.log")"
+    stop_console
+fi
 lap restart
 t1=$(date +%s.%N)
 pass "${MOAT_CONSOLE_DB:+PostgreSQL: }$checks RBAC checks, $ops documented operations, scan upload with layer/owner, idempotent events, restart; $($PY -c "print(round($t1 - $t0, 1))") s"
