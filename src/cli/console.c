@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -276,6 +277,18 @@ static void prune(const struct console_args *a, struct moat_console *con)
 			"deleted\n", (long long)n.audit, a->retain_audit_days);
 }
 
+/* A list or radar answer is megabytes of short-lived JSON nodes. With
+ * glibc's defaults each request grows the heap and the free at its end
+ * gives it back, so the next one page-faults it in again: measured on
+ * bench/console's radar (4,550 edges), 35-38 ms of CPU per request, 17-24 ms
+ * with these (RSS about 60 MiB). */
+static void keep_heap(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	mallopt(M_MMAP_THRESHOLD, 16 << 20);
+}
+
 /* Serve until SIGINT/SIGTERM. ready_fd (>= 0): tell the waiting parent. */
 static int serve(const struct console_args *a, int ready_fd)
 {
@@ -303,6 +316,7 @@ static int serve(const struct console_args *a, int ready_fd)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	keep_heap();
 	prune(a, con);  /* before the first request, so nothing expired is served */
 	r = moat_server_open(&so, &srv, &err);
 	if (r < 0) {

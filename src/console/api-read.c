@@ -53,7 +53,10 @@ void console_api_events_post(struct console_call *call)
 	"i.n_low, i.n_negligible, i.n_unknown, i.risk_max, i.findings, " \
 	"(SELECT COUNT(*) FROM containers c WHERE c.running = 1 AND c.image_digest IN " \
 	"(i.digest, i.config_digest)), " \
-	"(SELECT COUNT(*) FROM events e WHERE e.image_digest IN (i.digest, i.config_digest)), " \
+	"COALESCE((SELECT x.n FROM image_incidents x WHERE x.image_digest = i.digest), 0) + " \
+	"CASE WHEN i.config_digest IS NULL OR i.config_digest = i.digest THEN 0 ELSE " \
+	"COALESCE((SELECT x.n FROM image_incidents x WHERE x.image_digest = i.config_digest), 0) " \
+	"END, " \
 	"(SELECT COUNT(*) FROM containers c WHERE c.k8s IS NOT NULL AND c.image_digest IN " \
 	"(i.digest, i.config_digest)), i.config_digest, i.env FROM images i"
 

@@ -147,7 +147,10 @@ int moat_db_open_sqlite(const char *path, struct moat_db **ret, struct moat_erro
 	sqlite3_extended_result_codes(d->h, 1);
 	if ((r = sq_exec(&d->base, "PRAGMA journal_mode=WAL", NULL, 0, NULL, err)) < 0 ||
 	    (r = sq_exec(&d->base, "PRAGMA synchronous=FULL", NULL, 0, NULL, err)) < 0 ||
-	    (r = sq_exec(&d->base, "PRAGMA foreign_keys=ON", NULL, 0, NULL, err)) < 0) {
+	    (r = sq_exec(&d->base, "PRAGMA foreign_keys=ON", NULL, 0, NULL, err)) < 0 ||
+	    /* 64 MiB of pages (default 2 MiB): list reads come from memory,
+	     * not a pread per page */
+	    (r = sq_exec(&d->base, "PRAGMA cache_size=-65536", NULL, 0, NULL, err)) < 0) {
 		moat_error_prefix(err, "%s: ", path);
 		sq_close(&d->base);
 		return r;

@@ -175,13 +175,32 @@ static int heartbeat(struct moat_db *db, const char *id, const json_t *batch, co
 			    "excluded.last_seen", p, 5, NULL, err);
 }
 
+/* Each image's event count (image_incidents) grows by what the batch added. */
+static int count_incidents(struct moat_db *db, json_t *added, struct moat_error *err)
+{
+	const char *digest;
+	json_t *n;
+	int r = 0;
+
+	json_object_foreach(added, digest, n) {
+		struct moat_db_val p[] = { moat_db_text(digest), moat_db_int(json_integer_value(n)) };
+
+		r = moat_db_exec(db, "INSERT INTO image_incidents (image_digest, n) VALUES (?, ?) "
+				 "ON CONFLICT (image_digest) DO UPDATE SET n = image_incidents.n + "
+				 "excluded.n", p, 2, NULL, err);
+		if (r < 0)
+			break;
+	}
+	return r;
+}
+
 /* fresh gets the new events (not duplicates), to forward once committed;
  * the images they and the inventory name are scored again at the end. */
 static int batch_tx(struct moat_db *db, const json_t *batch, const char *defender_id,
 		    int64_t now, size_t *acc, size_t *dup, json_t *fresh_events,
 		    struct moat_error *err)
 {
-	json_t *touched = json_object();
+	json_t *touched = json_object(), *added = json_object();
 	const json_t *events = json_object_get(batch, "events");
 	const json_t *ctrs = json_object_get(batch, "containers");
 	const char *node = NULL;
@@ -196,16 +215,21 @@ static int batch_tx(struct moat_db *db, const json_t *batch, const char *defende
 		if ((r = console_event_parse(ev, now, &e, err)) < 0 ||
 		    (r = put_event(db, ev, &e, defender_id, now, &fresh, err)) < 0) {
 			json_decref(touched);
+			json_decref(added);
 			return moat_error_prefix(err, "events[%zu]: ", i);
 		}
 		*(fresh ? acc : dup) += 1;
 		if (fresh)
 			json_array_append(fresh_events, json_array_get(events, i));
-		if (fresh && e.image_digest)
+		if (fresh && e.image_digest) {
 			json_object_set_new(touched, e.image_digest, json_true());
+			json_object_set_new(added, e.image_digest, json_integer(
+				json_integer_value(json_object_get(added, e.image_digest)) + 1));
+		}
 		node = node ? node : e.node;
 	}
-	r = 0;
+	r = count_incidents(db, added, err);
+	json_decref(added);
 	json_array_foreach(ctrs, i, ev) {
 		if (!json_is_object(ev))
 			r = moat_error_set(err, MOAT_E_FORMAT, "containers[%zu] is not an object", i);

@@ -45,6 +45,12 @@ static int prune_events(struct moat_db *db, int64_t before_us, int64_t *ret_n,
 	r = moat_db_exec(db, "DELETE FROM events WHERE ts < ?", &p, 1, ret_n, err);
 	if (r == 0)
 		r = moat_db_exec(db, "DELETE FROM containers WHERE last_seen < ?", &p, 1, NULL, err);
+	if (r == 0)
+		r = moat_db_exec(db, "DELETE FROM image_incidents", NULL, 0, NULL, err);
+	if (r == 0)     /* counted again over what is left (hourly at most) */
+		r = moat_db_exec(db, "INSERT INTO image_incidents (image_digest, n) SELECT "
+				 "image_digest, COUNT(*) FROM events WHERE image_digest IS NOT NULL "
+				 "GROUP BY image_digest", NULL, 0, NULL, err);
 	if (r == 0)     /* connections nobody made since: off the radar */
 		r = moat_db_exec(db, "DELETE FROM edges WHERE last_seen < ?", &p, 1, NULL, err);
 	if (r == 0)     /* what was deleted no longer raises any image's risk */

@@ -89,9 +89,15 @@ static const char *const v4[] = {
 	NULL,
 };
 
-/* v5: alert forwarding resumes from its cursor by receive time (forward.c). */
+/* v5: alert forwarding resumes from its cursor by receive time (forward.c);
+ * each image's event count kept as events arrive (ingest-events.c), which
+ * the image list and the radar read instead of counting events per image on
+ * every request. */
 static const char *const v5[] = {
 	"CREATE INDEX events_received ON events (received)",
+	"CREATE TABLE image_incidents (image_digest TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+	"INSERT INTO image_incidents (image_digest, n) SELECT image_digest, COUNT(*) FROM events "
+	"WHERE image_digest IS NOT NULL GROUP BY image_digest",
 	NULL,
 };
 
