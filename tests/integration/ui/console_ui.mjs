@@ -334,6 +334,12 @@ try {
   await (await rowsOf('Users')).filter({ hasText: env('UI_USER') }).first().waitFor();
   log('manage: CI snippets name this console; users list the admin');
   await shot('manage-users');
+  await page.goto(`${URL_}/#/manage/defenders`);
+  const def = (await rowsOf('Defenders')).filter({ hasText: '2, 1 queued' }).first();
+  await def.waitFor();
+  check((await def.textContent()).includes('0 waiting'), `defender row: ${await def.textContent()}`);
+  log('manage: the defender row shows its spool and its node\'s image scans');
+  await shot('manage-defenders');
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);
   log(`PASS in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

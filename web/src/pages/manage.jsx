@@ -25,6 +25,19 @@ function health(d) {
   return age < 120 ? (d.status || 'ok') : `stale (${Math.round(age / 60)} min)`;
 }
 
+// Alerts waiting in the defender's spool (the console was away), and lost ones.
+function spool(h) {
+  if (h.spool_events === undefined) return '';
+  return `${h.spool_events} waiting` + (h.spool_dropped ? `, ${h.spool_dropped} dropped` : '');
+}
+
+// The node's image scans (moat defender --scan-db): sent, failed, waiting.
+function scans(h) {
+  if (h.images_scanned === undefined) return 'off';
+  return `${h.images_scanned}` + (h.images_failed ? `, ${h.images_failed} failed` : '') +
+    (h.images_queued ? `, ${h.images_queued} queued` : '');
+}
+
 function Defenders() {
   const res = useLoad(() => get('/defenders'), []);
   return (
@@ -36,6 +49,10 @@ function Defenders() {
             { label: 'ID', cell: (d) => <code>{d.id}</code> },
             { label: 'Version', key: 'version' },
             { label: 'Health', cell: (d) => { const h = health(d); return <span class={`health ${/^(ok|connected|online)$/.test(h) ? 'good' : 'bad'}`}>{h}</span>; } },
+            { label: 'Alerts', cell: (d) => (d.health || {}).alerts ?? '' },
+            { label: 'Spool', cell: (d) => spool(d.health || {}) },
+            { label: 'Images scanned', cell: (d) => scans(d.health || {}) },
+            { label: 'Last error', cell: (d) => (d.health || {}).last_error || (d.health || {}).scan_error || '' },
             { label: 'Last seen', cell: (d) => fmtTime(d.last_seen) },
           ]} />
       )}
