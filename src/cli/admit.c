@@ -26,6 +26,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "admit-tags.h"
 #include "cli.h"
 #include "comply/k8s.h"
 #include "moat-config.h"
@@ -64,6 +65,7 @@ struct admit_args {
 	char *insecure_list[ADMIT_MAX_INSECURE + 1];    /* the same, NULL-terminated */
 	unsigned n_insecure;
 	unsigned workers;
+	unsigned tag_ttl;               /* webhook: seconds a tag's digest is trusted; 0 = default */
 	unsigned threads;
 	bool insecure_listen;           /* hidden: plain HTTP for benches */
 	bool webhook;
@@ -76,6 +78,7 @@ struct admit_args {
 	char self[4096];
 	pthread_mutex_t docker_mu;      /* one engine connection, shared */
 	struct moat_docker *docker;
+	struct admit_tags *tags;        /* the webhook's tags -> digests */
 };
 
 /* image name -> image id through the engine (tags move; ids do not). */
@@ -131,13 +134,14 @@ static int inspect_container(void *ctx, const char *ref, json_t **ret)
 	return r == MOAT_E_USAGE ? MOAT_E_NOTFOUND : r;
 }
 
-/* The webhook's key is the reference as the pod names it: "nginx:1.25",
- * "reg:5000/team/app@sha256:...". Keep it whole (a digest without its
- * repository cannot be pulled). */
+/* The webhook's key: a reference with a digest as the pod names it
+ * ("reg:5000/team/app@sha256:...", whole: a digest without its repository
+ * cannot be pulled); a tag as the digest it points at now (admit-tags.h). */
 static int resolve_ref(void *ctx, const char *image, char *key, size_t len)
 {
-	(void)ctx;
-	return (size_t)snprintf(key, len, "%s", image) < len ? 0 : -ENAMETOOLONG;
+	struct admit_args *a = ctx;
+
+	return admit_tags_key(a->tags, image, key, len);
 }
 
 /* registry://HOST/REPO[:TAG][@DIGEST] for a reference as Docker reads it
@@ -379,6 +383,9 @@ static void usage(FILE *f, const char *cmd)
 		"                          $DOCKER_CONFIG or ~/.docker)\n"
 		"      --cacert FILE       CA bundle for registry TLS\n"
 		"      --insecure-registry HOST  plain http / unverified TLS for HOST\n"
+		"      --tag-ttl SECONDS   webhook: a tag is resolved to its digest at the registry\n"
+		"                          and verdicts kept per digest; the answer is reused this\n"
+		"                          long (default 30)\n"
 		"console (docs/console.md): every decision also goes to a moat console as an\n"
 		"event of kind \"admission\", through a spool on disk (no loss while it is away):\n"
 		"      --console URL       the console, http(s)://HOST:PORT\n"
@@ -411,6 +418,7 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		{ "token-file", required_argument, NULL, 'F' },
 		{ "console-cacert", required_argument, NULL, 'K' },
 		{ "spool", required_argument, NULL, 'P' },
+		{ "tag-ttl", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -420,6 +428,14 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		char *end = NULL;
 		unsigned long v = 0;
 
+		if (c == 'L') {
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 3600)
+				return fprintf(stderr, "moat %s: --tag-ttl wants 1-3600 seconds\n",
+					       argv[0]), -1;
+			a->tag_ttl = (unsigned)v;
+			continue;
+		}
 		if (c == 'w' || c == 't') {
 			v = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || v < 1 || v > 64)
@@ -599,6 +615,15 @@ static int serve(struct admit_args *a, bool webhook)
 		return MOAT_EXIT_USAGE;
 	}
 	a->vuln_gate = moat_policy_has_vuln_gate(policy);
+	if (webhook) {
+		struct admit_tags_opts to = {
+			.cacert = a->cacert ? a->cacert_buf : NULL,
+			.insecure = (const char *const *)a->insecure_list,
+			.engine_id = resolve_docker, .ctx = a, .ttl_sec = a->tag_ttl,
+		};
+
+		a->tags = admit_tags_new(&to);
+	}
 	struct moat_verdicts_opts vo = {
 		.state_dir = a->state_dir,
 		.policy_hash = moat_policy_hash(policy),
@@ -660,6 +685,8 @@ static int serve(struct admit_args *a, bool webhook)
 out:
 	moat_server_close(srv);
 	moat_verdicts_close(verdicts);
+	admit_tags_free(a->tags);
+	a->tags = NULL;
 	moat_audit_close(audit);
 	/* a few seconds to hand the console what is spooled; the rest waits on disk */
 	if (uplink)

@@ -248,7 +248,7 @@ if [ -n "$REG" ] && command -v skopeo >/dev/null && command -v htpasswd >/dev/nu
     # no engine: --docker-host names a socket that does not exist
     "$MOAT" webhook --listen 127.0.0.1:0 --tls-cert "$W/tls.pem" --tls-key "$W/tls.key" \
         --policy "$W/vpolicy.yaml" --state-dir "$W/state2" --db "$W/vuln.db" \
-        --docker-host "$W/no-engine.sock" --registry-config "$W/regcfg" \
+        --docker-host "$W/no-engine.sock" --registry-config "$W/regcfg" --tag-ttl 1 \
         --ready-file "$W/ready" >"$W/webhook2.out" 2>"$W/webhook2.err" &
     WPID=$!
     for _ in $(seq 1 50); do [ -s "$W/ready" ] && break; sleep 0.2; done
@@ -280,6 +280,39 @@ PY
     regpod "$R/moat/app@$dig" "$W/regd.json"
     post "$W/regd.json" | grep -q 'vulnerabilities: image' ||
         fail "registry image by digest not denied"
+    # the tag was resolved at the registry: one verdict, kept under the digest
+    keys() { cat "$W"/state2/verdicts/* 2>/dev/null | $PY -c 'import json,sys
+print(" ".join(sorted({json.loads(l)["key"] for l in sys.stdin.read().replace("}{", "}\n{").splitlines() if l.strip()})))'; }
+    [ "$(keys)" = "$R/moat/app@$dig" ] || fail "verdict keys after the tag and its digest: '$(keys)', want $R/moat/app@$dig"
+    # the tag moves to a clean image: the same reference is scanned again and
+    # admitted, not answered from the old image's verdict
+    $PY - "$W/clean-oci" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+d = sys.argv[1]; os.makedirs(f"{d}/blobs/sha256", exist_ok=True)
+def blob(b):
+    h = hashlib.sha256(b).hexdigest(); open(f"{d}/blobs/sha256/{h}", "wb").write(b); return "sha256:" + h, len(b)
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w") as t:
+    data = b"moat\n"; ti = tarfile.TarInfo("hello"); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+diff = "sha256:" + hashlib.sha256(raw.getvalue()).hexdigest()
+layer, llen = blob(gzip.compress(raw.getvalue(), mtime=0))
+cfg, clen = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                             "rootfs": {"type": "layers", "diff_ids": [diff]}}).encode())
+man, mlen = blob(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg, "size": clen},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer, "size": llen}]}).encode())
+open(f"{d}/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+           "digest": man, "size": mlen, "annotations": {"org.opencontainers.image.ref.name": "clean"}}]},
+          open(f"{d}/index.json", "w"))
+PY
+    skopeo copy -q --dest-tls-verify=false --dest-creds moat:s3cret "oci:$W/clean-oci:clean" \
+        "docker://$R/moat/app:1" >"$W/skopeo2.log" 2>&1 || fail "skopeo push (clean): $(tail -c 300 "$W/skopeo2.log")"
+    sleep 1.2   # --tag-ttl 1
+    post "$W/reg.json" >"$W/reg2.out" || fail "registry pod request (moved tag) failed"
+    grep -q '"allowed":true' "$W/reg2.out" ||
+        fail "the tag moved to a clean image but the old verdict answered: $(head -c 400 "$W/reg2.out")"
+    [ "$(keys | wc -w)" = 2 ] || fail "verdict keys after the tag moved: '$(keys)'"
     # a repository the registry does not have: a scan error, denied (failure: closed)
     regpod "$R/moat/nope:1" "$W/regn.json"
     post "$W/regn.json" >"$W/regn.out"
