@@ -223,26 +223,6 @@ static void gate_summary(const char *json_path, char *out, size_t len)
 	moat_buf_release(&b);
 }
 
-/* The last line of the child's stderr, for an error verdict. */
-static void last_line(const char *path, char *out, size_t len)
-{
-	struct moat_buf b;
-	const char *s, *e;
-
-	moat_buf_init(&b, 0);
-	snprintf(out, len, "the scan failed");
-	if (moat_read_file(path, 1u << 20, &b, NULL) == 0 && b.len) {
-		e = (const char *)b.data + b.len;
-		while (e > (const char *)b.data && (e[-1] == '\n' || e[-1] == '\r'))
-			e--;
-		s = e;
-		while (s > (const char *)b.data && s[-1] != '\n')
-			s--;
-		snprintf(out, len, "%.*s", (int)(e - s), s);
-	}
-	moat_buf_release(&b);
-}
-
 /* Run `moat scan` on docker:KEY; exit 0 = pass, 1 = over a threshold. */
 static void scan_image(void *ctx, const char *key, struct moat_verdict_result *ret)
 {
@@ -348,7 +328,7 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 		ret->state = MOAT_VERDICT_FAIL;
 		gate_summary(out, ret->summary, sizeof(ret->summary));
 	} else {
-		last_line(errp, ret->summary, sizeof(ret->summary));
+		cli_last_line(errp, "the scan failed", ret->summary, sizeof(ret->summary));
 	}
 out:
 	posix_spawn_file_actions_destroy(&fa);

@@ -99,5 +99,9 @@ int cli_emit(const char *path, const struct moat_buf *buf);
  * paths, package names): the formatted message is escaped for the terminal
  * (base/term.h), all but a final newline. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last line a child process wrote to its stderr file path (at most the
+ * file's last MiB is read), for an error message; fallback when it wrote
+ * none. */
+void cli_last_line(const char *path, const char *fallback, char *out, size_t len);
 
 #endif

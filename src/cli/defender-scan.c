@@ -23,6 +23,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "moat/error.h"
+#include "cli.h"
 #include "scan-run.h"
 #include "sensor/container.h"
 
@@ -164,25 +165,6 @@ static bool stopping(struct defender_scan *s)
 	return stop;
 }
 
-/* The last line the child wrote to its stderr, for the error message. */
-static void last_log_line(const char *path, char *buf, size_t len)
-{
-	char text[4096];
-	ssize_t n = moat_read_small_file(path, text, sizeof(text));
-	char *line;
-
-	buf[0] = 0;
-	if (n <= 0)
-		return;
-	while (n > 0 && text[n - 1] == '\n')
-		text[--n] = 0;
-	line = strrchr(text, '\n');
-	line = line ? line + 1 : text;
-	if (strlen(line) >= len)
-		line[len - 1] = 0;
-	memcpy(buf, line, strlen(line) + 1);
-}
-
 static int spawn_scan(struct defender_scan *s, const char *target, pid_t *ret)
 {
 	const char *argv[16];
@@ -242,7 +224,7 @@ static int wait_scan(struct defender_scan *s, pid_t pid, const char *target,
 		return moat_error_set(err, -errno, "%s: waitpid: %s", target, strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) <= 1)      /* 1: a gate, and none was asked */
 		return 0;
-	last_log_line(s->log_path, why, sizeof(why));
+	cli_last_line(s->log_path, "", why, sizeof(why));
 	if (WIFSIGNALED(st))
 		return moat_error_set(err, MOAT_E_RUNTIME, "%s: the scan died of signal %d%s%s",
 				      target, WTERMSIG(st), why[0] ? ": " : "", why);

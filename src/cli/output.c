@@ -85,3 +85,23 @@ void cli_errorf(const char *fmt, ...)
 	moat_buf_release(&msg);
 	moat_buf_release(&out);
 }
+
+void cli_last_line(const char *path, const char *fallback, char *out, size_t len)
+{
+	struct moat_buf b;
+	const char *s, *e;
+
+	moat_buf_init(&b, 0);
+	snprintf(out, len, "%s", fallback);
+	if (moat_read_file(path, 1u << 20, &b, NULL) == 0 && b.len) {
+		e = (const char *)b.data + b.len;
+		while (e > (const char *)b.data && (e[-1] == '\n' || e[-1] == '\r'))
+			e--;
+		s = e;
+		while (s > (const char *)b.data && s[-1] != '\n')
+			s--;
+		if (e > s)
+			snprintf(out, len, "%.*s", (int)(e - s), s);
+	}
+	moat_buf_release(&b);
+}
