@@ -12,7 +12,10 @@
 #     runs per connect and ns per run;
 #   - the defender's user-space CPU per connect.
 #
-#   bench/net/cost.sh [MOAT]      (root; MOAT defaults to build/moat)
+#   bench/net/cost.sh [MOAT [MOAT2]]   (root; MOAT defaults to build/moat)
+#
+# With two binaries (say, before and after a change) their runs take turns
+# with the runs without a defender, so both meet the same load.
 #
 # Env: CONNECT_N (5000), SYSCALL_N (2000000), REPS (3), IMG as run.sh.
 set -euo pipefail
@@ -20,12 +23,14 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 MOAT=${1:-$repo/build/moat}
+MOAT2=${2:-}
 CONNECT_N=${CONNECT_N:-5000}
 SYSCALL_N=${SYSCALL_N:-2000000}
 REPS=${REPS:-3}
 IMG=${IMG:-moat-test/benign:1}
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root" >&2; exit 77; }
-[ -x "$MOAT" ] || { echo "bench/net: no moat binary at $MOAT" >&2; exit 1; }
+for m in "$MOAT" $MOAT2; do [ -x "$m" ] || { echo "bench/net: no moat binary at $m" >&2; exit 1; }; done
+MODES="enforce"; [ -n "$MOAT2" ] && MODES="enforce enforce2"
 command -v bpftool >/dev/null || { echo "bench/net: needs bpftool" >&2; exit 77; }
 docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
 P=netfw-cost-$$
@@ -53,9 +58,9 @@ KEY=$("$docker" image inspect -f '{{.Id}}' "$IMG" | cut -d: -f2)
 CLI_ID=$("$docker" inspect -f '{{.Id}}' "$P-cli")
 CIDS="$("$docker" inspect -f '{{.Id}}' "$P-srv") $CLI_ID"
 
-start_defender() {
+start_defender() {    # start_defender [BINARY]
     rm -f "$W/ready"
-    "$MOAT" defender --state "$W/state" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
+    "${1:-$MOAT}" defender --state "$W/state" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
     DEF_PID=$!
     for _ in $(seq 1 120); do
         [ -e "$W/ready" ] && { sleep "${SETTLE:-2}"; return 0; }
@@ -107,8 +112,11 @@ stop_defender
 
 declare -A sys conn dconn
 for rep in $(seq 1 "$REPS"); do
-    for mode in none enforce; do
-        [ "$mode" = enforce ] && start_defender
+    for mode in none $MODES; do
+        case $mode in
+            enforce) start_defender ;;
+            enforce2) start_defender "$MOAT2" ;;
+        esac
         k0=$(cg_cpu "$CLI_ID"); client syscalls "$SYSCALL_N" >/dev/null; k1=$(cg_cpu "$CLI_ID")
         sys[$mode]+="$(awk -v k="$((k1 - k0))" -v n="$SYSCALL_N" 'BEGIN {printf "%.1f", k / n}') "
         # shellcheck disable=SC2086
@@ -124,21 +132,28 @@ done
 grep -q "network-outside-baseline" "$W/alerts" && { echo "bench/net: the flow raised alerts" >&2; exit 1; }
 
 # BPF statistics, in a run of their own (they cost a clock read per run)
-start_defender
-sysctl -qw kernel.bpf_stats_enabled=1
-prog_stats >"$W/s0"; client syscalls "$SYSCALL_N" >/dev/null; prog_stats >"$W/s1"
-prog_stats >"$W/c0"; client connect "$SRV" 9000 "$CONNECT_N" >/dev/null; prog_stats >"$W/c1"
-sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-stop_defender
+bpf_stats() {    # bpf_stats MODE BINARY
+    start_defender "$2"
+    sysctl -qw kernel.bpf_stats_enabled=1
+    prog_stats >"$W/s0.$1"; client syscalls "$SYSCALL_N" >/dev/null; prog_stats >"$W/s1.$1"
+    prog_stats >"$W/c0.$1"; client connect "$SRV" 9000 "$CONNECT_N" >/dev/null; prog_stats >"$W/c1.$1"
+    sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+    stop_defender
+}
+bpf_stats enforce "$MOAT"
+[ -n "$MOAT2" ] && bpf_stats enforce2 "$MOAT2"
 
 printf 'bench/net cost: %s reps; %s getppid calls, %s connects per run\n' "$REPS" "$SYSCALL_N" "$CONNECT_N"
-for mode in none enforce; do
+[ -n "$MOAT2" ] && printf 'enforce: %s; enforce2: %s\n' "$MOAT" "$MOAT2"
+for mode in none $MODES; do
     printf '%-8s CPU per syscall %6s ns   CPU per connect %7s us (defender %s us)\n' "$mode" \
         "$(echo "${sys[$mode]}" | median)" "$(echo "${conn[$mode]}" | median)" "$(echo "${dconn[$mode]}" | median)"
 done
-printf 'ratios (CPU) none/enforce: syscall %s, connect %s\n' \
-    "$(awk -v a="$(echo "${sys[none]}" | median)" -v b="$(echo "${sys[enforce]}" | median)" 'BEGIN {printf "%.3f", a / b}')" \
-    "$(awk -v a="$(echo "${conn[none]}" | median)" -v b="$(echo "${conn[enforce]}" | median)" 'BEGIN {printf "%.3f", a / b}')"
+for mode in $MODES; do
+    printf 'ratios (CPU) none/%s: syscall %s, connect %s\n' "$mode" \
+        "$(awk -v a="$(echo "${sys[none]}" | median)" -v b="$(echo "${sys[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')" \
+        "$(awk -v a="$(echo "${conn[none]}" | median)" -v b="$(echo "${conn[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')"
+done
 # per program: runs per operation, ns per run, ns per operation
 stats_table() {    # stats_table BEFORE AFTER N WHAT
     join "$1" "$2" | awk -v n="$3" -v what="$4" '
@@ -147,7 +162,9 @@ stats_table() {    # stats_table BEFORE AFTER N WHAT
           tot += dt }
         END { printf "  %-24s %37s %8.0f ns/%s\n", "all programs", "", tot / n, what }'
 }
-echo "BPF programs over the getppid loop:"
-stats_table "$W/s0" "$W/s1" "$SYSCALL_N" syscall
-echo "BPF programs over the connects:"
-stats_table "$W/c0" "$W/c1" "$CONNECT_N" connect
+for mode in $MODES; do
+    echo "$mode: BPF programs over the getppid loop:"
+    stats_table "$W/s0.$mode" "$W/s1.$mode" "$SYSCALL_N" syscall
+    echo "$mode: BPF programs over the connects:"
+    stats_table "$W/c0.$mode" "$W/c1.$mode" "$CONNECT_N" connect
+done
