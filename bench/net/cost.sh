@@ -80,7 +80,12 @@ cg_cpu() {    # cg_cpu ID...: ns of CPU the containers used
     done
     echo "$sum"
 }
-def_ns() { [ -n "$DEF_PID" ] && awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1e9 / hz}' "/proc/$DEF_PID/stat" || echo 0; }
+# ns of CPU the defender used, all its threads (schedstat: ns resolution,
+# where /proc/PID/stat counts 10 ms ticks)
+def_ns() {
+    [ -n "$DEF_PID" ] || { echo 0; return; }
+    cat /proc/"$DEF_PID"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'
+}
 client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
 # run_time_ns and run_cnt of each program the defender loaded, by name
 prog_stats() {
