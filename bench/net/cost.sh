@@ -10,14 +10,16 @@
 #   - connection setup: CPU per connect (containers + defender) without and
 #     with the defender enforcing, and for every program of the defender its
 #     runs per connect and ns per run;
-#   - the defender's user-space CPU per connect.
+#   - the defender's user-space CPU per connect;
+#   - throughput: CPU per MiB sent over one connection (containers +
+#     defender).
 #
 #   bench/net/cost.sh [MOAT [MOAT2]]   (root; MOAT defaults to build/moat)
 #
 # With two binaries (say, before and after a change) their runs take turns
 # with the runs without a defender, so both meet the same load.
 #
-# Env: CONNECT_N (5000), SYSCALL_N (2000000), REPS (3), IMG as run.sh.
+# Env: CONNECT_N (5000), SYSCALL_N (2000000), MIB (256), REPS (3), IMG as run.sh.
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +28,7 @@ MOAT=${1:-$repo/build/moat}
 MOAT2=${2:-}
 CONNECT_N=${CONNECT_N:-5000}
 SYSCALL_N=${SYSCALL_N:-2000000}
+MIB=${MIB:-256}
 REPS=${REPS:-3}
 IMG=${IMG:-moat-test/benign:1}
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root" >&2; exit 77; }
@@ -115,7 +118,7 @@ printf 'enforce\n' >"$W/state/images/$KEY/mode"
 sleep 2
 stop_defender
 
-declare -A sys conn dconn
+declare -A sys conn dconn mib
 for rep in $(seq 1 "$REPS"); do
     for mode in none $MODES; do
         case $mode in
@@ -131,6 +134,12 @@ for rep in $(seq 1 "$REPS"); do
         k1=$(cg_cpu $CIDS); d1=$(def_ns)
         conn[$mode]+="$(awk -v k="$((k1 - k0 + d1 - d0))" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", k / n / 1e3}') "
         dconn[$mode]+="$(awk -v d="$((d1 - d0))" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", d / n / 1e3}') "
+        # shellcheck disable=SC2086
+        k0=$(cg_cpu $CIDS); d0=$(def_ns)
+        client send "$SRV" 9000 "$MIB" >/dev/null
+        # shellcheck disable=SC2086
+        k1=$(cg_cpu $CIDS); d1=$(def_ns)
+        mib[$mode]+="$(awk -v k="$((k1 - k0 + d1 - d0))" -v n="$MIB" 'BEGIN {printf "%.2f", k / n / 1e3}') "
         stop_defender
     done
 done
@@ -151,13 +160,15 @@ bpf_stats enforce "$MOAT"
 printf 'bench/net cost: %s reps; %s getppid calls, %s connects per run\n' "$REPS" "$SYSCALL_N" "$CONNECT_N"
 [ -n "$MOAT2" ] && printf 'enforce: %s; enforce2: %s\n' "$MOAT" "$MOAT2"
 for mode in none $MODES; do
-    printf '%-8s CPU per syscall %6s ns   CPU per connect %7s us (defender %s us)\n' "$mode" \
-        "$(echo "${sys[$mode]}" | median)" "$(echo "${conn[$mode]}" | median)" "$(echo "${dconn[$mode]}" | median)"
+    printf '%-8s CPU per syscall %6s ns   CPU per connect %7s us (defender %s us)   CPU per MiB %7s us\n' "$mode" \
+        "$(echo "${sys[$mode]}" | median)" "$(echo "${conn[$mode]}" | median)" "$(echo "${dconn[$mode]}" | median)" \
+        "$(echo "${mib[$mode]}" | median)"
 done
 for mode in $MODES; do
-    printf 'ratios (CPU) none/%s: syscall %s, connect %s\n' "$mode" \
+    printf 'ratios (CPU) none/%s: syscall %s, connect %s, MiB %s\n' "$mode" \
         "$(awk -v a="$(echo "${sys[none]}" | median)" -v b="$(echo "${sys[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')" \
-        "$(awk -v a="$(echo "${conn[none]}" | median)" -v b="$(echo "${conn[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')"
+        "$(awk -v a="$(echo "${conn[none]}" | median)" -v b="$(echo "${conn[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')" \
+        "$(awk -v a="$(echo "${mib[none]}" | median)" -v b="$(echo "${mib[$mode]}" | median)" 'BEGIN {printf "%.3f", a / b}')"
 done
 # per program: runs per operation, ns per run, ns per operation
 stats_table() {    # stats_table BEFORE AFTER N WHAT
