@@ -119,7 +119,7 @@ sleep 2
 stop_defender
 
 declare -A sys conn dconn mib
-for rep in $(seq 1 "$REPS"); do
+for _ in $(seq 1 "$REPS"); do
     for mode in none $MODES; do
         case $mode in
             enforce) start_defender ;;
