@@ -5,6 +5,8 @@
  *   netbench server PORT              accept, drain each connection, close
  *   netbench connect HOST PORT N      N sequential connect + close; prints seconds
  *   netbench send HOST PORT MIB       one connection, MIB MiB written; prints seconds
+ *   netbench syscalls N               N getppid() calls (the sensor's per-syscall
+ *                                     fast path: no handler, bit already set); prints seconds
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +87,15 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "server"))
 		return server(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "syscalls")) {
+		long n = atol(argv[2]);
+
+		t0 = now();
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		printf("%.6f\n", now() - t0);
+		return 0;
+	}
 	if (argc != 5)
 		return 2;
 	t0 = now();

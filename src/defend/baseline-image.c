@@ -109,9 +109,13 @@ struct bl_image *bl_image_get(struct moat_baselines *b, const struct moat_contai
 
 	if (moat_baselines_key(c->image_id, c->image, b->o.by_repo, key, &err) < 0)
 		return NULL;
+	/* a compare, not a byte-at-a-time hash of the key, for a run of
+	 * events from one image; images live as long as b */
+	if (b->last_img && !memcmp(b->last_img->key, key, MOAT_STATE_KEY_LEN))
+		return b->last_img;
 	img = moat_hmap_get(&b->images, key, MOAT_STATE_KEY_LEN);
 	if (img)
-		return img;
+		return b->last_img = img;
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return NULL;

@@ -35,6 +35,7 @@ struct bl_cgroup {
 struct moat_baselines {
 	struct moat_baselines_opts o;
 	struct moat_hmap images;          /* key -> struct bl_image */
+	struct bl_image *last_img;        /* the image found last: most events are its */
 	struct moat_hmap cgroups;         /* 8-byte cgroup id -> struct bl_cgroup */
 	uint32_t next_slot;
 	uint64_t deviations;

@@ -23,6 +23,7 @@
 #include "moat/error.h"
 #include "rules-int.h"
 #include "rules.h"
+#include "sensor/sensor.h"
 
 /* Rule text and trees of a few hundred rules fit in well under this. */
 #define RULES_ARENA_CAP (64u << 20)
@@ -357,6 +358,39 @@ static int parse_lua(struct parse *p, const json_t *v, struct moat_rule *rule)
 
 static const char *const severities[] = { "info", "notice", "warning", "error", "critical" };
 
+/* The event kinds (below 32) a condition may be true for: an evt.kind
+ * equality names them, and narrows, or widens, what contains it; any
+ * other test may be true for every kind. A superset, so skipping the
+ * other kinds never changes a verdict. */
+static uint32_t cond_kinds(const struct moat_cond *c)
+{
+	uint32_t m;
+
+	switch (c->op) {
+	case OP_AND:
+		m = UINT32_MAX;
+		for (size_t i = 0; i < c->n; i++)
+			m &= cond_kinds(c->kids[i]);
+		return m;
+	case OP_OR:
+		m = 0;
+		for (size_t i = 0; i < c->n; i++)
+			m |= cond_kinds(c->kids[i]);
+		return m;
+	case OP_EQ:
+		if (c->field != MOAT_F_EVT_KIND)
+			return UINT32_MAX;
+		m = 0;
+		for (unsigned k = 0; k < 32; k++)
+			for (size_t i = 0; i < c->n; i++)
+				if (!strcmp(moat_sensor_kind_name(k), c->vals[i]))
+					m |= 1u << k;
+		return m;
+	default:
+		return UINT32_MAX;
+	}
+}
+
 static int parse_rule(struct parse *p, const json_t *j, struct moat_rule *rule)
 {
 	const char *id = moat_json_str(j, "id");
@@ -389,6 +423,8 @@ static int parse_rule(struct parse *p, const json_t *j, struct moat_rule *rule)
 		r = pfail(p, MOAT_E_FORMAT, "no when: condition");
 	if (r == 0)
 		r = parse_cond(p, json_object_get(j, "when"), 0, &rule->when);
+	if (r == 0)
+		rule->never_kinds = ~cond_kinds(rule->when);
 	if (r == 0 && json_object_get(j, "lua"))
 		r = parse_lua(p, json_object_get(j, "lua"), rule);
 	return r;

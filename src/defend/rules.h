@@ -110,6 +110,10 @@ struct moat_rule {
 	const char *file;           /* where it was defined */
 	const struct moat_cond *when;
 	struct moat_lua *lua;       /* the lua: hook, owned by the ruleset; NULL = none */
+	/* Event kinds (bit per MOAT_EV_* below 32) `when` can never match, from
+	 * its evt.kind tests: the defender skips the rule for them without
+	 * evaluating it. 0 (the default) skips nothing. */
+	uint32_t never_kinds;
 };
 
 /* Field enum value for a name, or -1. */
@@ -135,6 +139,13 @@ const struct moat_rule *moat_rules_get(const struct moat_ruleset *rs, size_t i);
 /* The scope, the condition, then (if it matched) the lua: hook; a failing
  * hook does not match. */
 bool moat_rule_matches(const struct moat_rule *rule, const struct moat_rule_view *v);
+
+/* False if the rule can never match an event of this kind (never_kinds):
+ * a cheap test before moat_rule_matches. */
+static inline bool moat_rule_may_match_kind(const struct moat_rule *rule, unsigned kind)
+{
+	return kind >= 32 || !((rule->never_kinds >> kind) & 1);
+}
 
 /* Lua hook calls of this ruleset that failed (error, budget, non-boolean). */
 uint64_t moat_rules_lua_errors(const struct moat_ruleset *rs);

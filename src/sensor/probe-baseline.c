@@ -33,8 +33,12 @@ static int bl_syscalls(void *state, uint64_t cgroup_id, uint64_t *bits, bool for
 
 	if (bpf_map_lookup_elem(fd, &key, bits) < 0)
 		return -errno;
-	if (forget && bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
+	if (!forget)
+		return 0;
+	if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
 		return -errno;
+	/* the CPUs' cached copies (bl_cache) may hold the deleted bits */
+	__atomic_fetch_add(&probe_skel(state)->bss->bl_gen, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

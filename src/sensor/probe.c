@@ -182,8 +182,6 @@ static const struct syscall_row syscall_table[] = {
 	{ SYS_connect, "sys_connect", 0 },
 	{ SYS_bind, "sys_bind", 0 },
 	{ SYS_listen, "sys_listen", 0 },
-	{ SYS_accept, "sys_accept", 0 },
-	{ SYS_accept4, "sys_accept", 0 },
 	{ SYS_mount, "sys_mount", 0 },
 	{ SYS_umount2, "sys_umount", 0 },
 	{ SYS_memfd_create, "sys_memfd_create", 0 },
@@ -217,6 +215,15 @@ static const struct syscall_row exit_table[] = {
 };
 
 #define N_EXIT_SYSCALLS (sizeof(exit_table) / sizeof(exit_table[0]))
+
+/* The syscall numbers sys_enter tail-calls for (the others skip the tail
+ * call); set before load, as the table is fixed. */
+static void mark_dispatched(volatile __u64 *bits)
+{
+	for (size_t i = 0; i < N_SYSCALLS; i++)
+		if (syscall_table[i].nr < MOAT_EV_SYSCALL_MAX)
+			bits[syscall_table[i].nr / 64] |= 1ull << (syscall_table[i].nr % 64);
+}
 
 /* Fill a dispatch table (calls) that a probe tail-calls through. Returns
  * how many syscalls got a handler. */
@@ -331,6 +338,7 @@ static int probe_open(struct moat_sensor *sensor, const struct moat_sensor_opts 
 		goto out_fail;
 	}
 	p->skel->rodata->self_tgid = (__u32)getpid();
+	mark_dispatched(p->skel->rodata->dispatched);
 	p->skel->rodata->all_writes = opts->all_writes;
 	r = sensor_bpf__load(p->skel);
 	if (r < 0) {

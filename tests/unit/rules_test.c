@@ -719,6 +719,70 @@ static void test_rules__overlay(void)
 	json_decref(pol);
 }
 
+/* The evt.kind prefilter (never_kinds) the defender tests before a rule:
+ * narrowed by kind equalities under and/or, never by other tests. */
+static void test_rules__kind_prefilter(void)
+{
+	static const char *const text =
+		"rules:\n"
+		"  - {id: k-in, severity: info, when: {and: [{field: evt.kind, in: [open, connect]},"
+		" {field: fd.name, equals: /x}]}}\n"
+		"  - {id: k-or, severity: info, when: {or: [{field: evt.kind, equals: exec},"
+		" {field: evt.kind, equals: fork}]}}\n"
+		"  - {id: k-not, severity: info, when: {not: {field: evt.kind, equals: exec}}}\n"
+		"  - {id: k-starts, severity: info, when: {field: evt.kind, startswith: ex}}\n"
+		"  - {id: k-mixed, severity: info, when: {and: [{or: [{field: evt.kind, equals: open},"
+		" {field: proc.name, equals: sh}]}, {field: evt.kind, equals: exec}]}}\n";
+	static const char *const probe_fields[][2] = {
+		{ "/etc/shadow", "sh" }, { "/etc/cron.d/x", "bash" }, { "/var/run/docker.sock", "nc" },
+		{ "/proc/sys/kernel/core_pattern", "python3" }, { "/root/.ssh/authorized_keys", "xmrig" },
+	};
+	struct moat_ruleset *rs = NULL;
+	struct moat_error err = { 0 };
+	const struct moat_rule *r;
+
+	CHECK_INT(moat_rules_open(&rs, &err), 0);
+	CHECK_INT(load_str(rs, text, &err), 0);
+	r = rule_by_id(rs, "k-in");
+	CHECK(r && moat_rule_may_match_kind(r, MOAT_EV_OPEN) &&
+	      moat_rule_may_match_kind(r, MOAT_EV_CONNECT) && !moat_rule_may_match_kind(r, MOAT_EV_EXEC));
+	r = rule_by_id(rs, "k-or");
+	CHECK(r && moat_rule_may_match_kind(r, MOAT_EV_EXEC) && moat_rule_may_match_kind(r, MOAT_EV_FORK) &&
+	      !moat_rule_may_match_kind(r, MOAT_EV_OPEN));
+	r = rule_by_id(rs, "k-not");
+	CHECK(r && moat_rule_may_match_kind(r, MOAT_EV_EXEC) && moat_rule_may_match_kind(r, MOAT_EV_OPEN));
+	r = rule_by_id(rs, "k-starts");
+	CHECK(r && moat_rule_may_match_kind(r, MOAT_EV_OPEN));
+	r = rule_by_id(rs, "k-mixed");
+	CHECK(r && moat_rule_may_match_kind(r, MOAT_EV_EXEC) && !moat_rule_may_match_kind(r, MOAT_EV_OPEN));
+	CHECK(r && moat_rule_may_match_kind(r, 40));    /* past the mask: evaluated */
+	moat_rules_close(rs);
+	/* the built-in rules: a rule that matches an event of a kind never
+	 * skips that kind */
+	rs = builtin();
+	for (size_t i = 0; rs && i < moat_rules_count(rs); i++) {
+		r = moat_rules_get(rs, i);
+		for (unsigned k = 0; k < MOAT_EV_KIND_MAX; k++) {
+			for (size_t p = 0; p < sizeof(probe_fields) / sizeof(probe_fields[0]); p++) {
+				struct moat_rule_view v = { 0 };
+
+				v.f[MOAT_F_EVT_KIND] = moat_sensor_kind_name(k);
+				v.f[MOAT_F_FD_NAME] = probe_fields[p][0];
+				v.f[MOAT_F_FD_WRITE] = "true";
+				v.f[MOAT_F_PROC_NAME] = probe_fields[p][1];
+				v.f[MOAT_F_PROC_EXE] = "/bin/sh";
+				v.f[MOAT_F_PROC_CMDLINE] = probe_fields[p][1];
+				v.f[MOAT_F_CONTAINER_ID] = "c1";
+				if (moat_rule_matches(r, &v) && !moat_rule_may_match_kind(r, k))
+					printf("# %s skips kind %s but matches\n", r->id,
+					       moat_sensor_kind_name(k));
+				CHECK(!moat_rule_matches(r, &v) || moat_rule_may_match_kind(r, k));
+			}
+		}
+	}
+	moat_rules_close(rs);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_rules__builtin_exec);
@@ -736,5 +800,6 @@ int main(void)
 	MOAT_RUN(test_rules__times);
 	MOAT_RUN(test_rules__record_checks);
 	MOAT_RUN(test_rules__overlay);
+	MOAT_RUN(test_rules__kind_prefilter);
 	return moat_test_done();
 }
