@@ -55,7 +55,7 @@ static int sq_exec(struct moat_db *db, const char *sql, const struct moat_db_val
 		   size_t n, int64_t *ret_changes, struct moat_error *err)
 {
 	struct db_sqlite *d = (struct db_sqlite *)db;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;  /* set when prepare succeeds; -O3 cannot see that */
 	int r = prepare(d, sql, params, n, &st, err);
 	int rc;
 
@@ -79,7 +79,7 @@ static int sq_query(struct moat_db *db, const char *sql, const struct moat_db_va
 {
 	struct db_sqlite *d = (struct db_sqlite *)db;
 	struct moat_db_val cols[SQ_MAX_COLS];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;  /* set when prepare succeeds; -O3 cannot see that */
 	int r = prepare(d, sql, params, n, &st, err);
 	int rc;
 
