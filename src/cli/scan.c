@@ -40,6 +40,8 @@ struct scan_args {
 	struct moat_detect_opts detect;     /* --scanners and the content scanners' options */
 	const char *console;   /* --console URL: upload the JSON result */
 	const char *token;     /* --token T or $MOAT_CONSOLE_TOKEN */
+	bool no_cache;         /* --no-cache */
+	char cache_buf[4096];  /* the default cache directory */
 };
 
 struct progress_state {
@@ -116,6 +118,9 @@ static void usage(FILE *out, const char *cmd)
 		"      --password-budget MS  time per password hash (default 1000)\n"
 		"      --malware-rules DIR more YARA rules (*.yar, *.yara) and known-bad hash\n"
 		"                          lists (*.sha256) beside the built-in ones\n"
+		"      --cache DIR         keep compiled pattern databases here between scans\n"
+		"                          (default $XDG_CACHE_HOME/moat or ~/.cache/moat)\n"
+		"      --no-cache          compile them on every scan, read and write nothing\n"
 		"\nconsole:\n"
 		"      --console URL       also upload the result (moat.scan/v1) to a moat console\n"
 		"      --token T           its API token (role ci; or $MOAT_CONSOLE_TOKEN)\n");
@@ -157,6 +162,7 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 	case 0x181: d->secret_config = arg; return 0;
 	case 0x182: d->password_list = arg; return 0;
 	case 0x184: d->malware_rules = arg; return 0;
+	case 0x186: d->cache_dir = arg; return 0;
 	default:
 		if (parse_u64(arg, &v) < 0 || v == 0 || v > 600000) {
 			fprintf(stderr, "moat scan: bad --password-budget (1..600000 ms)\n");
@@ -165,6 +171,27 @@ static int parse_detect_option(int c, const char *arg, struct moat_detect_opts *
 		d->password_budget_ms = (uint32_t)v;
 		return 0;
 	}
+}
+
+/* The content scanners' cache: --cache, else $XDG_CACHE_HOME/moat, else
+ * ~/.cache/moat (as `moat registry` keeps its cache), else none. */
+static void default_cache(struct scan_args *a)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n = -1;
+
+	if (a->no_cache) {
+		a->detect.cache_dir = NULL;
+		return;
+	}
+	if (a->detect.cache_dir)
+		return;
+	if (xdg && *xdg)
+		n = snprintf(a->cache_buf, sizeof(a->cache_buf), "%s/moat", xdg);
+	else if (home && *home)
+		n = snprintf(a->cache_buf, sizeof(a->cache_buf), "%s/.cache/moat", home);
+	if (n > 0 && (size_t)n < sizeof(a->cache_buf))
+		a->detect.cache_dir = a->cache_buf;
 }
 
 static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
@@ -189,6 +216,8 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		{ "password-budget", required_argument, NULL, 0x183 },
 		{ "malware-rules", required_argument, NULL, 0x184 },
 		{ "files", no_argument, NULL, 0x185 },
+		{ "cache", required_argument, NULL, 0x186 },
+		{ "no-cache", no_argument, NULL, 0x187 },
 		{ "console", required_argument, NULL, 0x190 },
 		{ "token", required_argument, NULL, 0x191 },
 		{ 0 },
@@ -272,8 +301,14 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		case 0x182:
 		case 0x183:
 		case 0x184:
+		case 0x186:
 			if (sbom || parse_detect_option(c, optarg, &a->detect) < 0)
 				return -EINVAL;
+			break;
+		case 0x187:
+			if (sbom)
+				return -EINVAL;
+			a->no_cache = true;
 			break;
 		case 0x185:
 			if (!sbom)
@@ -300,6 +335,7 @@ static int parse_args(int argc, char **argv, bool sbom, struct scan_args *a)
 		return -EINVAL;
 	}
 	a->target = argv[optind];
+	default_cache(a);
 	return 0;
 }
 
