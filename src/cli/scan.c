@@ -2,6 +2,7 @@
 /* scan.c - `moat scan` and `moat sbom`: read an image, catalogue, report. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,20 @@ static int upload(struct scan_args *a, struct scan_run *sr, const struct moat_bu
 	return 0;
 }
 
+/* A scan allocates and frees per file; libyara creates and frees a match
+ * notebook of a few hundred KB on every file it scans. glibc's defaults
+ * served it from the heap top and gave it back on free (brk down, then up
+ * again for the next file: page faults, and a TLB shootdown for each, as
+ * the layer hasher is a second thread) or, once its threshold moved, by
+ * mmap/munmap: ~2 700 faults and ~0.1 s CPU on the Debian sample image
+ * (perf; bench/scan content). Blocks under 1 MB from the heap, and the top
+ * kept up to 64 MB: the same peak RSS there. */
+static void tune_malloc(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 static int run(int argc, char **argv, bool sbom)
 {
 	struct scan_args a;
@@ -446,6 +461,7 @@ static int run(int argc, char **argv, bool sbom)
 	r = parse_args(argc, argv, sbom, &a);
 	if (r != 0)
 		return r > 0 ? MOAT_EXIT_OK : MOAT_EXIT_USAGE;
+	tune_malloc();
 	if (a.console && !a.token)
 		a.token = getenv("MOAT_CONSOLE_TOKEN");
 	if (a.console && (!a.token || !a.token[0])) {
