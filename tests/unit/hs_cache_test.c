@@ -20,6 +20,7 @@
 #include "moat/error.h"
 #include "detect/hs-cache.h"
 #include "harness.h"
+#include "test-io.h"
 
 #if MOAT_HAVE_HYPERSCAN
 
@@ -73,10 +74,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[200];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd) != 0)
+	if (dir[0] && test_rm_tree(dir) != 0)
 		printf("# cannot remove %s\n", dir);
 }
 
@@ -259,7 +257,7 @@ static void test_hs_cache__foreign(void)
 	struct hs_cache_input in = { "test-db", lit, lens, lflags, ids, 2, HS_MODE_BLOCK, true };
 	hs_database_t *db = NULL;
 	hs_compile_error_t *cerr = NULL;
-	char key[65], other[4200], cmd[9000];
+	char key[65], other[4200], blocker[9000];
 
 	setup();
 	/* Another rule set's file under this one's name: its key differs. */
@@ -298,11 +296,11 @@ static void test_hs_cache__foreign(void)
 	CHECK_INT(load(), HS_CACHE_REFUSED);
 	unlink(path);
 	/* A cache dir that cannot be written: compiled anyway, nothing stored. */
-	snprintf(cmd, sizeof(cmd), "%s/file", dir);
-	CHECK(moat_write_file_atomic(cmd, "x", 1, 0600, false) == 0);
-	CHECK_INT(hs_cache_compile(cmd, &in, &db, &cerr), HS_SUCCESS);
+	snprintf(blocker, sizeof(blocker), "%s/file", dir);
+	CHECK(moat_write_file_atomic(blocker, "x", 1, 0600, false) == 0);
+	CHECK_INT(hs_cache_compile(blocker, &in, &db, &cerr), HS_SUCCESS);
 	CHECK(db != NULL);
-	CHECK(hs_cache_store(cmd, &in, db) < 0);
+	CHECK(hs_cache_store(blocker, &in, db) < 0);
 	hs_free_database(db);
 	teardown();
 }
