@@ -431,8 +431,8 @@ static int upload(struct scan_args *a, struct scan_run *sr, const struct moat_bu
 	return 0;
 }
 
-/* A scan allocates and frees per file; libyara creates and frees a match
- * notebook of a few hundred KB on every file it scans. glibc's defaults
+/* A scan allocates and frees per file; libyara allocates and frees a block
+ * of 128-256 KB for every file it scans (counted). glibc's defaults
  * served it from the heap top and gave it back on free (brk down, then up
  * again for the next file: page faults, and a TLB shootdown for each, as
  * the layer hasher is a second thread) or, once its threshold moved, by
