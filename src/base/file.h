@@ -35,4 +35,8 @@ int moat_replace_file_at(int dfd, const char *name, const void *data, size_t len
 int moat_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			   bool durable);
 
+/* mkdir -p path, each created directory with mode; an existing one is
+ * left as it is. 0 or -errno (-ENAMETOOLONG past 4095 bytes). */
+int moat_mkdirs(const char *path, mode_t mode);
+
 #endif

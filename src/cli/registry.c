@@ -191,22 +191,6 @@ int reg_parse(int argc, char **argv, struct reg_args *a, bool listen)
 	return 0;
 }
 
-/* mkdir -p */
-static int mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			*p = '/';
-			return -errno;
-		}
-		*p = '/';
-	}
-	return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* The DB a child scan will use decides the cache key. */
 static void db_key(struct reg_args *a)
 {
@@ -240,7 +224,7 @@ int reg_args_finish(struct reg_args *a, const char *cmd)
 	} else {
 		snprintf(a->cache_buf, sizeof(a->cache_buf), "%s", a->cache_dir);
 	}
-	r = mkdirs(a->cache_buf);
+	r = moat_mkdirs(a->cache_buf, 0700);
 	if (r < 0)
 		return fprintf(stderr, "moat registry %s: %s: %s\n", cmd, a->cache_buf,
 			       strerror(-r)), MOAT_EXIT_USAGE;

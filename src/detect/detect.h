@@ -147,6 +147,8 @@ struct moat_detect_opts {
 	/* Passwords: a word list (one password per line) instead of the shipped one. */
 	const char *password_list;
 	uint32_t password_budget_ms;    /* per hash; 0 = default (1000) */
+	/* Compiled pattern databases kept between scans (hs-cache.h), or NULL. */
+	const char *cache_dir;
 	/* Next visitor in the chain (language catalogers), or NULL. */
 	moat_visit_fn next_visit;
 	void *next_ctx;

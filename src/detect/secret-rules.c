@@ -19,6 +19,8 @@
 
 #if MOAT_HAVE_HYPERSCAN
 #include <hs/hs.h>
+
+#include "hs-cache.h"
 #endif
 
 /* Backtracking bound per match attempt: a hostile file cannot stall a rule. */
@@ -78,6 +80,7 @@ struct secret_rules {
 #if MOAT_HAVE_HYPERSCAN
 	hs_database_t *hs_db;
 	hs_scratch_t *hs_scratch;
+	const char *cache_dir;          /* of the compiled keyword database, or NULL */
 #endif
 };
 
@@ -480,6 +483,7 @@ static int compile_hyperscan(struct secret_rules *rs)
 	unsigned *ids = calloc(rs->n_kws, sizeof(unsigned));
 	size_t *lens = calloc(rs->n_kws, sizeof(size_t));
 	hs_compile_error_t *cerr = NULL;
+	struct hs_cache_input in;
 	int ok = -1;
 
 	if (!pats || !flags || !ids || !lens)
@@ -490,8 +494,9 @@ static int compile_hyperscan(struct secret_rules *rs)
 		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 		ids[i] = (unsigned)i;
 	}
-	if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned)rs->n_kws, HS_MODE_BLOCK,
-				 NULL, &rs->hs_db, &cerr) != HS_SUCCESS) {
+	in = (struct hs_cache_input){ "secret-keywords", pats, lens, flags, ids,
+				      (unsigned)rs->n_kws, HS_MODE_BLOCK, true };
+	if (hs_cache_compile(rs->cache_dir, &in, &rs->hs_db, &cerr) != HS_SUCCESS) {
 		hs_free_compile_error(cerr);
 		rs->hs_db = NULL;
 		goto out;
@@ -510,6 +515,11 @@ out:
 	return ok;
 }
 #endif
+
+void secret_rules_cache_dir(struct secret_rules *rs, const char *dir)
+{
+	rs->cache_dir = dir;
+}
 
 static inline uint16_t head_of(const uint8_t *p)
 {

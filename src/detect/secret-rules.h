@@ -53,6 +53,9 @@ int secret_rules_load(struct secret_rules *rs, const uint8_t *data, size_t len,
 int secret_rules_load_builtin(struct secret_rules *rs, struct moat_error *err);
 /* After loading: build the prefilter. */
 int secret_rules_compile(struct secret_rules *rs, struct moat_error *err);
+/* Before compiling: keep the compiled keyword database in this cache
+ * directory (hs-cache.h; dir outlives rs). NULL (default): compile each time. */
+void secret_rules_cache_dir(struct secret_rules *rs, const char *dir);
 size_t secret_rules_count(const struct secret_rules *rs);
 /* "hyperscan" or "builtin": what the prefilter runs on. */
 const char *secret_rules_engine(const struct secret_rules *rs);

@@ -59,6 +59,7 @@ static int secret_open(struct moat_detect *d, void **ret_state, struct moat_erro
 		if (r < 0)
 			return r;
 	}
+	secret_rules_cache_dir(s->rules, o->cache_dir);
 	return secret_rules_compile(s->rules, err);
 }
 

@@ -9,6 +9,7 @@
 #define MOAT_TEST_IO_H
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -66,6 +67,20 @@ static inline int test_run(const char *cmd, struct moat_buf *out)
 	if (moat_buf_putc(out, '\0') == 0)
 		out->len--;
 	return pclose(p) == 0 ? 0 : -1;
+}
+
+static inline int test_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+/* rm -rf dir (a test's temporary tree). 0 or -1. */
+static inline int test_rm_tree(const char *dir)
+{
+	return nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
