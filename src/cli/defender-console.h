@@ -40,5 +40,8 @@ int defender_console_open(const struct defender_console_opts *o, struct defender
 void defender_console_close(struct defender_console *dc);
 /* For the heartbeat: rules in force, alerts printed (any thread). */
 void defender_console_note(size_t rules, uint64_t alerts);
+/* For the heartbeat's last_error: why the console's last policy was not
+ * applied (NULL or "" once one was; any thread). */
+void defender_console_policy_error(const char *msg);
 
 #endif

@@ -177,17 +177,59 @@ struct judged {
 	const char *description;
 };
 
-/* Learned and allow entries first, then deny rules, then the image's mode. */
+/* The console's policies for a connection of a container under some
+ * (docs/console.md): their denials first, then their and the rules' allow
+ * entries, then a default deny. false: they have nothing to say. */
+static bool judge_policy(struct moat_netfw *nf, const struct nf_view *v, struct nf_image *img,
+			 const struct moat_net_conn *c, const struct moat_nf_event *ev,
+			 struct judged *j, char *rule, size_t cap)
+{
+	const struct moat_net_entry *e = nf_policy_denies(nf, v, img, c);
+	const char *dd;
+
+	if (e) {
+		*j = (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED, e->id,
+				      "connection denied by a console firewall policy" };
+		return true;
+	}
+	if (nf_policy_allows(nf, v, img, c)) {
+		*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL };
+		return true;
+	}
+	if (!v->dd_block && !v->dd_alert)
+		return false;
+	for (size_t i = 0; i < nf->rules.n; i++) {
+		const struct moat_net_entry *r = &nf->rules.v[i];
+
+		if (!r->deny && moat_net_image_matches(r->from, img->image_id, img->ref) &&
+		    moat_net_entry_matches(r, c)) {
+			*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL };
+			return true;
+		}
+	}
+	dd = nf_policy_default_deny(nf, v, rule, cap);
+	*j = (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED,
+			      dd ? dd : OUTSIDE_RULE,
+			      "connection outside what the console's firewall policy allows" };
+	return true;
+}
+
+/* Learned and allow entries first, then deny rules, then the image's mode;
+ * the console's policies before all of them. */
 static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
 			   const struct moat_net_conn *c, const struct moat_nf_event *ev,
-			   const struct moat_peer *src)
+			   const struct moat_peer *src, char *rule, size_t cap)
 {
 	const struct moat_net_entry *deny = NULL;
 	struct judged j = { MOAT_NET_ALLOWED, NULL, NULL };
+	struct nf_view v;
 
 	if (ev->isolated)
 		return (struct judged){ MOAT_NET_BLOCKED, ISOLATED_RULE,
 					"connection from an isolated container refused" };
+	nf_view(nf, src, img, &v);
+	if ((v.block | v.alert) && judge_policy(nf, &v, img, c, ev, &j, rule, cap))
+		return j;
 	if (moat_netmodel_find(&img->model, c) >= 0)
 		return j;
 	for (size_t i = 0; i < nf->rules.n; i++) {
@@ -204,7 +246,7 @@ static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
 	j.rule = deny ? deny->id : OUTSIDE_RULE;
 	j.description = deny ? "connection denied by a firewall rule"
 			     : "connection outside the image's learned network model";
-	if (img->mode == MOAT_STATE_LEARN && !deny)
+	if (v.mode == MOAT_STATE_LEARN && !deny)
 		j = (struct judged){ MOAT_NET_LEARNED, NULL, NULL };
 	else if (ev->blocked)
 		j.verdict = MOAT_NET_BLOCKED;
@@ -351,7 +393,7 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 	const struct moat_peer *src = moat_peers_by_cgroup(nf->peers, ev->cgroup_id);
 	const struct moat_peer *dst = moat_peers_by_addr(nf->peers, ev->addr);
 	bool host = !dst && moat_peers_is_host(nf->peers, ev->addr);
-	char sid[320], did[320];
+	char sid[320], did[320], rule[MOAT_NET_ID_MAX];
 	struct moat_net_conn c = { .port = ev->port, .proto = ev->proto };
 	const char *names[MOAT_DNSN_NAMES];
 	struct nf_image *img;
@@ -370,7 +412,7 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 		c.image_ref = dst->image;
 	}
 	img = src && src->image_id[0] ? nf_image_get(nf, src->image_id, src->image) : NULL;
-	j = img ? judge(nf, img, &c, ev, src)
+	j = img ? judge(nf, img, &c, ev, src, rule, sizeof(rule))
 		: (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALLOWED, NULL, NULL };
 	if (j.verdict == MOAT_NET_LEARNED)
 		learn(nf, img, &c, dst);
@@ -543,6 +585,7 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 	nf->mono_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 	moat_buf_init(&nf->out, 64u << 10);
 	moat_hmap_init(&nf->installed.ix);
+	moat_hmap_init(&nf->denied.ix);
 	r = moat_netgraph_new(&nf->graph);
 	if (r == 0)
 		r = moat_dnsnames_new(&nf->names);
@@ -594,6 +637,8 @@ void moat_netfw_close(struct moat_netfw *nf)
 	free(nf->imgs);
 	free(nf->dests);
 	nf_keyset_free(&nf->installed);
+	nf_keyset_free(&nf->denied);
+	free(nf->profiles);
 	moat_netrules_free(&nf->rules);
 	moat_netgraph_free(nf->graph);
 	moat_dnsnames_free(nf->names);
