@@ -33,19 +33,11 @@ static void cg_lookup(struct moat_baselines *b, struct bl_cgroup *cg)
 	snprintf(cg->pol_name, sizeof(cg->pol_name), "%s", cg->pol ? name : "");
 }
 
-/* learn_minutes: the image learns that long (from its model's first
- * learned record) before the policy's mode applies; learn then means alert. */
+/* learn_minutes counts from the model's first learned record. */
 static enum moat_state_mode policy_mode(const struct bl_image *img, enum moat_state_mode mode,
 					uint64_t learn_sec)
 {
-	uint64_t now = (uint64_t)time(NULL);
-	uint64_t start = img->model.learn_start;
-
-	if (!learn_sec)
-		return mode;
-	if (!start || now < start || now - start < learn_sec)
-		return MOAT_STATE_LEARN;
-	return mode == MOAT_STATE_LEARN ? MOAT_STATE_ALERT : mode;
+	return moat_cpolicy_window(mode, learn_sec, img->model.learn_start, (uint64_t)time(NULL));
 }
 
 enum moat_state_mode bl_mode(struct moat_baselines *b, struct bl_image *img, struct bl_cgroup *cg,

@@ -375,3 +375,13 @@ uint64_t moat_cpolicy_firewall(const struct moat_cpolicy *cp, const struct moat_
 			mask |= 1ull << i;
 	return mask;
 }
+
+enum moat_state_mode moat_cpolicy_window(enum moat_state_mode mode, uint64_t learn_sec,
+					 uint64_t start, uint64_t now)
+{
+	if (!learn_sec)
+		return mode;
+	if (!start || now < start || now - start < learn_sec)
+		return MOAT_STATE_LEARN;
+	return mode == MOAT_STATE_LEARN ? MOAT_STATE_ALERT : mode;
+}

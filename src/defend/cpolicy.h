@@ -91,6 +91,11 @@ bool moat_cpol_image_matches(const char *pattern, const char *image_id, const ch
 int moat_cpolicy_baseline(const struct moat_cpolicy *cp, const struct moat_scope_target *t,
 			  enum moat_state_mode *ret_mode, uint64_t *ret_learn_sec,
 			  const char **ret_name);
+/* A baseline policy's mode for an image whose model began learning at
+ * start (0: not yet), now: learn_sec is a learning window before the mode
+ * applies, and learn after it means alert. */
+enum moat_state_mode moat_cpolicy_window(enum moat_state_mode mode, uint64_t learn_sec,
+					 uint64_t start, uint64_t now);
 /* The firewall policies that apply to a container, as bits of their index. */
 uint64_t moat_cpolicy_firewall(const struct moat_cpolicy *cp, const struct moat_scope_target *t);
 

@@ -163,10 +163,10 @@ void nf_profile_entries(struct moat_netfw *nf, size_t i, nf_entry_fn fn, void *c
 const struct moat_net_entry *nf_policy_denies(struct moat_netfw *nf, const struct nf_view *v,
 					      const struct nf_image *img,
 					      const struct moat_net_conn *c);
-bool nf_policy_allows(struct moat_netfw *nf, const struct nf_view *v, const struct nf_image *img,
+/* Does an allow flow of the policies in mask cover the connection? */
+bool nf_policy_allows(struct moat_netfw *nf, uint64_t mask, const struct nf_image *img,
 		      const struct moat_net_conn *c);
-/* "console:NAME" of a default-deny policy of v (block first), or NULL. */
-const char *nf_policy_default_deny(struct moat_netfw *nf, const struct nf_view *v, char *buf,
-				   size_t cap);
+/* "console:NAME" of the first default-deny policy in mask, or NULL. */
+const char *nf_policy_default_deny(struct moat_netfw *nf, uint64_t mask, char *buf, size_t cap);
 
 #endif

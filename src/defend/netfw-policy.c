@@ -36,16 +36,15 @@ static void target_of(const struct moat_peer *p, struct moat_scope_target *t)
 static enum moat_state_mode policy_mode(const struct nf_image *img, enum moat_state_mode mode,
 					uint64_t learn_sec)
 {
-	uint64_t now = (uint64_t)time(NULL), start = 0;
+	uint64_t start = 0;
 
-	if (!learn_sec)
-		return mode;
-	for (size_t i = 0; i < img->model.n; i++)
-		if (!start || (img->model.v[i].first_seen && (uint64_t)img->model.v[i].first_seen < start))
-			start = (uint64_t)img->model.v[i].first_seen;
-	if (!start || now < start || now - start < learn_sec)
-		return MOAT_STATE_LEARN;
-	return mode == MOAT_STATE_LEARN ? MOAT_STATE_ALERT : mode;
+	for (size_t i = 0; learn_sec && i < img->model.n; i++) {
+		uint64_t f = (uint64_t)img->model.v[i].first_seen;
+
+		if (f && (!start || f < start))
+			start = f;
+	}
+	return moat_cpolicy_window(mode, learn_sec, start, (uint64_t)time(NULL));
 }
 
 static long profile_get(struct moat_netfw *nf, uint32_t img_policy, uint64_t block)
@@ -181,17 +180,14 @@ const struct moat_net_entry *nf_policy_denies(struct moat_netfw *nf, const struc
 	return e ? e : flow_find(nf, v->alert, true, img, c);
 }
 
-bool nf_policy_allows(struct moat_netfw *nf, const struct nf_view *v, const struct nf_image *img,
+bool nf_policy_allows(struct moat_netfw *nf, uint64_t mask, const struct nf_image *img,
 		      const struct moat_net_conn *c)
 {
-	return flow_find(nf, v->block | v->alert, false, img, c) != NULL;
+	return flow_find(nf, mask, false, img, c) != NULL;
 }
 
-const char *nf_policy_default_deny(struct moat_netfw *nf, const struct nf_view *v, char *buf,
-				   size_t cap)
+const char *nf_policy_default_deny(struct moat_netfw *nf, uint64_t mask, char *buf, size_t cap)
 {
-	uint64_t mask = v->dd_block ? v->block : v->alert;
-
 	for (size_t k = 0; k < moat_cpolicy_count(nf->policy); k++) {
 		const struct moat_cpol *cp = moat_cpolicy_get(nf->policy, k);
 

@@ -175,60 +175,72 @@ struct judged {
 	enum moat_net_verdict verdict;
 	const char *rule;          /* NULL: nothing to report */
 	const char *description;
+	enum moat_state_mode mode; /* the source's, as a baseline policy may set it */
 };
 
+static bool local_allow(struct moat_netfw *nf, const struct nf_image *img,
+			const struct moat_net_conn *c)
+{
+	for (size_t i = 0; i < nf->rules.n; i++) {
+		const struct moat_net_entry *r = &nf->rules.v[i];
+
+		if (!r->deny && moat_net_image_matches(r->from, img->image_id, img->ref) &&
+		    moat_net_entry_matches(r, c))
+			return true;
+	}
+	return false;
+}
+
 /* The console's policies for a connection of a container under some
- * (docs/console.md): their denials first, then their and the rules' allow
- * entries, then a default deny. false: they have nothing to say. */
+ * (docs/console.md): their denials first, then the block policies' allow
+ * flows (what the kernel has), then a default deny, where only explicit
+ * allows count. Alert-mode policies only report. false: they have
+ * nothing to say, the node's own evaluation follows. */
 static bool judge_policy(struct moat_netfw *nf, const struct nf_view *v, struct nf_image *img,
 			 const struct moat_net_conn *c, const struct moat_nf_event *ev,
 			 struct judged *j, char *rule, size_t cap)
 {
 	const struct moat_net_entry *e = nf_policy_denies(nf, v, img, c);
-	const char *dd;
+	enum moat_net_verdict refused = ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED;
+	const char *dd = NULL;
 
+	*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL, v->mode };
 	if (e) {
-		*j = (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED, e->id,
-				      "connection denied by a console firewall policy" };
+		*j = (struct judged){ refused, e->id, "connection denied by a console firewall policy",
+				      v->mode };
 		return true;
 	}
-	if (nf_policy_allows(nf, v, img, c)) {
-		*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL };
+	if (nf_policy_allows(nf, v->block, img, c))
 		return true;
-	}
-	if (!v->dd_block && !v->dd_alert)
-		return false;
-	for (size_t i = 0; i < nf->rules.n; i++) {
-		const struct moat_net_entry *r = &nf->rules.v[i];
-
-		if (!r->deny && moat_net_image_matches(r->from, img->image_id, img->ref) &&
-		    moat_net_entry_matches(r, c)) {
-			*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL };
+	if (v->dd_block) {
+		if (local_allow(nf, img, c))
 			return true;
-		}
+		dd = nf_policy_default_deny(nf, v->block, rule, cap);
+	} else if (v->dd_alert && !nf_policy_allows(nf, v->alert, img, c) &&
+		   !local_allow(nf, img, c)) {
+		dd = nf_policy_default_deny(nf, v->alert, rule, cap);
 	}
-	dd = nf_policy_default_deny(nf, v, rule, cap);
-	*j = (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED,
-			      dd ? dd : OUTSIDE_RULE,
-			      "connection outside what the console's firewall policy allows" };
+	if (!dd)
+		return false;
+	*j = (struct judged){ refused, dd, "connection outside what the console's firewall "
+			      "policy allows", v->mode };
 	return true;
 }
 
 /* Learned and allow entries first, then deny rules, then the image's mode;
  * the console's policies before all of them. */
-static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
-			   const struct moat_net_conn *c, const struct moat_nf_event *ev,
-			   const struct moat_peer *src, char *rule, size_t cap)
+static struct judged judge_view(struct moat_netfw *nf, struct nf_image *img,
+				const struct nf_view *v, const struct moat_net_conn *c,
+				const struct moat_nf_event *ev, const struct moat_peer *src,
+				char *rule, size_t cap)
 {
 	const struct moat_net_entry *deny = NULL;
-	struct judged j = { MOAT_NET_ALLOWED, NULL, NULL };
-	struct nf_view v;
+	struct judged j = { MOAT_NET_ALLOWED, NULL, NULL, v->mode };
 
 	if (ev->isolated)
 		return (struct judged){ MOAT_NET_BLOCKED, ISOLATED_RULE,
-					"connection from an isolated container refused" };
-	nf_view(nf, src, img, &v);
-	if ((v.block | v.alert) && judge_policy(nf, &v, img, c, ev, &j, rule, cap))
+					"connection from an isolated container refused", v->mode };
+	if ((v->block | v->alert) && judge_policy(nf, v, img, c, ev, &j, rule, cap))
 		return j;
 	if (moat_netmodel_find(&img->model, c) >= 0)
 		return j;
@@ -246,13 +258,23 @@ static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
 	j.rule = deny ? deny->id : OUTSIDE_RULE;
 	j.description = deny ? "connection denied by a firewall rule"
 			     : "connection outside the image's learned network model";
-	if (v.mode == MOAT_STATE_LEARN && !deny)
-		j = (struct judged){ MOAT_NET_LEARNED, NULL, NULL };
+	if (v->mode == MOAT_STATE_LEARN && !deny)
+		j = (struct judged){ MOAT_NET_LEARNED, NULL, NULL, v->mode };
 	else if (ev->blocked)
 		j.verdict = MOAT_NET_BLOCKED;
 	else
 		j.verdict = MOAT_NET_ALERTED;
 	return j;
+}
+
+static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
+			   const struct moat_net_conn *c, const struct moat_nf_event *ev,
+			   const struct moat_peer *src, char *rule, size_t cap)
+{
+	struct nf_view v;
+
+	nf_view(nf, src, img, &v);
+	return judge_view(nf, img, &v, c, ev, src, rule, cap);
 }
 
 /* A container is learned as image:<id>, a named address as dns:<name>
@@ -373,7 +395,7 @@ static void alert(struct moat_netfw *nf, const struct judged *j, const struct mo
 	moat_jw_kstr(&jw, "net.dport", port);
 	moat_jw_kstr(&jw, "net.proto", moat_net_proto_name(ev->proto));
 	moat_jw_kstr(&jw, "net.verdict", moat_net_verdict_name(j->verdict));
-	moat_jw_kstr(&jw, "net.mode", moat_state_mode_name(img->mode));
+	moat_jw_kstr(&jw, "net.mode", moat_state_mode_name(j->mode));
 	moat_jw_kstr(&jw, "src.image", src->image);
 	moat_jw_kstr(&jw, "src.image_id", src->image_id);
 	moat_jw_kstr(&jw, "dst.node", dst_node);
