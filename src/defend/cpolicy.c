@@ -202,7 +202,8 @@ static int flow_parse(struct moat_net_entry *e, const json_t *f, bool deny, cons
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: rules.%s[%zu].proto: tcp, udp or any",
 				      where, list, i);
 	e->deny = deny;
-	snprintf(e->from, sizeof(e->from), "%s", from);
+	/* "image:REF" as in `to` (the console's forms write it so) is REF */
+	snprintf(e->from, sizeof(e->from), "%s", strncmp(from, "image:", 6) ? from : from + 6);
 	snprintf(e->id, sizeof(e->id), "console:%.54s", name);
 	return 0;
 }
@@ -221,7 +222,7 @@ static int firewall_parse(struct moat_cpol *p, const json_t *rules, const char *
 	if ((allow && !json_is_array(allow)) || (deny && !json_is_array(deny)))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: rules.allow and rules.deny: lists of "
 				      "flows", where);
-	if (def && strcmp(def, "allow") && strcmp(def, "deny"))
+	if (def && strcmp(def, "allow") != 0 && strcmp(def, "deny") != 0)
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: rules.default: allow or deny", where);
 	p->default_deny = def && !strcmp(def, "deny");
 	if (json_array_size(allow) + json_array_size(deny) > MOAT_CPOL_FLOWS)

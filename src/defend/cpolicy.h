@@ -8,7 +8,8 @@
  *             each list given must match (one of its items); none given: every container
  *   baseline  {"images":[PAT...], "mode":"learn|alert|enforce", "learn_minutes":N, "scope"}
  *   firewall  {"allow":[FLOW...], "deny":[FLOW...], "default":"allow|deny", "scope"}
- *             FLOW {"from":"*|IMAGE", "to":"*|image:X|cidr:A/B|dns:NAME", "port":0-65535, "proto"}
+ *             FLOW {"from":"*|IMAGE|image:IMAGE", "to":"*|image:X|cidr:A/B|dns:NAME",
+ *                   "port":0-65535, "proto":"tcp|udp|any"}
  *
  * An image pattern is a reference glob (`shop/web*`, `nginx` for nginx:latest)
  * or an image id / digest (sha256:HEX, or 12+ hex digits of it). A policy

@@ -82,7 +82,7 @@ static void test_cpolicy__baseline_firewall(void)
 			"\"rules\":{\"mode\":\"bogus\"}},"
 			"{\"kind\":\"firewall\",\"name\":\"no-db\",\"enabled\":true,\"mode\":\"block\","
 			"\"rules\":{\"deny\":[{\"from\":\"*\",\"to\":\"image:shop/db:1\",\"port\":5432,"
-			"\"proto\":\"tcp\"}],\"allow\":[{\"from\":\"shop/web:1\",\"to\":\"cidr:10.0.0.0/8\"}],"
+			"\"proto\":\"tcp\"}],\"allow\":[{\"from\":\"image:shop/web:1\",\"to\":\"cidr:10.0.0.0/8\"}],"
 			"\"default\":\"deny\",\"scope\":{\"labels\":[\"tier=web\"]}}},"
 			"{\"kind\":\"runtime\",\"name\":\"rt\",\"enabled\":true,\"mode\":\"block\","
 			"\"rules\":{\"rules\":[\"x\"]}}]");
@@ -107,6 +107,7 @@ static void test_cpolicy__baseline_firewall(void)
 	CHECK(!fw->flows[1].deny && fw->flows[1].to.kind == MOAT_NET_TO_CIDR &&
 	      fw->flows[1].port == 0 && fw->flows[1].proto == MOAT_NET_ANY);
 	CHECK_STR(fw->flows[0].id, "console:no-db");
+	CHECK_STR(fw->flows[1].from, "shop/web:1");
 	moat_cpolicy_free(cp);
 	json_decref(j);
 	CHECK_INT(moat_cpolicy_parse(NULL, &cp, &err), MOAT_E_FORMAT);
