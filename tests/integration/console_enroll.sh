@@ -256,12 +256,14 @@ if [ -n "${docker:-}" ]; then
     }
     trap 'cleanup_pol; cleanup_ctr; cleanup' EXIT
     "$docker" network create "$P-net" >/dev/null || fail "docker network create"
+    # the three at once (the engine takes a second or so for each)
     "$docker" run -d --name "$P-srv" --network "$P-net" netfw-srv-a:1 \
-        socat TCP-LISTEN:8080,fork,reuseaddr OPEN:/dev/null >/dev/null || fail "docker run server"
+        socat TCP-LISTEN:8080,fork,reuseaddr OPEN:/dev/null >/dev/null 2>"$W/run-srv.err" & r1=$!
     "$docker" run -d --name "$P-in" --network "$P-net" --label io.kubernetes.pod.namespace=prod \
-        --label moat.tier=web "$BIMG" sleep 300 >/dev/null || fail "docker run"
+        --label moat.tier=web "$BIMG" sleep 300 >/dev/null 2>"$W/run-in.err" & r2=$!
     "$docker" run -d --name "$P-out" --network "$P-net" --label io.kubernetes.pod.namespace=dev \
-        --label moat.tier=batch "$BIMG" sleep 300 >/dev/null || fail "docker run"
+        --label moat.tier=batch "$BIMG" sleep 300 >/dev/null 2>"$W/run-out.err" & r3=$!
+    wait "$r1" && wait "$r2" && wait "$r3" || fail "docker run: $(cat "$W"/run-*.err)"
     SRV=$("$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$P-srv")
     kill -TERM "$DEF_PID"; wait "$DEF_PID" || true
     DEF_FLAGS=""                        # baselines and the firewall on, learning
@@ -278,8 +280,11 @@ if [ -n "${docker:-}" ]; then
     # learning: both containers reach the server and run busybox
     sleep 1                             # the firewall has met the containers
     conn "$P-in" && conn "$P-out" || fail "before the policies: $(cat "$W/nc.err")"
-    grep -q "$("$docker" image inspect -f '{{.Id}}' netfw-srv-a:1)" "$W"/state/images/*/network.json 2>/dev/null ||
-        sleep 1.5                       # flushed once a second
+    SRV_ID=$("$docker" image inspect -f '{{.Id}}' netfw-srv-a:1)
+    for _ in $(seq 1 12); do            # learned (written once a second): the deny must win over it
+        grep -qs "$SRV_ID" "$W"/state/images/*/network.json && break
+        sleep 0.25
+    done
     expect 201 POST /policies "$ADMIN" '{"kind":"firewall","name":"prod-no-srv","mode":"block",
         "rules":{"deny":[{"from":"*","to":"image:netfw-srv-a:1","port":8080,"proto":"tcp"}],
                  "default":"allow","scope":{"namespaces":["prod"]}}}'
