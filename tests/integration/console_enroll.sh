@@ -16,7 +16,9 @@
 #     defender with its baselines and firewall (needs dockerd): a firewall
 #     policy for namespace prod denies a flow its image had learned (connect
 #     refused in the kernel) while the same image in namespace dev still
-#     connects (a dry-run policy for dev only reports it); a baseline policy for label moat.tier=web puts that image
+#     connects (a dry-run policy for dev only reports it); a runtime policy
+#     scoped to label moat.tier=web kills with a rule that only alerts in
+#     the other container of the same image; a baseline policy for label moat.tier=web puts that image
 #     in enforce (an exec outside its model is killed) while the batch
 #     container of the same image is untouched; a policy the defender cannot
 #     apply leaves the last one in force and is the heartbeat's last_error;
@@ -325,6 +327,29 @@ if [ -n "${docker:-}" ]; then
         fail "the dry-run policy's alert says blocked"
     lap "dry run"
     note "firewall policy in mode alert (namespace dev): $P-out connects, alert console:dev-dry"
+    # a scoped runtime policy: its rule kills in moat.tier=web and only alerts elsewhere
+    cat >"$W/rules/scoped.yaml" <<'YAML'
+rules:
+  - id: test-enroll-scoped
+    description: the enroll test's scoped probe ran
+    severity: warning
+    action: alert
+    when: {and: [{field: evt.kind, equals: exec}, {field: proc.cmdline, contains: "sleep 1.77"}]}
+YAML
+    expect 201 POST /policies "$ADMIN" '{"kind":"runtime","name":"web-kill","mode":"block",
+        "rules":{"rules":["test-enroll-scoped"],"action":"kill","scope":{"labels":["moat.tier=web"]}}}'
+    policies_in_force 2
+    rc=0; "$docker" exec "$P-in" sleep 1.77 || rc=$?
+    [ "$rc" = 137 ] || fail "the scoped runtime policy did not kill in $P-in (exit $rc)"
+    rc=0; "$docker" exec "$P-out" sleep 1.77 || rc=$?
+    [ "$rc" = 0 ] || fail "the scoped runtime policy reached $P-out (exit $rc)"
+    for _ in $(seq 1 20); do [ "$(grep -c '"rule":"test-enroll-scoped"' "$W/alerts")" -ge 2 ] && break; sleep 0.25; done
+    grep '"rule":"test-enroll-scoped"' "$W/alerts" | grep "\"name\":\"$P-in\"" | grep -q '"action":"killed' ||
+        fail "no kill alert in $P-in: $(grep test-enroll-scoped "$W/alerts" | head -n 2)"
+    grep '"rule":"test-enroll-scoped"' "$W/alerts" | grep "\"name\":\"$P-out\"" | grep -q '"action":"alert"' ||
+        fail "no alert in $P-out: $(grep test-enroll-scoped "$W/alerts" | head -n 2)"
+    lap "runtime policy"
+    note "runtime policy (scope label moat.tier=web, kill): killed in $P-in, alert only in $P-out"
     # a baseline policy puts the image in enforce for moat.tier=web only
     expect 201 POST /policies "$ADMIN" "{\"kind\":\"baseline\",\"name\":\"web-enforce\",\"mode\":\"block\",
         \"rules\":{\"images\":[\"enroll-pol-cli:*\"],\"mode\":\"enforce\",\"scope\":{\"labels\":[\"moat.tier=web\"]}}}"
