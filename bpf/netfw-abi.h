@@ -8,7 +8,9 @@
  * to a container; a cgroup that is not in it (the host, containers the
  * defender has not met yet) is never touched. `allow` (LPM trie) holds the
  * destinations a policy may reach; in enforce mode everything else is
- * refused with EPERM. Isolation uses the reserved policy MOAT_NF_POLICY_ISO:
+ * refused with EPERM. `deny` (LPM trie, same keys) holds destinations a
+ * policy refuses in any mode (the console's firewall denials), looked up
+ * first for a cgroup whose entry says deny. Isolation uses the reserved policy MOAT_NF_POLICY_ISO:
  * an isolated container may talk only to the addresses under it.
  */
 #ifndef MOAT_BPF_NETFW_ABI_H
@@ -17,6 +19,8 @@
 #define MOAT_NF_CGROUP_MAX 4096     /* containers with a policy */
 #define MOAT_NF_ALLOW_MAX 65536     /* allow-list entries, all policies */
 #define MOAT_NF_POLICY_ISO 0xffffffffu
+#define MOAT_NF_PROFILE_BASE 0x10000u  /* policy ids of console firewall profiles */
+#define MOAT_NF_DENY_MAX 16384      /* deny entries, all policies */
 
 enum moat_nf_mode {
 	MOAT_NF_PASS = 0,           /* learn or alert: the kernel lets it through */
@@ -28,7 +32,8 @@ struct moat_nf_cgroup {
 	__u32 policy;               /* the image's policy id (allow key) */
 	__u8 mode;                  /* enum moat_nf_mode */
 	__u8 isolated;              /* 1: only MOAT_NF_POLICY_ISO peers */
-	__u16 pad;
+	__u8 deny;                  /* 1: `deny` keys of policy are refused first */
+	__u8 pad;
 };
 
 /* Key of `allow`: prefixlen counts the bits after itself that must match:

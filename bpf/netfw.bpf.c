@@ -40,6 +40,15 @@ struct {
 	__type(value, __u8);
 } allow SEC(".maps");
 
+/* Destinations refused in any mode (the console's firewall denials). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MOAT_NF_DENY_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct moat_nf_key);
+	__type(value, __u8);
+} deny SEC(".maps");
+
 /* Addresses of containers (value unused): a host process connecting to
  * one is reported too, for host -> image edges. */
 struct {
@@ -94,6 +103,20 @@ static __always_inline int allowed(struct moat_nf_key *k)
 		return 0;
 	k->port = 0;
 	return bpf_map_lookup_elem(&allow, k) != 0;
+}
+
+static __always_inline int denied(const struct moat_nf_key *in, __u32 policy)
+{
+	struct moat_nf_key k = *in;
+
+	k.policy = policy;
+	k.prefixlen = MOAT_NF_KEY_ALL_BITS;
+	if (bpf_map_lookup_elem(&deny, &k))
+		return 1;
+	if (!k.port)
+		return 0;
+	k.port = 0;
+	return bpf_map_lookup_elem(&deny, &k) != 0;
 }
 
 /* A loopback or unspecified address never leaves the container's namespace. */
@@ -160,6 +183,8 @@ static __always_inline int decide(const struct moat_nf_cgroup *c, struct moat_nf
 		k->policy = MOAT_NF_POLICY_ISO;
 		k->proto = 0;
 		k->port = 0;
+	} else if (c->deny && denied(k, c->policy)) {
+		return 0;
 	} else if (c->mode == MOAT_NF_ENFORCE) {
 		k->policy = c->policy;
 	} else {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,17 @@ static void scan_health(json_t *hb)
 		json_object_set_new(hb, "scan_error", json_string(st.last_error));
 }
 
+static pthread_mutex_t policy_mu = PTHREAD_MUTEX_INITIALIZER;
+static char policy_error[512];          /* under policy_mu */
+
+void defender_console_policy_error(const char *msg)
+{
+	pthread_mutex_lock(&policy_mu);
+	snprintf(policy_error, sizeof(policy_error), "%s%s", msg && msg[0] ? "policy not applied: "
+		 : "", msg ? msg : "");
+	pthread_mutex_unlock(&policy_mu);
+}
+
 void defender_console_note(size_t rules, uint64_t alerts)
 {
 	__atomic_store_n(&note_rules, rules, __ATOMIC_RELAXED);
@@ -72,6 +84,10 @@ static void health(void *ctx, json_t *hb)
 
 	(void)ctx;
 	json_object_set_new(hb, "version", json_string(MOAT_VERSION));
+	pthread_mutex_lock(&policy_mu);
+	if (policy_error[0])
+		json_object_set_new(hb, "last_error", json_string(policy_error));
+	pthread_mutex_unlock(&policy_mu);
 	json_object_set_new(hb, "rules", json_integer((json_int_t)__atomic_load_n(
 		&note_rules, __ATOMIC_RELAXED)));
 	json_object_set_new(hb, "alerts", json_integer((json_int_t)__atomic_load_n(
@@ -86,7 +102,8 @@ static void health(void *ctx, json_t *hb)
 		us.spool.appended - us.spool.committed)));
 	json_object_set_new(hb, "spool_bytes", json_integer((json_int_t)us.spool.pending_bytes));
 	json_object_set_new(hb, "spool_dropped", json_integer((json_int_t)us.spool.dropped));
-	if (us.last_error[0])
+	/* a policy that is not in force is the error that matters most */
+	if (us.last_error[0] && !json_object_get(hb, "last_error"))
 		json_object_set_new(hb, "last_error", json_string(us.last_error));
 }
 

@@ -45,5 +45,8 @@ void defender_console_note(size_t rules, uint64_t alerts);
 /* For the heartbeat: the node's image scans (NULL: none). */
 struct defender_scan;
 void defender_console_note_scans(struct defender_scan *scan);
+/* For the heartbeat's last_error: why the console's last policy was not
+ * applied (NULL or "" once one was; any thread). */
+void defender_console_policy_error(const char *msg);
 
 #endif

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "moat-config.h"
 #include "defend/baseline.h"
+#include "defend/cpolicy.h"
 #include "defend/defend.h"
 #include "defend/netfw.h"
 #include "defend/reload.h"
@@ -77,7 +78,8 @@ static void usage(FILE *out)
 		     "(`moat console token create --role defender --join`) is traded once for this\n"
 		     "defender's own identity, kept in STATE/" MOAT_IDENTITY_FILE " and reused after\n"
 		     "restarts. Every --console-interval (default 30) the defender sends a heartbeat\n"
-		     "and pulls its policy (runtime rules off, responses); the last policy is kept in\n"
+		     "and pulls its policy (runtime rules off, responses; baseline modes; firewall\n"
+		     "allow and deny flows); the last policy is kept in\n"
 		     "STATE/" MOAT_POLICY_CACHE_FILE " and enforced while the console is away.\n"
 		     "--scan-db FILE: the images this node's containers run are scanned here (one\n"
 		     "`moat scan` at a time, at low priority, with FILE as the vulnerability DB and\n"
@@ -170,6 +172,7 @@ struct run {
 	struct defender_console_opts con;       /* url NULL: no console */
 	struct defender_console dc;
 	struct moat_rules_overlay *overlay;     /* the console's runtime policy, or NULL */
+	struct moat_cpolicy *cpolicy;           /* its baseline and firewall policies, or NULL */
 	struct moat_baselines_opts bl;
 	struct moat_state *state;               /* NULL when nothing learns */
 	struct moat_baselines *baselines;
@@ -245,42 +248,69 @@ static void install_rules(struct run *run, struct moat_ruleset *fresh, const cha
 		r < 0 ? " (the sensor kept its old prefixes)" : "");
 }
 
-/* A new policy from the console (or its cache): laid over the rule
- * directory's rules; a policy that does not parse leaves the old one. */
+/* The console's policies to the modules running now (those opened later
+ * get them in run_loop). */
+static void hand_policy(struct run *run)
+{
+	if (run->defender)
+		moat_defender_set_scoped(run->defender, run->overlay);
+	if (run->baselines)
+		moat_baselines_set_policy(run->baselines, run->cpolicy);
+	if (run->net)
+		moat_netfw_set_policy(run->net, run->cpolicy);
+}
+
+/* A new policy from the console (or its cache): runtime policies laid over
+ * the rule directory's rules, baseline and firewall policies handed to
+ * their modules. One that does not parse leaves the last one in force,
+ * and says why on stderr and in the heartbeat. */
 static void take_policy(struct run *run)
 {
 	struct moat_rules_overlay *ov = NULL;
+	struct moat_cpolicy *cp = NULL;
 	struct moat_ruleset *fresh = NULL;
 	struct moat_error err = { 0 };
+	const char *etag;
 	json_t *doc = NULL;
 	int r;
 
 	if (!run->dc.ctl || moat_console_ctl_policy_take(run->dc.ctl, &doc) <= 0)
 		return;
+	etag = moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?";
 	r = moat_rules_overlay_parse(json_object_get(doc, "policies"), &ov, &err);
+	if (r == 0)
+		r = moat_cpolicy_parse(json_object_get(doc, "policies"), &cp, &err);
 	if (r == 0 && run->defender) {
 		r = moat_rules_open(&fresh, &err);
 		if (r == 0)
 			r = moat_rules_load_dir(fresh, run->rules_dir, &err);
 	}
 	if (r < 0) {
-		fprintf(stderr, "moat defender: the console's policy is not applied, the last one "
-			"stays: %s\n", err.msg);
+		fprintf(stderr, "moat defender: the console's policy %.19s is not applied, the last "
+			"one stays: %s\n", etag, err.msg);
+		defender_console_policy_error(err.msg);
 		moat_rules_close(fresh);
 		moat_rules_overlay_free(ov);
+		moat_cpolicy_free(cp);
 		json_decref(doc);
 		return;
 	}
+	/* the modules let go of the old ones before they are freed */
 	moat_rules_overlay_free(run->overlay);
 	run->overlay = ov;
+	hand_policy(run);
+	moat_cpolicy_free(run->cpolicy);
+	run->cpolicy = cp;
+	hand_policy(run);
 	if (fresh) {
 		install_rules(run, fresh, "for the console's policy");
 	} else {        /* before the sensor: the rules just loaded from the directory */
 		moat_rules_overlay_apply(ov, run->rules, NULL, NULL);
-		fprintf(stderr, "moat defender: the console's policy %.19s is in force\n",
-			moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?");
 	}
-	moat_console_ctl_applied(run->dc.ctl, moat_json_str(doc, "etag"));
+	fprintf(stderr, "moat defender: the console's policy %.19s is in force (%zu baseline and "
+		"firewall policies)\n", etag, moat_cpolicy_count(cp));
+	defender_console_policy_error(NULL);
+	moat_console_ctl_applied(run->dc.ctl, etag);
 	json_decref(doc);
 }
 
@@ -420,6 +450,7 @@ static int run_loop(struct run *run, const char *ready_file, struct moat_error *
 		r = open_network(run, node, err);
 	if (r < 0)
 		return r;
+	hand_policy(run);       /* the cached one, before the first record */
 	deny_exes(run);
 	fprintf(stderr, "moat defender: %u containers running at start\n",
 		moat_defender_discover(run->defender));
@@ -678,7 +709,6 @@ int moat_cmd_defender(int argc, char **argv)
 	defender_scan_close(run.scan);
 	defender_console_note_scans(NULL);
 	defender_console_close(&run.dc);
-	moat_rules_overlay_free(run.overlay);
 	moat_rules_watch_close(run.watch);
 	moat_netfw_close(run.net);
 	moat_defender_close(run.defender);
@@ -688,6 +718,8 @@ int moat_cmd_defender(int argc, char **argv)
 	defender_inventory_free(run.inventory);
 	moat_containers_close(run.containers);
 	moat_rules_close(run.rules);
+	moat_rules_overlay_free(run.overlay);
+	moat_cpolicy_free(run.cpolicy);
 	moat_uplink_close(uplink);
 	uplink = NULL;
 	if (r < 0) {

@@ -68,6 +68,7 @@ static const struct rule_key baseline_keys[] = {
 	{ "images", R_STRINGS, NULL, 0, 0, false },
 	{ "mode", R_ENUM, baseline_modes, 0, 0, false },
 	{ "learn_minutes", R_INT, NULL, 1, 60L * 24 * 90, false },
+	{ "scope", R_SCOPE, NULL, 0, 0, false },
 	END,
 };
 static const struct rule_key firewall_keys[] = {

@@ -54,16 +54,16 @@ bool bl_image_first_report(struct bl_image *img, enum moat_bl_kind kind, const c
 	return true;
 }
 
-void bl_report(struct moat_baselines *b, struct bl_image *img, enum moat_bl_kind kind,
-	       const char *item, const union moat_sensor_rec *rec, const struct moat_container *c,
-	       moat_bl_report_fn report, void *ctx)
+void bl_report(struct moat_baselines *b, struct bl_image *img, enum moat_state_mode mode,
+	       enum moat_bl_kind kind, const char *item, const union moat_sensor_rec *rec,
+	       const struct moat_container *c, moat_bl_report_fn report, void *ctx)
 {
 	struct moat_bl_deviation dev = {
 		.kind = kind,
 		.item = item,
 		.image_id = img->image_id,
-		.mode = img->mode,
-		.kill = kind == MOAT_BL_EXEC && img->mode == MOAT_STATE_ENFORCE,
+		.mode = mode,
+		.kill = kind == MOAT_BL_EXEC && mode == MOAT_STATE_ENFORCE,
 		.rec = rec,
 		.c = c,
 	};
@@ -207,6 +207,7 @@ void bl_image_refresh(struct moat_baselines *b, struct bl_image *img)
 	struct moat_state_stamp model_now;
 	enum moat_state_mode before = img->mode;
 	struct moat_error err = { 0 };
+	bool mode_changed;
 
 	moat_state_stamp(b->o.state, img->key, "mode", &mode_now);
 	moat_state_stamp(b->o.state, img->key, MOAT_BL_FILE_NAME, &model_now);
@@ -218,7 +219,10 @@ void bl_image_refresh(struct moat_baselines *b, struct bl_image *img)
 	    moat_state_stamp_equal(&model_now, &img->model_stamp) &&
 	    flush_image(b, img, &err) < 0)
 		warn(img, &err, "not saved");
+	mode_changed = !moat_state_stamp_equal(&mode_now, &img->mode_stamp);
 	load(b, img);
+	if (mode_changed)
+		bl_policy_note_local(b, img);
 	if (img->mode == MOAT_STATE_LEARN && model_empty(&img->model))
 		bl_image_forget_syscalls(b, img);     /* `moat baseline reset` */
 	if (img->mode != before || img->mode == MOAT_STATE_ENFORCE) {

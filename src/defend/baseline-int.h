@@ -30,6 +30,13 @@ struct bl_cgroup {
 	struct moat_container c;          /* a copy, for reports found on a tick */
 	uint64_t seen[MOAT_SENSOR_SYSCALL_WORDS];   /* syscalls already folded in */
 	bool enforced;                    /* in the kernel's bl_enforce */
+	/* the console's baseline policy for this container (baseline-policy.c) */
+	unsigned pol_gen;                 /* b->pol_gen it was looked up for */
+	bool pol;                         /* one applies */
+	enum moat_state_mode pol_mode;
+	uint64_t pol_learn_sec;
+	char pol_name[64];
+	enum moat_state_mode eff;         /* the mode last in force, for the log */
 };
 
 struct moat_baselines {
@@ -41,6 +48,8 @@ struct moat_baselines {
 	uint64_t deviations;
 	uint64_t last_flush;
 	bool kernel;                      /* the sensor keeps syscall bitmaps and allow-lists */
+	const struct moat_cpolicy *policy;        /* the console's, borrowed; NULL: none */
+	unsigned pol_gen;                 /* bumped when policy changes */
 };
 
 /* The image of container c, loaded from the state directory on first sight. */
@@ -53,12 +62,23 @@ void bl_image_refresh(struct moat_baselines *b, struct bl_image *img);
 void bl_image_window(struct moat_baselines *b, struct bl_image *img, uint64_t now);
 /* True the first time (kind, item) is reported for img since the model changed. */
 bool bl_image_first_report(struct bl_image *img, enum moat_bl_kind kind, const char *item);
-void bl_report(struct moat_baselines *b, struct bl_image *img, enum moat_bl_kind kind,
-	       const char *item, const union moat_sensor_rec *rec, const struct moat_container *c,
-	       moat_bl_report_fn report, void *ctx);
+void bl_report(struct moat_baselines *b, struct bl_image *img, enum moat_state_mode mode,
+	       enum moat_bl_kind kind, const char *item, const union moat_sensor_rec *rec,
+	       const struct moat_container *c, moat_bl_report_fn report, void *ctx);
 /* The kernel's allow-list of img's slot becomes its model's exes. */
 void bl_image_install_exes(struct moat_baselines *b, struct bl_image *img);
 /* Mode or model changed: (un)enforce its containers in the kernel. */
 void bl_image_enforce(struct moat_baselines *b, struct bl_image *img);
+/* Tell the kernel whether execs of this container are checked. */
+void bl_cgroup_enforce(struct moat_baselines *b, struct bl_cgroup *cg, bool on);
+
+/* baseline-policy.c: the mode in force for a container of img: the
+ * console's policy while one applies, else the image's (cg may be NULL). */
+enum moat_state_mode bl_mode(struct moat_baselines *b, struct bl_image *img, struct bl_cgroup *cg,
+			     const struct moat_container *c);
+/* Learning windows of policies that passed: new modes to the kernel. */
+void bl_policy_tick(struct moat_baselines *b);
+/* img's mode file changed: say which of its containers a policy holds. */
+void bl_policy_note_local(struct moat_baselines *b, const struct bl_image *img);
 
 #endif

@@ -155,8 +155,7 @@ static struct bl_cgroup *cgroup_get(struct moat_baselines *b, uint64_t id)
 	return moat_hmap_get(&b->cgroups, (const char *)&id, sizeof(id));
 }
 
-/* Tell the kernel whether execs of this container are checked. */
-static void cgroup_enforce(struct moat_baselines *b, struct bl_cgroup *cg, bool on)
+void bl_cgroup_enforce(struct moat_baselines *b, struct bl_cgroup *cg, bool on)
 {
 	/* never without the allow-list in place: that would kill every exec */
 	on = on && cg->img->exes_ok;
@@ -187,21 +186,25 @@ static struct bl_cgroup *cgroup_note(struct moat_baselines *b, uint64_t id, stru
 	}
 	cg->img = img;
 	cg->c = *c;
+	cg->pol_gen = b->pol_gen - 1;       /* look its policy up again */
 	img->containers++;
-	cgroup_enforce(b, cg, img->mode == MOAT_STATE_ENFORCE);
+	cg->eff = bl_mode(b, img, cg, c);
+	if (cg->eff == MOAT_STATE_ENFORCE && !img->exes_ok && b->kernel)
+		bl_image_install_exes(b, img);
+	bl_cgroup_enforce(b, cg, cg->eff == MOAT_STATE_ENFORCE);
 	return cg;
 }
 
 /* --- records --------------------------------------------------------------- */
 
 /* An item seen in a container of img: learn it, or report it. */
-static void observe(struct moat_baselines *b, struct bl_image *img, enum moat_bl_kind kind,
-		    const char *item, const union moat_sensor_rec *rec,
+static void observe(struct moat_baselines *b, struct bl_image *img, enum moat_state_mode mode,
+		    enum moat_bl_kind kind, const char *item, const union moat_sensor_rec *rec,
 		    const struct moat_container *c, moat_bl_report_fn report, void *ctx)
 {
 	bool is_exec = kind == MOAT_BL_EXEC;
 
-	if (img->mode == MOAT_STATE_LEARN) {
+	if (mode == MOAT_STATE_LEARN) {
 		if (moat_bl_add(&img->model, kind, item, NULL) > 0) {
 			moat_bl_add(&img->fresh, kind, item, NULL);
 			img->dirty = true;
@@ -211,9 +214,9 @@ static void observe(struct moat_baselines *b, struct bl_image *img, enum moat_bl
 	if (moat_bl_has(&img->model, kind, item))
 		return;
 	/* a kill is reported every time; an alert once per item */
-	if (!(is_exec && img->mode == MOAT_STATE_ENFORCE) && !bl_image_first_report(img, kind, item))
+	if (!(is_exec && mode == MOAT_STATE_ENFORCE) && !bl_image_first_report(img, kind, item))
 		return;
-	bl_report(b, img, kind, item, rec, c, report, ctx);
+	bl_report(b, img, mode, kind, item, rec, c, report, ctx);
 }
 
 /* The exe of an exec record: relative names joined to the working directory. */
@@ -229,14 +232,14 @@ static const char *exec_path(const struct moat_ev_exec *e, char *buf, size_t cap
 /* The exe item of an exec: its resolved name (no symlink, no relative
  * name), or the name it was given when the kernel's walk was cut, or when
  * a model learned before exes were resolved has that one. */
-static const char *exec_item(const struct bl_image *img, const struct moat_ev_exec *e, char *buf,
-			     size_t cap)
+static const char *exec_item(const struct bl_image *img, enum moat_state_mode mode,
+			     const struct moat_ev_exec *e, char *buf, size_t cap)
 {
 	const char *given = exec_path(e, buf, cap);
 
 	if (e->exe[0] != '/')
 		return given;
-	if (img->mode != MOAT_STATE_LEARN && given[0] == '/' &&
+	if (mode != MOAT_STATE_LEARN && given[0] == '/' &&
 	    !moat_bl_has(&img->model, MOAT_BL_EXEC, e->exe) &&
 	    moat_bl_has(&img->model, MOAT_BL_EXEC, given))
 		return given;
@@ -295,7 +298,9 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 			   const struct moat_container *c, const char *proc_exe,
 			   const char *parent_exe, moat_bl_report_fn report, void *ctx)
 {
+	struct bl_cgroup *cg = NULL;
 	struct bl_image *img;
+	enum moat_state_mode mode;
 	char exe[MOAT_EV_PATH_LEN * 2];
 	char pair[MOAT_BL_ITEM_LEN];
 	const char *item;
@@ -309,8 +314,9 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 	if (!img)
 		return;
 	if (rec->hdr.cgroup_id)
-		cgroup_note(b, rec->hdr.cgroup_id, img, c);
-	if (img->mode == MOAT_STATE_LEARN) {
+		cg = cgroup_note(b, rec->hdr.cgroup_id, img, c);
+	mode = bl_mode(b, img, cg, c);
+	if (mode == MOAT_STATE_LEARN) {
 		img->model.learn_events++;
 		img->fresh.learn_events++;
 		if (!img->model.learn_start)
@@ -318,24 +324,24 @@ void moat_baselines_handle(struct moat_baselines *b, const union moat_sensor_rec
 	}
 	switch (rec->hdr.kind) {
 	case MOAT_EV_EXEC:
-		item = exec_item(img, &rec->exec, exe, sizeof(exe));
+		item = exec_item(img, mode, &rec->exec, exe, sizeof(exe));
 		if (item[0] != '/')
 			break;
-		observe(b, img, MOAT_BL_EXEC, item, rec, c, report, ctx);
+		observe(b, img, mode, MOAT_BL_EXEC, item, rec, c, report, ctx);
 		if (parent_exe && parent_exe[0] == '/' &&
 		    (size_t)snprintf(pair, sizeof(pair), "%s -> %s", pair_parent(parent_exe),
 				     item) < sizeof(pair))
-			observe(b, img, MOAT_BL_PAIR, pair, rec, c, report, ctx);
+			observe(b, img, mode, MOAT_BL_PAIR, pair, rec, c, report, ctx);
 		break;
 	case MOAT_EV_OPEN: case MOAT_EV_RENAME: case MOAT_EV_UNLINK:
 		item = written_path(&rec->file);
 		if (item)
-			observe(b, img, MOAT_BL_FILE, item, rec, c, report, ctx);
+			observe(b, img, mode, MOAT_BL_FILE, item, rec, c, report, ctx);
 		break;
 	case MOAT_EV_BIND:
 		if ((rec->net.family == AF_INET_ || rec->net.family == AF_INET6_) && rec->net.port) {
 			snprintf(pair, sizeof(pair), "%u", rec->net.port);
-			observe(b, img, MOAT_BL_LISTEN, pair, rec, c, report, ctx);
+			observe(b, img, mode, MOAT_BL_LISTEN, pair, rec, c, report, ctx);
 		}
 		break;
 	default:
@@ -351,6 +357,7 @@ static void harvest(struct moat_baselines *b, struct bl_cgroup *cg, bool forget,
 {
 	uint64_t bits[MOAT_SENSOR_SYSCALL_WORDS];
 	struct bl_image *img = cg->img;
+	enum moat_state_mode mode = bl_mode(b, img, cg, &cg->c);
 
 	if (!b->kernel || moat_sensor_syscalls(b->o.sensor, cg->id, bits, forget) < 0)
 		return;
@@ -364,12 +371,13 @@ static void harvest(struct moat_baselines *b, struct bl_cgroup *cg, bool forget,
 
 			if (!((fresh >> i) & 1) || moat_bl_has_syscall(&img->model, nr))
 				continue;
-			if (img->mode == MOAT_STATE_LEARN) {
+			if (mode == MOAT_STATE_LEARN) {
 				moat_bl_add_syscall(&img->model, nr);
 				moat_bl_add_syscall(&img->fresh, nr);
 				img->dirty = true;
 			} else if (name && bl_image_first_report(img, MOAT_BL_SYSCALL, name)) {
-				bl_report(b, img, MOAT_BL_SYSCALL, name, NULL, &cg->c, report, ctx);
+				bl_report(b, img, mode, MOAT_BL_SYSCALL, name, NULL, &cg->c, report,
+					  ctx);
 			}
 		}
 	}
@@ -400,7 +408,7 @@ static void cgroup_gone(struct moat_baselines *b, struct bl_cgroup *cg, moat_bl_
 	uint64_t id = cg->id;
 
 	harvest(b, cg, true, report, ctx);
-	cgroup_enforce(b, cg, false);
+	bl_cgroup_enforce(b, cg, false);
 	free(moat_hmap_del(&b->cgroups, (const char *)&id, sizeof(id)));
 }
 
@@ -434,6 +442,7 @@ void moat_baselines_tick(struct moat_baselines *b, moat_bl_report_fn report, voi
 	for (size_t i = 0; i < b->images.cap; i++)
 		if (b->images.slots[i].key)
 			bl_image_refresh(b, b->images.slots[i].value);
+	bl_policy_tick(b);
 	for (size_t i = 0; i < b->cgroups.cap; i++)
 		if (b->cgroups.slots[i].key)
 			harvest(b, b->cgroups.slots[i].value, false, report, ctx);
@@ -446,17 +455,26 @@ void moat_baselines_tick(struct moat_baselines *b, moat_bl_report_fn report, voi
 	}
 }
 
-/* Let the kernel know which containers of img are enforced, and with which exes. */
+/* Let the kernel know which containers of img are enforced, and with which
+ * exes (a policy may enforce some of them and not others). */
 void bl_image_enforce(struct moat_baselines *b, struct bl_image *img)
 {
-	bool on = img->mode == MOAT_STATE_ENFORCE;
+	bool any = img->mode == MOAT_STATE_ENFORCE;
 
-	if (on && b->kernel)
+	for (size_t i = 0; i < b->cgroups.cap; i++) {
+		struct bl_cgroup *cg = b->cgroups.slots[i].value;
+
+		if (b->cgroups.slots[i].key && cg->img == img) {
+			cg->eff = bl_mode(b, img, cg, &cg->c);
+			any |= cg->eff == MOAT_STATE_ENFORCE;
+		}
+	}
+	if (any && b->kernel)
 		bl_image_install_exes(b, img);
 	for (size_t i = 0; i < b->cgroups.cap; i++) {
 		struct bl_cgroup *cg = b->cgroups.slots[i].value;
 
 		if (b->cgroups.slots[i].key && cg->img == img)
-			cgroup_enforce(b, cg, on);
+			bl_cgroup_enforce(b, cg, cg->eff == MOAT_STATE_ENFORCE);
 	}
 }

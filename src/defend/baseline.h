@@ -31,6 +31,7 @@
 struct moat_error;
 struct moat_state;
 struct moat_baselines;
+struct moat_cpolicy;
 
 struct moat_baselines_opts {
 	struct moat_state *state;          /* borrowed */
@@ -79,6 +80,11 @@ void moat_baselines_ns_gone(struct moat_baselines *b, uint32_t mnt_ns, moat_bl_r
 			    void *ctx);
 /* Write every image's learned model now. Returns 0 or the first error. */
 int moat_baselines_flush(struct moat_baselines *b, struct moat_error *err);
+
+/* The console's baseline policies (cpolicy.h; borrowed until the next call,
+ * NULL: none): while one applies to a container, its mode is the policy's,
+ * not the image's (docs/console.md). Takes effect at once. */
+void moat_baselines_set_policy(struct moat_baselines *b, const struct moat_cpolicy *cp);
 
 /* Images with a model in memory, and deviations reported so far. */
 size_t moat_baselines_images(const struct moat_baselines *b);

@@ -17,9 +17,11 @@
 #include "base/buf.h"
 #include "base/jsonw.h"
 #include "baseline.h"
+#include "cpolicy.h"
 #include "defend.h"
 #include "moat/error.h"
 #include "proctab.h"
+#include "rules-policy.h"
 #include "rules.h"
 #include "sensor/container.h"
 
@@ -50,6 +52,7 @@ struct moat_defender {
 	bool want_ancestors;            /* some rule tests proc.ancestors */
 	int64_t mono_to_real_ns;        /* add to bpf_ktime_get_ns() for wall time */
 	bool kill_drift;
+	const struct moat_rules_overlay *scoped;        /* the console's scoped runtime policies */
 	uint64_t events;
 	uint64_t alerts;
 	uint64_t suppressed;
@@ -91,6 +94,11 @@ void moat_defender_close(struct moat_defender *d)
 		return;
 	moat_buf_release(&d->out);
 	free(d);
+}
+
+void moat_defender_set_scoped(struct moat_defender *d, const struct moat_rules_overlay *ov)
+{
+	d->scoped = moat_rules_overlay_scoped(ov) ? ov : NULL;
 }
 
 void moat_defender_set_rules(struct moat_defender *d, const struct moat_ruleset *rs)
@@ -330,10 +338,10 @@ static const char *respond(struct moat_defender *d, const struct moat_container 
 	return moat_containers_respond(d->o.containers, c->id, what, &err) == 0 ? done : failed;
 }
 
-static const char *act(struct moat_defender *d, const struct moat_rule *rule,
+static const char *act(struct moat_defender *d, enum moat_rule_action action,
 		       const union moat_sensor_rec *rec, const struct moat_container *c)
 {
-	switch (rule->action) {
+	switch (action) {
 	case MOAT_ACTION_KILL:
 		if (rec->hdr.kind == MOAT_EV_EXEC && (rec->exec.flags & MOAT_EXEC_KILLED))
 			return "killed-in-kernel";
@@ -348,6 +356,20 @@ static const char *act(struct moat_defender *d, const struct moat_rule *rule,
 	default:
 		return "alert";
 	}
+}
+
+/* The console's scoped runtime policies, resolved for this container: false
+ * when one turns the rule off here. */
+static bool scoped_action(const struct moat_defender *d, const struct moat_rule *rule,
+			  const struct moat_container *c, enum moat_rule_action *action)
+{
+	struct moat_scope_target t = { 0 };
+
+	if (!d->scoped || !c)
+		return true;
+	t = (struct moat_scope_target){ .image_id = c->image_id, .image_ref = c->image,
+					.k8s_ns = c->k8s_ns, .labels = c->labels };
+	return moat_rules_overlay_resolve(d->scoped, rule->id, &t, action);
 }
 
 static void iso_time(struct moat_defender *d, uint64_t mono_ns, char *out, size_t cap)
@@ -551,16 +573,18 @@ int moat_defender_handle(void *ctx, const union moat_sensor_rec *rec)
 	for (size_t i = 0; i < moat_rules_count(d->o.rules); i++) {
 		const struct moat_rule *rule = moat_rules_get(d->o.rules, i);
 
+		enum moat_rule_action action = rule->action;
+
 		if (!moat_rule_may_match_kind(rule, rec->hdr.kind) ||
-		    !moat_rule_matches(rule, &d->view))
+		    !moat_rule_matches(rule, &d->view) || !scoped_action(d, rule, c, &action))
 			continue;
 		/* actions always run; only the report of a repeat is held back */
-		if (rule->action == MOAT_ACTION_ALERT && repeat(d, (uint32_t)i, &rec->hdr)) {
+		if (action == MOAT_ACTION_ALERT && repeat(d, (uint32_t)i, &rec->hdr)) {
 			d->suppressed++;
 			continue;
 		}
 		d->alerts++;
-		emit(d, rule, act(d, rule, rec, c), rec, c);
+		emit(d, rule, act(d, action, rec, c), rec, c);
 	}
 	if (d->o.baselines && c)
 		moat_baselines_handle(d->o.baselines, rec, c, p ? p->exe : NULL, parent_exe(d, rec),

@@ -24,6 +24,7 @@ struct moat_ruleset;
 struct moat_containers;
 struct moat_defender;
 struct moat_baselines;
+struct moat_rules_overlay;
 
 struct moat_defender_opts {
 	const struct moat_ruleset *rules;       /* borrowed */
@@ -45,6 +46,11 @@ int moat_defender_handle(void *d, const union moat_sensor_rec *rec);
 
 /* Evaluate rs from the next record on (a reload); rs is borrowed like opts->rules. */
 void moat_defender_set_rules(struct moat_defender *d, const struct moat_ruleset *rs);
+
+/* The console's runtime policies with a scope (rules-policy.h), resolved
+ * per container when a rule matches; ov is borrowed until the next call
+ * (NULL: none). */
+void moat_defender_set_scoped(struct moat_defender *d, const struct moat_rules_overlay *ov);
 
 /* Records seen and alerts raised so far. */
 uint64_t moat_defender_events(const struct moat_defender *d);

@@ -56,15 +56,15 @@ void nf_dns_tick(struct moat_netfw *nf)
 
 /* Allow keys for a dns: entry of policy img: the addresses the answers of
  * that image's own containers gave a matching name. */
-void nf_dns_keys(struct moat_netfw *nf, struct nf_keyset *ks, const struct nf_image *img,
-		 const struct moat_net_entry *e)
+void nf_dns_keys(struct moat_netfw *nf, struct nf_keyset *ks, uint32_t policy,
+		 const struct nf_image *img, const struct moat_net_entry *e)
 {
 	for (size_t i = 0; i < moat_dnsnames_count(nf->names); i++) {
 		const struct moat_dnsn_entry *n = moat_dnsnames_at(nf->names, i);
 		const struct moat_peer *p = moat_peers_by_cgroup(nf->peers, n->cg);
 
 		if (p && !strcmp(p->image_id, img->image_id) && moat_net_dns_matches(e->to.name, n->name))
-			nf_add_prefix(ks, img->policy, e->proto, e->port, n->addr, 128);
+			nf_add_prefix(ks, policy, e->proto, e->port, n->addr, 128);
 	}
 }
 
@@ -132,12 +132,23 @@ static void pat_add(struct nf_dns_pats *ps, uint32_t policy, const struct moat_n
 	}
 }
 
-/* The kernel's dns_allow: the dns: allow entries of every image, for
- * containers in enforce mode (the kernel reads it for no one else). */
+static void profile_pat(void *ctx, uint32_t policy, const struct nf_image *img,
+			const struct moat_net_entry *e)
+{
+	(void)img;
+	if (!e->deny)
+		pat_add(ctx, policy, e);
+}
+
+/* The kernel's dns_allow: the dns: allow entries of every image and
+ * console profile, for containers in enforce mode (the kernel reads it for
+ * no one else). */
 void nf_dns_sync(struct moat_netfw *nf)
 {
 	struct nf_dns_pats want = { 0 };
 
+	for (size_t i = 0; i < nf->n_profiles; i++)
+		nf_profile_entries(nf, i, profile_pat, &want);
 	for (size_t i = 0; i < nf->n_imgs; i++) {
 		const struct nf_image *img = &nf->imgs[i];
 

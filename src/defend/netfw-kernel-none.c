@@ -46,6 +46,18 @@ int moat_nfk_allow_del(struct moat_nfk *k, const struct moat_nf_key *key)
 	return -EOPNOTSUPP;
 }
 
+int moat_nfk_deny_add(struct moat_nfk *k, const struct moat_nf_key *key)
+{
+	(void)k, (void)key;
+	return -EOPNOTSUPP;
+}
+
+int moat_nfk_deny_del(struct moat_nfk *k, const struct moat_nf_key *key)
+{
+	(void)k, (void)key;
+	return -EOPNOTSUPP;
+}
+
 int moat_nfk_isolate(struct moat_nfk *k, uint64_t cg, const char *path, struct moat_error *err)
 {
 	(void)k, (void)cg, (void)path;

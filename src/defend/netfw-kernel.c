@@ -262,6 +262,19 @@ int moat_nfk_allow_del(struct moat_nfk *k, const struct moat_nf_key *key)
 											 : 0;
 }
 
+int moat_nfk_deny_add(struct moat_nfk *k, const struct moat_nf_key *key)
+{
+	__u8 one = 1;
+
+	return bpf_map_update_elem(map_fd(k->skel->maps.deny), key, &one, BPF_ANY) ? -errno : 0;
+}
+
+int moat_nfk_deny_del(struct moat_nfk *k, const struct moat_nf_key *key)
+{
+	return bpf_map_delete_elem(map_fd(k->skel->maps.deny), key) && errno != ENOENT ? -errno
+											: 0;
+}
+
 int moat_nfk_isolate(struct moat_nfk *k, uint64_t cg, const char *path, struct moat_error *err)
 {
 	struct iso *slot = NULL;

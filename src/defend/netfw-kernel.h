@@ -30,6 +30,10 @@ int moat_nfk_cgroup_set(struct moat_nfk *k, uint64_t cg, const struct moat_nf_cg
 int moat_nfk_cgroup_del(struct moat_nfk *k, uint64_t cg);
 int moat_nfk_allow_add(struct moat_nfk *k, const struct moat_nf_key *key);
 int moat_nfk_allow_del(struct moat_nfk *k, const struct moat_nf_key *key);
+/* Destinations refused to a policy whatever its mode (console denials),
+ * for cgroups whose entry has deny set. */
+int moat_nfk_deny_add(struct moat_nfk *k, const struct moat_nf_key *key);
+int moat_nfk_deny_del(struct moat_nfk *k, const struct moat_nf_key *key);
 
 /* Watch an address of a container (host -> container flows are reported). */
 int moat_nfk_dest_add(struct moat_nfk *k, const uint8_t addr[16]);

@@ -30,8 +30,9 @@ static bool v4_mapped(const uint8_t a[16])
 	return !memcmp(a, pre, 12);
 }
 
-/* One allow key as a rule: "ip daddr 10.0.0.0/8 meta l4proto tcp th dport 80 accept". */
-static void key_rule(struct moat_buf *b, const struct moat_nf_key *k)
+/* One key as a rule: "ip daddr 10.0.0.0/8 meta l4proto tcp th dport 80 accept"
+ * (a deny key refuses as the table's end does). */
+static void key_rule(struct moat_buf *b, const struct moat_nf_key *k, bool deny)
 {
 	unsigned bits = k->prefixlen - MOAT_NF_KEY_FIXED_BITS;
 	uint16_t port = (uint16_t)((k->port >> 8) | (k->port << 8));
@@ -49,7 +50,10 @@ static void key_rule(struct moat_buf *b, const struct moat_nf_key *k)
 		moat_buf_appendf(b, "meta l4proto %s ", k->proto == MOAT_NET_TCP ? "tcp" : "udp");
 	if (k->proto && port)
 		moat_buf_appendf(b, "th dport %u ", port);
-	moat_buf_append_str(b, "accept\n");
+	if (deny)
+		moat_buf_append_str(b, k->proto == MOAT_NET_UDP ? "drop\n" : "reject with tcp reset\n");
+	else
+		moat_buf_append_str(b, "accept\n");
 }
 
 /* The isolation peers, both ways: "ip saddr 10.0.0.1/32 accept". */
@@ -72,12 +76,12 @@ static void iso_rules(struct moat_buf *b, const struct nf_keyset *ks, const char
 
 /* The whole table for one container; the first two lines make the apply
  * atomic whether or not the table exists (nft -f is one transaction). */
-void nf_nft_ruleset(const struct nf_keyset *ks, uint32_t policy, bool enforce, bool isolated,
-		    struct moat_buf *b)
+void nf_nft_ruleset(const struct nf_keyset *ks, const struct nf_keyset *deny,
+		    const struct nf_view *v, bool isolated, struct moat_buf *b)
 {
 	moat_buf_reset(b);
 	moat_buf_append_str(b, "table inet " TABLE "\ndelete table inet " TABLE "\n");
-	if (!enforce && !isolated)
+	if (!v->enforce && !v->deny && !isolated)
 		return;
 	moat_buf_append_str(b, "table inet " TABLE " {\n");
 	if (isolated) {
@@ -95,9 +99,16 @@ void nf_nft_ruleset(const struct nf_keyset *ks, uint32_t policy, bool enforce, b
 	}
 	/* what the BPF programs see: connect() and sendmsg() opening a flow */
 	moat_buf_append_str(b, "\t\tct state established,related accept\n");
+	for (size_t i = 0; v->deny && i < deny->n; i++)
+		if (deny->v[i].policy == v->policy && deny->v[i].proto)
+			key_rule(b, &deny->v[i], true);
+	if (!v->enforce) {
+		moat_buf_append_str(b, "\t}\n}\n");
+		return;
+	}
 	for (size_t i = 0; i < ks->n; i++)
-		if (ks->v[i].policy == policy)
-			key_rule(b, &ks->v[i]);
+		if (ks->v[i].policy == v->policy)
+			key_rule(b, &ks->v[i], false);
 	/* a drop at the output hook is EPERM for sendmsg(), but TCP only retries
 	 * a dropped SYN: a reset makes connect() fail at once (ECONNREFUSED) */
 	moat_buf_append_str(b, "\t\tmeta l4proto tcp reject with tcp reset\n"
@@ -198,23 +209,34 @@ static struct nf_nft_done *done_get(struct moat_netfw *nf, const char *id)
 
 void nf_nft_sync(struct moat_netfw *nf, struct moat_netiso *applied)
 {
-	struct nf_keyset ks = { 0 };
+	struct nf_keyset ks = { 0 }, deny = { 0 };
 	struct moat_buf b;
 
 	moat_hmap_init(&ks.ix);
+	moat_hmap_init(&deny.ix);
 	moat_buf_init(&b, 1u << 24);
-	nf_build_keys(nf, &ks);
+	for (size_t i = 0; nf->policy && i < moat_peers_count(nf->peers); i++) {
+		const struct moat_peer *p = moat_peers_get(nf->peers, i);
+		struct nf_image *img = p->image_id[0] ? nf_image_get(nf, p->image_id, p->image) : NULL;
+		struct nf_view v;
+
+		if (img)
+			nf_view(nf, p, img, &v);        /* the profiles the keys are built for */
+	}
+	nf_build_keys(nf, &ks, &deny);
 	for (size_t i = 0; i < moat_peers_count(nf->peers); i++) {
 		const struct moat_peer *p = moat_peers_get(nf->peers, i);
 		struct nf_image *img = p->image_id[0] ? nf_image_get(nf, p->image_id, p->image) : NULL;
 		long iso = moat_netiso_find(&nf->iso, p->id);
 		struct moat_error err = { 0 };
 		struct nf_nft_done *d;
+		struct nf_view v;
 		uint64_t h;
 
 		if (!img || p->pid <= 0 || !(d = done_get(nf, p->id)))
 			continue;
-		nf_nft_ruleset(&ks, img->policy, img->mode == MOAT_STATE_ENFORCE, iso >= 0, &b);
+		nf_view(nf, p, img, &v);
+		nf_nft_ruleset(&ks, &deny, &v, iso >= 0, &b);
 		h = moat_hash_bytes(b.data, b.len) | 1;
 		if (h != d->hash || p->pid != d->pid) {
 			if (nf_nft_apply(p->pid, &b, &err) < 0) {
@@ -230,4 +252,5 @@ void nf_nft_sync(struct moat_netfw *nf, struct moat_netiso *applied)
 	}
 	moat_buf_release(&b);
 	nf_keyset_free(&ks);
+	nf_keyset_free(&deny);
 }

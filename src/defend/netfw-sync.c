@@ -55,11 +55,10 @@ void nf_add_prefix(struct nf_keyset *ks, uint32_t policy, uint8_t proto, uint16_
 /* The kernel keys of one allow entry of img: a CIDR as is, an image as
  * the addresses of its running containers, a DNS name as the addresses the
  * image's containers were given for it. */
-static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, const struct nf_image *img,
-		      const struct moat_net_entry *e)
+void nf_add_entry(struct moat_netfw *nf, struct nf_keyset *ks, uint32_t policy,
+		  const struct nf_image *img, const struct moat_net_entry *e)
 {
 	static const uint8_t any[16];
-	uint32_t policy = img->policy;
 
 	switch (e->to.kind) {
 	case MOAT_NET_TO_ALL:
@@ -79,25 +78,45 @@ static void add_entry(struct moat_netfw *nf, struct nf_keyset *ks, const struct 
 		}
 		break;
 	case MOAT_NET_TO_DNS:
-		nf_dns_keys(nf, ks, img, e);
+		nf_dns_keys(nf, ks, policy, img, e);
 		break;
 	}
 }
 
-void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
+struct profile_keys {
+	struct moat_netfw *nf;
+	struct nf_keyset *allow, *deny;
+};
+
+static void profile_key(void *ctx, uint32_t policy, const struct nf_image *img,
+			const struct moat_net_entry *e)
 {
+	struct profile_keys *pk = ctx;
+
+	if (!e->deny)
+		nf_add_entry(pk->nf, pk->allow, policy, img, e);
+	else if (pk->deny)
+		nf_add_entry(pk->nf, pk->deny, policy, img, e);
+}
+
+void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks, struct nf_keyset *deny)
+{
+	struct profile_keys pk = { nf, ks, deny };
+
 	for (size_t i = 0; i < nf->n_imgs; i++) {
 		const struct nf_image *img = &nf->imgs[i];
 
 		for (size_t m = 0; m < img->model.n; m++)
-			add_entry(nf, ks, img, &img->model.v[m].e);
+			nf_add_entry(nf, ks, img->policy, img, &img->model.v[m].e);
 		for (size_t r = 0; r < nf->rules.n; r++) {
 			const struct moat_net_entry *e = &nf->rules.v[r];
 
 			if (!e->deny && moat_net_image_matches(e->from, img->image_id, img->ref))
-				add_entry(nf, ks, img, e);
+				nf_add_entry(nf, ks, img->policy, img, e);
 		}
 	}
+	for (size_t i = 0; i < nf->n_profiles; i++)
+		nf_profile_entries(nf, i, profile_key, &pk);
 	for (size_t i = 0; i < nf->iso.n; i++) {
 		const struct moat_netiso_entry *e = &nf->iso.v[i];
 
@@ -113,21 +132,35 @@ void nf_build_keys(struct moat_netfw *nf, struct nf_keyset *ks)
 	}
 }
 
+/* Make the kernel's map (allow or deny) hold want instead of *have. */
+static void keys_apply(struct moat_netfw *nf, struct nf_keyset *have, struct nf_keyset *want,
+		       bool deny)
+{
+	for (size_t i = 0; i < have->n; i++)
+		if (!moat_hmap_get(&want->ix, (const char *)&have->v[i], sizeof(want->v[0]))) {
+			if (deny)
+				moat_nfk_deny_del(nf->k, &have->v[i]);
+			else
+				moat_nfk_allow_del(nf->k, &have->v[i]);
+		}
+	for (size_t i = 0; i < want->n; i++)
+		if (!moat_hmap_get(&have->ix, (const char *)&want->v[i], sizeof(want->v[0])) &&
+		    (deny ? moat_nfk_deny_add(nf->k, &want->v[i])
+			  : moat_nfk_allow_add(nf->k, &want->v[i])) < 0)
+			nf_warn(nf, "firewall: %s-list full in the kernel", deny ? "deny" : "allow");
+	nf_keyset_free(have);
+	*have = *want;
+}
+
 static void sync_keys(struct moat_netfw *nf)
 {
-	struct nf_keyset want = { 0 };
+	struct nf_keyset want = { 0 }, deny = { 0 };
 
 	moat_hmap_init(&want.ix);
-	nf_build_keys(nf, &want);
-	for (size_t i = 0; i < nf->installed.n; i++)
-		if (!moat_hmap_get(&want.ix, (const char *)&nf->installed.v[i], sizeof(want.v[0])))
-			moat_nfk_allow_del(nf->k, &nf->installed.v[i]);
-	for (size_t i = 0; i < want.n; i++)
-		if (!moat_hmap_get(&nf->installed.ix, (const char *)&want.v[i], sizeof(want.v[0])) &&
-		    moat_nfk_allow_add(nf->k, &want.v[i]) < 0)
-			nf_warn(nf, "firewall: allow-list full in the kernel");
-	nf_keyset_free(&nf->installed);
-	nf->installed = want;
+	moat_hmap_init(&deny.ix);
+	nf_build_keys(nf, &want, &deny);
+	keys_apply(nf, &nf->installed, &want, false);
+	keys_apply(nf, &nf->denied, &deny, true);
 }
 
 static void sync_dests(struct moat_netfw *nf)
@@ -171,11 +204,14 @@ static void sync_cgroups(struct moat_netfw *nf, struct moat_netiso *applied)
 		long iso = moat_netiso_find(&nf->iso, p->id);
 		struct moat_nf_cgroup v = { 0 };
 		struct moat_error err = { 0 };
+		struct nf_view view;
 
 		if (!img || !p->cgroup_id)
 			continue;
-		v.policy = img->policy;
-		v.mode = img->mode == MOAT_STATE_ENFORCE ? MOAT_NF_ENFORCE : MOAT_NF_PASS;
+		nf_view(nf, p, img, &view);
+		v.policy = view.policy;
+		v.mode = view.enforce ? MOAT_NF_ENFORCE : MOAT_NF_PASS;
+		v.deny = view.deny;
 		v.isolated = iso >= 0;
 		if (moat_nfk_cgroup_set(nf->k, p->cgroup_id, &v) < 0)
 			continue;
@@ -233,6 +269,17 @@ void nf_sync(struct moat_netfw *nf)
 	if (!applied)
 		return;
 	if (nf->k) {
+		struct nf_view v;
+
+		/* the views make the console's profiles the keys are built for */
+		for (size_t i = 0; nf->policy && i < moat_peers_count(nf->peers); i++) {
+			const struct moat_peer *p = moat_peers_get(nf->peers, i);
+			struct nf_image *img = p->image_id[0] ? nf_image_get(nf, p->image_id, p->image)
+							       : NULL;
+
+			if (img)
+				nf_view(nf, p, img, &v);
+		}
 		/* allow keys before the cgroup entries: a container switched to
 		 * enforce finds its list already there */
 		sync_keys(nf);

@@ -175,19 +175,73 @@ struct judged {
 	enum moat_net_verdict verdict;
 	const char *rule;          /* NULL: nothing to report */
 	const char *description;
+	enum moat_state_mode mode; /* the source's, as a baseline policy may set it */
 };
 
-/* Learned and allow entries first, then deny rules, then the image's mode. */
-static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
-			   const struct moat_net_conn *c, const struct moat_nf_event *ev,
-			   const struct moat_peer *src)
+static bool local_allow(struct moat_netfw *nf, const struct nf_image *img,
+			const struct moat_net_conn *c)
+{
+	for (size_t i = 0; i < nf->rules.n; i++) {
+		const struct moat_net_entry *r = &nf->rules.v[i];
+
+		if (!r->deny && moat_net_image_matches(r->from, img->image_id, img->ref) &&
+		    moat_net_entry_matches(r, c))
+			return true;
+	}
+	return false;
+}
+
+/* The console's policies for a connection of a container under some
+ * (docs/console.md): their denials first, then the block policies' allow
+ * flows (what the kernel has), then a default deny, where only explicit
+ * allows count. Alert-mode policies only report. false: they have
+ * nothing to say, the node's own evaluation follows. */
+static bool judge_policy(struct moat_netfw *nf, const struct nf_view *v, struct nf_image *img,
+			 const struct moat_net_conn *c, const struct moat_nf_event *ev,
+			 struct judged *j, char *rule, size_t cap)
+{
+	const struct moat_net_entry *e = nf_policy_denies(nf, v, img, c);
+	enum moat_net_verdict refused = ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALERTED;
+	const char *dd = NULL;
+
+	*j = (struct judged){ MOAT_NET_ALLOWED, NULL, NULL, v->mode };
+	if (e) {
+		*j = (struct judged){ refused, e->id, "connection denied by a console firewall policy",
+				      v->mode };
+		return true;
+	}
+	if (nf_policy_allows(nf, v->block, img, c))
+		return true;
+	if (v->dd_block) {
+		if (local_allow(nf, img, c))
+			return true;
+		dd = nf_policy_default_deny(nf, v->block, rule, cap);
+	} else if (v->dd_alert && !nf_policy_allows(nf, v->alert, img, c) &&
+		   !local_allow(nf, img, c)) {
+		dd = nf_policy_default_deny(nf, v->alert, rule, cap);
+	}
+	if (!dd)
+		return false;
+	*j = (struct judged){ refused, dd, "connection outside what the console's firewall "
+			      "policy allows", v->mode };
+	return true;
+}
+
+/* Learned and allow entries first, then deny rules, then the image's mode;
+ * the console's policies before all of them. */
+static struct judged judge_view(struct moat_netfw *nf, struct nf_image *img,
+				const struct nf_view *v, const struct moat_net_conn *c,
+				const struct moat_nf_event *ev, const struct moat_peer *src,
+				char *rule, size_t cap)
 {
 	const struct moat_net_entry *deny = NULL;
-	struct judged j = { MOAT_NET_ALLOWED, NULL, NULL };
+	struct judged j = { MOAT_NET_ALLOWED, NULL, NULL, v->mode };
 
 	if (ev->isolated)
 		return (struct judged){ MOAT_NET_BLOCKED, ISOLATED_RULE,
-					"connection from an isolated container refused" };
+					"connection from an isolated container refused", v->mode };
+	if ((v->block | v->alert) && judge_policy(nf, v, img, c, ev, &j, rule, cap))
+		return j;
 	if (moat_netmodel_find(&img->model, c) >= 0)
 		return j;
 	for (size_t i = 0; i < nf->rules.n; i++) {
@@ -204,13 +258,23 @@ static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
 	j.rule = deny ? deny->id : OUTSIDE_RULE;
 	j.description = deny ? "connection denied by a firewall rule"
 			     : "connection outside the image's learned network model";
-	if (img->mode == MOAT_STATE_LEARN && !deny)
-		j = (struct judged){ MOAT_NET_LEARNED, NULL, NULL };
+	if (v->mode == MOAT_STATE_LEARN && !deny)
+		j = (struct judged){ MOAT_NET_LEARNED, NULL, NULL, v->mode };
 	else if (ev->blocked)
 		j.verdict = MOAT_NET_BLOCKED;
 	else
 		j.verdict = MOAT_NET_ALERTED;
 	return j;
+}
+
+static struct judged judge(struct moat_netfw *nf, struct nf_image *img,
+			   const struct moat_net_conn *c, const struct moat_nf_event *ev,
+			   const struct moat_peer *src, char *rule, size_t cap)
+{
+	struct nf_view v;
+
+	nf_view(nf, src, img, &v);
+	return judge_view(nf, img, &v, c, ev, src, rule, cap);
 }
 
 /* A container is learned as image:<id>, a named address as dns:<name>
@@ -331,7 +395,7 @@ static void alert(struct moat_netfw *nf, const struct judged *j, const struct mo
 	moat_jw_kstr(&jw, "net.dport", port);
 	moat_jw_kstr(&jw, "net.proto", moat_net_proto_name(ev->proto));
 	moat_jw_kstr(&jw, "net.verdict", moat_net_verdict_name(j->verdict));
-	moat_jw_kstr(&jw, "net.mode", moat_state_mode_name(img->mode));
+	moat_jw_kstr(&jw, "net.mode", moat_state_mode_name(j->mode));
 	moat_jw_kstr(&jw, "src.image", src->image);
 	moat_jw_kstr(&jw, "src.image_id", src->image_id);
 	moat_jw_kstr(&jw, "dst.node", dst_node);
@@ -351,7 +415,7 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 	const struct moat_peer *src = moat_peers_by_cgroup(nf->peers, ev->cgroup_id);
 	const struct moat_peer *dst = moat_peers_by_addr(nf->peers, ev->addr);
 	bool host = !dst && moat_peers_is_host(nf->peers, ev->addr);
-	char sid[320], did[320];
+	char sid[320], did[320], rule[MOAT_NET_ID_MAX];
 	struct moat_net_conn c = { .port = ev->port, .proto = ev->proto };
 	const char *names[MOAT_DNSN_NAMES];
 	struct nf_image *img;
@@ -370,7 +434,7 @@ static void handle(void *ctx, const struct moat_nf_event *ev)
 		c.image_ref = dst->image;
 	}
 	img = src && src->image_id[0] ? nf_image_get(nf, src->image_id, src->image) : NULL;
-	j = img ? judge(nf, img, &c, ev, src)
+	j = img ? judge(nf, img, &c, ev, src, rule, sizeof(rule))
 		: (struct judged){ ev->blocked ? MOAT_NET_BLOCKED : MOAT_NET_ALLOWED, NULL, NULL };
 	if (j.verdict == MOAT_NET_LEARNED)
 		learn(nf, img, &c, dst);
@@ -543,6 +607,7 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 	nf->mono_to_real_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 	moat_buf_init(&nf->out, 64u << 10);
 	moat_hmap_init(&nf->installed.ix);
+	moat_hmap_init(&nf->denied.ix);
 	r = moat_netgraph_new(&nf->graph);
 	if (r == 0)
 		r = moat_dnsnames_new(&nf->names);
@@ -594,6 +659,8 @@ void moat_netfw_close(struct moat_netfw *nf)
 	free(nf->imgs);
 	free(nf->dests);
 	nf_keyset_free(&nf->installed);
+	nf_keyset_free(&nf->denied);
+	free(nf->profiles);
 	moat_netrules_free(&nf->rules);
 	moat_netgraph_free(nf->graph);
 	moat_dnsnames_free(nf->names);

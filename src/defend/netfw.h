@@ -29,6 +29,7 @@
 struct moat_error;
 struct moat_netfw;
 struct moat_state;
+struct moat_cpolicy;
 
 /* Where blocking happens (docs/network.md): cgroup BPF, else (auto) or
  * only (nft) nftables in each container's network namespace. */
@@ -59,6 +60,9 @@ int moat_netfw_open(const struct moat_netfw_opts *opts, struct moat_netfw **ret,
 /* Writes what is pending (models, graph) and detaches. */
 void moat_netfw_close(struct moat_netfw *nf);
 void moat_netfw_tick(struct moat_netfw *nf);
+/* The console's firewall and baseline policies (cpolicy.h; borrowed until
+ * the next call, NULL: none), in the kernel at the next tick. */
+void moat_netfw_set_policy(struct moat_netfw *nf, const struct moat_cpolicy *cp);
 /* A container started: look at the engine now rather than at the next tick. */
 void moat_netfw_containers_changed(struct moat_netfw *nf);
 /* "cgroup-bpf at /sys/fs/cgroup/unified" or why there is no enforcement. */

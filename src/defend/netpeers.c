@@ -156,6 +156,9 @@ static void fill(struct moat_peer *pe, json_t *c)
 	snprintf(pe->name, sizeof(pe->name), "%s", name ? name + (name[0] == '/') : "");
 	snprintf(pe->image, sizeof(pe->image), "%s", str_or(moat_json_str(c, "Image")));
 	snprintf(pe->image_id, sizeof(pe->image_id), "%s", str_or(moat_json_str(c, "ImageID")));
+	moat_container_labels_pack(json_object_get(c, "Labels"), pe->labels, sizeof(pe->labels));
+	snprintf(pe->k8s_ns, sizeof(pe->k8s_ns), "%s", str_or(moat_json_str(json_object_get(c,
+		 "Labels"), "io.kubernetes.pod.namespace")));
 	pe->n_addr = pe->n_gw = 0;
 	json_object_foreach(nets, k, net) {
 		const char *fields[] = { "IPAddress", "GlobalIPv6Address" };
@@ -176,7 +179,8 @@ static bool same_peer(const struct moat_peer *a, const struct moat_peer *b)
 	return a->cgroup_id == b->cgroup_id && a->n_addr == b->n_addr && a->n_gw == b->n_gw &&
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
 	       memcmp(a->gw, b->gw, sizeof(a->gw)) == 0 && strcmp(a->image_id, b->image_id) == 0 &&
-	       strcmp(a->image, b->image) == 0 && strcmp(a->name, b->name) == 0;
+	       strcmp(a->image, b->image) == 0 && strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->labels, b->labels) == 0;
 }
 
 static struct moat_peer *find_or_add(struct moat_peers *p, const char *id, bool *added)

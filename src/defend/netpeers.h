@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sensor/container.h"
+
 struct moat_error;
 struct moat_peers;
 
@@ -22,6 +24,8 @@ struct moat_peer {
 	char name[256];
 	char image[256];               /* as `docker run` named it */
 	char image_id[80];             /* sha256:... */
+	char k8s_ns[256];              /* io.kubernetes.pod.namespace label */
+	char labels[MOAT_CONTAINER_LABELS];    /* "KEY=VALUE\n" lines (policy scopes) */
 	uint8_t addr[MOAT_PEER_ADDRS][16];
 	size_t n_addr;
 	uint8_t gw[MOAT_PEER_ADDRS][16];   /* the host's side of each network */

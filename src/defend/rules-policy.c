@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json.h"
+#include "defend/cpolicy.h"
 #include "defend/lua.h"
 #include "defend/rules-int.h"
 #include "moat/error.h"
@@ -17,11 +18,15 @@ struct entry {
 	char glob[MOAT_OVERLAY_MAX_GLOB + 1];
 	bool drop;
 	enum moat_rule_action action;
+	int scope;                      /* index in scopes; -1: every container */
 };
 
 struct moat_rules_overlay {
 	struct entry *e;
 	size_t n;
+	struct moat_scope scopes[MOAT_OVERLAY_MAX_SCOPES];
+	size_t n_scopes;
+	size_t n_scoped;                /* entries with a scope */
 };
 
 static int action_parse(const char *s, enum moat_rule_action *ret)
@@ -40,7 +45,8 @@ static int action_parse(const char *s, enum moat_rule_action *ret)
 }
 
 static int add_globs(struct moat_rules_overlay *ov, const json_t *list, bool drop,
-		     enum moat_rule_action action, const char *where, struct moat_error *err)
+		     enum moat_rule_action action, int scope, const char *where,
+		     struct moat_error *err)
 {
 	const json_t *g;
 	size_t i;
@@ -62,6 +68,8 @@ static int add_globs(struct moat_rules_overlay *ov, const json_t *list, bool dro
 		memcpy(ov->e[ov->n].glob, s, strlen(s) + 1);
 		ov->e[ov->n].drop = drop;
 		ov->e[ov->n].action = action;
+		ov->e[ov->n].scope = scope;
+		ov->n_scoped += scope >= 0;
 		ov->n++;
 	}
 	return 0;
@@ -74,6 +82,8 @@ static int parse_one(struct moat_rules_overlay *ov, const json_t *pol, size_t id
 	const char *mode = moat_json_str(pol, "mode");
 	const char *act = json_is_object(rules) ? moat_json_str(rules, "action") : NULL;
 	enum moat_rule_action action = MOAT_ACTION_ALERT;
+	struct moat_scope sc;
+	int scope = -1;
 	char where[96];
 	int r;
 
@@ -88,9 +98,22 @@ static int parse_one(struct moat_rules_overlay *ov, const json_t *pol, size_t id
 	/* mode alert: a dry run, the listed rules only alert */
 	if (!mode || strcmp(mode, "block") != 0)
 		action = MOAT_ACTION_ALERT;
-	if ((r = add_globs(ov, json_object_get(rules, "disable"), true, action, where, err)) < 0)
+	if ((r = moat_scope_parse(json_object_get(rules, "scope"), where, &sc, err)) < 0)
 		return r;
-	return add_globs(ov, json_object_get(rules, "rules"), false, action, where, err);
+	if (sc.n_images + sc.n_namespaces + sc.n_labels == 0) {
+		moat_scope_release(&sc);        /* an empty scope: every container */
+	} else if (ov->n_scopes == MOAT_OVERLAY_MAX_SCOPES) {
+		moat_scope_release(&sc);
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: more than %u runtime policies with "
+				      "a scope", where, MOAT_OVERLAY_MAX_SCOPES);
+	} else {
+		scope = (int)ov->n_scopes;
+		ov->scopes[ov->n_scopes++] = sc;
+	}
+	r = add_globs(ov, json_object_get(rules, "disable"), true, action, scope, where, err);
+	if (r < 0)
+		return r;
+	return add_globs(ov, json_object_get(rules, "rules"), false, action, scope, where, err);
 }
 
 int moat_rules_overlay_parse(const json_t *policies, struct moat_rules_overlay **ret,
@@ -132,6 +155,8 @@ void moat_rules_overlay_free(struct moat_rules_overlay *ov)
 {
 	if (!ov)
 		return;
+	for (size_t i = 0; i < ov->n_scopes; i++)
+		moat_scope_release(&ov->scopes[i]);
 	free(ov->e);
 	free(ov);
 }
@@ -152,7 +177,7 @@ void moat_rules_overlay_apply(const struct moat_rules_overlay *ov, struct moat_r
 		bool drop = false;
 
 		for (size_t k = 0; k < ov->n; k++) {
-			if (!matches(&ov->e[k], rule->id))
+			if (ov->e[k].scope >= 0 || !matches(&ov->e[k], rule->id))
 				continue;
 			if (ov->e[k].drop)
 				drop = true;
@@ -176,4 +201,28 @@ void moat_rules_overlay_apply(const struct moat_rules_overlay *ov, struct moat_r
 		*ret_dropped = dropped;
 	if (ret_changed)
 		*ret_changed = changed;
+}
+
+bool moat_rules_overlay_scoped(const struct moat_rules_overlay *ov)
+{
+	return ov && ov->n_scoped;
+}
+
+bool moat_rules_overlay_resolve(const struct moat_rules_overlay *ov, const char *rule_id,
+				const struct moat_scope_target *t, enum moat_rule_action *action)
+{
+	bool keep = true;
+
+	for (size_t k = 0; ov && ov->n_scoped && k < ov->n; k++) {
+		const struct entry *e = &ov->e[k];
+
+		if (e->scope < 0 || !matches(e, rule_id) ||
+		    !moat_scope_matches(&ov->scopes[e->scope], t))
+			continue;
+		if (e->drop)
+			keep = false;
+		else
+			*action = e->action;
+	}
+	return keep;
 }

@@ -164,6 +164,32 @@ void moat_container_exposure(struct moat_container *c, json_t *j)
 		add_ports(c, key, binds);
 }
 
+void moat_container_labels_pack(json_t *labels, char *out, size_t cap)
+{
+	size_t used = 0;
+	const char *k;
+	json_t *v;
+
+	if (!cap)
+		return;
+	out[0] = 0;
+	if (!json_is_object(labels))
+		return;
+	json_object_foreach(labels, k, v) {
+		const char *s = json_string_value(v);
+		int n;
+
+		if (!s || strchr(k, '\n') || strchr(s, '\n'))
+			continue;
+		n = snprintf(out + used, cap - used, "%s=%s\n", k, s);
+		if (n < 0 || (size_t)n >= cap - used) {
+			out[used] = 0;          /* whole lines only */
+			continue;
+		}
+		used += (size_t)n;
+	}
+}
+
 /* Name, image, labels, state, start time and exposure from the engine's inspect. */
 static bool describe_docker(struct moat_containers *cs, struct moat_container *c)
 {
@@ -191,6 +217,7 @@ static bool describe_docker(struct moat_containers *cs, struct moat_container *c
 	labels = json_object_get(cfg, "Labels");
 	copy_str(c->pod, sizeof(c->pod), moat_json_str(labels, "io.kubernetes.pod.name"));
 	copy_str(c->k8s_ns, sizeof(c->k8s_ns), moat_json_str(labels, "io.kubernetes.pod.namespace"));
+	moat_container_labels_pack(labels, c->labels, sizeof(c->labels));
 	state = json_object_get(j, "State");
 	c->start_sec = 0;
 	moat_container_parse_time(moat_json_str(state, "StartedAt"), &c->start_sec);

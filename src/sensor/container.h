@@ -28,6 +28,7 @@ struct moat_containers;
 #define MOAT_CONTAINER_ID_LEN 64
 #define MOAT_CONTAINER_STR 256   /* name, image, pod, namespace: truncated to this */
 #define MOAT_CONTAINER_PORTS 16  /* published ports kept per container; the rest counted */
+#define MOAT_CONTAINER_LABELS 1024 /* "KEY=VALUE\n" lines; labels past it are left out */
 
 /* A published port: host address and port to the container's port. */
 struct moat_container_port {
@@ -54,6 +55,7 @@ struct moat_container {
 	char image_id[80];                    /* "sha256:..." */
 	char pod[MOAT_CONTAINER_STR];         /* io.kubernetes.pod.name label */
 	char k8s_ns[MOAT_CONTAINER_STR];      /* io.kubernetes.pod.namespace label */
+	char labels[MOAT_CONTAINER_LABELS];   /* Config.Labels (moat_container_labels_pack) */
 	char user[MOAT_CONTAINER_STR];        /* Config.User ("" = the image's, often root) */
 	bool privileged;                      /* HostConfig.Privileged */
 	unsigned n_ports;                     /* in ports[], at most MOAT_CONTAINER_PORTS */
@@ -174,5 +176,9 @@ void moat_container_exposure(struct moat_container *c, struct json_t *inspect);
 
 /* RFC 3339 time ("2024-05-01T10:00:00.123456789Z" or with +hh:mm) to epoch seconds. */
 bool moat_container_parse_time(const char *s, uint64_t *ret_sec);
+/* An engine's label object as "KEY=VALUE\n" lines in out (policy scopes
+ * match them): whole lines only; a label with a newline in it, and those
+ * past cap, are left out. */
+void moat_container_labels_pack(struct json_t *labels, char *out, size_t cap);
 
 #endif

@@ -12,6 +12,16 @@
 #  4b. a privileged root container with a published port is in the
 #     console's inventory from the defender, with its facts, and raises its
 #     image's risk; stopped, it is listed as not running (needs dockerd);
+#  4c. baseline and firewall policies from the console, scoped, in the
+#     defender with its baselines and firewall (needs dockerd): a firewall
+#     policy for namespace prod denies a flow its image had learned (connect
+#     refused in the kernel) while the same image in namespace dev still
+#     connects (a dry-run policy for dev only reports it); a runtime policy
+#     scoped to label moat.tier=web kills with a rule that only alerts in
+#     the other container of the same image; a baseline policy for label moat.tier=web puts that image
+#     in enforce (an exec outside its model is killed) while the batch
+#     container of the same image is untouched; a policy the defender cannot
+#     apply leaves the last one in force and is the heartbeat's last_error;
 #  5. an admission decision of `moat webhook --console` is an event of kind
 #     "admission" in the console;
 #  6. a revoked defender is refused (403 naming the revocation) and listed
@@ -69,10 +79,12 @@ rules:
     when: {and: [{field: evt.kind, equals: exec}, {field: proc.exe, in: ["$W/$m"]}]}
 YAML
 done
+DEF_FLAGS="--no-network --no-baselines"
 defender_up() { # the same (by then spent) join token every time
     rm -f "$W/ready"
-    "$MOAT" defender --rules "$W/rules" --format json --state "$W/state" --no-network \
-        --no-baselines --console "$URL" --join-token-file "$W/join.token" --console-interval 1 \
+    # shellcheck disable=SC2086
+    "$MOAT" defender --rules "$W/rules" --format json --state "$W/state" $DEF_FLAGS \
+        --console "$URL" --join-token-file "$W/join.token" --console-interval 1 \
         --ready-file "$W/ready" >>"$W/alerts" 2>"$W/defender.err" &
     DEF_PID=$!
     for _ in $(seq 1 120); do
@@ -232,6 +244,143 @@ PY
     note "container inventory: privileged($PRIV)/user/ports in /containers, the image's risk raised by them, stop -> running false: $(( ($(date +%s%N) - t_inv) / 1000000 )) ms"
 else
     note "no Docker engine: the container inventory is not tested"
+fi
+
+# 4c. baseline and firewall policies, scoped (needs the Docker engine of 4b)
+if [ -n "${docker:-}" ]; then
+    t_pol=$(date +%s%N)
+    benign_image                        # BIMG: busybox nc, socat (cached)
+    # images of this test's own (ids no other test's defender has a mode
+    # for: defenders of tests running beside this one see these containers
+    # too), made from the benign image with a label and kept between runs
+    for r in cli srv; do
+        want="enroll-$r-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
+        if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "enroll-pol-$r:1" 2>/dev/null)" != "$want" ]; then
+            printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
+                "$docker" build -q -t "enroll-pol-$r:1" - >"$W/build-$r.out" 2>&1 || { cat "$W/build-$r.out" >&2; fail "docker build"; }
+        fi
+    done
+    P=enroll-$$
+    cleanup_pol() {
+        "$docker" ps -aq --filter "name=$P-" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true
+        "$docker" network rm "$P-net" >/dev/null 2>&1 || true
+    }
+    trap 'cleanup_pol; cleanup_ctr; cleanup' EXIT
+    "$docker" network create "$P-net" >/dev/null || fail "docker network create"
+    # the three at once (the engine takes a second or so for each)
+    "$docker" run -d --name "$P-srv" --network "$P-net" enroll-pol-srv:1 \
+        socat TCP-LISTEN:8080,fork,reuseaddr OPEN:/dev/null >/dev/null 2>"$W/run-srv.err" & r1=$!
+    "$docker" run -d --name "$P-in" --network "$P-net" --label io.kubernetes.pod.namespace=prod \
+        --label moat.tier=web enroll-pol-cli:1 sleep 300 >/dev/null 2>"$W/run-in.err" & r2=$!
+    "$docker" run -d --name "$P-out" --network "$P-net" --label io.kubernetes.pod.namespace=dev \
+        --label moat.tier=batch enroll-pol-cli:1 sleep 300 >/dev/null 2>"$W/run-out.err" & r3=$!
+    wait "$r1" && wait "$r2" && wait "$r3" || fail "docker run: $(cat "$W"/run-*.err)"
+    SRV=$("$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$P-srv")
+    lap() { local now; now=$(date +%s%N); laps="${laps:+$laps, }$1 $(( (now - t_lap) / 1000000 )) ms"; t_lap=$now; }
+    laps= t_lap=$t_pol
+    lap containers
+    kill -TERM "$DEF_PID"; wait "$DEF_PID" || true
+    DEF_FLAGS=""                        # baselines and the firewall on, learning
+    defender_up
+    lap "defender restart"
+    conn() { "$docker" exec "$1" busybox nc -w 2 "$SRV" 8080 </dev/null >/dev/null 2>"$W/nc.err"; }
+    policies_in_force() { # N: wait for the defender to take a policy with N of them
+        local n=$(( $(grep -c "is in force ($1 baseline" "$W/defender.err") + 1 ))
+        for _ in $(seq 1 40); do
+            [ "$(grep -c "is in force ($1 baseline" "$W/defender.err")" -ge "$n" ] && return 0
+            sleep 0.25
+        done
+        fail "the defender did not take the policy: $(tail -n 5 "$W/defender.err")"
+    }
+    # learning: both containers reach the server and run busybox
+    sleep 1                             # the firewall has met the containers
+    conn "$P-in" && conn "$P-out" || fail "before the policies: $(cat "$W/nc.err")"
+    SRV_ID=$("$docker" image inspect -f '{{.Id}}' enroll-pol-srv:1)
+    for _ in $(seq 1 12); do            # learned (written once a second): the deny must win over it
+        grep -qs "$SRV_ID" "$W"/state/images/*/network.json && break
+        sleep 0.25
+    done
+    expect 201 POST /policies "$ADMIN" '{"kind":"firewall","name":"prod-no-srv","mode":"block",
+        "rules":{"deny":[{"from":"*","to":"image:enroll-pol-srv:1","port":8080,"proto":"tcp"}],
+                 "default":"allow","scope":{"namespaces":["prod"]}}}'
+    policies_in_force 1
+    sleep 0.5                           # the kernel maps follow at the next firewall tick
+    conn "$P-in" && fail "the firewall policy did not refuse $P-in -> $SRV:8080"
+    grep -q "Operation not permitted\|refused" "$W/nc.err" || fail "refused how? $(cat "$W/nc.err")"
+    refused=$(tr -d '\n' <"$W/nc.err" | cut -c1-80)
+    conn "$P-out" || fail "the firewall policy (namespace prod) refused $P-out (dev): $(cat "$W/nc.err")"
+    for _ in $(seq 1 20); do grep -q '"rule":"console:prod-no-srv"' "$W/alerts" && break; sleep 0.25; done
+    grep '"rule":"console:prod-no-srv"' "$W/alerts" | grep -q "\"name\":\"$P-in\".*\"action\":\"blocked\"\|\"action\":\"blocked\".*\"name\":\"$P-in\"" ||
+        fail "no blocked alert naming the policy: $(grep prod-no-srv "$W/alerts" | head -n 2)"
+    lap "learn + firewall policy"
+    note "firewall policy (scope namespace prod): $P-in -> srv:8080 refused in the kernel ($refused), $P-out (dev) still connects"
+    # the same denial as a dry run (mode alert) for namespace dev: reported, not refused
+    expect 201 POST /policies "$ADMIN" '{"kind":"firewall","name":"dev-dry","mode":"alert",
+        "rules":{"deny":[{"from":"*","to":"image:enroll-pol-srv:1","port":8080}],"scope":{"namespaces":["dev"]}}}'
+    policies_in_force 2
+    sleep 0.5
+    conn "$P-out" || fail "an alert-mode firewall policy refused $P-out: $(cat "$W/nc.err")"
+    for _ in $(seq 1 20); do grep -q '"rule":"console:dev-dry"' "$W/alerts" && break; sleep 0.25; done
+    grep '"rule":"console:dev-dry"' "$W/alerts" | grep -q "\"name\":\"$P-out\"" ||
+        fail "no alert of the dry-run policy for $P-out: $(grep dev-dry "$W/alerts" | head -n 2)"
+    grep '"rule":"console:dev-dry"' "$W/alerts" | grep -q '"action":"blocked"' &&
+        fail "the dry-run policy's alert says blocked"
+    lap "dry run"
+    note "firewall policy in mode alert (namespace dev): $P-out connects, alert console:dev-dry"
+    # a scoped runtime policy: its rule kills in moat.tier=web and only alerts elsewhere
+    cat >"$W/rules/scoped.yaml" <<'YAML'
+rules:
+  - id: test-enroll-scoped
+    description: the enroll test's scoped probe ran
+    severity: warning
+    action: alert
+    when: {and: [{field: evt.kind, equals: exec}, {field: proc.cmdline, contains: "sleep 1.77"}]}
+YAML
+    expect 201 POST /policies "$ADMIN" '{"kind":"runtime","name":"web-kill","mode":"block",
+        "rules":{"rules":["test-enroll-scoped"],"action":"kill","scope":{"labels":["moat.tier=web"]}}}'
+    policies_in_force 2
+    rc=0; "$docker" exec "$P-in" sleep 1.77 || rc=$?
+    [ "$rc" = 137 ] || fail "the scoped runtime policy did not kill in $P-in (exit $rc)"
+    rc=0; "$docker" exec "$P-out" sleep 1.77 || rc=$?
+    [ "$rc" = 0 ] || fail "the scoped runtime policy reached $P-out (exit $rc)"
+    for _ in $(seq 1 20); do [ "$(grep -c '"rule":"test-enroll-scoped"' "$W/alerts")" -ge 2 ] && break; sleep 0.25; done
+    grep '"rule":"test-enroll-scoped"' "$W/alerts" | grep "\"name\":\"$P-in\"" | grep -q '"action":"killed' ||
+        fail "no kill alert in $P-in: $(grep test-enroll-scoped "$W/alerts" | head -n 2)"
+    grep '"rule":"test-enroll-scoped"' "$W/alerts" | grep "\"name\":\"$P-out\"" | grep -q '"action":"alert"' ||
+        fail "no alert in $P-out: $(grep test-enroll-scoped "$W/alerts" | head -n 2)"
+    lap "runtime policy"
+    note "runtime policy (scope label moat.tier=web, kill): killed in $P-in, alert only in $P-out"
+    # a baseline policy puts the image in enforce for moat.tier=web only
+    expect 201 POST /policies "$ADMIN" "{\"kind\":\"baseline\",\"name\":\"web-enforce\",\"mode\":\"block\",
+        \"rules\":{\"images\":[\"enroll-pol-cli:*\"],\"mode\":\"enforce\",\"scope\":{\"labels\":[\"moat.tier=web\"]}}}"
+    policies_in_force 3
+    sleep 0.5
+    rc=0; "$docker" exec "$P-in" /usr/bin/id >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 137 ] || fail "an exec outside the model in $P-in (enforce by policy) exited $rc, not killed"
+    rc=0; "$docker" exec "$P-out" /usr/bin/id >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 0 ] || fail "the baseline policy touched $P-out (label moat.tier=batch): exit $rc"
+    for _ in $(seq 1 20); do grep -q '"rule":"baseline-exec".*/usr/bin/id' "$W/alerts" && break; sleep 0.25; done
+    grep '"rule":"baseline-exec"' "$W/alerts" | grep "/usr/bin/id" | grep -q "\"killed" ||
+        fail "no kill alert for the exec: $(grep baseline-exec "$W/alerts" | tail -n 2)"
+    lap "baseline policy"
+    note "baseline policy (scope label moat.tier=web): /usr/bin/id killed in $P-in, runs in $P-out"
+    # a policy the defender cannot apply: the last one stays, the heartbeat says why
+    expect 201 POST /policies "$ADMIN" '{"kind":"firewall","name":"broken","mode":"block",
+        "rules":{"deny":[{"from":"*","to":"nowhere"}]}}'
+    for _ in $(seq 1 40); do grep -q "is not applied, the last one stays" "$W/defender.err" && break; sleep 0.25; done
+    grep -q "is not applied, the last one stays.*broken" "$W/defender.err" ||
+        fail "the bad policy was not refused: $(tail -n 3 "$W/defender.err")"
+    for _ in $(seq 1 20); do
+        defenders | $PY -c 'import json,sys
+d = {x["id"]: x for x in json.load(sys.stdin)["defenders"]}[sys.argv[1]]
+sys.exit(0 if "broken" in ((d.get("health") or {}).get("last_error") or "") else 1)' "$DID" && break
+        sleep 0.25
+    done || fail "the heartbeat's last_error does not name the bad policy: $(defenders)"
+    conn "$P-in" && fail "the bad policy undid the firewall policy in force"
+    lap "bad policy"
+    note "a bad policy: refused, the last one kept in force, reported in the heartbeat's last_error"
+    cleanup_pol
+    note "baseline and firewall policies: $(( ($(date +%s%N) - t_pol) / 1000000 )) ms ($laps)"
 fi
 
 # 5. an admission decision reaches the console

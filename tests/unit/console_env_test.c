@@ -150,6 +150,8 @@ static void test_env__policy_rules(void)
 		{ "runtime", "{\"scope\":{\"clusters\":[]}}", "rules.scope.clusters" },
 		{ "baseline", "{\"images\":[],\"mode\":\"alert\",\"learn_minutes\":60}", NULL },
 		{ "baseline", "{\"learn_minutes\":0}", "rules.learn_minutes" },
+		{ "baseline", "{\"mode\":\"enforce\",\"scope\":{\"labels\":[\"tier=web\"]}}", NULL },
+		{ "baseline", "{\"scope\":{\"pods\":[]}}", "rules.scope.pods" },
 		{ "firewall", "{\"allow\":[{\"from\":\"image:a\",\"to\":\"image:b\",\"port\":5432,"
 		  "\"proto\":\"tcp\"}],\"deny\":[]}", NULL },
 		{ "firewall", "{\"deny\":[{\"from\":\"a\",\"to\":\"b\",\"proto\":\"icmp\"}]}",

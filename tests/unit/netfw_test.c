@@ -9,6 +9,7 @@
 #include "defend/dnsnames.h"
 #include "defend/netgraph.h"
 #include "defend/netmodel.h"
+#include "defend/netfw-int.h"
 #include "defend/netpolicy.h"
 #include "defend/netrules.h"
 #include "harness.h"
@@ -268,6 +269,50 @@ static void test_netfw__dns_names(void)
 	moat_dnsnames_free(t);
 }
 
+/* The nftables fallback's table for a container under console policies:
+ * deny keys refuse first in any mode; allow keys only in enforce. */
+static void test_netfw__nft_deny(void)
+{
+	struct nf_keyset allow = { 0 }, deny = { 0 };
+	struct nf_view v = { .policy = MOAT_NF_PROFILE_BASE + 1, .deny = true };
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+	struct moat_buf out;
+	const char *t;
+
+	moat_hmap_init(&allow.ix);
+	moat_hmap_init(&deny.ix);
+	moat_buf_init(&out, 1u << 20);
+	a[10] = a[11] = 0xff, a[12] = 10, a[15] = 7;
+	b[10] = b[11] = 0xff, b[12] = 10, b[15] = 9;
+	nf_add_prefix(&deny, v.policy, MOAT_NET_ANY, 5432, a, 128);
+	nf_add_prefix(&deny, 99, MOAT_NET_TCP, 22, a, 128);           /* another policy's */
+	nf_add_prefix(&allow, v.policy, MOAT_NET_TCP, 80, b, 128);
+	nf_nft_ruleset(&allow, &deny, &v, false, &out);
+	CHECK(moat_buf_append(&out, "", 1) == 0);
+	t = (const char *)out.data;
+	/* alert/learn mode with denials: a table that refuses them and accepts the rest */
+	CHECK(strstr(t, "ip daddr 10.0.0.7/32 meta l4proto tcp th dport 5432 reject with tcp reset") != NULL);
+	CHECK(strstr(t, "ip daddr 10.0.0.7/32 meta l4proto udp th dport 5432 drop") != NULL);
+	CHECK(strstr(t, "dport 22") == NULL && strstr(t, "dport 80") == NULL);
+	CHECK(strstr(t, "policy accept") != NULL && strstr(t, "meta l4proto tcp reject") == NULL);
+	/* enforce: the denials before the allow keys, then everything else refused */
+	v.enforce = true;
+	nf_nft_ruleset(&allow, &deny, &v, false, &out);
+	CHECK(moat_buf_append(&out, "", 1) == 0);
+	t = (const char *)out.data;
+	CHECK(strstr(t, "dport 5432 reject") != NULL && strstr(t, "dport 80 accept") != NULL);
+	CHECK(strstr(t, "dport 5432 reject") < strstr(t, "dport 80 accept"));
+	CHECK(strstr(t, "meta l4proto tcp reject with tcp reset\n") != NULL);
+	/* neither: no table */
+	v.enforce = v.deny = false;
+	nf_nft_ruleset(&allow, &deny, &v, false, &out);
+	CHECK(moat_buf_append(&out, "", 1) == 0);
+	CHECK(strstr((const char *)out.data, "chain") == NULL);
+	moat_buf_release(&out);
+	nf_keyset_free(&allow);
+	nf_keyset_free(&deny);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_netfw__rules);
@@ -276,5 +321,6 @@ int main(void)
 	MOAT_RUN(test_netfw__graph);
 	MOAT_RUN(test_netfw__dns_parse);
 	MOAT_RUN(test_netfw__dns_names);
+	MOAT_RUN(test_netfw__nft_deny);
 	return moat_test_done();
 }
