@@ -158,10 +158,11 @@ static void report(const char *name, struct client *cs, unsigned n_clients, doub
 	free(all);
 }
 
-static void no_scan(void *ctx, const char *key, struct moat_verdict_result *ret)
+static void no_scan(void *ctx, const char *key, const char *gate, struct moat_verdict_result *ret)
 {
 	(void)ctx;
 	(void)key;
+	(void)gate;
 	ret->state = MOAT_VERDICT_UNKNOWN;
 }
 
