@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/digest.h"
 #include "policy/policy.h"
 
 struct moat_arena;
@@ -125,7 +126,7 @@ int moat_verdicts_lookup(void *v, const char *image, unsigned flags, unsigned ti
  * `moat scan --policy`. The caller keeps it alive while v is open. */
 struct moat_verdict_gate {
 	struct moat_verdicts *verdicts;
-	char hash[80];
+	char hash[MOAT_DIGEST_STR_MAX];
 	char path[4096];
 };
 int moat_verdicts_lookup_gate(struct moat_verdicts *v, const struct moat_verdict_gate *gate,

@@ -50,7 +50,7 @@ static int gate_for(struct admit_console *c, const struct moat_policy *p,
 {
 	json_t *doc = moat_policy_gate_doc(p);
 	char *text = doc ? json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-	char hash[MOAT_DIGEST_STR_MAX], path[4400];
+	char hash[MOAT_DIGEST_STR_MAX];
 	struct moat_verdict_gate *g = NULL;
 	int r = 0;
 
@@ -67,17 +67,18 @@ static int gate_for(struct admit_console *c, const struct moat_policy *p,
 		r = moat_error_set(err, MOAT_E_LIMIT, "more than %u distinct vulnerability "
 				   "thresholds", ADMIT_MAX_GATES);
 	if (!g && r == 0) {
-		snprintf(path, sizeof(path), "%s/%s.json", c->gate_dir, hash + 7);
 		mkdir(c->gate_dir, 0700);
 		g = calloc(1, sizeof(*g));
 		if (!g)
 			r = moat_error_set(err, -ENOMEM, "out of memory");
-		else if ((r = moat_write_file_atomic(path, text, strlen(text), 0600, false)) < 0)
-			moat_error_set(err, r, "%s: %s", path, strerror(-r));
+		else if ((size_t)snprintf(g->path, sizeof(g->path), "%s/%s.json", c->gate_dir,
+					  hash + 7) >= sizeof(g->path))
+			r = moat_error_set(err, -ENAMETOOLONG, "%s: path too long", c->gate_dir);
+		else if ((r = moat_write_file_atomic(g->path, text, strlen(text), 0600, false)) < 0)
+			moat_error_set(err, r, "%s: %s", g->path, strerror(-r));
 		if (r == 0) {
 			g->verdicts = c->o.verdicts;
 			snprintf(g->hash, sizeof(g->hash), "%s", hash);
-			snprintf(g->path, sizeof(g->path), "%s", path);
 			c->gates[c->n_gates++] = g;
 		} else {
 			free(g);
@@ -195,7 +196,9 @@ static int load_cache(struct admit_console *c, struct moat_error *err)
 		r = apply(c, doc, err);
 	json_decref(doc);
 	moat_buf_release(&b);
-	return r < 0 ? moat_error_prefix(err, "the cached console policy: ") : 0;
+	if (r < 0)
+		moat_error_prefix(err, "the cached console policy: ");
+	return r < 0 ? r : 0;
 }
 
 int admit_console_open(const struct admit_console_opts *o, struct admit_console **ret,

@@ -379,7 +379,10 @@ static void usage(FILE *f, const char *cmd)
 		"      --console URL       the console, http(s)://HOST:PORT\n"
 		"      --token T, --token-file F  its API token (role defender; or $MOAT_CONSOLE_TOKEN)\n"
 		"      --console-cacert F  CA bundle for the console's certificate\n"
-		"      --spool DIR         (default STATE-DIR/admission-uplink)\n");
+		"      --spool DIR         (default STATE-DIR/admission-uplink)\n"
+		"      --console-interval S  how often the console's admission, trusted-images and\n"
+		"                          vulnerability policies are pulled (default 30); they\n"
+		"                          are enforced after --policy (docs/admission.md)\n");
 }
 
 static int parse(int argc, char **argv, struct admit_args *a)

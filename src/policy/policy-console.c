@@ -18,7 +18,6 @@
 #include "base/json.h"
 #include "moat/error.h"
 #include "policy-int.h"
-#include "vuln/match.h"
 
 #define CONSOLE_MAX_POLICIES 1024u
 #define CONSOLE_MAX_LIST 4096u
@@ -29,8 +28,22 @@ struct tr {
 	json_t *doc;                    /* the policy file being written */
 	json_t *rules;                  /* doc.rules */
 	const char *action;             /* "block" or "alert" (the policy's mode) */
+	unsigned fail_on;               /* bit per severity of sev_order: written in that
+					 * order, so equal thresholds hash equal */
 	struct moat_error *err;
 };
+
+static const char *const sev_order[] = { "unknown", "negligible", "low", "medium", "high",
+					  "critical" };
+
+/* Index in sev_order, or -1. */
+static int sev_index(const char *s)
+{
+	for (int i = 0; s && i < 6; i++)
+		if (!strcmp(s, sev_order[i]))
+			return i;
+	return -1;
+}
 
 static int bad(struct tr *t, const char *key, const char *want)
 {
@@ -108,31 +121,28 @@ static int scope(struct tr *t, json_t *v)
 }
 
 /* max_severity S: every severity ranked above S fails ("unknown" is below all). */
-static int max_severity(struct tr *t, json_t *v, json_t *fail_on)
+static int max_severity(struct tr *t, json_t *v)
 {
-	static const char *const order[] = { "negligible", "low", "medium", "high", "critical" };
-	const char *s = json_string_value(v);
-	int rank;
+	int idx = sev_index(json_string_value(v));
 
 	if (json_is_null(v))
 		return 0;
-	if (!s || ((rank = moat_severity_rank(s)) < 0 && strcmp(s, "unknown")))
+	if (idx < 0)
 		return bad(t, "max_severity", "a severity");
-	for (int i = rank + 1; i < 5; i++)
-		if (json_array_append_new(fail_on, json_string(order[i])))
-			return oom(t);
+	for (int i = idx + 1; i < 6; i++)
+		t->fail_on |= 1u << i;
 	return 0;
 }
 
 /* The vulnerability keys both kinds share: thresholds of the image verdict. */
-static int thresholds(struct tr *t, const char *k, json_t *v, json_t *fail_on)
+static int thresholds(struct tr *t, const char *k, json_t *v)
 {
 	size_t i;
 	json_t *x;
 	json_t *ign;
 
 	if (!strcmp(k, "max_severity"))
-		return max_severity(t, v, fail_on);
+		return max_severity(t, v);
 	if (!strcmp(k, "max_risk")) {
 		if (json_is_null(v))
 			return 0;
@@ -149,12 +159,11 @@ static int thresholds(struct tr *t, const char *k, json_t *v, json_t *fail_on)
 		if (!json_is_array(v))
 			return bad(t, k, "an array of severities");
 		json_array_foreach(v, i, x) {
-			const char *s = json_string_value(x);
+			int idx = sev_index(json_string_value(x));
 
-			if (!s || (moat_severity_rank(s) < 0 && strcmp(s, "unknown")))
+			if (idx < 0)
 				return bad(t, k, "an array of severities");
-			if (json_array_append(fail_on, x))
-				return oom(t);
+			t->fail_on |= 1u << idx;
 		}
 		return 0;
 	}
@@ -181,7 +190,7 @@ static const char *const admission_flags[][2] = {
 	{ "require_scan", "unscanned" },
 };
 
-static int kind_admission(struct tr *t, const char *k, json_t *v, json_t *fail_on)
+static int kind_admission(struct tr *t, const char *k, json_t *v)
 {
 	for (size_t i = 0; i < sizeof(admission_flags) / sizeof(admission_flags[0]); i++) {
 		if (strcmp(k, admission_flags[i][0]))
@@ -191,29 +200,29 @@ static int kind_admission(struct tr *t, const char *k, json_t *v, json_t *fail_o
 		return json_is_true(v) ? rule_on(t, admission_flags[i][1]) : 0;
 	}
 	if (!strcmp(k, "max_severity") || !strcmp(k, "max_risk"))
-		return thresholds(t, k, v, fail_on);
+		return thresholds(t, k, v);
 	if (!strcmp(k, "scope"))
 		return scope(t, v);
 	return moat_error_set(t->err, MOAT_E_FORMAT, "%s: rules.%s: not a rule of an admission "
 			      "policy", t->origin, k);
 }
 
-static int kind_vulnerability(struct tr *t, const char *k, json_t *v, json_t *fail_on)
+static int kind_vulnerability(struct tr *t, const char *k, json_t *v)
 {
 	static const char *const keys[] = { "severity", "max_severity", "fixable_only",
 					     "max_risk", "ignore" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(k, keys[i]))
-			return thresholds(t, k, v, fail_on);
+			return thresholds(t, k, v);
 	if (!strcmp(k, "scope"))
 		return scope(t, v);
 	return moat_error_set(t->err, MOAT_E_FORMAT, "%s: rules.%s: not a rule of a "
 			      "vulnerability policy", t->origin, k);
 }
 
-/* allow: registries ("registry.example.com", "127.0.0.1:5000"), digests
- * ("sha256:..."), else reference globs ("ghcr.io/acme/\*", "reg/app:1.\*"). */
+/* allow: registries (a host: "registry.example.com", "127.0.0.1:5000",
+ * "localhost"), digests ("sha256:..."), else reference globs ("ghcr.io/acme/\*", "reg/app:1.\*"). */
 static int kind_trusted(struct tr *t, const char *k, json_t *v, json_t *trust)
 {
 	json_t *x;
@@ -231,8 +240,10 @@ static int kind_trusted(struct tr *t, const char *k, json_t *v, json_t *trust)
 		return bad(t, k, "an array of registries or reference globs");
 	json_array_foreach(v, i, x) {
 		const char *s = json_string_value(x);
+		bool host = !strchr(s, '/') && !strchr(s, '*') &&
+			    (strchr(s, '.') || strchr(s, ':') || !strcmp(s, "localhost"));
 		const char *list = !strncmp(s, "sha256:", 7) ? "digests" :
-				   strchr(s, '/') || strchr(s, '*') ? "repos" : "registries";
+				   host ? "registries" : "repos";
 		json_t *arr = json_object_get(trust, list);
 
 		if (!arr && (!(arr = json_array()) || json_object_set_new(trust, list, arr)))
@@ -283,12 +294,16 @@ static int translate(struct tr *t, const char *kind, const struct moat_policy *b
 		if (!strcmp(k, "description"))
 			continue;
 		if (!strcmp(kind, "admission"))
-			r = kind_admission(t, k, v, fail_on);
+			r = kind_admission(t, k, v);
 		else if (!strcmp(kind, "vulnerability"))
-			r = kind_vulnerability(t, k, v, fail_on);
+			r = kind_vulnerability(t, k, v);
 		else
 			r = kind_trusted(t, k, v, trust);
 	}
+	for (int i = 0; r == 0 && i < 6; i++)
+		if ((t->fail_on & (1u << i)) &&
+		    json_array_append_new(fail_on, json_string(sev_order[i])))
+			r = oom(t);
 	if (r == 0 && json_array_size(fail_on) &&
 	    json_object_set(t->doc, "fail_on", fail_on))
 		r = oom(t);
