@@ -4,6 +4,8 @@
  * vulnerability policies as engine policies (policy-console.c), and the
  * overlays admission decides with after the local policy (admit/overlay.c).
  */
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +273,64 @@ static void test_policy_console__merge(void)
 	moat_arena_close(a);
 }
 
+static int rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* The scanner the verdict cache calls: records the thresholds file it was given. */
+static char scanned_gates[8][64];
+static int n_scans;
+
+static void fake_scan(void *ctx, const char *key, const char *gate, struct moat_verdict_result *ret)
+{
+	(void)ctx;
+	(void)key;
+	if (n_scans < 8)
+		snprintf(scanned_gates[n_scans], sizeof(scanned_gates[0]), "%s", gate ? gate : "-");
+	n_scans++;
+	ret->state = gate && strstr(gate, "strict") ? MOAT_VERDICT_FAIL : MOAT_VERDICT_PASS;
+}
+
+/* Verdicts under a console policy's thresholds are keyed by their hash:
+ * other thresholds scan again (with their file), the same ones do not. */
+static void test_policy_console__gate_verdicts(void)
+{
+	char dir[] = "/tmp/moat-gate-test.XXXXXX";
+	struct moat_verdicts_opts vo = { .policy_hash = "local", .scan = fake_scan };
+	struct moat_verdicts *v = NULL;
+	struct moat_verdict_gate strict = { .hash = "sha256:aa", .path = "/gates/strict.json" };
+	struct moat_verdict_gate loose = { .hash = "sha256:bb", .path = "/gates/loose.json" };
+	struct moat_arena *a = moat_arena_open(1 << 16);
+	struct moat_image_verdict iv;
+
+	CHECK(mkdtemp(dir) != NULL);
+	vo.state_dir = dir;
+	CHECK_INT(moat_verdicts_open(&vo, &v, NULL), 0);
+	strict.verdicts = loose.verdicts = v;
+	CHECK_INT(moat_verdicts_gate_lookup(&strict, "reg/app@sha256:11", MOAT_VERDICT_SYNC, 10, a,
+					    &iv), 0);
+	CHECK_INT(iv.state, MOAT_VERDICT_FAIL);
+	CHECK_INT(moat_verdicts_gate_lookup(&loose, "reg/app@sha256:11", MOAT_VERDICT_SYNC, 10, a,
+					    &iv), 0);
+	CHECK_INT(iv.state, MOAT_VERDICT_PASS);
+	CHECK_INT(moat_verdicts_lookup(v, "reg/app@sha256:11", MOAT_VERDICT_SYNC, 10, a, &iv), 0);
+	CHECK_INT(iv.state, MOAT_VERDICT_PASS);
+	CHECK_INT(moat_verdicts_gate_lookup(&strict, "reg/app@sha256:11", MOAT_VERDICT_SYNC, 10, a,
+					    &iv), 0);
+	CHECK_INT(iv.state, MOAT_VERDICT_FAIL);
+	CHECK_INT(n_scans, 3);                  /* the second strict lookup: cached */
+	CHECK_STR(scanned_gates[0], "/gates/strict.json");
+	CHECK_STR(scanned_gates[1], "/gates/loose.json");
+	CHECK_STR(scanned_gates[2], "-");
+	moat_verdicts_close(v);
+	moat_arena_close(a);
+	CHECK_INT(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_policy_console__admission);
@@ -278,5 +338,6 @@ int main(void)
 	MOAT_RUN(test_policy_console__vulnerability);
 	MOAT_RUN(test_policy_console__bad);
 	MOAT_RUN(test_policy_console__merge);
+	MOAT_RUN(test_policy_console__gate_verdicts);
 	return moat_test_done();
 }
