@@ -91,13 +91,14 @@ static int scope(struct tr *t, json_t *v)
 	if (!json_is_object(v))
 		return bad(t, "scope", "an object of images, namespaces, labels");
 	json_object_foreach(v, k, x) {
-		if (strcmp(k, "images") && strcmp(k, "namespaces") && strcmp(k, "labels"))
+		if (strcmp(k, "images") != 0 && strcmp(k, "namespaces") != 0 &&
+		    strcmp(k, "labels") != 0)
 			return bad(t, "scope", "only images, namespaces, labels");
 		if (!strings(x))
 			return bad(t, "scope", "arrays of non-empty strings");
 		if (!json_array_size(x))
 			continue;       /* an empty list does not narrow */
-		if (strcmp(k, "labels")) {
+		if (strcmp(k, "labels") != 0) {
 			if (json_object_set(s, k, x))
 				return oom(t);
 			continue;
@@ -193,7 +194,7 @@ static const char *const admission_flags[][2] = {
 static int kind_admission(struct tr *t, const char *k, json_t *v)
 {
 	for (size_t i = 0; i < sizeof(admission_flags) / sizeof(admission_flags[0]); i++) {
-		if (strcmp(k, admission_flags[i][0]))
+		if (strcmp(k, admission_flags[i][0]) != 0)
 			continue;
 		if (!json_is_boolean(v))
 			return bad(t, k, "true or false");
@@ -233,7 +234,7 @@ static int kind_trusted(struct tr *t, const char *k, json_t *v, json_t *trust)
 			return bad(t, k, "true or false");
 		return json_is_true(v) ? rule_on(t, "require_digest") : 0;
 	}
-	if (strcmp(k, "allow"))
+	if (strcmp(k, "allow") != 0)
 		return moat_error_set(t->err, MOAT_E_FORMAT, "%s: rules.%s: not a rule of a "
 				      "trusted-images policy", t->origin, k);
 	if (!strings(v))
@@ -340,14 +341,14 @@ static int one(json_t *cp, const struct moat_policy *base, size_t idx,
 	if (!json_is_object(cp) || !kind || !name)
 		return moat_error_set(err, MOAT_E_FORMAT, "the console's policies[%zu]: want "
 				      "{kind, name, mode, enabled, rules}", idx);
-	if (strcmp(kind, "admission") && strcmp(kind, "trusted-images") &&
-	    strcmp(kind, "vulnerability"))
+	if (strcmp(kind, "admission") != 0 && strcmp(kind, "trusted-images") != 0 &&
+	    strcmp(kind, "vulnerability") != 0)
 		return 0;
 	if (!json_is_boolean(json_object_get(cp, "enabled")))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: enabled: want true or false", origin);
 	if (!json_is_true(json_object_get(cp, "enabled")))
 		return 0;
-	if (!mode || (strcmp(mode, "alert") && strcmp(mode, "block")))
+	if (!mode || (strcmp(mode, "alert") != 0 && strcmp(mode, "block") != 0))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: mode: want alert or block", origin);
 	t.action = mode;
 	t.doc = json_pack("{s:s,s:{}}", "name", origin, "rules");
@@ -385,7 +386,7 @@ int moat_policy_from_console(const json_t *in, const struct moat_policy *base,
 		return moat_error_set(err, MOAT_E_FORMAT, "the console's policy: want "
 				      "{\"policies\": [...]} (at most %u)", CONSOLE_MAX_POLICIES);
 	}
-	list = calloc(json_array_size(arr) + 1, sizeof(*list));
+	list = calloc(json_array_size(arr) + 1, sizeof(struct moat_policy *));
 	if (!list) {
 		json_decref(doc);
 		return moat_error_set(err, -ENOMEM, "out of memory");
