@@ -13,6 +13,7 @@
 
 #include "admit-int.h"
 #include "admit.h"
+#include "base/arena.h"
 #include "moat/error.h"
 
 struct snap {
@@ -130,6 +131,39 @@ void admit_keep_trust(struct moat_decision *d)
 	d->allow = d->n_reasons == 0;
 }
 
+static bool same(const struct moat_finding_msg *a, const struct moat_finding_msg *b)
+{
+	return !strcmp(a->rule, b->rule) && !strcmp(a->msg, b->msg) && !a->container == !b->container &&
+	       (!a->container || !strcmp(a->container, b->container));
+}
+
+/* Name the console policy in each of its findings ("... (console policy
+ * NAME (ID))"), so an operator knows where a denial comes from; a finding
+ * the decision already has (the local policy says the same) is dropped. */
+static int name_findings(struct moat_finding_msg *list, size_t *n, const struct moat_decision *d,
+			 const char *origin, struct moat_arena *arena)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < d->n_reasons && !dup; j++)
+			dup = same(&list[i], &d->reasons[j]);
+		for (size_t j = 0; j < d->n_warnings && !dup; j++)
+			dup = same(&list[i], &d->warnings[j]);
+		if (dup)
+			continue;
+		list[k] = list[i];
+		list[k].msg = moat_arena_printf(arena, "%s (%s)", list[i].msg, origin);
+		if (!list[k].msg)
+			return MOAT_E_LIMIT;
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
 int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_workload *w,
 			       const struct moat_verdict_source *own, bool dry_run, bool transfer,
 			       struct moat_arena *arena, struct moat_decision *d)
@@ -145,6 +179,12 @@ int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_
 				       arena, &one);
 		if (r == 0 && transfer)
 			admit_keep_trust(&one);
+		if (r == 0 && !one.skipped)
+			r = name_findings(one.reasons, &one.n_reasons, d,
+					  moat_policy_origin(s->list[i]), arena);
+		if (r == 0 && !one.skipped)
+			r = name_findings(one.warnings, &one.n_warnings, d,
+					  moat_policy_origin(s->list[i]), arena);
 		if (r == 0 && !one.skipped) {
 			r = moat_decision_merge(d, &one, arena);
 			d->skipped = false;     /* a console policy looked at it */

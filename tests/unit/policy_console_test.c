@@ -89,7 +89,7 @@ static void test_policy_console__admission(void)
 		"\"deny_root\":false,\"scope\":{\"namespaces\":[\"prod\"]}}}]";
 
 	CHECK_INT(run(priv_block, &w, false, r, wn, sizeof(r), &err), 2);
-	CHECK_STR(r, "privileged: privileged container");
+	CHECK_STR(r, "privileged: privileged container (console policy np (p1))");
 	CHECK(strstr(wn, "run_as_root") == NULL);       /* false: not turned on */
 	CHECK(strstr(wn, "unscanned") == NULL);         /* every other rule off */
 	w.namespace = "dev";                            /* out of its scope */
@@ -104,7 +104,8 @@ static void test_policy_console__admission(void)
 		      "{\"id\":\"p4\",\"kind\":\"runtime\",\"name\":\"rt\",\"enabled\":true,"
 		      "\"mode\":\"block\",\"rules\":{\"whatever\":1}}]", &w, false, r, wn, sizeof(r),
 		      &err), 1);
-	CHECK_STR(wn, "run_as_root: may run as root (not forced to a non-root user)");
+	CHECK_STR(wn, "run_as_root: may run as root (not forced to a non-root user) (console "
+		  "policy root (p2))");
 	/* scope.images: globs over the reference */
 	CHECK_INT(run("[{\"id\":\"p5\",\"kind\":\"admission\",\"name\":\"i\",\"enabled\":true,"
 		      "\"mode\":\"block\",\"rules\":{\"deny_privileged\":true,\"scope\":{\"images\":"
