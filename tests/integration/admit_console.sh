@@ -10,7 +10,8 @@
 #     admits one from the trusted registry; at mode alert it warns only;
 #  3. a policy the webhook cannot read (a label scope without "=") is
 #     logged and leaves the last good set in force;
-#  4. with the console stopped, a restarted webhook enforces the cached set.
+#  4. with the console stopped, a restarted webhook enforces the cached set;
+#     a cache it cannot read stops its start (exit 2).
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -142,5 +143,13 @@ review prod registry.example.com/app:1 False | grep -q '^allowed' ||
     fail "cached set: a trusted image was denied: $(cat "$W/review.out")"
 note "console stopped, webhook restarted: the cached trusted-images policy still denies"
 kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
+# a cache that cannot be read stops the start (serving would drop the console's rules)
+printf '{"policies":[{"kind":"admission","name":"x","enabled":true,"mode":"sometimes","rules":{}}]}' \
+    >"$W/adm/console-policy-webhook.json"
+rc=0; "$MOAT" webhook --listen 127.0.0.1:0 --insecure-listen --state-dir "$W/adm" --console "$URL" \
+    --token-file "$W/gate.token" 2>"$W/badcache.err" || rc=$?
+[ "$rc" = 2 ] && grep -q 'the cached console policy: console policy x (?): mode: want alert or block' \
+    "$W/badcache.err" || fail "a bad policy cache: exit $rc, $(cat "$W/badcache.err")"
+note "an unreadable policy cache stops the start (exit 2)"
 note "$(( ($(date +%s%N) - t0) / 1000000 )) ms"
 pass
