@@ -8,6 +8,7 @@
 #     not one in dev; disabled, the pod is allowed again;
 #  2. a trusted-images policy denies an image from an untrusted registry and
 #     admits one from the trusted registry; at mode alert it warns only;
+#     `moat authz --console` denies the untrusted pull and create too;
 #  3. a policy the webhook cannot read (a label scope without "=") is
 #     logged and leaves the last good set in force;
 #  4. with the console stopped, a restarted webhook enforces the cached set;
@@ -19,9 +20,10 @@ command -v curl >/dev/null || fail "curl is not installed"
 D=$W/console
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
-WH_PID=
+WH_PID= AZ_PID=
 cleanup() {
     if [ -n "$WH_PID" ]; then kill -KILL "$WH_PID" 2>/dev/null || true; fi
+    if [ -n "$AZ_PID" ]; then kill -KILL "$AZ_PID" 2>/dev/null || true; fi
     "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true
     if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
 }
@@ -121,6 +123,34 @@ grep -q 'trusted_images' "$W/ans.txt" || fail "mode alert gave no warning: $(cat
 [ "$(api PUT "/policies/$PID_TRUST" '{"mode":"block"}')" = 200 ] || fail "PUT: $(cat "$W/body")"
 until_answer denied prod evil.example.net/miner:1 False >/dev/null
 note "mode alert: admitted with the warning after $ms ms; back to block"
+
+# 2b. moat authz (the Docker plugin) enforces the same set: a pull and a create
+"$MOAT" authz --socket "$W/authz.sock" --policy "$W/policy.yaml" --state-dir "$W/adm-authz" \
+    --docker-host "$W/no-engine.sock" --console "$URL" --token-file "$W/gate.token" \
+    --console-interval 1 --ready-file "$W/authz.ready" >/dev/null 2>"$W/authz.err" &
+AZ_PID=$!
+for _ in $(seq 1 100); do [ -s "$W/authz.ready" ] && break; sleep 0.1; done
+[ -s "$W/authz.ready" ] || { cat "$W/authz.err" >&2; fail "moat authz did not start"; }
+authz() { # URI [BODY-JSON] -> the plugin's answer
+    local body=''
+    [ -n "${2:-}" ] && body=",\"RequestBody\":\"$(printf '%s' "$2" | base64 -w0)\""
+    curl -s --max-time 10 --unix-socket "$W/authz.sock" -H 'Content-Type: application/json' \
+        --data "{\"User\":\"\",\"RequestMethod\":\"POST\",\"RequestUri\":\"$1\"$body}" \
+        http://plugin/AuthZPlugin.AuthZReq
+}
+# its first pull runs as it starts: give it up to 5 s
+for _ in $(seq 1 50); do
+    authz "/v1.43/images/create?fromImage=evil.example.net/miner&tag=1" | grep -q '"Allow":false' && break
+    sleep 0.1
+done
+authz "/v1.43/images/create?fromImage=evil.example.net/miner&tag=1" | grep -q '"Allow":false.*console policy ours only' ||
+    fail "authz: the untrusted pull was not denied: $(authz "/v1.43/images/create?fromImage=evil.example.net/miner&tag=1")"
+authz "/v1.43/images/create?fromImage=registry.example.com/app&tag=1" | grep -q '"Allow":true' ||
+    fail "authz: a trusted pull was denied"
+authz /v1.43/containers/create '{"Image":"evil.example.net/miner:1","HostConfig":{}}' |
+    grep -q '"Allow":false.*trusted_images' || fail "authz: the untrusted create was not denied"
+kill -TERM "$AZ_PID"; wait "$AZ_PID" || true; AZ_PID=
+note "moat authz --console: untrusted pull and create denied, trusted pull allowed"
 
 # 3. a policy the webhook cannot read keeps the last good set
 PID_BAD=$(policy '{"kind":"admission","name":"bad labels","mode":"block","rules":{"deny_root":true,"scope":{"labels":["team"]}}}')
