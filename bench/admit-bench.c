@@ -158,10 +158,11 @@ static void report(const char *name, struct client *cs, unsigned n_clients, doub
 	free(all);
 }
 
-static void no_scan(void *ctx, const char *key, struct moat_verdict_result *ret)
+static void no_scan(void *ctx, const char *key, const char *gate, struct moat_verdict_result *ret)
 {
 	(void)ctx;
 	(void)key;
+	(void)gate;
 	ret->state = MOAT_VERDICT_UNKNOWN;
 }
 
@@ -278,6 +279,42 @@ static int bench_checks(struct moat_admit *ad, unsigned n_clients, unsigned requ
 	return rc;
 }
 
+/* The console's policies in force (admit.h overlays): three of them, each
+ * decided after the local policy on every request. */
+static int bench_console(struct moat_admit *ad, const struct moat_policy *base,
+			 unsigned n_clients, unsigned requests, const char *dir)
+{
+	static const char doc_text[] = "{\"etag\":\"bench\",\"policies\":["
+		"{\"id\":\"a\",\"kind\":\"admission\",\"name\":\"a\",\"enabled\":true,"
+		"\"mode\":\"block\",\"rules\":{\"deny_privileged\":true,\"deny_host_pid\":true,"
+		"\"scope\":{\"namespaces\":[\"default\",\"prod\"]}}},"
+		"{\"id\":\"r\",\"kind\":\"admission\",\"name\":\"r\",\"enabled\":true,"
+		"\"mode\":\"alert\",\"rules\":{\"deny_root\":true}},"
+		"{\"id\":\"t\",\"kind\":\"trusted-images\",\"name\":\"t\",\"enabled\":true,"
+		"\"mode\":\"block\",\"rules\":{\"allow\":[\"registry.example.com\",\"bench/*\","
+		"\"docker.io/bench/*\"]}}]}";
+	struct moat_admit_overlays *o = NULL;
+	struct moat_policy **list = NULL;
+	struct moat_error err = { 0 };
+	json_t *doc = json_loads(doc_text, 0, NULL);
+	size_t n = 0;
+	int rc;
+
+	if (!doc || moat_policy_from_console(doc, base, &list, &n, &err) < 0 ||
+	    moat_admit_overlays_new(&o) < 0 || moat_admit_overlays_set(o, list, n, NULL, "bench")) {
+		fprintf(stderr, "admit-bench: console policies: %s\n", err.msg);
+		json_decref(doc);
+		moat_admit_overlays_free(o);
+		return 3;
+	}
+	json_decref(doc);
+	ad->overlays = o;
+	rc = bench("webhook+console", true, ad, n_clients, requests, dir);
+	ad->overlays = NULL;
+	moat_admit_overlays_free(o);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned n_clients = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 8;
@@ -320,6 +357,8 @@ int main(int argc, char **argv)
 		rc = bench("webhook", true, &ad, n_clients, requests, dir);
 	if (!rc)
 		rc = bench_checks(&ad, n_clients, requests, dir);
+	if (!rc)
+		rc = bench_console(&ad, policy, n_clients, requests, dir);
 	moat_audit_close(audit);
 	moat_verdicts_close(v);
 	moat_policy_free(policy);

@@ -31,4 +31,8 @@ const char *admit_str(json_t *obj, const char *name);
  * type bind, and local volumes with a device option. */
 int admit_docker_mounts(json_t *hc, struct moat_arena *arena, struct admit_strs *paths);
 
+struct moat_decision;
+/* Pulls and pushes move images: keep only the trust rule's findings. */
+void admit_keep_trust(struct moat_decision *d);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/digest.h"
 #include "policy/policy.h"
 
 struct moat_arena;
@@ -103,8 +104,11 @@ struct moat_verdicts_opts {
 	/* image reference -> stable key (an image id). NULL: the digest in the
 	 * reference, else the reference itself. Called on request threads. */
 	int (*resolve)(void *ctx, const char *image, char *ret_key, size_t len);
-	/* Scan key (what resolve returned) on a worker thread. */
-	void (*scan)(void *ctx, const char *key, struct moat_verdict_result *ret);
+	/* Scan key (what resolve returned) on a worker thread; gate: the
+	 * thresholds' policy file of a moat_verdict_gate, NULL for the policy
+	 * of policy_hash. */
+	void (*scan)(void *ctx, const char *key, const char *gate,
+		     struct moat_verdict_result *ret);
 	void *ctx;
 	unsigned workers;               /* concurrent scans; 0 = 1 */
 	unsigned error_retry_sec;       /* how long an ERROR/UNKNOWN result is kept; 0 = 60 */
@@ -117,6 +121,21 @@ void moat_verdicts_close(struct moat_verdicts *v);
 /* The policy engine's lookup (struct moat_verdict_source.lookup), ctx = v. */
 int moat_verdicts_lookup(void *v, const char *image, unsigned flags, unsigned timeout_sec,
 			 struct moat_arena *arena, struct moat_image_verdict *ret);
+/* Other vulnerability thresholds than the policy's (a console policy's):
+ * verdicts under them are keyed by their hash and scanned with path as
+ * `moat scan --policy`. The caller keeps it alive while v is open. */
+struct moat_verdict_gate {
+	struct moat_verdicts *verdicts;
+	char hash[MOAT_DIGEST_STR_MAX];
+	char path[4096];
+};
+int moat_verdicts_lookup_gate(struct moat_verdicts *v, const struct moat_verdict_gate *gate,
+			      const char *image, unsigned flags, unsigned timeout_sec,
+			      struct moat_arena *arena, struct moat_image_verdict *ret);
+/* The lookup with ctx = a struct moat_verdict_gate. */
+int moat_verdicts_gate_lookup(void *gate, const char *image, unsigned flags,
+			      unsigned timeout_sec, struct moat_arena *arena,
+			      struct moat_image_verdict *ret);
 /* Record a verdict directly (tests, benches, pre-seeding). */
 int moat_verdicts_put(struct moat_verdicts *v, const char *key,
 		      const struct moat_verdict_result *res);
@@ -142,6 +161,35 @@ int moat_audit_write(struct moat_audit *a, const char *source, const char *actio
 		     const char *object, const char *user, const char *image,
 		     const struct moat_decision *d, bool dry_run);
 
+/* ---- the console's policies in force (overlay.c) ---- */
+
+/*
+ * The console's admission, trusted-images and vulnerability policies
+ * (moat_policy_from_console) decided after the local policy: their reasons
+ * deny and their warnings warn as well (the stricter wins; a console
+ * policy cannot allow what the local one denies). The set is an immutable
+ * snapshot: each request takes a reference for its decision, a new set
+ * replaces the pointer under a mutex, and the last request holding the old
+ * one frees it, so a change needs no restart and no request sees a mix.
+ */
+struct moat_admit_overlays;
+
+int moat_admit_overlays_new(struct moat_admit_overlays **ret);
+/* After the server has stopped. NULL is a no-op. */
+void moat_admit_overlays_free(struct moat_admit_overlays *o);
+/* Put list (n policies; taken, also on failure) in force; srcs[i] (copied)
+ * is the verdict source for list[i] (a NULL lookup: the admission's own).
+ * label names the set in logs (the console's etag). */
+int moat_admit_overlays_set(struct moat_admit_overlays *o, struct moat_policy **list, size_t n,
+			    const struct moat_verdict_source *srcs, const char *label);
+/* The label of the set in force ("" for none) into out. */
+void moat_admit_overlays_label(struct moat_admit_overlays *o, char *out, size_t len);
+/* Decide w under every policy in force and merge into d. transfer: a pull
+ * or push (only trusted_images speaks). 0 or MOAT_E_LIMIT. */
+int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_workload *w,
+			       const struct moat_verdict_source *own, bool dry_run, bool transfer,
+			       struct moat_arena *arena, struct moat_decision *d);
+
 /* ---- the HTTP handlers of `moat authz` and `moat webhook` ---- */
 
 struct moat_server_req;
@@ -151,6 +199,7 @@ struct moat_admit {
 	const struct moat_policy *policy;       /* borrowed */
 	const struct moat_verdict_source *verdicts; /* borrowed, may be NULL */
 	struct moat_audit *audit;               /* borrowed, may be NULL */
+	struct moat_admit_overlays *overlays;   /* borrowed, may be NULL: the console's */
 	uint64_t arena_cap;                     /* per request; 0 = 16 MiB */
 	/* Docker: inspect an existing container (for --volumes-from). 0 and a
 	 * document the caller json_decref's, MOAT_E_NOTFOUND, or <0 when the

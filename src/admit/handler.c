@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "admit-int.h"
 #include "admit.h"
 #include "base/arena.h"
 #include "base/jsonw.h"
@@ -31,21 +32,11 @@ static int decide_transfer(const struct moat_admit *ad, const struct moat_worklo
 			   struct moat_arena *arena, struct moat_decision *d)
 {
 	int r = moat_policy_decide(ad->policy, w, NULL, true, arena, d);
-	size_t k = 0;
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < d->n_reasons; i++)
-		if (!strcmp(d->reasons[i].rule, "trusted_images"))
-			d->reasons[k++] = d->reasons[i];
-	d->n_reasons = k;
-	k = 0;
-	for (size_t i = 0; i < d->n_warnings; i++)
-		if (!strcmp(d->warnings[i].rule, "trusted_images"))
-			d->warnings[k++] = d->warnings[i];
-	d->n_warnings = k;
-	d->allow = d->n_reasons == 0;
-	return 0;
+	admit_keep_trust(d);
+	return moat_admit_overlays_decide(ad->overlays, w, NULL, true, true, arena, d);
 }
 
 /* --volumes-from: what the sources mount counts as mounted here too. */
@@ -125,6 +116,9 @@ static void authz_req(const struct moat_admit *ad, const struct moat_server_req 
 		r = decide_transfer(ad, &ar.workload, arena, &d);
 	} else {
 		r = moat_policy_decide(ad->policy, &ar.workload, ad->verdicts, false, arena, &d);
+		if (r == 0)
+			r = moat_admit_overlays_decide(ad->overlays, &ar.workload, ad->verdicts,
+						       false, false, arena, &d);
 	}
 	if (r < 0 && !err.msg[0])
 		failure(ad, arena, "out of request memory", &d);
@@ -207,6 +201,11 @@ static void review_req(const struct moat_admit *ad, const struct moat_server_req
 		moat_error_set(&err, r, "out of request memory");
 	else if (act && !d.skipped)
 		r = moat_review_checks(ad->policy, &rv, arena, &d, &err);
+	/* the console's policies: pod specs only (they speak of containers and images) */
+	if (r == 0 && act && rv.supported &&
+	    (r = moat_admit_overlays_decide(ad->overlays, &rv.workload, ad->verdicts, rv.dry_run,
+					    false, arena, &d)) < 0)
+		moat_error_set(&err, r, "out of request memory");
 	if (r < 0)
 		failure(ad, arena, err.msg, &d);
 	if ((act || r < 0) &&

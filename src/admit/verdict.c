@@ -38,6 +38,7 @@ enum entry_state { ENTRY_QUEUED, ENTRY_RUNNING, ENTRY_DONE };
 struct entry {
 	char *id;                       /* composite: key|policy|db */
 	char *key;                      /* what resolve returned */
+	char *gate;                     /* the thresholds' policy file (NULL: opts.policy_hash's) */
 	enum entry_state st;
 	struct moat_verdict_result res;
 	time_t done_at;
@@ -148,7 +149,8 @@ static bool load(const struct moat_verdicts *v, const char *id, struct moat_verd
 	return ok;
 }
 
-static struct entry *entry_new(struct moat_verdicts *v, const char *id, const char *key)
+static struct entry *entry_new(struct moat_verdicts *v, const char *id, const char *key,
+			       const char *gate)
 {
 	struct entry *e;
 
@@ -159,9 +161,12 @@ static struct entry *entry_new(struct moat_verdicts *v, const char *id, const ch
 		return NULL;
 	e->id = strdup(id);
 	e->key = strdup(key);
-	if (!e->id || !e->key || moat_hmap_put(&v->map, e->id, strlen(e->id), e) < 0) {
+	e->gate = gate ? strdup(gate) : NULL;
+	if (!e->id || !e->key || (gate && !e->gate) ||
+	    moat_hmap_put(&v->map, e->id, strlen(e->id), e) < 0) {
 		free(e->id);
 		free(e->key);
+		free(e->gate);
 		free(e);
 		return NULL;
 	}
@@ -201,7 +206,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&v->mu);
 		memset(&res, 0, sizeof(res));
 		res.state = MOAT_VERDICT_ERROR;
-		v->o.scan(v->o.ctx, e->key, &res);
+		v->o.scan(v->o.ctx, e->key, e->gate, &res);
 		pthread_mutex_lock(&v->mu);
 		e->res = res;
 		e->done_at = time(NULL);
@@ -277,6 +282,7 @@ void moat_verdicts_close(struct moat_verdicts *v)
 			continue;
 		free(e->id);
 		free(e->key);
+		free(e->gate);
 		free(e);
 	}
 	moat_hmap_release(&v->map);
@@ -328,7 +334,21 @@ static void wait_done(struct moat_verdicts *v, struct entry *e, unsigned timeout
 int moat_verdicts_lookup(void *ctx, const char *image, unsigned flags, unsigned timeout_sec,
 			 struct moat_arena *arena, struct moat_image_verdict *ret)
 {
-	struct moat_verdicts *v = ctx;
+	return moat_verdicts_lookup_gate(ctx, NULL, image, flags, timeout_sec, arena, ret);
+}
+
+int moat_verdicts_gate_lookup(void *ctx, const char *image, unsigned flags, unsigned timeout_sec,
+			      struct moat_arena *arena, struct moat_image_verdict *ret)
+{
+	const struct moat_verdict_gate *g = ctx;
+
+	return moat_verdicts_lookup_gate(g->verdicts, g, image, flags, timeout_sec, arena, ret);
+}
+
+int moat_verdicts_lookup_gate(struct moat_verdicts *v, const struct moat_verdict_gate *gate,
+			      const char *image, unsigned flags, unsigned timeout_sec,
+			      struct moat_arena *arena, struct moat_image_verdict *ret)
+{
 	char key[VERDICT_KEY_MAX], id[VERDICT_KEY_MAX + 2 * MOAT_DIGEST_STR_MAX + 4];
 	struct moat_verdict_result res;
 	struct entry *e;
@@ -346,9 +366,10 @@ int moat_verdicts_lookup(void *ctx, const char *image, unsigned flags, unsigned 
 		return 0; /* not there yet: the engine pulls it, then asks again */
 	pthread_mutex_lock(&v->mu);
 	refresh_db(v, now);
-	snprintf(id, sizeof(id), "%s|%s|%s", key, v->o.policy_hash, v->db_id);
+	snprintf(id, sizeof(id), "%s|%s|%s", key, gate ? gate->hash : v->o.policy_hash, v->db_id);
 	e = moat_hmap_get(&v->map, id, strlen(id));
-	if (!e && load(v, id, &res) && (e = entry_new(v, id, key)) != NULL) {
+	if (!e && load(v, id, &res) &&
+	    (e = entry_new(v, id, key, gate ? gate->path : NULL)) != NULL) {
 		e->res = res;
 		e->st = ENTRY_DONE;
 		e->done_at = now;
@@ -358,7 +379,7 @@ int moat_verdicts_lookup(void *ctx, const char *image, unsigned flags, unsigned 
 	    now - e->done_at >= (time_t)v->o.error_retry_sec && !(flags & MOAT_VERDICT_PEEK))
 		enqueue(v, e);
 	if (!e && !(flags & MOAT_VERDICT_PEEK)) {
-		e = entry_new(v, id, key);
+		e = entry_new(v, id, key, gate ? gate->path : NULL);
 		if (e)
 			enqueue(v, e);
 	}
@@ -385,7 +406,7 @@ int moat_verdicts_put(struct moat_verdicts *v, const char *key,
 	snprintf(id, sizeof(id), "%s|%s|%s", key, v->o.policy_hash, v->db_id);
 	e = moat_hmap_get(&v->map, id, strlen(id));
 	if (!e)
-		e = entry_new(v, id, key);
+		e = entry_new(v, id, key, NULL);
 	if (e && e->st != ENTRY_QUEUED) {
 		e->res = *res;
 		e->st = ENTRY_DONE;

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "admit-console.h"
 #include "admit-tags.h"
 #include "cli.h"
 #include "comply/k8s.h"
@@ -67,6 +69,7 @@ struct admit_args {
 	unsigned workers;
 	unsigned tag_ttl;               /* webhook: seconds a tag's digest is trusted; 0 = default */
 	unsigned threads;
+	unsigned console_interval;      /* hidden --console-interval: seconds between policy pulls */
 	bool insecure_listen;           /* hidden: plain HTTP for benches */
 	bool webhook;
 	bool vuln_gate;                 /* the policy sets vulnerability thresholds */
@@ -224,7 +227,8 @@ static void gate_summary(const char *json_path, char *out, size_t len)
 }
 
 /* Run `moat scan` on docker:KEY; exit 0 = pass, 1 = over a threshold. */
-static void scan_image(void *ctx, const char *key, struct moat_verdict_result *ret)
+static void scan_image(void *ctx, const char *key, const char *gate,
+		       struct moat_verdict_result *ret)
 {
 	struct admit_args *a = ctx;
 	char dir[] = "/tmp/moat-admit-scan.XXXXXX";
@@ -271,7 +275,11 @@ static void scan_image(void *ctx, const char *key, struct moat_verdict_result *r
 		argv[n++] = w_db;
 		argv[n++] = a->db_buf;
 	}
-	if (a->policy_path && a->vuln_gate) {
+	if (gate) {
+		/* a console policy's thresholds (admit-console.c) */
+		argv[n++] = w_policy;
+		argv[n++] = (char *)(uintptr_t)gate;
+	} else if (a->policy_path && a->vuln_gate) {
 		/* only for its thresholds: a --policy without any asks for a DB in vain */
 		argv[n++] = w_policy;
 		argv[n++] = a->policy_buf;
@@ -371,7 +379,10 @@ static void usage(FILE *f, const char *cmd)
 		"      --console URL       the console, http(s)://HOST:PORT\n"
 		"      --token T, --token-file F  its API token (role defender; or $MOAT_CONSOLE_TOKEN)\n"
 		"      --console-cacert F  CA bundle for the console's certificate\n"
-		"      --spool DIR         (default STATE-DIR/admission-uplink)\n");
+		"      --spool DIR         (default STATE-DIR/admission-uplink)\n"
+		"      --console-interval S  how often the console's admission, trusted-images and\n"
+		"                          vulnerability policies are pulled (default 30); they\n"
+		"                          are enforced after --policy (docs/admission.md)\n");
 }
 
 static int parse(int argc, char **argv, struct admit_args *a)
@@ -399,6 +410,7 @@ static int parse(int argc, char **argv, struct admit_args *a)
 		{ "console-cacert", required_argument, NULL, 'K' },
 		{ "spool", required_argument, NULL, 'P' },
 		{ "tag-ttl", required_argument, NULL, 'L' },
+		{ "console-interval", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -414,6 +426,14 @@ static int parse(int argc, char **argv, struct admit_args *a)
 				return fprintf(stderr, "moat %s: --tag-ttl wants 1-3600 seconds\n",
 					       argv[0]), -1;
 			a->tag_ttl = (unsigned)v;
+			continue;
+		}
+		if (c == 'V') {
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 3600)
+				return fprintf(stderr, "moat %s: --console-interval wants 1-3600 "
+					       "seconds\n", argv[0]), -1;
+			a->console_interval = (unsigned)v;
 			continue;
 		}
 		if (c == 'w' || c == 't') {
@@ -517,13 +537,13 @@ static void uplink_warn(void *ctx, const char *msg)
 		(const char *)ctx, msg);
 }
 
-/* --console: decisions through a spool to the console (uplink.h). */
-static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **ret,
-		       struct moat_error *err)
+/* --console: decisions through a spool to the console (uplink.h); tok
+ * (the caller's, released by it) holds the token read from --token-file. */
+static int open_uplink(struct admit_args *a, bool webhook, struct moat_buf *tok,
+		       struct moat_uplink **ret, struct moat_error *err)
 {
 	static char node[256];
 	char spool[4200];
-	struct moat_buf tok;
 	struct moat_uplink_opts uo = { .url = a->console, .token = a->token,
 				       .cacert = a->console_cacert, .spool_dir = a->spool,
 				       .version = MOAT_VERSION, .on_warn = uplink_warn,
@@ -535,17 +555,17 @@ static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **
 	if (!a->console)
 		return a->token || a->token_file ? moat_error_set(err, MOAT_E_USAGE, "--token "
 								  "needs --console") : 0;
-	moat_buf_init(&tok, 4096);
-	if (a->token_file && (r = moat_read_file(a->token_file, 4096, &tok, err)) == 0) {
-		while (tok.len && strchr(" \t\r\n", tok.data[tok.len - 1]))
-			tok.data[--tok.len] = 0;
-		uo.token = (const char *)tok.data;
+	if (a->token_file && (r = moat_read_file(a->token_file, 4096, tok, err)) == 0) {
+		while (tok->len && strchr(" \t\r\n", tok->data[tok->len - 1]))
+			tok->data[--tok->len] = 0;
+		uo.token = (const char *)tok->data;
 	}
 	if (r == 0 && !uo.token)
 		uo.token = getenv("MOAT_CONSOLE_TOKEN");
 	if (r == 0 && (!uo.token || !uo.token[0]))
 		r = moat_error_set(err, MOAT_E_USAGE, "--console needs --token, --token-file or "
 				   "$MOAT_CONSOLE_TOKEN");
+	a->token = uo.token;
 	if (!uo.spool_dir) {
 		mkdir(a->state_dir, 0700);
 		snprintf(spool, sizeof(spool), "%s/admission-uplink", a->state_dir);
@@ -555,10 +575,23 @@ static int open_uplink(struct admit_args *a, bool webhook, struct moat_uplink **
 		uo.node = node;
 	if (r == 0)
 		r = moat_uplink_open(&uo, ret, err);
-	if (tok.data)
-		explicit_bzero(tok.data, tok.len);
-	moat_buf_release(&tok);
 	return r;
+}
+
+/* --console: the console's admission policies over the local one (admit-console.h). */
+static int open_console_policy(struct admit_args *a, bool webhook, const struct moat_policy *p,
+			       struct moat_admit_overlays *ov, struct moat_verdicts *v,
+			       struct admit_console **ret, struct moat_error *err)
+{
+	struct admit_console_opts co = {
+		.url = a->console, .token = a->token, .cacert = a->console_cacert,
+		.state_dir = a->state_dir, .who = webhook ? who_webhook : who_authz,
+		.interval_ms = a->console_interval * 1000u, .base = p, .overlays = ov,
+		.verdicts = v,
+	};
+
+	*ret = NULL;
+	return a->console ? admit_console_open(&co, ret, err) : 0;
 }
 
 static bool known_k8s_check(const char *id)
@@ -569,6 +602,9 @@ static bool known_k8s_check(const char *id)
 static int serve(struct admit_args *a, bool webhook)
 {
 	struct moat_uplink *uplink = NULL;
+	struct moat_admit_overlays *overlays = NULL;
+	struct admit_console *console = NULL;
+	struct moat_buf tok;
 	struct moat_error err = { 0 };
 	struct moat_policy *policy = NULL;
 	struct moat_verdicts *verdicts = NULL;
@@ -580,6 +616,7 @@ static int serve(struct admit_args *a, bool webhook)
 	int r, rc = MOAT_EXIT_INTERNAL;
 	sigset_t set;
 
+	moat_buf_init(&tok, 4096);
 	r = a->policy_path ? moat_policy_load(a->policy_path, &policy, &err) :
 			     moat_policy_default(&policy, &err);
 	if (r < 0) {
@@ -615,14 +652,20 @@ static int serve(struct admit_args *a, bool webhook)
 	};
 	if ((r = moat_verdicts_open(&vo, &verdicts, &err)) < 0 ||
 	    (r = moat_audit_open(a->audit, &audit, &err)) < 0 ||
-	    (r = open_uplink(a, webhook, &uplink, &err)) < 0 ||
-	    (uplink && (r = moat_audit_add_uplink(&audit, uplink, &err)) < 0)) {
+	    (r = open_uplink(a, webhook, &tok, &uplink, &err)) < 0 ||
+	    (uplink && (r = moat_audit_add_uplink(&audit, uplink, &err)) < 0) ||
+	    (r = moat_admit_overlays_new(&overlays)) < 0 ||
+	    (r = open_console_policy(a, webhook, policy, overlays, verdicts, &console,
+				     &err)) < 0) {
+		if (r == -ENOMEM && !err.msg[0])
+			moat_error_set(&err, r, "out of memory");
 		cli_errorf("moat: %s\n", err.msg);
 		rc = MOAT_EXIT_USAGE;
 		goto out;
 	}
 	src.ctx = verdicts;
 	ad = (struct moat_admit){ .policy = policy, .verdicts = &src, .audit = audit,
+				  .overlays = overlays,
 				  .inspect_container = webhook ? NULL : inspect_container,
 				  .inspect_ctx = a };
 	so = (struct moat_server_opts){
@@ -664,6 +707,11 @@ static int serve(struct admit_args *a, bool webhook)
 	rc = MOAT_EXIT_OK;
 out:
 	moat_server_close(srv);
+	admit_console_close(console);
+	moat_admit_overlays_free(overlays);
+	if (tok.data)
+		explicit_bzero(tok.data, tok.len);
+	moat_buf_release(&tok);
 	moat_verdicts_close(verdicts);
 	admit_tags_free(a->tags);
 	a->tags = NULL;

@@ -457,21 +457,33 @@ static const struct console_colspec self_policy_cols[] = {
 	{ "mode", COL_TEXT }, { "rules", COL_DOC }, { "updated", COL_TIME },
 };
 
-/* What a defender enforces: the enabled runtime, baseline and firewall
- * policies, with an etag over them so it can tell a change. */
+/* What a producer enforces, with an etag over it so it can tell a change:
+ * a defender the enabled runtime, baseline and firewall policies; an
+ * admission producer (?producer=admission: moat authz, moat webhook) the
+ * enabled admission, trusted-images and vulnerability ones. */
 void console_api_self_policy(struct console_call *call)
 {
-	struct console_rows rows = { self_policy_cols, N(self_policy_cols), json_array() };
+	static const char q_defender[] = "SELECT id, kind, name, enabled, mode, rules, updated "
+		"FROM policies WHERE enabled = 1 AND kind IN ('runtime', 'baseline', 'firewall') "
+		"ORDER BY kind, name, id";
+	static const char q_admission[] = "SELECT id, kind, name, enabled, mode, rules, updated "
+		"FROM policies WHERE enabled = 1 AND kind IN ('admission', 'trusted-images', "
+		"'vulnerability') ORDER BY kind, name, id";
+	const char *producer = moat_server_req_arg(call->req, "producer");
+	struct console_rows rows = { self_policy_cols, N(self_policy_cols), NULL };
 	struct moat_error err = { 0 };
 	char etag[MOAT_DIGEST_STR_MAX] = "";
 	char *text;
 	int r;
 
+	if (producer && strcmp(producer, "defender") != 0 && strcmp(producer, "admission") != 0) {
+		console_reply_error(call, 400, "?producer= is defender or admission");
+		return;
+	}
+	rows.arr = json_array();
 	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_query(call->c->db, "SELECT id, kind, name, enabled, mode, rules, updated FROM "
-			  "policies WHERE enabled = 1 AND kind IN ('runtime', 'baseline', "
-			  "'firewall') ORDER BY kind, name, id", NULL, 0, console_rows_append, &rows,
-			  &err);
+	r = moat_db_query(call->c->db, producer && !strcmp(producer, "admission") ? q_admission :
+			  q_defender, NULL, 0, console_rows_append, &rows, &err);
 	pthread_mutex_unlock(&call->c->mu);
 	if (r < 0) {
 		json_decref(rows.arr);

@@ -77,7 +77,18 @@ static bool in_scope(const struct moat_policy *p, const struct moat_workload *w)
 		if (policy_strs_has(&p->exclude_namespaces, w->namespace))
 			return false;
 	}
-	return !p->match_labels || labels_match(p->match_labels, w->labels);
+	if (p->match_labels && !labels_match(p->match_labels, w->labels))
+		return false;
+	for (size_t i = 0; p->images.n && i < w->n_containers; i++)
+		if (w->containers[i].image && policy_image_match(&p->images, w->containers[i].image))
+			return true;
+	return !p->images.n; /* scope.images: a workload running none of them is out */
+}
+
+/* scope.images: the container rules look at the containers running them only. */
+static bool container_in_scope(const struct moat_policy *p, const struct moat_container *c)
+{
+	return !p->images.n || (c->image && policy_image_match(&p->images, c->image));
 }
 
 static const char *cname(const struct moat_container *c)
@@ -170,7 +181,8 @@ int moat_policy_decide(const struct moat_policy *p, const struct moat_workload *
 			run_rule(&policy_rule_defs[i], &p->rules[i], &cx, &ev);
 	for (size_t i = 0; i < w->n_containers; i++) {
 		cx.c = &w->containers[i];
-		eval_container(p, &cx, src, dry_run, &ev);
+		if (container_in_scope(p, cx.c))
+			eval_container(p, &cx, src, dry_run, &ev);
 	}
 	if (ev.err)
 		return ev.err;
@@ -198,4 +210,47 @@ const char *moat_decision_summary(const struct moat_decision *d, bool warnings,
 			      list[i].msg);
 	*o = '\0';
 	return out;
+}
+
+static bool has_msg(const struct moat_finding_msg *list, size_t n, const struct moat_finding_msg *m)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].rule, m->rule) && !strcmp(list[i].msg, m->msg) &&
+		    !list[i].container == !m->container &&
+		    (!m->container || !strcmp(list[i].container, m->container)))
+			return true;
+	return false;
+}
+
+static int merge_list(struct moat_finding_msg **into, size_t *n, const struct moat_finding_msg *add,
+		      size_t n_add, struct moat_arena *arena)
+{
+	struct moat_finding_msg *grown;
+	size_t k = *n;
+
+	if (!n_add)
+		return 0;
+	grown = moat_arena_alloc(arena, (*n + n_add) * sizeof(*grown));
+	if (!grown)
+		return MOAT_E_LIMIT;
+	if (*n)
+		memcpy(grown, *into, *n * sizeof(*grown));
+	for (size_t i = 0; i < n_add; i++)
+		if (!has_msg(grown, k, &add[i]))
+			grown[k++] = add[i];
+	*into = grown;
+	*n = k;
+	return 0;
+}
+
+int moat_decision_merge(struct moat_decision *into, const struct moat_decision *add,
+			struct moat_arena *arena)
+{
+	if (merge_list(&into->reasons, &into->n_reasons, add->reasons, add->n_reasons, arena) < 0 ||
+	    merge_list(&into->warnings, &into->n_warnings, add->warnings, add->n_warnings,
+		       arena) < 0)
+		return MOAT_E_LIMIT;
+	into->failed_open |= add->failed_open;
+	into->allow = into->n_reasons == 0;
+	return 0;
 }

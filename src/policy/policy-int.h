@@ -61,6 +61,7 @@ struct moat_policy {
 	/* scope: empty = everything */
 	struct policy_strs namespaces;
 	struct policy_strs exclude_namespaces;
+	struct policy_strs images;      /* scope.images: reference globs (policy_image_match) */
 	json_t *match_labels;           /* object or NULL */
 	struct policy_rule *rules;      /* parallel to policy_rule_defs */
 	json_t *comply;                 /* {BENCH: {"default": ACTION, "checks": {ID: ACTION}}},
@@ -88,5 +89,9 @@ extern const char *const policy_default_host_prefixes[];
 /* True when path is prefix or below it, by whole components. */
 bool policy_path_under(const char *path, const char *prefix);
 bool policy_strs_has(const struct policy_strs *s, const char *v);
+/* True when image (as written) matches one of the globs, read against the
+ * reference as written and as Docker normalises it (REGISTRY/REPO:TAG,
+ * REGISTRY/REPO@DIGEST, REGISTRY/REPO). */
+bool policy_image_match(const struct policy_strs *globs, const char *image);
 
 #endif

@@ -208,9 +208,49 @@ static bool hit_trusted(const struct policy_ctx *cx, const struct policy_rule *r
 	for (size_t i = 0; ref.repo[0] && i < r->repos.n; i++)
 		if (!fnmatch(r->repos.items[i], full, 0))
 			return false;
+	/* a glob with a tag or digest ("reg/app:1.*") is read against the whole reference */
+	if (ref.repo[0] && r->repos.n && policy_image_match(&r->repos, cx->c->image))
+		return false;
 	snprintf(msg, len, "image %s is not from a trusted registry, repository or digest",
 		 cx->c->image);
 	return true;
+}
+
+/* An image named by a tag (which can move), not by its digest. */
+static bool hit_digest(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
+		       size_t len)
+{
+	(void)r;
+	if (!cx->c->image || strchr(cx->c->image, '@') || !strncmp(cx->c->image, "sha256:", 7))
+		return false;
+	snprintf(msg, len, "image %s is named by a tag, not by a digest (NAME@sha256:...)",
+		 cx->c->image);
+	return true;
+}
+
+bool policy_image_match(const struct policy_strs *globs, const char *image)
+{
+	struct moat_image_ref ref;
+	char forms[3][1024];
+	size_t n = 0;
+
+	if (moat_image_ref_parse(image, &ref) == 0 && ref.repo[0]) {
+		snprintf(forms[n++], sizeof(forms[0]), "%s/%s", ref.registry, ref.repo);
+		if (ref.digest[0])
+			snprintf(forms[n++], sizeof(forms[0]), "%s/%s@%s", ref.registry, ref.repo,
+				 ref.digest);
+		else
+			snprintf(forms[n++], sizeof(forms[0]), "%s/%s:%s", ref.registry, ref.repo,
+				 ref.tag);
+	}
+	for (size_t i = 0; i < globs->n; i++) {
+		if (!fnmatch(globs->items[i], image, 0))
+			return true;
+		for (size_t k = 0; k < n; k++)
+			if (!fnmatch(globs->items[i], forms[k], 0))
+				return true;
+	}
+	return false;
 }
 
 static bool hit_vulns(const struct policy_ctx *cx, const struct policy_rule *r, char *msg,
@@ -267,6 +307,7 @@ const struct policy_rule_def policy_rule_defs[] = {
 	{ "run_as_root", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_flag,
 	  C_FLAG(run_as_root), "may run as root (not forced to a non-root user)" },
 	{ "trusted_images", MOAT_POLICY_OFF, POLICY_SCOPE_IMAGE, NULL, hit_trusted },
+	{ "require_digest", MOAT_POLICY_OFF, POLICY_SCOPE_CONTAINER, NULL, hit_digest },
 	{ "vulnerabilities", MOAT_POLICY_BLOCK, POLICY_SCOPE_IMAGE, NULL, hit_vulns },
 	{ "unscanned", MOAT_POLICY_ALERT, POLICY_SCOPE_IMAGE, NULL, hit_unscanned },
 };

@@ -95,6 +95,7 @@ void moat_policy_free(struct moat_policy *p)
 	free(p->rules);
 	strs_release(&p->namespaces);
 	strs_release(&p->exclude_namespaces);
+	strs_release(&p->images);
 	json_decref(p->match_labels);
 	json_decref(p->doc);
 	json_decref(p->comply);
@@ -291,6 +292,8 @@ static int load_scope(struct moat_policy *p, json_t *s, struct moat_error *err)
 		else if (!strcmp(k, "exclude_namespaces"))
 			r = load_strs(v, p->origin, "scope.exclude_namespaces",
 				      &p->exclude_namespaces, err);
+		else if (!strcmp(k, "images"))
+			r = load_strs(v, p->origin, "scope.images", &p->images, err);
 		else if (!strcmp(k, "match_labels"))
 			r = load_labels(v, p->origin, "scope.match_labels", &p->match_labels, err);
 		else

@@ -173,6 +173,35 @@ int moat_policy_decide(const struct moat_policy *policy, const struct moat_workl
 		       const struct moat_verdict_source *verdicts, bool dry_run,
 		       struct moat_arena *arena, struct moat_decision *ret);
 
+/* Add add's reasons and warnings to into (those into already has, same
+ * rule, container and message, once), and its failed_open flag;
+ * into->allow is false once it has a reason. The messages stay where they
+ * are (arena). 0 or MOAT_E_LIMIT. */
+int moat_decision_merge(struct moat_decision *into, const struct moat_decision *add,
+			struct moat_arena *arena);
+
+/*
+ * The console's policies (policy-console.c; the answer of GET
+ * /api/v1/defenders/self/policy?producer=admission, {"etag","policies":[
+ * {id, kind, name, enabled, mode, rules}]}) as policies of this engine, one
+ * per enabled policy of kind admission, trusted-images or vulnerability
+ * (others are skipped): every rule off but those the console policy turns
+ * on, at block (mode block) or alert (mode alert); its scope (images,
+ * namespaces, labels "k=v") as the policy's scope; its vulnerability
+ * thresholds (severity, max_severity, fixable_only, max_risk, ignore) as
+ * fail_on, fail_on_fixable, fail_on_risk, ignore with the rule
+ * `vulnerabilities` on. base supplies the admission: settings (failure
+ * mode, scans). A policy that cannot be read is MOAT_E_FORMAT naming it,
+ * and nothing is returned. *ret (n policies) is freed with
+ * moat_policy_list_free.
+ */
+int moat_policy_from_console(const json_t *doc, const struct moat_policy *base,
+			     struct moat_policy ***ret, size_t *ret_n, struct moat_error *err);
+void moat_policy_list_free(struct moat_policy **list, size_t n);
+/* The vulnerability threshold keys of p as a policy document (what `moat
+ * scan --policy` needs to decide an image verdict); new reference. */
+json_t *moat_policy_gate_doc(const struct moat_policy *p);
+
 /* One line "rule: msg; rule: msg" of the reasons (or warnings), for
  * Docker's Msg and Kubernetes' status.message; from arena. */
 const char *moat_decision_summary(const struct moat_decision *d, bool warnings,

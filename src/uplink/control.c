@@ -165,7 +165,7 @@ int moat_identity_get(const char *dir, const char *url, const char *cacert,
 
 struct moat_console_ctl {
 	struct moat_console_ctl_opts o;
-	char *url, *token, *cacert, *dir;
+	char *url, *token, *cacert, *dir, *policy_path;
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;
@@ -237,6 +237,8 @@ static void policy_offer(struct moat_console_ctl *ctl, json_t *doc, bool cache)
 		ctl->pending = json_incref(doc);
 	}
 	pthread_mutex_unlock(&ctl->mu);
+	if (fresh && ctl->o.on_policy)
+		ctl->o.on_policy(ctl->o.ctx);
 	if (!fresh || !cache || !ctl->dir)
 		return;
 	text = json_dumps(doc, JSON_COMPACT);
@@ -253,8 +255,9 @@ static int policy_pull(struct moat_console_ctl *ctl, struct moat_http *http,
 	int status, r;
 
 	moat_buf_init(&ans, MOAT_POLICY_MAX);
-	r = moat_console_call(http, "GET", ctl->url, "/api/v1/defenders/self/policy", ctl->token,
-			      NULL, 0, &ans, &status, err);
+	r = moat_console_call(http, "GET", ctl->url, ctl->policy_path ? ctl->policy_path :
+			      "/api/v1/defenders/self/policy", ctl->token, NULL, 0, &ans, &status,
+			      err);
 	if (r == 0)
 		r = moat_json_parse(ans.data, ans.len, MOAT_POLICY_MAX, "the console's policy", &doc,
 				    err);
@@ -281,7 +284,8 @@ static void *ctl_main(void *arg)
 		bool stop;
 
 		memset(&err, 0, sizeof(err));
-		if (heartbeat(ctl, http, &err) < 0 || policy_pull(ctl, http, &err) < 0)
+		if ((!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) ||
+		    policy_pull(ctl, http, &err) < 0)
 			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
 		else
 			ctl->last_warn[0] = 0;
@@ -349,6 +353,7 @@ int moat_console_ctl_open(const struct moat_console_ctl_opts *opts, struct moat_
 	ctl->token = dup_or_null(opts->token, &oom);
 	ctl->cacert = dup_or_null(opts->cacert, &oom);
 	ctl->dir = dup_or_null(opts->dir, &oom);
+	ctl->policy_path = dup_or_null(opts->policy_path, &oom);
 	ctl->start_s = mono_s();
 	pthread_mutex_init(&ctl->mu, NULL);
 	pthread_cond_init(&ctl->cv, NULL);
@@ -386,6 +391,7 @@ void moat_console_ctl_close(struct moat_console_ctl *ctl)
 	free(ctl->token);
 	free(ctl->cacert);
 	free(ctl->dir);
+	free(ctl->policy_path);
 	free(ctl);
 }
 

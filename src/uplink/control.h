@@ -51,6 +51,13 @@ struct moat_console_ctl_opts {
 	/* A failure of the control channel (rate-limited to one per distinct message). */
 	void (*on_warn)(void *ctx, const char *msg);
 	void *ctx;
+	/* The policy's path (with its query); NULL = /api/v1/defenders/self/policy.
+	 * Another producer (admission) asks for its own kinds. */
+	const char *policy_path;
+	bool no_heartbeat;              /* a producer that is not a defender: policy pulls only */
+	/* Called on the control thread after each new policy is offered (the
+	 * taker need not poll); may be NULL. */
+	void (*on_policy)(void *ctx);
 };
 
 /* Starts the thread; the cached policy (if any) is offered at once. */

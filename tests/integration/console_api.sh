@@ -455,6 +455,18 @@ pid_fw=$(jq_ pok 'd["id"]')
 expect 400 pput PUT "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}" --data '{"rules":{"allow":[{"from":"a"}]}}'
 expect 200 pput2 PUT "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}" --data '{"enabled":false}'
 expect 204 pdel DELETE "/policies/$pid_fw" -H "Authorization: Bearer ${TOK[admin]}"
+# the admission producers (moat authz, moat webhook) pull their kinds, defenders theirs
+expect 201 pad POST /policies -H "Authorization: Bearer ${TOK[admin]}" --data '{"kind":"admission","name":"no privileged","mode":"block","rules":{"deny_privileged":true}}'
+pid_ad=$(jq_ pad 'd["id"]')
+expect 200 spa GET "/defenders/self/policy?producer=admission" -H "Authorization: Bearer ${TOK[defender]}"
+[ "$(jq_ spa '",".join(p["kind"] + ":" + p["id"] for p in d["policies"])')" = "admission:$pid_ad" ] ||
+    fail "?producer=admission: not the admission policy alone: $(cat "$W/spa.json")"
+expect 200 spd GET /defenders/self/policy -H "Authorization: Bearer ${TOK[defender]}"
+[ "$(jq_ spd 'str(any(p["kind"] == "admission" for p in d["policies"]))')" = False ] ||
+    fail "a defender was served an admission policy: $(cat "$W/spd.json")"
+[ "$(jq_ spa 'd["etag"]')" != "$(jq_ spd 'd["etag"]')" ] || fail "both producers got one etag"
+expect 400 spx GET "/defenders/self/policy?producer=registry" -H "Authorization: Bearer ${TOK[defender]}"
+expect 204 pdel2 DELETE "/policies/$pid_ad" -H "Authorization: Bearer ${TOK[admin]}"
 
 lap "risk, compliance, policy rules"
 # 6. OpenAPI <-> routes, and every documented operation answers
