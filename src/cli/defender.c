@@ -667,7 +667,7 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'Y': {
 			uint64_t hours;
 
-			if (parse_count("--scan-every", optarg, &hours) < 0 || hours > 24 * 365)
+			if (parse_count("--scan-every", optarg, &hours) < 0 || hours > 24u * 365u)
 				return MOAT_EXIT_USAGE;
 			run.scan_opts.every_sec = (unsigned)hours * 3600u;
 			break;
