@@ -667,7 +667,7 @@ int moat_cmd_defender(int argc, char **argv)
 		case 'Y': {
 			uint64_t hours;
 
-			if (parse_count("--scan-every", optarg, &hours) < 0 || hours > 24u * 365u)
+			if (parse_count("--scan-every", optarg, &hours) < 0 || hours > 8760)      /* a year */
 				return MOAT_EXIT_USAGE;
 			run.scan_opts.every_sec = (unsigned)hours * 3600u;
 			break;
