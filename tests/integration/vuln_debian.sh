@@ -31,6 +31,19 @@ mount -t proc proc "$root/proc"
 trap 'rc=$?; umount "$root/proc" 2>/dev/null || true; rm -rf "$MOAT_WORK"; exit $rc' EXIT
 chroot "$root" apt-get update -qq >"$W/apt-update.log" 2>&1 ||
     { tail "$W/apt-update.log" >&2; fail "apt-get update in the image root failed"; }
+# apt is the oracle, and it needs the Debian mirror. apt-get update only
+# warns when the mirror cannot be reached, and then lists no upgrades at
+# all; so apt's lists and the upgrade's packages from the last run that
+# reached it are kept (per sample build) and stand in for the mirror.
+APTC=$MOAT_CACHE/vuln-debian-apt/$(tr -dc 'a-zA-Z0-9' <"$SAMPLE/.complete")
+OFFLINE=
+if grep -q 'Failed to fetch' "$W/apt-update.log"; then
+    [ -f "$APTC/when" ] || skip "the Debian mirror is unreachable ($(grep -m1 -o 'Failed to fetch.*' "$W/apt-update.log")) and no apt lists of an earlier run are kept in $APTC"
+    OFFLINE=1
+    note "the Debian mirror is unreachable: apt's lists and packages of $(cat "$APTC/when") stand in"
+    cp -a "$APTC/lists/." "$root/var/lib/apt/lists/"
+    cp -a "$APTC/archives/." "$root/var/cache/apt/archives/"
+fi
 chroot "$root" apt-get -s upgrade >"$W/upgrades.txt" 2>&1 ||
     fail "apt-get -s upgrade failed: $(tail -3 "$W/upgrades.txt")"
 
@@ -41,8 +54,18 @@ $PY "$TOOLS/vulncheck.py" upgrade "$W/app.out" --root "$SAMPLE/app-root" \
     fail "findings before the security upgrade are wrong (above)"
 
 DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get -y -qq -o Dpkg::Options::=--force-confold \
-    upgrade >"$W/apt-upgrade.log" 2>&1 ||
+    -o APT::Keep-Downloaded-Packages=true upgrade >"$W/apt-upgrade.log" 2>&1 ||
     { tail "$W/apt-upgrade.log" >&2; fail "apt-get upgrade in the image root failed"; }
+if [ -z "$OFFLINE" ]; then     # keep what this run fetched for a run without the mirror
+    rm -rf "$APTC.new"
+    mkdir -p "$APTC.new"
+    cp -a "$root/var/lib/apt/lists" "$APTC.new/lists"
+    cp -a "$root/var/cache/apt/archives" "$APTC.new/archives"
+    rm -f "$APTC.new/lists/lock" "$APTC.new/archives/lock"
+    date -u +%Y-%m-%dT%H:%MZ >"$APTC.new/when"
+    rm -rf "$APTC"
+    mv "$APTC.new" "$APTC"
+fi
 umount "$root/proc"
 run_moat upgraded scan --format json --db "$W/vuln.db" "dir:$root"
 [ "$RC" = 0 ] || { moat_err upgraded; fail "moat scan dir:upgraded: $(describe_rc "$RC")"; }
