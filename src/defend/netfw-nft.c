@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,6 +130,24 @@ static void child(int in, int out, int ns)
 	_exit(127);
 }
 
+/* Is ns the network namespace the defender itself (or init) runs in? A
+ * container's table there would firewall the whole host: a test run once
+ * left one that refused every TCP connection and DNS query of the machine,
+ * written through a pid that no longer was its container's. */
+static bool host_netns(int ns)
+{
+	static const char *const hosts[] = { "/proc/self/ns/net", "/proc/1/ns/net" };
+	struct stat want, have;
+
+	if (fstat(ns, &want) < 0)
+		return true;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		if (stat(hosts[i], &have) == 0 && have.st_ino == want.st_ino &&
+		    have.st_dev == want.st_dev)
+			return true;
+	return false;
+}
+
 int nf_nft_apply(int pid, const struct moat_buf *rs, struct moat_error *err)
 {
 	char path[64], msg[NFT_OUT_MAX];
@@ -140,6 +159,12 @@ int nf_nft_apply(int pid, const struct moat_buf *rs, struct moat_error *err)
 	ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
 		return moat_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (host_netns(ns)) {
+		close(ns);
+		return moat_error_set(err, MOAT_E_RUNTIME, "pid %d is in the host's network "
+				      "namespace (the container is gone and its pid reused?): its "
+				      "table is not applied", pid);
+	}
 	if (pipe2(in, O_CLOEXEC) < 0) {
 		close(ns);
 		return moat_error_set(err, -errno, "pipe: %s", strerror(errno));

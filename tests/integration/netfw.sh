@@ -295,5 +295,7 @@ conn nft-alerted "$B" 8080
 [ "$RC" = 0 ] || { cat "$W/nft-alerted.out" >&2; fail "nft alert mode: client -> B did not connect"; }
 kill -TERM "$DEF_PID"; wait "$DEF_PID" || fail "nft: defender exit $?"; DEF_PID=
 ! grep "firewall not applied" "$W/defender.err" || fail "nft: a ruleset was refused"
+# a container's table in the host's own namespace would firewall the machine
+! nft list table inet moat_fw >/dev/null 2>&1 || fail "nft: a moat_fw table in the host's network namespace"
 t_nft=$(awk -v a="$t1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
 pass "bpf in $t_bpf s, nft in $t_nft s; graph $edges; $stats"
