@@ -283,32 +283,50 @@ static int parse_one(struct moat_cpolicy *cp, const json_t *pol, enum moat_cpol_
 	return 0;
 }
 
-int moat_cpolicy_parse(const json_t *policies, struct moat_cpolicy **ret, struct moat_error *err)
+int moat_cpolicy_foreach(const json_t *policies, const char *const *kinds, moat_cpolicy_fn fn,
+			 void *ctx, struct moat_error *err)
 {
-	struct moat_cpolicy *cp = calloc(1, sizeof(*cp));
 	const json_t *pol;
 	size_t i;
-	int r = 0;
+
+	if (!json_is_array(policies))
+		return moat_error_set(err, MOAT_E_FORMAT, "\"policies\" is not a list");
+	json_array_foreach(policies, i, pol) {
+		const char *kind = moat_json_str(pol, "kind");
+		int r = 0;
+
+		if (!json_is_object(pol) || !kind)
+			return moat_error_set(err, MOAT_E_FORMAT, "policies[%zu]: no kind", i);
+		if (!json_is_true(json_object_get(pol, "enabled")))
+			continue;
+		for (size_t k = 0; kinds[k]; k++)
+			if (!strcmp(kind, kinds[k])) {
+				r = fn(pol, kind, i, ctx, err);
+				break;
+			}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_each(const json_t *pol, const char *kind, size_t idx, void *ctx,
+		      struct moat_error *err)
+{
+	return parse_one(ctx, pol, !strcmp(kind, "baseline") ? MOAT_CPOL_BASELINE
+							     : MOAT_CPOL_FIREWALL, idx, err);
+}
+
+int moat_cpolicy_parse(const json_t *policies, struct moat_cpolicy **ret, struct moat_error *err)
+{
+	static const char *const kinds[] = { "baseline", "firewall", NULL };
+	struct moat_cpolicy *cp = calloc(1, sizeof(*cp));
+	int r;
 
 	*ret = NULL;
 	if (!cp)
 		return moat_error_set(err, -ENOMEM, "out of memory");
-	if (!json_is_array(policies))
-		r = moat_error_set(err, MOAT_E_FORMAT, "\"policies\" is not a list");
-	json_array_foreach(policies, i, pol) {
-		const char *kind = moat_json_str(pol, "kind");
-
-		if (r < 0)
-			break;
-		if (!json_is_object(pol) || !kind)
-			r = moat_error_set(err, MOAT_E_FORMAT, "policies[%zu]: no kind", i);
-		else if (!json_is_true(json_object_get(pol, "enabled")))
-			continue;
-		else if (!strcmp(kind, "baseline"))
-			r = parse_one(cp, pol, MOAT_CPOL_BASELINE, i, err);
-		else if (!strcmp(kind, "firewall"))
-			r = parse_one(cp, pol, MOAT_CPOL_FIREWALL, i, err);
-	}
+	r = moat_cpolicy_foreach(policies, kinds, parse_each, cp, err);
 	if (r < 0) {
 		moat_cpolicy_free(cp);
 		return r;

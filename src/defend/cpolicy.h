@@ -71,6 +71,16 @@ struct moat_cpol {
 
 struct moat_cpolicy;
 
+/* Called by moat_cpolicy_foreach for one enabled policy: pol is its object,
+ * idx its place in the list (for errors). A negative return stops the walk. */
+typedef int (*moat_cpolicy_fn)(const json_t *pol, const char *kind, size_t idx, void *ctx,
+			       struct moat_error *err);
+/* Each enabled policy of the console's list whose kind is in kinds (NULL
+ * ended), in order. A list that is not one, or an entry with no kind, fails
+ * the whole set: the caller keeps the last good one. */
+int moat_cpolicy_foreach(const json_t *policies, const char *const *kinds, moat_cpolicy_fn fn,
+			 void *ctx, struct moat_error *err);
+
 /* The enabled baseline and firewall policies of the console's list. */
 int moat_cpolicy_parse(const json_t *policies, struct moat_cpolicy **ret, struct moat_error *err);
 void moat_cpolicy_free(struct moat_cpolicy *cp);

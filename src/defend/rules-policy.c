@@ -116,13 +116,19 @@ static int parse_one(struct moat_rules_overlay *ov, const json_t *pol, size_t id
 	return add_globs(ov, json_object_get(rules, "rules"), false, action, scope, where, err);
 }
 
+static int parse_each(const json_t *pol, const char *kind, size_t idx, void *ctx,
+		      struct moat_error *err)
+{
+	(void)kind;
+	return parse_one(ctx, pol, idx, err);
+}
+
 int moat_rules_overlay_parse(const json_t *policies, struct moat_rules_overlay **ret,
 			     struct moat_error *err)
 {
+	static const char *const kinds[] = { "runtime", NULL };
 	struct moat_rules_overlay *ov = calloc(1, sizeof(*ov));
-	const json_t *pol;
-	size_t i;
-	int r = 0;
+	int r;
 
 	*ret = NULL;
 	if (ov)
@@ -131,18 +137,7 @@ int moat_rules_overlay_parse(const json_t *policies, struct moat_rules_overlay *
 		moat_rules_overlay_free(ov);
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	}
-	if (!json_is_array(policies))
-		r = moat_error_set(err, MOAT_E_FORMAT, "\"policies\" is not a list");
-	json_array_foreach(policies, i, pol) {
-		const char *kind = moat_json_str(pol, "kind");
-
-		if (r < 0)
-			break;
-		if (!json_is_object(pol) || !kind)
-			r = moat_error_set(err, MOAT_E_FORMAT, "policies[%zu]: no kind", i);
-		else if (!strcmp(kind, "runtime") && json_is_true(json_object_get(pol, "enabled")))
-			r = parse_one(ov, pol, i, err);
-	}
+	r = moat_cpolicy_foreach(policies, kinds, parse_each, ov, err);
 	if (r < 0) {
 		moat_rules_overlay_free(ov);
 		return r;
