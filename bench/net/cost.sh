@@ -35,61 +35,17 @@ IMG=${IMG:-moat-test/benign:1}
 for m in "$MOAT" $MOAT2; do [ -x "$m" ] || { echo "bench/net: no moat binary at $m" >&2; exit 1; }; done
 MODES="enforce"; [ -n "$MOAT2" ] && MODES="enforce enforce2"
 command -v bpftool >/dev/null || { echo "bench/net: needs bpftool" >&2; exit 77; }
-docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
-P=netfw-cost-$$
-W=$(mktemp -d /tmp/moat-bench-cost.XXXXXX)
-DEF_PID=
+# shellcheck source=bench/net/lib.sh
+. "$here/lib.sh"
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-stop_defender() {
-    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; wait "$DEF_PID" 2>/dev/null || true; fi
-    DEF_PID=
-}
 cleanup() {
-    stop_defender
+    net_cleanup
     sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
-    "$docker" rm -f "$P-srv" "$P-cli" >/dev/null 2>&1 || true
-    "$docker" network rm "$P-net" >/dev/null 2>&1 || true
-    rm -rf "$W"
 }
 trap cleanup EXIT
-cc -O2 -static -pthread -o "$W/netbench" "$here/netbench.c"
-"$docker" network create "$P-net" >/dev/null
-"$docker" run -d --name "$P-srv" --network "$P-net" -v "$W:/b:ro" "$IMG" /b/netbench server 9000 >/dev/null
-"$docker" run -d --name "$P-cli" --network "$P-net" -v "$W:/b:ro" "$IMG" sleep 100000 >/dev/null
-SRV=$("$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$P-srv")
-KEY=$("$docker" image inspect -f '{{.Id}}' "$IMG" | cut -d: -f2)
-CLI_ID=$("$docker" inspect -f '{{.Id}}' "$P-cli")
-CIDS="$("$docker" inspect -f '{{.Id}}' "$P-srv") $CLI_ID"
+net_setup netfw-cost "$IMG"
+net_learn_enforce
 
-start_defender() {    # start_defender [BINARY]
-    rm -f "$W/ready"
-    "${1:-$MOAT}" defender --state "$W/state" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
-    DEF_PID=$!
-    for _ in $(seq 1 120); do
-        [ -e "$W/ready" ] && { sleep "${SETTLE:-2}"; return 0; }
-        sleep 0.25
-    done
-    cat "$W/defender.err" >&2; echo "bench/net: defender not ready" >&2; exit 1
-}
-cg_cpu() {    # cg_cpu ID...: ns of CPU the containers used
-    local id sum=0 v
-    for id in "$@"; do
-        if [ -r "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" ]; then
-            v=$(cat "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage")
-        else
-            v=$(awk '/^usage_usec/ {print $2 * 1000}' "/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat" 2>/dev/null || echo 0)
-        fi
-        sum=$((sum + v))
-    done
-    echo "$sum"
-}
-# ns of CPU the defender used, all its threads (schedstat: ns resolution,
-# where /proc/PID/stat counts 10 ms ticks)
-def_ns() {
-    [ -n "$DEF_PID" ] || { echo 0; return; }
-    cat /proc/"$DEF_PID"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'
-}
-client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
 # run_time_ns and run_cnt of each program the defender loaded, by name
 prog_stats() {
     local ids
@@ -106,23 +62,11 @@ for p in json.load(sys.stdin):
 for k, (ns, n) in sorted(t.items()):
     print(k, ns, n)' "$ids"
 }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-
-# learn the flow, then enforce (as run.sh)
-start_defender
-sleep 1.5
-client connect "$SRV" 9000 3 >/dev/null
-sleep 2.5
-grep -q 9000 "$W/state/images/$KEY/network.json" || { tail -n 5 "$W/defender.err" >&2; echo "bench/net: flow not learned" >&2; exit 1; }
-printf 'enforce\n' >"$W/state/images/$KEY/mode"
-sleep 2
-stop_defender
-
 declare -A sys conn dconn mib
 for _ in $(seq 1 "$REPS"); do
     for mode in none $MODES; do
         case $mode in
-            enforce) start_defender ;;
+            enforce) start_defender "$MOAT" ;;
             enforce2) start_defender "$MOAT2" ;;
         esac
         k0=$(cg_cpu "$CLI_ID"); client syscalls "$SYSCALL_N" >/dev/null; k1=$(cg_cpu "$CLI_ID")

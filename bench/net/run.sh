@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2086  # $CIDS: container ids, split on purpose
 # Firewall overhead between two containers (docs/network.md): connection
 # setup rate (sequential connect + close) and TCP throughput from a client
 # container to a server container on a Docker network, in three modes that
@@ -26,99 +27,32 @@ REPS=${REPS:-5}
 IMG=${IMG:-moat-test/benign:1}
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root" >&2; exit 77; }
 [ -x "$MOAT" ] || { echo "bench/net: no moat binary at $MOAT" >&2; exit 1; }
-docker=/usr/bin/docker; [ -x "$docker" ] || docker=docker
-P=netfw-bench-$$
-W=$(mktemp -d /tmp/moat-bench-net.XXXXXX)
-DEF_PID=
-stop_defender() {
-    if [ -n "$DEF_PID" ]; then kill -TERM "$DEF_PID" 2>/dev/null || true; wait "$DEF_PID" 2>/dev/null || true; fi
-    DEF_PID=
-}
-cleanup() {
-    stop_defender
-    "$docker" rm -f "$P-srv" "$P-cli" >/dev/null 2>&1 || true
-    "$docker" network rm "$P-net" >/dev/null 2>&1 || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
-cc -O2 -static -pthread -o "$W/netbench" "$here/netbench.c"
-"$docker" network create "$P-net" >/dev/null
-"$docker" run -d --name "$P-srv" --network "$P-net" -v "$W:/b:ro" "$IMG" /b/netbench server 9000 >/dev/null
-"$docker" run -d --name "$P-cli" --network "$P-net" -v "$W:/b:ro" "$IMG" sleep 100000 >/dev/null
-SRV=$("$docker" inspect -f "{{(index .NetworkSettings.Networks \"$P-net\").IPAddress}}" "$P-srv")
-KEY=$("$docker" image inspect -f '{{.Id}}' "$IMG" | cut -d: -f2)
+# shellcheck source=bench/net/lib.sh
+. "$here/lib.sh"
+trap net_cleanup EXIT
+net_setup netfw-bench "$IMG"
+net_learn_enforce
 
-start_defender() {    # start_defender ARGS...
-    rm -f "$W/ready"
-    "$MOAT" defender --state "$W/state" "$@" --ready-file "$W/ready" >"$W/alerts" 2>"$W/defender.err" &
-    DEF_PID=$!
-    for _ in $(seq 1 120); do
-        if [ -e "$W/ready" ]; then
-            # its first refresh of the containers (and the BPF loads' page
-            # faults) would otherwise land inside the measured run
-            sleep "${SETTLE:-2}"
-            return 0
-        fi
-        sleep 0.25
-    done
-    cat "$W/defender.err" >&2; echo "bench/net: defender not ready" >&2; exit 1
-}
-# CPU the two containers used (ns, their cgroups: v1 cpuacct, else v2
-# cpu.stat): unlike rates, CPU per connect hardly moves when other work
-# shares the machine
-CIDS=
-ctr_cpu() {
-    local id sum=0 v
-    for id in $CIDS; do
-        if [ -r "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage" ]; then
-            v=$(cat "/sys/fs/cgroup/cpuacct/docker/$id/cpuacct.usage")
-        else
-            v=$(awk '/^usage_usec/ {print $2 * 1000}' "/sys/fs/cgroup/system.slice/docker-$id.scope/cpu.stat" 2>/dev/null || echo 0)
-        fi
-        sum=$((sum + v))
-    done
-    echo "$sum"
-}
-# CPU seconds the defender used, all its threads (schedstat: ns resolution,
-# where /proc/PID/stat counts 10 ms ticks, 3 us per connect at 3,000)
-def_cpu() { cat /proc/"$DEF_PID"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.6f", s / 1e9}'; }
-client() { "$docker" exec "$P-cli" /b/netbench "$@"; }
-
-# learn the flow once, then keep the image in enforce mode
-start_defender
-# the containers predate the defender: it knows them after its first refresh
-# (about a second); connects before that pass unrecorded, so wait for it
-sleep 1.5
-client connect "$SRV" 9000 3 >/dev/null
-sleep 2.5
-grep -q 9000 "$W/state/images/$KEY/network.json" || { ls -R "$W/state" >&2; tail -n 5 "$W/defender.err" >&2; echo "bench/net: flow not learned" >&2; exit 1; }
-printf 'enforce\n' >"$W/state/images/$KEY/mode"
-sleep 2
-client connect "$SRV" 9000 3 >/dev/null || { echo "bench/net: the learned flow is blocked" >&2; exit 1; }
-stop_defender
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
-CIDS="$("$docker" inspect -f '{{.Id}}' "$P-srv") $("$docker" inspect -f '{{.Id}}' "$P-cli")"
 declare -A conn tput dcpu ccpu tcpu last_c last_t
 paired_c="" paired_t=""
-for rep in $(seq 1 "$REPS"); do
+for _ in $(seq 1 "$REPS"); do
     for mode in none sensor enforce; do
         case $mode in
-            sensor) start_defender --no-network ;;
-            enforce) start_defender ;;
+            sensor) start_defender "$MOAT" --no-network ;;
+            enforce) start_defender "$MOAT" ;;
         esac
-        cpu0=0; [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
-        k0=$(ctr_cpu)
+        cpu0=$(def_ns)
+        k0=$(cg_cpu $CIDS)
         c=$(client connect "$SRV" 9000 "$CONNECT_N")
-        k1=$(ctr_cpu); cpu1=0; [ -n "$DEF_PID" ] && cpu1=$(def_cpu)
-        [ -n "$DEF_PID" ] && dcpu[$mode]+="$(awk -v a="$cpu1" -v b="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (a - b) * 1e6 / n}') "
+        k1=$(cg_cpu $CIDS); cpu1=$(def_ns)
+        [ -n "$DEF_PID" ] && dcpu[$mode]+="$(awk -v a="$cpu1" -v b="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (a - b) / 1e3 / n}') "
         # containers + defender, us per connect
-        ccpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (k / 1e3 + (d - e) * 1e6) / n}') "
-        cpu0=0; [ -n "$DEF_PID" ] && cpu0=$(def_cpu)
-        k0=$(ctr_cpu)
+        ccpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$CONNECT_N" 'BEGIN {printf "%.2f", (k + d - e) / 1e3 / n}') "
+        cpu0=$(def_ns)
+        k0=$(cg_cpu $CIDS)
         t=$(client send "$SRV" 9000 "$MIB")
-        k1=$(ctr_cpu); cpu1=0; [ -n "$DEF_PID" ] && cpu1=$(def_cpu)
-        tcpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$MIB" 'BEGIN {printf "%.2f", (k / 1e3 + (d - e) * 1e6) / n}') "
+        k1=$(cg_cpu $CIDS); cpu1=$(def_ns)
+        tcpu[$mode]+="$(awk -v k="$((k1 - k0))" -v d="$cpu1" -v e="$cpu0" -v n="$MIB" 'BEGIN {printf "%.2f", (k + d - e) / 1e3 / n}') "
         conn[$mode]+="$(ratio "$CONNECT_N" "$c") "
         tput[$mode]+="$(ratio "$MIB" "$t") "
         last_c[$mode]=$c last_t[$mode]=$t
@@ -144,7 +78,7 @@ for p in json.load(sys.stdin):
         t += p.get("run_time_ns", 0); n += p.get("run_cnt", 0)
 print(t, n)'
 }
-start_defender
+start_defender "$MOAT"
 client connect "$SRV" 9001 1 >/dev/null 2>&1 && { echo "bench/net: an unlearned port was not blocked" >&2; exit 1; }
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -154,7 +88,6 @@ read -r t1 n1 < <(prog_stats)
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 stop_defender
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 best() { tr ' ' '\n' | grep . | sort -g | tail -n 1; }
 printf 'bench/net: %s reps, %s connections and %s MiB per run, client -> server container\n' "$REPS" "$CONNECT_N" "$MIB"
 printf '%-8s %16s %16s %14s %14s\n' mode "connects/s med" "connects/s best" "MiB/s med" "MiB/s best"
