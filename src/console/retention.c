@@ -7,8 +7,6 @@
  * One transaction: a crash leaves everything or nothing deleted, and each
  * deletion leaves an audit record of its own.
  */
-#include <string.h>
-
 #include "console-int.h"
 #include "moat/error.h"
 
@@ -16,25 +14,30 @@
  * repository digest or config digest): nothing on the radar needs them.
  * They are listed once in a temporary table (SQLite and PostgreSQL alike)
  * that the four deletions read; it lives in this transaction's connection. */
+#define STALE_IMAGES                                                                    \
+	"INSERT INTO stale_images (digest) SELECT i.digest FROM images i WHERE i.scanned_at " \
+	"< ? AND NOT EXISTS (SELECT 1 FROM containers c WHERE c.last_seen >= ? AND "        \
+	"(c.image_digest = i.digest OR c.image_digest = i.config_digest))"
+
 static int prune_images(struct moat_db *db, int64_t before_us, int64_t *ret_n,
 			struct moat_error *err)
 {
-	static const char *const parts[] = {
-		"DROP TABLE IF EXISTS stale_images",
-		"CREATE TEMPORARY TABLE stale_images (digest TEXT PRIMARY KEY)",
-		"INSERT INTO stale_images (digest) SELECT i.digest FROM images i WHERE "
-		"i.scanned_at < ? AND NOT EXISTS (SELECT 1 FROM containers c WHERE "
-		"c.last_seen >= ? AND (c.image_digest = i.digest OR "
-		"c.image_digest = i.config_digest))",
+	static const char *const deletions[] = {
 		"DELETE FROM layers WHERE image IN (SELECT digest FROM stale_images)",
 		"DELETE FROM packages WHERE image IN (SELECT digest FROM stale_images)",
 		"DELETE FROM findings WHERE image IN (SELECT digest FROM stale_images)",
 	};
 	struct moat_db_val p[] = { moat_db_int(before_us), moat_db_int(before_us) };
-	int r = 0;
+	int r;
 
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && r == 0; i++)
-		r = moat_db_exec(db, parts[i], p, strchr(parts[i], '?') ? 2 : 0, NULL, err);
+	r = moat_db_exec(db, "DROP TABLE IF EXISTS stale_images", NULL, 0, NULL, err);
+	if (r == 0)
+		r = moat_db_exec(db, "CREATE TEMPORARY TABLE stale_images (digest TEXT PRIMARY KEY)",
+				 NULL, 0, NULL, err);
+	if (r == 0)
+		r = moat_db_exec(db, STALE_IMAGES, p, 2, NULL, err);
+	for (size_t i = 0; i < sizeof(deletions) / sizeof(deletions[0]) && r == 0; i++)
+		r = moat_db_exec(db, deletions[i], NULL, 0, NULL, err);
 	if (r == 0)
 		r = moat_db_exec(db, "DELETE FROM images WHERE digest IN (SELECT digest FROM "
 				 "stale_images)", NULL, 0, ret_n, err);

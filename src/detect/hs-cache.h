@@ -10,18 +10,13 @@
  * stores it (hs_serialize_database) and later scans load it
  * (hs_deserialize_database) in a few milliseconds.
  *
- * A cache file is DIR/hyperscan/KIND-KEY.db, KEY the SHA-256 of everything
- * that went into the compile (a format tag, KIND, hs_version(), the target
- * platform, the mode, every pattern with its length, flags and id). It is
- * written atomically (temporary file, rename; mode 0600 in a 0700
- * directory) and holds a header: magic, format, KEY again, the length and
- * the SHA-256 of the serialized database. It is read bounded
- * (HS_CACHE_MAX_BYTES), without following a symlink, only when it is a
- * regular file owned by us and writable by nobody else, and only when its
- * header names the KEY asked for and its content hashes to what the header
- * says: a corrupt, truncated, foreign (another rule set, another CPU) or
- * planted file is refused and the database compiled again, never handed to
- * Hyperscan's deserializer (which trusts its input).
+ * A cache file is DIR/hyperscan/KIND-KEY.db in blob-cache.h's container
+ * (atomic, ours only, header with KEY and the payload's SHA-256), KEY the
+ * SHA-256 of everything that went into the compile (a format tag, KIND,
+ * hs_version(), the target platform, the mode, every pattern with its
+ * length, flags and id): a corrupt, truncated, foreign (another rule set,
+ * another CPU) or planted file is refused and the database compiled again,
+ * never handed to Hyperscan's deserializer (which trusts its input).
  *
  * Every failure of the cache is a miss: a scan never fails or changes its
  * findings because of it.
@@ -33,12 +28,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blob-cache.h"
 #include "moat-config.h"
 
 /* A serialized database larger than this is neither stored nor read. */
-#define HS_CACHE_MAX_BYTES (64u << 20)
-/* magic (8) + format (4) + reserved (4) + key (64 hex) + length (8) + sha256 (64 hex) */
-#define HS_CACHE_HEADER 152u
+#define HS_CACHE_MAX_BYTES BLOB_CACHE_MAX_BYTES
+#define HS_CACHE_HEADER BLOB_CACHE_HEADER
 
 /* What hs_compile_multi / hs_compile_lit_multi were given. */
 struct hs_cache_input {
