@@ -370,7 +370,7 @@ PY
     regpod "$R/moat/clean:1" "$W/cpriv.json" "" priv
     start_hook default
     post "$W/clean.json" >"$W/def1.out" || fail "default policy: request failed"
-    grep -q '"allowed":true' "$W/def1.out" && grep -q 'unscanned: image .* has not been scanned' "$W/def1.out" ||
+    grep -q '"allowed":true' "$W/def1.out" && grep -q 'unscanned (container app): image .* has not been scanned' "$W/def1.out" ||
         fail "default policy: an unscanned image is not allowed with a warning: $(head -c 400 "$W/def1.out")"
     post "$W/cpriv.json" >"$W/def2.out"
     grep -q '"allowed":false' "$W/def2.out" && grep -q 'privileged: privileged container' "$W/def2.out" ||
@@ -391,7 +391,7 @@ PY
     post "$W/gpriv-web.json" | grep -q '"allowed":true' ||
         fail "label selector: a pod without team=pay was checked"
     post "$W/gclean.json" >"$W/g1.out"
-    grep -q '"allowed":false' "$W/g1.out" && grep -q 'unscanned: image' "$W/g1.out" ||
+    grep -q '"allowed":false' "$W/g1.out" && grep -q 'unscanned (container app): image .* has not been scanned' "$W/g1.out" ||
         fail "unscanned: block: an unscanned image was not denied: $(head -c 400 "$W/g1.out")"
     post "$W/gpriv-pay.json" | grep -q '"allowed":false.*privileged' ||
         fail "label selector: a privileged team=pay pod was allowed"

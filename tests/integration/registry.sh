@@ -8,7 +8,8 @@
 # gives the image of the asked platform; `moat registry scan` scans each
 # digest once and a second run none; `moat registry listen` scans on push
 # (the distribution envelope and a Harbor webhook). Also: credsStore, a 429
-# with Retry-After waited for, and HTTP/2 with the TLS registry.
+# with Retry-After waited for, HTTP/2 with the TLS registry, and a blob
+# served with other bytes refused on its digest.
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -359,8 +360,24 @@ grep -q "\"repo\":\"moat/tiny\".*\"digest\":\"$tdig\"" "$W/harbor.out" ||
     failures+=("harbor: no scan of moat/tiny@$tdig: $(head -c 300 "$W/harbor.out") $(tail -c 300 "$W/harbor.err")")
 kill -TERM "$harbor_pid"; wait "$harbor_pid" 2>/dev/null || true
 
+# 7. a blob the registry serves with other bytes (same size; the gzip
+# header's MTIME changed, which no decompressor minds) fails the scan on
+# its digest, checked while it streams
+ldig=$($PY -c 'import json,sys; d=sys.argv[1]; i=json.load(open(d+"/index.json"))
+m=json.load(open(d+"/blobs/"+i["manifests"][0]["digest"].replace(":","/")))
+print(m["layers"][0]["digest"].split(":")[1])' "$W/tiny-oci")
+blobfile=$W/plain/docker/registry/v2/blobs/sha256/${ldig:0:2}/$ldig/data
+[ -f "$blobfile" ] || fail "no blob file $blobfile"
+$PY - "$blobfile" <<'PYEOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[4] ^= 0x01
+open(sys.argv[1], "wb").write(b)
+PYEOF
+scan blob-tampered "registry://$PLAIN/moat/tiny:1"
+refused blob-tampered "digest"
+
 if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); credsStore; Retry-After; HTTP/2 over TLS; 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push and on a Harbor webhook"
+pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); credsStore; Retry-After; HTTP/2 over TLS; 7 refusals exit 2 (a tampered blob among them); registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push and on a Harbor webhook"
