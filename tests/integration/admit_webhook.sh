@@ -391,7 +391,7 @@ PY
     post "$W/gpriv-web.json" | grep -q '"allowed":true' ||
         fail "label selector: a pod without team=pay was checked"
     post "$W/gclean.json" >"$W/g1.out"
-    grep -q '"allowed":false' "$W/g1.out" && grep -q 'unscanned (container app): image .* has not been scanned' "$W/g1.out" ||
+    grep -q '"allowed":false' "$W/g1.out" && grep -q 'unscanned: image .* has not been scanned' "$W/g1.out" ||
         fail "unscanned: block: an unscanned image was not denied: $(head -c 400 "$W/g1.out")"
     post "$W/gpriv-pay.json" | grep -q '"allowed":false.*privileged' ||
         fail "label selector: a privileged team=pay pod was allowed"
