@@ -262,9 +262,27 @@ CTOK=$("$MOAT" console token create --data "$W/console" --role ci --name reg 2>/
 CREAD=$("$MOAT" console token create --data "$W/console" --role auditor --name read 2>/dev/null)
 "$MOAT" console --data "$W/console" --listen "127.0.0.1:$CPORT" --daemon >/dev/null 2>"$W/console.err" ||
     failures+=("console did not start: $(cat "$W/console.err")")
+# --jobs 2 is a bound: the most scan children the registry scan had at once
+watch_jobs() {
+    local max=0 p n
+    while [ ! -e "$W/jobs.stop" ]; do
+        for p in $(pgrep -f "^$MOAT registry scan $PLAIN" || true); do
+            n=$(pgrep -P "$p" | wc -l)
+            [ "$n" -gt "$max" ] && max=$n
+        done
+        echo "$max" > "$W/jobs.max"
+        sleep 0.05
+    done
+}
+watch_jobs &
+watcher=$!
 t0=$(date +%s%N)
 rscan rscan-1 --no-vuln --console "http://127.0.0.1:$CPORT" --token "$CTOK"
 t1=$(date +%s%N)
+touch "$W/jobs.stop"; wait "$watcher" 2>/dev/null || true
+jmax=$(cat "$W/jobs.max" 2>/dev/null || echo 0)
+[ "$jmax" -ge 1 ] && [ "$jmax" -le 2 ] || failures+=("--jobs 2: $jmax scan children at once")
+note "--jobs 2: at most $jmax scan children at once"
 curl -s -H "Authorization: Bearer $CREAD" "http://127.0.0.1:$CPORT/api/v1/images" >"$W/console-images.json"
 $PY - "$W/rscan-1.out" "$W/console-images.json" <<'PYEOF' || failures+=("registry scan --console: the console lacks the images: $(head -c 300 "$W/console-images.json")")
 import json, sys
