@@ -267,7 +267,7 @@ watch_jobs() {
     local max=0 p n
     while [ ! -e "$W/jobs.stop" ]; do
         for p in $(pgrep -f "^$MOAT registry scan $PLAIN" || true); do
-            n=$(pgrep -P "$p" | wc -l)
+            n=$(pgrep -P "$p" | wc -l || true)   # pgrep finds none: exit 1
             [ "$n" -gt "$max" ] && max=$n
         done
         echo "$max" > "$W/jobs.max"
