@@ -52,11 +52,6 @@ struct registry_req {
  * 401 (after one authentication round), 429 and 502-504 (after retries). */
 int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 		  struct moat_http_resp **ret, struct moat_error *err);
-/* Before a request: 0 with req->total_ms set to what is left of the
- * handle's budget (none: untouched), or -ETIMEDOUT once it is spent. */
-struct moat_http_req;
-int registry_budget(const struct moat_registry *reg, struct moat_http_req *req,
-		    struct moat_error *err);
 /* Absolute URL for a registry path. */
 int registry_url(const struct moat_registry *reg, const char *path, char *out, size_t size,
 		 struct moat_error *err);

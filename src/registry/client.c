@@ -72,8 +72,10 @@ static long budget_left(const struct moat_registry *reg)
 	return ms > 0 ? ms : 0;
 }
 
-int registry_budget(const struct moat_registry *reg, struct moat_http_req *req,
-		    struct moat_error *err)
+/* Before a request: 0 with req->total_ms set to what is left of the
+ * handle's budget (none: untouched), or -ETIMEDOUT once it is spent. */
+static int registry_budget(const struct moat_registry *reg, struct moat_http_req *req,
+			   struct moat_error *err)
 {
 	long left = budget_left(reg);
 
