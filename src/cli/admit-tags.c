@@ -66,7 +66,8 @@ static int from_registry(struct admit_tags *t, const struct moat_image_ref *ref,
 	const char *host = strcmp(ref->registry, "docker.io") ? ref->registry :
 			   "registry-1.docker.io";
 	struct moat_registry_opts ro = { .cacert = t->o.cacert, .insecure = t->o.insecure,
-					 .timeout_sec = 10 };
+					 .timeout_sec = ADMIT_TAGS_CONNECT_SEC,
+					 .budget_ms = ADMIT_TAGS_BUDGET_MS };
 	struct moat_registry *reg = NULL;
 	struct moat_error err = { 0 };
 	char digest[MOAT_DIGEST_STR_MAX];

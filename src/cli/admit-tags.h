@@ -17,6 +17,13 @@
 struct admit_tags;
 
 #define ADMIT_TAGS_TTL_SEC 30u
+/* A tag's resolution is on the request path, under the API server's
+ * webhook timeout (10 s by default, often less): a registry that does not
+ * answer (blackholed, a listening socket that never accepts) costs at most
+ * this, connect, TLS, auth, retries and all; then the key falls back to
+ * the engine's image id or the reference. */
+#define ADMIT_TAGS_CONNECT_SEC 2
+#define ADMIT_TAGS_BUDGET_MS 2500L
 #define ADMIT_TAGS_SLOTS 512u
 
 struct admit_tags_opts {

@@ -9,11 +9,9 @@
  * or be killed on timeout without taking the admission daemon down.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +34,10 @@
 #include "policy/policy.h"
 #include "registry/registry.h"
 #include "runtime/docker.h"
+#include "scan-child.h"
 #include "server/server.h"
 #include "uplink/uplink.h"
 #include "vuln/vulndb.h"
-
-extern char **environ;
 
 #define ADMIT_SCAN_MAX_SEC 900
 #define ADMIT_MAX_INSECURE 8
@@ -240,13 +237,8 @@ static void scan_image(void *ctx, const char *key, const char *gate,
 		    w_db[] = "--db", w_policy[] = "--policy", w_host[] = "--docker-host";
 	char *argv[20 + 2 * ADMIT_MAX_INSECURE];
 	size_t n = 0;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
-	pid_t pid;
 	int status = 0;
 	int r;
-	time_t start = time(NULL);
 
 	ret->state = MOAT_VERDICT_ERROR;
 	snprintf(target, sizeof(target), "docker:%s", what);
@@ -298,36 +290,18 @@ static void scan_image(void *ctx, const char *key, const char *gate,
 	}
 	argv[n++] = target;
 	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	/* the daemon blocks SIGINT/SIGTERM for sigwait; the scan must not inherit that */
-	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	r = posix_spawn(&pid, a->self, &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (r != 0) {
-		snprintf(ret->summary, sizeof(ret->summary), "cannot run the scanner");
+	r = cli_scan_child(&(struct cli_scan_child){ .exe = a->self, .argv = argv,
+						   .err_path = errp,
+						   .timeout_sec = ADMIT_SCAN_MAX_SEC },
+			   &status);
+	if (r == -ETIMEDOUT) {
+		snprintf(ret->summary, sizeof(ret->summary), "the scan took over %d s",
+			 ADMIT_SCAN_MAX_SEC);
 		goto out;
 	}
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			break;
-		if (time(NULL) - start > ADMIT_SCAN_MAX_SEC) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			snprintf(ret->summary, sizeof(ret->summary), "the scan took over %d s",
-				 ADMIT_SCAN_MAX_SEC);
-			goto out;
-		}
-		nanosleep(&(struct timespec){ .tv_nsec = 50L * 1000 * 1000 }, NULL);
+	if (r < 0) {
+		snprintf(ret->summary, sizeof(ret->summary), "cannot run the scanner");
+		goto out;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		ret->state = MOAT_VERDICT_PASS;
@@ -339,7 +313,6 @@ static void scan_image(void *ctx, const char *key, const char *gate,
 		cli_last_line(errp, "the scan failed", ret->summary, sizeof(ret->summary));
 	}
 out:
-	posix_spawn_file_actions_destroy(&fa);
 	unlink(out);
 	unlink(errp);
 	rmdir(dir);

@@ -3,17 +3,13 @@
 #include "defender-scan.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,10 +20,9 @@
 #include "base/json.h"
 #include "moat/error.h"
 #include "cli.h"
+#include "scan-child.h"
 #include "scan-run.h"
 #include "sensor/container.h"
-
-extern char **environ;
 
 #define QUEUE_MAX 64u
 #define LOOK_EVERY_SEC 5
@@ -55,7 +50,6 @@ struct defender_scan {
 	pthread_mutex_t mu;             /* everything below */
 	pthread_cond_t cv;
 	bool stop;
-	pid_t child;                    /* 0: none */
 	json_t *known;                  /* id -> {"at","due","ok","fails","error"?} */
 	struct job queue[QUEUE_MAX];
 	unsigned queued;
@@ -165,13 +159,23 @@ static bool stopping(struct defender_scan *s)
 	return stop;
 }
 
-static int spawn_scan(struct defender_scan *s, const char *target, pid_t *ret)
+static bool stop_cb(void *ctx)
+{
+	return stopping(ctx);
+}
+
+/* Scan target into out (the report, read back). */
+static int run_scan(struct defender_scan *s, const char *target, struct moat_buf *out,
+		    struct moat_error *err)
 {
 	const char *argv[16];
 	union { const char **c; char *const *v; } av = { .c = argv };  /* exec's old signature */
-	posix_spawn_file_actions_t fa;
+	struct cli_scan_child c = { .exe = s->exe, .argv = av.v, .err_path = s->log_path,
+				    .timeout_sec = s->timeout_sec, .nice = CHILD_NICE,
+				    .stop = stop_cb, .ctx = s };
+	char why[256];
 	size_t n = 0;
-	int r;
+	int r, st = 0;
 
 	argv[n++] = "moat";
 	argv[n++] = "scan";
@@ -187,71 +191,24 @@ static int spawn_scan(struct defender_scan *s, const char *target, pid_t *ret)
 	}
 	argv[n++] = target;
 	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, s->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	r = posix_spawn(ret, s->exe, &fa, NULL, av.v, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r == 0)     /* the node's workloads come first */
-		setpriority(PRIO_PROCESS, (id_t)*ret, CHILD_NICE);
-	return -r;
-}
-
-/* Wait for the child, at most the time budget; killed on timeout or stop. */
-static int wait_scan(struct defender_scan *s, pid_t pid, const char *target,
-		     struct moat_error *err)
-{
-	struct timespec nap = { 0, 100L * 1000 * 1000 };
-	time_t deadline = time(NULL) + (time_t)s->timeout_sec;
-	char why[256];
-	int st = 0;
-	pid_t got;
-
-	while ((got = waitpid(pid, &st, WNOHANG)) == 0) {
-		bool stop = stopping(s);
-
-		if (stop || time(NULL) > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return stop ? -ECANCELED : moat_error_set(err, MOAT_E_LIMIT, "%s: the scan took "
-								 "longer than %u s and was stopped",
-								 target, s->timeout_sec);
-		}
-		nanosleep(&nap, NULL);
-	}
-	if (got < 0)
-		return moat_error_set(err, -errno, "%s: waitpid: %s", target, strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) <= 1)      /* 1: a gate, and none was asked */
-		return 0;
-	cli_last_line(s->log_path, "", why, sizeof(why));
-	if (WIFSIGNALED(st))
-		return moat_error_set(err, MOAT_E_RUNTIME, "%s: the scan died of signal %d%s%s",
-				      target, WTERMSIG(st), why[0] ? ": " : "", why);
-	return moat_error_set(err, MOAT_E_RUNTIME, "%s: the scan failed (exit %d)%s%s", target,
-			      WEXITSTATUS(st), why[0] ? ": " : "", why);
-}
-
-/* Scan target into out (the report, read back). */
-static int run_scan(struct defender_scan *s, const char *target, struct moat_buf *out,
-		    struct moat_error *err)
-{
-	pid_t pid;
-	int r;
-
 	unlink(s->out_path);
-	pthread_mutex_lock(&s->mu);
-	r = s->stop ? -ECANCELED : spawn_scan(s, target, &pid);
-	if (r == 0)
-		s->child = pid;
-	pthread_mutex_unlock(&s->mu);
+	r = cli_scan_child(&c, &st);
+	if (r == -ECANCELED)
+		return r;
+	if (r == -ETIMEDOUT)
+		return moat_error_set(err, MOAT_E_LIMIT, "%s: the scan took longer than %u s and "
+				      "was stopped", target, s->timeout_sec);
 	if (r < 0)
-		return r == -ECANCELED ? r : moat_error_set(err, r, "%s: cannot start %s: %s",
-							    target, s->exe, strerror(-r));
-	r = wait_scan(s, pid, target, err);
-	pthread_mutex_lock(&s->mu);
-	s->child = 0;
-	pthread_mutex_unlock(&s->mu);
+		return moat_error_set(err, r, "%s: cannot run %s: %s", target, s->exe,
+				      strerror(-r));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {    /* 1: a gate, and none was asked */
+		cli_last_line(s->log_path, "", why, sizeof(why));
+		r = WIFSIGNALED(st) ?
+		    moat_error_set(err, MOAT_E_RUNTIME, "%s: the scan died of signal %d%s%s",
+				   target, WTERMSIG(st), why[0] ? ": " : "", why) :
+		    moat_error_set(err, MOAT_E_RUNTIME, "%s: the scan failed (exit %d)%s%s", target,
+				   WEXITSTATUS(st), why[0] ? ": " : "", why);
+	}
 	if (r == 0)
 		r = moat_read_file(s->out_path, DEFENDER_SCAN_MAX_REPORT, out, err);
 	unlink(s->out_path);
@@ -501,9 +458,7 @@ void defender_scan_close(struct defender_scan *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
-	s->stop = true;
-	if (s->child > 0)
-		kill(s->child, SIGKILL);
+	s->stop = true;     /* the scan child, if any, is killed at the next poll */
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	if (s->started)

@@ -370,6 +370,8 @@ static int set_options(struct moat_http_resp *resp, const struct moat_http_req *
 		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		bad |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, timeout);
 	}
+	if (req->total_ms > 0)  /* also caps the connect timeout */
+		bad |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->total_ms);
 	if (req->follow) {
 		bad |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
 		bad |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, (long)MOAT_HTTP_MAX_REDIRECTS);

@@ -69,6 +69,8 @@ struct moat_http_req {
 	const void *body;               /* sent as is with Content-Length, or NULL */
 	uint64_t body_len;
 	int timeout_sec;                /* idle timeout; 0 = the client's */
+	long total_ms;                  /* > 0: the whole transfer, connect to the body's
+					 * last byte, or -ETIMEDOUT (a caller's budget) */
 	bool follow;                    /* follow redirects (GET/HEAD), at most MOAT_HTTP_MAX_REDIRECTS */
 };
 

@@ -36,6 +36,8 @@ struct moat_registry {
 	unsigned ntokens;
 	unsigned requests;
 	unsigned retries;
+	long budget_ms;                 /* opts.budget_ms, 0 = none */
+	struct timespec deadline;       /* CLOCK_MONOTONIC, with budget_ms */
 };
 
 struct registry_req {

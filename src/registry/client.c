@@ -58,6 +58,35 @@ unsigned moat_registry_retries(const struct moat_registry *reg)
 	return reg->retries;
 }
 
+/* Milliseconds of the budget left (0: spent), or -1 without a budget. */
+static long budget_left(const struct moat_registry *reg)
+{
+	struct timespec now;
+	long ms;
+
+	if (reg->budget_ms <= 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(reg->deadline.tv_sec - now.tv_sec) * 1000 +
+	     (reg->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/* Before a request: 0 with req->total_ms set to what is left of the
+ * handle's budget (none: untouched), or -ETIMEDOUT once it is spent. */
+static int registry_budget(const struct moat_registry *reg, struct moat_http_req *req,
+			   struct moat_error *err)
+{
+	long left = budget_left(reg);
+
+	if (left == 0)
+		return moat_error_set(err, -ETIMEDOUT, "%s: no answer within %ld ms", reg->host,
+				      reg->budget_ms);
+	if (left > 0)
+		req->total_ms = left;
+	return 0;
+}
+
 int registry_url(const struct moat_registry *reg, const char *path, char *out, size_t size,
 		 struct moat_error *err)
 {
@@ -237,6 +266,8 @@ static int fetch_token(struct moat_registry *reg, const struct moat_registry_cha
 	req.headers = headers;
 	reg->requests++;
 	if (r == 0)
+		r = registry_budget(reg, &req, err);
+	if (r == 0)
 		r = moat_http_send(reg->http, &req, &resp, err);
 	if (r == 0 && moat_http_resp_status(resp) == 401 && !creds)
 		r = no_credentials(reg, err);
@@ -368,6 +399,8 @@ int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 			headers[n] = rq->accept[n];
 		headers[n] = auth_header(reg, rq->scope, basic, sizeof(basic));
 		reg->requests++;
+		if ((r = registry_budget(reg, &req, err)) < 0)
+			break;
 		r = moat_http_send(reg->http, &req, &resp, err);
 		status = r == 0 ? moat_http_resp_status(resp) : 0;
 		if (r == 0 && status == 401 && !authed) {
@@ -389,7 +422,13 @@ int registry_send(struct moat_registry *reg, const struct registry_req *rq,
 		if (++attempt < MOAT_REGISTRY_ATTEMPTS &&
 		    ((r == 0 && retry_status(status)) || (r < 0 && transient(r)))) {
 			long ms = retry_after_ms(r == 0 ? resp : NULL, attempt - 1);
+			long left = budget_left(reg);
 
+			if (left >= 0 && ms >= left) {  /* no time to wait and ask again */
+				if (r == 0)
+					*ret = resp;
+				break;
+			}
 			reg->retries++;
 			moat_http_resp_close(resp);
 			pause_ms(ms);
@@ -413,7 +452,10 @@ static int ping(struct moat_registry *reg, const char *scheme, int *ret_status,
 
 	snprintf(url, sizeof(url), "%s://%s/v2/", scheme, reg->host);
 	reg->requests++;
-	int r = moat_http_send(reg->http, &req, ret_resp, err);
+	int r = registry_budget(reg, &req, err);
+
+	if (r == 0)
+		r = moat_http_send(reg->http, &req, ret_resp, err);
 
 	if (r == 0)
 		*ret_status = moat_http_resp_status(*ret_resp);
@@ -475,6 +517,14 @@ int moat_registry_open(const char *host, const struct moat_registry_opts *opts,
 	hopts.cacert = opts->cacert;
 	hopts.insecure_tls = host_is_insecure(host, opts->insecure);
 	hopts.timeout_sec = opts->timeout_sec;
+	reg->budget_ms = opts->budget_ms;
+	clock_gettime(CLOCK_MONOTONIC, &reg->deadline);
+	reg->deadline.tv_sec += opts->budget_ms / 1000;
+	reg->deadline.tv_nsec += (opts->budget_ms % 1000) * 1000000;
+	if (reg->deadline.tv_nsec >= 1000000000) {
+		reg->deadline.tv_sec++;
+		reg->deadline.tv_nsec -= 1000000000;
+	}
 	r = registry_creds_load(&reg->creds, opts->docker_config, host, err);
 	if (r == 0)
 		r = moat_http_open(&hopts, &reg->http, err);

@@ -47,6 +47,11 @@ struct moat_registry_opts {
 	const char *docker_config;              /* dir of config.json; NULL = $DOCKER_CONFIG
 						 * or ~/.docker */
 	int timeout_sec;                        /* 0 = net/http's default */
+	long budget_ms;                         /* > 0: wall time for everything the handle
+						 * does from open on (every request, retry and
+						 * backoff), for lookups on a caller's clock
+						 * (admission); a credential helper has its own
+						 * 15 s. 0 = none */
 };
 
 /* Connect (GET /v2/) and learn the scheme and the auth challenge. Errors

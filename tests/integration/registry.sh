@@ -6,7 +6,10 @@
 # or wrong credentials, a wrong CA and no CA each exit 2 with a clear
 # message; a credential helper and --insecure-registry work; a manifest list
 # gives the image of the asked platform; `moat registry scan` scans each
-# digest once and a second run none; `moat registry listen` scans on push.
+# digest once and a second run none; `moat registry listen` scans on push
+# (the distribution envelope and a Harbor webhook). Also: credsStore, a 429
+# with Retry-After waited for, HTTP/2 with the TLS registry, and a blob
+# served with other bytes refused on its digest.
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
@@ -145,6 +148,62 @@ same_as auth-good tar-app
 PATH=$W/bin:$PATH DOCKER_CONFIG=$W/cfg-helper scan auth-helper "registry://$AUTH/moat/app:1"
 same_as auth-helper tar-app
 
+# 2b. credsStore (the store's helper; no credHelpers entry for the host), on
+# a one-file image
+mkdir -p "$W/cfg-store" "$W/tiny"
+printf '{"credsStore":"moattest"}\n' > "$W/cfg-store/config.json"
+echo moat > "$W/tiny/hello"
+tar -C "$W/tiny" -cf "$W/tiny.tar" hello
+$PY "$TOOLS/mkimage.py" --format oci-dir -o "$W/tiny-oci" --ref moat/tiny:1 --oci-ref-name 1 \
+    --layer "$W/tiny.tar" >"$W/mkimage.log" 2>&1 || fail "mkimage: $(tail -c 300 "$W/mkimage.log")"
+TINY=oci:$W/tiny-oci:1
+copy "$TINY" "$AUTH/moat/tiny:1" --dest-creds moat:s3cret
+PATH=$W/bin:$PATH DOCKER_CONFIG=$W/cfg-store scan auth-store "registry://$AUTH/moat/tiny:1"
+[ "$RC" = 0 ] && grep -q '"manifest_digest"' "$W/auth-store.out" ||
+    { moat_err auth-store; failures+=("credsStore: $(describe_rc "$RC")"); }
+DOCKER_CONFIG=$W/cfg-store scan auth-store-nohelper "registry://$AUTH/moat/tiny:1"
+[ "$RC" = 2 ] || failures+=("credsStore without its helper program: $(describe_rc "$RC"), want exit 2")
+
+# 2c. 429 with Retry-After: 1 is waited for and asked again (a fake
+# registry: /v2/ answers, the manifest first 429, then 404)
+P_FAKE=$(free_port)
+$PY - "$P_FAKE" "$W/fake.log" >/dev/null 2>&1 <<'PYEOF' &
+import http.server, sys, time
+port, log = int(sys.argv[1]), sys.argv[2]
+seen = []
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path == "/v2/":
+            self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+            self.wfile.write(b"{}"); return
+        seen.append(time.monotonic())
+        open(log, "a").write("%s %.3f\n" % (self.path, seen[-1] - seen[0]))
+        body = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}'
+        self.send_response(429 if len(seen) == 1 else 404)
+        if len(seen) == 1:
+            self.send_header("Retry-After", "1")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    do_HEAD = do_GET
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PYEOF
+pids+=($!)
+for _ in $(seq 100); do
+    $PY -c "import socket; socket.create_connection(('127.0.0.1',$P_FAKE),1)" 2>/dev/null && break
+    sleep 0.1
+done
+scan retry-after "registry://127.0.0.1:$P_FAKE/moat/app:1"
+refused retry-after "not found\|unknown"
+$PY - "$W/fake.log" <<'PYEOF' || failures+=("Retry-After: $(tr '\n' ' ' < "$W/fake.log")")
+import sys
+t = [float(l.split()[1]) for l in open(sys.argv[1])]
+assert len(t) == 2 and 0.9 <= t[1] < 5, t
+PYEOF
+note "retry-after: $(tr '\n' ' ' < "$W/fake.log" 2>/dev/null)"
+
 # 3. TLS from a test CA: trusted with --cacert, refused otherwise, skipped
 # only for an explicit --insecure-registry
 scan tls-ca "registry://$TLS/moat/app:1" --cacert "$W/tls/ca.pem"
@@ -155,6 +214,9 @@ scan tls-none "registry://$TLS/moat/app:1"
 refused tls-none "not trusted"
 scan tls-insecure "registry://$TLS/moat/app:1" --insecure-registry "$TLS"
 same_as tls-insecure tar-app
+# HTTP/2 over TLS (ALPN): the registry's access log has moat's requests as HTTP/2.0
+grep -q '"GET /v2/moat/app/manifests/1 HTTP/2.0" 200 .*"moat/' "$W/tls.log" ||
+    failures+=("TLS registry not spoken to over HTTP/2: $(grep -m1 'manifests/1' "$W/tls.log" | head -c 300)")
 
 # 4. a manifest list: linux/amd64 is the app image, linux/arm64 the base one
 copy "$APP" "$PLAIN/moat/multi:app"
@@ -200,9 +262,27 @@ CTOK=$("$MOAT" console token create --data "$W/console" --role ci --name reg 2>/
 CREAD=$("$MOAT" console token create --data "$W/console" --role auditor --name read 2>/dev/null)
 "$MOAT" console --data "$W/console" --listen "127.0.0.1:$CPORT" --daemon >/dev/null 2>"$W/console.err" ||
     failures+=("console did not start: $(cat "$W/console.err")")
+# --jobs 2 is a bound: the most scan children the registry scan had at once
+watch_jobs() {
+    local max=0 p n
+    while [ ! -e "$W/jobs.stop" ]; do
+        for p in $(pgrep -f "^$MOAT registry scan $PLAIN" || true); do
+            n=$(pgrep -P "$p" | wc -l || true)   # pgrep finds none: exit 1
+            [ "$n" -gt "$max" ] && max=$n
+        done
+        echo "$max" > "$W/jobs.max"
+        sleep 0.05
+    done
+}
+watch_jobs &
+watcher=$!
 t0=$(date +%s%N)
 rscan rscan-1 --no-vuln --console "http://127.0.0.1:$CPORT" --token "$CTOK"
 t1=$(date +%s%N)
+touch "$W/jobs.stop"; wait "$watcher" 2>/dev/null || true
+jmax=$(cat "$W/jobs.max" 2>/dev/null || echo 0)
+[ "$jmax" -ge 1 ] && [ "$jmax" -le 2 ] || failures+=("--jobs 2: $jmax scan children at once")
+note "--jobs 2: at most $jmax scan children at once"
 curl -s -H "Authorization: Bearer $CREAD" "http://127.0.0.1:$CPORT/api/v1/images" >"$W/console-images.json"
 $PY - "$W/rscan-1.out" "$W/console-images.json" <<'PYEOF' || failures+=("registry scan --console: the console lacks the images: $(head -c 300 "$W/console-images.json")")
 import json, sys
@@ -276,9 +356,46 @@ except urllib.error.HTTPError as e:
     print(e.code)')
 [ "$code" = 400 ] || failures+=("listen: junk body answered $code, want 400")
 kill -TERM "$listen_pid"; wait "$listen_pid" 2>/dev/null || true
+# A Harbor webhook (PUSH_ARTIFACT) to a listener for the plain registry
+copy "$TINY" "$PLAIN/moat/tiny:1"
+tdig=$(skopeo inspect --tls-verify=false "docker://$PLAIN/moat/tiny:1" |
+       $PY -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+P_HARBOR=$(free_port)
+timeout -k 5 120 "$MOAT" registry listen --listen "127.0.0.1:$P_HARBOR" --registry "$PLAIN" \
+    --cache "$W/cache-harbor" --no-vuln >"$W/harbor.out" 2>"$W/harbor.err" &
+harbor_pid=$!
+pids+=($harbor_pid)
+for _ in $(seq 100); do
+    $PY -c "import socket; socket.create_connection(('127.0.0.1',$P_HARBOR),1)" 2>/dev/null && break
+    sleep 0.1
+done
+printf '{"type":"PUSH_ARTIFACT","occur_at":1700000000,"operator":"admin","event_data":{"resources":[{"digest":"%s","tag":"1","resource_url":"%s/moat/tiny:1"}],"repository":{"name":"tiny","namespace":"moat","repo_full_name":"moat/tiny","repo_type":"private"}}}' \
+    "$tdig" "$PLAIN" >"$W/harbor.json"
+curl -s --max-time 10 -d "@$W/harbor.json" "http://127.0.0.1:$P_HARBOR/" >"$W/harbor.ans" || true
+grep -q '"queued":1' "$W/harbor.ans" || failures+=("harbor: answer $(head -c 200 "$W/harbor.ans")")
+for _ in $(seq 300); do grep -q '"repo":"moat/tiny"' "$W/harbor.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "\"repo\":\"moat/tiny\".*\"digest\":\"$tdig\"" "$W/harbor.out" ||
+    failures+=("harbor: no scan of moat/tiny@$tdig: $(head -c 300 "$W/harbor.out") $(tail -c 300 "$W/harbor.err")")
+kill -TERM "$harbor_pid"; wait "$harbor_pid" 2>/dev/null || true
+
+# 7. a blob the registry serves with other bytes (same size; the gzip
+# header's MTIME changed, which no decompressor minds) fails the scan on
+# its digest, checked while it streams
+ldig=$($PY -c 'import json,sys; d=sys.argv[1]; i=json.load(open(d+"/index.json"))
+m=json.load(open(d+"/blobs/"+i["manifests"][0]["digest"].replace(":","/")))
+print(m["layers"][0]["digest"].split(":")[1])' "$W/tiny-oci")
+blobfile=$W/plain/docker/registry/v2/blobs/sha256/${ldig:0:2}/$ldig/data
+[ -f "$blobfile" ] || fail "no blob file $blobfile"
+$PY - "$blobfile" <<'PYEOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[4] ^= 0x01
+open(sys.argv[1], "wb").write(b)
+PYEOF
+scan blob-tampered "registry://$PLAIN/moat/tiny:1"
+refused blob-tampered "digest"
 
 if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}" >&2
     fail "${#failures[@]} problem(s)"
 fi
-pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); 6 refusals exit 2; registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push"
+pass "registry scans equal the tarball scan (plain, basic auth, helper, TLS CA, insecure, by digest, manifest list); credsStore; Retry-After; HTTP/2 over TLS; 7 refusals exit 2 (a tampered blob among them); registry scan once per digest, none on rerun, again on a new DB, --since and globs filter; listen scans on push and on a Harbor webhook"

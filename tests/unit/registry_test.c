@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* registry_test.c - WWW-Authenticate, Link, references, platform picks and
- * push notifications (src/registry/parse.c, notify.c). */
+ * push notifications (src/registry/parse.c, notify.c); a registry that
+ * never answers within a handle's budget (client.c). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/json.h"
 #include "harness.h"
 #include "moat/error.h"
 #include "registry/notify.h"
 #include "registry/parse.h"
+#include "registry/registry.h"
 
 #define D1 "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define D2 "sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -139,6 +147,50 @@ static void test_registry__notifications(void)
 		  MOAT_E_LIMIT);
 }
 
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A blackholed registry: a loopback socket that listens and never accepts
+ * (the kernel completes the handshake, nothing ever answers the TLS hello
+ * or the request). The handle's budget bounds the whole open, https and
+ * the plain-http retry of a loopback host included; the connect/idle
+ * timeout alone (60 s by default) would not. */
+static void test_registry__budget(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct moat_registry_opts ro = { .timeout_sec = 30, .budget_ms = 800,
+					 .docker_config = "/nonexistent" };
+	struct moat_registry *reg = NULL;
+	struct moat_error err = { 0 };
+	char host[32];
+	double t0, took;
+	int r;
+
+	CHECK(fd >= 0);
+	CHECK_INT(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_INT(listen(fd, 4), 0);
+	CHECK_INT(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(host, sizeof(host), "127.0.0.1:%u", ntohs(sa.sin_port));
+	t0 = now_sec();
+	r = moat_registry_open(host, &ro, &reg, &err);
+	took = now_sec() - t0;
+	CHECK_INT(r, -ETIMEDOUT);
+	CHECK(reg == NULL);
+	CHECK(strstr(err.msg, host) != NULL);
+	CHECK(took >= 0.7);
+	CHECK(took < 3.0);
+	fprintf(stderr, "registry budget 800 ms: open of a silent registry gave up after %.0f ms "
+		"(%s)\n", took * 1000, err.msg);
+	close(fd);
+}
+
 int main(void)
 {
 	MOAT_RUN(test_registry__challenges);
@@ -146,5 +198,6 @@ int main(void)
 	MOAT_RUN(test_registry__refs);
 	MOAT_RUN(test_registry__platform_pick);
 	MOAT_RUN(test_registry__notifications);
+	MOAT_RUN(test_registry__budget);
 	return moat_test_done();
 }
