@@ -281,13 +281,20 @@ static void *ctl_main(void *arg)
 	}
 	for (;;) {
 		struct timespec ts;
-		bool stop;
+		bool stop, ok = true;
 
+		/* a heartbeat the console refused does not hold back the policy */
 		memset(&err, 0, sizeof(err));
-		if ((!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) ||
-		    policy_pull(ctl, http, &err) < 0)
+		if (!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) {
 			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
-		else
+			ok = false;
+		}
+		memset(&err, 0, sizeof(err));
+		if (policy_pull(ctl, http, &err) < 0) {
+			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
+			ok = false;
+		}
+		if (ok)
 			ctl->last_warn[0] = 0;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += ctl->o.interval_ms / 1000;
