@@ -29,6 +29,10 @@
 #define ADM_TEXT_MAX 255
 #define ADM_POLICIES_MAX 128
 #define ADM_HEALTH_MAX 32768
+/* Controllers one credential may have listed; and how long one that went
+ * quiet stays listed. */
+#define ADM_PER_CREDENTIAL_MAX 256
+#define ADM_FORGET_US (30LL * 24 * 3600 * 1000000)
 /* Offline after three missed heartbeats (the SQL below) and this slack. */
 #define ADM_SLACK_US (2LL * 1000000)
 
@@ -153,6 +157,28 @@ static int adm_id(const char *owner, const char *kind, const char *node, char ou
 	return 0;
 }
 
+/* Under mu: forget controllers quiet for ADM_FORGET_US; MOAT_E_LIMIT when
+ * owner already has ADM_PER_CREDENTIAL_MAX others (a credential cannot
+ * fill the table by inventing nodes). */
+static int adm_room(struct moat_console *c, const char *id, const char *owner, int64_t now,
+		    struct moat_error *err)
+{
+	struct moat_db_val old = moat_db_int(now - ADM_FORGET_US);
+	struct moat_db_val p[] = { moat_db_text(owner), moat_db_text(id) };
+	int64_t n = 0;
+	int r;
+
+	r = moat_db_exec(c->db, "DELETE FROM admission_controllers WHERE last_seen < ?", &old, 1,
+			 NULL, err);
+	if (r == 0)
+		r = moat_db_int_query(c->db, "SELECT COUNT(*) FROM admission_controllers WHERE "
+				      "owner = ? AND id <> ?", p, 2, 0, &n, err);
+	if (r == 0 && n >= ADM_PER_CREDENTIAL_MAX)
+		r = moat_error_set(err, MOAT_E_LIMIT, "%s already has %d admission controllers "
+				   "listed", owner, ADM_PER_CREDENTIAL_MAX);
+	return r;
+}
+
 void console_admission_heartbeat(struct console_call *call, const json_t *body)
 {
 	const char *kind = moat_json_str(body, "producer");
@@ -195,14 +221,18 @@ void console_admission_heartbeat(struct console_call *call, const json_t *body)
 				   moat_db_int(now), moat_db_int(now), moat_db_int(interval),
 				   moat_db_text(doc) };
 	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_exec(call->c->db, "INSERT INTO admission_controllers (id, owner, kind, node, "
-			 "version, first_seen, last_seen, interval_ms, health) VALUES (?, ?, ?, ?, "
-			 "?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = "
-			 "excluded.version, last_seen = excluded.last_seen, interval_ms = "
-			 "excluded.interval_ms, health = excluded.health", p, N(p), NULL, &err);
+	r = adm_room(call->c, id, call->who.name, now, &err);
+	if (r == 0)
+		r = moat_db_exec(call->c->db, "INSERT INTO admission_controllers (id, owner, kind, node, "
+				 "version, first_seen, last_seen, interval_ms, health) VALUES (?, ?, ?, ?, "
+				 "?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = "
+				 "excluded.version, last_seen = excluded.last_seen, interval_ms = "
+				 "excluded.interval_ms, health = excluded.health", p, N(p), NULL, &err);
 	pthread_mutex_unlock(&call->c->mu);
 	free(doc);
-	if (r < 0)
+	if (r == MOAT_E_LIMIT)
+		console_reply_error(call, 429, "%s", err.msg);
+	else if (r < 0)
 		console_reply_db(call, &err);
 	else
 		console_reply_json(call, 200, json_pack("{s:s,s:s}", "id", id, "kind", kind));

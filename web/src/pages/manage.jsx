@@ -79,6 +79,8 @@ function decisions(h) {
 function AdmissionControllers() {
   const res = useLoad(() => get('/admission-controllers'), []);
   return (
+    <>
+    <h2>Admission controllers</h2>
     <Loaded res={res} what="admission controllers">
       {({ admission_controllers: rows }) => (
         <Table caption="Admission controllers" rows={rows} rowKey={(a) => a.id}
@@ -100,6 +102,7 @@ function AdmissionControllers() {
           ]} />
       )}
     </Loaded>
+    </>
   );
 }
 
