@@ -283,14 +283,16 @@ static void *ctl_main(void *arg)
 		struct timespec ts;
 		bool stop, ok = true;
 
-		/* a heartbeat the console refused does not hold back the policy */
+		/* the pull first: a producer that applies on this thread (on_policy)
+		 * reports the new set in this very heartbeat; neither call's
+		 * failure holds back the other */
 		memset(&err, 0, sizeof(err));
-		if (!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) {
+		if (policy_pull(ctl, http, &err) < 0) {
 			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
 			ok = false;
 		}
 		memset(&err, 0, sizeof(err));
-		if (policy_pull(ctl, http, &err) < 0) {
+		if (!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) {
 			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
 			ok = false;
 		}
