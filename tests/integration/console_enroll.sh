@@ -277,10 +277,18 @@ if [ -n "${docker:-}" ]; then
     defender_up
     lap "defender restart"
     conn() { "$docker" exec "$1" busybox nc -w 2 "$SRV" 8080 </dev/null >/dev/null 2>"$W/nc.err"; }
-    policies_in_force() { # N: wait for the defender to take a policy with N of them
-        local n=$(( $(grep -c "is in force ($1 baseline" "$W/defender.err") + 1 ))
-        for _ in $(seq 1 40); do
-            [ "$(grep -c "is in force ($1 baseline" "$W/defender.err")" -ge "$n" ] && return 0
+    # N: wait for the defender to take a policy with N of them, newer than the
+    # last one waited for (counted from before the POST: a fast defender may
+    # print it before this runs)
+    in_force_seen=$(grep -c "is in force (" "$W/defender.err" || true)
+    policies_in_force() {
+        local lines
+        for _ in $(seq 1 80); do
+            lines=$(grep "is in force (" "$W/defender.err" || true)
+            if printf '%s\n' "$lines" | tail -n +$((in_force_seen + 1)) | grep -q "is in force ($1 baseline"; then
+                in_force_seen=$(printf '%s\n' "$lines" | grep -c "is in force (")
+                return 0
+            fi
             sleep 0.25
         done
         fail "the defender did not take the policy: $(tail -n 5 "$W/defender.err")"
