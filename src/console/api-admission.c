@@ -28,7 +28,7 @@
 /* Bounds of what a controller reports. */
 #define ADM_TEXT_MAX 255
 #define ADM_POLICIES_MAX 128
-#define ADM_HEALTH_MAX 32768
+#define ADM_HEALTH_MAX (96 * 1024)
 /* Controllers one credential may have listed; and how long one that went
  * quiet stays listed. */
 #define ADM_PER_CREDENTIAL_MAX 256
@@ -95,7 +95,7 @@ static json_t *policy_set_doc(const json_t *in)
 			if (i >= ADM_POLICIES_MAX || !json_is_object(p))
 				break;
 			o = json_object();
-			copy_texts(o, p, ptexts, N(ptexts), 128);
+			copy_texts(o, p, ptexts, N(ptexts), 256);    /* names: 200 */
 			json_array_append_new(list, o);
 		}
 		json_object_set_new(out, "policies", list);
