@@ -108,8 +108,7 @@ static json_t *policy_set_doc(const json_t *in)
 	return out;
 }
 
-/* Keep only the known fields of an admission controller's heartbeat. */
-static json_t *adm_health_doc(const json_t *body)
+json_t *console_admission_health_doc(const json_t *body)
 {
 	static const char *const ints[] = { "uptime_s", "verdicts_cached", "scans_queued",
 					    "scans_done", "scans_failed", "events_sent",
@@ -202,7 +201,7 @@ void console_admission_heartbeat(struct console_call *call, const json_t *body)
 	}
 	if (interval < 1000 || interval > 3600000)
 		interval = 30000;
-	h = adm_health_doc(body);
+	h = console_admission_health_doc(body);
 	doc = h ? json_dumps(h, JSON_COMPACT) : NULL;
 	json_decref(h);
 	if (!doc || adm_id(console_defender_self(call), kind, node, id) < 0) {

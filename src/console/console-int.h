@@ -143,7 +143,9 @@ void console_api_self_policy(struct console_call *call);
  * the etag over them. *ret is the caller's. */
 int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
 		       char etag[MOAT_DIGEST_STR_MAX], struct moat_error *err);
-/* api-admission.c: a heartbeat that names a producer (webhook, authz). */
+/* api-admission.c: a heartbeat that names a producer (webhook, authz);
+ * the known fields of its body kept, bounded (NULL: out of memory). */
+json_t *console_admission_health_doc(const json_t *body);
 void console_admission_heartbeat(struct console_call *call, const json_t *body);
 void console_api_admission_controllers(struct console_call *call);
 void console_api_join_tokens_list(struct console_call *call);
