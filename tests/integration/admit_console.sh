@@ -11,8 +11,10 @@
 #     `moat authz --console` denies the untrusted pull and create too;
 #  3. a policy the webhook cannot read (a label scope without "=") is
 #     logged and leaves the last good set in force;
-#  4. with the console stopped, a restarted webhook enforces the cached set;
-#     a cache it cannot read stops its start (exit 2).
+#  4. with the console stopped, a restarted webhook enforces the cached set
+#     (and, the console back with a set it cannot read, says so: source
+#     cache, the new set as last_error); a cache it cannot read stops its
+#     start (exit 2).
 # Throughout, the heartbeats (GET /admission-controllers): the webhook and
 # the authz plugin listed with their kind and node, online, the console
 # policies each has in force (the set changes with an edit), from the
@@ -205,13 +207,18 @@ note "the stopped authz plugin is listed offline"
 # 4. the console away: a restarted webhook enforces the cached set
 [ -s "$W/adm/console-policy-webhook.json" ] || fail "no policy cache in the state dir"
 kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
-"$MOAT" console stop --data "$D" >/dev/null 2>&1 || fail "console stop"
+# a set it will not be able to read waits in the console for its return
+policy '{"kind":"admission","name":"bad labels 2","mode":"block","rules":{"deny_root":true,"scope":{"labels":["tier"]}}}' >/dev/null
+console_down
 webhook_up
 review prod evil.example.net/miner:1 False | grep -q '^denied' ||
     fail "with the console away the cached policy was not in force: $(cat "$W/review.out")"
 review prod registry.example.com/app:1 False | grep -q '^allowed' ||
     fail "cached set: a trusted image was denied: $(cat "$W/review.out")"
 note "console stopped, webhook restarted: the cached trusted-images policy still denies"
+console_up
+until_controller webhook 'ps.get("source") == "cache" and names == ["ours only"] and "bad labels 2" in h.get("last_error", "") and not a["in_sync"]' \
+    "back with the console: the cached [ours only] in force, the console's new set as last_error"
 kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
 # a cache that cannot be read stops the start (serving would drop the console's rules)
 printf '{"policies":[{"kind":"admission","name":"x","enabled":true,"mode":"sometimes","rules":{}}]}' \
