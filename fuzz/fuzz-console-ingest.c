@@ -3,7 +3,8 @@
  * fuzz-console-ingest.c - what the console reads from producers: an event
  * batch (POST /events) with its container inventory (Kubernetes facts,
  * published ports), a moat.scan/v1 document (POST /scans), a moat.comply/v1
- * report (POST /compliance), a policy's rules (POST /policies), and the
+ * report (POST /compliance), a policy's rules (POST /policies), an
+ * admission controller's heartbeat (what is kept of it), and the
  * RFC 3339 / duration parsers behind ?since=. Whole ingest also scores the
  * images again in their environment (risk-env.c).
  *
@@ -99,6 +100,14 @@ static void pure(const json_t *doc, const uint8_t *data, size_t size)
 		    !msg[0])
 			abort(); /* refused without a reason */
 	}
+	/* an admission controller's heartbeat: known fields only, bounded lists */
+	json_t *adm = console_admission_health_doc(doc);
+	const json_t *set = json_object_get(adm, "policy_set");
+
+	if (adm && (json_array_size(json_object_get(set, "policies")) > 128 ||
+		    json_object_get(adm, "producer") || json_object_get(adm, "node")))
+		abort();
+	json_decref(adm);
 	if (size < sizeof(text)) {
 		memcpy(text, data, size);
 		text[size] = '\0';

@@ -141,6 +141,15 @@ int moat_verdicts_put(struct moat_verdicts *v, const char *key,
 		      const struct moat_verdict_result *res);
 /* Scans finished since open. */
 uint64_t moat_verdicts_scans_done(struct moat_verdicts *v);
+/* The cache and the scans, for the console's heartbeat. */
+struct moat_verdicts_stats {
+	uint64_t cached;                /* verdicts held (done, queued or running) */
+	uint64_t queued;                /* scans waiting for a worker */
+	uint64_t done;                  /* scans finished since open */
+	uint64_t failed;                /* of those, the ones that ended in ERROR */
+	char last_error[512];           /* the last failed scan's summary */
+};
+void moat_verdicts_stats(struct moat_verdicts *v, struct moat_verdicts_stats *ret);
 
 /* ---- audit: one JSON line per decision ---- */
 
@@ -160,6 +169,12 @@ int moat_audit_add_uplink(struct moat_audit **a, struct moat_uplink *up, struct 
 int moat_audit_write(struct moat_audit *a, const char *source, const char *action,
 		     const char *object, const char *user, const char *image,
 		     const struct moat_decision *d, bool dry_run);
+/* The decisions written since open (the console's heartbeat): allowed
+ * (warned ones included), denied, and allowed with warnings. */
+struct moat_audit_counts {
+	uint64_t allowed, denied, warned;
+};
+void moat_audit_counts(struct moat_audit *a, struct moat_audit_counts *ret);
 
 /* ---- the console's policies in force (overlay.c) ---- */
 

@@ -22,6 +22,7 @@ struct moat_audit {
 	int fd;                         /* -1: no file, the uplink only */
 	struct moat_uplink *uplink;     /* borrowed, may be NULL */
 	pthread_mutex_t mu;
+	uint64_t allowed, denied, warned;       /* atomics: the decisions written */
 };
 
 int moat_audit_open(const char *path, struct moat_audit **ret, struct moat_error *err)
@@ -179,8 +180,21 @@ int moat_audit_write(struct moat_audit *a, const char *source, const char *actio
 		pthread_mutex_unlock(&a->mu);
 	}
 	moat_buf_release(&b);
+	__atomic_add_fetch(d->allow ? &a->allowed : &a->denied, 1, __ATOMIC_RELAXED);
+	if (d->allow && d->n_warnings)
+		__atomic_add_fetch(&a->warned, 1, __ATOMIC_RELAXED);
 	/* the spool is durable like the audit file: its failure counts the same */
 	if (r == 0 && a->uplink)
 		r = to_console(a, when, source, action, object, user, image, d, dry_run);
 	return r;
+}
+
+void moat_audit_counts(struct moat_audit *a, struct moat_audit_counts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!a)
+		return;
+	ret->allowed = __atomic_load_n(&a->allowed, __ATOMIC_RELAXED);
+	ret->denied = __atomic_load_n(&a->denied, __ATOMIC_RELAXED);
+	ret->warned = __atomic_load_n(&a->warned, __ATOMIC_RELAXED);
 }

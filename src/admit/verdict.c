@@ -60,6 +60,9 @@ struct moat_verdicts {
 	struct timespec db_mtime;
 	time_t db_checked;
 	uint64_t scans_done;
+	uint64_t scans_failed;
+	uint64_t n_queued;
+	char scan_error[512];           /* the last failed scan's summary */
 };
 
 /* The DB's checksum, re-read when the file changes (checked at most once a second). */
@@ -182,6 +185,7 @@ static void enqueue(struct moat_verdicts *v, struct entry *e)
 	else
 		v->head = e;
 	v->tail = e;
+	v->n_queued++;
 	pthread_cond_signal(&v->work);
 }
 
@@ -202,6 +206,7 @@ static void *worker(void *arg)
 		v->head = e->next;
 		if (!v->head)
 			v->tail = NULL;
+		v->n_queued--;
 		e->st = ENTRY_RUNNING;
 		pthread_mutex_unlock(&v->mu);
 		memset(&res, 0, sizeof(res));
@@ -212,6 +217,10 @@ static void *worker(void *arg)
 		e->done_at = time(NULL);
 		e->st = ENTRY_DONE;
 		v->scans_done++;
+		if (res.state == MOAT_VERDICT_ERROR) {
+			v->scans_failed++;
+			snprintf(v->scan_error, sizeof(v->scan_error), "%s", res.summary);
+		}
 		pthread_cond_broadcast(&v->done);
 		pthread_mutex_unlock(&v->mu);
 		save(v, e);
@@ -426,4 +435,18 @@ uint64_t moat_verdicts_scans_done(struct moat_verdicts *v)
 	n = v->scans_done;
 	pthread_mutex_unlock(&v->mu);
 	return n;
+}
+
+void moat_verdicts_stats(struct moat_verdicts *v, struct moat_verdicts_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!v)
+		return;
+	pthread_mutex_lock(&v->mu);
+	ret->cached = v->map.count;
+	ret->queued = v->n_queued;
+	ret->done = v->scans_done;
+	ret->failed = v->scans_failed;
+	memcpy(ret->last_error, v->scan_error, sizeof(ret->last_error));
+	pthread_mutex_unlock(&v->mu);
 }

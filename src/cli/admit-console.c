@@ -10,6 +10,11 @@
  * server accepts a request: a console that is away at start does not open
  * the gate, and a set that does not translate is logged and never replaces
  * the last good one.
+ *
+ * The control channel's heartbeat (the defender's, control.c) tells the
+ * console which set is in force here, where it came from (the console, or
+ * the cache while the console was away), the local policy's hash, the
+ * decisions and scans since start, and the set that failed to translate.
  */
 #include "admit-console.h"
 
@@ -20,14 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/digest.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "cli.h"
+#include "moat-config.h"
 #include "moat/error.h"
 #include "uplink/control.h"
+#include "uplink/uplink.h"
 
 /* Distinct vulnerability thresholds kept (each a verdict key and a file). */
 #define ADMIT_MAX_GATES 64u
@@ -41,6 +50,13 @@ struct admit_console {
 	size_t n_gates;
 	char cache[4200];
 	char gate_dir[4200];
+	char node[256];
+	/* the set in force, for the heartbeat; under mu */
+	json_t *in_force;               /* [{id, kind, name, updated}] */
+	char etag[80];
+	const char *source;             /* "console", "cache", or NULL: none yet */
+	int64_t applied_us;
+	char last_error[512];           /* the last set that did not go in force */
 };
 
 /* The gate for p's thresholds: a file STATE/console-gates/HASH.json that
@@ -89,6 +105,43 @@ static int gate_for(struct admit_console *c, const struct moat_policy *p,
 	free(text);
 	*ret = g;
 	return r;
+}
+
+/* The set doc put in force, from source, for the heartbeat. */
+static void note_in_force(struct admit_console *c, const json_t *doc, const char *source)
+{
+	json_t *list = json_array(), *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "policies"), i, p) {
+		json_t *o = json_object();
+
+		for (size_t k = 0; o && k < 4; k++) {
+			static const char *const keys[] = { "id", "kind", "name", "updated" };
+			const char *v = moat_json_str(p, keys[k]);
+
+			if (v)
+				json_object_set_new(o, keys[k], json_string(v));
+		}
+		json_array_append_new(list, o);
+	}
+	pthread_mutex_lock(&c->mu);
+	json_decref(c->in_force);
+	c->in_force = list;
+	snprintf(c->etag, sizeof(c->etag), "%s", moat_json_str(doc, "etag") ?
+		 moat_json_str(doc, "etag") : "");
+	c->source = source;
+	c->applied_us = moat_time_now_us();
+	c->last_error[0] = 0;
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void note_error(struct admit_console *c, const json_t *doc, const char *msg)
+{
+	pthread_mutex_lock(&c->mu);
+	snprintf(c->last_error, sizeof(c->last_error), "console policy %.12s not applied: %s",
+		 moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?", msg);
+	pthread_mutex_unlock(&c->mu);
 }
 
 /* Translate doc and put it in force; 0, or <0 with err (nothing changed). */
@@ -156,7 +209,9 @@ static void on_policy(void *ctx)
 		cli_errorf("moat %s: console policy %.12s not applied: %s (the last good one "
 			   "stays in force)\n", c->o.who, moat_json_str(doc, "etag") ?
 			   moat_json_str(doc, "etag") : "?", err.msg);
+		note_error(c, doc, err.msg);
 	} else {
+		note_in_force(c, doc, "console");
 		text = json_dumps(doc, JSON_COMPACT);
 		if (!text || moat_write_file_atomic(c->cache, text, strlen(text), 0600, true) < 0)
 			cli_errorf("moat %s: warning: %s cannot be written: the console's policy "
@@ -192,13 +247,64 @@ static int load_cache(struct admit_console *c, struct moat_error *err)
 	}
 	if (r == 0)
 		r = moat_json_parse(b.data, b.len, MOAT_POLICY_MAX, c->cache, &doc, err);
-	if (r == 0)
-		r = apply(c, doc, err);
+	if (r == 0 && (r = apply(c, doc, err)) == 0)
+		note_in_force(c, doc, "cache");
 	json_decref(doc);
 	moat_buf_release(&b);
 	if (r < 0)
 		moat_error_prefix(err, "the cached console policy: ");
 	return r < 0 ? r : 0;
+}
+
+/* The policy set in force, into the heartbeat (under c->mu). */
+static json_t *policy_set(struct admit_console *c)
+{
+	char t[MOAT_TIME_MAX];
+	json_t *set = json_object(), *local = json_object();
+
+	if (c->source) {
+		moat_time_format(c->applied_us, t);
+		json_object_set_new(set, "etag", json_string(c->etag));
+		json_object_set_new(set, "source", json_string(c->source));
+		json_object_set_new(set, "applied", json_string(t));
+		json_object_set(set, "policies", c->in_force);
+	}
+	if (moat_policy_origin(c->o.base))
+		json_object_set_new(local, "origin", json_string(moat_policy_origin(c->o.base)));
+	json_object_set_new(local, "sha256", json_string(moat_policy_hash(c->o.base)));
+	json_object_set_new(set, "local", local);
+	return set;
+}
+
+/* The heartbeat's fields, on the control thread. */
+static void health(void *ctx, json_t *hb)
+{
+	struct admit_console *c = ctx;
+	struct moat_audit_counts ac;
+	struct moat_verdicts_stats vs;
+
+	json_object_set_new(hb, "producer", json_string(c->o.who));
+	json_object_set_new(hb, "node", json_string(c->node));
+	json_object_set_new(hb, "version", json_string(MOAT_VERSION));
+	json_object_set_new(hb, "interval_ms", json_integer(c->o.interval_ms ? c->o.interval_ms
+							    : 30000));
+	pthread_mutex_lock(&c->mu);
+	json_object_set_new(hb, "policy_set", policy_set(c));
+	if (c->last_error[0])
+		json_object_set_new(hb, "last_error", json_string(c->last_error));
+	pthread_mutex_unlock(&c->mu);
+	moat_audit_counts(c->o.audit, &ac);
+	json_object_set_new(hb, "decisions", json_pack("{s:I,s:I,s:I}",
+		"allowed", (json_int_t)ac.allowed, "denied", (json_int_t)ac.denied,
+		"warned", (json_int_t)ac.warned));
+	moat_verdicts_stats(c->o.verdicts, &vs);
+	json_object_set_new(hb, "verdicts_cached", json_integer((json_int_t)vs.cached));
+	json_object_set_new(hb, "scans_queued", json_integer((json_int_t)vs.queued));
+	json_object_set_new(hb, "scans_done", json_integer((json_int_t)vs.done));
+	json_object_set_new(hb, "scans_failed", json_integer((json_int_t)vs.failed));
+	if (vs.last_error[0])
+		json_object_set_new(hb, "scan_error", json_string(vs.last_error));
+	moat_uplink_health(c->o.uplink, hb);
 }
 
 int admit_console_open(const struct admit_console_opts *o, struct admit_console **ret,
@@ -215,6 +321,8 @@ int admit_console_open(const struct admit_console_opts *o, struct admit_console 
 	pthread_mutex_init(&c->apply_mu, NULL);
 	snprintf(c->cache, sizeof(c->cache), "%s/console-policy-%s.json", o->state_dir, o->who);
 	snprintf(c->gate_dir, sizeof(c->gate_dir), "%s/console-gates", o->state_dir);
+	if (gethostname(c->node, sizeof(c->node) - 1) < 0 || !c->node[0])
+		snprintf(c->node, sizeof(c->node), "unknown");
 	/* a cache that cannot be read stops the start: serving without it
 	 * would drop the console's rules in silence */
 	if ((r = load_cache(c, err)) < 0) {
@@ -225,7 +333,7 @@ int admit_console_open(const struct admit_console_opts *o, struct admit_console 
 		.url = o->url, .token = o->token, .cacert = o->cacert,
 		.interval_ms = o->interval_ms, .on_warn = on_warn, .ctx = c,
 		.policy_path = "/api/v1/defenders/self/policy?producer=admission",
-		.no_heartbeat = true, .on_policy = on_policy,
+		.health = health, .on_policy = on_policy,
 	};
 	/* the control thread's on_policy waits for ctl under mu; one that
 	 * ran before found none, so take once more here */
@@ -248,6 +356,7 @@ void admit_console_close(struct admit_console *c)
 	moat_console_ctl_close(c->ctl);
 	for (size_t i = 0; i < c->n_gates; i++)
 		free(c->gates[i]);
+	json_decref(c->in_force);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->apply_mu);
 	free(c);

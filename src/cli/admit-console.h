@@ -22,6 +22,9 @@ struct admit_console_opts {
 	const struct moat_policy *base; /* the local policy (admission: settings) */
 	struct moat_admit_overlays *overlays;   /* where the set goes in force */
 	struct moat_verdicts *verdicts;         /* verdicts under a policy's thresholds */
+	/* the heartbeat's counts (borrowed, may be NULL) */
+	struct moat_audit *audit;               /* the decisions */
+	struct moat_uplink *uplink;             /* the decisions' spool */
 };
 
 /* Apply the cached set (a cache that cannot be read or translated is an

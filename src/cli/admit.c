@@ -554,13 +554,14 @@ static int open_uplink(struct admit_args *a, bool webhook, struct moat_buf *tok,
 /* --console: the console's admission policies over the local one (admit-console.h). */
 static int open_console_policy(struct admit_args *a, bool webhook, const struct moat_policy *p,
 			       struct moat_admit_overlays *ov, struct moat_verdicts *v,
+			       struct moat_audit *audit, struct moat_uplink *up,
 			       struct admit_console **ret, struct moat_error *err)
 {
 	struct admit_console_opts co = {
 		.url = a->console, .token = a->token, .cacert = a->console_cacert,
 		.state_dir = a->state_dir, .who = webhook ? who_webhook : who_authz,
 		.interval_ms = a->console_interval * 1000u, .base = p, .overlays = ov,
-		.verdicts = v,
+		.verdicts = v, .audit = audit, .uplink = up,
 	};
 
 	*ret = NULL;
@@ -628,8 +629,8 @@ static int serve(struct admit_args *a, bool webhook)
 	    (r = open_uplink(a, webhook, &tok, &uplink, &err)) < 0 ||
 	    (uplink && (r = moat_audit_add_uplink(&audit, uplink, &err)) < 0) ||
 	    (r = moat_admit_overlays_new(&overlays)) < 0 ||
-	    (r = open_console_policy(a, webhook, policy, overlays, verdicts, &console,
-				     &err)) < 0) {
+	    (r = open_console_policy(a, webhook, policy, overlays, verdicts, audit, uplink,
+				     &console, &err)) < 0) {
 		if (r == -ENOMEM && !err.msg[0])
 			moat_error_set(&err, r, "out of memory");
 		cli_errorf("moat: %s\n", err.msg);

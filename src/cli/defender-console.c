@@ -80,8 +80,6 @@ static void ctl_warn(void *ctx, const char *msg)
 /* The heartbeat's fields, on the control thread. */
 static void health(void *ctx, json_t *hb)
 {
-	struct moat_uplink_stats us;
-
 	(void)ctx;
 	json_object_set_new(hb, "version", json_string(MOAT_VERSION));
 	pthread_mutex_lock(&policy_mu);
@@ -93,18 +91,7 @@ static void health(void *ctx, json_t *hb)
 	json_object_set_new(hb, "alerts", json_integer((json_int_t)__atomic_load_n(
 		&note_alerts, __ATOMIC_RELAXED)));
 	scan_health(hb);
-	if (!health_uplink)
-		return;
-	moat_uplink_stats(health_uplink, &us);
-	json_object_set_new(hb, "events_sent", json_integer((json_int_t)us.spool.committed));
-	json_object_set_new(hb, "events_failed", json_integer((json_int_t)us.failures));
-	json_object_set_new(hb, "spool_events", json_integer((json_int_t)(
-		us.spool.appended - us.spool.committed)));
-	json_object_set_new(hb, "spool_bytes", json_integer((json_int_t)us.spool.pending_bytes));
-	json_object_set_new(hb, "spool_dropped", json_integer((json_int_t)us.spool.dropped));
-	/* a policy that is not in force is the error that matters most */
-	if (us.last_error[0] && !json_object_get(hb, "last_error"))
-		json_object_set_new(hb, "last_error", json_string(us.last_error));
+	moat_uplink_health(health_uplink, hb);
 }
 
 /* One secret from a file (trailing white space dropped). */

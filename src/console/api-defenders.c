@@ -425,6 +425,12 @@ void console_api_heartbeat(struct console_call *call)
 
 	if (!body)
 		return;
+	/* moat webhook / moat authz: an admission controller, not a defender */
+	if (json_object_get(body, "producer")) {
+		console_admission_heartbeat(call, body);
+		json_decref(body);
+		return;
+	}
 	h = health_doc(body);
 	doc = h ? json_dumps(h, JSON_COMPACT) : NULL;
 	if (!doc || strlen(doc) > DEFENDER_HEALTH_MAX) {
@@ -457,11 +463,8 @@ static const struct console_colspec self_policy_cols[] = {
 	{ "mode", COL_TEXT }, { "rules", COL_DOC }, { "updated", COL_TIME },
 };
 
-/* What a producer enforces, with an etag over it so it can tell a change:
- * a defender the enabled runtime, baseline and firewall policies; an
- * admission producer (?producer=admission: moat authz, moat webhook) the
- * enabled admission, trusted-images and vulnerability ones. */
-void console_api_self_policy(struct console_call *call)
+int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
+		       char etag[MOAT_DIGEST_STR_MAX], struct moat_error *err)
 {
 	static const char q_defender[] = "SELECT id, kind, name, enabled, mode, rules, updated "
 		"FROM policies WHERE enabled = 1 AND kind IN ('runtime', 'baseline', 'firewall') "
@@ -469,32 +472,53 @@ void console_api_self_policy(struct console_call *call)
 	static const char q_admission[] = "SELECT id, kind, name, enabled, mode, rules, updated "
 		"FROM policies WHERE enabled = 1 AND kind IN ('admission', 'trusted-images', "
 		"'vulnerability') ORDER BY kind, name, id";
+	struct console_rows rows = { self_policy_cols, N(self_policy_cols), json_array() };
+	char *text;
+	int r;
+
+	*ret = NULL;
+	etag[0] = 0;
+	if (!rows.arr)
+		return moat_error_set(err, -ENOMEM, "out of memory");
+	r = moat_db_query(c->db, admission ? q_admission : q_defender, NULL, 0,
+			  console_rows_append, &rows, err);
+	if (r < 0) {
+		json_decref(rows.arr);
+		return r;
+	}
+	text = json_dumps(rows.arr, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text)
+		moat_sha256_str(text, strlen(text), etag);
+	free(text);
+	*ret = rows.arr;
+	return 0;
+}
+
+/* What a producer enforces, with an etag over it so it can tell a change:
+ * a defender the enabled runtime, baseline and firewall policies; an
+ * admission producer (?producer=admission: moat authz, moat webhook) the
+ * enabled admission, trusted-images and vulnerability ones. */
+void console_api_self_policy(struct console_call *call)
+{
 	const char *producer = moat_server_req_arg(call->req, "producer");
-	struct console_rows rows = { self_policy_cols, N(self_policy_cols), NULL };
 	struct moat_error err = { 0 };
 	char etag[MOAT_DIGEST_STR_MAX] = "";
-	char *text;
+	json_t *arr = NULL;
 	int r;
 
 	if (producer && strcmp(producer, "defender") != 0 && strcmp(producer, "admission") != 0) {
 		console_reply_error(call, 400, "?producer= is defender or admission");
 		return;
 	}
-	rows.arr = json_array();
 	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_query(call->c->db, producer && !strcmp(producer, "admission") ? q_admission :
-			  q_defender, NULL, 0, console_rows_append, &rows, &err);
+	r = console_policy_set(call->c, producer && !strcmp(producer, "admission"), &arr, etag,
+			       &err);
 	pthread_mutex_unlock(&call->c->mu);
 	if (r < 0) {
-		json_decref(rows.arr);
 		console_reply_db(call, &err);
 		return;
 	}
-	text = json_dumps(rows.arr, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text)
-		moat_sha256_str(text, strlen(text), etag);
-	free(text);
 	console_reply_json(call, 200, json_pack("{s:s,s:s,s:o}", "defender",
 						console_defender_self(call), "etag", etag,
-						"policies", rows.arr));
+						"policies", arr));
 }

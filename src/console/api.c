@@ -80,6 +80,7 @@ static const struct route routes[] = {
 	{ "POST", "/tokens", R_ADMIN, 0, console_api_tokens_create },
 	{ "DELETE", "/tokens/{id}", R_ADMIN, 0, console_api_tokens_delete },
 	{ "GET", "/defenders", R_READ, 0, console_api_defenders },
+	{ "GET", "/admission-controllers", R_READ, 0, console_api_admission_controllers },
 	{ "POST", "/defenders/enroll", 0, ROUTE_PUBLIC, console_api_enroll },
 	{ "POST", "/defenders/self/heartbeat", R_DEFENDER, 0, console_api_heartbeat },
 	{ "GET", "/defenders/self/policy", R_DEFENDER, 0, console_api_self_policy },

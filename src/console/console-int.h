@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "auth.h"
+#include "base/digest.h"
 #include "console.h"
 #include "db.h"
 #include "server/server.h"
@@ -137,6 +138,16 @@ void console_api_defender_revoke(struct console_call *call);
 void console_api_enroll(struct console_call *call);
 void console_api_heartbeat(struct console_call *call);
 void console_api_self_policy(struct console_call *call);
+/* Under mu: the enabled policies a defender (or, admission, an admission
+ * producer) enforces, as GET /defenders/self/policy hands them out, and
+ * the etag over them. *ret is the caller's. */
+int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
+		       char etag[MOAT_DIGEST_STR_MAX], struct moat_error *err);
+/* api-admission.c: a heartbeat that names a producer (webhook, authz);
+ * the known fields of its body kept, bounded (NULL: out of memory). */
+json_t *console_admission_health_doc(const json_t *body);
+void console_admission_heartbeat(struct console_call *call, const json_t *body);
+void console_api_admission_controllers(struct console_call *call);
 void console_api_join_tokens_list(struct console_call *call);
 void console_api_join_tokens_create(struct console_call *call);
 void console_api_join_token_delete(struct console_call *call);

@@ -101,7 +101,16 @@ static const char *const v5[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3, v4, v5 };
+/* v6: the admission controllers (moat webhook/authz --console) and the
+ * heartbeat each sends (api-admission.c): one per credential, kind and node. */
+static const char *const v6[] = {
+	"CREATE TABLE admission_controllers (id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+	"kind TEXT NOT NULL, node TEXT NOT NULL, version TEXT, first_seen BIGINT NOT NULL, "
+	"last_seen BIGINT NOT NULL, interval_ms BIGINT NOT NULL, health TEXT)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3, v4, v5, v6 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 static int apply(struct moat_db *db, int version, const char *const *stmts,

@@ -281,13 +281,22 @@ static void *ctl_main(void *arg)
 	}
 	for (;;) {
 		struct timespec ts;
-		bool stop;
+		bool stop, ok = true;
 
+		/* the pull first: a producer that applies on this thread (on_policy)
+		 * reports the new set in this very heartbeat; neither call's
+		 * failure holds back the other */
 		memset(&err, 0, sizeof(err));
-		if ((!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) ||
-		    policy_pull(ctl, http, &err) < 0)
+		if (policy_pull(ctl, http, &err) < 0) {
 			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
-		else
+			ok = false;
+		}
+		memset(&err, 0, sizeof(err));
+		if (!ctl->o.no_heartbeat && heartbeat(ctl, http, &err) < 0) {
+			ctl_warn(ctl, err.msg[0] ? err.msg : "out of memory");
+			ok = false;
+		}
+		if (ok)
 			ctl->last_warn[0] = 0;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += ctl->o.interval_ms / 1000;

@@ -427,3 +427,21 @@ void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret)
 	memcpy(ret->last_error, up->last_error, sizeof(ret->last_error));
 	pthread_mutex_unlock(&up->mu);
 }
+
+void moat_uplink_health(struct moat_uplink *up, json_t *hb)
+{
+	struct moat_uplink_stats us;
+
+	if (!up)
+		return;
+	moat_uplink_stats(up, &us);
+	json_object_set_new(hb, "events_sent", json_integer((json_int_t)us.spool.committed));
+	json_object_set_new(hb, "events_failed", json_integer((json_int_t)us.failures));
+	json_object_set_new(hb, "spool_events", json_integer((json_int_t)(
+		us.spool.appended - us.spool.committed)));
+	json_object_set_new(hb, "spool_bytes", json_integer((json_int_t)us.spool.pending_bytes));
+	json_object_set_new(hb, "spool_dropped", json_integer((json_int_t)us.spool.dropped));
+	/* an error the caller set first (a policy not in force) matters more */
+	if (us.last_error[0] && !json_object_get(hb, "last_error"))
+		json_object_set_new(hb, "last_error", json_string(us.last_error));
+}

@@ -84,6 +84,10 @@ int moat_uplink_set_containers(struct moat_uplink *up, const json_t *containers,
 			       uint64_t *ret_gen, struct moat_error *err);
 
 void moat_uplink_stats(struct moat_uplink *up, struct moat_uplink_stats *ret);
+/* The spool's part of a heartbeat (events_sent, events_failed, spool_events,
+ * spool_bytes, spool_dropped; last_error unless hb has one), added to hb:
+ * the defender's and the admission producers' alike. NULL up: nothing. */
+void moat_uplink_health(struct moat_uplink *up, json_t *hb);
 
 struct moat_http;
 struct moat_buf;

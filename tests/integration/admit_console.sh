@@ -11,30 +11,32 @@
 #     `moat authz --console` denies the untrusted pull and create too;
 #  3. a policy the webhook cannot read (a label scope without "=") is
 #     logged and leaves the last good set in force;
-#  4. with the console stopped, a restarted webhook enforces the cached set;
-#     a cache it cannot read stops its start (exit 2).
+#  4. with the console stopped, a restarted webhook enforces the cached set
+#     (and, the console back with a set it cannot read, says so: source
+#     cache, the new set as last_error); a cache it cannot read stops its
+#     start (exit 2).
+# Throughout, the heartbeats (GET /admission-controllers): the webhook and
+# the authz plugin listed with their kind and node, online, the console
+# policies each has in force (the set changes with an edit), from the
+# console and in sync, their decisions; the unreadable policy is the
+# webhook's last_error while the old set stays in force; the stopped authz
+# plugin goes offline.
 . "$(dirname "$0")/lib.sh"
 need_moat
 setup_work
 command -v curl >/dev/null || fail "curl is not installed"
-D=$W/console
-PORT=$(free_port)
-URL=http://127.0.0.1:$PORT
 WH_PID= AZ_PID=
 cleanup() {
     if [ -n "$WH_PID" ]; then kill -KILL "$WH_PID" 2>/dev/null || true; fi
     if [ -n "$AZ_PID" ]; then kill -KILL "$AZ_PID" 2>/dev/null || true; fi
-    "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true
+    stop_console
     if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
 }
 trap cleanup EXIT
 t0=$(date +%s%N)
 
-ADMIN=$("$MOAT" console token create --data "$D" --role admin --name boss 2>/dev/null) ||
-    fail "admin token create failed"
-"$MOAT" console token create --data "$D" --role defender --name gate >"$W/gate.token" 2>/dev/null
-"$MOAT" console --data "$D" --listen "127.0.0.1:$PORT" --daemon >/dev/null 2>"$W/console.err" ||
-    { cat "$W/console.err" >&2; fail "console did not start"; }
+start_console
+console_token defender gate >"$W/gate.token" || fail "token create failed"
 
 api() { # METHOD PATH [BODY] -> body in $W/body, status on stdout
     local args=(-s -o "$W/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $ADMIN")
@@ -91,9 +93,38 @@ until_answer() { # WANT(allowed|denied) NAMESPACE IMAGE PRIV -> ms it took (fail
     fail "not $1 within 10 s ($2 $3 privileged=$4): $(cat "$W/ans.txt"); webhook: $(tail -n 3 "$W/webhook.err")"
 }
 
+# until_controller KIND PYTHON-CONDITION(a: the controller) WHAT: waits up to 10 s
+# for GET /admission-controllers to show it (its row in $W/ctl.json)
+until_controller() {
+    local tc=$(date +%s%N)
+    for _ in $(seq 1 100); do
+        curl -s -H "Authorization: Bearer $READ" "$URL/api/v1/admission-controllers" >"$W/ctls.json"
+        if $PY - "$W/ctls.json" "$1" "$(hostname)" "$2" >"$W/ctl.json" 2>/dev/null <<'PY'
+import json, sys
+rows = [a for a in json.load(open(sys.argv[1]))["admission_controllers"]
+        if a["kind"] == sys.argv[2] and a["node"] == sys.argv[3]]
+a = rows[0] if rows else sys.exit(1)
+h = a.get("health") or {}
+ps = h.get("policy_set") or {}
+names = sorted(p.get("name") for p in ps.get("policies") or [])
+dec = h.get("decisions") or {}
+if not eval(sys.argv[4]): sys.exit(1)
+print(json.dumps(a))
+PY
+        then
+            note "heartbeat: $1 $3 after $(( ($(date +%s%N) - tc) / 1000000 )) ms"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "admission controller $1: not $3 within 10 s: $(cat "$W/ctls.json")"
+}
+
 webhook_up
 review prod reg.example.com/app:1 True | grep -q '^allowed' ||
     fail "the local policy should admit a privileged pod: $(cat "$W/review.out")"
+until_controller webhook 'a["status"] == "online" and ps.get("source") == "console" and names == [] and a["in_sync"] and a["name"] == "token:gate" and ps["local"]["origin"].endswith("policy.yaml") and len(ps["local"]["sha256"]) >= 64 and dec.get("allowed", 0) >= 1' \
+    "online, no console policy in force, its local policy's hash, one pod allowed"
 
 # 1. deny_privileged, mode block, in prod only
 PID_PRIV=$(policy '{"kind":"admission","name":"no privileged in prod","mode":"block","rules":{"deny_privileged":true,"scope":{"namespaces":["prod"]}}}')
@@ -103,9 +134,12 @@ grep -q 'privileged: privileged container (console policy no privileged in prod'
 review dev reg.example.com/app:1 True | grep -q '^allowed' ||
     fail "the policy's namespace scope was not honoured: $(cat "$W/review.out")"
 note "console admission policy deny_privileged (block, scope prod) in force after $ms ms; dev still admitted"
+until_controller webhook 'names == ["no privileged in prod"] and a["in_sync"] and ps["source"] == "console" and dec.get("denied", 0) >= 1' \
+    "with [no privileged in prod] in force and a denial counted"
 [ "$(api PUT "/policies/$PID_PRIV" '{"enabled":false}')" = 200 ] || fail "PUT: $(cat "$W/body")"
 ms=$(until_answer allowed prod reg.example.com/app:1 True)
 note "disabled in the console: admitted again after $ms ms"
+until_controller webhook 'names == [] and a["in_sync"]' "with the disabled policy out of its set"
 
 # 2. trusted images
 PID_TRUST=$(policy '{"kind":"trusted-images","name":"ours only","mode":"block","rules":{"allow":["registry.example.com","ghcr.io/acme/*"]}}')
@@ -149,8 +183,10 @@ authz "/v1.43/images/create?fromImage=registry.example.com/app&tag=1" | grep -q 
     fail "authz: a trusted pull was denied"
 authz /v1.43/containers/create '{"Image":"evil.example.net/miner:1","HostConfig":{}}' |
     grep -q '"Allow":false.*trusted_images' || fail "authz: the untrusted create was not denied"
+until_controller authz 'a["status"] == "online" and names == ["ours only"] and dec.get("denied", 0) >= 2 and dec.get("allowed", 0) >= 1' \
+    "listed with [ours only] in force, 2 denials and an allow"
 kill -TERM "$AZ_PID"; wait "$AZ_PID" || true; AZ_PID=
-note "moat authz --console: untrusted pull and create denied, trusted pull allowed"
+note "moat authz --console: untrusted pull and create denied, trusted pull allowed; listed as an admission controller"
 
 # 3. a policy the webhook cannot read keeps the last good set
 PID_BAD=$(policy '{"kind":"admission","name":"bad labels","mode":"block","rules":{"deny_root":true,"scope":{"labels":["team"]}}}')
@@ -159,19 +195,30 @@ grep -q 'bad labels.*scope.labels.*the last good one stays in force' "$W/webhook
     fail "an unreadable console policy was not logged: $(tail -n 3 "$W/webhook.err")"
 review prod evil.example.net/miner:1 False | grep -q '^denied' ||
     fail "the last good set is not in force: $(cat "$W/review.out")"
+until_controller webhook '"bad labels" in h.get("last_error", "") and "scope.labels" in h["last_error"] and names == ["ours only"] and not a["in_sync"]' \
+    "with bad labels as last_error and [ours only] still in force"
 [ "$(api DELETE "/policies/$PID_BAD")" = 204 ] || fail "DELETE: $(cat "$W/body")"
-note "an unreadable console policy logged; the last good set stayed in force"
+until_controller webhook 'not h.get("last_error") and names == ["ours only"] and a["in_sync"]' \
+    "in sync again with no error once the bad policy was deleted"
+note "an unreadable console policy logged and shown as the webhook's last_error; the last good set stayed in force"
+until_controller authz 'a["status"] == "offline"' "offline after it stopped"
+note "the stopped authz plugin is listed offline"
 
 # 4. the console away: a restarted webhook enforces the cached set
 [ -s "$W/adm/console-policy-webhook.json" ] || fail "no policy cache in the state dir"
 kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
-"$MOAT" console stop --data "$D" >/dev/null 2>&1 || fail "console stop"
+# a set it will not be able to read waits in the console for its return
+policy '{"kind":"admission","name":"bad labels 2","mode":"block","rules":{"deny_root":true,"scope":{"labels":["tier"]}}}' >/dev/null
+console_down
 webhook_up
 review prod evil.example.net/miner:1 False | grep -q '^denied' ||
     fail "with the console away the cached policy was not in force: $(cat "$W/review.out")"
 review prod registry.example.com/app:1 False | grep -q '^allowed' ||
     fail "cached set: a trusted image was denied: $(cat "$W/review.out")"
 note "console stopped, webhook restarted: the cached trusted-images policy still denies"
+console_up
+until_controller webhook 'ps.get("source") == "cache" and names == ["ours only"] and "bad labels 2" in h.get("last_error", "") and not a["in_sync"]' \
+    "back with the console: the cached [ours only] in force, the console's new set as last_error"
 kill -TERM "$WH_PID"; wait "$WH_PID" || true; WH_PID=
 # a cache that cannot be read stops the start (serving would drop the console's rules)
 printf '{"policies":[{"kind":"admission","name":"x","enabled":true,"mode":"sometimes","rules":{}}]}' \

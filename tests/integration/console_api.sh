@@ -117,12 +117,15 @@ SCAN_MINI='{"schema":"moat.scan/v1","target":{"ref":"mini:1","digest":"sha256:'$
 EV_MINI='{"events":[{"event_id":"rbac-1","rule":"r","severity":"notice"}]}'
 POL_MINI='{"kind":"runtime","name":"rbac","rules":{}}'
 COMPLY_MINI='{"schema":"moat.comply/v1","benchmark":"cis-docker-1.6","target":"/run/x.sock","node":"rbac","checks":[]}'
+ADM_HB='{"producer":"webhook","node":"rbac-node","version":"9.9","interval_ms":1000,"uptime_s":5,"policy_set":{"etag":"sha256:old","source":"cache","applied":"2026-12-01T10:00:00Z","policies":[{"id":"p-1","kind":"admission","name":"no privileged","updated":"2026-12-01T09:00:00Z","rules":{"x":1}}],"local":{"origin":"/etc/moat/policy.yaml","sha256":"sha256:abc"}},"decisions":{"allowed":7,"denied":2,"warned":1,"bogus":-1},"verdicts_cached":3,"scans_queued":1,"scans_failed":0,"last_error":"console policy abc not applied: bad","secret":"dropped"}'
 # class method path body allowed-roles
 matrix="read GET /images - admin,operator,auditor
 read GET /containers - admin,operator,auditor
 read GET /events - admin,operator,auditor
 read GET /radar - admin,operator,auditor
 read GET /defenders - admin,operator,auditor
+read GET /admission-controllers - admin,operator,auditor
+admission-heartbeat POST /defenders/self/heartbeat ADM_HB defender
 read GET /vulnerabilities - admin,operator,auditor
 read GET /compliance - admin,operator,auditor
 comply POST /compliance COMPLY_MINI admin,ci,defender
@@ -467,6 +470,33 @@ expect 200 spd GET /defenders/self/policy -H "Authorization: Bearer ${TOK[defend
 [ "$(jq_ spa 'd["etag"]')" != "$(jq_ spd 'd["etag"]')" ] || fail "both producers got one etag"
 expect 400 spx GET "/defenders/self/policy?producer=registry" -H "Authorization: Bearer ${TOK[defender]}"
 expect 204 pdel2 DELETE "/policies/$pid_ad" -H "Authorization: Bearer ${TOK[admin]}"
+
+# 5e. admission controllers: their heartbeat (the defender's, with "producer"), kept bounded
+expect 200 ahb POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data "$ADM_HB"
+expect 200 acl GET /admission-controllers -H "Authorization: Bearer ${TOK[auditor]}"
+jq_ acl 'json.dumps([a for a in d["admission_controllers"] if a["node"] == "rbac-node"])' >"$W/acl-row.json"
+$PY - "$W/acl-row.json" <<'PY' || fail "GET /admission-controllers: $(cat "$W/acl.json")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 1, rows
+a = rows[0]; h = a["health"]; ps = h["policy_set"]
+assert a["kind"] == "webhook" and a["status"] == "online" and a["version"] == "9.9", a
+assert a["name"].startswith("token:") and a["id"].startswith("a-"), a
+assert a["in_sync"] is False, a     # sha256:old is not the console's set
+assert ps["source"] == "cache" and ps["etag"] == "sha256:old", ps
+assert ps["policies"] == [{"id": "p-1", "kind": "admission", "name": "no privileged", "updated": "2026-12-01T09:00:00Z"}], ps
+assert ps["local"] == {"origin": "/etc/moat/policy.yaml", "sha256": "sha256:abc"}, ps
+assert h["decisions"] == {"allowed": 7, "denied": 2, "warned": 1}, h
+assert h["last_error"].startswith("console policy abc") and h["verdicts_cached"] == 3, h
+assert "secret" not in h and "secret" not in a, h
+PY
+# not a defender: the defenders list does not show it
+expect 200 defl GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ defl 'str(any(x.get("node") == "rbac-node" for x in d["defenders"]))')" = False ] ||
+    fail "an admission controller is listed as a defender: $(cat "$W/defl.json")"
+expect 400 ahb2 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"registry","node":"n"}'
+expect 400 ahb3 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"authz"}'
+expect 400 ahb4 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"authz","node":"a\nb"}'
 
 lap "risk, compliance, policy rules"
 # 6. OpenAPI <-> routes, and every documented operation answers

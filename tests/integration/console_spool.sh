@@ -17,28 +17,16 @@ need_moat
 setup_work
 [ "$(id -u)" = 0 ] || skip "needs root (eBPF)"
 command -v curl >/dev/null || fail "curl is not installed"
-D=$W/console
-PORT=$(free_port)
-URL=http://127.0.0.1:$PORT
 DEF_PID=
 cleanup() {
     if [ -n "$DEF_PID" ]; then kill -KILL "$DEF_PID" 2>/dev/null || true; fi
-    "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true
+    stop_console
     if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
 }
 trap cleanup EXIT
 
-console_up() {
-    "$MOAT" console --data "$D" --listen "127.0.0.1:$PORT" --daemon >/dev/null 2>"$W/console.err" ||
-        { cat "$W/console.err" >&2; fail "console did not start"; }
-}
-console_down() { "$MOAT" console stop --data "$D" >/dev/null 2>&1 || fail "console stop failed"; }
-
-echo 'spool-admin-pass' | "$MOAT" console user add --data "$D" admin --role admin 2>/dev/null ||
-    fail "console user add failed"
-"$MOAT" console token create --data "$D" --role defender --name node1 >"$W/def.token" 2>/dev/null ||
-    fail "token create failed"
-READ=$("$MOAT" console token create --data "$D" --role auditor --name reader 2>/dev/null)
+init_console        # started at step 2
+console_token defender node1 >"$W/def.token" || fail "token create failed"
 
 # one rule: every exec of our marker binary is an alert (host scope)
 mkdir -p "$W/rules"

@@ -146,6 +146,11 @@ JSON
 curl -sf -H "Authorization: Bearer $DEF_TOKEN" -H 'Content-Type: application/json' "$URL/api/v1/defenders/self/heartbeat" \
     --data '{"version":"0.1.0","uptime_s":60,"alerts":4,"spool_events":0,"spool_dropped":0,"images_scanned":2,"images_failed":0,"images_queued":1}' \
     >/dev/null || fail "POST /api/v1/defenders/self/heartbeat failed"
+# An admission controller's heartbeat (moat webhook --console, the same channel): the
+# console's set in force, decisions, and a set that failed to translate.
+curl -sf -H "Authorization: Bearer $DEF_TOKEN" -H 'Content-Type: application/json' "$URL/api/v1/defenders/self/heartbeat" \
+    --data '{"producer":"webhook","node":"ui-node","version":"0.1.0","interval_ms":30000,"policy_set":{"etag":"sha256:0","source":"console","applied":"2026-12-01T10:00:00Z","policies":[{"id":"p-1","kind":"admission","name":"no privileged in prod"},{"id":"p-2","kind":"trusted-images","name":"ours only"}],"local":{"origin":"/etc/moat/policy.yaml","sha256":"sha256:1"}},"decisions":{"allowed":12,"denied":3,"warned":1},"last_error":"console policy 4f2a not applied: console policy bad labels (p-3): scope.labels[0]: want KEY=VALUE"}' \
+    >/dev/null || fail "POST /api/v1/defenders/self/heartbeat (admission controller) failed"
 # A compliance report of the node (what moat comply docker --console sends).
 curl -sf -H "Authorization: Bearer $CI_TOKEN" -H 'Content-Type: application/json' --data-binary @- "$URL/api/v1/compliance" >/dev/null <<JSON ||
 {"schema":"moat.comply/v1","benchmark":"cis-docker-1.6","target":"/var/run/docker.sock","node":"ui-node","checks":[

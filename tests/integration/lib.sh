@@ -124,6 +124,30 @@ start_defender() {
     fail "defender not ready after $wait s"
 }
 
+# The test's console (SQLite) in $W/console on a free loopback port:
+# init_console sets D, PORT, URL, ADMIN (an admin token) and READ (an
+# auditor's); console_up starts it in the background (console_down stops
+# it; stop_console in a cleanup is quiet); start_console does both;
+# console_token ROLE NAME [ARGS] prints a new token (the CLI works while the
+# console runs).
+console_token() {
+    "$MOAT" console token create --data "$D" --role "$1" --name "$2" "${@:3}" 2>/dev/null
+}
+init_console() {
+    D=$W/console
+    PORT=$(free_port)
+    URL=http://127.0.0.1:$PORT
+    ADMIN=$(console_token admin boss) || fail "console token create (admin) failed"
+    READ=$(console_token auditor reader) || fail "console token create (auditor) failed"
+}
+console_up() {
+    "$MOAT" console --data "$D" --listen "127.0.0.1:$PORT" --daemon >/dev/null 2>"$W/console.err" ||
+        { cat "$W/console.err" >&2; fail "console did not start"; }
+}
+console_down() { "$MOAT" console stop --data "$D" >/dev/null 2>&1 || fail "console stop failed"; }
+stop_console() { if [ -n "${D:-}" ]; then "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true; fi; }
+start_console() { init_console; console_up; }
+
 # run_moat NAME ARGS...: stdout -> $W/NAME.out, stderr -> $W/NAME.err,
 # exit code -> RC. Bounded by MOAT_TIMEOUT seconds (default 300).
 run_moat() {

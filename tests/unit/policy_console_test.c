@@ -294,6 +294,10 @@ static void fake_scan(void *ctx, const char *key, const char *gate, struct moat_
 		snprintf(scanned_gates[n_scans], sizeof(scanned_gates[0]), "%s", gate ? gate : "-");
 	n_scans++;
 	ret->state = gate && strstr(gate, "strict") ? MOAT_VERDICT_FAIL : MOAT_VERDICT_PASS;
+	if (strstr(key, "dead")) {   /* a scan that cannot run */
+		ret->state = MOAT_VERDICT_ERROR;
+		snprintf(ret->summary, sizeof(ret->summary), "registry unreachable");
+	}
 }
 
 /* Verdicts under a console policy's thresholds are keyed by their hash:
@@ -327,8 +331,49 @@ static void test_policy_console__gate_verdicts(void)
 	CHECK_STR(scanned_gates[0], "/gates/strict.json");
 	CHECK_STR(scanned_gates[1], "/gates/loose.json");
 	CHECK_STR(scanned_gates[2], "-");
+	/* the heartbeat's counts: three verdicts held, one failed scan named */
+	struct moat_verdicts_stats st;
+
+	moat_verdicts_stats(v, &st);
+	CHECK_INT(st.cached, 3);
+	CHECK_INT(st.done, 3);
+	CHECK_INT(st.failed, 0);
+	CHECK_INT(st.queued, 0);
+	CHECK_INT(moat_verdicts_lookup(v, "reg/broken@sha256:dead", MOAT_VERDICT_SYNC, 10, a, &iv), 0);
+	moat_verdicts_stats(v, &st);
+	CHECK_INT(st.cached, 4);
+	CHECK_INT(st.failed, 1);
+	CHECK_STR(st.last_error, "registry unreachable");
 	moat_verdicts_close(v);
 	moat_arena_close(a);
+	CHECK_INT(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* The decisions the audit wrote, for the heartbeat: allowed (warned
+ * included), denied, warned. */
+static void test_policy_console__audit_counts(void)
+{
+	char dir[] = "/tmp/moat-audit-test.XXXXXX", path[64];
+	struct moat_finding_msg m = { "trusted_images", NULL, "not trusted" };
+	struct moat_decision allow = { .allow = true }, deny = { .allow = false, .reasons = &m,
+								 .n_reasons = 1 };
+	struct moat_decision warn = { .allow = true, .warnings = &m, .n_warnings = 1 };
+	struct moat_audit_counts ac;
+	struct moat_audit *au = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	moat_audit_counts(NULL, &ac);
+	CHECK_INT(ac.allowed + ac.denied + ac.warned, 0);
+	CHECK_INT(moat_audit_open(path, &au, NULL), 0);
+	CHECK_INT(moat_audit_write(au, "docker", "create", "c", "", "a:1", &allow, false), 0);
+	CHECK_INT(moat_audit_write(au, "docker", "create", "c", "", "a:1", &deny, false), 0);
+	CHECK_INT(moat_audit_write(au, "docker", "pull", "c", "", "a:1", &warn, false), 0);
+	moat_audit_counts(au, &ac);
+	CHECK_INT(ac.allowed, 2);
+	CHECK_INT(ac.denied, 1);
+	CHECK_INT(ac.warned, 1);
+	moat_audit_close(au);
 	CHECK_INT(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
@@ -340,5 +385,6 @@ int main(void)
 	MOAT_RUN(test_policy_console__bad);
 	MOAT_RUN(test_policy_console__merge);
 	MOAT_RUN(test_policy_console__gate_verdicts);
+	MOAT_RUN(test_policy_console__audit_counts);
 	return moat_test_done();
 }

@@ -339,6 +339,13 @@ try {
   await def.waitFor();
   check((await def.textContent()).includes('0 waiting'), `defender row: ${await def.textContent()}`);
   log('manage: the defender row shows its spool and its node\'s image scans');
+  const adm = (await rowsOf('Admission controllers')).filter({ hasText: 'no privileged in prod, ours only' }).first();
+  await adm.waitFor();
+  const admText = await adm.textContent();
+  for (const want of ['token:ui-test-node', 'webhook', 'ui-node', 'online', 'console', '12 allowed, 3 denied (1 warned)', 'bad labels'])
+    check(admText.includes(want), `admission controller row lacks "${want}": ${admText}`);
+  check(admText.includes('not the current set'), `the row does not say its set is not the console's current one: ${admText}`);
+  log('manage: the admission controller row shows its policies in force, their source, decisions and last error');
   await shot('manage-defenders');
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(' | ')}`);

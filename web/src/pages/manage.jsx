@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Manage: defenders and their health, users and roles, API tokens,
+// Manage: defenders and their health, admission controllers and the policy
+// set each has in force, users and roles, API tokens,
 // integrations (alert forwarding) and copy-ready CI snippets.
 import { useState } from 'preact/hooks';
 import { get, post, del } from '../api.js';
@@ -57,6 +58,51 @@ function Defenders() {
           ]} />
       )}
     </Loaded>
+  );
+}
+
+// The console policies an admission controller has in force, and where from.
+function inForce(h) {
+  const set = h.policy_set || {};
+  if (!set.source) return <span class="muted">local policy only</span>;
+  const names = (set.policies || []).map((p) => p.name).join(', ');
+  return names || <span class="muted">none</span>;
+}
+
+function decisions(h) {
+  const d = h.decisions;
+  if (!d) return '';
+  return `${d.allowed ?? 0} allowed, ${d.denied ?? 0} denied` + (d.warned ? ` (${d.warned} warned)` : '');
+}
+
+// moat webhook / moat authz --console: their heartbeats (the defender's channel).
+function AdmissionControllers() {
+  const res = useLoad(() => get('/admission-controllers'), []);
+  return (
+    <>
+    <h2>Admission controllers</h2>
+    <Loaded res={res} what="admission controllers">
+      {({ admission_controllers: rows }) => (
+        <Table caption="Admission controllers" rows={rows} rowKey={(a) => a.id}
+          empty="No admission controllers: run moat webhook or moat authz with --console URL --token-file F." cols={[
+            { label: 'Name', cell: (a) => <span title={a.id}>{a.name}</span> },
+            { label: 'Kind', key: 'kind' },
+            { label: 'Node', key: 'node' },
+            { label: 'Status', cell: (a) => <span class={`health ${a.status === 'online' ? 'good' : 'bad'}`}>{a.status}</span> },
+            { label: 'Policies in force', cell: (a) => inForce(a.health || {}) },
+            { label: 'From', cell: (a) => {
+              const set = (a.health || {}).policy_set || {};
+              if (!set.source) return '';
+              return <span title={`etag ${set.etag || '?'}, applied ${fmtTime(set.applied)}`}>
+                {set.source}{a.in_sync ? '' : <span class="health bad"> (not the current set)</span>}</span>;
+            } },
+            { label: 'Decisions', cell: (a) => decisions(a.health || {}) },
+            { label: 'Last error', cell: (a) => (a.health || {}).last_error || (a.health || {}).scan_error || '' },
+            { label: 'Last seen', cell: (a) => fmtTime(a.last_seen) },
+          ]} />
+      )}
+    </Loaded>
+    </>
   );
 }
 
@@ -180,13 +226,13 @@ export function Manage({ route, me }) {
   const tab = route.parts[1] || 'defenders';
   const admin = me.role === 'admin';
   const body = {
-    defenders: () => <Defenders />,
+    defenders: () => <><Defenders /><AdmissionControllers /></>,
     users: () => (admin ? <Users me={me} /> : <p class="muted">Only admins manage users.</p>),
     tokens: () => (admin ? <Tokens /> : <p class="muted">Only admins manage API tokens.</p>),
     integrations: () => <Integrations />,
     ci: () => <CiSnippets admin={admin} />,
     audit: () => (admin || me.role === 'auditor' ? <Audit /> : <p class="muted">Only admins and auditors read the audit log.</p>),
-  }[tab] || (() => <Defenders />);
+  }[tab] || (() => <><Defenders /><AdmissionControllers /></>);
   return (
     <section aria-labelledby="manage-title">
       <h1 id="manage-title">Manage</h1>
