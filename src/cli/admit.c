@@ -171,7 +171,9 @@ static bool registry_reachable(struct admit_args *a, const char *target,
 	char name[300];
 	struct moat_registry_opts ro = { .cacert = a->cacert ? a->cacert_buf : NULL,
 					 .insecure = (const char *const *)a->insecure_list,
-					 .timeout_sec = 15 };
+					 /* a blackholed registry holds this scan worker
+					  * (and a sync request) no longer than this */
+					 .timeout_sec = 5, .budget_ms = 6000 };
 	struct moat_registry *reg = NULL;
 	struct moat_error err = { 0 };
 	int r;
