@@ -193,3 +193,48 @@ int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_
 	put(o, s);
 	return r;
 }
+
+bool moat_admit_overlays_comply(struct moat_admit_overlays *o)
+{
+	struct snap *s = o ? get(o) : NULL;
+	bool any = false;
+
+	for (size_t i = 0; s && !any && i < s->n; i++)
+		any = moat_policy_comply_has(s->list[i], "k8s");
+	put(o, s);
+	return any;
+}
+
+int moat_admit_overlays_review(struct moat_admit_overlays *o, const struct moat_review *rv,
+			       struct moat_arena *arena, struct moat_decision *d,
+			       struct moat_error *err)
+{
+	struct snap *s = o ? get(o) : NULL;
+	int r = 0;
+
+	for (size_t i = 0; s && r == 0 && i < s->n; i++) {
+		struct moat_decision one;
+
+		if (!moat_policy_comply_has(s->list[i], "k8s"))
+			continue;
+		/* its scope (namespaces, labels, images) against the object; every rule
+		 * of a compliance policy is off, so nothing else is decided */
+		r = moat_policy_decide(s->list[i], &rv->workload, NULL, true, arena, &one);
+		if (r == 0 && !one.skipped)
+			r = moat_review_checks(s->list[i], rv, arena, &one, err);
+		if (r == 0 && !one.skipped)
+			r = name_findings(one.reasons, &one.n_reasons, d,
+					  moat_policy_origin(s->list[i]), arena);
+		if (r == 0 && !one.skipped)
+			r = name_findings(one.warnings, &one.n_warnings, d,
+					  moat_policy_origin(s->list[i]), arena);
+		if (r == 0 && !one.skipped) {
+			r = moat_decision_merge(d, &one, arena);
+			d->skipped = false;
+		}
+		if (r < 0 && !err->msg[0])
+			moat_error_set(err, r, "out of request memory");
+	}
+	put(o, s);
+	return r;
+}

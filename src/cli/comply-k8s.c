@@ -345,6 +345,8 @@ int moat_cmd_comply_k8s(int argc, char **argv)
 	if (a.list)
 		return list_checks(&a, node);
 	r = cli_comply_policy_load(&a.pol);
+	if (!a.framework && a.pol.framework[0])
+		a.framework = a.pol.framework;  /* a console policy's template */
 	if (r) {
 		cli_comply_policy_release(&a.pol);
 		return r;

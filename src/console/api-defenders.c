@@ -460,7 +460,7 @@ static const struct console_colspec self_policy_cols[] = {
 /* What a producer enforces, with an etag over it so it can tell a change:
  * a defender the enabled runtime, baseline and firewall policies; an
  * admission producer (?producer=admission: moat authz, moat webhook) the
- * enabled admission, trusted-images and vulnerability ones. */
+ * enabled admission, trusted-images, vulnerability and compliance ones. */
 void console_api_self_policy(struct console_call *call)
 {
 	static const char q_defender[] = "SELECT id, kind, name, enabled, mode, rules, updated "
@@ -468,7 +468,7 @@ void console_api_self_policy(struct console_call *call)
 		"ORDER BY kind, name, id";
 	static const char q_admission[] = "SELECT id, kind, name, enabled, mode, rules, updated "
 		"FROM policies WHERE enabled = 1 AND kind IN ('admission', 'trusted-images', "
-		"'vulnerability') ORDER BY kind, name, id";
+		"'vulnerability', 'compliance') ORDER BY kind, name, id";
 	const char *producer = moat_server_req_arg(call->req, "producer");
 	struct console_rows rows = { self_policy_cols, N(self_policy_cols), NULL };
 	struct moat_error err = { 0 };

@@ -166,6 +166,7 @@ void console_api_event_ack(struct console_call *call);
 void console_api_radar(struct console_call *call);
 void console_api_compliance_post(struct console_call *call);
 void console_api_compliance(struct console_call *call);
+void console_api_compliance_policies(struct console_call *call);
 void console_api_vulnerabilities(struct console_call *call);
 
 /* Pure: path against a route pattern with at most one "{x}" segment (not
