@@ -115,7 +115,7 @@ int cli_comply_pull(struct cli_comply_policy *p)
 	if (r == 0)
 		r = moat_policy_comply_from_console(doc, p->bench, &list, &n, p->framework,
 						    sizeof(p->framework), &err);
-	if (r == 0 && !(p->console_pol = calloc(n + 1, sizeof(*p->console_pol)))) {
+	if (r == 0 && !(p->console_pol = calloc(n + 1, sizeof(struct moat_policy *)))) {
 		moat_policy_list_free(list, n);
 		r = moat_error_set(&err, -ENOMEM, "out of memory");
 	}
