@@ -374,19 +374,15 @@ void console_api_compliance(struct console_call *call)
 	json_decref(v.controls);
 }
 
-static const struct console_colspec comply_policy_cols[] = {
+static const struct console_colspec policy_set_cols[] = {
 	{ "id", COL_TEXT }, { "kind", COL_TEXT }, { "name", COL_TEXT }, { "enabled", COL_BOOL },
 	{ "mode", COL_TEXT }, { "rules", COL_DOC }, { "updated", COL_TIME },
 };
 
-/* GET /compliance/policies: the enabled compliance policies, what `moat
- * comply --console` enforces, with an etag. Its own read so a CI token
- * (role ci) sees these and no other policy. */
-void console_api_compliance_policies(struct console_call *call)
+json_t *console_policy_set(struct console_call *call, const char *sql)
 {
-	struct console_rows rows = { comply_policy_cols,
-				     sizeof(comply_policy_cols) / sizeof(comply_policy_cols[0]),
-				     NULL };
+	struct console_rows rows = { policy_set_cols,
+				     sizeof(policy_set_cols) / sizeof(policy_set_cols[0]), NULL };
 	struct moat_error err = { 0 };
 	char etag[MOAT_DIGEST_STR_MAX] = "";
 	char *text;
@@ -394,18 +390,29 @@ void console_api_compliance_policies(struct console_call *call)
 
 	rows.arr = json_array();
 	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_query(call->c->db, "SELECT id, kind, name, enabled, mode, rules, updated FROM "
-			  "policies WHERE enabled = 1 AND kind = 'compliance' ORDER BY name, id",
-			  NULL, 0, console_rows_append, &rows, &err);
+	r = moat_db_query(call->c->db, sql, NULL, 0, console_rows_append, &rows, &err);
 	pthread_mutex_unlock(&call->c->mu);
 	if (r < 0) {
 		json_decref(rows.arr);
 		console_reply_db(call, &err);
-		return;
+		return NULL;
 	}
 	text = json_dumps(rows.arr, JSON_COMPACT | JSON_SORT_KEYS);
 	if (text)
 		moat_sha256_str(text, strlen(text), etag);
 	free(text);
-	console_reply_json(call, 200, json_pack("{s:s,s:o}", "etag", etag, "policies", rows.arr));
+	return json_pack("{s:s,s:o}", "etag", etag, "policies", rows.arr);
+}
+
+/* GET /compliance/policies: the enabled compliance policies, what `moat
+ * comply --console` enforces, with an etag. Its own read so a CI token
+ * (role ci) sees these and no other policy. */
+void console_api_compliance_policies(struct console_call *call)
+{
+	json_t *doc = console_policy_set(call, "SELECT id, kind, name, enabled, mode, rules, "
+					 "updated FROM policies WHERE enabled = 1 AND kind = "
+					 "'compliance' ORDER BY name, id");
+
+	if (doc)
+		console_reply_json(call, 200, doc);
 }

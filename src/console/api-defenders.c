@@ -452,11 +452,6 @@ void console_api_heartbeat(struct console_call *call)
 	json_decref(body);
 }
 
-static const struct console_colspec self_policy_cols[] = {
-	{ "id", COL_TEXT }, { "kind", COL_TEXT }, { "name", COL_TEXT }, { "enabled", COL_BOOL },
-	{ "mode", COL_TEXT }, { "rules", COL_DOC }, { "updated", COL_TIME },
-};
-
 /* What a producer enforces, with an etag over it so it can tell a change:
  * a defender the enabled runtime, baseline and firewall policies; an
  * admission producer (?producer=admission: moat authz, moat webhook) the
@@ -470,31 +465,16 @@ void console_api_self_policy(struct console_call *call)
 		"FROM policies WHERE enabled = 1 AND kind IN ('admission', 'trusted-images', "
 		"'vulnerability', 'compliance') ORDER BY kind, name, id";
 	const char *producer = moat_server_req_arg(call->req, "producer");
-	struct console_rows rows = { self_policy_cols, N(self_policy_cols), NULL };
-	struct moat_error err = { 0 };
-	char etag[MOAT_DIGEST_STR_MAX] = "";
-	char *text;
-	int r;
+	json_t *doc;
 
 	if (producer && strcmp(producer, "defender") != 0 && strcmp(producer, "admission") != 0) {
 		console_reply_error(call, 400, "?producer= is defender or admission");
 		return;
 	}
-	rows.arr = json_array();
-	pthread_mutex_lock(&call->c->mu);
-	r = moat_db_query(call->c->db, producer && !strcmp(producer, "admission") ? q_admission :
-			  q_defender, NULL, 0, console_rows_append, &rows, &err);
-	pthread_mutex_unlock(&call->c->mu);
-	if (r < 0) {
-		json_decref(rows.arr);
-		console_reply_db(call, &err);
+	doc = console_policy_set(call, producer && !strcmp(producer, "admission") ? q_admission :
+				 q_defender);
+	if (!doc)
 		return;
-	}
-	text = json_dumps(rows.arr, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text)
-		moat_sha256_str(text, strlen(text), etag);
-	free(text);
-	console_reply_json(call, 200, json_pack("{s:s,s:s,s:o}", "defender",
-						console_defender_self(call), "etag", etag,
-						"policies", rows.arr));
+	json_object_set_new(doc, "defender", json_string(console_defender_self(call)));
+	console_reply_json(call, 200, doc);
 }

@@ -167,6 +167,10 @@ void console_api_radar(struct console_call *call);
 void console_api_compliance_post(struct console_call *call);
 void console_api_compliance(struct console_call *call);
 void console_api_compliance_policies(struct console_call *call);
+/* {"etag", "policies": [{id, kind, name, enabled, mode, rules, updated}]} of
+ * what sql selects (those columns), the etag a digest of the policies; NULL
+ * when the query failed (the call has been answered). */
+json_t *console_policy_set(struct console_call *call, const char *sql);
 void console_api_vulnerabilities(struct console_call *call);
 
 /* Pure: path against a route pattern with at most one "{x}" segment (not
