@@ -4,7 +4,9 @@
  * moat webhook read it (network input, and the cache in the state dir):
  * bounded JSON through moat_policy_from_console, every policy that
  * translates decided on a privileged, root, host-PID container, and the
- * vulnerability thresholds written as a scan's policy.
+ * vulnerability thresholds written as a scan's policy; and the same answer
+ * as `moat comply docker|k8s|node --console` reads it (its compliance
+ * policies per benchmark, merged per check with a local comply: section).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -17,6 +19,28 @@
 #define FUZZ_MAX_INPUT (64u << 10)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const benches[] = { "docker", "k8s", "node" };
+static const char *const ids[] = { "5.5", "2.13", "MOAT-K8S-001", "MOAT-K8S-056", "4.2.1",
+				   "none" };
+
+/* The compliance policies for bench, each check's merged action. */
+static void comply(json_t *doc, const struct moat_policy *local, const char *bench)
+{
+	struct moat_policy **list = NULL;
+	char tmpl[32];
+	size_t n = 0;
+
+	if (moat_policy_comply_from_console(doc, bench, &list, &n, tmpl, sizeof(tmpl), NULL) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		(void)moat_policy_comply_merged(local, list, n, bench, ids[i]);
+		(void)moat_policy_comply_merged(NULL, list, n, bench, ids[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		(void)moat_policy_scoped(list[i]);
+	moat_policy_list_free(list, n);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		moat_arena_close(a);
 		moat_policy_list_free(list, n);
 	}
+	for (size_t b = 0; doc && b < 3; b++)
+		comply(doc, base, benches[b]);
 	json_decref(doc);
 	json_decref(labels);
 	moat_policy_free(base);

@@ -204,6 +204,15 @@ void moat_admit_overlays_label(struct moat_admit_overlays *o, char *out, size_t 
 int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_workload *w,
 			       const struct moat_verdict_source *own, bool dry_run, bool transfer,
 			       struct moat_arena *arena, struct moat_decision *d);
+/* True when a console policy in force has comply.k8s (a compliance policy
+ * for benchmark k8s): the manifest checks run on every kind they know. */
+bool moat_admit_overlays_comply(struct moat_admit_overlays *o);
+/* The manifest checks of each such policy whose scope takes rv's object
+ * (moat_review_checks), its findings named after it, merged into d. 0, or
+ * <0 with err set (the failure mode decides). */
+int moat_admit_overlays_review(struct moat_admit_overlays *o, const struct moat_review *rv,
+			       struct moat_arena *arena, struct moat_decision *d,
+			       struct moat_error *err);
 
 /* ---- the HTTP handlers of `moat authz` and `moat webhook` ---- */
 

@@ -195,7 +195,8 @@ static void review_req(const struct moat_admit *ad, const struct moat_server_req
 	act = r == 0 && rv.operation &&
 	      (!strcmp(rv.operation, "CREATE") || !strcmp(rv.operation, "UPDATE")) &&
 	      (rv.supported ||
-	       (moat_policy_comply_has(ad->policy, "k8s") && moat_k8s_checked_kind(rv.kind)));
+	       ((moat_policy_comply_has(ad->policy, "k8s") ||
+		 moat_admit_overlays_comply(ad->overlays)) && moat_k8s_checked_kind(rv.kind)));
 	if (act && (r = moat_policy_decide(ad->policy, &rv.workload, ad->verdicts, rv.dry_run,
 					   arena, &d)) < 0)
 		moat_error_set(&err, r, "out of request memory");
@@ -206,6 +207,9 @@ static void review_req(const struct moat_admit *ad, const struct moat_server_req
 	    (r = moat_admit_overlays_decide(ad->overlays, &rv.workload, ad->verdicts, rv.dry_run,
 					    false, arena, &d)) < 0)
 		moat_error_set(&err, r, "out of request memory");
+	/* the console's compliance policies: the manifest checks, on every kind they know */
+	if (r == 0 && act)
+		r = moat_admit_overlays_review(ad->overlays, &rv, arena, &d, &err);
 	if (r < 0)
 		failure(ad, arena, err.msg, &d);
 	if ((act || r < 0) &&

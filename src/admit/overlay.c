@@ -164,6 +164,22 @@ static int name_findings(struct moat_finding_msg *list, size_t *n, const struct 
 	return 0;
 }
 
+/* one's findings, named after policy, into d: a console policy looked at it. */
+static int add_one(struct moat_decision *d, struct moat_decision *one,
+		   const struct moat_policy *policy, struct moat_arena *arena)
+{
+	int r = name_findings(one->reasons, &one->n_reasons, d, moat_policy_origin(policy), arena);
+
+	if (r == 0)
+		r = name_findings(one->warnings, &one->n_warnings, d, moat_policy_origin(policy),
+				  arena);
+	if (r == 0) {
+		r = moat_decision_merge(d, one, arena);
+		d->skipped = false;
+	}
+	return r;
+}
+
 int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_workload *w,
 			       const struct moat_verdict_source *own, bool dry_run, bool transfer,
 			       struct moat_arena *arena, struct moat_decision *d)
@@ -180,15 +196,44 @@ int moat_admit_overlays_decide(struct moat_admit_overlays *o, const struct moat_
 		if (r == 0 && transfer)
 			admit_keep_trust(&one);
 		if (r == 0 && !one.skipped)
-			r = name_findings(one.reasons, &one.n_reasons, d,
-					  moat_policy_origin(s->list[i]), arena);
+			r = add_one(d, &one, s->list[i], arena);
+	}
+	put(o, s);
+	return r;
+}
+
+bool moat_admit_overlays_comply(struct moat_admit_overlays *o)
+{
+	struct snap *s = o ? get(o) : NULL;
+	bool any = false;
+
+	for (size_t i = 0; s && !any && i < s->n; i++)
+		any = moat_policy_comply_has(s->list[i], "k8s");
+	put(o, s);
+	return any;
+}
+
+int moat_admit_overlays_review(struct moat_admit_overlays *o, const struct moat_review *rv,
+			       struct moat_arena *arena, struct moat_decision *d,
+			       struct moat_error *err)
+{
+	struct snap *s = o ? get(o) : NULL;
+	int r = 0;
+
+	for (size_t i = 0; s && r == 0 && i < s->n; i++) {
+		struct moat_decision one;
+
+		if (!moat_policy_comply_has(s->list[i], "k8s"))
+			continue;
+		/* its scope (namespaces, labels, images) against the object; every rule
+		 * of a compliance policy is off, so nothing else is decided */
+		r = moat_policy_decide(s->list[i], &rv->workload, NULL, true, arena, &one);
 		if (r == 0 && !one.skipped)
-			r = name_findings(one.warnings, &one.n_warnings, d,
-					  moat_policy_origin(s->list[i]), arena);
-		if (r == 0 && !one.skipped) {
-			r = moat_decision_merge(d, &one, arena);
-			d->skipped = false;     /* a console policy looked at it */
-		}
+			r = moat_review_checks(s->list[i], rv, arena, &one, err);
+		if (r == 0 && !one.skipped)
+			r = add_one(d, &one, s->list[i], arena);
+		if (r < 0 && !err->msg[0])
+			moat_error_set(err, r, "out of request memory");
 	}
 	put(o, s);
 	return r;

@@ -70,6 +70,9 @@ struct cli_comply_policy {
 	struct moat_policy *policy;	 /* loaded by cli_comply_policy_load() */
 	const char *console;		 /* --console URL: also upload the JSON report */
 	const char *token;		 /* --token T, else $MOAT_CONSOLE_TOKEN */
+	struct moat_policy **console_pol; /* the console's compliance policies in force */
+	size_t n_console;
+	char framework[32];		 /* the first template they name, or "" */
 };
 
 /* The options every `moat comply` target shares: --compliance FW ('C'),
@@ -80,7 +83,8 @@ struct cli_comply_policy {
 int cli_comply_option(int opt, const char *arg, const char **framework,
 		      struct cli_comply_policy *p);
 /* Check --fail-on and --console's token and load --policy: a bad file or a check id known()
- * rejects is named on stderr and returns MOAT_EXIT_USAGE; else 0. */
+ * rejects is named on stderr and returns MOAT_EXIT_USAGE; else 0. With
+ * --console, also the console's compliance policies (cli_comply_pull). */
 int cli_comply_policy_load(struct cli_comply_policy *p);
 /* The action for check id: the policy's (block, alert, off: the check is
  * not reported), block when --fail-on names it (unless the policy turns it
@@ -88,6 +92,12 @@ int cli_comply_policy_load(struct cli_comply_policy *p);
 const char *cli_comply_action(const struct cli_comply_policy *p, const char *id);
 /* True when there is a policy or --fail-on (reports show actions). */
 bool cli_comply_has_policy(const struct cli_comply_policy *p);
+/* GET the console's compliance policies (GET /api/v1/compliance/policies)
+ * and keep those that speak for p->bench and are not scoped (a scoped one
+ * is named on stderr: the webhook decides per object, a report per check
+ * cannot). A console that cannot be reached or answers what is not a policy
+ * set is named on stderr: MOAT_EXIT_USAGE (a gate never passes in silence). */
+int cli_comply_pull(struct cli_comply_policy *p);
 /* Release what load took. */
 void cli_comply_policy_release(struct cli_comply_policy *p);
 

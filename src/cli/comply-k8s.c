@@ -53,7 +53,9 @@ static void usage(FILE *out)
 		"                      checks off or makes them block (docs/policy.md)\n"
 		"      --fail-on IDS   these checks block too (comma-separated ids, or all)\n"
 		"      --list-checks   print every check: id, controls\n"
-		"      --console URL   also upload the report to a moat console\n"
+		"      --console URL   enforce the console's compliance policies (the stricter\n"
+		"                      of them and --policy wins per check) and upload the\n"
+		"                      report; a console that cannot be read exits 2\n"
 		"      --token T       the console's API token (default $MOAT_CONSOLE_TOKEN)\n"
 		"  -h, --help          this help\n\n"
 		"exit: 0 report written and no blocking check warns (alert-level WARN lines\n"
@@ -345,6 +347,8 @@ int moat_cmd_comply_k8s(int argc, char **argv)
 	if (a.list)
 		return list_checks(&a, node);
 	r = cli_comply_policy_load(&a.pol);
+	if (!a.framework && a.pol.framework[0])
+		a.framework = a.pol.framework;  /* a console policy's template */
 	if (r) {
 		cli_comply_policy_release(&a.pol);
 		return r;

@@ -56,7 +56,10 @@ static void usage(FILE *out)
 		"      --trusted-users L   1.1.2: the docker group members you trust (comma list)\n"
 		"      --audit-rules FILE  read audit rules from FILE instead of auditctl -l\n"
 		"      --list-checks       print every check: id, level, title, controls\n"
-		"      --console URL       also upload the report to a moat console\n"
+		"      --console URL       enforce the console's compliance policies (the\n"
+		"                          stricter of them and --policy wins per check) and\n"
+		"                          upload the report; a console that cannot be read\n"
+		"                          exits 2\n"
 		"      --token T           the console's API token (role ci, admin or defender;\n"
 		"                          default $MOAT_CONSOLE_TOKEN)\n"
 		"  -h, --help              this help\n\n"
@@ -233,6 +236,8 @@ int cli_comply_policy_load(struct cli_comply_policy *p)
 		fprintf(stderr, "%s: --console needs --token T (or $MOAT_CONSOLE_TOKEN)\n", p->cmd);
 		return MOAT_EXIT_USAGE;
 	}
+	if (p->console && cli_comply_pull(p))
+		return MOAT_EXIT_USAGE;
 	if (!p->path)
 		return 0;
 	if (moat_policy_load(p->path, &p->policy, &err) < 0) {
@@ -250,7 +255,8 @@ int cli_comply_policy_load(struct cli_comply_policy *p)
 
 const char *cli_comply_action(const struct cli_comply_policy *p, const char *id)
 {
-	enum moat_policy_action act = moat_policy_comply_action(p->policy, p->bench, id);
+	enum moat_policy_action act = moat_policy_comply_merged(p->policy, p->console_pol,
+								p->n_console, p->bench, id);
 
 	if (listed(p->fail_on, id) && act != MOAT_POLICY_OFF)
 		act = MOAT_POLICY_BLOCK;
@@ -259,13 +265,16 @@ const char *cli_comply_action(const struct cli_comply_policy *p, const char *id)
 
 bool cli_comply_has_policy(const struct cli_comply_policy *p)
 {
-	return p->path || p->fail_on;
+	return p->path || p->fail_on || p->n_console;
 }
 
 void cli_comply_policy_release(struct cli_comply_policy *p)
 {
 	moat_policy_free(p->policy);
 	p->policy = NULL;
+	moat_policy_list_free(p->console_pol, p->n_console);
+	p->console_pol = NULL;
+	p->n_console = 0;
 }
 
 static void list_checks(struct moat_buf *out)
@@ -390,6 +399,8 @@ static int cmd_docker(int argc, char **argv)
 		return r < 0 ? MOAT_EXIT_INTERNAL : MOAT_EXIT_OK;
 	}
 	r = cli_comply_policy_load(&a.pol);
+	if (!a.framework && a.pol.framework[0])
+		a.framework = a.pol.framework;  /* a console policy's template */
 	if (r == 0)
 		r = run_docker(&a);
 	cli_comply_policy_release(&a.pol);

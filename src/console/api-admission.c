@@ -259,7 +259,7 @@ void console_api_admission_controllers(struct console_call *call)
 			  "'online' ELSE 'offline' END, health FROM admission_controllers ORDER BY "
 			  "kind, node, id", &p, 1, console_rows_append, &rows, &err);
 	if (r == 0)
-		r = console_policy_set(call->c, true, &set, etag, &err);
+		r = console_policy_set(call->c, CONSOLE_POLICY_ADMISSION, &set, etag, &err);
 	pthread_mutex_unlock(&call->c->mu);
 	json_decref(set);
 	if (r < 0) {

@@ -373,3 +373,23 @@ void console_api_compliance(struct console_call *call)
 						values(imgs)));
 	json_decref(v.controls);
 }
+
+/* GET /compliance/policies: the enabled compliance policies, what `moat
+ * comply --console` enforces, with an etag. Its own read so a CI token
+ * (role ci) sees these and no other policy. */
+void console_api_compliance_policies(struct console_call *call)
+{
+	struct moat_error err = { 0 };
+	char etag[MOAT_DIGEST_STR_MAX] = "";
+	json_t *arr = NULL;
+	int r;
+
+	pthread_mutex_lock(&call->c->mu);
+	r = console_policy_set(call->c, CONSOLE_POLICY_COMPLIANCE, &arr, etag, &err);
+	pthread_mutex_unlock(&call->c->mu);
+	if (r < 0) {
+		console_reply_db(call, &err);
+		return;
+	}
+	console_reply_json(call, 200, json_pack("{s:s,s:o}", "etag", etag, "policies", arr));
+}

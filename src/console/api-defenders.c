@@ -463,15 +463,27 @@ static const struct console_colspec self_policy_cols[] = {
 	{ "mode", COL_TEXT }, { "rules", COL_DOC }, { "updated", COL_TIME },
 };
 
-int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
+static const char *policy_query(enum console_policy_for who)
+{
+	switch (who) {
+	case CONSOLE_POLICY_ADMISSION:
+		return "SELECT id, kind, name, enabled, mode, rules, updated FROM policies WHERE "
+		       "enabled = 1 AND kind IN ('admission', 'trusted-images', 'vulnerability', "
+		       "'compliance') ORDER BY kind, name, id";
+	case CONSOLE_POLICY_COMPLIANCE:
+		return "SELECT id, kind, name, enabled, mode, rules, updated FROM policies WHERE "
+		       "enabled = 1 AND kind = 'compliance' ORDER BY name, id";
+	case CONSOLE_POLICY_DEFENDER:
+	default:
+		return "SELECT id, kind, name, enabled, mode, rules, updated FROM policies WHERE "
+		       "enabled = 1 AND kind IN ('runtime', 'baseline', 'firewall') "
+		       "ORDER BY kind, name, id";
+	}
+}
+
+int console_policy_set(struct moat_console *c, enum console_policy_for who, json_t **ret,
 		       char etag[MOAT_DIGEST_STR_MAX], struct moat_error *err)
 {
-	static const char q_defender[] = "SELECT id, kind, name, enabled, mode, rules, updated "
-		"FROM policies WHERE enabled = 1 AND kind IN ('runtime', 'baseline', 'firewall') "
-		"ORDER BY kind, name, id";
-	static const char q_admission[] = "SELECT id, kind, name, enabled, mode, rules, updated "
-		"FROM policies WHERE enabled = 1 AND kind IN ('admission', 'trusted-images', "
-		"'vulnerability') ORDER BY kind, name, id";
 	struct console_rows rows = { self_policy_cols, N(self_policy_cols), json_array() };
 	char *text;
 	int r;
@@ -480,8 +492,7 @@ int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
 	etag[0] = 0;
 	if (!rows.arr)
 		return moat_error_set(err, -ENOMEM, "out of memory");
-	r = moat_db_query(c->db, admission ? q_admission : q_defender, NULL, 0,
-			  console_rows_append, &rows, err);
+	r = moat_db_query(c->db, policy_query(who), NULL, 0, console_rows_append, &rows, err);
 	if (r < 0) {
 		json_decref(rows.arr);
 		return r;
@@ -497,7 +508,7 @@ int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
 /* What a producer enforces, with an etag over it so it can tell a change:
  * a defender the enabled runtime, baseline and firewall policies; an
  * admission producer (?producer=admission: moat authz, moat webhook) the
- * enabled admission, trusted-images and vulnerability ones. */
+ * enabled admission, trusted-images, vulnerability and compliance ones. */
 void console_api_self_policy(struct console_call *call)
 {
 	const char *producer = moat_server_req_arg(call->req, "producer");
@@ -511,8 +522,8 @@ void console_api_self_policy(struct console_call *call)
 		return;
 	}
 	pthread_mutex_lock(&call->c->mu);
-	r = console_policy_set(call->c, producer && !strcmp(producer, "admission"), &arr, etag,
-			       &err);
+	r = console_policy_set(call->c, producer && !strcmp(producer, "admission") ?
+			       CONSOLE_POLICY_ADMISSION : CONSOLE_POLICY_DEFENDER, &arr, etag, &err);
 	pthread_mutex_unlock(&call->c->mu);
 	if (r < 0) {
 		console_reply_db(call, &err);

@@ -65,6 +65,8 @@ static const struct route routes[] = {
 	{ "POST", "/compliance", CONSOLE_ROLE_ADMIN | CONSOLE_ROLE_CI | CONSOLE_ROLE_DEFENDER, 0,
 	  console_api_compliance_post },
 	{ "GET", "/compliance", R_READ, 0, console_api_compliance },
+	{ "GET", "/compliance/policies", R_READ | CONSOLE_ROLE_CI | R_DEFENDER, 0,
+	  console_api_compliance_policies },
 	{ "GET", "/policies", R_READ | CONSOLE_ROLE_DEFENDER, 0, console_api_policies_list },
 	{ "POST", "/policies", R_POLICY_W, 0, console_api_policies_create },
 	{ "GET", "/policies/{id}", R_READ | CONSOLE_ROLE_DEFENDER, 0, console_api_policy_get },

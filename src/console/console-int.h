@@ -138,10 +138,16 @@ void console_api_defender_revoke(struct console_call *call);
 void console_api_enroll(struct console_call *call);
 void console_api_heartbeat(struct console_call *call);
 void console_api_self_policy(struct console_call *call);
-/* Under mu: the enabled policies a defender (or, admission, an admission
- * producer) enforces, as GET /defenders/self/policy hands them out, and
- * the etag over them. *ret is the caller's. */
-int console_policy_set(struct moat_console *c, bool admission, json_t **ret,
+/* Whose policies console_policy_set reads. */
+enum console_policy_for {
+	CONSOLE_POLICY_DEFENDER,        /* runtime, baseline, firewall */
+	CONSOLE_POLICY_ADMISSION,       /* admission, trusted-images, vulnerability, compliance */
+	CONSOLE_POLICY_COMPLIANCE,      /* compliance (moat comply --console, role ci) */
+};
+/* Under mu: the enabled policies a producer enforces, as it is handed them
+ * (GET /defenders/self/policy, GET /compliance/policies), and the etag
+ * over them. *ret is the caller's. */
+int console_policy_set(struct moat_console *c, enum console_policy_for who, json_t **ret,
 		       char etag[MOAT_DIGEST_STR_MAX], struct moat_error *err);
 /* api-admission.c: a heartbeat that names a producer (webhook, authz);
  * the known fields of its body kept, bounded (NULL: out of memory). */
@@ -177,6 +183,7 @@ void console_api_event_ack(struct console_call *call);
 void console_api_radar(struct console_call *call);
 void console_api_compliance_post(struct console_call *call);
 void console_api_compliance(struct console_call *call);
+void console_api_compliance_policies(struct console_call *call);
 void console_api_vulnerabilities(struct console_call *call);
 
 /* Pure: path against a route pattern with at most one "{x}" segment (not

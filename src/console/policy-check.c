@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "console-int.h"
+#include "policy/policy.h"
 
 enum rule_type {
 	R_BOOL,
@@ -50,9 +51,18 @@ static const struct rule_key vuln_keys[] = {
 	{ "scope", R_SCOPE, NULL, 0, 0, false },
 	END,
 };
+/* Compliance: which checks of a benchmark are in force and at what action
+ * (moat_policy_comply_from_console). cis-* name the benchmarks themselves. */
+static const char *const benches[] = { "docker", "k8s", "node", NULL };
+static const char *const comply_actions[] = { "alert", "block", NULL };
+static const char *const templates[] = { "nist-800-190", "pci", "hipaa", "gdpr", "cis-docker",
+					 "cis-k8s", NULL };
 static const struct rule_key comply_keys[] = {
-	{ "templates", R_STRINGS, NULL, 0, 0, false },
-	{ "checks", R_STRINGS, NULL, 0, 0, false },
+	{ "benchmark", R_ENUM, benches, 0, 0, false },
+	{ "checks", R_STRINGS, NULL, 0, 0, false },        /* check ids or globs in force */
+	{ "disable", R_STRINGS, NULL, 0, 0, false },       /* check ids or globs off */
+	{ "action", R_ENUM, comply_actions, 0, 0, false }, /* else the policy's mode */
+	{ "templates", R_ENUM_SET, templates, 0, 0, false },
 	{ "severity", R_ENUM_SET, sevs, 0, 0, false },
 	{ "scope", R_SCOPE, NULL, 0, 0, false },
 	END,
@@ -266,6 +276,25 @@ static bool value_ok(const struct rule_key *rk, json_t *v, char *msg, size_t len
 	return false;
 }
 
+static bool comply_globs_ok(json_t *rules, char *msg, size_t len)
+{
+	const char *bench = moat_json_str(rules, "benchmark");
+	static const char *const keys[] = { "checks", "disable" };
+	json_t *g;
+	size_t i;
+
+	for (size_t k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(rules, keys[k]), i, g)
+			if (!moat_policy_comply_glob_known(bench, json_string_value(g))) {
+				snprintf(msg, len, "rules.%s[%zu]: '%.64s' is no check of %s (moat "
+					 "comply %s --list-checks)", keys[k], i,
+					 json_string_value(g), bench ? bench : "docker, k8s or node",
+					 bench ? bench : "docker|k8s|node");
+				return false;
+			}
+	return true;
+}
+
 bool console_policy_rules_check(const char *kind, json_t *rules, char *msg, size_t len)
 {
 	const struct rule_key *keys = NULL;
@@ -299,5 +328,5 @@ bool console_policy_rules_check(const char *kind, json_t *rules, char *msg, size
 		if (!value_ok(rk, v, msg, len))
 			return false;
 	}
-	return true;
+	return strcmp(kind, "compliance") != 0 || comply_globs_ok(rules, msg, len);
 }

@@ -157,3 +157,44 @@ bool moat_policy_comply_has(const struct moat_policy *p, const char *bench)
 {
 	return p && json_object_get(p->comply, bench) != NULL;
 }
+
+bool moat_policy_comply_explicit(const struct moat_policy *p, const char *bench, const char *id,
+				 enum moat_policy_action *ret)
+{
+	const json_t *b = p ? json_object_get(p->comply, bench) : NULL;
+	const json_t *c = json_object_get(json_object_get(b, "checks"), id);
+
+	if (!json_is_integer(c))
+		return false;
+	*ret = (enum moat_policy_action)json_integer_value(c);
+	return true;
+}
+
+bool moat_policy_scoped(const struct moat_policy *p)
+{
+	return p && (p->namespaces.n || p->exclude_namespaces.n || p->images.n ||
+		     json_object_size(p->match_labels));
+}
+
+/* The local file's word counts when it has the benchmark's section (its
+ * default speaks for every check); a console policy's only for the checks
+ * it names. Among those that speak, the strictest action wins. */
+enum moat_policy_action moat_policy_comply_merged(const struct moat_policy *local,
+						  struct moat_policy *const *console, size_t n,
+						  const char *bench, const char *id)
+{
+	enum moat_policy_action act = MOAT_POLICY_ALERT, a;
+	bool spoke = false;
+
+	if (moat_policy_comply_has(local, bench)) {
+		act = moat_policy_comply_action(local, bench, id);
+		spoke = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!moat_policy_comply_explicit(console[i], bench, id, &a))
+			continue;
+		act = spoke && act > a ? act : a;
+		spoke = true;
+	}
+	return act;
+}

@@ -9,13 +9,21 @@
  * again here (the console checked them too), sizes are bounded, and one
  * policy that cannot be read fails the whole set (the caller keeps the last
  * good one: dropping a policy in silence would open the gate).
+ *
+ * A compliance policy becomes the comply.BENCH section of a policy (the
+ * checks it speaks for, named one by one, default off), which `moat comply`
+ * merges with its --policy file and the webhook applies for benchmark k8s.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/json.h"
+#include "comply/cis-docker.h"
+#include "comply/controls.h"
+#include "comply/k8s.h"
 #include "moat/error.h"
 #include "policy-int.h"
 
@@ -324,8 +332,166 @@ static int translate(struct tr *t, const char *kind, const struct moat_policy *b
 	return r;
 }
 
+/* ---- kind compliance ---- */
+
+static const char *const comply_benches[] = { "docker", "k8s", "node" };
+
+/* The i-th check id of bench in report order, or NULL past the last. */
+static const char *bench_id(const char *bench, size_t i)
+{
+	size_t n;
+
+	if (!strcmp(bench, "docker")) {
+		const struct moat_cis_check *c = moat_cis_checks(&n);
+
+		return i < n ? c[i].id : NULL;
+	}
+	if (!strcmp(bench, "k8s")) {
+		const struct moat_k8s_check *c = moat_k8s_checks(&n);
+
+		return i < n ? c[i].info.id : NULL;
+	}
+	const struct moat_k8s_node_check *c = moat_k8s_node_checks(&n);
+
+	return i < n ? c[i].id : NULL;
+}
+
+static bool glob_any(json_t *globs, const char *id)
+{
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(globs, i, g)
+		if (fnmatch(json_string_value(g), id, 0) == 0)
+			return true;
+	return false;
+}
+
+bool moat_policy_comply_glob_known(const char *bench, const char *glob)
+{
+	for (size_t b = 0; b < 3; b++) {
+		const char *id;
+
+		if (bench && strcmp(bench, comply_benches[b]) != 0)
+			continue;
+		for (size_t i = 0; (id = bench_id(comply_benches[b], i)); i++)
+			if (fnmatch(glob, id, 0) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Check one key of a compliance policy's rules (keeping what it says). */
+static int comply_key(struct tr *t, const char *k, json_t *v, json_t **keep)
+{
+	json_t *x;
+	size_t i, n;
+
+	if (!strcmp(k, "benchmark")) {
+		for (size_t b = 0; b < 3; b++)
+			if (json_is_string(v) && !strcmp(json_string_value(v), comply_benches[b]))
+				return (keep[0] = v), 0;
+		return bad(t, k, "docker, k8s or node");
+	}
+	if (!strcmp(k, "checks") || !strcmp(k, "disable")) {
+		if (!strings(v))
+			return bad(t, k, "an array of check ids or globs");
+		if (json_array_size(v))         /* an empty list does not narrow */
+			keep[k[0] == 'c' ? 1 : 2] = v;
+		return 0;
+	}
+	if (!strcmp(k, "action")) {
+		if (!json_is_string(v) || (strcmp(json_string_value(v), "alert") != 0 &&
+					   strcmp(json_string_value(v), "block") != 0))
+			return bad(t, k, "alert or block");
+		t->action = json_string_value(v);
+		return 0;
+	}
+	if (!strcmp(k, "templates")) {
+		if (!strings(v))
+			return bad(t, k, "an array of templates");
+		json_array_foreach(v, i, x)        /* a framework moat reports against */
+			if (!keep[3] && moat_controls(json_string_value(x), &n))
+				keep[3] = x;
+		return 0;
+	}
+	if (!strcmp(k, "severity")) {
+		if (!json_is_array(v))
+			return bad(t, k, "an array of severities");
+		json_array_foreach(v, i, x)
+			if (sev_index(json_string_value(x)) < 0)
+				return bad(t, k, "an array of severities");
+		return 0;
+	}
+	if (!strcmp(k, "scope"))
+		return scope(t, v);
+	return moat_error_set(t->err, MOAT_E_FORMAT, "%s: rules.%s: not a rule of a compliance "
+			      "policy", t->origin, k);
+}
+
+/* doc.comply.BENCH: each check the policy speaks for; 1, or 0 when it
+ * speaks for another benchmark only. */
+static int kind_compliance(struct tr *t, const char *bench, char *tmpl, size_t tmpl_len)
+{
+	json_t *rules = json_object_get(t->cp, "rules"), *v, *out;
+	json_t *keep[4] = { NULL };     /* benchmark, checks, disable, first framework */
+	const char *k, *id;
+	int r = 0;
+
+	if (!json_is_object(rules))
+		return moat_error_set(t->err, MOAT_E_FORMAT, "%s: rules: want an object", t->origin);
+	json_object_foreach(rules, k, v)
+		if (strcmp(k, "description") != 0 && (r = comply_key(t, k, v, keep)) < 0)
+			return r;
+	if (keep[0] && strcmp(json_string_value(keep[0]), bench) != 0)
+		return 0;
+	if (keep[3] && tmpl && !tmpl[0])
+		snprintf(tmpl, tmpl_len, "%s", json_string_value(keep[3]));
+	out = json_object();
+	if (!out || json_object_set_new(t->doc, "comply", json_pack("{s:{s:s,s:o}}", bench,
+								    "default", "off", "checks",
+								    out)))
+		return oom(t);
+	for (size_t i = 0; (id = bench_id(bench, i)); i++) {
+		const char *act = keep[2] && glob_any(keep[2], id) ? "off" :
+				  !keep[1] || glob_any(keep[1], id) ? t->action : NULL;
+
+		if (act && json_object_set_new(out, id, json_string(act)))
+			return oom(t);
+	}
+	return 1;
+}
+
+/* What a caller takes: the kinds of admission, the compliance of a benchmark. */
+struct want {
+	bool admission;                 /* admission, trusted-images, vulnerability */
+	const char *comply;             /* compliance policies of this benchmark, or NULL */
+	char *tmpl;                     /* the first template named, or NULL */
+	size_t tmpl_len;
+};
+
+static int one_compliance(struct tr *t, const struct moat_policy *base,
+			  const struct want *w, struct moat_policy **ret)
+{
+	int r;
+
+	t->doc = json_pack("{s:s,s:{}}", "name", t->origin, "rules");
+	if (!t->doc)
+		return oom(t);
+	t->rules = json_object_get(t->doc, "rules");
+	r = all_off(t);
+	if (r == 0 && base)
+		r = admission_section(t, base);
+	if (r == 0)
+		r = kind_compliance(t, w->comply, w->tmpl, w->tmpl_len);
+	if (r > 0)
+		r = moat_policy_from_json(t->doc, t->origin, ret, t->err);
+	json_decref(t->doc);
+	return r < 0 ? r : *ret != NULL;
+}
+
 /* One console policy; 1 (kind enforced here, *ret set), 0 (another kind or disabled). */
-static int one(json_t *cp, const struct moat_policy *base, size_t idx,
+static int one(json_t *cp, const struct moat_policy *base, const struct want *w, size_t idx,
 	       struct moat_policy **ret, struct moat_error *err)
 {
 	const char *kind = moat_json_str(cp, "kind");
@@ -341,8 +507,10 @@ static int one(json_t *cp, const struct moat_policy *base, size_t idx,
 	if (!json_is_object(cp) || !kind || !name)
 		return moat_error_set(err, MOAT_E_FORMAT, "the console's policies[%zu]: want "
 				      "{kind, name, mode, enabled, rules}", idx);
-	if (strcmp(kind, "admission") != 0 && strcmp(kind, "trusted-images") != 0 &&
-	    strcmp(kind, "vulnerability") != 0)
+	if (!strcmp(kind, "compliance") ? !w->comply :
+	    !w->admission || (strcmp(kind, "admission") != 0 &&
+			      strcmp(kind, "trusted-images") != 0 &&
+			      strcmp(kind, "vulnerability") != 0))
 		return 0;
 	if (!json_is_boolean(json_object_get(cp, "enabled")))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: enabled: want true or false", origin);
@@ -351,6 +519,9 @@ static int one(json_t *cp, const struct moat_policy *base, size_t idx,
 	if (!mode || (strcmp(mode, "alert") != 0 && strcmp(mode, "block") != 0))
 		return moat_error_set(err, MOAT_E_FORMAT, "%s: mode: want alert or block", origin);
 	t.action = mode;
+	*ret = NULL;
+	if (!strcmp(kind, "compliance"))
+		return one_compliance(&t, base, w, ret);
 	t.doc = json_pack("{s:s,s:{}}", "name", origin, "rules");
 	if (!t.doc)
 		return oom(&t);
@@ -369,8 +540,8 @@ void moat_policy_list_free(struct moat_policy **list, size_t n)
 	free(list);
 }
 
-int moat_policy_from_console(const json_t *in, const struct moat_policy *base,
-			     struct moat_policy ***ret, size_t *ret_n, struct moat_error *err)
+static int from_console(const json_t *in, const struct moat_policy *base, const struct want *w,
+			struct moat_policy ***ret, size_t *ret_n, struct moat_error *err)
 {
 	json_t *doc = json_deep_copy(in);       /* jansson reads through non-const handles */
 	json_t *arr = json_object_get(doc, "policies");
@@ -392,7 +563,7 @@ int moat_policy_from_console(const json_t *in, const struct moat_policy *base,
 		return moat_error_set(err, -ENOMEM, "out of memory");
 	}
 	json_array_foreach(arr, i, cp) {
-		r = one(cp, base, i, &list[n], err);
+		r = one(cp, base, w, i, &list[n], err);
 		if (r < 0)
 			break;
 		n += (size_t)r;
@@ -405,6 +576,30 @@ int moat_policy_from_console(const json_t *in, const struct moat_policy *base,
 	*ret = list;
 	*ret_n = n;
 	return 0;
+}
+
+int moat_policy_from_console(const json_t *in, const struct moat_policy *base,
+			     struct moat_policy ***ret, size_t *ret_n, struct moat_error *err)
+{
+	const struct want w = { .admission = true, .comply = "k8s" };
+
+	return from_console(in, base, &w, ret, ret_n, err);
+}
+
+int moat_policy_comply_from_console(const json_t *in, const char *bench,
+				    struct moat_policy ***ret, size_t *ret_n, char *templates,
+				    size_t templates_len, struct moat_error *err)
+{
+	struct want w = { .comply = bench, .tmpl = templates, .tmpl_len = templates_len };
+	bool known = false;
+
+	for (size_t b = 0; b < 3; b++)
+		known |= bench && !strcmp(bench, comply_benches[b]);
+	if (!known)
+		return moat_error_set(err, MOAT_E_USAGE, "unknown benchmark (docker, k8s, node)");
+	if (templates && templates_len)
+		templates[0] = '\0';
+	return from_console(in, NULL, &w, ret, ret_n, err);
 }
 
 json_t *moat_policy_gate_doc(const struct moat_policy *p)

@@ -164,6 +164,20 @@ bool moat_policy_comply_has(const struct moat_policy *policy, const char *bench)
 const char *moat_policy_comply_unknown(const struct moat_policy *policy, const char *bench,
 				       bool (*known)(const char *id));
 
+/* True (and *ret set) when the section for bench names id itself. */
+bool moat_policy_comply_explicit(const struct moat_policy *policy, const char *bench,
+				 const char *id, enum moat_policy_action *ret);
+/* The action for check id when a local file (may be NULL) and the console's
+ * compliance policies (moat_policy_comply_from_console) both speak: the
+ * local file when it has comply.BENCH (its default covers every check),
+ * each console policy for the checks it names; the strictest of those that
+ * speak wins (off < alert < block); alert when none does. */
+enum moat_policy_action moat_policy_comply_merged(const struct moat_policy *local,
+						  struct moat_policy *const *console, size_t n,
+						  const char *bench, const char *id);
+/* True when the policy's scope narrows it (images, namespaces, labels). */
+bool moat_policy_scoped(const struct moat_policy *policy);
+
 /* Decide on w. verdicts may be NULL (no image knowledge: unscanned).
  * dry_run: no side effects (no scans are queued). Reasons and warnings come
  * from arena. Returns 0 (decision filled), MOAT_E_LIMIT when the arena is
@@ -184,8 +198,9 @@ int moat_decision_merge(struct moat_decision *into, const struct moat_decision *
  * The console's policies (policy-console.c; the answer of GET
  * /api/v1/defenders/self/policy?producer=admission, {"etag","policies":[
  * {id, kind, name, enabled, mode, rules}]}) as policies of this engine, one
- * per enabled policy of kind admission, trusted-images or vulnerability
- * (others are skipped): every rule off but those the console policy turns
+ * per enabled policy of kind admission, trusted-images or vulnerability,
+ * and of kind compliance that speaks for benchmark k8s (the comply.k8s
+ * section of moat_policy_comply_from_console; others are skipped): every rule off but those the console policy turns
  * on, at block (mode block) or alert (mode alert); its scope (images,
  * namespaces, labels "k=v") as the policy's scope; its vulnerability
  * thresholds (severity, max_severity, fixable_only, max_risk, ignore) as
@@ -198,6 +213,25 @@ int moat_decision_merge(struct moat_decision *into, const struct moat_decision *
 int moat_policy_from_console(const json_t *doc, const struct moat_policy *base,
 			     struct moat_policy ***ret, size_t *ret_n, struct moat_error *err);
 void moat_policy_list_free(struct moat_policy **list, size_t n);
+/*
+ * The console's compliance policies for one benchmark (docker, k8s, node;
+ * the answer of GET /api/v1/compliance/policies, or the one above): one
+ * policy per enabled policy of kind compliance whose rules.benchmark is
+ * bench or absent, with comply.BENCH naming each check it speaks for: the
+ * checks its rules.checks globs match (every check without that key) at
+ * rules.action (else its mode), those its rules.disable globs match off;
+ * default off (it says nothing of the others); its scope as the policy's
+ * scope. A glob that matches no check of bench is skipped (a newer
+ * console's check). templates (may be NULL) gets the first template a
+ * policy names ("" without). Errors as moat_policy_from_console; the
+ * webhook's translation (kind compliance, bench k8s) is this one.
+ */
+int moat_policy_comply_from_console(const json_t *doc, const char *bench,
+				    struct moat_policy ***ret, size_t *ret_n, char *templates,
+				    size_t templates_len, struct moat_error *err);
+/* True when glob matches a check id of bench (docker, k8s, node; NULL: any
+ * of them): the console refuses a policy naming no check it has. */
+bool moat_policy_comply_glob_known(const char *bench, const char *glob);
 /* The vulnerability threshold keys of p as a policy document (what `moat
  * scan --policy` needs to decide an image verdict); new reference. */
 json_t *moat_policy_gate_doc(const struct moat_policy *p);

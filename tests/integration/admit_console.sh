@@ -5,7 +5,8 @@
 #  1. a local policy that lets privileged pods in; an admission policy
 #     deny_privileged (mode block, scope namespace prod) made in the console
 #     denies a privileged pod in prod within the pull interval (1 s here),
-#     not one in dev; disabled, the pod is allowed again;
+#     not one in dev; disabled, the pod is allowed again; the same with a
+#     compliance policy (benchmark k8s, check MOAT-K8S-001);
 #  2. a trusted-images policy denies an image from an untrusted registry and
 #     admits one from the trusted registry; at mode alert it warns only;
 #     `moat authz --console` denies the untrusted pull and create too;
@@ -140,6 +141,16 @@ until_controller webhook 'names == ["no privileged in prod"] and a["in_sync"] an
 ms=$(until_answer allowed prod reg.example.com/app:1 True)
 note "disabled in the console: admitted again after $ms ms"
 until_controller webhook 'names == [] and a["in_sync"]' "with the disabled policy out of its set"
+# 1b. a compliance policy (benchmark k8s) is the same gate as `moat comply k8s --console`
+PID_CMP=$(policy '{"kind":"compliance","name":"cis privileged","mode":"block","rules":{"benchmark":"k8s","checks":["MOAT-K8S-001"],"scope":{"namespaces":["prod"]}}}')
+ms=$(until_answer denied prod reg.example.com/app:1 True)
+grep -q 'MOAT-K8S-001: spec.containers\[0\].securityContext.privileged.*(console policy cis privileged' "$W/ans.txt" ||
+    fail "the compliance denial names no check or console policy: $(cat "$W/ans.txt")"
+review dev reg.example.com/app:1 True | grep -q '^allowed' ||
+    fail "the compliance policy's namespace scope was not honoured: $(cat "$W/review.out")"
+[ "$(api PUT "/policies/$PID_CMP" '{"enabled":false}')" = 200 ] || fail "PUT: $(cat "$W/body")"
+until_answer allowed prod reg.example.com/app:1 True >/dev/null
+note "console compliance policy MOAT-K8S-001 (block, scope prod): denied after $ms ms; dev admitted"
 
 # 2. trusted images
 PID_TRUST=$(policy '{"kind":"trusted-images","name":"ours only","mode":"block","rules":{"allow":["registry.example.com","ghcr.io/acme/*"]}}')

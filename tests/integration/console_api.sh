@@ -129,6 +129,7 @@ admission-heartbeat POST /defenders/self/heartbeat ADM_HB defender
 read GET /vulnerabilities - admin,operator,auditor
 read GET /compliance - admin,operator,auditor
 comply POST /compliance COMPLY_MINI admin,ci,defender
+comply-policy GET /compliance/policies - admin,operator,auditor,ci,defender
 scan POST /scans SCAN_MINI admin,ci,defender
 events POST /events EV_MINI admin,defender
 policy-read GET /policies - admin,operator,auditor,defender

@@ -145,6 +145,15 @@ static void test_env__policy_rules(void)
 		{ "vulnerability", "{\"sevrity\":[]}", "rules.sevrity: not a rule" },
 		{ "compliance", "{\"templates\":[\"cis-docker\"],\"checks\":[],"
 		  "\"severity\":[\"critical\"]}", NULL },
+		{ "compliance", "{\"benchmark\":\"k8s\",\"checks\":[\"MOAT-K8S-00*\"],"
+		  "\"disable\":[\"MOAT-K8S-002\"],\"action\":\"block\",\"templates\":[\"pci\"],"
+		  "\"scope\":{\"namespaces\":[\"prod\"]}}", NULL },
+		{ "compliance", "{\"benchmark\":\"swarm\"}", "rules.benchmark: one of docker" },
+		{ "compliance", "{\"benchmark\":\"docker\",\"checks\":[\"MOAT-K8S-001\"]}",
+		  "rules.checks[0]: 'MOAT-K8S-001' is no check of docker" },
+		{ "compliance", "{\"disable\":[\"9.*\"]}", "rules.disable[0]" },
+		{ "compliance", "{\"action\":\"kill\"}", "rules.action: one of alert, block" },
+		{ "compliance", "{\"templates\":[\"sox\"]}", "rules.templates" },
 		{ "runtime", "{\"rules\":[\"read-shadow\"],\"action\":\"alert\","
 		  "\"scope\":{\"images\":[],\"namespaces\":[]}}", NULL },
 		{ "runtime", "{\"scope\":{\"clusters\":[]}}", "rules.scope.clusters" },

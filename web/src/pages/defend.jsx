@@ -15,8 +15,8 @@ export const KINDS = {
   },
   compliance: {
     label: 'Compliance',
-    help: 'Checks (e.g. MOAT-IMG-001) or whole templates that images must pass.',
-    rules: { templates: ['cis-docker'], checks: [], severity: ['critical', 'high'] },
+    help: 'Which checks of a benchmark (docker, k8s, node) are in force (ids or globs: MOAT-K8S-001, 5.*; none: all) or off, at alert or block. moat comply --console enforces it in CI; for k8s the admission webhook too, per object in scope.',
+    rules: { benchmark: 'k8s', checks: ['MOAT-K8S-001'], disable: [], action: 'block', templates: ['nist-800-190'] },
   },
   runtime: {
     label: 'Runtime rules',
@@ -61,9 +61,11 @@ export const FIELDS = {
     { key: 'ignore', label: 'Ignored CVEs (comma-separated)', type: 'list' },
   ],
   compliance: [
-    { key: 'templates', label: 'Templates (comma-separated)', type: 'list' },
-    { key: 'checks', label: 'Checks (comma-separated)', type: 'list' },
-    { key: 'severity', label: 'Severities', type: 'set', options: SEVS },
+    { key: 'benchmark', label: 'Benchmark', type: 'select', options: ['docker', 'k8s', 'node'] },
+    { key: 'checks', label: 'Checks in force (ids or globs, comma-separated; empty: all)', type: 'list' },
+    { key: 'disable', label: 'Checks off (ids or globs, comma-separated)', type: 'list' },
+    { key: 'action', label: 'Action', type: 'select', options: ['alert', 'block'] },
+    { key: 'templates', label: 'Report against', type: 'set', options: ['nist-800-190', 'pci', 'hipaa', 'gdpr'] },
   ],
   runtime: [
     { key: 'rules', label: 'Rules (comma-separated)', type: 'list' },
