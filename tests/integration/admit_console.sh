@@ -39,15 +39,8 @@ t0=$(date +%s%N)
 start_console
 console_token defender gate >"$W/gate.token" || fail "token create failed"
 
-api() { # METHOD PATH [BODY] -> body in $W/body, status on stdout
-    local args=(-s -o "$W/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $ADMIN")
-    if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
-    curl "${args[@]}" "$URL/api/v1$2"
-}
-policy() { # BODY -> id
-    [ "$(api POST /policies "$1")" = 201 ] || fail "POST /policies: $(cat "$W/body")"
-    $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/body"
-}
+api() { console_api "$@"; }
+policy() { console_policy "$@"; }
 
 # a local policy that admits privileged pods: only the console's can deny them
 cat >"$W/policy.yaml" <<'EOT'

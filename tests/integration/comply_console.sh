@@ -14,34 +14,20 @@
 need_moat
 setup_work
 command -v curl >/dev/null || fail "curl is not installed"
-D=$W/console
-PORT=$(free_port)
-URL=http://127.0.0.1:$PORT
 GARBAGE_PID=
 cleanup() {
     if [ -n "$GARBAGE_PID" ]; then kill "$GARBAGE_PID" 2>/dev/null || true; fi
-    "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true
+    stop_console
     if [ -n "${KEEP:-}" ]; then echo "kept $W" >&2; else rm -rf "$MOAT_WORK"; fi
 }
 trap cleanup EXIT
 t0=$(date +%s%N)
 
-ADMIN=$("$MOAT" console token create --data "$D" --role admin --name boss 2>/dev/null) ||
-    fail "admin token create failed"
-CI=$("$MOAT" console token create --data "$D" --role ci --name pipeline 2>/dev/null) ||
-    fail "ci token create failed"
-"$MOAT" console --data "$D" --listen "127.0.0.1:$PORT" --daemon >/dev/null 2>"$W/console.err" ||
-    { cat "$W/console.err" >&2; fail "console did not start"; }
+start_console
+CI=$(console_token ci pipeline) || fail "ci token create failed"
 
-api() { # METHOD PATH [BODY] -> body in $W/body, status on stdout
-    local args=(-s -o "$W/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $ADMIN")
-    if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
-    curl "${args[@]}" "$URL/api/v1$2"
-}
-policy() { # BODY -> id
-    [ "$(api POST /policies "$1")" = 201 ] || fail "POST /policies: $(cat "$W/body")"
-    $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/body"
-}
+api() { console_api "$@"; }
+policy() { console_policy "$@"; }
 # comply NAME [args...]: moat comply k8s pod.yaml --console (ci token); exit in RC
 comply() {
     local name=$1; shift

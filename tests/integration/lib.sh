@@ -147,6 +147,17 @@ console_up() {
 console_down() { "$MOAT" console stop --data "$D" >/dev/null 2>&1 || fail "console stop failed"; }
 stop_console() { if [ -n "${D:-}" ]; then "$MOAT" console stop --data "$D" >/dev/null 2>&1 || true; fi; }
 start_console() { init_console; console_up; }
+# console_api METHOD PATH [BODY]: the API as the admin; the body in
+# $W/body, the status on stdout. console_policy BODY: a new policy's id.
+console_api() {
+    local args=(-s -o "$W/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $ADMIN")
+    if [ -n "${3:-}" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$3"); fi
+    curl "${args[@]}" "$URL/api/v1$2"
+}
+console_policy() {
+    [ "$(console_api POST /policies "$1")" = 201 ] || fail "POST /policies: $(cat "$W/body")"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$W/body"
+}
 
 # run_moat NAME ARGS...: stdout -> $W/NAME.out, stderr -> $W/NAME.err,
 # exit code -> RC. Bounded by MOAT_TIMEOUT seconds (default 300).

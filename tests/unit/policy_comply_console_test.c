@@ -9,22 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "console-answer.h"
 #include "harness.h"
 #include "moat/error.h"
 #include "policy/policy.h"
-
-/* The console's answer with these policies ([...] text). */
-static json_t *answer(const char *policies)
-{
-	char *text = NULL;
-	json_t *doc;
-
-	if (asprintf(&text, "{\"etag\":\"sha256:e1\",\"policies\":%s}", policies) < 0)
-		return NULL;
-	doc = json_loads(text, 0, NULL);
-	free(text);
-	return doc;
-}
 
 static int pull(const char *policies, const char *bench, struct moat_policy ***list,
 		size_t *n, char *tmpl, struct moat_error *err)

@@ -11,6 +11,7 @@
 
 #include "admit/admit.h"
 #include "base/arena.h"
+#include "console-answer.h"
 #include "harness.h"
 #include "moat/error.h"
 #include "policy/policy.h"
@@ -29,19 +30,6 @@ static int fake_lookup(void *ctx, const char *image, unsigned flags, unsigned ti
 	ret->state = fake_state;
 	ret->summary = fake_state == MOAT_VERDICT_FAIL ? "CVE-9 (openssl, critical)" : NULL;
 	return 0;
-}
-
-/* The console's answer with these policies ([...] text). */
-static json_t *answer(const char *policies)
-{
-	char *text = NULL;
-	json_t *doc;
-
-	if (asprintf(&text, "{\"etag\":\"sha256:e1\",\"policies\":%s}", policies) < 0)
-		return NULL;
-	doc = json_loads(text, 0, NULL);
-	free(text);
-	return doc;
 }
 
 /* Translate policies, put them in force, decide w; reasons and warnings as one line each. */
