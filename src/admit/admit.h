@@ -179,8 +179,8 @@ void moat_audit_counts(struct moat_audit *a, struct moat_audit_counts *ret);
 /* ---- the console's policies in force (overlay.c) ---- */
 
 /*
- * The console's admission, trusted-images and vulnerability policies
- * (moat_policy_from_console) decided after the local policy: their reasons
+ * The console's admission, trusted-images, vulnerability and compliance
+ * (benchmark k8s) policies (moat_policy_from_console) decided after the local policy: their reasons
  * deny and their warnings warn as well (the stricter wins; a console
  * policy cannot allow what the local one denies). The set is an immutable
  * snapshot: each request takes a reference for its decision, a new set

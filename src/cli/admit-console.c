@@ -179,7 +179,7 @@ static int apply(struct admit_console *c, const json_t *doc, struct moat_error *
 		moat_error_set(err, r, "out of memory");
 	if (r == 0)
 		fprintf(stderr, "moat %s: console policy %.12s in force: %zu admission, "
-			"trusted-images and vulnerability polic%s\n", c->o.who,
+			"trusted-images, vulnerability and compliance polic%s\n", c->o.who,
 			moat_json_str(doc, "etag") ? moat_json_str(doc, "etag") : "?", n,
 			n == 1 ? "y" : "ies");
 	return r;
