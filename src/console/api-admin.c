@@ -62,9 +62,8 @@ void console_api_users_create(struct console_call *call)
 	json_decref(body);
 }
 
-/* DELETE by call->param: 204 when a row went (n > 0); 0 when none matched
- * (the caller answers); -1 when a storage error was answered. */
-static int delete_one(struct console_call *call, const char *sql, const char *action)
+int console_delete_one(struct console_call *call, const char *sql, const char *action,
+		       const char *what)
 {
 	struct moat_error err = { 0 };
 	struct moat_db_val p = moat_db_text(call->param);
@@ -76,6 +75,8 @@ static int delete_one(struct console_call *call, const char *sql, const char *ac
 	}
 	if (n)
 		call->resp->status = 204;
+	else if (what)
+		console_reply_error(call, 404, "no %s %s", what, call->param);
 	return n ? 1 : 0;
 }
 
@@ -86,8 +87,8 @@ void console_api_users_delete(struct console_call *call)
 	int r;
 
 	/* the last admin stays (one statement, so two deletes cannot race past it) */
-	r = delete_one(call, "DELETE FROM users WHERE name = ? AND (role <> 'admin' OR (SELECT "
-		       "COUNT(*) FROM users WHERE role = 'admin') > 1)", "user.delete");
+	r = console_delete_one(call, "DELETE FROM users WHERE name = ? AND (role <> 'admin' OR (SELECT "
+		       "COUNT(*) FROM users WHERE role = 'admin') > 1)", "user.delete", NULL);
 	pthread_mutex_lock(&call->c->mu);
 	if (r > 0) /* its sessions no longer authenticate (they join users); tidy up */
 		moat_db_exec(call->c->db, "DELETE FROM sessions WHERE user_name = ?", &p, 1, NULL,
@@ -145,8 +146,7 @@ void console_api_tokens_create(struct console_call *call)
 
 void console_api_tokens_delete(struct console_call *call)
 {
-	if (delete_one(call, "DELETE FROM tokens WHERE id = ?", "token.delete") == 0)
-		console_reply_error(call, 404, "no token %s", call->param);
+	console_delete_one(call, "DELETE FROM tokens WHERE id = ?", "token.delete", "token");
 }
 
 /* ---- audit ---- */
@@ -329,6 +329,5 @@ void console_api_policy_put(struct console_call *call)
 
 void console_api_policy_delete(struct console_call *call)
 {
-	if (delete_one(call, "DELETE FROM policies WHERE id = ?", "policy.delete") == 0)
-		console_reply_error(call, 404, "no policy %s", call->param);
+	console_delete_one(call, "DELETE FROM policies WHERE id = ?", "policy.delete", "policy");
 }

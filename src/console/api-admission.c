@@ -277,3 +277,11 @@ void console_api_admission_controllers(struct console_call *call)
 	console_reply_json(call, 200, json_pack("{s:o,s:s}", "admission_controllers", rows.arr,
 						"etag", etag));
 }
+
+/* DELETE /admission-controllers/{id}: forget a retired controller. One
+ * still running is listed again at its next heartbeat. */
+void console_api_admission_controller_delete(struct console_call *call)
+{
+	console_delete_one(call, "DELETE FROM admission_controllers WHERE id = ?",
+			   "admission-controller.delete", "admission controller");
+}

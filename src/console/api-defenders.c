@@ -128,17 +128,8 @@ void console_api_join_tokens_create(struct console_call *call)
 
 void console_api_join_token_delete(struct console_call *call)
 {
-	struct moat_error err = { 0 };
-	struct moat_db_val p = moat_db_text(call->param);
-	int64_t n = 0;
-
-	if (console_exec_audited(call->c, call->who.name, "DELETE FROM join_tokens WHERE id = ?",
-				 &p, 1, "join-token.delete", call->param, &n, &err) < 0)
-		console_reply_db(call, &err);
-	else if (!n)
-		console_reply_error(call, 404, "no join token %s", call->param);
-	else
-		call->resp->status = 204;
+	console_delete_one(call, "DELETE FROM join_tokens WHERE id = ?", "join-token.delete",
+			   "join token");
 }
 
 /* ---- enrollment ---- */

@@ -64,28 +64,27 @@ void console_api_integrations_list(struct console_call *call)
 						"dropped", (json_int_t)st.dropped));
 }
 
+/* The forwarder's routes again, after a change to the table (each reload
+ * reads what is committed, so the last one has every change). */
+static int reload(struct console_call *call, struct moat_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&call->c->mu);
+	r = console_integrations_load(call->c, NULL, err);
+	pthread_mutex_unlock(&call->c->mu);
+	return r;
+}
+
 /* One change and its audit record in a transaction, then the reload. */
 static int write_tx(struct console_call *call, const char *sql, const struct moat_db_val *p,
 		    size_t n, const char *action, const char *target, int64_t *ret_n,
 		    struct moat_error *err)
 {
-	struct moat_console *c = call->c;
-	int r;
+	int r = console_exec_audited(call->c, call->who.name, sql, p, n, action, target, ret_n,
+				     err);
 
-	pthread_mutex_lock(&c->mu);
-	r = moat_db_begin(c->db, err);
-	if (r == 0)
-		r = moat_db_exec(c->db, sql, p, n, ret_n, err);
-	if (r == 0 && *ret_n)
-		r = console_audit(c, call->who.name, action, target, err);
-	if (r == 0)
-		r = moat_db_commit(c->db, err);
-	if (r < 0)
-		moat_db_rollback(c->db);
-	else
-		r = console_integrations_load(c, NULL, err);
-	pthread_mutex_unlock(&c->mu);
-	return r;
+	return r < 0 ? r : reload(call, err);
 }
 
 void console_api_integrations_create(struct console_call *call)
@@ -132,17 +131,8 @@ void console_api_integrations_create(struct console_call *call)
 void console_api_integration_delete(struct console_call *call)
 {
 	struct moat_error err = { 0 };
-	struct moat_db_val p = moat_db_text(call->param);
-	int64_t n = 0;
 
-	if (write_tx(call, "DELETE FROM integrations WHERE id = ?", &p, 1, "integration.delete",
-		     call->param, &n, &err) < 0) {
+	if (console_delete_one(call, "DELETE FROM integrations WHERE id = ?", "integration.delete",
+			       "integration") > 0 && reload(call, &err) < 0)
 		console_reply_db(call, &err);
-		return;
-	}
-	if (!n) {
-		console_reply_error(call, 404, "no integration %s", call->param);
-		return;
-	}
-	call->resp->status = 204;
 }

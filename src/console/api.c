@@ -83,6 +83,8 @@ static const struct route routes[] = {
 	{ "DELETE", "/tokens/{id}", R_ADMIN, 0, console_api_tokens_delete },
 	{ "GET", "/defenders", R_READ, 0, console_api_defenders },
 	{ "GET", "/admission-controllers", R_READ, 0, console_api_admission_controllers },
+	{ "DELETE", "/admission-controllers/{id}", R_ADMIN, 0,
+	  console_api_admission_controller_delete },
 	{ "POST", "/defenders/enroll", 0, ROUTE_PUBLIC, console_api_enroll },
 	{ "POST", "/defenders/self/heartbeat", R_DEFENDER, 0, console_api_heartbeat },
 	{ "GET", "/defenders/self/policy", R_DEFENDER, 0, console_api_self_policy },

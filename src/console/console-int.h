@@ -88,6 +88,12 @@ bool console_paging(struct console_call *call, int64_t *limit, int64_t *offset);
 int console_exec_audited(struct moat_console *c, const char *who, const char *sql,
 			 const struct moat_db_val *p, size_t n, const char *action,
 			 const char *target, int64_t *ret_n, struct moat_error *err);
+/* DELETE by call->param (sql with one ?), audited as action: 1 and 204
+ * when a row went; 0 when none matched (answered 404 "no WHAT ID" when
+ * what is given, else left to the caller); -1 when a storage error was
+ * answered. */
+int console_delete_one(struct console_call *call, const char *sql, const char *action,
+		       const char *what);
 /* Add an audit record (under c->mu). */
 int console_audit(struct moat_console *c, const char *who, const char *action,
 		  const char *target, struct moat_error *err);
@@ -154,6 +160,7 @@ int console_policy_set(struct moat_console *c, enum console_policy_for who, json
 json_t *console_admission_health_doc(const json_t *body);
 void console_admission_heartbeat(struct console_call *call, const json_t *body);
 void console_api_admission_controllers(struct console_call *call);
+void console_api_admission_controller_delete(struct console_call *call);
 void console_api_join_tokens_list(struct console_call *call);
 void console_api_join_tokens_create(struct console_call *call);
 void console_api_join_token_delete(struct console_call *call);

@@ -498,6 +498,19 @@ expect 200 defl GET /defenders -H "Authorization: Bearer ${TOK[auditor]}"
 expect 400 ahb2 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"registry","node":"n"}'
 expect 400 ahb3 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"authz"}'
 expect 400 ahb4 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data '{"producer":"authz","node":"a\nb"}'
+# a retired controller is forgotten by an admin (audited); nobody else may
+ACL_ID=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$W/acl-row.json")
+for r in operator auditor ci defender; do
+    expect 403 acld-$r DELETE "/admission-controllers/$ACL_ID" -H "Authorization: Bearer ${TOK[$r]}"
+done
+expect 204 acld DELETE "/admission-controllers/$ACL_ID" -H "Authorization: Bearer ${TOK[admin]}"
+expect 404 acld2 DELETE "/admission-controllers/$ACL_ID" -H "Authorization: Bearer ${TOK[admin]}"
+expect 200 acl2 GET /admission-controllers -H "Authorization: Bearer ${TOK[auditor]}"
+[ "$(jq_ acl2 'str(any(a["node"] == "rbac-node" for a in d["admission_controllers"]))')" = False ] ||
+    fail "a deleted admission controller is still listed: $(cat "$W/acl2.json")"
+expect 200 acla GET "/audit" -H "Authorization: Bearer ${TOK[admin]}"
+[ "$(jq_ acla 'str(any(a["action"] == "admission-controller.delete" and a["target"] == "'"$ACL_ID"'" for a in d["audit"]))')" = True ] ||
+    fail "no audit record of the admission controller's deletion"
 
 lap "risk, compliance, policy rules"
 # 6. OpenAPI <-> routes, and every documented operation answers
@@ -519,6 +532,10 @@ expect 201 jt POST /join-tokens -H "Authorization: Bearer ${TOK[admin]}" --data 
 jt=$(jq_ jt 'd["token"]'); jtid=$(jq_ jt 'd["id"]')
 expect 201 en POST /defenders/enroll -H "Authorization: Bearer $jt" --data '{"node":"n-2"}'
 did=$(jq_ en 'd["id"]')
+# forgetting an admission controller needs one
+expect 200 ahb5 POST /defenders/self/heartbeat -H "Authorization: Bearer ${TOK[defender]}" --data "$ADM_HB"
+expect 200 acl3 GET /admission-controllers -H "Authorization: Bearer ${TOK[admin]}"
+acid=$(jq_ acl3 '[a["id"] for a in d["admission_controllers"] if a["node"] == "rbac-node"][0]')
 ops=0
 while read -r method path; do
     p=${path#/api/v1}
@@ -527,6 +544,7 @@ while read -r method path; do
     [[ $path == */integrations/\{id\} ]] && p=/integrations/$iid
     [[ $path == */join-tokens/\{id\} ]] && p=/join-tokens/$jtid
     [[ $path == */defenders/\{id\}/revoke ]] && p=/defenders/$did/revoke
+    [[ $path == */admission-controllers/\{id\} ]] && p=/admission-controllers/$acid
     data=(--data '{}')
     case "$method $path" in
         "POST /api/v1/scans") data=(--data "$SCAN_MINI") ;;
