@@ -28,7 +28,7 @@
 /* Bounds of what a controller reports. */
 #define ADM_TEXT_MAX 255
 #define ADM_POLICIES_MAX 128
-#define ADM_HEALTH_MAX (96 * 1024)
+#define ADM_HEALTH_MAX ((size_t)96 * 1024)
 /* Controllers one credential may have listed; and how long one that went
  * quiet stays listed. */
 #define ADM_PER_CREDENTIAL_MAX 256
