@@ -87,11 +87,12 @@ while IFS=$'\t' read -r name target expect checks desc; do
 
     # Nothing written outside the sandbox.
     [ -z "$(ls -A "$W/cwd")" ] || bad "$name" "wrote into its cwd: $(ls -A "$W/cwd" | head -5 | tr '\n' ' ')"
-    # The one thing a scan keeps in HOME: the compiled pattern databases of its
-    # rule sets (~/.cache/moat/hyperscan/*.db, docs/content-scanners.md), whatever
-    # the input; anything else is an escape.
+    # The one thing a scan keeps in HOME: the compiled pattern databases and
+    # YARA rules of its rule sets (~/.cache/moat/{hyperscan,yara}/*.db,
+    # docs/content-scanners.md), whatever the input; anything else is an escape.
     other=$(find "$W/home" -mindepth 1 ! -path "$W/home/.cache" ! -path "$W/home/.cache/moat" \
-        ! -path "$W/home/.cache/moat/hyperscan" ! -path "$W/home/.cache/moat/hyperscan/*.db" | head -5)
+        ! -path "$W/home/.cache/moat/hyperscan" ! -path "$W/home/.cache/moat/hyperscan/*.db" \
+        ! -path "$W/home/.cache/moat/yara" ! -path "$W/home/.cache/moat/yara/rules-*.db" | head -5)
     [ -z "$other" ] || bad "$name" "wrote into HOME: $(echo "$other" | tr '\n' ' ')"
     found=$(escapes)
     [ -z "$found" ] || { bad "$name" "files escaped the sandbox: $found"; rm -rf $found; }
