@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "base/digest.h"
+#include "base/hmap.h"
 #include "moat/error.h"
 #include "policy/policy.h"
 #include "registry/registry.h"
@@ -51,20 +52,14 @@ void admit_tags_free(struct admit_tags *t)
 
 static struct slot *slot_of(struct admit_tags *t, const char *ref)
 {
-	uint32_t h = 2166136261u;       /* FNV-1a */
-
-	for (const unsigned char *p = (const unsigned char *)ref; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return &t->slots[h % ADMIT_TAGS_SLOTS];
+	return &t->slots[moat_hash_bytes(ref, strlen(ref)) % ADMIT_TAGS_SLOTS];
 }
 
 /* "REGISTRY/REPO@DIGEST" from the registry, or -1. */
 static int from_registry(struct admit_tags *t, const struct moat_image_ref *ref, char *key,
 			 size_t len)
 {
-	/* Docker Hub's API host is not its name in references */
-	const char *host = strcmp(ref->registry, "docker.io") ? ref->registry :
-			   "registry-1.docker.io";
+	const char *host = moat_registry_api_host(ref->registry);
 	struct moat_registry_opts ro = { .cacert = t->o.cacert, .insecure = t->o.insecure,
 					 .timeout_sec = ADMIT_TAGS_CONNECT_SEC,
 					 .budget_ms = ADMIT_TAGS_BUDGET_MS };

@@ -145,7 +145,7 @@ static int resolve_ref(void *ctx, const char *image, char *key, size_t len)
 }
 
 /* registry://HOST/REPO[:TAG][@DIGEST] for a reference as Docker reads it
- * (docker.io is served by registry-1.docker.io). */
+ * (HOST: the registry's API host). */
 static int registry_target(const char *image, char *out, size_t len)
 {
 	struct moat_image_ref ref;
@@ -154,7 +154,7 @@ static int registry_target(const char *image, char *out, size_t len)
 
 	if (moat_image_ref_parse(image, &ref) < 0 || !ref.repo[0])
 		return -EINVAL;
-	host = strcmp(ref.registry, "docker.io") ? ref.registry : "registry-1.docker.io";
+	host = moat_registry_api_host(ref.registry);
 	n = snprintf(out, len, "registry://%s/%s%s%s%s%s", host, ref.repo,
 		     ref.digest[0] ? "" : ":", ref.digest[0] ? "" : ref.tag,
 		     ref.digest[0] ? "@" : "", ref.digest);

@@ -48,6 +48,11 @@ const char *moat_registry_scheme(const struct moat_registry *reg)
 	return reg->scheme;
 }
 
+const char *moat_registry_api_host(const char *registry)
+{
+	return strcmp(registry, "docker.io") ? registry : "registry-1.docker.io";
+}
+
 unsigned moat_registry_requests(const struct moat_registry *reg)
 {
 	return reg->requests;

@@ -54,6 +54,10 @@ struct moat_registry_opts {
 						 * 15 s. 0 = none */
 };
 
+/* The API host of a registry as image references name it: docker.io is
+ * served by registry-1.docker.io; any other name is its own host. */
+const char *moat_registry_api_host(const char *registry);
+
 /* Connect (GET /v2/) and learn the scheme and the auth challenge. Errors
  * name the host: -ECONNREFUSED, MOAT_E_VERIFY (TLS), MOAT_E_RUNTIME (not a
  * registry), and config.json errors. */
