@@ -49,16 +49,6 @@ static const char *adm_text(const json_t *obj, const char *key, size_t max)
 	return s;
 }
 
-static void copy_ints(json_t *to, const json_t *from, const char *const *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const json_t *v = json_object_get(from, keys[i]);
-
-		if (json_is_integer(v) && json_integer_value(v) >= 0)
-			json_object_set_new(to, keys[i], json_integer(json_integer_value(v)));
-	}
-}
-
 static void copy_texts(json_t *to, const json_t *from, const char *const *keys, size_t n,
 		       size_t max)
 {
@@ -121,16 +111,10 @@ json_t *console_admission_health_doc(const json_t *body)
 
 	if (!h)
 		return NULL;
-	copy_ints(h, body, ints, N(ints));
-	for (size_t i = 0; i < N(texts); i++) {
-		const char *s = moat_json_str(body, texts[i]);
-
-		if (s)
-			json_object_set_new(h, texts[i], json_stringn(s, strnlen(s, 512)));
-	}
+	console_health_copy(h, body, ints, N(ints), texts, N(texts));
 	if (json_is_object(dec)) {
 		d = json_object();
-		copy_ints(d, dec, counts, N(counts));
+		console_health_copy(d, dec, counts, N(counts), NULL, 0);
 		json_object_set_new(h, "decisions", d);
 	}
 	if ((set = policy_set_doc(json_object_get(body, "policy_set"))))

@@ -381,6 +381,23 @@ void console_api_defenders(struct console_call *call)
 }
 
 /* Keep only the known health fields, each bounded. */
+void console_health_copy(json_t *to, const json_t *from, const char *const *ints, size_t n_ints,
+			 const char *const *texts, size_t n_texts)
+{
+	for (size_t i = 0; i < n_ints; i++) {
+		const json_t *v = json_object_get(from, ints[i]);
+
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			json_object_set_new(to, ints[i], json_integer(json_integer_value(v)));
+	}
+	for (size_t i = 0; i < n_texts; i++) {
+		const char *s = moat_json_str(from, texts[i]);
+
+		if (s)
+			json_object_set_new(to, texts[i], json_stringn(s, strnlen(s, 512)));
+	}
+}
+
 static json_t *health_doc(const json_t *body)
 {
 	static const char *const ints[] = { "uptime_s", "events_sent", "events_failed",
@@ -390,18 +407,8 @@ static json_t *health_doc(const json_t *body)
 	static const char *const texts[] = { "last_error", "policy", "scan_error" };
 	json_t *h = json_object();
 
-	for (size_t i = 0; h && i < N(ints); i++) {
-		const json_t *v = json_object_get(body, ints[i]);
-
-		if (json_is_integer(v) && json_integer_value(v) >= 0)
-			json_object_set_new(h, ints[i], json_integer(json_integer_value(v)));
-	}
-	for (size_t i = 0; h && i < N(texts); i++) {
-		const char *s = moat_json_str(body, texts[i]);
-
-		if (s)
-			json_object_set_new(h, texts[i], json_stringn(s, strnlen(s, 512)));
-	}
+	if (h)
+		console_health_copy(h, body, ints, N(ints), texts, N(texts));
 	return h;
 }
 

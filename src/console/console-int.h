@@ -158,6 +158,10 @@ int console_policy_set(struct moat_console *c, enum console_policy_for who, json
 /* api-admission.c: a heartbeat that names a producer (webhook, authz);
  * the known fields of its body kept, bounded (NULL: out of memory). */
 json_t *console_admission_health_doc(const json_t *body);
+/* Into a heartbeat's stored health: the non-negative integers of ints and
+ * the texts of texts (cut at 512 bytes) that from has; nothing else. */
+void console_health_copy(json_t *to, const json_t *from, const char *const *ints, size_t n_ints,
+			 const char *const *texts, size_t n_texts);
 void console_admission_heartbeat(struct console_call *call, const json_t *body);
 void console_api_admission_controllers(struct console_call *call);
 void console_api_admission_controller_delete(struct console_call *call);
