@@ -246,13 +246,8 @@ if [ -n "${docker:-}" ]; then
     # images of this test's own (ids no other test's defender has a mode
     # for: defenders of tests running beside this one see these containers
     # too), made from the benign image with a label and kept between runs
-    for r in cli srv; do
-        want="enroll-$r-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
-        if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "enroll-pol-$r:1" 2>/dev/null)" != "$want" ]; then
-            printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
-                "$docker" build -q -t "enroll-pol-$r:1" - >"$W/build-$r.out" 2>&1 || { cat "$W/build-$r.out" >&2; fail "docker build"; }
-        fi
-    done
+    labelled_image enroll-pol-cli:1 enroll-cli
+    labelled_image enroll-pol-srv:1 enroll-srv
     P=enroll-$$
     cleanup_pol() {
         "$docker" ps -aq --filter "name=$P-" | xargs -r "$docker" rm -f >/dev/null 2>&1 || true

@@ -93,17 +93,22 @@ benign_image() {
     fi
 }
 
-# netfw_server_images: netfw-srv-a:1 and netfw-srv-b:1, the benign image
-# plus a label (their own image ids), kept between runs like the benign image.
+# labelled_image TAG KEY: TAG, the benign image plus a label naming KEY and
+# the benign image's id (so an image id of its own, no other test's), built
+# once and kept between runs like the benign image.
+labelled_image() {
+    local want
+    want="$2-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
+    if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "$1" 2>/dev/null)" != "$want" ]; then
+        printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
+            "$docker" build -q -t "$1" - >"$W/build-$2.out" 2>&1 || { cat "$W/build-$2.out" >&2; fail "docker build"; }
+    fi
+}
+
+# netfw_server_images: netfw-srv-a:1 and netfw-srv-b:1 (labelled_image).
 netfw_server_images() {
-    local s want
-    for s in a b; do
-        want="netfw-$s-$("$docker" image inspect -f '{{.Id}}' "$BIMG" | cut -c8-19)"
-        if [ "$("$docker" image inspect -f '{{index .Config.Labels "moat.test"}}' "netfw-srv-$s:1" 2>/dev/null)" != "$want" ]; then
-            printf 'FROM %s\nLABEL moat.test=%s\n' "$BIMG" "$want" |
-                "$docker" build -q -t "netfw-srv-$s:1" - >"$W/build-$s.out" 2>&1 || { cat "$W/build-$s.out" >&2; fail "docker build"; }
-        fi
-    done
+    labelled_image netfw-srv-a:1 netfw-a
+    labelled_image netfw-srv-b:1 netfw-b
 }
 
 # start_defender WAIT_SECONDS ARGS...: `moat defender ARGS --ready-file`
